@@ -1,0 +1,1 @@
+pytest_plugins = ["flipside_shared.testing.fixtures"]

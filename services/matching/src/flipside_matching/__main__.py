@@ -1,0 +1,5 @@
+from flipside_shared.entrypoint import serve
+
+from .app import app
+
+serve(app)

@@ -1,0 +1,1 @@
+"""Matching rules and scores: pure Python, no I/O."""

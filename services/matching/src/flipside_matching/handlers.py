@@ -1,0 +1,59 @@
+"""What matching does with each event it consumes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import structlog
+
+from flipside_shared.consumer import EventHandlers
+from flipside_shared.events import PairCreated, PairMember, ParticipantEnrolled
+from flipside_shared.unit_of_work import UnitOfWork
+
+from .domain.model import MatchPolicy, Participant
+from .domain.pairing import best_partner
+from .repository import MatchingRepository
+
+log = structlog.get_logger(__name__)
+
+handlers = EventHandlers()
+
+DEFAULT_POLICY = MatchPolicy()
+
+
+@handlers.handles(ParticipantEnrolled)
+async def participant_enrolled(uow: UnitOfWork, event: ParticipantEnrolled) -> None:
+    repository = MatchingRepository(uow.conn)
+    await repository.lock_program(event.profile.program_id)
+    newcomer = await repository.add_participant(event.participant_id, event.profile)
+    if newcomer is None:
+        log.info("participant already enrolled", participant_id=str(event.participant_id))
+        return
+    waiting = await repository.waiting(event.profile.program_id, excluding=newcomer.participant_id)
+    candidate = best_partner(newcomer, waiting, DEFAULT_POLICY)
+    if candidate is None:
+        return
+    pair_id = uuid4()
+    await repository.add_pair(pair_id, candidate)
+    uow.emit(
+        PairCreated(
+            pair_id=pair_id,
+            program_id=event.profile.program_id,
+            mentor=_member(candidate.mentor),
+            mentee=_member(candidate.mentee),
+            score=candidate.score,
+            reasons=list(candidate.reasons),
+            matched_at=datetime.now(UTC),
+        )
+    )
+
+
+def _member(participant: Participant) -> PairMember:
+    profile = participant.profile
+    return PairMember(
+        participant_id=participant.participant_id,
+        time_zone=profile.time_zone,
+        working_hours=profile.working_hours,
+        country=profile.country,
+    )

@@ -1,0 +1,111 @@
+"""From a Kafka record to a committed effect, exactly once in what anyone can see.
+
+Offsets are committed only after the handler's transaction has committed (the
+subscriber acknowledges after `process` returns). The effect, the inbox row and
+the outgoing events share that transaction, so a redelivered record finds its
+id in the inbox and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from aiokafka.structs import ConsumerRecord
+
+from .deadletter import DeadLetters
+from .envelope import Envelope, PoisonMessage, decode
+from .events import Event, Stream
+from .inbox import first_delivery
+from .retry import Backoff, is_transient
+from .unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[UnitOfWork, Any], Awaitable[None]]
+
+HANDLER_ATTEMPTS = 3
+
+
+class RejectedEvent(Exception):
+    """A well-formed event that this service's rules can never accept: dead-lettered with the reason."""
+
+
+class EventHandlers:
+    """The events a service consumes and the handler of each."""
+
+    def __init__(self) -> None:
+        self._by_type: dict[type[Event], Handler] = {}
+
+    def handles(self, event_type: type[Event]) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self._by_type[event_type] = handler
+            return handler
+
+        return register
+
+    def handler_for(self, event: Event) -> Handler | None:
+        return self._by_type.get(type(event))
+
+    @property
+    def streams(self) -> list[Stream]:
+        return sorted({event_type.stream for event_type in self._by_type}, key=lambda s: s.name)
+
+    @property
+    def event_types(self) -> list[type[Event]]:
+        return list(self._by_type)
+
+
+class EventProcessor:
+    def __init__(self, handlers: EventHandlers, units: UnitOfWorkFactory, dead_letters: DeadLetters) -> None:
+        self._handlers = handlers
+        self._units = units
+        self._dead_letters = dead_letters
+
+    async def process(self, record: ConsumerRecord) -> None:
+        """Handle one record; return only when its effect or its dead letter is durable."""
+        try:
+            envelope = decode(record.headers or [], record.value)
+        except PoisonMessage as error:
+            await self._dead_letters.send(record, str(error))
+            return
+        handler = self._handlers.handler_for(envelope.event)
+        if handler is None:
+            return  # another service's event on a shared stream
+        structlog.contextvars.bind_contextvars(
+            event_id=str(envelope.id), event_type=envelope.type, correlation_id=str(envelope.correlation_id)
+        )
+        try:
+            await self._handle_with_retries(record, envelope, handler)
+        finally:
+            structlog.contextvars.unbind_contextvars("event_id", "event_type", "correlation_id")
+
+    async def _handle_with_retries(self, record: ConsumerRecord, envelope: Envelope, handler: Handler) -> None:
+        backoff = Backoff()
+        failures = 0
+        while True:
+            try:
+                await self._handle_once(envelope, handler)
+                return
+            except RejectedEvent as error:
+                await self._dead_letters.send(record, f"rejected: {error}")
+                return
+            except Exception as error:
+                if is_transient(error):
+                    # Keep the partition where it is: order matters more than progress.
+                    await backoff.sleep(error)
+                    continue
+                failures += 1
+                log.exception("handler failed", attempt=failures)
+                if failures >= HANDLER_ATTEMPTS:
+                    await self._dead_letters.send(record, f"handler error: {type(error).__name__}: {error}")
+                    return
+                await backoff.sleep(error)
+
+    async def _handle_once(self, envelope: Envelope, handler: Handler) -> None:
+        async with self._units.begin(cause=envelope) as uow:
+            if not await first_delivery(uow.conn, envelope):
+                log.info("duplicate event ignored")
+                return
+            await handler(uow, envelope.event)

@@ -1,0 +1,41 @@
+"""Poison messages go to the service's dead-letter topic, with the reason, and the consumer moves on."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import structlog
+from aiokafka import AIOKafkaProducer
+from aiokafka.structs import ConsumerRecord
+
+log = structlog.get_logger(__name__)
+
+
+def dead_letter_topic(topic_prefix: str, service: str) -> str:
+    return f"{topic_prefix}{service}.dead-letter"
+
+
+class DeadLetters:
+    def __init__(self, producer: AIOKafkaProducer, topic: str, service: str) -> None:
+        self._producer = producer
+        self.topic = topic
+        self._service = service
+
+    async def send(self, record: ConsumerRecord, reason: str) -> None:
+        """Publish the record unchanged plus `dlq_*` headers; return once the broker has it."""
+        headers = list(record.headers or ()) + [
+            ("dlq_original_topic", record.topic.encode()),
+            ("dlq_original_partition", str(record.partition).encode()),
+            ("dlq_original_offset", str(record.offset).encode()),
+            ("dlq_reason", reason[:4000].encode()),
+            ("dlq_service", self._service.encode()),
+            ("dlq_failed_at", datetime.now(UTC).isoformat().encode()),
+        ]
+        await self._producer.send_and_wait(self.topic, value=record.value, key=record.key, headers=headers)
+        log.warning(
+            "message dead-lettered",
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            reason=reason[:300],
+        )

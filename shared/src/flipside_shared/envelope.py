@@ -1,0 +1,143 @@
+"""CloudEvents 1.0 Kafka protocol binding, binary mode.
+
+The event body is the Kafka value (JSON); its attributes travel as `ce_*`
+headers. `correlationid` follows a whole chain (enrolment -> pair -> session ->
+check-in -> feedback -> notification); `causationid` names the event that
+directly caused this one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+from pydantic import ValidationError
+
+from .events import Event, event_class
+from .events.registry import UnknownEventType
+
+SPEC_VERSION = "1.0"
+CONTENT_TYPE = "application/json"
+REQUIRED_HEADERS = ("ce_specversion", "ce_id", "ce_source", "ce_type")
+
+Headers = list[tuple[str, bytes]]
+
+
+class PoisonMessage(ValueError):
+    """A message that can never be handled as it is: it goes to the dead-letter topic."""
+
+
+@dataclass(frozen=True)
+class Envelope:
+    event: Event
+    source: str
+    id: UUID = field(default_factory=uuid4)
+    time: datetime = field(default_factory=lambda: datetime.now(UTC))
+    correlation_id: UUID | None = None
+    causation_id: UUID | None = None
+
+    @property
+    def type(self) -> str:
+        return self.event.ce_type
+
+    @property
+    def subject(self) -> str:
+        return self.event.key()
+
+    @classmethod
+    def caused_by(cls, cause: Envelope | None, event: Event, source: str) -> Envelope:
+        """A new envelope in the same chain as `cause` (or the start of a new chain)."""
+        event_id = uuid4()
+        if cause is None:
+            return cls(event=event, source=source, id=event_id, correlation_id=event_id)
+        return cls(
+            event=event,
+            source=source,
+            id=event_id,
+            correlation_id=cause.correlation_id or cause.id,
+            causation_id=cause.id,
+        )
+
+    def headers(self) -> Headers:
+        attributes = {
+            "ce_specversion": SPEC_VERSION,
+            "ce_id": str(self.id),
+            "ce_source": self.source,
+            "ce_type": self.type,
+            "ce_time": self.time.isoformat(),
+            "ce_subject": self.subject,
+            "content-type": CONTENT_TYPE,
+        }
+        if self.correlation_id:
+            attributes["ce_correlationid"] = str(self.correlation_id)
+        if self.causation_id:
+            attributes["ce_causationid"] = str(self.causation_id)
+        return [(name, value.encode()) for name, value in attributes.items()]
+
+    def body(self) -> bytes:
+        return self.event.model_dump_json().encode()
+
+
+def decode(headers: Headers | dict[str, bytes], value: bytes | None) -> Envelope:
+    """Turn a Kafka record into an envelope, or raise PoisonMessage saying why not."""
+    attributes = {name: raw.decode("utf-8", "replace") for name, raw in _as_pairs(headers)}
+    missing = [name for name in REQUIRED_HEADERS if not attributes.get(name)]
+    if missing:
+        raise PoisonMessage(f"missing CloudEvents headers: {', '.join(missing)}")
+    if attributes["ce_specversion"] != SPEC_VERSION:
+        raise PoisonMessage(f"unsupported CloudEvents specversion {attributes['ce_specversion']!r}")
+    content_type = attributes.get("content-type", CONTENT_TYPE)
+    if content_type.split(";")[0].strip() != CONTENT_TYPE:
+        raise PoisonMessage(f"unsupported content-type {content_type!r}")
+    try:
+        cls = event_class(attributes["ce_type"])
+    except UnknownEventType as error:
+        raise PoisonMessage(str(error)) from None
+    if value is None:
+        raise PoisonMessage("empty message body")
+    try:
+        json.loads(value)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise PoisonMessage(f"body is not JSON: {error}") from None
+    try:
+        event = cls.model_validate_json(value)
+    except ValidationError as error:
+        raise PoisonMessage(f"{cls.ce_type} schema violation: {_summary(error)}") from None
+    try:
+        return Envelope(
+            event=event,
+            source=attributes["ce_source"],
+            id=UUID(attributes["ce_id"]),
+            time=_parse_time(attributes.get("ce_time")),
+            correlation_id=_optional_uuid(attributes.get("ce_correlationid")),
+            causation_id=_optional_uuid(attributes.get("ce_causationid")),
+        )
+    except ValueError as error:
+        raise PoisonMessage(f"malformed CloudEvents attribute: {error}") from None
+
+
+def _as_pairs(headers: Headers | dict[str, bytes]) -> list[tuple[str, bytes]]:
+    items = headers.items() if isinstance(headers, dict) else headers
+    return [(name, raw if isinstance(raw, bytes) else str(raw).encode()) for name, raw in items]
+
+
+def _parse_time(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(UTC)
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError(f"ce_time without a UTC offset: {value!r}")
+    return parsed
+
+
+def _optional_uuid(value: str | None) -> UUID | None:
+    return UUID(value) if value else None
+
+
+def _summary(error: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(part) for part in issue['loc']) or '<root>'}: {issue['msg']}"
+        for issue in error.errors()[:5]
+    )

@@ -1,0 +1,35 @@
+"""Flipside's public events and the registry from CloudEvents type to model."""
+
+from .base import Event, Stream
+from .feedback import FEEDBACK, FeedbackRequested
+from .notifications import NOTIFICATIONS, NotificationSent
+from .pairs import PAIRS, PairCreated, PairMember
+from .participants import PARTICIPANTS, ParticipantEnrolled, ParticipantProfile, WorkingHours
+from .registry import EVENT_TYPES, STREAMS, UnknownEventType, event_class
+from .sessions import SESSIONS, AttendeeTime, CheckInDue, ReminderDue, SchedulingFailed, SessionScheduled
+
+__all__ = [
+    "EVENT_TYPES",
+    "FEEDBACK",
+    "NOTIFICATIONS",
+    "PAIRS",
+    "PARTICIPANTS",
+    "SESSIONS",
+    "STREAMS",
+    "AttendeeTime",
+    "CheckInDue",
+    "Event",
+    "FeedbackRequested",
+    "NotificationSent",
+    "PairCreated",
+    "PairMember",
+    "ParticipantEnrolled",
+    "ParticipantProfile",
+    "ReminderDue",
+    "SchedulingFailed",
+    "SessionScheduled",
+    "Stream",
+    "UnknownEventType",
+    "WorkingHours",
+    "event_class",
+]

@@ -1,0 +1,93 @@
+"""The `participants` stream: enrolment and profile of each participant, keyed by participant id.
+
+No protected attribute (age, gender, ethnicity, religion, disability...) exists
+in these models: "junior" comes from grade and tenure, never from age.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Literal
+from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+
+from .base import Event, StrictModel, Stream
+
+PARTICIPANTS = Stream(name="participants", key_field="participant_id")
+
+Role = Literal["mentor", "mentee", "either"]
+
+
+class WorkingHours(StrictModel):
+    """Hours one person works on one weekday (0 = Monday), in their own time zone."""
+
+    weekday: int = Field(ge=0, le=6)
+    start: time
+    end: time
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> WorkingHours:
+        if self.start >= self.end:
+            raise ValueError("start must be before end")
+        return self
+
+
+class Skill(StrictModel):
+    name: str = Field(min_length=1, max_length=100)
+    level: int = Field(default=3, ge=1, le=5)
+
+
+class LearningGoal(StrictModel):
+    name: str = Field(min_length=1, max_length=100)
+    priority: int = Field(default=3, ge=1, le=5)
+
+
+class CommunicationStyle(StrictModel):
+    rhythm: Literal["weekly", "fortnightly", "monthly"] = "fortnightly"
+    mode: Literal["synchronous", "written", "mixed"] = "synchronous"
+    formality: Literal["casual", "formal"] = "casual"
+    channel: Literal["video", "in_person", "chat", "email"] = "video"
+
+
+class ParticipantProfile(StrictModel):
+    """What a participant tells the program about themselves."""
+
+    program_id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    display_name: str = Field(min_length=1, max_length=200)
+    email: str = Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    locale: str = Field(default="en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+    role: Role
+    grade: int = Field(ge=0, le=30, description="Seniority on the program's ladder; higher is more senior.")
+    tenure_months: int = Field(default=0, ge=0)
+    department: str = Field(min_length=1, max_length=100)
+    manager_id: UUID | None = None
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2, for public holidays.")
+    time_zone: str
+    working_hours: list[WorkingHours] = Field(min_length=1)
+    languages: list[str] = Field(min_length=1)
+    skills: list[Skill] = Field(default_factory=list)
+    goals: list[LearningGoal] = Field(default_factory=list)
+    interests: list[str] = Field(default_factory=list)
+    communication: CommunicationStyle = Field(default_factory=CommunicationStyle)
+    capacity: int = Field(default=1, ge=1, le=3, description="Mentees a mentor takes at most.")
+    hours_per_month: int = Field(default=4, ge=1, le=40)
+    exclusions: list[UUID] = Field(default_factory=list, description="People not to be paired with.")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown IANA time zone {value!r}") from error
+        return value
+
+
+class ParticipantEnrolled(Event):
+    ce_type = "flipside.participant.enrolled.v1"
+    stream = PARTICIPANTS
+
+    participant_id: UUID
+    profile: ParticipantProfile

@@ -1,0 +1,37 @@
+"""CloudEvents type -> event class: how a consumer knows what a message is."""
+
+from __future__ import annotations
+
+from .base import Event, Stream
+from .feedback import FEEDBACK, FeedbackRequested
+from .notifications import NOTIFICATIONS, NotificationSent
+from .pairs import PAIRS, PairCreated
+from .participants import PARTICIPANTS, ParticipantEnrolled
+from .sessions import SESSIONS, CheckInDue, ReminderDue, SchedulingFailed, SessionScheduled
+
+STREAMS: tuple[Stream, ...] = (PARTICIPANTS, PAIRS, SESSIONS, FEEDBACK, NOTIFICATIONS)
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.ce_type: cls
+    for cls in (
+        ParticipantEnrolled,
+        PairCreated,
+        SessionScheduled,
+        ReminderDue,
+        CheckInDue,
+        SchedulingFailed,
+        FeedbackRequested,
+        NotificationSent,
+    )
+}
+
+
+class UnknownEventType(LookupError):
+    """A message whose `ce_type` names no event type or version Flipside knows."""
+
+
+def event_class(ce_type: str) -> type[Event]:
+    try:
+        return EVENT_TYPES[ce_type]
+    except KeyError:
+        raise UnknownEventType(f"unknown event type or version {ce_type!r}") from None

@@ -1,0 +1,198 @@
+"""Wiring shared by every service: pool, migrations, broker, subscribers, relay, HTTP.
+
+A service's `app.py` describes itself with a `ServiceDefinition`; `create_app`
+turns that into a FastAPI application whose lifespan starts and stops the rest,
+so `uvicorn` runs one process with the consumer, the relay and the API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.middlewares import AckPolicy
+
+from .consumer import EventHandlers, EventProcessor
+from .deadletter import DeadLetters, dead_letter_topic
+from .kafka import broker_security, client_options, reliable_producer
+from .logging import configure_logging
+from .migrations import migrate
+from .outbox import OutboxRelay
+from .retry import Backoff, is_transient
+from .settings import ServiceSettings
+from .unit_of_work import UnitOfWorkFactory
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Runtime:
+    """What a running service holds; handed to its API routes and background workers."""
+
+    name: str
+    settings: ServiceSettings
+    pool: asyncpg.Pool
+    units: UnitOfWorkFactory
+    producer: AIOKafkaProducer
+    relay: OutboxRelay
+    broker: KafkaBroker
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+BackgroundWorker = Callable[[Runtime], Awaitable[None]]
+
+
+@dataclass
+class ServiceDefinition:
+    name: str
+    settings: ServiceSettings
+    migrations: Path
+    handlers: EventHandlers
+    api: APIRouter | None = None
+    workers: list[BackgroundWorker] = field(default_factory=list)
+    on_start: Callable[[Runtime], Awaitable[None]] | None = None
+
+    @property
+    def source(self) -> str:
+        return f"/flipside/{self.name}"
+
+
+def create_app(definition: ServiceDefinition) -> FastAPI:
+    settings = definition.settings
+    configure_logging(definition.name, settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = await _start(definition)
+        app.state.runtime = runtime
+        tasks = [asyncio.create_task(worker(runtime), name=worker.__name__) for worker in _workers(definition)]
+        log.info("service started", http_port=settings.http_port)
+        try:
+            yield
+        finally:
+            # Stop consuming first, so in-flight handlers commit before the pool closes.
+            await runtime.broker.stop()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await runtime.producer.stop()
+            await runtime.pool.close()
+            log.info("service stopped")
+
+    app = FastAPI(title=f"Flipside {definition.name}", lifespan=lifespan)
+    app.include_router(_health_routes())
+    if definition.api is not None:
+        app.include_router(definition.api)
+    return app
+
+
+def _workers(definition: ServiceDefinition) -> list[BackgroundWorker]:
+    async def outbox_relay(runtime: Runtime) -> None:
+        await runtime.relay.run()
+
+    return [outbox_relay, *definition.workers]
+
+
+async def _start(definition: ServiceDefinition) -> Runtime:
+    settings = definition.settings
+    schema = definition.name
+    pool = await _connect_with_retries(settings.database_url, schema, settings.db_pool_size)
+    async with pool.acquire() as conn:
+        await migrate(conn, schema, definition.migrations)
+    producer = reliable_producer(settings.kafka, client_id=f"{definition.name}-producer")
+    await _with_retries(producer.start)
+    units = UnitOfWorkFactory(pool, definition.source, settings.topic_prefix)
+    dead_letters = DeadLetters(producer, dead_letter_topic(settings.topic_prefix, definition.name), definition.name)
+    broker = KafkaBroker(
+        settings.kafka.bootstrap_servers,
+        security=broker_security(settings.kafka),
+        client_id=f"{definition.name}-consumer",
+        graceful_timeout=30.0,
+        logger=None,
+    )
+    processor = EventProcessor(definition.handlers, units, dead_letters)
+    for stream in definition.handlers.streams:
+        _subscribe(broker, stream.topic(settings.topic_prefix), settings.group_id(definition.name), processor)
+    relay = OutboxRelay(
+        settings.database_url,
+        schema,
+        producer,
+        batch_size=settings.outbox_batch_size,
+        poll_seconds=settings.outbox_poll_seconds,
+    )
+    runtime = Runtime(definition.name, settings, pool, units, producer, relay, broker)
+    if definition.on_start:
+        await definition.on_start(runtime)
+    await _with_retries(broker.start)
+    return runtime
+
+
+def _subscribe(broker: KafkaBroker, topic: str, group_id: str, processor: EventProcessor) -> None:
+    @broker.subscriber(
+        topic,
+        group_id=group_id,
+        auto_offset_reset="earliest",
+        # Commit after the handler's transaction; on an unexpected exit, rewind to the record.
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        max_poll_interval_ms=600_000,
+    )
+    async def consume(body: bytes, message: KafkaMessage) -> None:
+        await processor.process(message.raw_message)
+
+
+async def _connect_with_retries(url: str, schema: str, size: int) -> asyncpg.Pool:
+    async def init(conn: asyncpg.Connection) -> None:
+        await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+    async def connect() -> asyncpg.Pool:
+        return await asyncpg.create_pool(
+            url, min_size=1, max_size=size, init=init, server_settings={"search_path": f'"{schema}"'}
+        )
+
+    return await _with_retries(connect)
+
+
+async def _with_retries(start: Callable[[], Awaitable[Any]], attempts: int = 30) -> Any:
+    backoff = Backoff(first=0.2, cap=3.0)
+    while True:
+        try:
+            return await start()
+        except Exception as error:
+            if not is_transient(error) or backoff.attempts >= attempts:
+                raise
+            await backoff.sleep(error)
+
+
+def _health_routes() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/health/live")
+    async def live() -> dict[str, str]:
+        return {"status": "live"}
+
+    @router.get("/health/ready")
+    async def ready(request: Request) -> JSONResponse:
+        runtime: Runtime = request.app.state.runtime
+        checks = {"database": False, "broker": False}
+        try:
+            async with runtime.pool.acquire(timeout=2) as conn:
+                checks["database"] = await conn.fetchval("SELECT true")
+        except Exception:
+            pass
+        checks["broker"] = await runtime.broker.ping(timeout=2)
+        status = 200 if all(checks.values()) else 503
+        return JSONResponse({"ready": status == 200, **checks}, status_code=status)
+
+    return router

@@ -1,0 +1,51 @@
+"""Configuration of a service, from environment variables prefixed `FLIPSIDE_`.
+
+`KAFKA_BOOTSTRAP_SERVERS` and `DATABASE_URL` are honoured as well, so Flipside
+drops into an environment that already names its broker and database.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class KafkaSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FLIPSIDE_KAFKA_", extra="ignore")
+
+    bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("FLIPSIDE_KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP_SERVERS"),
+    )
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: str | None = None
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service has; a service subclasses it for its own."""
+
+    model_config = SettingsConfigDict(env_prefix="FLIPSIDE_", extra="ignore")
+
+    topic_prefix: str = Field(default="flipside.", pattern=r"^[A-Za-z0-9._-]*$")
+    consumer_group: str | None = Field(default=None, description="Defaults to '<topic_prefix><service>'.")
+    database_url: str = Field(
+        default="postgresql://postgres@127.0.0.1:5432/flipside",
+        validation_alias=AliasChoices("FLIPSIDE_DATABASE_URL", "DATABASE_URL"),
+    )
+    db_pool_size: int = Field(default=10, ge=2)
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    outbox_poll_seconds: float = Field(default=0.5, gt=0)
+    outbox_batch_size: int = Field(default=500, ge=1)
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+
+    def group_id(self, service: str) -> str:
+        return self.consumer_group or f"{self.topic_prefix}{service}"

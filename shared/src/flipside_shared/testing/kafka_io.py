@@ -1,0 +1,84 @@
+"""Events in, events out: how tests talk to Flipside over the real broker."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from uuid import uuid4
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.structs import ConsumerRecord
+
+from ..envelope import Envelope, decode
+from ..events import Event
+
+
+async def publish(bootstrap_servers: str, topic_prefix: str, envelopes: Iterable[Envelope]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, enable_idempotence=True, acks="all", linger_ms=5)
+    await producer.start()
+    try:
+        futures = [
+            await producer.send(
+                e.event.stream.topic(topic_prefix), value=e.body(), key=e.subject.encode(), headers=e.headers()
+            )
+            for e in envelopes
+        ]
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+def envelope(event: Event, source: str = "/tests") -> Envelope:
+    return Envelope.caused_by(None, event, source)
+
+
+class TopicReader:
+    """Reads whole topics from the start, as a subscriber outside Flipside would."""
+
+    def __init__(self, bootstrap_servers: str, topics: Sequence[str]) -> None:
+        self._consumer = AIOKafkaConsumer(
+            *topics,
+            bootstrap_servers=bootstrap_servers,
+            group_id=f"test-reader-{uuid4()}",
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
+        self.records: list[ConsumerRecord] = []
+
+    async def __aenter__(self) -> TopicReader:
+        await self._consumer.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self._consumer.stop()
+
+    async def read_until(self, done, timeout: float = 60.0) -> list[ConsumerRecord]:
+        """Read until `done(records)` is true; fail with what was seen after `timeout` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not done(self.records):
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"condition not met after {timeout}s; {len(self.records)} records read")
+            batch = await self._consumer.getmany(timeout_ms=int(min(remaining, 0.5) * 1000))
+            for records in batch.values():
+                self.records.extend(records)
+        return self.records
+
+    def events(self, event_type: type[Event] | None = None) -> list[Envelope]:
+        decoded = [decode(r.headers, r.value) for r in self.records if not _is_dead_letter(r)]
+        return [e for e in decoded if event_type is None or isinstance(e.event, event_type)]
+
+
+def count_of(event_type: type[Event]):
+    """A `done` predicate helper: how many decodable records of `event_type` were read."""
+    ce_type = event_type.ce_type.encode()
+
+    def count(records: list[ConsumerRecord]) -> int:
+        return sum(1 for r in records if dict(r.headers or ()).get("ce_type") == ce_type)
+
+    return count
+
+
+def _is_dead_letter(record: ConsumerRecord) -> bool:
+    return any(name == "dlq_reason" for name, _ in record.headers or ())

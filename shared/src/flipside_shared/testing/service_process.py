@@ -1,0 +1,91 @@
+"""Run a Flipside service as its own OS process, as operators do, so tests can kill it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServiceProcess:
+    """`python -m flipside_<name>` with the given environment; logs go to a file."""
+
+    def __init__(self, name: str, env: dict[str, str], log_dir: Path, port: int | None = None) -> None:
+        self.name = name
+        self.port = port or free_port()
+        self.env = {**os.environ, **env, "FLIPSIDE_HTTP_PORT": str(self.port), "PYTHONUNBUFFERED": "1"}
+        self.log_path = log_dir / f"{name}-{self.port}.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def start(self, wait_ready: bool = True, timeout: float = 60.0) -> ServiceProcess:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", f"flipside_{self.name}"],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        if wait_ready:
+            self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process and self._process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self._process.returncode}:\n{self.log_tail()}")
+            try:
+                if httpx.get(f"{self.url}/health/ready", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"{self.name} not ready after {timeout}s:\n{self.log_tail()}")
+
+    def kill(self) -> None:
+        """SIGKILL: no chance to finish anything, as in a crash."""
+        self._signal(signal.SIGKILL)
+
+    def stop(self, timeout: float = 40.0) -> int | None:
+        """SIGTERM and wait: the service drains and commits before it exits."""
+        self._signal(signal.SIGTERM)
+        if self._process:
+            try:
+                return self._process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        return None
+
+    def _signal(self, sig: int) -> None:
+        if self._process and self._process.poll() is None:
+            os.killpg(self._process.pid, sig)
+            if sig == signal.SIGKILL:
+                self._process.wait()
+
+    def log_tail(self, lines: int = 40) -> str:
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])

@@ -1,0 +1,43 @@
+"""One transaction: the state change, the inbox row and the outgoing events commit together."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import asyncpg
+
+from .events import Event
+from .envelope import Envelope
+from .outbox import write_outbox
+
+
+@dataclass
+class UnitOfWork:
+    """What a handler gets: the open transaction's connection and a way to emit events."""
+
+    conn: asyncpg.Connection
+    source: str
+    cause: Envelope | None = None
+    emitted: list[Envelope] = field(default_factory=list)
+
+    def emit(self, event: Event) -> Envelope:
+        envelope = Envelope.caused_by(self.cause, event, self.source)
+        self.emitted.append(envelope)
+        return envelope
+
+
+class UnitOfWorkFactory:
+    def __init__(self, pool: asyncpg.Pool, source: str, topic_prefix: str) -> None:
+        self._pool = pool
+        self._source = source
+        self._topic_prefix = topic_prefix
+
+    @asynccontextmanager
+    async def begin(self, cause: Envelope | None = None) -> AsyncIterator[UnitOfWork]:
+        """Commit state and emitted events together, or neither."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            uow = UnitOfWork(conn=conn, source=self._source, cause=cause)
+            yield uow
+            await write_outbox(conn, uow.emitted, self._topic_prefix)
