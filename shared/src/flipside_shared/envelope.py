@@ -47,11 +47,13 @@ class Envelope:
         return self.event.key()
 
     @classmethod
-    def caused_by(cls, cause: Envelope | None, event: Event, source: str) -> Envelope:
-        """A new envelope in the same chain as `cause` (or the start of a new chain)."""
+    def caused_by(
+        cls, cause: Envelope | None, event: Event, source: str, correlation_id: UUID | None = None
+    ) -> Envelope:
+        """A new envelope in the same chain as `cause`, or in chain `correlation_id`, or starting a chain."""
         event_id = uuid4()
         if cause is None:
-            return cls(event=event, source=source, id=event_id, correlation_id=event_id)
+            return cls(event=event, source=source, id=event_id, correlation_id=correlation_id or event_id)
         return cls(
             event=event,
             source=source,

@@ -21,8 +21,6 @@ from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
-from faststream.middlewares import AckPolicy
 
 from .consumer import EventHandlers, EventProcessor
 from .deadletter import DeadLetters, dead_letter_topic
@@ -32,6 +30,7 @@ from .migrations import migrate
 from .outbox import OutboxRelay
 from .retry import Backoff, is_transient
 from .settings import ServiceSettings
+from .subscriber import subscribe
 from .unit_of_work import UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
@@ -124,7 +123,7 @@ async def _start(definition: ServiceDefinition) -> Runtime:
     )
     processor = EventProcessor(definition.handlers, units, dead_letters)
     for stream in definition.handlers.streams:
-        _subscribe(broker, stream.topic(settings.topic_prefix), settings.group_id(definition.name), processor)
+        subscribe(broker, stream.topic(settings.topic_prefix), settings.group_id(definition.name), processor)
     relay = OutboxRelay(
         settings.database_url,
         schema,
@@ -137,19 +136,6 @@ async def _start(definition: ServiceDefinition) -> Runtime:
         await definition.on_start(runtime)
     await _with_retries(broker.start)
     return runtime
-
-
-def _subscribe(broker: KafkaBroker, topic: str, group_id: str, processor: EventProcessor) -> None:
-    @broker.subscriber(
-        topic,
-        group_id=group_id,
-        auto_offset_reset="earliest",
-        # Commit after the handler's transaction; on an unexpected exit, rewind to the record.
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        max_poll_interval_ms=600_000,
-    )
-    async def consume(body: bytes, message: KafkaMessage) -> None:
-        await processor.process(message.raw_message)
 
 
 async def _connect_with_retries(url: str, schema: str, size: int) -> asyncpg.Pool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from uuid import UUID
 
 import asyncpg
 
@@ -20,10 +21,11 @@ class UnitOfWork:
     conn: asyncpg.Connection
     source: str
     cause: Envelope | None = None
+    correlation_id: UUID | None = None
     emitted: list[Envelope] = field(default_factory=list)
 
     def emit(self, event: Event) -> Envelope:
-        envelope = Envelope.caused_by(self.cause, event, self.source)
+        envelope = Envelope.caused_by(self.cause, event, self.source, self.correlation_id)
         self.emitted.append(envelope)
         return envelope
 
@@ -35,9 +37,15 @@ class UnitOfWorkFactory:
         self._topic_prefix = topic_prefix
 
     @asynccontextmanager
-    async def begin(self, cause: Envelope | None = None) -> AsyncIterator[UnitOfWork]:
-        """Commit state and emitted events together, or neither."""
+    async def begin(
+        self, cause: Envelope | None = None, correlation_id: UUID | None = None
+    ) -> AsyncIterator[UnitOfWork]:
+        """Commit state and emitted events together, or neither.
+
+        Work not caused by a consumed event (timers, HTTP commands) passes the
+        `correlation_id` of the chain it continues, if any.
+        """
         async with self._pool.acquire() as conn, conn.transaction():
-            uow = UnitOfWork(conn=conn, source=self._source, cause=cause)
+            uow = UnitOfWork(conn=conn, source=self._source, cause=cause, correlation_id=correlation_id)
             yield uow
             await write_outbox(conn, uow.emitted, self._topic_prefix)

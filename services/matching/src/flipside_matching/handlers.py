@@ -20,6 +20,8 @@ log = structlog.get_logger(__name__)
 handlers = EventHandlers()
 
 DEFAULT_POLICY = MatchPolicy()
+# The placeholder scores only the longest-waiting candidates; the full engine replaces this.
+CANDIDATES_CONSIDERED = 200
 
 
 @handlers.handles(ParticipantEnrolled)
@@ -30,7 +32,7 @@ async def participant_enrolled(uow: UnitOfWork, event: ParticipantEnrolled) -> N
     if newcomer is None:
         log.info("participant already enrolled", participant_id=str(event.participant_id))
         return
-    waiting = await repository.waiting(event.profile.program_id, excluding=newcomer.participant_id)
+    waiting = await repository.waiting_counterparts(newcomer, DEFAULT_POLICY, limit=CANDIDATES_CONSIDERED)
     candidate = best_partner(newcomer, waiting, DEFAULT_POLICY)
     if candidate is None:
         return

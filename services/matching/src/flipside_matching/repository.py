@@ -8,7 +8,7 @@ import asyncpg
 
 from flipside_shared.events import ParticipantProfile
 
-from .domain.model import PairCandidate, Participant
+from .domain.model import MatchPolicy, PairCandidate, Participant
 
 
 class MatchingRepository:
@@ -22,23 +22,38 @@ class MatchingRepository:
     async def add_participant(self, participant_id: UUID, profile: ParticipantProfile) -> Participant | None:
         """Store a new participant; None if that id is already enrolled."""
         row = await self._conn.fetchrow(
-            "INSERT INTO participants (participant_id, program_id, profile, capacity)"
-            " VALUES ($1, $2, $3, $4) ON CONFLICT (participant_id) DO NOTHING"
+            "INSERT INTO participants (participant_id, program_id, role, grade, profile, capacity)"
+            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (participant_id) DO NOTHING"
             " RETURNING participant_id, profile, active_pairs, enrolled_at",
             participant_id,
             profile.program_id,
+            profile.role,
+            profile.grade,
             profile.model_dump(mode="json"),
             profile.capacity,
         )
         return _participant(row) if row else None
 
-    async def waiting(self, program_id: str, excluding: UUID) -> list[Participant]:
+    async def waiting_counterparts(self, newcomer: Participant, policy: MatchPolicy, limit: int) -> list[Participant]:
+        """Those still waiting who could mentor the newcomer or be mentored by them, longest-waiting first.
+
+        The grade and role rules are applied here too, only to keep the candidate list short;
+        the domain rules still decide.
+        """
+        profile = newcomer.profile
         rows = await self._conn.fetch(
             "SELECT participant_id, profile, active_pairs, enrolled_at FROM participants"
-            " WHERE program_id = $1 AND active_pairs < capacity AND participant_id <> $2"
-            " ORDER BY enrolled_at",
-            program_id,
-            excluding,
+            " WHERE program_id = $1 AND active_pairs < capacity AND participant_id <> $2 AND ("
+            "   ($3 AND role <> 'mentor' AND grade >= $5 + $6)"
+            "   OR ($4 AND role <> 'mentee' AND grade <= $5 - $6))"
+            " ORDER BY enrolled_at LIMIT $7",
+            profile.program_id,
+            newcomer.participant_id,
+            newcomer.can_mentor(),
+            newcomer.can_be_mentored(),
+            profile.grade,
+            policy.min_grade_gap,
+            limit,
         )
         return [_participant(row) for row in rows]
 

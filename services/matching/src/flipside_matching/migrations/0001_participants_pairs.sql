@@ -1,13 +1,15 @@
 CREATE TABLE participants (
     participant_id uuid        PRIMARY KEY,
     program_id     text        NOT NULL,
+    role           text        NOT NULL,
+    grade          integer     NOT NULL,
     profile        jsonb       NOT NULL,
     active_pairs   integer     NOT NULL DEFAULT 0,
     capacity       integer     NOT NULL,
     enrolled_at    timestamptz NOT NULL DEFAULT now(),
     CHECK (active_pairs <= capacity)
 );
-CREATE INDEX participants_waiting ON participants (program_id, enrolled_at) WHERE active_pairs < capacity;
+CREATE INDEX participants_waiting ON participants (program_id, grade, enrolled_at) WHERE active_pairs < capacity;
 
 CREATE TABLE pairs (
     pair_id    uuid        PRIMARY KEY,

@@ -1,0 +1,29 @@
+# Flipside's front door. Every target installs what it is missing first.
+.PHONY: install demo test test-unit up down status bench lint
+
+UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+STATE_DIR ?= .run/stack
+
+install:
+	@bash scripts/bootstrap.sh
+
+demo: install
+	$(UV) run --frozen python -m demo
+
+test: install
+	$(UV) run --frozen pytest
+
+test-unit: install
+	$(UV) run --frozen pytest -m "not integration" shared/tests/unit services/*/tests/unit
+
+up: install
+	$(UV) run --frozen python -m flipside_shared.testing.launch up --state-dir $(STATE_DIR)
+
+down:
+	$(UV) run --frozen python -m flipside_shared.testing.launch down --state-dir $(STATE_DIR)
+
+status:
+	$(UV) run --frozen python -m flipside_shared.testing.launch status --state-dir $(STATE_DIR)
+
+bench: install
+	$(UV) run --frozen python -m benchmarks

@@ -1,0 +1,137 @@
+"""`make bench`: each service's consume -> transaction -> outbox -> commit step against a raw baseline.
+
+All figures come from one run on one local stack: the baseline (raw aiokafka + asyncpg doing the
+same durable step, see baseline.py) and each service, fed the same number of events of the type it
+consumes, timed from the first event published until its consumer group has committed the last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform as host
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import uuid4
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from flipside_shared.testing.kafka_io import envelope, publish
+from flipside_shared.testing.platform import Platform
+from flipside_shared.testing.smtp import SmtpSink
+from flipside_shared.testing.stack import LocalStack
+
+from . import baseline
+from .workloads import WORKLOADS
+
+EVENTS = 3000
+RESULTS = Path(__file__).parent / "results" / "latest.json"
+
+
+async def committed(admin: AIOKafkaAdminClient, group: str, topic: str) -> int:
+    offsets = await admin.list_consumer_group_offsets(group)
+    return sum(meta.offset for tp, meta in offsets.items() if tp.topic == topic and meta.offset > 0)
+
+
+async def wait_committed(admin: AIOKafkaAdminClient, group: str, topic: str, count: int, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while await committed(admin, group, topic) < count:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{group} committed fewer than {count} records of {topic} in {timeout}s")
+        await asyncio.sleep(0.05)
+
+
+async def measure_baseline(stack: LocalStack, admin: AIOKafkaAdminClient, count: int) -> float:
+    topic = f"bench-baseline-{uuid4().hex[:6]}"
+    await admin.create_topics([NewTopic(topic, num_partitions=4, replication_factor=1)])
+    await baseline.prepare(stack.database_url)
+    consumer = baseline.BaselineConsumer(stack.bootstrap_servers, stack.database_url, topic)
+    task = asyncio.create_task(consumer.run())
+    # Same shape as the services: the consumer has joined its group before the burst arrives.
+    await asyncio.wait_for(consumer.assigned.wait(), timeout=60)
+    producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap_servers, acks="all", enable_idempotence=True)
+    await producer.start()
+    started = time.monotonic()
+    try:
+        futures = [await producer.send(topic, b'{"n": %d}' % n, key=str(n).encode()) for n in range(count)]
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+    while consumer.committed < count:
+        await asyncio.sleep(0.02)
+    elapsed = time.monotonic() - started
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    return count / elapsed
+
+
+async def measure_service(stack: LocalStack, platform: Platform, admin: AIOKafkaAdminClient, name: str, count: int) -> float:
+    workload = WORKLOADS[name]
+    events = workload.events(count)
+    topic = f"{platform.topic_prefix}{workload.stream.name}"
+    group = f"{platform.topic_prefix}{name}"
+    before = await committed(admin, group, topic)
+    started = time.monotonic()
+    await publish(stack.bootstrap_servers, platform.topic_prefix, [envelope(e) for e in events])
+    await wait_committed(admin, group, topic, before + count)
+    return count / (time.monotonic() - started)
+
+
+async def run_all(stack: LocalStack, platform: Platform, count: int) -> dict[str, float]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=stack.bootstrap_servers)
+    await admin.start()
+    try:
+        figures = {"baseline_events_per_second": await measure_baseline(stack, admin, count)}
+        for name in WORKLOADS:
+            figures[f"{name}_events_per_second"] = await measure_service(stack, platform, admin, name, count)
+        return figures
+    finally:
+        await admin.close()
+
+
+def table(figures: dict[str, float]) -> str:
+    base = figures["baseline_events_per_second"]
+    lines = ["| step | events/s | vs baseline |", "| --- | ---: | ---: |"]
+    for key, value in figures.items():
+        label = key.removesuffix("_events_per_second")
+        lines.append(f"| {label} | {value:,.0f} | {value / base:.0%} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else EVENTS
+    with tempfile.TemporaryDirectory(prefix="flipside-bench-") as workdir:
+        stack = LocalStack(Path(workdir) / "stack")
+        stack.start()
+        smtp = SmtpSink().start()
+        platform = Platform(
+            stack.bootstrap_servers, stack.database_url, f"bench{uuid4().hex[:6]}.", Path(workdir) / "logs", smtp.port
+        )
+        try:
+            platform.start()
+            figures = asyncio.run(run_all(stack, platform, count))
+        finally:
+            platform.stop()
+            smtp.stop()
+            stack.stop()
+    result = {
+        "measured_at": datetime.now(UTC).isoformat(),
+        "events_per_step": count,
+        "machine": {"cores": os.cpu_count(), "python": host.python_version()},
+        "figures": {key: round(value, 1) for key, value in figures.items()},
+        "baseline": round(figures["baseline_events_per_second"], 1),
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    print(table(figures))
+    print(f"\nwritten to {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""`make demo`: a cohort of about 40 participants through all four services, on a local stack.
+
+Starts Kafka, PostgreSQL, an SMTP server and the four services; enrols half the cohort over
+HTTP and half over Kafka; waits for pairs, kickoffs, check-ins, feedback requests and e-mails;
+prints what happened; stops everything it started. Scheduling runs on an accelerated clock
+(one simulated day per real second) so that kickoffs happen and check-ins come due within seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+from uuid import uuid4
+
+import httpx
+
+from flipside_shared.events import (
+    CheckInDue,
+    FeedbackRequested,
+    NotificationSent,
+    PairCreated,
+    SchedulingFailed,
+    SessionScheduled,
+)
+from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
+from flipside_shared.testing.platform import Platform
+from flipside_shared.testing.smtp import SmtpSink
+from flipside_shared.testing.stack import LocalStack
+
+from .cohort import cohort
+from .report import print_report
+
+SIMULATED_SECONDS_PER_SECOND = 86_400
+TIMEOUT_SECONDS = 180
+
+
+async def run_cohort(platform: Platform, bootstrap_servers: str, prefix: str, smtp: SmtpSink) -> None:
+    people = cohort()
+    by_http, by_kafka = people[::2][:10] + people[1::2][:10], people[::2][10:] + people[1::2][10:]
+    async with httpx.AsyncClient(base_url=platform["matching"].url, timeout=10) as client:
+        for enrolment in by_http:
+            body = {**enrolment.profile.model_dump(mode="json"), "participant_id": str(enrolment.participant_id)}
+            (await client.post("/participants", json=body)).raise_for_status()
+    await publish(bootstrap_servers, prefix, [envelope(enrolment) for enrolment in by_kafka])
+    print(f"enrolled {len(by_http)} participants over HTTP and {len(by_kafka)} over Kafka; waiting for the program to run...")
+
+    topics = [f"{prefix}{name}" for name in ("pairs", "sessions", "feedback", "notifications")]
+    async with TopicReader(bootstrap_servers, topics) as reader:
+        def settled(_records: object) -> bool:
+            pairs = reader_count(PairCreated)
+            failed = reader_count(SchedulingFailed)
+            return (
+                pairs == len(people) // 2
+                and reader_count(CheckInDue) + failed == pairs
+                and reader_count(FeedbackRequested) == 2 * (pairs - failed)
+                and reader_count(NotificationSent) >= reader_count(FeedbackRequested)
+                and _feedback_mails(smtp) >= reader_count(FeedbackRequested)
+            )
+
+        def reader_count(event_type: type) -> int:
+            return len({e.id for e in reader.events(event_type)})
+
+        await reader.read_until(settled, timeout=TIMEOUT_SECONDS)
+        print_report(people, reader, smtp)
+
+
+def _feedback_mails(smtp: SmtpSink) -> int:
+    return sum(1 for message in smtp.received() if "/surveys/" in message.get_body(("plain",)).get_content())
+
+
+def main() -> int:
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="flipside-demo-") as workdir:
+        stack = LocalStack(Path(workdir) / "stack")
+        stack.start()
+        smtp = SmtpSink().start()
+        prefix = f"demo{uuid4().hex[:6]}."
+        platform = Platform(
+            stack.bootstrap_servers,
+            stack.database_url,
+            prefix,
+            Path(workdir) / "logs",
+            smtp.port,
+            clock_rate=SIMULATED_SECONDS_PER_SECOND,
+        )
+        try:
+            print(f"local stack up: Kafka {stack.bootstrap_servers}, PostgreSQL {stack.database_url}, SMTP 127.0.0.1:{smtp.port}")
+            platform.start()
+            print("services up: " + ", ".join(f"{name} {service.url}" for name, service in platform.services.items()))
+            asyncio.run(run_cohort(platform, stack.bootstrap_servers, prefix, smtp))
+        except Exception:
+            for name, service in platform.services.items():
+                print(f"--- {name} log tail ---\n{service.log_tail()}", file=sys.stderr)
+            raise
+        finally:
+            platform.stop()
+            smtp.stop()
+            stack.stop()
+    print(f"demo finished in {time.monotonic() - started:.0f}s; everything it started is stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

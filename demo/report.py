@@ -1,0 +1,55 @@
+"""The demo's printed summary: what a program lead would want to see first."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from flipside_shared.events import (
+    CheckInDue,
+    FeedbackRequested,
+    NotificationSent,
+    PairCreated,
+    ParticipantEnrolled,
+    SchedulingFailed,
+    SessionScheduled,
+)
+from flipside_shared.testing.kafka_io import TopicReader
+from flipside_shared.testing.smtp import SmtpSink
+
+
+def print_report(people: list[ParticipantEnrolled], reader: TopicReader, smtp: SmtpSink) -> None:
+    names = {p.participant_id: p.profile.display_name for p in people}
+    departments = {p.participant_id: p.profile.department for p in people}
+    grades = {p.participant_id: p.profile.grade for p in people}
+    kickoffs = {e.event.pair_id: e.event for e in reader.events(SessionScheduled) if e.event.kind == "kickoff"}
+    failures = {e.event.pair_id: e.event.reason for e in reader.events(SchedulingFailed)}
+
+    pairs = _unique(reader.events(PairCreated))
+    print(f"\n== {len(pairs)} pairs (mentor -> mentee, score, why) ==")
+    for pair in sorted(pairs, key=lambda p: -p.score):
+        mentor, mentee = pair.mentor.participant_id, pair.mentee.participant_id
+        print(f"{names[mentor]} (grade {grades[mentor]}, {departments[mentor]}) -> "
+              f"{names[mentee]} (grade {grades[mentee]}, {departments[mentee]})  score {pair.score:.1f}")
+        print(f"    why: {'; '.join(pair.reasons)}")
+        if kickoff := kickoffs.get(pair.pair_id):
+            print(f"    kickoff {kickoff.starts_at:%a %d %b %H:%M} UTC, {kickoff.duration_minutes} min: "
+                  f"mentor {kickoff.mentor.local_start:%a %H:%M} {kickoff.mentor.time_zone}, "
+                  f"mentee {kickoff.mentee.local_start:%a %H:%M} {kickoff.mentee.time_zone}")
+        elif reason := failures.get(pair.pair_id):
+            print(f"    not scheduled: {reason}")
+
+    check_ins = _unique(reader.events(CheckInDue))
+    requests = _unique(reader.events(FeedbackRequested))
+    sent = Counter(e.template for e in _unique(reader.events(NotificationSent)))
+    print(f"\n== follow-up ==\ncheck-ins due: {len(check_ins)}; feedback requests: {len(requests)} "
+          f"({sum(r.role == 'mentor' for r in requests)} to mentors, {sum(r.role == 'mentee' for r in requests)} to mentees)")
+    print(f"e-mails delivered to the SMTP server: {len(smtp.received())}; by template: {dict(sorted(sent.items()))}")
+    sample = next((m for m in smtp.received() if "/surveys/" in m.get_body(("plain",)).get_content()), None)
+    if sample is not None:
+        print(f"\n== sample e-mail ==\nTo: {sample['To']}\nSubject: {sample['Subject']}\n")
+        print(sample.get_body(("plain",)).get_content().strip())
+
+
+def _unique(envelopes):
+    """Events by id: a relay may publish an event twice after a crash; consumers see it once."""
+    return list({e.id: e.event for e in envelopes}.values())

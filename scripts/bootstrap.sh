@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what Flipside needs on a fresh Debian machine, and nothing that is already there:
+# a JDK and Maven (for the local Kafka broker), PostgreSQL server binaries, uv, and the locked Python deps.
+set -euo pipefail
+
+have_postgres() {
+    command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1
+}
+
+missing=()
+command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
+have_postgres || missing+=(postgresql)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "bootstrap: installing ${missing[*]}"
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v uv >/dev/null 2>&1 && [ ! -x "$HOME/.local/bin/uv" ]; then
+    echo "bootstrap: installing uv"
+    python3 -m pip install --quiet --user uv 2>/dev/null || python3 -m pip install --quiet uv
+fi
+UV=$(command -v uv 2>/dev/null || echo "$HOME/.local/bin/uv")
+"$UV" sync --frozen --quiet
+# Resolve the Kafka broker's jars now, so the first test does not pay for it under a timeout.
+"$UV" run --frozen python -m flipside_shared.testing.kafka --resolve

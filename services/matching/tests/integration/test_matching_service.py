@@ -1,0 +1,97 @@
+"""Matching as a real process on the real broker and Postgres: events in, events out."""
+
+import asyncio
+
+import asyncpg
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from flipside_shared.envelope import decode
+from flipside_shared.events import PairCreated
+from flipside_shared.testing.factories import mentor_and_mentee
+from flipside_shared.testing.fixtures import unique_prefix
+from flipside_shared.testing.kafka_io import TopicReader, count_of, envelope, publish
+from flipside_shared.testing.service_process import ServiceProcess
+
+
+@pytest.fixture(scope="module")
+def prefix():
+    return unique_prefix()
+
+
+@pytest.fixture(scope="module")
+def matching(stack, prefix, tmp_path_factory):
+    env = {
+        "FLIPSIDE_KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers,
+        "FLIPSIDE_DATABASE_URL": stack.database_url,
+        "FLIPSIDE_TOPIC_PREFIX": prefix,
+    }
+    service = ServiceProcess("matching", env, tmp_path_factory.mktemp("logs")).start()
+    yield service
+    service.stop()
+
+
+async def test_enrolments_become_explained_pairs_once_even_when_redelivered(stack, prefix, matching):
+    mentor, mentee = mentor_and_mentee(program_id="redelivery")
+    enrolments = [envelope(mentor), envelope(mentee)]
+    await publish(stack.bootstrap_servers, prefix, enrolments + enrolments)  # every event twice
+    async with TopicReader(stack.bootstrap_servers, [f"{prefix}pairs"]) as reader:
+        await reader.read_until(lambda records: count_of(PairCreated)(records) >= 1)
+        await asyncio.sleep(1.5)  # time for a wrong second pair to show up
+        await reader.read_until(lambda records: True, timeout=1)
+        pairs = reader.events(PairCreated)
+    assert len(pairs) == 1
+    pair = pairs[0].event
+    assert (pair.mentor.participant_id, pair.mentee.participant_id) == (mentor.participant_id, mentee.participant_id)
+    assert "mentor teaches TikTok" in pair.reasons and "mentee teaches strategy" in pair.reasons
+    assert pairs[0].causation_id == enrolments[1].id
+    conn = await asyncpg.connect(stack.database_url)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM matching.participants WHERE program_id = 'redelivery'") == 2
+    finally:
+        await conn.close()
+
+
+async def test_poison_goes_to_the_dead_letter_topic_and_the_next_message_is_handled(stack, prefix, matching):
+    mentor, mentee = mentor_and_mentee(program_id="poison")
+    producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap_servers)
+    await producer.start()
+    try:
+        good = envelope(mentor)
+        await producer.send_and_wait(f"{prefix}participants", b"{not json", key=b"k", headers=good.headers())
+        await producer.send_and_wait(f"{prefix}participants", b"{}", key=b"k")  # no CloudEvents headers
+    finally:
+        await producer.stop()
+    await publish(stack.bootstrap_servers, prefix, [envelope(mentor), envelope(mentee)])
+    async with TopicReader(stack.bootstrap_servers, [f"{prefix}matching.dead-letter", f"{prefix}pairs"]) as reader:
+        await reader.read_until(
+            lambda records: len([r for r in records if r.topic.endswith("dead-letter")]) >= 2
+            and count_of(PairCreated)(records) >= 1
+        )
+        dead = [dict(r.headers) for r in reader.records if r.topic.endswith("dead-letter")]
+    reasons = sorted(h["dlq_reason"].decode() for h in dead)
+    assert reasons[0].startswith("body is not JSON") and reasons[1].startswith("missing CloudEvents headers")
+    assert all(h["dlq_original_topic"] == f"{prefix}participants".encode() for h in dead)
+    assert all(h["dlq_service"] == b"matching" and h["dlq_original_offset"].isdigit() for h in dead)
+
+
+async def test_http_enrolment_validates_and_flows_through_the_same_event(stack, prefix, matching):
+    mentor, mentee = mentor_and_mentee(program_id="http")
+    async with httpx.AsyncClient(base_url=matching.url) as client:
+        bad = await client.post("/participants", json={**mentor.profile.model_dump(mode="json"), "grade": "senior"})
+        assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "grade"]
+        for enrolment in (mentor, mentee):
+            body = {**enrolment.profile.model_dump(mode="json"), "participant_id": str(enrolment.participant_id)}
+            accepted = await client.post("/participants", json=body)
+            assert accepted.status_code == 202, accepted.text
+        async with TopicReader(stack.bootstrap_servers, [f"{prefix}pairs"]) as reader:
+            await reader.read_until(
+                lambda records: any(e.event.program_id == "http" for e in _pairs(records))
+            )
+        pairs = (await client.get("/programs/http/pairs")).json()
+    assert [(p["mentor_id"], p["mentee_id"]) for p in pairs] == [(str(mentor.participant_id), str(mentee.participant_id))]
+
+
+def _pairs(records):
+    return [decode(r.headers, r.value) for r in records if dict(r.headers).get("ce_type") == PairCreated.ce_type.encode()]

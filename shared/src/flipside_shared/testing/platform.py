@@ -1,0 +1,49 @@
+"""All four services as real processes, pointed at one broker, one database and one SMTP server."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .service_process import ServiceProcess
+
+SERVICES = ("matching", "scheduling", "feedback", "notifications")
+
+
+class Platform:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        database_url: str,
+        topic_prefix: str,
+        log_dir: Path,
+        smtp_port: int,
+        clock_rate: float = 1.0,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        env = {
+            "FLIPSIDE_KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers,
+            "FLIPSIDE_DATABASE_URL": database_url,
+            "FLIPSIDE_TOPIC_PREFIX": topic_prefix,
+            "FLIPSIDE_SMTP_HOST": "127.0.0.1",
+            "FLIPSIDE_SMTP_PORT": str(smtp_port),
+            "FLIPSIDE_SCHEDULING_CLOCK_RATE": str(clock_rate),
+            "FLIPSIDE_SCHEDULING_CLOCK_EPOCH": datetime.now(UTC).isoformat(),
+            **(extra_env or {}),
+        }
+        self.topic_prefix = topic_prefix
+        self.services = {name: ServiceProcess(name, env, log_dir) for name in SERVICES}
+
+    def __getitem__(self, name: str) -> ServiceProcess:
+        return self.services[name]
+
+    def start(self) -> Platform:
+        for service in self.services.values():
+            service.start(wait_ready=False)
+        for service in self.services.values():
+            service.wait_ready()
+        return self
+
+    def stop(self) -> None:
+        for service in self.services.values():
+            service.stop()

@@ -1,0 +1,29 @@
+import pytest
+
+from flipside_shared.testing.fixtures import unique_prefix
+from flipside_shared.testing.platform import Platform
+from flipside_shared.testing.smtp import SmtpSink
+
+SIMULATED_SECONDS_PER_SECOND = 86_400
+
+
+@pytest.fixture(scope="module")
+def smtp():
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="module")
+def platform(stack, smtp, tmp_path_factory):
+    """All four services as processes, on a fresh topic prefix, scheduling on an accelerated clock."""
+    running = Platform(
+        stack.bootstrap_servers,
+        stack.database_url,
+        unique_prefix(),
+        tmp_path_factory.mktemp("logs"),
+        smtp.port,
+        clock_rate=SIMULATED_SECONDS_PER_SECOND,
+    ).start()
+    yield running
+    running.stop()

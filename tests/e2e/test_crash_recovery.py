@@ -1,0 +1,125 @@
+"""Crashes and restarts mid-stream: numbered enrolments, every number accounted for exactly once."""
+
+import asyncio
+import random
+from collections import Counter
+
+import asyncpg
+import pytest
+
+from flipside_shared.events import PairCreated, SessionScheduled
+from flipside_shared.testing.factories import mentor_and_mentee
+from flipside_shared.testing.fixtures import unique_prefix
+from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
+from flipside_shared.testing.service_process import ServiceProcess
+
+COUPLES = 1000  # 2,000 numbered enrolments
+
+
+@pytest.fixture
+def services(stack, tmp_path):
+    prefix = unique_prefix()
+    env = {
+        "FLIPSIDE_KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers,
+        "FLIPSIDE_DATABASE_URL": stack.database_url,
+        "FLIPSIDE_TOPIC_PREFIX": prefix,
+    }
+    running = {name: ServiceProcess(name, env, tmp_path) for name in ("matching", "scheduling")}
+    for service in running.values():
+        service.start()
+    yield prefix, running
+    for service in running.values():
+        service.stop()
+
+
+def numbered_cohort(program_id: str, couples: int):
+    return [event for index in range(couples) for event in mentor_and_mentee(program_id=program_id, index=index)]
+
+
+async def wait_for_pairs(stack, prefix, program_id, expected, timeout=180.0):
+    async with TopicReader(stack.bootstrap_servers, [f"{prefix}pairs", f"{prefix}sessions"]) as reader:
+        def done(_):
+            pairs = {e.event.pair_id for e in reader.events(PairCreated) if e.event.program_id == program_id}
+            sessions = {e.event.pair_id for e in reader.events(SessionScheduled) if e.event.program_id == program_id}
+            return len(pairs) >= expected and len(sessions) >= expected
+
+        await reader.read_until(done, timeout=timeout)
+        await asyncio.sleep(2)  # anything wrong, such as a second pair, would arrive now
+        await reader.read_until(lambda _: True, timeout=5)
+        return reader.events(PairCreated), reader.events(SessionScheduled)
+
+
+async def assert_every_number_once(stack, cohort, pair_events, session_events):
+    program_id = cohort[0].profile.program_id
+    ids = {e.participant_id for e in cohort}
+    pairs = {e.event.pair_id: e.event for e in pair_events if e.event.program_id == program_id}
+    paired = Counter(p for pair in pairs.values() for p in (pair.mentor.participant_id, pair.mentee.participant_id))
+    assert set(paired) == ids and set(paired.values()) == {1}, "every participant in exactly one pair"
+    sessions = Counter(e.event.pair_id for e in {e.id: e for e in session_events}.values() if e.event.program_id == program_id)
+    assert set(sessions) == set(pairs) and set(sessions.values()) == {1}, "exactly one kickoff per pair"
+    conn = await asyncpg.connect(stack.database_url)
+    try:
+        stored = await conn.fetch(
+            "SELECT participant_id, active_pairs FROM matching.participants WHERE program_id = $1", program_id
+        )
+        assert {r["participant_id"] for r in stored} == ids and {r["active_pairs"] for r in stored} == {1}
+        assert await conn.fetchval("SELECT count(*) FROM matching.pairs WHERE program_id = $1", program_id) == len(ids) // 2
+        kickoffs = await conn.fetchval(
+            "SELECT count(*) FROM scheduling.sessions WHERE pair_id = ANY($1::uuid[])", list(pairs)
+        )
+        assert kickoffs == len(pairs)
+    finally:
+        await conn.close()
+
+
+async def test_matching_killed_mid_stream_loses_and_duplicates_nothing(stack, services):
+    prefix, running = services
+    cohort = numbered_cohort("sigkill", COUPLES)
+    await publish(stack.bootstrap_servers, prefix, [envelope(e) for e in cohort])
+    conn = await asyncpg.connect(stack.database_url)
+    try:
+        # Kill once a random share of the cohort is in, while the stream is still flowing.
+        threshold = random.Random(3).randint(200, 1200)
+        while await conn.fetchval("SELECT count(*) FROM matching.participants WHERE program_id = 'sigkill'") < threshold:
+            await asyncio.sleep(0.05)
+    finally:
+        await conn.close()
+    running["matching"].kill()
+    running["matching"].start()
+    pairs, sessions = await wait_for_pairs(stack, prefix, "sigkill", COUPLES)
+    await assert_every_number_once(stack, cohort, pairs, sessions)
+
+
+async def test_postgres_restart_mid_stream_is_retried_and_loses_nothing(stack, services):
+    prefix, _ = services
+    cohort = numbered_cohort("pg-restart", 250)
+    await publish(stack.bootstrap_servers, prefix, [envelope(e) for e in cohort])
+    await asyncio.sleep(0.5)
+    stack.postgres.restart()
+    pairs, sessions = await wait_for_pairs(stack, prefix, "pg-restart", 250)
+    await assert_every_number_once(stack, cohort, pairs, sessions)
+
+
+async def test_relay_crash_between_publish_and_mark_has_no_second_effect(stack, services):
+    prefix, _ = services
+    cohort = numbered_cohort("relay-crash", 50)
+    await publish(stack.bootstrap_servers, prefix, [envelope(e) for e in cohort])
+    await wait_for_pairs(stack, prefix, "relay-crash", 50)
+    conn = await asyncpg.connect(stack.database_url)
+    try:
+        # The state a relay leaves when killed after publishing and before marking: published, unmarked.
+        republished = await conn.fetchval(
+            "WITH reset AS (UPDATE matching.outbox SET sent_at = NULL"
+            " WHERE topic = $1 AND convert_from(payload, 'UTF8') LIKE '%relay-crash%' RETURNING 1) SELECT count(*) FROM reset",
+            f"{prefix}pairs",
+        )
+        assert republished == 50
+    finally:
+        await conn.close()
+    async with TopicReader(stack.bootstrap_servers, [f"{prefix}pairs"]) as reader:
+        await reader.read_until(
+            lambda _: sum(e.event.program_id == "relay-crash" for e in reader.events(PairCreated)) >= 100
+        )
+    pairs, sessions = await wait_for_pairs(stack, prefix, "relay-crash", 50)
+    assert sum(e.event.program_id == "relay-crash" for e in pairs) == 100, "each PairCreated is on the topic twice"
+    await assert_every_number_once(stack, cohort, pairs, sessions)

@@ -1,0 +1,69 @@
+"""The first slice end to end: enrolment to e-mail, every hop through Kafka, every state in Postgres."""
+
+from collections import Counter
+
+import httpx
+
+from flipside_shared.events import (
+    CheckInDue,
+    FeedbackRequested,
+    NotificationSent,
+    PairCreated,
+    ReminderDue,
+    SessionScheduled,
+)
+from flipside_shared.testing.factories import mentor_and_mentee
+from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
+
+COUPLES = 8
+
+
+async def test_enrolments_flow_to_pairs_kickoffs_check_ins_feedback_requests_and_emails(stack, platform, smtp):
+    prefix = platform.topic_prefix
+    cohort = [event for index in range(COUPLES) for event in mentor_and_mentee(program_id="e2e", index=index)]
+    over_http, over_kafka = cohort[: COUPLES], cohort[COUPLES:]
+    async with httpx.AsyncClient(base_url=platform["matching"].url) as client:
+        for enrolment in over_http:
+            body = {**enrolment.profile.model_dump(mode="json"), "participant_id": str(enrolment.participant_id)}
+            assert (await client.post("/participants", json=body)).status_code == 202
+    duplicate = envelope(over_kafka[0])
+    await publish(stack.bootstrap_servers, prefix, [duplicate, duplicate] + [envelope(e) for e in over_kafka[1:]])
+
+    emails = {e.profile.email for e in cohort}
+    topics = [f"{prefix}{name}" for name in ("pairs", "sessions", "feedback", "notifications")]
+    async with TopicReader(stack.bootstrap_servers, topics) as reader:
+        def survey_mails_to_all(_):
+            surveyed = {m["To"] for m in smtp.received() if "/surveys/" in m.get_body(("plain",)).get_content()}
+            return emails <= surveyed and len(reader.events(FeedbackRequested)) >= 2 * COUPLES
+
+        await reader.read_until(survey_mails_to_all, timeout=180)
+        pairs = {e.event.pair_id: e for e in reader.events(PairCreated)}
+        kickoffs = [e for e in reader.events(SessionScheduled) if e.event.kind == "kickoff"]
+        check_ins = {e.event.session_id: e for e in reader.events(CheckInDue)}
+        requests = reader.events(FeedbackRequested)
+        reminders = reader.events(ReminderDue)
+        sent = reader.events(NotificationSent)
+
+    assert len(pairs) == COUPLES
+    assert Counter(e.event.pair_id for e in kickoffs) == Counter({pair_id: 1 for pair_id in pairs})
+    assert {e.event.session_id for e in kickoffs} == set(check_ins)
+    assert Counter((e.event.session_id, e.event.role) for e in requests) == Counter(
+        {(session_id, role): 1 for session_id in check_ins for role in ("mentor", "mentee")}
+    )
+    assert reminders, "reminders fire before each kickoff"
+
+    # One chain from enrolment to e-mail: every hop carries the correlation id of the enrolment.
+    for pair in pairs.values():
+        kickoff = next(e for e in kickoffs if e.event.pair_id == pair.event.pair_id)
+        assert kickoff.causation_id == pair.id and kickoff.correlation_id == pair.correlation_id
+        check_in = check_ins[kickoff.event.session_id]
+        assert check_in.correlation_id == pair.correlation_id
+        for request in (r for r in requests if r.event.session_id == kickoff.event.session_id):
+            assert request.causation_id == check_in.id and request.correlation_id == pair.correlation_id
+
+    # Each e-mail is recorded once, on the notifications topic, in the chain of the event it tells of.
+    feedback_sent = [e for e in sent if e.event.cause_event_id in {r.id for r in requests}]
+    assert len({e.event.cause_event_id for e in feedback_sent}) == 2 * COUPLES
+    assert Counter(m["To"] for m in smtp.received() if "/surveys/" in m.get_body(("plain",)).get_content()) == Counter(
+        {address: 1 for address in emails}
+    )
