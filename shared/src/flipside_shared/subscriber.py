@@ -15,7 +15,7 @@ class RecordProcessor(Protocol):
     async def process(self, record: ConsumerRecord) -> None: ...
 
 
-async def keep_raw_body(message: StreamMessage[ConsumerRecord], *_: object) -> bytes:
+async def keep_raw_body(message: StreamMessage[ConsumerRecord]) -> bytes:
     """faststream would parse JSON itself and fail before our dead-letter path; the envelope decodes instead."""
     return message.body
 
