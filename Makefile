@@ -14,7 +14,7 @@ test: install
 	$(UV) run --frozen pytest
 
 test-unit: install
-	$(UV) run --frozen pytest -m "not integration" shared/tests/unit services/*/tests/unit
+	$(UV) run --frozen pytest shared/tests/unit services/*/tests/unit
 
 up: install
 	$(UV) run --frozen python -m flipside_shared.testing.launch up --state-dir $(STATE_DIR)

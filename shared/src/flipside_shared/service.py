@@ -29,7 +29,9 @@ from .logging import configure_logging
 from .migrations import migrate
 from .outbox import OutboxRelay
 from .retry import Backoff, is_transient
+from .events import STREAMS
 from .settings import ServiceSettings
+from .topics import ensure_topics
 from .subscriber import subscribe
 from .unit_of_work import UnitOfWorkFactory
 
@@ -110,10 +112,14 @@ async def _start(definition: ServiceDefinition) -> Runtime:
     pool = await _connect_with_retries(settings.database_url, schema, settings.db_pool_size)
     async with pool.acquire() as conn:
         await migrate(conn, schema, definition.migrations)
+    dead_letter = dead_letter_topic(settings.topic_prefix, definition.name)
+    if settings.kafka.create_topics:
+        topics = [stream.topic(settings.topic_prefix) for stream in STREAMS] + [dead_letter]
+        await _with_retries(lambda: ensure_topics(settings.kafka, topics))
     producer = reliable_producer(settings.kafka, client_id=f"{definition.name}-producer")
     await _with_retries(producer.start)
     units = UnitOfWorkFactory(pool, definition.source, settings.topic_prefix)
-    dead_letters = DeadLetters(producer, dead_letter_topic(settings.topic_prefix, definition.name), definition.name)
+    dead_letters = DeadLetters(producer, dead_letter, definition.name)
     broker = KafkaBroker(
         settings.kafka.bootstrap_servers,
         security=broker_security(settings.kafka),

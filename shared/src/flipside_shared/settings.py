@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class KafkaSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="FLIPSIDE_KAFKA_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="FLIPSIDE_KAFKA_", extra="ignore", populate_by_name=True)
 
     bootstrap_servers: str = Field(
         default="127.0.0.1:9092",
@@ -26,12 +26,15 @@ class KafkaSettings(BaseSettings):
     ssl_cafile: str | None = None
     ssl_certfile: str | None = None
     ssl_keyfile: str | None = None
+    create_topics: bool = Field(default=True, description="Create missing topics at start-up; off where topics are managed elsewhere.")
+    topic_partitions: int = Field(default=4, ge=1)
+    topic_replication_factor: int = Field(default=1, ge=1, description="3 on a production cluster.")
 
 
 class ServiceSettings(BaseSettings):
     """Settings every service has; a service subclasses it for its own."""
 
-    model_config = SettingsConfigDict(env_prefix="FLIPSIDE_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="FLIPSIDE_", extra="ignore", populate_by_name=True)
 
     topic_prefix: str = Field(default="flipside.", pattern=r"^[A-Za-z0-9._-]*$")
     consumer_group: str | None = Field(default=None, description="Defaults to '<topic_prefix><service>'.")

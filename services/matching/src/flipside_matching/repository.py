@@ -44,8 +44,8 @@ class MatchingRepository:
         rows = await self._conn.fetch(
             "SELECT participant_id, profile, active_pairs, enrolled_at FROM participants"
             " WHERE program_id = $1 AND active_pairs < capacity AND participant_id <> $2 AND ("
-            "   ($3 AND role <> 'mentor' AND grade >= $5 + $6)"
-            "   OR ($4 AND role <> 'mentee' AND grade <= $5 - $6))"
+            "   ($3 AND role <> 'mentor' AND grade >= $5::int + $6::int)"
+            "   OR ($4 AND role <> 'mentee' AND grade <= $5::int - $6::int))"
             " ORDER BY enrolled_at LIMIT $7",
             profile.program_id,
             newcomer.participant_id,

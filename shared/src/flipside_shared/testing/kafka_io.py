@@ -11,6 +11,8 @@ from aiokafka.structs import ConsumerRecord
 
 from ..envelope import Envelope, decode
 from ..events import Event
+from ..settings import KafkaSettings
+from ..topics import ensure_topics
 
 
 async def publish(bootstrap_servers: str, topic_prefix: str, envelopes: Iterable[Envelope]) -> None:
@@ -36,6 +38,8 @@ class TopicReader:
     """Reads whole topics from the start, as a subscriber outside Flipside would."""
 
     def __init__(self, bootstrap_servers: str, topics: Sequence[str]) -> None:
+        self._bootstrap_servers = bootstrap_servers
+        self._topics = list(topics)
         self._consumer = AIOKafkaConsumer(
             *topics,
             bootstrap_servers=bootstrap_servers,
@@ -46,6 +50,7 @@ class TopicReader:
         self.records: list[ConsumerRecord] = []
 
     async def __aenter__(self) -> TopicReader:
+        await ensure_topics(KafkaSettings(bootstrap_servers=self._bootstrap_servers), self._topics)
         await self._consumer.start()
         return self
 
