@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from .service_process import free_port
+from .ports import free_port
 
 
 class SmtpSink:
