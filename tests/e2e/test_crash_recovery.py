@@ -44,8 +44,7 @@ async def wait_for_pairs(stack, prefix, program_id, expected, timeout=180.0):
             return len(pairs) >= expected and len(sessions) >= expected
 
         await reader.read_until(done, timeout=timeout)
-        await asyncio.sleep(2)  # anything wrong, such as a second pair, would arrive now
-        await reader.read_until(lambda _: True, timeout=5)
+        await reader.drain(2)  # anything wrong, such as a second pair, would arrive now
         return reader.events(PairCreated), reader.events(SessionScheduled)
 
 

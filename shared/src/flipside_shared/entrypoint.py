@@ -10,8 +10,7 @@ from fastapi import FastAPI
 from .settings import ServiceSettings
 
 
-def serve(app_factory: Callable[[], FastAPI]) -> None:
-    settings = ServiceSettings()
+def serve(app_factory: Callable[[], FastAPI], settings: ServiceSettings) -> None:
     uvicorn.run(
         app_factory,
         factory=True,

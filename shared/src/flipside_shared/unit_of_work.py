@@ -24,8 +24,9 @@ class UnitOfWork:
     correlation_id: UUID | None = None
     emitted: list[Envelope] = field(default_factory=list)
 
-    def emit(self, event: Event) -> Envelope:
-        envelope = Envelope.caused_by(self.cause, event, self.source, self.correlation_id)
+    def emit(self, event: Event, correlation_id: UUID | None = None) -> Envelope:
+        """Queue `event` for the outbox; `correlation_id` names the chain when no event caused this work."""
+        envelope = Envelope.caused_by(self.cause, event, self.source, correlation_id or self.correlation_id)
         self.emitted.append(envelope)
         return envelope
 

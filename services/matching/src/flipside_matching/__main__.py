@@ -1,5 +1,6 @@
 from flipside_shared.entrypoint import serve
 
 from .app import app
+from .settings import MatchingSettings
 
-serve(app)
+serve(app, MatchingSettings())

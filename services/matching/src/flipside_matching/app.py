@@ -5,20 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from flipside_shared.service import ServiceDefinition, create_app
-from flipside_shared.settings import ServiceSettings
 
 from .api import router
-from .handlers import handlers
+from .handlers import build_handlers
+from .settings import MatchingSettings
 
 SERVICE = "matching"
 
 
-def definition(settings: ServiceSettings | None = None) -> ServiceDefinition:
+def definition(settings: MatchingSettings | None = None) -> ServiceDefinition:
+    settings = settings or MatchingSettings()
     return ServiceDefinition(
         name=SERVICE,
-        settings=settings or ServiceSettings(),
+        settings=settings,
         migrations=Path(__file__).parent / "migrations",
-        handlers=handlers,
+        handlers=build_handlers(settings.policy()),
         api=router,
     )
 

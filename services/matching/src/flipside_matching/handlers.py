@@ -17,38 +17,40 @@ from .repository import MatchingRepository
 
 log = structlog.get_logger(__name__)
 
-handlers = EventHandlers()
-
-DEFAULT_POLICY = MatchPolicy()
 # The placeholder scores only the longest-waiting candidates; the full engine replaces this.
 CANDIDATES_CONSIDERED = 200
 
 
-@handlers.handles(ParticipantEnrolled)
-async def participant_enrolled(uow: UnitOfWork, event: ParticipantEnrolled) -> None:
-    repository = MatchingRepository(uow.conn)
-    await repository.lock_program(event.profile.program_id)
-    newcomer = await repository.add_participant(event.participant_id, event.profile)
-    if newcomer is None:
-        log.info("participant already enrolled", participant_id=str(event.participant_id))
-        return
-    waiting = await repository.waiting_counterparts(newcomer, DEFAULT_POLICY, limit=CANDIDATES_CONSIDERED)
-    candidate = best_partner(newcomer, waiting, DEFAULT_POLICY)
-    if candidate is None:
-        return
-    pair_id = uuid4()
-    await repository.add_pair(pair_id, candidate)
-    uow.emit(
-        PairCreated(
-            pair_id=pair_id,
-            program_id=event.profile.program_id,
-            mentor=_member(candidate.mentor),
-            mentee=_member(candidate.mentee),
-            score=candidate.score,
-            reasons=list(candidate.reasons),
-            matched_at=datetime.now(UTC),
+def build_handlers(policy: MatchPolicy) -> EventHandlers:
+    handlers = EventHandlers()
+
+    @handlers.handles(ParticipantEnrolled)
+    async def participant_enrolled(uow: UnitOfWork, event: ParticipantEnrolled) -> None:
+        repository = MatchingRepository(uow.conn)
+        await repository.lock_program(event.profile.program_id)
+        newcomer = await repository.add_participant(event.participant_id, event.profile)
+        if newcomer is None:
+            log.info("participant already enrolled", participant_id=str(event.participant_id))
+            return
+        waiting = await repository.waiting_counterparts(newcomer, policy, limit=CANDIDATES_CONSIDERED)
+        candidate = best_partner(newcomer, waiting, policy)
+        if candidate is None:
+            return
+        pair_id = uuid4()
+        await repository.add_pair(pair_id, candidate)
+        uow.emit(
+            PairCreated(
+                pair_id=pair_id,
+                program_id=event.profile.program_id,
+                mentor=_member(candidate.mentor),
+                mentee=_member(candidate.mentee),
+                score=candidate.score,
+                reasons=list(candidate.reasons),
+                matched_at=datetime.now(UTC),
+            )
         )
-    )
+
+    return handlers
 
 
 def _member(participant: Participant) -> PairMember:

@@ -1,7 +1,5 @@
 """Matching as a real process on the real broker and Postgres: events in, events out."""
 
-import asyncio
-
 import asyncpg
 import httpx
 import pytest
@@ -38,8 +36,7 @@ async def test_enrolments_become_explained_pairs_once_even_when_redelivered(stac
     await publish(stack.bootstrap_servers, prefix, enrolments + enrolments)  # every event twice
     async with TopicReader(stack.bootstrap_servers, [f"{prefix}pairs"]) as reader:
         await reader.read_until(lambda records: count_of(PairCreated)(records) >= 1)
-        await asyncio.sleep(1.5)  # time for a wrong second pair to show up
-        await reader.read_until(lambda records: True, timeout=1)
+        await reader.drain(2)  # time for a wrong second pair to show up
         pairs = reader.events(PairCreated)
     assert len(pairs) == 1
     pair = pairs[0].event

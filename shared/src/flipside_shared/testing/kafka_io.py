@@ -70,6 +70,16 @@ class TopicReader:
                 self.records.extend(records)
         return self.records
 
+    async def drain(self, seconds: float) -> list[ConsumerRecord]:
+        """Keep reading for `seconds`: room for anything wrong, such as a duplicate, to show up."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while (remaining := deadline - loop.time()) > 0:
+            batch = await self._consumer.getmany(timeout_ms=int(min(remaining, 0.5) * 1000))
+            for records in batch.values():
+                self.records.extend(records)
+        return self.records
+
     def events(self, event_type: type[Event] | None = None) -> list[Envelope]:
         decoded = [decode(r.headers, r.value) for r in self.records if not _is_dead_letter(r)]
         return [e for e in decoded if event_type is None or isinstance(e.event, event_type)]

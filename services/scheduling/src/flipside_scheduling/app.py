@@ -1,0 +1,32 @@
+"""The one place that wires scheduling: settings, clock, handlers, timer worker, API, migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flipside_shared.service import ServiceDefinition, create_app
+
+from .api import router
+from .handlers import build_handlers
+from .settings import SchedulingSettings
+from .timers import TimerWorker
+
+SERVICE = "scheduling"
+
+
+def definition(settings: SchedulingSettings | None = None) -> ServiceDefinition:
+    settings = settings or SchedulingSettings()
+    clock = settings.clock()
+    timers = TimerWorker(clock, settings.timer_poll_seconds, settings.timer_batch_size)
+    return ServiceDefinition(
+        name=SERVICE,
+        settings=settings,
+        migrations=Path(__file__).parent / "migrations",
+        handlers=build_handlers(clock, settings.policy()),
+        api=router,
+        workers=[timers.run],
+    )
+
+
+def app():  # uvicorn factory
+    return create_app(definition())

@@ -1,0 +1,1 @@
+"""Calendars, slots and timer policy: pure Python, no I/O."""

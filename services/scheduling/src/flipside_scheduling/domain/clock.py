@@ -1,0 +1,40 @@
+"""Time is injected: handlers and timers ask a clock, so tests and demos control it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class AcceleratedClock:
+    """Simulated time running `rate` times faster than real time from `epoch`.
+
+    Every replica must share the epoch so they agree on what time it is.
+    """
+
+    epoch: datetime
+    rate: float
+
+    def now(self) -> datetime:
+        return self.epoch + (datetime.now(UTC) - self.epoch) * self.rate
+
+
+@dataclass
+class FixedClock:
+    """A clock that moves only when told to."""
+
+    current: datetime
+
+    def now(self) -> datetime:
+        return self.current

@@ -1,0 +1,52 @@
+"""Scheduling's own settings, beside those every service has."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import Field, model_validator
+
+from flipside_shared.settings import ServiceSettings
+
+from .domain.clock import AcceleratedClock, Clock, SystemClock
+from .domain.kickoff import SchedulingPolicy
+
+
+class SchedulingSettings(ServiceSettings):
+    http_port: int = 8002
+    session_minutes: int = Field(default=45, ge=15, le=240, validation_alias="FLIPSIDE_SCHEDULING_SESSION_MINUTES")
+    min_notice_hours: float = Field(default=24, ge=0, validation_alias="FLIPSIDE_SCHEDULING_MIN_NOTICE_HOURS")
+    kickoff_within_business_days: int = Field(default=5, ge=1, le=30, validation_alias="FLIPSIDE_SCHEDULING_KICKOFF_WITHIN_BUSINESS_DAYS")
+    reminder_minutes_before: list[int] = Field(default=[1440, 60], validation_alias="FLIPSIDE_SCHEDULING_REMINDER_MINUTES_BEFORE")
+    timer_poll_seconds: float = Field(default=0.5, gt=0, validation_alias="FLIPSIDE_SCHEDULING_TIMER_POLL_SECONDS")
+    timer_batch_size: int = Field(default=200, ge=1, validation_alias="FLIPSIDE_SCHEDULING_TIMER_BATCH_SIZE")
+    clock_rate: float = Field(
+        default=1.0,
+        gt=0,
+        validation_alias="FLIPSIDE_SCHEDULING_CLOCK_RATE",
+        description="Simulated seconds per real second; above 1 only for demos and end-to-end tests.",
+    )
+    clock_epoch: datetime | None = Field(
+        default=None,
+        validation_alias="FLIPSIDE_SCHEDULING_CLOCK_EPOCH",
+        description="Where simulated time starts (ISO 8601 with offset); every replica must share it.",
+    )
+
+    @model_validator(mode="after")
+    def _epoch_with_rate(self) -> SchedulingSettings:
+        if self.clock_rate != 1.0 and self.clock_epoch is None:
+            raise ValueError("FLIPSIDE_SCHEDULING_CLOCK_EPOCH is required when FLIPSIDE_SCHEDULING_CLOCK_RATE is not 1")
+        return self
+
+    def clock(self) -> Clock:
+        if self.clock_rate == 1.0:
+            return SystemClock()
+        return AcceleratedClock(self.clock_epoch, self.clock_rate)
+
+    def policy(self) -> SchedulingPolicy:
+        return SchedulingPolicy(
+            session_minutes=self.session_minutes,
+            min_notice=timedelta(hours=self.min_notice_hours),
+            kickoff_within_business_days=self.kickoff_within_business_days,
+            reminders_before=tuple(timedelta(minutes=m) for m in self.reminder_minutes_before),
+        )

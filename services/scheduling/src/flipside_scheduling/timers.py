@@ -1,0 +1,79 @@
+"""The timer worker: fires due timers exactly once across replicas.
+
+Each round claims due timers with `FOR UPDATE SKIP LOCKED` and, in the same
+transaction, writes their events to the outbox and marks them settled: a
+replica that dies mid-round rolls back and its timers are claimed again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import structlog
+
+from flipside_shared.events import CheckInDue, ReminderDue
+from flipside_shared.retry import Backoff, is_transient
+from flipside_shared.service import Runtime
+
+from .domain.clock import Clock
+from .domain.kickoff import fires_when_overdue
+from .repository import SchedulingRepository
+
+log = structlog.get_logger(__name__)
+
+
+class TimerWorker:
+    def __init__(self, clock: Clock, poll_seconds: float, batch_size: int) -> None:
+        self._clock = clock
+        self._poll_seconds = poll_seconds
+        self._batch_size = batch_size
+
+    async def run(self, runtime: Runtime) -> None:
+        backoff = Backoff()
+        while True:
+            try:
+                while await self.fire_due(runtime) == self._batch_size:
+                    pass
+                backoff.reset()
+                await asyncio.sleep(self._poll_seconds)
+            except Exception as error:
+                if not is_transient(error):
+                    log.exception("timer round failed")
+                await backoff.sleep(error)
+
+    async def fire_due(self, runtime: Runtime) -> int:
+        """One round: settle up to a batch of due timers; return how many were claimed."""
+        now = self._clock.now()
+        async with runtime.units.begin() as uow:
+            repository = SchedulingRepository(uow.conn)
+            due = await repository.claim_due_timers(now, self._batch_size)
+            fired, dropped = [], []
+            for timer in due:
+                if not fires_when_overdue(timer["kind"], timer["starts_at"], now):
+                    dropped.append(timer["timer_id"])
+                    continue
+                uow.emit(_event(timer), correlation_id=timer["correlation_id"])
+                fired.append(timer["timer_id"])
+            await repository.settle_timers(fired, dropped, now)
+        if due:
+            log.info("timers settled", fired=len(fired), dropped=len(dropped))
+        return len(due)
+
+
+def _event(timer) -> ReminderDue | CheckInDue:
+    if timer["kind"] == "reminder":
+        return ReminderDue(
+            session_id=timer["session_id"],
+            pair_id=timer["pair_id"],
+            participant_ids=[timer["mentor_id"], timer["mentee_id"]],
+            starts_at=timer["starts_at"],
+            minutes_before=timer["minutes_before"],
+        )
+    return CheckInDue(
+        session_id=timer["session_id"],
+        pair_id=timer["pair_id"],
+        program_id=timer["program_id"],
+        mentor_id=timer["mentor_id"],
+        mentee_id=timer["mentee_id"],
+        session_started_at=timer["starts_at"],
+    )

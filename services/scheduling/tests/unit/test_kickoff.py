@@ -1,0 +1,106 @@
+from datetime import UTC, datetime, time, timedelta
+from uuid import uuid4
+from zoneinfo import ZoneInfo
+
+from flipside_scheduling.domain.calendar import Availability
+from flipside_scheduling.domain.kickoff import (
+    Booked,
+    NoSlot,
+    SchedulingPolicy,
+    book_kickoff,
+    fires_when_overdue,
+    timers_for,
+)
+from flipside_shared.events import PairMember, WorkingHours
+
+POLICY = SchedulingPolicy(min_notice=timedelta(hours=0))
+
+
+def person(zone: str, start: int = 9, end: int = 17, country: str | None = None, busy=(), days=range(5)) -> Availability:
+    hours = [WorkingHours(weekday=d, start=time(start), end=time(end)) for d in days]
+    member = PairMember(participant_id=uuid4(), time_zone=zone, working_hours=hours, country=country)
+    return Availability.of(member, list(busy))
+
+
+def local(moment: datetime, zone: str) -> datetime:
+    return moment.astimezone(ZoneInfo(zone))
+
+
+def test_berlin_and_new_york_meet_in_the_berlin_afternoon():
+    monday = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)
+    booked = book_kickoff(person("Europe/Berlin"), person("America/New_York"), monday, POLICY)
+    assert isinstance(booked, Booked)
+    assert local(booked.starts_at, "America/New_York").time() == time(9, 0)
+    assert local(booked.starts_at, "Europe/Berlin").time() == time(15, 0)
+    assert booked.starts_at.date() == monday.date()
+
+
+def test_dst_gap_in_europe_before_the_us_changes_shifts_the_overlap():
+    # 2026: US springs forward on 8 March, Europe on 29 March; the week in between overlaps an hour longer.
+    between = datetime(2026, 3, 16, 0, 0, tzinfo=UTC)
+    booked = book_kickoff(person("Europe/Berlin"), person("America/New_York"), between, POLICY)
+    assert local(booked.starts_at, "Europe/Berlin").time() == time(14, 0)
+    assert local(booked.starts_at, "America/New_York").time() == time(9, 0)
+
+
+def test_a_working_day_that_loses_an_hour_is_handled():
+    # Sunday 29 March 2026 02:00 does not exist in Berlin; someone working Sundays 01:00-05:00 local.
+    night_owl = person("Europe/Berlin", start=1, end=5, days=[6])
+    sydney = person("Australia/Sydney", start=0, end=23, days=range(7))
+    booked = book_kickoff(night_owl, sydney, datetime(2026, 3, 28, 12, 0, tzinfo=UTC), POLICY)
+    starts = local(booked.starts_at, "Europe/Berlin")
+    assert starts.date().isoformat() == "2026-03-29" and starts.time() in (time(1, 0), time(3, 0))
+    assert not (time(2, 0) <= starts.time() < time(3, 0))
+
+
+def test_sydney_april_change_and_kolkata_half_hour_offset():
+    # Sydney leaves daylight time on Sunday 5 April 2026: Monday 6 April is AEST (UTC+10).
+    booked = book_kickoff(
+        person("Australia/Sydney", start=14, end=18), person("Asia/Kolkata", start=9, end=17),
+        datetime(2026, 4, 5, 0, 0, tzinfo=UTC), POLICY,
+    )
+    assert local(booked.starts_at, "Asia/Kolkata").time() == time(9, 30)
+    assert local(booked.starts_at, "Australia/Sydney").time() == time(14, 0)
+
+
+def test_public_holidays_of_each_country_are_skipped():
+    # 3 October is German Unity Day; Saturday the 3rd in 2026, so use 2025 (a Friday).
+    friday = datetime(2025, 10, 3, 0, 0, tzinfo=UTC)
+    booked = book_kickoff(person("Europe/Berlin", country="DE"), person("Europe/Berlin"), friday, POLICY)
+    assert booked.starts_at.date().isoformat() == "2025-10-06"
+
+
+def test_a_mentor_with_a_session_already_gets_the_next_free_slot():
+    monday = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)
+    first = datetime(2026, 6, 1, 13, 0, tzinfo=UTC)
+    busy_mentor = person("Europe/Berlin", busy=[(first, first + timedelta(minutes=45))])
+    booked = book_kickoff(busy_mentor, person("America/New_York"), monday, POLICY)
+    assert booked.starts_at == first + timedelta(minutes=45)
+
+
+def test_no_overlap_fails_with_a_reason():
+    outcome = book_kickoff(
+        person("Asia/Kolkata", 9, 17), person("America/Los_Angeles", 9, 17), datetime(2026, 6, 1, tzinfo=UTC), POLICY
+    )
+    assert isinstance(outcome, NoSlot) and "within 5 business days" in outcome.reason
+
+
+def test_min_notice_is_respected():
+    policy = SchedulingPolicy(min_notice=timedelta(hours=24))
+    monday = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)
+    booked = book_kickoff(person("Europe/Berlin"), person("America/New_York"), monday, policy)
+    assert booked.starts_at >= monday + timedelta(hours=24)
+
+
+def test_timers_and_the_overdue_policy():
+    start = datetime(2026, 6, 2, 13, 0, tzinfo=UTC)
+    plans = timers_for(Booked(start, timedelta(minutes=45)), SchedulingPolicy())
+    assert [(p.kind, p.due_at, p.minutes_before) for p in plans] == [
+        ("reminder", start - timedelta(hours=24), 1440),
+        ("reminder", start - timedelta(hours=1), 60),
+        ("check_in", start + timedelta(minutes=45), 0),
+    ]
+    after_start = start + timedelta(minutes=5)
+    assert not fires_when_overdue("reminder", start, after_start)
+    assert fires_when_overdue("check_in", start, after_start + timedelta(days=1))
+    assert fires_when_overdue("reminder", start, start - timedelta(minutes=30))
