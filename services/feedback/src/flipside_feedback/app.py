@@ -1,0 +1,28 @@
+"""The one place that wires feedback: settings, handlers, API, migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flipside_shared.service import ServiceDefinition, create_app
+
+from .api import router
+from .handlers import build_handlers
+from .settings import FeedbackSettings
+
+SERVICE = "feedback"
+
+
+def definition(settings: FeedbackSettings | None = None) -> ServiceDefinition:
+    settings = settings or FeedbackSettings()
+    return ServiceDefinition(
+        name=SERVICE,
+        settings=settings,
+        migrations=Path(__file__).parent / "migrations",
+        handlers=build_handlers(settings),
+        api=router,
+    )
+
+
+def app():  # uvicorn factory
+    return create_app(definition())

@@ -1,0 +1,1 @@
+"""Survey links, answers and confidentiality rules: pure Python, no I/O."""

@@ -1,0 +1,25 @@
+"""Feedback's own settings, beside those every service has."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+
+from flipside_shared.settings import ServiceSettings
+
+
+class FeedbackSettings(ServiceSettings):
+    http_port: int = 8003
+    link_secret: SecretStr = Field(
+        default=SecretStr("development-only-survey-link-secret"),
+        validation_alias="FLIPSIDE_FEEDBACK_LINK_SECRET",
+        description="HMAC key of survey links; set a long random value in production.",
+    )
+    public_base_url: str | None = Field(
+        default=None,
+        validation_alias="FLIPSIDE_FEEDBACK_PUBLIC_BASE_URL",
+        description="Where participants reach the survey API; defaults to this service's own address.",
+    )
+    link_valid_days: int = Field(default=14, ge=1, le=90, validation_alias="FLIPSIDE_FEEDBACK_LINK_VALID_DAYS")
+
+    def survey_base_url(self) -> str:
+        return (self.public_base_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")

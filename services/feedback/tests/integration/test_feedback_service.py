@@ -1,0 +1,76 @@
+"""Feedback as a real process on the real broker and Postgres: check-ins in, requests out, surveys over HTTP."""
+
+from collections import Counter
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from flipside_shared.events import CheckInDue, FeedbackRequested
+from flipside_shared.testing.fixtures import unique_prefix
+from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
+from flipside_shared.testing.service_process import ServiceProcess
+
+
+@pytest.fixture(scope="module")
+def prefix():
+    return unique_prefix()
+
+
+@pytest.fixture(scope="module")
+def feedback(stack, prefix, tmp_path_factory):
+    env = {
+        "FLIPSIDE_KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers,
+        "FLIPSIDE_DATABASE_URL": stack.database_url,
+        "FLIPSIDE_TOPIC_PREFIX": prefix,
+    }
+    service = ServiceProcess("feedback", env, tmp_path_factory.mktemp("logs")).start()
+    yield service
+    service.stop()
+
+
+def check_in(program_id: str = "feedback-it") -> CheckInDue:
+    return CheckInDue(
+        session_id=uuid4(), pair_id=uuid4(), program_id=program_id, mentor_id=uuid4(), mentee_id=uuid4(),
+        session_started_at=datetime.now(UTC),
+    )
+
+
+async def test_poison_is_dead_lettered_and_each_check_in_asks_both_people_once(stack, prefix, feedback):
+    first, second = check_in(), check_in()
+    producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap_servers)
+    await producer.start()
+    try:
+        await producer.send_and_wait(f"{prefix}sessions", b"[1, 2", key=b"k", headers=envelope(first).headers())
+    finally:
+        await producer.stop()
+    duplicate = envelope(first)
+    await publish(stack.bootstrap_servers, prefix, [duplicate, duplicate, envelope(second)])
+    async with TopicReader(stack.bootstrap_servers, [f"{prefix}feedback", f"{prefix}feedback.dead-letter"]) as reader:
+        await reader.read_until(lambda _: len(reader.events(FeedbackRequested)) >= 4)
+        await reader.drain(2)
+        dead = [dict(r.headers) for r in reader.records if r.topic.endswith("dead-letter")]
+        requests = reader.events(FeedbackRequested)
+    assert [h["dlq_reason"].decode().split(":")[0] for h in dead] == ["body is not JSON"]
+    assert Counter((r.event.session_id, r.event.role) for r in requests) == Counter(
+        {(c.session_id, role): 1 for c in (first, second) for role in ("mentor", "mentee")}
+    )
+    mentor_request = next(r.event for r in requests if r.event.session_id == first.session_id and r.event.role == "mentor")
+    assert mentor_request.participant_id == first.mentor_id
+
+    async with httpx.AsyncClient() as client:
+        url = mentor_request.survey_url
+        assert url.startswith(f"{feedback.url}/surveys/")
+        assert (await client.get(url)).json()["questions"]["version"] == 1
+        good = {"session_value": 4, "could_speak_freely": 5, "partner_listened": 5, "time_well_spent": True}
+        assert (await client.post(url, json=good)).json()["revision"] == 1
+        again = (await client.post(url, json={**good, "session_value": 5})).json()
+        assert again["revision"] == 2 and again["replaced_earlier_answers"]
+        bad = await client.post(url, json={**good, "session_value": 7})
+        assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "session_value"]
+        tampered = await client.get(url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB"))
+        assert tampered.status_code == 403
+        summary = (await client.get(f"{feedback.url}/programs/feedback-it/summary")).json()
+    assert summary["requests"] == 4 and summary["responses"] is None, "one respondent is below k: withheld"

@@ -1,0 +1,47 @@
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import pytest
+from pydantic import ValidationError
+
+from flipside_feedback.domain.links import ExpiredLink, InvalidLink, sign, verify
+from flipside_feedback.domain.survey import MIN_GROUP_SIZE, SurveyAnswers, suppress_small_groups
+
+SECRET = b"test-secret"
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def test_a_signed_link_grants_its_request_until_it_expires():
+    request_id = uuid4()
+    token = sign(request_id, NOW + timedelta(days=14), SECRET)
+    assert verify(token, SECRET, NOW) == request_id
+    with pytest.raises(ExpiredLink):
+        verify(token, SECRET, NOW + timedelta(days=14))
+
+
+@pytest.mark.parametrize("tamper", [
+    lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"),
+    lambda t: "x" + t,
+    lambda t: t.replace(".", ""),
+    lambda t: "",
+])
+def test_tampered_or_foreign_links_are_refused(tamper):
+    token = sign(uuid4(), NOW + timedelta(days=1), SECRET)
+    with pytest.raises(InvalidLink):
+        verify(tamper(token), SECRET, NOW)
+    with pytest.raises(InvalidLink):
+        verify(token, b"another-secret", NOW)
+
+
+def test_answers_are_bounded():
+    SurveyAnswers(session_value=5, could_speak_freely=1, partner_listened=3, time_well_spent=True)
+    with pytest.raises(ValidationError, match="session_value"):
+        SurveyAnswers(session_value=7, could_speak_freely=1, partner_listened=3, time_well_spent=True)
+    with pytest.raises(ValidationError, match="comment"):
+        SurveyAnswers(session_value=5, could_speak_freely=1, partner_listened=3, time_well_spent=True, comment="x" * 4001)
+
+
+def test_groups_smaller_than_k_are_withheld():
+    figures = {"responses": 4, "mean_session_value": 4.5}
+    assert suppress_small_groups(MIN_GROUP_SIZE - 1, figures) == {"responses": None, "mean_session_value": None}
+    assert suppress_small_groups(MIN_GROUP_SIZE, figures) == figures
