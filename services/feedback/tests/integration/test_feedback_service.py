@@ -31,7 +31,10 @@ def feedback(stack, prefix, tmp_path_factory):
     service.stop()
 
 
-def check_in(program_id: str = "feedback-it") -> CheckInDue:
+PROGRAM = f"feedback-{uuid4().hex[:8]}"
+
+
+def check_in(program_id: str = PROGRAM) -> CheckInDue:
     return CheckInDue(
         session_id=uuid4(), pair_id=uuid4(), program_id=program_id, mentor_id=uuid4(), mentee_id=uuid4(),
         session_started_at=datetime.now(UTC),
@@ -72,5 +75,5 @@ async def test_poison_is_dead_lettered_and_each_check_in_asks_both_people_once(s
         assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "session_value"]
         tampered = await client.get(url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB"))
         assert tampered.status_code == 403
-        summary = (await client.get(f"{feedback.url}/programs/feedback-it/summary")).json()
+        summary = (await client.get(f"{feedback.url}/programs/{PROGRAM}/summary")).json()
     assert summary["requests"] == 4 and summary["responses"] is None, "one respondent is below k: withheld"
