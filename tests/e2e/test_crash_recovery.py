@@ -3,6 +3,7 @@
 import asyncio
 import random
 from collections import Counter
+from uuid import uuid4
 
 import asyncpg
 import pytest
@@ -14,6 +15,7 @@ from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.service_process import ServiceProcess
 
 COUPLES = 1000  # 2,000 numbered enrolments
+RUN = uuid4().hex[:8]  # program ids of this run, so a reused database holds no surprises
 
 
 @pytest.fixture
@@ -73,52 +75,53 @@ async def assert_every_number_once(stack, cohort, pair_events, session_events):
 
 async def test_matching_killed_mid_stream_loses_and_duplicates_nothing(stack, services):
     prefix, running = services
-    cohort = numbered_cohort("sigkill", COUPLES)
+    cohort = numbered_cohort(f"sigkill-{RUN}", COUPLES)
     await publish(stack.bootstrap_servers, prefix, [envelope(e) for e in cohort])
     conn = await asyncpg.connect(stack.database_url)
     try:
         # Kill once a random share of the cohort is in, while the stream is still flowing.
         threshold = random.Random(3).randint(200, 1200)
-        while await conn.fetchval("SELECT count(*) FROM matching.participants WHERE program_id = 'sigkill'") < threshold:
+        while await conn.fetchval("SELECT count(*) FROM matching.participants WHERE program_id = $1", f"sigkill-{RUN}") < threshold:
             await asyncio.sleep(0.05)
     finally:
         await conn.close()
     running["matching"].kill()
     running["matching"].start()
-    pairs, sessions = await wait_for_pairs(stack, prefix, "sigkill", COUPLES)
+    pairs, sessions = await wait_for_pairs(stack, prefix, f"sigkill-{RUN}", COUPLES)
     await assert_every_number_once(stack, cohort, pairs, sessions)
 
 
 async def test_postgres_restart_mid_stream_is_retried_and_loses_nothing(stack, services):
     prefix, _ = services
-    cohort = numbered_cohort("pg-restart", 250)
+    cohort = numbered_cohort(f"pg-restart-{RUN}", 250)
     await publish(stack.bootstrap_servers, prefix, [envelope(e) for e in cohort])
     await asyncio.sleep(0.5)
     stack.postgres.restart()
-    pairs, sessions = await wait_for_pairs(stack, prefix, "pg-restart", 250)
+    pairs, sessions = await wait_for_pairs(stack, prefix, f"pg-restart-{RUN}", 250)
     await assert_every_number_once(stack, cohort, pairs, sessions)
 
 
 async def test_relay_crash_between_publish_and_mark_has_no_second_effect(stack, services):
     prefix, _ = services
-    cohort = numbered_cohort("relay-crash", 50)
+    cohort = numbered_cohort(f"relay-crash-{RUN}", 50)
     await publish(stack.bootstrap_servers, prefix, [envelope(e) for e in cohort])
-    await wait_for_pairs(stack, prefix, "relay-crash", 50)
+    await wait_for_pairs(stack, prefix, f"relay-crash-{RUN}", 50)
     conn = await asyncpg.connect(stack.database_url)
     try:
         # The state a relay leaves when killed after publishing and before marking: published, unmarked.
         republished = await conn.fetchval(
             "WITH reset AS (UPDATE matching.outbox SET sent_at = NULL"
-            " WHERE topic = $1 AND convert_from(payload, 'UTF8') LIKE '%relay-crash%' RETURNING 1) SELECT count(*) FROM reset",
+            " WHERE topic = $1 AND convert_from(payload, 'UTF8') LIKE '%' || $2 || '%' RETURNING 1) SELECT count(*) FROM reset",
             f"{prefix}pairs",
+            f"relay-crash-{RUN}",
         )
         assert republished == 50
     finally:
         await conn.close()
     async with TopicReader(stack.bootstrap_servers, [f"{prefix}pairs"]) as reader:
         await reader.read_until(
-            lambda _: sum(e.event.program_id == "relay-crash" for e in reader.events(PairCreated)) >= 100
+            lambda _: sum(e.event.program_id == f"relay-crash-{RUN}" for e in reader.events(PairCreated)) >= 100
         )
-    pairs, sessions = await wait_for_pairs(stack, prefix, "relay-crash", 50)
-    assert sum(e.event.program_id == "relay-crash" for e in pairs) == 100, "each PairCreated is on the topic twice"
+    pairs, sessions = await wait_for_pairs(stack, prefix, f"relay-crash-{RUN}", 50)
+    assert sum(e.event.program_id == f"relay-crash-{RUN}" for e in pairs) == 100, "each PairCreated is on the topic twice"
     await assert_every_number_once(stack, cohort, pairs, sessions)

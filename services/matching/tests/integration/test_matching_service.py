@@ -1,5 +1,7 @@
 """Matching as a real process on the real broker and Postgres: events in, events out."""
 
+from uuid import uuid4
+
 import asyncpg
 import httpx
 import pytest
@@ -11,6 +13,9 @@ from flipside_shared.testing.factories import mentor_and_mentee
 from flipside_shared.testing.fixtures import unique_prefix
 from flipside_shared.testing.kafka_io import TopicReader, count_of, envelope, publish
 from flipside_shared.testing.service_process import ServiceProcess
+
+
+RUN = uuid4().hex[:8]  # program ids of this run, so a reused database holds no surprises
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +36,7 @@ def matching(stack, prefix, tmp_path_factory):
 
 
 async def test_enrolments_become_explained_pairs_once_even_when_redelivered(stack, prefix, matching):
-    mentor, mentee = mentor_and_mentee(program_id="redelivery")
+    mentor, mentee = mentor_and_mentee(program_id=f"redelivery-{RUN}")
     enrolments = [envelope(mentor), envelope(mentee)]
     await publish(stack.bootstrap_servers, prefix, enrolments + enrolments)  # every event twice
     async with TopicReader(stack.bootstrap_servers, [f"{prefix}pairs"]) as reader:
@@ -45,13 +50,13 @@ async def test_enrolments_become_explained_pairs_once_even_when_redelivered(stac
     assert pairs[0].causation_id == enrolments[1].id
     conn = await asyncpg.connect(stack.database_url)
     try:
-        assert await conn.fetchval("SELECT count(*) FROM matching.participants WHERE program_id = 'redelivery'") == 2
+        assert await conn.fetchval("SELECT count(*) FROM matching.participants WHERE program_id = $1", f"redelivery-{RUN}") == 2
     finally:
         await conn.close()
 
 
 async def test_poison_goes_to_the_dead_letter_topic_and_the_next_message_is_handled(stack, prefix, matching):
-    mentor, mentee = mentor_and_mentee(program_id="poison")
+    mentor, mentee = mentor_and_mentee(program_id=f"poison-{RUN}")
     producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap_servers)
     await producer.start()
     try:
@@ -74,7 +79,7 @@ async def test_poison_goes_to_the_dead_letter_topic_and_the_next_message_is_hand
 
 
 async def test_http_enrolment_validates_and_flows_through_the_same_event(stack, prefix, matching):
-    mentor, mentee = mentor_and_mentee(program_id="http")
+    mentor, mentee = mentor_and_mentee(program_id=f"http-{RUN}")
     async with httpx.AsyncClient(base_url=matching.url) as client:
         bad = await client.post("/participants", json={**mentor.profile.model_dump(mode="json"), "grade": "senior"})
         assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "grade"]
@@ -84,9 +89,9 @@ async def test_http_enrolment_validates_and_flows_through_the_same_event(stack, 
             assert accepted.status_code == 202, accepted.text
         async with TopicReader(stack.bootstrap_servers, [f"{prefix}pairs"]) as reader:
             await reader.read_until(
-                lambda records: any(e.event.program_id == "http" for e in _pairs(records))
+                lambda records: any(e.event.program_id == f"http-{RUN}" for e in _pairs(records))
             )
-        pairs = (await client.get("/programs/http/pairs")).json()
+        pairs = (await client.get(f"/programs/http-{RUN}/pairs")).json()
     assert [(p["mentor_id"], p["mentee_id"]) for p in pairs] == [(str(mentor.participant_id), str(mentee.participant_id))]
 
 
