@@ -1,0 +1,51 @@
+"""From a program event to the messages it owes people."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from flipside_shared.events import Event, FeedbackRequested, PairCreated, ReminderDue, SessionScheduled
+
+
+@dataclass(frozen=True)
+class MessageDue:
+    recipient_id: UUID
+    template: str
+    context: dict[str, Any]
+
+
+def messages_for(event: Event) -> list[MessageDue]:
+    match event:
+        case PairCreated():
+            return [
+                MessageDue(member.participant_id, "paired", {
+                    "role": role, "partner_id": str(partner.participant_id), "score": event.score,
+                    "reasons": event.reasons, "pair_id": str(event.pair_id),
+                })
+                for role, member, partner in (("mentor", event.mentor, event.mentee), ("mentee", event.mentee, event.mentor))
+            ]
+        case SessionScheduled():
+            return [
+                MessageDue(attendee.participant_id, "session_scheduled", {
+                    "session_id": str(event.session_id), "kind": event.kind, "starts_at": event.starts_at.isoformat(),
+                    "duration_minutes": event.duration_minutes, "partner_id": str(partner.participant_id),
+                })
+                for attendee, partner in ((event.mentor, event.mentee), (event.mentee, event.mentor))
+            ]
+        case ReminderDue():
+            return [
+                MessageDue(participant_id, "reminder", {
+                    "session_id": str(event.session_id), "starts_at": event.starts_at.isoformat(),
+                    "minutes_before": event.minutes_before,
+                })
+                for participant_id in event.participant_ids
+            ]
+        case FeedbackRequested():
+            return [
+                MessageDue(event.participant_id, "feedback_requested", {
+                    "survey_url": event.survey_url, "expires_at": event.expires_at.isoformat(), "role": event.role,
+                })
+            ]
+    return []

@@ -1,0 +1,120 @@
+"""Notifications as a real process with a real SMTP server, broker and Postgres."""
+
+import asyncio
+from collections import Counter
+
+import asyncpg
+import pytest
+
+from flipside_shared.events import NotificationSent, SessionScheduled
+from flipside_shared.testing.factories import enrolled, pair_created
+from flipside_shared.testing.fixtures import unique_prefix
+from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
+from flipside_shared.testing.service_process import ServiceProcess
+from flipside_shared.testing.smtp import SmtpSink
+
+REFUSED = "nobody@refused.example.com"
+
+
+@pytest.fixture(scope="module")
+def smtp():
+    sink = SmtpSink(reject={REFUSED}).start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="module")
+def prefix():
+    return unique_prefix()
+
+
+@pytest.fixture(scope="module")
+def notifications(stack, prefix, smtp, tmp_path_factory):
+    env = {
+        "FLIPSIDE_KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers,
+        "FLIPSIDE_DATABASE_URL": stack.database_url,
+        "FLIPSIDE_TOPIC_PREFIX": prefix,
+        "FLIPSIDE_SMTP_HOST": "127.0.0.1",
+        "FLIPSIDE_SMTP_PORT": str(smtp.port),
+        "FLIPSIDE_NOTIFICATIONS_POLL_SECONDS": "0.1",
+    }
+    service = ServiceProcess("notifications", env, tmp_path_factory.mktemp("logs")).start()
+    yield service
+    service.stop()
+
+
+def mails_to(smtp, address):
+    return [m for m in smtp.received() if m["To"] == address]
+
+
+async def wait_for(predicate, timeout=30.0):
+    for _ in range(int(timeout / 0.1)):
+        if predicate():
+            return
+        await asyncio.sleep(0.1)
+    raise TimeoutError("condition not met")
+
+
+async def test_pairing_and_invitation_emails_once_each_even_when_redelivered(stack, prefix, smtp, notifications):
+    mentor = enrolled(display_name="Mia Mentor", email="mia@example.com", locale="de")
+    mentee = enrolled(display_name="Lee Leader", email="lee@example.com", time_zone="America/New_York", role="mentee")
+    pair = pair_created()
+    pair = pair.model_copy(update={
+        "mentor": pair.mentor.model_copy(update={"participant_id": mentor.participant_id}),
+        "mentee": pair.mentee.model_copy(update={"participant_id": mentee.participant_id}),
+    })
+    paired = envelope(pair)
+    kickoff = envelope(SessionScheduled(
+        session_id=pair.pair_id, pair_id=pair.pair_id, program_id="pilot", kind="kickoff",
+        starts_at="2026-06-01T13:00:00+00:00", duration_minutes=45,
+        mentor={"participant_id": mentor.participant_id, "time_zone": "Europe/Berlin", "local_start": "2026-06-01T15:00:00+02:00"},
+        mentee={"participant_id": mentee.participant_id, "time_zone": "America/New_York", "local_start": "2026-06-01T09:00:00-04:00"},
+    ))
+    # The pair's events arrive before the people's enrolments: the messages wait, then go.
+    await publish(stack.bootstrap_servers, prefix, [paired, kickoff, paired, kickoff])
+    await asyncio.sleep(1)
+    assert not mails_to(smtp, "mia@example.com")
+    await publish(stack.bootstrap_servers, prefix, [envelope(mentor), envelope(mentee)])
+    await wait_for(lambda: len(mails_to(smtp, "mia@example.com")) >= 2 and len(mails_to(smtp, "lee@example.com")) >= 2)
+    async with TopicReader(stack.bootstrap_servers, [f"{prefix}notifications"]) as reader:
+        await reader.read_until(lambda _: len(reader.events(NotificationSent)) >= 4)
+        await reader.drain(2)
+        sent = reader.events(NotificationSent)
+
+    mia = mails_to(smtp, "mia@example.com")
+    assert sorted(m["Subject"] for m in mia) == [
+        "Ihr Kickoff mit Lee Leader: Montag 01.06.2026, 15:00 (Europe/Berlin)",
+        "Ihr Reverse-Mentoring-Partner steht fest",
+    ]
+    lee_invite = next(m for m in mails_to(smtp, "lee@example.com") if "kickoff" in m["Subject"])
+    assert "Monday 2026-06-01, 09:00 (America/New_York)" in lee_invite["Subject"]
+    attachment = next(part for part in lee_invite.iter_attachments() if part.get_content_type() == "text/calendar")
+    assert f"UID:{pair.pair_id}@flipside" in attachment.get_content()
+    assert lee_invite["Message-ID"].endswith("@flipside>")
+    assert Counter(e.event.cause_event_id for e in sent) == Counter({paired.id: 2, kickoff.id: 2})
+    assert all(e.correlation_id == paired.correlation_id for e in sent if e.event.cause_event_id == paired.id)
+
+
+async def test_a_refused_address_fails_with_the_reason_and_others_still_go(stack, prefix, smtp, notifications):
+    refused = enrolled(email=REFUSED)
+    accepted = enrolled(email="fine@example.com", role="mentee")
+    pair = pair_created()
+    pair = pair.model_copy(update={
+        "mentor": pair.mentor.model_copy(update={"participant_id": refused.participant_id}),
+        "mentee": pair.mentee.model_copy(update={"participant_id": accepted.participant_id}),
+    })
+    await publish(stack.bootstrap_servers, prefix, [envelope(refused), envelope(accepted), envelope(pair)])
+    await wait_for(lambda: mails_to(smtp, "fine@example.com"))
+    conn = await asyncpg.connect(stack.database_url)
+    try:
+        for _ in range(100):
+            row = await conn.fetchrow(
+                "SELECT status, last_error FROM notifications.deliveries WHERE recipient_id = $1", refused.participant_id
+            )
+            if row and row["status"] == "failed":
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await conn.close()
+    assert row["status"] == "failed" and row["last_error"].startswith("recipient refused: 550")
+    assert not mails_to(smtp, REFUSED)

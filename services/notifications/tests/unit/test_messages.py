@@ -1,0 +1,50 @@
+from datetime import timedelta
+
+from icalendar import Calendar
+
+from flipside_notifications.domain.failures import is_permanent, retry_delay
+from flipside_notifications.domain.invitation import invitation
+from flipside_notifications.domain.messages import messages_for
+from flipside_notifications.domain.rendering import render
+from flipside_notifications.preview import sample_context
+from flipside_shared.testing.factories import pair_created
+
+
+def test_both_sides_of_a_pair_are_told_with_the_reasons():
+    pair = pair_created()
+    owed = messages_for(pair)
+    assert {(m.recipient_id, m.context["role"]) for m in owed} == {
+        (pair.mentor.participant_id, "mentor"), (pair.mentee.participant_id, "mentee")
+    }
+    assert all(m.template == "paired" and m.context["reasons"] == pair.reasons for m in owed)
+
+
+def test_templates_render_in_english_german_and_fall_back_to_english():
+    context = {**sample_context("session_scheduled"), "starts_at": "2026-03-30T13:00:00+00:00"}
+    english = render("session_scheduled", "en", context)
+    german = render("session_scheduled", "de-DE", context)
+    french = render("session_scheduled", "fr", context)
+    assert english.subject == "Your kickoff with Sam Sample: Monday 2026-03-30, 15:00 (Europe/Berlin)"
+    assert german.subject == "Ihr Kickoff mit Sam Sample: Montag 30.03.2026, 15:00 (Europe/Berlin)"
+    assert french == english
+    assert "<strong>Sam Sample</strong>" in english.html
+
+
+def test_html_escapes_what_people_typed():
+    rendered = render("paired", "en", {**sample_context("paired"), "partner_name": "<script>x</script>"})
+    assert "<script>" not in rendered.html and "&lt;script&gt;" in rendered.html
+
+
+def test_invitation_uses_the_session_id_as_uid_so_updates_replace():
+    ics = Calendar.from_ical(invitation("abc", "2026-06-01T13:00:00+00:00", 45, "Kickoff", "f@example.com", "a@example.com"))
+    assert ics["method"] == "REQUEST"
+    event = ics.walk("VEVENT")[0]
+    assert str(event["uid"]) == "abc@flipside"
+    assert event.decoded("dtend") - event.decoded("dtstart") == timedelta(minutes=45)
+
+
+def test_permanent_and_temporary_failures():
+    assert is_permanent(550) and is_permanent(554)
+    assert not is_permanent(451) and not is_permanent(None)
+    assert timedelta(seconds=1) <= retry_delay(1) <= timedelta(seconds=2)
+    assert retry_delay(30) <= timedelta(minutes=15)
