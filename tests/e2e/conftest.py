@@ -1,6 +1,5 @@
 import pytest
 
-from flipside_shared.testing.fixtures import unique_prefix
 from flipside_shared.testing.platform import Platform
 from flipside_shared.testing.smtp import SmtpSink
 
@@ -15,12 +14,12 @@ def smtp():
 
 
 @pytest.fixture(scope="module")
-def platform(stack, smtp, tmp_path_factory):
-    """All four services as processes, on a fresh topic prefix, scheduling on an accelerated clock."""
+def platform(sandbox, smtp, tmp_path_factory):
+    """All four services as processes, in a sandbox of their own, scheduling on an accelerated clock."""
     running = Platform(
-        stack.bootstrap_servers,
-        stack.database_url,
-        unique_prefix(),
+        sandbox.bootstrap_servers,
+        sandbox.database_url,
+        sandbox.topic_prefix,
         tmp_path_factory.mktemp("logs"),
         smtp.port,
         clock_rate=SIMULATED_SECONDS_PER_SECOND,

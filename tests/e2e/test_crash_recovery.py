@@ -10,7 +10,7 @@ import pytest
 
 from flipside_shared.events import PairCreated, SessionScheduled
 from flipside_shared.testing.factories import mentor_and_mentee
-from flipside_shared.testing.fixtures import unique_prefix
+from flipside_shared.testing.fixtures import Sandbox
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.service_process import ServiceProcess
 
@@ -20,16 +20,12 @@ RUN = uuid4().hex[:8]  # program ids of this run, so a reused database holds no 
 
 @pytest.fixture
 def services(stack, tmp_path):
-    prefix = unique_prefix()
-    env = {
-        "FLIPSIDE_KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers,
-        "FLIPSIDE_DATABASE_URL": stack.database_url,
-        "FLIPSIDE_TOPIC_PREFIX": prefix,
-    }
-    running = {name: ServiceProcess(name, env, tmp_path) for name in ("matching", "scheduling")}
+    """Matching and scheduling in a sandbox of this test's own."""
+    sandbox = Sandbox.on(stack)
+    running = {name: ServiceProcess(name, sandbox.env(), tmp_path) for name in ("matching", "scheduling")}
     for service in running.values():
         service.start()
-    yield prefix, running
+    yield sandbox, running
     for service in running.values():
         service.stop()
 
@@ -38,8 +34,9 @@ def numbered_cohort(program_id: str, couples: int):
     return [event for index in range(couples) for event in mentor_and_mentee(program_id=program_id, index=index)]
 
 
-async def wait_for_pairs(stack, prefix, program_id, expected, timeout=180.0):
-    async with TopicReader(stack.bootstrap_servers, [f"{prefix}pairs", f"{prefix}sessions"]) as reader:
+async def wait_for_pairs(sandbox, program_id, expected, timeout=180.0):
+    prefix = sandbox.topic_prefix
+    async with TopicReader(sandbox.bootstrap_servers, [f"{prefix}pairs", f"{prefix}sessions"]) as reader:
         def done(_):
             pairs = {e.event.pair_id for e in reader.events(PairCreated) if e.event.program_id == program_id}
             sessions = {e.event.pair_id for e in reader.events(SessionScheduled) if e.event.program_id == program_id}
@@ -50,7 +47,7 @@ async def wait_for_pairs(stack, prefix, program_id, expected, timeout=180.0):
         return reader.events(PairCreated), reader.events(SessionScheduled)
 
 
-async def assert_every_number_once(stack, cohort, pair_events, session_events):
+async def assert_every_number_once(sandbox, cohort, pair_events, session_events):
     program_id = cohort[0].profile.program_id
     ids = {e.participant_id for e in cohort}
     pairs = {e.event.pair_id: e.event for e in pair_events if e.event.program_id == program_id}
@@ -58,7 +55,7 @@ async def assert_every_number_once(stack, cohort, pair_events, session_events):
     assert set(paired) == ids and set(paired.values()) == {1}, "every participant in exactly one pair"
     sessions = Counter(e.event.pair_id for e in {e.id: e for e in session_events}.values() if e.event.program_id == program_id)
     assert set(sessions) == set(pairs) and set(sessions.values()) == {1}, "exactly one kickoff per pair"
-    conn = await asyncpg.connect(stack.database_url)
+    conn = await asyncpg.connect(sandbox.database_url)
     try:
         stored = await conn.fetch(
             "SELECT participant_id, active_pairs FROM matching.participants WHERE program_id = $1", program_id
@@ -74,10 +71,10 @@ async def assert_every_number_once(stack, cohort, pair_events, session_events):
 
 
 async def test_matching_killed_mid_stream_loses_and_duplicates_nothing(stack, services):
-    prefix, running = services
+    sandbox, running = services
     cohort = numbered_cohort(f"sigkill-{RUN}", COUPLES)
-    await publish(stack.bootstrap_servers, prefix, [envelope(e) for e in cohort])
-    conn = await asyncpg.connect(stack.database_url)
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in cohort])
+    conn = await asyncpg.connect(sandbox.database_url)
     try:
         # Kill once a random share of the cohort is in, while the stream is still flowing.
         threshold = random.Random(3).randint(200, 1200)
@@ -87,41 +84,42 @@ async def test_matching_killed_mid_stream_loses_and_duplicates_nothing(stack, se
         await conn.close()
     running["matching"].kill()
     running["matching"].start()
-    pairs, sessions = await wait_for_pairs(stack, prefix, f"sigkill-{RUN}", COUPLES)
-    await assert_every_number_once(stack, cohort, pairs, sessions)
+    pairs, sessions = await wait_for_pairs(sandbox, f"sigkill-{RUN}", COUPLES)
+    await assert_every_number_once(sandbox, cohort, pairs, sessions)
 
 
 async def test_postgres_restart_mid_stream_is_retried_and_loses_nothing(stack, services):
-    prefix, _ = services
+    sandbox, _ = services
     cohort = numbered_cohort(f"pg-restart-{RUN}", 250)
-    await publish(stack.bootstrap_servers, prefix, [envelope(e) for e in cohort])
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in cohort])
     await asyncio.sleep(0.5)
+    assert stack.postgres is not None, "restarting PostgreSQL needs the local stack, not an external DATABASE_URL"
     stack.postgres.restart()
-    pairs, sessions = await wait_for_pairs(stack, prefix, f"pg-restart-{RUN}", 250)
-    await assert_every_number_once(stack, cohort, pairs, sessions)
+    pairs, sessions = await wait_for_pairs(sandbox, f"pg-restart-{RUN}", 250)
+    await assert_every_number_once(sandbox, cohort, pairs, sessions)
 
 
 async def test_relay_crash_between_publish_and_mark_has_no_second_effect(stack, services):
-    prefix, _ = services
+    sandbox, _ = services
     cohort = numbered_cohort(f"relay-crash-{RUN}", 50)
-    await publish(stack.bootstrap_servers, prefix, [envelope(e) for e in cohort])
-    await wait_for_pairs(stack, prefix, f"relay-crash-{RUN}", 50)
-    conn = await asyncpg.connect(stack.database_url)
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in cohort])
+    await wait_for_pairs(sandbox, f"relay-crash-{RUN}", 50)
+    conn = await asyncpg.connect(sandbox.database_url)
     try:
         # The state a relay leaves when killed after publishing and before marking: published, unmarked.
         republished = await conn.fetchval(
             "WITH reset AS (UPDATE matching.outbox SET sent_at = NULL"
             " WHERE topic = $1 AND convert_from(payload, 'UTF8') LIKE '%' || $2 || '%' RETURNING 1) SELECT count(*) FROM reset",
-            f"{prefix}pairs",
+            f"{sandbox.topic_prefix}pairs",
             f"relay-crash-{RUN}",
         )
         assert republished == 50
     finally:
         await conn.close()
-    async with TopicReader(stack.bootstrap_servers, [f"{prefix}pairs"]) as reader:
+    async with TopicReader(sandbox.bootstrap_servers, [f"{sandbox.topic_prefix}pairs"]) as reader:
         await reader.read_until(
             lambda _: sum(e.event.program_id == f"relay-crash-{RUN}" for e in reader.events(PairCreated)) >= 100
         )
-    pairs, sessions = await wait_for_pairs(stack, prefix, f"relay-crash-{RUN}", 50)
+    pairs, sessions = await wait_for_pairs(sandbox, f"relay-crash-{RUN}", 50)
     assert sum(e.event.program_id == f"relay-crash-{RUN}" for e in pairs) == 100, "each PairCreated is on the topic twice"
-    await assert_every_number_once(stack, cohort, pairs, sessions)
+    await assert_every_number_once(sandbox, cohort, pairs, sessions)

@@ -21,6 +21,7 @@ from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
+from faststream.specification import AsyncAPI
 
 from .consumer import EventHandlers, EventProcessor
 from .deadletter import DeadLetters, dead_letter_topic
@@ -129,7 +130,8 @@ async def _start(definition: ServiceDefinition) -> Runtime:
     )
     processor = EventProcessor(definition.handlers, units, dead_letters)
     for stream in definition.handlers.streams:
-        subscribe(broker, stream.topic(settings.topic_prefix), settings.group_id(definition.name), processor)
+        consumed = tuple(t.ce_type for t in definition.handlers.event_types if t.stream == stream)
+        subscribe(broker, stream.topic(settings.topic_prefix), settings.group_id(definition.name), processor, consumed)
     relay = OutboxRelay(
         settings.database_url,
         schema,
@@ -173,6 +175,13 @@ def _health_routes() -> APIRouter:
     @router.get("/health/live")
     async def live() -> dict[str, str]:
         return {"status": "live"}
+
+    @router.get("/asyncapi.json")
+    async def asyncapi(request: Request) -> JSONResponse:
+        """This service's consumers, generated from the code by faststream."""
+        runtime: Runtime = request.app.state.runtime
+        specification = AsyncAPI(runtime.broker, title=f"Flipside {runtime.name}", schema_version="3.0.0")
+        return JSONResponse(json.loads(specification.to_specification().to_json()))
 
     @router.get("/health/ready")
     async def ready(request: Request) -> JSONResponse:

@@ -20,7 +20,9 @@ async def keep_raw_body(message: StreamMessage[ConsumerRecord]) -> bytes:
     return message.body
 
 
-def subscribe(broker: KafkaBroker, topic: str, group_id: str, processor: RecordProcessor) -> None:
+def subscribe(
+    broker: KafkaBroker, topic: str, group_id: str, processor: RecordProcessor, event_types: tuple[str, ...] = ()
+) -> None:
     @broker.subscriber(
         topic,
         group_id=group_id,
@@ -31,6 +33,7 @@ def subscribe(broker: KafkaBroker, topic: str, group_id: str, processor: RecordP
         decoder=keep_raw_body,
         max_poll_interval_ms=600_000,
         title=f"{group_id}:{topic}",
+        description="CloudEvents (binary mode) of types: " + ", ".join(event_types) if event_types else None,
     )
     async def consume(body: bytes, message: KafkaMessage) -> None:
         await processor.process(message.raw_message)

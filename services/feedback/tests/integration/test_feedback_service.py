@@ -9,23 +9,13 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from flipside_shared.events import CheckInDue, FeedbackRequested
-from flipside_shared.testing.fixtures import unique_prefix
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.service_process import ServiceProcess
 
 
 @pytest.fixture(scope="module")
-def prefix():
-    return unique_prefix()
-
-
-@pytest.fixture(scope="module")
-def feedback(stack, prefix, tmp_path_factory):
-    env = {
-        "FLIPSIDE_KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers,
-        "FLIPSIDE_DATABASE_URL": stack.database_url,
-        "FLIPSIDE_TOPIC_PREFIX": prefix,
-    }
+def feedback(sandbox, tmp_path_factory):
+    env = sandbox.env()
     service = ServiceProcess("feedback", env, tmp_path_factory.mktemp("logs")).start()
     yield service
     service.stop()
@@ -41,17 +31,17 @@ def check_in(program_id: str = PROGRAM) -> CheckInDue:
     )
 
 
-async def test_poison_is_dead_lettered_and_each_check_in_asks_both_people_once(stack, prefix, feedback):
+async def test_poison_is_dead_lettered_and_each_check_in_asks_both_people_once(sandbox, feedback):
     first, second = check_in(), check_in()
-    producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap_servers)
+    producer = AIOKafkaProducer(bootstrap_servers=sandbox.bootstrap_servers)
     await producer.start()
     try:
-        await producer.send_and_wait(f"{prefix}sessions", b"[1, 2", key=b"k", headers=envelope(first).headers())
+        await producer.send_and_wait(f"{sandbox.topic_prefix}sessions", b"[1, 2", key=b"k", headers=envelope(first).headers())
     finally:
         await producer.stop()
     duplicate = envelope(first)
-    await publish(stack.bootstrap_servers, prefix, [duplicate, duplicate, envelope(second)])
-    async with TopicReader(stack.bootstrap_servers, [f"{prefix}feedback", f"{prefix}feedback.dead-letter"]) as reader:
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [duplicate, duplicate, envelope(second)])
+    async with TopicReader(sandbox.bootstrap_servers, [f"{sandbox.topic_prefix}feedback", f"{sandbox.topic_prefix}feedback.dead-letter"]) as reader:
         await reader.read_until(lambda _: len(reader.events(FeedbackRequested)) >= 4)
         await reader.drain(2)
         dead = [dict(r.headers) for r in reader.records if r.topic.endswith("dead-letter")]

@@ -8,7 +8,6 @@ import pytest
 
 from flipside_shared.events import NotificationSent, SessionScheduled
 from flipside_shared.testing.factories import enrolled, pair_created
-from flipside_shared.testing.fixtures import unique_prefix
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.service_process import ServiceProcess
 from flipside_shared.testing.smtp import SmtpSink
@@ -24,20 +23,12 @@ def smtp():
 
 
 @pytest.fixture(scope="module")
-def prefix():
-    return unique_prefix()
-
-
-@pytest.fixture(scope="module")
-def notifications(stack, prefix, smtp, tmp_path_factory):
-    env = {
-        "FLIPSIDE_KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers,
-        "FLIPSIDE_DATABASE_URL": stack.database_url,
-        "FLIPSIDE_TOPIC_PREFIX": prefix,
-        "FLIPSIDE_SMTP_HOST": "127.0.0.1",
-        "FLIPSIDE_SMTP_PORT": str(smtp.port),
-        "FLIPSIDE_NOTIFICATIONS_POLL_SECONDS": "0.1",
-    }
+def notifications(sandbox, smtp, tmp_path_factory):
+    env = sandbox.env(
+        FLIPSIDE_SMTP_HOST="127.0.0.1",
+        FLIPSIDE_SMTP_PORT=str(smtp.port),
+        FLIPSIDE_NOTIFICATIONS_POLL_SECONDS="0.1",
+    )
     service = ServiceProcess("notifications", env, tmp_path_factory.mktemp("logs")).start()
     yield service
     service.stop()
@@ -55,7 +46,7 @@ async def wait_for(predicate, timeout=30.0):
     raise TimeoutError("condition not met")
 
 
-async def test_pairing_and_invitation_emails_once_each_even_when_redelivered(stack, prefix, smtp, notifications):
+async def test_pairing_and_invitation_emails_once_each_even_when_redelivered(sandbox, smtp, notifications):
     mentor = enrolled(display_name="Mia Mentor", email="mia@example.com", locale="de")
     mentee = enrolled(display_name="Lee Leader", email="lee@example.com", time_zone="America/New_York", role="mentee")
     pair = pair_created()
@@ -71,12 +62,12 @@ async def test_pairing_and_invitation_emails_once_each_even_when_redelivered(sta
         mentee={"participant_id": mentee.participant_id, "time_zone": "America/New_York", "local_start": "2026-06-01T09:00:00-04:00"},
     ))
     # The pair's events arrive before the people's enrolments: the messages wait, then go.
-    await publish(stack.bootstrap_servers, prefix, [paired, kickoff, paired, kickoff])
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [paired, kickoff, paired, kickoff])
     await asyncio.sleep(1)
     assert not mails_to(smtp, "mia@example.com")
-    await publish(stack.bootstrap_servers, prefix, [envelope(mentor), envelope(mentee)])
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(mentor), envelope(mentee)])
     await wait_for(lambda: len(mails_to(smtp, "mia@example.com")) >= 2 and len(mails_to(smtp, "lee@example.com")) >= 2)
-    async with TopicReader(stack.bootstrap_servers, [f"{prefix}notifications"]) as reader:
+    async with TopicReader(sandbox.bootstrap_servers, [f"{sandbox.topic_prefix}notifications"]) as reader:
         await reader.read_until(lambda _: len(reader.events(NotificationSent)) >= 4)
         await reader.drain(2)
         sent = reader.events(NotificationSent)
@@ -95,7 +86,7 @@ async def test_pairing_and_invitation_emails_once_each_even_when_redelivered(sta
     assert all(e.correlation_id == paired.correlation_id for e in sent if e.event.cause_event_id == paired.id)
 
 
-async def test_a_refused_address_fails_with_the_reason_and_others_still_go(stack, prefix, smtp, notifications):
+async def test_a_refused_address_fails_with_the_reason_and_others_still_go(sandbox, smtp, notifications):
     refused = enrolled(email=REFUSED)
     accepted = enrolled(email="fine@example.com", role="mentee")
     pair = pair_created()
@@ -103,9 +94,9 @@ async def test_a_refused_address_fails_with_the_reason_and_others_still_go(stack
         "mentor": pair.mentor.model_copy(update={"participant_id": refused.participant_id}),
         "mentee": pair.mentee.model_copy(update={"participant_id": accepted.participant_id}),
     })
-    await publish(stack.bootstrap_servers, prefix, [envelope(refused), envelope(accepted), envelope(pair)])
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(refused), envelope(accepted), envelope(pair)])
     await wait_for(lambda: mails_to(smtp, "fine@example.com"))
-    conn = await asyncpg.connect(stack.database_url)
+    conn = await asyncpg.connect(sandbox.database_url)
     try:
         for _ in range(100):
             row = await conn.fetchrow(

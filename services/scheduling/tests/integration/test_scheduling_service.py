@@ -9,7 +9,6 @@ from icalendar import Calendar
 
 from flipside_shared.events import CheckInDue, ReminderDue, SessionScheduled
 from flipside_shared.testing.factories import pair_created
-from flipside_shared.testing.fixtures import unique_prefix
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.service_process import ServiceProcess
 
@@ -17,21 +16,13 @@ PAIRS = 60
 
 
 @pytest.fixture(scope="module")
-def prefix():
-    return unique_prefix()
-
-
-@pytest.fixture(scope="module")
-def schedulers(stack, prefix, tmp_path_factory):
+def schedulers(sandbox, tmp_path_factory):
     """Two replicas sharing one accelerated clock: one simulated day per real second."""
-    env = {
-        "FLIPSIDE_KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers,
-        "FLIPSIDE_DATABASE_URL": stack.database_url,
-        "FLIPSIDE_TOPIC_PREFIX": prefix,
-        "FLIPSIDE_SCHEDULING_CLOCK_RATE": "86400",
-        "FLIPSIDE_SCHEDULING_CLOCK_EPOCH": datetime.now(UTC).isoformat(),
-        "FLIPSIDE_SCHEDULING_TIMER_POLL_SECONDS": "0.02",
-    }
+    env = sandbox.env(
+        FLIPSIDE_SCHEDULING_CLOCK_RATE="86400",
+        FLIPSIDE_SCHEDULING_CLOCK_EPOCH=datetime.now(UTC).isoformat(),
+        FLIPSIDE_SCHEDULING_TIMER_POLL_SECONDS="0.02",
+    )
     logs = tmp_path_factory.mktemp("logs")
     replicas = [ServiceProcess("scheduling", env, logs).start() for _ in range(2)]
     yield replicas
@@ -39,11 +30,11 @@ def schedulers(stack, prefix, tmp_path_factory):
         replica.stop()
 
 
-async def test_every_pair_gets_one_kickoff_and_every_timer_fires_once_across_two_replicas(stack, prefix, schedulers):
+async def test_every_pair_gets_one_kickoff_and_every_timer_fires_once_across_two_replicas(sandbox, schedulers):
     pairs = [pair_created() for _ in range(PAIRS)]
     redelivered = envelope(pairs[0])
-    await publish(stack.bootstrap_servers, prefix, [redelivered, redelivered] + [envelope(p) for p in pairs[1:]])
-    async with TopicReader(stack.bootstrap_servers, [f"{prefix}sessions"]) as reader:
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [redelivered, redelivered] + [envelope(p) for p in pairs[1:]])
+    async with TopicReader(sandbox.bootstrap_servers, [f"{sandbox.topic_prefix}sessions"]) as reader:
         await reader.read_until(lambda _: len(reader.events(CheckInDue)) >= PAIRS, timeout=120)
         await reader.drain(2)
         scheduled = reader.events(SessionScheduled)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 from uuid import uuid4
 
+import asyncpg
 import pytest
 
 from .stack import LocalStack
@@ -15,9 +19,55 @@ def unique_prefix() -> str:
     return f"t{uuid4().hex[:10]}."
 
 
+@dataclass(frozen=True)
+class Sandbox:
+    """A test's own slice of the shared stack: its own topics (by prefix) and its own database.
+
+    Services' background workers (timers, dispatchers) act on everything in their
+    schema, so tests that run services never share a database.
+    """
+
+    bootstrap_servers: str
+    database_url: str
+    topic_prefix: str
+
+    @classmethod
+    def on(cls, stack: LocalStack) -> Sandbox:
+        return cls(stack.bootstrap_servers, new_database(stack.database_url), unique_prefix())
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return {
+            "FLIPSIDE_KAFKA_BOOTSTRAP_SERVERS": self.bootstrap_servers,
+            "FLIPSIDE_DATABASE_URL": self.database_url,
+            "FLIPSIDE_TOPIC_PREFIX": self.topic_prefix,
+            **extra,
+        }
+
+
+def new_database(server_url: str) -> str:
+    """Create an empty database on the server of `server_url`; return its URL."""
+    name = f"test_{uuid4().hex[:12]}"
+
+    async def create() -> None:
+        conn = await asyncpg.connect(server_url)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    parts = urlsplit(server_url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
 @pytest.fixture(scope="session")
 def stack() -> Iterator[LocalStack]:
     """One real Kafka broker and one real PostgreSQL for the whole test session."""
     running = LocalStack().start()
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="module")
+def sandbox(stack: LocalStack) -> Sandbox:
+    return Sandbox.on(stack)

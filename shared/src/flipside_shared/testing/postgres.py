@@ -1,9 +1,9 @@
 """A real PostgreSQL server on loopback, from the machine's PostgreSQL binaries.
 
 PostgreSQL refuses to run as root, so when the tests run as root the server runs
-as the `postgres` system user (which Debian's package creates), with its files in
-a directory of its own under the system temp dir: the caller's directory may sit
-below one only root can enter.
+as the `postgres` system user (which Debian's package creates). By default its
+files live in a directory of their own under the system temp dir, which that
+user can reach; a test's own temp dir may sit below one only root can enter.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def _version(path: str) -> int:
 class LocalPostgres:
     def __init__(self, root: Path | None = None, port: int | None = None) -> None:
         self._user = "postgres" if os.geteuid() == 0 else None
-        self.root = Path(tempfile.mkdtemp(prefix="flipside-postgres-")) if root is None or self._user else root
+        self.root = root or Path(tempfile.mkdtemp(prefix="flipside-postgres-"))
         self.data_dir = self.root / "data"
         self.port = port or free_port()
         self.log_path = self.root / "postgres.log"

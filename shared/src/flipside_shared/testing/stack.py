@@ -22,7 +22,7 @@ class LocalStack:
         external_kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or os.environ.get("FLIPSIDE_KAFKA_BOOTSTRAP_SERVERS")
         external_db = os.environ.get("FLIPSIDE_DATABASE_URL") or os.environ.get("DATABASE_URL")
         self.kafka = None if external_kafka else LocalKafka(self.base_dir / "kafka")
-        self.postgres = None if external_db else LocalPostgres(self.base_dir / "postgres")
+        self.postgres = None if external_db else LocalPostgres()
         self.bootstrap_servers = external_kafka or self.kafka.bootstrap_servers
         self.database_url = external_db or self.postgres.url
 
