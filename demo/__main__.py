@@ -3,7 +3,7 @@
 Starts Kafka, PostgreSQL, an SMTP server and the four services; enrols half the cohort over
 HTTP and half over Kafka; waits for pairs, kickoffs, check-ins, feedback requests and e-mails;
 prints what happened; stops everything it started. Scheduling runs on an accelerated clock
-(one simulated day per real second) so that kickoffs happen and check-ins come due within seconds.
+(six simulated hours per real second) so that kickoffs happen and check-ins come due within seconds.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from flipside_shared.testing.stack import LocalStack
 from .cohort import cohort
 from .report import print_report
 
-SIMULATED_SECONDS_PER_SECOND = 86_400
+SIMULATED_SECONDS_PER_SECOND = 21_600  # six simulated hours per real second
 TIMEOUT_SECONDS = 180
 
 
