@@ -44,10 +44,8 @@ def up(state_dir: Path) -> None:
     platform = Platform(
         stack.bootstrap_servers, stack.database_url, os.environ.get("FLIPSIDE_TOPIC_PREFIX", "flipside."),
         state_dir / "logs", smtp_port,
+        ports={name: port for name, port in SERVICE_PORTS.items() if _free(port)},
     )
-    for name, service in platform.services.items():
-        service.port = SERVICE_PORTS[name] if _free(SERVICE_PORTS[name]) else service.port
-        service.env["FLIPSIDE_HTTP_PORT"] = str(service.port)
     platform.start()
     state = {
         "started_at": datetime.now(UTC).isoformat(),
@@ -90,12 +88,12 @@ def status(state_dir: Path) -> None:
 
 
 def _print(state: dict) -> None:
-    print(f"Kafka       {state['kafka']['bootstrap_servers']}")
-    print(f"PostgreSQL  {state['postgres']['url']}")
-    print(f"SMTP        {state['smtp']['address']} (mail kept in {state['smtp']['maildir']})")
+    print(f"Kafka         {state['kafka']['bootstrap_servers']}")
+    print(f"PostgreSQL    {state['postgres']['url']}")
+    print(f"SMTP          {state['smtp']['address']} (mail kept in {state['smtp']['maildir']})")
     for name, service in state["services"].items():
         alive = service["pid"] and _alive(service["pid"])
-        print(f"{name:<12}{service['url']}  {'running' if alive else 'NOT RUNNING'}  log: {service['log']}")
+        print(f"{name:<14}{service['url']}  {'running' if alive else 'NOT RUNNING'}  log: {service['log']}")
 
 
 def _terminate(pid: int | None, grace: float = 40) -> None:

@@ -20,6 +20,7 @@ class Platform:
         smtp_port: int,
         clock_rate: float = 1.0,
         extra_env: dict[str, str] | None = None,
+        ports: dict[str, int] | None = None,
     ) -> None:
         env = {
             "FLIPSIDE_KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers,
@@ -32,7 +33,8 @@ class Platform:
             **(extra_env or {}),
         }
         self.topic_prefix = topic_prefix
-        self.services = {name: ServiceProcess(name, env, log_dir) for name in SERVICES}
+        ports = ports or {}
+        self.services = {name: ServiceProcess(name, env, log_dir, ports.get(name)) for name in SERVICES}
 
     def __getitem__(self, name: str) -> ServiceProcess:
         return self.services[name]
