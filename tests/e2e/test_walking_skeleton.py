@@ -32,11 +32,14 @@ async def test_enrolments_flow_to_pairs_kickoffs_check_ins_feedback_requests_and
     emails = {e.profile.email for e in cohort}
     topics = [f"{prefix}{name}" for name in ("pairs", "sessions", "feedback", "notifications")]
     async with TopicReader(stack.bootstrap_servers, topics) as reader:
-        def survey_mails_to_all(_):
+        def survey_mails_to_all_recorded(_):
             surveyed = {m["To"] for m in smtp.received() if "/surveys/" in m.get_body(("plain",)).get_content()}
-            return emails <= surveyed and len(reader.events(FeedbackRequested)) >= 2 * COUPLES
+            request_ids = {r.id for r in reader.events(FeedbackRequested)}
+            recorded = {e.event.cause_event_id for e in reader.events(NotificationSent)} & request_ids
+            return emails <= surveyed and len(recorded) >= 2 * COUPLES
 
-        await reader.read_until(survey_mails_to_all, timeout=180)
+        await reader.read_until(survey_mails_to_all_recorded, timeout=180)
+        await reader.drain(1)  # room for a duplicate to show up
         pairs = {e.event.pair_id: e for e in reader.events(PairCreated)}
         kickoffs = [e for e in reader.events(SessionScheduled) if e.event.kind == "kickoff"]
         check_ins = {e.event.session_id: e for e in reader.events(CheckInDue)}

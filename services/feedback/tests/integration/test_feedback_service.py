@@ -15,10 +15,8 @@ from flipside_shared.testing.service_process import ServiceProcess
 
 @pytest.fixture(scope="module")
 def feedback(sandbox, tmp_path_factory):
-    env = sandbox.env()
-    service = ServiceProcess("feedback", env, tmp_path_factory.mktemp("logs")).start()
-    yield service
-    service.stop()
+    with ServiceProcess("feedback", sandbox.env(), tmp_path_factory.mktemp("logs")) as service:
+        yield service
 
 
 PROGRAM = f"feedback-{uuid4().hex[:8]}"

@@ -19,10 +19,8 @@ RUN = uuid4().hex[:8]  # program ids of this run, so a reused database holds no 
 
 @pytest.fixture(scope="module")
 def matching(sandbox, tmp_path_factory):
-    env = sandbox.env()
-    service = ServiceProcess("matching", env, tmp_path_factory.mktemp("logs")).start()
-    yield service
-    service.stop()
+    with ServiceProcess("matching", sandbox.env(), tmp_path_factory.mktemp("logs")) as service:
+        yield service
 
 
 async def test_enrolments_become_explained_pairs_once_even_when_redelivered(sandbox, matching):

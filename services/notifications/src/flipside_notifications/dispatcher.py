@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import structlog
 
 from flipside_shared.events import NotificationSent
-from flipside_shared.retry import Backoff, is_transient
+from flipside_shared.polling import drain_forever
 from flipside_shared.service import Runtime
 
 from .domain.failures import MAX_ATTEMPTS, is_permanent, retry_delay
@@ -32,17 +32,9 @@ class Dispatcher:
         self._settings = settings
 
     async def run(self, runtime: Runtime) -> None:
-        backoff = Backoff()
-        while True:
-            try:
-                while await self.dispatch_batch(runtime) == self._settings.dispatch_batch_size:
-                    pass
-                backoff.reset()
-                await asyncio.sleep(self._settings.dispatch_poll_seconds)
-            except Exception as error:
-                if not is_transient(error):
-                    log.exception("dispatch round failed")
-                await backoff.sleep(error)
+        await drain_forever(
+            lambda: self.dispatch_batch(runtime), self._settings.dispatch_batch_size, self._settings.dispatch_poll_seconds
+        )
 
     async def dispatch_batch(self, runtime: Runtime) -> int:
         """Send one batch; return how many deliveries were claimed."""

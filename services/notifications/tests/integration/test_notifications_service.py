@@ -29,9 +29,8 @@ def notifications(sandbox, smtp, tmp_path_factory):
         FLIPSIDE_SMTP_PORT=str(smtp.port),
         FLIPSIDE_NOTIFICATIONS_POLL_SECONDS="0.1",
     )
-    service = ServiceProcess("notifications", env, tmp_path_factory.mktemp("logs")).start()
-    yield service
-    service.stop()
+    with ServiceProcess("notifications", env, tmp_path_factory.mktemp("logs")) as service:
+        yield service
 
 
 def mails_to(smtp, address):

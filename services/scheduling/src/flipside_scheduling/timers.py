@@ -7,12 +7,10 @@ replica that dies mid-round rolls back and its timers are claimed again.
 
 from __future__ import annotations
 
-import asyncio
-
 import structlog
 
 from flipside_shared.events import CheckInDue, ReminderDue
-from flipside_shared.retry import Backoff, is_transient
+from flipside_shared.polling import drain_forever
 from flipside_shared.service import Runtime
 
 from .domain.clock import Clock
@@ -29,17 +27,7 @@ class TimerWorker:
         self._batch_size = batch_size
 
     async def run(self, runtime: Runtime) -> None:
-        backoff = Backoff()
-        while True:
-            try:
-                while await self.fire_due(runtime) == self._batch_size:
-                    pass
-                backoff.reset()
-                await asyncio.sleep(self._poll_seconds)
-            except Exception as error:
-                if not is_transient(error):
-                    log.exception("timer round failed")
-                await backoff.sleep(error)
+        await drain_forever(lambda: self.fire_due(runtime), self._batch_size, self._poll_seconds)
 
     async def fire_due(self, runtime: Runtime) -> int:
         """One round: settle up to a batch of due timers; return how many were claimed."""
