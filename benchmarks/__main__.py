@@ -29,7 +29,7 @@ from flipside_shared.testing.stack import LocalStack
 from . import baseline
 from .workloads import WORKLOADS
 
-EVENTS = 3000
+EVENTS = 2000
 RESULTS = Path(__file__).parent / "results" / "latest.json"
 
 
