@@ -50,7 +50,6 @@ class Runtime:
     producer: AIOKafkaProducer
     relay: OutboxRelay
     broker: KafkaBroker
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 BackgroundWorker = Callable[[Runtime], Awaitable[None]]
@@ -64,7 +63,6 @@ class ServiceDefinition:
     handlers: EventHandlers
     api: APIRouter | None = None
     workers: list[BackgroundWorker] = field(default_factory=list)
-    on_start: Callable[[Runtime], Awaitable[None]] | None = None
 
     @property
     def source(self) -> str:
@@ -139,11 +137,8 @@ async def _start(definition: ServiceDefinition) -> Runtime:
         batch_size=settings.outbox_batch_size,
         poll_seconds=settings.outbox_poll_seconds,
     )
-    runtime = Runtime(definition.name, settings, pool, units, producer, relay, broker)
-    if definition.on_start:
-        await definition.on_start(runtime)
     await _with_retries(broker.start)
-    return runtime
+    return Runtime(definition.name, settings, pool, units, producer, relay, broker)
 
 
 async def _connect_with_retries(url: str, schema: str, size: int) -> asyncpg.Pool:
