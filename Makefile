@@ -1,7 +1,8 @@
 # Flipside's front door. Every target installs what it is missing first.
 .PHONY: install demo test test-unit up down status bench lint
 
-UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# uv as a module of the machine's Python: found wherever pip put it, whatever PATH says.
+UV ?= python3 -m uv
 STATE_DIR ?= .run/stack
 
 install:

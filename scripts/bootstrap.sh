@@ -19,11 +19,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if ! command -v uv >/dev/null 2>&1 && [ ! -x "$HOME/.local/bin/uv" ]; then
+if ! python3 -m uv --version >/dev/null 2>&1; then
     echo "bootstrap: installing uv"
-    python3 -m pip install --quiet --user uv 2>/dev/null || python3 -m pip install --quiet uv
+    python3 -m pip install --quiet uv 2>/dev/null || python3 -m pip install --quiet --user uv
 fi
-UV=$(command -v uv 2>/dev/null || echo "$HOME/.local/bin/uv")
-"$UV" sync --frozen --quiet
+python3 -m uv sync --frozen --quiet
 # Resolve the Kafka broker's jars now, so the first test does not pay for it under a timeout.
-"$UV" run --frozen python -m flipside_shared.testing.kafka --resolve
+python3 -m uv run --frozen python -m flipside_shared.testing.kafka --resolve
