@@ -1,5 +1,5 @@
 # Flipside's front door. Every target installs what it is missing first.
-.PHONY: install demo test test-unit up down status bench lint
+.PHONY: install demo test test-unit up down status bench contracts
 
 # uv as a module of the machine's Python: found wherever pip put it, whatever PATH says.
 UV ?= python3 -m uv
@@ -28,3 +28,6 @@ status:
 
 bench: install
 	$(UV) run --frozen python -m benchmarks
+
+contracts: install
+	$(UV) run --frozen python -m flipside_shared.contracts write

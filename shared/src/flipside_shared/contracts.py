@@ -1,0 +1,104 @@
+"""Published contracts: a JSON Schema per event type and version, generated from the models.
+
+`python -m flipside_shared.contracts write` regenerates `contracts/events/`;
+`... check` fails when the committed schemas and the code differ, or when a
+change would break existing consumers (a field removed, a type changed, a new
+required field) without a new version.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .envelope import CONTENT_TYPE, SPEC_VERSION
+from .events import EVENT_TYPES, Event
+
+CONTRACTS_DIR = Path(__file__).resolve().parents[3] / "contracts" / "events"
+
+
+def schema_of(event_type: type[Event]) -> dict[str, Any]:
+    schema = event_type.model_json_schema()
+    schema["$id"] = f"urn:flipside:event:{event_type.ce_type}"
+    schema["title"] = event_type.__name__
+    schema["x-cloudevents"] = {
+        "specversion": SPEC_VERSION,
+        "type": event_type.ce_type,
+        "datacontenttype": CONTENT_TYPE,
+        "topic": f"<prefix>{event_type.stream.name}",
+        "key": event_type.stream.key_field,
+    }
+    return schema
+
+
+def generated() -> dict[str, dict[str, Any]]:
+    return {ce_type: schema_of(event_type) for ce_type, event_type in sorted(EVENT_TYPES.items())}
+
+
+def committed(directory: Path = CONTRACTS_DIR) -> dict[str, dict[str, Any]]:
+    return {path.stem: json.loads(path.read_text()) for path in sorted(directory.glob("*.json"))}
+
+
+def breaking_changes(old: dict[str, Any], new: dict[str, Any], where: str = "") -> list[str]:
+    """What in `new` would break a consumer written against `old`."""
+    problems: list[str] = []
+    old_properties, new_properties = old.get("properties", {}), new.get("properties", {})
+    for name, old_property in old_properties.items():
+        if name not in new_properties:
+            problems.append(f"{where}{name}: removed")
+        elif _type_of(old_property) != _type_of(new_properties[name]):
+            problems.append(f"{where}{name}: type {_type_of(old_property)} became {_type_of(new_properties[name])}")
+    for name in set(new.get("required", [])) - set(old.get("required", [])):
+        problems.append(f"{where}{name}: newly required")
+    for name, old_definition in old.get("$defs", {}).items():
+        if name in new.get("$defs", {}):
+            problems += breaking_changes(old_definition, new["$defs"][name], f"{where}{name}.")
+    return problems
+
+
+def _type_of(property_schema: dict[str, Any]) -> Any:
+    keys = ("type", "$ref", "anyOf", "enum", "const", "format", "items")
+    return json.dumps({key: property_schema[key] for key in keys if key in property_schema}, sort_keys=True)
+
+
+def check(directory: Path = CONTRACTS_DIR) -> list[str]:
+    """Every difference between code and committed contracts that is not allowed."""
+    problems: list[str] = []
+    current, published = generated(), committed(directory)
+    for ce_type, old in published.items():
+        if ce_type not in current:
+            problems.append(f"{ce_type}: published but no longer in the code (keep old versions)")
+            continue
+        problems += [f"{ce_type}: {p} (publish a new version instead)" for p in breaking_changes(old, current[ce_type])]
+        if old != current[ce_type]:
+            problems.append(f"{ce_type}: committed schema differs from the code; run `make contracts`")
+    problems += [f"{ce_type}: not published; run `make contracts`" for ce_type in current.keys() - published.keys()]
+    return problems
+
+
+def write(directory: Path = CONTRACTS_DIR) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for ce_type, schema in generated().items():
+        (directory / f"{ce_type}.json").write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["write", "check"])
+    if parser.parse_args().command == "write":
+        problems = [p for p in check() if "differs from the code" not in p and "not published" not in p]
+        if problems:
+            print("\n".join(problems), file=sys.stderr)
+            return 1
+        write()
+        return 0
+    problems = check()
+    print("\n".join(problems) or "contracts match the code")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

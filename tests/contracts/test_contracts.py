@@ -1,0 +1,55 @@
+"""The published contracts are the code's, and changes to them do not break existing consumers."""
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from flipside_shared.contracts import breaking_changes, check, generated
+from flipside_shared.events import PairCreated
+from flipside_shared.testing.factories import pair_created
+from flipside_shared.testing.kafka_io import envelope, publish
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_committed_contracts_match_the_code():
+    assert check() == []
+
+
+def test_a_breaking_change_without_a_new_version_is_caught():
+    old = generated()[PairCreated.ce_type]
+    removed = copy.deepcopy(old)
+    del removed["properties"]["score"]
+    retyped = copy.deepcopy(old)
+    retyped["properties"]["score"] = {"type": "string"}
+    required = copy.deepcopy(old)
+    required["properties"]["cohort"] = {"type": "string"}
+    required["required"].append("cohort")
+    nested = copy.deepcopy(old)
+    del nested["$defs"]["PairMember"]["properties"]["time_zone"]
+    assert breaking_changes(old, removed) == ["score: removed"]
+    assert breaking_changes(old, retyped)[0].startswith("score: type")
+    assert breaking_changes(old, required) == ["cohort: newly required"]
+    assert breaking_changes(old, nested) == ["PairMember.time_zone: removed"]
+
+
+def test_an_optional_field_is_a_compatible_addition():
+    old = generated()[PairCreated.ce_type]
+    added = copy.deepcopy(old)
+    added["properties"]["note"] = {"type": "string", "default": ""}
+    assert breaking_changes(old, added) == []
+
+
+async def test_a_consumer_outside_flipside_follows_pairs_with_the_contract_alone(sandbox):
+    pair = pair_created()
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(pair)])
+    example = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "pair_created_consumer.py"), "--bootstrap-servers",
+         sandbox.bootstrap_servers, "--topic", f"{sandbox.topic_prefix}pairs", "--max", "1"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert example.returncode == 0, example.stderr
+    assert f"pair {pair.pair_id}: mentor {pair.mentor.participant_id} -> mentee {pair.mentee.participant_id}" in example.stdout
+    assert json.loads((ROOT / "contracts" / "events" / f"{PairCreated.ce_type}.json").read_text())["title"] == "PairCreated"
