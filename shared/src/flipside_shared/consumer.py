@@ -16,8 +16,9 @@ from aiokafka.structs import ConsumerRecord
 
 from .deadletter import DeadLetters
 from .envelope import Envelope, PoisonMessage, decode
-from .events import Event, Stream
+from .events import EVENT_TYPES, Event, Stream
 from .inbox import first_delivery
+from .metrics import EVENTS, HANDLER_SECONDS
 from .retry import Backoff, is_transient
 from .unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -69,29 +70,34 @@ class EventProcessor:
             envelope = decode(record.headers or [], record.value)
         except PoisonMessage as error:
             await self._dead_letters.send(record, str(error))
+            EVENTS.labels(_header(record, "ce_type"), "dead_lettered").inc()
             return
         handler = self._handlers.handler_for(envelope.event)
         if handler is None:
-            return  # another service's event on a shared stream
+            EVENTS.labels(envelope.type, "ignored").inc()  # another service's event on a shared stream
+            return
         structlog.contextvars.bind_contextvars(
             event_id=str(envelope.id), event_type=envelope.type, correlation_id=str(envelope.correlation_id)
         )
         try:
-            await self._handle_with_retries(record, envelope, handler)
+            with HANDLER_SECONDS.labels(envelope.type).time():
+                outcome = await self._handle_with_retries(record, envelope, handler)
+            EVENTS.labels(envelope.type, outcome).inc()
         finally:
             structlog.contextvars.unbind_contextvars("event_id", "event_type", "correlation_id")
 
-    async def _handle_with_retries(self, record: ConsumerRecord, envelope: Envelope, handler: Handler) -> None:
+    async def _handle_with_retries(self, record: ConsumerRecord, envelope: Envelope, handler: Handler) -> str:
+        """Handle until done; return the outcome: handled, duplicate or dead_lettered."""
         backoff = Backoff()
         failures = 0
         while True:
             try:
-                await self._handle_once(envelope, handler)
-                return
+                return await self._handle_once(envelope, handler)
             except RejectedEvent as error:
                 await self._dead_letters.send(record, f"rejected: {error}")
-                return
+                return "dead_lettered"
             except Exception as error:
+                EVENTS.labels(envelope.type, "retried").inc()
                 if is_transient(error):
                     # Keep the partition where it is: order matters more than progress.
                     await backoff.sleep(error)
@@ -100,12 +106,20 @@ class EventProcessor:
                 log.exception("handler failed", attempt=failures)
                 if failures >= HANDLER_ATTEMPTS:
                     await self._dead_letters.send(record, f"handler error: {type(error).__name__}: {error}")
-                    return
+                    return "dead_lettered"
                 await backoff.sleep(error)
 
-    async def _handle_once(self, envelope: Envelope, handler: Handler) -> None:
+    async def _handle_once(self, envelope: Envelope, handler: Handler) -> str:
         async with self._units.begin(cause=envelope) as uow:
             if not await first_delivery(uow.conn, envelope):
                 log.info("duplicate event ignored")
-                return
+                return "duplicate"
             await handler(uow, envelope.event)
+        return "handled"
+
+
+def _header(record: ConsumerRecord, name: str) -> str:
+    """A header for a metric label: bounded, so a flood of junk cannot explode the label space."""
+    value = dict(record.headers or ()).get(name, b"")
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else ""
+    return text if text in EVENT_TYPES else "unknown"

@@ -19,6 +19,7 @@ import structlog
 from aiokafka import AIOKafkaProducer
 
 from .envelope import Envelope
+from .metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_SECONDS, OUTBOX_PUBLISHED, RELAY_LEADER
 from .retry import Backoff, is_transient
 
 log = structlog.get_logger(__name__)
@@ -80,6 +81,7 @@ class OutboxRelay:
             while not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", f"flipside-outbox-relay:{self._schema}"):
                 await asyncio.sleep(self._poll_seconds * 4)
             self.is_leader = True
+            RELAY_LEADER.set(1)
             log.info("outbox relay leading", schema=self._schema)
             await conn.add_listener(f"{self._schema}_outbox", self._on_notify)
             while True:
@@ -88,6 +90,7 @@ class OutboxRelay:
                     await self._idle(conn)
         finally:
             self.is_leader = False
+            RELAY_LEADER.set(0)
             await conn.close(timeout=2)
 
     async def publish_pending(self, conn: asyncpg.Connection) -> int:
@@ -110,9 +113,16 @@ class OutboxRelay:
         await asyncio.gather(*deliveries)
         # A crash here republishes these rows on restart: consumers' inboxes absorb the duplicates.
         await conn.execute("UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", [row["id"] for row in rows])
+        OUTBOX_PUBLISHED.inc(len(rows))
         return len(rows)
 
     async def _idle(self, conn: asyncpg.Connection) -> None:
+        backlog = await conn.fetchrow(
+            "SELECT count(*) AS rows, coalesce(extract(epoch FROM now() - min(created_at)), 0) AS oldest"
+            " FROM outbox WHERE sent_at IS NULL"
+        )
+        OUTBOX_BACKLOG.set(backlog["rows"])
+        OUTBOX_OLDEST_SECONDS.set(float(backlog["oldest"]))
         await conn.execute(
             "DELETE FROM outbox WHERE sent_at < now() - make_interval(secs => $1)", self._keep_sent_seconds
         )

@@ -18,10 +18,11 @@ from typing import Any
 import asyncpg
 import structlog
 from aiokafka import AIOKafkaProducer
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from .consumer import EventHandlers, EventProcessor
 from .deadletter import DeadLetters, dead_letter_topic
@@ -170,6 +171,10 @@ def _health_routes() -> APIRouter:
     @router.get("/health/live")
     async def live() -> dict[str, str]:
         return {"status": "live"}
+
+    @router.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @router.get("/asyncapi.json")
     async def asyncapi(request: Request) -> JSONResponse:

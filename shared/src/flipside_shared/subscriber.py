@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
+
+from .metrics import CONSUMER_LAG
 
 
 class RecordProcessor(Protocol):
@@ -50,3 +53,13 @@ def subscribe(
     async def consume(bodies: list[bytes | None], message: KafkaMessage) -> None:
         for record in message.raw_message:
             await processor.process(record)
+        if isinstance(message.consumer, AIOKafkaConsumer):  # in-memory test brokers have no partitions' ends
+            _record_lag(message.consumer, message.raw_message)
+
+
+def _record_lag(consumer: AIOKafkaConsumer, records: tuple[ConsumerRecord, ...]) -> None:
+    last_offsets = {(r.topic, r.partition): r.offset for r in records}
+    for (topic, partition), offset in last_offsets.items():
+        highwater = consumer.highwater(TopicPartition(topic, partition))
+        if highwater is not None:
+            CONSUMER_LAG.labels(topic, str(partition)).set(max(0, highwater - offset - 1))

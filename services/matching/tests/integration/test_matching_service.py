@@ -69,6 +69,12 @@ async def test_poison_goes_to_the_dead_letter_topic_and_the_next_message_is_hand
 async def test_http_enrolment_validates_and_flows_through_the_same_event(sandbox, matching):
     mentor, mentee = mentor_and_mentee(program_id=f"http-{RUN}")
     async with httpx.AsyncClient(base_url=matching.url) as client:
+        metrics = (await client.get("/metrics")).text
+        assert 'flipside_events_total{event_type="flipside.participant.enrolled.v1",outcome="duplicate"} 2.0' in metrics
+        assert 'flipside_events_total{event_type="unknown",outcome="dead_lettered"} 1.0' in metrics
+        assert "flipside_outbox_backlog 0.0" in metrics and "flipside_outbox_relay_leader 1.0" in metrics
+        lag = [line for line in metrics.splitlines() if line.startswith("flipside_consumer_lag{")]
+        assert lag and all(f'topic="{sandbox.topic_prefix}participants"' in line for line in lag)
         bad = await client.post("/participants", json={**mentor.profile.model_dump(mode="json"), "grade": "senior"})
         assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "grade"]
         for enrolment in (mentor, mentee):

@@ -62,6 +62,9 @@ class SchedulingRepository:
             limit,
         )
 
+    async def count_due(self, now: datetime) -> int:
+        return await self._conn.fetchval("SELECT count(*) FROM timers WHERE status = 'pending' AND due_at <= $1", now)
+
     async def settle_timers(self, fired: list[int], dropped: list[int], now: datetime) -> None:
         await self._conn.execute(
             "UPDATE timers SET status = CASE WHEN timer_id = ANY($1::bigint[]) THEN 'fired' ELSE 'dropped' END,"

@@ -8,6 +8,7 @@ replica that dies mid-round rolls back and its timers are claimed again.
 from __future__ import annotations
 
 import structlog
+from prometheus_client import Gauge
 
 from flipside_shared.events import CheckInDue, ReminderDue
 from flipside_shared.polling import drain_forever
@@ -18,6 +19,8 @@ from .domain.kickoff import fires_when_overdue
 from .repository import SchedulingRepository
 
 log = structlog.get_logger(__name__)
+
+TIMERS_OVERDUE = Gauge("flipside_timers_overdue", "Pending timers already due, left after the last round.")
 
 
 class TimerWorker:
@@ -43,6 +46,7 @@ class TimerWorker:
                 uow.emit(_event(timer), correlation_id=timer["correlation_id"])
                 fired.append(timer["timer_id"])
             await repository.settle_timers(fired, dropped, now)
+            TIMERS_OVERDUE.set(await repository.count_due(now) if len(due) == self._batch_size else 0)
         if due:
             log.info("timers settled", fired=len(fired), dropped=len(dropped))
         return len(due)
