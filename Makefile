@@ -1,5 +1,5 @@
 # Flipside's front door. Every target installs what it is missing first.
-.PHONY: install demo test test-unit up down status bench contracts
+.PHONY: install demo test test-unit up down status bench contracts topics
 
 # uv as a module of the machine's Python: found wherever pip put it, whatever PATH says.
 UV ?= python3 -m uv
@@ -31,3 +31,6 @@ bench: install
 
 contracts: install
 	$(UV) run --frozen python -m flipside_shared.contracts write
+
+topics: install
+	$(UV) run --frozen python -m flipside_shared.topic_plan apply
