@@ -1,0 +1,90 @@
+"""Dockerfiles and docker compose, checked offline: linted, and consistent with the code and the local launcher."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic import AliasChoices
+from pydantic_settings import BaseSettings
+
+from flipside_feedback.settings import FeedbackSettings
+from flipside_matching.settings import MatchingSettings
+from flipside_notifications.settings import NotificationSettings
+from flipside_scheduling.settings import SchedulingSettings
+from flipside_shared.settings import KafkaSettings
+from flipside_shared.testing.kafka import KAFKA_VERSION
+from flipside_shared.testing.platform import Platform
+
+ROOT = Path(__file__).resolve().parents[2]
+SETTINGS = {
+    "matching": MatchingSettings,
+    "scheduling": SchedulingSettings,
+    "feedback": FeedbackSettings,
+    "notifications": NotificationSettings,
+}
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def env_names(settings: type[BaseSettings]) -> set[str]:
+    """Every environment variable a settings class reads."""
+    prefix = settings.model_config.get("env_prefix", "")
+    names = set()
+    for name, field in settings.model_fields.items():
+        alias = field.validation_alias
+        if isinstance(alias, AliasChoices):
+            names |= {choice for choice in alias.choices if isinstance(choice, str)}
+        elif isinstance(alias, str):
+            names.add(alias)
+        else:
+            names.add(f"{prefix}{name}".upper())
+    return names | env_names_of_kafka()
+
+
+def env_names_of_kafka() -> set[str]:
+    prefix = KafkaSettings.model_config["env_prefix"]
+    names = set()
+    for name, field in KafkaSettings.model_fields.items():
+        alias = field.validation_alias
+        names |= set(alias.choices) if isinstance(alias, AliasChoices) else {f"{prefix}{name}".upper()}
+    return names
+
+
+@pytest.mark.parametrize("service", SETTINGS)
+def test_dockerfile_is_lint_clean_non_root_and_runs_the_service(service):
+    dockerfile = ROOT / "services" / service / "Dockerfile"
+    hadolint = Path(sys.executable).parent / "hadolint"
+    lint = subprocess.run([str(hadolint), str(dockerfile)], capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    text = dockerfile.read_text()
+    assert text.count("FROM ") == 2, "multi-stage: build, then a runtime image without build tools"
+    assert "uv sync --frozen --no-dev" in text and f"--package flipside-{service}" in text
+    assert re.search(r"^USER 10001$", text, re.M)
+    port = SETTINGS[service]().http_port
+    assert f"FLIPSIDE_HTTP_PORT={port}" in text and f"EXPOSE {port}" in text
+    assert f'CMD ["python", "-m", "flipside_{service}"]' in text
+
+
+@pytest.mark.parametrize("service", SETTINGS)
+def test_compose_builds_each_service_with_variables_it_reads(service):
+    definition = COMPOSE["services"][service]
+    assert definition["build"]["dockerfile"] == f"services/{service}/Dockerfile"
+    unknown = {name for name in definition["environment"] if name.startswith("FLIPSIDE_")} - env_names(SETTINGS[service])
+    assert not unknown, f"{service} does not read {unknown}"
+    port = SETTINGS[service]().http_port
+    assert definition["ports"] == [f"{port}:{port}"]
+
+
+def test_compose_runs_the_broker_version_the_tests_run():
+    assert COMPOSE["services"]["kafka"]["image"] == f"apache/kafka:{KAFKA_VERSION}"
+
+
+def test_the_local_launcher_sets_only_variables_the_services_read(tmp_path):
+    platform = Platform("127.0.0.1:9092", "postgresql://db/flipside", "flipside.", tmp_path, 2525)
+    for name, process in platform.services.items():
+        flipside_vars = {k for k, v in process.env.items() if k.startswith("FLIPSIDE_") and os.environ.get(k) != v}
+        read_by_some_service = set().union(*(env_names(s) for s in SETTINGS.values()))
+        assert flipside_vars <= read_by_some_service, f"{name}: {flipside_vars - read_by_some_service}"
