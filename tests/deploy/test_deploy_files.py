@@ -1,11 +1,13 @@
-"""Dockerfiles and docker compose, checked offline: linted, and consistent with the code and the local launcher."""
+"""Deployment files checked offline: Dockerfiles linted, compose and Kubernetes manifests consistent with the code."""
 
 import os
 import re
+from collections import Counter
 import subprocess
 import sys
 from pathlib import Path
 
+import kubernetes_validate
 import pytest
 import yaml
 from pydantic import AliasChoices
@@ -26,6 +28,7 @@ SETTINGS = {
     "feedback": FeedbackSettings,
     "notifications": NotificationSettings,
 }
+KUBERNETES_VERSION = "1.33.0"
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
@@ -88,3 +91,49 @@ def test_the_local_launcher_sets_only_variables_the_services_read(tmp_path):
         flipside_vars = {k for k, v in process.env.items() if k.startswith("FLIPSIDE_") and os.environ.get(k) != v}
         read_by_some_service = set().union(*(env_names(s) for s in SETTINGS.values()))
         assert flipside_vars <= read_by_some_service, f"{name}: {flipside_vars - read_by_some_service}"
+
+
+OVERLAYS = ("development", "production")
+
+
+def rendered(overlay: str) -> list[dict]:
+    """The overlay as kustomize builds it (kubectl's built-in kustomize, from the locked wheel)."""
+    kubectl = Path(sys.executable).parent / "kubectl"
+    built = subprocess.run(
+        [str(kubectl), "kustomize", str(ROOT / "deploy" / "k8s" / "overlays" / overlay)],
+        capture_output=True, text=True, check=True,
+    )
+    return [doc for doc in yaml.safe_load_all(built.stdout) if doc]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_kubernetes_overlays_render_and_validate_against_the_api_schemas(overlay):
+    documents = rendered(overlay)
+    for document in documents:
+        kubernetes_validate.validate(document, desired_version=KUBERNETES_VERSION, strict=True)
+    kinds = Counter(document["kind"] for document in documents)
+    assert kinds == Counter(
+        {"Deployment": 4, "Service": 4, "HorizontalPodAutoscaler": 4, "PodDisruptionBudget": 4, "ConfigMap": 1}
+    )
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_each_deployment_probes_health_limits_resources_and_reads_known_settings(overlay):
+    documents = rendered(overlay)
+    config = next(d for d in documents if d["kind"] == "ConfigMap")
+    read_by_all = set.intersection(*(env_names(s) for s in SETTINGS.values()))
+    read_by_some = set().union(*(env_names(s) for s in SETTINGS.values()))
+    assert set(config["data"]) <= read_by_some, set(config["data"]) - read_by_some
+    assert {k for k in config["data"] if k.startswith("FLIPSIDE_KAFKA")} <= read_by_all
+    for service, settings in SETTINGS.items():
+        deployment = next(d for d in documents if d["kind"] == "Deployment" and d["metadata"]["name"] == f"flipside-{service}")
+        pod = deployment["spec"]["template"]["spec"]
+        container = pod["containers"][0]
+        port = settings().http_port
+        assert container["ports"] == [{"name": "http", "containerPort": port}]
+        assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
+        assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+        assert {"cpu", "memory"} <= set(container["resources"]["requests"]) and "memory" in container["resources"]["limits"]
+        assert pod["securityContext"]["runAsNonRoot"] and pod["securityContext"]["runAsUser"] == 10001
+        assert {e["name"] for e in container["env"]} <= env_names(settings)
+        assert [ref for source in container["envFrom"] for ref in source] == ["configMapRef", "secretRef"]
