@@ -1,19 +1,25 @@
-"""`python -m flipside_<service>`: serve the service's app with uvicorn until SIGTERM."""
+"""`python -m flipside_<service>`: check the configuration, then serve the app with uvicorn until SIGTERM."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import uvicorn
 from fastapi import FastAPI
 
+from .preflight import ConfigurationError, check_reachable, fail, load_settings
 from .settings import ServiceSettings
 
 
-def serve(app_factory: Callable[[], FastAPI], settings: ServiceSettings) -> None:
+def serve(app_factory: Callable[[ServiceSettings], FastAPI], settings_class: type[ServiceSettings]) -> None:
+    try:
+        settings = load_settings(settings_class)
+        asyncio.run(check_reachable(settings, settings.startup_timeout_seconds))
+    except ConfigurationError as error:
+        fail(error)
     uvicorn.run(
-        app_factory,
-        factory=True,
+        app_factory(settings),
         host=settings.http_host,
         port=settings.http_port,
         log_config=None,

@@ -46,6 +46,9 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    startup_timeout_seconds: float = Field(
+        default=60, gt=0, description="How long to wait for the database and broker before giving up at start-up."
+    )
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     outbox_batch_size: int = Field(default=500, ge=1)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)

@@ -3,4 +3,4 @@ from flipside_shared.entrypoint import serve
 from .app import app
 from .settings import MatchingSettings
 
-serve(app, MatchingSettings())
+serve(app, MatchingSettings)

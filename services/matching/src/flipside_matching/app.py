@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fastapi import FastAPI
+
 from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import router
@@ -24,5 +26,5 @@ def definition(settings: MatchingSettings | None = None) -> ServiceDefinition:
     )
 
 
-def app():  # uvicorn factory
-    return create_app(definition())
+def app(settings: MatchingSettings | None = None) -> FastAPI:
+    return create_app(definition(settings))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fastapi import FastAPI
+
 from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import router
@@ -26,5 +28,5 @@ def definition(settings: NotificationSettings | None = None) -> ServiceDefinitio
     )
 
 
-def app():  # uvicorn factory
-    return create_app(definition())
+def app(settings: NotificationSettings | None = None) -> FastAPI:
+    return create_app(definition(settings))

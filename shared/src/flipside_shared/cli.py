@@ -1,0 +1,186 @@
+"""`flipside`: the operator's command line, with the same FLIPSIDE_* settings as the services.
+
+    flipside dlq list SERVICE [--limit N]          what was dead-lettered, and why
+    flipside dlq inspect SERVICE PARTITION OFFSET  one dead letter: headers and body
+    flipside dlq replay SERVICE PARTITION OFFSET   send it back to its original topic, as it was
+    flipside outbox SERVICE                        events not yet published, and the oldest's age
+    flipside lag SERVICE                           how far the service's consumer group is behind
+    flipside migrate SERVICE                       apply the service's pending migrations
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import sys
+from pathlib import Path
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from .deadletter import dead_letter_topic
+from .kafka import client_options
+from .migrations import migrate
+from .preflight import ConfigurationError, fail, load_settings
+from .settings import ServiceSettings
+
+SERVICES = ("matching", "scheduling", "feedback", "notifications")
+
+
+async def dead_letters(settings: ServiceSettings, service: str) -> list:
+    """Every record of the service's dead-letter topic, read without joining a group."""
+    topic = dead_letter_topic(settings.topic_prefix, service)
+    partitions = [TopicPartition(topic, p) for p in await _partitions(settings, topic)]
+    if not partitions:
+        return []
+    consumer = AIOKafkaConsumer(**client_options(settings.kafka), enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        records = []
+        while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
+            for batch in (await consumer.getmany(timeout_ms=1000)).values():
+                records.extend(batch)
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def _partitions(settings: ServiceSettings, topic: str) -> list[int]:
+    admin = AIOKafkaAdminClient(**client_options(settings.kafka))
+    await admin.start()
+    try:
+        [description] = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    return [] if description["error_code"] else [p["partition"] for p in description["partitions"]]
+
+
+def _headers(record) -> dict[str, str]:
+    return {name: value.decode("utf-8", "replace") for name, value in record.headers or ()}
+
+
+async def dlq_list(settings: ServiceSettings, service: str, limit: int) -> None:
+    records = await dead_letters(settings, service)
+    print(f"{len(records)} dead letters in {dead_letter_topic(settings.topic_prefix, service)}")
+    for record in records[-limit:]:
+        h = _headers(record)
+        print(
+            f"partition {record.partition} offset {record.offset}: {h.get('ce_type', '?')} from "
+            f"{h.get('dlq_original_topic')}[{h.get('dlq_original_partition')}]@{h.get('dlq_original_offset')} "
+            f"at {h.get('dlq_failed_at')}: {h.get('dlq_reason')}"
+        )
+
+
+async def _one(settings: ServiceSettings, service: str, partition: int, offset: int):
+    for record in await dead_letters(settings, service):
+        if (record.partition, record.offset) == (partition, offset):
+            return record
+    raise ConfigurationError(f"no dead letter at partition {partition} offset {offset}")
+
+
+async def dlq_inspect(settings: ServiceSettings, service: str, partition: int, offset: int) -> None:
+    record = await _one(settings, service, partition, offset)
+    print(json.dumps({"key": (record.key or b"").decode("utf-8", "replace"), "headers": _headers(record)}, indent=2))
+    print((record.value or b"").decode("utf-8", "replace"))
+
+
+async def dlq_replay(settings: ServiceSettings, service: str, partition: int, offset: int) -> None:
+    """The original record, original headers (event id included) and key, back on its topic."""
+    record = await _one(settings, service, partition, offset)
+    original = [(n, v) for n, v in record.headers or () if not n.startswith("dlq_")]
+    topic = _headers(record)["dlq_original_topic"]
+    producer = AIOKafkaProducer(**client_options(settings.kafka), enable_idempotence=True, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, value=record.value, key=record.key, headers=original)
+    finally:
+        await producer.stop()
+    print(f"replayed partition {partition} offset {offset} to {topic}")
+
+
+async def outbox(settings: ServiceSettings, service: str) -> None:
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        rows = await conn.fetch(
+            f'SELECT topic, count(*) AS unsent, extract(epoch FROM now() - min(created_at)) AS oldest'
+            f' FROM "{service}".outbox WHERE sent_at IS NULL GROUP BY topic ORDER BY topic'
+        )
+    finally:
+        await conn.close()
+    if not rows:
+        print(f"{service}: outbox empty, everything published")
+    for row in rows:
+        print(f"{service}: {row['unsent']} unsent for {row['topic']}, oldest {float(row['oldest']):.1f}s")
+
+
+async def lag(settings: ServiceSettings, service: str) -> None:
+    group = settings.group_id(service)
+    admin = AIOKafkaAdminClient(**client_options(settings.kafka))
+    consumer = AIOKafkaConsumer(**client_options(settings.kafka))
+    await admin.start()
+    await consumer.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group)
+        ends = await consumer.end_offsets(list(committed)) if committed else {}
+    finally:
+        await consumer.stop()
+        await admin.close()
+    if not committed:
+        print(f"{group}: no committed offsets yet")
+    for tp in sorted(committed, key=lambda tp: (tp.topic, tp.partition)):
+        print(f"{group} {tp.topic}[{tp.partition}]: behind by {ends[tp] - committed[tp].offset}")
+
+
+async def run_migrations(settings: ServiceSettings, service: str) -> None:
+    package = importlib.import_module(f"flipside_{service}")
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        applied = await migrate(conn, service, Path(package.__file__).parent / "migrations")
+    finally:
+        await conn.close()
+    print(f"{service}: applied {', '.join(applied)}" if applied else f"{service}: schema up to date")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="flipside", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    dlq = commands.add_parser("dlq").add_subparsers(dest="action", required=True)
+    listing = dlq.add_parser("list")
+    listing.add_argument("service", choices=SERVICES)
+    listing.add_argument("--limit", type=int, default=50)
+    for action in ("inspect", "replay"):
+        one = dlq.add_parser(action)
+        one.add_argument("service", choices=SERVICES)
+        one.add_argument("partition", type=int)
+        one.add_argument("offset", type=int)
+    for command in ("outbox", "lag", "migrate"):
+        commands.add_parser(command).add_argument("service", choices=SERVICES)
+    arguments = parser.parse_args(argv)
+    try:
+        settings = load_settings(ServiceSettings)
+        match arguments.command, getattr(arguments, "action", None):
+            case "dlq", "list":
+                work = dlq_list(settings, arguments.service, arguments.limit)
+            case "dlq", "inspect":
+                work = dlq_inspect(settings, arguments.service, arguments.partition, arguments.offset)
+            case "dlq", "replay":
+                work = dlq_replay(settings, arguments.service, arguments.partition, arguments.offset)
+            case "outbox", _:
+                work = outbox(settings, arguments.service)
+            case "lag", _:
+                work = lag(settings, arguments.service)
+            case "migrate", _:
+                work = run_migrations(settings, arguments.service)
+        asyncio.run(work)
+    except ConfigurationError as error:
+        fail(error)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""Before a service starts: is its configuration valid, are its database and broker reachable?
+
+Bad configuration ends the process at once with one clear line on stderr,
+instead of a stack trace or a loop of retries that hides the cause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+import asyncpg
+from aiokafka.admin import AIOKafkaAdminClient
+from pydantic import ValidationError
+
+from .kafka import client_options
+from .settings import KafkaSettings, ServiceSettings
+
+
+class ConfigurationError(Exception):
+    """What is wrong, in one line an operator can act on."""
+
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
+def load_settings(settings_class: type[SettingsT]) -> SettingsT:
+    try:
+        return settings_class()
+    except ValidationError as error:
+        # Name the environment variable to fix, not the Python field behind it.
+        prefix = KafkaSettings.model_config["env_prefix"] if error.title == KafkaSettings.__name__ else "FLIPSIDE_"
+        problems = "; ".join(f"{_variable(issue['loc'], prefix)}: {issue['msg']}" for issue in error.errors())
+        raise ConfigurationError(f"invalid configuration: {problems}") from None
+
+
+def _variable(loc: tuple, prefix: str) -> str:
+    name = str(loc[0]) if loc else "?"
+    return name if name.isupper() else f"{prefix}{name}".upper()
+
+
+async def check_reachable(settings: ServiceSettings, timeout: float) -> None:
+    await _within(timeout, _database(settings), f"database at {_where(settings.database_url)}")
+    await _within(timeout, _broker(settings), f"Kafka at {settings.kafka.bootstrap_servers}")
+
+
+async def _within(timeout: float, attempt, what: str) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            await asyncio.wait_for(attempt(), timeout=max(1.0, deadline - asyncio.get_running_loop().time()))
+            return
+        except (asyncpg.InvalidPasswordError, asyncpg.InvalidCatalogNameError, asyncpg.InvalidAuthorizationSpecificationError) as error:
+            raise ConfigurationError(f"{what} refused us: {error}") from None
+        except Exception as error:
+            if asyncio.get_running_loop().time() >= deadline:
+                raise ConfigurationError(f"{what} not reachable after {timeout:.0f}s: {type(error).__name__}: {error}") from None
+            await asyncio.sleep(1)
+
+
+def _database(settings: ServiceSettings):
+    async def connect() -> None:
+        conn = await asyncpg.connect(settings.database_url, timeout=5)
+        await conn.close()
+
+    return connect
+
+
+def _broker(settings: ServiceSettings):
+    # The client logs every failed attempt; the one line this module prints says it all.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+
+    async def connect() -> None:
+        admin = AIOKafkaAdminClient(**client_options(settings.kafka), request_timeout_ms=5000)
+        await admin.start()
+        try:
+            await admin.list_topics()
+        finally:
+            await admin.close()
+
+    return connect
+
+
+def _where(database_url: str) -> str:
+    """Host, port and database, never the password."""
+    parts = urlsplit(database_url)
+    return f"{parts.hostname}:{parts.port or 5432}{parts.path}"
+
+
+def fail(error: ConfigurationError) -> None:
+    print(f"flipside: {error}", file=sys.stderr)
+    sys.exit(2)
