@@ -53,3 +53,12 @@ async def test_a_consumer_outside_flipside_follows_pairs_with_the_contract_alone
     assert example.returncode == 0, example.stderr
     assert f"pair {pair.pair_id}: mentor {pair.mentor.participant_id} -> mentee {pair.mentee.participant_id}" in example.stdout
     assert json.loads((ROOT / "contracts" / "events" / f"{PairCreated.ce_type}.json").read_text())["title"] == "PairCreated"
+
+
+def test_each_service_publishes_what_it_consumes_and_emits_in_asyncapi():
+    document = json.loads((ROOT / "contracts" / "asyncapi" / "scheduling.json").read_text())
+    assert document["asyncapi"] == "3.0.0"
+    channels = {name: channel["address"] for name, channel in document["channels"].items()}
+    assert channels["flipside.scheduling:flipside.pairs"] == "flipside.pairs"
+    assert channels["flipside.session.check-in-due.v1"] == "flipside.sessions"
+    assert "CheckInDue" in document["components"]["schemas"]

@@ -1,14 +1,16 @@
-"""Published contracts: a JSON Schema per event type and version, generated from the models.
+"""Published contracts, generated from the code: a JSON Schema per event type and version
+(`contracts/events/`) and an AsyncAPI 3 document per service (`contracts/asyncapi/`).
 
-`python -m flipside_shared.contracts write` regenerates `contracts/events/`;
-`... check` fails when the committed schemas and the code differ, or when a
-change would break existing consumers (a field removed, a type changed, a new
-required field) without a new version.
+`python -m flipside_shared.contracts write` regenerates them; `... check` fails when
+the committed contracts and the code differ, or when a change would break existing
+consumers (a field removed, a type changed, a new required field) without a new version.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -16,8 +18,35 @@ from typing import Any
 
 from .envelope import CONTENT_TYPE, SPEC_VERSION
 from .events import EVENT_TYPES, Event
+from .service import asyncapi_document, wire_broker
+from .settings import KafkaSettings
 
 CONTRACTS_DIR = Path(__file__).resolve().parents[3] / "contracts" / "events"
+ASYNCAPI_DIR = CONTRACTS_DIR.parent / "asyncapi"
+SERVICES = ("matching", "scheduling", "feedback", "notifications")
+# Published documents name a placeholder broker and the default prefix, whatever this machine's settings.
+DOCUMENTED_BROKER = "kafka:9092"
+DOCUMENTED_PREFIX = "flipside."
+
+
+class _DocumentationOnly:
+    """The processor of a broker built to describe a service, never to run it."""
+
+    async def process(self, record: object) -> None:
+        raise RuntimeError("a broker built for documentation does not consume")
+
+
+def asyncapi_documents() -> dict[str, dict[str, Any]]:
+    documents = {}
+    for service in SERVICES:
+        definition = importlib.import_module(f"flipside_{service}.app").definition()
+        settings = definition.settings.model_copy(
+            update={"topic_prefix": DOCUMENTED_PREFIX, "consumer_group": None,
+                    "kafka": KafkaSettings(bootstrap_servers=DOCUMENTED_BROKER)}
+        )
+        broker = wire_broker(dataclasses.replace(definition, settings=settings), _DocumentationOnly())
+        documents[service] = asyncapi_document(broker, service)
+    return documents
 
 
 def schema_of(event_type: type[Event]) -> dict[str, Any]:
@@ -76,6 +105,10 @@ def check(directory: Path = CONTRACTS_DIR) -> list[str]:
         if old != current[ce_type]:
             problems.append(f"{ce_type}: committed schema differs from the code; run `make contracts`")
     problems += [f"{ce_type}: not published; run `make contracts`" for ce_type in current.keys() - published.keys()]
+    for service, document in asyncapi_documents().items():
+        path = directory.parent / "asyncapi" / f"{service}.json"
+        if not path.exists() or json.loads(path.read_text()) != document:
+            problems.append(f"AsyncAPI document of {service} differs from the code; run `make contracts`")
     return problems
 
 
@@ -83,6 +116,9 @@ def write(directory: Path = CONTRACTS_DIR) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     for ce_type, schema in generated().items():
         (directory / f"{ce_type}.json").write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n")
+    ASYNCAPI_DIR.mkdir(parents=True, exist_ok=True)
+    for service, document in asyncapi_documents().items():
+        (ASYNCAPI_DIR / f"{service}.json").write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
 
 
 def main() -> int:

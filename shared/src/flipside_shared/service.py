@@ -31,10 +31,10 @@ from .logging import configure_logging
 from .migrations import migrate
 from .outbox import OutboxRelay
 from .retry import Backoff, is_transient
-from .events import STREAMS
+from .events import STREAMS, Event
 from .settings import ServiceSettings
 from .topics import ensure_topics
-from .subscriber import subscribe
+from .subscriber import RecordProcessor, subscribe
 from .unit_of_work import UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
@@ -64,6 +64,7 @@ class ServiceDefinition:
     handlers: EventHandlers
     api: APIRouter | None = None
     workers: list[BackgroundWorker] = field(default_factory=list)
+    emits: tuple[type[Event], ...] = ()
 
     @property
     def source(self) -> str:
@@ -120,17 +121,7 @@ async def _start(definition: ServiceDefinition) -> Runtime:
     await _with_retries(producer.start)
     units = UnitOfWorkFactory(pool, definition.source, settings.topic_prefix)
     dead_letters = DeadLetters(producer, dead_letter, definition.name)
-    broker = KafkaBroker(
-        settings.kafka.bootstrap_servers,
-        security=broker_security(settings.kafka),
-        client_id=f"{definition.name}-consumer",
-        graceful_timeout=30.0,
-        logger=None,
-    )
-    processor = EventProcessor(definition.handlers, units, dead_letters)
-    for stream in definition.handlers.streams:
-        consumed = tuple(t.ce_type for t in definition.handlers.event_types if t.stream == stream)
-        subscribe(broker, stream.topic(settings.topic_prefix), settings.group_id(definition.name), processor, consumed)
+    broker = wire_broker(definition, EventProcessor(definition.handlers, units, dead_letters))
     relay = OutboxRelay(
         settings.database_url,
         schema,
@@ -140,6 +131,37 @@ async def _start(definition: ServiceDefinition) -> Runtime:
     )
     await _with_retries(broker.start)
     return Runtime(definition.name, settings, pool, units, producer, relay, broker)
+
+
+def wire_broker(definition: ServiceDefinition, processor: RecordProcessor) -> KafkaBroker:
+    """The service's broker: a subscriber per consumed stream, and its emitted events declared for AsyncAPI.
+
+    The declared publishers document the contract only: the outbox relay is the one that publishes.
+    """
+    settings = definition.settings
+    broker = KafkaBroker(
+        settings.kafka.bootstrap_servers,
+        security=broker_security(settings.kafka),
+        client_id=f"{definition.name}-consumer",
+        graceful_timeout=30.0,
+        logger=None,
+    )
+    for stream in definition.handlers.streams:
+        consumed = tuple(t.ce_type for t in definition.handlers.event_types if t.stream == stream)
+        subscribe(broker, stream.topic(settings.topic_prefix), settings.group_id(definition.name), processor, consumed)
+    for event_type in definition.emits:
+        broker.publisher(
+            event_type.stream.topic(settings.topic_prefix),
+            title=event_type.ce_type,
+            schema=event_type,
+            description=f"CloudEvents type {event_type.ce_type}, key {event_type.stream.key_field}",
+        )
+    return broker
+
+
+def asyncapi_document(broker: KafkaBroker, service: str) -> dict[str, Any]:
+    specification = AsyncAPI(broker, title=f"Flipside {service}", schema_version="3.0.0")
+    return json.loads(specification.to_specification().to_json())
 
 
 async def _connect_with_retries(url: str, schema: str, size: int) -> asyncpg.Pool:
@@ -180,8 +202,7 @@ def _health_routes() -> APIRouter:
     async def asyncapi(request: Request) -> JSONResponse:
         """This service's consumers, generated from the code by faststream."""
         runtime: Runtime = request.app.state.runtime
-        specification = AsyncAPI(runtime.broker, title=f"Flipside {runtime.name}", schema_version="3.0.0")
-        return JSONResponse(json.loads(specification.to_specification().to_json()))
+        return JSONResponse(asyncapi_document(runtime.broker, runtime.name))
 
     @router.get("/health/ready")
     async def ready(request: Request) -> JSONResponse:

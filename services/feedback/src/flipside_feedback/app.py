@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from flipside_shared.events import FeedbackRequested
 from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import router
@@ -23,6 +24,7 @@ def definition(settings: FeedbackSettings | None = None) -> ServiceDefinition:
         migrations=Path(__file__).parent / "migrations",
         handlers=build_handlers(settings),
         api=router,
+        emits=(FeedbackRequested,),
     )
 
 

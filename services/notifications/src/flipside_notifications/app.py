@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from flipside_shared.events import NotificationSent
 from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import router
@@ -24,6 +25,7 @@ def definition(settings: NotificationSettings | None = None) -> ServiceDefinitio
         migrations=Path(__file__).parent / "migrations",
         handlers=build_handlers(),
         api=router,
+        emits=(NotificationSent,),
         workers=[Dispatcher(settings).run],
     )
 
