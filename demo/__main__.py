@@ -17,6 +17,7 @@ from uuid import uuid4
 
 import httpx
 
+from flipside_shared.demo_cohort import cohort
 from flipside_shared.events import (
     CheckInDue,
     FeedbackRequested,
@@ -30,7 +31,6 @@ from flipside_shared.testing.platform import Platform
 from flipside_shared.testing.smtp import SmtpSink
 from flipside_shared.testing.stack import LocalStack
 
-from .cohort import cohort
 from .report import print_report
 
 SIMULATED_SECONDS_PER_SECOND = 21_600  # six simulated hours per real second

@@ -6,6 +6,7 @@
     flipside outbox SERVICE                        events not yet published, and the oldest's age
     flipside lag SERVICE                           how far the service's consumer group is behind
     flipside migrate SERVICE                       apply the service's pending migrations
+    flipside seed-demo [--size N]                  enrol a demo cohort (junior mentors, senior mentees)
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from .deadletter import dead_letter_topic
+from .demo_cohort import cohort
+from .envelope import Envelope
 from .kafka import client_options
 from .migrations import migrate
 from .preflight import ConfigurationError, fail, load_settings
@@ -147,6 +150,23 @@ async def run_migrations(settings: ServiceSettings, service: str) -> None:
     print(f"{service}: applied {', '.join(applied)}" if applied else f"{service}: schema up to date")
 
 
+async def seed_demo(settings: ServiceSettings, size: int) -> None:
+    people = cohort(size)
+    producer = AIOKafkaProducer(**client_options(settings.kafka), enable_idempotence=True, acks="all")
+    await producer.start()
+    try:
+        for enrolment in people:
+            envelope = Envelope.caused_by(None, enrolment, "/flipside/cli")
+            await producer.send(
+                enrolment.stream.topic(settings.topic_prefix), envelope.body(), key=envelope.subject.encode(),
+                headers=envelope.headers(),
+            )
+        await producer.flush()
+    finally:
+        await producer.stop()
+    print(f"enrolled {len(people)} demo participants in program {people[0].profile.program_id}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="flipside", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -161,6 +181,7 @@ def main(argv: list[str] | None = None) -> None:
         one.add_argument("offset", type=int)
     for command in ("outbox", "lag", "migrate"):
         commands.add_parser(command).add_argument("service", choices=SERVICES)
+    commands.add_parser("seed-demo").add_argument("--size", type=int, default=40)
     arguments = parser.parse_args(argv)
     try:
         settings = load_settings(ServiceSettings)
@@ -177,6 +198,8 @@ def main(argv: list[str] | None = None) -> None:
                 work = lag(settings, arguments.service)
             case "migrate", _:
                 work = run_migrations(settings, arguments.service)
+            case "seed-demo", _:
+                work = seed_demo(settings, arguments.size)
         asyncio.run(work)
     except ConfigurationError as error:
         fail(error)

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 
+import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
@@ -64,3 +65,14 @@ async def test_outbox_lag_and_migrations_report_a_healthy_service(sandbox, match
     lag = await eventually(lambda: (out := flipside(sandbox, "lag", "matching")) and "participants" in out and out or None)
     assert all(line.endswith("behind by 0") for line in lag.strip().splitlines())
     assert flipside(sandbox, "migrate", "matching").strip() == "matching: schema up to date"
+
+
+async def test_seed_demo_enrols_a_cohort_that_gets_paired(sandbox, matching):
+    assert flipside(sandbox, "seed-demo", "--size", "10").strip() == "enrolled 10 demo participants in program demo-2026"
+    async with httpx.AsyncClient(base_url=matching.url) as client:
+        for _ in range(60):
+            pairs = (await client.get("/programs/demo-2026/pairs")).json()
+            if len(pairs) == 5:
+                break
+            await asyncio.sleep(0.5)
+    assert len(pairs) == 5
