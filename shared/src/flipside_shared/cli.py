@@ -7,6 +7,7 @@
     flipside lag SERVICE                           how far the service's consumer group is behind
     flipside migrate SERVICE                       apply the service's pending migrations
     flipside seed-demo [--size N]                  enrol a demo cohort (junior mentors, senior mentees)
+    flipside erase PARTICIPANT_ID                  the right to erasure, across every service
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import asyncio
 import importlib
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+from uuid import UUID
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -25,6 +28,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from .deadletter import dead_letter_topic
 from .demo_cohort import cohort
 from .envelope import Envelope
+from .events import Event, ParticipantErased
 from .kafka import client_options
 from .migrations import migrate
 from .preflight import ConfigurationError, fail, load_settings
@@ -150,21 +154,30 @@ async def run_migrations(settings: ServiceSettings, service: str) -> None:
     print(f"{service}: applied {', '.join(applied)}" if applied else f"{service}: schema up to date")
 
 
-async def seed_demo(settings: ServiceSettings, size: int) -> None:
-    people = cohort(size)
+async def _publish(settings: ServiceSettings, events: list[Event]) -> None:
     producer = AIOKafkaProducer(**client_options(settings.kafka), enable_idempotence=True, acks="all")
     await producer.start()
     try:
-        for enrolment in people:
-            envelope = Envelope.caused_by(None, enrolment, "/flipside/cli")
+        for event in events:
+            envelope = Envelope.caused_by(None, event, "/flipside/cli")
             await producer.send(
-                enrolment.stream.topic(settings.topic_prefix), envelope.body(), key=envelope.subject.encode(),
+                event.stream.topic(settings.topic_prefix), envelope.body(), key=envelope.subject.encode(),
                 headers=envelope.headers(),
             )
         await producer.flush()
     finally:
         await producer.stop()
+
+
+async def seed_demo(settings: ServiceSettings, size: int) -> None:
+    people = cohort(size)
+    await _publish(settings, people)
     print(f"enrolled {len(people)} demo participants in program {people[0].profile.program_id}")
+
+
+async def erase(settings: ServiceSettings, participant_id: UUID) -> None:
+    await _publish(settings, [ParticipantErased(participant_id=participant_id, erased_at=datetime.now(UTC))])
+    print(f"erasure of {participant_id} requested from every service")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -182,6 +195,7 @@ def main(argv: list[str] | None = None) -> None:
     for command in ("outbox", "lag", "migrate"):
         commands.add_parser(command).add_argument("service", choices=SERVICES)
     commands.add_parser("seed-demo").add_argument("--size", type=int, default=40)
+    commands.add_parser("erase").add_argument("participant_id", type=UUID)
     arguments = parser.parse_args(argv)
     try:
         settings = load_settings(ServiceSettings)
@@ -200,6 +214,8 @@ def main(argv: list[str] | None = None) -> None:
                 work = run_migrations(settings, arguments.service)
             case "seed-demo", _:
                 work = seed_demo(settings, arguments.size)
+            case "erase", _:
+                work = erase(settings, arguments.participant_id)
         asyncio.run(work)
     except ConfigurationError as error:
         fail(error)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 from flipside_shared.consumer import EventHandlers
-from flipside_shared.events import CheckInDue, FeedbackRequested
+from flipside_shared.events import CheckInDue, FeedbackRequested, ParticipantErased
 from flipside_shared.unit_of_work import UnitOfWork
 
 from .domain.links import sign
@@ -40,5 +40,9 @@ def build_handlers(settings: FeedbackSettings) -> EventHandlers:
                         expires_at=expires_at,
                     )
                 )
+
+    @handlers.handles(ParticipantErased)
+    async def participant_erased(uow: UnitOfWork, event: ParticipantErased) -> None:
+        await FeedbackRepository(uow.conn).erase_free_text(event.participant_id)
 
     return handlers

@@ -39,6 +39,14 @@ class FeedbackRepository:
             answers.model_dump(),
         )
 
+    async def erase_free_text(self, participant_id: UUID) -> None:
+        """Erasure keeps the ratings, which no longer point to anyone, and drops what they wrote."""
+        await self._conn.execute(
+            "UPDATE responses r SET answers = r.answers - 'comment' FROM feedback_requests q"
+            " WHERE q.request_id = r.request_id AND q.participant_id = $1",
+            participant_id,
+        )
+
     async def program_summary(self, program_id: str) -> asyncpg.Record:
         return await self._conn.fetchrow(
             "SELECT count(*) AS requests, count(r.request_id) AS responses,"

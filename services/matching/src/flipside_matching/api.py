@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict
 
-from flipside_shared.events import ParticipantEnrolled, ParticipantProfile
+from flipside_shared.events import ParticipantEnrolled, ParticipantErased, ParticipantProfile
 
 from .repository import MatchingRepository
 
@@ -37,6 +38,14 @@ async def enrol(enrolment: Enrolment, request: Request) -> EnrolmentAccepted:
     async with runtime.units.begin() as uow:
         envelope = uow.emit(ParticipantEnrolled(participant_id=participant_id, profile=profile))
     return EnrolmentAccepted(participant_id=participant_id, event_id=envelope.id)
+
+
+@router.delete("/participants/{participant_id}", status_code=status.HTTP_202_ACCEPTED)
+async def erase(participant_id: UUID, request: Request) -> dict:
+    """The right to erasure: one event, and every service removes or anonymises what it holds."""
+    async with request.app.state.runtime.units.begin() as uow:
+        envelope = uow.emit(ParticipantErased(participant_id=participant_id, erased_at=datetime.now(UTC)))
+    return {"participant_id": str(participant_id), "event_id": str(envelope.id)}
 
 
 @router.get("/programs/{program_id}/pairs")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from flipside_shared.events import ParticipantEnrolled, PairCreated
+from flipside_shared.events import PairCreated, ParticipantEnrolled, ParticipantErased
 from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import router
@@ -24,7 +24,7 @@ def definition(settings: MatchingSettings | None = None) -> ServiceDefinition:
         migrations=Path(__file__).parent / "migrations",
         handlers=build_handlers(settings.policy()),
         api=router,
-        emits=(ParticipantEnrolled, PairCreated),
+        emits=(ParticipantEnrolled, ParticipantErased, PairCreated),
     )
 
 

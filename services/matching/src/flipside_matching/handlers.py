@@ -8,10 +8,10 @@ from uuid import uuid4
 import structlog
 
 from flipside_shared.consumer import EventHandlers
-from flipside_shared.events import PairCreated, PairMember, ParticipantEnrolled
+from flipside_shared.events import PairCreated, PairMember, ParticipantEnrolled, ParticipantErased
 from flipside_shared.unit_of_work import UnitOfWork
 
-from .domain.model import MatchPolicy, Participant
+from .domain.model import MatchPolicy, Participant, anonymised
 from .domain.pairing import best_partner
 from .repository import MatchingRepository
 
@@ -49,6 +49,15 @@ def build_handlers(policy: MatchPolicy) -> EventHandlers:
                 matched_at=datetime.now(UTC),
             )
         )
+
+    @handlers.handles(ParticipantErased)
+    async def participant_erased(uow: UnitOfWork, event: ParticipantErased) -> None:
+        repository = MatchingRepository(uow.conn)
+        profile = await repository.profile_for_update(event.participant_id)
+        if profile is None:
+            log.info("erasure of an unknown participant", participant_id=str(event.participant_id))
+            return
+        await repository.save_erased(event.participant_id, anonymised(profile))
 
     return handlers
 

@@ -73,6 +73,20 @@ class MatchingRepository:
             [candidate.mentor.participant_id, candidate.mentee.participant_id],
         )
 
+    async def profile_for_update(self, participant_id: UUID) -> ParticipantProfile | None:
+        row = await self._conn.fetchrow("SELECT profile FROM participants WHERE participant_id = $1 FOR UPDATE", participant_id)
+        return ParticipantProfile.model_validate(row["profile"]) if row else None
+
+    async def save_erased(self, participant_id: UUID, profile: ParticipantProfile) -> None:
+        """Keep only the anonymised profile and take the participant out of matching."""
+        await self._conn.execute(
+            "UPDATE participants SET profile = $2, capacity = active_pairs, erased_at = now() WHERE participant_id = $1",
+            participant_id,
+            profile.model_dump(mode="json"),
+        )
+        # Published events about them are the only other copy here; unpublished ones must still go out.
+        await self._conn.execute("DELETE FROM outbox WHERE key = $1 AND sent_at IS NOT NULL", str(participant_id))
+
     async def pairs(self, program_id: str) -> list[asyncpg.Record]:
         return await self._conn.fetch(
             "SELECT pair_id, mentor_id, mentee_id, score, reasons, status, created_at FROM pairs"

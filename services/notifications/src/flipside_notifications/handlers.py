@@ -7,7 +7,14 @@ hold up the stream, and a send cannot take part in the handler's transaction.
 from __future__ import annotations
 
 from flipside_shared.consumer import EventHandlers
-from flipside_shared.events import FeedbackRequested, PairCreated, ParticipantEnrolled, ReminderDue, SessionScheduled
+from flipside_shared.events import (
+    FeedbackRequested,
+    PairCreated,
+    ParticipantEnrolled,
+    ParticipantErased,
+    ReminderDue,
+    SessionScheduled,
+)
 from flipside_shared.unit_of_work import UnitOfWork
 
 from .domain.messages import messages_for
@@ -20,6 +27,10 @@ def build_handlers() -> EventHandlers:
     @handlers.handles(ParticipantEnrolled)
     async def participant_enrolled(uow: UnitOfWork, event: ParticipantEnrolled) -> None:
         await NotificationsRepository(uow.conn).save_recipient(event.participant_id, event.profile)
+
+    @handlers.handles(ParticipantErased)
+    async def participant_erased(uow: UnitOfWork, event: ParticipantErased) -> None:
+        await NotificationsRepository(uow.conn).forget(event.participant_id)
 
     async def owe_messages(uow: UnitOfWork, event) -> None:
         cause = uow.cause

@@ -26,6 +26,15 @@ class NotificationsRepository:
             participant_id, profile.display_name, profile.email, profile.locale, profile.time_zone,
         )
 
+    async def forget(self, participant_id: UUID) -> None:
+        """Erasure: no address or name kept, and nothing more sent to them."""
+        await self._conn.execute("DELETE FROM recipients WHERE participant_id = $1", participant_id)
+        await self._conn.execute(
+            "UPDATE deliveries SET status = 'failed', last_error = 'recipient erased'"
+            " WHERE recipient_id = $1 AND status = 'pending'",
+            participant_id,
+        )
+
     async def owe(self, event_id: UUID, correlation_id: UUID | None, messages: list[MessageDue]) -> None:
         await self._conn.executemany(
             "INSERT INTO deliveries (delivery_id, event_id, recipient_id, channel, template, context, correlation_id)"

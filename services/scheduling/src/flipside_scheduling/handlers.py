@@ -7,7 +7,7 @@ from uuid import uuid4
 import structlog
 
 from flipside_shared.consumer import EventHandlers
-from flipside_shared.events import AttendeeTime, PairCreated, SchedulingFailed, SessionScheduled
+from flipside_shared.events import AttendeeTime, PairCreated, ParticipantErased, SchedulingFailed, SessionScheduled
 from flipside_shared.unit_of_work import UnitOfWork
 
 from .domain.calendar import Availability
@@ -39,6 +39,11 @@ def build_handlers(clock: Clock, policy: SchedulingPolicy) -> EventHandlers:
         correlation_id = uow.cause.correlation_id if uow.cause else None
         await repository.add_kickoff(session_id, pair, outcome, timers_for(outcome, policy), correlation_id)
         uow.emit(_scheduled(session_id, pair, outcome))
+
+    @handlers.handles(ParticipantErased)
+    async def participant_erased(uow: UnitOfWork, event: ParticipantErased) -> None:
+        """Sessions hold no personal data beyond ids and time zones; future ones no longer take place."""
+        await SchedulingRepository(uow.conn).cancel_future_sessions(event.participant_id, clock.now())
 
     return handlers
 

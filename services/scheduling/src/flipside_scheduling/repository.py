@@ -74,6 +74,19 @@ class SchedulingRepository:
             now,
         )
 
+    async def cancel_future_sessions(self, participant_id: UUID, now: datetime) -> None:
+        await self._conn.execute(
+            "UPDATE timers SET status = 'dropped', settled_at = $2 WHERE status = 'pending' AND session_id IN"
+            " (SELECT session_id FROM sessions WHERE (mentor_id = $1 OR mentee_id = $1) AND starts_at > $2)",
+            participant_id,
+            now,
+        )
+        await self._conn.execute(
+            "UPDATE sessions SET status = 'cancelled' WHERE (mentor_id = $1 OR mentee_id = $1) AND starts_at > $2",
+            participant_id,
+            now,
+        )
+
     async def sessions_of_pair(self, pair_id: UUID) -> list[asyncpg.Record]:
         return await self._conn.fetch(
             "SELECT session_id, kind, starts_at, duration_minutes, mentor_id, mentee_id, status FROM sessions"

@@ -4,7 +4,7 @@ from .base import Event, Stream
 from .feedback import FEEDBACK, FeedbackRequested
 from .notifications import NOTIFICATIONS, NotificationSent
 from .pairs import PAIRS, PairCreated, PairMember
-from .participants import PARTICIPANTS, ParticipantEnrolled, ParticipantProfile, WorkingHours
+from .participants import PARTICIPANTS, ParticipantEnrolled, ParticipantErased, ParticipantProfile, WorkingHours
 from .registry import EVENT_TYPES, STREAMS, UnknownEventType, event_class
 from .sessions import SESSIONS, AttendeeTime, CheckInDue, ReminderDue, SchedulingFailed, SessionScheduled
 
@@ -24,6 +24,7 @@ __all__ = [
     "PairCreated",
     "PairMember",
     "ParticipantEnrolled",
+    "ParticipantErased",
     "ParticipantProfile",
     "ReminderDue",
     "SchedulingFailed",

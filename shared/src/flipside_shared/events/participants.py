@@ -6,7 +6,7 @@ in these models: "junior" comes from grade and tenure, never from age.
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time
 from typing import Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -83,6 +83,16 @@ class ParticipantProfile(StrictModel):
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(f"unknown IANA time zone {value!r}") from error
         return value
+
+
+class ParticipantErased(Event):
+    """The participant's right to erasure: every service removes or anonymises their personal data."""
+
+    ce_type = "flipside.participant.erased.v1"
+    stream = PARTICIPANTS
+
+    participant_id: UUID
+    erased_at: datetime
 
 
 class ParticipantEnrolled(Event):

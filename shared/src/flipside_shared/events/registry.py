@@ -6,7 +6,7 @@ from .base import Event, Stream
 from .feedback import FEEDBACK, FeedbackRequested
 from .notifications import NOTIFICATIONS, NotificationSent
 from .pairs import PAIRS, PairCreated
-from .participants import PARTICIPANTS, ParticipantEnrolled
+from .participants import PARTICIPANTS, ParticipantEnrolled, ParticipantErased
 from .sessions import SESSIONS, CheckInDue, ReminderDue, SchedulingFailed, SessionScheduled
 
 STREAMS: tuple[Stream, ...] = (PARTICIPANTS, PAIRS, SESSIONS, FEEDBACK, NOTIFICATIONS)
@@ -15,6 +15,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     cls.ce_type: cls
     for cls in (
         ParticipantEnrolled,
+        ParticipantErased,
         PairCreated,
         SessionScheduled,
         ReminderDue,

@@ -40,3 +40,19 @@ class PairCandidate:
     mentee: Participant
     score: float
     reasons: tuple[str, ...]
+
+
+def anonymised(profile: ParticipantProfile) -> ParticipantProfile:
+    """What stays of an erased participant: enough for program aggregates, nothing that identifies them."""
+    return profile.model_copy(
+        update={
+            "display_name": "erased participant",
+            "email": "erased@erased.invalid",
+            "manager_id": None,
+            "country": None,
+            "skills": [],
+            "goals": [],
+            "interests": [],
+            "exclusions": [],
+        }
+    )

@@ -1,0 +1,80 @@
+"""The right to erasure: afterwards no table of any service holds the person's name, address or words."""
+
+import asyncio
+import os
+import subprocess
+import sys
+
+import asyncpg
+import httpx
+
+from flipside_shared.events import FeedbackRequested
+from flipside_shared.testing.factories import mentor_and_mentee
+from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
+
+SCHEMAS = ("matching", "scheduling", "feedback", "notifications")
+COMMENT = "my manager never listens, but this was great"
+
+
+async def rows_containing(database_url: str, text: str) -> list[str]:
+    """Every table, in every service's schema, with a row whose text contains `text`."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        tables = await conn.fetch(
+            "SELECT table_schema, table_name FROM information_schema.tables"
+            " WHERE table_schema = ANY($1::text[]) AND table_type = 'BASE TABLE'",
+            list(SCHEMAS),
+        )
+        found = []
+        for table in tables:
+            name = f'"{table["table_schema"]}"."{table["table_name"]}"'
+            # bytea columns (outbox payloads) print as hex, so look for the text's hex as well.
+            hits = await conn.fetchval(
+                f"SELECT count(*) FROM {name} t WHERE t::text LIKE '%' || $1 || '%'"
+                f" OR t::text LIKE '%' || encode(convert_to($1, 'UTF8'), 'hex') || '%'",
+                text,
+            )
+            if hits:
+                found.append(name)
+        return found
+    finally:
+        await conn.close()
+
+
+async def test_erasure_leaves_no_personal_data_in_any_schema(stack, platform, sandbox):
+    mentor, mentee = mentor_and_mentee(program_id="erasure", index=7)
+    async with httpx.AsyncClient(base_url=platform["matching"].url) as client:
+        body = {**mentor.profile.model_dump(mode="json"), "participant_id": str(mentor.participant_id)}
+        assert (await client.post("/participants", json=body)).status_code == 202
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(mentee)])
+
+    async with TopicReader(sandbox.bootstrap_servers, [f"{sandbox.topic_prefix}feedback"]) as reader:
+        await reader.read_until(
+            lambda _: any(r.event.participant_id == mentor.participant_id for r in reader.events(FeedbackRequested)),
+            timeout=120,
+        )
+        request = next(r.event for r in reader.events(FeedbackRequested) if r.event.participant_id == mentor.participant_id)
+    async with httpx.AsyncClient() as client:
+        answers = {"session_value": 5, "could_speak_freely": 4, "partner_listened": 5, "time_well_spent": True, "comment": COMMENT}
+        assert (await client.post(request.survey_url, json=answers)).status_code == 200
+    personal = [mentor.profile.email, mentor.profile.display_name, COMMENT]
+    for text in personal:
+        assert await rows_containing(sandbox.database_url, text), f"{text!r} should be stored before erasure"
+
+    erased = subprocess.run(
+        [sys.executable, "-m", "flipside_shared.cli", "erase", str(mentor.participant_id)],
+        env={**os.environ, **sandbox.env()}, capture_output=True, text=True, timeout=60,
+    )
+    assert erased.returncode == 0, erased.stderr
+
+    for _ in range(60):
+        leftovers = {text: await rows_containing(sandbox.database_url, text) for text in personal}
+        if not any(leftovers.values()):
+            break
+        await asyncio.sleep(0.5)
+    assert not any(leftovers.values()), leftovers
+    # The partner is untouched, and the program's aggregates still count the erased person's ratings.
+    assert await rows_containing(sandbox.database_url, mentee.profile.email)
+    async with httpx.AsyncClient(base_url=platform["feedback"].url) as client:
+        summary = (await client.get("/programs/erasure/summary")).json()
+    assert summary["requests"] == 2
