@@ -85,6 +85,16 @@ def test_compose_runs_the_broker_version_the_tests_run():
     assert COMPOSE["services"]["kafka"]["image"] == f"apache/kafka:{KAFKA_VERSION}"
 
 
+def test_compose_applies_the_topic_plan_before_any_service_starts():
+    topics = COMPOSE["services"]["topics"]
+    plan_in_container = topics["volumes"][0].split(":")[1]
+    assert topics["volumes"][0].startswith("./deploy/topics.toml:")
+    assert topics["command"][:4] == ["python", "-m", "flipside_shared.topic_plan", "apply"]
+    assert topics["command"][topics["command"].index("--file") + 1] == plan_in_container
+    for service in SETTINGS:
+        assert COMPOSE["services"][service]["depends_on"]["topics"] == {"condition": "service_completed_successfully"}
+
+
 def test_the_local_launcher_sets_only_variables_the_services_read(tmp_path):
     platform = Platform("127.0.0.1:9092", "postgresql://db/flipside", "flipside.", tmp_path, 2525)
     for name, process in platform.services.items():
