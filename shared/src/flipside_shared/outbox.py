@@ -59,7 +59,6 @@ class OutboxRelay:
         self._poll_seconds = poll_seconds
         self._keep_sent_seconds = keep_sent_seconds
         self._wake = asyncio.Event()
-        self.is_leader = False
 
     async def run(self) -> None:
         """Relay forever: stand by until leader, then publish; reconnect on failures."""
@@ -72,7 +71,6 @@ class OutboxRelay:
             except Exception as error:
                 if not is_transient(error):
                     log.exception("outbox relay failed", schema=self._schema)
-                self.is_leader = False
                 await backoff.sleep(error)
 
     async def _lead_when_possible(self) -> None:
@@ -80,7 +78,6 @@ class OutboxRelay:
         try:
             while not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", f"flipside-outbox-relay:{self._schema}"):
                 await asyncio.sleep(self._poll_seconds * 4)
-            self.is_leader = True
             RELAY_LEADER.set(1)
             log.info("outbox relay leading", schema=self._schema)
             await conn.add_listener(f"{self._schema}_outbox", self._on_notify)
@@ -89,7 +86,6 @@ class OutboxRelay:
                 if published < self._batch_size:
                     await self._idle(conn)
         finally:
-            self.is_leader = False
             RELAY_LEADER.set(0)
             await conn.close(timeout=2)
 

@@ -167,10 +167,6 @@ class LocalKafka:
             os.killpg(self._process.pid, signal.SIGKILL)
             self._process.wait()
 
-    def restart(self) -> None:
-        self.stop()
-        self.start()
-
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="The local Kafka broker's jars")

@@ -8,12 +8,10 @@ user can reach; a test's own temp dir may sit below one only root can enter.
 
 from __future__ import annotations
 
-import contextlib
 import glob
 import os
 import pwd
 import shutil
-import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -107,14 +105,3 @@ class LocalPostgres:
         """Stop and delete every file of this server."""
         self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
-
-    def kill(self) -> None:
-        """SIGKILL the postmaster, as in a crash; `start` recovers from the write-ahead log."""
-        if (pid := self.pid) is None:
-            return
-        children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-        for victim in [pid, *map(int, children)]:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(victim, signal.SIGKILL)
-        for leftover in [self.data_dir / "postmaster.pid", *self.root.glob(".s.PGSQL.*")]:
-            leftover.unlink(missing_ok=True)
