@@ -9,10 +9,10 @@ import asyncpg
 import httpx
 
 from flipside_shared.events import FeedbackRequested
+from flipside_shared.settings import SERVICES
 from flipside_shared.testing.factories import mentor_and_mentee
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 
-SCHEMAS = ("matching", "scheduling", "feedback", "notifications")
 COMMENT = "my manager never listens, but this was great"
 
 
@@ -23,7 +23,7 @@ async def rows_containing(database_url: str, text: str) -> list[str]:
         tables = await conn.fetch(
             "SELECT table_schema, table_name FROM information_schema.tables"
             " WHERE table_schema = ANY($1::text[]) AND table_type = 'BASE TABLE'",
-            list(SCHEMAS),
+            list(SERVICES),  # each service's schema is named after it
         )
         found = []
         for table in tables:

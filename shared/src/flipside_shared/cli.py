@@ -32,9 +32,7 @@ from .events import Event, ParticipantErased
 from .kafka import client_options
 from .migrations import migrate
 from .preflight import ConfigurationError, fail, load_settings
-from .settings import ServiceSettings
-
-SERVICES = ("matching", "scheduling", "feedback", "notifications")
+from .settings import SERVICES, ServiceSettings
 
 
 async def dead_letters(settings: ServiceSettings, service: str) -> list:

@@ -19,11 +19,10 @@ from typing import Any
 from .envelope import CONTENT_TYPE, SPEC_VERSION
 from .events import EVENT_TYPES, Event
 from .service import asyncapi_document, wire_broker
-from .settings import KafkaSettings
+from .settings import SERVICES, KafkaSettings
 
 CONTRACTS_DIR = Path(__file__).resolve().parents[3] / "contracts" / "events"
 ASYNCAPI_DIR = CONTRACTS_DIR.parent / "asyncapi"
-SERVICES = ("matching", "scheduling", "feedback", "notifications")
 # Published documents name a placeholder broker and the default prefix, whatever this machine's settings.
 DOCUMENTED_BROKER = "kafka:9092"
 DOCUMENTED_PREFIX = "flipside."

@@ -12,6 +12,10 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+# Flipside's services; each owns the database schema and consumer group named after it.
+SERVICES = ("matching", "scheduling", "feedback", "notifications")
+
+
 class KafkaSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FLIPSIDE_KAFKA_", extra="ignore", populate_by_name=True)
 

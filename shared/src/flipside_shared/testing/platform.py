@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..settings import SERVICES
 from .service_process import ServiceProcess
 
-SERVICES = ("matching", "scheduling", "feedback", "notifications")
 
 
 class Platform:
