@@ -22,17 +22,19 @@ from pathlib import Path
 from uuid import UUID
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from .deadletter import dead_letter_topic
 from .demo_cohort import cohort
 from .envelope import Envelope
 from .events import Event, ParticipantErased
-from .kafka import client_options
+from .kafka import client_options, publish_envelopes, reliable_producer
 from .migrations import migrate
 from .preflight import ConfigurationError, fail, load_settings
 from .settings import SERVICES, ServiceSettings
+
+CLIENT_ID = "flipside-cli"
 
 
 async def dead_letters(settings: ServiceSettings, service: str) -> list:
@@ -100,7 +102,7 @@ async def dlq_replay(settings: ServiceSettings, service: str, partition: int, of
     record = await _one(settings, service, partition, offset)
     original = [(n, v) for n, v in record.headers or () if not n.startswith("dlq_")]
     topic = _headers(record)["dlq_original_topic"]
-    producer = AIOKafkaProducer(**client_options(settings.kafka), enable_idempotence=True, acks="all")
+    producer = reliable_producer(settings.kafka, CLIENT_ID)
     await producer.start()
     try:
         await producer.send_and_wait(topic, value=record.value, key=record.key, headers=original)
@@ -153,18 +155,8 @@ async def run_migrations(settings: ServiceSettings, service: str) -> None:
 
 
 async def _publish(settings: ServiceSettings, events: list[Event]) -> None:
-    producer = AIOKafkaProducer(**client_options(settings.kafka), enable_idempotence=True, acks="all")
-    await producer.start()
-    try:
-        for event in events:
-            envelope = Envelope.caused_by(None, event, "/flipside/cli")
-            await producer.send(
-                event.stream.topic(settings.topic_prefix), envelope.body(), key=envelope.subject.encode(),
-                headers=envelope.headers(),
-            )
-        await producer.flush()
-    finally:
-        await producer.stop()
+    envelopes = [Envelope.caused_by(None, event, "/flipside/cli") for event in events]
+    await publish_envelopes(settings.kafka, settings.topic_prefix, envelopes, CLIENT_ID)
 
 
 async def seed_demo(settings: ServiceSettings, size: int) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import ssl
+from collections.abc import Iterable
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from faststream.security import SASLPlaintext, SASLScram256, SASLScram512, BaseSecurity
 
+from .envelope import Envelope
 from .settings import KafkaSettings
 
 
@@ -45,6 +48,24 @@ def reliable_producer(settings: KafkaSettings, client_id: str) -> AIOKafkaProduc
         linger_ms=2,
         request_timeout_ms=30_000,
     )
+
+
+async def publish_envelopes(
+    settings: KafkaSettings, topic_prefix: str, envelopes: Iterable[Envelope], client_id: str
+) -> None:
+    """Publish events from outside any outbox (operator commands, tests); return once the broker has them all."""
+    producer = reliable_producer(settings, client_id)
+    await producer.start()
+    try:
+        deliveries = [
+            await producer.send(
+                e.event.stream.topic(topic_prefix), value=e.body(), key=e.subject.encode(), headers=e.headers()
+            )
+            for e in envelopes
+        ]
+        await asyncio.gather(*deliveries)
+    finally:
+        await producer.stop()
 
 
 def broker_security(settings: KafkaSettings) -> BaseSecurity | None:

@@ -6,28 +6,18 @@ import asyncio
 from collections.abc import Iterable, Sequence
 from uuid import uuid4
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord
 
 from ..envelope import Envelope, decode
 from ..events import Event
+from ..kafka import publish_envelopes
 from ..settings import KafkaSettings
 from ..topics import ensure_topics
 
 
 async def publish(bootstrap_servers: str, topic_prefix: str, envelopes: Iterable[Envelope]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, enable_idempotence=True, acks="all", linger_ms=5)
-    await producer.start()
-    try:
-        futures = [
-            await producer.send(
-                e.event.stream.topic(topic_prefix), value=e.body(), key=e.subject.encode(), headers=e.headers()
-            )
-            for e in envelopes
-        ]
-        await asyncio.gather(*futures)
-    finally:
-        await producer.stop()
+    await publish_envelopes(KafkaSettings(bootstrap_servers=bootstrap_servers), topic_prefix, envelopes, "flipside-tests")
 
 
 def envelope(event: Event, source: str = "/tests") -> Envelope:
