@@ -65,6 +65,8 @@ class ServiceDefinition:
     api: APIRouter | None = None
     workers: list[BackgroundWorker] = field(default_factory=list)
     emits: tuple[type[Event], ...] = ()
+    state: dict[str, Any] = field(default_factory=dict)
+    """The service's own objects its API routes read from `app.state` (a taxonomy, a clock)."""
 
     @property
     def source(self) -> str:
@@ -79,6 +81,8 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await _start(definition)
         app.state.runtime = runtime
+        for name, value in definition.state.items():
+            setattr(app.state, name, value)
         tasks = [asyncio.create_task(worker(runtime), name=worker.__name__) for worker in _workers(definition)]
         log.info("service started", http_port=settings.http_port)
         try:

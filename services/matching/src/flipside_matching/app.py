@@ -1,4 +1,4 @@
-"""The one place that wires matching: settings, handlers, API, migrations."""
+"""The one place that wires matching: settings, taxonomy, handlers, API, migrations."""
 
 from __future__ import annotations
 
@@ -6,11 +6,19 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from flipside_shared.events import PairCreated, ParticipantEnrolled, ParticipantErased
+from flipside_shared.events import (
+    MatchRunRequested,
+    PairCreated,
+    PairDissolved,
+    ParticipantEnrolled,
+    ParticipantErased,
+    ParticipantUnmatched,
+)
 from flipside_shared.service import ServiceDefinition, create_app
 
-from .api import router
-from .handlers import build_handlers
+from .api import Engine, router
+from .domain.taxonomy import Taxonomy
+from .handlers import build_handlers, utc_today
 from .settings import MatchingSettings
 
 SERVICE = "matching"
@@ -18,13 +26,15 @@ SERVICE = "matching"
 
 def definition(settings: MatchingSettings | None = None) -> ServiceDefinition:
     settings = settings or MatchingSettings()
+    taxonomy = Taxonomy.load(settings.taxonomy_file)
     return ServiceDefinition(
         name=SERVICE,
         settings=settings,
         migrations=Path(__file__).parent / "migrations",
-        handlers=build_handlers(settings.policy()),
+        handlers=build_handlers(taxonomy, utc_today),
         api=router,
-        emits=(ParticipantEnrolled, ParticipantErased, PairCreated),
+        emits=(ParticipantEnrolled, ParticipantErased, MatchRunRequested, PairCreated, PairDissolved, ParticipantUnmatched),
+        state={"engine": Engine(taxonomy, utc_today)},
     )
 
 

@@ -2,53 +2,96 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from uuid import uuid4
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from uuid import UUID, uuid4
 
 import structlog
 
-from flipside_shared.consumer import EventHandlers
-from flipside_shared.events import PairCreated, PairMember, ParticipantEnrolled, ParticipantErased
+from flipside_shared.consumer import EventHandlers, RejectedEvent
+from flipside_shared.events import (
+    MatchRunRequested,
+    PairCreated,
+    PairDissolved,
+    PairMember,
+    ParticipantEnrolled,
+    ParticipantErased,
+    ParticipantUnmatched,
+)
 from flipside_shared.unit_of_work import UnitOfWork
 
-from .domain.model import MatchPolicy, Participant, anonymised
-from .domain.pairing import best_partner
-from .repository import MatchingRepository
+from .domain.availability import first_monday_after
+from .domain.engine import best_partner, run
+from .domain.model import Participant, ProgramPolicy, ScoredPair, anonymised
+from .domain.taxonomy import Taxonomy
+from .repository import MatchingRepository, Program
 
 log = structlog.get_logger(__name__)
 
-# The placeholder scores only the longest-waiting candidates; the full engine replaces this.
-CANDIDATES_CONSIDERED = 200
+# Rolling matching looks at the longest-waiting candidates only: a newcomer is matched in milliseconds,
+# and a program that enrols everyone at once runs a cohort match instead.
+CANDIDATES_CONSIDERED = 500
+
+Today = Callable[[], date]
 
 
-def build_handlers(policy: MatchPolicy) -> EventHandlers:
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+def build_handlers(taxonomy: Taxonomy, today: Today = utc_today) -> EventHandlers:
     handlers = EventHandlers()
 
     @handlers.handles(ParticipantEnrolled)
     async def participant_enrolled(uow: UnitOfWork, event: ParticipantEnrolled) -> None:
         repository = MatchingRepository(uow.conn)
-        await repository.lock_program(event.profile.program_id)
+        program = await known_program(repository, event.profile.program_id)
+        check_grade(program, event.profile.grade)
+        await repository.lock_program(program.program_id)
         newcomer = await repository.add_participant(event.participant_id, event.profile)
         if newcomer is None:
             log.info("participant already enrolled", participant_id=str(event.participant_id))
             return
-        waiting = await repository.waiting_counterparts(newcomer, policy, limit=CANDIDATES_CONSIDERED)
-        candidate = best_partner(newcomer, waiting, policy)
-        if candidate is None:
+        if program.policy.start == "cohort_run" and program.first_run_at is None:
+            return  # waits for the program's first match run
+        await match_one(uow, repository, program.policy, newcomer, "rolling")
+
+    @handlers.handles(MatchRunRequested)
+    async def match_run_requested(uow: UnitOfWork, event: MatchRunRequested) -> None:
+        repository = MatchingRepository(uow.conn)
+        program = await known_program(repository, event.program_id)
+        await repository.lock_program(program.program_id)
+        if await repository.run_done(event.run_id):
+            log.info("match run already done", run_id=str(event.run_id))
             return
-        pair_id = uuid4()
-        await repository.add_pair(pair_id, candidate)
-        uow.emit(
-            PairCreated(
-                pair_id=pair_id,
-                program_id=event.profile.program_id,
-                mentor=_member(candidate.mentor),
-                mentee=_member(candidate.mentee),
-                score=candidate.score,
-                reasons=list(candidate.reasons),
-                matched_at=datetime.now(UTC),
-            )
-        )
+        result = run(await repository.people(program.program_id), program.policy, taxonomy, first_monday_after(today()))
+        created = [(uuid4(), pair) for pair in result.pairs]
+        await repository.add_pairs(created, "run")
+        for pair_id, pair in created:
+            uow.emit(pair_created(pair_id, pair))
+        for participant_id, reasons in result.unmatched.items():
+            uow.emit(ParticipantUnmatched(
+                participant_id=participant_id, program_id=program.program_id, run_id=event.run_id, reasons=reasons,
+            ))
+        await repository.record_run(event.run_id, program.program_id, len(created), result.unmatched)
+        log.info("match run done", run_id=str(event.run_id), paired=len(created), unmatched=len(result.unmatched))
+
+    @handlers.handles(PairDissolved)
+    async def pair_dissolved(uow: UnitOfWork, event: PairDissolved) -> None:
+        repository = MatchingRepository(uow.conn)
+        await repository.lock_program(event.program_id)
+        pair = await repository.active_pair(event.pair_id)
+        if pair is None:
+            log.info("dissolution of a pair that is not active", pair_id=str(event.pair_id))
+            return
+        await repository.end_pair(pair, "dissolved")
+        program = await repository.program(pair.program_id)
+        if not event.rematch or program is None:
+            return
+        for participant_id in (pair.mentee_id, pair.mentor_id):
+            person = await repository.participant(participant_id)
+            if person is not None:  # erased people are not matched again
+                await match_one(uow, repository, program.policy, person, "rematch")
 
     @handlers.handles(ParticipantErased)
     async def participant_erased(uow: UnitOfWork, event: ParticipantErased) -> None:
@@ -59,10 +102,53 @@ def build_handlers(policy: MatchPolicy) -> EventHandlers:
             return
         await repository.save_erased(event.participant_id, anonymised(profile))
 
+    async def match_one(
+        uow: UnitOfWork, repository: MatchingRepository, policy: ProgramPolicy, person: Participant, origin: str
+    ) -> None:
+        """Pair one person at once with the best partner still waiting, if any passes the rules."""
+        waiting = await repository.waiting_counterparts(person, policy, limit=CANDIDATES_CONSIDERED)
+        if not waiting:
+            return
+        org = await repository.managers_above([person.participant_id, *(p.participant_id for p in waiting)])
+        pair = best_partner(person, waiting, policy, taxonomy, first_monday_after(today()), org)
+        if pair is None:
+            return
+        pair_id = uuid4()
+        await repository.add_pair(pair_id, pair, origin)
+        uow.emit(pair_created(pair_id, pair))
+
     return handlers
 
 
-def _member(participant: Participant) -> PairMember:
+async def known_program(repository: MatchingRepository, program_id: str) -> Program:
+    program = await repository.program(program_id)
+    if program is None:
+        raise RejectedEvent(f"unknown program {program_id!r}: create it with PUT /programs/{program_id}, then replay")
+    return program
+
+
+def check_grade(program: Program, grade: int) -> None:
+    ladder = program.policy.grades
+    if not 0 <= grade < len(ladder):
+        raise RejectedEvent(
+            f"grade {grade} is outside program {program.program_id!r}'s ladder (0 = {ladder[0]} to {len(ladder) - 1} = {ladder[-1]})"
+        )
+
+
+def pair_created(pair_id: UUID, pair: ScoredPair) -> PairCreated:
+    return PairCreated(
+        pair_id=pair_id,
+        program_id=pair.mentor.profile.program_id,
+        mentor=member(pair.mentor),
+        mentee=member(pair.mentee),
+        score=pair.score,
+        score_breakdown=pair.breakdown,
+        reasons=list(pair.reasons),
+        matched_at=datetime.now(UTC),
+    )
+
+
+def member(participant: Participant) -> PairMember:
     profile = participant.profile
     return PairMember(
         participant_id=participant.participant_id,

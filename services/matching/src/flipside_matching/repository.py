@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
 
 from flipside_shared.events import ParticipantProfile
 
-from .domain.model import MatchPolicy, PairCandidate, Participant
+from .domain.model import Participant, ProgramPolicy, ScoredPair
+
+_PARTICIPANT = (
+    "SELECT p.participant_id, p.profile, p.active_pairs, p.enrolled_at,"
+    " EXISTS (SELECT 1 FROM pairs x WHERE x.mentee_id = p.participant_id AND x.status = 'active') AS mentored,"
+    " ARRAY (SELECT x.mentee_id FROM pairs x WHERE x.mentor_id = p.participant_id"
+    "        UNION SELECT x.mentor_id FROM pairs x WHERE x.mentee_id = p.participant_id) AS partners"
+    " FROM participants p"
+)
+
+
+@dataclass(frozen=True)
+class Program:
+    program_id: str
+    policy: ProgramPolicy
+    first_run_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ActivePair:
+    pair_id: UUID
+    program_id: str
+    mentor_id: UUID
+    mentee_id: UUID
 
 
 class MatchingRepository:
@@ -19,12 +45,27 @@ class MatchingRepository:
         """Serialise matching within one program across replicas until the transaction ends."""
         await self._conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"matching:{program_id}")
 
+    async def program(self, program_id: str) -> Program | None:
+        row = await self._conn.fetchrow("SELECT policy, first_run_at FROM programs WHERE program_id = $1", program_id)
+        return Program(program_id, ProgramPolicy.model_validate(row["policy"]), row["first_run_at"]) if row else None
+
+    async def save_program(self, program_id: str, policy: ProgramPolicy) -> None:
+        await self._conn.execute(
+            "INSERT INTO programs (program_id, policy) VALUES ($1, $2)"
+            " ON CONFLICT (program_id) DO UPDATE SET policy = excluded.policy, updated_at = now()",
+            program_id,
+            policy.model_dump(mode="json"),
+        )
+
+    async def highest_grade(self, program_id: str) -> int | None:
+        return await self._conn.fetchval("SELECT max(grade) FROM participants WHERE program_id = $1", program_id)
+
     async def add_participant(self, participant_id: UUID, profile: ParticipantProfile) -> Participant | None:
         """Store a new participant; None if that id is already enrolled."""
         row = await self._conn.fetchrow(
             "INSERT INTO participants (participant_id, program_id, role, grade, profile, capacity)"
             " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (participant_id) DO NOTHING"
-            " RETURNING participant_id, profile, active_pairs, enrolled_at",
+            " RETURNING participant_id, profile, active_pairs, enrolled_at, false AS mentored, '{}'::uuid[] AS partners",
             participant_id,
             profile.program_id,
             profile.role,
@@ -34,43 +75,132 @@ class MatchingRepository:
         )
         return _participant(row) if row else None
 
-    async def waiting_counterparts(self, newcomer: Participant, policy: MatchPolicy, limit: int) -> list[Participant]:
-        """Those still waiting who could mentor the newcomer or be mentored by them, longest-waiting first.
+    async def participant(self, participant_id: UUID) -> Participant | None:
+        row = await self._conn.fetchrow(_PARTICIPANT + " WHERE p.participant_id = $1 AND p.erased_at IS NULL", participant_id)
+        return _participant(row) if row else None
+
+    async def people(self, program_id: str) -> list[Participant]:
+        """Everyone in the program who is not erased, with their partners so far."""
+        rows = await self._conn.fetch(_PARTICIPANT + " WHERE p.program_id = $1 AND p.erased_at IS NULL", program_id)
+        return [_participant(row) for row in rows]
+
+    async def waiting_counterparts(self, newcomer: Participant, policy: ProgramPolicy, limit: int) -> list[Participant]:
+        """Those with room left who could pair with the newcomer, longest-waiting first.
 
         The grade and role rules are applied here too, only to keep the candidate list short;
         the domain rules still decide.
         """
-        profile = newcomer.profile
         rows = await self._conn.fetch(
-            "SELECT participant_id, profile, active_pairs, enrolled_at FROM participants"
-            " WHERE program_id = $1 AND active_pairs < capacity AND participant_id <> $2 AND ("
-            "   ($3 AND role <> 'mentor' AND grade >= $5::int + $6::int)"
-            "   OR ($4 AND role <> 'mentee' AND grade <= $5::int - $6::int))"
-            " ORDER BY enrolled_at LIMIT $7",
-            profile.program_id,
+            _PARTICIPANT + " WHERE p.program_id = $1 AND p.active_pairs < p.capacity AND p.participant_id <> $2"
+            " AND p.erased_at IS NULL AND ("
+            "   ($3 AND p.role <> 'mentor' AND (p.grade - $5::int) * $7::int >= $6::int)"
+            "   OR ($4 AND p.role <> 'mentee' AND ($5::int - p.grade) * $7::int >= $6::int))"
+            " ORDER BY p.enrolled_at LIMIT $8",
+            newcomer.profile.program_id,
             newcomer.participant_id,
             newcomer.can_mentor(),
             newcomer.can_be_mentored(),
-            profile.grade,
+            newcomer.profile.grade,
             policy.min_grade_gap,
+            1 if policy.direction == "reverse" else -1,  # in an ordinary program the mentor is the senior
             limit,
         )
         return [_participant(row) for row in rows]
 
-    async def add_pair(self, pair_id: UUID, candidate: PairCandidate) -> None:
+    async def managers_above(self, people: Iterable[UUID]) -> dict[UUID, list[UUID]]:
+        """Managers of these people and, through anyone enrolled, of theirs: enough to see any reporting line."""
+        managers: dict[UUID, list[UUID]] = {}
+        frontier = set(people)
+        while frontier:
+            rows = await self._conn.fetch(
+                "SELECT participant_id, profile->>'manager_id' AS manager, profile->'reporting_chain' AS chain"
+                " FROM participants WHERE participant_id = ANY($1::uuid[])",
+                list(frontier),
+            )
+            for row in rows:
+                above = ([UUID(row["manager"])] if row["manager"] else []) + [UUID(x) for x in (row["chain"] or [])]
+                managers[row["participant_id"]] = above
+            frontier = {m for row in rows for m in managers[row["participant_id"]]} - managers.keys()
+            frontier -= {row["participant_id"] for row in rows}
+        return managers
+
+    async def add_pair(self, pair_id: UUID, pair: ScoredPair, origin: str) -> None:
         await self._conn.execute(
-            "INSERT INTO pairs (pair_id, program_id, mentor_id, mentee_id, score, reasons)"
-            " VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO pairs (pair_id, program_id, mentor_id, mentee_id, score, reasons, breakdown, origin)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             pair_id,
-            candidate.mentor.profile.program_id,
-            candidate.mentor.participant_id,
-            candidate.mentee.participant_id,
-            candidate.score,
-            list(candidate.reasons),
+            pair.mentor.profile.program_id,
+            pair.mentor.participant_id,
+            pair.mentee.participant_id,
+            pair.score,
+            list(pair.reasons),
+            pair.breakdown,
+            origin,
         )
         await self._conn.execute(
             "UPDATE participants SET active_pairs = active_pairs + 1 WHERE participant_id = ANY($1::uuid[])",
-            [candidate.mentor.participant_id, candidate.mentee.participant_id],
+            [pair.mentor.participant_id, pair.mentee.participant_id],
+        )
+        await self._conn.execute(
+            "DELETE FROM unmatched WHERE participant_id = ANY($1::uuid[])",
+            [pair.mentor.participant_id, pair.mentee.participant_id],
+        )
+
+    async def add_pairs(self, rows: Sequence[tuple[UUID, ScoredPair]], origin: str) -> None:
+        """Many pairs at once (a run): one round trip per table."""
+        await self._conn.executemany(
+            "INSERT INTO pairs (pair_id, program_id, mentor_id, mentee_id, score, reasons, breakdown, origin)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            [
+                (pair_id, p.mentor.profile.program_id, p.mentor.participant_id, p.mentee.participant_id,
+                 p.score, list(p.reasons), p.breakdown, origin)
+                for pair_id, p in rows
+            ],
+        )
+        people = [p.mentor.participant_id for _, p in rows] + [p.mentee.participant_id for _, p in rows]
+        await self._conn.execute(
+            "UPDATE participants p SET active_pairs = p.active_pairs + n.count"
+            " FROM (SELECT id, count(*) AS count FROM unnest($1::uuid[]) AS id GROUP BY id) n"
+            " WHERE p.participant_id = n.id",
+            people,
+        )
+        await self._conn.execute("DELETE FROM unmatched WHERE participant_id = ANY($1::uuid[])", people)
+
+    async def active_between(self, a: UUID, b: UUID) -> bool:
+        return bool(await self._conn.fetchval(
+            "SELECT 1 FROM pairs WHERE status = 'active' AND LEAST(mentor_id, mentee_id) = LEAST($1::uuid, $2::uuid)"
+            " AND GREATEST(mentor_id, mentee_id) = GREATEST($1::uuid, $2::uuid)",
+            a, b,
+        ))
+
+    async def active_pair(self, pair_id: UUID) -> ActivePair | None:
+        row = await self._conn.fetchrow(
+            "SELECT pair_id, program_id, mentor_id, mentee_id FROM pairs WHERE pair_id = $1 AND status = 'active'", pair_id
+        )
+        return ActivePair(**dict(row)) if row else None
+
+    async def end_pair(self, pair: ActivePair, status: str) -> None:
+        await self._conn.execute("UPDATE pairs SET status = $2, ended_at = now() WHERE pair_id = $1", pair.pair_id, status)
+        await self._conn.execute(
+            "UPDATE participants SET active_pairs = active_pairs - 1 WHERE participant_id = ANY($1::uuid[])",
+            [pair.mentor_id, pair.mentee_id],
+        )
+
+    async def run_done(self, run_id: UUID) -> bool:
+        return bool(await self._conn.fetchval("SELECT 1 FROM runs WHERE run_id = $1", run_id))
+
+    async def record_run(self, run_id: UUID, program_id: str, paired: int, unmatched: dict[UUID, list[str]]) -> None:
+        await self._conn.execute(
+            "INSERT INTO runs (run_id, program_id, paired, unmatched) VALUES ($1, $2, $3, $4)",
+            run_id, program_id, paired, len(unmatched),
+        )
+        await self._conn.executemany(
+            "INSERT INTO unmatched (participant_id, run_id, reasons) VALUES ($1, $2, $3)"
+            " ON CONFLICT (participant_id) DO UPDATE SET run_id = excluded.run_id, reasons = excluded.reasons, recorded_at = now()",
+            [(participant, run_id, reasons) for participant, reasons in unmatched.items()],
+        )
+        await self._conn.execute(
+            "UPDATE programs SET first_run_at = coalesce(first_run_at, now()) WHERE program_id = $1", program_id
         )
 
     async def profile_for_update(self, participant_id: UUID) -> ParticipantProfile | None:
@@ -84,15 +214,48 @@ class MatchingRepository:
             participant_id,
             profile.model_dump(mode="json"),
         )
+        await self._conn.execute("DELETE FROM audit_demographics WHERE participant_id = $1", participant_id)
         # Published events about them are the only other copy here; unpublished ones must still go out.
         await self._conn.execute("DELETE FROM outbox WHERE key = $1 AND sent_at IS NOT NULL", str(participant_id))
 
     async def pairs(self, program_id: str) -> list[asyncpg.Record]:
         return await self._conn.fetch(
-            "SELECT pair_id, mentor_id, mentee_id, score, reasons, status, created_at FROM pairs"
+            "SELECT pair_id, mentor_id, mentee_id, score, breakdown, reasons, status, origin, created_at FROM pairs"
             " WHERE program_id = $1 ORDER BY created_at, pair_id",
             program_id,
         )
+
+    async def audit_rows(self, program_id: str) -> list[asyncpg.Record]:
+        """Per participant: what the fairness audit groups by, whether they are paired, and their best pair's score."""
+        return await self._conn.fetch(
+            "SELECT p.participant_id, p.grade, p.profile->>'department' AS department,"
+            " coalesce(p.profile->>'country', p.profile->>'time_zone') AS location,"
+            " (SELECT max(x.score) FROM pairs x WHERE x.status = 'active'"
+            "   AND p.participant_id IN (x.mentor_id, x.mentee_id)) AS score"
+            " FROM participants p WHERE p.program_id = $1 AND p.erased_at IS NULL",
+            program_id,
+        )
+
+    async def demographics(self, program_id: str) -> list[asyncpg.Record]:
+        """Audit only: read by the fairness report, never by matching."""
+        return await self._conn.fetch(
+            "SELECT participant_id, attribute, value FROM audit_demographics WHERE program_id = $1", program_id
+        )
+
+    async def save_demographics(self, program_id: str, rows: Sequence[tuple[UUID, str, str]]) -> int:
+        await self._conn.executemany(
+            "INSERT INTO audit_demographics (program_id, participant_id, attribute, value) VALUES ($1, $2, $3, $4)"
+            " ON CONFLICT (participant_id, attribute) DO UPDATE SET value = excluded.value",
+            [(program_id, person, attribute, value) for person, attribute, value in rows],
+        )
+        return len(rows)
+
+    async def enrolled(self, program_id: str, people: Iterable[UUID]) -> set[UUID]:
+        rows = await self._conn.fetch(
+            "SELECT participant_id FROM participants WHERE program_id = $1 AND participant_id = ANY($2::uuid[])",
+            program_id, list(people),
+        )
+        return {row["participant_id"] for row in rows}
 
 
 def _participant(row: asyncpg.Record) -> Participant:
@@ -101,4 +264,6 @@ def _participant(row: asyncpg.Record) -> Participant:
         profile=ParticipantProfile.model_validate(row["profile"]),
         active_pairs=row["active_pairs"],
         enrolled_at=row["enrolled_at"],
+        mentored=row["mentored"],
+        partners=frozenset(row["partners"]),
     )

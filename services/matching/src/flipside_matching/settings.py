@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 
 from flipside_shared.settings import ServiceSettings
 
-from .domain.model import MatchPolicy
+from .domain.taxonomy import DEFAULT_TAXONOMY
 
 
 class MatchingSettings(ServiceSettings):
     http_port: int = 8001
-    min_grade_gap: int = Field(
-        default=1, ge=0, le=10, validation_alias="FLIPSIDE_MATCHING_MIN_GRADE_GAP",
-        description="How many grades below the mentee the mentor is at least (the reverse rule).",
+    taxonomy_file: Path = Field(
+        default=DEFAULT_TAXONOMY, validation_alias="FLIPSIDE_MATCHING_TAXONOMY_FILE",
+        description="The skills taxonomy: synonyms and related topics (TOML; see the one shipped with the service).",
     )
-
-    def policy(self) -> MatchPolicy:
-        return MatchPolicy(min_grade_gap=self.min_grade_gap)

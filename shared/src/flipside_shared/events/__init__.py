@@ -3,8 +3,16 @@
 from .base import Event, Stream
 from .feedback import FEEDBACK, FeedbackRequested
 from .notifications import NOTIFICATIONS, NotificationSent
-from .pairs import PAIRS, PairCreated, PairMember
-from .participants import PARTICIPANTS, ParticipantEnrolled, ParticipantErased, ParticipantProfile, WorkingHours
+from .pairs import PAIRS, PairCreated, PairDissolved, PairMember
+from .participants import (
+    PARTICIPANTS,
+    ParticipantEnrolled,
+    ParticipantErased,
+    ParticipantProfile,
+    ParticipantUnmatched,
+    WorkingHours,
+)
+from .programs import PROGRAMS, MatchRunRequested
 from .registry import EVENT_TYPES, STREAMS, UnknownEventType, event_class
 from .sessions import SESSIONS, AttendeeTime, CheckInDue, ReminderDue, SchedulingFailed, SessionScheduled
 
@@ -14,18 +22,22 @@ __all__ = [
     "NOTIFICATIONS",
     "PAIRS",
     "PARTICIPANTS",
+    "PROGRAMS",
     "SESSIONS",
     "STREAMS",
     "AttendeeTime",
     "CheckInDue",
     "Event",
     "FeedbackRequested",
+    "MatchRunRequested",
     "NotificationSent",
     "PairCreated",
+    "PairDissolved",
     "PairMember",
     "ParticipantEnrolled",
     "ParticipantErased",
     "ParticipantProfile",
+    "ParticipantUnmatched",
     "ReminderDue",
     "SchedulingFailed",
     "SessionScheduled",

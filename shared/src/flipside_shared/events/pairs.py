@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
 from pydantic import Field
@@ -33,3 +34,21 @@ class PairCreated(Event):
     score: float
     reasons: list[str] = Field(description="Why this pair: each rule and weight that counted.")
     matched_at: datetime
+    score_breakdown: dict[str, float] = Field(
+        default_factory=dict,
+        description="The score by factor, each already weighted by the program's published weights; sums to `score`.",
+    )
+
+
+class PairDissolved(Event):
+    """A pair ends before the program does; matching looks for a new partner for each side (never this one)."""
+
+    ce_type = "flipside.pair.dissolved.v1"
+    stream = PAIRS
+
+    pair_id: UUID
+    program_id: str
+    reason: Literal["mismatch", "at_risk", "left_company", "withdrawn", "admin", "other"]
+    note: str | None = Field(default=None, max_length=500, description="For the program lead; not personal data.")
+    rematch: bool = Field(default=True, description="Whether both sides should be matched again.")
+    dissolved_at: datetime

@@ -63,6 +63,10 @@ class ParticipantProfile(StrictModel):
     tenure_months: int = Field(default=0, ge=0)
     department: str = Field(min_length=1, max_length=100)
     manager_id: UUID | None = None
+    reporting_chain: list[UUID] = Field(
+        default_factory=list, max_length=30,
+        description="Managers above the direct manager, nearest first, where the HR system knows them.",
+    )
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2, for public holidays.")
     time_zone: str
     working_hours: list[WorkingHours] = Field(min_length=1)
@@ -101,3 +105,15 @@ class ParticipantEnrolled(Event):
 
     participant_id: UUID
     profile: ParticipantProfile
+
+
+class ParticipantUnmatched(Event):
+    """A match run left this participant without a partner, and why, so they and the program lead can act."""
+
+    ce_type = "flipside.participant.unmatched.v1"
+    stream = PARTICIPANTS
+
+    participant_id: UUID
+    program_id: str
+    run_id: UUID
+    reasons: list[str] = Field(min_length=1)

@@ -5,18 +5,22 @@ from __future__ import annotations
 from .base import Event, Stream
 from .feedback import FEEDBACK, FeedbackRequested
 from .notifications import NOTIFICATIONS, NotificationSent
-from .pairs import PAIRS, PairCreated
-from .participants import PARTICIPANTS, ParticipantEnrolled, ParticipantErased
+from .pairs import PAIRS, PairCreated, PairDissolved
+from .participants import PARTICIPANTS, ParticipantEnrolled, ParticipantErased, ParticipantUnmatched
+from .programs import PROGRAMS, MatchRunRequested
 from .sessions import SESSIONS, CheckInDue, ReminderDue, SchedulingFailed, SessionScheduled
 
-STREAMS: tuple[Stream, ...] = (PARTICIPANTS, PAIRS, SESSIONS, FEEDBACK, NOTIFICATIONS)
+STREAMS: tuple[Stream, ...] = (PARTICIPANTS, PROGRAMS, PAIRS, SESSIONS, FEEDBACK, NOTIFICATIONS)
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.ce_type: cls
     for cls in (
         ParticipantEnrolled,
         ParticipantErased,
+        ParticipantUnmatched,
+        MatchRunRequested,
         PairCreated,
+        PairDissolved,
         SessionScheduled,
         ReminderDue,
         CheckInDue,

@@ -1,12 +1,27 @@
-"""Hard rules: a pair that breaks one is never proposed, whatever its score."""
+"""Hard rules, one pair at a time, in words: for manual pairing and as the check of every engine result."""
 
 from __future__ import annotations
 
-from .model import MatchPolicy, Participant
+from collections.abc import Mapping
+from datetime import date
+from uuid import UUID
+
+from .availability import Availability, pattern_of
+from .model import Participant, ProgramPolicy
+from .reporting import in_one_line
 
 
-def violations(mentor: Participant, mentee: Participant, policy: MatchPolicy) -> list[str]:
-    """Why `mentor` may not mentor `mentee`; empty when the pair is allowed."""
+def violations(
+    mentor: Participant,
+    mentee: Participant,
+    policy: ProgramPolicy,
+    above: Mapping[UUID, frozenset[UUID]],
+    first_week: date,
+) -> list[str]:
+    """Why `mentor` may not mentor `mentee`; empty when the pair is allowed.
+
+    `above` holds everyone's chain of managers (see `reporting.chains`).
+    """
     m, e = mentor.profile, mentee.profile
     found: list[str] = []
     if mentor.participant_id == mentee.participant_id:
@@ -15,14 +30,28 @@ def violations(mentor: Participant, mentee: Participant, policy: MatchPolicy) ->
         found.append("different programs")
     if not (mentor.can_mentor() and mentee.can_be_mentored()):
         found.append("roles do not fit")
-    if e.grade - m.grade < policy.min_grade_gap:
-        found.append(f"mentor is not {policy.min_grade_gap} grade(s) below the mentee")
-    if e.manager_id == mentor.participant_id or m.manager_id == mentee.participant_id:
+    gap = e.grade - m.grade if policy.direction == "reverse" else m.grade - e.grade
+    if gap < policy.min_grade_gap:
+        side = "below" if policy.direction == "reverse" else "above"
+        found.append(f"mentor is not {policy.min_grade_gap} grade(s) {side} the mentee")
+    if in_one_line(mentor.participant_id, mentee.participant_id, above):
         found.append("same reporting line")
     if mentee.participant_id in m.exclusions or mentor.participant_id in e.exclusions:
         found.append("excluded by one of them")
-    if not set(m.languages) & set(e.languages):
+    if mentee.participant_id in mentor.partners or mentor.participant_id in mentee.partners:
+        found.append("paired before")
+    if not {x.casefold() for x in m.languages} & {x.casefold() for x in e.languages}:
         found.append("no shared language")
-    if not (mentor.has_capacity and mentee.has_capacity):
-        found.append("no capacity left")
+    shared = weekly_overlap(mentor, mentee, policy, first_week)
+    if shared < policy.min_overlap_minutes:
+        found.append(f"{shared} min of shared working time in the worst week, {policy.min_overlap_minutes} needed")
+    if mentor.mentor_slots < 1:
+        found.append("mentor has no capacity left")
+    if not mentee.can_take_a_mentor:
+        found.append("mentee already has a mentor")
     return found
+
+
+def weekly_overlap(a: Participant, b: Participant, policy: ProgramPolicy, first_week: date) -> int:
+    patterns = [pattern_of(p.profile.time_zone, p.profile.working_hours) for p in (a, b)]
+    return int(Availability(patterns, first_week, policy.length_weeks).overlap_minutes[0, 1])

@@ -1,0 +1,75 @@
+"""When two people can meet: weekly working hours, each in their own time zone, week by week.
+
+Hours are laid on a UTC grid of 15-minute slots for every week of the program, so
+daylight-saving changes on either side (which do not happen on the same dates
+everywhere) move the hours exactly as they move for the people themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from flipside_shared.events import WorkingHours
+
+SLOT_MINUTES = 15
+SLOTS_PER_WEEK = 7 * 24 * 60 // SLOT_MINUTES
+
+Pattern = tuple[str, tuple[tuple[int, int, int], ...]]
+
+
+def first_monday_after(day: date) -> date:
+    return day + timedelta(days=7 - day.weekday())
+
+
+def pattern_of(time_zone: str, hours: Sequence[WorkingHours]) -> Pattern:
+    """What determines someone's weekly availability; people who share it share a row."""
+    return time_zone, tuple(sorted((h.weekday, _minute(h.start), _minute(h.end)) for h in hours))
+
+
+def weekly_slots(pattern: Pattern, first_week: date, weeks: int) -> np.ndarray:
+    """Slots worked, as booleans of shape (weeks, SLOTS_PER_WEEK), from `first_week` (a Monday) 00:00 UTC."""
+    zone_name, hours = pattern
+    zone = ZoneInfo(zone_name)
+    origin = datetime(first_week.year, first_week.month, first_week.day, tzinfo=UTC)
+    grid = np.zeros(weeks * SLOTS_PER_WEEK, dtype=bool)
+    # Local days one before and one after the grid can reach into it across the date line.
+    for offset in range(-1, weeks * 7 + 1):
+        local_day = first_week + timedelta(days=offset)
+        for weekday, start, end in hours:
+            if weekday != local_day.weekday():
+                continue
+            begins = _utc(local_day, start, zone) - origin
+            ends = _utc(local_day, end, zone) - origin
+            first = max(0, -(-int(begins.total_seconds()) // (SLOT_MINUTES * 60)))
+            last = min(grid.size, int(ends.total_seconds()) // (SLOT_MINUTES * 60))
+            if first < last:
+                grid[first:last] = True
+    return grid.reshape(weeks, SLOTS_PER_WEEK)
+
+
+class Availability:
+    """Weekly overlap of working hours between availability patterns: the least over the program's weeks."""
+
+    def __init__(self, patterns: Sequence[Pattern], first_week: date, weeks: int) -> None:
+        slots = np.stack([weekly_slots(p, first_week, weeks) for p in patterns]).astype(np.float32)
+        least = np.full((len(patterns), len(patterns)), np.inf, dtype=np.float32)
+        for week in range(weeks):
+            np.minimum(least, slots[:, week] @ slots[:, week].T, out=least)
+        self.overlap_minutes = (least * SLOT_MINUTES).astype(np.int32)
+        """Minutes both patterns work in the same week, in the worst week of the program."""
+        self.weekly_minutes = (slots.sum(axis=2).min(axis=1) * SLOT_MINUTES).astype(np.int32)
+        """Minutes each pattern works in its shortest week."""
+
+
+def _minute(moment) -> int:
+    return moment.hour * 60 + moment.minute
+
+
+def _utc(day: date, minute: int, zone: ZoneInfo) -> datetime:
+    """A local wall-clock time as UTC. A time skipped by a DST change is read with the offset before it,
+    a repeated one as its first occurrence (fold 0), as a calendar app would."""
+    return datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=zone).astimezone(UTC)

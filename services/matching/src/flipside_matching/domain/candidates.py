@@ -1,0 +1,250 @@
+"""Mentees against mentors of one program, all at once: hard rules as masks, soft factors as arrays.
+
+Everything a rule or factor needs is turned into numbers once (topic vectors through the
+taxonomy, availability patterns, grades), so a block of mentees is scored against every
+mentor with a few sparse-dense products. The same numbers explain a single pair, so a
+pair's published breakdown is exactly what the assignment maximised.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+import numpy as np
+from scipy import sparse
+
+from .availability import Availability, pattern_of
+from .model import FACTORS, Participant, ProgramPolicy
+from .reporting import chains, managers_of
+from .taxonomy import Taxonomy
+
+RULES = ("grade", "reporting_line", "language", "overlap", "excluded")
+"""The hard rules a candidate space checks; roles, program and capacity are settled by who is in it."""
+
+CELLS_PER_BLOCK = 2_000_000
+
+
+class _Vocabulary(dict):
+    def index(self, key: str) -> int:
+        return self.setdefault(key, len(self))
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The best-scoring allowed mentors of each mentee: a sparse candidate graph."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    scores: np.ndarray
+
+
+class CandidateSpace:
+    """Mentees (rows) and mentors (columns) of one program, ordered by participant id for stable results."""
+
+    def __init__(
+        self,
+        mentees: Sequence[Participant],
+        mentors: Sequence[Participant],
+        policy: ProgramPolicy,
+        taxonomy: Taxonomy,
+        first_week: date,
+        org: Mapping[UUID, Sequence[UUID]] | None = None,
+    ) -> None:
+        """`org` adds the managers of people outside the space (already paired, say): a reporting line
+        through them still counts."""
+        self.mentees = sorted(mentees, key=lambda p: p.participant_id)
+        self.mentors = sorted(mentors, key=lambda p: p.participant_id)
+        self.policy = policy
+        self.taxonomy = taxonomy
+        self.weights = np.array([getattr(policy.weights, name) for name in FACTORS], dtype=np.float32)
+        people = self.mentees + self.mentors
+        n, rows = len(people), len(self.mentees)
+
+        topics, interests, styles, languages, departments = (_Vocabulary() for _ in range(5))
+        patterns: dict = {}
+        skills: list[dict[int, float]] = []
+        goals: list[dict[int, float]] = []
+        liked: list[dict[int, float]] = []
+        style: list[dict[int, float]] = []
+        spoken: list[dict[int, float]] = []
+        pattern_index = np.empty(n, dtype=np.int32)
+        department = np.empty(n, dtype=np.int32)
+        for i, person in enumerate(people):
+            p = person.profile
+            offered: dict[int, float] = {}
+            for skill in p.skills:
+                for topic, similarity in taxonomy.neighbourhood(skill.name).items():
+                    column = topics.index(topic)
+                    offered[column] = max(offered.get(column, 0.0), similarity * skill.level / 5)
+            skills.append(offered)
+            total_priority = sum(goal.priority for goal in p.goals) or 1
+            wanted: dict[int, float] = {}
+            for goal in p.goals:
+                column = topics.index(taxonomy.topic(goal.name))
+                wanted[column] = wanted.get(column, 0.0) + goal.priority / total_priority
+            goals.append(wanted)
+            hobbies = {interests.index(name.strip().casefold()) for name in p.interests}
+            liked.append({h: 1 / math.sqrt(len(hobbies)) for h in hobbies})
+            c = p.communication
+            style.append({styles.index(f"{field}={value}"): 0.5 for field, value in
+                          (("rhythm", c.rhythm), ("mode", c.mode), ("formality", c.formality), ("channel", c.channel))})
+            spoken.append({languages.index(language.strip().casefold()): 1.0 for language in p.languages})
+            pattern_index[i] = patterns.setdefault(pattern_of(p.time_zone, p.working_hours), len(patterns))
+            department[i] = departments.index(p.department.strip().casefold())
+
+        availability = Availability(list(patterns), first_week, policy.length_weeks)
+        self._overlap = availability.overlap_minutes
+        self._weekly = availability.weekly_minutes
+        matrices = {
+            "skills": _matrix(skills, n, len(topics)),
+            "goals": _matrix(goals, n, len(topics)),
+            "interests": _matrix(liked, n, len(interests)),
+            "style": _matrix(style, n, len(styles)),
+            "languages": _matrix(spoken, n, len(languages)),
+        }
+        self._rows = {name: m[:rows] for name, m in matrices.items()}
+        self._cols = {name: m[rows:] for name, m in matrices.items()}
+        self._cols_dense_t = {name: np.asarray(m[rows:].T.todense(), dtype=np.float32) for name, m in matrices.items()}
+        grade = np.array([p.profile.grade for p in people], dtype=np.int32)
+        self._row_grade, self._col_grade = grade[:rows], grade[rows:]
+        self._row_pattern, self._col_pattern = pattern_index[:rows], pattern_index[rows:]
+        self._row_department, self._col_department = department[:rows], department[rows:]
+        self.slots = np.array([m.mentor_slots for m in self.mentors], dtype=np.int32)
+        self._barred = self._barred_cells(people, rows, org or {})
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.mentees), len(self.mentors)
+
+    def _barred_cells(
+        self, people: list[Participant], rows: int, org: Mapping[UUID, Sequence[UUID]]
+    ) -> dict[str, dict[int, set[int]]]:
+        """Per rule, row -> columns it bars: a reporting line, or an exclusion or earlier pair of the two."""
+        index = {p.participant_id: i for i, p in enumerate(people)}
+        managers = {**org, **managers_of((p.participant_id, p.profile.manager_id, p.profile.reporting_chain) for p in people)}
+        above = chains(managers)
+        barred: dict[str, dict[int, set[int]]] = {"reporting_line": {}, "excluded": {}}
+        for i, person in enumerate(people):
+            for rule, others in (
+                ("reporting_line", above[person.participant_id]),
+                ("excluded", set(person.profile.exclusions) | person.partners),
+            ):
+                for j in (index[o] for o in others if o in index):
+                    if (i < rows) != (j < rows):
+                        row, col = (i, j - rows) if i < rows else (j, i - rows)
+                        barred[rule].setdefault(row, set()).add(col)
+        return barred
+
+    def rule_masks(self, rows: np.ndarray, cols: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """For each hard rule, where a (row, col) cell passes it; `cols` None means every column."""
+        every = np.arange(len(self.mentors))
+        cols_ = every if cols is None else cols
+        gap = self.policy.min_grade_gap
+        row_grade, col_grade = self._row_grade[rows][:, None], self._col_grade[cols_][None, :]
+        grade = (row_grade - col_grade >= gap) if self.policy.direction == "reverse" else (col_grade - row_grade >= gap)
+        shared = (self._rows["languages"][rows] @ _columns(self._cols_dense_t["languages"], cols)) > 0
+        overlap = self._overlap[np.ix_(self._row_pattern[rows], self._col_pattern[cols_])] >= self.policy.min_overlap_minutes
+        masks = {"grade": grade, "language": shared, "overlap": overlap}
+        position = {int(c): j for j, c in enumerate(cols_)}
+        for rule, barred in self._barred.items():
+            mask = np.ones((len(rows), len(cols_)), dtype=bool)
+            for i, row in enumerate(rows):
+                for col in barred.get(int(row), ()):
+                    if col in position:
+                        mask[i, position[col]] = False
+            masks[rule] = mask
+        return {rule: masks[rule] for rule in RULES}
+
+    def factors(self, rows: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
+        """Every factor of every (row, col) cell, shape (factors, rows, cols), each 0 to 1."""
+        cols_ = np.arange(len(self.mentors)) if cols is None else cols
+        r, c = self._rows, self._cols_dense_t
+        overlap = self._overlap[np.ix_(self._row_pattern[rows], self._col_pattern[cols_])].astype(np.float32)
+        shorter = np.minimum(self._weekly[self._row_pattern[rows]][:, None], self._weekly[self._col_pattern[cols_]][None, :])
+        return np.stack([
+            r["goals"][rows] @ _columns(c["skills"], cols),
+            r["skills"][rows] @ _columns(c["goals"], cols),
+            r["interests"][rows] @ _columns(c["interests"], cols),
+            r["style"][rows] @ _columns(c["style"], cols),
+            np.divide(overlap, shorter, out=np.zeros_like(overlap), where=shorter > 0),
+            (self._row_department[rows][:, None] != self._col_department[cols_][None, :]).astype(np.float32),
+        ]).astype(np.float32)
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        """Rows in blocks small enough to score against every column at once."""
+        size = max(1, CELLS_PER_BLOCK // max(1, len(self.mentors)))
+        for start in range(0, len(self.mentees), size):
+            yield np.arange(start, min(start + size, len(self.mentees)))
+
+    def scored(self, rows: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
+        """Scores of a block, with -inf where a hard rule is broken."""
+        masks = self.rule_masks(rows, cols)
+        allowed = np.logical_and.reduce(list(masks.values()))
+        total = np.tensordot(self.weights, self.factors(rows, cols), axes=1)
+        return np.where(allowed, total, -np.inf).astype(np.float32)
+
+    def candidates(self, per_mentee: int) -> Candidates:
+        """The `per_mentee` best allowed mentors of each mentee (ties to the lower column, for stable results)."""
+        found_rows, found_cols, found_scores = [], [], []
+        for rows in self.blocks():
+            scores = self.scored(rows)
+            k = min(per_mentee, scores.shape[1])
+            if k == 0:
+                continue
+            order = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < scores.shape[1] else np.tile(np.arange(k), (len(rows), 1))
+            best = np.take_along_axis(scores, order, axis=1)
+            keep = np.isfinite(best)
+            found_rows.append(np.broadcast_to(rows[:, None], order.shape)[keep])
+            found_cols.append(order[keep])
+            found_scores.append(best[keep])
+        if not found_rows:
+            empty = np.array([], dtype=np.int64)
+            return Candidates(empty, empty, np.array([], dtype=np.float32))
+        return Candidates(np.concatenate(found_rows), np.concatenate(found_cols), np.concatenate(found_scores))
+
+    def pair_factors(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """The factors of given (row, col) cells only, shape (factors, cells): for explaining chosen pairs."""
+        r, c = self._rows, self._cols
+        pattern_r, pattern_c = self._row_pattern[rows], self._col_pattern[cols]
+        overlap = self._overlap[pattern_r, pattern_c].astype(np.float32)
+        shorter = np.minimum(self._weekly[pattern_r], self._weekly[pattern_c])
+
+        def dot(row_matrix: str, col_matrix: str) -> np.ndarray:
+            return np.asarray(r[row_matrix][rows].multiply(c[col_matrix][cols]).sum(axis=1), dtype=np.float32).ravel()
+
+        return np.stack([
+            dot("goals", "skills"),
+            dot("skills", "goals"),
+            dot("interests", "interests"),
+            dot("style", "style"),
+            np.divide(overlap, shorter, out=np.zeros_like(overlap), where=shorter > 0),
+            (self._row_department[rows] != self._col_department[cols]).astype(np.float32),
+        ])
+
+    def breakdowns(self, rows: np.ndarray, cols: np.ndarray) -> list[dict[str, float]]:
+        """Each pair's weighted factors: what its score is made of, summing to it."""
+        weighted = self.weights[:, None].astype(np.float64) * self.pair_factors(rows, cols).astype(np.float64)
+        return [{name: round(float(v), 6) for name, v in zip(FACTORS, column)} for column in weighted.T]
+
+    def overlap_minutes(self, row: int, col: int) -> int:
+        return int(self._overlap[self._row_pattern[row], self._col_pattern[col]])
+
+
+def _columns(matrix: np.ndarray, cols: np.ndarray | None) -> np.ndarray:
+    return matrix if cols is None else matrix[:, cols]
+
+
+def _matrix(rows: list[dict[int, float]], height: int, width: int) -> sparse.csr_matrix:
+    indptr, indices, data = [0], [], []
+    for row in rows:
+        indices.extend(row.keys())
+        data.extend(row.values())
+        indptr.append(len(indices))
+    return sparse.csr_matrix(
+        (np.array(data, dtype=np.float32), np.array(indices, dtype=np.int32), np.array(indptr, dtype=np.int64)),
+        shape=(height, max(width, 1)),
+    )

@@ -1,0 +1,115 @@
+"""The matching modes over the pure core: a cohort run, and a newcomer matched at once (rolling)."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+import numpy as np
+
+from .assignment import Pairs, optimal_pairs
+from .candidates import CandidateSpace
+from .explain import pair_reasons, unmatched_reasons
+from .model import Participant, ProgramPolicy, ScoredPair
+from .taxonomy import Taxonomy
+
+Solver = Callable[[CandidateSpace], Pairs]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    pairs: list[ScoredPair]
+    unmatched: dict[UUID, list[str]]
+    """Participants left without any partner, with the reasons."""
+
+
+def split_sides(people: Sequence[Participant], policy: ProgramPolicy) -> tuple[list[Participant], list[Participant]]:
+    """Mentees and mentors with room left. Someone who would take either role goes to the side their grade
+    suits in this program: below the program's median grade mentors in a reverse program, above it is mentored."""
+    median = statistics.median(p.profile.grade for p in people) if people else 0
+    mentees, mentors = [], []
+    for person in people:
+        if person.profile.role == "either":
+            junior = person.profile.grade < median
+            mentors_here = junior if policy.direction == "reverse" else not junior
+            (mentors if mentors_here else mentees).append(person)
+        elif person.profile.role == "mentor":
+            mentors.append(person)
+        else:
+            mentees.append(person)
+    return [p for p in mentees if p.can_take_a_mentor], [p for p in mentors if p.mentor_slots > 0]
+
+
+def run(
+    people: Sequence[Participant], policy: ProgramPolicy, taxonomy: Taxonomy, first_week: date,
+    solver: Solver = optimal_pairs,
+) -> RunResult:
+    """Pair everyone who still has room, maximising the program's total score; explain who was left out."""
+    mentees, mentors = split_sides(people, policy)
+    org = {p.participant_id: [*([p.profile.manager_id] if p.profile.manager_id else []), *p.profile.reporting_chain] for p in people}
+    space = CandidateSpace(mentees, mentors, policy, taxonomy, first_week, org)
+    chosen = solver(space)
+    pairs = scored_pairs(space, chosen)
+    matched_rows = {row for row, _ in chosen}
+    matched_cols = {col for _, col in chosen}
+    unmatched: dict[UUID, list[str]] = {}
+    for row, mentee in enumerate(space.mentees):
+        if row not in matched_rows and mentee.active_pairs == 0:
+            unmatched[mentee.participant_id] = unmatched_reasons(space, row=row)
+    for col, mentor in enumerate(space.mentors):
+        if col not in matched_cols and mentor.active_pairs == 0:
+            unmatched[mentor.participant_id] = unmatched_reasons(space, col=col)
+    return RunResult(pairs, unmatched)
+
+
+def scored_pairs(space: CandidateSpace, chosen: Pairs) -> list[ScoredPair]:
+    if not chosen:
+        return []
+    rows = np.array([r for r, _ in chosen])
+    cols = np.array([c for _, c in chosen])
+    result = []
+    for (row, col), breakdown in zip(chosen, space.breakdowns(rows, cols)):
+        mentor, mentee = space.mentors[col], space.mentees[row]
+        reasons = pair_reasons(mentor, mentee, breakdown, space.overlap_minutes(row, col), space.policy, space.taxonomy)
+        result.append(ScoredPair(mentor, mentee, breakdown, reasons))
+    return result
+
+
+def best_partner(
+    newcomer: Participant, waiting: Sequence[Participant], policy: ProgramPolicy, taxonomy: Taxonomy, first_week: date,
+    org: Mapping[UUID, Sequence[UUID]] | None = None,
+) -> ScoredPair | None:
+    """The best allowed partner for someone who arrives after the run; ties go to whoever has waited longest."""
+    options: list[ScoredPair] = []
+    if newcomer.can_take_a_mentor:
+        mentors = [p for p in waiting if p.mentor_slots > 0 and p.participant_id != newcomer.participant_id]
+        options += _best(CandidateSpace([newcomer], mentors, policy, taxonomy, first_week, org))
+    if newcomer.mentor_slots > 0:
+        mentees = [p for p in waiting if p.can_take_a_mentor and p.participant_id != newcomer.participant_id]
+        options += _best(CandidateSpace(mentees, [newcomer], policy, taxonomy, first_week, org))
+    if not options:
+        return None
+
+    def waited(pair: ScoredPair) -> tuple:
+        other = pair.mentor if pair.mentee is newcomer else pair.mentee
+        return other.enrolled_at, other.participant_id
+
+    top = max(pair.score for pair in options)
+    return min((pair for pair in options if pair.score >= top - TIE), key=waited)
+
+
+TIE = 1e-6
+
+
+def _best(space: CandidateSpace) -> list[ScoredPair]:
+    """The allowed pairs of a one-row or one-column space that share its best score."""
+    if 0 in space.shape:
+        return []
+    scores = space.scored(np.arange(space.shape[0]))
+    if not np.isfinite(scores).any():
+        return []
+    rows, cols = np.nonzero(scores >= scores.max() - TIE)
+    return [pair for pair in scored_pairs(space, list(zip(rows.tolist(), cols.tolist())))]

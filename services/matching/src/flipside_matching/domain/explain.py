@@ -1,0 +1,92 @@
+"""Plain words for why a pair was made, and why someone was left without a partner.
+
+Reasons name topics and departments, never people: events carry them to other systems.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .candidates import RULES, CandidateSpace
+from .model import Participant, ProgramPolicy
+from .taxonomy import Taxonomy
+
+
+def pair_reasons(
+    mentor: Participant, mentee: Participant, breakdown: dict[str, float], overlap_minutes: int,
+    policy: ProgramPolicy, taxonomy: Taxonomy,
+) -> tuple[str, ...]:
+    """The rule that makes it a reverse (or ordinary) pair, then each factor that counted, biggest first."""
+    m, e = mentor.profile, mentee.profile
+    gap = abs(e.grade - m.grade)
+    side = "below" if m.grade < e.grade else "above"
+    first = f"{policy.direction}: mentor is {gap} grade(s) {side} the mentee ({policy.grade_name(m.grade)} and {policy.grade_name(e.grade)})"
+    words = {
+        "mentor_teaches": _teaching("mentor", "mentee", mentor, mentee, taxonomy),
+        "mentee_teaches": _teaching("mentee", "mentor", mentee, mentor, taxonomy),
+        "interests": _interests(mentor, mentee),
+        "communication": _style(mentor, mentee),
+        "time_overlap": f"{overlap_minutes / 60:.1f} h of shared working time per week",
+        "cross_department": f"crosses departments ({m.department} and {e.department})",
+    }
+    counted = sorted((name for name, value in breakdown.items() if value > 0), key=lambda n: (-breakdown[n], n))
+    return (first, *(f"{words[name]} (+{breakdown[name]:.3f})" for name in counted if words[name]))
+
+
+def _teaching(teacher_role: str, learner_role: str, teacher: Participant, learner: Participant, taxonomy: Taxonomy) -> str:
+    taught = []
+    for goal in sorted(learner.profile.goals, key=lambda g: (-g.priority, g.name)):
+        best = max(teacher.profile.skills, key=lambda s: taxonomy.similarity(s.name, goal.name), default=None)
+        if best is None or taxonomy.similarity(best.name, goal.name) == 0:
+            continue
+        if taxonomy.topic(best.name) == taxonomy.topic(goal.name):
+            taught.append(goal.name)
+        else:
+            taught.append(f"{goal.name} (through {best.name})")
+    return f"{teacher_role} can teach the {learner_role} " + ", ".join(taught) if taught else ""
+
+
+def _interests(a: Participant, b: Participant) -> str:
+    shared = sorted({i.casefold() for i in a.profile.interests} & {i.casefold() for i in b.profile.interests})
+    return "shared interests: " + ", ".join(shared) if shared else ""
+
+
+def _style(a: Participant, b: Participant) -> str:
+    x, y = a.profile.communication, b.profile.communication
+    same = [f"{field} {getattr(x, field)}" for field in ("rhythm", "mode", "formality", "channel") if getattr(x, field) == getattr(y, field)]
+    return "same meeting style: " + ", ".join(same) if same else ""
+
+
+RULE_WORDS = {
+    "grade": "passes the {direction} rule (at least {gap} grade(s) {side})",
+    "reporting_line": "is outside their reporting line",
+    "language": "shares a language",
+    "overlap": "shares {minutes} min of working time every week",
+    "excluded": "is neither excluded nor an earlier partner",
+}
+
+
+def unmatched_reasons(space: CandidateSpace, row: int | None = None, col: int | None = None) -> list[str]:
+    """Why a mentee (`row`) or a mentor (`col`) got no partner: which rule ran out of candidates, or capacity."""
+    policy = space.policy
+    if row is not None:
+        masks = space.rule_masks(np.array([row]))
+        other, count = "mentor", space.shape[1]
+    else:
+        masks = {rule: mask.T for rule, mask in space.rule_masks(np.arange(space.shape[0]), np.array([col])).items()}
+        other, count = "mentee", space.shape[0]
+    if count == 0:
+        return [f"no {other} with room left is enrolled in the program"]
+    passing = np.ones(count, dtype=bool)
+    for rule in RULES:
+        before = int(passing.sum())
+        passing &= masks[rule][0]
+        if not passing.any():
+            words = RULE_WORDS[rule].format(
+                direction=policy.direction, gap=policy.min_grade_gap, minutes=policy.min_overlap_minutes,
+                side="below the mentee" if policy.direction == "reverse" else "above the mentee",
+            )
+            return [f"none of the {before} {other}(s) left after the earlier rules {words}"] if before < count else [
+                f"no {other} {words}"
+            ]
+    return [f"capacity exhausted: each of the {int(passing.sum())} {other}(s) who fit was needed by a better-scoring pair"]

@@ -1,0 +1,78 @@
+"""The fairness audit of a program: who gets matched, and how well, group by group.
+
+Groups of fewer than `MIN_CELL` people are suppressed (no figures at all), so the
+audit cannot single anyone out. A group whose match rate is below four fifths of the
+best group's gets a warning (the four-fifths rule of adverse-impact analysis).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+MIN_CELL = 5
+FOUR_FIFTHS = 0.8
+
+
+@dataclass(frozen=True)
+class Person:
+    groups: Mapping[str, str]
+    """Dimension -> this person's group in it (department, grade band, location, or a declared attribute)."""
+    score: float | None
+    """Their best active pair's score; None when unmatched."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    dimension: str
+    group: str
+    people: int | None
+    matched: int | None
+    match_rate: float | None
+    mean_score: float | None
+    median_score: float | None
+    suppressed: bool
+    warning: str | None
+
+
+def audit(people: Iterable[Person]) -> list[Cell]:
+    by_cell: dict[tuple[str, str], list[Person]] = defaultdict(list)
+    for person in people:
+        for dimension, group in person.groups.items():
+            by_cell[(dimension, group)].append(person)
+    cells: list[Cell] = []
+    for dimension in sorted({d for d, _ in by_cell}):
+        groups = {g: members for (d, g), members in by_cell.items() if d == dimension}
+        rates = {g: _rate(m) for g, m in groups.items() if len(m) >= MIN_CELL}
+        best = max(rates.values(), default=0.0)
+        for group in sorted(groups):
+            members = groups[group]
+            if len(members) < MIN_CELL:
+                cells.append(Cell(dimension, group, None, None, None, None, None, True, None))
+                continue
+            scores = [p.score for p in members if p.score is not None]
+            rate = rates[group]
+            warning = (
+                f"match rate {rate:.0%} is below four fifths of the best group's {best:.0%}"
+                if best > 0 and rate < FOUR_FIFTHS * best else None
+            )
+            cells.append(Cell(
+                dimension, group, len(members), len(scores), round(rate, 4),
+                round(statistics.fmean(scores), 4) if scores else None,
+                round(statistics.median(scores), 4) if scores else None,
+                False, warning,
+            ))
+    return cells
+
+
+def grade_band(grade: int, ladder: list[str], band_size: int = 3) -> str:
+    low = grade - grade % band_size
+    high = min(low + band_size - 1, len(ladder) - 1)
+    name = lambda g: ladder[g] if 0 <= g < len(ladder) else f"grade {g}"  # noqa: E731
+    return f"{name(low)} to {name(high)}"
+
+
+def _rate(members: list[Person]) -> float:
+    return sum(p.score is not None for p in members) / len(members)

@@ -1,0 +1,58 @@
+"""The skills taxonomy: which topic names mean the same thing, and which are close."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_TAXONOMY = Path(__file__).resolve().parent.parent / "data" / "taxonomy.toml"
+RELATED_SIMILARITY = 0.5
+
+
+class TaxonomyError(ValueError):
+    """A taxonomy file that would make matching ambiguous."""
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    canonical: dict[str, str]
+    """Casefolded topic name or synonym -> the topic it names."""
+    related: dict[str, frozenset[str]]
+    """Topic -> topics close to it, both ways round."""
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_TAXONOMY) -> Taxonomy:
+        try:
+            topics = tomllib.loads(path.read_text())["topics"]
+        except (OSError, tomllib.TOMLDecodeError, KeyError) as error:
+            raise TaxonomyError(f"{path}: not a taxonomy file ({error})") from error
+        canonical: dict[str, str] = {}
+        for topic, entry in topics.items():
+            for name in [topic, *entry.get("synonyms", [])]:
+                key = name.strip().casefold()
+                if canonical.setdefault(key, topic) != topic:
+                    raise TaxonomyError(f"{path}: {name!r} names both {canonical[key]!r} and {topic!r}")
+        related: dict[str, set[str]] = {topic: set() for topic in topics}
+        for topic, entry in topics.items():
+            for name in entry.get("related", []):
+                other = canonical.get(name.strip().casefold())
+                if other is None:
+                    raise TaxonomyError(f"{path}: {topic!r} is related to {name!r}, which is not a topic")
+                if other != topic:
+                    related[topic].add(other)
+                    related[other].add(topic)
+        return cls(canonical, {topic: frozenset(close) for topic, close in related.items()})
+
+    def topic(self, name: str) -> str:
+        """The topic a name stands for; an unknown name stands for itself."""
+        key = name.strip().casefold()
+        return self.canonical.get(key, key)
+
+    def neighbourhood(self, name: str) -> dict[str, float]:
+        """Every topic a skill of this name helps with, and how much (1 for itself, less for related ones)."""
+        topic = self.topic(name)
+        return {**{other: RELATED_SIMILARITY for other in self.related.get(topic, ())}, topic: 1.0}
+
+    def similarity(self, offered: str, wanted: str) -> float:
+        return self.neighbourhood(offered).get(self.topic(wanted), 0.0)

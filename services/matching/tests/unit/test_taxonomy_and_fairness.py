@@ -1,0 +1,42 @@
+from pathlib import Path
+
+import pytest
+
+from flipside_matching.domain.fairness import MIN_CELL, Person, audit, grade_band
+from flipside_matching.domain.taxonomy import Taxonomy, TaxonomyError
+
+
+def test_synonyms_count_fully_and_related_topics_half():
+    taxonomy = Taxonomy.load()
+    assert taxonomy.similarity("TikTok", "tiktok marketing") == 1.0
+    assert taxonomy.similarity("TikTok", "short-form video") == 0.5
+    assert taxonomy.similarity("Reels", "TikTok") == 0.5
+    assert taxonomy.similarity("TikTok", "budgeting") == 0.0
+    assert taxonomy.similarity("Underwater basket weaving", "underwater basket weaving ") == 1.0
+
+
+def test_a_taxonomy_that_is_ambiguous_or_points_nowhere_is_refused(tmp_path: Path):
+    ambiguous = tmp_path / "a.toml"
+    ambiguous.write_text('[topics.a]\nsynonyms = ["x"]\n[topics.b]\nsynonyms = ["x"]\n')
+    with pytest.raises(TaxonomyError, match="names both"):
+        Taxonomy.load(ambiguous)
+    dangling = tmp_path / "b.toml"
+    dangling.write_text('[topics.a]\nrelated = ["nowhere"]\n')
+    with pytest.raises(TaxonomyError, match="not a topic"):
+        Taxonomy.load(dangling)
+
+
+def test_small_groups_are_suppressed_and_the_four_fifths_rule_warns():
+    people = (
+        [Person({"department": "Sales"}, 0.5)] * 10
+        + [Person({"department": "Legal"}, 0.5)] * 3 + [Person({"department": "Legal"}, None)] * 3
+        + [Person({"department": "HR"}, None)] * (MIN_CELL - 1)
+    )
+    cells = {c.group: c for c in audit(people)}
+    assert cells["Sales"].match_rate == 1.0 and cells["Sales"].warning is None
+    assert cells["Legal"].match_rate == 0.5 and "four fifths" in cells["Legal"].warning
+    assert cells["HR"].suppressed and cells["HR"].people is None and cells["HR"].match_rate is None
+
+
+def test_grade_bands_use_the_ladder_names():
+    assert grade_band(4, ["a", "b", "c", "d", "e", "f"]) == "d to f"

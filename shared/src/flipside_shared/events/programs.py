@@ -1,0 +1,23 @@
+"""The `programs` stream: what happens to a program as a whole, keyed by program id."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import Field
+
+from .base import Event, Stream
+
+PROGRAMS = Stream(name="programs", key_field="program_id")
+
+
+class MatchRunRequested(Event):
+    """Pair everyone in the program who still has room, with the globally best assignment."""
+
+    ce_type = "flipside.program.match-run-requested.v1"
+    stream = PROGRAMS
+
+    program_id: str = Field(min_length=1, max_length=64)
+    run_id: UUID
+    requested_at: datetime
