@@ -21,6 +21,7 @@ from uuid import uuid4
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from flipside_shared.testing.programs import configure_program
 from flipside_shared.testing.kafka_io import envelope, publish
 from flipside_shared.testing.platform import Platform
 from flipside_shared.testing.smtp import SmtpSink
@@ -86,6 +87,7 @@ async def run_all(stack: LocalStack, platform: Platform, count: int) -> dict[str
     admin = AIOKafkaAdminClient(bootstrap_servers=stack.bootstrap_servers)
     await admin.start()
     try:
+        configure_program(platform["matching"].url, "bench")
         figures = {"baseline_events_per_second": await measure_baseline(stack, admin, count)}
         for name in WORKLOADS:
             figures[f"{name}_events_per_second"] = await measure_service(stack, platform, admin, name, count)

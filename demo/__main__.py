@@ -1,8 +1,9 @@
 """`make demo`: a cohort of about 40 participants through all four services, on a local stack.
 
-Starts Kafka, PostgreSQL, an SMTP server and the four services; enrols half the cohort over
-HTTP and half over Kafka; waits for pairs, kickoffs, check-ins, feedback requests and e-mails;
-prints what happened; stops everything it started. Scheduling runs on an accelerated clock
+Starts Kafka, PostgreSQL, an SMTP server and the four services; creates the program (its
+grade ladder, rules and weights); enrols half the cohort over HTTP and half over Kafka; shows a
+dry run, then runs the cohort match; waits for pairs, kickoffs, check-ins, feedback requests and
+e-mails; prints what happened and the fairness audit; stops everything it started. Scheduling runs on an accelerated clock
 (six simulated hours per real second) so that kickoffs happen and check-ins come due within seconds.
 """
 
@@ -17,12 +18,13 @@ from uuid import uuid4
 
 import httpx
 
-from flipside_shared.demo_cohort import cohort
+from flipside_shared.demo_cohort import LADDER, PROGRAM, cohort
 from flipside_shared.events import (
     CheckInDue,
     FeedbackRequested,
     NotificationSent,
     PairCreated,
+    ParticipantUnmatched,
     SchedulingFailed,
     SessionScheduled,
 )
@@ -31,7 +33,9 @@ from flipside_shared.testing.platform import Platform
 from flipside_shared.testing.smtp import SmtpSink
 from flipside_shared.testing.stack import LocalStack
 
-from .report import print_report
+from flipside_shared.testing.programs import configure_program
+
+from .report import print_fairness, print_report
 
 SIMULATED_SECONDS_PER_SECOND = 21_600  # six simulated hours per real second
 TIMEOUT_SECONDS = 180
@@ -39,32 +43,56 @@ TIMEOUT_SECONDS = 180
 
 async def run_cohort(platform: Platform, bootstrap_servers: str, prefix: str, smtp: SmtpSink) -> None:
     people = cohort()
+    # A cohort program: enrolments wait for one global match run. An hour a day in common at least,
+    # so that every pair can really meet.
+    configure_program(platform["matching"].url, PROGRAM, grades=LADDER, start="cohort_run", min_overlap_minutes=300)
     by_http, by_kafka = people[::2][:10] + people[1::2][:10], people[::2][10:] + people[1::2][10:]
     async with httpx.AsyncClient(base_url=platform["matching"].url, timeout=10) as client:
         for enrolment in by_http:
             body = {**enrolment.profile.model_dump(mode="json"), "participant_id": str(enrolment.participant_id)}
             (await client.post("/participants", json=body)).raise_for_status()
     await publish(bootstrap_servers, prefix, [envelope(enrolment) for enrolment in by_kafka])
-    print(f"enrolled {len(by_http)} participants over HTTP and {len(by_kafka)} over Kafka; waiting for the program to run...")
+    print(f"enrolled {len(by_http)} participants over HTTP and {len(by_kafka)} over Kafka")
 
-    topics = [f"{prefix}{name}" for name in ("pairs", "sessions", "feedback", "notifications")]
-    async with TopicReader(bootstrap_servers, topics) as reader:
-        def settled(_records: object) -> bool:
-            pairs = reader_count(PairCreated)
-            failed = reader_count(SchedulingFailed)
-            return (
-                pairs == len(people) // 2
-                and reader_count(CheckInDue) + failed == pairs
-                and reader_count(FeedbackRequested) == 2 * (pairs - failed)
-                and reader_count(NotificationSent) >= reader_count(FeedbackRequested)
-                and _feedback_mails(smtp) >= reader_count(FeedbackRequested)
-            )
+    async with httpx.AsyncClient(base_url=platform["matching"].url, timeout=30) as client:
+        proposal = await _dry_run_once_all_enrolled(client, len(people))
+        stats = proposal["statistics"]
+        print(f"dry run: {stats['pairs']} pairs proposed, {stats['unmatched']} left unmatched, "
+              f"mean score {stats['mean_score']}; nothing published. Running the match...")
+        (await client.post(f"/programs/{PROGRAM}/runs")).raise_for_status()
 
-        def reader_count(event_type: type) -> int:
-            return len({e.id for e in reader.events(event_type)})
+        topics = [f"{prefix}{name}" for name in ("participants", "pairs", "sessions", "feedback", "notifications")]
+        async with TopicReader(bootstrap_servers, topics) as reader:
+            def settled(_records: object) -> bool:
+                pairs = reader_count(PairCreated)
+                failed = reader_count(SchedulingFailed)
+                return (
+                    pairs == stats["pairs"]
+                    and reader_count(ParticipantUnmatched) == stats["unmatched"]
+                    and reader_count(CheckInDue) + failed == pairs
+                    and reader_count(FeedbackRequested) == 2 * (pairs - failed)
+                    and reader_count(NotificationSent) >= reader_count(FeedbackRequested)
+                    and _feedback_mails(smtp) >= reader_count(FeedbackRequested)
+                )
 
-        await reader.read_until(settled, timeout=TIMEOUT_SECONDS)
-        print_report(people, reader, smtp)
+            def reader_count(event_type: type) -> int:
+                return len({e.id for e in reader.events(event_type)})
+
+            await reader.read_until(settled, timeout=TIMEOUT_SECONDS)
+            print_report(people, reader, smtp)
+        print_fairness((await client.get(f"/programs/{PROGRAM}/fairness")).json())
+
+
+async def _dry_run_once_all_enrolled(client: httpx.AsyncClient, expected: int) -> dict:
+    """Enrolments over Kafka arrive in their own time: ask for a dry run until it sees everyone."""
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    while True:
+        response = await client.post(f"/programs/{PROGRAM}/runs", params={"dry_run": "true"})
+        response.raise_for_status()
+        proposal = response.json()
+        if proposal["statistics"]["participants"] == expected or time.monotonic() > deadline:
+            return proposal
+        await asyncio.sleep(0.5)
 
 
 def _feedback_mails(smtp: SmtpSink) -> int:

@@ -10,6 +10,7 @@ from flipside_shared.events import (
     NotificationSent,
     PairCreated,
     ParticipantEnrolled,
+    ParticipantUnmatched,
     SchedulingFailed,
     SessionScheduled,
 )
@@ -29,7 +30,7 @@ def print_report(people: list[ParticipantEnrolled], reader: TopicReader, smtp: S
     for pair in sorted(pairs, key=lambda p: -p.score):
         mentor, mentee = pair.mentor.participant_id, pair.mentee.participant_id
         print(f"{names[mentor]} (grade {grades[mentor]}, {departments[mentor]}) -> "
-              f"{names[mentee]} (grade {grades[mentee]}, {departments[mentee]})  score {pair.score:.1f}")
+              f"{names[mentee]} (grade {grades[mentee]}, {departments[mentee]})  score {pair.score:.3f}")
         print(f"    why: {'; '.join(pair.reasons)}")
         if kickoff := kickoffs.get(pair.pair_id):
             print(f"    kickoff {kickoff.starts_at:%a %d %b %H:%M} UTC, {kickoff.duration_minutes} min: "
@@ -37,6 +38,12 @@ def print_report(people: list[ParticipantEnrolled], reader: TopicReader, smtp: S
                   f"mentee {kickoff.mentee.local_start:%a %H:%M} {kickoff.mentee.time_zone}")
         elif reason := failures.get(pair.pair_id):
             print(f"    not scheduled: {reason}")
+
+    unmatched = _unique(reader.events(ParticipantUnmatched))
+    if unmatched:
+        print(f"\n== {len(unmatched)} left unmatched ==")
+        for event in unmatched:
+            print(f"{names[event.participant_id]}: {'; '.join(event.reasons)}")
 
     check_ins = _unique(reader.events(CheckInDue))
     requests = _unique(reader.events(FeedbackRequested))
@@ -48,6 +55,18 @@ def print_report(people: list[ParticipantEnrolled], reader: TopicReader, smtp: S
     if sample is not None:
         print(f"\n== sample e-mail ==\nTo: {sample['To']}\nSubject: {sample['Subject']}\n")
         print(sample.get_body(("plain",)).get_content().strip())
+
+
+def print_fairness(report: dict) -> None:
+    print(f"\n== fairness audit ({report['participants']} participants; groups under 5 suppressed) ==")
+    for cell in report["cells"]:
+        if cell["suppressed"]:
+            print(f"{cell['dimension']:>12} {cell['group']:<28} suppressed")
+        else:
+            print(f"{cell['dimension']:>12} {cell['group']:<28} {cell['people']:>3} people, match rate {cell['match_rate']:.0%}"
+                  + (f", mean score {cell['mean_score']:.3f}" if cell["mean_score"] is not None else ""))
+    for warning in report["warnings"]:
+        print(f"warning: {warning}")
 
 
 def _unique(envelopes):

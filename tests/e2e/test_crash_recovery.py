@@ -12,6 +12,7 @@ from flipside_shared.events import PairCreated, SessionScheduled
 from flipside_shared.testing.factories import mentor_and_mentee
 from flipside_shared.testing.fixtures import Sandbox
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
+from flipside_shared.testing.programs import configure_program
 from flipside_shared.testing.service_process import ServiceProcess
 
 COUPLES = 1000  # 2,000 numbered enrolments
@@ -30,7 +31,9 @@ def services(stack, tmp_path):
         service.stop()
 
 
-def numbered_cohort(program_id: str, couples: int):
+def numbered_cohort(services, program_id: str, couples: int):
+    """Numbered couples of one new program, created in matching first."""
+    configure_program(services[1]["matching"].url, program_id)
     return [event for index in range(couples) for event in mentor_and_mentee(program_id=program_id, index=index)]
 
 
@@ -72,7 +75,7 @@ async def assert_every_number_once(sandbox, cohort, pair_events, session_events)
 
 async def test_matching_killed_mid_stream_loses_and_duplicates_nothing(stack, services):
     sandbox, running = services
-    cohort = numbered_cohort(f"sigkill-{RUN}", COUPLES)
+    cohort = numbered_cohort(services, f"sigkill-{RUN}", COUPLES)
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in cohort])
     conn = await asyncpg.connect(sandbox.database_url)
     try:
@@ -90,7 +93,7 @@ async def test_matching_killed_mid_stream_loses_and_duplicates_nothing(stack, se
 
 async def test_postgres_restart_mid_stream_is_retried_and_loses_nothing(stack, services):
     sandbox, _ = services
-    cohort = numbered_cohort(f"pg-restart-{RUN}", 250)
+    cohort = numbered_cohort(services, f"pg-restart-{RUN}", 250)
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in cohort])
     await asyncio.sleep(0.5)
     assert stack.postgres is not None, "restarting PostgreSQL needs the local stack, not an external DATABASE_URL"
@@ -101,7 +104,7 @@ async def test_postgres_restart_mid_stream_is_retried_and_loses_nothing(stack, s
 
 async def test_relay_crash_between_publish_and_mark_has_no_second_effect(stack, services):
     sandbox, _ = services
-    cohort = numbered_cohort(f"relay-crash-{RUN}", 50)
+    cohort = numbered_cohort(services, f"relay-crash-{RUN}", 50)
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in cohort])
     await wait_for_pairs(sandbox, f"relay-crash-{RUN}", 50)
     conn = await asyncpg.connect(sandbox.database_url)

@@ -14,6 +14,7 @@ from flipside_shared.events import (
 )
 from flipside_shared.testing.factories import mentor_and_mentee
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
+from flipside_shared.testing.programs import configure_program
 
 COUPLES = 8
 
@@ -21,6 +22,7 @@ COUPLES = 8
 async def test_enrolments_flow_to_pairs_kickoffs_check_ins_feedback_requests_and_emails(stack, platform, smtp):
     prefix = platform.topic_prefix
     cohort = [event for index in range(COUPLES) for event in mentor_and_mentee(program_id="e2e", index=index)]
+    configure_program(platform["matching"].url, "e2e")
     over_http, over_kafka = cohort[: COUPLES], cohort[COUPLES:]
     async with httpx.AsyncClient(base_url=platform["matching"].url) as client:
         for enrolment in over_http:

@@ -6,7 +6,7 @@
     flipside outbox SERVICE                        events not yet published, and the oldest's age
     flipside lag SERVICE                           how far the service's consumer group is behind
     flipside migrate SERVICE                       apply the service's pending migrations
-    flipside seed-demo [--size N]                  enrol a demo cohort (junior mentors, senior mentees)
+    flipside seed-demo [--size N] [--matching-url URL]  enrol a demo cohort (junior mentors, senior mentees)
     flipside erase PARTICIPANT_ID                  the right to erasure, across every service
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import importlib
 import json
 import sys
@@ -22,11 +23,12 @@ from pathlib import Path
 from uuid import UUID
 
 import asyncpg
+import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from .deadletter import dead_letter_topic
-from .demo_cohort import cohort
+from .demo_cohort import LADDER, PROGRAM, cohort
 from .envelope import Envelope
 from .events import Event, ParticipantErased
 from .kafka import client_options, publish_envelopes, reliable_producer
@@ -159,8 +161,14 @@ async def _publish(settings: ServiceSettings, events: list[Event]) -> None:
     await publish_envelopes(settings.kafka, settings.topic_prefix, envelopes, CLIENT_ID)
 
 
-async def seed_demo(settings: ServiceSettings, size: int) -> None:
+async def seed_demo(settings: ServiceSettings, size: int, matching_url: str) -> None:
     people = cohort(size)
+    async with httpx.AsyncClient(base_url=matching_url, timeout=10) as client:
+        try:
+            if (await client.get(f"/programs/{PROGRAM}")).status_code == 404:
+                (await client.put(f"/programs/{PROGRAM}", json={"grades": LADDER})).raise_for_status()
+        except httpx.HTTPError as error:
+            raise ConfigurationError(f"matching at {matching_url} could not create program {PROGRAM}: {error}") from error
     await _publish(settings, people)
     print(f"enrolled {len(people)} demo participants in program {people[0].profile.program_id}")
 
@@ -184,7 +192,10 @@ def main(argv: list[str] | None = None) -> None:
         one.add_argument("offset", type=int)
     for command in ("outbox", "lag", "migrate"):
         commands.add_parser(command).add_argument("service", choices=SERVICES)
-    commands.add_parser("seed-demo").add_argument("--size", type=int, default=40)
+    seed = commands.add_parser("seed-demo")
+    seed.add_argument("--size", type=int, default=40)
+    seed.add_argument("--matching-url", default=os.environ.get("FLIPSIDE_MATCHING_URL", "http://127.0.0.1:8001"),
+                      help="matching's HTTP API, where the demo program is created if missing")
     commands.add_parser("erase").add_argument("participant_id", type=UUID)
     arguments = parser.parse_args(argv)
     try:
@@ -203,7 +214,7 @@ def main(argv: list[str] | None = None) -> None:
             case "migrate", _:
                 work = run_migrations(settings, arguments.service)
             case "seed-demo", _:
-                work = seed_demo(settings, arguments.size)
+                work = seed_demo(settings, arguments.size, arguments.matching_url)
             case "erase", _:
                 work = erase(settings, arguments.participant_id)
         asyncio.run(work)

@@ -9,6 +9,8 @@ from uuid import UUID
 from flipside_shared.events import ParticipantEnrolled, ParticipantProfile, WorkingHours
 
 PROGRAM = "demo-2026"
+LADDER = ["Intern", "Associate", "Analyst", "Senior Analyst", "Manager", "Senior Manager", "Director",
+          "Senior Director", "Vice President", "Senior Vice President", "Executive"]
 FIRST_NAMES = ["Ada", "Bo", "Chen", "Dara", "Eli", "Femi", "Gus", "Hana", "Ines", "Jay", "Kai", "Lena", "Mo", "Noor",
                "Oli", "Pia", "Quin", "Ravi", "Sam", "Tove"]
 DEPARTMENTS = ["Marketing", "Finance", "Operations", "Sales", "Engineering", "Legal", "HR"]

@@ -12,12 +12,14 @@ from aiokafka import AIOKafkaProducer
 
 from flipside_shared.testing.factories import mentor_and_mentee
 from flipside_shared.testing.kafka_io import envelope, publish
+from flipside_shared.testing.programs import configure_program
 from flipside_shared.testing.service_process import ServiceProcess
 
 
 @pytest.fixture(scope="module")
 def matching(sandbox, tmp_path_factory):
     with ServiceProcess("matching", sandbox.env(), tmp_path_factory.mktemp("logs")) as service:
+        configure_program(service.url, "pilot")
         yield service
 
 
@@ -68,7 +70,8 @@ async def test_outbox_lag_and_migrations_report_a_healthy_service(sandbox, match
 
 
 async def test_seed_demo_enrols_a_cohort_that_gets_paired(sandbox, matching):
-    assert flipside(sandbox, "seed-demo", "--size", "10").strip() == "enrolled 10 demo participants in program demo-2026"
+    enrolled = flipside(sandbox, "seed-demo", "--size", "10", "--matching-url", matching.url)
+    assert enrolled.strip() == "enrolled 10 demo participants in program demo-2026"
     async with httpx.AsyncClient(base_url=matching.url) as client:
         for _ in range(60):
             pairs = (await client.get("/programs/demo-2026/pairs")).json()

@@ -38,6 +38,7 @@ from .repository import MatchingRepository, Program
 
 router = APIRouter()
 PROGRAM_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+CAPACITY_RULES = ("mentor has no capacity left", "mentee already has a mentor")
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,8 @@ async def pair_by_hand(program_id: str, body: ManualPair, request: Request) -> d
         broken = violations(mentor, mentee, found.policy, above, engine.first_week())
         if broken and not body.override:
             raise HTTPException(409, {"message": "a hard rule is broken; send override=true to pair them anyway", "violations": broken})
+        if full := [v for v in broken if v in CAPACITY_RULES]:
+            raise HTTPException(409, {"message": "capacity cannot be overridden: end one of their pairs first", "violations": full})
         scored = _score_one(engine, found.policy, mentor, mentee)
         pair = ScoredPair(mentor, mentee, scored.breakdown, (
             "paired by hand by an admin", *(f"warning: {v}" for v in broken), *scored.reasons,

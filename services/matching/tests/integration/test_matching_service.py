@@ -11,6 +11,7 @@ from flipside_shared.envelope import decode
 from flipside_shared.events import PairCreated
 from flipside_shared.testing.factories import mentor_and_mentee
 from flipside_shared.testing.kafka_io import TopicReader, count_of, envelope, publish
+from flipside_shared.testing.programs import configure_program
 from flipside_shared.testing.service_process import ServiceProcess
 
 
@@ -25,6 +26,7 @@ def matching(sandbox, tmp_path_factory):
 
 async def test_enrolments_become_explained_pairs_once_even_when_redelivered(sandbox, matching):
     mentor, mentee = mentor_and_mentee(program_id=f"redelivery-{RUN}")
+    configure_program(matching.url, f"redelivery-{RUN}")
     enrolments = [envelope(mentor), envelope(mentee)]
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, enrolments + enrolments)  # every event twice
     async with TopicReader(sandbox.bootstrap_servers, [f"{sandbox.topic_prefix}pairs"]) as reader:
@@ -34,7 +36,9 @@ async def test_enrolments_become_explained_pairs_once_even_when_redelivered(sand
     assert len(pairs) == 1
     pair = pairs[0].event
     assert (pair.mentor.participant_id, pair.mentee.participant_id) == (mentor.participant_id, mentee.participant_id)
-    assert "mentor teaches TikTok" in pair.reasons and "mentee teaches strategy" in pair.reasons
+    assert any("mentor can teach the mentee TikTok" in r for r in pair.reasons)
+    assert any("mentee can teach the mentor strategy" in r for r in pair.reasons)
+    assert abs(sum(pair.score_breakdown.values()) - pair.score) < 1e-9
     assert pairs[0].causation_id in {e.id for e in enrolments}, "caused by whichever enrolment came second"
     conn = await asyncpg.connect(sandbox.database_url)
     try:
@@ -45,6 +49,7 @@ async def test_enrolments_become_explained_pairs_once_even_when_redelivered(sand
 
 async def test_poison_goes_to_the_dead_letter_topic_and_the_next_message_is_handled(sandbox, matching):
     mentor, mentee = mentor_and_mentee(program_id=f"poison-{RUN}")
+    configure_program(matching.url, f"poison-{RUN}")
     producer = AIOKafkaProducer(bootstrap_servers=sandbox.bootstrap_servers)
     await producer.start()
     try:
@@ -68,13 +73,16 @@ async def test_poison_goes_to_the_dead_letter_topic_and_the_next_message_is_hand
 
 async def test_http_enrolment_validates_and_flows_through_the_same_event(sandbox, matching):
     mentor, mentee = mentor_and_mentee(program_id=f"http-{RUN}")
+    configure_program(matching.url, f"http-{RUN}")
     async with httpx.AsyncClient(base_url=matching.url) as client:
         metrics = (await client.get("/metrics")).text
         assert 'flipside_events_total{event_type="flipside.participant.enrolled.v1",outcome="duplicate"} 2.0' in metrics
         assert 'flipside_events_total{event_type="unknown",outcome="dead_lettered"} 1.0' in metrics
         assert "flipside_outbox_backlog 0.0" in metrics and "flipside_outbox_relay_leader 1.0" in metrics
         lag = [line for line in metrics.splitlines() if line.startswith("flipside_consumer_lag{")]
-        assert lag and all(f'topic="{sandbox.topic_prefix}participants"' in line for line in lag)
+        consumed = {f'topic="{sandbox.topic_prefix}{stream}"' for stream in ("participants", "programs", "pairs")}
+        assert lag and all(any(topic in line for topic in consumed) for line in lag)
+        assert any(f'topic="{sandbox.topic_prefix}participants"' in line for line in lag)
         bad = await client.post("/participants", json={**mentor.profile.model_dump(mode="json"), "grade": "senior"})
         assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "grade"]
         for enrolment in (mentor, mentee):

@@ -152,3 +152,10 @@ def test_unmatched_people_are_told_which_rule_left_them_alone():
     result = run(people, policy, TAXONOMY, WEEK)
     assert not result.pairs
     assert all(any("reverse rule" in reason for reason in reasons) for reasons in result.unmatched.values())
+
+
+def test_an_empty_or_one_sided_program_runs_to_nobody_paired():
+    assert run([], ProgramPolicy(), TAXONOMY, WEEK).pairs == []
+    mentors = [p for p in synthetic.participants(30, seed=2) if p.profile.role == "mentor"]
+    result = run(mentors, ProgramPolicy(), TAXONOMY, WEEK)
+    assert result.pairs == [] and all("no mentee with room left" in r[0] for r in result.unmatched.values())

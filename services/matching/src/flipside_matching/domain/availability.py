@@ -55,7 +55,9 @@ class Availability:
     """Weekly overlap of working hours between availability patterns: the least over the program's weeks."""
 
     def __init__(self, patterns: Sequence[Pattern], first_week: date, weeks: int) -> None:
-        slots = np.stack([weekly_slots(p, first_week, weeks) for p in patterns]).astype(np.float32)
+        slots = np.zeros((len(patterns), weeks, SLOTS_PER_WEEK), dtype=np.float32)
+        for index, pattern in enumerate(patterns):
+            slots[index] = weekly_slots(pattern, first_week, weeks)
         least = np.full((len(patterns), len(patterns)), np.inf, dtype=np.float32)
         for week in range(weeks):
             np.minimum(least, slots[:, week] @ slots[:, week].T, out=least)

@@ -45,9 +45,9 @@ def violations(
     shared = weekly_overlap(mentor, mentee, policy, first_week)
     if shared < policy.min_overlap_minutes:
         found.append(f"{shared} min of shared working time in the worst week, {policy.min_overlap_minutes} needed")
-    if mentor.mentor_slots < 1:
+    if mentor.can_mentor() and mentor.mentor_slots < 1:
         found.append("mentor has no capacity left")
-    if not mentee.can_take_a_mentor:
+    if mentee.can_be_mentored() and not mentee.can_take_a_mentor:
         found.append("mentee already has a mentor")
     return found
 

@@ -1,0 +1,195 @@
+"""The matching engine as users drive it: programs, cohort runs, rolling, rematch, manual pairs, audits."""
+
+import asyncio
+import csv
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+
+from flipside_matching import synthetic
+from flipside_shared.events import (
+    MatchRunRequested,
+    PairCreated,
+    PairDissolved,
+    ParticipantEnrolled,
+    ParticipantUnmatched,
+)
+from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
+from flipside_shared.testing.programs import configure_program
+from flipside_shared.testing.service_process import ServiceProcess
+
+RUN = uuid4().hex[:8]
+PROGRAM = f"cohort-{RUN}"
+SIZE = 80
+
+
+@pytest.fixture(scope="module")
+def matching(sandbox, tmp_path_factory):
+    with ServiceProcess("matching", sandbox.env(), tmp_path_factory.mktemp("logs")) as service:
+        yield service
+
+
+@pytest.fixture(scope="module")
+def cohort():
+    return [ParticipantEnrolled(participant_id=p, profile=profile) for p, profile in synthetic.profiles(SIZE, PROGRAM, seed=11)]
+
+
+def topics(sandbox, *streams):
+    return [f"{sandbox.topic_prefix}{stream}" for stream in streams]
+
+
+async def enrolled_count(client: httpx.AsyncClient, expected: int) -> dict:
+    for _ in range(120):
+        proposal = (await client.post(f"/programs/{PROGRAM}/runs", params={"dry_run": "true"})).json()
+        if proposal["statistics"]["participants"] == expected:
+            return proposal
+        await asyncio.sleep(0.5)
+    raise TimeoutError("enrolments did not arrive")
+
+
+async def test_a_cohort_run_publishes_exactly_the_dry_run_once_with_explanations(sandbox, matching, cohort):
+    configure_program(matching.url, PROGRAM, start="cohort_run", min_overlap_minutes=120)
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in cohort])
+    async with httpx.AsyncClient(base_url=matching.url, timeout=30) as client:
+        proposal = await enrolled_count(client, SIZE)
+        assert (await client.get(f"/programs/{PROGRAM}/pairs")).json() == [], "a cohort program waits for its run"
+        run_event = MatchRunRequested(program_id=PROGRAM, run_id=uuid4(), requested_at=datetime.now(UTC))
+        requested = envelope(run_event)
+        await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [requested, requested])  # delivered twice
+        async with TopicReader(sandbox.bootstrap_servers, topics(sandbox, "pairs", "participants")) as reader:
+            await reader.read_until(
+                lambda _: len(reader.events(PairCreated)) >= proposal["statistics"]["pairs"]
+                and len(reader.events(ParticipantUnmatched)) >= proposal["statistics"]["unmatched"],
+                timeout=60,
+            )
+            await reader.drain(2)
+            created = [e.event for e in reader.events(PairCreated)]
+            unmatched = [e.event for e in reader.events(ParticipantUnmatched)]
+    assert proposal["statistics"]["pairs"] > SIZE // 4
+    assert sorted((str(p.mentor.participant_id), str(p.mentee.participant_id)) for p in created) == sorted(
+        (p["mentor_id"], p["mentee_id"]) for p in proposal["pairs"]
+    ), "the run makes the pairs its dry run proposed, once"
+    for pair in created:
+        assert abs(sum(pair.score_breakdown.values()) - pair.score) < 1e-9
+        assert pair.reasons[0].startswith("reverse: mentor is")
+    assert {str(u.participant_id) for u in unmatched} == {u["participant_id"] for u in proposal["unmatched"]} and all(
+        u.reasons and u.run_id == run_event.run_id for u in unmatched
+    )
+
+
+async def test_a_latecomer_is_matched_at_once_and_a_dissolved_pair_is_rematched_apart(sandbox, matching, cohort):
+    async with httpx.AsyncClient(base_url=matching.url, timeout=30) as client:
+        pairs_before = (await client.get(f"/programs/{PROGRAM}/pairs")).json()
+        assert pairs_before, "runs after the first test"
+        mentee = next(e for e in cohort if e.profile.role == "mentee")
+        late = ParticipantEnrolled(participant_id=uuid4(), profile=mentee.profile.model_copy(update={"email": "late@example.com"}))
+        async with TopicReader(sandbox.bootstrap_servers, topics(sandbox, "pairs")) as reader:
+            await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(late)])
+            await reader.read_until(lambda _: any(e.event.mentee.participant_id == late.participant_id for e in reader.events(PairCreated)))
+
+            victim = pairs_before[0]
+            dissolved = await client.post(f"/pairs/{victim['pair_id']}/dissolve", json={"reason": "mismatch", "note": "different rhythms"})
+            assert dissolved.status_code == 202, dissolved.text
+            await reader.read_until(lambda _: reader.events(PairDissolved))
+            await reader.drain(3)
+            rematched = [
+                e.event for e in reader.events(PairCreated)
+                if str(e.event.mentee.participant_id) == victim["mentee_id"] and str(e.event.pair_id) != victim["pair_id"]
+            ]
+        pairs_after = {p["pair_id"]: p for p in (await client.get(f"/programs/{PROGRAM}/pairs")).json()}
+        again = await client.post(f"/pairs/{victim['pair_id']}/dissolve", json={"reason": "mismatch"})
+    assert pairs_after[victim["pair_id"]]["status"] == "dissolved" and again.status_code == 404
+    assert rematched, "the mentee has a new mentor"
+    assert all(str(p.mentor.participant_id) != victim["mentor_id"] for p in rematched), "never the old partner again"
+
+
+async def test_manual_pairs_warn_about_broken_rules_and_need_an_override(sandbox, matching, cohort):
+    async with httpx.AsyncClient(base_url=matching.url, timeout=30) as client:
+        active = [p for p in (await client.get(f"/programs/{PROGRAM}/pairs")).json() if p["status"] == "active"]
+        paired = {p["mentor_id"] for p in active} | {p["mentee_id"] for p in active}
+        juniors = [e for e in cohort if e.profile.role == "mentor" and str(e.participant_id) not in paired]
+        one_junior_for_another = {"mentor_id": str(juniors[-1].participant_id), "mentee_id": str(juniors[-2].participant_id)}
+        busy = {"mentor_id": active[0]["mentor_id"], "mentee_id": active[1]["mentee_id"], "override": True}
+        full = await client.post(f"/programs/{PROGRAM}/pairs", json=busy)
+        assert full.status_code == 409 and "capacity cannot be overridden" in full.text
+        refused = await client.post(f"/programs/{PROGRAM}/pairs", json=one_junior_for_another)
+        assert refused.status_code == 409
+        violations = refused.json()["detail"]["violations"]
+        assert "roles do not fit" in violations
+        forced = await client.post(f"/programs/{PROGRAM}/pairs", json={**one_junior_for_another, "override": True})
+        assert forced.status_code == 201, forced.text
+        assert forced.json()["warnings"] == violations
+        assert forced.json()["reasons"][:2] == ["paired by hand by an admin", "warning: roles do not fit"]
+        again = await client.post(f"/programs/{PROGRAM}/pairs", json={**one_junior_for_another, "override": True})
+        assert again.status_code == 409 and "already an active pair" in again.text
+        unknown = await client.post(f"/programs/{PROGRAM}/pairs", json={"mentor_id": str(uuid4()), "mentee_id": str(uuid4())})
+        assert unknown.status_code == 404
+        pairs = (await client.get(f"/programs/{PROGRAM}/pairs")).json()
+    assert [p["origin"] for p in pairs].count("manual") == 1
+
+
+async def test_the_fairness_audit_suppresses_small_groups_and_keeps_declarations_apart(sandbox, matching, cohort):
+    async with httpx.AsyncClient(base_url=matching.url, timeout=30) as client:
+        stranger = await client.put(
+            f"/programs/{PROGRAM}/demographics",
+            json=[{"participant_id": str(uuid4()), "attribute": "gender", "value": "woman"}],
+        )
+        assert stranger.status_code == 422 and "nothing was stored" in stranger.text
+        declarations = [
+            {"participant_id": str(e.participant_id), "attribute": "gender", "value": ["woman", "man", "nonbinary"][i % 3 if i < 60 else 0]}
+            for i, e in enumerate(cohort)
+        ]
+        assert (await client.put(f"/programs/{PROGRAM}/demographics", json=declarations)).json() == {"stored": SIZE}
+        report = (await client.get(f"/programs/{PROGRAM}/fairness")).json()
+        exported = (await client.get(f"/programs/{PROGRAM}/fairness", params={"format": "csv"})).text
+    cells = report["cells"]
+    assert {c["dimension"] for c in cells} >= {"department", "grade_band", "location", "declared:gender"}
+    for cell in cells:
+        if cell["suppressed"]:
+            assert cell["people"] is None and cell["match_rate"] is None
+        else:
+            assert cell["people"] >= 5
+    assert list(csv.DictReader(io.StringIO(exported)))[0].keys() >= {"dimension", "group", "match_rate", "suppressed"}
+
+
+def test_the_matcher_never_reads_the_declared_demographics():
+    """Only the audit's own queries touch the table; matching's handlers and engine never do."""
+    package = Path(__file__).resolve().parents[2] / "src" / "flipside_matching"
+    for path in package.rglob("*.py"):
+        text = path.read_text()
+        if path.name == "repository.py":
+            continue
+        assert "audit_demographics" not in text, path
+        if path.name != "api.py":
+            assert ".demographics(" not in text, path
+
+
+async def test_bad_input_gets_a_clear_error_and_changes_nothing(sandbox, matching, cohort):
+    profile = cohort[0].profile.model_dump(mode="json")
+    async with httpx.AsyncClient(base_url=matching.url, timeout=30) as client:
+        unknown = await client.post("/participants", json={**profile, "program_id": "no-such-program"})
+        assert unknown.status_code == 404 and "unknown program" in unknown.text
+        too_senior = await client.post("/participants", json={**profile, "grade": 20})
+        assert too_senior.status_code == 422 and "outside the program's ladder" in too_senior.text
+        assert (await client.post("/participants", json={**profile, "time_zone": "Mars/Olympus"})).status_code == 422
+        assert (await client.post("/participants", json={**profile, "capacity": -1})).status_code == 422
+        assert (await client.put(f"/programs/{PROGRAM}", json={"weights": {k: 0 for k in (
+            "mentor_teaches", "mentee_teaches", "interests", "communication", "time_overlap", "cross_department")}})).status_code == 422
+        shrink = await client.put(f"/programs/{PROGRAM}", json={"grades": ["junior", "senior"]})
+        assert shrink.status_code == 422 and "ladder must keep" in shrink.text
+        assert (await client.post("/programs/no-such-program/runs")).status_code == 404
+        assert (await client.get(f"/programs/{PROGRAM}")).json()["policy"]["min_overlap_minutes"] == 120, "unchanged"
+    # Over Kafka, the same mistakes go to the dead-letter topic with the reason.
+    strangers = [
+        ParticipantEnrolled(participant_id=uuid4(), profile=cohort[0].profile.model_copy(update={"program_id": "no-such-program"})),
+        ParticipantEnrolled(participant_id=uuid4(), profile=cohort[0].profile.model_copy(update={"grade": 25})),
+    ]
+    async with TopicReader(sandbox.bootstrap_servers, topics(sandbox, "matching.dead-letter")) as reader:
+        await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in strangers])
+        await reader.read_until(lambda records: len(records) >= 2)
+        reasons = sorted(dict(r.headers)["dlq_reason"].decode() for r in reader.records)
+    assert reasons[0].startswith("rejected: grade 25 is outside program") and reasons[1].startswith("rejected: unknown program 'no-such-program'")

@@ -1,0 +1,14 @@
+"""Programs for tests and demos: matching accepts enrolments only into programs it knows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+def configure_program(matching_url: str, program_id: str, **policy: Any) -> dict:
+    """Create (or reconfigure) a program through matching's API; `policy` overrides the defaults."""
+    response = httpx.put(f"{matching_url}/programs/{program_id}", json=policy, timeout=10)
+    response.raise_for_status()
+    return response.json()
