@@ -1,6 +1,8 @@
-"""`make bench`: each service's consume -> transaction -> outbox -> commit step against a raw baseline.
+"""`make bench`: the matching engine at program scale, then each service's consume -> transaction ->
+outbox -> commit step against a raw baseline.
 
-All figures come from one run on one local stack: the baseline (raw aiokafka + asyncpg doing the
+The engine is measured in-process (see matching_engine.py) against a greedy baseline and dense LSA.
+All service figures come from one run on one local stack: the baseline (raw aiokafka + asyncpg doing the
 same durable step, see baseline.py) and each service, fed the same number of events of the type it
 consumes, timed from the first event published until its consumer group has committed the last.
 """
@@ -21,13 +23,13 @@ from uuid import uuid4
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from flipside_shared.testing.programs import configure_program
 from flipside_shared.testing.kafka_io import envelope, publish
 from flipside_shared.testing.platform import Platform
+from flipside_shared.testing.programs import configure_program
 from flipside_shared.testing.smtp import SmtpSink
 from flipside_shared.testing.stack import LocalStack
 
-from . import baseline
+from . import baseline, matching_engine
 from .workloads import WORKLOADS
 
 EVENTS = 2000
@@ -107,6 +109,7 @@ def table(figures: dict[str, float]) -> str:
 
 def main() -> int:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else EVENTS
+    engine = matching_engine.measure_all()
     with tempfile.TemporaryDirectory(prefix="flipside-bench-") as workdir:
         stack = LocalStack(Path(workdir) / "stack")
         stack.start()
@@ -127,9 +130,11 @@ def main() -> int:
         "machine": {"cores": os.cpu_count(), "python": host.python_version()},
         "figures": {key: round(value, 1) for key, value in figures.items()},
         "baseline": round(figures["baseline_events_per_second"], 1),
+        "matching_engine": engine,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    print(matching_engine.table(engine) + "\n")
     print(table(figures))
     print(f"\nwritten to {RESULTS}")
     return 0

@@ -1,7 +1,10 @@
 """Hard rules one pair at a time, and working-hour overlap across daylight-saving changes."""
 
 from datetime import UTC, date, datetime, time, timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flipside_matching.domain.availability import Availability, pattern_of
 from flipside_matching.domain.model import Participant, ProgramPolicy
@@ -94,3 +97,22 @@ def test_working_hours_in_a_skipped_or_repeated_hour_still_count_once():
     repeated = weekly_overlap("Europe/Berlin", night, "Europe/Berlin", longer, date(2026, 10, 19), 1)
     assert skipped == 120  # 02:00-03:00 does not exist on 29 March: two real hours
     assert repeated == 240  # 02:00-03:00 happens twice on 25 October: four real hours
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.lists(st.integers(0, 40), max_size=3)), max_size=30, unique_by=lambda t: t[0]))
+def test_reporting_chains_hold_everyone_reachable_upwards(org):
+    """Against a plain search from each person, on any org chart without cycles."""
+    ids = [UUID(int=n + 1) for n in range(41)]
+    managers = {ids[p]: [ids[m] for m in above if m > p] for p, above in org}  # managers have higher numbers: no cycles
+
+    def reachable(person):
+        seen, queue = set(), list(managers.get(person, ()))
+        while queue:
+            m = queue.pop()
+            if m not in seen:
+                seen.add(m)
+                queue.extend(managers.get(m, ()))
+        return seen
+
+    assert chains(managers) == {person: frozenset(reachable(person)) for person in managers}

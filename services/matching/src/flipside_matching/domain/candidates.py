@@ -108,13 +108,67 @@ class CandidateSpace:
         }
         self._rows = {name: m[:rows] for name, m in matrices.items()}
         self._cols = {name: m[rows:] for name, m in matrices.items()}
-        self._cols_dense_t = {name: np.asarray(m[rows:].T.todense(), dtype=np.float32) for name, m in matrices.items()}
+        self._col_languages = matrices["languages"][rows:].T.toarray()
         grade = np.array([p.profile.grade for p in people], dtype=np.int32)
         self._row_grade, self._col_grade = grade[:rows], grade[rows:]
         self._row_pattern, self._col_pattern = pattern_index[:rows], pattern_index[rows:]
         self._row_department, self._col_department = department[:rows], department[rows:]
         self.slots = np.array([m.mentor_slots for m in self.mentors], dtype=np.int32)
         self._barred = self._barred_cells(people, rows, org or {})
+        self._prepare_scoring(people, rows)
+
+    def _prepare_scoring(self, people: list[Participant], rows: int) -> None:
+        """Fold everything into two pieces a block needs: one matrix product for the topic factors
+        (weights folded into the row side), and one table lookup for the rules and factors that
+        depend only on a person's kind (availability pattern, grade, department, languages)."""
+        w = dict(zip(FACTORS, self.weights.tolist()))
+        r, c = self._rows, self._cols
+        self._row_features = sparse.hstack([
+            w["mentor_teaches"] * r["goals"], w["mentee_teaches"] * r["skills"],
+            w["interests"] * r["interests"], w["communication"] * r["style"],
+        ]).tocsr().astype(np.float32)
+        self._col_features = np.ascontiguousarray(
+            sparse.hstack([c["skills"], c["goals"], c["interests"], c["style"]]).T.toarray(), dtype=np.float32
+        )
+        language_sets: dict[frozenset[str], int] = {}
+        language_of = np.array(
+            [language_sets.setdefault(frozenset(x.casefold() for x in p.profile.languages), len(language_sets)) for p in people],
+            dtype=np.int64,
+        )
+        sets = list(language_sets)
+        shares_language = np.array([[bool(a & b) for b in sets] for a in sets], dtype=bool).reshape(len(sets), len(sets))
+        pattern = np.concatenate([self._row_pattern, self._col_pattern]).astype(np.int64)
+        grade = np.concatenate([self._row_grade, self._col_grade]).astype(np.int64)
+        department = np.concatenate([self._row_department, self._col_department]).astype(np.int64)
+        gap = self.policy.min_grade_gap
+
+        def when(rp, rl, cp, cl):  # availability pattern and languages: can they meet, and for how much of their time
+            overlap = self._overlap[rp, cp]
+            shorter = np.minimum(self._weekly[rp], self._weekly[cp])
+            share = np.divide(overlap, shorter, out=np.zeros(overlap.shape, dtype=np.float64), where=shorter > 0)
+            allowed = shares_language[rl, cl] & (overlap >= self.policy.min_overlap_minutes)
+            return np.where(allowed, w["time_overlap"] * share, -np.inf)
+
+        def where_in_company(rg, rd, cg, cd):  # grade and department: the reverse rule, and the cross-department bonus
+            allowed = (rg - cg >= gap) if self.policy.direction == "reverse" else (cg - rg >= gap)
+            return np.where(allowed, w["cross_department"] * (rd != cd), -np.inf)
+
+        self._lookups = [
+            _Lookup.build(np.stack([pattern, language_of], axis=1), rows, when),
+            _Lookup.build(np.stack([grade, department], axis=1), rows, where_in_company),
+        ]
+        self._barred_arrays = {
+            rule: (
+                np.array([row for row, cols in cells.items() for _ in cols], dtype=np.int64),
+                np.array([col for cols in cells.values() for col in cols], dtype=np.int64),
+            )
+            for rule, cells in self._barred.items()
+        }
+        every_rule = sorted(
+            (row, col) for rows_, cols_ in self._barred_arrays.values() for row, col in zip(rows_.tolist(), cols_.tolist())
+        )
+        self._barred_rows = np.array([row for row, _ in every_rule], dtype=np.int64)
+        self._barred_cols = np.array([col for _, col in every_rule], dtype=np.int64)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -146,33 +200,20 @@ class CandidateSpace:
         gap = self.policy.min_grade_gap
         row_grade, col_grade = self._row_grade[rows][:, None], self._col_grade[cols_][None, :]
         grade = (row_grade - col_grade >= gap) if self.policy.direction == "reverse" else (col_grade - row_grade >= gap)
-        shared = (self._rows["languages"][rows] @ _columns(self._cols_dense_t["languages"], cols)) > 0
+        shared = (self._rows["languages"][rows] @ _columns(self._col_languages, cols)) > 0
         overlap = self._overlap[np.ix_(self._row_pattern[rows], self._col_pattern[cols_])] >= self.policy.min_overlap_minutes
         masks = {"grade": grade, "language": shared, "overlap": overlap}
-        position = {int(c): j for j, c in enumerate(cols_)}
-        for rule, barred in self._barred.items():
+        row_position = np.full(len(self.mentees), -1, dtype=np.int64)
+        row_position[rows] = np.arange(len(rows))
+        col_position = np.full(len(self.mentors), -1, dtype=np.int64)
+        col_position[cols_] = np.arange(len(cols_))
+        for rule, (barred_rows, barred_cols) in self._barred_arrays.items():
             mask = np.ones((len(rows), len(cols_)), dtype=bool)
-            for i, row in enumerate(rows):
-                for col in barred.get(int(row), ()):
-                    if col in position:
-                        mask[i, position[col]] = False
+            r, c = row_position[barred_rows], col_position[barred_cols]
+            inside = (r >= 0) & (c >= 0)
+            mask[r[inside], c[inside]] = False
             masks[rule] = mask
         return {rule: masks[rule] for rule in RULES}
-
-    def factors(self, rows: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
-        """Every factor of every (row, col) cell, shape (factors, rows, cols), each 0 to 1."""
-        cols_ = np.arange(len(self.mentors)) if cols is None else cols
-        r, c = self._rows, self._cols_dense_t
-        overlap = self._overlap[np.ix_(self._row_pattern[rows], self._col_pattern[cols_])].astype(np.float32)
-        shorter = np.minimum(self._weekly[self._row_pattern[rows]][:, None], self._weekly[self._col_pattern[cols_]][None, :])
-        return np.stack([
-            r["goals"][rows] @ _columns(c["skills"], cols),
-            r["skills"][rows] @ _columns(c["goals"], cols),
-            r["interests"][rows] @ _columns(c["interests"], cols),
-            r["style"][rows] @ _columns(c["style"], cols),
-            np.divide(overlap, shorter, out=np.zeros_like(overlap), where=shorter > 0),
-            (self._row_department[rows][:, None] != self._col_department[cols_][None, :]).astype(np.float32),
-        ]).astype(np.float32)
 
     def blocks(self) -> Iterator[np.ndarray]:
         """Rows in blocks small enough to score against every column at once."""
@@ -180,12 +221,18 @@ class CandidateSpace:
         for start in range(0, len(self.mentees), size):
             yield np.arange(start, min(start + size, len(self.mentees)))
 
-    def scored(self, rows: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
-        """Scores of a block, with -inf where a hard rule is broken."""
-        masks = self.rule_masks(rows, cols)
-        allowed = np.logical_and.reduce(list(masks.values()))
-        total = np.tensordot(self.weights, self.factors(rows, cols), axes=1)
-        return np.where(allowed, total, -np.inf).astype(np.float32)
+    def scored(self, rows: np.ndarray) -> np.ndarray:
+        """Scores of a block of rows against every column, with -inf where a hard rule is broken."""
+        scores = self._row_features[rows].toarray() @ self._col_features
+        for lookup in self._lookups:
+            scores += np.take(lookup.table[lookup.row_kind[rows]], lookup.col_kind, axis=1)
+        first, last = np.searchsorted(self._barred_rows, [rows.min(initial=0), rows.max(initial=-1) + 1])
+        if last > first and len(rows):
+            in_block = np.isin(self._barred_rows[first:last], rows)
+            position = {int(row): i for i, row in enumerate(rows)}
+            block_rows = np.array([position[int(r)] for r in self._barred_rows[first:last][in_block]], dtype=np.int64)
+            scores[block_rows, self._barred_cols[first:last][in_block]] = -np.inf
+        return scores
 
     def candidates(self, per_mentee: int) -> Candidates:
         """The `per_mentee` best allowed mentors of each mentee (ties to the lower column, for stable results)."""
@@ -232,6 +279,31 @@ class CandidateSpace:
 
     def overlap_minutes(self, row: int, col: int) -> int:
         return int(self._overlap[self._row_pattern[row], self._col_pattern[col]])
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    """A term that depends only on a few attributes of each side: computed once per pair of kinds."""
+
+    table: np.ndarray
+    row_kind: np.ndarray
+    col_kind: np.ndarray
+
+    @classmethod
+    def build(cls, attributes: np.ndarray, rows: int, term) -> _Lookup:
+        """`attributes`: one row per person (mentees first); `term(*row attributes, *col attributes)` -> values."""
+        row_kinds, row_kind = _kinds(attributes[:rows])
+        col_kinds, col_kind = _kinds(attributes[rows:])
+        table = term(*(row_kinds[:, i][:, None] for i in range(attributes.shape[1])),
+                     *(col_kinds[:, i][None, :] for i in range(attributes.shape[1])))
+        return cls(np.asarray(table, dtype=np.float32), row_kind, col_kind)
+
+
+def _kinds(attributes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if len(attributes) == 0:
+        return np.zeros((0, attributes.shape[1]), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    kinds, kind_of = np.unique(attributes, axis=0, return_inverse=True)
+    return kinds, kind_of.ravel()
 
 
 def _columns(matrix: np.ndarray, cols: np.ndarray | None) -> np.ndarray:

@@ -9,20 +9,31 @@ from uuid import UUID
 def chains(managers: Mapping[UUID, Sequence[UUID]]) -> dict[UUID, frozenset[UUID]]:
     """Everyone above each person: their own managers and, through anyone enrolled, those above them.
 
-    `managers` maps a person to the managers their profile names, nearest first. Cycles
-    (bad HR data) end the walk instead of looping.
+    `managers` maps a person to the managers their profile names, nearest first. Each chain is
+    worked out once, after those of the person's managers, and reused by everyone below; a cycle
+    (bad HR data) is cut where it closes instead of looping.
     """
     above: dict[UUID, frozenset[UUID]] = {}
-    for person in managers:
-        seen: set[UUID] = set()
-        queue = list(managers[person])
-        while queue:
-            manager = queue.pop()
-            if manager in seen or manager == person:
-                continue
-            seen.add(manager)
-            queue.extend(managers.get(manager, ()))
-        above[person] = frozenset(seen)
+    for start in managers:
+        if start in above:
+            continue
+        in_progress = {start}
+        stack = [(start, iter(managers[start]))]
+        while stack:
+            person, pending = stack[-1]
+            for manager in pending:
+                if manager in managers and manager not in above and manager not in in_progress:
+                    in_progress.add(manager)
+                    stack.append((manager, iter(managers[manager])))
+                    break
+            else:
+                stack.pop()
+                chain: set[UUID] = set()
+                for manager in managers[person]:
+                    chain.add(manager)
+                    chain |= above.get(manager, frozenset())
+                chain.discard(person)
+                above[person] = frozenset(chain)
     return above
 
 

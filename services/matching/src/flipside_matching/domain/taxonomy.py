@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_TAXONOMY = Path(__file__).resolve().parent.parent / "data" / "taxonomy.toml"
@@ -20,6 +20,7 @@ class Taxonomy:
     """Casefolded topic name or synonym -> the topic it names."""
     related: dict[str, frozenset[str]]
     """Topic -> topics close to it, both ways round."""
+    _neighbourhoods: dict[str, dict[str, float]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def load(cls, path: Path = DEFAULT_TAXONOMY) -> Taxonomy:
@@ -51,8 +52,10 @@ class Taxonomy:
 
     def neighbourhood(self, name: str) -> dict[str, float]:
         """Every topic a skill of this name helps with, and how much (1 for itself, less for related ones)."""
-        topic = self.topic(name)
-        return {**{other: RELATED_SIMILARITY for other in self.related.get(topic, ())}, topic: 1.0}
+        if name not in self._neighbourhoods:
+            topic = self.topic(name)
+            self._neighbourhoods[name] = {**{other: RELATED_SIMILARITY for other in self.related.get(topic, ())}, topic: 1.0}
+        return self._neighbourhoods[name]
 
     def similarity(self, offered: str, wanted: str) -> float:
         return self.neighbourhood(offered).get(self.topic(wanted), 0.0)
