@@ -8,8 +8,11 @@ from fastapi import FastAPI
 
 from flipside_shared.events import (
     MatchRunRequested,
+    PairAccepted,
     PairCreated,
+    PairDeclined,
     PairDissolved,
+    PairProposed,
     ParticipantEnrolled,
     ParticipantErased,
     ParticipantUnmatched,
@@ -19,6 +22,7 @@ from flipside_shared.service import ServiceDefinition, create_app
 from .api import Engine, router
 from .domain.taxonomy import Taxonomy
 from .handlers import build_handlers, utc_today
+from .proposals import ProposalExpiry
 from .settings import MatchingSettings
 
 SERVICE = "matching"
@@ -33,7 +37,11 @@ def definition(settings: MatchingSettings | None = None) -> ServiceDefinition:
         migrations=Path(__file__).parent / "migrations",
         handlers=build_handlers(taxonomy, utc_today),
         api=router,
-        emits=(ParticipantEnrolled, ParticipantErased, MatchRunRequested, PairCreated, PairDissolved, ParticipantUnmatched),
+        emits=(
+            ParticipantEnrolled, ParticipantErased, ParticipantUnmatched, MatchRunRequested,
+            PairCreated, PairDissolved, PairProposed, PairAccepted, PairDeclined,
+        ),
+        workers=[ProposalExpiry(settings.proposal_poll_seconds).run],
         state={"engine": Engine(taxonomy, utc_today)},
     )
 

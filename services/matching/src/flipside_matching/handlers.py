@@ -11,7 +11,9 @@ import structlog
 from flipside_shared.consumer import EventHandlers, RejectedEvent
 from flipside_shared.events import (
     MatchRunRequested,
+    PairAccepted,
     PairCreated,
+    PairDeclined,
     PairDissolved,
     PairMember,
     ParticipantEnrolled,
@@ -21,8 +23,11 @@ from flipside_shared.events import (
 from flipside_shared.unit_of_work import UnitOfWork
 
 from .domain.availability import first_monday_after
-from .domain.engine import best_partner, run
+from .domain.candidates import CandidateSpace
+from .domain.engine import best_partner, run, scored_pairs
 from .domain.model import Participant, ProgramPolicy, ScoredPair, anonymised
+from .domain.reporting import chains
+from .domain.rules import violations
 from .domain.taxonomy import Taxonomy
 from .repository import MatchingRepository, Program
 
@@ -52,8 +57,8 @@ def build_handlers(taxonomy: Taxonomy, today: Today = utc_today) -> EventHandler
         if newcomer is None:
             log.info("participant already enrolled", participant_id=str(event.participant_id))
             return
-        if program.policy.start == "cohort_run" and program.first_run_at is None:
-            return  # waits for the program's first match run
+        if program.policy.start == "suggestions" or (program.policy.start == "cohort_run" and program.first_run_at is None):
+            return  # picks from suggestions, or waits for the program's first match run
         await match_one(uow, repository, program.policy, newcomer, "rolling")
 
     @handlers.handles(MatchRunRequested)
@@ -86,12 +91,46 @@ def build_handlers(taxonomy: Taxonomy, today: Today = utc_today) -> EventHandler
             return
         await repository.end_pair(pair, "dissolved")
         program = await repository.program(pair.program_id)
-        if not event.rematch or program is None:
-            return
+        if not event.rematch or program is None or program.policy.start == "suggestions":
+            return  # in a suggestions program, people pick their next partner themselves
         for participant_id in (pair.mentee_id, pair.mentor_id):
             person = await repository.participant(participant_id)
             if person is not None:  # erased people are not matched again
                 await match_one(uow, repository, program.policy, person, "rematch")
+
+    @handlers.handles(PairAccepted)
+    async def pair_accepted(uow: UnitOfWork, event: PairAccepted) -> None:
+        repository = MatchingRepository(uow.conn)
+        await repository.lock_program(event.program_id)
+        proposal = await repository.proposal(event.pair_id, for_update=True)
+        if proposal is None or proposal.status != "pending":
+            log.info("acceptance of a proposal that is not pending", pair_id=str(event.pair_id))
+            return
+        program = await known_program(repository, proposal.program_id)
+        mentor, mentee = await repository.participant(proposal.mentor_id), await repository.participant(proposal.mentee_id)
+        week = first_monday_after(today())
+        broken = ["erased"] if mentor is None or mentee is None else violations(
+            mentor, mentee, program.policy, chains(await repository.managers_above([mentor.participant_id, mentee.participant_id])), week,
+        )
+        if broken:
+            await repository.decide_proposal(proposal.pair_id, "no_longer_possible")
+            uow.emit(PairDeclined(
+                pair_id=proposal.pair_id, program_id=proposal.program_id, reason="no_longer_possible",
+                note="; ".join(broken), declined_at=datetime.now(UTC),
+            ))
+            return
+        space = CandidateSpace([mentee], [mentor], program.policy, taxonomy, week)
+        pair = scored_pairs(space, [(0, 0)])[0]
+        await repository.decide_proposal(proposal.pair_id, "accepted")
+        await repository.add_pair(proposal.pair_id, pair, "suggestion")
+        uow.emit(pair_created(proposal.pair_id, pair))
+
+    @handlers.handles(PairDeclined)
+    async def pair_declined(uow: UnitOfWork, event: PairDeclined) -> None:
+        repository = MatchingRepository(uow.conn)
+        proposal = await repository.proposal(event.pair_id, for_update=True)
+        if proposal is not None and proposal.status == "pending":
+            await repository.decide_proposal(proposal.pair_id, event.reason)
 
     @handlers.handles(ParticipantErased)
     async def participant_erased(uow: UnitOfWork, event: ParticipantErased) -> None:

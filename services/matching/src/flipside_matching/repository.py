@@ -30,6 +30,17 @@ class Program:
 
 
 @dataclass(frozen=True)
+class Proposal:
+    pair_id: UUID
+    program_id: str
+    mentor_id: UUID
+    mentee_id: UUID
+    proposed_by: UUID
+    status: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
 class ActivePair:
     pair_id: UUID
     program_id: str
@@ -124,6 +135,15 @@ class MatchingRepository:
             frontier -= {row["participant_id"] for row in rows}
         return managers
 
+    async def waiting(self, program_id: str, limit: int) -> list[Participant]:
+        """Everyone in the program with room left, longest-waiting first."""
+        rows = await self._conn.fetch(
+            _PARTICIPANT + " WHERE p.program_id = $1 AND p.active_pairs < p.capacity AND p.erased_at IS NULL"
+            " ORDER BY p.enrolled_at LIMIT $2",
+            program_id, limit,
+        )
+        return [_participant(row) for row in rows]
+
     async def add_pair(self, pair_id: UUID, pair: ScoredPair, origin: str) -> None:
         await self._conn.execute(
             "INSERT INTO pairs (pair_id, program_id, mentor_id, mentee_id, score, reasons, breakdown, origin)"
@@ -185,6 +205,38 @@ class MatchingRepository:
             "UPDATE participants SET active_pairs = active_pairs - 1 WHERE participant_id = ANY($1::uuid[])",
             [pair.mentor_id, pair.mentee_id],
         )
+
+    async def add_proposal(self, pair_id: UUID, pair: ScoredPair, proposed_by: UUID, expires_at: datetime) -> bool:
+        """Store a pending proposal; False when the couple already has one pending."""
+        status = await self._conn.execute(
+            "INSERT INTO proposals (pair_id, program_id, mentor_id, mentee_id, proposed_by, expires_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+            pair_id, pair.mentor.profile.program_id, pair.mentor.participant_id, pair.mentee.participant_id,
+            proposed_by, expires_at,
+        )
+        return status.endswith(" 1")
+
+    async def proposal(self, pair_id: UUID, for_update: bool = False) -> Proposal | None:
+        row = await self._conn.fetchrow(
+            "SELECT pair_id, program_id, mentor_id, mentee_id, proposed_by, status, expires_at FROM proposals"
+            " WHERE pair_id = $1" + (" FOR UPDATE" if for_update else ""),
+            pair_id,
+        )
+        return Proposal(**dict(row)) if row else None
+
+    async def decide_proposal(self, pair_id: UUID, status: str) -> None:
+        await self._conn.execute("UPDATE proposals SET status = $2, decided_at = now() WHERE pair_id = $1", pair_id, status)
+
+    async def claim_expired_proposals(self, limit: int) -> list[Proposal]:
+        """Pending proposals past their time, locked against other replicas until the transaction ends."""
+        rows = await self._conn.fetch(
+            "UPDATE proposals SET status = 'expired', decided_at = now() WHERE pair_id IN ("
+            "  SELECT pair_id FROM proposals WHERE status = 'pending' AND expires_at <= now()"
+            "  ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)"
+            " RETURNING pair_id, program_id, mentor_id, mentee_id, proposed_by, status, expires_at",
+            limit,
+        )
+        return [Proposal(**dict(row)) for row in rows]
 
     async def run_done(self, run_id: UUID) -> bool:
         return bool(await self._conn.fetchval("SELECT 1 FROM runs WHERE run_id = $1", run_id))

@@ -17,3 +17,7 @@ class MatchingSettings(ServiceSettings):
         default=DEFAULT_TAXONOMY, validation_alias="FLIPSIDE_MATCHING_TAXONOMY_FILE",
         description="The skills taxonomy: synonyms and related topics (TOML; see the one shipped with the service).",
     )
+    proposal_poll_seconds: float = Field(
+        default=30.0, gt=0, validation_alias="FLIPSIDE_MATCHING_PROPOSAL_POLL_SECONDS",
+        description="How often unanswered proposals are looked for and expired.",
+    )

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID, uuid4
 
+import asyncpg
 import httpx
 import pytest
 
@@ -14,7 +15,9 @@ from flipside_matching import synthetic
 from flipside_shared.events import (
     MatchRunRequested,
     PairCreated,
+    PairDeclined,
     PairDissolved,
+    PairProposed,
     ParticipantEnrolled,
     ParticipantUnmatched,
 )
@@ -29,7 +32,8 @@ SIZE = 80
 
 @pytest.fixture(scope="module")
 def matching(sandbox, tmp_path_factory):
-    with ServiceProcess("matching", sandbox.env(), tmp_path_factory.mktemp("logs")) as service:
+    env = {**sandbox.env(), "FLIPSIDE_MATCHING_PROPOSAL_POLL_SECONDS": "0.5"}
+    with ServiceProcess("matching", env, tmp_path_factory.mktemp("logs")) as service:
         yield service
 
 
@@ -193,3 +197,53 @@ async def test_bad_input_gets_a_clear_error_and_changes_nothing(sandbox, matchin
         await reader.read_until(lambda records: len(records) >= 2)
         reasons = sorted(dict(r.headers)["dlq_reason"].decode() for r in reader.records)
     assert reasons[0].startswith("rejected: grade 25 is outside program") and reasons[1].startswith("rejected: unknown program 'no-such-program'")
+
+
+async def test_suggestions_become_pairs_only_when_the_other_side_accepts_in_time(sandbox, matching):
+    program = f"suggest-{RUN}"
+    configure_program(matching.url, program, start="suggestions", min_overlap_minutes=120)
+    people = [ParticipantEnrolled(participant_id=p, profile=profile) for p, profile in synthetic.profiles(40, program, seed=5)]
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in people])
+    seniors = [e.participant_id for e in people if e.profile.role == "mentee"]
+    async with httpx.AsyncClient(base_url=matching.url, timeout=30) as client:
+        for _ in range(120):
+            ranked = (await client.get(f"/programs/{program}/participants/{seniors[0]}/suggestions", params={"k": 3})).json()
+            if len(ranked) == 3:
+                break
+            await asyncio.sleep(0.5)
+        assert [s["score"] for s in ranked] == sorted((s["score"] for s in ranked), reverse=True)
+        assert all(s["candidate_role"] == "mentor" and s["reasons"] for s in ranked)
+        assert (await client.get(f"/programs/{program}/pairs")).json() == [], "nothing is paired without a choice"
+
+        chosen = ranked[0]["candidate_id"]
+        second, third = [
+            (await client.get(f"/programs/{program}/participants/{senior}/suggestions", params={"k": 1})).json()[0]["candidate_id"]
+            for senior in seniors[1:3]
+        ]
+        proposal = (await client.post(f"/programs/{program}/proposals", json={"proposer_id": str(seniors[0]), "candidate_id": chosen})).json()
+        again = await client.post(f"/programs/{program}/proposals", json={"proposer_id": str(seniors[0]), "candidate_id": chosen})
+        assert again.status_code == 409
+        by_proposer = await client.post(f"/proposals/{proposal['pair_id']}/accept", json={"participant_id": str(seniors[0])})
+        assert by_proposer.status_code == 403, "the proposer cannot accept their own proposal"
+        accepted = await client.post(f"/proposals/{proposal['pair_id']}/accept", json={"participant_id": chosen})
+        assert accepted.status_code == 202
+
+        declined = (await client.post(f"/programs/{program}/proposals", json={"proposer_id": str(seniors[1]), "candidate_id": second})).json()
+        assert (await client.post(f"/proposals/{declined['pair_id']}/decline", json={"participant_id": second, "note": "no time"})).status_code == 202
+
+        lapsing = (await client.post(f"/programs/{program}/proposals", json={"proposer_id": str(seniors[2]), "candidate_id": third})).json()
+        conn = await asyncpg.connect(sandbox.database_url)
+        try:  # the clock moves past the proposal's expiry
+            await conn.execute("UPDATE matching.proposals SET expires_at = now() - interval '1 second' WHERE pair_id = $1", UUID(lapsing["pair_id"]))
+        finally:
+            await conn.close()
+        async with TopicReader(sandbox.bootstrap_servers, topics(sandbox, "pairs")) as reader:
+            await reader.read_until(lambda _: len(reader.events(PairDeclined)) >= 2 and reader.events(PairCreated), timeout=60)
+            await reader.drain(1)
+            created = [e.event for e in reader.events(PairCreated) if e.event.program_id == program]
+            endings = {str(e.event.pair_id): e.event.reason for e in reader.events(PairDeclined)}
+            proposed = [e.event for e in reader.events(PairProposed) if e.event.program_id == program]
+        late = await client.post(f"/proposals/{lapsing['pair_id']}/accept", json={"participant_id": third})
+    assert [str(p.pair_id) for p in created] == [proposal["pair_id"]], "the accepted proposal, under its own id"
+    assert endings == {declined["pair_id"]: "declined", lapsing["pair_id"]: "expired"}
+    assert len(proposed) == 3 and late.status_code == 409

@@ -3,7 +3,7 @@
 from .base import Event, Stream
 from .feedback import FEEDBACK, FeedbackRequested
 from .notifications import NOTIFICATIONS, NotificationSent
-from .pairs import PAIRS, PairCreated, PairDissolved, PairMember
+from .pairs import PAIRS, PairAccepted, PairCreated, PairDeclined, PairDissolved, PairMember, PairProposed
 from .participants import (
     PARTICIPANTS,
     ParticipantEnrolled,
@@ -31,9 +31,12 @@ __all__ = [
     "FeedbackRequested",
     "MatchRunRequested",
     "NotificationSent",
+    "PairAccepted",
     "PairCreated",
+    "PairDeclined",
     "PairDissolved",
     "PairMember",
+    "PairProposed",
     "ParticipantEnrolled",
     "ParticipantErased",
     "ParticipantProfile",

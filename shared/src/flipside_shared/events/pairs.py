@@ -52,3 +52,45 @@ class PairDissolved(Event):
     note: str | None = Field(default=None, max_length=500, description="For the program lead; not personal data.")
     rematch: bool = Field(default=True, description="Whether both sides should be matched again.")
     dissolved_at: datetime
+
+
+class PairProposed(Event):
+    """Someone picked a suggested partner; the pair exists once the other side accepts (`PairAccepted`)."""
+
+    ce_type = "flipside.pair.proposed.v1"
+    stream = PAIRS
+
+    pair_id: UUID = Field(description="The id the pair will have once accepted.")
+    program_id: str
+    mentor_id: UUID
+    mentee_id: UUID
+    proposed_by: UUID
+    score: float
+    score_breakdown: dict[str, float]
+    reasons: list[str]
+    expires_at: datetime
+
+
+class PairAccepted(Event):
+    """The other side accepts a proposal: matching checks the rules again and creates the pair."""
+
+    ce_type = "flipside.pair.accepted.v1"
+    stream = PAIRS
+
+    pair_id: UUID
+    program_id: str
+    accepted_by: UUID
+    accepted_at: datetime
+
+
+class PairDeclined(Event):
+    """A proposal ends without a pair: turned down, expired, or no longer allowed by the rules."""
+
+    ce_type = "flipside.pair.declined.v1"
+    stream = PAIRS
+
+    pair_id: UUID
+    program_id: str
+    reason: Literal["declined", "expired", "no_longer_possible"]
+    note: str | None = Field(default=None, max_length=500)
+    declined_at: datetime

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .base import Event, Stream
 from .feedback import FEEDBACK, FeedbackRequested
 from .notifications import NOTIFICATIONS, NotificationSent
-from .pairs import PAIRS, PairCreated, PairDissolved
+from .pairs import PAIRS, PairAccepted, PairCreated, PairDeclined, PairDissolved, PairProposed
 from .participants import PARTICIPANTS, ParticipantEnrolled, ParticipantErased, ParticipantUnmatched
 from .programs import PROGRAMS, MatchRunRequested
 from .sessions import SESSIONS, CheckInDue, ReminderDue, SchedulingFailed, SessionScheduled
@@ -21,6 +21,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
         MatchRunRequested,
         PairCreated,
         PairDissolved,
+        PairProposed,
+        PairAccepted,
+        PairDeclined,
         SessionScheduled,
         ReminderDue,
         CheckInDue,

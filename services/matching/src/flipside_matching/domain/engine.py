@@ -83,33 +83,39 @@ def best_partner(
     org: Mapping[UUID, Sequence[UUID]] | None = None,
 ) -> ScoredPair | None:
     """The best allowed partner for someone who arrives after the run; ties go to whoever has waited longest."""
+    best = ranked(newcomer, waiting, policy, taxonomy, first_week, org, k=1)
+    return best[0] if best else None
+
+
+def ranked(
+    person: Participant, waiting: Sequence[Participant], policy: ProgramPolicy, taxonomy: Taxonomy, first_week: date,
+    org: Mapping[UUID, Sequence[UUID]] | None = None, k: int = 5,
+) -> list[ScoredPair]:
+    """The `k` best allowed partners for one person, best first; equal scores go to whoever has waited longest."""
+    others = [p for p in waiting if p.participant_id != person.participant_id]
     options: list[ScoredPair] = []
-    if newcomer.can_take_a_mentor:
-        mentors = [p for p in waiting if p.mentor_slots > 0 and p.participant_id != newcomer.participant_id]
-        options += _best(CandidateSpace([newcomer], mentors, policy, taxonomy, first_week, org))
-    if newcomer.mentor_slots > 0:
-        mentees = [p for p in waiting if p.can_take_a_mentor and p.participant_id != newcomer.participant_id]
-        options += _best(CandidateSpace(mentees, [newcomer], policy, taxonomy, first_week, org))
-    if not options:
-        return None
+    if person.can_take_a_mentor:
+        options += _best(CandidateSpace([person], [p for p in others if p.mentor_slots > 0], policy, taxonomy, first_week, org), k)
+    if person.mentor_slots > 0:
+        options += _best(CandidateSpace([p for p in others if p.can_take_a_mentor], [person], policy, taxonomy, first_week, org), k)
 
-    def waited(pair: ScoredPair) -> tuple:
-        other = pair.mentor if pair.mentee is newcomer else pair.mentee
-        return other.enrolled_at, other.participant_id
+    def order(pair: ScoredPair) -> tuple:
+        other = pair.mentor if pair.mentee is person else pair.mentee
+        return -round(pair.score, 6), other.enrolled_at, other.participant_id
 
-    top = max(pair.score for pair in options)
-    return min((pair for pair in options if pair.score >= top - TIE), key=waited)
+    return sorted(options, key=order)[:k]
 
 
 TIE = 1e-6
 
 
-def _best(space: CandidateSpace) -> list[ScoredPair]:
-    """The allowed pairs of a one-row or one-column space that share its best score."""
+def _best(space: CandidateSpace, k: int) -> list[ScoredPair]:
+    """The allowed pairs of a one-row or one-column space scoring at least its k-th best (ties included)."""
     if 0 in space.shape:
         return []
     scores = space.scored(np.arange(space.shape[0]))
-    if not np.isfinite(scores).any():
+    allowed = np.sort(scores[np.isfinite(scores)])[::-1]
+    if allowed.size == 0:
         return []
-    rows, cols = np.nonzero(scores >= scores.max() - TIE)
-    return [pair for pair in scored_pairs(space, list(zip(rows.tolist(), cols.tolist())))]
+    rows, cols = np.nonzero(scores >= allowed[min(k, allowed.size) - 1] - TIE)
+    return scored_pairs(space, list(zip(rows.tolist(), cols.tolist())))

@@ -50,9 +50,12 @@ class ProgramPolicy(StrictModel):
     min_overlap_minutes: int = Field(60, ge=0, le=7 * 24 * 60, description="Shared working time per week, at least, in the program's worst week.")
     length_weeks: int = Field(26, ge=1, le=104, description="Program length: working-hour overlap must hold in every week of it.")
     weights: Weights = Field(default_factory=Weights)
-    start: Literal["rolling", "cohort_run"] = Field(
-        "rolling", description="rolling: match each enrolment at once; cohort_run: wait for a match run, then rolling.",
+    start: Literal["rolling", "cohort_run", "suggestions"] = Field(
+        "rolling",
+        description="rolling: match each enrolment at once; cohort_run: wait for a match run, then rolling;"
+        " suggestions: participants pick from their ranked suggestions and the other side accepts.",
     )
+    proposal_expiry_hours: int = Field(72, ge=1, le=24 * 30, description="How long a proposed pair waits for the other side.")
     candidates_per_mentee: int = Field(
         40, ge=1, le=5000, description="Best candidates kept per mentee for the global assignment of a run.",
     )
