@@ -26,11 +26,12 @@ from flipside_shared.events import (
     ParticipantEnrolled,
     ParticipantErased,
     ParticipantProfile,
+    ParticipantUpdated,
 )
 
 from .domain.availability import first_monday_after
 from .domain.candidates import CandidateSpace
-from .domain.engine import ranked, run, scored_pairs
+from .domain.engine import as_if_unpaired, ranked, run, scored_pairs
 from .domain.fairness import Person, audit, grade_band
 from .domain.model import Participant, ProgramPolicy, ScoredPair
 from .domain.reporting import chains
@@ -158,16 +159,21 @@ async def erase(participant_id: UUID, request: Request) -> dict:
 
 
 @router.post("/programs/{program_id}/runs", status_code=status.HTTP_202_ACCEPTED)
-async def request_run(program_id: str, request: Request, response: Response, dry_run: bool = False) -> dict:
+async def request_run(
+    program_id: str, request: Request, response: Response, dry_run: bool = False, replace_unlocked: bool = False,
+) -> dict:
     """Match everyone with room left, globally. `dry_run=true` returns the proposed pairs and statistics
-    at once and publishes nothing; otherwise the run is an event, done once however often it arrives."""
+    at once and publishes nothing; otherwise the run is an event, done once however often it arrives.
+    `replace_unlocked=true` is a rerun: active pairs that are not locked may be replaced by better ones."""
     runtime, engine = request.app.state.runtime, request.app.state.engine
     if dry_run:
         async with runtime.pool.acquire() as conn:
             repository = MatchingRepository(conn)
             found = await _program(repository, program_id)
             people = await repository.people(program_id)
-        result = run(people, found.policy, engine.taxonomy, engine.first_week())
+            replaceable = await repository.unlocked_pairs(program_id) if replace_unlocked else []
+        couples = [(p.mentor_id, p.mentee_id) for p in replaceable]
+        result = run(as_if_unpaired(people, couples), found.policy, engine.taxonomy, engine.first_week())
         response.status_code = status.HTTP_200_OK
         return {
             "dry_run": True,
@@ -178,7 +184,9 @@ async def request_run(program_id: str, request: Request, response: Response, dry
     run_id = uuid4()
     async with runtime.units.begin() as uow:
         await _program(MatchingRepository(uow.conn), program_id)
-        envelope = uow.emit(MatchRunRequested(program_id=program_id, run_id=run_id, requested_at=datetime.now(UTC)))
+        envelope = uow.emit(MatchRunRequested(
+            program_id=program_id, run_id=run_id, requested_at=datetime.now(UTC), replace_unlocked=replace_unlocked,
+        ))
     return RunAccepted(run_id=run_id, event_id=envelope.id).model_dump(mode="json")
 
 
@@ -294,6 +302,59 @@ async def dissolve(pair_id: UUID, body: Dissolution, request: Request) -> Accept
             pair_id=pair_id, program_id=pair.program_id, reason=body.reason, note=body.note,
             rematch=body.rematch, dissolved_at=datetime.now(UTC),
         ))
+    return Accepted(event_id=envelope.id)
+
+
+@router.put("/pairs/{pair_id}/lock", status_code=status.HTTP_204_NO_CONTENT)
+async def lock(pair_id: UUID, request: Request) -> None:
+    """Keep this pair whatever a rerun finds."""
+    await _set_locked(request, pair_id, True)
+
+
+@router.delete("/pairs/{pair_id}/lock", status_code=status.HTTP_204_NO_CONTENT)
+async def unlock(pair_id: UUID, request: Request) -> None:
+    await _set_locked(request, pair_id, False)
+
+
+async def _set_locked(request: Request, pair_id: UUID, locked: bool) -> None:
+    async with request.app.state.runtime.pool.acquire() as conn:
+        if not await MatchingRepository(conn).set_locked(pair_id, locked):
+            raise HTTPException(404, "no active pair with this id")
+
+
+@router.get("/participants/{participant_id}")
+async def participant(participant_id: UUID, request: Request) -> dict:
+    """A participant's profile, how many pairs they have, and why they wait if they do."""
+    async with request.app.state.runtime.pool.acquire() as conn:
+        repository = MatchingRepository(conn)
+        person = await repository.participant(participant_id)
+        if person is None:
+            raise HTTPException(404, "no enrolled participant with this id")
+        waiting = await repository.waiting_reasons(participant_id)
+    return {
+        "participant_id": str(participant_id),
+        "profile": person.profile.model_dump(mode="json"),
+        "active_pairs": person.active_pairs,
+        "waiting_reasons": waiting,
+    }
+
+
+@router.put("/participants/{participant_id}", status_code=status.HTTP_202_ACCEPTED)
+async def update(participant_id: UUID, profile: ParticipantProfile, request: Request) -> Accepted:
+    """A changed profile, as one event; existing pairs stay, and someone with room left may be matched."""
+    async with request.app.state.runtime.units.begin() as uow:
+        repository = MatchingRepository(uow.conn)
+        found = await _program(repository, profile.program_id)
+        current = await repository.participant(participant_id)
+        if current is None:
+            raise HTTPException(404, "no enrolled participant with this id")
+        if current.profile.program_id != profile.program_id:
+            raise HTTPException(422, "a participant cannot move to another program: withdraw, then enrol in the new one")
+        if profile.grade >= len(found.policy.grades):
+            raise HTTPException(422, f"grade {profile.grade} is outside the program's ladder (0 to {len(found.policy.grades) - 1})")
+        if profile.capacity < current.active_pairs:
+            raise HTTPException(422, f"capacity {profile.capacity} is below their {current.active_pairs} active pairs")
+        envelope = uow.emit(ParticipantUpdated(participant_id=participant_id, profile=profile))
     return Accepted(event_id=envelope.id)
 
 

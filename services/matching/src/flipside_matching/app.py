@@ -16,6 +16,7 @@ from flipside_shared.events import (
     ParticipantEnrolled,
     ParticipantErased,
     ParticipantUnmatched,
+    ParticipantUpdated,
 )
 from flipside_shared.service import ServiceDefinition, create_app
 
@@ -38,7 +39,7 @@ def definition(settings: MatchingSettings | None = None) -> ServiceDefinition:
         handlers=build_handlers(taxonomy, utc_today),
         api=router,
         emits=(
-            ParticipantEnrolled, ParticipantErased, ParticipantUnmatched, MatchRunRequested,
+            ParticipantEnrolled, ParticipantUpdated, ParticipantErased, ParticipantUnmatched, MatchRunRequested,
             PairCreated, PairDissolved, PairProposed, PairAccepted, PairDeclined,
         ),
         workers=[ProposalExpiry(settings.proposal_poll_seconds).run],

@@ -19,12 +19,13 @@ from flipside_shared.events import (
     ParticipantEnrolled,
     ParticipantErased,
     ParticipantUnmatched,
+    ParticipantUpdated,
 )
 from flipside_shared.unit_of_work import UnitOfWork
 
 from .domain.availability import first_monday_after
 from .domain.candidates import CandidateSpace
-from .domain.engine import best_partner, run, scored_pairs
+from .domain.engine import as_if_unpaired, best_partner, run, scored_pairs
 from .domain.model import Participant, ProgramPolicy, ScoredPair, anonymised
 from .domain.reporting import chains
 from .domain.rules import violations
@@ -61,6 +62,25 @@ def build_handlers(taxonomy: Taxonomy, today: Today = utc_today) -> EventHandler
             return  # picks from suggestions, or waits for the program's first match run
         await match_one(uow, repository, program.policy, newcomer, "rolling")
 
+    @handlers.handles(ParticipantUpdated)
+    async def participant_updated(uow: UnitOfWork, event: ParticipantUpdated) -> None:
+        repository = MatchingRepository(uow.conn)
+        program = await known_program(repository, event.profile.program_id)
+        check_grade(program, event.profile.grade)
+        await repository.lock_program(program.program_id)
+        current = await repository.participant(event.participant_id)
+        if current is None:
+            log.info("update of a participant not enrolled or erased", participant_id=str(event.participant_id))
+            return
+        if current.profile.program_id != event.profile.program_id:
+            raise RejectedEvent("a participant cannot move to another program: withdraw, then enrol in the new one")
+        if event.profile.capacity < current.active_pairs:
+            raise RejectedEvent(f"capacity {event.profile.capacity} is below their {current.active_pairs} active pairs: end a pair first")
+        person = await repository.update_participant(event.participant_id, event.profile)
+        matches_now = program.policy.start == "rolling" or (program.policy.start == "cohort_run" and program.first_run_at)
+        if person is not None and matches_now and (person.mentor_slots > 0 or person.can_take_a_mentor):
+            await match_one(uow, repository, program.policy, person, "rolling")
+
     @handlers.handles(MatchRunRequested)
     async def match_run_requested(uow: UnitOfWork, event: MatchRunRequested) -> None:
         repository = MatchingRepository(uow.conn)
@@ -69,8 +89,21 @@ def build_handlers(taxonomy: Taxonomy, today: Today = utc_today) -> EventHandler
         if await repository.run_done(event.run_id):
             log.info("match run already done", run_id=str(event.run_id))
             return
-        result = run(await repository.people(program.program_id), program.policy, taxonomy, first_monday_after(today()))
-        created = [(uuid4(), pair) for pair in result.pairs]
+        people = await repository.people(program.program_id)
+        replaceable = await repository.unlocked_pairs(program.program_id) if event.replace_unlocked else []
+        couples = [(p.mentor_id, p.mentee_id) for p in replaceable]
+        result = run(as_if_unpaired(people, couples), program.policy, taxonomy, first_monday_after(today()))
+        kept = {(p.mentor_id, p.mentee_id): p for p in replaceable}
+        new_pairs = [pair for pair in result.pairs if (pair.mentor.participant_id, pair.mentee.participant_id) not in kept]
+        chosen = {(pair.mentor.participant_id, pair.mentee.participant_id) for pair in result.pairs}
+        for old in replaceable:
+            if (old.mentor_id, old.mentee_id) not in chosen:
+                await repository.end_pair(old, "replaced")
+                uow.emit(PairDissolved(
+                    pair_id=old.pair_id, program_id=old.program_id, reason="rerun", rematch=False,
+                    note=f"replaced by match run {event.run_id}", dissolved_at=datetime.now(UTC),
+                ))
+        created = [(uuid4(), pair) for pair in new_pairs]
         await repository.add_pairs(created, "run")
         for pair_id, pair in created:
             uow.emit(pair_created(pair_id, pair))

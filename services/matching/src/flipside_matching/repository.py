@@ -255,6 +255,33 @@ class MatchingRepository:
             "UPDATE programs SET first_run_at = coalesce(first_run_at, now()) WHERE program_id = $1", program_id
         )
 
+    async def update_participant(self, participant_id: UUID, profile: ParticipantProfile) -> Participant | None:
+        """Replace a profile; None for someone never enrolled or erased."""
+        row = await self._conn.fetchrow(
+            "UPDATE participants SET profile = $2, role = $3, grade = $4, capacity = $5"
+            " WHERE participant_id = $1 AND erased_at IS NULL RETURNING participant_id",
+            participant_id, profile.model_dump(mode="json"), profile.role, profile.grade, profile.capacity,
+        )
+        return await self.participant(participant_id) if row else None
+
+    async def unlocked_pairs(self, program_id: str) -> list[ActivePair]:
+        rows = await self._conn.fetch(
+            "SELECT pair_id, program_id, mentor_id, mentee_id FROM pairs"
+            " WHERE program_id = $1 AND status = 'active' AND NOT locked ORDER BY pair_id",
+            program_id,
+        )
+        return [ActivePair(**dict(row)) for row in rows]
+
+    async def set_locked(self, pair_id: UUID, locked: bool) -> bool:
+        status = await self._conn.execute(
+            "UPDATE pairs SET locked = $2 WHERE pair_id = $1 AND status = 'active'", pair_id, locked
+        )
+        return status.endswith(" 1")
+
+    async def waiting_reasons(self, participant_id: UUID) -> list[str]:
+        """Why the last match run left them without a partner; empty once paired."""
+        return await self._conn.fetchval("SELECT reasons FROM unmatched WHERE participant_id = $1", participant_id) or []
+
     async def profile_for_update(self, participant_id: UUID) -> ParticipantProfile | None:
         row = await self._conn.fetchrow("SELECT profile FROM participants WHERE participant_id = $1 FOR UPDATE", participant_id)
         return ParticipantProfile.model_validate(row["profile"]) if row else None
@@ -272,7 +299,7 @@ class MatchingRepository:
 
     async def pairs(self, program_id: str) -> list[asyncpg.Record]:
         return await self._conn.fetch(
-            "SELECT pair_id, mentor_id, mentee_id, score, breakdown, reasons, status, origin, created_at FROM pairs"
+            "SELECT pair_id, mentor_id, mentee_id, score, breakdown, reasons, status, origin, locked, created_at FROM pairs"
             " WHERE program_id = $1 ORDER BY created_at, pair_id",
             program_id,
         )

@@ -19,7 +19,9 @@ from flipside_shared.events import (
     PairDissolved,
     PairProposed,
     ParticipantEnrolled,
+    ParticipantProfile,
     ParticipantUnmatched,
+    ParticipantUpdated,
 )
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.programs import configure_program
@@ -247,3 +249,70 @@ async def test_suggestions_become_pairs_only_when_the_other_side_accepts_in_time
     assert [str(p.pair_id) for p in created] == [proposal["pair_id"]], "the accepted proposal, under its own id"
     assert endings == {declined["pair_id"]: "declined", lapsing["pair_id"]: "expired"}
     assert len(proposed) == 3 and late.status_code == 409
+
+
+async def test_a_rerun_keeps_locked_pairs_and_replaces_others_only_for_better_ones(sandbox, matching, cohort):
+    async with httpx.AsyncClient(base_url=matching.url, timeout=30) as client:
+        active = [p for p in (await client.get(f"/programs/{PROGRAM}/pairs")).json() if p["status"] == "active"]
+        kept = active[0]["pair_id"]
+        assert (await client.put(f"/pairs/{kept}/lock")).status_code == 204
+        assert (await client.put(f"/pairs/{uuid4()}/lock")).status_code == 404
+        # New weights change what is best: only shared interests count now.
+        configure_program(matching.url, PROGRAM, start="cohort_run", min_overlap_minutes=120, weights={
+            "mentor_teaches": 0, "mentee_teaches": 0, "interests": 1, "communication": 0, "time_overlap": 0, "cross_department": 0,
+        })
+        proposal = (await client.post(f"/programs/{PROGRAM}/runs", params={"dry_run": "true", "replace_unlocked": "true"})).json()
+        async with TopicReader(sandbox.bootstrap_servers, topics(sandbox, "pairs")) as reader:
+            await reader.read_until(lambda _: True, timeout=5)
+            seen = len(reader.events(PairCreated))
+            assert (await client.post(f"/programs/{PROGRAM}/runs", params={"replace_unlocked": "true"})).status_code == 202
+            await reader.read_until(lambda _: len(reader.events(PairCreated)) > seen and reader.events(PairDissolved), timeout=60)
+            await reader.drain(2)
+            replaced = [e.event for e in reader.events(PairDissolved) if e.event.reason == "rerun"]
+        after = [p for p in (await client.get(f"/programs/{PROGRAM}/pairs")).json() if p["status"] == "active"]
+    assert kept in {p["pair_id"] for p in after}, "the locked pair stays"
+    assert kept not in {str(e.pair_id) for e in replaced}
+    assert replaced and all(e.rematch is False for e in replaced)
+    couples = [(p["mentor_id"], p["mentee_id"]) for p in after]
+    assert len(couples) == len(set(couples))
+    mentees = [p["mentee_id"] for p in after]
+    assert len(mentees) == len(set(mentees)), "still one mentor per mentee"
+    dry = {(p["mentor_id"], p["mentee_id"]) for p in proposal["pairs"]}
+    assert dry <= set(couples), "the rerun made what its dry run proposed"
+
+
+async def test_an_updated_profile_is_kept_and_an_erased_person_is_never_brought_back(sandbox, matching, cohort):
+    person = cohort[-1]
+    changed = ParticipantProfile.model_validate(
+        {**person.profile.model_dump(), "skills": [{"name": "generative AI", "level": 5}], "hours_per_month": 6}
+    )
+    async with httpx.AsyncClient(base_url=matching.url, timeout=30) as client:
+        accepted = await client.put(f"/participants/{person.participant_id}", json=changed.model_dump(mode="json"))
+        assert accepted.status_code == 202, accepted.text
+        moved = await client.put(f"/participants/{person.participant_id}", json={**changed.model_dump(mode="json"), "program_id": "elsewhere"})
+        assert moved.status_code in (404, 422)
+        assert (await client.put(f"/participants/{uuid4()}", json=changed.model_dump(mode="json"))).status_code == 404
+        for _ in range(60):
+            profile = (await client.get(f"/participants/{person.participant_id}")).json()["profile"]
+            if profile["hours_per_month"] == 6:
+                break
+            await asyncio.sleep(0.5)
+        assert profile["skills"] == [{"name": "generative AI", "level": 5}]
+
+        gone = cohort[-2]
+        assert (await client.delete(f"/participants/{gone.participant_id}")).status_code == 202
+        for _ in range(60):
+            if (await client.get(f"/participants/{gone.participant_id}")).status_code == 404:
+                break
+            await asyncio.sleep(0.5)
+        revived = ParticipantUpdated(participant_id=gone.participant_id, profile=gone.profile)
+        await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(revived)])
+        await asyncio.sleep(2)
+        assert (await client.get(f"/participants/{gone.participant_id}")).status_code == 404
+        assert (await client.put(f"/participants/{gone.participant_id}", json=gone.profile.model_dump(mode="json"))).status_code == 404
+    conn = await asyncpg.connect(sandbox.database_url)
+    try:
+        stored = await conn.fetchval("SELECT profile->>'email' FROM matching.participants WHERE participant_id = $1", gone.participant_id)
+    finally:
+        await conn.close()
+    assert stored == "erased@erased.invalid"

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from flipside_matching import synthetic
 from flipside_matching.domain.assignment import PAIRING_BONUS, dense_optimum, greedy_pairs, objective, optimal_pairs
 from flipside_matching.domain.candidates import CandidateSpace
-from flipside_matching.domain.engine import best_partner, run, split_sides
+from flipside_matching.domain.engine import as_if_unpaired, best_partner, run, split_sides
 from flipside_matching.domain.model import ProgramPolicy, Weights
 from flipside_matching.domain.reporting import chains, managers_of
 from flipside_matching.domain.rules import violations
@@ -159,3 +159,23 @@ def test_an_empty_or_one_sided_program_runs_to_nobody_paired():
     mentors = [p for p in synthetic.participants(30, seed=2) if p.profile.role == "mentor"]
     result = run(mentors, ProgramPolicy(), TAXONOMY, WEEK)
     assert result.pairs == [] and all("no mentee with room left" in r[0] for r in result.unmatched.values())
+
+
+def test_a_rerun_may_keep_or_replace_the_pairs_it_frees():
+    people = synthetic.participants(120, seed=9)
+    first = run(people, ProgramPolicy(), TAXONOMY, WEEK)
+    paired = []
+    for person in people:
+        pairs = [x for x in first.pairs if person.participant_id in (x.mentor.participant_id, x.mentee.participant_id)]
+        partners = frozenset(x.mentee.participant_id if x.mentor.participant_id == person.participant_id else x.mentor.participant_id for x in pairs)
+        paired.append(replace(person, active_pairs=len(pairs), partners=partners,
+                              mentored=any(x.mentee.participant_id == person.participant_id for x in pairs)))
+    couples = [(x.mentor.participant_id, x.mentee.participant_id) for x in first.pairs]
+    again = run(paired, ProgramPolicy(), TAXONOMY, WEEK)
+    assert all((x.mentor.participant_id, x.mentee.participant_id) not in couples for x in again.pairs), (
+        "without a rerun, earlier partners are never paired again"
+    )
+    rerun = run(as_if_unpaired(paired, couples), ProgramPolicy(), TAXONOMY, WEEK)
+    assert sorted((x.mentor.participant_id, x.mentee.participant_id) for x in rerun.pairs) == sorted(couples), (
+        "the same program with every pair freed finds the same optimum"
+    )

@@ -12,6 +12,7 @@ from flipside_shared.events import (
     PairCreated,
     ParticipantEnrolled,
     ParticipantErased,
+    ParticipantUpdated,
     ReminderDue,
     SessionScheduled,
 )
@@ -27,6 +28,10 @@ def build_handlers() -> EventHandlers:
     @handlers.handles(ParticipantEnrolled)
     async def participant_enrolled(uow: UnitOfWork, event: ParticipantEnrolled) -> None:
         await NotificationsRepository(uow.conn).save_recipient(event.participant_id, event.profile)
+
+    @handlers.handles(ParticipantUpdated)
+    async def participant_updated(uow: UnitOfWork, event: ParticipantUpdated) -> None:
+        await NotificationsRepository(uow.conn).update_recipient(event.participant_id, event.profile)
 
     @handlers.handles(ParticipantErased)
     async def participant_erased(uow: UnitOfWork, event: ParticipantErased) -> None:

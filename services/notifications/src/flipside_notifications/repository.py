@@ -26,6 +26,13 @@ class NotificationsRepository:
             participant_id, profile.display_name, profile.email, profile.locale, profile.time_zone,
         )
 
+    async def update_recipient(self, participant_id: UUID, profile: ParticipantProfile) -> None:
+        """A changed profile, for someone already known: an update never brings back an erased person."""
+        await self._conn.execute(
+            "UPDATE recipients SET display_name = $2, email = $3, locale = $4, time_zone = $5 WHERE participant_id = $1",
+            participant_id, profile.display_name, profile.email, profile.locale, profile.time_zone,
+        )
+
     async def forget(self, participant_id: UUID) -> None:
         """Erasure: no address or name kept, and nothing more sent to them."""
         await self._conn.execute("DELETE FROM recipients WHERE participant_id = $1", participant_id)

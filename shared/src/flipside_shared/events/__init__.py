@@ -10,6 +10,7 @@ from .participants import (
     ParticipantErased,
     ParticipantProfile,
     ParticipantUnmatched,
+    ParticipantUpdated,
     WorkingHours,
 )
 from .programs import PROGRAMS, MatchRunRequested
@@ -41,6 +42,7 @@ __all__ = [
     "ParticipantErased",
     "ParticipantProfile",
     "ParticipantUnmatched",
+    "ParticipantUpdated",
     "ReminderDue",
     "SchedulingFailed",
     "SessionScheduled",

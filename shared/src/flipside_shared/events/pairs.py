@@ -48,7 +48,7 @@ class PairDissolved(Event):
 
     pair_id: UUID
     program_id: str
-    reason: Literal["mismatch", "at_risk", "left_company", "withdrawn", "admin", "other"]
+    reason: Literal["mismatch", "at_risk", "left_company", "withdrawn", "admin", "rerun", "other"]
     note: str | None = Field(default=None, max_length=500, description="For the program lead; not personal data.")
     rematch: bool = Field(default=True, description="Whether both sides should be matched again.")
     dissolved_at: datetime

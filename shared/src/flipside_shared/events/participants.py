@@ -117,3 +117,13 @@ class ParticipantUnmatched(Event):
     program_id: str
     run_id: UUID
     reasons: list[str] = Field(min_length=1)
+
+
+class ParticipantUpdated(Event):
+    """A participant's profile changed (new skills, goals, hours, capacity...): the whole profile as it now is."""
+
+    ce_type = "flipside.participant.updated.v1"
+    stream = PARTICIPANTS
+
+    participant_id: UUID
+    profile: ParticipantProfile

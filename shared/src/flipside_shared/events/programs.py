@@ -21,3 +21,7 @@ class MatchRunRequested(Event):
     program_id: str = Field(min_length=1, max_length=64)
     run_id: UUID
     requested_at: datetime
+    replace_unlocked: bool = Field(
+        default=False,
+        description="Rerun: active pairs not locked may be replaced by better ones (PairDissolved with reason rerun).",
+    )

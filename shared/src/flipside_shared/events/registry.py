@@ -6,7 +6,7 @@ from .base import Event, Stream
 from .feedback import FEEDBACK, FeedbackRequested
 from .notifications import NOTIFICATIONS, NotificationSent
 from .pairs import PAIRS, PairAccepted, PairCreated, PairDeclined, PairDissolved, PairProposed
-from .participants import PARTICIPANTS, ParticipantEnrolled, ParticipantErased, ParticipantUnmatched
+from .participants import PARTICIPANTS, ParticipantEnrolled, ParticipantErased, ParticipantUnmatched, ParticipantUpdated
 from .programs import PROGRAMS, MatchRunRequested
 from .sessions import SESSIONS, CheckInDue, ReminderDue, SchedulingFailed, SessionScheduled
 
@@ -16,6 +16,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     cls.ce_type: cls
     for cls in (
         ParticipantEnrolled,
+        ParticipantUpdated,
         ParticipantErased,
         ParticipantUnmatched,
         MatchRunRequested,

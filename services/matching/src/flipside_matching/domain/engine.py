@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from uuid import UUID
 
@@ -63,6 +63,27 @@ def run(
         if col not in matched_cols and mentor.active_pairs == 0:
             unmatched[mentor.participant_id] = unmatched_reasons(space, col=col)
     return RunResult(pairs, unmatched)
+
+
+def as_if_unpaired(people: Sequence[Participant], couples: Iterable[tuple[UUID, UUID]]) -> list[Participant]:
+    """The program as a rerun sees it: these (mentor, mentee) pairs taken apart, free to be chosen again."""
+    freed: dict[UUID, int] = {}
+    partner_of: dict[UUID, set[UUID]] = {}
+    mentees: set[UUID] = set()
+    for mentor, mentee in couples:
+        mentees.add(mentee)
+        for person, partner in ((mentor, mentee), (mentee, mentor)):
+            freed[person] = freed.get(person, 0) + 1
+            partner_of.setdefault(person, set()).add(partner)
+    return [
+        replace(
+            p,
+            active_pairs=p.active_pairs - freed.get(p.participant_id, 0),
+            mentored=p.mentored and p.participant_id not in mentees,
+            partners=p.partners - partner_of.get(p.participant_id, set()),
+        )
+        for p in people
+    ]
 
 
 def scored_pairs(space: CandidateSpace, chosen: Pairs) -> list[ScoredPair]:
