@@ -75,7 +75,9 @@ async def test_seed_demo_enrols_a_cohort_that_gets_paired(sandbox, matching):
     async with httpx.AsyncClient(base_url=matching.url) as client:
         for _ in range(60):
             pairs = (await client.get("/programs/demo-2026/pairs")).json()
-            if len(pairs) == 5:
+            if len(pairs) >= 3:
                 break
             await asyncio.sleep(0.5)
-    assert len(pairs) == 5
+        program = (await client.get("/programs/demo-2026")).json()
+    assert len(pairs) >= 3, "3 mentors, 3 mentees and 3 who would take either role are enrolled"
+    assert program["policy"]["grades"][0] == "Intern", "the program is created with the demo ladder"

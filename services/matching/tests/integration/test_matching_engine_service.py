@@ -11,7 +11,6 @@ import asyncpg
 import httpx
 import pytest
 
-from flipside_matching import synthetic
 from flipside_shared.events import (
     MatchRunRequested,
     PairCreated,
@@ -23,6 +22,7 @@ from flipside_shared.events import (
     ParticipantUnmatched,
     ParticipantUpdated,
 )
+from flipside_shared.synthetic import enrolments
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.programs import configure_program
 from flipside_shared.testing.service_process import ServiceProcess
@@ -41,7 +41,7 @@ def matching(sandbox, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def cohort():
-    return [ParticipantEnrolled(participant_id=p, profile=profile) for p, profile in synthetic.profiles(SIZE, PROGRAM, seed=11)]
+    return enrolments(SIZE, PROGRAM, seed=11)
 
 
 def topics(sandbox, *streams):
@@ -204,7 +204,7 @@ async def test_bad_input_gets_a_clear_error_and_changes_nothing(sandbox, matchin
 async def test_suggestions_become_pairs_only_when_the_other_side_accepts_in_time(sandbox, matching):
     program = f"suggest-{RUN}"
     configure_program(matching.url, program, start="suggestions", min_overlap_minutes=120)
-    people = [ParticipantEnrolled(participant_id=p, profile=profile) for p, profile in synthetic.profiles(40, program, seed=5)]
+    people = enrolments(40, program, seed=5)
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in people])
     seniors = [e.participant_id for e in people if e.profile.role == "mentee"]
     async with httpx.AsyncClient(base_url=matching.url, timeout=30) as client:

@@ -2,11 +2,18 @@
 
 import asyncio
 from collections import Counter
+from datetime import UTC, datetime
 
 import asyncpg
 import pytest
 
-from flipside_shared.events import NotificationSent, SessionScheduled
+from flipside_shared.events import (
+    NotificationSent,
+    ParticipantErased,
+    ParticipantProfile,
+    ParticipantUpdated,
+    SessionScheduled,
+)
 from flipside_shared.testing.factories import enrolled, pair_created
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.service_process import ServiceProcess
@@ -108,3 +115,29 @@ async def test_a_refused_address_fails_with_the_reason_and_others_still_go(sandb
         await conn.close()
     assert row["status"] == "failed" and row["last_error"].startswith("recipient refused: 550")
     assert not mails_to(smtp, REFUSED)
+
+
+async def test_a_changed_address_is_used_from_then_on_and_an_update_never_revives_an_erased_person(sandbox, smtp, notifications):
+    mentor = enrolled(display_name="Ola Old", email="ola.old@example.com")
+    mentee = enrolled(display_name="Gone Person", email="gone@example.com", role="mentee")
+    moved = ParticipantUpdated(
+        participant_id=mentor.participant_id,
+        profile=ParticipantProfile.model_validate({**mentor.profile.model_dump(), "email": "ola.new@example.com"}),
+    )
+    erased = ParticipantErased(participant_id=mentee.participant_id, erased_at=datetime.now(UTC))
+    revived = ParticipantUpdated(participant_id=mentee.participant_id, profile=mentee.profile)
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in (mentor, mentee, moved, erased, revived)])
+    pair = pair_created()
+    pair = pair.model_copy(update={
+        "mentor": pair.mentor.model_copy(update={"participant_id": mentor.participant_id}),
+        "mentee": pair.mentee.model_copy(update={"participant_id": mentee.participant_id}),
+    })
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(pair)])
+    await wait_for(lambda: mails_to(smtp, "ola.new@example.com"))
+    await asyncio.sleep(1)
+    assert not mails_to(smtp, "ola.old@example.com") and not mails_to(smtp, "gone@example.com")
+    conn = await asyncpg.connect(sandbox.database_url)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM notifications.recipients WHERE participant_id = $1", mentee.participant_id) == 0
+    finally:
+        await conn.close()
