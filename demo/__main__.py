@@ -26,7 +26,6 @@ from flipside_shared.events import (
     PairCreated,
     ParticipantUnmatched,
     SchedulingFailed,
-    SessionScheduled,
 )
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.platform import Platform

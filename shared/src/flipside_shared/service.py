@@ -26,7 +26,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from .consumer import EventHandlers, EventProcessor
 from .deadletter import DeadLetters, dead_letter_topic
-from .kafka import broker_security, client_options, reliable_producer
+from .kafka import broker_security, reliable_producer
 from .logging import configure_logging
 from .migrations import migrate
 from .outbox import OutboxRelay

@@ -4,7 +4,6 @@ import asyncio
 import csv
 import io
 from datetime import UTC, datetime
-from pathlib import Path
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -160,18 +159,6 @@ async def test_the_fairness_audit_suppresses_small_groups_and_keeps_declarations
         else:
             assert cell["people"] >= 5
     assert list(csv.DictReader(io.StringIO(exported)))[0].keys() >= {"dimension", "group", "match_rate", "suppressed"}
-
-
-def test_the_matcher_never_reads_the_declared_demographics():
-    """Only the audit's own queries touch the table; matching's handlers and engine never do."""
-    package = Path(__file__).resolve().parents[2] / "src" / "flipside_matching"
-    for path in package.rglob("*.py"):
-        text = path.read_text()
-        if path.name == "repository.py":
-            continue
-        assert "audit_demographics" not in text, path
-        if path.name != "api.py":
-            assert ".demographics(" not in text, path
 
 
 async def test_bad_input_gets_a_clear_error_and_changes_nothing(sandbox, matching, cohort):

@@ -40,3 +40,15 @@ def test_small_groups_are_suppressed_and_the_four_fifths_rule_warns():
 
 def test_grade_bands_use_the_ladder_names():
     assert grade_band(4, ["a", "b", "c", "d", "e", "f"]) == "d to f"
+
+
+def test_the_matcher_never_reads_the_declared_demographics():
+    """Only the audit's own queries touch the table; matching's handlers and engine never do."""
+    package = Path(__file__).resolve().parents[2] / "src" / "flipside_matching"
+    for path in package.rglob("*.py"):
+        text = path.read_text()
+        if path.name == "repository.py":
+            continue
+        assert "audit_demographics" not in text, path
+        if path.name != "audit.py":
+            assert ".demographics(" not in text, path

@@ -68,10 +68,14 @@ def audit(people: Iterable[Person]) -> list[Cell]:
 
 
 def grade_band(grade: int, ladder: list[str], band_size: int = 3) -> str:
+    """Bands of `band_size` grades, named by the ladder: "Intern to Analyst"."""
     low = grade - grade % band_size
-    high = min(low + band_size - 1, len(ladder) - 1)
-    name = lambda g: ladder[g] if 0 <= g < len(ladder) else f"grade {g}"  # noqa: E731
-    return f"{name(low)} to {name(high)}"
+    high = max(low, min(low + band_size - 1, len(ladder) - 1))
+    return f"{_grade_name(low, ladder)} to {_grade_name(high, ladder)}"
+
+
+def _grade_name(grade: int, ladder: list[str]) -> str:
+    return ladder[grade] if 0 <= grade < len(ladder) else f"grade {grade}"
 
 
 def _rate(members: list[Person]) -> float:

@@ -1,0 +1,73 @@
+"""The fairness audit: match rates and scores by group, small groups suppressed; audit-only demographics."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import asdict
+from typing import Literal
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..domain.fairness import Person, audit, grade_band
+from ..repository import MatchingRepository
+from .common import program_or_404
+
+router = APIRouter()
+
+
+class Declaration(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    participant_id: UUID
+    attribute: str = Field(min_length=1, max_length=50, pattern=r"^[a-z][a-z0-9_]*$")
+    value: str = Field(min_length=1, max_length=100)
+
+
+@router.put("/programs/{program_id}/demographics")
+async def declare_demographics(program_id: str, declarations: list[Declaration], request: Request) -> dict:
+    """Self-declared demographics for the fairness audit only: stored apart, never read by matching."""
+    async with request.app.state.runtime.pool.acquire() as conn, conn.transaction():
+        repository = MatchingRepository(conn)
+        await program_or_404(repository, program_id)
+        unknown = {d.participant_id for d in declarations} - await repository.enrolled(program_id, {d.participant_id for d in declarations})
+        if unknown:
+            raise HTTPException(422, f"{len(unknown)} participant id(s) are not enrolled in this program; nothing was stored")
+        stored = await repository.save_demographics(program_id, [(d.participant_id, d.attribute, d.value) for d in declarations])
+    return {"stored": stored}
+
+
+@router.get("/programs/{program_id}/fairness")
+async def fairness(program_id: str, request: Request, format: Literal["json", "csv"] = "json"):
+    """Match rate and scores by department, grade band, location, and any declared attribute; groups under 5 suppressed."""
+    async with request.app.state.runtime.pool.acquire() as conn:
+        repository = MatchingRepository(conn)
+        found = await program_or_404(repository, program_id)
+        rows = await repository.audit_rows(program_id)
+        declared = await repository.demographics(program_id)
+    extra: dict[UUID, dict[str, str]] = {}
+    for row in declared:
+        extra.setdefault(row["participant_id"], {})[f"declared:{row['attribute']}"] = row["value"]
+    people = [
+        Person(
+            {"department": r["department"], "grade_band": grade_band(r["grade"], found.policy.grades),
+             "location": r["location"], **extra.get(r["participant_id"], {})},
+            r["score"],
+        )
+        for r in rows
+    ]
+    cells = audit(people)
+    if format == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(asdict(cells[0]).keys()) if cells else ["dimension"])
+        writer.writeheader()
+        writer.writerows(asdict(cell) for cell in cells)
+        return Response(out.getvalue(), media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{program_id}-fairness.csv"'})
+    return {
+        "program_id": program_id,
+        "participants": len(people),
+        "cells": [asdict(cell) for cell in cells],
+        "warnings": [f"{c.dimension}={c.group}: {c.warning}" for c in cells if c.warning],
+    }
