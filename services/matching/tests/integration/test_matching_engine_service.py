@@ -97,19 +97,30 @@ async def test_a_latecomer_is_matched_at_once_and_a_dissolved_pair_is_rematched_
             await reader.read_until(lambda _: any(e.event.mentee.participant_id == late.participant_id for e in reader.events(PairCreated)))
 
             victim = pairs_before[0]
+            # A second mentor just like the victim's, so that the mentee surely has someone else who fits.
+            like_the_mentor = next(e for e in cohort if str(e.participant_id) == victim["mentor_id"]).profile
+            twin = ParticipantEnrolled(participant_id=uuid4(), profile=ParticipantProfile.model_validate(
+                {**like_the_mentor.model_dump(), "email": "twin@example.com", "capacity": 3}
+            ))
+            await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(twin)])
+            for _ in range(60):
+                if (await client.get(f"/participants/{twin.participant_id}")).status_code == 200:
+                    break
+                await asyncio.sleep(0.5)
             dissolved = await client.post(f"/pairs/{victim['pair_id']}/dissolve", json={"reason": "mismatch", "note": "different rhythms"})
             assert dissolved.status_code == 202, dissolved.text
-            await reader.read_until(lambda _: reader.events(PairDissolved))
-            await reader.drain(3)
-            rematched = [
-                e.event for e in reader.events(PairCreated)
-                if str(e.event.mentee.participant_id) == victim["mentee_id"] and str(e.event.pair_id) != victim["pair_id"]
-            ]
+
+            def rematched():
+                return [
+                    e.event for e in reader.events(PairCreated)
+                    if str(e.event.mentee.participant_id) == victim["mentee_id"] and str(e.event.pair_id) != victim["pair_id"]
+                ]
+
+            await reader.read_until(lambda _: reader.events(PairDissolved) and rematched(), timeout=60)
         pairs_after = {p["pair_id"]: p for p in (await client.get(f"/programs/{PROGRAM}/pairs")).json()}
         again = await client.post(f"/pairs/{victim['pair_id']}/dissolve", json={"reason": "mismatch"})
     assert pairs_after[victim["pair_id"]]["status"] == "dissolved" and again.status_code == 404
-    assert rematched, "the mentee has a new mentor"
-    assert all(str(p.mentor.participant_id) != victim["mentor_id"] for p in rematched), "never the old partner again"
+    assert all(str(p.mentor.participant_id) != victim["mentor_id"] for p in rematched()), "never the old partner again"
 
 
 async def test_manual_pairs_warn_about_broken_rules_and_need_an_override(sandbox, matching, cohort):
@@ -118,7 +129,8 @@ async def test_manual_pairs_warn_about_broken_rules_and_need_an_override(sandbox
         paired = {p["mentor_id"] for p in active} | {p["mentee_id"] for p in active}
         juniors = [e for e in cohort if e.profile.role == "mentor" and str(e.participant_id) not in paired]
         one_junior_for_another = {"mentor_id": str(juniors[-1].participant_id), "mentee_id": str(juniors[-2].participant_id)}
-        busy = {"mentor_id": active[0]["mentor_id"], "mentee_id": active[1]["mentee_id"], "override": True}
+        someone_else_s = next(p for p in active[1:] if p["mentor_id"] != active[0]["mentor_id"])
+        busy = {"mentor_id": active[0]["mentor_id"], "mentee_id": someone_else_s["mentee_id"], "override": True}
         full = await client.post(f"/programs/{PROGRAM}/pairs", json=busy)
         assert full.status_code == 409 and "capacity cannot be overridden" in full.text
         refused = await client.post(f"/programs/{PROGRAM}/pairs", json=one_junior_for_another)
