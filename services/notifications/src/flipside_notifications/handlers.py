@@ -14,6 +14,7 @@ from flipside_shared.events import (
     ParticipantErased,
     ParticipantUpdated,
     ReminderDue,
+    SessionCancelled,
     SessionScheduled,
 )
 from flipside_shared.unit_of_work import UnitOfWork
@@ -41,7 +42,7 @@ def build_handlers() -> EventHandlers:
         cause = uow.cause
         await NotificationsRepository(uow.conn).owe(cause.id, cause.correlation_id, messages_for(event))
 
-    for event_type in (PairCreated, SessionScheduled, ReminderDue, FeedbackRequested):
+    for event_type in (PairCreated, SessionScheduled, SessionCancelled, ReminderDue, FeedbackRequested):
         handlers.handles(event_type)(owe_messages)
 
     return handlers

@@ -12,6 +12,10 @@ from .domain.rendering import render
 from .settings import NotificationSettings
 
 
+# Templates whose e-mail carries the session for calendar apps, and what it asks them to do.
+CALENDAR_METHODS = {"session_scheduled": "REQUEST", "session_cancelled": "CANCEL"}
+
+
 class SendFailed(Exception):
     def __init__(self, reason: str, smtp_code: int | None) -> None:
         super().__init__(reason)
@@ -34,12 +38,12 @@ def compose(delivery, sender: str) -> EmailMessage:
     message["Message-ID"] = f"<{delivery['delivery_id']}@flipside>"
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
-    if delivery["template"] == "session_scheduled":
+    if method := CALENDAR_METHODS.get(delivery["template"]):
         ics = invitation(
             context["session_id"], context["starts_at"], context["duration_minutes"], rendered.subject, sender,
-            delivery["email"],
+            delivery["email"], method,
         )
-        message.add_attachment(ics, maintype="text", subtype="calendar", filename="invite.ics", params={"method": "REQUEST"})
+        message.add_attachment(ics, maintype="text", subtype="calendar", filename="invite.ics", params={"method": method})
     return message
 
 

@@ -11,6 +11,9 @@ from .domain.rendering import render
 SAMPLES = {
     "paired": {"role": "mentor", "reasons": ["reverse: mentor grade 2 < mentee grade 8", "mentor teaches TikTok"]},
     "session_scheduled": {"session_id": "00000000-0000-4000-8000-000000000000", "kind": "kickoff", "duration_minutes": 45},
+    "session_cancelled": {
+        "session_id": "00000000-0000-4000-8000-000000000000", "kind": "kickoff", "duration_minutes": 45, "reason": "pair_dissolved",
+    },
     "reminder": {"minutes_before": 60},
     "feedback_requested": {"survey_url": "https://flipside.example.com/surveys/sample", "role": "mentee"},
 }

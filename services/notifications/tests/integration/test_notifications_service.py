@@ -3,6 +3,7 @@
 import asyncio
 from collections import Counter
 from datetime import UTC, datetime
+from uuid import uuid4
 
 import asyncpg
 import pytest
@@ -12,6 +13,7 @@ from flipside_shared.events import (
     ParticipantErased,
     ParticipantProfile,
     ParticipantUpdated,
+    SessionCancelled,
     SessionScheduled,
 )
 from flipside_shared.testing.factories import enrolled, pair_created
@@ -141,3 +143,36 @@ async def test_a_changed_address_is_used_from_then_on_and_an_update_never_revive
         assert await conn.fetchval("SELECT count(*) FROM notifications.recipients WHERE participant_id = $1", mentee.participant_id) == 0
     finally:
         await conn.close()
+
+
+async def test_a_cancelled_session_is_taken_out_of_calendars_by_the_same_uid(sandbox, smtp, notifications):
+    mentor = enrolled(display_name="Cal Cancel", email="cal@example.com")
+    mentee = enrolled(display_name="Dee Dissolved", email="dee@example.com", role="mentee", locale="de")
+    session_id = uuid4()
+    attendees = {
+        "mentor": {"participant_id": mentor.participant_id, "time_zone": "Europe/Berlin", "local_start": "2026-07-06T15:00:00+02:00"},
+        "mentee": {"participant_id": mentee.participant_id, "time_zone": "Europe/Berlin", "local_start": "2026-07-06T15:00:00+02:00"},
+    }
+    booked = SessionScheduled(
+        session_id=session_id, pair_id=uuid4(), program_id="pilot", kind="kickoff",
+        starts_at="2026-07-06T13:00:00+00:00", duration_minutes=45, **attendees,
+    )
+    cancelled = SessionCancelled(
+        session_id=session_id, pair_id=booked.pair_id, program_id="pilot", kind="kickoff", starts_at=booked.starts_at,
+        duration_minutes=45, participant_ids=[mentor.participant_id, mentee.participant_id], reason="pair_dissolved",
+        cancelled_at=datetime.now(UTC),
+    )
+    redelivered = envelope(cancelled)
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in (mentor, mentee, booked)] + [redelivered] * 2)
+    await wait_for(lambda: len(mails_to(smtp, "cal@example.com")) >= 2 and len(mails_to(smtp, "dee@example.com")) >= 2)
+    await asyncio.sleep(1)
+    cal = mails_to(smtp, "cal@example.com")
+    assert len(cal) == 2, "one invitation, one cancellation, although the cancellation came twice"
+    calendars = {
+        m["Subject"]: next(p for p in m.iter_attachments() if p.get_content_type() == "text/calendar").get_content() for m in cal
+    }
+    cancellation = next(text for subject, text in calendars.items() if subject.startswith("Cancelled: your kickoff with Dee Dissolved"))
+    invitation = next(text for subject, text in calendars.items() if not subject.startswith("Cancelled"))
+    assert "METHOD:CANCEL" in cancellation and "STATUS:CANCELLED" in cancellation and "METHOD:REQUEST" in invitation
+    assert f"UID:{session_id}@flipside" in cancellation and f"UID:{session_id}@flipside" in invitation
+    assert any(m["Subject"].startswith("Abgesagt: Ihr Kickoff mit Cal Cancel") for m in mails_to(smtp, "dee@example.com"))

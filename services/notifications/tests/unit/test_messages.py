@@ -1,4 +1,5 @@
 from datetime import timedelta
+from uuid import uuid4
 
 from icalendar import Calendar
 
@@ -7,6 +8,7 @@ from flipside_notifications.domain.invitation import invitation
 from flipside_notifications.domain.messages import messages_for
 from flipside_notifications.domain.rendering import render
 from flipside_notifications.preview import sample_context
+from flipside_shared.events import SessionCancelled
 from flipside_shared.testing.factories import pair_created
 
 
@@ -48,3 +50,20 @@ def test_permanent_and_temporary_failures():
     assert not is_permanent(451) and not is_permanent(None)
     assert timedelta(seconds=1) <= retry_delay(1) <= timedelta(seconds=2)
     assert retry_delay(30) <= timedelta(minutes=15)
+
+
+def test_a_cancellation_cancels_the_same_calendar_entry_and_tells_only_those_still_enrolled():
+    ics = Calendar.from_ical(invitation("abc", "2026-06-01T13:00:00+00:00", 45, "Cancelled", "f@example.com", "a@example.com", "CANCEL"))
+    event = ics.walk("VEVENT")[0]
+    assert ics["method"] == "CANCEL" and str(event["uid"]) == "abc@flipside"
+    assert event["status"] == "CANCELLED" and event["sequence"] > 0, "a later sequence than the invitation"
+    staying, leaving = uuid4(), uuid4()
+    cancelled = SessionCancelled(
+        session_id=uuid4(), pair_id=uuid4(), program_id="pilot", kind="kickoff", starts_at="2026-06-01T13:00:00+00:00",
+        duration_minutes=45, participant_ids=[staying], reason="participant_erased", cancelled_at="2026-05-30T10:00:00+00:00",
+    )
+    owed = messages_for(cancelled)
+    assert [(m.recipient_id, m.template) for m in owed] == [(staying, "session_cancelled")]
+    assert "partner_id" not in owed[0].context and leaving not in cancelled.participant_ids
+    text = render("session_cancelled", "de", {**sample_context("session_cancelled"), "reason": "participant_erased"}).text
+    assert "findet nicht statt" in text and "verlassen" in text

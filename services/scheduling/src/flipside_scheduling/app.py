@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from flipside_shared.events import CheckInDue, ReminderDue, SchedulingFailed, SessionScheduled
+from flipside_shared.events import CheckInDue, ReminderDue, SchedulingFailed, SessionCancelled, SessionScheduled
 from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import router
@@ -27,7 +27,7 @@ def definition(settings: SchedulingSettings | None = None) -> ServiceDefinition:
         migrations=Path(__file__).parent / "migrations",
         handlers=build_handlers(clock, settings.policy()),
         api=router,
-        emits=(SessionScheduled, SchedulingFailed, ReminderDue, CheckInDue),
+        emits=(SessionScheduled, SessionCancelled, SchedulingFailed, ReminderDue, CheckInDue),
         workers=[timers.run],
     )
 

@@ -7,7 +7,15 @@ from uuid import uuid4
 import structlog
 
 from flipside_shared.consumer import EventHandlers
-from flipside_shared.events import AttendeeTime, PairCreated, ParticipantErased, SchedulingFailed, SessionScheduled
+from flipside_shared.events import (
+    AttendeeTime,
+    PairCreated,
+    PairDissolved,
+    ParticipantErased,
+    SchedulingFailed,
+    SessionCancelled,
+    SessionScheduled,
+)
 from flipside_shared.unit_of_work import UnitOfWork
 
 from .domain.calendar import Availability
@@ -40,12 +48,37 @@ def build_handlers(clock: Clock, policy: SchedulingPolicy) -> EventHandlers:
         await repository.add_kickoff(session_id, pair, outcome, timers_for(outcome, policy), correlation_id)
         uow.emit(_scheduled(session_id, pair, outcome))
 
+    @handlers.handles(PairDissolved)
+    async def pair_dissolved(uow: UnitOfWork, event: PairDissolved) -> None:
+        """The pair's future sessions and their reminders and check-ins are off; both are told."""
+        now = clock.now()
+        for session in await SchedulingRepository(uow.conn).cancel_future_sessions(now, pair_id=event.pair_id):
+            uow.emit(_cancelled(session, "pair_dissolved", now, told=[session["mentor_id"], session["mentee_id"]]))
+
     @handlers.handles(ParticipantErased)
     async def participant_erased(uow: UnitOfWork, event: ParticipantErased) -> None:
-        """Sessions hold no personal data beyond ids and time zones; future ones no longer take place."""
-        await SchedulingRepository(uow.conn).cancel_future_sessions(event.participant_id, clock.now())
+        """Sessions hold no personal data beyond ids and time zones; future ones no longer take place,
+        and the partner is told."""
+        now = clock.now()
+        for session in await SchedulingRepository(uow.conn).cancel_future_sessions(now, participant_id=event.participant_id):
+            partner = [p for p in (session["mentor_id"], session["mentee_id"]) if p != event.participant_id]
+            uow.emit(_cancelled(session, "participant_erased", now, told=partner))
 
     return handlers
+
+
+def _cancelled(session, reason: str, now, told: list) -> SessionCancelled:
+    return SessionCancelled(
+        session_id=session["session_id"],
+        pair_id=session["pair_id"],
+        program_id=session["program_id"],
+        kind=session["kind"],
+        starts_at=session["starts_at"],
+        duration_minutes=session["duration_minutes"],
+        participant_ids=told,
+        reason=reason,
+        cancelled_at=now,
+    )
 
 
 def _scheduled(session_id, pair: PairCreated, booked: Booked) -> SessionScheduled:

@@ -74,18 +74,21 @@ class SchedulingRepository:
             now,
         )
 
-    async def cancel_future_sessions(self, participant_id: UUID, now: datetime) -> None:
-        await self._conn.execute(
-            "UPDATE timers SET status = 'dropped', settled_at = $2 WHERE status = 'pending' AND session_id IN"
-            " (SELECT session_id FROM sessions WHERE (mentor_id = $1 OR mentee_id = $1) AND starts_at > $2)",
-            participant_id,
-            now,
+    async def cancel_future_sessions(
+        self, now: datetime, participant_id: UUID | None = None, pair_id: UUID | None = None
+    ) -> list[asyncpg.Record]:
+        """Cancel what is still to come for a participant or a pair, with its timers; return the sessions cancelled."""
+        cancelled = await self._conn.fetch(
+            "UPDATE sessions SET status = 'cancelled' WHERE status = 'scheduled' AND starts_at > $1"
+            " AND ($2::uuid IS NULL OR $2 IN (mentor_id, mentee_id)) AND ($3::uuid IS NULL OR pair_id = $3)"
+            " RETURNING session_id, pair_id, program_id, kind, starts_at, duration_minutes, mentor_id, mentee_id",
+            now, participant_id, pair_id,
         )
         await self._conn.execute(
-            "UPDATE sessions SET status = 'cancelled' WHERE (mentor_id = $1 OR mentee_id = $1) AND starts_at > $2",
-            participant_id,
-            now,
+            "UPDATE timers SET status = 'dropped', settled_at = $2 WHERE status = 'pending' AND session_id = ANY($1::uuid[])",
+            [row["session_id"] for row in cancelled], now,
         )
+        return cancelled
 
     async def sessions_of_pair(self, pair_id: UUID) -> list[asyncpg.Record]:
         return await self._conn.fetch(

@@ -15,7 +15,7 @@ from .participants import (
 )
 from .programs import PROGRAMS, MatchRunRequested
 from .registry import EVENT_TYPES, STREAMS, UnknownEventType, event_class
-from .sessions import SESSIONS, AttendeeTime, CheckInDue, ReminderDue, SchedulingFailed, SessionScheduled
+from .sessions import SESSIONS, AttendeeTime, CheckInDue, ReminderDue, SchedulingFailed, SessionCancelled, SessionScheduled
 
 __all__ = [
     "EVENT_TYPES",
@@ -45,6 +45,7 @@ __all__ = [
     "ParticipantUpdated",
     "ReminderDue",
     "SchedulingFailed",
+    "SessionCancelled",
     "SessionScheduled",
     "Stream",
     "UnknownEventType",

@@ -8,7 +8,7 @@ from .notifications import NOTIFICATIONS, NotificationSent
 from .pairs import PAIRS, PairAccepted, PairCreated, PairDeclined, PairDissolved, PairProposed
 from .participants import PARTICIPANTS, ParticipantEnrolled, ParticipantErased, ParticipantUnmatched, ParticipantUpdated
 from .programs import PROGRAMS, MatchRunRequested
-from .sessions import SESSIONS, CheckInDue, ReminderDue, SchedulingFailed, SessionScheduled
+from .sessions import SESSIONS, CheckInDue, ReminderDue, SchedulingFailed, SessionCancelled, SessionScheduled
 
 STREAMS: tuple[Stream, ...] = (PARTICIPANTS, PROGRAMS, PAIRS, SESSIONS, FEEDBACK, NOTIFICATIONS)
 
@@ -29,6 +29,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ReminderDue,
         CheckInDue,
         SchedulingFailed,
+        SessionCancelled,
         FeedbackRequested,
         NotificationSent,
     )

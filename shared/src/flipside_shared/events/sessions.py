@@ -70,3 +70,23 @@ class SchedulingFailed(Event):
     pair_id: UUID
     program_id: str
     reason: str
+
+
+class SessionCancelled(Event):
+    """A booked session will not take place: its pair ended, or one of the two was erased.
+
+    Calendars that received the invitation cancel it by its UID (the session id).
+    """
+
+    ce_type = "flipside.session.cancelled.v1"
+    stream = SESSIONS
+
+    session_id: UUID
+    pair_id: UUID
+    program_id: str
+    kind: str
+    starts_at: datetime
+    duration_minutes: int
+    participant_ids: list[UUID] = Field(description="Who to tell: the attendees still enrolled.")
+    reason: Literal["pair_dissolved", "participant_erased"]
+    cancelled_at: datetime

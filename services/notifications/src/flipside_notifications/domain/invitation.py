@@ -1,25 +1,32 @@
-"""Calendar invitations: the session id is the UID, so an update replaces instead of duplicating."""
+"""Calendar invitations: the session id is the UID, so an update or a cancellation replaces instead of duplicating."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Literal
 
 from icalendar import Calendar, Event, vCalAddress
 
 
-def invitation(session_id: str, starts_at: str, duration_minutes: int, summary: str, organizer: str, attendee: str) -> bytes:
+def invitation(
+    session_id: str, starts_at: str, duration_minutes: int, summary: str, organizer: str, attendee: str,
+    method: Literal["REQUEST", "CANCEL"] = "REQUEST",
+) -> bytes:
+    """An iTIP message for one session: REQUEST books it, CANCEL (a later SEQUENCE) takes it out again."""
     start = datetime.fromisoformat(starts_at)
     calendar = Calendar()
     calendar.add("prodid", "-//Flipside//reverse mentoring//EN")
     calendar.add("version", "2.0")
-    calendar.add("method", "REQUEST")
+    calendar.add("method", method)
     entry = Event()
     entry.add("uid", f"{session_id}@flipside")
     entry.add("dtstamp", start)
     entry.add("dtstart", start)
     entry.add("dtend", start + timedelta(minutes=duration_minutes))
     entry.add("summary", summary)
-    entry.add("sequence", 0)
+    entry.add("sequence", 0 if method == "REQUEST" else 1)
+    if method == "CANCEL":
+        entry.add("status", "CANCELLED")
     entry["organizer"] = vCalAddress(f"mailto:{organizer}")
     entry.add("attendee", vCalAddress(f"mailto:{attendee}"))
     calendar.add_component(entry)

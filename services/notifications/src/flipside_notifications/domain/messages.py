@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from flipside_shared.events import Event, FeedbackRequested, PairCreated, ReminderDue, SessionScheduled
+from flipside_shared.events import Event, FeedbackRequested, PairCreated, ReminderDue, SessionCancelled, SessionScheduled
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,15 @@ def messages_for(event: Event) -> list[MessageDue]:
                     "duration_minutes": event.duration_minutes, "partner_id": str(partner.participant_id),
                 })
                 for attendee, partner in ((event.mentor, event.mentee), (event.mentee, event.mentor))
+            ]
+        case SessionCancelled():
+            return [
+                MessageDue(participant_id, "session_cancelled", {
+                    "session_id": str(event.session_id), "kind": event.kind, "starts_at": event.starts_at.isoformat(),
+                    "duration_minutes": event.duration_minutes, "reason": event.reason,
+                    **({"partner_id": str(others[0])} if (others := [p for p in event.participant_ids if p != participant_id]) else {}),
+                })
+                for participant_id in event.participant_ids
             ]
         case ReminderDue():
             return [
