@@ -10,8 +10,10 @@ from flipside_shared.consumer import EventHandlers
 from flipside_shared.events import (
     FeedbackRequested,
     PairCreated,
+    PairProposed,
     ParticipantEnrolled,
     ParticipantErased,
+    ParticipantUnmatched,
     ParticipantUpdated,
     ReminderDue,
     SessionCancelled,
@@ -42,7 +44,9 @@ def build_handlers() -> EventHandlers:
         cause = uow.cause
         await NotificationsRepository(uow.conn).owe(cause.id, cause.correlation_id, messages_for(event))
 
-    for event_type in (PairCreated, SessionScheduled, SessionCancelled, ReminderDue, FeedbackRequested):
+    for event_type in (
+        PairCreated, PairProposed, ParticipantUnmatched, SessionScheduled, SessionCancelled, ReminderDue, FeedbackRequested,
+    ):
         handlers.handles(event_type)(owe_messages)
 
     return handlers

@@ -15,6 +15,8 @@ SAMPLES = {
         "session_id": "00000000-0000-4000-8000-000000000000", "kind": "kickoff", "duration_minutes": 45, "reason": "pair_dissolved",
     },
     "reminder": {"minutes_before": 60},
+    "proposal": {"role": "mentor", "reasons": ["reverse: mentor is 5 grade(s) below the mentee (Analyst and Director)"]},
+    "unmatched": {"reasons": ["no mentor shares 60 min of working time every week"]},
     "feedback_requested": {"survey_url": "https://flipside.example.com/surveys/sample", "role": "mentee"},
 }
 

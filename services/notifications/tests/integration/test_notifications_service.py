@@ -10,8 +10,10 @@ import pytest
 
 from flipside_shared.events import (
     NotificationSent,
+    PairProposed,
     ParticipantErased,
     ParticipantProfile,
+    ParticipantUnmatched,
     ParticipantUpdated,
     SessionCancelled,
     SessionScheduled,
@@ -176,3 +178,27 @@ async def test_a_cancelled_session_is_taken_out_of_calendars_by_the_same_uid(san
     assert "METHOD:CANCEL" in cancellation and "STATUS:CANCELLED" in cancellation and "METHOD:REQUEST" in invitation
     assert f"UID:{session_id}@flipside" in cancellation and f"UID:{session_id}@flipside" in invitation
     assert any(m["Subject"].startswith("Abgesagt: Ihr Kickoff mit Cal Cancel") for m in mails_to(smtp, "dee@example.com"))
+
+
+async def test_the_asked_side_hears_of_a_proposal_and_the_unmatched_hear_why(sandbox, smtp, notifications):
+    proposer = enrolled(display_name="Pat Picker", email="pat@example.com", role="mentee", grade=8)
+    asked = enrolled(display_name="Ash Asked", email="ash@example.com")
+    alone = enrolled(display_name="Lou Lonely", email="lou@example.com", locale="de")
+    proposal = PairProposed(
+        pair_id=uuid4(), program_id="pilot", mentor_id=asked.participant_id, mentee_id=proposer.participant_id,
+        proposed_by=proposer.participant_id, score=0.6, score_breakdown={"mentor_teaches": 0.6},
+        reasons=["mentor can teach the mentee TikTok (+0.600)"], expires_at="2026-06-04T10:00:00+00:00",
+    )
+    unmatched = ParticipantUnmatched(
+        participant_id=alone.participant_id, program_id="pilot", run_id=uuid4(), reasons=["no mentor shares a language"],
+    )
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in (proposer, asked, alone, proposal, unmatched)])
+    await wait_for(lambda: mails_to(smtp, "ash@example.com") and mails_to(smtp, "lou@example.com"))
+    await asyncio.sleep(1)
+    [to_asked] = mails_to(smtp, "ash@example.com")
+    assert to_asked["Subject"] == "Pat Picker would like you as their mentor"
+    assert "mentor can teach the mentee TikTok" in to_asked.get_body(("plain",)).get_content()
+    assert not mails_to(smtp, "pat@example.com"), "the one who picked is not told what they did"
+    [to_alone] = mails_to(smtp, "lou@example.com")
+    assert to_alone["Subject"] == "Noch kein Reverse-Mentoring-Partner für Sie"
+    assert "no mentor shares a language" in to_alone.get_body(("plain",)).get_content()

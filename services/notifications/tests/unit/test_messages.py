@@ -8,7 +8,7 @@ from flipside_notifications.domain.invitation import invitation
 from flipside_notifications.domain.messages import messages_for
 from flipside_notifications.domain.rendering import render
 from flipside_notifications.preview import sample_context
-from flipside_shared.events import SessionCancelled
+from flipside_shared.events import PairProposed, ParticipantUnmatched, SessionCancelled
 from flipside_shared.testing.factories import pair_created
 
 
@@ -67,3 +67,22 @@ def test_a_cancellation_cancels_the_same_calendar_entry_and_tells_only_those_sti
     assert "partner_id" not in owed[0].context and leaving not in cancelled.participant_ids
     text = render("session_cancelled", "de", {**sample_context("session_cancelled"), "reason": "participant_erased"}).text
     assert "findet nicht statt" in text and "verlassen" in text
+
+
+def test_a_proposal_goes_to_the_side_that_was_asked_and_the_unmatched_are_told_why():
+    mentor, mentee = uuid4(), uuid4()
+    proposed = PairProposed(
+        pair_id=uuid4(), program_id="pilot", mentor_id=mentor, mentee_id=mentee, proposed_by=mentee, score=0.5,
+        score_breakdown={"mentor_teaches": 0.5}, reasons=["mentor can teach the mentee TikTok (+0.500)"],
+        expires_at="2026-06-04T10:00:00+00:00",
+    )
+    [asked] = messages_for(proposed)
+    assert (asked.recipient_id, asked.template, asked.context["role"], asked.context["partner_id"]) == (
+        mentor, "proposal", "mentor", str(mentee)
+    )
+    [told] = messages_for(ParticipantUnmatched(participant_id=mentee, program_id="pilot", run_id=uuid4(), reasons=["no mentor shares a language"]))
+    assert (told.recipient_id, told.template, told.context["reasons"]) == (mentee, "unmatched", ["no mentor shares a language"])
+    for template in ("proposal", "unmatched"):
+        english, german = (render(template, locale, sample_context(template)) for locale in ("en", "de"))
+        assert english.subject and german.subject != english.subject
+        assert all(reason in english.text for reason in sample_context(template)["reasons"])

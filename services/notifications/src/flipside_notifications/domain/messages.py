@@ -6,7 +6,16 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from flipside_shared.events import Event, FeedbackRequested, PairCreated, ReminderDue, SessionCancelled, SessionScheduled
+from flipside_shared.events import (
+    Event,
+    FeedbackRequested,
+    PairCreated,
+    PairProposed,
+    ParticipantUnmatched,
+    ReminderDue,
+    SessionCancelled,
+    SessionScheduled,
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +35,17 @@ def messages_for(event: Event) -> list[MessageDue]:
                 })
                 for role, member, partner in (("mentor", event.mentor, event.mentee), ("mentee", event.mentee, event.mentor))
             ]
+        case PairProposed():
+            # The side that was asked; the one who picked knows already.
+            asked, role = (event.mentor_id, "mentor") if event.proposed_by == event.mentee_id else (event.mentee_id, "mentee")
+            return [
+                MessageDue(asked, "proposal", {
+                    "role": role, "partner_id": str(event.proposed_by), "reasons": event.reasons,
+                    "expires_at": event.expires_at.isoformat(), "pair_id": str(event.pair_id),
+                })
+            ]
+        case ParticipantUnmatched():
+            return [MessageDue(event.participant_id, "unmatched", {"reasons": event.reasons})]
         case SessionScheduled():
             return [
                 MessageDue(attendee.participant_id, "session_scheduled", {
