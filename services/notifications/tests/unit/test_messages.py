@@ -86,3 +86,11 @@ def test_a_proposal_goes_to_the_side_that_was_asked_and_the_unmatched_are_told_w
         english, german = (render(template, locale, sample_context(template)) for locale in ("en", "de"))
         assert english.subject and german.subject != english.subject
         assert all(reason in english.text for reason in sample_context(template)["reasons"])
+
+
+def test_the_invitation_mail_gives_each_attendee_their_own_calendar_feed():
+    context = {**sample_context("session_scheduled"), "calendar_feed_url": "https://flipside.example.com/calendars/abc.ics"}
+    rendered = render("session_scheduled", "en", context)
+    assert "https://flipside.example.com/calendars/abc.ics" in rendered.text
+    assert '<a href="https://flipside.example.com/calendars/abc.ics">' in rendered.html
+    assert "calendars/" not in render("session_scheduled", "en", sample_context("session_scheduled")).text

@@ -1,13 +1,16 @@
-"""Scheduling's HTTP edge: a pair's sessions and a participant's calendar feed."""
+"""Scheduling's HTTP edge: a pair's sessions and a participant's token-protected calendar feed."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from icalendar import Calendar, Event
 
+from flipside_shared.signed_tokens import InvalidToken
+
+from .domain.feeds import feed_owner
 from .repository import SchedulingRepository
 
 router = APIRouter()
@@ -19,10 +22,16 @@ async def pair_sessions(pair_id: UUID, request: Request) -> list[dict]:
         return [dict(row) for row in await SchedulingRepository(conn).sessions_of_pair(pair_id)]
 
 
-@router.get("/participants/{participant_id}/sessions.ics")
-async def calendar_feed(participant_id: UUID, request: Request) -> Response:
-    """An iCalendar feed calendar apps can subscribe to; session ids are stable UIDs, so updates replace."""
-    async with request.app.state.runtime.pool.acquire() as conn:
+@router.get("/calendars/{token}.ics")
+async def calendar_feed(token: str, request: Request) -> Response:
+    """A participant's iCalendar feed, for calendar apps to subscribe to; the token in the address is the
+    credential (it comes in each session e-mail). Session ids are stable UIDs, so updates replace."""
+    runtime = request.app.state.runtime
+    try:
+        participant_id = feed_owner(token, runtime.settings.feed_secret.get_secret_value().encode())
+    except InvalidToken:
+        raise HTTPException(403, "not a valid calendar address") from None
+    async with runtime.pool.acquire() as conn:
         sessions = await SchedulingRepository(conn).sessions_of_participant(participant_id)
     calendar = Calendar()
     calendar.add("prodid", "-//Flipside//reverse mentoring//EN")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from uuid import uuid4
+from collections.abc import Callable
+from uuid import UUID, uuid4
 
 import structlog
 
@@ -25,8 +26,11 @@ from .repository import SchedulingRepository
 
 log = structlog.get_logger(__name__)
 
+FeedUrl = Callable[[UUID], str]
+"""A participant's calendar feed address, token included."""
 
-def build_handlers(clock: Clock, policy: SchedulingPolicy) -> EventHandlers:
+
+def build_handlers(clock: Clock, policy: SchedulingPolicy, feed_url: FeedUrl) -> EventHandlers:
     handlers = EventHandlers()
 
     @handlers.handles(PairCreated)
@@ -46,7 +50,7 @@ def build_handlers(clock: Clock, policy: SchedulingPolicy) -> EventHandlers:
         session_id = uuid4()
         correlation_id = uow.cause.correlation_id if uow.cause else None
         await repository.add_kickoff(session_id, pair, outcome, timers_for(outcome, policy), correlation_id)
-        uow.emit(_scheduled(session_id, pair, outcome))
+        uow.emit(_scheduled(session_id, pair, outcome, feed_url))
 
     @handlers.handles(PairDissolved)
     async def pair_dissolved(uow: UnitOfWork, event: PairDissolved) -> None:
@@ -81,13 +85,14 @@ def _cancelled(session, reason: str, now, told: list) -> SessionCancelled:
     )
 
 
-def _scheduled(session_id, pair: PairCreated, booked: Booked) -> SessionScheduled:
+def _scheduled(session_id, pair: PairCreated, booked: Booked, feed_url: FeedUrl) -> SessionScheduled:
     def attendee(member) -> AttendeeTime:
         zone = Availability.of(member).time_zone
         return AttendeeTime(
             participant_id=member.participant_id,
             time_zone=member.time_zone,
             local_start=booked.starts_at.astimezone(zone),
+            calendar_feed_url=feed_url(member.participant_id),
         )
 
     return SessionScheduled(

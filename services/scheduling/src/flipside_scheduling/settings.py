@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from uuid import UUID
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 
 from flipside_shared.settings import ServiceSettings
 
 from .domain.clock import AcceleratedClock, Clock, SystemClock
+from .domain.feeds import feed_token
 from .domain.kickoff import SchedulingPolicy
 
 
@@ -31,6 +33,22 @@ class SchedulingSettings(ServiceSettings):
         validation_alias="FLIPSIDE_SCHEDULING_CLOCK_EPOCH",
         description="Where simulated time starts (ISO 8601 with offset); every replica must share it.",
     )
+
+    feed_secret: SecretStr = Field(
+        default=SecretStr("development-only-calendar-feed-secret"),
+        validation_alias="FLIPSIDE_SCHEDULING_FEED_SECRET",
+        description="HMAC key of calendar feed addresses; set a long random value in production (changing it revokes all).",
+    )
+    public_base_url: str | None = Field(
+        default=None,
+        validation_alias="FLIPSIDE_SCHEDULING_PUBLIC_BASE_URL",
+        description="Where calendar apps reach this service; defaults to its own address.",
+    )
+
+    def feed_url(self, participant_id: UUID) -> str:
+        """The address of a participant's calendar feed, with its token."""
+        base = (self.public_base_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")
+        return f"{base}/calendars/{feed_token(participant_id, self.feed_secret.get_secret_value().encode())}.ics"
 
     @model_validator(mode="after")
     def _epoch_with_rate(self) -> SchedulingSettings:

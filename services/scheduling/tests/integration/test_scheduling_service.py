@@ -48,9 +48,15 @@ async def test_every_pair_gets_one_kickoff_and_every_timer_fires_once_across_two
     assert kickoff.mentor.local_start.utcoffset() is not None and kickoff.mentor.time_zone == "Europe/Berlin"
     assert kickoff.mentee.local_start.astimezone(UTC) == kickoff.starts_at
 
+    mentor_feed, mentee_feed = kickoff.mentor.calendar_feed_url, kickoff.mentee.calendar_feed_url
+    assert mentor_feed != mentee_feed and "/calendars/" in mentor_feed
+    token = mentor_feed.rsplit("/", 1)[1].removesuffix(".ics")
     async with httpx.AsyncClient(base_url=schedulers[0].url) as client:
         sessions = (await client.get(f"/pairs/{kickoff.pair_id}/sessions")).json()
-        feed = await client.get(f"/participants/{kickoff.mentor.participant_id}/sessions.ics")
+        feed = await client.get(f"/calendars/{token}.ics")
+        forged = await client.get(f"/calendars/{token[:-4]}AAAA.ics")
+        guessed = await client.get(f"/participants/{kickoff.mentor.participant_id}/sessions.ics")
     assert [s["session_id"] for s in sessions] == [str(kickoff.session_id)]
     events = Calendar.from_ical(feed.content).walk("VEVENT")
     assert [str(e["uid"]) for e in events] == [f"{kickoff.session_id}@flipside"]
+    assert forged.status_code == 403 and guessed.status_code == 404, "a feed opens only with its own token"

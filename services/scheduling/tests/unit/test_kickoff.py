@@ -2,7 +2,10 @@ from datetime import UTC, datetime, time, timedelta
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from flipside_scheduling.domain.calendar import Availability
+from flipside_scheduling.domain.feeds import feed_owner, feed_token
 from flipside_scheduling.domain.kickoff import (
     Booked,
     NoSlot,
@@ -12,6 +15,7 @@ from flipside_scheduling.domain.kickoff import (
     timers_for,
 )
 from flipside_shared.events import PairMember, WorkingHours
+from flipside_shared.signed_tokens import InvalidToken
 
 POLICY = SchedulingPolicy(min_notice=timedelta(hours=0))
 
@@ -104,3 +108,12 @@ def test_timers_and_the_overdue_policy():
     assert not fires_when_overdue("reminder", start, after_start)
     assert fires_when_overdue("check_in", start, after_start + timedelta(days=1))
     assert fires_when_overdue("reminder", start, start - timedelta(minutes=30))
+
+
+def test_a_feed_token_opens_one_participant_s_feed_and_nothing_else():
+    someone, secret = uuid4(), b"k" * 32
+    token = feed_token(someone, secret)
+    assert feed_owner(token, secret) == someone
+    for forged in (token[:-2] + "AA", feed_token(someone, b"other key"), "garbage", f"{token}.x"):
+        with pytest.raises(InvalidToken):
+            feed_owner(forged, secret)

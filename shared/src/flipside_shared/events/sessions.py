@@ -24,6 +24,9 @@ class AttendeeTime(StrictModel):
     participant_id: UUID
     time_zone: str
     local_start: datetime = Field(description="Start in the attendee's own time zone, with its offset.")
+    calendar_feed_url: str | None = Field(
+        default=None, description="The attendee's own calendar feed (its token is the credential: personal, do not share).",
+    )
 
 
 class SessionScheduled(Event):

@@ -51,6 +51,7 @@ def messages_for(event: Event) -> list[MessageDue]:
                 MessageDue(attendee.participant_id, "session_scheduled", {
                     "session_id": str(event.session_id), "kind": event.kind, "starts_at": event.starts_at.isoformat(),
                     "duration_minutes": event.duration_minutes, "partner_id": str(partner.participant_id),
+                    "calendar_feed_url": attendee.calendar_feed_url,
                 })
                 for attendee, partner in ((event.mentor, event.mentee), (event.mentee, event.mentor))
             ]
