@@ -58,9 +58,8 @@ def build_handlers(taxonomy: Taxonomy, today: Today = utc_today) -> EventHandler
         if newcomer is None:
             log.info("participant already enrolled", participant_id=str(event.participant_id))
             return
-        if program.policy.start == "suggestions" or (program.policy.start == "cohort_run" and program.first_run_at is None):
-            return  # picks from suggestions, or waits for the program's first match run
-        await match_one(uow, repository, program.policy, newcomer, "rolling")
+        if program.matches_on_arrival:  # otherwise: picks from suggestions, or waits for the first match run
+            await match_one(uow, repository, program.policy, newcomer, "rolling")
 
     @handlers.handles(ParticipantUpdated)
     async def participant_updated(uow: UnitOfWork, event: ParticipantUpdated) -> None:
@@ -77,8 +76,7 @@ def build_handlers(taxonomy: Taxonomy, today: Today = utc_today) -> EventHandler
         if event.profile.capacity < current.active_pairs:
             raise RejectedEvent(f"capacity {event.profile.capacity} is below their {current.active_pairs} active pairs: end a pair first")
         person = await repository.update_participant(event.participant_id, event.profile)
-        matches_now = program.policy.start == "rolling" or (program.policy.start == "cohort_run" and program.first_run_at)
-        if person is not None and matches_now and (person.mentor_slots > 0 or person.can_take_a_mentor):
+        if person is not None and program.matches_on_arrival and (person.mentor_slots > 0 or person.can_take_a_mentor):
             await match_one(uow, repository, program.policy, person, "rolling")
 
     @handlers.handles(MatchRunRequested)

@@ -28,6 +28,11 @@ class Program:
     policy: ProgramPolicy
     first_run_at: datetime | None
 
+    @property
+    def matches_on_arrival(self) -> bool:
+        """Whether someone who arrives now is matched at once: rolling programs, and cohorts after their run."""
+        return self.policy.start == "rolling" or (self.policy.start == "cohort_run" and self.first_run_at is not None)
+
 
 @dataclass(frozen=True)
 class Proposal:

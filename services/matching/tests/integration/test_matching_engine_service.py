@@ -47,9 +47,10 @@ def topics(sandbox, *streams):
     return [f"{sandbox.topic_prefix}{stream}" for stream in streams]
 
 
-async def enrolled_count(client: httpx.AsyncClient, expected: int) -> dict:
+async def enrolled_count(client: httpx.AsyncClient, expected: int, program: str = PROGRAM) -> dict:
+    """A dry run, once matching has all `expected` enrolments of the program (they arrive over Kafka)."""
     for _ in range(120):
-        proposal = (await client.post(f"/programs/{PROGRAM}/runs", params={"dry_run": "true"})).json()
+        proposal = (await client.post(f"/programs/{program}/runs", params={"dry_run": "true"})).json()
         if proposal["statistics"]["participants"] == expected:
             return proposal
         await asyncio.sleep(0.5)
@@ -207,11 +208,9 @@ async def test_suggestions_become_pairs_only_when_the_other_side_accepts_in_time
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in people])
     seniors = [e.participant_id for e in people if e.profile.role == "mentee"]
     async with httpx.AsyncClient(base_url=matching.url, timeout=30) as client:
-        for _ in range(120):
-            ranked = (await client.get(f"/programs/{program}/participants/{seniors[0]}/suggestions", params={"k": 3})).json()
-            if len(ranked) == 3:
-                break
-            await asyncio.sleep(0.5)
+        await enrolled_count(client, len(people), program)
+        ranked = (await client.get(f"/programs/{program}/participants/{seniors[0]}/suggestions", params={"k": 3})).json()
+        assert len(ranked) == 3
         assert [s["score"] for s in ranked] == sorted((s["score"] for s in ranked), reverse=True)
         assert all(s["candidate_role"] == "mentor" and s["reasons"] for s in ranked)
         assert (await client.get(f"/programs/{program}/pairs")).json() == [], "nothing is paired without a choice"
@@ -239,7 +238,10 @@ async def test_suggestions_become_pairs_only_when_the_other_side_accepts_in_time
         finally:
             await conn.close()
         async with TopicReader(sandbox.bootstrap_servers, topics(sandbox, "pairs")) as reader:
-            await reader.read_until(lambda _: len(reader.events(PairDeclined)) >= 2 and reader.events(PairCreated), timeout=60)
+            await reader.read_until(
+                lambda _: len(reader.events(PairDeclined)) >= 2 and any(e.event.program_id == program for e in reader.events(PairCreated)),
+                timeout=60,
+            )
             await reader.drain(1)
             created = [e.event for e in reader.events(PairCreated) if e.event.program_id == program]
             endings = {str(e.event.pair_id): e.event.reason for e in reader.events(PairDeclined)}
@@ -262,10 +264,8 @@ async def test_a_rerun_keeps_locked_pairs_and_replaces_others_only_for_better_on
         })
         proposal = (await client.post(f"/programs/{PROGRAM}/runs", params={"dry_run": "true", "replace_unlocked": "true"})).json()
         async with TopicReader(sandbox.bootstrap_servers, topics(sandbox, "pairs")) as reader:
-            await reader.read_until(lambda _: True, timeout=5)
-            seen = len(reader.events(PairCreated))
             assert (await client.post(f"/programs/{PROGRAM}/runs", params={"replace_unlocked": "true"})).status_code == 202
-            await reader.read_until(lambda _: len(reader.events(PairCreated)) > seen and reader.events(PairDissolved), timeout=60)
+            await reader.read_until(lambda _: any(e.event.reason == "rerun" for e in reader.events(PairDissolved)), timeout=60)
             await reader.drain(2)
             replaced = [e.event for e in reader.events(PairDissolved) if e.event.reason == "rerun"]
         after = [p for p in (await client.get(f"/programs/{PROGRAM}/pairs")).json() if p["status"] == "active"]
