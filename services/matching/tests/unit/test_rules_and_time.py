@@ -3,13 +3,16 @@
 from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID, uuid4
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flipside_matching.domain.availability import Availability, pattern_of
+from flipside_matching.domain.candidates import CandidateSpace
 from flipside_matching.domain.model import Participant, ProgramPolicy
 from flipside_matching.domain.reporting import chains, managers_of
 from flipside_matching.domain.rules import violations
+from flipside_matching.domain.taxonomy import Taxonomy
 from flipside_shared.events import WorkingHours
 from flipside_shared.testing.factories import office_hours, profile
 
@@ -116,3 +119,12 @@ def test_reporting_chains_hold_everyone_reachable_upwards(org):
         return seen
 
     assert chains(managers) == {person: frozenset(reachable(person)) for person in managers}
+
+
+def test_languages_match_by_their_primary_subtag_in_the_rules_and_the_engine():
+    british = person(role="mentor", grade=2, languages=["en-GB"])
+    american = person(role="mentee", grade=8, languages=["EN_us", "es"])
+    assert "no shared language" not in broken(british, american)
+    assert "no shared language" in broken(person(role="mentor", grade=2, languages=["pt-BR"]), american)
+    space = CandidateSpace([american], [british], POLICY, Taxonomy.load(), WEEK)
+    assert space.rule_masks(np.array([0]))["language"].all()

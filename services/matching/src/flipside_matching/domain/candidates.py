@@ -18,7 +18,7 @@ import numpy as np
 from scipy import sparse
 
 from .availability import Availability, pattern_of
-from .model import FACTORS, Participant, ProgramPolicy
+from .model import FACTORS, Participant, ProgramPolicy, spoken_languages
 from .reporting import chains, managers_of
 from .taxonomy import Taxonomy
 
@@ -92,7 +92,7 @@ class CandidateSpace:
             c = p.communication
             style.append({styles.index(f"{field}={value}"): 0.5 for field, value in
                           (("rhythm", c.rhythm), ("mode", c.mode), ("formality", c.formality), ("channel", c.channel))})
-            spoken.append({languages.index(language.strip().casefold()): 1.0 for language in p.languages})
+            spoken.append({languages.index(language): 1.0 for language in spoken_languages(p)})
             pattern_index[i] = patterns.setdefault(pattern_of(p.time_zone, p.working_hours), len(patterns))
             department[i] = departments.index(p.department.strip().casefold())
 
@@ -132,7 +132,7 @@ class CandidateSpace:
         )
         language_sets: dict[frozenset[str], int] = {}
         language_of = np.array(
-            [language_sets.setdefault(frozenset(x.casefold() for x in p.profile.languages), len(language_sets)) for p in people],
+            [language_sets.setdefault(spoken_languages(p.profile), len(language_sets)) for p in people],
             dtype=np.int64,
         )
         sets = list(language_sets)

@@ -104,6 +104,11 @@ class ScoredPair:
         return round(sum(self.breakdown.values()), 6)
 
 
+def spoken_languages(profile: ParticipantProfile) -> frozenset[str]:
+    """The languages someone speaks, by primary subtag: "en-GB", "en_US" and "EN" are all "en"."""
+    return frozenset(code.strip().replace("_", "-").split("-")[0].casefold() for code in profile.languages)
+
+
 def anonymised(profile: ParticipantProfile) -> ParticipantProfile:
     """What stays of an erased participant: enough for program aggregates, nothing that identifies them."""
     return profile.model_copy(

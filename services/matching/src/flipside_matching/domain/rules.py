@@ -7,7 +7,7 @@ from datetime import date
 from uuid import UUID
 
 from .availability import Availability, pattern_of
-from .model import Participant, ProgramPolicy
+from .model import Participant, ProgramPolicy, spoken_languages
 from .reporting import in_one_line
 
 
@@ -40,7 +40,7 @@ def violations(
         found.append("excluded by one of them")
     if mentee.participant_id in mentor.partners or mentor.participant_id in mentee.partners:
         found.append("paired before")
-    if not {x.casefold() for x in m.languages} & {x.casefold() for x in e.languages}:
+    if not spoken_languages(m) & spoken_languages(e):
         found.append("no shared language")
     shared = weekly_overlap(mentor, mentee, policy, first_week)
     if shared < policy.min_overlap_minutes:
