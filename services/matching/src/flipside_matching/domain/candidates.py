@@ -157,18 +157,7 @@ class CandidateSpace:
             _Lookup.build(np.stack([pattern, language_of], axis=1), rows, when),
             _Lookup.build(np.stack([grade, department], axis=1), rows, where_in_company),
         ]
-        self._barred_arrays = {
-            rule: (
-                np.array([row for row, cols in cells.items() for _ in cols], dtype=np.int64),
-                np.array([col for cols in cells.values() for col in cols], dtype=np.int64),
-            )
-            for rule, cells in self._barred.items()
-        }
-        every_rule = sorted(
-            (row, col) for rows_, cols_ in self._barred_arrays.values() for row, col in zip(rows_.tolist(), cols_.tolist())
-        )
-        self._barred_rows = np.array([row for row, _ in every_rule], dtype=np.int64)
-        self._barred_cols = np.array([col for _, col in every_rule], dtype=np.int64)
+        self._every_barred = _cells({cell for rows_, cols_ in self._barred.values() for cell in zip(rows_.tolist(), cols_.tolist())})
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -176,12 +165,12 @@ class CandidateSpace:
 
     def _barred_cells(
         self, people: list[Participant], rows: int, org: Mapping[UUID, Sequence[UUID]]
-    ) -> dict[str, dict[int, set[int]]]:
-        """Per rule, row -> columns it bars: a reporting line, or an exclusion or earlier pair of the two."""
+    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per rule, the (row, col) cells it bars: a reporting line, or an exclusion or earlier pair of the two."""
         index = {p.participant_id: i for i, p in enumerate(people)}
         managers = {**org, **managers_of((p.participant_id, p.profile.manager_id, p.profile.reporting_chain) for p in people)}
         above = chains(managers)
-        barred: dict[str, dict[int, set[int]]] = {"reporting_line": {}, "excluded": {}}
+        barred: dict[str, set[tuple[int, int]]] = {"reporting_line": set(), "excluded": set()}
         for i, person in enumerate(people):
             for rule, others in (
                 ("reporting_line", above[person.participant_id]),
@@ -189,9 +178,20 @@ class CandidateSpace:
             ):
                 for j in (index[o] for o in others if o in index):
                     if (i < rows) != (j < rows):
-                        row, col = (i, j - rows) if i < rows else (j, i - rows)
-                        barred[rule].setdefault(row, set()).add(col)
-        return barred
+                        barred[rule].add((i, j - rows) if i < rows else (j, i - rows))
+        return {rule: _cells(cells) for rule, cells in barred.items()}
+
+    def _allowed_by(self, barred: tuple[np.ndarray, np.ndarray], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Where (rows x cols) is not among the `barred` cells."""
+        row_position = np.full(len(self.mentees), -1, dtype=np.int64)
+        row_position[rows] = np.arange(len(rows))
+        col_position = np.full(len(self.mentors), -1, dtype=np.int64)
+        col_position[cols] = np.arange(len(cols))
+        r, c = row_position[barred[0]], col_position[barred[1]]
+        inside = (r >= 0) & (c >= 0)
+        allowed = np.ones((len(rows), len(cols)), dtype=bool)
+        allowed[r[inside], c[inside]] = False
+        return allowed
 
     def rule_masks(self, rows: np.ndarray, cols: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """For each hard rule, where a (row, col) cell passes it; `cols` None means every column."""
@@ -203,16 +203,7 @@ class CandidateSpace:
         shared = (self._rows["languages"][rows] @ _columns(self._col_languages, cols)) > 0
         overlap = self._overlap[np.ix_(self._row_pattern[rows], self._col_pattern[cols_])] >= self.policy.min_overlap_minutes
         masks = {"grade": grade, "language": shared, "overlap": overlap}
-        row_position = np.full(len(self.mentees), -1, dtype=np.int64)
-        row_position[rows] = np.arange(len(rows))
-        col_position = np.full(len(self.mentors), -1, dtype=np.int64)
-        col_position[cols_] = np.arange(len(cols_))
-        for rule, (barred_rows, barred_cols) in self._barred_arrays.items():
-            mask = np.ones((len(rows), len(cols_)), dtype=bool)
-            r, c = row_position[barred_rows], col_position[barred_cols]
-            inside = (r >= 0) & (c >= 0)
-            mask[r[inside], c[inside]] = False
-            masks[rule] = mask
+        masks.update({rule: self._allowed_by(cells, rows, cols_) for rule, cells in self._barred.items()})
         return {rule: masks[rule] for rule in RULES}
 
     def blocks(self) -> Iterator[np.ndarray]:
@@ -226,12 +217,7 @@ class CandidateSpace:
         scores = self._row_features[rows].toarray() @ self._col_features
         for lookup in self._lookups:
             scores += np.take(lookup.table[lookup.row_kind[rows]], lookup.col_kind, axis=1)
-        first, last = np.searchsorted(self._barred_rows, [rows.min(initial=0), rows.max(initial=-1) + 1])
-        if last > first and len(rows):
-            in_block = np.isin(self._barred_rows[first:last], rows)
-            position = {int(row): i for i, row in enumerate(rows)}
-            block_rows = np.array([position[int(r)] for r in self._barred_rows[first:last][in_block]], dtype=np.int64)
-            scores[block_rows, self._barred_cols[first:last][in_block]] = -np.inf
+        scores[~self._allowed_by(self._every_barred, rows, np.arange(len(self.mentors)))] = -np.inf
         return scores
 
     def candidates(self, per_mentee: int) -> Candidates:
@@ -304,6 +290,12 @@ def _kinds(attributes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros((0, attributes.shape[1]), dtype=np.int64), np.zeros(0, dtype=np.int64)
     kinds, kind_of = np.unique(attributes, axis=0, return_inverse=True)
     return kinds, kind_of.ravel()
+
+
+def _cells(cells: set[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """(row, col) pairs as two index arrays."""
+    ordered = sorted(cells)
+    return np.array([r for r, _ in ordered], dtype=np.int64), np.array([c for _, c in ordered], dtype=np.int64)
 
 
 def _columns(matrix: np.ndarray, cols: np.ndarray | None) -> np.ndarray:
