@@ -57,5 +57,9 @@ class ServiceSettings(BaseSettings):
     outbox_batch_size: int = Field(default=500, ge=1)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
 
+    def base_url(self, public_base_url: str | None) -> str:
+        """Where people reach this service: its configured public address, or else its own."""
+        return (public_base_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")
+
     def group_id(self, service: str) -> str:
         return self.consumer_group or f"{self.topic_prefix}{service}"

@@ -22,4 +22,4 @@ class FeedbackSettings(ServiceSettings):
     link_valid_days: int = Field(default=14, ge=1, le=90, validation_alias="FLIPSIDE_FEEDBACK_LINK_VALID_DAYS")
 
     def survey_base_url(self) -> str:
-        return (self.public_base_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")
+        return self.base_url(self.public_base_url)

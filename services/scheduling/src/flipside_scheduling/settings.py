@@ -47,8 +47,8 @@ class SchedulingSettings(ServiceSettings):
 
     def feed_url(self, participant_id: UUID) -> str:
         """The address of a participant's calendar feed, with its token."""
-        base = (self.public_base_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")
-        return f"{base}/calendars/{feed_token(participant_id, self.feed_secret.get_secret_value().encode())}.ics"
+        token = feed_token(participant_id, self.feed_secret.get_secret_value().encode())
+        return f"{self.base_url(self.public_base_url)}/calendars/{token}.ics"
 
     @model_validator(mode="after")
     def _epoch_with_rate(self) -> SchedulingSettings:
