@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
 
@@ -24,13 +25,12 @@ from flipside_shared.events import (
 from flipside_shared.unit_of_work import UnitOfWork
 
 from .domain.availability import first_monday_after
-from .domain.candidates import CandidateSpace
-from .domain.engine import as_if_unpaired, best_partner, run, scored_pairs
+from .domain.engine import RunResult, as_if_unpaired, best_partner, run, score_pair
 from .domain.model import Participant, ProgramPolicy, ScoredPair, anonymised
 from .domain.reporting import chains
 from .domain.rules import violations
 from .domain.taxonomy import Taxonomy
-from .repository import MatchingRepository, Program
+from .repository import ActivePair, MatchingRepository, Program
 
 log = structlog.get_logger(__name__)
 
@@ -87,14 +87,12 @@ def build_handlers(taxonomy: Taxonomy, today: Today = utc_today) -> EventHandler
         if await repository.run_done(event.run_id):
             log.info("match run already done", run_id=str(event.run_id))
             return
-        people = await repository.people(program.program_id)
-        replaceable = await repository.unlocked_pairs(program.program_id) if event.replace_unlocked else []
-        couples = [(p.mentor_id, p.mentee_id) for p in replaceable]
-        result = run(as_if_unpaired(people, couples), program.policy, taxonomy, first_monday_after(today()))
-        kept = {(p.mentor_id, p.mentee_id): p for p in replaceable}
-        new_pairs = [pair for pair in result.pairs if (pair.mentor.participant_id, pair.mentee.participant_id) not in kept]
+        plan = await plan_run(repository, program, taxonomy, first_monday_after(today()), event.replace_unlocked)
+        result = plan.result
+        old_couples = {(p.mentor_id, p.mentee_id) for p in plan.replaceable}
+        new_pairs = [pair for pair in result.pairs if (pair.mentor.participant_id, pair.mentee.participant_id) not in old_couples]
         chosen = {(pair.mentor.participant_id, pair.mentee.participant_id) for pair in result.pairs}
-        for old in replaceable:
+        for old in plan.replaceable:
             if (old.mentor_id, old.mentee_id) not in chosen:
                 await repository.end_pair(old, "replaced")
                 uow.emit(PairDissolved(
@@ -150,8 +148,7 @@ def build_handlers(taxonomy: Taxonomy, today: Today = utc_today) -> EventHandler
                 note="; ".join(broken), declined_at=datetime.now(UTC),
             ))
             return
-        space = CandidateSpace([mentee], [mentor], program.policy, taxonomy, week)
-        pair = scored_pairs(space, [(0, 0)])[0]
+        pair = score_pair(mentor, mentee, program.policy, taxonomy, week)
         await repository.decide_proposal(proposal.pair_id, "accepted")
         await repository.add_pair(proposal.pair_id, pair, "suggestion")
         uow.emit(pair_created(proposal.pair_id, pair))
@@ -188,6 +185,24 @@ def build_handlers(taxonomy: Taxonomy, today: Today = utc_today) -> EventHandler
         uow.emit(pair_created(pair_id, pair))
 
     return handlers
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    people: list[Participant]
+    replaceable: list[ActivePair]
+    """Active pairs a rerun may replace (the unlocked ones); empty for a first run."""
+    result: RunResult
+
+
+async def plan_run(
+    repository: MatchingRepository, program: Program, taxonomy: Taxonomy, first_week: date, replace_unlocked: bool,
+) -> RunPlan:
+    """What a match run of the program would do now: a dry run shows it, the run does it."""
+    people = await repository.people(program.program_id)
+    replaceable = await repository.unlocked_pairs(program.program_id) if replace_unlocked else []
+    couples = [(p.mentor_id, p.mentee_id) for p in replaceable]
+    return RunPlan(people, replaceable, run(as_if_unpaired(people, couples), program.policy, taxonomy, first_week))
 
 
 async def known_program(repository: MatchingRepository, program_id: str) -> Program:

@@ -9,9 +9,7 @@ from fastapi import HTTPException
 from pydantic import BaseModel
 
 from ..domain.availability import first_monday_after
-from ..domain.candidates import CandidateSpace
-from ..domain.engine import scored_pairs
-from ..domain.model import Participant, ProgramPolicy, ScoredPair
+from ..domain.model import Participant, ScoredPair
 from ..domain.taxonomy import Taxonomy
 from ..handlers import Today
 from ..repository import MatchingRepository, Program
@@ -44,12 +42,6 @@ async def member_or_404(repository: MatchingRepository, program_id: str, partici
     if person is None or person.profile.program_id != program_id:
         raise HTTPException(404, f"participant {participant_id} is not enrolled in program {program_id!r}")
     return person
-
-
-def score_one(engine: Engine, policy: ProgramPolicy, mentor: Participant, mentee: Participant) -> ScoredPair:
-    """The score and reasons of a pair chosen by hand, whatever the rules say of it."""
-    space = CandidateSpace([mentee], [mentor], policy, engine.taxonomy, engine.first_week())
-    return scored_pairs(space, [(0, 0)])[0]
 
 
 def pair_view(pair: ScoredPair) -> dict:

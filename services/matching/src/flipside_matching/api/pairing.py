@@ -11,17 +11,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from flipside_shared.events import PairDissolved
 
+from ..domain.engine import score_pair
 from ..domain.model import ScoredPair
 from ..domain.reporting import chains
-from ..domain.rules import violations
+from ..domain.rules import CAPACITY_RULES, violations
 from ..handlers import pair_created
 from ..repository import MatchingRepository
-from .common import Accepted, pair_view, program_or_404, score_one
+from .common import Accepted, pair_view, program_or_404
 
 router = APIRouter()
-
-
-CAPACITY_RULES = ("mentor has no capacity left", "mentee already has a mentor")
 
 
 class ManualPair(BaseModel):
@@ -61,7 +59,7 @@ async def pair_by_hand(program_id: str, body: ManualPair, request: Request) -> d
             raise HTTPException(409, {"message": "a hard rule is broken; send override=true to pair them anyway", "violations": broken})
         if full := [v for v in broken if v in CAPACITY_RULES]:
             raise HTTPException(409, {"message": "capacity cannot be overridden: end one of their pairs first", "violations": full})
-        scored = score_one(engine, found.policy, mentor, mentee)
+        scored = score_pair(mentor, mentee, found.policy, engine.taxonomy, engine.first_week())
         pair = ScoredPair(mentor, mentee, scored.breakdown, (
             "paired by hand by an admin", *(f"warning: {v}" for v in broken), *scored.reasons,
         ))

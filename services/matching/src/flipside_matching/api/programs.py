@@ -10,8 +10,8 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from flipside_shared.events import MatchRunRequested
 
-from ..domain.engine import as_if_unpaired, run
 from ..domain.model import ProgramPolicy, ScoredPair
+from ..handlers import plan_run
 from ..repository import MatchingRepository
 from .common import Accepted, pair_view, program_or_404
 
@@ -58,14 +58,12 @@ async def request_run(
         async with runtime.pool.acquire() as conn:
             repository = MatchingRepository(conn)
             found = await program_or_404(repository, program_id)
-            people = await repository.people(program_id)
-            replaceable = await repository.unlocked_pairs(program_id) if replace_unlocked else []
-        couples = [(p.mentor_id, p.mentee_id) for p in replaceable]
-        result = run(as_if_unpaired(people, couples), found.policy, engine.taxonomy, engine.first_week())
+            plan = await plan_run(repository, found, engine.taxonomy, engine.first_week(), replace_unlocked)
+        result = plan.result
         response.status_code = status.HTTP_200_OK
         return {
             "dry_run": True,
-            "statistics": _statistics(result.pairs, len(people), len(result.unmatched)),
+            "statistics": _statistics(result.pairs, len(plan.people), len(result.unmatched)),
             "pairs": [pair_view(pair) for pair in result.pairs],
             "unmatched": [{"participant_id": str(p), "reasons": r} for p, r in result.unmatched.items()],
         }

@@ -10,13 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from flipside_shared.events import PairAccepted, PairDeclined, PairProposed
 
-from ..domain.engine import ranked
+from ..domain.engine import ranked, score_pair
 from ..domain.model import Participant, ProgramPolicy, ScoredPair
 from ..domain.reporting import chains
 from ..domain.rules import violations
 from ..handlers import CANDIDATES_CONSIDERED
 from ..repository import MatchingRepository
-from .common import Accepted, member_or_404, pair_view, program_or_404, score_one
+from .common import Accepted, member_or_404, pair_view, program_or_404
 
 router = APIRouter()
 
@@ -71,7 +71,7 @@ async def propose(program_id: str, body: ProposalRequest, request: Request) -> d
         if not allowed:
             raise HTTPException(409, {"message": "these two cannot be paired", "violations": attempts[0][2]})
         mentor, mentee = allowed[0]
-        pair = score_one(engine, found.policy, mentor, mentee)
+        pair = score_pair(mentor, mentee, found.policy, engine.taxonomy, engine.first_week())
         pair_id = uuid4()
         expires_at = datetime.now(UTC) + timedelta(hours=found.policy.proposal_expiry_hours)
         if not await repository.add_proposal(pair_id, pair, proposer.participant_id, expires_at):

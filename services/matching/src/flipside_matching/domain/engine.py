@@ -65,6 +65,13 @@ def run(
     return RunResult(pairs, unmatched)
 
 
+def score_pair(
+    mentor: Participant, mentee: Participant, policy: ProgramPolicy, taxonomy: Taxonomy, first_week: date,
+) -> ScoredPair:
+    """The score and reasons of one given pair, whatever the rules say of it (a pair chosen by a person)."""
+    return scored_pairs(CandidateSpace([mentee], [mentor], policy, taxonomy, first_week), [(0, 0)])[0]
+
+
 def as_if_unpaired(people: Sequence[Participant], couples: Iterable[tuple[UUID, UUID]]) -> list[Participant]:
     """The program as a rerun sees it: these (mentor, mentee) pairs taken apart, free to be chosen again."""
     freed: dict[UUID, int] = {}

@@ -10,6 +10,11 @@ from .availability import Availability, pattern_of
 from .model import Participant, ProgramPolicy, spoken_languages
 from .reporting import in_one_line
 
+NO_CAPACITY_LEFT = "mentor has no capacity left"
+ALREADY_MENTORED = "mentee already has a mentor"
+CAPACITY_RULES = (NO_CAPACITY_LEFT, ALREADY_MENTORED)
+"""Broken rules that not even an admin may override: they would overfill someone."""
+
 
 def violations(
     mentor: Participant,
@@ -46,9 +51,9 @@ def violations(
     if shared < policy.min_overlap_minutes:
         found.append(f"{shared} min of shared working time in the worst week, {policy.min_overlap_minutes} needed")
     if mentor.can_mentor() and mentor.mentor_slots < 1:
-        found.append("mentor has no capacity left")
+        found.append(NO_CAPACITY_LEFT)
     if mentee.can_be_mentored() and not mentee.can_take_a_mentor:
-        found.append("mentee already has a mentor")
+        found.append(ALREADY_MENTORED)
     return found
 
 
