@@ -29,24 +29,12 @@ from flipside_shared.testing.programs import configure_program
 from flipside_shared.testing.smtp import SmtpSink
 from flipside_shared.testing.stack import LocalStack
 
-from . import baseline, matching_engine
+from . import baseline, matching_engine, scheduling
+from .progress import committed, wait_committed
 from .workloads import WORKLOADS
 
 EVENTS = 2000
 RESULTS = Path(__file__).parent / "results" / "latest.json"
-
-
-async def committed(admin: AIOKafkaAdminClient, group: str, topic: str) -> int:
-    offsets = await admin.list_consumer_group_offsets(group)
-    return sum(meta.offset for tp, meta in offsets.items() if tp.topic == topic and meta.offset > 0)
-
-
-async def wait_committed(admin: AIOKafkaAdminClient, group: str, topic: str, count: int, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while await committed(admin, group, topic) < count:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{group} committed fewer than {count} records of {topic} in {timeout}s")
-        await asyncio.sleep(0.05)
 
 
 async def measure_baseline(stack: LocalStack, admin: AIOKafkaAdminClient, count: int) -> float:
@@ -120,6 +108,8 @@ def main() -> int:
         try:
             platform.start()
             figures = asyncio.run(run_all(stack, platform, count))
+            platform.stop()
+            scheduling_figures = scheduling.measure(stack, Path(workdir) / "logs", count)
         finally:
             platform.stop()
             smtp.stop()
@@ -131,11 +121,13 @@ def main() -> int:
         "figures": {key: round(value, 1) for key, value in figures.items()},
         "baseline": round(figures["baseline_events_per_second"], 1),
         "matching_engine": engine,
+        "scheduling": {key: round(value, 1) for key, value in scheduling_figures.items()},
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     print(matching_engine.table(engine) + "\n")
-    print(table(figures))
+    print(table(figures) + "\n")
+    print(scheduling.table(scheduling_figures, figures["baseline_events_per_second"]))
     print(f"\nwritten to {RESULTS}")
     return 0
 

@@ -1,4 +1,5 @@
 import json
+import re
 from uuid import UUID
 
 import pytest
@@ -24,7 +25,7 @@ def test_round_trip_keeps_event_and_chain():
 
 
 def test_every_event_type_is_versioned():
-    assert all(ce_type.startswith("flipside.") and ce_type.endswith(".v1") for ce_type in EVENT_TYPES)
+    assert all(re.fullmatch(r"flipside\.[a-z-]+\.[a-z-]+\.v[1-9][0-9]*", ce_type) for ce_type in EVENT_TYPES)
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from flipside_shared.events import (
     ParticipantErased,
     ParticipantUnmatched,
     ParticipantUpdated,
+    ParticipantWithdrawn,
 )
 from flipside_shared.service import ServiceDefinition, create_app
 
@@ -39,7 +40,7 @@ def definition(settings: MatchingSettings | None = None) -> ServiceDefinition:
         handlers=build_handlers(taxonomy, utc_today),
         api=router,
         emits=(
-            ParticipantEnrolled, ParticipantUpdated, ParticipantErased, ParticipantUnmatched, MatchRunRequested,
+            ParticipantEnrolled, ParticipantUpdated, ParticipantWithdrawn, ParticipantErased, ParticipantUnmatched, MatchRunRequested,
             PairCreated, PairDissolved, PairProposed, PairAccepted, PairDeclined,
         ),
         workers=[ProposalExpiry(settings.proposal_poll_seconds).run],

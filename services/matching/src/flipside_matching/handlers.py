@@ -21,6 +21,7 @@ from flipside_shared.events import (
     ParticipantErased,
     ParticipantUnmatched,
     ParticipantUpdated,
+    ParticipantWithdrawn,
 )
 from flipside_shared.unit_of_work import UnitOfWork
 
@@ -126,6 +127,20 @@ def build_handlers(taxonomy: Taxonomy, today: Today = utc_today) -> EventHandler
             person = await repository.participant(participant_id)
             if person is not None:  # erased people are not matched again
                 await match_one(uow, repository, program.policy, person, "rematch")
+
+    @handlers.handles(ParticipantWithdrawn)
+    async def participant_withdrawn(uow: UnitOfWork, event: ParticipantWithdrawn) -> None:
+        """Out of matching for good; each of their pairs is dissolved, so their partners are matched again."""
+        repository = MatchingRepository(uow.conn)
+        await repository.lock_program(event.program_id)
+        if not await repository.withdraw(event.participant_id):
+            log.info("withdrawal of a participant not enrolled", participant_id=str(event.participant_id))
+            return
+        for pair in await repository.active_pairs_of(event.participant_id):
+            uow.emit(PairDissolved(
+                pair_id=pair.pair_id, program_id=pair.program_id, reason="withdrawn", rematch=True,
+                dissolved_at=event.withdrawn_at,
+            ))
 
     @handlers.handles(PairAccepted)
     async def pair_accepted(uow: UnitOfWork, event: PairAccepted) -> None:
@@ -240,4 +255,5 @@ def member(participant: Participant) -> PairMember:
         time_zone=profile.time_zone,
         working_hours=profile.working_hours,
         country=profile.country,
+        hours_per_month=profile.hours_per_month,
     )

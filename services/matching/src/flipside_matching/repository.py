@@ -92,12 +92,12 @@ class MatchingRepository:
         return _participant(row) if row else None
 
     async def participant(self, participant_id: UUID) -> Participant | None:
-        row = await self._conn.fetchrow(_PARTICIPANT + " WHERE p.participant_id = $1 AND p.erased_at IS NULL", participant_id)
+        row = await self._conn.fetchrow(_PARTICIPANT + " WHERE p.participant_id = $1 AND p.erased_at IS NULL AND p.withdrawn_at IS NULL", participant_id)
         return _participant(row) if row else None
 
     async def people(self, program_id: str) -> list[Participant]:
         """Everyone in the program who is not erased, with their partners so far."""
-        rows = await self._conn.fetch(_PARTICIPANT + " WHERE p.program_id = $1 AND p.erased_at IS NULL", program_id)
+        rows = await self._conn.fetch(_PARTICIPANT + " WHERE p.program_id = $1 AND p.erased_at IS NULL AND p.withdrawn_at IS NULL", program_id)
         return [_participant(row) for row in rows]
 
     async def waiting_counterparts(self, newcomer: Participant, policy: ProgramPolicy, limit: int) -> list[Participant]:
@@ -108,7 +108,7 @@ class MatchingRepository:
         """
         rows = await self._conn.fetch(
             _PARTICIPANT + " WHERE p.program_id = $1 AND p.active_pairs < p.capacity AND p.participant_id <> $2"
-            " AND p.erased_at IS NULL AND ("
+            " AND p.erased_at IS NULL AND p.withdrawn_at IS NULL AND ("
             "   ($3 AND p.role <> 'mentor' AND (p.grade - $5::int) * $7::int >= $6::int)"
             "   OR ($4 AND p.role <> 'mentee' AND ($5::int - p.grade) * $7::int >= $6::int))"
             " ORDER BY p.enrolled_at LIMIT $8",
@@ -143,7 +143,7 @@ class MatchingRepository:
     async def waiting(self, program_id: str, limit: int) -> list[Participant]:
         """Everyone in the program with room left, longest-waiting first."""
         rows = await self._conn.fetch(
-            _PARTICIPANT + " WHERE p.program_id = $1 AND p.active_pairs < p.capacity AND p.erased_at IS NULL"
+            _PARTICIPANT + " WHERE p.program_id = $1 AND p.active_pairs < p.capacity AND p.erased_at IS NULL AND p.withdrawn_at IS NULL"
             " ORDER BY p.enrolled_at LIMIT $2",
             program_id, limit,
         )
@@ -203,6 +203,23 @@ class MatchingRepository:
             "SELECT pair_id, program_id, mentor_id, mentee_id FROM pairs WHERE pair_id = $1 AND status = 'active'", pair_id
         )
         return ActivePair(**dict(row)) if row else None
+
+    async def active_pairs_of(self, participant_id: UUID) -> list[ActivePair]:
+        rows = await self._conn.fetch(
+            "SELECT pair_id, program_id, mentor_id, mentee_id FROM pairs"
+            " WHERE $1 IN (mentor_id, mentee_id) AND status = 'active' ORDER BY pair_id",
+            participant_id,
+        )
+        return [ActivePair(**dict(row)) for row in rows]
+
+    async def withdraw(self, participant_id: UUID) -> bool:
+        """Take an enrolled participant out of matching for good; False if they were not enrolled (or left already)."""
+        status = await self._conn.execute(
+            "UPDATE participants SET withdrawn_at = now()"
+            " WHERE participant_id = $1 AND erased_at IS NULL AND withdrawn_at IS NULL",
+            participant_id,
+        )
+        return status != "UPDATE 0"
 
     async def end_pair(self, pair: ActivePair, status: str) -> None:
         await self._conn.execute("UPDATE pairs SET status = $2, ended_at = now() WHERE pair_id = $1", pair.pair_id, status)
@@ -316,7 +333,7 @@ class MatchingRepository:
             " coalesce(p.profile->>'country', p.profile->>'time_zone') AS location,"
             " (SELECT max(x.score) FROM pairs x WHERE x.status = 'active'"
             "   AND p.participant_id IN (x.mentor_id, x.mentee_id)) AS score"
-            " FROM participants p WHERE p.program_id = $1 AND p.erased_at IS NULL",
+            " FROM participants p WHERE p.program_id = $1 AND p.erased_at IS NULL AND p.withdrawn_at IS NULL",
             program_id,
         )
 

@@ -315,3 +315,40 @@ async def test_an_updated_profile_is_kept_and_an_erased_person_is_never_brought_
     finally:
         await conn.close()
     assert stored == "erased@erased.invalid"
+
+
+async def test_a_withdrawn_participant_s_pairs_end_their_partners_are_matched_anew_and_they_never_again(sandbox, matching, cohort):
+    async with httpx.AsyncClient(base_url=matching.url, timeout=30) as client:
+        active = [p for p in (await client.get(f"/programs/{PROGRAM}/pairs")).json() if p["status"] == "active"]
+        leaving = active[0]
+        like_the_mentor = next(e for e in cohort if str(e.participant_id) == leaving["mentor_id"]).profile
+        stand_in = ParticipantEnrolled(participant_id=uuid4(), profile=ParticipantProfile.model_validate(
+            {**like_the_mentor.model_dump(), "email": "stand-in@example.com", "capacity": 3}
+        ))
+        async with TopicReader(sandbox.bootstrap_servers, topics(sandbox, "pairs", "participants")) as reader:
+            await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(stand_in)])
+            for _ in range(60):
+                if (await client.get(f"/participants/{stand_in.participant_id}")).status_code == 200:
+                    break
+                await asyncio.sleep(0.5)
+            withdrawn = await client.post(f"/participants/{leaving['mentor_id']}/withdraw")
+            unknown = await client.post(f"/participants/{uuid4()}/withdraw")
+            assert (withdrawn.status_code, unknown.status_code) == (202, 404)
+
+            def rematched():
+                return [
+                    e.event for e in reader.events(PairCreated)
+                    if str(e.event.mentee.participant_id) == leaving["mentee_id"] and str(e.event.pair_id) != leaving["pair_id"]
+                ]
+
+            await reader.read_until(lambda _: rematched(), timeout=60)
+            await reader.drain(2)
+        gone = await client.get(f"/participants/{leaving['mentor_id']}")
+        again = await client.post(f"/participants/{leaving['mentor_id']}/withdraw")
+    [dissolved] = [e.event for e in reader.events(PairDissolved) if str(e.event.pair_id) == leaving["pair_id"]]
+    assert dissolved.reason == "withdrawn" and dissolved.rematch
+    assert (gone.status_code, again.status_code) == (404, 404)
+    assert all(
+        str(e.event.mentor.participant_id) != leaving["mentor_id"] for e in reader.events(PairCreated)
+        if str(e.event.pair_id) != leaving["pair_id"]
+    ), "never matched again"

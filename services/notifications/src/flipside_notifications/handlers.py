@@ -17,6 +17,7 @@ from flipside_shared.events import (
     ParticipantUpdated,
     ReminderDue,
     SessionCancelled,
+    SessionRescheduled,
     SessionScheduled,
 )
 from flipside_shared.unit_of_work import UnitOfWork
@@ -45,7 +46,8 @@ def build_handlers() -> EventHandlers:
         await NotificationsRepository(uow.conn).owe(cause.id, cause.correlation_id, messages_for(event))
 
     for event_type in (
-        PairCreated, PairProposed, ParticipantUnmatched, SessionScheduled, SessionCancelled, ReminderDue, FeedbackRequested,
+        PairCreated, PairProposed, ParticipantUnmatched, SessionScheduled, SessionRescheduled, SessionCancelled, ReminderDue,
+        FeedbackRequested,
     ):
         handlers.handles(event_type)(owe_messages)
 

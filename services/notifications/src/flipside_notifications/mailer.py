@@ -13,7 +13,7 @@ from .settings import NotificationSettings
 
 
 # Templates whose e-mail carries the session for calendar apps, and what it asks them to do.
-CALENDAR_METHODS = {"session_scheduled": "REQUEST", "session_cancelled": "CANCEL"}
+CALENDAR_METHODS = {"session_scheduled": "REQUEST", "session_rescheduled": "REQUEST", "session_cancelled": "CANCEL"}
 
 
 class SendFailed(Exception):
@@ -41,7 +41,7 @@ def compose(delivery, sender: str) -> EmailMessage:
     if method := CALENDAR_METHODS.get(delivery["template"]):
         ics = invitation(
             context["session_id"], context["starts_at"], context["duration_minutes"], rendered.subject, sender,
-            delivery["email"], method,
+            delivery["email"], method, context.get("sequence", 0),
         )
         message.add_attachment(ics, maintype="text", subtype="calendar", filename="invite.ics", params={"method": method})
     return message

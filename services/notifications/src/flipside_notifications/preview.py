@@ -11,8 +11,13 @@ from .domain.rendering import render
 SAMPLES = {
     "paired": {"role": "mentor", "reasons": ["reverse: mentor grade 2 < mentee grade 8", "mentor teaches TikTok"]},
     "session_scheduled": {"session_id": "00000000-0000-4000-8000-000000000000", "kind": "kickoff", "duration_minutes": 45},
+    "session_rescheduled": {
+        "session_id": "00000000-0000-4000-8000-000000000000", "kind": "check_in", "duration_minutes": 45,
+        "reason": "requested", "sequence": 1,
+    },
     "session_cancelled": {
         "session_id": "00000000-0000-4000-8000-000000000000", "kind": "kickoff", "duration_minutes": 45, "reason": "pair_dissolved",
+        "sequence": 1,
     },
     "reminder": {"minutes_before": 60},
     "proposal": {"role": "mentor", "reasons": ["reverse: mentor is 5 grade(s) below the mentee (Analyst and Director)"]},
@@ -25,7 +30,7 @@ def sample_context(template: str) -> dict:
     soon = datetime.now(UTC) + timedelta(days=2)
     return {
         "display_name": "Alex Example", "partner_name": "Sam Sample", "time_zone": "Europe/Berlin",
-        "starts_at": soon.isoformat(), "expires_at": (soon + timedelta(days=14)).isoformat(), **SAMPLES[template],
+        "starts_at": soon.isoformat(), "previous_starts_at": (soon - timedelta(days=1)).isoformat(), "expires_at": (soon + timedelta(days=14)).isoformat(), **SAMPLES[template],
     }
 
 

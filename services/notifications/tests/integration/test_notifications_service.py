@@ -16,6 +16,7 @@ from flipside_shared.events import (
     ParticipantUnmatched,
     ParticipantUpdated,
     SessionCancelled,
+    SessionRescheduled,
     SessionScheduled,
 )
 from flipside_shared.testing.factories import enrolled, pair_created
@@ -147,7 +148,7 @@ async def test_a_changed_address_is_used_from_then_on_and_an_update_never_revive
         await conn.close()
 
 
-async def test_a_cancelled_session_is_taken_out_of_calendars_by_the_same_uid(sandbox, smtp, notifications):
+async def test_a_moved_then_cancelled_session_updates_calendars_by_the_same_uid_and_rising_sequence(sandbox, smtp, notifications):
     mentor = enrolled(display_name="Cal Cancel", email="cal@example.com")
     mentee = enrolled(display_name="Dee Dissolved", email="dee@example.com", role="mentee", locale="de")
     session_id = uuid4()
@@ -159,25 +160,36 @@ async def test_a_cancelled_session_is_taken_out_of_calendars_by_the_same_uid(san
         session_id=session_id, pair_id=uuid4(), program_id="pilot", kind="kickoff",
         starts_at="2026-07-06T13:00:00+00:00", duration_minutes=45, **attendees,
     )
+    moved = SessionRescheduled(
+        session_id=session_id, pair_id=booked.pair_id, program_id="pilot", kind="kickoff",
+        previous_starts_at=booked.starts_at, starts_at="2026-07-07T13:00:00+00:00", duration_minutes=45,
+        reason="requested", sequence=1, **attendees,
+    )
     cancelled = SessionCancelled(
-        session_id=session_id, pair_id=booked.pair_id, program_id="pilot", kind="kickoff", starts_at=booked.starts_at,
+        session_id=session_id, pair_id=booked.pair_id, program_id="pilot", kind="kickoff", starts_at=moved.starts_at,
         duration_minutes=45, participant_ids=[mentor.participant_id, mentee.participant_id], reason="pair_dissolved",
-        cancelled_at=datetime.now(UTC),
+        sequence=2, cancelled_at=datetime.now(UTC),
     )
     redelivered = envelope(cancelled)
-    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in (mentor, mentee, booked)] + [redelivered] * 2)
-    await wait_for(lambda: len(mails_to(smtp, "cal@example.com")) >= 2 and len(mails_to(smtp, "dee@example.com")) >= 2)
+    await publish(
+        sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in (mentor, mentee, booked, moved)] + [redelivered] * 2,
+    )
+    await wait_for(lambda: len(mails_to(smtp, "cal@example.com")) >= 3 and len(mails_to(smtp, "dee@example.com")) >= 3)
     await asyncio.sleep(1)
     cal = mails_to(smtp, "cal@example.com")
-    assert len(cal) == 2, "one invitation, one cancellation, although the cancellation came twice"
+    assert len(cal) == 3, "invitation, move, cancellation: once each, although the cancellation came twice"
     calendars = {
-        m["Subject"]: next(p for p in m.iter_attachments() if p.get_content_type() == "text/calendar").get_content() for m in cal
+        m["Subject"].split(":")[0].strip(): next(p for p in m.iter_attachments() if p.get_content_type() == "text/calendar").get_content()
+        for m in cal
     }
-    cancellation = next(text for subject, text in calendars.items() if subject.startswith("Cancelled: your kickoff with Dee Dissolved"))
-    invitation = next(text for subject, text in calendars.items() if not subject.startswith("Cancelled"))
-    assert "METHOD:CANCEL" in cancellation and "STATUS:CANCELLED" in cancellation and "METHOD:REQUEST" in invitation
-    assert f"UID:{session_id}@flipside" in cancellation and f"UID:{session_id}@flipside" in invitation
-    assert any(m["Subject"].startswith("Abgesagt: Ihr Kickoff mit Cal Cancel") for m in mails_to(smtp, "dee@example.com"))
+    assert set(calendars) == {"Your kickoff with Dee Dissolved", "Moved", "Cancelled"}
+    assert "METHOD:REQUEST" in calendars["Moved"] and "SEQUENCE:1" in calendars["Moved"]
+    assert "METHOD:CANCEL" in calendars["Cancelled"] and "STATUS:CANCELLED" in calendars["Cancelled"]
+    assert "SEQUENCE:2" in calendars["Cancelled"] and "SEQUENCE:0" in calendars["Your kickoff with Dee Dissolved"]
+    assert all(f"UID:{session_id}@flipside" in text for text in calendars.values())
+    german = [m["Subject"] for m in mails_to(smtp, "dee@example.com")]
+    assert any(s.startswith("Verschoben: Ihr Kickoff mit Cal Cancel") for s in german)
+    assert any(s.startswith("Abgesagt: Ihr Kickoff mit Cal Cancel") for s in german)
 
 
 async def test_the_asked_side_hears_of_a_proposal_and_the_unmatched_hear_why(sandbox, smtp, notifications):

@@ -8,7 +8,7 @@ from flipside_notifications.domain.invitation import invitation
 from flipside_notifications.domain.messages import messages_for
 from flipside_notifications.domain.rendering import render
 from flipside_notifications.preview import sample_context
-from flipside_shared.events import PairProposed, ParticipantUnmatched, SessionCancelled
+from flipside_shared.events import AttendeeTime, PairProposed, ParticipantUnmatched, SessionCancelled, SessionRescheduled
 from flipside_shared.testing.factories import pair_created
 
 
@@ -53,14 +53,15 @@ def test_permanent_and_temporary_failures():
 
 
 def test_a_cancellation_cancels_the_same_calendar_entry_and_tells_only_those_still_enrolled():
-    ics = Calendar.from_ical(invitation("abc", "2026-06-01T13:00:00+00:00", 45, "Cancelled", "f@example.com", "a@example.com", "CANCEL"))
+    ics = Calendar.from_ical(invitation("abc", "2026-06-01T13:00:00+00:00", 45, "Cancelled", "f@example.com", "a@example.com", "CANCEL", 1))
     event = ics.walk("VEVENT")[0]
     assert ics["method"] == "CANCEL" and str(event["uid"]) == "abc@flipside"
     assert event["status"] == "CANCELLED" and event["sequence"] > 0, "a later sequence than the invitation"
     staying, leaving = uuid4(), uuid4()
     cancelled = SessionCancelled(
         session_id=uuid4(), pair_id=uuid4(), program_id="pilot", kind="kickoff", starts_at="2026-06-01T13:00:00+00:00",
-        duration_minutes=45, participant_ids=[staying], reason="participant_erased", cancelled_at="2026-05-30T10:00:00+00:00",
+        duration_minutes=45, participant_ids=[staying], reason="participant_erased", sequence=1,
+        cancelled_at="2026-05-30T10:00:00+00:00",
     )
     owed = messages_for(cancelled)
     assert [(m.recipient_id, m.template) for m in owed] == [(staying, "session_cancelled")]
@@ -94,3 +95,24 @@ def test_the_invitation_mail_gives_each_attendee_their_own_calendar_feed():
     assert "https://flipside.example.com/calendars/abc.ics" in rendered.text
     assert '<a href="https://flipside.example.com/calendars/abc.ics">' in rendered.html
     assert "calendars/" not in render("session_scheduled", "en", sample_context("session_scheduled")).text
+
+
+def test_a_move_updates_the_same_calendar_entry_with_a_higher_sequence_for_both():
+    mentor, mentee = uuid4(), uuid4()
+    moved = SessionRescheduled(
+        session_id=uuid4(), pair_id=uuid4(), program_id="pilot", kind="check_in",
+        previous_starts_at="2026-06-01T13:00:00+00:00", starts_at="2026-06-02T13:00:00+00:00", duration_minutes=45,
+        mentor=AttendeeTime(participant_id=mentor, time_zone="Europe/Berlin", local_start="2026-06-02T15:00:00+02:00"),
+        mentee=AttendeeTime(participant_id=mentee, time_zone="America/New_York", local_start="2026-06-02T09:00:00-04:00"),
+        reason="participant_unavailable", sequence=2,
+    )
+    owed = messages_for(moved)
+    assert [(m.recipient_id, m.template, m.context["sequence"]) for m in owed] == [
+        (mentor, "session_rescheduled", 2), (mentee, "session_rescheduled", 2),
+    ]
+    context = {**sample_context("session_rescheduled"), **owed[0].context}
+    english, german = render("session_rescheduled", "en", context), render("session_rescheduled", "de", context)
+    assert english.subject.startswith("Moved:") and "away on the original day" in english.text
+    assert german.subject.startswith("Verschoben:") and "Montag 01.06.2026, 15:00" in german.text
+    ics = Calendar.from_ical(invitation(context["session_id"], context["starts_at"], 45, english.subject, "f@example.com", "a@example.com", "REQUEST", 2))
+    assert ics["method"] == "REQUEST" and ics.walk("VEVENT")[0]["sequence"] == 2

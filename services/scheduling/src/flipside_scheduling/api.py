@@ -1,19 +1,120 @@
-"""Scheduling's HTTP edge: a pair's sessions and a participant's token-protected calendar feed."""
+"""Scheduling's HTTP edge: a program's rhythm, moving and cancelling sessions, absences, a pair's
+sessions, and a participant's token-protected calendar feed."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import Path as PathParameter
 from icalendar import Calendar, Event
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from flipside_shared.signed_tokens import InvalidToken
 
+from .domain.calendar import Absence
 from .domain.feeds import feed_owner
+from .domain.policy import ProgramSchedule
+from .handlers import Refused, Scheduler, UnknownSession
 from .repository import SchedulingRepository
 
 router = APIRouter()
+
+ProgramId = PathParameter(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="As enrolment names it.")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RescheduleRequest(Strict):
+    starts_at: AwareDatetime | None = Field(
+        default=None, description="The new start, with its offset; none: the earliest other slot both can meet.",
+    )
+    requested_by: UUID | None = None
+
+
+class CancellationRequest(Strict):
+    requested_by: UUID | None = None
+
+
+class AbsenceDays(Strict):
+    first_day: date
+    last_day: date
+
+    @model_validator(mode="after")
+    def _in_order(self) -> AbsenceDays:
+        if self.last_day < self.first_day:
+            raise ValueError(f"last_day {self.last_day} is before first_day {self.first_day}")
+        return self
+
+
+class Absences(Strict):
+    absences: list[AbsenceDays] = Field(max_length=100, description="Days away in the participant's own calendar, inclusive.")
+
+    @model_validator(mode="after")
+    def _distinct_starts(self) -> Absences:
+        starts = [a.first_day for a in self.absences]
+        if len(starts) != len(set(starts)):
+            raise ValueError("two absences start on the same day: merge them")
+        return self
+
+
+@router.put("/programs/{program_id}/schedule")
+async def configure_schedule(schedule: ProgramSchedule, request: Request, program_id: str = ProgramId) -> ProgramSchedule:
+    """Set how often a program's pairs meet and for how long; it applies to pairs whose kickoff is booked afterwards."""
+    async with request.app.state.runtime.pool.acquire() as conn:
+        await SchedulingRepository(conn).save_schedule(program_id, schedule)
+    return schedule
+
+
+@router.get("/programs/{program_id}/schedule")
+async def program_schedule(request: Request, program_id: str = ProgramId) -> ProgramSchedule:
+    async with request.app.state.runtime.pool.acquire() as conn:
+        return await SchedulingRepository(conn).schedule_of(program_id)
+
+
+@router.post("/sessions/{session_id}/reschedule")
+async def reschedule(session_id: UUID, body: RescheduleRequest, request: Request) -> dict:
+    """Move a session (the same session and calendar entry). 409 with the reason when it cannot move there."""
+    scheduler: Scheduler = request.app.state.scheduler
+    async with request.app.state.runtime.units.begin() as uow:
+        outcome = await _or_404(scheduler.reschedule(uow, session_id, body.starts_at, body.requested_by))
+    if isinstance(outcome, Refused):
+        raise HTTPException(409, outcome.reason)
+    return outcome.model_dump(mode="json")
+
+
+@router.post("/sessions/{session_id}/cancel")
+async def cancel(session_id: UUID, body: CancellationRequest, request: Request) -> dict:
+    """Cancel one session; the pair's series goes on with the next one."""
+    scheduler: Scheduler = request.app.state.scheduler
+    async with request.app.state.runtime.units.begin() as uow:
+        outcome = await _or_404(scheduler.cancel(uow, session_id, body.requested_by))
+    if isinstance(outcome, Refused):
+        raise HTTPException(409, outcome.reason)
+    return outcome.model_dump(mode="json")
+
+
+@router.put("/participants/{participant_id}/absences")
+async def set_absences(participant_id: UUID, body: Absences, request: Request) -> dict:
+    """Replace someone's days away; sessions on them move to the earliest other slot (or are cancelled when none is left)."""
+    scheduler: Scheduler = request.app.state.scheduler
+    absences = [Absence(a.first_day, a.last_day) for a in body.absences]
+    async with request.app.state.runtime.units.begin() as uow:
+        changes = await scheduler.set_absences(uow, participant_id, absences)
+    return {
+        "absences": [a.model_dump(mode="json") for a in body.absences],
+        "sessions_changed": [change.model_dump(mode="json") for change in changes],
+    }
+
+
+@router.get("/participants/{participant_id}/absences")
+async def absences(participant_id: UUID, request: Request) -> dict:
+    async with request.app.state.runtime.pool.acquire() as conn:
+        found = await SchedulingRepository(conn).absences(participant_id)
+    return {"absences": [{"first_day": a.first_day.isoformat(), "last_day": a.last_day.isoformat()} for a in found]}
 
 
 @router.get("/pairs/{pair_id}/sessions")
@@ -25,7 +126,8 @@ async def pair_sessions(pair_id: UUID, request: Request) -> list[dict]:
 @router.get("/calendars/{token}.ics")
 async def calendar_feed(token: str, request: Request) -> Response:
     """A participant's iCalendar feed, for calendar apps to subscribe to; the token in the address is the
-    credential (it comes in each session e-mail). Session ids are stable UIDs, so updates replace."""
+    credential (it comes in each session e-mail). Session ids are stable UIDs and SEQUENCE counts changes,
+    so moves and cancellations replace entries."""
     runtime = request.app.state.runtime
     try:
         participant_id = feed_owner(token, runtime.settings.feed_secret.get_secret_value().encode())
@@ -43,6 +145,15 @@ async def calendar_feed(token: str, request: Request) -> Response:
         entry.add("dtstart", session["starts_at"])
         entry.add("dtend", session["starts_at"] + timedelta(minutes=session["duration_minutes"]))
         entry.add("dtstamp", session["starts_at"])
+        entry.add("sequence", session["sequence"])
         entry.add("status", "CONFIRMED" if session["status"] == "scheduled" else "CANCELLED")
         calendar.add_component(entry)
     return Response(calendar.to_ical(), media_type="text/calendar")
+
+
+async def _or_404(command):
+    try:
+        return await command
+    except UnknownSession as error:
+        raise HTTPException(404, str(error)) from None
+

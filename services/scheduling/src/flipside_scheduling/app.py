@@ -6,11 +6,19 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from flipside_shared.events import CheckInDue, ReminderDue, SchedulingFailed, SessionCancelled, SessionScheduled
+from flipside_shared.events import (
+    CheckInDue,
+    ReminderDue,
+    SchedulingFailed,
+    SessionCancelled,
+    SessionCancelledV1,
+    SessionRescheduled,
+    SessionScheduled,
+)
 from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import router
-from .handlers import build_handlers
+from .handlers import Scheduler, build_handlers
 from .settings import SchedulingSettings
 from .timers import TimerWorker
 
@@ -21,14 +29,18 @@ def definition(settings: SchedulingSettings | None = None) -> ServiceDefinition:
     settings = settings or SchedulingSettings()
     clock = settings.clock()
     timers = TimerWorker(clock, settings.timer_poll_seconds, settings.timer_batch_size)
+    scheduler = Scheduler(clock, settings.policy(), settings.feed_url)
     return ServiceDefinition(
         name=SERVICE,
         settings=settings,
         migrations=Path(__file__).parent / "migrations",
-        handlers=build_handlers(clock, settings.policy(), settings.feed_url),
+        handlers=build_handlers(scheduler),
         api=router,
-        emits=(SessionScheduled, SessionCancelled, SchedulingFailed, ReminderDue, CheckInDue),
+        emits=(
+            SessionScheduled, SessionRescheduled, SessionCancelled, SessionCancelledV1, SchedulingFailed, ReminderDue, CheckInDue,
+        ),
         workers=[timers.run],
+        state={"scheduler": scheduler},
     )
 
 

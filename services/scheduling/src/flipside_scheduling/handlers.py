@@ -1,28 +1,47 @@
-"""What scheduling does with each event it consumes."""
+"""What scheduling does with each event and command: the `Scheduler` holds the process, Kafka
+handlers and HTTP routes both call it inside one unit of work.
+
+Every change that books, moves or cancels a person's time first takes that person's lock
+(`lock_participants`, always in id order), so replicas never double-book anyone and an
+ended pair never gets a late booking.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
 import structlog
 
-from flipside_shared.consumer import EventHandlers
+from flipside_shared.consumer import EventHandlers, RejectedEvent
 from flipside_shared.events import (
     AttendeeTime,
+    CheckInDue,
     PairCreated,
     PairDissolved,
+    PairMember,
     ParticipantErased,
+    ParticipantUpdated,
+    ParticipantWithdrawn,
     SchedulingFailed,
+    SessionCancellationRequested,
     SessionCancelled,
+    SessionRescheduled,
+    SessionRescheduleRequested,
     SessionScheduled,
 )
 from flipside_shared.unit_of_work import UnitOfWork
 
-from .domain.calendar import Availability
+from .domain.booking import Booked, NoSlot, book_kickoff, book_next, reschedule
+from .domain.calendar import Absence, Attendee
 from .domain.clock import Clock
-from .domain.kickoff import Booked, NoSlot, SchedulingPolicy, book_kickoff, timers_for
-from .repository import SchedulingRepository
+from .domain.policy import SchedulingPolicy
+from .domain.series import Series
+from .domain.timers import timers_for
+from .repository import SchedulingRepository, Session
 
 log = structlog.get_logger(__name__)
 
@@ -30,78 +49,289 @@ FeedUrl = Callable[[UUID], str]
 """A participant's calendar feed address, token included."""
 
 
-def build_handlers(clock: Clock, policy: SchedulingPolicy, feed_url: FeedUrl) -> EventHandlers:
-    handlers = EventHandlers()
+class UnknownSession(LookupError):
+    pass
 
-    @handlers.handles(PairCreated)
-    async def pair_created(uow: UnitOfWork, pair: PairCreated) -> None:
+
+@dataclass(frozen=True)
+class Refused:
+    """A command that changed nothing, and why."""
+
+    reason: str
+
+
+def attendee_of(member: PairMember) -> Attendee:
+    return Attendee(member.participant_id, member.time_zone, tuple(member.working_hours), member.country, member.hours_per_month)
+
+
+class Scheduler:
+    def __init__(self, clock: Clock, policy: SchedulingPolicy, feed_url: FeedUrl) -> None:
+        self.clock = clock
+        self.policy = policy
+        self._feed_url = feed_url
+
+    async def pair_created(self, uow: UnitOfWork, pair: PairCreated) -> None:
+        """Book the kickoff at the earliest time both can meet, and start the pair's series from it."""
         repository = SchedulingRepository(uow.conn)
-        await repository.lock_participants(pair.mentor.participant_id, pair.mentee.participant_id)
-        if await repository.has_kickoff(pair.pair_id):
+        mentor, mentee = attendee_of(pair.mentor), attendee_of(pair.mentee)
+        await repository.lock_participants(mentor.participant_id, mentee.participant_id)
+        if await repository.has_session(pair.pair_id, 0):
             log.info("kickoff already booked", pair_id=str(pair.pair_id))
             return
-        now = max(clock.now(), pair.matched_at)
-        mentor = Availability.of(pair.mentor, await repository.busy(pair.mentor.participant_id, now))
-        mentee = Availability.of(pair.mentee, await repository.busy(pair.mentee.participant_id, now))
-        outcome = book_kickoff(mentor, mentee, now, policy)
+        await repository.save_attendee(mentor)
+        await repository.save_attendee(mentee)
+        now = max(self.clock.now(), pair.matched_at)
+        schedule = await repository.schedule_of(pair.program_id)
+        outcome = book_kickoff(
+            await repository.availability(mentor, now), await repository.availability(mentee, now), now, schedule, self.policy,
+        )
         if isinstance(outcome, NoSlot):
             uow.emit(SchedulingFailed(pair_id=pair.pair_id, program_id=pair.program_id, reason=outcome.reason))
             return
+        await repository.start_series(pair.pair_id, pair.program_id, Series.after_kickoff(outcome.starts_at, mentee.time_zone, schedule))
+        await self._book(uow, repository, pair.pair_id, pair.program_id, 0, outcome, mentor, mentee, now)
+
+    async def session_held(self, uow: UnitOfWork, due: CheckInDue) -> None:
+        """A session is over: book the next one of the series, unless a later one exists already."""
+        repository = SchedulingRepository(uow.conn)
+        await repository.lock_participants(due.mentor_id, due.mentee_id)
+        session = await repository.session_for_update(due.session_id)
+        if session is None or session.occurrence != await repository.latest_occurrence(due.pair_id):
+            return
+        await self._advance(uow, repository, session)
+
+    async def reschedule(
+        self, uow: UnitOfWork, session_id: UUID, requested: datetime | None, requested_by: UUID | None = None,
+    ) -> SessionRescheduled | Refused:
+        repository = SchedulingRepository(uow.conn)
+        session = await self._locked_session(repository, session_id)
+        now = self.clock.now()
+        if (closed := _closed(session, now)) is not None:
+            return closed
+        return await self._move(uow, repository, session, requested, now, "requested", requested_by)
+
+    async def cancel(self, uow: UnitOfWork, session_id: UUID, requested_by: UUID | None = None) -> SessionCancelled | Refused:
+        """This one session will not take place; the series goes on with the next."""
+        repository = SchedulingRepository(uow.conn)
+        session = await self._locked_session(repository, session_id)
+        now = self.clock.now()
+        if (closed := _closed(session, now)) is not None:
+            return closed
+        return await self._cancel_one(uow, repository, session, now, "requested", requested_by)
+
+    async def set_absences(self, uow: UnitOfWork, participant_id: UUID, absences: list[Absence]) -> list[SessionRescheduled | SessionCancelled]:
+        """Record someone's days away; their sessions on those days move to the earliest other slot, or are
+        cancelled when there is none."""
+        repository = SchedulingRepository(uow.conn)
+        now = self.clock.now()
+        sessions = await repository.future_sessions_of(participant_id, now, lock=False)
+        await repository.lock_participants(participant_id, *(p for s in sessions for p in s.attendee_ids))
+        await repository.replace_absences(participant_id, absences)
+        attendee = await repository.attendee(participant_id)
+        if attendee is None:
+            return []
+        zone = ZoneInfo(attendee.time_zone)
+        changes: list[SessionRescheduled | SessionCancelled] = []
+        for session in await repository.future_sessions_of(participant_id, now):
+            if not any(a.covers(session.starts_at.astimezone(zone).date()) for a in absences):
+                continue
+            outcome = await self._move(uow, repository, session, None, now, "participant_unavailable", None)
+            if isinstance(outcome, Refused):
+                outcome = await self._cancel_one(uow, repository, session, now, "participant_unavailable", None)
+            changes.append(outcome)
+        return changes
+
+    async def end_pair(self, uow: UnitOfWork, pair_id: UUID) -> None:
+        """The pair's future sessions and their reminders and check-ins are off; both are told."""
+        repository = SchedulingRepository(uow.conn)
+        await repository.lock_participants(*await repository.attendees_of_pair(pair_id))
+        await repository.end_series("ended", pair_id=pair_id)
+        now = self.clock.now()
+        for session in await repository.cancel_future_sessions(now, pair_id=pair_id):
+            self._emit_cancelled(uow, session, "pair_dissolved", now, told=list(session.attendee_ids))
+
+    async def participant_left(self, uow: UnitOfWork, participant_id: UUID, reason: str) -> None:
+        """Withdrawn or erased: future sessions no longer take place; the partner is told (and the one who
+        withdrew, whose calendar still holds them)."""
+        repository = SchedulingRepository(uow.conn)
+        await repository.lock_participants(participant_id)
+        await repository.end_series("ended", participant_id=participant_id)
+        now = self.clock.now()
+        for session in await repository.cancel_future_sessions(now, participant_id=participant_id):
+            told = [p for p in session.attendee_ids if reason != "participant_erased" or p != participant_id]
+            self._emit_cancelled(uow, session, reason, now, told=told)
+        if reason == "participant_erased":
+            await repository.forget_attendee(participant_id)
+
+    async def _locked_session(self, repository: SchedulingRepository, session_id: UUID) -> Session:
+        found = await repository.session(session_id)
+        if found is None:
+            raise UnknownSession(f"no session {session_id}")
+        await repository.lock_participants(*found.attendee_ids)
+        return await repository.session_for_update(session_id)
+
+    async def _advance(self, uow: UnitOfWork, repository: SchedulingRepository, after: Session) -> None:
+        series = await repository.active_series(after.pair_id)
+        if series is None:
+            return
+        mentor, mentee = await repository.attendee(after.mentor_id), await repository.attendee(after.mentee_id)
+        if mentor is None or mentee is None:
+            return
+        now = self.clock.now()
+        occurrence, skipped = book_next(
+            await repository.availability(mentor, now), await repository.availability(mentee, now),
+            series, after.occurrence, now, self.policy,
+        )
+        for skip in skipped:
+            uow.emit(SchedulingFailed(
+                pair_id=after.pair_id, program_id=after.program_id, reason=f"session {skip.index} skipped: {skip.reason}",
+            ), correlation_id=after.correlation_id)
+        if occurrence is None:
+            await repository.end_series("completed", pair_id=after.pair_id)
+            return
+        await self._book(uow, repository, after.pair_id, after.program_id, occurrence.index, occurrence.booked, mentor, mentee, now, after.correlation_id)
+
+    async def _book(
+        self, uow: UnitOfWork, repository: SchedulingRepository, pair_id: UUID, program_id: str, occurrence: int,
+        booked: Booked, mentor: Attendee, mentee: Attendee, now: datetime, correlation_id: UUID | None = None,
+    ) -> None:
         session_id = uuid4()
-        correlation_id = uow.cause.correlation_id if uow.cause else None
-        await repository.add_kickoff(session_id, pair, outcome, timers_for(outcome, policy), correlation_id)
-        uow.emit(_scheduled(session_id, pair, outcome, feed_url))
+        correlation_id = correlation_id or (uow.cause.correlation_id if uow.cause else None)
+        timers = timers_for(booked, self.policy, now)
+        await repository.add_session(session_id, pair_id, program_id, occurrence, booked, mentor, mentee, timers, correlation_id)
+        uow.emit(SessionScheduled(
+            session_id=session_id, pair_id=pair_id, program_id=program_id, kind="kickoff" if occurrence == 0 else "check_in",
+            occurrence=occurrence, starts_at=booked.starts_at, duration_minutes=int(booked.duration.total_seconds() // 60),
+            mentor=self._attendee_time(mentor, booked), mentee=self._attendee_time(mentee, booked),
+        ), correlation_id=correlation_id)
+
+    async def _move(
+        self, uow: UnitOfWork, repository: SchedulingRepository, session: Session, requested: datetime | None,
+        now: datetime, reason: str, requested_by: UUID | None,
+    ) -> SessionRescheduled | Refused:
+        mentor, mentee = await repository.attendee(session.mentor_id), await repository.attendee(session.mentee_id)
+        if mentor is None or mentee is None:
+            return Refused("one of the two participants has left the program")
+        outcome = reschedule(
+            await repository.availability(mentor, now), await repository.availability(mentee, now),
+            session.booked, requested, now, self.policy,
+        )
+        if isinstance(outcome, NoSlot):
+            return Refused(outcome.reason)
+        sequence = await repository.move_session(session.session_id, outcome, timers_for(outcome, self.policy, now), now)
+        moved = SessionRescheduled(
+            session_id=session.session_id, pair_id=session.pair_id, program_id=session.program_id, kind=session.kind,
+            previous_starts_at=session.starts_at, starts_at=outcome.starts_at, duration_minutes=session.duration_minutes,
+            mentor=self._attendee_time(mentor, outcome), mentee=self._attendee_time(mentee, outcome),
+            reason=reason, requested_by=requested_by, sequence=sequence,
+        )
+        uow.emit(moved, correlation_id=session.correlation_id)
+        return moved
+
+    async def _cancel_one(
+        self, uow: UnitOfWork, repository: SchedulingRepository, session: Session, now: datetime, reason: str,
+        requested_by: UUID | None,
+    ) -> SessionCancelled:
+        latest = session.occurrence == await repository.latest_occurrence(session.pair_id)
+        sequence = await repository.cancel_session(session.session_id, now)
+        cancelled = self._emit_cancelled(
+            uow, session, reason, now, told=list(session.attendee_ids), requested_by=requested_by, sequence=sequence,
+        )
+        if latest:
+            # The series was waiting for this session to be held; it goes on from here instead.
+            await self._advance(uow, repository, session)
+        return cancelled
+
+    def _emit_cancelled(
+        self, uow: UnitOfWork, session: Session, reason: str, now: datetime, told: list[UUID],
+        requested_by: UUID | None = None, sequence: int | None = None,
+    ) -> SessionCancelled:
+        cancelled = SessionCancelled(
+            session_id=session.session_id, pair_id=session.pair_id, program_id=session.program_id, kind=session.kind,
+            starts_at=session.starts_at, duration_minutes=session.duration_minutes, participant_ids=told, reason=reason,
+            requested_by=requested_by, sequence=sequence or session.sequence, cancelled_at=now,
+        )
+        uow.emit(cancelled, correlation_id=session.correlation_id)
+        if (v1 := cancelled.as_v1()) is not None:
+            uow.emit(v1, correlation_id=session.correlation_id)
+        return cancelled
+
+    def _attendee_time(self, attendee: Attendee, booked: Booked) -> AttendeeTime:
+        return AttendeeTime(
+            participant_id=attendee.participant_id,
+            time_zone=attendee.time_zone,
+            local_start=booked.starts_at.astimezone(ZoneInfo(attendee.time_zone)),
+            calendar_feed_url=self._feed_url(attendee.participant_id),
+        )
+
+
+def _closed(session: Session, now: datetime) -> Refused | None:
+    if session.status != "scheduled":
+        return Refused(f"the session is {session.status}")
+    if session.starts_at <= now:
+        return Refused("the session has already started")
+    return None
+
+
+def build_handlers(scheduler: Scheduler) -> EventHandlers:
+    handlers = EventHandlers()
+
+    @handlers.handles(PairCreated)
+    async def pair_created(uow: UnitOfWork, event: PairCreated) -> None:
+        await scheduler.pair_created(uow, event)
+
+    @handlers.handles(CheckInDue)
+    async def check_in_due(uow: UnitOfWork, event: CheckInDue) -> None:
+        await scheduler.session_held(uow, event)
+
+    @handlers.handles(SessionRescheduleRequested)
+    async def reschedule_requested(uow: UnitOfWork, event: SessionRescheduleRequested) -> None:
+        session = await _requested_session(uow, event.session_id, event.pair_id)
+        outcome = await scheduler.reschedule(uow, event.session_id, event.starts_at, event.requested_by)
+        if isinstance(outcome, Refused):
+            uow.emit(SchedulingFailed(
+                pair_id=event.pair_id, program_id=session.program_id, session_id=event.session_id,
+                reason=f"not rescheduled: {outcome.reason}",
+            ))
+
+    @handlers.handles(SessionCancellationRequested)
+    async def cancellation_requested(uow: UnitOfWork, event: SessionCancellationRequested) -> None:
+        session = await _requested_session(uow, event.session_id, event.pair_id)
+        outcome = await scheduler.cancel(uow, event.session_id, event.requested_by)
+        if isinstance(outcome, Refused):
+            uow.emit(SchedulingFailed(
+                pair_id=event.pair_id, program_id=session.program_id, session_id=event.session_id,
+                reason=f"not cancelled: {outcome.reason}",
+            ))
 
     @handlers.handles(PairDissolved)
     async def pair_dissolved(uow: UnitOfWork, event: PairDissolved) -> None:
-        """The pair's future sessions and their reminders and check-ins are off; both are told."""
-        now = clock.now()
-        for session in await SchedulingRepository(uow.conn).cancel_future_sessions(now, pair_id=event.pair_id):
-            uow.emit(_cancelled(session, "pair_dissolved", now, told=[session["mentor_id"], session["mentee_id"]]))
+        await scheduler.end_pair(uow, event.pair_id)
+
+    @handlers.handles(ParticipantWithdrawn)
+    async def participant_withdrawn(uow: UnitOfWork, event: ParticipantWithdrawn) -> None:
+        await scheduler.participant_left(uow, event.participant_id, "participant_withdrawn")
 
     @handlers.handles(ParticipantErased)
     async def participant_erased(uow: UnitOfWork, event: ParticipantErased) -> None:
-        """Sessions hold no personal data beyond ids and time zones; future ones no longer take place,
-        and the partner is told."""
-        now = clock.now()
-        for session in await SchedulingRepository(uow.conn).cancel_future_sessions(now, participant_id=event.participant_id):
-            partner = [p for p in (session["mentor_id"], session["mentee_id"]) if p != event.participant_id]
-            uow.emit(_cancelled(session, "participant_erased", now, told=partner))
+        """Sessions keep ids and time zones only; what scheduling knew of the person (hours, absences) goes."""
+        await scheduler.participant_left(uow, event.participant_id, "participant_erased")
+
+    @handlers.handles(ParticipantUpdated)
+    async def participant_updated(uow: UnitOfWork, event: ParticipantUpdated) -> None:
+        """New hours, zone or budget count for the sessions booked from now on."""
+        profile = event.profile
+        await SchedulingRepository(uow.conn).update_attendee(Attendee(
+            event.participant_id, profile.time_zone, tuple(profile.working_hours), profile.country, profile.hours_per_month,
+        ))
 
     return handlers
 
 
-def _cancelled(session, reason: str, now, told: list) -> SessionCancelled:
-    return SessionCancelled(
-        session_id=session["session_id"],
-        pair_id=session["pair_id"],
-        program_id=session["program_id"],
-        kind=session["kind"],
-        starts_at=session["starts_at"],
-        duration_minutes=session["duration_minutes"],
-        participant_ids=told,
-        reason=reason,
-        cancelled_at=now,
-    )
-
-
-def _scheduled(session_id, pair: PairCreated, booked: Booked, feed_url: FeedUrl) -> SessionScheduled:
-    def attendee(member) -> AttendeeTime:
-        zone = Availability.of(member).time_zone
-        return AttendeeTime(
-            participant_id=member.participant_id,
-            time_zone=member.time_zone,
-            local_start=booked.starts_at.astimezone(zone),
-            calendar_feed_url=feed_url(member.participant_id),
-        )
-
-    return SessionScheduled(
-        session_id=session_id,
-        pair_id=pair.pair_id,
-        program_id=pair.program_id,
-        kind="kickoff",
-        starts_at=booked.starts_at,
-        duration_minutes=int(booked.duration.total_seconds() // 60),
-        mentor=attendee(pair.mentor),
-        mentee=attendee(pair.mentee),
-    )
+async def _requested_session(uow: UnitOfWork, session_id: UUID, pair_id: UUID) -> Session:
+    session = await SchedulingRepository(uow.conn).session(session_id)
+    if session is None:
+        raise RejectedEvent(f"no session {session_id}")
+    if session.pair_id != pair_id:
+        raise RejectedEvent(f"session {session_id} belongs to another pair than {pair_id}")
+    return session

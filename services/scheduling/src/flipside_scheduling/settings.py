@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from pydantic import Field, SecretStr, model_validator
@@ -11,14 +11,12 @@ from flipside_shared.settings import ServiceSettings
 
 from .domain.clock import AcceleratedClock, Clock, SystemClock
 from .domain.feeds import feed_token
-from .domain.kickoff import SchedulingPolicy
+from .domain.policy import SchedulingPolicy
 
 
 class SchedulingSettings(ServiceSettings):
     http_port: int = 8002
-    session_minutes: int = Field(default=45, ge=15, le=240, validation_alias="FLIPSIDE_SCHEDULING_SESSION_MINUTES")
     min_notice_hours: float = Field(default=24, ge=0, validation_alias="FLIPSIDE_SCHEDULING_MIN_NOTICE_HOURS")
-    kickoff_within_business_days: int = Field(default=5, ge=1, le=30, validation_alias="FLIPSIDE_SCHEDULING_KICKOFF_WITHIN_BUSINESS_DAYS")
     reminder_minutes_before: list[int] = Field(default=[1440, 60], validation_alias="FLIPSIDE_SCHEDULING_REMINDER_MINUTES_BEFORE")
     timer_poll_seconds: float = Field(default=0.5, gt=0, validation_alias="FLIPSIDE_SCHEDULING_TIMER_POLL_SECONDS")
     timer_batch_size: int = Field(default=200, ge=1, validation_alias="FLIPSIDE_SCHEDULING_TIMER_BATCH_SIZE")
@@ -32,6 +30,11 @@ class SchedulingSettings(ServiceSettings):
         default=None,
         validation_alias="FLIPSIDE_SCHEDULING_CLOCK_EPOCH",
         description="Where simulated time starts (ISO 8601 with offset); every replica must share it.",
+    )
+    clock_offset: timedelta = Field(
+        default=timedelta(0),
+        validation_alias="FLIPSIDE_SCHEDULING_CLOCK_OFFSET",
+        description="How far ahead of real time the service believes it is (ISO 8601 duration, e.g. P1D): for outage drills and tests.",
     )
 
     feed_secret: SecretStr = Field(
@@ -57,14 +60,12 @@ class SchedulingSettings(ServiceSettings):
         return self
 
     def clock(self) -> Clock:
-        if self.clock_rate == 1.0:
+        if self.clock_rate == 1.0 and not self.clock_offset:
             return SystemClock()
-        return AcceleratedClock(self.clock_epoch, self.clock_rate)
+        return AcceleratedClock(self.clock_epoch or datetime.now(UTC), self.clock_rate, self.clock_offset)
 
     def policy(self) -> SchedulingPolicy:
         return SchedulingPolicy(
-            session_minutes=self.session_minutes,
             min_notice=timedelta(hours=self.min_notice_hours),
-            kickoff_within_business_days=self.kickoff_within_business_days,
             reminders_before=tuple(timedelta(minutes=m) for m in self.reminder_minutes_before),
         )

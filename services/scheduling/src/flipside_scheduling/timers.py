@@ -15,7 +15,7 @@ from flipside_shared.polling import drain_forever
 from flipside_shared.service import Runtime
 
 from .domain.clock import Clock
-from .domain.kickoff import fires_when_overdue
+from .domain.timers import fires_when_overdue
 from .repository import SchedulingRepository
 
 log = structlog.get_logger(__name__)

@@ -11,11 +11,24 @@ from .participants import (
     ParticipantProfile,
     ParticipantUnmatched,
     ParticipantUpdated,
+    ParticipantWithdrawn,
     WorkingHours,
 )
 from .programs import PROGRAMS, MatchRunRequested
 from .registry import EVENT_TYPES, STREAMS, UnknownEventType, event_class
-from .sessions import SESSIONS, AttendeeTime, CheckInDue, ReminderDue, SchedulingFailed, SessionCancelled, SessionScheduled
+from .sessions import (
+    SESSIONS,
+    AttendeeTime,
+    CheckInDue,
+    ReminderDue,
+    SchedulingFailed,
+    SessionCancellationRequested,
+    SessionCancelled,
+    SessionCancelledV1,
+    SessionRescheduled,
+    SessionRescheduleRequested,
+    SessionScheduled,
+)
 
 __all__ = [
     "EVENT_TYPES",
@@ -43,9 +56,14 @@ __all__ = [
     "ParticipantProfile",
     "ParticipantUnmatched",
     "ParticipantUpdated",
+    "ParticipantWithdrawn",
     "ReminderDue",
     "SchedulingFailed",
+    "SessionCancellationRequested",
     "SessionCancelled",
+    "SessionCancelledV1",
+    "SessionRescheduleRequested",
+    "SessionRescheduled",
     "SessionScheduled",
     "Stream",
     "UnknownEventType",

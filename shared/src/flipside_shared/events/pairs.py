@@ -21,6 +21,7 @@ class PairMember(StrictModel):
     time_zone: str
     working_hours: list[WorkingHours]
     country: str | None = None
+    hours_per_month: int | None = Field(default=None, ge=1, description="Time budget for the program: sessions never exceed it.")
 
 
 class PairCreated(Event):

@@ -99,6 +99,17 @@ class ParticipantErased(Event):
     erased_at: datetime
 
 
+class ParticipantWithdrawn(Event):
+    """The participant leaves the program (their data stays until erased): no new partner, no more sessions."""
+
+    ce_type = "flipside.participant.withdrawn.v1"
+    stream = PARTICIPANTS
+
+    participant_id: UUID
+    program_id: str
+    withdrawn_at: datetime
+
+
 class ParticipantEnrolled(Event):
     ce_type = "flipside.participant.enrolled.v1"
     stream = PARTICIPANTS

@@ -6,9 +6,27 @@ from .base import Event, Stream
 from .feedback import FEEDBACK, FeedbackRequested
 from .notifications import NOTIFICATIONS, NotificationSent
 from .pairs import PAIRS, PairAccepted, PairCreated, PairDeclined, PairDissolved, PairProposed
-from .participants import PARTICIPANTS, ParticipantEnrolled, ParticipantErased, ParticipantUnmatched, ParticipantUpdated
+from .participants import (
+    PARTICIPANTS,
+    ParticipantEnrolled,
+    ParticipantErased,
+    ParticipantUnmatched,
+    ParticipantUpdated,
+    ParticipantWithdrawn,
+)
 from .programs import PROGRAMS, MatchRunRequested
-from .sessions import SESSIONS, CheckInDue, ReminderDue, SchedulingFailed, SessionCancelled, SessionScheduled
+from .sessions import (
+    SESSIONS,
+    CheckInDue,
+    ReminderDue,
+    SchedulingFailed,
+    SessionCancellationRequested,
+    SessionCancelled,
+    SessionCancelledV1,
+    SessionRescheduled,
+    SessionRescheduleRequested,
+    SessionScheduled,
+)
 
 STREAMS: tuple[Stream, ...] = (PARTICIPANTS, PROGRAMS, PAIRS, SESSIONS, FEEDBACK, NOTIFICATIONS)
 
@@ -19,6 +37,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ParticipantUpdated,
         ParticipantErased,
         ParticipantUnmatched,
+        ParticipantWithdrawn,
         MatchRunRequested,
         PairCreated,
         PairDissolved,
@@ -30,6 +49,10 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CheckInDue,
         SchedulingFailed,
         SessionCancelled,
+        SessionCancelledV1,
+        SessionRescheduled,
+        SessionRescheduleRequested,
+        SessionCancellationRequested,
         FeedbackRequested,
         NotificationSent,
     )

@@ -41,6 +41,7 @@ class SessionScheduled(Event):
     duration_minutes: int = Field(gt=0)
     mentor: AttendeeTime
     mentee: AttendeeTime
+    occurrence: int = Field(default=0, ge=0, description="0 for the kickoff, then 1, 2... along the program's cadence.")
 
 
 class ReminderDue(Event):
@@ -67,19 +68,56 @@ class CheckInDue(Event):
 
 
 class SchedulingFailed(Event):
+    """No time could be found: for a kickoff (matching and admins should act), for one session of the
+    series (it is skipped, the series goes on), or for a reschedule that was asked for (nothing changed)."""
+
     ce_type = "flipside.session.scheduling-failed.v1"
     stream = SESSIONS
 
     pair_id: UUID
     program_id: str
     reason: str
+    session_id: UUID | None = Field(default=None, description="The session a refused reschedule or cancellation was about.")
+
+
+CancellationReason = Literal[
+    "pair_dissolved", "participant_erased", "participant_withdrawn", "requested", "participant_unavailable",
+]
 
 
 class SessionCancelled(Event):
-    """A booked session will not take place: its pair ended, or one of the two was erased.
+    """A booked session will not take place: its pair ended, one of the two left or was erased, someone
+    cancelled it, or an absence left no time for it.
 
-    Calendars that received the invitation cancel it by its UID (the session id).
+    Calendars that received the invitation cancel it by its UID (the session id) and `sequence`.
+    Version 2 adds the reasons after `participant_erased`, `requested_by` and `sequence`.
     """
+
+    ce_type = "flipside.session.cancelled.v2"
+    stream = SESSIONS
+
+    session_id: UUID
+    pair_id: UUID
+    program_id: str
+    kind: SessionKind
+    starts_at: datetime
+    duration_minutes: int
+    participant_ids: list[UUID] = Field(description="Who to tell: the attendees still enrolled.")
+    reason: CancellationReason
+    requested_by: UUID | None = Field(default=None, description="Who asked, when the reason is `requested`.")
+    sequence: int = Field(ge=1, description="iCalendar SEQUENCE of this change: above every earlier one of the session.")
+    cancelled_at: datetime
+
+    def as_v1(self) -> SessionCancelledV1 | None:
+        """The same cancellation for subscribers of version 1, when its reason existed there."""
+        if self.reason not in ("pair_dissolved", "participant_erased"):
+            return None
+        return SessionCancelledV1(**self.model_dump(exclude={"requested_by", "sequence"}))
+
+
+class SessionCancelledV1(Event):
+    """Deprecated by `flipside.session.cancelled.v2`, and still published beside it for the two reasons
+    version 1 knows, so subscribers written against it keep working while they move to version 2."""
 
     ce_type = "flipside.session.cancelled.v1"
     stream = SESSIONS
@@ -93,3 +131,51 @@ class SessionCancelled(Event):
     participant_ids: list[UUID] = Field(description="Who to tell: the attendees still enrolled.")
     reason: Literal["pair_dissolved", "participant_erased"]
     cancelled_at: datetime
+
+
+class SessionRescheduled(Event):
+    """A booked session moved: someone asked, or an absence overlapped it. Same session id (the calendar UID),
+    a higher `sequence`, so calendar apps move the entry instead of adding one."""
+
+    ce_type = "flipside.session.rescheduled.v1"
+    stream = SESSIONS
+
+    session_id: UUID
+    pair_id: UUID
+    program_id: str
+    kind: SessionKind
+    previous_starts_at: datetime = Field(description="UTC")
+    starts_at: datetime = Field(description="UTC")
+    duration_minutes: int = Field(gt=0)
+    mentor: AttendeeTime
+    mentee: AttendeeTime
+    reason: Literal["requested", "participant_unavailable"]
+    requested_by: UUID | None = None
+    sequence: int = Field(ge=1, description="iCalendar SEQUENCE of this change.")
+
+
+class SessionRescheduleRequested(Event):
+    """A command: move a session. Without `starts_at`, to the earliest other slot both can meet.
+    Refused (`SchedulingFailed` with the session id) when the time is past, outside someone's working
+    hours or absence-free time, taken, or over a monthly time budget."""
+
+    ce_type = "flipside.session.reschedule-requested.v1"
+    stream = SESSIONS
+
+    session_id: UUID
+    pair_id: UUID
+    starts_at: datetime | None = Field(default=None, description="UTC (any offset is accepted); none: the earliest other slot.")
+    requested_by: UUID | None = None
+    requested_at: datetime
+
+
+class SessionCancellationRequested(Event):
+    """A command: this one session will not take place (the series goes on with the next one)."""
+
+    ce_type = "flipside.session.cancellation-requested.v1"
+    stream = SESSIONS
+
+    session_id: UUID
+    pair_id: UUID
+    requested_by: UUID | None = None
+    requested_at: datetime

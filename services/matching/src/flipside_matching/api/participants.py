@@ -8,7 +8,13 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import ConfigDict
 
-from flipside_shared.events import ParticipantEnrolled, ParticipantErased, ParticipantProfile, ParticipantUpdated
+from flipside_shared.events import (
+    ParticipantEnrolled,
+    ParticipantErased,
+    ParticipantProfile,
+    ParticipantUpdated,
+    ParticipantWithdrawn,
+)
 
 from ..repository import MatchingRepository
 from .common import Accepted, program_or_404
@@ -48,6 +54,20 @@ async def erase(participant_id: UUID, request: Request) -> dict:
     """The right to erasure: one event, and every service removes or anonymises what it holds."""
     async with request.app.state.runtime.units.begin() as uow:
         envelope = uow.emit(ParticipantErased(participant_id=participant_id, erased_at=datetime.now(UTC)))
+    return {"participant_id": str(participant_id), "event_id": str(envelope.id)}
+
+
+@router.post("/participants/{participant_id}/withdraw", status_code=status.HTTP_202_ACCEPTED)
+async def withdraw(participant_id: UUID, request: Request) -> dict:
+    """Leave the program: never matched again, pairs dissolved (partners matched anew), future sessions
+    cancelled. The profile stays until erased."""
+    async with request.app.state.runtime.units.begin() as uow:
+        person = await MatchingRepository(uow.conn).participant(participant_id)
+        if person is None:
+            raise HTTPException(404, "no enrolled participant with this id")
+        envelope = uow.emit(ParticipantWithdrawn(
+            participant_id=participant_id, program_id=person.profile.program_id, withdrawn_at=datetime.now(UTC),
+        ))
     return {"participant_id": str(participant_id), "event_id": str(envelope.id)}
 
 

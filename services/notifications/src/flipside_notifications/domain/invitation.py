@@ -10,9 +10,10 @@ from icalendar import Calendar, Event, vCalAddress
 
 def invitation(
     session_id: str, starts_at: str, duration_minutes: int, summary: str, organizer: str, attendee: str,
-    method: Literal["REQUEST", "CANCEL"] = "REQUEST",
+    method: Literal["REQUEST", "CANCEL"] = "REQUEST", sequence: int = 0,
 ) -> bytes:
-    """An iTIP message for one session: REQUEST books it, CANCEL (a later SEQUENCE) takes it out again."""
+    """An iTIP message for one session: REQUEST books it (or, with a higher SEQUENCE, moves it), CANCEL
+    takes it out again; scheduling counts the sequence, so the latest change wins whatever order mail arrives in."""
     start = datetime.fromisoformat(starts_at)
     calendar = Calendar()
     calendar.add("prodid", "-//Flipside//reverse mentoring//EN")
@@ -24,7 +25,7 @@ def invitation(
     entry.add("dtstart", start)
     entry.add("dtend", start + timedelta(minutes=duration_minutes))
     entry.add("summary", summary)
-    entry.add("sequence", 0 if method == "REQUEST" else 1)
+    entry.add("sequence", sequence)
     if method == "CANCEL":
         entry.add("status", "CANCELLED")
     entry["organizer"] = vCalAddress(f"mailto:{organizer}")

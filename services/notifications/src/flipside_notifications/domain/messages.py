@@ -14,6 +14,7 @@ from flipside_shared.events import (
     ParticipantUnmatched,
     ReminderDue,
     SessionCancelled,
+    SessionRescheduled,
     SessionScheduled,
 )
 
@@ -51,6 +52,16 @@ def messages_for(event: Event) -> list[MessageDue]:
                 MessageDue(attendee.participant_id, "session_scheduled", {
                     "session_id": str(event.session_id), "kind": event.kind, "starts_at": event.starts_at.isoformat(),
                     "duration_minutes": event.duration_minutes, "partner_id": str(partner.participant_id),
+                    "calendar_feed_url": attendee.calendar_feed_url, "sequence": 0,
+                })
+                for attendee, partner in ((event.mentor, event.mentee), (event.mentee, event.mentor))
+            ]
+        case SessionRescheduled():
+            return [
+                MessageDue(attendee.participant_id, "session_rescheduled", {
+                    "session_id": str(event.session_id), "kind": event.kind, "starts_at": event.starts_at.isoformat(),
+                    "previous_starts_at": event.previous_starts_at.isoformat(), "duration_minutes": event.duration_minutes,
+                    "partner_id": str(partner.participant_id), "reason": event.reason, "sequence": event.sequence,
                     "calendar_feed_url": attendee.calendar_feed_url,
                 })
                 for attendee, partner in ((event.mentor, event.mentee), (event.mentee, event.mentor))
@@ -59,7 +70,7 @@ def messages_for(event: Event) -> list[MessageDue]:
             return [
                 MessageDue(participant_id, "session_cancelled", {
                     "session_id": str(event.session_id), "kind": event.kind, "starts_at": event.starts_at.isoformat(),
-                    "duration_minutes": event.duration_minutes, "reason": event.reason,
+                    "duration_minutes": event.duration_minutes, "reason": event.reason, "sequence": event.sequence,
                     **({"partner_id": str(others[0])} if (others := [p for p in event.participant_ids if p != participant_id]) else {}),
                 })
                 for participant_id in event.participant_ids

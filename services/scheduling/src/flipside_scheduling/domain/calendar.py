@@ -1,4 +1,5 @@
-"""When a person can meet: their working hours in their own time zone, minus holidays and bookings.
+"""When a person can meet: their working hours in their own time zone, minus holidays, absences,
+other sessions and what is left of their monthly time budget.
 
 Candidate slots are walked in UTC and converted to each person's local time, so a
 local time that does not exist (spring forward) or repeats (fall back) never has
@@ -7,16 +8,20 @@ to be constructed: every UTC instant has exactly one local reading.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import holidays
 
-from flipside_shared.events import PairMember, WorkingHours
+from flipside_shared.events import WorkingHours
 
 GRID = timedelta(minutes=15)
+
+Interval = tuple[datetime, datetime]
 
 
 @lru_cache(maxsize=256)
@@ -25,33 +30,85 @@ def _public_holidays(country: str, year: int) -> frozenset[date]:
 
 
 @dataclass(frozen=True)
-class Availability:
-    time_zone: ZoneInfo
+class Attendee:
+    """What scheduling keeps of a participant: when they work, where, and how much time they give."""
+
+    participant_id: UUID
+    time_zone: str
     working_hours: tuple[WorkingHours, ...]
     country: str | None = None
-    busy: tuple[tuple[datetime, datetime], ...] = field(default=())
+    hours_per_month: int | None = None
+
+
+@dataclass(frozen=True)
+class Absence:
+    """Days away (vacation, leave), inclusive, in the participant's own calendar."""
+
+    first_day: date
+    last_day: date
+
+    def covers(self, day: date) -> bool:
+        return self.first_day <= day <= self.last_day
+
+
+@dataclass(frozen=True)
+class Availability:
+    attendee: Attendee
+    busy: tuple[Interval, ...] = ()
+    """Their booked sessions: each blocks its time and counts against the month it starts in."""
+    absences: tuple[Absence, ...] = ()
+    time_zone: ZoneInfo = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "time_zone", ZoneInfo(self.attendee.time_zone))
 
     @classmethod
-    def of(cls, member: PairMember, busy: list[tuple[datetime, datetime]] = ()) -> Availability:
-        return cls(ZoneInfo(member.time_zone), tuple(member.working_hours), member.country, tuple(busy))
+    def of(cls, attendee: Attendee, busy: Iterable[Interval] = (), absences: Iterable[Absence] = ()) -> Availability:
+        return cls(attendee, tuple(busy), tuple(absences))
+
+    def without(self, interval: Interval) -> Availability:
+        """The same person as if one of their sessions were not booked (to move it)."""
+        return Availability(self.attendee, tuple(b for b in self.busy if b != interval), self.absences)
 
     def is_holiday(self, day: date) -> bool:
-        return self.country is not None and day in _public_holidays(self.country, day.year)
+        country = self.attendee.country
+        return country is not None and day in _public_holidays(country, day.year)
 
     def is_business_day(self, day: date) -> bool:
         return day.weekday() < 5 and not self.is_holiday(day)
 
-    def can_meet(self, start: datetime, end: datetime) -> bool:
+    def conflict(self, start: datetime, end: datetime, budget: bool = True) -> str | None:
+        """Why this person cannot meet from `start` to `end`, or None when they can."""
         local_start, local_end = start.astimezone(self.time_zone), end.astimezone(self.time_zone)
-        if local_start.date() != local_end.date() or self.is_holiday(local_start.date()):
-            return False
-        within_hours = any(
-            hours.weekday == local_start.weekday()
-            and hours.start <= local_start.time()
-            and local_end.time() <= hours.end
-            for hours in self.working_hours
-        )
-        return within_hours and not any(start < busy_end and busy_start < end for busy_start, busy_end in self.busy)
+        day = local_start.date()
+        if local_end.date() != day or not any(
+            hours.weekday == local_start.weekday() and hours.start <= local_start.time() and local_end.time() <= hours.end
+            for hours in self.attendee.working_hours
+        ):
+            return "outside their working hours"
+        if self.is_holiday(day):
+            return "a public holiday where they work"
+        if any(absence.covers(day) for absence in self.absences):
+            return "during their absence"
+        if any(start < busy_end and busy_start < end for busy_start, busy_end in self.busy):
+            return "during another of their sessions"
+        if budget and self.minutes_left(local_start) < (end - start).total_seconds() / 60:
+            return f"over their monthly time budget of {self.attendee.hours_per_month} hours"
+        return None
+
+    def can_meet(self, start: datetime, end: datetime, budget: bool = True) -> bool:
+        return self.conflict(start, end, budget) is None
+
+    def minutes_left(self, local_moment: datetime) -> float:
+        """What remains of the monthly budget in the local month of `local_moment`."""
+        if self.attendee.hours_per_month is None:
+            return float("inf")
+        booked = 0.0
+        for start, end in self.busy:
+            local = start.astimezone(self.time_zone)
+            if (local.year, local.month) == (local_moment.year, local_moment.month):
+                booked += (end - start).total_seconds() / 60
+        return self.attendee.hours_per_month * 60 - booked
 
     def add_business_days(self, start: datetime, days: int) -> datetime:
         """The end of the `days`-th business day after `start`, in this person's calendar."""
@@ -65,17 +122,17 @@ class Availability:
 
 
 def earliest_common_slot(
-    people: list[Availability], not_before: datetime, until: datetime, duration: timedelta
+    people: list[Availability], not_before: datetime, until: datetime, duration: timedelta, budget: bool = True
 ) -> datetime | None:
     """The first start on the 15-minute grid at which everyone can meet for `duration`."""
-    start = _round_up(not_before)
+    start = round_up(not_before)
     while start + duration <= until:
-        if all(person.can_meet(start, start + duration) for person in people):
+        if all(person.can_meet(start, start + duration, budget) for person in people):
             return start
         start += GRID
     return None
 
 
-def _round_up(moment: datetime) -> datetime:
+def round_up(moment: datetime) -> datetime:
     floor = moment.replace(second=0, microsecond=0, minute=moment.minute - moment.minute % 15)
     return floor if floor == moment else floor + GRID

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -18,16 +18,17 @@ class SystemClock:
 
 @dataclass(frozen=True)
 class AcceleratedClock:
-    """Simulated time running `rate` times faster than real time from `epoch`.
+    """Simulated time running `rate` times faster than real time from `epoch`, `offset` ahead of it.
 
     Every replica must share the epoch so they agree on what time it is.
     """
 
     epoch: datetime
     rate: float
+    offset: timedelta = timedelta(0)
 
     def now(self) -> datetime:
-        return self.epoch + (datetime.now(UTC) - self.epoch) * self.rate
+        return self.epoch + (datetime.now(UTC) - self.epoch) * self.rate + self.offset
 
 
 @dataclass

@@ -1,0 +1,62 @@
+"""A program's cadence, driven as its users see it: pairs in, a kickoff and then one session per week
+out, each booked when the one before is held, until the program's length is reached."""
+
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from flipside_shared.events import CheckInDue, SessionScheduled
+from flipside_shared.testing.factories import pair_created
+from flipside_shared.testing.kafka_io import TopicReader, count_of, envelope, publish
+from flipside_shared.testing.service_process import ServiceProcess
+
+PAIRS = 6
+PROGRAM = "weekly"
+
+
+@pytest.fixture(scope="module")
+def scheduling(sandbox, tmp_path_factory):
+    """One simulated day per real second."""
+    env = sandbox.env(
+        FLIPSIDE_SCHEDULING_CLOCK_RATE="86400",
+        FLIPSIDE_SCHEDULING_CLOCK_EPOCH=datetime.now(UTC).isoformat(),
+        FLIPSIDE_SCHEDULING_TIMER_POLL_SECONDS="0.02",
+    )
+    with ServiceProcess("scheduling", env, tmp_path_factory.mktemp("logs")) as service:
+        yield service
+
+
+async def test_a_weekly_program_books_one_session_per_week_until_it_ends(sandbox, scheduling):
+    async with httpx.AsyncClient(base_url=scheduling.url) as client:
+        refused = await client.put(f"/programs/{PROGRAM}/schedule", json={"cadence": "daily"})
+        configured = await client.put(f"/programs/{PROGRAM}/schedule", json={"cadence": "weekly", "length_weeks": 3})
+        assert (await client.get(f"/programs/{PROGRAM}/schedule")).json()["cadence"] == "weekly"
+    assert refused.status_code == 422 and "weekly" in refused.text
+    assert configured.status_code == 200
+
+    pairs = [pair_created(program_id=PROGRAM) for _ in range(PAIRS)]
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(p) for p in pairs])
+    async with TopicReader(sandbox.bootstrap_servers, [f"{sandbox.topic_prefix}sessions"]) as reader:
+        # Kickoff and two weekly sessions per pair; the third week is the program's end.
+        await reader.read_until(lambda records: count_of(CheckInDue)(records) >= 3 * PAIRS, timeout=90)
+        await reader.drain(4)
+        scheduled = reader.events(SessionScheduled)
+        check_ins = reader.events(CheckInDue)
+
+    sessions = defaultdict(list)
+    for entry in scheduled:
+        sessions[entry.event.pair_id].append(entry.event)
+    assert {pair.pair_id: [s.occurrence for s in sessions[pair.pair_id]] for pair in pairs} == {
+        pair.pair_id: [0, 1, 2] for pair in pairs
+    }, "each occurrence once, in order, and nothing after the program's three weeks"
+    assert len(check_ins) == 3 * PAIRS
+    for pair_sessions in sessions.values():
+        kickoff, *later = pair_sessions
+        for week, session in enumerate(later, start=1):
+            # Both work 9 to 5 in Berlin and New York: the cadence keeps the mentee's 9:00.
+            assert session.mentee.local_start.replace(tzinfo=None) == (
+                kickoff.mentee.local_start.replace(tzinfo=None) + timedelta(weeks=week)
+            )
+            assert session.kind == "check_in"
