@@ -23,14 +23,13 @@ from uuid import uuid4
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from flipside_shared.testing.kafka_io import envelope, publish
 from flipside_shared.testing.platform import Platform
 from flipside_shared.testing.programs import configure_program
 from flipside_shared.testing.smtp import SmtpSink
 from flipside_shared.testing.stack import LocalStack
 
 from . import baseline, matching_engine, scheduling
-from .progress import committed, wait_committed
+from .progress import burst_per_second
 from .workloads import WORKLOADS
 
 EVENTS = 2000
@@ -62,15 +61,8 @@ async def measure_baseline(stack: LocalStack, admin: AIOKafkaAdminClient, count:
 
 
 async def measure_service(stack: LocalStack, platform: Platform, admin: AIOKafkaAdminClient, name: str, count: int) -> float:
-    workload = WORKLOADS[name]
-    events = workload.events(count)
-    topic = f"{platform.topic_prefix}{workload.stream.name}"
-    group = f"{platform.topic_prefix}{name}"
-    before = await committed(admin, group, topic)
-    started = time.monotonic()
-    await publish(stack.bootstrap_servers, platform.topic_prefix, [envelope(e) for e in events])
-    await wait_committed(admin, group, topic, before + count)
-    return count / (time.monotonic() - started)
+    events = WORKLOADS[name].events(count)
+    return await burst_per_second(admin, stack.bootstrap_servers, platform.topic_prefix, name, events)
 
 
 async def run_all(stack: LocalStack, platform: Platform, count: int) -> dict[str, float]:

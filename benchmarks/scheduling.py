@@ -23,11 +23,10 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from flipside_shared.testing.factories import pair_created
 from flipside_shared.testing.fixtures import new_database
-from flipside_shared.testing.kafka_io import envelope, publish
 from flipside_shared.testing.service_process import ServiceProcess
 from flipside_shared.testing.stack import LocalStack
 
-from .progress import committed, wait_committed
+from .progress import burst_per_second
 
 PENDING = 100_000
 DUE_PER_STEP = 20_000
@@ -90,12 +89,8 @@ async def timers_fired_per_second(database_url: str, batch: datetime) -> float:
 
 
 async def pairs_booked_per_second(stack: LocalStack, admin: AIOKafkaAdminClient, prefix: str, count: int) -> float:
-    group, topic = f"{prefix}scheduling", f"{prefix}pairs"
-    before = await committed(admin, group, topic)
-    started = time.monotonic()
-    await publish(stack.bootstrap_servers, prefix, [envelope(pair_created(program_id="bench")) for _ in range(count)])
-    await wait_committed(admin, group, topic, before + count)
-    return count / (time.monotonic() - started)
+    events = [pair_created(program_id="bench") for _ in range(count)]
+    return await burst_per_second(admin, stack.bootstrap_servers, prefix, "scheduling", events)
 
 
 async def raw_timer_baseline(stack: LocalStack, admin: AIOKafkaAdminClient, database_url: str) -> float:

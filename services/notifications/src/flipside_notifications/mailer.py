@@ -41,7 +41,8 @@ def compose(delivery, sender: str) -> EmailMessage:
     if method := CALENDAR_METHODS.get(delivery["template"]):
         ics = invitation(
             context["session_id"], context["starts_at"], context["duration_minutes"], rendered.subject, sender,
-            delivery["email"], method, context.get("sequence", 0),
+            # Messages owed before events carried a sequence: an invitation was 0, a cancellation 1.
+            delivery["email"], method, context.get("sequence", 0 if method == "REQUEST" else 1),
         )
         message.add_attachment(ics, maintype="text", subtype="calendar", filename="invite.ics", params={"method": method})
     return message

@@ -3,15 +3,19 @@ sessions, and a participant's token-protected calendar feed."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi import Path as PathParameter
-from icalendar import Calendar, Event
+from icalendar import Calendar
+from icalendar import Event as CalendarEntry
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from flipside_shared.events import Event
 from flipside_shared.signed_tokens import InvalidToken
+from flipside_shared.unit_of_work import UnitOfWork
 
 from .domain.calendar import Absence
 from .domain.feeds import feed_owner
@@ -79,22 +83,14 @@ async def program_schedule(request: Request, program_id: str = ProgramId) -> Pro
 async def reschedule(session_id: UUID, body: RescheduleRequest, request: Request) -> dict:
     """Move a session (the same session and calendar entry). 409 with the reason when it cannot move there."""
     scheduler: Scheduler = request.app.state.scheduler
-    async with request.app.state.runtime.units.begin() as uow:
-        outcome = await _or_404(scheduler.reschedule(uow, session_id, body.starts_at, body.requested_by))
-    if isinstance(outcome, Refused):
-        raise HTTPException(409, outcome.reason)
-    return outcome.model_dump(mode="json")
+    return await _command(request, lambda uow: scheduler.reschedule(uow, session_id, body.starts_at, body.requested_by))
 
 
 @router.post("/sessions/{session_id}/cancel")
 async def cancel(session_id: UUID, body: CancellationRequest, request: Request) -> dict:
     """Cancel one session; the pair's series goes on with the next one."""
     scheduler: Scheduler = request.app.state.scheduler
-    async with request.app.state.runtime.units.begin() as uow:
-        outcome = await _or_404(scheduler.cancel(uow, session_id, body.requested_by))
-    if isinstance(outcome, Refused):
-        raise HTTPException(409, outcome.reason)
-    return outcome.model_dump(mode="json")
+    return await _command(request, lambda uow: scheduler.cancel(uow, session_id, body.requested_by))
 
 
 @router.put("/participants/{participant_id}/absences")
@@ -139,7 +135,7 @@ async def calendar_feed(token: str, request: Request) -> Response:
     calendar.add("prodid", "-//Flipside//reverse mentoring//EN")
     calendar.add("version", "2.0")
     for session in sessions:
-        entry = Event()
+        entry = CalendarEntry()
         entry.add("uid", f"{session['session_id']}@flipside")
         entry.add("summary", f"Flipside {session['kind'].replace('_', '-')}")
         entry.add("dtstart", session["starts_at"])
@@ -151,9 +147,15 @@ async def calendar_feed(token: str, request: Request) -> Response:
     return Response(calendar.to_ical(), media_type="text/calendar")
 
 
-async def _or_404(command):
-    try:
-        return await command
-    except UnknownSession as error:
-        raise HTTPException(404, str(error)) from None
+async def _command(request: Request, command: Callable[[UnitOfWork], Awaitable[Event | Refused]]) -> dict:
+    """A command on one session in its own unit of work: 404 for an unknown session, 409 with the reason
+    when refused (nothing changed), else the event it published."""
+    async with request.app.state.runtime.units.begin() as uow:
+        try:
+            outcome = await command(uow)
+        except UnknownSession as error:
+            raise HTTPException(404, str(error)) from None
+    if isinstance(outcome, Refused):
+        raise HTTPException(409, outcome.reason)
+    return outcome.model_dump(mode="json")
 

@@ -8,7 +8,7 @@ ended pair never gets a late booking.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
@@ -20,6 +20,7 @@ from flipside_shared.consumer import EventHandlers, RejectedEvent
 from flipside_shared.events import (
     AttendeeTime,
     CheckInDue,
+    Event,
     PairCreated,
     PairDissolved,
     PairMember,
@@ -55,9 +56,10 @@ class UnknownSession(LookupError):
 
 @dataclass(frozen=True)
 class Refused:
-    """A command that changed nothing, and why."""
+    """A command that changed nothing, why, and the session it was about."""
 
     reason: str
+    session: Session
 
 
 def attendee_of(member: PairMember) -> Attendee:
@@ -66,8 +68,8 @@ def attendee_of(member: PairMember) -> Attendee:
 
 class Scheduler:
     def __init__(self, clock: Clock, policy: SchedulingPolicy, feed_url: FeedUrl) -> None:
-        self.clock = clock
-        self.policy = policy
+        self._clock = clock
+        self._policy = policy
         self._feed_url = feed_url
 
     async def pair_created(self, uow: UnitOfWork, pair: PairCreated) -> None:
@@ -80,10 +82,10 @@ class Scheduler:
             return
         await repository.save_attendee(mentor)
         await repository.save_attendee(mentee)
-        now = max(self.clock.now(), pair.matched_at)
+        now = max(self._clock.now(), pair.matched_at)
         schedule = await repository.schedule_of(pair.program_id)
         outcome = book_kickoff(
-            await repository.availability(mentor, now), await repository.availability(mentee, now), now, schedule, self.policy,
+            await repository.availability(mentor, now), await repository.availability(mentee, now), now, schedule, self._policy,
         )
         if isinstance(outcome, NoSlot):
             uow.emit(SchedulingFailed(pair_id=pair.pair_id, program_id=pair.program_id, reason=outcome.reason))
@@ -102,19 +104,22 @@ class Scheduler:
 
     async def reschedule(
         self, uow: UnitOfWork, session_id: UUID, requested: datetime | None, requested_by: UUID | None = None,
+        pair_id: UUID | None = None,
     ) -> SessionRescheduled | Refused:
         repository = SchedulingRepository(uow.conn)
-        session = await self._locked_session(repository, session_id)
-        now = self.clock.now()
+        session = await self._locked_session(repository, session_id, pair_id)
+        now = self._clock.now()
         if (closed := _closed(session, now)) is not None:
             return closed
         return await self._move(uow, repository, session, requested, now, "requested", requested_by)
 
-    async def cancel(self, uow: UnitOfWork, session_id: UUID, requested_by: UUID | None = None) -> SessionCancelled | Refused:
+    async def cancel(
+        self, uow: UnitOfWork, session_id: UUID, requested_by: UUID | None = None, pair_id: UUID | None = None,
+    ) -> SessionCancelled | Refused:
         """This one session will not take place; the series goes on with the next."""
         repository = SchedulingRepository(uow.conn)
-        session = await self._locked_session(repository, session_id)
-        now = self.clock.now()
+        session = await self._locked_session(repository, session_id, pair_id)
+        now = self._clock.now()
         if (closed := _closed(session, now)) is not None:
             return closed
         return await self._cancel_one(uow, repository, session, now, "requested", requested_by)
@@ -123,7 +128,7 @@ class Scheduler:
         """Record someone's days away; their sessions on those days move to the earliest other slot, or are
         cancelled when there is none."""
         repository = SchedulingRepository(uow.conn)
-        now = self.clock.now()
+        now = self._clock.now()
         sessions = await repository.future_sessions_of(participant_id, now, lock=False)
         await repository.lock_participants(participant_id, *(p for s in sessions for p in s.attendee_ids))
         await repository.replace_absences(participant_id, absences)
@@ -146,7 +151,7 @@ class Scheduler:
         repository = SchedulingRepository(uow.conn)
         await repository.lock_participants(*await repository.attendees_of_pair(pair_id))
         await repository.end_series("ended", pair_id=pair_id)
-        now = self.clock.now()
+        now = self._clock.now()
         for session in await repository.cancel_future_sessions(now, pair_id=pair_id):
             self._emit_cancelled(uow, session, "pair_dissolved", now, told=list(session.attendee_ids))
 
@@ -156,17 +161,20 @@ class Scheduler:
         repository = SchedulingRepository(uow.conn)
         await repository.lock_participants(participant_id)
         await repository.end_series("ended", participant_id=participant_id)
-        now = self.clock.now()
+        now = self._clock.now()
         for session in await repository.cancel_future_sessions(now, participant_id=participant_id):
             told = [p for p in session.attendee_ids if reason != "participant_erased" or p != participant_id]
             self._emit_cancelled(uow, session, reason, now, told=told)
         if reason == "participant_erased":
             await repository.forget_attendee(participant_id)
 
-    async def _locked_session(self, repository: SchedulingRepository, session_id: UUID) -> Session:
+    async def _locked_session(self, repository: SchedulingRepository, session_id: UUID, pair_id: UUID | None) -> Session:
+        """The session, locked with its two people; UnknownSession when there is none (of that pair, if given)."""
         found = await repository.session(session_id)
         if found is None:
             raise UnknownSession(f"no session {session_id}")
+        if pair_id is not None and found.pair_id != pair_id:
+            raise UnknownSession(f"session {session_id} belongs to another pair than {pair_id}")
         await repository.lock_participants(*found.attendee_ids)
         return await repository.session_for_update(session_id)
 
@@ -177,10 +185,10 @@ class Scheduler:
         mentor, mentee = await repository.attendee(after.mentor_id), await repository.attendee(after.mentee_id)
         if mentor is None or mentee is None:
             return
-        now = self.clock.now()
+        now = self._clock.now()
         occurrence, skipped = book_next(
             await repository.availability(mentor, now), await repository.availability(mentee, now),
-            series, after.occurrence, now, self.policy,
+            series, after.occurrence, now, self._policy,
         )
         for skip in skipped:
             uow.emit(SchedulingFailed(
@@ -197,7 +205,7 @@ class Scheduler:
     ) -> None:
         session_id = uuid4()
         correlation_id = correlation_id or (uow.cause.correlation_id if uow.cause else None)
-        timers = timers_for(booked, self.policy, now)
+        timers = timers_for(booked, self._policy, now)
         await repository.add_session(session_id, pair_id, program_id, occurrence, booked, mentor, mentee, timers, correlation_id)
         uow.emit(SessionScheduled(
             session_id=session_id, pair_id=pair_id, program_id=program_id, kind="kickoff" if occurrence == 0 else "check_in",
@@ -211,14 +219,14 @@ class Scheduler:
     ) -> SessionRescheduled | Refused:
         mentor, mentee = await repository.attendee(session.mentor_id), await repository.attendee(session.mentee_id)
         if mentor is None or mentee is None:
-            return Refused("one of the two participants has left the program")
+            return Refused("one of the two participants has left the program", session)
         outcome = reschedule(
             await repository.availability(mentor, now), await repository.availability(mentee, now),
-            session.booked, requested, now, self.policy,
+            session.booked, requested, now, self._policy,
         )
         if isinstance(outcome, NoSlot):
-            return Refused(outcome.reason)
-        sequence = await repository.move_session(session.session_id, outcome, timers_for(outcome, self.policy, now), now)
+            return Refused(outcome.reason, session)
+        sequence = await repository.move_session(session.session_id, outcome, timers_for(outcome, self._policy, now), now)
         moved = SessionRescheduled(
             session_id=session.session_id, pair_id=session.pair_id, program_id=session.program_id, kind=session.kind,
             previous_starts_at=session.starts_at, starts_at=outcome.starts_at, duration_minutes=session.duration_minutes,
@@ -233,9 +241,9 @@ class Scheduler:
         requested_by: UUID | None,
     ) -> SessionCancelled:
         latest = session.occurrence == await repository.latest_occurrence(session.pair_id)
-        sequence = await repository.cancel_session(session.session_id, now)
         cancelled = self._emit_cancelled(
-            uow, session, reason, now, told=list(session.attendee_ids), requested_by=requested_by, sequence=sequence,
+            uow, await repository.cancel_session(session.session_id, now), reason, now, told=list(session.attendee_ids),
+            requested_by=requested_by,
         )
         if latest:
             # The series was waiting for this session to be held; it goes on from here instead.
@@ -244,12 +252,13 @@ class Scheduler:
 
     def _emit_cancelled(
         self, uow: UnitOfWork, session: Session, reason: str, now: datetime, told: list[UUID],
-        requested_by: UUID | None = None, sequence: int | None = None,
+        requested_by: UUID | None = None,
     ) -> SessionCancelled:
+        """`session` as it is once cancelled: its sequence already raised."""
         cancelled = SessionCancelled(
             session_id=session.session_id, pair_id=session.pair_id, program_id=session.program_id, kind=session.kind,
             starts_at=session.starts_at, duration_minutes=session.duration_minutes, participant_ids=told, reason=reason,
-            requested_by=requested_by, sequence=sequence or session.sequence, cancelled_at=now,
+            requested_by=requested_by, sequence=session.sequence, cancelled_at=now,
         )
         uow.emit(cancelled, correlation_id=session.correlation_id)
         if (v1 := cancelled.as_v1()) is not None:
@@ -267,9 +276,9 @@ class Scheduler:
 
 def _closed(session: Session, now: datetime) -> Refused | None:
     if session.status != "scheduled":
-        return Refused(f"the session is {session.status}")
+        return Refused(f"the session is {session.status}", session)
     if session.starts_at <= now:
-        return Refused("the session has already started")
+        return Refused("the session has already started", session)
     return None
 
 
@@ -286,23 +295,13 @@ def build_handlers(scheduler: Scheduler) -> EventHandlers:
 
     @handlers.handles(SessionRescheduleRequested)
     async def reschedule_requested(uow: UnitOfWork, event: SessionRescheduleRequested) -> None:
-        session = await _requested_session(uow, event.session_id, event.pair_id)
-        outcome = await scheduler.reschedule(uow, event.session_id, event.starts_at, event.requested_by)
-        if isinstance(outcome, Refused):
-            uow.emit(SchedulingFailed(
-                pair_id=event.pair_id, program_id=session.program_id, session_id=event.session_id,
-                reason=f"not rescheduled: {outcome.reason}",
-            ))
+        await _answer(uow, "rescheduled", scheduler.reschedule(
+            uow, event.session_id, event.starts_at, event.requested_by, pair_id=event.pair_id,
+        ))
 
     @handlers.handles(SessionCancellationRequested)
     async def cancellation_requested(uow: UnitOfWork, event: SessionCancellationRequested) -> None:
-        session = await _requested_session(uow, event.session_id, event.pair_id)
-        outcome = await scheduler.cancel(uow, event.session_id, event.requested_by)
-        if isinstance(outcome, Refused):
-            uow.emit(SchedulingFailed(
-                pair_id=event.pair_id, program_id=session.program_id, session_id=event.session_id,
-                reason=f"not cancelled: {outcome.reason}",
-            ))
+        await _answer(uow, "cancelled", scheduler.cancel(uow, event.session_id, event.requested_by, pair_id=event.pair_id))
 
     @handlers.handles(PairDissolved)
     async def pair_dissolved(uow: UnitOfWork, event: PairDissolved) -> None:
@@ -328,10 +327,15 @@ def build_handlers(scheduler: Scheduler) -> EventHandlers:
     return handlers
 
 
-async def _requested_session(uow: UnitOfWork, session_id: UUID, pair_id: UUID) -> Session:
-    session = await SchedulingRepository(uow.conn).session(session_id)
-    if session is None:
-        raise RejectedEvent(f"no session {session_id}")
-    if session.pair_id != pair_id:
-        raise RejectedEvent(f"session {session_id} belongs to another pair than {pair_id}")
-    return session
+async def _answer(uow: UnitOfWork, done: str, command: Awaitable[Event | Refused]) -> None:
+    """A command from Kafka: an unknown session is a dead letter, a refusal is published as `SchedulingFailed`."""
+    try:
+        outcome = await command
+    except UnknownSession as error:
+        raise RejectedEvent(str(error)) from None
+    if isinstance(outcome, Refused):
+        session = outcome.session
+        uow.emit(SchedulingFailed(
+            pair_id=session.pair_id, program_id=session.program_id, session_id=session.session_id,
+            reason=f"not {done}: {outcome.reason}",
+        ))

@@ -81,14 +81,13 @@ class SchedulingRepository:
             *_attendee_row(attendee),
         )
 
-    async def update_attendee(self, attendee: Attendee) -> bool:
+    async def update_attendee(self, attendee: Attendee) -> None:
         """Refresh someone already known (paired); people never paired are not kept."""
-        status = await self._conn.execute(
+        await self._conn.execute(
             "UPDATE attendees SET time_zone = $2, working_hours = $3, country = $4, hours_per_month = $5"
             " WHERE participant_id = $1",
             *_attendee_row(attendee),
         )
-        return status != "UPDATE 0"
 
     async def attendee(self, participant_id: UUID) -> Attendee | None:
         row = await self._conn.fetchrow("SELECT * FROM attendees WHERE participant_id = $1", participant_id)
@@ -170,12 +169,15 @@ class SchedulingRepository:
             session_id, booked.starts_at,
         )
 
-    async def cancel_session(self, session_id: UUID, now: datetime) -> int:
+    async def cancel_session(self, session_id: UUID, now: datetime) -> Session:
+        """Cancel one session with its pending timers; return it as it now is."""
         await self._drop_pending_timers([session_id], now)
-        return await self._conn.fetchval(
-            "UPDATE sessions SET status = 'cancelled', sequence = sequence + 1 WHERE session_id = $1 RETURNING sequence",
+        row = await self._conn.fetchrow(
+            "UPDATE sessions SET status = 'cancelled', sequence = sequence + 1 WHERE session_id = $1"
+            f" RETURNING {SESSION_COLUMNS}",
             session_id,
         )
+        return Session(**row)
 
     async def cancel_future_sessions(
         self, now: datetime, participant_id: UUID | None = None, pair_id: UUID | None = None
@@ -247,7 +249,7 @@ class SchedulingRepository:
         """Lock due timers no other replica holds; they stay locked until this transaction ends."""
         return await self._conn.fetch(
             "SELECT t.timer_id, t.kind, t.minutes_before, s.session_id, s.pair_id, s.program_id, s.starts_at,"
-            " s.duration_minutes, s.mentor_id, s.mentee_id, s.occurrence, s.correlation_id"
+            " s.duration_minutes, s.mentor_id, s.mentee_id, s.correlation_id"
             " FROM timers t JOIN sessions s USING (session_id)"
             " WHERE t.status = 'pending' AND t.due_at <= $1"
             " ORDER BY t.due_at LIMIT $2 FOR UPDATE OF t SKIP LOCKED",
