@@ -1,14 +1,23 @@
-"""How far a consumer group has got: what every service step is timed by."""
+"""How far a step has got: a consumer group's committed offsets, or any condition polled until it holds."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 
 from aiokafka.admin import AIOKafkaAdminClient
 
 from flipside_shared.events import Event
 from flipside_shared.testing.kafka_io import envelope, publish
+
+
+async def wait_for(predicate: Callable[[], Awaitable[bool]], timeout: float = 600) -> None:
+    deadline = time.monotonic() + timeout
+    while not await predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the benchmark step did not finish in time")
+        await asyncio.sleep(0.05)
 
 
 async def committed(admin: AIOKafkaAdminClient, group: str, topic: str) -> int:

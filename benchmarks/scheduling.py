@@ -26,19 +26,11 @@ from flipside_shared.testing.fixtures import new_database
 from flipside_shared.testing.service_process import ServiceProcess
 from flipside_shared.testing.stack import LocalStack
 
-from .progress import burst_per_second
+from .progress import burst_per_second, wait_for
 
 PENDING = 100_000
 DUE_PER_STEP = 20_000
 REMINDERS_PER_SESSION = 10
-
-
-async def _wait_for(predicate, timeout: float = 600) -> None:
-    deadline = time.monotonic() + timeout
-    while not await predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the benchmark step did not finish in time")
-        await asyncio.sleep(0.05)
 
 
 async def load_backlog(database_url: str, first_due: datetime, second_due: datetime) -> None:
@@ -82,7 +74,7 @@ async def timers_fired_per_second(database_url: str, batch: datetime) -> float:
     try:
         await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
         started = time.monotonic()
-        await _wait_for(settled_and_published)
+        await wait_for(settled_and_published)
         return DUE_PER_STEP / (time.monotonic() - started)
     finally:
         await conn.close()

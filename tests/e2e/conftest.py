@@ -1,16 +1,8 @@
 import pytest
 
 from flipside_shared.testing.platform import Platform
-from flipside_shared.testing.smtp import SmtpSink
 
 SIMULATED_SECONDS_PER_SECOND = 86_400
-
-
-@pytest.fixture(scope="module")
-def smtp():
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture(scope="module")

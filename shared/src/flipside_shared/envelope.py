@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 from pydantic import ValidationError
@@ -80,6 +81,11 @@ class Envelope:
 
     def body(self) -> bytes:
         return self.event.model_dump_json().encode()
+
+    def structured(self) -> dict[str, Any]:
+        """The CloudEvents structured-mode JSON form, for subscribers over HTTP (webhooks)."""
+        attributes = {name.removeprefix("ce_"): value.decode() for name, value in self.headers() if name.startswith("ce_")}
+        return {**attributes, "datacontenttype": CONTENT_TYPE, "data": self.event.model_dump(mode="json")}
 
 
 def decode(headers: Headers | dict[str, bytes], value: bytes | None) -> Envelope:

@@ -114,7 +114,7 @@ def _workers(definition: ServiceDefinition) -> list[BackgroundWorker]:
 async def _start(definition: ServiceDefinition) -> Runtime:
     settings = definition.settings
     schema = definition.name
-    pool = await _connect_with_retries(settings.database_url, schema, settings.db_pool_size)
+    pool = await connect_pool(settings.database_url, schema, settings.db_pool_size)
     async with pool.acquire() as conn:
         await migrate(conn, schema, definition.migrations)
     dead_letter = dead_letter_topic(settings.topic_prefix, definition.name)
@@ -168,7 +168,8 @@ def asyncapi_document(broker: KafkaBroker, service: str) -> dict[str, Any]:
     return json.loads(specification.to_specification().to_json())
 
 
-async def _connect_with_retries(url: str, schema: str, size: int) -> asyncpg.Pool:
+async def connect_pool(url: str, schema: str, size: int) -> asyncpg.Pool:
+    """A pool on one service's schema, with jsonb as Python values; waits for a database still starting."""
     async def init(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 

@@ -1,17 +1,174 @@
-"""Notifications' HTTP edge: what was sent to a participant (never the message bodies)."""
+"""Notifications' HTTP edge: preferences, unsubscribe links, webhook subscriptions, the delivery log.
+
+Message bodies are never served: the log says what was sent, when and how, not what it said.
+"""
 
 from __future__ import annotations
 
+import secrets
+from base64 import b64encode
+from datetime import time
+from typing import Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field
 
+from flipside_shared.signed_tokens import InvalidToken
+
+from .domain.endpoints import checked_webhook_url
+from .domain.preferences import KINDS, PERSON_CHANNELS, Preferences, QuietHours
+from .domain.unsubscribe import unsubscribe_target
+from .handlers import SUBSCRIBABLE_EVENT_TYPES
 from .repository import NotificationsRepository
+from .settings import NotificationSettings
 
 router = APIRouter()
+
+NO_SUCH_PARTICIPANT = "no such participant (not enrolled, or erased)"
+
+
+class QuietHoursBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    start: time
+    end: time
+
+
+class PreferencesBody(BaseModel):
+    """A participant's choices; quiet hours and the digest time are on their own clock (their profile's time zone)."""
+
+    model_config = ConfigDict(extra="forbid")
+    channels: list[Literal[PERSON_CHANNELS]] = Field(default=["email"], min_length=1)  # type: ignore[valid-type]
+    muted_kinds: list[Literal[KINDS]] = []  # type: ignore[valid-type]
+    quiet_hours: QuietHoursBody | None = None
+    digest: bool = False
+    digest_time: time = time(8, 0)
+    slack_webhook_url: str | None = None
+    teams_webhook_url: str | None = None
+
+
+class SubscriptionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str
+    event_types: list[str] = Field(min_length=1)
+    description: str = Field(default="", max_length=500)
+
+
+def _settings(request: Request) -> NotificationSettings:
+    return request.app.state.settings
+
+
+@router.get("/participants/{participant_id}/preferences")
+async def get_preferences(participant_id: UUID, request: Request) -> dict:
+    async with request.app.state.runtime.pool.acquire() as conn:
+        repository = NotificationsRepository(conn)
+        if not await repository.is_known(participant_id):
+            raise HTTPException(404, NO_SUCH_PARTICIPANT)
+        return _as_body(await repository.preferences_of(participant_id))
+
+
+@router.put("/participants/{participant_id}/preferences")
+async def put_preferences(participant_id: UUID, body: PreferencesBody, request: Request) -> dict:
+    settings = _settings(request)
+    try:
+        chat_urls = {
+            name: checked_webhook_url(url, settings.allow_plain_http_webhooks)
+            for name, url in (("slack", body.slack_webhook_url), ("teams", body.teams_webhook_url)) if url
+        }
+        quiet = QuietHours(body.quiet_hours.start, body.quiet_hours.end) if body.quiet_hours else None
+        preferences = Preferences(
+            channels=frozenset(body.channels), muted_kinds=frozenset(body.muted_kinds), quiet_hours=quiet,
+            digest=body.digest, digest_time=body.digest_time, chat_urls=chat_urls,
+        )
+    except ValueError as error:
+        raise HTTPException(422, str(error)) from None
+    async with request.app.state.runtime.pool.acquire() as conn, conn.transaction():
+        repository = NotificationsRepository(conn)
+        if not await repository.is_known(participant_id):
+            raise HTTPException(404, NO_SUCH_PARTICIPANT)
+        await repository.save_preferences(participant_id, preferences)
+    return _as_body(preferences)
+
+
+@router.get("/unsubscribe/{token}", response_class=HTMLResponse)
+async def unsubscribe_page(token: str, request: Request) -> HTMLResponse:
+    """A page with one button: link checkers that open every link must not unsubscribe anyone."""
+    _, kind = _target(token, request)
+    return HTMLResponse(
+        f"<!doctype html><title>Flipside</title><form method=post><p>Stop receiving {kind} messages from Flipside?</p>"
+        "<button type=submit>Unsubscribe</button></form>"
+    )
+
+
+@router.post("/unsubscribe/{token}", response_class=HTMLResponse)
+async def unsubscribe(token: str, request: Request) -> HTMLResponse:
+    """The button on the page, and mail clients' one-click unsubscribe (RFC 8058), which posts `List-Unsubscribe=One-Click`."""
+    participant_id, kind = _target(token, request)
+    async with request.app.state.runtime.pool.acquire() as conn, conn.transaction():
+        repository = NotificationsRepository(conn)
+        if await repository.is_known(participant_id):
+            preferences = await repository.preferences_of(participant_id)
+            await repository.save_preferences(participant_id, preferences.unsubscribed_from(kind))
+    done = "digests end: messages come one by one" if kind == "digest" else f"no more {kind} messages"
+    return HTMLResponse(f"<!doctype html><title>Flipside</title><p>Done: {done}. Change this any time in your preferences.</p>")
+
+
+@router.post("/webhooks", status_code=201)
+async def add_subscription(body: SubscriptionBody, request: Request) -> dict:
+    """Another system subscribes to Flipside events; the secret is shown once, here."""
+    try:
+        url = checked_webhook_url(body.url, _settings(request).allow_plain_http_webhooks)
+    except ValueError as error:
+        raise HTTPException(422, str(error)) from None
+    if unknown := sorted(set(body.event_types) - set(SUBSCRIBABLE_EVENT_TYPES)):
+        raise HTTPException(422, f"unknown event type(s) {unknown}; subscribable: {SUBSCRIBABLE_EVENT_TYPES}")
+    secret = "whsec_" + b64encode(secrets.token_bytes(32)).decode()
+    async with request.app.state.runtime.pool.acquire() as conn:
+        subscription_id = await NotificationsRepository(conn).add_subscription(url, secret, sorted(set(body.event_types)), body.description)
+    return {"subscription_id": subscription_id, "url": url, "event_types": sorted(set(body.event_types)), "secret": secret}
+
+
+@router.get("/webhooks")
+async def list_subscriptions(request: Request) -> list[dict]:
+    async with request.app.state.runtime.pool.acquire() as conn:
+        return [dict(row) for row in await NotificationsRepository(conn).subscriptions()]
+
+
+@router.delete("/webhooks/{subscription_id}", status_code=204)
+async def remove_subscription(subscription_id: UUID, request: Request) -> None:
+    async with request.app.state.runtime.pool.acquire() as conn, conn.transaction():
+        if not await NotificationsRepository(conn).remove_subscription(subscription_id):
+            raise HTTPException(404, "no such subscription")
+
+
+@router.get("/webhooks/{subscription_id}/deliveries")
+async def subscription_deliveries(subscription_id: UUID, request: Request) -> list[dict]:
+    async with request.app.state.runtime.pool.acquire() as conn:
+        return [dict(row) for row in await NotificationsRepository(conn).deliveries_of(subscription_id)]
 
 
 @router.get("/participants/{participant_id}/deliveries")
 async def deliveries(participant_id: UUID, request: Request) -> list[dict]:
     async with request.app.state.runtime.pool.acquire() as conn:
         return [dict(row) for row in await NotificationsRepository(conn).deliveries_of(participant_id)]
+
+
+def _target(token: str, request: Request) -> tuple[UUID, str]:
+    try:
+        return unsubscribe_target(token, _settings(request).link_secret.get_secret_value().encode())
+    except InvalidToken:
+        raise HTTPException(403, "this unsubscribe link is not valid") from None
+
+
+def _as_body(preferences: Preferences) -> dict:
+    quiet = preferences.quiet_hours
+    return {
+        "channels": sorted(preferences.channels),
+        "muted_kinds": sorted(preferences.muted_kinds),
+        "quiet_hours": {"start": quiet.start, "end": quiet.end} if quiet else None,
+        "digest": preferences.digest,
+        "digest_time": preferences.digest_time,
+        "slack_webhook_url": preferences.chat_urls.get("slack"),
+        "teams_webhook_url": preferences.chat_urls.get("teams"),
+    }

@@ -1,4 +1,4 @@
-"""The one place that wires notifications: settings, handlers, dispatcher, API, migrations."""
+"""The one place that wires notifications: settings, template check, handlers, dispatcher, API, migrations."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from flipside_shared.events import NotificationSent
+from flipside_shared.events import NotificationFailed, NotificationSent, NotificationSentV1
 from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import router
 from .dispatcher import Dispatcher
+from .domain.rendering import check_templates
 from .handlers import build_handlers
 from .settings import NotificationSettings
 
@@ -19,14 +20,17 @@ SERVICE = "notifications"
 
 def definition(settings: NotificationSettings | None = None) -> ServiceDefinition:
     settings = settings or NotificationSettings()
+    # A template that cannot render stops the deployment here, not a message at 2 am.
+    check_templates(settings.default_locale)
     return ServiceDefinition(
         name=SERVICE,
         settings=settings,
         migrations=Path(__file__).parent / "migrations",
         handlers=build_handlers(),
         api=router,
-        emits=(NotificationSent,),
+        emits=(NotificationSent, NotificationSentV1, NotificationFailed),
         workers=[Dispatcher(settings).run],
+        state={"settings": settings},
     )
 
 

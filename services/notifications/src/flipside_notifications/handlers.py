@@ -1,54 +1,52 @@
-"""What notifications does with each event it consumes: remember people, record messages owed.
+"""What notifications does with each event it consumes: remember people, record what is owed to whom.
 
 Sending happens in the dispatcher, never in a handler: a slow mail relay must not
 hold up the stream, and a send cannot take part in the handler's transaction.
+Every Flipside event except notifications' own may also be owed to webhook
+subscribers, so notifications consumes every stream but its own (which a subscriber
+could otherwise turn into a loop of deliveries announcing deliveries).
 """
 
 from __future__ import annotations
 
 from flipside_shared.consumer import EventHandlers
 from flipside_shared.events import (
-    FeedbackRequested,
-    PairCreated,
-    PairProposed,
+    EVENT_TYPES,
+    NOTIFICATIONS,
+    Event,
     ParticipantEnrolled,
     ParticipantErased,
-    ParticipantUnmatched,
     ParticipantUpdated,
-    ReminderDue,
-    SessionCancelled,
-    SessionRescheduled,
-    SessionScheduled,
 )
 from flipside_shared.unit_of_work import UnitOfWork
 
 from .domain.messages import messages_for
 from .repository import NotificationsRepository
 
+SUBSCRIBABLE_EVENT_TYPES = sorted(ce_type for ce_type, event_type in EVENT_TYPES.items() if event_type.stream != NOTIFICATIONS)
+
+
+async def _learn_about_people(repository: NotificationsRepository, event: Event) -> None:
+    match event:
+        case ParticipantEnrolled():
+            await repository.save_recipient(event.participant_id, event.profile)
+        case ParticipantUpdated():
+            await repository.update_recipient(event.participant_id, event.profile)
+        case ParticipantErased():
+            await repository.forget(event.participant_id)
+
+
+async def handle(uow: UnitOfWork, event: Event) -> None:
+    repository = NotificationsRepository(uow.conn)
+    cause = uow.cause
+    await _learn_about_people(repository, event)
+    if messages := messages_for(event):
+        await repository.owe(cause.id, cause.correlation_id, messages)
+    await repository.owe_webhooks(cause.id, cause.correlation_id, cause.type, cause.structured())
+
 
 def build_handlers() -> EventHandlers:
     handlers = EventHandlers()
-
-    @handlers.handles(ParticipantEnrolled)
-    async def participant_enrolled(uow: UnitOfWork, event: ParticipantEnrolled) -> None:
-        await NotificationsRepository(uow.conn).save_recipient(event.participant_id, event.profile)
-
-    @handlers.handles(ParticipantUpdated)
-    async def participant_updated(uow: UnitOfWork, event: ParticipantUpdated) -> None:
-        await NotificationsRepository(uow.conn).update_recipient(event.participant_id, event.profile)
-
-    @handlers.handles(ParticipantErased)
-    async def participant_erased(uow: UnitOfWork, event: ParticipantErased) -> None:
-        await NotificationsRepository(uow.conn).forget(event.participant_id)
-
-    async def owe_messages(uow: UnitOfWork, event) -> None:
-        cause = uow.cause
-        await NotificationsRepository(uow.conn).owe(cause.id, cause.correlation_id, messages_for(event))
-
-    for event_type in (
-        PairCreated, PairProposed, ParticipantUnmatched, SessionScheduled, SessionRescheduled, SessionCancelled, ReminderDue,
-        FeedbackRequested,
-    ):
-        handlers.handles(event_type)(owe_messages)
-
+    for ce_type in SUBSCRIBABLE_EVENT_TYPES:
+        handlers.handles(EVENT_TYPES[ce_type])(handle)
     return handlers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -10,13 +11,16 @@ import asyncpg
 from flipside_shared.events import ParticipantProfile
 
 from .domain.messages import MessageDue
+from .domain.preferences import Preferences, QuietHours
 
-EMAIL = "email"
+WEBHOOK = "webhook"
 
 
 class NotificationsRepository:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
+
+    # People
 
     async def save_recipient(self, participant_id: UUID, profile: ParticipantProfile) -> None:
         await self._conn.execute(
@@ -34,37 +38,130 @@ class NotificationsRepository:
         )
 
     async def forget(self, participant_id: UUID) -> None:
-        """Erasure: no address or name kept, and nothing more sent to them."""
+        """Erasure: no address, name or chat URL kept, and nothing more sent to them."""
         await self._conn.execute("DELETE FROM recipients WHERE participant_id = $1", participant_id)
+        await self._conn.execute("DELETE FROM preferences WHERE participant_id = $1", participant_id)
         await self._conn.execute(
-            "UPDATE deliveries SET status = 'failed', last_error = 'recipient erased'"
-            " WHERE recipient_id = $1 AND status = 'pending'",
+            "UPDATE deliveries SET status = 'skipped', last_error = 'recipient erased'"
+            " WHERE recipient_id = $1 AND status IN ('pending', 'held')",
             participant_id,
         )
 
+    async def display_names(self, participant_ids: list[UUID]) -> dict[UUID, str]:
+        rows = await self._conn.fetch(
+            "SELECT participant_id, display_name FROM recipients WHERE participant_id = ANY($1::uuid[])", participant_ids
+        )
+        return {row["participant_id"]: row["display_name"] for row in rows}
+
+    async def is_known(self, participant_id: UUID) -> bool:
+        return await self._conn.fetchval("SELECT EXISTS (SELECT 1 FROM recipients WHERE participant_id = $1)", participant_id)
+
+    # Preferences
+
+    async def preferences_of(self, participant_id: UUID) -> Preferences:
+        row = await self._conn.fetchrow("SELECT * FROM preferences WHERE participant_id = $1", participant_id)
+        return preferences_from(row)
+
+    async def save_preferences(self, participant_id: UUID, preferences: Preferences) -> None:
+        quiet = preferences.quiet_hours
+        await self._conn.execute(
+            "INSERT INTO preferences (participant_id, channels, muted_kinds, quiet_hours_start, quiet_hours_end, digest,"
+            " digest_time, slack_webhook_url, teams_webhook_url) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            " ON CONFLICT (participant_id) DO UPDATE SET channels = EXCLUDED.channels, muted_kinds = EXCLUDED.muted_kinds,"
+            " quiet_hours_start = EXCLUDED.quiet_hours_start, quiet_hours_end = EXCLUDED.quiet_hours_end,"
+            " digest = EXCLUDED.digest, digest_time = EXCLUDED.digest_time, slack_webhook_url = EXCLUDED.slack_webhook_url,"
+            " teams_webhook_url = EXCLUDED.teams_webhook_url, updated_at = now()",
+            participant_id, sorted(preferences.channels), sorted(preferences.muted_kinds),
+            quiet.start if quiet else None, quiet.end if quiet else None, preferences.digest, preferences.digest_time,
+            preferences.chat_urls.get("slack"), preferences.chat_urls.get("teams"),
+        )
+        if not preferences.digest:
+            # Whoever leaves digests gets what was waiting for the next one now.
+            await self._conn.execute(
+                "UPDATE deliveries SET status = 'pending', next_attempt_at = now() WHERE recipient_id = $1 AND status = 'held'",
+                participant_id,
+            )
+
+    # Owing
+
+    async def channels_of(self, participant_ids: list[UUID]) -> dict[UUID, list[str]]:
+        rows = await self._conn.fetch(
+            "SELECT participant_id, channels FROM preferences WHERE participant_id = ANY($1::uuid[])", participant_ids
+        )
+        return {row["participant_id"]: row["channels"] for row in rows}
+
     async def owe(self, event_id: UUID, correlation_id: UUID | None, messages: list[MessageDue]) -> None:
+        """One delivery per message and channel the recipient has chosen (e-mail until they chose)."""
+        chosen = await self.channels_of([m.recipient_id for m in messages])
         await self._conn.executemany(
             "INSERT INTO deliveries (delivery_id, event_id, recipient_id, channel, template, context, correlation_id)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id, recipient_id, channel) DO NOTHING",
-            [(uuid4(), event_id, m.recipient_id, EMAIL, m.template, m.context, correlation_id) for m in messages],
+            [
+                (uuid4(), event_id, m.recipient_id, channel, m.template, m.context, correlation_id)
+                for m in messages
+                for channel in chosen.get(m.recipient_id, ["email"])
+            ],
         )
 
-    async def claim_sendable(self, now: datetime, limit: int) -> list[asyncpg.Record]:
-        """Pending deliveries whose recipient is known, locked until this transaction ends.
+    async def owe_webhooks(self, event_id: UUID, correlation_id: UUID | None, event_type: str, body: dict[str, Any]) -> None:
+        await self._conn.execute(
+            "INSERT INTO deliveries (delivery_id, event_id, recipient_id, channel, template, context, correlation_id)"
+            " SELECT gen_random_uuid(), $1, subscription_id, 'webhook', $2, $3, $4 FROM webhook_subscriptions"
+            " WHERE $2 = ANY(event_types) ON CONFLICT (event_id, recipient_id, channel) DO NOTHING",
+            event_id, event_type, body, correlation_id,
+        )
+
+    # Dispatching
+
+    async def claim_sendable(self, now: datetime, limit: int, channel: str) -> list[asyncpg.Record]:
+        """Pending deliveries on `channel` whose recipient is known, locked until this transaction ends.
 
         A delivery whose recipient has not enrolled here yet simply waits: events on
         different topics arrive in no guaranteed order.
         """
         return await self._conn.fetch(
-            "SELECT d.delivery_id, d.event_id, d.recipient_id, d.template, d.context, d.attempts, d.correlation_id,"
+            "SELECT d.delivery_id, d.event_id, d.recipient_id, d.channel, d.template, d.context, d.attempts, d.correlation_id,"
             " r.display_name, r.email, r.locale, r.time_zone,"
-            " (SELECT p.display_name FROM recipients p WHERE p.participant_id::text = d.context->>'partner_id') AS partner_name"
-            " FROM deliveries d JOIN recipients r ON r.participant_id = d.recipient_id"
-            " WHERE d.status = 'pending' AND d.next_attempt_at <= $1"
+            " (SELECT p.display_name FROM recipients p WHERE p.participant_id::text = d.context->>'partner_id') AS partner_name,"
+            " pr.channels, pr.muted_kinds, pr.quiet_hours_start, pr.quiet_hours_end, pr.digest, pr.digest_time,"
+            " pr.slack_webhook_url, pr.teams_webhook_url, s.url AS webhook_url, s.secret AS webhook_secret"
+            " FROM deliveries d"
+            " LEFT JOIN recipients r ON d.channel <> 'webhook' AND r.participant_id = d.recipient_id"
+            " LEFT JOIN preferences pr ON d.channel <> 'webhook' AND pr.participant_id = d.recipient_id"
+            " LEFT JOIN webhook_subscriptions s ON d.channel = 'webhook' AND s.subscription_id = d.recipient_id"
+            " WHERE d.status = 'pending' AND d.channel = $3 AND d.next_attempt_at <= $1"
+            " AND (r.participant_id IS NOT NULL OR s.subscription_id IS NOT NULL)"
             " ORDER BY d.next_attempt_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED",
-            now,
-            limit,
+            now, limit, channel,
         )
+
+    async def gather_due_digests(self, now: datetime, limit: int, channel: str) -> int:
+        """Fold held deliveries on `channel` whose digest time has come into one digest delivery per recipient."""
+        held = await self._conn.fetch(
+            "SELECT delivery_id, event_id, recipient_id, template, context, correlation_id FROM deliveries"
+            " WHERE status = 'held' AND channel = $3 AND next_attempt_at <= $1 ORDER BY recipient_id, created_at"
+            " LIMIT $2 FOR UPDATE SKIP LOCKED",
+            now, limit, channel,
+        )
+        groups: dict[UUID, list[asyncpg.Record]] = {}
+        for row in held:
+            groups.setdefault(row["recipient_id"], []).append(row)
+        for recipient_id, rows in groups.items():
+            digest_id = uuid4()
+            items = [
+                {"template": r["template"], "context": r["context"], "delivery_id": str(r["delivery_id"]), "event_id": str(r["event_id"])}
+                for r in rows
+            ]
+            await self._conn.execute(
+                "INSERT INTO deliveries (delivery_id, event_id, recipient_id, channel, template, context, correlation_id)"
+                " VALUES ($1, $1, $2, $3, 'digest', $4, $5)",
+                digest_id, recipient_id, channel, {"items": items}, rows[0]["correlation_id"],
+            )
+            await self._conn.execute(
+                "UPDATE deliveries SET status = 'digested', digest_id = $2 WHERE delivery_id = ANY($1::uuid[])",
+                [r["delivery_id"] for r in rows], digest_id,
+            )
+        return len(held)
 
     async def mark_sent(self, delivery_id: UUID, now: datetime) -> None:
         await self._conn.execute(
@@ -84,9 +181,59 @@ class NotificationsRepository:
             delivery_id, error,
         )
 
-    async def deliveries_of(self, participant_id: UUID) -> list[asyncpg.Record]:
-        return await self._conn.fetch(
-            "SELECT delivery_id, event_id, channel, template, status, attempts, last_error, created_at, sent_at"
-            " FROM deliveries WHERE recipient_id = $1 ORDER BY created_at",
-            participant_id,
+    async def skip(self, delivery_id: UUID, reason: str) -> None:
+        await self._conn.execute(
+            "UPDATE deliveries SET status = 'skipped', last_error = $2 WHERE delivery_id = $1", delivery_id, reason
         )
+
+    async def wait_until(self, delivery_id: UUID, moment: datetime) -> None:
+        await self._conn.execute("UPDATE deliveries SET next_attempt_at = $2 WHERE delivery_id = $1", delivery_id, moment)
+
+    async def hold_for_digest(self, delivery_id: UUID, moment: datetime) -> None:
+        await self._conn.execute(
+            "UPDATE deliveries SET status = 'held', next_attempt_at = $2 WHERE delivery_id = $1", delivery_id, moment
+        )
+
+    # Reading
+
+    async def deliveries_of(self, recipient_id: UUID) -> list[asyncpg.Record]:
+        return await self._conn.fetch(
+            "SELECT delivery_id, event_id, channel, template, status, attempts, last_error, next_attempt_at, digest_id,"
+            " created_at, sent_at FROM deliveries WHERE recipient_id = $1 ORDER BY created_at",
+            recipient_id,
+        )
+
+    # Webhook subscriptions
+
+    async def add_subscription(self, url: str, secret: str, event_types: list[str], description: str) -> UUID:
+        return await self._conn.fetchval(
+            "INSERT INTO webhook_subscriptions (subscription_id, url, secret, event_types, description)"
+            " VALUES ($1, $2, $3, $4, $5) RETURNING subscription_id",
+            uuid4(), url, secret, event_types, description,
+        )
+
+    async def subscriptions(self) -> list[asyncpg.Record]:
+        return await self._conn.fetch(
+            "SELECT subscription_id, url, event_types, description, created_at FROM webhook_subscriptions ORDER BY created_at"
+        )
+
+    async def remove_subscription(self, subscription_id: UUID) -> bool:
+        removed = await self._conn.execute("DELETE FROM webhook_subscriptions WHERE subscription_id = $1", subscription_id)
+        await self._conn.execute(
+            "UPDATE deliveries SET status = 'skipped', last_error = 'subscription removed'"
+            " WHERE recipient_id = $1 AND channel = 'webhook' AND status = 'pending'",
+            subscription_id,
+        )
+        return removed != "DELETE 0"
+
+
+def preferences_from(row: asyncpg.Record | dict[str, Any] | None) -> Preferences:
+    """A participant's preferences from their row (or a claimed delivery's), the defaults without one."""
+    if row is None or row["channels"] is None:
+        return Preferences()
+    quiet = QuietHours(row["quiet_hours_start"], row["quiet_hours_end"]) if row["quiet_hours_start"] is not None else None
+    chat_urls = {name: url for name, url in (("slack", row["slack_webhook_url"]), ("teams", row["teams_webhook_url"])) if url}
+    return Preferences(
+        channels=frozenset(row["channels"]), muted_kinds=frozenset(row["muted_kinds"]), quiet_hours=quiet,
+        digest=row["digest"], digest_time=row["digest_time"], chat_urls=chat_urls,
+    )

@@ -1,10 +1,19 @@
-"""Notifications' own settings, beside those every service has."""
+"""Notifications' own settings, beside those every service has.
+
+Rate limits hold per replica: with N replicas a channel receives at most N times its limit.
+"""
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from datetime import timedelta
+from uuid import UUID
+
+from pydantic import Field, SecretStr, field_validator
 
 from flipside_shared.settings import ServiceSettings
+
+from .domain.rendering import available_locales
+from .domain.unsubscribe import unsubscribe_token
 
 
 class NotificationSettings(ServiceSettings):
@@ -18,7 +27,42 @@ class NotificationSettings(ServiceSettings):
     smtp_timeout_seconds: float = Field(default=10, gt=0, validation_alias="FLIPSIDE_SMTP_TIMEOUT_SECONDS")
     smtp_max_per_second: float = Field(
         default=50, gt=0, validation_alias="FLIPSIDE_SMTP_MAX_PER_SECOND",
-        description="Sending rate limit, so a whole cohort does not flood the mail relay.",
+        description="E-mails per second, so a whole cohort does not flood the mail relay.",
+    )
+    chat_max_per_second: float = Field(
+        default=10, gt=0, validation_alias="FLIPSIDE_CHAT_MAX_PER_SECOND",
+        description="Messages per second to each of Slack and Teams, over all participants' webhooks.",
+    )
+    webhook_max_per_second: float = Field(default=20, gt=0, validation_alias="FLIPSIDE_WEBHOOK_MAX_PER_SECOND")
+    http_timeout_seconds: float = Field(default=10, gt=0, validation_alias="FLIPSIDE_NOTIFICATIONS_HTTP_TIMEOUT_SECONDS")
+    allow_plain_http_webhooks: bool = Field(
+        default=False, validation_alias="FLIPSIDE_NOTIFICATIONS_ALLOW_PLAIN_HTTP_WEBHOOKS",
+        description="Accept http:// webhook and chat URLs; for local tests only, never in production.",
+    )
+    default_locale: str = Field(default="en", validation_alias="FLIPSIDE_NOTIFICATIONS_DEFAULT_LOCALE")
+    urgent_lead: timedelta = Field(
+        default=timedelta(hours=1), validation_alias="FLIPSIDE_NOTIFICATIONS_URGENT_LEAD",
+        description="A session message that would arrive later than this before the session ignores quiet hours and digests.",
+    )
+    link_secret: SecretStr = Field(
+        default=SecretStr("development-only-unsubscribe-secret"),
+        validation_alias="FLIPSIDE_NOTIFICATIONS_LINK_SECRET",
+        description="HMAC key of unsubscribe links; set a long random value in production (changing it revokes all).",
+    )
+    public_base_url: str | None = Field(
+        default=None, validation_alias="FLIPSIDE_NOTIFICATIONS_PUBLIC_BASE_URL",
+        description="Where people's browsers and mail clients reach this service; defaults to its own address.",
     )
     dispatch_poll_seconds: float = Field(default=0.5, gt=0, validation_alias="FLIPSIDE_NOTIFICATIONS_POLL_SECONDS")
     dispatch_batch_size: int = Field(default=50, ge=1, validation_alias="FLIPSIDE_NOTIFICATIONS_BATCH_SIZE")
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in available_locales():
+            raise ValueError(f"unknown locale {value!r}; templates exist for {sorted(available_locales())}")
+        return value
+
+    def unsubscribe_url(self, participant_id: UUID, kind: str) -> str:
+        token = unsubscribe_token(participant_id, kind, self.link_secret.get_secret_value().encode())
+        return f"{self.base_url(self.public_base_url)}/unsubscribe/{token}"

@@ -9,6 +9,7 @@ import asyncpg
 import pytest
 
 from flipside_shared.events import (
+    NotificationFailed,
     NotificationSent,
     PairProposed,
     ParticipantErased,
@@ -19,10 +20,11 @@ from flipside_shared.events import (
     SessionRescheduled,
     SessionScheduled,
 )
-from flipside_shared.testing.factories import enrolled, pair_created
+from flipside_shared.testing.factories import enrolled, pair_between
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.service_process import ServiceProcess
 from flipside_shared.testing.smtp import SmtpSink
+from flipside_shared.testing.waiting import wait_for
 
 REFUSED = "nobody@refused.example.com"
 
@@ -45,26 +47,10 @@ def notifications(sandbox, smtp, tmp_path_factory):
         yield service
 
 
-def mails_to(smtp, address):
-    return [m for m in smtp.received() if m["To"] == address]
-
-
-async def wait_for(predicate, timeout=30.0):
-    for _ in range(int(timeout / 0.1)):
-        if predicate():
-            return
-        await asyncio.sleep(0.1)
-    raise TimeoutError("condition not met")
-
-
 async def test_pairing_and_invitation_emails_once_each_even_when_redelivered(sandbox, smtp, notifications):
     mentor = enrolled(display_name="Mia Mentor", email="mia@example.com", locale="de")
     mentee = enrolled(display_name="Lee Leader", email="lee@example.com", time_zone="America/New_York", role="mentee")
-    pair = pair_created()
-    pair = pair.model_copy(update={
-        "mentor": pair.mentor.model_copy(update={"participant_id": mentor.participant_id}),
-        "mentee": pair.mentee.model_copy(update={"participant_id": mentee.participant_id}),
-    })
+    pair = pair_between(mentor, mentee)
     paired = envelope(pair)
     kickoff = envelope(SessionScheduled(
         session_id=pair.pair_id, pair_id=pair.pair_id, program_id="pilot", kind="kickoff",
@@ -75,20 +61,20 @@ async def test_pairing_and_invitation_emails_once_each_even_when_redelivered(san
     # The pair's events arrive before the people's enrolments: the messages wait, then go.
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [paired, kickoff, paired, kickoff])
     await asyncio.sleep(1)
-    assert not mails_to(smtp, "mia@example.com")
+    assert not smtp.received_by("mia@example.com")
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(mentor), envelope(mentee)])
-    await wait_for(lambda: len(mails_to(smtp, "mia@example.com")) >= 2 and len(mails_to(smtp, "lee@example.com")) >= 2)
+    await wait_for(lambda: len(smtp.received_by("mia@example.com")) >= 2 and len(smtp.received_by("lee@example.com")) >= 2)
     async with TopicReader(sandbox.bootstrap_servers, [f"{sandbox.topic_prefix}notifications"]) as reader:
         await reader.read_until(lambda _: len(reader.events(NotificationSent)) >= 4)
         await reader.drain(2)
         sent = reader.events(NotificationSent)
 
-    mia = mails_to(smtp, "mia@example.com")
+    mia = smtp.received_by("mia@example.com")
     assert sorted(m["Subject"] for m in mia) == [
         "Ihr Kickoff mit Lee Leader: Montag 01.06.2026, 15:00 (Europe/Berlin)",
         "Ihr Reverse-Mentoring-Partner steht fest",
     ]
-    lee_invite = next(m for m in mails_to(smtp, "lee@example.com") if "kickoff" in m["Subject"])
+    lee_invite = next(m for m in smtp.received_by("lee@example.com") if "kickoff" in m["Subject"])
     assert "Monday 2026-06-01, 09:00 (America/New_York)" in lee_invite["Subject"]
     attachment = next(part for part in lee_invite.iter_attachments() if part.get_content_type() == "text/calendar")
     assert f"UID:{pair.pair_id}@flipside" in attachment.get_content()
@@ -100,26 +86,20 @@ async def test_pairing_and_invitation_emails_once_each_even_when_redelivered(san
 async def test_a_refused_address_fails_with_the_reason_and_others_still_go(sandbox, smtp, notifications):
     refused = enrolled(email=REFUSED)
     accepted = enrolled(email="fine@example.com", role="mentee")
-    pair = pair_created()
-    pair = pair.model_copy(update={
-        "mentor": pair.mentor.model_copy(update={"participant_id": refused.participant_id}),
-        "mentee": pair.mentee.model_copy(update={"participant_id": accepted.participant_id}),
-    })
-    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(refused), envelope(accepted), envelope(pair)])
-    await wait_for(lambda: mails_to(smtp, "fine@example.com"))
+    pair = pair_between(refused, accepted)
+    async with TopicReader(sandbox.bootstrap_servers, [f"{sandbox.topic_prefix}notifications"]) as reader:
+        await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(refused), envelope(accepted), envelope(pair)])
+        await reader.read_until(lambda _: any(e.event.participant_id == refused.participant_id for e in reader.events(NotificationFailed)))
+        [failed] = [e.event for e in reader.events(NotificationFailed) if e.event.participant_id == refused.participant_id]
+    await wait_for(lambda: smtp.received_by("fine@example.com"))
+    assert failed.permanent and failed.attempts == 1 and failed.reason.startswith("recipient refused: 550")
     conn = await asyncpg.connect(sandbox.database_url)
     try:
-        for _ in range(100):
-            row = await conn.fetchrow(
-                "SELECT status, last_error FROM notifications.deliveries WHERE recipient_id = $1", refused.participant_id
-            )
-            if row and row["status"] == "failed":
-                break
-            await asyncio.sleep(0.1)
+        row = await conn.fetchrow("SELECT status, last_error FROM notifications.deliveries WHERE recipient_id = $1", refused.participant_id)
     finally:
         await conn.close()
-    assert row["status"] == "failed" and row["last_error"].startswith("recipient refused: 550")
-    assert not mails_to(smtp, REFUSED)
+    assert row["status"] == "failed" and row["last_error"] == failed.reason, "the delivery log keeps the reason"
+    assert not smtp.received_by(REFUSED)
 
 
 async def test_a_changed_address_is_used_from_then_on_and_an_update_never_revives_an_erased_person(sandbox, smtp, notifications):
@@ -132,15 +112,11 @@ async def test_a_changed_address_is_used_from_then_on_and_an_update_never_revive
     erased = ParticipantErased(participant_id=mentee.participant_id, erased_at=datetime.now(UTC))
     revived = ParticipantUpdated(participant_id=mentee.participant_id, profile=mentee.profile)
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in (mentor, mentee, moved, erased, revived)])
-    pair = pair_created()
-    pair = pair.model_copy(update={
-        "mentor": pair.mentor.model_copy(update={"participant_id": mentor.participant_id}),
-        "mentee": pair.mentee.model_copy(update={"participant_id": mentee.participant_id}),
-    })
+    pair = pair_between(mentor, mentee)
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(pair)])
-    await wait_for(lambda: mails_to(smtp, "ola.new@example.com"))
+    await wait_for(lambda: smtp.received_by("ola.new@example.com"))
     await asyncio.sleep(1)
-    assert not mails_to(smtp, "ola.old@example.com") and not mails_to(smtp, "gone@example.com")
+    assert not smtp.received_by("ola.old@example.com") and not smtp.received_by("gone@example.com")
     conn = await asyncpg.connect(sandbox.database_url)
     try:
         assert await conn.fetchval("SELECT count(*) FROM notifications.recipients WHERE participant_id = $1", mentee.participant_id) == 0
@@ -174,9 +150,9 @@ async def test_a_moved_then_cancelled_session_updates_calendars_by_the_same_uid_
     await publish(
         sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in (mentor, mentee, booked, moved)] + [redelivered] * 2,
     )
-    await wait_for(lambda: len(mails_to(smtp, "cal@example.com")) >= 3 and len(mails_to(smtp, "dee@example.com")) >= 3)
+    await wait_for(lambda: len(smtp.received_by("cal@example.com")) >= 3 and len(smtp.received_by("dee@example.com")) >= 3)
     await asyncio.sleep(1)
-    cal = mails_to(smtp, "cal@example.com")
+    cal = smtp.received_by("cal@example.com")
     assert len(cal) == 3, "invitation, move, cancellation: once each, although the cancellation came twice"
     calendars = {
         m["Subject"].split(":")[0].strip(): next(p for p in m.iter_attachments() if p.get_content_type() == "text/calendar").get_content()
@@ -187,7 +163,7 @@ async def test_a_moved_then_cancelled_session_updates_calendars_by_the_same_uid_
     assert "METHOD:CANCEL" in calendars["Cancelled"] and "STATUS:CANCELLED" in calendars["Cancelled"]
     assert "SEQUENCE:2" in calendars["Cancelled"] and "SEQUENCE:0" in calendars["Your kickoff with Dee Dissolved"]
     assert all(f"UID:{session_id}@flipside" in text for text in calendars.values())
-    german = [m["Subject"] for m in mails_to(smtp, "dee@example.com")]
+    german = [m["Subject"] for m in smtp.received_by("dee@example.com")]
     assert any(s.startswith("Verschoben: Ihr Kickoff mit Cal Cancel") for s in german)
     assert any(s.startswith("Abgesagt: Ihr Kickoff mit Cal Cancel") for s in german)
 
@@ -205,12 +181,12 @@ async def test_the_asked_side_hears_of_a_proposal_and_the_unmatched_hear_why(san
         participant_id=alone.participant_id, program_id="pilot", run_id=uuid4(), reasons=["no mentor shares a language"],
     )
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in (proposer, asked, alone, proposal, unmatched)])
-    await wait_for(lambda: mails_to(smtp, "ash@example.com") and mails_to(smtp, "lou@example.com"))
+    await wait_for(lambda: smtp.received_by("ash@example.com") and smtp.received_by("lou@example.com"))
     await asyncio.sleep(1)
-    [to_asked] = mails_to(smtp, "ash@example.com")
+    [to_asked] = smtp.received_by("ash@example.com")
     assert to_asked["Subject"] == "Pat Picker would like you as their mentor"
     assert "mentor can teach the mentee TikTok" in to_asked.get_body(("plain",)).get_content()
-    assert not mails_to(smtp, "pat@example.com"), "the one who picked is not told what they did"
-    [to_alone] = mails_to(smtp, "lou@example.com")
+    assert not smtp.received_by("pat@example.com"), "the one who picked is not told what they did"
+    [to_alone] = smtp.received_by("lou@example.com")
     assert to_alone["Subject"] == "Noch kein Reverse-Mentoring-Partner für Sie"
     assert "no mentor shares a language" in to_alone.get_body(("plain",)).get_content()

@@ -3,11 +3,10 @@ from uuid import uuid4
 
 from icalendar import Calendar
 
-from flipside_notifications.domain.failures import is_permanent, retry_delay
 from flipside_notifications.domain.invitation import invitation
 from flipside_notifications.domain.messages import messages_for
 from flipside_notifications.domain.rendering import render
-from flipside_notifications.preview import sample_context
+from flipside_notifications.domain.samples import sample_context
 from flipside_shared.events import AttendeeTime, PairProposed, ParticipantUnmatched, SessionCancelled, SessionRescheduled
 from flipside_shared.testing.factories import pair_created
 
@@ -43,13 +42,6 @@ def test_invitation_uses_the_session_id_as_uid_so_updates_replace():
     event = ics.walk("VEVENT")[0]
     assert str(event["uid"]) == "abc@flipside"
     assert event.decoded("dtend") - event.decoded("dtstart") == timedelta(minutes=45)
-
-
-def test_permanent_and_temporary_failures():
-    assert is_permanent(550) and is_permanent(554)
-    assert not is_permanent(451) and not is_permanent(None)
-    assert timedelta(seconds=1) <= retry_delay(1) <= timedelta(seconds=2)
-    assert retry_delay(30) <= timedelta(minutes=15)
 
 
 def test_a_cancellation_cancels_the_same_calendar_entry_and_tells_only_those_still_enrolled():

@@ -2,7 +2,7 @@
 
 from .base import Event, Stream
 from .feedback import FEEDBACK, FeedbackRequested
-from .notifications import NOTIFICATIONS, NotificationSent
+from .notifications import NOTIFICATIONS, NotificationFailed, NotificationSent, NotificationSentV1
 from .pairs import PAIRS, PairAccepted, PairCreated, PairDeclined, PairDissolved, PairMember, PairProposed
 from .participants import (
     PARTICIPANTS,
@@ -44,7 +44,9 @@ __all__ = [
     "Event",
     "FeedbackRequested",
     "MatchRunRequested",
+    "NotificationFailed",
     "NotificationSent",
+    "NotificationSentV1",
     "PairAccepted",
     "PairCreated",
     "PairDeclined",

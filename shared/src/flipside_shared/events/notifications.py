@@ -1,4 +1,4 @@
-"""The `notifications` stream: what reached people, keyed by recipient id."""
+"""The `notifications` stream: what reached people and what could not, keyed by recipient id."""
 
 from __future__ import annotations
 
@@ -10,8 +10,38 @@ from .base import Event, Stream
 
 NOTIFICATIONS = Stream(name="notifications", key_field="participant_id")
 
+PersonChannel = Literal["email", "slack", "teams"]
+
 
 class NotificationSent(Event):
+    """A message about `cause_event_id` reached the participant on `channel`.
+
+    Version 2 adds the chat channels, `attempts`, and `digest_id` for a message that went out as part
+    of a daily digest (one `NotificationSent` per event folded into it, all with the digest's id).
+    """
+
+    ce_type = "flipside.notification.sent.v2"
+    stream = NOTIFICATIONS
+
+    notification_id: UUID
+    participant_id: UUID
+    channel: PersonChannel
+    template: str
+    cause_event_id: UUID
+    sent_at: datetime
+    attempts: int
+    digest_id: UUID | None = None
+
+    def as_v1(self) -> NotificationSentV1 | None:
+        """The same delivery for subscribers of version 1, which knew e-mail only."""
+        if self.channel != "email":
+            return None
+        return NotificationSentV1(**self.model_dump(exclude={"attempts", "digest_id"}))
+
+
+class NotificationSentV1(Event):
+    """Deprecated by `flipside.notification.sent.v2`, and still published beside it for e-mails."""
+
     ce_type = "flipside.notification.sent.v1"
     stream = NOTIFICATIONS
 
@@ -21,3 +51,24 @@ class NotificationSent(Event):
     template: str
     cause_event_id: UUID
     sent_at: datetime
+
+
+class NotificationFailed(Event):
+    """A message about `cause_event_id` will not reach the participant on `channel`, and why.
+
+    `permanent` is true when the receiving side refused it for good (SMTP 5xx, HTTP 4xx); false when
+    temporary failures went on for every attempt there was.
+    """
+
+    ce_type = "flipside.notification.failed.v1"
+    stream = NOTIFICATIONS
+
+    notification_id: UUID
+    participant_id: UUID
+    channel: PersonChannel
+    template: str
+    cause_event_id: UUID
+    reason: str
+    permanent: bool
+    attempts: int
+    failed_at: datetime

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .base import Event, Stream
 from .feedback import FEEDBACK, FeedbackRequested
-from .notifications import NOTIFICATIONS, NotificationSent
+from .notifications import NOTIFICATIONS, NotificationFailed, NotificationSent, NotificationSentV1
 from .pairs import PAIRS, PairAccepted, PairCreated, PairDeclined, PairDissolved, PairProposed
 from .participants import (
     PARTICIPANTS,
@@ -55,6 +55,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         SessionCancellationRequested,
         FeedbackRequested,
         NotificationSent,
+        NotificationSentV1,
+        NotificationFailed,
     )
 }
 

@@ -50,6 +50,15 @@ def mentor_and_mentee(program_id: str = "pilot", index: int = 0) -> tuple[Partic
     return mentor, mentee
 
 
+def pair_between(mentor: ParticipantEnrolled, mentee: ParticipantEnrolled, **overrides: Any) -> PairCreated:
+    """A pair of two enrolled people, in their own time zones."""
+    pair = pair_created(**overrides)
+    return pair.model_copy(update={
+        "mentor": pair.mentor.model_copy(update={"participant_id": mentor.participant_id, "time_zone": mentor.profile.time_zone}),
+        "mentee": pair.mentee.model_copy(update={"participant_id": mentee.participant_id, "time_zone": mentee.profile.time_zone}),
+    })
+
+
 def pair_created(**overrides: Any) -> PairCreated:
     fields: dict[str, Any] = {
         "pair_id": uuid4(),

@@ -11,6 +11,7 @@ from uuid import uuid4
 import asyncpg
 import pytest
 
+from .smtp import SmtpSink
 from .stack import LocalStack
 
 
@@ -71,3 +72,11 @@ def stack() -> Iterator[LocalStack]:
 @pytest.fixture(scope="module")
 def sandbox(stack: LocalStack) -> Sandbox:
     return Sandbox.on(stack)
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[SmtpSink]:
+    """A real SMTP server on loopback that keeps what it receives."""
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()

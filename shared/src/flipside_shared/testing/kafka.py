@@ -120,7 +120,8 @@ class LocalKafka:
         if not (self.data_dir / "logs" / "meta.properties").exists():
             cluster_id = urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
             subprocess.run(
-                self._java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(properties)),
+                # `--cluster-id=` keeps an id that starts with "-" (one in 64) from reading as an option.
+                self._java("kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c", str(properties)),
                 check=True,
                 stdout=subprocess.DEVNULL,
             )

@@ -43,3 +43,6 @@ class SmtpSink:
     def received(self) -> list[EmailMessage]:
         with self._lock:
             return list(self.messages)
+
+    def received_by(self, address: str) -> list[EmailMessage]:
+        return [message for message in self.received() if message["To"] == address]

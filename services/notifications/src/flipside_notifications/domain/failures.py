@@ -3,17 +3,53 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 MAX_ATTEMPTS = 8
+MAX_DELAY = timedelta(minutes=15)
 
 
-def is_permanent(smtp_code: int | None) -> bool:
+class SendFailed(Exception):
+    """The receiving side did not take a message: `permanent` when it never will."""
+
+    def __init__(self, reason: str, permanent: bool, retry_after: timedelta | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+def smtp_failure(reason: str, code: int | None) -> SendFailed:
     """SMTP 5xx means the relay will never take this message; 4xx and no answer at all may pass."""
-    return smtp_code is not None and 500 <= smtp_code < 600
+    return SendFailed(reason, permanent=code is not None and 500 <= code < 600)
 
 
-def retry_delay(attempts: int, rng: random.Random = random.Random()) -> timedelta:
-    """Exponential backoff with full jitter: 2 s, 4 s, 8 s... capped at 15 minutes."""
-    ceiling = min(900.0, 2.0 * 2 ** (attempts - 1))
-    return timedelta(seconds=rng.uniform(ceiling / 2, ceiling))
+def http_failure(status: int, body: str, retry_after: str | None, now: datetime) -> SendFailed:
+    """HTTP 408, 429 and 5xx are worth another try (after `Retry-After` when given); other 4xx are not."""
+    temporary = status in (408, 429) or status >= 500
+    reason = f"HTTP {status} {body[:200]}".strip()
+    return SendFailed(reason, permanent=not temporary, retry_after=_retry_after(retry_after, now) if temporary else None)
+
+
+def retry_delay(attempts: int, failure: SendFailed, rng: random.Random = random.Random()) -> timedelta:
+    """Exponential backoff with full jitter (2 s, 4 s, 8 s...), never sooner than the server asked, capped."""
+    ceiling = min(MAX_DELAY.total_seconds(), 2.0 * 2 ** (attempts - 1))
+    backoff = timedelta(seconds=rng.uniform(ceiling / 2, ceiling))
+    return min(MAX_DELAY, max(backoff, failure.retry_after or timedelta(0)))
+
+
+def gives_up(failure: SendFailed, attempts: int) -> bool:
+    return failure.permanent or attempts >= MAX_ATTEMPTS
+
+
+def _retry_after(value: str | None, now: datetime) -> timedelta | None:
+    """`Retry-After` as seconds or as an HTTP date; unreadable values are ignored, not trusted."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return timedelta(seconds=int(value))
+    try:
+        return max(timedelta(0), parsedate_to_datetime(value) - now)
+    except (TypeError, ValueError):
+        return None

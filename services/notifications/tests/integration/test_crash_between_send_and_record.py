@@ -1,0 +1,118 @@
+"""The documented duplicate: a crash after a channel took a message and before the outcome was recorded.
+
+The dispatcher runs in this process against real Postgres, a real SMTP server and a real HTTP server;
+the crash is simulated by failing the transaction at its last record, which rolls everything back
+exactly as a killed process would.
+"""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from werkzeug import Request, Response
+
+import flipside_notifications
+from flipside_notifications.app import SERVICE
+from flipside_notifications.dispatcher import Dispatcher
+from flipside_notifications.domain.messages import MessageDue
+from flipside_notifications.outbound_http import HttpPoster
+from flipside_notifications.repository import NotificationsRepository
+from flipside_notifications.settings import NotificationSettings
+from flipside_shared.migrations import migrate
+from flipside_shared.service import connect_pool
+from flipside_shared.testing.factories import enrolled
+from flipside_shared.testing.kafka_io import envelope
+from flipside_shared.unit_of_work import UnitOfWorkFactory
+
+MIGRATIONS = Path(flipside_notifications.__file__).parent / "migrations"
+
+
+class SimulatedCrash(Exception):
+    pass
+
+
+@pytest.fixture(scope="module")
+async def pool(sandbox):
+    pool = await connect_pool(sandbox.database_url, SERVICE, 4)
+    async with pool.acquire() as conn:
+        await migrate(conn, SERVICE, MIGRATIONS)
+    yield pool
+    await pool.close()
+
+
+async def test_a_crash_after_sending_sends_once_more_with_the_same_identity_and_announces_once(
+    sandbox, pool, smtp, httpserver, monkeypatch,
+):
+    calls: list[Request] = []
+
+    def record(request: Request) -> Response:
+        calls.append(request)
+        return Response("ok")
+
+    httpserver.expect_request("/subscriber", method="POST").respond_with_handler(record)
+    settings = NotificationSettings(smtp_port=smtp.port, topic_prefix=sandbox.topic_prefix)
+    units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix)
+    person = enrolled(email="crash@example.com")
+    cause = envelope(person)
+    async with units.begin() as uow:
+        repository = NotificationsRepository(uow.conn)
+        await repository.save_recipient(person.participant_id, person.profile)
+        await repository.add_subscription(httpserver.url_for("/subscriber"), "whsec_" + "c2VjcmV0" * 4, [cause.type], "")
+        starts_at = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+        await repository.owe(cause.id, cause.id, [MessageDue(person.participant_id, "reminder", {"starts_at": starts_at, "minutes_before": 60})])
+        await repository.owe_webhooks(cause.id, cause.id, cause.type, cause.structured())
+
+    mark_sent = NotificationsRepository.mark_sent
+
+    async def crash_before_recording(self, delivery_id, now):
+        raise SimulatedCrash()
+
+    monkeypatch.setattr(NotificationsRepository, "mark_sent", crash_before_recording)
+    dispatcher, http = Dispatcher(settings), HttpPoster(5)
+    try:
+        for channel in ("email", "webhook"):
+            with pytest.raises(SimulatedCrash):
+                await dispatcher.dispatch_batch(units, http, channel)
+        assert len(smtp.received()) == 1 and len(calls) == 1, "both channels took their message before the crash"
+        monkeypatch.setattr(NotificationsRepository, "mark_sent", mark_sent)
+        for channel in ("email", "webhook"):
+            assert await dispatcher.dispatch_batch(units, http, channel) == 1, "nothing was recorded: it is owed again"
+            assert await dispatcher.dispatch_batch(units, http, channel) == 0
+    finally:
+        await http.close()
+
+    first, second = smtp.received()
+    assert first["Message-ID"] == second["Message-ID"], "the one duplicate carries the same Message-ID"
+    assert calls[0].headers["webhook-id"] == calls[1].headers["webhook-id"], "and the same webhook-id"
+    async with pool.acquire() as conn:
+        statuses = await conn.fetch("SELECT channel, status FROM deliveries WHERE event_id = $1 ORDER BY channel", cause.id)
+        announced = await conn.fetchval("SELECT count(*) FROM outbox WHERE headers::text LIKE '%notification.sent.v2%'")
+    assert [(r["channel"], r["status"]) for r in statuses] == [("email", "sent"), ("webhook", "sent")]
+    assert announced == 1, "NotificationSent once, committed with the record"
+
+
+async def test_a_template_that_fails_on_odd_data_fails_that_delivery_only(sandbox, pool, smtp):
+    settings = NotificationSettings(smtp_port=smtp.port, topic_prefix=sandbox.topic_prefix)
+    units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix)
+    person = enrolled(email="odd@example.com")
+    broken, fine = uuid4(), uuid4()
+    async with units.begin() as uow:
+        repository = NotificationsRepository(uow.conn)
+        await repository.save_recipient(person.participant_id, person.profile)
+        await repository.owe(broken, None, [MessageDue(person.participant_id, "reminder", {"minutes_before": 60})])
+        await repository.owe(fine, None, [MessageDue(person.participant_id, "unmatched", {"reasons": ["no mentor left"]})])
+    http = HttpPoster(5)
+    try:
+        await dispatcher_round(Dispatcher(settings), units, http)
+    finally:
+        await http.close()
+    async with pool.acquire() as conn:
+        rows = {r["event_id"]: r for r in await conn.fetch("SELECT event_id, status, last_error FROM deliveries WHERE event_id = ANY($1::uuid[])", [broken, fine])}
+    assert rows[broken]["status"] == "failed" and "cannot render reminder" in rows[broken]["last_error"]
+    assert rows[fine]["status"] == "sent" and [m["To"] for m in smtp.received()].count("odd@example.com") == 1
+
+
+async def dispatcher_round(dispatcher, units, http):
+    while await dispatcher.dispatch_batch(units, http, "email"):
+        pass
