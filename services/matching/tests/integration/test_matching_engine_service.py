@@ -331,6 +331,7 @@ async def test_a_withdrawn_participant_s_pairs_end_their_partners_are_matched_an
                 if (await client.get(f"/participants/{stand_in.participant_id}")).status_code == 200:
                     break
                 await asyncio.sleep(0.5)
+            withdrawn_at = datetime.now(UTC)
             withdrawn = await client.post(f"/participants/{leaving['mentor_id']}/withdraw")
             unknown = await client.post(f"/participants/{uuid4()}/withdraw")
             assert (withdrawn.status_code, unknown.status_code) == (202, 404)
@@ -348,7 +349,8 @@ async def test_a_withdrawn_participant_s_pairs_end_their_partners_are_matched_an
     [dissolved] = [e.event for e in reader.events(PairDissolved) if str(e.event.pair_id) == leaving["pair_id"]]
     assert dissolved.reason == "withdrawn" and dissolved.rematch
     assert (gone.status_code, again.status_code) == (404, 404)
+    # The topic also holds the pairs made before (a mentor may have had a second mentee): only later ones count.
     assert all(
         str(e.event.mentor.participant_id) != leaving["mentor_id"] for e in reader.events(PairCreated)
-        if str(e.event.pair_id) != leaving["pair_id"]
+        if e.event.matched_at >= withdrawn_at
     ), "never matched again"

@@ -173,7 +173,7 @@ class Dispatcher:
             else:
                 await repository.retry_later(delivery_id, failure.reason, now + retry_delay(attempts, failure))
             return
-        await repository.mark_sent(delivery_id, now)
+        await repository.mark_webhook_sent(delivery_id, now)
 
 
 async def _with_partner_names(repository: NotificationsRepository, digest: dict[str, Any]) -> dict[str, Any]:

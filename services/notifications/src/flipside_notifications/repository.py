@@ -46,6 +46,13 @@ class NotificationsRepository:
             " WHERE recipient_id = $1 AND status IN ('pending', 'held')",
             participant_id,
         )
+        # Copies of their own events (profile included) still waiting for, or refused by, a subscriber.
+        await self._conn.execute(
+            "UPDATE deliveries SET context = '{}', status = CASE WHEN status = 'pending' THEN 'skipped' ELSE status END,"
+            " last_error = coalesce(last_error, 'subject erased')"
+            " WHERE channel = 'webhook' AND context->>'subject' = ($1::uuid)::text",
+            participant_id,
+        )
 
     async def display_names(self, participant_ids: list[UUID]) -> dict[UUID, str]:
         rows = await self._conn.fetch(
@@ -166,6 +173,13 @@ class NotificationsRepository:
     async def mark_sent(self, delivery_id: UUID, now: datetime) -> None:
         await self._conn.execute(
             "UPDATE deliveries SET status = 'sent', sent_at = $2, attempts = attempts + 1 WHERE delivery_id = $1",
+            delivery_id, now,
+        )
+
+    async def mark_webhook_sent(self, delivery_id: UUID, now: datetime) -> None:
+        """Sent to a subscriber: the copy of the event is theirs now; the log keeps only that it went."""
+        await self._conn.execute(
+            "UPDATE deliveries SET status = 'sent', sent_at = $2, attempts = attempts + 1, context = '{}' WHERE delivery_id = $1",
             delivery_id, now,
         )
 

@@ -19,6 +19,7 @@ from flipside_shared.events import (
     NotificationFailed,
     NotificationSent,
     NotificationSentV1,
+    ParticipantErased,
     ReminderDue,
     SessionScheduled,
 )
@@ -147,6 +148,9 @@ async def test_a_webhook_subscriber_gets_signed_cloud_events_and_a_5xx_then_200_
         Webhook("whsec_" + "A" * 43).verify(calls[1].get_data(as_text=True), dict(calls[1].headers))
     [row] = httpx.get(f"{notifications.url}/webhooks/{subscription['subscription_id']}/deliveries", timeout=10).json()
     assert row["status"] == "sent" and row["attempts"] == 2 and row["last_error"].startswith("HTTP 503")
+    assert await db.fetchval("SELECT context FROM notifications.deliveries WHERE delivery_id = $1::uuid", row["delivery_id"]) == "{}", (
+        "once delivered, the log keeps no copy of the event"
+    )
     listed = httpx.get(f"{notifications.url}/webhooks", timeout=10).json()
     assert [s["url"] for s in listed] == [url] and "secret" not in listed[0], "the secret is shown once, at creation"
 
@@ -291,3 +295,20 @@ async def test_bad_preferences_and_subscriptions_get_a_clear_error_and_change_no
     refused = httpx.post(f"{notifications.url}/webhooks", json={"url": "https://example.com/x", "event_types": ["flipside.notification.sent.v2"]}, timeout=10)
     assert refused.status_code == 422 and "unknown event type" in refused.text, "notifications' own events would loop"
     assert httpx.delete(f"{notifications.url}/webhooks/{uuid4()}", timeout=10).status_code == 404
+
+
+async def test_erasure_drops_the_copies_of_a_persons_events_still_waiting_for_a_subscriber(sandbox, receiver, notifications, db):
+    url = receiver.url("/down", *[Response("down", status=503)] * 20)
+    created = httpx.post(f"{notifications.url}/webhooks", json={"url": url, "event_types": ["flipside.participant.enrolled.v1"]}, timeout=10)
+    person = enrolled(display_name="Erin Erased", email="erin@example.com")
+    await enrol(sandbox, db, person)
+    [waiting] = await wait_for_rows(
+        db, "SELECT delivery_id, context FROM notifications.deliveries WHERE recipient_id = $1::uuid AND channel = 'webhook'",
+        created.json()["subscription_id"],
+    )
+    assert "erin@example.com" in waiting["context"]
+    erased = ParticipantErased(participant_id=person.participant_id, erased_at=datetime.now(UTC))
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(erased)])
+    await wait_for_rows(db, "SELECT 1 FROM notifications.deliveries WHERE delivery_id = $1 AND status = 'skipped'", waiting["delivery_id"])
+    context = await db.fetchval("SELECT context FROM notifications.deliveries WHERE delivery_id = $1", waiting["delivery_id"])
+    assert context == "{}", "nothing of theirs is kept, and nothing more is sent"

@@ -63,19 +63,18 @@ async def test_a_crash_after_sending_sends_once_more_with_the_same_identity_and_
         await repository.owe(cause.id, cause.id, [MessageDue(person.participant_id, "reminder", {"starts_at": starts_at, "minutes_before": 60})])
         await repository.owe_webhooks(cause.id, cause.id, cause.type, cause.structured())
 
-    mark_sent = NotificationsRepository.mark_sent
-
     async def crash_before_recording(self, delivery_id, now):
         raise SimulatedCrash()
 
     monkeypatch.setattr(NotificationsRepository, "mark_sent", crash_before_recording)
+    monkeypatch.setattr(NotificationsRepository, "mark_webhook_sent", crash_before_recording)
     dispatcher, http = Dispatcher(settings), HttpPoster(5)
     try:
         for channel in ("email", "webhook"):
             with pytest.raises(SimulatedCrash):
                 await dispatcher.dispatch_batch(units, http, channel)
         assert len(smtp.received()) == 1 and len(calls) == 1, "both channels took their message before the crash"
-        monkeypatch.setattr(NotificationsRepository, "mark_sent", mark_sent)
+        monkeypatch.undo()
         for channel in ("email", "webhook"):
             assert await dispatcher.dispatch_batch(units, http, channel) == 1, "nothing was recorded: it is owed again"
             assert await dispatcher.dispatch_batch(units, http, channel) == 0
