@@ -1,7 +1,17 @@
 """Flipside's public events and the registry from CloudEvents type to model."""
 
 from .base import Event, Stream
-from .feedback import FEEDBACK, FeedbackRequested
+from .feedback import (
+    FEEDBACK,
+    FeedbackRequested,
+    FeedbackSubmitted,
+    GoalAchieved,
+    GoalProgressed,
+    GoalSet,
+    PairAtRisk,
+    PairHealthChanged,
+    RecognitionAwarded,
+)
 from .notifications import NOTIFICATIONS, NotificationFailed, NotificationSent, NotificationSentV1
 from .pairs import PAIRS, PairAccepted, PairCreated, PairDeclined, PairDissolved, PairMember, PairProposed
 from .participants import (
@@ -43,6 +53,13 @@ __all__ = [
     "CheckInDue",
     "Event",
     "FeedbackRequested",
+    "FeedbackSubmitted",
+    "GoalAchieved",
+    "GoalProgressed",
+    "GoalSet",
+    "PairAtRisk",
+    "PairHealthChanged",
+    "RecognitionAwarded",
     "MatchRunRequested",
     "NotificationFailed",
     "NotificationSent",

@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from pydantic import Field
+
 from .base import Event, Stream
 
 FEEDBACK = Stream(name="feedback", key_field="pair_id")
@@ -22,3 +24,116 @@ class FeedbackRequested(Event):
     role: Literal["mentor", "mentee"]
     survey_url: str
     expires_at: datetime
+
+
+GoalCategory = Literal["digital", "ways_of_working", "customers", "leadership", "strategy", "visibility", "other"]
+Role = Literal["mentor", "mentee"]
+
+
+class GoalSet(Event):
+    """A learning goal of one side of a pair, set at kickoff or later (the senior's and the junior's alike)."""
+
+    ce_type = "flipside.feedback.goal-set.v1"
+    stream = FEEDBACK
+
+    goal_id: UUID
+    pair_id: UUID
+    program_id: str
+    owner_id: UUID
+    owner_role: Role
+    category: GoalCategory
+    title: str = Field(max_length=200)
+    set_at: datetime
+
+
+class GoalProgressed(Event):
+    """The owner's view of how far a goal has come (0-100 %), from a check-in or on its own."""
+
+    ce_type = "flipside.feedback.goal-progressed.v1"
+    stream = FEEDBACK
+
+    goal_id: UUID
+    pair_id: UUID
+    owner_id: UUID
+    progress_percent: int = Field(ge=0, le=100)
+    updated_at: datetime
+
+
+class GoalAchieved(Event):
+    ce_type = "flipside.feedback.goal-achieved.v1"
+    stream = FEEDBACK
+
+    goal_id: UUID
+    pair_id: UUID
+    program_id: str
+    owner_id: UUID
+    owner_role: Role
+    category: GoalCategory
+    achieved_at: datetime
+
+
+class FeedbackSubmitted(Event):
+    """A participant's answers to a check-in survey, from an enterprise survey tool (Flipside's own form
+    records the same through HTTP). Flipside never publishes answers: they stay with their author.
+
+    `answers` are keyed by the question ids of `questionnaire_version`; `goal_progress` by goal id.
+    A later submission for the same request replaces the earlier one until the request expires.
+    """
+
+    ce_type = "flipside.feedback.submitted.v1"
+    stream = FEEDBACK
+
+    request_id: UUID
+    pair_id: UUID
+    participant_id: UUID
+    questionnaire_version: int = Field(ge=1)
+    answers: dict[str, int | bool | str | None]
+    goal_progress: dict[UUID, int] = {}
+    submitted_at: datetime
+
+
+class PairHealthChanged(Event):
+    """A pair's health moved: score 0 (failing) to 1 (thriving), its band, and why."""
+
+    ce_type = "flipside.feedback.pair-health-changed.v1"
+    stream = FEEDBACK
+
+    pair_id: UUID
+    program_id: str
+    score: float = Field(ge=0, le=1)
+    status: Literal["healthy", "watch", "at_risk"]
+    previous_status: Literal["healthy", "watch", "at_risk"] | None
+    reasons: list[str]
+    computed_at: datetime
+
+
+class PairAtRisk(Event):
+    """A pair crossed the at-risk threshold. Matching offers a rematch, carried out once the participant
+    or the program lead confirms it. The reasons name signals (silence, cancellations, low or uneven
+    ratings), never anyone's answers."""
+
+    ce_type = "flipside.feedback.pair-at-risk.v1"
+    stream = FEEDBACK
+
+    pair_id: UUID
+    program_id: str
+    mentor_id: UUID
+    mentee_id: UUID
+    score: float = Field(ge=0, le=1)
+    reasons: list[str]
+    detected_at: datetime
+
+
+class RecognitionAwarded(Event):
+    """A milestone of a pair, for notifications and for HR systems that recognise people."""
+
+    ce_type = "flipside.feedback.recognition-awarded.v1"
+    stream = FEEDBACK
+
+    recognition_id: UUID
+    pair_id: UUID
+    program_id: str
+    participant_ids: list[UUID]
+    milestone: Literal["kickoff_held", "three_sessions", "goal_achieved", "program_completed"]
+    goal_id: UUID | None = None
+    awarded_at: datetime

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from .base import Event, Stream
-from .feedback import FEEDBACK, FeedbackRequested
+from .feedback import (
+    FEEDBACK,
+    FeedbackRequested,
+    FeedbackSubmitted,
+    GoalAchieved,
+    GoalProgressed,
+    GoalSet,
+    PairAtRisk,
+    PairHealthChanged,
+    RecognitionAwarded,
+)
 from .notifications import NOTIFICATIONS, NotificationFailed, NotificationSent, NotificationSentV1
 from .pairs import PAIRS, PairAccepted, PairCreated, PairDeclined, PairDissolved, PairProposed
 from .participants import (
@@ -54,6 +64,13 @@ EVENT_TYPES: dict[str, type[Event]] = {
         SessionRescheduleRequested,
         SessionCancellationRequested,
         FeedbackRequested,
+        FeedbackSubmitted,
+        GoalSet,
+        GoalProgressed,
+        GoalAchieved,
+        PairHealthChanged,
+        PairAtRisk,
+        RecognitionAwarded,
         NotificationSent,
         NotificationSentV1,
         NotificationFailed,
