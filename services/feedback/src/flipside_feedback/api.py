@@ -1,17 +1,73 @@
-"""Feedback's HTTP edge: the survey behind a signed link, and aggregates that keep confidences."""
+"""Feedback's HTTP edge: check-ins behind signed links, goals, self-assessments, concerns, and aggregates
+that keep confidences.
+
+Who is calling is the caller's claim (`participant_id`) until the authenticated API exists; a survey
+link, though, is a credential: whoever holds it answers that one check-in, and sees only their own answers.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from flipside_shared.events.feedback import GoalCategory
+
+from .domain.goals import GoalRefused
 from .domain.links import ExpiredLink, InvalidLink, verify
-from .domain.survey import MIN_GROUP_SIZE, QUESTIONS, SurveyAnswers, suppress_small_groups
+from .domain.questionnaire import InvalidAnswers, Questionnaire
+from .domain.submissions import SubmissionRefused
+from .domain.survey import MIN_GROUP_SIZE, suppress_small_groups
+from .handlers import FeedbackLoop, UnknownRequest
 from .repository import FeedbackRepository
 
 router = APIRouter()
+
+SELF_ASSESSMENT_DIMENSIONS = ("digital_confidence", "leadership_confidence", "strategic_understanding", "cross_generational_understanding")
+CONCERN_THEMES = ("psychological_safety", "respect", "time_and_workload", "program_design", "other")
+
+
+class SurveySubmission(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    answers: dict[str, Any]
+    goal_progress: dict[UUID, int] = {}
+
+
+class NewGoal(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    owner_id: UUID
+    category: GoalCategory
+    title: str = Field(min_length=1, max_length=200)
+
+
+class GoalUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    participant_id: UUID
+    progress_percent: int = Field(ge=0, le=100)
+
+
+class SelfAssessment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scores: dict[Literal[SELF_ASSESSMENT_DIMENSIONS], int] = Field(min_length=1)  # type: ignore[valid-type]
+
+    def checked(self) -> dict[str, int]:
+        if bad := sorted(name for name, value in self.scores.items() if value not in range(1, 6)):
+            raise HTTPException(422, f"scores are whole numbers from 1 to 5: {bad}")
+        return dict(self.scores)
+
+
+class Concern(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    participant_id: UUID
+    theme: Literal[CONCERN_THEMES]  # type: ignore[valid-type]
+    body: str = Field(min_length=1, max_length=2000)
+
+
+def _loop(request: Request) -> FeedbackLoop:
+    return request.app.state.loop
 
 
 def _request_id(token: str, request: Request) -> UUID:
@@ -26,23 +82,147 @@ def _request_id(token: str, request: Request) -> UUID:
 
 @router.get("/surveys/{token}")
 async def survey(token: str, request: Request) -> dict:
+    """The questions of the version asked, the holder's own answers so far, and the pair's goals to move."""
     request_id = _request_id(token, request)
-    async with request.app.state.runtime.pool.acquire() as conn:
-        if await FeedbackRepository(conn).request(request_id) is None:
+    async with request.app.state.runtime.pool.acquire() as conn, conn.transaction():
+        repository = FeedbackRepository(conn)
+        asked = await repository.request(request_id)
+        if asked is None:
             raise HTTPException(status_code=404, detail="no such feedback request")
-    return {"request_id": str(request_id), "questions": QUESTIONS}
+        questionnaire = await repository.questionnaire(asked["program_id"], asked["questionnaire_version"])
+        goals = [dict(g) for g in await repository.goals_of_pair(asked["pair_id"]) if g["owner_id"] == asked["participant_id"]]
+    return {
+        "request_id": str(request_id),
+        "questions": {"version": asked["questionnaire_version"], **questionnaire.model_dump()},
+        "your_answers": asked["answers"],
+        "your_goals": goals,
+        "expires_at": asked["expires_at"],
+    }
 
 
 @router.post("/surveys/{token}")
-async def answer(token: str, answers: SurveyAnswers, request: Request) -> dict:
-    """Answers can be changed until the link expires; the latest revision counts."""
+async def answer(token: str, body: SurveySubmission, request: Request) -> dict:
+    """Answers can be changed until the link expires; the latest revision counts, an identical one changes nothing."""
     request_id = _request_id(token, request)
     async with request.app.state.runtime.units.begin() as uow:
-        repository = FeedbackRepository(uow.conn)
-        if await repository.request(request_id) is None:
+        asked = await FeedbackRepository(uow.conn).request(request_id)
+        if asked is None:
             raise HTTPException(status_code=404, detail="no such feedback request")
-        revision = await repository.save_answers(request_id, answers)
-    return {"request_id": str(request_id), "revision": revision, "replaced_earlier_answers": revision > 1}
+        try:
+            result, revision = await _loop(request).record_answers(
+                uow, request_id, asked["participant_id"], asked["pair_id"], body.answers, body.goal_progress, "form", datetime.now(UTC),
+            )
+        except InvalidAnswers as invalid:
+            raise HTTPException(422, {"message": "answers do not fit the questions", "problems": invalid.problems}) from None
+        except SubmissionRefused as refused:
+            raise HTTPException(410 if refused.kind == "expired" else 403, str(refused)) from None
+        except (GoalRefused, UnknownRequest) as refused:
+            raise HTTPException(409, str(refused)) from None
+    return {"request_id": str(request_id), "outcome": result, "revision": revision}
+
+
+@router.put("/programs/{program_id}/questionnaire", status_code=201)
+async def new_questionnaire(program_id: str, body: dict[str, Any], request: Request) -> dict:
+    """A new version of the program's check-in questions; requests already sent keep theirs."""
+    try:
+        questionnaire = Questionnaire.model_validate(body)
+    except ValidationError as error:
+        raise HTTPException(422, [e["msg"] for e in error.errors()]) from None
+    async with request.app.state.runtime.units.begin() as uow:
+        version = await FeedbackRepository(uow.conn).add_questionnaire(program_id, questionnaire)
+    return {"program_id": program_id, "version": version}
+
+
+@router.get("/programs/{program_id}/questionnaire")
+async def current_questionnaire(program_id: str, request: Request) -> dict:
+    async with request.app.state.runtime.pool.acquire() as conn:
+        version, questionnaire = await FeedbackRepository(conn).latest_questionnaire(program_id)
+    return {"program_id": program_id, "version": version, **questionnaire.model_dump()}
+
+
+@router.post("/pairs/{pair_id}/goals", status_code=201)
+async def set_goal(pair_id: UUID, body: NewGoal, request: Request) -> dict:
+    async with request.app.state.runtime.units.begin() as uow:
+        try:
+            goal_id = await _loop(request).set_goal(uow, pair_id, body.owner_id, body.category, body.title, datetime.now(UTC))
+        except GoalRefused as refused:
+            raise HTTPException(403, str(refused)) from None
+        except LookupError as missing:
+            raise HTTPException(404, str(missing)) from None
+    return {"goal_id": str(goal_id)}
+
+
+@router.get("/pairs/{pair_id}/goals")
+async def goals(pair_id: UUID, participant_id: UUID, request: Request) -> list[dict]:
+    """The pair's goals, both sides' (they are mutual), for one of its two people."""
+    async with request.app.state.runtime.pool.acquire() as conn:
+        repository = FeedbackRepository(conn)
+        members = await repository.pair_members(pair_id)
+        if members is None:
+            raise HTTPException(404, "no such pair")
+        if participant_id not in (members.mentor_id, members.mentee_id):
+            raise HTTPException(403, "only the two people of a pair see its goals")
+        return [dict(row) for row in await repository.goals_of_pair(pair_id)]
+
+
+@router.patch("/goals/{goal_id}")
+async def move_goal(goal_id: UUID, body: GoalUpdate, request: Request) -> dict:
+    async with request.app.state.runtime.units.begin() as uow:
+        try:
+            await _loop(request).move_goal(uow, goal_id, body.participant_id, body.progress_percent, datetime.now(UTC))
+        except GoalRefused as refused:
+            raise HTTPException(404 if str(refused) == "no such goal" else 409, str(refused)) from None
+    return {"goal_id": str(goal_id), "progress_percent": body.progress_percent}
+
+
+@router.put("/participants/{participant_id}/self-assessments/{phase}")
+async def self_assess(participant_id: UUID, phase: Literal["baseline", "end"], body: SelfAssessment, request: Request) -> dict:
+    scores = body.checked()
+    async with request.app.state.runtime.units.begin() as uow:
+        repository = FeedbackRepository(uow.conn)
+        person = await repository.participant(participant_id)
+        if person is None:
+            raise HTTPException(404, "no such participant (not enrolled, or erased)")
+        await repository.save_self_assessment(participant_id, person["program_id"], phase, scores)
+    return {"participant_id": str(participant_id), "phase": phase, "scores": scores}
+
+
+@router.get("/participants/{participant_id}/self-assessments")
+async def own_self_assessments(participant_id: UUID, request: Request) -> list[dict]:
+    async with request.app.state.runtime.pool.acquire() as conn:
+        return [dict(row) for row in await FeedbackRepository(conn).self_assessments(participant_id)]
+
+
+@router.post("/programs/{program_id}/concerns", status_code=202)
+async def raise_concern(program_id: str, body: Concern, request: Request) -> dict:
+    """Stored without its author; the lead sees a theme only once five different people raised it."""
+    async with request.app.state.runtime.units.begin() as uow:
+        repository = FeedbackRepository(uow.conn)
+        person = await repository.participant(body.participant_id)
+        if person is None or person["program_id"] != program_id:
+            raise HTTPException(404, "not a participant of this program")
+        await repository.add_concern(program_id, body.theme, body.body, _loop(request).contributor_hash(body.participant_id), datetime.now(UTC))
+    return {"received": True}
+
+
+@router.get("/programs/{program_id}/concerns")
+async def concerns(program_id: str, request: Request) -> dict:
+    async with request.app.state.runtime.pool.acquire() as conn:
+        themes = await FeedbackRepository(conn).concern_themes(program_id)
+    shown = [
+        {"theme": t["theme"], "contributors": t["contributors"], "concerns": t["bodies"]}
+        for t in themes if t["contributors"] >= MIN_GROUP_SIZE
+    ]
+    withheld = sorted(t["theme"] for t in themes if t["contributors"] < MIN_GROUP_SIZE)
+    return {"program_id": program_id, "min_group_size": MIN_GROUP_SIZE, "themes": shown, "themes_withheld": withheld}
+
+
+@router.post("/programs/{program_id}/complete")
+async def complete_program(program_id: str, request: Request) -> dict:
+    """The program has ended: pairs still together after at least three sessions are recognised."""
+    async with request.app.state.runtime.units.begin() as uow:
+        recognised = await _loop(request).complete_program(uow, program_id, datetime.now(UTC))
+    return {"program_id": program_id, "pairs_recognised": recognised}
 
 
 @router.get("/programs/{program_id}/summary")

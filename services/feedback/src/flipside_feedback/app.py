@@ -1,4 +1,4 @@
-"""The one place that wires feedback: settings, handlers, API, migrations."""
+"""The one place that wires feedback: settings, the feedback loop, handlers, silence watch, API, migrations."""
 
 from __future__ import annotations
 
@@ -6,25 +6,37 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from flipside_shared.events import FeedbackRequested
+from flipside_shared.events import (
+    FeedbackRequested,
+    GoalAchieved,
+    GoalProgressed,
+    GoalSet,
+    PairAtRisk,
+    PairHealthChanged,
+    RecognitionAwarded,
+)
 from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import router
-from .handlers import build_handlers
+from .handlers import FeedbackLoop, build_handlers
 from .settings import FeedbackSettings
+from .silence import SilenceWatch
 
 SERVICE = "feedback"
 
 
 def definition(settings: FeedbackSettings | None = None) -> ServiceDefinition:
     settings = settings or FeedbackSettings()
+    loop = FeedbackLoop(settings)
     return ServiceDefinition(
         name=SERVICE,
         settings=settings,
         migrations=Path(__file__).parent / "migrations",
-        handlers=build_handlers(settings),
+        handlers=build_handlers(loop),
         api=router,
-        emits=(FeedbackRequested,),
+        emits=(FeedbackRequested, GoalSet, GoalProgressed, GoalAchieved, PairHealthChanged, PairAtRisk, RecognitionAwarded),
+        workers=[SilenceWatch(loop, settings.health_sweep_seconds).run],
+        state={"loop": loop},
     )
 
 

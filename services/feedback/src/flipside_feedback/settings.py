@@ -20,6 +20,10 @@ class FeedbackSettings(ServiceSettings):
         description="Where participants reach the survey API; defaults to this service's own address.",
     )
     link_valid_days: int = Field(default=14, ge=1, le=90, validation_alias="FLIPSIDE_FEEDBACK_LINK_VALID_DAYS")
+    health_sweep_seconds: float = Field(
+        default=300, gt=0, validation_alias="FLIPSIDE_FEEDBACK_HEALTH_SWEEP_SECONDS",
+        description="How often pairs whose check-ins expired unanswered are judged anew.",
+    )
 
     def survey_base_url(self) -> str:
         return self.base_url(self.public_base_url)

@@ -56,11 +56,16 @@ async def test_poison_is_dead_lettered_and_each_check_in_asks_both_people_once(s
         assert url.startswith(f"{feedback.url}/surveys/")
         assert (await client.get(url)).json()["questions"]["version"] == 1
         good = {"session_value": 4, "could_speak_freely": 5, "partner_listened": 5, "time_well_spent": True}
-        assert (await client.post(url, json=good)).json()["revision"] == 1
-        again = (await client.post(url, json={**good, "session_value": 5})).json()
-        assert again["revision"] == 2 and again["replaced_earlier_answers"]
-        bad = await client.post(url, json={**good, "session_value": 7})
-        assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "session_value"]
+        assert (await client.post(url, json={"answers": good})).json() | {"request_id": None} == {
+            "request_id": None, "outcome": "recorded", "revision": 1,
+        }
+        again = (await client.post(url, json={"answers": {**good, "session_value": 5}})).json()
+        assert again["revision"] == 2 and again["outcome"] == "replaced"
+        same = (await client.post(url, json={"answers": {**good, "session_value": 5}})).json()
+        assert same["revision"] == 2 and same["outcome"] == "duplicate"
+        bad = await client.post(url, json={"answers": {**good, "session_value": 7}})
+        assert bad.status_code == 422 and bad.json()["detail"]["problems"] == ["session_value: must be a whole number from 1 to 5, not 7"]
+        assert (await client.get(url)).json()["your_answers"]["session_value"] == 5, "nothing changed by the refused answer"
         tampered = await client.get(url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB"))
         assert tampered.status_code == 403
         summary = (await client.get(f"{feedback.url}/programs/{PROGRAM}/summary")).json()

@@ -1,0 +1,15 @@
+"""Milestones a pair is recognised for, each once."""
+
+from __future__ import annotations
+
+THREE_SESSIONS = 3
+
+
+def session_milestones(held_kinds: list[str]) -> list[str]:
+    """Milestones reached by the sessions held so far (a kickoff counts as a session)."""
+    reached = []
+    if "kickoff" in held_kinds:
+        reached.append("kickoff_held")
+    if len(held_kinds) >= THREE_SESSIONS:
+        reached.append("three_sessions")
+    return reached

@@ -1,0 +1,42 @@
+"""Silence is a signal only time reveals: a check-in that expires unanswered sends no event.
+The watch re-judges the pairs whose requests expired since its last look."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import structlog
+
+from flipside_shared.service import Runtime
+
+from .handlers import FeedbackLoop
+from .repository import FeedbackRepository
+
+log = structlog.get_logger(__name__)
+
+
+class SilenceWatch:
+    def __init__(self, loop: FeedbackLoop, every_seconds: float) -> None:
+        self._loop = loop
+        self._every = every_seconds
+
+    async def run(self, runtime: Runtime) -> None:
+        # Looking back two rounds on start covers a restart; judging twice changes nothing.
+        since = datetime.now(UTC) - timedelta(seconds=2 * self._every)
+        while True:
+            now = datetime.now(UTC)
+            try:
+                await self.look(runtime, since, now)
+                since = now
+            except Exception:
+                log.exception("silence watch round failed")
+            await asyncio.sleep(self._every)
+
+    async def look(self, runtime: Runtime, since: datetime, now: datetime) -> None:
+        async with runtime.pool.acquire() as conn:
+            pair_ids = await FeedbackRepository(conn).pairs_with_requests_expired_since(since, now)
+        for pair_id in pair_ids:
+            async with runtime.units.begin() as uow:
+                await FeedbackRepository(uow.conn).lock_pair(pair_id)
+                await self._loop.rejudge(uow, pair_id, now)
