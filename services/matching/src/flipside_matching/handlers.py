@@ -13,9 +13,11 @@ from flipside_shared.consumer import EventHandlers, RejectedEvent
 from flipside_shared.events import (
     MatchRunRequested,
     PairAccepted,
+    PairAtRisk,
     PairCreated,
     PairDeclined,
     PairDissolved,
+    PairHealthChanged,
     PairMember,
     ParticipantEnrolled,
     ParticipantErased,
@@ -25,6 +27,7 @@ from flipside_shared.events import (
 )
 from flipside_shared.unit_of_work import UnitOfWork
 
+from .domain.at_risk import recovered
 from .domain.availability import first_monday_after
 from .domain.engine import RunResult, as_if_unpaired, best_partner, run, score_pair
 from .domain.model import Participant, ProgramPolicy, ScoredPair, anonymised
@@ -127,6 +130,25 @@ def build_handlers(taxonomy: Taxonomy, today: Today = utc_today) -> EventHandler
             person = await repository.participant(participant_id)
             if person is not None:  # erased people are not matched again
                 await match_one(uow, repository, program.policy, person, "rematch")
+
+    @handlers.handles(PairAtRisk)
+    async def pair_at_risk(uow: UnitOfWork, event: PairAtRisk) -> None:
+        """Flag the pair: a rematch is offered, carried out once a participant or the program lead confirms it."""
+        repository = MatchingRepository(uow.conn)
+        pair = await repository.pair_standing(event.pair_id)
+        if pair is None:
+            raise RejectedEvent(f"unknown pair {event.pair_id}: matching never made a pair with this id")
+        if not pair.active:
+            log.info("at-risk flag for a pair that has ended", pair_id=str(event.pair_id))
+            return
+        await repository.flag_at_risk(event.pair_id, event.score, event.reasons, event.detected_at)
+
+    @handlers.handles(PairHealthChanged)
+    async def pair_health_changed(uow: UnitOfWork, event: PairHealthChanged) -> None:
+        repository = MatchingRepository(uow.conn)
+        pair = await repository.pair_standing(event.pair_id)
+        if pair is not None and recovered(pair, event.status):
+            await repository.clear_at_risk(event.pair_id)
 
     @handlers.handles(ParticipantWithdrawn)
     async def participant_withdrawn(uow: UnitOfWork, event: ParticipantWithdrawn) -> None:

@@ -11,6 +11,7 @@ import asyncpg
 
 from flipside_shared.events import ParticipantProfile
 
+from .domain.at_risk import PairStanding
 from .domain.model import Participant, ProgramPolicy, ScoredPair
 
 _PARTICIPANT = (
@@ -226,6 +227,43 @@ class MatchingRepository:
         await self._conn.execute(
             "UPDATE participants SET active_pairs = active_pairs - 1 WHERE participant_id = ANY($1::uuid[])",
             [pair.mentor_id, pair.mentee_id],
+        )
+
+    async def pair_standing(self, pair_id: UUID) -> PairStanding | None:
+        """A pair in any status and its at-risk flag, the pair's row locked so that flags and answers to the
+        rematch offer follow one another."""
+        row = await self._conn.fetchrow(
+            "SELECT p.pair_id, p.program_id, p.mentor_id, p.mentee_id, p.status = 'active' AS active,"
+            " r.pair_id IS NOT NULL AS at_risk, r.rematch_confirmed_by"
+            " FROM pairs p LEFT JOIN pairs_at_risk r USING (pair_id) WHERE p.pair_id = $1 FOR UPDATE OF p",
+            pair_id,
+        )
+        return PairStanding(**dict(row)) if row else None
+
+    async def flag_at_risk(self, pair_id: UUID, score: float, reasons: list[str], detected_at: datetime) -> None:
+        """Flag the pair at risk, or refresh the score and reasons of its flag; `since` stays the first detection."""
+        await self._conn.execute(
+            "INSERT INTO pairs_at_risk (pair_id, score, reasons, since) VALUES ($1, $2, $3, $4)"
+            " ON CONFLICT (pair_id) DO UPDATE SET score = excluded.score, reasons = excluded.reasons",
+            pair_id, score, reasons, detected_at,
+        )
+
+    async def confirm_rematch(self, pair_id: UUID, confirmed_by: str) -> None:
+        await self._conn.execute(
+            "UPDATE pairs_at_risk SET rematch_confirmed_by = $2, rematch_confirmed_at = now() WHERE pair_id = $1",
+            pair_id, confirmed_by,
+        )
+
+    async def clear_at_risk(self, pair_id: UUID) -> None:
+        await self._conn.execute("DELETE FROM pairs_at_risk WHERE pair_id = $1", pair_id)
+
+    async def pairs_at_risk(self, program_id: str) -> list[asyncpg.Record]:
+        """The program's active pairs flagged at risk, longest-flagged first."""
+        return await self._conn.fetch(
+            "SELECT p.pair_id, p.mentor_id, p.mentee_id, r.score, r.reasons, r.since, r.rematch_confirmed_by, r.rematch_confirmed_at"
+            " FROM pairs p JOIN pairs_at_risk r USING (pair_id) WHERE p.program_id = $1 AND p.status = 'active'"
+            " ORDER BY r.since, p.pair_id",
+            program_id,
         )
 
     async def add_proposal(self, pair_id: UUID, pair: ScoredPair, proposed_by: UUID, expires_at: datetime) -> bool:

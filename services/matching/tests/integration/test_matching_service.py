@@ -80,7 +80,7 @@ async def test_http_enrolment_validates_and_flows_through_the_same_event(sandbox
         assert 'flipside_events_total{event_type="unknown",outcome="dead_lettered"} 1.0' in metrics
         assert "flipside_outbox_backlog 0.0" in metrics and "flipside_outbox_relay_leader 1.0" in metrics
         lag = [line for line in metrics.splitlines() if line.startswith("flipside_consumer_lag{")]
-        consumed = {f'topic="{sandbox.topic_prefix}{stream}"' for stream in ("participants", "programs", "pairs")}
+        consumed = {f'topic="{sandbox.topic_prefix}{stream}"' for stream in ("participants", "programs", "pairs", "feedback")}
         assert lag and all(any(topic in line for topic in consumed) for line in lag)
         assert any(f'topic="{sandbox.topic_prefix}participants"' in line for line in lag)
         bad = await client.post("/participants", json={**mentor.profile.model_dump(mode="json"), "grade": "senior"})

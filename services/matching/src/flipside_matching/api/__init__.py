@@ -3,11 +3,11 @@ handled like any other; reads and dry runs go straight to the repository and the
 
 from fastapi import APIRouter
 
-from . import audit, pairing, participants, programs, suggestions
+from . import at_risk, audit, pairing, participants, programs, suggestions
 from .common import Engine
 
 router = APIRouter()
-for part in (programs, participants, pairing, suggestions, audit):
+for part in (programs, participants, pairing, at_risk, suggestions, audit):
     router.include_router(part.router)
 
 __all__ = ["Engine", "router"]

@@ -9,7 +9,9 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from flipside_shared.envelope import Envelope
 from flipside_shared.events import PairDissolved
+from flipside_shared.unit_of_work import UnitOfWork
 
 from ..domain.engine import score_pair
 from ..domain.model import ScoredPair
@@ -76,11 +78,17 @@ async def dissolve(pair_id: UUID, body: Dissolution, request: Request) -> Accept
         pair = await MatchingRepository(uow.conn).active_pair(pair_id)
         if pair is None:
             raise HTTPException(404, "no active pair with this id")
-        envelope = uow.emit(PairDissolved(
-            pair_id=pair_id, program_id=pair.program_id, reason=body.reason, note=body.note,
-            rematch=body.rematch, dissolved_at=datetime.now(UTC),
-        ))
+        envelope = emit_dissolution(uow, pair_id, pair.program_id, body)
     return Accepted(event_id=envelope.id)
+
+
+def emit_dissolution(uow: UnitOfWork, pair_id: UUID, program_id: str, dissolution: Dissolution) -> Envelope:
+    """How the HTTP edge ends a pair: `PairDissolved` through the outbox, handled like one from anyone else
+    (the pair ends and, with `rematch`, both sides are matched again)."""
+    return uow.emit(PairDissolved(
+        pair_id=pair_id, program_id=program_id, reason=dissolution.reason, note=dissolution.note,
+        rematch=dissolution.rematch, dissolved_at=datetime.now(UTC),
+    ))
 
 
 @router.put("/pairs/{pair_id}/lock", status_code=status.HTTP_204_NO_CONTENT)
