@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Flipside needs on a fresh Debian machine, and nothing that is already there:
-# a JDK and Maven (for the local Kafka broker), PostgreSQL server binaries, uv, and the locked Python deps.
+# a JDK and Maven (for the local Kafka broker), PostgreSQL server binaries, Chromium (the feedback
+# dashboard's browser test), uv, and the locked Python deps.
 set -euo pipefail
 
 have_postgres() {
@@ -11,6 +12,7 @@ missing=()
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 have_postgres || missing+=(postgresql)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "bootstrap: installing ${missing[*]}"
     sudo_cmd=""

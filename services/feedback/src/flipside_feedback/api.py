@@ -244,3 +244,6 @@ async def program_summary(program_id: str, request: Request) -> dict:
 
 def _rounded(value) -> float | None:
     return None if value is None else round(float(value), 2)
+
+from .dashboard import router as dashboard_router  # noqa: E402  (appended so the dashboard merges without touching the routes above)
+router.include_router(dashboard_router)

@@ -1,0 +1,228 @@
+"""What a program lead sees of their program: each figure, what it counts, and over whom.
+
+Every figure is tabulated by `insights.tabulate`, so every cell is over distinct people and small
+cells are withheld. Free text (comments, concerns) is not among the records: it never reaches here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from .insights import NOT_STATED, Figure, Measure, Observation, tabulate
+from .survey import MIN_GROUP_SIZE
+
+PeriodUnit = Literal["week", "month"]
+GROUP_DIMENSIONS = ("department", "grade_band")
+
+
+@dataclass(frozen=True)
+class Person:
+    department: str | None
+    grade_band: str | None
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    person: UUID
+    role: str
+    enrolled_at: datetime
+
+
+@dataclass(frozen=True)
+class Proposal:
+    pair: UUID
+    members: tuple[UUID, ...]
+    """Known only once the pair exists; a declined proposal may have none."""
+    proposed_at: datetime
+    outcome: str | None
+
+
+@dataclass(frozen=True)
+class Session:
+    session: UUID
+    members: tuple[UUID, ...]
+    starts_at: datetime
+    status: str
+
+
+@dataclass(frozen=True)
+class Rating:
+    response: UUID
+    respondent: UUID
+    submitted_at: datetime
+    session_value: float | None
+    could_speak_freely: float | None
+    partner_listened: float | None
+
+
+@dataclass(frozen=True)
+class Goal:
+    goal: UUID
+    owner: UUID
+    set_at: datetime
+    status: str
+
+
+@dataclass(frozen=True)
+class PairHealth:
+    pair: UUID
+    members: tuple[UUID, ...]
+    ended: bool
+    status: str | None
+
+
+@dataclass(frozen=True)
+class SelfAssessment:
+    person: UUID
+    phase: str
+    scores: Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class ProgramRecords:
+    people: Mapping[UUID, Person]
+    enrolments: Sequence[Enrolment]
+    proposals: Sequence[Proposal]
+    sessions: Sequence[Session]
+    ratings: Sequence[Rating]
+    goals: Sequence[Goal]
+    pairs: Sequence[PairHealth]
+    self_assessments: Sequence[SelfAssessment]
+
+
+@dataclass(frozen=True)
+class ProgramInsights:
+    period: PeriodUnit
+    as_of: datetime
+    figures: tuple[Figure, ...]
+    min_group_size: int = MIN_GROUP_SIZE
+
+
+def program_insights(records: ProgramRecords, period: PeriodUnit, as_of: datetime) -> ProgramInsights:
+    places = _Places(records.people, period)
+    over_time = (*GROUP_DIMENSIONS, period)
+    figures = [
+        *_enrolment(records.enrolments, places, over_time),
+        tabulate(
+            "match_acceptance", "Proposals accepted, of those decided", Measure.SHARE,
+            places.observe_all(
+                (p.pair, p.members, p.proposed_at, float(p.outcome == "accepted"))
+                for p in records.proposals if p.outcome is not None
+            ),
+            over_time,
+        ),
+        tabulate(
+            "sessions_held", "Sessions held, of those planned up to now", Measure.SHARE,
+            places.observe_all(
+                (s.session, s.members, s.starts_at, float(s.status == "held"))
+                for s in records.sessions if s.starts_at <= as_of
+            ),
+            over_time,
+        ),
+        tabulate(
+            "session_value", "How valuable sessions were (1-5)", Measure.MEAN,
+            places.observe_all(
+                (r.response, (r.respondent,), r.submitted_at, r.session_value)
+                for r in records.ratings if r.session_value is not None
+            ),
+            over_time,
+        ),
+        tabulate(
+            "psychological_safety", "Could speak freely and was listened to (1-5)", Measure.MEAN,
+            places.observe_all(
+                (r.response, (r.respondent,), r.submitted_at, (r.could_speak_freely + r.partner_listened) / 2)
+                for r in records.ratings if r.could_speak_freely is not None and r.partner_listened is not None
+            ),
+            over_time,
+        ),
+        tabulate(
+            "goal_completion", "Goals achieved, of those set", Measure.SHARE,
+            places.observe_all((g.goal, (g.owner,), g.set_at, float(g.status == "achieved")) for g in records.goals),
+            over_time,
+        ),
+        tabulate(
+            "pairs_at_risk", "Active pairs at risk", Measure.SHARE,
+            places.observe_all((p.pair, p.members, None, float(p.status == "at_risk")) for p in records.pairs if not p.ended),
+            GROUP_DIMENSIONS,
+        ),
+        *_self_assessment_change(records.self_assessments, places),
+    ]
+    return ProgramInsights(period, as_of, tuple(figures))
+
+
+def period_of(moment: datetime, unit: PeriodUnit) -> str:
+    """ISO week ("2026-W05") or month ("2026-02"): labels that sort in time order."""
+    if unit == "week":
+        year, week, _ = moment.isocalendar()
+        return f"{year}-W{week:02d}"
+    return f"{moment.year}-{moment.month:02d}"
+
+
+_UNKNOWN = Person(department=None, grade_band=None)
+
+
+class _Places:
+    """Where each person's part of a record falls in the cuts."""
+
+    def __init__(self, people: Mapping[UUID, Person], period: PeriodUnit) -> None:
+        self._people = people
+        self._period = period
+
+    def observe_all(
+        self, records: Iterable[tuple[UUID, tuple[UUID, ...], datetime | None, float]]
+    ) -> list[Observation]:
+        """One observation per member of each record; a record with no known member still counts, for no one."""
+        return [
+            Observation(record, person, self._groups(person, moment), value)
+            for record, members, moment, value in records
+            for person in (members or (None,))
+        ]
+
+    def _groups(self, person: UUID | None, moment: datetime | None) -> dict[str, str]:
+        known = self._people.get(person, _UNKNOWN)
+        groups = {"department": known.department or NOT_STATED, "grade_band": known.grade_band or NOT_STATED}
+        if moment is not None:
+            groups[self._period] = period_of(moment, self._period)
+        return groups
+
+
+def _enrolment(enrolments: Sequence[Enrolment], places: _Places, dimensions: Sequence[str]) -> list[Figure]:
+    return [
+        tabulate(
+            f"enrolled_{role}", f"Enrolled as {role}", Measure.COUNT,
+            places.observe_all((e.person, (e.person,), e.enrolled_at, 1.0) for e in enrolments if e.role == role),
+            dimensions,
+        )
+        for role in sorted({e.role for e in enrolments})
+    ]
+
+
+def _self_assessment_change(assessments: Sequence[SelfAssessment], places: _Places) -> list[Figure]:
+    """Mean end minus baseline per dimension, over the people who answered that dimension at both."""
+    by_phase: dict[str, dict[UUID, Mapping[str, object]]] = {"baseline": {}, "end": {}}
+    for assessment in assessments:
+        if assessment.phase in by_phase:
+            by_phase[assessment.phase][assessment.person] = assessment.scores
+    changes: dict[str, list[tuple[UUID, tuple[UUID, ...], None, float]]] = {}
+    for person, end in by_phase["end"].items():
+        baseline = by_phase["baseline"].get(person, {})
+        for dimension, score in end.items():
+            if _is_score(score) and _is_score(baseline.get(dimension)):
+                changes.setdefault(dimension, []).append((person, (person,), None, float(score) - float(baseline[dimension])))
+    figures = [
+        tabulate(
+            f"self_assessment_change:{dimension}", f"Self-assessed {dimension.replace('_', ' ')}: change from baseline to end",
+            Measure.CHANGE, places.observe_all(changes[dimension]), GROUP_DIMENSIONS,
+        )
+        for dimension in sorted(changes)
+    ]
+    # A dimension's name came from the people who answered it, so it is named only when they are enough.
+    return [figure for figure in figures if not figure.program.suppressed]
+
+
+def _is_score(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -1,0 +1,115 @@
+"""A program's insights written out: a JSON document, a CSV export and the dashboard page, all of the same cells."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from .domain.insights import Cell, Measure, Withheld
+from .domain.program_figures import ProgramInsights
+
+CSV_COLUMNS = ("figure", "label", "measure", "dimension", "group", "value", "people", "suppressed", "withheld_because")
+
+DIMENSION_TITLES = {
+    "program": "Whole program",
+    "department": "By department",
+    "grade_band": "By grade band",
+    "week": "By ISO week",
+    "month": "By month",
+}
+
+
+def withheld_text(reason: Withheld, k: int) -> str:
+    if reason is Withheld.FEWER_THAN_K:
+        return f"withheld: fewer than {k} people"
+    return f"withheld: showing it would let a group of fewer than {k} people be worked out from the total"
+
+
+def document(program_id: str, insights: ProgramInsights) -> dict:
+    return {
+        "program_id": program_id,
+        "period": insights.period,
+        "as_of": insights.as_of.isoformat(),
+        "min_group_size": insights.min_group_size,
+        "figures": [
+            {
+                "key": figure.key,
+                "label": figure.label,
+                "measure": figure.measure.value,
+                "cuts": [{"dimension": cut.dimension, "cells": [_cell(cell) for cell in cut.cells]} for cut in figure.cuts],
+            }
+            for figure in insights.figures
+        ],
+    }
+
+
+def csv_export(insights: ProgramInsights) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for figure in insights.figures:
+        for cut in figure.cuts:
+            for cell in cut.cells:
+                writer.writerow((
+                    figure.key, _spreadsheet_safe(figure.label), figure.measure.value, cut.dimension, _spreadsheet_safe(cell.group),
+                    "" if cell.value is None else cell.value,
+                    "" if cell.people is None else cell.people,
+                    "true" if cell.suppressed else "false",
+                    cell.withheld.value if cell.withheld else "",
+                ))
+    return out.getvalue()
+
+
+def dashboard_page(program_id: str, insights: ProgramInsights) -> str:
+    return _PAGE.render(
+        program_id=program_id,
+        insights=insights,
+        data=document(program_id, insights),
+        titles=DIMENSION_TITLES,
+    )
+
+
+def _cell(cell: Cell) -> dict:
+    return {
+        "group": cell.group,
+        "value": cell.value,
+        "people": cell.people,
+        "suppressed": cell.suppressed,
+        "withheld_because": cell.withheld.value if cell.withheld else None,
+    }
+
+
+def _spreadsheet_safe(text: str) -> str:
+    """Department names come from HR systems: one starting like a formula must not run as one in a spreadsheet."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _shown_value(cell: Cell, measure: Measure) -> str:
+    if cell.value is None:
+        return "no records yet"
+    if measure is Measure.SHARE:
+        return f"{cell.value:.0%}"
+    if measure is Measure.CHANGE:
+        return f"{cell.value:+.2f}"
+    if measure is Measure.MEAN:
+        return f"{cell.value:.2f}"
+    return str(cell.value)
+
+
+def _environment() -> Environment:
+    environment = Environment(
+        loader=PackageLoader("flipside_feedback", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    environment.filters["shown_value"] = _shown_value
+    environment.filters["withheld_text"] = withheld_text
+    return environment
+
+
+_PAGE = _environment().get_template("insights_dashboard.html.j2")
