@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from flipside_shared.events.feedback import GoalCategory
 
+from .dashboard import router as dashboard_router
 from .domain.goals import GoalRefused
 from .domain.links import ExpiredLink, InvalidLink, verify
 from .domain.questionnaire import InvalidAnswers, Questionnaire
@@ -25,6 +26,7 @@ from .handlers import FeedbackLoop, UnknownRequest
 from .repository import FeedbackRepository
 
 router = APIRouter()
+router.include_router(dashboard_router)
 
 SELF_ASSESSMENT_DIMENSIONS = ("digital_confidence", "leadership_confidence", "strategic_understanding", "cross_generational_understanding")
 CONCERN_THEMES = ("psychological_safety", "respect", "time_and_workload", "program_design", "other")
@@ -244,6 +246,3 @@ async def program_summary(program_id: str, request: Request) -> dict:
 
 def _rounded(value) -> float | None:
     return None if value is None else round(float(value), 2)
-
-from .dashboard import router as dashboard_router  # noqa: E402  (appended so the dashboard merges without touching the routes above)
-router.include_router(dashboard_router)

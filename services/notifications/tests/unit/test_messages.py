@@ -108,3 +108,22 @@ def test_a_move_updates_the_same_calendar_entry_with_a_higher_sequence_for_both(
     assert german.subject.startswith("Verschoben:") and "Montag 01.06.2026, 15:00" in german.text
     ics = Calendar.from_ical(invitation(context["session_id"], context["starts_at"], 45, english.subject, "f@example.com", "a@example.com", "REQUEST", 2))
     assert ics["method"] == "REQUEST" and ics.walk("VEVENT")[0]["sequence"] == 2
+
+
+def test_a_recognised_milestone_congratulates_both_in_their_language():
+    from datetime import UTC, datetime
+
+    from flipside_shared.events import RecognitionAwarded
+
+    mentor, mentee = uuid4(), uuid4()
+    awarded = RecognitionAwarded(
+        recognition_id=uuid4(), pair_id=uuid4(), program_id="pilot", participant_ids=[mentor, mentee],
+        milestone="kickoff_held", awarded_at=datetime.now(UTC),
+    )
+    owed = messages_for(awarded)
+    assert [(m.recipient_id, m.template, m.context["partner_id"]) for m in owed] == [
+        (mentor, "recognition", str(mentee)), (mentee, "recognition", str(mentor)),
+    ]
+    context = {**sample_context("recognition"), **owed[0].context}
+    assert render("recognition", "de", context).subject == "Gut gemacht: Ihr Kickoff hat stattgefunden"
+    assert render("recognition", "en", context).subject == "Well done: you held your kickoff"

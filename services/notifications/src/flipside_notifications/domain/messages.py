@@ -12,6 +12,7 @@ from flipside_shared.events import (
     PairCreated,
     PairProposed,
     ParticipantUnmatched,
+    RecognitionAwarded,
     ReminderDue,
     SessionCancelled,
     SessionRescheduled,
@@ -80,6 +81,14 @@ def messages_for(event: Event) -> list[MessageDue]:
                 MessageDue(participant_id, "reminder", {
                     "session_id": str(event.session_id), "starts_at": event.starts_at.isoformat(),
                     "minutes_before": event.minutes_before,
+                })
+                for participant_id in event.participant_ids
+            ]
+        case RecognitionAwarded():
+            return [
+                MessageDue(participant_id, "recognition", {
+                    "milestone": event.milestone,
+                    **({"partner_id": str(others[0])} if (others := [p for p in event.participant_ids if p != participant_id]) else {}),
                 })
                 for participant_id in event.participant_ids
             ]

@@ -22,6 +22,7 @@ KIND_OF_TEMPLATE = {
     "session_cancelled": "sessions",
     "reminder": "reminders",
     "feedback_requested": "feedback",
+    "recognition": "pairing",
     "digest": "digest",
 }
 # The kinds a person can mute. A digest is not one of them: leaving digests means getting messages one by one.

@@ -19,6 +19,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "proposal": {"role": "mentor", "reasons": ["reverse: mentor is 5 grade(s) below the mentee (Analyst and Director)"]},
     "unmatched": {"reasons": ["no mentor shares 60 min of working time every week"]},
     "feedback_requested": {"survey_url": "https://flipside.example.com/surveys/sample", "role": "mentee"},
+    "recognition": {"milestone": "three_sessions"},
 }
 
 
