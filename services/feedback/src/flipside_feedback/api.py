@@ -232,16 +232,12 @@ async def program_summary(program_id: str, request: Request) -> dict:
     async with request.app.state.runtime.pool.acquire() as conn:
         row = await FeedbackRepository(conn).program_summary(program_id)
     figures = {
+        "requests": row["requests"],
         "responses": row["responses"],
         "mean_session_value": _rounded(row["mean_session_value"]),
         "mean_could_speak_freely": _rounded(row["mean_could_speak_freely"]),
     }
-    return {
-        "program_id": program_id,
-        "requests": row["requests"],
-        "min_group_size": MIN_GROUP_SIZE,
-        **suppress_small_groups(row["respondents"], figures),
-    }
+    return {"program_id": program_id, "min_group_size": MIN_GROUP_SIZE, **suppress_small_groups(row["respondents"], figures)}
 
 
 def _rounded(value) -> float | None:

@@ -69,4 +69,4 @@ async def test_poison_is_dead_lettered_and_each_check_in_asks_both_people_once(s
         tampered = await client.get(url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB"))
         assert tampered.status_code == 403
         summary = (await client.get(f"{feedback.url}/programs/{PROGRAM}/summary")).json()
-    assert summary["requests"] == 4 and summary["responses"] is None, "one respondent is below k: withheld"
+    assert summary["requests"] is None and summary["responses"] is None, "one respondent is below k: everything withheld"
