@@ -6,7 +6,6 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-import asyncpg
 import httpx
 import pytest
 
@@ -36,13 +35,6 @@ def feedback(sandbox, tmp_path_factory):
     env = sandbox.env(FLIPSIDE_FEEDBACK_HEALTH_SWEEP_SECONDS="1")
     with ServiceProcess("feedback", env, tmp_path_factory.mktemp("logs")) as service:
         yield service
-
-
-@pytest.fixture(scope="module")
-async def db(sandbox):
-    conn = await asyncpg.connect(sandbox.database_url)
-    yield conn
-    await conn.close()
 
 
 def feedback_topics(sandbox):

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
-import asyncpg
 import httpx
 import pytest
 from pytest_httpserver import HTTPServer
@@ -68,13 +67,6 @@ def notifications(sandbox, smtp, tmp_path_factory):
     )
     with ServiceProcess("notifications", env, tmp_path_factory.mktemp("logs")) as service:
         yield service
-
-
-@pytest.fixture(scope="module")
-async def db(sandbox):
-    conn = await asyncpg.connect(sandbox.database_url)
-    yield conn
-    await conn.close()
 
 
 async def wait_for_rows(db, query, *args, count=1, timeout=30.0):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 from uuid import uuid4
@@ -72,6 +72,14 @@ def stack() -> Iterator[LocalStack]:
 @pytest.fixture(scope="module")
 def sandbox(stack: LocalStack) -> Sandbox:
     return Sandbox.on(stack)
+
+
+@pytest.fixture(scope="module")
+async def db(sandbox: Sandbox) -> AsyncIterator[asyncpg.Connection]:
+    """A connection to the sandbox's database, for tests that check what a service stored."""
+    conn = await asyncpg.connect(sandbox.database_url)
+    yield conn
+    await conn.close()
 
 
 @pytest.fixture(scope="module")
