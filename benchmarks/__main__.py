@@ -6,7 +6,8 @@ All service figures come from one run on one local stack: the baseline (raw aiok
 same durable step, see baseline.py) and each service, fed the same number of events of the type it
 consumes, timed from the first event published until its consumer group has committed the last.
 Then, on the same stack, scheduling at program scale (scheduling.py) and notifications' e-mail delivery
-against a raw SMTP loop (notifications.py), each against baselines measured in the same run.
+against a raw SMTP loop (notifications.py), each against baselines measured in the same run, and last the
+latency of the whole chain at a fixed arrival rate, enrolment to e-mail (steady_state.py).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from flipside_shared.testing.programs import configure_program
 from flipside_shared.testing.smtp import SmtpSink
 from flipside_shared.testing.stack import LocalStack
 
-from . import baseline, matching_engine, notifications, scheduling
+from . import baseline, matching_engine, notifications, scheduling, steady_state
 from .progress import burst_per_second
 from .workloads import WORKLOADS
 
@@ -105,6 +106,7 @@ def main() -> int:
             platform.stop()
             scheduling_figures = scheduling.measure(stack, Path(workdir) / "logs", count)
             notifications_figures = notifications.measure(stack, Path(workdir) / "logs")
+            steady_figures = steady_state.measure(stack, Path(workdir) / "logs")
         finally:
             platform.stop()
             smtp.stop()
@@ -118,13 +120,15 @@ def main() -> int:
         "matching_engine": engine,
         "scheduling": {key: round(value, 1) for key, value in scheduling_figures.items()},
         "notifications": {key: round(value, 3 if key.endswith("_ratio") else 1) for key, value in notifications_figures.items()},
+        "steady_state": {key: round(value, 2 if key.endswith("_seconds") else 1) for key, value in steady_figures.items()},
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     print(matching_engine.table(engine) + "\n")
     print(table(figures) + "\n")
     print(scheduling.table(scheduling_figures, figures["baseline_events_per_second"]) + "\n")
-    print(notifications.table(notifications_figures))
+    print(notifications.table(notifications_figures) + "\n")
+    print(steady_state.table(steady_figures))
     print(f"\nwritten to {RESULTS}")
     return 0
 
