@@ -82,6 +82,8 @@ class OutboxRelay:
             log.info("outbox relay leading", schema=self._schema)
             await conn.add_listener(f"{self._schema}_outbox", self._on_notify)
             while True:
+                # Cleared before the round reads, so a NOTIFY during the round is not lost: the rest after it ends at once.
+                self._wake.clear()
                 published = await self.publish_pending(conn)
                 if published < self._batch_size:
                     await self._idle(conn)
@@ -122,7 +124,6 @@ class OutboxRelay:
         await conn.execute(
             "DELETE FROM outbox WHERE sent_at < now() - make_interval(secs => $1)", self._keep_sent_seconds
         )
-        self._wake.clear()
         try:
             await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
         except TimeoutError:

@@ -19,6 +19,7 @@ from functools import partial
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 import structlog
 from aiolimiter import AsyncLimiter
 
@@ -40,6 +41,7 @@ log = structlog.get_logger(__name__)
 
 SESSION_KINDS = {"sessions", "reminders"}
 CHANNELS = (*PERSON_CHANNELS, WEBHOOK)
+LISTENER_CHECK_SECONDS = 5
 
 
 class Dispatcher:
@@ -54,18 +56,45 @@ class Dispatcher:
         }
 
     async def run(self, runtime: Runtime) -> None:
-        """One loop per channel: a slow or rate-limited channel never holds up the others."""
+        """One loop per channel: a slow or rate-limited channel never holds up the others.
+        Each loop polls, and is woken early when a handler owes new messages (LISTEN/NOTIFY)."""
         http = HttpPoster(self._settings.http_timeout_seconds)
+        wakes = {channel: asyncio.Event() for channel in CHANNELS}
+        listener = asyncio.create_task(self._listen(runtime, list(wakes.values())))
         try:
             await asyncio.gather(*(
                 drain_forever(
                     partial(self.dispatch_batch, runtime.units, http, channel), self._settings.dispatch_batch_size,
-                    self._settings.dispatch_poll_seconds,
+                    self._settings.dispatch_poll_seconds, wakes[channel],
                 )
                 for channel in CHANNELS
             ))
         finally:
+            listener.cancel()
+            await asyncio.gather(listener, return_exceptions=True)
             await http.close()
+
+    async def _listen(self, runtime: Runtime, wakes: list[asyncio.Event]) -> None:
+        """Keep a connection listening for owed messages; after a database restart, listen again."""
+
+        def wake_all(*_: object) -> None:
+            for wake in wakes:
+                wake.set()
+
+        while True:
+            conn = None
+            try:
+                conn = await asyncpg.connect(self._settings.database_url)
+                await conn.add_listener(f"{runtime.name}_deliveries", wake_all)
+                wake_all()  # whatever was owed while nobody listened
+                while not conn.is_closed():
+                    await asyncio.sleep(LISTENER_CHECK_SECONDS)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                log.warning("not listening for owed messages; polling only", error=type(error).__name__)
+                await asyncio.sleep(LISTENER_CHECK_SECONDS)
+            finally:
+                if conn is not None:
+                    await conn.close(timeout=2)
 
     async def dispatch_batch(self, units: UnitOfWorkFactory, http: HttpPoster, channel: str) -> int:
         """Fold the channel's due digests, then send one batch on it; return how many deliveries were claimed."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -14,6 +14,7 @@ from .domain.messages import MessageDue
 from .domain.preferences import Preferences, QuietHours
 
 WEBHOOK = "webhook"
+PARTNER_GRACE = timedelta(seconds=10)
 
 
 class NotificationsRepository:
@@ -123,8 +124,9 @@ class NotificationsRepository:
     async def claim_sendable(self, now: datetime, limit: int, channel: str) -> list[asyncpg.Record]:
         """Pending deliveries on `channel` whose recipient is known, locked until this transaction ends.
 
-        A delivery whose recipient has not enrolled here yet simply waits: events on
-        different topics arrive in no guaranteed order.
+        Events on different topics arrive in no guaranteed order: a delivery whose recipient has not
+        enrolled here yet simply waits, and one that names a partner waits up to PARTNER_GRACE for
+        the partner's enrolment (after that, or if the partner was erased, it says "your partner").
         """
         return await self._conn.fetch(
             "SELECT d.delivery_id, d.event_id, d.recipient_id, d.channel, d.template, d.context, d.attempts, d.correlation_id,"
@@ -138,8 +140,10 @@ class NotificationsRepository:
             " LEFT JOIN webhook_subscriptions s ON d.channel = 'webhook' AND s.subscription_id = d.recipient_id"
             " WHERE d.status = 'pending' AND d.channel = $3 AND d.next_attempt_at <= $1"
             " AND (r.participant_id IS NOT NULL OR s.subscription_id IS NOT NULL)"
+            " AND (d.context->>'partner_id' IS NULL OR d.created_at < $1 - $4::interval OR EXISTS"
+            " (SELECT 1 FROM recipients p WHERE p.participant_id::text = d.context->>'partner_id'))"
             " ORDER BY d.next_attempt_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED",
-            now, limit, channel,
+            now, limit, channel, PARTNER_GRACE,
         )
 
     async def gather_due_digests(self, now: datetime, limit: int, channel: str) -> int:
