@@ -72,3 +72,9 @@ async def test_enrolments_flow_to_pairs_kickoffs_check_ins_feedback_requests_and
     assert Counter(m["To"] for m in smtp.received() if "/surveys/" in m.get_body(("plain",)).get_content()) == Counter(
         {address: 1 for address in emails}
     )
+
+    # What the services logged on the way names no one: ids only, never an address or a name.
+    logged = "\n".join(service.log_path.read_text(errors="replace") for service in platform.services.values())
+    assert logged, "the services' logs were captured"
+    named = sorted({text for e in cohort for text in (e.profile.email, e.profile.display_name) if text in logged})
+    assert named == [], f"personal data in the logs: {named}"
