@@ -212,7 +212,7 @@ def build_handlers(loop: FeedbackLoop) -> EventHandlers:
 
     @handlers.handles(PairProposed)
     async def pair_proposed(uow: UnitOfWork, event: PairProposed) -> None:
-        await FeedbackRepository(uow.conn).save_proposal(event.pair_id, event.program_id, datetime.now(UTC))
+        await FeedbackRepository(uow.conn).save_proposal(event.pair_id, event.program_id, event.mentor_id, event.mentee_id, datetime.now(UTC))
 
     @handlers.handles(PairAccepted)
     async def pair_accepted(uow: UnitOfWork, event: PairAccepted) -> None:

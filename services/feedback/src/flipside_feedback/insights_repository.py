@@ -54,7 +54,8 @@ class InsightsRepository:
 
     async def _proposals(self, program_id: str) -> list[Proposal]:
         rows = await self._conn.fetch(
-            "SELECT p.pair_id, p.proposed_at, p.outcome, pa.mentor_id, pa.mentee_id"
+            "SELECT p.pair_id, p.proposed_at, p.outcome, coalesce(p.mentor_id, pa.mentor_id) AS mentor_id,"
+            " coalesce(p.mentee_id, pa.mentee_id) AS mentee_id"
             " FROM proposals p LEFT JOIN pairs pa ON pa.pair_id = p.pair_id WHERE p.program_id = $1",
             program_id,
         )

@@ -34,10 +34,11 @@ class FeedbackRepository:
             participant_id, role, department, grade_band,
         )
 
-    async def save_proposal(self, pair_id: UUID, program_id: str, at: datetime) -> None:
+    async def save_proposal(self, pair_id: UUID, program_id: str, mentor_id: UUID, mentee_id: UUID, at: datetime) -> None:
         await self._conn.execute(
-            "INSERT INTO proposals (pair_id, program_id, proposed_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            pair_id, program_id, at,
+            "INSERT INTO proposals (pair_id, program_id, mentor_id, mentee_id, proposed_at) VALUES ($1, $2, $3, $4, $5)"
+            " ON CONFLICT DO NOTHING",
+            pair_id, program_id, mentor_id, mentee_id, at,
         )
 
     async def decide_proposal(self, pair_id: UUID, outcome: str) -> None:
@@ -283,7 +284,7 @@ class FeedbackRepository:
         await self._conn.execute("UPDATE goals SET title = '(erased)', owner_id = $2 WHERE owner_id = $1", participant_id, stand_in)
         for table, column in (
             ("feedback_requests", "participant_id"), ("self_assessments", "participant_id"),
-            ("pairs", "mentor_id"), ("pairs", "mentee_id"),
+            ("pairs", "mentor_id"), ("pairs", "mentee_id"), ("proposals", "mentor_id"), ("proposals", "mentee_id"),
         ):
             await self._conn.execute(f"UPDATE {table} SET {column} = $2 WHERE {column} = $1", participant_id, stand_in)
         await self._conn.execute(

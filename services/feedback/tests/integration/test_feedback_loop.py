@@ -16,7 +16,9 @@ from flipside_shared.events import (
     GoalAchieved,
     GoalSet,
     PairAtRisk,
+    PairDeclined,
     PairHealthChanged,
+    PairProposed,
     ParticipantErased,
     RecognitionAwarded,
     SessionCancelled,
@@ -255,3 +257,31 @@ async def test_erasure_leaves_nothing_that_names_or_points_to_the_person_and_kee
     ), "nor a copy of an event already published"
     assert await db.fetchval("SELECT count(*) FROM feedback.responses") == responses_before, "their ratings still count, unlinked"
     assert await db.fetchval("SELECT count(*) FROM feedback.pairs WHERE pair_id = $1", pair.pair_id) == 1
+
+
+async def test_declined_proposals_count_for_their_peoples_groups_in_match_acceptance(sandbox, feedback):
+    program = f"acceptance-{uuid4().hex[:6]}"
+    mentors = [enrolled(program_id=program, role="mentor", grade=2, department="Operations") for _ in range(6)]
+    mentees = [enrolled(program_id=program, role="mentee", grade=9, department="Board") for _ in range(6)]
+    proposals = [
+        PairProposed(
+            pair_id=uuid4(), program_id=program, mentor_id=mentor.participant_id, mentee_id=mentee.participant_id,
+            proposed_by=mentee.participant_id, score=0.5, score_breakdown={}, reasons=[], expires_at=datetime.now(UTC) + timedelta(days=3),
+        )
+        for mentor, mentee in zip(mentors, mentees)
+    ]
+    declined = [PairDeclined(pair_id=p.pair_id, program_id=program, reason="declined", declined_at=datetime.now(UTC)) for p in proposals]
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in (*mentors, *mentees, *proposals, *declined)])
+
+    def acceptance_by_department(insights):
+        figure = next(f for f in insights["figures"] if f["key"] == "match_acceptance")
+        cut = next(c for c in figure["cuts"] if c["dimension"] == "department")
+        return {cell["group"]: (cell["people"], cell["value"]) for cell in cut["cells"]}
+
+    async with httpx.AsyncClient(base_url=feedback.url) as client:
+        for _ in range(100):
+            cells = acceptance_by_department((await client.get(f"/programs/{program}/insights")).json())
+            if cells.get("Operations", (0, None))[0] == 6 and cells.get("Board", (0, None))[0] == 6:
+                break
+            await asyncio.sleep(0.2)
+    assert cells["Operations"] == (6, 0.0) and cells["Board"] == (6, 0.0), "no pair ever names them; the proposal does"

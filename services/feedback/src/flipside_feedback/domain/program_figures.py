@@ -36,7 +36,7 @@ class Enrolment:
 class Proposal:
     pair: UUID
     members: tuple[UUID, ...]
-    """Known only once the pair exists; a declined proposal may have none."""
+    """Its two people, as proposed (older records: known only once the pair exists)."""
     proposed_at: datetime
     outcome: str | None
 
