@@ -32,7 +32,7 @@ import asyncpg
 
 from flipside_shared.events import ReminderDue
 from flipside_shared.testing.factories import enrolled
-from flipside_shared.testing.fixtures import new_database
+from flipside_shared.testing.fixtures import Sandbox
 from flipside_shared.testing.kafka_io import envelope, publish
 from flipside_shared.testing.service_process import ServiceProcess
 from flipside_shared.testing.smtp import SmtpSink
@@ -89,12 +89,14 @@ async def raw_messages_per_second(count: int) -> float:
         sink.stop()
 
 
-async def delivered_messages_per_second(
-    bootstrap_servers: str, database_url: str, prefix: str, env: dict[str, str], logs: Path, count: int,
-) -> float:
+async def delivered_messages_per_second(sandbox: Sandbox, logs: Path, count: int) -> float:
     sink = SmtpSink().start()
-    service = ServiceProcess("notifications", {**env, "FLIPSIDE_SMTP_PORT": str(sink.port)}, logs).start()
-    conn = await asyncpg.connect(database_url)
+    env = sandbox.env(
+        FLIPSIDE_SMTP_HOST="127.0.0.1", FLIPSIDE_SMTP_PORT=str(sink.port), FLIPSIDE_SMTP_MAX_PER_SECOND="100000",
+        FLIPSIDE_NOTIFICATIONS_POLL_SECONDS="0.05",
+    )
+    service = ServiceProcess("notifications", env, logs).start()
+    conn = await asyncpg.connect(sandbox.database_url)
 
     async def recipients_recorded() -> bool:
         return await conn.fetchval("SELECT count(*) FROM notifications.recipients") >= count
@@ -105,7 +107,7 @@ async def delivered_messages_per_second(
             enrolled(program_id="bench", display_name=f"Participant {n}", email=f"participant{n}.{run}@example.com")
             for n in range(count)
         ]
-        await publish(bootstrap_servers, prefix, [envelope(person) for person in people])
+        await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(person) for person in people])
         await wait_for(recipients_recorded, timeout=120)
         starts_at = datetime.now(UTC) + timedelta(hours=1)
         reminders = [
@@ -116,7 +118,7 @@ async def delivered_messages_per_second(
             for n in range(0, count, 2)
         ]
         started = time.monotonic()
-        await publish(bootstrap_servers, prefix, reminders)
+        await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, reminders)
         await wait_for(received_all(sink, count), timeout=300)
         return count / (time.monotonic() - started)
     except TimeoutError:
@@ -130,9 +132,9 @@ async def delivered_messages_per_second(
         sink.stop()
 
 
-async def _measure(stack: LocalStack, database_url: str, prefix: str, env: dict[str, str], logs: Path, count: int) -> dict[str, float]:
+async def _measure(sandbox: Sandbox, logs: Path, count: int) -> dict[str, float]:
     raw = await raw_messages_per_second(count)
-    delivered = await delivered_messages_per_second(stack.bootstrap_servers, database_url, prefix, env, logs, count)
+    delivered = await delivered_messages_per_second(sandbox, logs, count)
     return {
         "notifications_smtp_messages": count,
         "notifications_smtp_raw_messages_per_second": raw,
@@ -142,17 +144,7 @@ async def _measure(stack: LocalStack, database_url: str, prefix: str, env: dict[
 
 
 def measure(stack: LocalStack, logs: Path, count: int = MESSAGES) -> dict[str, float]:
-    database_url = new_database(stack.database_url)
-    prefix = f"benchnotif{int(time.time())}."
-    env = {
-        "FLIPSIDE_KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers,
-        "FLIPSIDE_DATABASE_URL": database_url,
-        "FLIPSIDE_TOPIC_PREFIX": prefix,
-        "FLIPSIDE_SMTP_HOST": "127.0.0.1",
-        "FLIPSIDE_SMTP_MAX_PER_SECOND": "100000",
-        "FLIPSIDE_NOTIFICATIONS_POLL_SECONDS": "0.05",
-    }
-    return asyncio.run(_measure(stack, database_url, prefix, env, logs, count))
+    return asyncio.run(_measure(Sandbox.on(stack), logs, count))
 
 
 def table(figures: dict[str, float]) -> str:

@@ -22,7 +22,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from flipside_shared.testing.factories import pair_created
-from flipside_shared.testing.fixtures import new_database
+from flipside_shared.testing.fixtures import Sandbox
 from flipside_shared.testing.service_process import ServiceProcess
 from flipside_shared.testing.stack import LocalStack
 
@@ -121,7 +121,9 @@ async def raw_timer_baseline(stack: LocalStack, admin: AIOKafkaAdminClient, data
         await conn.close()
 
 
-async def _measure(stack: LocalStack, database_url: str, prefix: str, env: dict[str, str], logs: Path, count: int) -> dict[str, float]:
+async def _measure(stack: LocalStack, sandbox: Sandbox, logs: Path, count: int) -> dict[str, float]:
+    database_url, prefix = sandbox.database_url, sandbox.topic_prefix
+    env = sandbox.env(FLIPSIDE_SCHEDULING_TIMER_POLL_SECONDS="0.05")
     admin = AIOKafkaAdminClient(bootstrap_servers=stack.bootstrap_servers)
     await admin.start()
     first = ServiceProcess("scheduling", env, logs).start()
@@ -146,15 +148,7 @@ async def _measure(stack: LocalStack, database_url: str, prefix: str, env: dict[
 
 
 def measure(stack: LocalStack, logs: Path, count: int) -> dict[str, float]:
-    database_url = new_database(stack.database_url)
-    prefix = f"benchsched{int(time.time())}."
-    env = {
-        "FLIPSIDE_KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers,
-        "FLIPSIDE_DATABASE_URL": database_url,
-        "FLIPSIDE_TOPIC_PREFIX": prefix,
-        "FLIPSIDE_SCHEDULING_TIMER_POLL_SECONDS": "0.05",
-    }
-    return asyncio.run(_measure(stack, database_url, prefix, env, logs, count))
+    return asyncio.run(_measure(stack, Sandbox.on(stack), logs, count))
 
 
 def table(figures: dict[str, float], baseline_events_per_second: float) -> str:

@@ -45,7 +45,7 @@ from flipside_shared.events.sessions import SESSIONS
 from flipside_shared.kafka import reliable_producer
 from flipside_shared.settings import KafkaSettings, ServiceSettings
 from flipside_shared.testing.factories import mentor_and_mentee
-from flipside_shared.testing.fixtures import new_database
+from flipside_shared.testing.fixtures import Sandbox
 from flipside_shared.testing.kafka_io import envelope
 from flipside_shared.testing.platform import Platform
 from flipside_shared.testing.programs import configure_program
@@ -307,14 +307,13 @@ async def _measure(bootstrap_servers: str, prefix: str, sink: TimedSmtpSink, pai
 
 def measure(stack: LocalStack, logs: Path, pairs_per_second: float = PAIRS_PER_SECOND, seconds: float = SECONDS) -> dict[str, float]:
     """All four services in a database and topics of their own, with a fresh SMTP server, on `stack`."""
-    database_url = new_database(stack.database_url)
-    prefix = f"benchsteady{int(time.time())}."
+    sandbox = Sandbox.on(stack)
     sink = TimedSmtpSink().start()
-    platform = Platform(stack.bootstrap_servers, database_url, prefix, logs, sink.port)
+    platform = Platform(stack.bootstrap_servers, sandbox.database_url, sandbox.topic_prefix, logs, sink.port)
     try:
         platform.start()
         configure_program(platform["matching"].url, PROGRAM)
-        return asyncio.run(_measure(stack.bootstrap_servers, prefix, sink, pairs_per_second, seconds))
+        return asyncio.run(_measure(stack.bootstrap_servers, sandbox.topic_prefix, sink, pairs_per_second, seconds))
     finally:
         platform.stop()
         sink.stop()
