@@ -187,7 +187,7 @@ class FeedbackLoop:
 
     async def erase(self, uow: UnitOfWork, participant_id: UUID, now: datetime) -> None:
         repository = FeedbackRepository(uow.conn)
-        text_ids = await repository.free_text_question_ids(free_text_ids)
+        text_ids = sorted({i for questionnaire in await repository.every_questionnaire() for i in free_text_ids(questionnaire)})
         await repository.erase(participant_id, [self.contributor_hash(participant_id)], text_ids, now)
 
 

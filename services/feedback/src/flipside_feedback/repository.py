@@ -151,9 +151,11 @@ class FeedbackRepository:
             " JOIN feedback_requests q USING (request_id) WHERE q.pair_id = $1 ORDER BY q.created_at, r.submitted_at",
             pair_id,
         )
+        versions = {(row["program_id"], row["questionnaire_version"]) for row in answered}
+        questionnaires = {version: await self.questionnaire(*version) or BUILT_IN for version in versions}
         ratings = []
         for row in answered:
-            questionnaire = await self.questionnaire(row["program_id"], row["questionnaire_version"]) or BUILT_IN
+            questionnaire = questionnaires[row["program_id"], row["questionnaire_version"]]
             safety = [row["answers"][q.id] for q in questionnaire.questions if q.psychological_safety and row["answers"].get(q.id) is not None]
             ratings.append(Rating(row["role"], row["answers"]["session_value"], sum(safety) / len(safety) if safety else None))
         counts = await self._conn.fetchrow(
@@ -263,10 +265,10 @@ class FeedbackRepository:
 
     # Erasure
 
-    async def free_text_question_ids(self, text_ids_of) -> list[str]:
-        """Every question any program asked whose answers are someone's own words."""
+    async def every_questionnaire(self) -> list[Questionnaire]:
+        """The built-in questions and every version any program has asked."""
         rows = await self._conn.fetch("SELECT questions FROM questionnaires")
-        return sorted({*text_ids_of(BUILT_IN), *(i for r in rows for i in text_ids_of(Questionnaire.model_validate(r["questions"])))})
+        return [BUILT_IN, *(Questionnaire.model_validate(r["questions"]) for r in rows)]
 
     async def erase(self, participant_id: UUID, contributor_hashes: list[bytes], free_text_ids: list[str], at: datetime) -> None:
         """Nothing left that names or points to them; their numbers stay in the aggregates under a new random id."""

@@ -122,7 +122,8 @@ class Dispatcher:
     ) -> None:
         delivery_id, channel, template = delivery["delivery_id"], delivery["channel"], delivery["template"]
         preferences = preferences_from(delivery)
-        starts_at = delivery["context"].get("starts_at") if KIND_OF_TEMPLATE[template] in SESSION_KINDS else None
+        kind = KIND_OF_TEMPLATE[template]
+        starts_at = delivery["context"].get("starts_at") if kind in SESSION_KINDS else None
         decision = decide(
             now, preferences, delivery["time_zone"], channel, template,
             datetime.fromisoformat(starts_at) if starts_at else None, self._settings.urgent_lead,
@@ -140,10 +141,11 @@ class Dispatcher:
         attempts = delivery["attempts"] + 1
         if template == "digest":
             delivery = await _with_partner_names(repository, delivery)
+        unsubscribe_url = self._settings.unsubscribe_url(delivery["recipient_id"], kind)
         try:
-            message = self._render(delivery)
+            message = self._render(delivery, kind, unsubscribe_url)
             async with self._limits[channel]:
-                await self._send(channel, delivery, message, preferences, mail, http)
+                await self._send(channel, delivery, message, unsubscribe_url, preferences, mail, http)
         except SendFailed as failure:
             if gives_up(failure, attempts):
                 await repository.mark_failed(delivery_id, failure.reason)
@@ -159,7 +161,7 @@ class Dispatcher:
             if (v1 := event.as_v1()) is not None:
                 uow.emit(v1, correlation_id=delivery["correlation_id"])
 
-    def _render(self, delivery: dict[str, Any]) -> RenderedMessage:
+    def _render(self, delivery: dict[str, Any], kind: str, unsubscribe_url: str) -> RenderedMessage:
         """The message in the recipient's language; a template that cannot render fails this delivery only."""
         context = {
             **delivery["context"],
@@ -172,16 +174,13 @@ class Dispatcher:
             message = render(delivery["template"], locale, context, fallback)
         except Exception as error:
             raise SendFailed(f"cannot render {delivery['template']}: {type(error).__name__}: {error}", permanent=True) from None
-        kind = KIND_OF_TEMPLATE[delivery["template"]]
-        return with_footer(message, locale, self._settings.unsubscribe_url(delivery["recipient_id"], kind), kind, fallback)
+        return with_footer(message, locale, unsubscribe_url, kind, fallback)
 
     async def _send(
-        self, channel: str, delivery: dict[str, Any], message: RenderedMessage, preferences: Preferences, mail: MailRelay,
-        http: HttpPoster,
+        self, channel: str, delivery: dict[str, Any], message: RenderedMessage, unsubscribe_url: str, preferences: Preferences,
+        mail: MailRelay, http: HttpPoster,
     ) -> None:
         if channel == "email":
-            kind = KIND_OF_TEMPLATE[delivery["template"]]
-            unsubscribe_url = self._settings.unsubscribe_url(delivery["recipient_id"], kind)
             await mail.send(compose(delivery, message, self._settings.smtp_sender, unsubscribe_url))
         elif channel == "slack":
             await http.post_json(preferences.chat_urls["slack"], slack_payload(message))
