@@ -111,7 +111,21 @@ async def test_a_changed_address_is_used_from_then_on_and_an_update_never_revive
     )
     erased = ParticipantErased(participant_id=mentee.participant_id, erased_at=datetime.now(UTC))
     revived = ParticipantUpdated(participant_id=mentee.participant_id, profile=mentee.profile)
-    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in (mentor, mentee, moved, erased, revived)])
+    people_events = [envelope(e) for e in (mentor, mentee, moved, erased, revived)]
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, people_events)
+    # The pair comes on another topic: only once the people's events are handled is its order after them certain.
+    conn = await asyncpg.connect(sandbox.database_url)
+    try:
+        async def handled():
+            return await conn.fetchval(
+                "SELECT count(*) FROM notifications.inbox WHERE event_id = ANY($1::uuid[])", [e.id for e in people_events]
+            ) == len(people_events)
+        for _ in range(300):
+            if await handled():
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await conn.close()
     pair = pair_between(mentor, mentee)
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(pair)])
     await wait_for(lambda: smtp.received_by("ola.new@example.com"))
