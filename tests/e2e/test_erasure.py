@@ -13,6 +13,7 @@ from flipside_shared.settings import SERVICES
 from flipside_shared.testing.factories import mentor_and_mentee
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.programs import configure_program
+from flipside_shared.testing.auth import admin_headers
 
 COMMENT = "my manager never listens, but this was great"
 
@@ -45,7 +46,7 @@ async def rows_containing(database_url: str, text: str) -> list[str]:
 async def test_erasure_leaves_no_personal_data_in_any_schema(stack, platform, sandbox):
     mentor, mentee = mentor_and_mentee(program_id="erasure", index=7)
     configure_program(platform["matching"].url, "erasure")
-    async with httpx.AsyncClient(base_url=platform["matching"].url) as client:
+    async with httpx.AsyncClient(headers=admin_headers(), base_url=platform["matching"].url) as client:
         body = {**mentor.profile.model_dump(mode="json"), "participant_id": str(mentor.participant_id)}
         assert (await client.post("/participants", json=body)).status_code == 202
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(mentee)])

@@ -39,11 +39,15 @@ def load_settings(settings_class: type[SettingsT]) -> SettingsT:
         prefix = _NESTED_PREFIXES.get(error.title, "FLIPSIDE_")
         problems = "; ".join(f"{_variable(issue['loc'], prefix)}: {issue['msg']}" for issue in error.errors())
         raise ConfigurationError(f"invalid configuration: {problems}") from None
+    return settings
+
+
+def require_authentication(settings: ServiceSettings) -> None:
+    """A service with an HTTP API runs with bearer tokens checked, never open."""
     try:
         settings.auth.require_configured()
     except AuthNotConfigured as error:
         raise ConfigurationError(str(error)) from None
-    return settings
 
 
 def _variable(loc: tuple, prefix: str) -> str:

@@ -84,16 +84,23 @@ class DevIssuer:
         return self.token(f"lead-of-{'-'.join(program_ids)}", ["program_lead"], program_ids)
 
 
+def dev_issuer_in(state_dir: Path) -> DevIssuer | None:
+    """The development issuer `make up` keeps in its state directory, if it has made one."""
+    directory = state_dir / "auth"
+    return DevIssuer(directory) if (directory / "dev-signing-key.pem").exists() else None
+
+
 _issuer: DevIssuer | None = None
 _issuer_directory: tempfile.TemporaryDirectory | None = None
 
 
 def dev_issuer() -> DevIssuer:
-    """This process's development issuer (one key for the whole test session), in a temporary directory."""
+    """This process's development issuer (one key for the whole test session), laid out in a temporary
+    directory as `make up` lays it out in its state directory."""
     global _issuer, _issuer_directory
     if _issuer is None:
         _issuer_directory = tempfile.TemporaryDirectory(prefix="flipside-dev-issuer-")
-        _issuer = DevIssuer(Path(_issuer_directory.name))
+        _issuer = DevIssuer(Path(_issuer_directory.name) / "auth")
     return _issuer
 
 
