@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import ConfigDict
 
 from flipside_shared.auth.rules import require_admin, require_self
+from flipside_shared.erasures import was_erased
 from flipside_shared.events import (
     ParticipantEnrolled,
     ParticipantErased,
@@ -38,12 +39,15 @@ async def enrol(enrolment: Enrolment, request: Request) -> EnrolmentAccepted:
     """Enrol through the same event as Kafka enrolment: written to the outbox, matched on arrival.
 
     Give `participant_id` to make retries safe: a second enrolment with the same id changes nothing.
+    An erased participant's id is never enrolled again (410): the person enrols under a new id.
     """
     runtime = request.app.state.runtime
     participant_id = enrolment.participant_id or uuid4()
     profile = ParticipantProfile.model_validate(enrolment.model_dump(exclude={"participant_id"}))
     async with runtime.units.begin() as uow:
         found = await program_or_404(MatchingRepository(uow.conn), profile.program_id)
+        if await was_erased(uow.conn, participant_id):
+            raise HTTPException(410, "this participant id was erased; enrol the person under a new id")
         if profile.grade >= len(found.policy.grades):
             raise HTTPException(422, f"grade {profile.grade} is outside the program's ladder (0 to {len(found.policy.grades) - 1})")
         envelope = uow.emit(ParticipantEnrolled(participant_id=participant_id, profile=profile))
