@@ -90,7 +90,7 @@ async def test_erasure_leaves_no_personal_data_in_any_schema(stack, platform, sa
     assert ratings == 1
 
     # An HR system re-sends the enrolment and a profile change: new event ids, the old personal data.
-    async with httpx.AsyncClient(base_url=platform["matching"].url) as client:
+    async with httpx.AsyncClient(headers=admin_headers(), base_url=platform["matching"].url) as client:
         again = await client.post("/participants", json=body)
     assert again.status_code == 410, again.text
     late = [
