@@ -19,6 +19,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.conn import collect_hosts, create_conn
 from pydantic import ValidationError
 
+from .auth.settings import AuthNotConfigured, AuthSettings
 from .kafka import client_options
 from .settings import KafkaSettings, ServiceSettings
 
@@ -39,14 +40,26 @@ SASL_REFUSALS = (
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 
+_NESTED_PREFIXES = {settings.__name__: settings.model_config["env_prefix"] for settings in (KafkaSettings, AuthSettings)}
+
+
 def load_settings(settings_class: type[SettingsT]) -> SettingsT:
     try:
-        return settings_class()
+        settings = settings_class()
     except ValidationError as error:
         # Name the environment variable to fix, not the Python field behind it.
-        prefix = KafkaSettings.model_config["env_prefix"] if error.title == KafkaSettings.__name__ else "FLIPSIDE_"
+        prefix = _NESTED_PREFIXES.get(error.title, "FLIPSIDE_")
         problems = "; ".join(f"{_variable(issue['loc'], prefix)}: {issue['msg']}" for issue in error.errors())
         raise ConfigurationError(f"invalid configuration: {problems}") from None
+    return settings
+
+
+def require_authentication(settings: ServiceSettings) -> None:
+    """A service with an HTTP API runs with bearer tokens checked, never open."""
+    try:
+        settings.auth.require_configured()
+    except AuthNotConfigured as error:
+        raise ConfigurationError(str(error)) from None
 
 
 def _variable(loc: tuple, prefix: str) -> str:

@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, FilePath, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .auth.settings import AuthSettings
+
 
 # Flipside's services; each owns the database schema and consumer group named after it.
 SERVICES = ("matching", "scheduling", "feedback", "notifications")
@@ -65,6 +67,7 @@ class ServiceSettings(BaseSettings):
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     outbox_batch_size: int = Field(default=500, ge=1)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
 
     def base_url(self, public_base_url: str | None) -> str:
         """Where people reach this service: its configured public address, or else its own."""
