@@ -1,9 +1,10 @@
 # Flipside's front door. Every target installs what it is missing first.
-.PHONY: install demo test test-unit up down status bench contracts topics
+.PHONY: install demo test test-unit chaos up down status bench contracts topics
 
 # uv as a module of the machine's Python: found wherever pip put it, whatever PATH says.
 UV ?= python3 -m uv
 STATE_DIR ?= .run/stack
+CHAOS_ENROLMENTS ?= 5000
 
 install:
 	@bash scripts/bootstrap.sh
@@ -16,6 +17,11 @@ test: install
 
 test-unit: install
 	$(UV) run --frozen pytest shared/tests/unit services/*/tests/unit
+
+# The chaos suite at full size; FLIPSIDE_CHAOS_SEED=<n> repeats a run.
+chaos: install
+	FLIPSIDE_CHAOS_ENROLMENTS=$(CHAOS_ENROLMENTS) FLIPSIDE_CHAOS_RESULTS=tests/chaos/results/latest.json \
+		$(UV) run --frozen pytest tests/chaos
 
 up: install
 	$(UV) run --frozen python -m flipside_shared.testing.launch up --state-dir $(STATE_DIR)

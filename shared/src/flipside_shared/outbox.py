@@ -59,11 +59,17 @@ class OutboxRelay:
         self._poll_seconds = poll_seconds
         self._keep_sent_seconds = keep_sent_seconds
         self._wake = asyncio.Event()
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Make `run` return once the round under way, if any, has published and marked its rows."""
+        self._stopping = True
+        self._wake.set()
 
     async def run(self) -> None:
-        """Relay forever: stand by until leader, then publish; reconnect on failures."""
+        """Relay until stopped: stand by until leader, then publish; reconnect on failures."""
         backoff = Backoff()
-        while True:
+        while not self._stopping:
             try:
                 await self._lead_when_possible()
             except asyncio.CancelledError:
@@ -77,11 +83,13 @@ class OutboxRelay:
         conn = await asyncpg.connect(self._database_url, server_settings={"search_path": self._schema})
         try:
             while not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", f"flipside-outbox-relay:{self._schema}"):
+                if self._stopping:
+                    return
                 await asyncio.sleep(self._poll_seconds * 4)
             RELAY_LEADER.set(1)
             log.info("outbox relay leading", schema=self._schema)
             await conn.add_listener(f"{self._schema}_outbox", self._on_notify)
-            while True:
+            while not self._stopping:
                 # Cleared before the round reads, so a NOTIFY during the round is not lost: the rest after it ends at once.
                 self._wake.clear()
                 published = await self.publish_pending(conn)

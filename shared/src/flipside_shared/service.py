@@ -35,10 +35,13 @@ from .retry import Backoff, is_transient
 from .events import STREAMS, Event
 from .settings import ServiceSettings
 from .topics import ensure_topics
-from .subscriber import RecordProcessor, subscribe
+from .subscriber import RecordProcessor, stop_consuming, subscribe
 from .unit_of_work import UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
+
+GRACEFUL_TIMEOUT_SECONDS = 30.0
+RELAY_STOP_SECONDS = 10.0
 
 
 @dataclass
@@ -84,16 +87,23 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
         app.state.runtime = runtime
         for name, value in definition.state.items():
             setattr(app.state, name, value)
-        tasks = [asyncio.create_task(worker(runtime), name=worker.__name__) for worker in _workers(definition)]
+        relay = asyncio.create_task(runtime.relay.run(), name="outbox_relay")
+        tasks = [asyncio.create_task(worker(runtime), name=worker.__name__) for worker in definition.workers]
         log.info("service started", http_port=settings.http_port)
         try:
             yield
         finally:
-            # Stop consuming first, so in-flight handlers commit before the pool closes.
-            await runtime.broker.stop()
+            # Stop consuming first, so in-flight handlers commit (and their offsets) before the pool closes.
+            await stop_consuming(runtime.broker, GRACEFUL_TIMEOUT_SECONDS)
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            # The relay last, ending after its round: never cut between publishing and marking sent.
+            runtime.relay.stop()
+            try:
+                await asyncio.wait_for(relay, RELAY_STOP_SECONDS)
+            except TimeoutError:
+                log.warning("outbox relay still in a round at shutdown; its rows will be published again")
             await runtime.producer.stop()
             await runtime.pool.close()
             log.info("service stopped")
@@ -105,13 +115,6 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
     if definition.api is not None:
         app.include_router(definition.api)
     return app
-
-
-def _workers(definition: ServiceDefinition) -> list[BackgroundWorker]:
-    async def outbox_relay(runtime: Runtime) -> None:
-        await runtime.relay.run()
-
-    return [outbox_relay, *definition.workers]
 
 
 async def _start(definition: ServiceDefinition) -> Runtime:
@@ -150,7 +153,7 @@ def wire_broker(definition: ServiceDefinition, processor: RecordProcessor) -> Ka
         settings.kafka.bootstrap_servers,
         security=broker_security(settings.kafka),
         client_id=f"{definition.name}-consumer",
-        graceful_timeout=30.0,
+        graceful_timeout=GRACEFUL_TIMEOUT_SECONDS,
         logger=None,
     )
     for stream in definition.handlers.streams:

@@ -8,6 +8,7 @@ inbox turns the records already handled into no-ops.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Protocol
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -55,6 +56,25 @@ def subscribe(
             await processor.process(record)
         if isinstance(message.consumer, AIOKafkaConsumer):  # in-memory test brokers have no partitions' ends
             _record_lag(message.consumer, message.raw_message)
+
+
+async def stop_consuming(broker: KafkaBroker, graceful_timeout: float) -> None:
+    """Stop taking records, let every batch under way finish and commit, then leave the group.
+
+    A service's subscribers are members of one consumer group: the first to leave rebalances the
+    group, and a batch another one is still handling could no longer commit its offsets, so the
+    restarted service would meet those records again. So no subscriber leaves before all are idle.
+    """
+    for subscriber in broker.subscribers:
+        subscriber.running = False
+    # A fetch under way returns within the batch wait, and its records are then handled: let it land.
+    await asyncio.sleep(4 * BATCH_WAIT_MS / 1000)
+    await asyncio.gather(*(
+        subscriber.lock.wait_release(graceful_timeout)
+        for subscriber in broker.subscribers
+        if hasattr(subscriber.lock, "wait_release")  # started subscribers only
+    ))
+    await broker.stop()
 
 
 def _record_lag(consumer: AIOKafkaConsumer, records: tuple[ConsumerRecord, ...]) -> None:

@@ -131,7 +131,7 @@ class NotificationsRepository:
         return await self._conn.fetch(
             "SELECT d.delivery_id, d.event_id, d.recipient_id, d.channel, d.template, d.context, d.attempts, d.correlation_id,"
             " r.display_name, r.email, r.locale, r.time_zone,"
-            " (SELECT p.display_name FROM recipients p WHERE p.participant_id::text = d.context->>'partner_id') AS partner_name,"
+            " (SELECT p.display_name FROM recipients p WHERE p.participant_id = (d.context->>'partner_id')::uuid) AS partner_name,"
             " pr.channels, pr.muted_kinds, pr.quiet_hours_start, pr.quiet_hours_end, pr.digest, pr.digest_time,"
             " pr.slack_webhook_url, pr.teams_webhook_url, s.url AS webhook_url, s.secret AS webhook_secret"
             " FROM deliveries d"
@@ -141,7 +141,7 @@ class NotificationsRepository:
             " WHERE d.status = 'pending' AND d.channel = $3 AND d.next_attempt_at <= $1"
             " AND (r.participant_id IS NOT NULL OR s.subscription_id IS NOT NULL)"
             " AND (d.context->>'partner_id' IS NULL OR d.created_at < $1 - $4::interval OR EXISTS"
-            " (SELECT 1 FROM recipients p WHERE p.participant_id::text = d.context->>'partner_id'))"
+            " (SELECT 1 FROM recipients p WHERE p.participant_id = (d.context->>'partner_id')::uuid))"
             " ORDER BY d.next_attempt_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED",
             now, limit, channel, PARTNER_GRACE,
         )

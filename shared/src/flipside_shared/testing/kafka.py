@@ -250,6 +250,11 @@ class LocalKafka:
             os.killpg(self._process.pid, signal.SIGKILL)
             self._process.wait()
 
+    def restart(self) -> None:
+        """Stop and start on the same ports and data: clients see the broker go away and come back."""
+        self.stop()
+        self.start()
+
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="The local Kafka broker's jars")
