@@ -15,9 +15,9 @@ import structlog
 from aiokafka.structs import ConsumerRecord
 
 from .deadletter import DeadLetters
-from .envelope import Envelope, PoisonMessage, decode
+from .envelope import Envelope, PoisonMessage, check_key, decode
 from .events import EVENT_TYPES, Event, Stream
-from .inbox import first_delivery
+from .inbox import ReusedEventId, first_delivery
 from .metrics import EVENTS, HANDLER_SECONDS
 from .retry import Backoff, is_transient
 from .unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -68,6 +68,7 @@ class EventProcessor:
         """Handle one record; return only when its effect or its dead letter is durable."""
         try:
             envelope = decode(record.headers or [], record.value)
+            check_key(record.key, envelope)
         except PoisonMessage as error:
             await self._dead_letters.send(record, str(error))
             EVENTS.labels(_header(record, "ce_type"), "dead_lettered").inc()
@@ -93,7 +94,7 @@ class EventProcessor:
         while True:
             try:
                 return await self._handle_once(envelope, handler)
-            except RejectedEvent as error:
+            except (RejectedEvent, ReusedEventId) as error:
                 await self._dead_letters.send(record, f"rejected: {error}")
                 return "dead_lettered"
             except Exception as error:

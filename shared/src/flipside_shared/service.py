@@ -25,7 +25,7 @@ from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from .consumer import EventHandlers, EventProcessor
-from .deadletter import DeadLetters, dead_letter_topic
+from .deadletter import TOPIC_CONFIGS, DeadLetters, dead_letter_topic
 from .kafka import broker_security, reliable_producer
 from .logging import configure_logging
 from .migrations import migrate
@@ -120,7 +120,7 @@ async def _start(definition: ServiceDefinition) -> Runtime:
     dead_letter = dead_letter_topic(settings.topic_prefix, definition.name)
     if settings.kafka.create_topics:
         topics = [stream.topic(settings.topic_prefix) for stream in STREAMS] + [dead_letter]
-        await _with_retries(lambda: ensure_topics(settings.kafka, topics))
+        await _with_retries(lambda: ensure_topics(settings.kafka, topics, {dead_letter: TOPIC_CONFIGS}))
     producer = reliable_producer(settings.kafka, client_id=f"{definition.name}-producer")
     await _with_retries(producer.start)
     units = UnitOfWorkFactory(pool, definition.source, settings.topic_prefix)
