@@ -8,14 +8,11 @@ Counts go to `malformed-events.json` under FLIPSIDE_TEST_ARTIFACTS (else pytest'
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import random
 import re
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from uuid import uuid4
 
 import httpx
@@ -32,13 +29,14 @@ from flipside_shared.events import (
     SessionCancellationRequested,
     SessionRescheduleRequested,
 )
+from flipside_shared.testing.artifacts import write_json
+from flipside_shared.testing.examples import draw
 from flipside_shared.testing.factories import mentor_and_mentee, pair_between
 from flipside_shared.testing.kafka_io import TopicReader, envelope
 from flipside_shared.testing.malformed import (
     CASE_HEADER,
     KafkaRecord,
     MalformedRecord,
-    draw,
     good_record,
     huge_record,
     malformed_records,
@@ -277,7 +275,7 @@ async def test_malformed_records_are_dead_lettered_by_every_consumer_and_good_ev
         }
         for t in consumed
     }
-    write_report(tmp_path, "malformed-events.json", report)
+    write_json(tmp_path, "malformed-events.json", report)
     for stream, counts in report.items():
         print(f"{stream}: {counts['malformed']} malformed, dead-lettered by {counts['dead_lettered']}")
 
@@ -311,12 +309,3 @@ async def wait_until(ask, done, timeout: float = 60.0):
             raise TimeoutError(f"condition not met after {timeout}s; last answer: {answer!r}"[:2000])
         await asyncio.sleep(0.5)
     return answer
-
-
-def write_report(tmp_path: Path, name: str, content: dict) -> Path:
-    artifacts = Path(os.environ.get("FLIPSIDE_TEST_ARTIFACTS") or tmp_path)
-    artifacts.mkdir(parents=True, exist_ok=True)
-    path = artifacts / name
-    path.write_text(json.dumps(content, indent=2) + "\n")
-    print(f"counts written to {path}")
-    return path

@@ -21,6 +21,8 @@ from .inbox import ReusedEventId, first_delivery
 from .metrics import EVENTS, HANDLER_SECONDS
 from .retry import Backoff, is_transient
 from .unit_of_work import UnitOfWork, UnitOfWorkFactory
+from .unstorable import UNSTORABLE
+from .unstorable import reason as unstorable_reason
 
 log = structlog.get_logger(__name__)
 
@@ -96,6 +98,9 @@ class EventProcessor:
                 return await self._handle_once(envelope, handler)
             except (RejectedEvent, ReusedEventId) as error:
                 await self._dead_letters.send(record, f"rejected: {error}")
+                return "dead_lettered"
+            except UNSTORABLE as error:
+                await self._dead_letters.send(record, f"rejected: {unstorable_reason(error)}")
                 return "dead_lettered"
             except Exception as error:
                 EVENTS.labels(envelope.type, "retried").inc()

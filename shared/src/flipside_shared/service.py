@@ -36,6 +36,7 @@ from .settings import ServiceSettings
 from .topics import ensure_topics
 from .subscriber import RecordProcessor, subscribe
 from .unit_of_work import UnitOfWorkFactory
+from . import unstorable
 
 log = structlog.get_logger(__name__)
 
@@ -98,6 +99,8 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
             log.info("service stopped")
 
     app = FastAPI(title=f"Flipside {definition.name}", lifespan=lifespan)
+    for error in unstorable.UNSTORABLE:
+        app.add_exception_handler(error, unstorable.unprocessable)
     app.include_router(_health_routes())
     if definition.api is not None:
         app.include_router(definition.api)

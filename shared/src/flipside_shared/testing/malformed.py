@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from ..envelope import REQUIRED_HEADERS, Envelope, PoisonMessage, decode
@@ -207,20 +206,3 @@ def reused_id(topic: str, original: Envelope, changed: Envelope) -> MalformedRec
         r"already handled with different content",
         event_type=original.type,
     )
-
-
-def draw(strategy: st.SearchStrategy, count: int, seed_value: int) -> list:
-    """`count` examples of `strategy`, the same ones on every run (a fixed seed, no example database)."""
-    drawn: list = []
-
-    @seed(seed_value)
-    @settings(
-        max_examples=count, database=None, deadline=None, phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(strategy)
-    def collect(example: object) -> None:
-        drawn.append(example)
-
-    collect()
-    return drawn
