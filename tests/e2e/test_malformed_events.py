@@ -41,6 +41,7 @@ from flipside_shared.testing.malformed import (
     huge_record,
     malformed_records,
     reused_id,
+    unstorable_text,
 )
 from flipside_shared.testing.platform import Platform
 from flipside_shared.testing.programs import configure_program
@@ -190,7 +191,11 @@ async def test_malformed_records_are_dead_lettered_by_every_consumer_and_good_ev
             topic["programs"]: (
                 [good_record(topic["programs"], run)],
                 envelope(MatchRunRequested(program_id="nowhere", run_id=uuid4(), requested_at=now)),
-                [reused_id(topic["programs"], run, envelope(run.event.model_copy(update={"replace_unlocked": True})))],
+                [
+                    reused_id(topic["programs"], run, envelope(run.event.model_copy(update={"replace_unlocked": True}))),
+                    unstorable_text(topic["programs"], envelope(
+                        run.event.model_copy(update={"program_id": "nul\x00", "run_id": uuid4()}))),
+                ],
             ),
             topic["sessions"]: (
                 [good_record(topic["sessions"], e) for e in session_commands],

@@ -197,6 +197,12 @@ def huge_record(topic: str, template: Envelope, key: bytes, size: int) -> Malfor
     return MalformedRecord("huge", KafkaRecord(topic, key, body, _tagged(template.headers())), reason)
 
 
+def unstorable_text(topic: str, envelope: Envelope) -> MalformedRecord:
+    """A valid event whose text holds a NUL character, which no PostgreSQL text or jsonb column takes."""
+    record = KafkaRecord(topic, envelope.subject.encode(), envelope.body(), _tagged(envelope.headers()))
+    return MalformedRecord("nul_text", record, r"rejected: text the database cannot store")
+
+
 def reused_id(topic: str, original: Envelope, changed: Envelope) -> MalformedRecord:
     """`changed` published under the id of `original`, which is handled first: the same id with other content."""
     headers = _replaced(changed.headers(), "ce_id", str(original.id).encode())
