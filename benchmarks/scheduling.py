@@ -25,6 +25,7 @@ from flipside_shared.testing.factories import pair_created
 from flipside_shared.testing.fixtures import Sandbox
 from flipside_shared.testing.service_process import ServiceProcess
 from flipside_shared.testing.stack import LocalStack
+from flipside_shared.testing.auth import admin_headers
 
 from .progress import burst_per_second, wait_for
 
@@ -129,7 +130,7 @@ async def _measure(stack: LocalStack, sandbox: Sandbox, logs: Path, count: int) 
     first = ServiceProcess("scheduling", env, logs).start()
     second = ServiceProcess("scheduling", env, logs)
     try:
-        httpx.put(f"{first.url}/programs/bench/schedule", json={}).raise_for_status()
+        httpx.put(f"{first.url}/programs/bench/schedule", json={}, headers=admin_headers()).raise_for_status()
         figures = {"timers_raw_baseline_per_second": await raw_timer_baseline(stack, admin, database_url)}
         batches = [datetime.now(UTC) + timedelta(days=7, minutes=n) for n in (1, 2)]
         await load_backlog(database_url, *batches)

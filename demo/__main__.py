@@ -2,7 +2,8 @@
 
 Starts Kafka, PostgreSQL, an SMTP server and the four services; creates the program (its
 grade ladder, rules and weights); enrols half the cohort over HTTP and half over Kafka; shows a
-dry run, then runs the cohort match; waits for pairs, kickoffs, check-ins, feedback requests and
+dry run, then runs the cohort match (enrolment as an admin, runs and the audit as the program's lead,
+with tokens of a development signing key the services are configured to trust); waits for pairs, kickoffs, check-ins, feedback requests and
 e-mails; prints what happened and the fairness audit; stops everything it started. Scheduling runs on an accelerated clock
 (six simulated hours per real second) so that kickoffs happen and check-ins come due within seconds.
 """
@@ -27,6 +28,7 @@ from flipside_shared.events import (
     ParticipantUnmatched,
     SchedulingFailed,
 )
+from flipside_shared.testing.auth import admin_headers, lead_headers
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.platform import Platform
 from flipside_shared.testing.smtp import SmtpSink
@@ -46,14 +48,14 @@ async def run_cohort(platform: Platform, bootstrap_servers: str, prefix: str, sm
     # so that every pair can really meet.
     configure_program(platform["matching"].url, PROGRAM, grades=LADDER, start="cohort_run", min_overlap_minutes=300)
     by_http, by_kafka = people[::2][:10] + people[1::2][:10], people[::2][10:] + people[1::2][10:]
-    async with httpx.AsyncClient(base_url=platform["matching"].url, timeout=10) as client:
+    async with httpx.AsyncClient(base_url=platform["matching"].url, timeout=10, headers=admin_headers()) as client:
         for enrolment in by_http:
             body = {**enrolment.profile.model_dump(mode="json"), "participant_id": str(enrolment.participant_id)}
             (await client.post("/participants", json=body)).raise_for_status()
     await publish(bootstrap_servers, prefix, [envelope(enrolment) for enrolment in by_kafka])
     print(f"enrolled {len(by_http)} participants over HTTP and {len(by_kafka)} over Kafka")
 
-    async with httpx.AsyncClient(base_url=platform["matching"].url, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=platform["matching"].url, timeout=30, headers=lead_headers(PROGRAM)) as client:
         proposal = await _dry_run_once_all_enrolled(client, len(people))
         stats = proposal["statistics"]
         print(f"dry run: {stats['pairs']} pairs proposed, {stats['unmatched']} left unmatched, "

@@ -17,6 +17,7 @@ from flipside_feedback.settings import FeedbackSettings
 from flipside_matching.settings import MatchingSettings
 from flipside_notifications.settings import NotificationSettings
 from flipside_scheduling.settings import SchedulingSettings
+from flipside_shared.auth.settings import AuthSettings
 from flipside_shared.settings import KafkaSettings
 from flipside_shared.testing.kafka import KAFKA_VERSION
 from flipside_shared.testing.platform import Platform
@@ -44,13 +45,13 @@ def env_names(settings: type[BaseSettings]) -> set[str]:
             names.add(alias)
         else:
             names.add(f"{prefix}{name}".upper())
-    return names | env_names_of_kafka()
+    return names | nested_env_names(KafkaSettings) | nested_env_names(AuthSettings)
 
 
-def env_names_of_kafka() -> set[str]:
-    prefix = KafkaSettings.model_config["env_prefix"]
+def nested_env_names(settings: type[BaseSettings]) -> set[str]:
+    prefix = settings.model_config["env_prefix"]
     names = set()
-    for name, field in KafkaSettings.model_fields.items():
+    for name, field in settings.model_fields.items():
         alias = field.validation_alias
         names |= set(alias.choices) if isinstance(alias, AliasChoices) else {f"{prefix}{name}".upper()}
     return names

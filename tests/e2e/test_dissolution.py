@@ -10,6 +10,7 @@ from flipside_shared.testing.factories import mentor_and_mentee
 from flipside_shared.testing.kafka_io import TopicReader
 from flipside_shared.testing.platform import Platform
 from flipside_shared.testing.programs import configure_program
+from flipside_shared.testing.auth import admin_headers
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ async def test_a_dissolved_pair_loses_its_kickoff_everywhere_and_the_mentee_is_m
     second_mentor, _ = mentor_and_mentee(program_id="dissolution", index=22)
     configure_program(platform["matching"].url, "dissolution")
     topics = [f"{sandbox.topic_prefix}{name}" for name in ("pairs", "sessions")]
-    async with TopicReader(sandbox.bootstrap_servers, topics) as reader, httpx.AsyncClient(base_url=platform["matching"].url) as client:
+    async with TopicReader(sandbox.bootstrap_servers, topics) as reader, httpx.AsyncClient(headers=admin_headers(), base_url=platform["matching"].url) as client:
         await enrol(client, first_mentor)
         await enrol(client, mentee)
         await reader.read_until(lambda _: reader.events(SessionScheduled))

@@ -1,4 +1,5 @@
-"""The right to erasure: afterwards no table of any service holds the person's name, address or words."""
+"""The right to erasure: afterwards no table of any service holds the person's name, address or words,
+and nothing that arrives later (a re-sent enrolment, a replayed topic) brings them back."""
 
 import asyncio
 import os
@@ -8,11 +9,12 @@ import sys
 import asyncpg
 import httpx
 
-from flipside_shared.events import FeedbackRequested
+from flipside_shared.events import FeedbackRequested, ParticipantEnrolled, ParticipantUpdated
 from flipside_shared.settings import SERVICES
 from flipside_shared.testing.factories import mentor_and_mentee
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.programs import configure_program
+from flipside_shared.testing.auth import admin_headers
 
 COMMENT = "my manager never listens, but this was great"
 
@@ -45,7 +47,7 @@ async def rows_containing(database_url: str, text: str) -> list[str]:
 async def test_erasure_leaves_no_personal_data_in_any_schema(stack, platform, sandbox):
     mentor, mentee = mentor_and_mentee(program_id="erasure", index=7)
     configure_program(platform["matching"].url, "erasure")
-    async with httpx.AsyncClient(base_url=platform["matching"].url) as client:
+    async with httpx.AsyncClient(headers=admin_headers(), base_url=platform["matching"].url) as client:
         body = {**mentor.profile.model_dump(mode="json"), "participant_id": str(mentor.participant_id)}
         assert (await client.post("/participants", json=body)).status_code == 202
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(mentee)])
@@ -86,3 +88,36 @@ async def test_erasure_leaves_no_personal_data_in_any_schema(stack, platform, sa
     finally:
         await conn.close()
     assert ratings == 1
+
+    # An HR system re-sends the enrolment and a profile change: new event ids, the old personal data.
+    async with httpx.AsyncClient(headers=admin_headers(), base_url=platform["matching"].url) as client:
+        again = await client.post("/participants", json=body)
+    assert again.status_code == 410, again.text
+    late = [
+        envelope(ParticipantEnrolled(participant_id=mentor.participant_id, profile=mentor.profile)),
+        envelope(ParticipantUpdated(participant_id=mentor.participant_id, profile=mentor.profile)),
+    ]
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, late)
+    resent, changed = (e.id for e in late)
+    await wait_until_in_inbox(sandbox.database_url, {
+        "matching": [resent, changed], "feedback": [resent, changed], "notifications": [resent, changed],
+        "scheduling": [changed],  # it learns people from their pairs, not from enrolments
+    })
+    assert not any([await rows_containing(sandbox.database_url, text) for text in personal])
+
+
+async def wait_until_in_inbox(database_url: str, expected: dict[str, list], timeout: float = 60.0) -> None:
+    """Until each service's inbox holds these event ids: their effect, if any, committed with them."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        for _ in range(int(timeout / 0.25)):
+            missing = [
+                schema for schema, ids in expected.items()
+                if await conn.fetchval(f'SELECT count(*) FROM "{schema}".inbox WHERE event_id = ANY($1::uuid[])', ids) < len(ids)
+            ]
+            if not missing:
+                return
+            await asyncio.sleep(0.25)
+        raise AssertionError(f"not handled in time by {missing}")
+    finally:
+        await conn.close()

@@ -15,6 +15,7 @@ from flipside_shared.events import (
 from flipside_shared.testing.factories import mentor_and_mentee
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.programs import configure_program
+from flipside_shared.testing.auth import admin_headers
 
 COUPLES = 8
 
@@ -24,7 +25,7 @@ async def test_enrolments_flow_to_pairs_kickoffs_check_ins_feedback_requests_and
     cohort = [event for index in range(COUPLES) for event in mentor_and_mentee(program_id="e2e", index=index)]
     configure_program(platform["matching"].url, "e2e")
     over_http, over_kafka = cohort[: COUPLES], cohort[COUPLES:]
-    async with httpx.AsyncClient(base_url=platform["matching"].url) as client:
+    async with httpx.AsyncClient(headers=admin_headers(), base_url=platform["matching"].url) as client:
         for enrolment in over_http:
             body = {**enrolment.profile.model_dump(mode="json"), "participant_id": str(enrolment.participant_id)}
             assert (await client.post("/participants", json=body)).status_code == 202

@@ -6,7 +6,9 @@
     flipside outbox SERVICE                        events not yet published, and the oldest's age
     flipside lag SERVICE                           how far the service's consumer group is behind
     flipside migrate SERVICE                       apply the service's pending migrations
-    flipside seed-demo [--size N] [--matching-url URL]  enrol a demo cohort (junior mentors, senior mentees)
+    flipside seed-demo [--size N] [--matching-url URL] [--token T]  enrol a demo cohort (junior mentors, senior mentees)
+    flipside token --role admin|program_lead|participant [--program P] [--participant ID]
+                                                   a token of `make up`'s development issuer
     flipside erase PARTICIPANT_ID                  the right to erasure, across every service
 """
 
@@ -35,6 +37,7 @@ from .kafka import client_options, publish_envelopes, reliable_producer
 from .migrations import migrate
 from .preflight import ConfigurationError, fail, load_settings
 from .settings import SERVICES, ServiceSettings
+from .testing.auth import dev_issuer_in
 
 CLIENT_ID = "flipside-cli"
 
@@ -161,9 +164,11 @@ async def _publish(settings: ServiceSettings, events: list[Event]) -> None:
     await publish_envelopes(settings.kafka, settings.topic_prefix, envelopes, CLIENT_ID)
 
 
-async def seed_demo(settings: ServiceSettings, size: int, matching_url: str) -> None:
+async def seed_demo(settings: ServiceSettings, size: int, matching_url: str, token: str | None) -> None:
+    if not token:
+        raise ConfigurationError("seed-demo creates the demo program as an admin: pass --token or set FLIPSIDE_API_TOKEN")
     people = cohort(size)
-    async with httpx.AsyncClient(base_url=matching_url, timeout=10) as client:
+    async with httpx.AsyncClient(base_url=matching_url, timeout=10, headers={"Authorization": f"Bearer {token}"}) as client:
         try:
             if (await client.get(f"/programs/{PROGRAM}")).status_code == 404:
                 (await client.put(f"/programs/{PROGRAM}", json={"grades": LADDER})).raise_for_status()
@@ -171,6 +176,21 @@ async def seed_demo(settings: ServiceSettings, size: int, matching_url: str) -> 
             raise ConfigurationError(f"matching at {matching_url} could not create program {PROGRAM}: {error}") from error
     await _publish(settings, people)
     print(f"enrolled {len(people)} demo participants in program {people[0].profile.program_id}")
+
+
+def dev_token(state_dir: Path, role: str, programs: list[str], participant: UUID | None) -> str:
+    issuer = dev_issuer_in(state_dir)
+    if issuer is None:
+        raise SystemExit(f"flipside: no development issuer in {state_dir}: start the stack with `make up` first")
+    if role == "participant":
+        if participant is None:
+            raise SystemExit("flipside: a participant's token needs --participant ID")
+        return issuer.participant_token(participant)
+    if role == "program_lead":
+        if not programs:
+            raise SystemExit("flipside: a program lead's token needs --program (one or more)")
+        return issuer.lead_token(*programs)
+    return issuer.admin_token()
 
 
 async def erase(settings: ServiceSettings, participant_id: UUID) -> None:
@@ -196,8 +216,17 @@ def main(argv: list[str] | None = None) -> None:
     seed.add_argument("--size", type=int, default=40)
     seed.add_argument("--matching-url", default=os.environ.get("FLIPSIDE_MATCHING_URL", "http://127.0.0.1:8001"),
                       help="matching's HTTP API, where the demo program is created if missing")
+    seed.add_argument("--token", default=os.environ.get("FLIPSIDE_API_TOKEN"), help="an admin's bearer token for matching's API")
     commands.add_parser("erase").add_argument("participant_id", type=UUID)
+    token = commands.add_parser("token", help="print a bearer token of the development issuer `make up` runs the services with")
+    token.add_argument("--role", choices=["admin", "program_lead", "participant"], required=True)
+    token.add_argument("--program", action="append", default=[], help="a program a program_lead leads (repeat for more)")
+    token.add_argument("--participant", type=UUID, help="the participant a participant's token is")
+    token.add_argument("--state-dir", type=Path, default=Path(".run/stack"), help="where `make up` keeps its state")
     arguments = parser.parse_args(argv)
+    if arguments.command == "token":
+        print(dev_token(arguments.state_dir, arguments.role, arguments.program, arguments.participant))
+        return
     try:
         settings = load_settings(ServiceSettings)
         match arguments.command, getattr(arguments, "action", None):
@@ -214,7 +243,7 @@ def main(argv: list[str] | None = None) -> None:
             case "migrate", _:
                 work = run_migrations(settings, arguments.service)
             case "seed-demo", _:
-                work = seed_demo(settings, arguments.size, arguments.matching_url)
+                work = seed_demo(settings, arguments.size, arguments.matching_url, arguments.token)
             case "erase", _:
                 work = erase(settings, arguments.participant_id)
         asyncio.run(work)

@@ -16,7 +16,8 @@ from aiokafka.structs import ConsumerRecord
 
 from .deadletter import DeadLetters
 from .envelope import Envelope, PoisonMessage, check_key, decode
-from .events import EVENT_TYPES, Event, Stream
+from .erasures import brings_back_erased, remember_erasure
+from .events import EVENT_TYPES, Event, ParticipantErased, Stream
 from .inbox import ReusedEventId, first_delivery
 from .metrics import EVENTS, HANDLER_SECONDS
 from .retry import Backoff, is_transient
@@ -90,7 +91,7 @@ class EventProcessor:
             structlog.contextvars.unbind_contextvars("event_id", "event_type", "correlation_id")
 
     async def _handle_with_retries(self, record: ConsumerRecord, envelope: Envelope, handler: Handler) -> str:
-        """Handle until done; return the outcome: handled, duplicate or dead_lettered."""
+        """Handle until done; return the outcome: handled, duplicate, erased or dead_lettered."""
         backoff = Backoff()
         failures = 0
         while True:
@@ -120,6 +121,11 @@ class EventProcessor:
             if not await first_delivery(uow.conn, envelope):
                 log.info("duplicate event ignored")
                 return "duplicate"
+            if await brings_back_erased(uow.conn, envelope.event):
+                log.info("profile of an erased participant ignored")
+                return "erased"
+            if isinstance(envelope.event, ParticipantErased):
+                await remember_erasure(uow.conn, envelope.event)
             await handler(uow, envelope.event)
         return "handled"
 

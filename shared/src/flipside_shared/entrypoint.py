@@ -8,13 +8,14 @@ from collections.abc import Callable
 import uvicorn
 from fastapi import FastAPI
 
-from .preflight import ConfigurationError, check_reachable, fail, load_settings
+from .preflight import ConfigurationError, check_reachable, fail, load_settings, require_authentication
 from .settings import ServiceSettings
 
 
 def serve(app_factory: Callable[[ServiceSettings], FastAPI], settings_class: type[ServiceSettings]) -> None:
     try:
         settings = load_settings(settings_class)
+        require_authentication(settings)
         asyncio.run(check_reachable(settings, settings.startup_timeout_seconds))
     except ConfigurationError as error:
         fail(error)

@@ -6,7 +6,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 EVENTS = Counter(
     "flipside_events_total",
-    "Consumed records by event type and outcome (handled, duplicate, ignored, dead_lettered, retried).",
+    "Consumed records by event type and outcome (handled, duplicate, erased, ignored, dead_lettered, retried).",
     ["event_type", "outcome"],
 )
 HANDLER_SECONDS = Histogram(

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import sys
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import asyncpg
+from aiokafka import errors as kafka_errors
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.conn import collect_hosts, create_conn
 from pydantic import ValidationError
 
+from .auth.settings import AuthNotConfigured, AuthSettings
 from .kafka import client_options
 from .settings import KafkaSettings, ServiceSettings
 
@@ -24,17 +28,38 @@ class ConfigurationError(Exception):
     """What is wrong, in one line an operator can act on."""
 
 
+# Answers from a broker that waiting will not change: it does not take our credentials or mechanism.
+SASL_REFUSALS = (
+    kafka_errors.SaslAuthenticationFailed,
+    kafka_errors.AuthenticationFailedError,
+    kafka_errors.UnsupportedSaslMechanismError,
+    kafka_errors.IllegalSaslStateError,
+)
+
+
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
+_NESTED_PREFIXES = {settings.__name__: settings.model_config["env_prefix"] for settings in (KafkaSettings, AuthSettings)}
 
 
 def load_settings(settings_class: type[SettingsT]) -> SettingsT:
     try:
-        return settings_class()
+        settings = settings_class()
     except ValidationError as error:
         # Name the environment variable to fix, not the Python field behind it.
-        prefix = KafkaSettings.model_config["env_prefix"] if error.title == KafkaSettings.__name__ else "FLIPSIDE_"
+        prefix = _NESTED_PREFIXES.get(error.title, "FLIPSIDE_")
         problems = "; ".join(f"{_variable(issue['loc'], prefix)}: {issue['msg']}" for issue in error.errors())
         raise ConfigurationError(f"invalid configuration: {problems}") from None
+    return settings
+
+
+def require_authentication(settings: ServiceSettings) -> None:
+    """A service with an HTTP API runs with bearer tokens checked, never open."""
+    try:
+        settings.auth.require_configured()
+    except AuthNotConfigured as error:
+        raise ConfigurationError(str(error)) from None
 
 
 def _variable(loc: tuple, prefix: str) -> str:
@@ -53,6 +78,8 @@ async def _within(timeout: float, attempt, what: str) -> None:
         try:
             await asyncio.wait_for(attempt(), timeout=max(1.0, deadline - asyncio.get_running_loop().time()))
             return
+        except ConfigurationError:
+            raise
         except (asyncpg.InvalidPasswordError, asyncpg.InvalidCatalogNameError, asyncpg.InvalidAuthorizationSpecificationError) as error:
             raise ConfigurationError(f"{what} refused us: {error}") from None
         except Exception as error:
@@ -74,7 +101,9 @@ def _broker(settings: ServiceSettings):
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
 
     async def connect() -> None:
-        admin = AIOKafkaAdminClient(**client_options(settings.kafka), request_timeout_ms=5000)
+        options = client_options(settings.kafka)
+        await _connect_once(options)
+        admin = AIOKafkaAdminClient(**options, request_timeout_ms=5000)
         await admin.start()
         try:
             await admin.list_topics()
@@ -82,6 +111,32 @@ def _broker(settings: ServiceSettings):
             await admin.close()
 
     return connect
+
+
+async def _connect_once(options: dict[str, Any]) -> None:
+    """Connect and authenticate to one bootstrap server directly, to learn why it fails if it does.
+
+    The admin client reports any failure as "Unable to bootstrap"; a direct connection raises the cause,
+    so refused credentials and untrusted certificates end the start-up at once with the reason.
+    """
+    security = {name: value for name, value in options.items() if name != "bootstrap_servers"}
+    failures: list[Exception] = []
+    for host, port, _ in collect_hosts(options["bootstrap_servers"]):
+        try:
+            connection = await create_conn(host, port, request_timeout_ms=5000, **security)
+        except SASL_REFUSALS as error:
+            raise ConfigurationError(f"Kafka at {host}:{port} refused our SASL login: {error}") from None
+        except ssl.SSLCertVerificationError as error:
+            raise ConfigurationError(
+                f"Kafka at {host}:{port} presented a certificate this service does not trust: {error.verify_message} "
+                "(FLIPSIDE_KAFKA_SSL_CAFILE names the authority that signed it)"
+            ) from None
+        except Exception as error:
+            failures.append(error)
+            continue
+        connection.close()
+        return
+    raise failures[-1]
 
 
 def _where(database_url: str) -> str:

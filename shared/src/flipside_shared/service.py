@@ -24,6 +24,7 @@ from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from .auth.tokens import TokenVerifier
 from .consumer import EventHandlers, EventProcessor
 from .deadletter import TOPIC_CONFIGS, DeadLetters, dead_letter_topic
 from .kafka import broker_security, reliable_producer
@@ -101,6 +102,8 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
     app = FastAPI(title=f"Flipside {definition.name}", lifespan=lifespan)
     for error in unstorable.UNSTORABLE:
         app.add_exception_handler(error, unstorable.unprocessable)
+    # Built before anything starts: without an issuer and audience the service refuses to run open.
+    app.state.token_verifier = TokenVerifier(settings.auth)
     app.include_router(_health_routes())
     if definition.api is not None:
         app.include_router(definition.api)

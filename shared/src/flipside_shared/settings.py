@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, FilePath, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .auth.settings import AuthSettings
 
 
 # Flipside's services; each owns the database schema and consumer group named after it.
@@ -25,14 +27,23 @@ class KafkaSettings(BaseSettings):
     )
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
-    sasl_username: str | None = None
-    sasl_password: SecretStr | None = None
-    ssl_cafile: str | None = None
-    ssl_certfile: str | None = None
-    ssl_keyfile: str | None = None
+    sasl_username: str | None = Field(default=None, validate_default=True)
+    sasl_password: SecretStr | None = Field(default=None, validate_default=True)
+    # Checked here, so a wrong path stops a service at once instead of failing each connection attempt.
+    ssl_cafile: FilePath | None = None
+    ssl_certfile: FilePath | None = None
+    ssl_keyfile: FilePath | None = None
     create_topics: bool = Field(default=True, description="Create missing topics at start-up; off where topics are managed elsewhere.")
     topic_partitions: int = Field(default=4, ge=1)
     topic_replication_factor: int = Field(default=1, ge=1, description="3 on a production cluster.")
+
+    @field_validator("sasl_username", "sasl_password")
+    @classmethod
+    def _required_with_sasl(cls, value: str | SecretStr | None, info: ValidationInfo) -> str | SecretStr | None:
+        protocol = info.data.get("security_protocol", "")
+        if value is None and protocol.startswith("SASL"):
+            raise ValueError(f"required with FLIPSIDE_KAFKA_SECURITY_PROTOCOL={protocol}")
+        return value
 
 
 class ServiceSettings(BaseSettings):
@@ -56,6 +67,7 @@ class ServiceSettings(BaseSettings):
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     outbox_batch_size: int = Field(default=500, ge=1)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
 
     def base_url(self, public_base_url: str | None) -> str:
         """Where people reach this service: its configured public address, or else its own."""

@@ -35,3 +35,17 @@ def test_an_unreachable_broker_is_named(sandbox):
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("flipside: Kafka at 127.0.0.1:1 not reachable after 2s")
+
+
+def test_without_an_issuer_and_audience_a_service_refuses_to_run_open(sandbox):
+    result = start_matching(**sandbox.env(FLIPSIDE_AUTH_ISSUER="", FLIPSIDE_AUTH_AUDIENCE=""))
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("flipside: authentication is not configured: set FLIPSIDE_AUTH_ISSUER and FLIPSIDE_AUTH_AUDIENCE")
+
+
+def test_a_symmetric_algorithm_is_refused_by_name(sandbox):
+    result = start_matching(**sandbox.env(FLIPSIDE_AUTH_ALGORITHMS='["HS256"]'))
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("flipside: invalid configuration: FLIPSIDE_AUTH_ALGORITHMS: Value error, ['HS256'] not allowed")

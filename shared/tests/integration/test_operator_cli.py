@@ -5,6 +5,8 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -14,6 +16,7 @@ from flipside_shared.testing.factories import mentor_and_mentee
 from flipside_shared.testing.kafka_io import envelope, publish
 from flipside_shared.testing.programs import configure_program
 from flipside_shared.testing.service_process import ServiceProcess
+from flipside_shared.testing.auth import admin_headers, bearer, dev_issuer
 
 
 @pytest.fixture(scope="module")
@@ -70,9 +73,9 @@ async def test_outbox_lag_and_migrations_report_a_healthy_service(sandbox, match
 
 
 async def test_seed_demo_enrols_a_cohort_that_gets_paired(sandbox, matching):
-    enrolled = flipside(sandbox, "seed-demo", "--size", "10", "--matching-url", matching.url)
+    enrolled = flipside(sandbox, "seed-demo", "--size", "10", "--matching-url", matching.url, "--token", dev_issuer().admin_token())
     assert enrolled.strip() == "enrolled 10 demo participants in program demo-2026"
-    async with httpx.AsyncClient(base_url=matching.url) as client:
+    async with httpx.AsyncClient(headers=admin_headers(), base_url=matching.url) as client:
         for _ in range(60):
             pairs = (await client.get("/programs/demo-2026/pairs")).json()
             if len(pairs) >= 3:
@@ -81,3 +84,18 @@ async def test_seed_demo_enrols_a_cohort_that_gets_paired(sandbox, matching):
         program = (await client.get("/programs/demo-2026")).json()
     assert len(pairs) >= 3, "3 mentors, 3 mentees and 3 who would take either role are enrolled"
     assert program["policy"]["grades"][0] == "Intern", "the program is created with the demo ladder"
+
+
+def test_a_development_token_is_minted_for_a_role_and_trusted_by_the_services(sandbox, matching):
+    state_dir = str(dev_issuer().key_path.parent.parent)
+    person = uuid4()
+    token = flipside(sandbox, "token", "--role", "participant", "--participant", str(person), "--state-dir", state_dir).strip()
+    assert httpx.get(f"{matching.url}/participants/{person}", headers=bearer(token), timeout=10).status_code == 404
+    assert httpx.get(f"{matching.url}/participants/{uuid4()}", headers=bearer(token), timeout=10).status_code == 403
+    admin = flipside(sandbox, "token", "--role", "admin", "--state-dir", state_dir).strip()
+    assert httpx.get(f"{matching.url}/participants/{uuid4()}", headers=bearer(admin), timeout=10).status_code == 404
+    missing = subprocess.run(
+        [sys.executable, "-m", "flipside_shared.cli", "token", "--role", "admin", "--state-dir", str(Path(state_dir) / "nowhere")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert missing.returncode != 0 and "no development issuer in" in missing.stderr

@@ -1,8 +1,9 @@
 """Feedback's HTTP edge: check-ins behind signed links, goals, self-assessments, concerns, and aggregates
 that keep confidences.
 
-Who is calling is the caller's claim (`participant_id`) until the authenticated API exists; a survey
-link, though, is a credential: whoever holds it answers that one check-in, and sees only their own answers.
+Every route but the survey's checks the caller's bearer token: a participant acts for themself (a body's
+`participant_id` or `owner_id` must be them), a program lead sees aggregates of their programs only. A survey
+link is a credential of its own: whoever holds it answers that one check-in, and sees only their own answers.
 """
 
 from __future__ import annotations
@@ -11,9 +12,13 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from flipside_shared.auth.rules import (
+    PairPeople, acting_as, authenticated, path_uuid, require_lead, require_pair_member, require_self,
+)
+from flipside_shared.auth.tokens import Principal
 from flipside_shared.events.feedback import GoalCategory
 
 from .dashboard import router as dashboard_router
@@ -72,6 +77,12 @@ def _loop(request: Request) -> FeedbackLoop:
     return request.app.state.loop
 
 
+async def _people_of_pair(request: Request) -> PairPeople | None:
+    async with request.app.state.runtime.pool.acquire() as conn:
+        members = await FeedbackRepository(conn).pair_members(path_uuid(request, "pair_id"))
+    return None if members is None else PairPeople((members.mentor_id, members.mentee_id))
+
+
 def _request_id(token: str, request: Request) -> UUID:
     secret = request.app.state.runtime.settings.link_secret.get_secret_value().encode()
     try:
@@ -123,7 +134,7 @@ async def answer(token: str, body: SurveySubmission, request: Request) -> dict:
     return {"request_id": str(request_id), "outcome": result, "revision": revision}
 
 
-@router.put("/programs/{program_id}/questionnaire", status_code=201)
+@router.put("/programs/{program_id}/questionnaire", status_code=201, dependencies=[Depends(require_lead())])
 async def new_questionnaire(program_id: str, body: dict[str, Any], request: Request) -> dict:
     """A new version of the program's check-in questions; requests already sent keep theirs."""
     try:
@@ -135,7 +146,7 @@ async def new_questionnaire(program_id: str, body: dict[str, Any], request: Requ
     return {"program_id": program_id, "version": version}
 
 
-@router.get("/programs/{program_id}/questionnaire")
+@router.get("/programs/{program_id}/questionnaire", dependencies=[Depends(authenticated)])
 async def current_questionnaire(program_id: str, request: Request) -> dict:
     async with request.app.state.runtime.pool.acquire() as conn:
         version, questionnaire = await FeedbackRepository(conn).latest_questionnaire(program_id)
@@ -143,7 +154,8 @@ async def current_questionnaire(program_id: str, request: Request) -> dict:
 
 
 @router.post("/pairs/{pair_id}/goals", status_code=201)
-async def set_goal(pair_id: UUID, body: NewGoal, request: Request) -> dict:
+async def set_goal(pair_id: UUID, body: NewGoal, request: Request, principal: Principal = Depends(authenticated)) -> dict:
+    acting_as(principal, body.owner_id)
     async with request.app.state.runtime.units.begin() as uow:
         try:
             goal_id = await _loop(request).set_goal(uow, pair_id, body.owner_id, body.category, body.title, datetime.now(UTC))
@@ -154,21 +166,22 @@ async def set_goal(pair_id: UUID, body: NewGoal, request: Request) -> dict:
     return {"goal_id": str(goal_id)}
 
 
-@router.get("/pairs/{pair_id}/goals")
-async def goals(pair_id: UUID, participant_id: UUID, request: Request) -> list[dict]:
-    """The pair's goals, both sides' (they are mutual), for one of its two people."""
+@router.get("/pairs/{pair_id}/goals", dependencies=[Depends(require_pair_member(_people_of_pair))])
+async def goals(pair_id: UUID, request: Request, participant_id: UUID | None = None) -> list[dict]:
+    """The pair's goals, both sides' (they are mutual), for one of its two people (`participant_id`, if given, must be one)."""
     async with request.app.state.runtime.pool.acquire() as conn:
         repository = FeedbackRepository(conn)
         members = await repository.pair_members(pair_id)
         if members is None:
             raise HTTPException(404, "no such pair")
-        if participant_id not in (members.mentor_id, members.mentee_id):
+        if participant_id is not None and participant_id not in (members.mentor_id, members.mentee_id):
             raise HTTPException(403, "only the two people of a pair see its goals")
         return [dict(row) for row in await repository.goals_of_pair(pair_id)]
 
 
 @router.patch("/goals/{goal_id}")
-async def move_goal(goal_id: UUID, body: GoalUpdate, request: Request) -> dict:
+async def move_goal(goal_id: UUID, body: GoalUpdate, request: Request, principal: Principal = Depends(authenticated)) -> dict:
+    acting_as(principal, body.participant_id)
     async with request.app.state.runtime.units.begin() as uow:
         try:
             await _loop(request).move_goal(uow, goal_id, body.participant_id, body.progress_percent, datetime.now(UTC))
@@ -177,7 +190,7 @@ async def move_goal(goal_id: UUID, body: GoalUpdate, request: Request) -> dict:
     return {"goal_id": str(goal_id), "progress_percent": body.progress_percent}
 
 
-@router.put("/participants/{participant_id}/self-assessments/{phase}")
+@router.put("/participants/{participant_id}/self-assessments/{phase}", dependencies=[Depends(require_self())])
 async def self_assess(participant_id: UUID, phase: Literal["baseline", "end"], body: SelfAssessment, request: Request) -> dict:
     scores = body.checked()
     async with request.app.state.runtime.units.begin() as uow:
@@ -189,15 +202,16 @@ async def self_assess(participant_id: UUID, phase: Literal["baseline", "end"], b
     return {"participant_id": str(participant_id), "phase": phase, "scores": scores}
 
 
-@router.get("/participants/{participant_id}/self-assessments")
+@router.get("/participants/{participant_id}/self-assessments", dependencies=[Depends(require_self())])
 async def own_self_assessments(participant_id: UUID, request: Request) -> list[dict]:
     async with request.app.state.runtime.pool.acquire() as conn:
         return [dict(row) for row in await FeedbackRepository(conn).self_assessments(participant_id)]
 
 
 @router.post("/programs/{program_id}/concerns", status_code=202)
-async def raise_concern(program_id: str, body: Concern, request: Request) -> dict:
+async def raise_concern(program_id: str, body: Concern, request: Request, principal: Principal = Depends(authenticated)) -> dict:
     """Stored without its author; the lead sees a theme only once five different people raised it."""
+    acting_as(principal, body.participant_id)
     async with request.app.state.runtime.units.begin() as uow:
         repository = FeedbackRepository(uow.conn)
         person = await repository.participant(body.participant_id)
@@ -207,7 +221,7 @@ async def raise_concern(program_id: str, body: Concern, request: Request) -> dic
     return {"received": True}
 
 
-@router.get("/programs/{program_id}/concerns")
+@router.get("/programs/{program_id}/concerns", dependencies=[Depends(require_lead())])
 async def concerns(program_id: str, request: Request) -> dict:
     async with request.app.state.runtime.pool.acquire() as conn:
         themes = await FeedbackRepository(conn).concern_themes(program_id)
@@ -219,7 +233,7 @@ async def concerns(program_id: str, request: Request) -> dict:
     return {"program_id": program_id, "min_group_size": MIN_GROUP_SIZE, "themes": shown, "themes_withheld": withheld}
 
 
-@router.post("/programs/{program_id}/complete")
+@router.post("/programs/{program_id}/complete", dependencies=[Depends(require_lead())])
 async def complete_program(program_id: str, request: Request) -> dict:
     """The program has ended: pairs still together after at least three sessions are recognised."""
     async with request.app.state.runtime.units.begin() as uow:
@@ -227,7 +241,7 @@ async def complete_program(program_id: str, request: Request) -> dict:
     return {"program_id": program_id, "pairs_recognised": recognised}
 
 
-@router.get("/programs/{program_id}/summary")
+@router.get("/programs/{program_id}/summary", dependencies=[Depends(require_lead())])
 async def program_summary(program_id: str, request: Request) -> dict:
     async with request.app.state.runtime.pool.acquire() as conn:
         row = await FeedbackRepository(conn).program_summary(program_id)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
+
+from flipside_shared.auth.rules import require_lead
 
 from .domain.program_figures import PeriodUnit, ProgramInsights, program_insights
 from .insights_formats import csv_export, dashboard_page, document
@@ -22,13 +24,13 @@ _STATIC_FILES = {path.name: path for path in _STATIC.iterdir() if path.suffix in
 _PAGE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'"
 
 
-@router.get("/programs/{program_id}/insights")
+@router.get("/programs/{program_id}/insights", dependencies=[Depends(require_lead())])
 async def insights(program_id: str, request: Request, period: PeriodUnit = "month") -> dict:
     """Every figure of the program, whole and by department, grade band and period; cells under 5 people withheld."""
     return document(program_id, await _insights(program_id, request, period))
 
 
-@router.get("/programs/{program_id}/insights.csv")
+@router.get("/programs/{program_id}/insights.csv", dependencies=[Depends(require_lead())])
 async def insights_csv(program_id: str, request: Request, period: PeriodUnit = "month") -> Response:
     return Response(
         csv_export(await _insights(program_id, request, period)),
@@ -37,7 +39,7 @@ async def insights_csv(program_id: str, request: Request, period: PeriodUnit = "
     )
 
 
-@router.get("/programs/{program_id}/dashboard", response_class=HTMLResponse)
+@router.get("/programs/{program_id}/dashboard", response_class=HTMLResponse, dependencies=[Depends(require_lead())])
 async def dashboard(program_id: str, request: Request, period: PeriodUnit = "month") -> HTMLResponse:
     page = dashboard_page(program_id, await _insights(program_id, request, period))
     return HTMLResponse(page, headers={"Content-Security-Policy": _PAGE_POLICY})

@@ -27,6 +27,7 @@ from flipside_shared.events import (
 from flipside_shared.testing.factories import enrolled, pair_between
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.service_process import ServiceProcess
+from flipside_shared.testing.auth import admin_headers
 
 PROGRAM = f"loop-{uuid4().hex[:8]}"
 GOOD = {"session_value": 4, "could_speak_freely": 5, "partner_listened": 5, "time_well_spent": True}
@@ -74,7 +75,7 @@ def dead_reasons(reader):
 async def test_a_pair_sets_goals_answers_its_check_in_and_is_recognised_while_answers_stay_with_their_authors(sandbox, feedback):
     mentor, mentee, pair = await a_pair(sandbox)
     kickoff = session(pair)
-    async with TopicReader(sandbox.bootstrap_servers, feedback_topics(sandbox)) as reader, httpx.AsyncClient(base_url=feedback.url) as client:
+    async with TopicReader(sandbox.bootstrap_servers, feedback_topics(sandbox)) as reader, httpx.AsyncClient(headers=admin_headers(), base_url=feedback.url) as client:
         await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(kickoff), envelope(check_in_for(pair, kickoff))])
         await reader.read_until(lambda _: len([e for e in reader.events(FeedbackRequested) if e.event.pair_id == pair.pair_id]) == 2)
         requests = {e.event.role: e.event for e in reader.events(FeedbackRequested) if e.event.pair_id == pair.pair_id}
@@ -186,7 +187,7 @@ async def test_cancelled_sessions_and_low_ratings_put_a_pair_at_risk_once(sandbo
 async def test_a_theme_of_concern_reaches_the_lead_only_from_five_people_and_never_with_an_author(sandbox, feedback, db):
     people = [enrolled(program_id=PROGRAM, role="mentor", grade=1) for _ in range(5)]
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(p) for p in people])
-    async with httpx.AsyncClient(base_url=feedback.url) as client:
+    async with httpx.AsyncClient(headers=admin_headers(), base_url=feedback.url) as client:
         for person in people:  # enrolments travel through Kafka: each is known once its self-assessment is taken
             for _ in range(100):
                 answer = await client.put(f"/participants/{person.participant_id}/self-assessments/baseline",
@@ -223,7 +224,7 @@ async def test_a_theme_of_concern_reaches_the_lead_only_from_five_people_and_nev
 async def test_erasure_leaves_nothing_that_names_or_points_to_the_person_and_keeps_the_numbers(sandbox, feedback, db):
     mentor, mentee, pair = await a_pair(sandbox)
     kickoff = session(pair)
-    async with TopicReader(sandbox.bootstrap_servers, feedback_topics(sandbox)) as reader, httpx.AsyncClient(base_url=feedback.url) as client:
+    async with TopicReader(sandbox.bootstrap_servers, feedback_topics(sandbox)) as reader, httpx.AsyncClient(headers=admin_headers(), base_url=feedback.url) as client:
         await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(kickoff), envelope(check_in_for(pair, kickoff))])
         await reader.read_until(lambda _: len([e for e in reader.events(FeedbackRequested) if e.event.pair_id == pair.pair_id]) == 2)
         asked = next(e.event for e in reader.events(FeedbackRequested) if e.event.pair_id == pair.pair_id and e.event.role == "mentor")
@@ -278,7 +279,7 @@ async def test_declined_proposals_count_for_their_peoples_groups_in_match_accept
         cut = next(c for c in figure["cuts"] if c["dimension"] == "department")
         return {cell["group"]: (cell["people"], cell["value"]) for cell in cut["cells"]}
 
-    async with httpx.AsyncClient(base_url=feedback.url) as client:
+    async with httpx.AsyncClient(headers=admin_headers(), base_url=feedback.url) as client:
         cells = {}
         for _ in range(100):
             answer = await client.get(f"/programs/{program}/insights")

@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaProducer
 from flipside_shared.events import CheckInDue, FeedbackRequested
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.service_process import ServiceProcess
+from flipside_shared.testing.auth import admin_headers
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +52,7 @@ async def test_poison_is_dead_lettered_and_each_check_in_asks_both_people_once(s
     mentor_request = next(r.event for r in requests if r.event.session_id == first.session_id and r.event.role == "mentor")
     assert mentor_request.participant_id == first.mentor_id
 
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(headers=admin_headers()) as client:
         url = mentor_request.survey_url
         assert url.startswith(f"{feedback.url}/surveys/")
         assert (await client.get(url)).json()["questions"]["version"] == 1

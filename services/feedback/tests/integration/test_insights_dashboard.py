@@ -11,8 +11,10 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from uuid import UUID, uuid4
 
@@ -20,6 +22,7 @@ import asyncpg
 import httpx
 import pytest
 from flipside_shared.testing.service_process import ServiceProcess
+from flipside_shared.testing.auth import admin_headers, lead_headers
 
 PROGRAM = f"insights-{uuid4().hex[:8]}"
 MARCH = datetime(2026, 3, 10, 15, tzinfo=UTC)
@@ -147,7 +150,7 @@ def figures_of(document: dict) -> dict:
 
 
 async def test_each_figure_of_the_cohort_with_small_groups_withheld(feedback, cohort):
-    async with httpx.AsyncClient(base_url=feedback.url) as client:
+    async with httpx.AsyncClient(headers=lead_headers(PROGRAM), base_url=feedback.url) as client:
         response = await client.get(f"/programs/{PROGRAM}/insights")
     assert response.status_code == 200
     figures = figures_of(response.json())
@@ -182,7 +185,7 @@ async def test_each_figure_of_the_cohort_with_small_groups_withheld(feedback, co
 
 
 async def test_the_csv_export_has_the_same_cells_with_withheld_ones_empty(feedback, cohort):
-    async with httpx.AsyncClient(base_url=feedback.url) as client:
+    async with httpx.AsyncClient(headers=lead_headers(PROGRAM), base_url=feedback.url) as client:
         document = (await client.get(f"/programs/{PROGRAM}/insights", params={"period": "week"})).json()
         exported = await client.get(f"/programs/{PROGRAM}/insights.csv", params={"period": "week"})
     assert exported.headers["content-type"].startswith("text/csv")
@@ -199,7 +202,7 @@ async def test_the_csv_export_has_the_same_cells_with_withheld_ones_empty(feedba
 
 
 async def test_an_admin_sees_no_comment_no_concern_no_goal_title_and_no_participant_id(feedback, cohort):
-    async with httpx.AsyncClient(base_url=feedback.url) as client:
+    async with httpx.AsyncClient(headers=admin_headers(), base_url=feedback.url) as client:
         pages = [
             (await client.get(f"/programs/{PROGRAM}/{path}", params={"period": period})).text
             for path in ("insights", "insights.csv", "dashboard") for period in ("week", "month")
@@ -212,7 +215,7 @@ async def test_an_admin_sees_no_comment_no_concern_no_goal_title_and_no_particip
 
 
 async def test_unknown_programs_and_files_are_not_found_and_a_bad_period_is_refused(feedback, cohort):
-    async with httpx.AsyncClient(base_url=feedback.url) as client:
+    async with httpx.AsyncClient(headers=admin_headers(), base_url=feedback.url) as client:
         for path in ("insights", "insights.csv", "dashboard"):
             assert (await client.get(f"/programs/no-such-program/{path}")).status_code == 404
         assert (await client.get(f"/programs/{PROGRAM}/insights", params={"period": "year"})).status_code == 422
@@ -221,6 +224,33 @@ async def test_unknown_programs_and_files_are_not_found_and_a_bad_period_is_refu
         assert chart.text.startswith("/*!\n * Chart.js v4")
         for name in ("chart.umd.js.LICENSE.md", "..%2Fapi.py", "missing.js"):
             assert (await client.get(f"/static/{name}")).status_code == 404
+
+
+class LeadsSignIn(BaseHTTPRequestHandler):
+    """What stands in front of the dashboard for browsers (an OpenID Connect sign-in proxy): it passes each request
+    on with the signed-in lead's bearer token."""
+
+    def do_GET(self) -> None:
+        upstream = httpx.get(f"{self.server.upstream}{self.path}", headers=lead_headers(PROGRAM), timeout=10)
+        self.send_response(upstream.status_code)
+        for name in ("content-type", "content-security-policy", "cache-control"):
+            if name in upstream.headers:
+                self.send_header(name, upstream.headers[name])
+        self.end_headers()
+        self.wfile.write(upstream.content)
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def signed_in(feedback):
+    """The dashboard's address behind the sign-in proxy."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), LeadsSignIn)
+    server.upstream = feedback.url
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
 
 
 def chromium(*arguments: str, profile: Path) -> subprocess.CompletedProcess:
@@ -234,10 +264,11 @@ def chromium(*arguments: str, profile: Path) -> subprocess.CompletedProcess:
     return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
 
 
-def test_the_dashboard_in_chromium_draws_every_chart_and_says_what_is_withheld(feedback, cohort, tmp_path):
+def test_the_dashboard_in_chromium_draws_every_chart_and_says_what_is_withheld(feedback, signed_in, cohort, tmp_path):
     artifacts = Path(os.environ.get("FLIPSIDE_TEST_ARTIFACTS") or tmp_path)
     artifacts.mkdir(parents=True, exist_ok=True)
-    url = f"{feedback.url}/programs/{PROGRAM}/dashboard"
+    url = f"{signed_in}/programs/{PROGRAM}/dashboard"
+    assert httpx.get(f"{feedback.url}/programs/{PROGRAM}/dashboard", timeout=10).status_code == 401, "never without a token"
 
     seen = chromium("--dump-dom", url, profile=tmp_path / "profile-dom")
     assert seen.returncode == 0, seen.stderr[-2000:]

@@ -15,6 +15,7 @@ from flipside_shared.testing.factories import mentor_and_mentee
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.programs import configure_program
 from flipside_shared.testing.service_process import ServiceProcess
+from flipside_shared.testing.auth import admin_headers
 
 PROGRAM = f"at-risk-{uuid4().hex[:8]}"
 DETECTED_AT = datetime.now(UTC) - timedelta(hours=1)
@@ -78,7 +79,7 @@ async def counted(client: httpx.AsyncClient, ce_type: str, outcome: str) -> int:
 async def test_a_flagged_pair_is_listed_and_a_stranger_can_neither_end_nor_keep_it(sandbox, matching, pairs):
     first, second = pairs
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(at_risk(first, "no session for 6 weeks", "uneven ratings"))])
-    async with httpx.AsyncClient(base_url=matching.url, timeout=30) as client:
+    async with httpx.AsyncClient(headers=admin_headers(), base_url=matching.url, timeout=30) as client:
         listed = await flagged(client, lambda them: them)
         stranger = {"confirmed_by": str(second.mentee.participant_id)}  # in the program, but not in this pair
         refused = [await client.post(f"/pairs/{first.pair_id}/{answer}", json=stranger) for answer in ("rematch", "keep")]
@@ -105,7 +106,7 @@ async def test_the_mentee_confirms_the_pair_ends_and_both_are_matched_anew(sandb
     mentors, _ = people
     first, _ = pairs
     mentee = str(first.mentee.participant_id)
-    async with httpx.AsyncClient(base_url=matching.url, timeout=30) as client, \
+    async with httpx.AsyncClient(headers=admin_headers(), base_url=matching.url, timeout=30) as client, \
             TopicReader(sandbox.bootstrap_servers, topics(sandbox, "pairs")) as reader:
         confirmed = await client.post(f"/pairs/{first.pair_id}/rematch", json={"confirmed_by": mentee})
         assert confirmed.status_code == 202, confirmed.text
@@ -134,7 +135,7 @@ async def test_the_mentee_confirms_the_pair_ends_and_both_are_matched_anew(sandb
 async def test_keeping_a_pair_or_its_health_coming_back_clears_the_flag_and_the_pair_stays(sandbox, matching, pairs):
     _, second = pairs
     pair_id = str(second.pair_id)
-    async with httpx.AsyncClient(base_url=matching.url, timeout=30) as client:
+    async with httpx.AsyncClient(headers=admin_headers(), base_url=matching.url, timeout=30) as client:
         await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(at_risk(second, "no session for 6 weeks"))])
         await flagged(client, lambda them: pair_id in them)
         later = DETECTED_AT + timedelta(minutes=30)
@@ -164,7 +165,7 @@ async def test_an_unknown_pair_is_dead_lettered_an_ended_one_ignored_and_a_redel
     flag = envelope(at_risk(second, "silence"))
     ce_type = PairAtRisk.ce_type
     stranger = at_risk(second, "silence").model_copy(update={"pair_id": uuid4()})
-    async with httpx.AsyncClient(base_url=matching.url, timeout=30) as client, \
+    async with httpx.AsyncClient(headers=admin_headers(), base_url=matching.url, timeout=30) as client, \
             TopicReader(sandbox.bootstrap_servers, topics(sandbox, "matching.dead-letter")) as dead_letters:
         handled = await counted(client, ce_type, "handled")
         await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [flag, envelope(at_risk(first, "silence")), envelope(stranger)])

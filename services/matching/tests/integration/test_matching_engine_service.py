@@ -25,6 +25,7 @@ from flipside_shared.synthetic import enrolments
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.programs import configure_program
 from flipside_shared.testing.service_process import ServiceProcess
+from flipside_shared.testing.auth import admin_headers
 
 RUN = uuid4().hex[:8]
 PROGRAM = f"cohort-{RUN}"
@@ -60,7 +61,7 @@ async def enrolled_count(client: httpx.AsyncClient, expected: int, program: str 
 async def test_a_cohort_run_publishes_exactly_the_dry_run_once_with_explanations(sandbox, matching, cohort):
     configure_program(matching.url, PROGRAM, start="cohort_run", min_overlap_minutes=120)
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in cohort])
-    async with httpx.AsyncClient(base_url=matching.url, timeout=30) as client:
+    async with httpx.AsyncClient(headers=admin_headers(), base_url=matching.url, timeout=30) as client:
         proposal = await enrolled_count(client, SIZE)
         assert (await client.get(f"/programs/{PROGRAM}/pairs")).json() == [], "a cohort program waits for its run"
         run_event = MatchRunRequested(program_id=PROGRAM, run_id=uuid4(), requested_at=datetime.now(UTC))
@@ -88,7 +89,7 @@ async def test_a_cohort_run_publishes_exactly_the_dry_run_once_with_explanations
 
 
 async def test_a_latecomer_is_matched_at_once_and_a_dissolved_pair_is_rematched_apart(sandbox, matching, cohort):
-    async with httpx.AsyncClient(base_url=matching.url, timeout=30) as client:
+    async with httpx.AsyncClient(headers=admin_headers(), base_url=matching.url, timeout=30) as client:
         pairs_before = (await client.get(f"/programs/{PROGRAM}/pairs")).json()
         assert pairs_before, "runs after the first test"
         mentee = next(e for e in cohort if e.profile.role == "mentee")
@@ -125,7 +126,7 @@ async def test_a_latecomer_is_matched_at_once_and_a_dissolved_pair_is_rematched_
 
 
 async def test_manual_pairs_warn_about_broken_rules_and_need_an_override(sandbox, matching, cohort):
-    async with httpx.AsyncClient(base_url=matching.url, timeout=30) as client:
+    async with httpx.AsyncClient(headers=admin_headers(), base_url=matching.url, timeout=30) as client:
         active = [p for p in (await client.get(f"/programs/{PROGRAM}/pairs")).json() if p["status"] == "active"]
         paired = {p["mentor_id"] for p in active} | {p["mentee_id"] for p in active}
         juniors = [e for e in cohort if e.profile.role == "mentor" and str(e.participant_id) not in paired]
@@ -151,7 +152,7 @@ async def test_manual_pairs_warn_about_broken_rules_and_need_an_override(sandbox
 
 
 async def test_the_fairness_audit_suppresses_small_groups_and_keeps_declarations_apart(sandbox, matching, cohort):
-    async with httpx.AsyncClient(base_url=matching.url, timeout=30) as client:
+    async with httpx.AsyncClient(headers=admin_headers(), base_url=matching.url, timeout=30) as client:
         stranger = await client.put(
             f"/programs/{PROGRAM}/demographics",
             json=[{"participant_id": str(uuid4()), "attribute": "gender", "value": "woman"}],
@@ -176,7 +177,7 @@ async def test_the_fairness_audit_suppresses_small_groups_and_keeps_declarations
 
 async def test_bad_input_gets_a_clear_error_and_changes_nothing(sandbox, matching, cohort):
     profile = cohort[0].profile.model_dump(mode="json")
-    async with httpx.AsyncClient(base_url=matching.url, timeout=30) as client:
+    async with httpx.AsyncClient(headers=admin_headers(), base_url=matching.url, timeout=30) as client:
         unknown = await client.post("/participants", json={**profile, "program_id": "no-such-program"})
         assert unknown.status_code == 404 and "unknown program" in unknown.text
         too_senior = await client.post("/participants", json={**profile, "grade": 20})
@@ -207,7 +208,7 @@ async def test_suggestions_become_pairs_only_when_the_other_side_accepts_in_time
     people = enrolments(40, program, seed=5)
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in people])
     seniors = [e.participant_id for e in people if e.profile.role == "mentee"]
-    async with httpx.AsyncClient(base_url=matching.url, timeout=30) as client:
+    async with httpx.AsyncClient(headers=admin_headers(), base_url=matching.url, timeout=30) as client:
         await enrolled_count(client, len(people), program)
         ranked = (await client.get(f"/programs/{program}/participants/{seniors[0]}/suggestions", params={"k": 3})).json()
         assert len(ranked) == 3
@@ -253,7 +254,7 @@ async def test_suggestions_become_pairs_only_when_the_other_side_accepts_in_time
 
 
 async def test_a_rerun_keeps_locked_pairs_and_replaces_others_only_for_better_ones(sandbox, matching, cohort):
-    async with httpx.AsyncClient(base_url=matching.url, timeout=30) as client:
+    async with httpx.AsyncClient(headers=admin_headers(), base_url=matching.url, timeout=30) as client:
         active = [p for p in (await client.get(f"/programs/{PROGRAM}/pairs")).json() if p["status"] == "active"]
         kept = active[0]["pair_id"]
         assert (await client.put(f"/pairs/{kept}/lock")).status_code == 204
@@ -285,7 +286,7 @@ async def test_an_updated_profile_is_kept_and_an_erased_person_is_never_brought_
     changed = ParticipantProfile.model_validate(
         {**person.profile.model_dump(), "skills": [{"name": "generative AI", "level": 5}], "hours_per_month": 6}
     )
-    async with httpx.AsyncClient(base_url=matching.url, timeout=30) as client:
+    async with httpx.AsyncClient(headers=admin_headers(), base_url=matching.url, timeout=30) as client:
         accepted = await client.put(f"/participants/{person.participant_id}", json=changed.model_dump(mode="json"))
         assert accepted.status_code == 202, accepted.text
         moved = await client.put(f"/participants/{person.participant_id}", json={**changed.model_dump(mode="json"), "program_id": "elsewhere"})
@@ -318,7 +319,7 @@ async def test_an_updated_profile_is_kept_and_an_erased_person_is_never_brought_
 
 
 async def test_a_withdrawn_participant_s_pairs_end_their_partners_are_matched_anew_and_they_never_again(sandbox, matching, cohort):
-    async with httpx.AsyncClient(base_url=matching.url, timeout=30) as client:
+    async with httpx.AsyncClient(headers=admin_headers(), base_url=matching.url, timeout=30) as client:
         active = [p for p in (await client.get(f"/programs/{PROGRAM}/pairs")).json() if p["status"] == "active"]
         leaving = active[0]
         like_the_mentor = next(e for e in cohort if str(e.participant_id) == leaving["mentor_id"]).profile

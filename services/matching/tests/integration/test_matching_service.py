@@ -13,6 +13,7 @@ from flipside_shared.testing.factories import mentor_and_mentee
 from flipside_shared.testing.kafka_io import TopicReader, count_of, envelope, publish
 from flipside_shared.testing.programs import configure_program
 from flipside_shared.testing.service_process import ServiceProcess
+from flipside_shared.testing.auth import admin_headers
 
 
 RUN = uuid4().hex[:8]  # program ids of this run, so a reused database holds no surprises
@@ -74,7 +75,7 @@ async def test_poison_goes_to_the_dead_letter_topic_and_the_next_message_is_hand
 async def test_http_enrolment_validates_and_flows_through_the_same_event(sandbox, matching):
     mentor, mentee = mentor_and_mentee(program_id=f"http-{RUN}")
     configure_program(matching.url, f"http-{RUN}")
-    async with httpx.AsyncClient(base_url=matching.url) as client:
+    async with httpx.AsyncClient(headers=admin_headers(), base_url=matching.url) as client:
         metrics = (await client.get("/metrics")).text
         assert 'flipside_events_total{event_type="flipside.participant.enrolled.v1",outcome="duplicate"} 2.0' in metrics
         assert 'flipside_events_total{event_type="unknown",outcome="dead_lettered"} 1.0' in metrics

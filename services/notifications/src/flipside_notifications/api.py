@@ -11,10 +11,11 @@ from datetime import time
 from typing import Literal
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from flipside_shared.auth.rules import require_admin, require_self
 from flipside_shared.signed_tokens import InvalidToken
 
 from .domain.endpoints import checked_webhook_url
@@ -59,7 +60,7 @@ def _settings(request: Request) -> NotificationSettings:
     return request.app.state.settings
 
 
-@router.get("/participants/{participant_id}/preferences")
+@router.get("/participants/{participant_id}/preferences", dependencies=[Depends(require_self())])
 async def get_preferences(participant_id: UUID, request: Request) -> dict:
     async with request.app.state.runtime.pool.acquire() as conn:
         repository = NotificationsRepository(conn)
@@ -68,7 +69,7 @@ async def get_preferences(participant_id: UUID, request: Request) -> dict:
         return _as_body(await repository.preferences_of(participant_id))
 
 
-@router.put("/participants/{participant_id}/preferences")
+@router.put("/participants/{participant_id}/preferences", dependencies=[Depends(require_self())])
 async def put_preferences(participant_id: UUID, body: PreferencesBody, request: Request) -> dict:
     settings = _settings(request)
     try:
@@ -114,7 +115,7 @@ async def unsubscribe(token: str, request: Request) -> HTMLResponse:
     return HTMLResponse(f"<!doctype html><title>Flipside</title><p>Done: {done}. Change this any time in your preferences.</p>")
 
 
-@router.post("/webhooks", status_code=201)
+@router.post("/webhooks", status_code=201, dependencies=[Depends(require_admin)])
 async def add_subscription(body: SubscriptionBody, request: Request) -> dict:
     """Another system subscribes to Flipside events; the secret is shown once, here."""
     try:
@@ -129,26 +130,26 @@ async def add_subscription(body: SubscriptionBody, request: Request) -> dict:
     return {"subscription_id": subscription_id, "url": url, "event_types": sorted(set(body.event_types)), "secret": secret}
 
 
-@router.get("/webhooks")
+@router.get("/webhooks", dependencies=[Depends(require_admin)])
 async def list_subscriptions(request: Request) -> list[dict]:
     async with request.app.state.runtime.pool.acquire() as conn:
         return [dict(row) for row in await NotificationsRepository(conn).subscriptions()]
 
 
-@router.delete("/webhooks/{subscription_id}", status_code=204)
+@router.delete("/webhooks/{subscription_id}", status_code=204, dependencies=[Depends(require_admin)])
 async def remove_subscription(subscription_id: UUID, request: Request) -> None:
     async with request.app.state.runtime.pool.acquire() as conn, conn.transaction():
         if not await NotificationsRepository(conn).remove_subscription(subscription_id):
             raise HTTPException(404, "no such subscription")
 
 
-@router.get("/webhooks/{subscription_id}/deliveries")
+@router.get("/webhooks/{subscription_id}/deliveries", dependencies=[Depends(require_admin)])
 async def subscription_deliveries(subscription_id: UUID, request: Request) -> list[dict]:
     async with request.app.state.runtime.pool.acquire() as conn:
         return [dict(row) for row in await NotificationsRepository(conn).deliveries_of(subscription_id)]
 
 
-@router.get("/participants/{participant_id}/deliveries")
+@router.get("/participants/{participant_id}/deliveries", dependencies=[Depends(require_self())])
 async def deliveries(participant_id: UUID, request: Request) -> list[dict]:
     async with request.app.state.runtime.pool.acquire() as conn:
         return [dict(row) for row in await NotificationsRepository(conn).deliveries_of(participant_id)]

@@ -26,6 +26,7 @@ from flipside_shared.testing.factories import enrolled, pair_between
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.service_process import ServiceProcess
 from flipside_shared.testing.waiting import wait_for
+from flipside_shared.testing.auth import admin_headers, participant_headers
 
 
 class Receiver:
@@ -85,7 +86,10 @@ async def enrol(sandbox, db, *people):
 
 
 def put_preferences(service, participant, **body):
-    return httpx.put(f"{service.url}/participants/{participant.participant_id}/preferences", json=body, timeout=10)
+    return httpx.put(
+        f"{service.url}/participants/{participant.participant_id}/preferences", json=body,
+        headers=participant_headers(participant.participant_id), timeout=10,
+    )
 
 
 async def test_chosen_channels_each_get_the_message_once_in_their_own_shape(sandbox, smtp, receiver, notifications, db):
@@ -121,7 +125,7 @@ async def test_chosen_channels_each_get_the_message_once_in_their_own_shape(sand
 
 async def test_a_webhook_subscriber_gets_signed_cloud_events_and_a_5xx_then_200_delivers_once(sandbox, receiver, notifications, db):
     url = receiver.url("/subscriber", Response("busy", status=503, headers={"Retry-After": "1"}))
-    created = httpx.post(f"{notifications.url}/webhooks", json={"url": url, "event_types": ["flipside.pair.created.v1"]}, timeout=10)
+    created = httpx.post(f"{notifications.url}/webhooks", json={"url": url, "event_types": ["flipside.pair.created.v1"]}, headers=admin_headers(), timeout=10)
     assert created.status_code == 201, created.text
     subscription = created.json()
     mentor, mentee = enrolled(), enrolled(role="mentee")
@@ -138,12 +142,12 @@ async def test_a_webhook_subscriber_gets_signed_cloud_events_and_a_5xx_then_200_
     assert body["data"]["pair_id"] == str(pair.event.pair_id)
     with pytest.raises(Exception):
         Webhook("whsec_" + "A" * 43).verify(calls[1].get_data(as_text=True), dict(calls[1].headers))
-    [row] = httpx.get(f"{notifications.url}/webhooks/{subscription['subscription_id']}/deliveries", timeout=10).json()
+    [row] = httpx.get(f"{notifications.url}/webhooks/{subscription['subscription_id']}/deliveries", headers=admin_headers(), timeout=10).json()
     assert row["status"] == "sent" and row["attempts"] == 2 and row["last_error"].startswith("HTTP 503")
     assert await db.fetchval("SELECT context FROM notifications.deliveries WHERE delivery_id = $1::uuid", row["delivery_id"]) == "{}", (
         "once delivered, the log keeps no copy of the event"
     )
-    listed = httpx.get(f"{notifications.url}/webhooks", timeout=10).json()
+    listed = httpx.get(f"{notifications.url}/webhooks", headers=admin_headers(), timeout=10).json()
     assert [s["url"] for s in listed] == [url] and "secret" not in listed[0], "the secret is shown once, at creation"
 
 
@@ -234,13 +238,13 @@ async def test_an_unsubscribe_link_works_without_logging_in_and_stops_that_kind_
     assert reminder["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click" and link in reminder.get_body(("plain",)).get_content()
 
     assert httpx.get(link, timeout=10).status_code == 200
-    assert httpx.get(f"{notifications.url}/participants/{person.participant_id}/preferences", timeout=10).json()["muted_kinds"] == [], (
+    assert httpx.get(f"{notifications.url}/participants/{person.participant_id}/preferences", headers=participant_headers(person.participant_id), timeout=10).json()["muted_kinds"] == [], (
         "opening the link (as link scanners do) changes nothing"
     )
     forged = link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB")
     assert httpx.post(forged, timeout=10).status_code == 403
     assert httpx.post(link, data={"List-Unsubscribe": "One-Click"}, timeout=10).status_code == 200
-    assert httpx.get(f"{notifications.url}/participants/{person.participant_id}/preferences", timeout=10).json()["muted_kinds"] == ["reminders"]
+    assert httpx.get(f"{notifications.url}/participants/{person.participant_id}/preferences", headers=participant_headers(person.participant_id), timeout=10).json()["muted_kinds"] == ["reminders"]
 
     second = envelope(ReminderDue(session_id=session_id, pair_id=uuid4(), participant_ids=[person.participant_id], starts_at=starts_at, minutes_before=15))
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [second, envelope(pair_between(person, partner))])
@@ -283,15 +287,15 @@ async def test_bad_preferences_and_subscriptions_get_a_clear_error_and_change_no
         answer = put_preferences(notifications, person, **body)
         assert answer.status_code == 422 and reason in answer.text, (body, answer.text)
     assert put_preferences(notifications, enrolled(), digest=True).status_code == 404
-    assert httpx.get(f"{notifications.url}/participants/{person.participant_id}/preferences", timeout=10).json()["channels"] == ["email"]
-    refused = httpx.post(f"{notifications.url}/webhooks", json={"url": "https://example.com/x", "event_types": ["flipside.notification.sent.v2"]}, timeout=10)
+    assert httpx.get(f"{notifications.url}/participants/{person.participant_id}/preferences", headers=participant_headers(person.participant_id), timeout=10).json()["channels"] == ["email"]
+    refused = httpx.post(f"{notifications.url}/webhooks", json={"url": "https://example.com/x", "event_types": ["flipside.notification.sent.v2"]}, headers=admin_headers(), timeout=10)
     assert refused.status_code == 422 and "unknown event type" in refused.text, "notifications' own events would loop"
-    assert httpx.delete(f"{notifications.url}/webhooks/{uuid4()}", timeout=10).status_code == 404
+    assert httpx.delete(f"{notifications.url}/webhooks/{uuid4()}", headers=admin_headers(), timeout=10).status_code == 404
 
 
 async def test_erasure_drops_the_copies_of_a_persons_events_still_waiting_for_a_subscriber(sandbox, receiver, notifications, db):
     url = receiver.url("/down", *[Response("down", status=503)] * 20)
-    created = httpx.post(f"{notifications.url}/webhooks", json={"url": url, "event_types": ["flipside.participant.enrolled.v1"]}, timeout=10)
+    created = httpx.post(f"{notifications.url}/webhooks", json={"url": url, "event_types": ["flipside.participant.enrolled.v1"]}, headers=admin_headers(), timeout=10)
     person = enrolled(display_name="Erin Erased", email="erin@example.com")
     await enrol(sandbox, db, person)
     [waiting] = await wait_for_rows(

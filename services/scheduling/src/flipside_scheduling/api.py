@@ -7,12 +7,16 @@ from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi import Path as PathParameter
 from icalendar import Calendar
 from icalendar import Event as CalendarEntry
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from flipside_shared.auth.rules import (
+    PairPeople, acting_as, authenticated, path_uuid, require_lead, require_pair_member, require_self,
+)
+from flipside_shared.auth.tokens import Principal
 from flipside_shared.events import Event
 from flipside_shared.signed_tokens import InvalidToken
 from flipside_shared.unit_of_work import UnitOfWork
@@ -26,6 +30,18 @@ from .repository import SchedulingRepository
 router = APIRouter()
 
 ProgramId = PathParameter(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="As enrolment names it.")
+
+
+async def _people_of_session(request: Request) -> PairPeople | None:
+    async with request.app.state.runtime.pool.acquire() as conn:
+        session = await SchedulingRepository(conn).session(path_uuid(request, "session_id"))
+    return None if session is None else PairPeople((session.mentor_id, session.mentee_id))
+
+
+async def _people_of_pair(request: Request) -> PairPeople | None:
+    async with request.app.state.runtime.pool.acquire() as conn:
+        members = await SchedulingRepository(conn).attendees_of_pair(path_uuid(request, "pair_id"))
+    return PairPeople(members) if members else None
 
 
 class Strict(BaseModel):
@@ -65,7 +81,7 @@ class Absences(Strict):
         return self
 
 
-@router.put("/programs/{program_id}/schedule")
+@router.put("/programs/{program_id}/schedule", dependencies=[Depends(require_lead())])
 async def configure_schedule(schedule: ProgramSchedule, request: Request, program_id: str = ProgramId) -> ProgramSchedule:
     """Set how often a program's pairs meet and for how long; it applies to pairs whose kickoff is booked afterwards."""
     async with request.app.state.runtime.pool.acquire() as conn:
@@ -73,27 +89,41 @@ async def configure_schedule(schedule: ProgramSchedule, request: Request, progra
     return schedule
 
 
-@router.get("/programs/{program_id}/schedule")
+@router.get("/programs/{program_id}/schedule", dependencies=[Depends(authenticated)])
 async def program_schedule(request: Request, program_id: str = ProgramId) -> ProgramSchedule:
     async with request.app.state.runtime.pool.acquire() as conn:
         return await SchedulingRepository(conn).schedule_of(program_id)
 
 
 @router.post("/sessions/{session_id}/reschedule")
-async def reschedule(session_id: UUID, body: RescheduleRequest, request: Request) -> dict:
+async def reschedule(
+    session_id: UUID, body: RescheduleRequest, request: Request, principal: Principal = Depends(require_pair_member(_people_of_session)),
+) -> dict:
     """Move a session (the same session and calendar entry). 409 with the reason when it cannot move there."""
     scheduler: Scheduler = request.app.state.scheduler
-    return await _command(request, lambda uow: scheduler.reschedule(uow, session_id, body.starts_at, body.requested_by))
+    requested_by = _requester(principal, body.requested_by)
+    return await _command(request, lambda uow: scheduler.reschedule(uow, session_id, body.starts_at, requested_by))
 
 
 @router.post("/sessions/{session_id}/cancel")
-async def cancel(session_id: UUID, body: CancellationRequest, request: Request) -> dict:
+async def cancel(
+    session_id: UUID, body: CancellationRequest, request: Request, principal: Principal = Depends(require_pair_member(_people_of_session)),
+) -> dict:
     """Cancel one session; the pair's series goes on with the next one."""
     scheduler: Scheduler = request.app.state.scheduler
-    return await _command(request, lambda uow: scheduler.cancel(uow, session_id, body.requested_by))
+    requested_by = _requester(principal, body.requested_by)
+    return await _command(request, lambda uow: scheduler.cancel(uow, session_id, requested_by))
 
 
-@router.put("/participants/{participant_id}/absences")
+def _requester(principal: Principal, requested_by: UUID | None) -> UUID | None:
+    """Who asked: the one the body names, who must be the caller, or else the calling participant."""
+    if requested_by is None:
+        return principal.participant_id
+    acting_as(principal, requested_by)
+    return requested_by
+
+
+@router.put("/participants/{participant_id}/absences", dependencies=[Depends(require_self())])
 async def set_absences(participant_id: UUID, body: Absences, request: Request) -> dict:
     """Replace someone's days away; sessions on them move to the earliest other slot (or are cancelled when none is left)."""
     scheduler: Scheduler = request.app.state.scheduler
@@ -106,14 +136,14 @@ async def set_absences(participant_id: UUID, body: Absences, request: Request) -
     }
 
 
-@router.get("/participants/{participant_id}/absences")
+@router.get("/participants/{participant_id}/absences", dependencies=[Depends(require_self())])
 async def absences(participant_id: UUID, request: Request) -> dict:
     async with request.app.state.runtime.pool.acquire() as conn:
         found = await SchedulingRepository(conn).absences(participant_id)
     return {"absences": [{"first_day": a.first_day.isoformat(), "last_day": a.last_day.isoformat()} for a in found]}
 
 
-@router.get("/pairs/{pair_id}/sessions")
+@router.get("/pairs/{pair_id}/sessions", dependencies=[Depends(require_pair_member(_people_of_pair))])
 async def pair_sessions(pair_id: UUID, request: Request) -> list[dict]:
     async with request.app.state.runtime.pool.acquire() as conn:
         return [dict(row) for row in await SchedulingRepository(conn).sessions_of_pair(pair_id)]
@@ -122,7 +152,7 @@ async def pair_sessions(pair_id: UUID, request: Request) -> list[dict]:
 @router.get("/calendars/{token}.ics")
 async def calendar_feed(token: str, request: Request) -> Response:
     """A participant's iCalendar feed, for calendar apps to subscribe to; the token in the address is the
-    credential (it comes in each session e-mail). Session ids are stable UIDs and SEQUENCE counts changes,
+    credential (it comes in each session e-mail to its owner only; calendar apps cannot send a bearer token). Session ids are stable UIDs and SEQUENCE counts changes,
     so moves and cancellations replace entries."""
     runtime = request.app.state.runtime
     try:

@@ -10,6 +10,7 @@ from flipside_shared.events import PairDissolved, ParticipantErased, SessionCanc
 from flipside_shared.testing.factories import pair_created
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.service_process import ServiceProcess
+from flipside_shared.testing.auth import admin_headers
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +40,7 @@ async def test_dissolution_and_erasure_cancel_future_sessions_and_their_timers(s
     assert set(cancelled[ending.pair_id].participant_ids) == {ending.mentor.participant_id, ending.mentee.participant_id}
     assert cancelled[losing_one.pair_id].participant_ids == [losing_one.mentor.participant_id], "only the partner is told"
     assert cancelled[ending.pair_id].session_id == scheduled[ending.pair_id].session_id
-    async with httpx.AsyncClient(base_url=scheduling.url) as client:
+    async with httpx.AsyncClient(headers=admin_headers(), base_url=scheduling.url) as client:
         sessions = (await client.get(f"/pairs/{ending.pair_id}/sessions")).json()
     assert [s["status"] for s in sessions] == ["cancelled"]
     conn = await asyncpg.connect(sandbox.database_url)

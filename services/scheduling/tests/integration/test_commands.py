@@ -23,6 +23,7 @@ from flipside_shared.events import (
 from flipside_shared.testing.factories import pair_created
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.service_process import ServiceProcess
+from flipside_shared.testing.auth import admin_headers
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +50,7 @@ async def starts_at(sandbox, session_id) -> datetime:
 async def test_sessions_move_and_cancel_over_http_and_kafka_and_bad_requests_change_nothing(sandbox, scheduling):
     moved_by_http, moved_by_kafka, cancelled_by_kafka, withdrawing = pairs = [pair_created() for _ in range(4)]
     topics = [f"{sandbox.topic_prefix}sessions", f"{sandbox.topic_prefix}scheduling.dead-letter"]
-    async with TopicReader(sandbox.bootstrap_servers, topics) as reader, httpx.AsyncClient(base_url=scheduling.url) as http:
+    async with TopicReader(sandbox.bootstrap_servers, topics) as reader, httpx.AsyncClient(headers=admin_headers(), base_url=scheduling.url) as http:
         await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(p) for p in pairs])
         await reader.read_until(lambda _: len(reader.events(SessionScheduled)) >= 4)
         kickoffs = {e.event.pair_id: e.event for e in reader.events(SessionScheduled)}

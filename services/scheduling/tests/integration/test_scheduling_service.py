@@ -13,6 +13,7 @@ from flipside_shared.events import CheckInDue, ReminderDue, SessionScheduled
 from flipside_shared.testing.factories import pair_created
 from flipside_shared.testing.kafka_io import TopicReader, count_of, envelope, publish
 from flipside_shared.testing.service_process import ServiceProcess
+from flipside_shared.testing.auth import admin_headers
 
 PAIRS = 920
 # Eleven reminders and a check-in per session: more than 10,000 timers for 920 kickoffs.
@@ -32,7 +33,7 @@ def schedulers(sandbox, tmp_path_factory):
     logs = tmp_path_factory.mktemp("logs")
     replicas = [ServiceProcess("scheduling", env, logs).start() for _ in range(2)]
     # One week of program: the kickoff is its only session, so the timers are exactly the kickoffs'.
-    httpx.put(f"{replicas[0].url}/programs/{PROGRAM}/schedule", json={"length_weeks": 1}).raise_for_status()
+    httpx.put(f"{replicas[0].url}/programs/{PROGRAM}/schedule", json={"length_weeks": 1}, headers=admin_headers()).raise_for_status()
     yield replicas
     for replica in replicas:
         replica.stop()
@@ -67,7 +68,7 @@ async def test_every_pair_gets_one_kickoff_and_10000_timers_fire_once_each_acros
     mentor_feed, mentee_feed = kickoff.mentor.calendar_feed_url, kickoff.mentee.calendar_feed_url
     assert mentor_feed != mentee_feed and "/calendars/" in mentor_feed
     token = mentor_feed.rsplit("/", 1)[1].removesuffix(".ics")
-    async with httpx.AsyncClient(base_url=schedulers[1].url) as client:
+    async with httpx.AsyncClient(headers=admin_headers(), base_url=schedulers[1].url) as client:
         sessions = (await client.get(f"/pairs/{kickoff.pair_id}/sessions")).json()
         feed = await client.get(f"/calendars/{token}.ics")
         forged = await client.get(f"/calendars/{token[:-4]}AAAA.ics")

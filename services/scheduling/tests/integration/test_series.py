@@ -11,6 +11,7 @@ from flipside_shared.events import CheckInDue, SessionScheduled
 from flipside_shared.testing.factories import pair_created
 from flipside_shared.testing.kafka_io import TopicReader, count_of, envelope, publish
 from flipside_shared.testing.service_process import ServiceProcess
+from flipside_shared.testing.auth import admin_headers
 
 PAIRS = 6
 PROGRAM = "weekly"
@@ -29,7 +30,7 @@ def scheduling(sandbox, tmp_path_factory):
 
 
 async def test_a_weekly_program_books_one_session_per_week_until_it_ends(sandbox, scheduling):
-    async with httpx.AsyncClient(base_url=scheduling.url) as client:
+    async with httpx.AsyncClient(headers=admin_headers(), base_url=scheduling.url) as client:
         refused = await client.put(f"/programs/{PROGRAM}/schedule", json={"cadence": "daily"})
         configured = await client.put(f"/programs/{PROGRAM}/schedule", json={"cadence": "weekly", "length_weeks": 3})
         assert (await client.get(f"/programs/{PROGRAM}/schedule")).json()["cadence"] == "weekly"

@@ -11,6 +11,7 @@ from uuid import uuid4
 import asyncpg
 import pytest
 
+from .auth import dev_issuer
 from .smtp import SmtpSink
 from .stack import LocalStack
 
@@ -41,6 +42,7 @@ class Sandbox:
             "FLIPSIDE_KAFKA_BOOTSTRAP_SERVERS": self.bootstrap_servers,
             "FLIPSIDE_DATABASE_URL": self.database_url,
             "FLIPSIDE_TOPIC_PREFIX": self.topic_prefix,
+            **dev_issuer().env(),
             **extra,
         }
 

@@ -12,22 +12,29 @@ import argparse
 import asyncio
 import fcntl
 import os
+import secrets
 import shutil
 import signal
 import subprocess
 import time
 import uuid
 from base64 import urlsafe_b64encode
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import ClassVar
 
 from aiokafka.admin import AIOKafkaAdminClient
 
+from ..kafka import client_options
+from ..settings import KafkaSettings
 from .ports import free_port, wait_for_port
 
 KAFKA_VERSION = "4.1.1"
 POM = resources.files("flipside_shared.testing") / "kafka-pom.xml"
+BROKER_USER = "broker"
 
 LOG4J2 = """<Configuration status="WARN">
   <Appenders><Console name="out" target="SYSTEM_OUT"><PatternLayout pattern="[%d] %p %m (%c)%n"/></Console></Appenders>
@@ -64,11 +71,36 @@ def resolve_jars() -> Path:
     return libs
 
 
+@dataclass(frozen=True)
+class SaslSslListener:
+    """A client listener that speaks TLS and authenticates with SCRAM-SHA-512, as managed clusters do."""
+
+    keystore: Path
+    """PEM: the broker's PKCS#8 private key (unencrypted) followed by its certificate chain."""
+    truststore: Path
+    """PEM: the authority that signed the key store's certificate."""
+    users: Mapping[str, str]
+    """SCRAM users (name -> password), created when the broker's storage is formatted."""
+
+    mechanism: ClassVar[str] = "SCRAM-SHA-512"
+
+
 class LocalKafka:
-    def __init__(self, data_dir: Path, port: int | None = None, controller_port: int | None = None) -> None:
+    """A PLAINTEXT client listener, or a SASL_SSL one when `security` says so; the controller's stays on loopback PLAINTEXT."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int | None = None,
+        controller_port: int | None = None,
+        security: SaslSslListener | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
         self.controller_port = controller_port or free_port()
+        self.security = security
+        # The broker's own SCRAM identity: inter-broker traffic and the start-up check go through the secured listener too.
+        self._broker_password = secrets.token_hex(16)
         self.log_path = data_dir / "kafka.log"
         self._process: subprocess.Popen[bytes] | None = None
         self.pid: int | None = None
@@ -76,6 +108,21 @@ class LocalKafka:
     @property
     def bootstrap_servers(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    def client_settings(self, username: str | None = None, password: str | None = None) -> KafkaSettings:
+        """How a client reaches this broker: plainly, or over SASL_SSL as `username` (the broker's own user by default)."""
+        if self.security is None:
+            return KafkaSettings(bootstrap_servers=self.bootstrap_servers, security_protocol="PLAINTEXT")
+        if username is None:
+            username, password = BROKER_USER, self._broker_password
+        return KafkaSettings(
+            bootstrap_servers=self.bootstrap_servers,
+            security_protocol="SASL_SSL",
+            sasl_mechanism=self.security.mechanism,
+            sasl_username=username,
+            sasl_password=password,
+            ssl_cafile=self.security.truststore,
+        )
 
     def _java(self, main_class: str, *args: str) -> list[str]:
         classpath = f"{resolve_jars()}/*"
@@ -95,10 +142,7 @@ class LocalKafka:
                     "process.roles=broker,controller",
                     "node.id=1",
                     f"controller.quorum.voters=1@127.0.0.1:{self.controller_port}",
-                    f"listeners=PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
-                    f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
-                    "controller.listener.names=CONTROLLER",
-                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                    *self._listener_properties(),
                     f"log.dirs={self.data_dir / 'logs'}",
                     "num.partitions=4",
                     "auto.create.topics.enable=true",
@@ -115,13 +159,51 @@ class LocalKafka:
         )
         return properties
 
+    def _listener_properties(self) -> list[str]:
+        controller = f"CONTROLLER://127.0.0.1:{self.controller_port}"
+        common = ["controller.listener.names=CONTROLLER"]
+        if self.security is None:
+            return common + [
+                f"listeners=PLAINTEXT://127.0.0.1:{self.port},{controller}",
+                f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            ]
+        mechanism = self.security.mechanism
+        return common + [
+            f"listeners=SASL_SSL://127.0.0.1:{self.port},{controller}",
+            f"advertised.listeners=SASL_SSL://127.0.0.1:{self.port}",
+            "listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT",
+            "inter.broker.listener.name=SASL_SSL",
+            f"sasl.enabled.mechanisms={mechanism}",
+            f"sasl.mechanism.inter.broker.protocol={mechanism}",
+            f"listener.name.sasl_ssl.{mechanism.lower()}.sasl.jaas.config="
+            "org.apache.kafka.common.security.scram.ScramLoginModule required "
+            f'username="{BROKER_USER}" password="{self._broker_password}";',
+            "ssl.keystore.type=PEM",
+            f"ssl.keystore.location={self.security.keystore}",
+            "ssl.truststore.type=PEM",
+            f"ssl.truststore.location={self.security.truststore}",
+        ]
+
+    def _scram_credentials(self) -> list[str]:
+        """`kafka-storage format` options that create the SCRAM users, so they exist before the first client comes."""
+        if self.security is None:
+            return []
+        users = {BROKER_USER: self._broker_password, **self.security.users}
+        return [
+            f"--add-scram={self.security.mechanism}=[name={name},password={password}]" for name, password in users.items()
+        ]
+
     def start(self, timeout: float = 90.0) -> LocalKafka:
         properties = self._write_config()
         if not (self.data_dir / "logs" / "meta.properties").exists():
             cluster_id = urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
             subprocess.run(
                 # `--cluster-id=` keeps an id that starts with "-" (one in 64) from reading as an option.
-                self._java("kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c", str(properties)),
+                self._java(
+                    "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c", str(properties),
+                    *self._scram_credentials(),
+                ),
                 check=True,
                 stdout=subprocess.DEVNULL,
             )
@@ -140,7 +222,7 @@ class LocalKafka:
         """The port opens before the broker serves clients; ask it for metadata as a client would."""
 
         async def ask() -> None:
-            admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap_servers, request_timeout_ms=5000)
+            admin = AIOKafkaAdminClient(**client_options(self.client_settings()), request_timeout_ms=5000)
             await admin.start()
             try:
                 await admin.list_topics()

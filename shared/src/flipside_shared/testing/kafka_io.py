@@ -11,13 +11,18 @@ from aiokafka.structs import ConsumerRecord
 
 from ..envelope import Envelope, decode
 from ..events import Event
-from ..kafka import publish_envelopes
+from ..kafka import client_options, publish_envelopes
 from ..settings import KafkaSettings
 from ..topics import ensure_topics
 
 
-async def publish(bootstrap_servers: str, topic_prefix: str, envelopes: Iterable[Envelope]) -> None:
-    await publish_envelopes(KafkaSettings(bootstrap_servers=bootstrap_servers), topic_prefix, envelopes, "flipside-tests")
+def _kafka_settings(broker: str | KafkaSettings) -> KafkaSettings:
+    """A broker named by its bootstrap servers is the local stack's, spoken to in PLAINTEXT."""
+    return KafkaSettings(bootstrap_servers=broker) if isinstance(broker, str) else broker
+
+
+async def publish(broker: str | KafkaSettings, topic_prefix: str, envelopes: Iterable[Envelope]) -> None:
+    await publish_envelopes(_kafka_settings(broker), topic_prefix, envelopes, "flipside-tests")
 
 
 def envelope(event: Event, source: str = "/tests") -> Envelope:
@@ -27,12 +32,12 @@ def envelope(event: Event, source: str = "/tests") -> Envelope:
 class TopicReader:
     """Reads whole topics from the start, as a subscriber outside Flipside would."""
 
-    def __init__(self, bootstrap_servers: str, topics: Sequence[str]) -> None:
-        self._bootstrap_servers = bootstrap_servers
+    def __init__(self, broker: str | KafkaSettings, topics: Sequence[str]) -> None:
+        self._settings = _kafka_settings(broker)
         self._topics = list(topics)
         self._consumer = AIOKafkaConsumer(
             *topics,
-            bootstrap_servers=bootstrap_servers,
+            **client_options(self._settings),
             group_id=f"test-reader-{uuid4()}",
             auto_offset_reset="earliest",
             enable_auto_commit=False,
@@ -40,7 +45,7 @@ class TopicReader:
         self.records: list[ConsumerRecord] = []
 
     async def __aenter__(self) -> TopicReader:
-        await ensure_topics(KafkaSettings(bootstrap_servers=self._bootstrap_servers), self._topics)
+        await ensure_topics(self._settings, self._topics)
         await self._consumer.start()
         return self
 

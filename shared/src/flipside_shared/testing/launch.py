@@ -1,7 +1,9 @@
 """`make up` / `make down` / `make status`: the local stack and the four services, in the background.
 
 `up` starts Kafka, PostgreSQL, an SMTP server that keeps mail in a maildir, and the
-four services, writes where they listen to STATE_DIR/stack.json and returns.
+four services, writes where they listen to STATE_DIR/stack.json and returns. The services
+trust a development issuer whose key stays in STATE_DIR/auth: `python -m flipside_shared.cli
+token --role admin` prints a token to call them with.
 `down` stops everything listed there and leaves nothing running.
 """
 
@@ -18,6 +20,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .auth import DevIssuer
 from .platform import Platform
 from .ports import free_port, wait_for_port
 from .postgres import LocalPostgres
@@ -45,6 +48,7 @@ def up(state_dir: Path) -> None:
         stack.bootstrap_servers, stack.database_url, os.environ.get("FLIPSIDE_TOPIC_PREFIX", "flipside."),
         state_dir / "logs", smtp_port,
         ports={name: port for name, port in SERVICE_PORTS.items() if _free(port)},
+        issuer=DevIssuer(state_dir / "auth"),
     )
     platform.start()
     state = {
@@ -56,6 +60,7 @@ def up(state_dir: Path) -> None:
             "port": stack.postgres.port if stack.postgres else None,
         },
         "smtp": {"address": f"127.0.0.1:{smtp_port}", "pid": smtp.pid, "maildir": str(mail_dir)},
+        "auth": platform["matching"].env["FLIPSIDE_AUTH_JWKS_FILE"],
         "services": {name: {"url": s.url, "pid": s.pid, "log": str(s.log_path)} for name, s in platform.services.items()},
     }
     state_file.write_text(json.dumps(state, indent=2))
@@ -94,6 +99,7 @@ def _print(state: dict) -> None:
     for name, service in state["services"].items():
         alive = service["pid"] and _alive(service["pid"])
         print(f"{name:<14}{service['url']}  {'running' if alive else 'NOT RUNNING'}  log: {service['log']}")
+    print(f"API tokens    python -m flipside_shared.cli token --role admin (development key set {state.get('auth')})")
 
 
 def _terminate(pid: int | None, grace: float = 40) -> None:

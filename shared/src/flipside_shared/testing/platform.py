@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..settings import SERVICES
+from .auth import DevIssuer, dev_issuer
 from .service_process import ServiceProcess
-
 
 
 class Platform:
@@ -21,6 +21,7 @@ class Platform:
         clock_rate: float = 1.0,
         extra_env: dict[str, str] | None = None,
         ports: dict[str, int] | None = None,
+        issuer: DevIssuer | None = None,
     ) -> None:
         env = {
             "FLIPSIDE_KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers,
@@ -30,6 +31,7 @@ class Platform:
             "FLIPSIDE_SMTP_PORT": str(smtp_port),
             "FLIPSIDE_SCHEDULING_CLOCK_RATE": str(clock_rate),
             "FLIPSIDE_SCHEDULING_CLOCK_EPOCH": datetime.now(UTC).isoformat(),
+            **(issuer or dev_issuer()).env(),
             **(extra_env or {}),
         }
         self.topic_prefix = topic_prefix

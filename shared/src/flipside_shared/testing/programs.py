@@ -6,9 +6,11 @@ from typing import Any
 
 import httpx
 
+from .auth import admin_headers
+
 
 def configure_program(matching_url: str, program_id: str, **policy: Any) -> dict:
-    """Create (or reconfigure) a program through matching's API; `policy` overrides the defaults."""
-    response = httpx.put(f"{matching_url}/programs/{program_id}", json=policy, timeout=10)
+    """Create (or reconfigure) a program through matching's API, as an admin; `policy` overrides the defaults."""
+    response = httpx.put(f"{matching_url}/programs/{program_id}", json=policy, headers=admin_headers(), timeout=10)
     response.raise_for_status()
     return response.json()

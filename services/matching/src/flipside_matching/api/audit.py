@@ -8,8 +8,10 @@ from dataclasses import asdict
 from typing import Literal
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
+
+from flipside_shared.auth.rules import require_admin, require_lead
 
 from ..domain.fairness import Person, audit, grade_band
 from ..repository import MatchingRepository
@@ -26,7 +28,7 @@ class Declaration(BaseModel):
     value: str = Field(min_length=1, max_length=100)
 
 
-@router.put("/programs/{program_id}/demographics")
+@router.put("/programs/{program_id}/demographics", dependencies=[Depends(require_admin)])
 async def declare_demographics(program_id: str, declarations: list[Declaration], request: Request) -> dict:
     """Self-declared demographics for the fairness audit only: stored apart, never read by matching."""
     async with request.app.state.runtime.pool.acquire() as conn, conn.transaction():
@@ -39,7 +41,7 @@ async def declare_demographics(program_id: str, declarations: list[Declaration],
     return {"stored": stored}
 
 
-@router.get("/programs/{program_id}/fairness")
+@router.get("/programs/{program_id}/fairness", dependencies=[Depends(require_lead())])
 async def fairness(program_id: str, request: Request, format: Literal["json", "csv"] = "json"):
     """Match rate and scores by department, grade band, location, and any declared attribute; groups under 5 suppressed."""
     async with request.app.state.runtime.pool.acquire() as conn:

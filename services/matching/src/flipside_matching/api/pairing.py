@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from typing import Literal
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from flipside_shared.auth.rules import require_admin
 from flipside_shared.envelope import Envelope
 from flipside_shared.events import PairDissolved
 from flipside_shared.unit_of_work import UnitOfWork
@@ -21,7 +22,8 @@ from ..handlers import pair_created
 from ..repository import MatchingRepository
 from .common import Accepted, pair_view, program_or_404
 
-router = APIRouter()
+# Pairing by hand, ending pairs and locking them are an admin's; leads and pairs answer rematch offers (at_risk).
+router = APIRouter(dependencies=[Depends(require_admin)])
 
 
 class ManualPair(BaseModel):

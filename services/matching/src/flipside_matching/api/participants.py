@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import ConfigDict
 
+from flipside_shared.auth.rules import require_admin, require_self
+from flipside_shared.erasures import was_erased
 from flipside_shared.events import (
     ParticipantEnrolled,
     ParticipantErased,
@@ -32,24 +34,27 @@ class EnrolmentAccepted(Accepted):
     participant_id: UUID
 
 
-@router.post("/participants", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/participants", status_code=status.HTTP_202_ACCEPTED, dependencies=[Depends(require_admin)])
 async def enrol(enrolment: Enrolment, request: Request) -> EnrolmentAccepted:
     """Enrol through the same event as Kafka enrolment: written to the outbox, matched on arrival.
 
     Give `participant_id` to make retries safe: a second enrolment with the same id changes nothing.
+    An erased participant's id is never enrolled again (410): the person enrols under a new id.
     """
     runtime = request.app.state.runtime
     participant_id = enrolment.participant_id or uuid4()
     profile = ParticipantProfile.model_validate(enrolment.model_dump(exclude={"participant_id"}))
     async with runtime.units.begin() as uow:
         found = await program_or_404(MatchingRepository(uow.conn), profile.program_id)
+        if await was_erased(uow.conn, participant_id):
+            raise HTTPException(410, "this participant id was erased; enrol the person under a new id")
         if profile.grade >= len(found.policy.grades):
             raise HTTPException(422, f"grade {profile.grade} is outside the program's ladder (0 to {len(found.policy.grades) - 1})")
         envelope = uow.emit(ParticipantEnrolled(participant_id=participant_id, profile=profile))
     return EnrolmentAccepted(participant_id=participant_id, event_id=envelope.id)
 
 
-@router.delete("/participants/{participant_id}", status_code=status.HTTP_202_ACCEPTED)
+@router.delete("/participants/{participant_id}", status_code=status.HTTP_202_ACCEPTED, dependencies=[Depends(require_admin)])
 async def erase(participant_id: UUID, request: Request) -> dict:
     """The right to erasure: one event, and every service removes or anonymises what it holds."""
     async with request.app.state.runtime.units.begin() as uow:
@@ -57,7 +62,7 @@ async def erase(participant_id: UUID, request: Request) -> dict:
     return {"participant_id": str(participant_id), "event_id": str(envelope.id)}
 
 
-@router.post("/participants/{participant_id}/withdraw", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/participants/{participant_id}/withdraw", status_code=status.HTTP_202_ACCEPTED, dependencies=[Depends(require_self())])
 async def withdraw(participant_id: UUID, request: Request) -> dict:
     """Leave the program: never matched again, pairs dissolved (partners matched anew), future sessions
     cancelled. The profile stays until erased."""
@@ -71,7 +76,7 @@ async def withdraw(participant_id: UUID, request: Request) -> dict:
     return {"participant_id": str(participant_id), "event_id": str(envelope.id)}
 
 
-@router.get("/participants/{participant_id}")
+@router.get("/participants/{participant_id}", dependencies=[Depends(require_self())])
 async def participant(participant_id: UUID, request: Request) -> dict:
     """A participant's profile, how many pairs they have, and why they wait if they do."""
     async with request.app.state.runtime.pool.acquire() as conn:
@@ -88,7 +93,7 @@ async def participant(participant_id: UUID, request: Request) -> dict:
     }
 
 
-@router.put("/participants/{participant_id}", status_code=status.HTTP_202_ACCEPTED)
+@router.put("/participants/{participant_id}", status_code=status.HTTP_202_ACCEPTED, dependencies=[Depends(require_self())])
 async def update(participant_id: UUID, profile: ParticipantProfile, request: Request) -> Accepted:
     """A changed profile, as one event; existing pairs stay, and someone with room left may be matched."""
     async with request.app.state.runtime.units.begin() as uow:

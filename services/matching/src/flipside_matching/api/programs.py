@@ -6,7 +6,9 @@ import re
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+
+from flipside_shared.auth.rules import authenticated, require_admin, require_lead
 
 from flipside_shared.events import MatchRunRequested
 
@@ -25,7 +27,7 @@ class RunAccepted(Accepted):
     run_id: UUID
 
 
-@router.put("/programs/{program_id}")
+@router.put("/programs/{program_id}", dependencies=[Depends(require_admin)])
 async def configure_program(program_id: str, policy: ProgramPolicy, request: Request) -> ProgramPolicy:
     """Create a program or change its rules and weights (they apply to the next match)."""
     if not PROGRAM_ID.fullmatch(program_id):
@@ -39,14 +41,14 @@ async def configure_program(program_id: str, policy: ProgramPolicy, request: Req
     return policy
 
 
-@router.get("/programs/{program_id}")
+@router.get("/programs/{program_id}", dependencies=[Depends(authenticated)])
 async def program(program_id: str, request: Request) -> dict:
     async with request.app.state.runtime.pool.acquire() as conn:
         found = await program_or_404(MatchingRepository(conn), program_id)
     return {"program_id": program_id, "policy": found.policy.model_dump(mode="json"), "first_run_at": found.first_run_at}
 
 
-@router.post("/programs/{program_id}/runs", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/programs/{program_id}/runs", status_code=status.HTTP_202_ACCEPTED, dependencies=[Depends(require_lead())])
 async def request_run(
     program_id: str, request: Request, response: Response, dry_run: bool = False, replace_unlocked: bool = False,
 ) -> dict:
@@ -76,7 +78,7 @@ async def request_run(
     return RunAccepted(run_id=run_id, event_id=envelope.id).model_dump(mode="json")
 
 
-@router.get("/programs/{program_id}/pairs")
+@router.get("/programs/{program_id}/pairs", dependencies=[Depends(require_lead())])
 async def pairs(program_id: str, request: Request) -> list[dict]:
     async with request.app.state.runtime.pool.acquire() as conn:
         rows = await MatchingRepository(conn).pairs(program_id)

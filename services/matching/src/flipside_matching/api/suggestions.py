@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from flipside_shared.auth.rules import acting_as, authenticated, require_self_or_lead
+from flipside_shared.auth.tokens import Principal
 from flipside_shared.events import PairAccepted, PairDeclined, PairProposed
 
 from ..domain.engine import ranked, score_pair
@@ -35,7 +37,7 @@ class Answer(BaseModel):
     note: str | None = Field(None, max_length=500)
 
 
-@router.get("/programs/{program_id}/participants/{participant_id}/suggestions")
+@router.get("/programs/{program_id}/participants/{participant_id}/suggestions", dependencies=[Depends(require_self_or_lead())])
 async def suggestions(program_id: str, participant_id: UUID, request: Request, k: int = 5) -> list[dict]:
     """The `k` best partners still free for this participant, with scores and reasons, for them to pick one."""
     if not 1 <= k <= 50:
@@ -52,8 +54,9 @@ async def suggestions(program_id: str, participant_id: UUID, request: Request, k
 
 
 @router.post("/programs/{program_id}/proposals", status_code=status.HTTP_201_CREATED)
-async def propose(program_id: str, body: ProposalRequest, request: Request) -> dict:
-    """Pick a partner: a proposal the other side accepts or declines before it expires."""
+async def propose(program_id: str, body: ProposalRequest, request: Request, principal: Principal = Depends(authenticated)) -> dict:
+    """Pick a partner: a proposal the other side accepts or declines before it expires. The proposer is the caller."""
+    acting_as(principal, body.proposer_id)
     runtime, engine = request.app.state.runtime, request.app.state.engine
     async with runtime.units.begin() as uow:
         repository = MatchingRepository(uow.conn)
@@ -85,8 +88,9 @@ async def propose(program_id: str, body: ProposalRequest, request: Request) -> d
 
 
 @router.post("/proposals/{pair_id}/accept", status_code=status.HTTP_202_ACCEPTED)
-async def accept(pair_id: UUID, body: Answer, request: Request) -> Accepted:
-    """The other side says yes; the pair is created once the rules are checked again."""
+async def accept(pair_id: UUID, body: Answer, request: Request, principal: Principal = Depends(authenticated)) -> Accepted:
+    """The other side says yes (the caller); the pair is created once the rules are checked again."""
+    acting_as(principal, body.participant_id)
     async with request.app.state.runtime.units.begin() as uow:
         proposal = await _open_proposal(MatchingRepository(uow.conn), pair_id, body.participant_id)
         envelope = uow.emit(PairAccepted(
@@ -96,7 +100,8 @@ async def accept(pair_id: UUID, body: Answer, request: Request) -> Accepted:
 
 
 @router.post("/proposals/{pair_id}/decline", status_code=status.HTTP_202_ACCEPTED)
-async def decline(pair_id: UUID, body: Answer, request: Request) -> Accepted:
+async def decline(pair_id: UUID, body: Answer, request: Request, principal: Principal = Depends(authenticated)) -> Accepted:
+    acting_as(principal, body.participant_id)
     async with request.app.state.runtime.units.begin() as uow:
         proposal = await _open_proposal(MatchingRepository(uow.conn), pair_id, body.participant_id)
         envelope = uow.emit(PairDeclined(

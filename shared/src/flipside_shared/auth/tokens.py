@@ -1,0 +1,120 @@
+"""Checking a bearer token and reading who it speaks for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import jwt
+
+from .keys import KeySource, UnknownKey, key_source
+from .settings import AuthSettings
+
+ROLES = ("participant", "program_lead", "admin")
+
+# The key type each algorithm family verifies with: a token may not choose a key of another type.
+_KEY_TYPES = {"RS": "RSA", "PS": "RSA", "ES": "EC", "Ed": "OKP"}
+
+
+class InvalidToken(Exception):
+    """Not a token this service accepts; the message says why, for the `WWW-Authenticate` header."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller as the token describes them: its subject, its Flipside roles, and the programs it leads."""
+
+    subject: str
+    roles: frozenset[str]
+    programs: frozenset[str] = frozenset()
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+    @property
+    def participant_id(self) -> UUID | None:
+        """The participant this token is, if it is one: a participant's `sub` is their participant id."""
+        if "participant" not in self.roles:
+            return None
+        try:
+            return UUID(self.subject)
+        except ValueError:
+            return None
+
+    def may_act_as(self, participant_id: UUID) -> bool:
+        return self.is_admin or self.participant_id == participant_id
+
+    def leads(self, program_id: str) -> bool:
+        return self.is_admin or ("program_lead" in self.roles and program_id in self.programs)
+
+
+class TokenVerifier:
+    def __init__(self, settings: AuthSettings, keys: KeySource | None = None) -> None:
+        settings.require_configured()
+        self._settings = settings
+        self._keys = keys or key_source(settings)
+
+    def verify(self, token: str) -> Principal:
+        """The principal of a token whose signature, issuer, audience and validity period check out.
+
+        Raises `InvalidToken`, or `KeySetUnavailable` when the issuer's keys cannot be had."""
+        settings = self._settings
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise InvalidToken("malformed token") from None
+        algorithm = header.get("alg")
+        if algorithm not in settings.algorithms:
+            raise InvalidToken(f"algorithm {algorithm!r} is not accepted")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise InvalidToken("the token names no signing key (kid)")
+        try:
+            key = self._keys.signing_key(kid)
+        except UnknownKey:
+            raise InvalidToken(f"unknown signing key {kid!r}") from None
+        if key.key_type != _KEY_TYPES[algorithm[:2]]:
+            raise InvalidToken(f"key {kid!r} is an {key.key_type} key, not one for {algorithm}")
+        try:
+            claims = jwt.decode(
+                token, key.key, algorithms=[algorithm], audience=settings.audience, issuer=settings.issuer,
+                leeway=settings.leeway_seconds, options={"require": ["exp", "iss", "aud", "sub"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise InvalidToken("the token has expired") from None
+        except jwt.ImmatureSignatureError:
+            raise InvalidToken("the token is not valid yet") from None
+        except jwt.InvalidIssuerError:
+            raise InvalidToken("the token is from another issuer") from None
+        except jwt.InvalidAudienceError:
+            raise InvalidToken("the token is for another audience") from None
+        except jwt.InvalidSignatureError:
+            raise InvalidToken("the signature does not match") from None
+        except jwt.PyJWTError as error:
+            raise InvalidToken(str(error)) from None
+        return Principal(
+            subject=str(claims["sub"]),
+            roles=frozenset(_strings(_claim(claims, settings.roles_claim))) & frozenset(ROLES),
+            programs=frozenset(_strings(_claim(claims, settings.programs_claim))),
+        )
+
+
+def _claim(claims: dict[str, Any], path: str) -> Any:
+    """A claim by name, or by dotted path into nested claims (Keycloak's `realm_access.roles`)."""
+    if path in claims:
+        return claims[path]
+    value: Any = claims
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _strings(value: Any) -> list[str]:
+    """A list of strings, or one string of space- or comma-separated names (as some issuers write scopes)."""
+    if isinstance(value, str):
+        return value.replace(",", " ").split()
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, str)]
+    return []

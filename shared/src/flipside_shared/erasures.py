@@ -1,0 +1,34 @@
+"""Erased people stay erased: no event arriving after the erasure brings their data back.
+
+Every schema keeps the ids of the people it erased. Events that carry a profile (an
+enrolment, a profile change) about one of them are skipped, so neither an event delayed
+on its way, nor a replay of the topics from the start, nor an enrolment re-sent by an HR
+system rebuilds what was forgotten: the events already published are never needed again.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import asyncpg
+
+from .events import Event, ParticipantEnrolled, ParticipantErased, ParticipantUpdated
+
+PROFILE_EVENTS = (ParticipantEnrolled, ParticipantUpdated)
+
+
+async def remember_erasure(conn: asyncpg.Connection, erasure: ParticipantErased) -> None:
+    await conn.execute(
+        "INSERT INTO erasures (participant_id, erased_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        erasure.participant_id,
+        erasure.erased_at,
+    )
+
+
+async def was_erased(conn: asyncpg.Connection, participant_id: UUID) -> bool:
+    return await conn.fetchval("SELECT EXISTS (SELECT 1 FROM erasures WHERE participant_id = $1)", participant_id)
+
+
+async def brings_back_erased(conn: asyncpg.Connection, event: Event) -> bool:
+    """Would handling `event` store a profile of someone already erased?"""
+    return isinstance(event, PROFILE_EVENTS) and await was_erased(conn, event.participant_id)

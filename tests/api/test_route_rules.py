@@ -1,0 +1,54 @@
+"""Every route of every service declares who may call it, and the README's access table says the same."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from flipside_feedback.app import app as feedback_app
+from flipside_matching.app import app as matching_app
+from flipside_notifications.app import app as notifications_app
+from flipside_scheduling.app import app as scheduling_app
+from flipside_shared.testing.auth import dev_issuer
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+APPS = {"matching": matching_app, "scheduling": scheduling_app, "feedback": feedback_app, "notifications": notifications_app}
+# Open on every service: probes, scrapers and tooling send no token.
+OPERATIONS = {("GET", "/health/live"), ("GET", "/health/ready"), ("GET", "/metrics"), ("GET", "/asyncapi.json")}
+ROW = re.compile(r"^\| (\w+) \| `(GET|PUT|POST|PATCH|DELETE) ([^`]+)` \| ([^|]+) \|$")
+
+
+@pytest.fixture(scope="module")
+def operations(monkeypatch_module) -> dict[tuple[str, str, str], bool]:
+    """(service, method, path) -> whether the route requires a bearer token, from each service's OpenAPI document."""
+    for name, value in dev_issuer().env().items():
+        monkeypatch_module.setenv(name, value)
+    found = {}
+    for service, make_app in APPS.items():
+        for path, methods in make_app().openapi()["paths"].items():
+            for method, operation in methods.items():
+                found[(service, method.upper(), path)] = bool(operation.get("security"))
+    return found
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+def documented() -> dict[tuple[str, str, str], str]:
+    rows = [ROW.match(line) for line in README.read_text().splitlines()]
+    return {(m[1], m[2], m[3]): m[4].strip() for m in rows if m}
+
+
+def test_only_operations_and_links_are_open(operations):
+    open_routes = {key for key, secured in operations.items() if not secured}
+    links = {key for key, rule in documented().items() if rule == "link"}
+    assert {(method, path) for _, method, path in open_routes - links} == OPERATIONS
+    assert links <= open_routes
+
+
+def test_the_readme_names_the_rule_of_every_route(operations):
+    routes = {key for key in operations if key[1:] not in OPERATIONS}
+    assert set(documented()) == routes
