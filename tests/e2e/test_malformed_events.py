@@ -30,6 +30,7 @@ from flipside_shared.events import (
     SessionRescheduleRequested,
 )
 from flipside_shared.testing.artifacts import write_json
+from flipside_shared.testing.auth import admin_headers
 from flipside_shared.testing.examples import draw
 from flipside_shared.testing.factories import mentor_and_mentee, pair_between
 from flipside_shared.testing.kafka_io import TopicReader, envelope
@@ -159,7 +160,7 @@ async def test_malformed_records_are_dead_lettered_by_every_consumer_and_good_ev
     }
     sent = await fuzz_round(stack.bootstrap_servers, round_one, rng)
 
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with httpx.AsyncClient(headers=admin_headers(), timeout=10) as client:
         async def final_hours() -> dict:
             answers = {p: await client.get(f"{matching}/participants/{p}") for p in hours}
             return {p: r.json()["profile"]["hours_per_month"] for p, r in answers.items() if r.status_code == 200}

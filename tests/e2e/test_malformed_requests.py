@@ -24,6 +24,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from flipside_shared.testing.artifacts import write_json
+from flipside_shared.testing.auth import admin_headers
 from flipside_shared.testing.factories import mentor_and_mentee
 from flipside_shared.testing.examples import draw
 from flipside_shared.testing.platform import Platform
@@ -47,9 +48,9 @@ def platform(sandbox, smtp, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def request_headers() -> dict[str, str]:
-    """The headers every request of this test carries: none while the API asks for no credentials; an
-    administrator's bearer token once it does."""
-    return {}
+    """The headers every request of this test carries: an administrator's bearer token, so that the requests
+    reach each route's own validation and not only the authentication in front of it."""
+    return admin_headers()
 
 
 class Answers:
