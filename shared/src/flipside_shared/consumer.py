@@ -15,13 +15,15 @@ import structlog
 from aiokafka.structs import ConsumerRecord
 
 from .deadletter import DeadLetters
-from .envelope import Envelope, PoisonMessage, decode
+from .envelope import Envelope, PoisonMessage, check_key, decode
 from .erasures import brings_back_erased, remember_erasure
 from .events import EVENT_TYPES, Event, ParticipantErased, Stream
-from .inbox import first_delivery
+from .inbox import ReusedEventId, first_delivery
 from .metrics import EVENTS, HANDLER_SECONDS
 from .retry import Backoff, is_transient
 from .unit_of_work import UnitOfWork, UnitOfWorkFactory
+from .unstorable import UNSTORABLE
+from .unstorable import reason as unstorable_reason
 
 log = structlog.get_logger(__name__)
 
@@ -69,6 +71,7 @@ class EventProcessor:
         """Handle one record; return only when its effect or its dead letter is durable."""
         try:
             envelope = decode(record.headers or [], record.value)
+            check_key(record.key, envelope)
         except PoisonMessage as error:
             await self._dead_letters.send(record, str(error))
             EVENTS.labels(_header(record, "ce_type"), "dead_lettered").inc()
@@ -94,8 +97,11 @@ class EventProcessor:
         while True:
             try:
                 return await self._handle_once(envelope, handler)
-            except RejectedEvent as error:
+            except (RejectedEvent, ReusedEventId) as error:
                 await self._dead_letters.send(record, f"rejected: {error}")
+                return "dead_lettered"
+            except UNSTORABLE as error:
+                await self._dead_letters.send(record, f"rejected: {unstorable_reason(error)}")
                 return "dead_lettered"
             except Exception as error:
                 EVENTS.labels(envelope.type, "retried").inc()

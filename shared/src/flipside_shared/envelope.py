@@ -126,9 +126,18 @@ def decode(headers: Headers | dict[str, bytes], value: bytes | None) -> Envelope
         raise PoisonMessage(f"malformed CloudEvents attribute: {error}") from None
 
 
+def check_key(key: bytes | None, envelope: Envelope) -> None:
+    """Raise PoisonMessage unless the record is keyed by its event's subject: only then do an aggregate's events share a
+    partition, and so keep their order."""
+    if key != envelope.subject.encode():
+        shown = key.decode("utf-8", "replace") if key is not None else None
+        raise PoisonMessage(f"key {shown!r} is not the event's subject {envelope.subject!r}")
+
+
 def _as_pairs(headers: Headers | dict[str, bytes]) -> list[tuple[str, bytes]]:
+    """Headers as bytes; one without a value (Kafka allows that) counts as absent."""
     items = headers.items() if isinstance(headers, dict) else headers
-    return [(name, raw if isinstance(raw, bytes) else str(raw).encode()) for name, raw in items]
+    return [(name, raw if isinstance(raw, bytes) else str(raw).encode()) for name, raw in items if raw is not None]
 
 
 def _parse_time(value: str | None) -> datetime:

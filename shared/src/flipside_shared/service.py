@@ -26,7 +26,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from .auth.tokens import TokenVerifier
 from .consumer import EventHandlers, EventProcessor
-from .deadletter import DeadLetters, dead_letter_topic
+from .deadletter import TOPIC_CONFIGS, DeadLetters, dead_letter_topic
 from .kafka import broker_security, reliable_producer
 from .logging import configure_logging
 from .migrations import migrate
@@ -37,6 +37,7 @@ from .settings import ServiceSettings
 from .topics import ensure_topics
 from .subscriber import RecordProcessor, stop_consuming, subscribe
 from .unit_of_work import UnitOfWorkFactory
+from . import unstorable
 
 log = structlog.get_logger(__name__)
 
@@ -109,6 +110,8 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
             log.info("service stopped")
 
     app = FastAPI(title=f"Flipside {definition.name}", lifespan=lifespan)
+    for error in unstorable.UNSTORABLE:
+        app.add_exception_handler(error, unstorable.unprocessable)
     # Built before anything starts: without an issuer and audience the service refuses to run open.
     app.state.token_verifier = TokenVerifier(settings.auth)
     app.include_router(_health_routes())
@@ -126,7 +129,7 @@ async def _start(definition: ServiceDefinition) -> Runtime:
     dead_letter = dead_letter_topic(settings.topic_prefix, definition.name)
     if settings.kafka.create_topics:
         topics = [stream.topic(settings.topic_prefix) for stream in STREAMS] + [dead_letter]
-        await _with_retries(lambda: ensure_topics(settings.kafka, topics))
+        await _with_retries(lambda: ensure_topics(settings.kafka, topics, {dead_letter: TOPIC_CONFIGS}))
     producer = reliable_producer(settings.kafka, client_id=f"{definition.name}-producer")
     await _with_retries(producer.start)
     units = UnitOfWorkFactory(pool, definition.source, settings.topic_prefix)

@@ -9,8 +9,11 @@ inbox turns the records already handled into no-ops.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Protocol
 
+import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 from faststream.kafka import KafkaBroker
@@ -25,8 +28,21 @@ class RecordProcessor(Protocol):
     async def process(self, record: ConsumerRecord) -> None: ...
 
 
+log = structlog.get_logger(__name__)
+
 BATCH_MAX_RECORDS = 200
 BATCH_WAIT_MS = 50
+
+
+async def keep_raw_headers(
+    records: tuple[ConsumerRecord, ...],
+    default_parser: Callable[[tuple[ConsumerRecord, ...]], Awaitable[StreamMessage[tuple[ConsumerRecord, ...]]]],
+) -> StreamMessage[tuple[ConsumerRecord, ...]]:
+    """faststream decodes every header as UTF-8 and would fail the whole batch, again at each redelivery, on one
+    record whose header is not: it is shown none, and the envelope reads the records' own headers instead."""
+    message = await default_parser(tuple(replace(record, headers=()) for record in records))
+    message.raw_message = records
+    return message
 
 
 async def keep_raw_bodies(message: StreamMessage[tuple[ConsumerRecord, ...]]) -> list[bytes | None]:
@@ -46,14 +62,20 @@ def subscribe(
         batch_timeout_ms=BATCH_WAIT_MS,
         # Commit after every record's transaction; on an unexpected exit, rewind to the batch's start.
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        parser=keep_raw_headers,
         decoder=keep_raw_bodies,
         max_poll_interval_ms=600_000,
         title=f"{group_id}:{topic}",
         description="CloudEvents (binary mode) of types: " + ", ".join(event_types) if event_types else None,
     )
     async def consume(bodies: list[bytes | None], message: KafkaMessage) -> None:
-        for record in message.raw_message:
-            await processor.process(record)
+        try:
+            for record in message.raw_message:
+                await processor.process(record)
+        except Exception:
+            # The broker runs without faststream's logger: without this line a partition stuck on a record is silent.
+            log.exception("batch failed: it is delivered again from its first record", topic=topic)
+            raise
         if isinstance(message.consumer, AIOKafkaConsumer):  # in-memory test brokers have no partitions' ends
             _record_lag(message.consumer, message.raw_message)
 

@@ -8,7 +8,7 @@ Clusters whose topics are managed elsewhere turn this off.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import structlog
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -20,7 +20,10 @@ from .settings import KafkaSettings
 log = structlog.get_logger(__name__)
 
 
-async def ensure_topics(settings: KafkaSettings, names: Iterable[str]) -> None:
+async def ensure_topics(
+    settings: KafkaSettings, names: Iterable[str], configs: Mapping[str, Mapping[str, str]] | None = None
+) -> None:
+    """Create the topics of `names` that are missing, each with its `configs` entry if it has one."""
     admin = AIOKafkaAdminClient(**client_options(settings))
     await admin.start()
     try:
@@ -29,7 +32,12 @@ async def ensure_topics(settings: KafkaSettings, names: Iterable[str]) -> None:
         if missing:
             await admin.create_topics(
                 [
-                    NewTopic(name, num_partitions=settings.topic_partitions, replication_factor=settings.topic_replication_factor)
+                    NewTopic(
+                        name,
+                        num_partitions=settings.topic_partitions,
+                        replication_factor=settings.topic_replication_factor,
+                        topic_configs=dict((configs or {}).get(name, {})),
+                    )
                     for name in missing
                 ]
             )

@@ -240,8 +240,12 @@ async def test_erasure_leaves_nothing_that_names_or_points_to_the_person_and_kee
         await asyncio.sleep(0.1)
     everything = await db.fetch(
         "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'feedback'"
-        " AND table_name NOT IN ('inbox', 'outbox', 'schema_migrations')"
+        " AND table_name NOT IN ('inbox', 'outbox', 'schema_migrations', 'erasures')"
     )
+    # erasures keeps the erased person's id and nothing else: what stops a later event bringing them back.
+    assert [list(r.keys()) for r in await db.fetch("SELECT * FROM feedback.erasures WHERE participant_id = $1", mentor.participant_id)] == [
+        ["participant_id", "erased_at", "recorded_at"]
+    ]
     leftovers = []
     for row in everything:
         found = await db.fetchval(
