@@ -3,24 +3,16 @@
 import asyncio
 
 import httpx
-import pytest
 
 from flipside_shared.events import PairCreated, SessionCancelled, SessionScheduled
 from flipside_shared.testing.factories import mentor_and_mentee
 from flipside_shared.testing.kafka_io import TopicReader
-from flipside_shared.testing.platform import Platform
 from flipside_shared.testing.programs import configure_program
 from flipside_shared.testing.auth import admin_headers
 
 
-@pytest.fixture(scope="module")
-def platform(sandbox, smtp, tmp_path_factory):
-    """All four services on the real clock: the kickoff is days away when the pair ends."""
-    running = Platform(
-        sandbox.bootstrap_servers, sandbox.database_url, sandbox.topic_prefix, tmp_path_factory.mktemp("logs"), smtp.port,
-    ).start()
-    yield running
-    running.stop()
+# The real clock: the kickoff is days away when the pair ends.
+CLOCK_RATE = 1
 
 
 async def enrol(client: httpx.AsyncClient, enrolment) -> None:
