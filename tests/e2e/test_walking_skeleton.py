@@ -14,7 +14,7 @@ from flipside_shared.events import (
 )
 from flipside_shared.testing.factories import mentor_and_mentee
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
-from flipside_shared.testing.programs import configure_program
+from flipside_shared.testing.programs import configure_program, configure_schedule
 from flipside_shared.testing.auth import admin_headers
 
 COUPLES = 8
@@ -24,6 +24,8 @@ async def test_enrolments_flow_to_pairs_kickoffs_check_ins_feedback_requests_and
     prefix = platform.topic_prefix
     cohort = [event for index in range(COUPLES) for event in mentor_and_mentee(program_id="e2e", index=index)]
     configure_program(platform["matching"].url, "e2e")
+    # One session per pair: at a simulated day per second, a slow run would otherwise see the next check-ins too.
+    configure_schedule(platform["scheduling"].url, "e2e", length_weeks=1)
     over_http, over_kafka = cohort[: COUPLES], cohort[COUPLES:]
     async with httpx.AsyncClient(headers=admin_headers(), base_url=platform["matching"].url) as client:
         for enrolment in over_http:
