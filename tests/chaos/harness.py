@@ -64,6 +64,8 @@ class Ledger:
     """What the topics and the mailbox show so far, built record by record."""
 
     records_read: int = 0
+    # The reader's own group can lose its member under load and read a partition again: a record is its position.
+    positions_seen: set = field(default_factory=set)  # (topic, partition, offset)
     copies: Counter = field(default_factory=Counter)  # event id -> records carrying it
     pair_of: dict[UUID, tuple[UUID, UUID]] = field(default_factory=dict)
     pairs_of_person: defaultdict = field(default_factory=lambda: defaultdict(set))
@@ -83,6 +85,10 @@ class Ledger:
         self.records_read = len(records)
 
     def _take(self, record) -> None:
+        position = (record.topic, record.partition, record.offset)
+        if position in self.positions_seen:
+            return
+        self.positions_seen.add(position)
         e = decode(record.headers, record.value)
         first = e.id not in self.copies
         self.copies[e.id] += 1
