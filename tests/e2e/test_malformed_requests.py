@@ -27,6 +27,7 @@ from flipside_shared.testing.artifacts import write_json
 from flipside_shared.testing.auth import admin_headers
 from flipside_shared.testing.factories import mentor_and_mentee
 from flipside_shared.testing.examples import draw
+from flipside_shared.testing.malformed import not_json
 from flipside_shared.testing.platform import Platform
 from flipside_shared.testing.programs import configure_program
 
@@ -100,7 +101,7 @@ def hand_written(document: dict):
     """(source, method, path, content type, body) of what schemathesis does not send."""
     paths = document["paths"]
     any_text = st.text(min_size=1, max_size=60).map(lambda text: quote(text, safe=""))
-    not_json = st.binary(min_size=1, max_size=200).filter(_not_json)
+    non_json_bodies = st.binary(min_size=1, max_size=200).filter(not_json)
     for index, (template, operations) in enumerate(sorted(paths.items())):
         names = re.findall(r"{(\w+)}", template)
         for method, operation in sorted(operations.items()):
@@ -114,19 +115,11 @@ def hand_written(document: dict):
             if "requestBody" not in operation:
                 continue
             path = re.sub(r"{\w+}", str(uuid4()), template)
-            for body in draw(not_json, HAND_WRITTEN_PER_OPERATION, SEED + index):
+            for body in draw(non_json_bodies, HAND_WRITTEN_PER_OPERATION, SEED + index):
                 yield "body not JSON", method, path, "application/json", body
             for content_type in WRONG_CONTENT_TYPES:
                 yield "wrong content type", method, path, content_type, b'{"a": 1}'
             yield "huge body", method, path, "application/json", json.dumps({"padding": "x" * HUGE_BODY_BYTES}).encode()
-
-
-def _not_json(data: bytes) -> bool:
-    try:
-        json.loads(data)
-    except (ValueError, UnicodeDecodeError):
-        return True
-    return False
 
 
 def test_malformed_requests_get_a_4xx_that_says_why_and_the_services_keep_serving(platform, request_headers, tmp_path):

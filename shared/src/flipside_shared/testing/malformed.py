@@ -76,7 +76,7 @@ def _refused(headers: Sequence[tuple[str, bytes]], value: bytes | None) -> str |
     return None
 
 
-def _not_json(text: bytes) -> bool:
+def not_json(text: bytes) -> bool:
     try:
         json.loads(text)
     except (ValueError, UnicodeDecodeError):
@@ -155,7 +155,7 @@ def malformed_records(topic: str, template: Envelope, keys: Sequence[bytes]) -> 
         r"key .* is not the event's subject",
     ))
     return dict([
-        poison("not_json", r"body is not JSON", with_body(st.text(max_size=200).map(str.encode).filter(_not_json))),
+        poison("not_json", r"body is not JSON", with_body(st.text(max_size=200).map(str.encode).filter(not_json))),
         poison("not_utf8", r"body is not JSON", with_body(st.binary(min_size=1, max_size=200).filter(_not_utf8))),
         poison("not_an_object", schema, with_body(st.one_of(st.integers(), st.lists(st.integers()), st.text()).map(
             lambda value: json.dumps(value).encode()))),
