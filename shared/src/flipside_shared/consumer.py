@@ -1,14 +1,16 @@
 """From a Kafka record to a committed effect, exactly once in what anyone can see.
 
 Offsets are committed only after the handler's transaction has committed (the
-subscriber acknowledges after `process` returns). The effect, the inbox row and
+subscriber acknowledges after `process_batch` returns). The effect, the inbox row and
 the outgoing events share that transaction, so a redelivered record finds its
 id in the inbox and changes nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import structlog
@@ -67,28 +69,56 @@ class EventProcessor:
         self._units = units
         self._dead_letters = dead_letters
 
-    async def process(self, record: ConsumerRecord) -> None:
-        """Handle one record; return only when its effect or its dead letter is durable."""
+    async def process_batch(self, records: Sequence[ConsumerRecord]) -> None:
+        """Handle records in their order; return only when every effect or dead letter is durable.
+
+        The records' effects share one transaction, each with its own inbox row and its own events: one
+        commit per batch instead of one per record is where bulk throughput comes from. If any record
+        fails, that transaction is rolled back and the records are handled one by one, each in its own
+        transaction with its own retries and dead letter, as if the batch had never been tried.
+        """
+        work = [item for item in [await self._routed(record) for record in records] if item is not None]
+        if len(work) > 1:
+            try:
+                await self._handle_together(work)
+                return
+            except Exception as error:
+                log.info("batch handled record by record after a failure", reason=f"{type(error).__name__}: {error}")
+        for record, envelope, handler in work:
+            await self._handle(record, envelope, handler)
+
+    async def _routed(self, record: ConsumerRecord) -> tuple[ConsumerRecord, Envelope, Handler] | None:
+        """The record's envelope and handler; None once it is dead-lettered or not this service's."""
         try:
             envelope = decode(record.headers or [], record.value)
             check_key(record.key, envelope)
         except PoisonMessage as error:
             await self._dead_letters.send(record, str(error))
             EVENTS.labels(_header(record, "ce_type"), "dead_lettered").inc()
-            return
+            return None
         handler = self._handlers.handler_for(envelope.event)
         if handler is None:
             EVENTS.labels(envelope.type, "ignored").inc()  # another service's event on a shared stream
-            return
-        structlog.contextvars.bind_contextvars(
-            event_id=str(envelope.id), event_type=envelope.type, correlation_id=str(envelope.correlation_id)
-        )
-        try:
+            return None
+        return record, envelope, handler
+
+    async def _handle_together(self, work: list[tuple[ConsumerRecord, Envelope, Handler]]) -> None:
+        started = time.perf_counter()
+        async with self._units.begin_batch() as batch:
+            outcomes = []
+            for _, envelope, handler in work:
+                with _about(envelope):
+                    outcomes.append(await self._apply(batch.unit(cause=envelope), envelope, handler))
+        elapsed = time.perf_counter() - started
+        for (_, envelope, _), outcome in zip(work, outcomes, strict=True):
+            HANDLER_SECONDS.labels(envelope.type).observe(elapsed)
+            EVENTS.labels(envelope.type, outcome).inc()
+
+    async def _handle(self, record: ConsumerRecord, envelope: Envelope, handler: Handler) -> None:
+        with _about(envelope):
             with HANDLER_SECONDS.labels(envelope.type).time():
                 outcome = await self._handle_with_retries(record, envelope, handler)
             EVENTS.labels(envelope.type, outcome).inc()
-        finally:
-            structlog.contextvars.unbind_contextvars("event_id", "event_type", "correlation_id")
 
     async def _handle_with_retries(self, record: ConsumerRecord, envelope: Envelope, handler: Handler) -> str:
         """Handle until done; return the outcome: handled, duplicate, erased or dead_lettered."""
@@ -96,7 +126,8 @@ class EventProcessor:
         failures = 0
         while True:
             try:
-                return await self._handle_once(envelope, handler)
+                async with self._units.begin(cause=envelope) as uow:
+                    return await self._apply(uow, envelope, handler)
             except (RejectedEvent, ReusedEventId) as error:
                 await self._dead_letters.send(record, f"rejected: {error}")
                 return "dead_lettered"
@@ -116,18 +147,30 @@ class EventProcessor:
                     return "dead_lettered"
                 await backoff.sleep(error)
 
-    async def _handle_once(self, envelope: Envelope, handler: Handler) -> str:
-        async with self._units.begin(cause=envelope) as uow:
-            if not await first_delivery(uow.conn, envelope):
-                log.info("duplicate event ignored")
-                return "duplicate"
-            if await brings_back_erased(uow.conn, envelope.event):
-                log.info("profile of an erased participant ignored")
-                return "erased"
-            if isinstance(envelope.event, ParticipantErased):
-                await remember_erasure(uow.conn, envelope.event)
-            await handler(uow, envelope.event)
+    async def _apply(self, uow: UnitOfWork, envelope: Envelope, handler: Handler) -> str:
+        """The event's effect in the open transaction, unless its id is in the inbox already."""
+        if not await first_delivery(uow.conn, envelope):
+            log.info("duplicate event ignored")
+            return "duplicate"
+        if await brings_back_erased(uow.conn, envelope.event):
+            log.info("profile of an erased participant ignored")
+            return "erased"
+        if isinstance(envelope.event, ParticipantErased):
+            await remember_erasure(uow.conn, envelope.event)
+        await handler(uow, envelope.event)
         return "handled"
+
+
+@contextmanager
+def _about(envelope: Envelope) -> Iterator[None]:
+    """Log lines written while handling the event name it."""
+    structlog.contextvars.bind_contextvars(
+        event_id=str(envelope.id), event_type=envelope.type, correlation_id=str(envelope.correlation_id)
+    )
+    try:
+        yield
+    finally:
+        structlog.contextvars.unbind_contextvars("event_id", "event_type", "correlation_id")
 
 
 def _header(record: ConsumerRecord, name: str) -> str:

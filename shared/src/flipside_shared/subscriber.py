@@ -1,15 +1,16 @@
 """How a service listens to a topic: faststream subscriber, raw records in, commit after the transactions.
 
-Records arrive in batches (in partition order) and are handled one by one, each
-in its own transaction; the batch's offsets are committed once every record's
-transaction has committed. A crash mid-batch redelivers the whole batch, and the
-inbox turns the records already handled into no-ops.
+Records arrive in batches (in partition order) and are handled in one transaction,
+each with its own inbox row (record by record, a transaction each, when one of them
+fails); the batch's offsets are committed once that has committed. A crash
+mid-batch redelivers the whole batch, and the inbox turns the records already
+handled into no-ops.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import Protocol
 
@@ -25,7 +26,7 @@ from .metrics import CONSUMER_LAG
 
 
 class RecordProcessor(Protocol):
-    async def process(self, record: ConsumerRecord) -> None: ...
+    async def process_batch(self, records: Sequence[ConsumerRecord]) -> None: ...
 
 
 log = structlog.get_logger(__name__)
@@ -60,7 +61,7 @@ def subscribe(
         batch=True,
         max_records=BATCH_MAX_RECORDS,
         batch_timeout_ms=BATCH_WAIT_MS,
-        # Commit after every record's transaction; on an unexpected exit, rewind to the batch's start.
+        # Commit after the batch's transaction (or every record's); on an unexpected exit, rewind to the batch's start.
         ack_policy=AckPolicy.NACK_ON_ERROR,
         parser=keep_raw_headers,
         decoder=keep_raw_bodies,
@@ -70,8 +71,7 @@ def subscribe(
     )
     async def consume(bodies: list[bytes | None], message: KafkaMessage) -> None:
         try:
-            for record in message.raw_message:
-                await processor.process(record)
+            await processor.process_batch(message.raw_message)
         except Exception:
             # The broker runs without faststream's logger: without this line a partition stuck on a record is silent.
             log.exception("batch failed: it is delivered again from its first record", topic=topic)

@@ -31,6 +31,20 @@ class UnitOfWork:
         return envelope
 
 
+@dataclass
+class BatchOfWork:
+    """Several units of work in one transaction: each keeps its own cause, all commit together."""
+
+    conn: asyncpg.Connection
+    source: str
+    units: list[UnitOfWork] = field(default_factory=list)
+
+    def unit(self, cause: Envelope | None = None, correlation_id: UUID | None = None) -> UnitOfWork:
+        uow = UnitOfWork(conn=self.conn, source=self.source, cause=cause, correlation_id=correlation_id)
+        self.units.append(uow)
+        return uow
+
+
 class UnitOfWorkFactory:
     def __init__(self, pool: asyncpg.Pool, source: str, topic_prefix: str) -> None:
         self._pool = pool
@@ -46,7 +60,13 @@ class UnitOfWorkFactory:
         Work not caused by a consumed event (timers, HTTP commands) passes the
         `correlation_id` of the chain it continues, if any.
         """
+        async with self.begin_batch() as batch:
+            yield batch.unit(cause, correlation_id)
+
+    @asynccontextmanager
+    async def begin_batch(self) -> AsyncIterator[BatchOfWork]:
+        """One transaction for many units: their states and events, in the order of the units, or nothing."""
         async with self._pool.acquire() as conn, conn.transaction():
-            uow = UnitOfWork(conn=conn, source=self._source, cause=cause, correlation_id=correlation_id)
-            yield uow
-            await write_outbox(conn, uow.emitted, self._topic_prefix)
+            batch = BatchOfWork(conn=conn, source=self._source)
+            yield batch
+            await write_outbox(conn, [envelope for uow in batch.units for envelope in uow.emitted], self._topic_prefix)

@@ -12,8 +12,8 @@ class RecordingProcessor:
     def __init__(self):
         self.values = []
 
-    async def process(self, record):
-        self.values.append(record.value)
+    async def process_batch(self, records):
+        self.values.extend(record.value for record in records)
 
 
 async def test_bad_json_reaches_the_processor_instead_of_failing_inside_the_framework():
