@@ -34,7 +34,7 @@ from .domain.preferences import KIND_OF_TEMPLATE, PERSON_CHANNELS, HoldForDigest
 from .domain.rendering import RenderedMessage, render, with_footer
 from .mailer import MailRelay, compose
 from .outbound_http import HttpPoster
-from .repository import WEBHOOK, NotificationsRepository, preferences_from
+from .repository import ONE_LANE, WEBHOOK, Lane, NotificationsRepository, preferences_from
 from .settings import NotificationSettings
 
 log = structlog.get_logger(__name__)
@@ -56,18 +56,24 @@ class Dispatcher:
         }
 
     async def run(self, runtime: Runtime) -> None:
-        """One loop per channel: a slow or rate-limited channel never holds up the others.
+        """One loop per channel (e-mail: one per SMTP connection): a slow or rate-limited channel never holds up the others.
         Each loop polls, and is woken early when a handler owes new messages (LISTEN/NOTIFY)."""
         http = HttpPoster(self._settings.http_timeout_seconds)
-        wakes = {channel: asyncio.Event() for channel in CHANNELS}
-        listener = asyncio.create_task(self._listen(runtime, list(wakes.values())))
+        lanes = [
+            (channel, Lane(index, of))
+            for channel in CHANNELS
+            for of in [self._settings.smtp_connections if channel == "email" else 1]
+            for index in range(of)
+        ]
+        wakes = [asyncio.Event() for _ in lanes]
+        listener = asyncio.create_task(self._listen(runtime, wakes))
         try:
             await asyncio.gather(*(
                 drain_forever(
-                    partial(self.dispatch_batch, runtime.units, http, channel), self._settings.dispatch_batch_size,
-                    self._settings.dispatch_poll_seconds, wakes[channel],
+                    partial(self.dispatch_batch, runtime.units, http, channel, lane), self._settings.dispatch_batch_size,
+                    self._settings.dispatch_poll_seconds, wake,
                 )
-                for channel in CHANNELS
+                for (channel, lane), wake in zip(lanes, wakes, strict=True)
             ))
         finally:
             listener.cancel()
@@ -96,16 +102,17 @@ class Dispatcher:
                 if conn is not None:
                     await conn.close(timeout=2)
 
-    async def dispatch_batch(self, units: UnitOfWorkFactory, http: HttpPoster, channel: str) -> int:
-        """Fold the channel's due digests, then send one batch on it; return how many deliveries were claimed."""
+    async def dispatch_batch(self, units: UnitOfWorkFactory, http: HttpPoster, channel: str, lane: Lane = ONE_LANE) -> int:
+        """Fold the channel's due digests, then send one batch of the lane's recipients on it; return how many
+        deliveries were claimed."""
         now = datetime.now(UTC)
         mail = MailRelay(self._settings)
         try:
             async with units.begin() as uow:
                 repository = NotificationsRepository(uow.conn)
                 if channel != WEBHOOK:
-                    await repository.gather_due_digests(now, self._settings.dispatch_batch_size, channel)
-                claimed = await repository.claim_sendable(now, self._settings.dispatch_batch_size, channel)
+                    await repository.gather_due_digests(now, self._settings.dispatch_batch_size, channel, lane)
+                claimed = await repository.claim_sendable(now, self._settings.dispatch_batch_size, channel, lane)
                 for row in claimed:
                     delivery = dict(row)
                     if channel == WEBHOOK:

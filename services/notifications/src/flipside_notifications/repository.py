@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -15,6 +16,18 @@ from .domain.preferences import Preferences, QuietHours
 
 WEBHOOK = "webhook"
 PARTNER_GRACE = timedelta(seconds=10)
+
+
+@dataclass(frozen=True)
+class Lane:
+    """One of `of` senders of a channel working side by side: it takes the recipients whose id hashes to
+    `index`, so each person's messages keep their order while others' go out beside them."""
+
+    index: int
+    of: int
+
+
+ONE_LANE = Lane(0, 1)
 
 
 class NotificationsRepository:
@@ -121,8 +134,9 @@ class NotificationsRepository:
 
     # Dispatching
 
-    async def claim_sendable(self, now: datetime, limit: int, channel: str) -> list[asyncpg.Record]:
-        """Pending deliveries on `channel` whose recipient is known, locked until this transaction ends.
+    async def claim_sendable(self, now: datetime, limit: int, channel: str, lane: Lane = ONE_LANE) -> list[asyncpg.Record]:
+        """Pending deliveries on `channel` whose recipient is known and falls in `lane`, locked until this
+        transaction ends.
 
         Events on different topics arrive in no guaranteed order: a delivery whose recipient has not
         enrolled here yet simply waits, and one that names a partner waits up to PARTNER_GRACE for
@@ -139,20 +153,23 @@ class NotificationsRepository:
             " LEFT JOIN preferences pr ON d.channel <> 'webhook' AND pr.participant_id = d.recipient_id"
             " LEFT JOIN webhook_subscriptions s ON d.channel = 'webhook' AND s.subscription_id = d.recipient_id"
             " WHERE d.status = 'pending' AND d.channel = $3 AND d.next_attempt_at <= $1"
+            " AND (hashtext(d.recipient_id::text) & 2147483647) % $5 = $6"
             " AND (r.participant_id IS NOT NULL OR s.subscription_id IS NOT NULL)"
             " AND (d.context->>'partner_id' IS NULL OR d.created_at < $1 - $4::interval OR EXISTS"
             " (SELECT 1 FROM recipients p WHERE p.participant_id = (d.context->>'partner_id')::uuid))"
             " ORDER BY d.next_attempt_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED",
-            now, limit, channel, PARTNER_GRACE,
+            now, limit, channel, PARTNER_GRACE, lane.of, lane.index,
         )
 
-    async def gather_due_digests(self, now: datetime, limit: int, channel: str) -> int:
-        """Fold held deliveries on `channel` whose digest time has come into one digest delivery per recipient."""
+    async def gather_due_digests(self, now: datetime, limit: int, channel: str, lane: Lane = ONE_LANE) -> int:
+        """Fold held deliveries on `channel` whose digest time has come into one digest delivery per recipient
+        (of the lane's recipients: a person's held messages are never split between two senders' digests)."""
         held = await self._conn.fetch(
             "SELECT delivery_id, event_id, recipient_id, template, context, correlation_id FROM deliveries"
-            " WHERE status = 'held' AND channel = $3 AND next_attempt_at <= $1 ORDER BY recipient_id, created_at"
+            " WHERE status = 'held' AND channel = $3 AND next_attempt_at <= $1"
+            " AND (hashtext(recipient_id::text) & 2147483647) % $4 = $5 ORDER BY recipient_id, created_at"
             " LIMIT $2 FOR UPDATE SKIP LOCKED",
-            now, limit, channel,
+            now, limit, channel, lane.of, lane.index,
         )
         groups: dict[UUID, list[asyncpg.Record]] = {}
         for row in held:

@@ -29,6 +29,10 @@ class NotificationSettings(ServiceSettings):
         default=50, gt=0, validation_alias="FLIPSIDE_SMTP_MAX_PER_SECOND",
         description="E-mails per second, so a whole cohort does not flood the mail relay.",
     )
+    smtp_connections: int = Field(
+        default=4, ge=1, le=32, validation_alias="FLIPSIDE_SMTP_CONNECTIONS",
+        description="E-mail batches sent at once, each over its own SMTP session; a person's e-mails always share one, in order.",
+    )
     chat_max_per_second: float = Field(
         default=10, gt=0, validation_alias="FLIPSIDE_CHAT_MAX_PER_SECOND",
         description="Messages per second to each of Slack and Teams, over all participants' webhooks.",
