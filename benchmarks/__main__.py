@@ -6,8 +6,10 @@ All service figures come from one run on one local stack: the baseline (raw aiok
 same durable step, see baseline.py) and each service, fed the same number of events of the type it
 consumes, timed from the first event published until its consumer group has committed the last.
 Then, on the same stack, scheduling at program scale (scheduling.py) and notifications' e-mail delivery
-against a raw SMTP loop (notifications.py), each against baselines measured in the same run, and last the
-latency of the whole chain at a fixed arrival rate, enrolment to e-mail (steady_state.py).
+against a raw SMTP loop (notifications.py), each against baselines measured in the same run, then the
+latency of the whole chain at a fixed arrival rate, enrolment to e-mail (steady_state.py), and last a whole
+company enrolled at once, to every pair's kickoff and e-mail, then again with a second process of the slowest
+service (bulk.py; `FLIPSIDE_BENCH_BULK_ENROLMENTS`, 100,000 unless set).
 """
 
 from __future__ import annotations
@@ -31,11 +33,12 @@ from flipside_shared.testing.programs import configure_program
 from flipside_shared.testing.smtp import SmtpSink
 from flipside_shared.testing.stack import LocalStack
 
-from . import baseline, matching_engine, notifications, scheduling, steady_state
+from . import baseline, bulk, matching_engine, notifications, profile, scheduling, steady_state
 from .progress import burst_per_second
 from .workloads import WORKLOADS
 
 EVENTS = 2000
+BULK_ENROLMENTS = int(os.environ.get("FLIPSIDE_BENCH_BULK_ENROLMENTS", bulk.ENROLMENTS))
 RESULTS = Path(__file__).parent / "results" / "latest.json"
 
 
@@ -107,6 +110,7 @@ def main() -> int:
             scheduling_figures = scheduling.measure(stack, Path(workdir) / "logs", count)
             notifications_figures = notifications.measure(stack, Path(workdir) / "logs")
             steady_figures = steady_state.measure(stack, Path(workdir) / "logs")
+            bulk_figures = bulk.measure_all(stack, Path(workdir) / "logs", BULK_ENROLMENTS)
         finally:
             platform.stop()
             smtp.stop()
@@ -121,6 +125,7 @@ def main() -> int:
         "scheduling": {key: round(value, 1) for key, value in scheduling_figures.items()},
         "notifications": {key: round(value, 3 if key.endswith("_ratio") else 1) for key, value in notifications_figures.items()},
         "steady_state": {key: round(value, 2 if key.endswith("_seconds") else 1) for key, value in steady_figures.items()},
+        "bulk": bulk.rounded(bulk_figures),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
@@ -128,7 +133,9 @@ def main() -> int:
     print(table(figures) + "\n")
     print(scheduling.table(scheduling_figures, figures["baseline_events_per_second"]) + "\n")
     print(notifications.table(notifications_figures) + "\n")
-    print(steady_state.table(steady_figures))
+    print(steady_state.table(steady_figures) + "\n")
+    print(bulk.table_of(bulk_figures) + "\n")
+    print(profile.table(bulk_figures["profile_1_process"]))
     print(f"\nwritten to {RESULTS}")
     return 0
 

@@ -1,0 +1,361 @@
+"""Bulk: a whole company enrolled at once, as an enterprise does once a year, through all four services.
+
+`N` enrolments of a synthetic company (`flipside_shared.synthetic`: departments with reporting trees, a grade
+pyramid, ten offices) are published to Kafka in one burst into a cohort program. Once matching holds them all,
+the program lead requests the match run (`POST /programs/{id}/runs`, as they would); matching publishes its
+pairs and the reasons of everyone left unmatched; scheduling books each pair's kickoff in both calendars;
+notifications e-mails each person their partner and their kickoff, and each unmatched person why, to an SMTP
+server on loopback. Feedback reads the same streams, as it would in production.
+
+Timed from the first enrolment handed to the producer until every service has read every record of its
+streams, every outbox is empty, no e-mail is pending and the SMTP server has received every e-mail sent.
+Each stage is stamped when its last effect is committed (progress polled in the services' tables and consumer
+groups every 0.2 s):
+
+- **matching intake**: every enrolment stored (publish start to the last participant row);
+- **match run**: the lead's request to the run recorded with all its pairs (one transaction);
+- **scheduling**: the run recorded to every pair's kickoff booked (its group past the last pair);
+- **notifications**: the run recorded to the last e-mail received.
+
+The stages overlap (notifications e-mails pairs while scheduling books kickoffs), so each service's
+throughput is its own work over its own stage. `scale_out` runs the same bulk again with a second process
+of one service. Also runnable alone: `python -m benchmarks.bulk [enrolments] [service to scale out]`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from flipside_shared.events import STREAMS
+from flipside_shared.kafka import reliable_producer
+from flipside_shared.settings import KafkaSettings
+from flipside_shared.synthetic import LADDER, enrolments
+from flipside_shared.testing.auth import lead_headers
+from flipside_shared.testing.fixtures import Sandbox, unique_prefix
+from flipside_shared.testing.kafka_io import envelope
+from flipside_shared.testing.platform import Platform
+from flipside_shared.testing.ports import free_port
+from flipside_shared.testing.programs import configure_program
+from flipside_shared.testing.service_process import ServiceProcess
+from flipside_shared.testing.stack import LocalStack
+from flipside_shared.topics import ensure_topics
+
+from . import notifications, profile
+from .progress import committed
+
+ENROLMENTS = 100_000
+TARGET_SECONDS = 60.0
+PROGRAM = "bulk"
+POLL_SECONDS = 0.2
+TIMEOUT_SECONDS = 3600.0
+RESULTS = Path(__file__).parent / "results" / "latest.json"
+
+
+class CountingSmtpSink:
+    """An SMTP server that counts what it receives (parsing 200,000 e-mails would load the machine under test)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.received = 0
+        self.last_at = 0.0
+        self._lock = threading.Lock()
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+        with self._lock:
+            self.received += 1
+            self.last_at = time.monotonic()
+        return "250 OK"
+
+    def __enter__(self) -> CountingSmtpSink:
+        self._controller.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._controller.stop()
+
+
+@dataclass
+class Progress:
+    """What the services' tables say, polled: counts, and when each stage was first seen complete."""
+
+    started: float
+    stamps: dict[str, float] = field(default_factory=dict)
+
+    def stamp(self, stage: str, done: bool) -> None:
+        if done and stage not in self.stamps:
+            self.stamps[stage] = time.monotonic() - self.started
+            print(f"bulk: {stage} done at {self.stamps[stage]:.1f} s", file=sys.stderr, flush=True)
+
+
+async def publish_burst(kafka: KafkaSettings, prefix: str, size: int) -> tuple[float, int]:
+    """Publish `size` enrolments as fast as the producer takes them; return when the first was handed over and how many."""
+    records = [
+        (e.event.stream.topic(prefix), e.body(), e.subject.encode(), e.headers())
+        for e in (envelope(event) for event in enrolments(size, PROGRAM, seed=2026))
+    ]
+    producer = reliable_producer(kafka, "bulk-benchmark")
+    await producer.start()
+    try:
+        started = time.monotonic()
+        deliveries = [await producer.send(topic, value=body, key=key, headers=headers) for topic, body, key, headers in records]
+        await asyncio.gather(*deliveries)
+    finally:
+        await producer.stop()
+    return started, len(records)
+
+
+class Watch:
+    """Polls the sandbox's database and consumer groups for how far the bulk has got."""
+
+    def __init__(self, sandbox: Sandbox, conn: asyncpg.Connection, admin: AIOKafkaAdminClient, ends: AIOKafkaConsumer) -> None:
+        self._sandbox = sandbox
+        self._conn = conn
+        self._admin = admin
+        self._ends = ends
+
+    async def enrolled(self) -> int:
+        return await self._conn.fetchval("SELECT count(*) FROM matching.participants WHERE program_id = $1", PROGRAM)
+
+    async def run(self) -> asyncpg.Record | None:
+        return await self._conn.fetchrow("SELECT paired, unmatched FROM matching.runs WHERE program_id = $1", PROGRAM)
+
+    async def kickoffs(self) -> int:
+        return await self._conn.fetchval("SELECT count(*) FROM scheduling.sessions WHERE kind = 'kickoff'")
+
+    async def emails(self) -> asyncpg.Record:
+        return await self._conn.fetchrow(
+            "SELECT count(*) FILTER (WHERE status = 'sent') AS sent, count(*) FILTER (WHERE status = 'pending') AS pending"
+            " FROM notifications.deliveries WHERE channel = 'email'"
+        )
+
+    async def outboxes_empty(self) -> bool:
+        for service in ("matching", "scheduling", "feedback", "notifications"):
+            if await self._conn.fetchval(f"SELECT EXISTS (SELECT 1 FROM {service}.outbox WHERE sent_at IS NULL)"):
+                return False
+        return True
+
+    async def caught_up(self, service: str, streams: list[str]) -> bool:
+        """Whether `service`'s group has committed every record published so far on `streams`."""
+        topics = [f"{self._sandbox.topic_prefix}{stream}" for stream in streams]
+        partitions = [TopicPartition(t, p) for t in topics for p in self._ends.partitions_for_topic(t) or ()]
+        ends = await self._ends.end_offsets(partitions)
+        for topic in topics:
+            end = sum(offset for tp, offset in ends.items() if tp.topic == topic)
+            if await committed(self._admin, f"{self._sandbox.topic_prefix}{service}", topic) < end:
+                return False
+        return True
+
+
+CONSUMES = {  # the streams each service reads
+    "matching": ["participants", "programs", "pairs", "feedback"],
+    "scheduling": ["participants", "pairs", "sessions"],
+    "feedback": ["participants", "pairs", "sessions", "feedback"],
+    "notifications": [s.name for s in STREAMS if s.name != "notifications"],
+}
+
+
+async def _bulk(sandbox: Sandbox, platform: Platform, sink: CountingSmtpSink, size: int) -> dict[str, float]:
+    kafka = KafkaSettings(bootstrap_servers=sandbox.bootstrap_servers)
+    configure_program(platform["matching"].url, PROGRAM, grades=LADDER, start="cohort_run")
+    conn = await asyncpg.connect(sandbox.database_url)
+    admin = AIOKafkaAdminClient(bootstrap_servers=sandbox.bootstrap_servers)
+    ends = AIOKafkaConsumer(bootstrap_servers=sandbox.bootstrap_servers)
+    await admin.start()
+    await ends.start()
+    try:
+        watch = Watch(sandbox, conn, admin, ends)
+        started, published = await publish_burst(kafka, sandbox.topic_prefix, size)
+        progress = Progress(started)
+        progress.stamp("published", True)
+        await _until(lambda: _equals(watch.enrolled(), published))
+        progress.stamp("matching_intake", True)
+        requested = time.monotonic() - started
+        response = httpx.post(
+            f"{platform['matching'].url}/programs/{PROGRAM}/runs", headers=lead_headers(PROGRAM), timeout=30
+        )
+        response.raise_for_status()
+        await _until(watch.run)
+        progress.stamp("match_run", True)
+        run = await watch.run()
+        await ends.topics()  # partitions of every topic, for their ends
+
+        async def everything_done() -> bool:
+            emails = await watch.emails()
+            progress.stamp("scheduling", await watch.caught_up("scheduling", ["pairs"]) and await watch.kickoffs() > 0)
+            return (
+                emails["pending"] == 0
+                and sink.received >= emails["sent"] > 0
+                and await watch.outboxes_empty()
+                and all([await watch.caught_up(service, streams) for service, streams in CONSUMES.items()])
+            )
+
+        await _until(everything_done)
+        emails = await watch.emails()
+        finished = sink.last_at - started
+        return {
+            "enrolments": published,
+            "pairs": run["paired"],
+            "unmatched": run["unmatched"],
+            "kickoffs": await watch.kickoffs(),
+            "emails": emails["sent"],
+            "emails_received": sink.received,
+            "total_seconds": max(finished, time.monotonic() - started - POLL_SECONDS),
+            "publish_seconds": progress.stamps["published"],
+            "matching_intake_seconds": progress.stamps["matching_intake"],
+            "matching_enrolments_per_second": published / progress.stamps["matching_intake"],
+            "match_run_seconds": progress.stamps["match_run"] - requested,
+            "scheduling_seconds": progress.stamps["scheduling"] - progress.stamps["match_run"],
+            "scheduling_kickoffs_per_second": run["paired"] / (progress.stamps["scheduling"] - progress.stamps["match_run"]),
+            "notifications_seconds": finished - progress.stamps["match_run"],
+            "notifications_emails_per_second": emails["sent"] / (finished - progress.stamps["match_run"]),
+        }
+    finally:
+        await ends.stop()
+        await admin.close()
+        await conn.close()
+
+
+async def _equals(count, expected: int) -> bool:
+    return await count == expected
+
+
+async def _until(predicate, timeout: float = TIMEOUT_SECONDS) -> None:
+    deadline = time.monotonic() + timeout
+    while not await predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the bulk run did not finish within {timeout:.0f} s")
+        await asyncio.sleep(POLL_SECONDS)
+
+
+def measure(stack: LocalStack, logs: Path, size: int = ENROLMENTS, scaled: str | None = None) -> dict:
+    """One bulk run on a sandbox of its own, each service sampled by py-spy; with `scaled`, that service
+    runs a second process (the first one is sampled)."""
+    sandbox = Sandbox.on(stack)
+    with CountingSmtpSink() as sink:
+        platform = Platform(
+            sandbox.bootstrap_servers, sandbox.database_url, sandbox.topic_prefix, logs, sink.port,
+            extra_env={"FLIPSIDE_SMTP_MAX_PER_SECOND": "100000"},  # a relay's own pace is its deployment's setting
+        )
+        extra = ServiceProcess(scaled, platform[scaled].env, logs) if scaled else None
+        samplers: dict[str, profile.Sampler] = {}
+        try:
+            platform.start()
+            if extra:
+                extra.start()
+            samplers = {
+                name: profile.Sampler(service.pid, logs / f"profile-{name}-{service.port}.txt")
+                for name, service in platform.services.items()
+            }
+            figures = asyncio.run(_bulk(sandbox, platform, sink, size))
+            print(table({f"2 processes of {scaled}" if scaled else "1 process each": figures}), file=sys.stderr, flush=True)
+        finally:
+            for sampler in samplers.values():
+                sampler.stop()
+            if extra:
+                extra.stop()
+            platform.stop()
+    return {**figures, "profile": {name: profile.summarise(sampler.output) for name, sampler in samplers.items()}}
+
+
+def slowest(figures: dict[str, float]) -> str:
+    """The service whose own stage took longest."""
+    stages = {
+        "matching": figures["matching_intake_seconds"] + figures["match_run_seconds"],
+        "scheduling": figures["scheduling_seconds"],
+        "notifications": figures["notifications_seconds"],
+    }
+    return max(stages, key=stages.__getitem__)
+
+
+def table(runs: dict[str, dict[str, float]]) -> str:
+    lines = [
+        "| run | enrolments | pairs | kickoffs | e-mails | total s (target 60) | matching intake/s | match run s"
+        " | scheduling kickoffs/s | notifications e-mails/s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, f in runs.items():
+        lines.append(
+            f"| {name} | {f['enrolments']:,.0f} | {f['pairs']:,.0f} | {f['kickoffs']:,.0f} | {f['emails']:,.0f}"
+            f" | {f['total_seconds']:,.1f} | {f['matching_enrolments_per_second']:,.0f} | {f['match_run_seconds']:,.1f}"
+            f" | {f['scheduling_kickoffs_per_second']:,.0f} | {f['notifications_emails_per_second']:,.0f} |"
+        )
+    return "\n".join(lines)
+
+
+async def raw_publish_per_second(stack: LocalStack, size: int) -> float:
+    """The baseline of the burst: the same enrolments published with nothing else running."""
+    prefix = unique_prefix()
+    kafka = KafkaSettings(bootstrap_servers=stack.bootstrap_servers)
+    await ensure_topics(kafka, [f"{prefix}participants"])
+    started, published = await publish_burst(kafka, prefix, size)
+    return published / (time.monotonic() - started)
+
+
+def measure_all(stack: LocalStack, logs: Path, size: int, scaled: str | None = None) -> dict:
+    """Baselines, the bulk with one process of each service, then again with two of the slowest (or `scaled`).
+
+    One key per figure: `<figure>_1_process` and `<figure>_2_<service>` beside `baseline_<figure>`."""
+    figures: dict = {
+        "enrolments": size,
+        "target_seconds": TARGET_SECONDS,
+        "baseline_publish_enrolments_per_second": asyncio.run(raw_publish_per_second(stack, size)),
+        "baseline_smtp_emails_per_second": asyncio.run(notifications.raw_messages_per_second(2000)),
+    }
+    one = measure(stack, logs, size)
+    scaled = scaled or slowest(one)
+    two = measure(stack, logs, size, scaled)
+    for run, found in (("1_process", one), (f"2_{scaled}", two)):
+        figures.update({f"{key}_{run}": value for key, value in found.items() if key != "profile"})
+    figures["scaled_out"] = scaled
+    figures["profile_1_process"] = one["profile"]
+    return figures
+
+
+def rounded(figures: dict) -> dict:
+    return {key: round(value, 1) if isinstance(value, float) else value for key, value in figures.items()}
+
+
+def table_of(figures: dict) -> str:
+    """The markdown table of `measure_all`'s figures."""
+    runs = {}
+    for run in ("1_process", f"2_{figures['scaled_out']}"):
+        runs[run.replace("_", " ")] = {
+            key.removesuffix(f"_{run}"): value for key, value in figures.items() if key.endswith(f"_{run}")
+        }
+    return table(runs)
+
+
+def main() -> int:
+    size = int(sys.argv[1]) if len(sys.argv) > 1 else ENROLMENTS
+    with tempfile.TemporaryDirectory(prefix="flipside-bulk-") as workdir:
+        stack = LocalStack(Path(workdir) / "stack")
+        stack.start()
+        try:
+            figures = measure_all(stack, Path(workdir) / "logs", size, sys.argv[2] if len(sys.argv) > 2 else None)
+        finally:
+            stack.stop()
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    RESULTS.write_text(json.dumps({**results, "bulk": rounded(figures)}, indent=2) + "\n")
+    print(table_of(figures))
+    print(profile.table(figures["profile_1_process"]))
+    print(f"\nwritten to {RESULTS} (bulk)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
