@@ -12,12 +12,12 @@ from flipside_shared.events import Event
 from flipside_shared.testing.kafka_io import envelope, publish
 
 
-async def wait_for(predicate: Callable[[], Awaitable[bool]], timeout: float = 600) -> None:
+async def wait_for(predicate: Callable[[], Awaitable[bool]], timeout: float = 600, poll_seconds: float = 0.05) -> None:
     deadline = time.monotonic() + timeout
     while not await predicate():
         if time.monotonic() > deadline:
             raise TimeoutError("the benchmark step did not finish in time")
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(poll_seconds)
 
 
 async def committed(admin: AIOKafkaAdminClient, group: str, topic: str) -> int:
