@@ -59,12 +59,7 @@ class Dispatcher:
         """One loop per channel (e-mail: one per SMTP connection): a slow or rate-limited channel never holds up the others.
         Each loop polls, and is woken early when a handler owes new messages (LISTEN/NOTIFY)."""
         http = HttpPoster(self._settings.http_timeout_seconds)
-        lanes = [
-            (channel, Lane(index, of))
-            for channel in CHANNELS
-            for of in [self._settings.smtp_connections if channel == "email" else 1]
-            for index in range(of)
-        ]
+        lanes = [(channel, lane) for channel in CHANNELS for lane in self._lanes(channel)]
         wakes = [asyncio.Event() for _ in lanes]
         listener = asyncio.create_task(self._listen(runtime, wakes))
         try:
@@ -79,6 +74,10 @@ class Dispatcher:
             listener.cancel()
             await asyncio.gather(listener, return_exceptions=True)
             await http.close()
+
+    def _lanes(self, channel: str) -> list[Lane]:
+        senders = self._settings.smtp_connections if channel == "email" else 1
+        return [Lane(index, senders) for index in range(senders)]
 
     async def _listen(self, runtime: Runtime, wakes: list[asyncio.Event]) -> None:
         """Keep a connection listening for owed messages; after a database restart, listen again."""

@@ -30,6 +30,12 @@ class Lane:
 ONE_LANE = Lane(0, 1)
 
 
+def _in_lane(column: str, of_parameter: int) -> str:
+    """SQL: the row's `column` (a recipient id) hashes to the lane given as parameters $`of_parameter` (how many
+    lanes) and the one after it (which lane)."""
+    return f"(hashtext({column}::text) & 2147483647) % ${of_parameter} = ${of_parameter + 1}"
+
+
 class NotificationsRepository:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
@@ -153,7 +159,7 @@ class NotificationsRepository:
             " LEFT JOIN preferences pr ON d.channel <> 'webhook' AND pr.participant_id = d.recipient_id"
             " LEFT JOIN webhook_subscriptions s ON d.channel = 'webhook' AND s.subscription_id = d.recipient_id"
             " WHERE d.status = 'pending' AND d.channel = $3 AND d.next_attempt_at <= $1"
-            " AND (hashtext(d.recipient_id::text) & 2147483647) % $5 = $6"
+            f" AND {_in_lane('d.recipient_id', 5)}"
             " AND (r.participant_id IS NOT NULL OR s.subscription_id IS NOT NULL)"
             " AND (d.context->>'partner_id' IS NULL OR d.created_at < $1 - $4::interval OR EXISTS"
             " (SELECT 1 FROM recipients p WHERE p.participant_id = (d.context->>'partner_id')::uuid))"
@@ -167,7 +173,7 @@ class NotificationsRepository:
         held = await self._conn.fetch(
             "SELECT delivery_id, event_id, recipient_id, template, context, correlation_id FROM deliveries"
             " WHERE status = 'held' AND channel = $3 AND next_attempt_at <= $1"
-            " AND (hashtext(recipient_id::text) & 2147483647) % $4 = $5 ORDER BY recipient_id, created_at"
+            f" AND {_in_lane('recipient_id', 4)} ORDER BY recipient_id, created_at"
             " LIMIT $2 FOR UPDATE SKIP LOCKED",
             now, limit, channel, lane.of, lane.index,
         )
