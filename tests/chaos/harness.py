@@ -300,6 +300,23 @@ class CohortRun:
         await asyncio.to_thread(replica.start)
         return replica
 
+    async def stable_group_size(self, service: str, at_least: int = 1) -> int:
+        """Members of `service`'s consumer group (one per process and stream) once the group is stable with `at_least`."""
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.sandbox.bootstrap_servers)
+        await admin.start()
+        try:
+            deadline = time.monotonic() + RECOVERY_BOUND_SECONDS
+            while True:
+                [response] = await admin.describe_consumer_groups([f"{self.sandbox.topic_prefix}{service}"])
+                [(_, _, state, _, _, members, *_)] = response.groups
+                if state == "Stable" and len(members) >= at_least:
+                    return len(members)
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{service}'s group stayed {state} with {len(members)} members, {at_least} expected")
+                await asyncio.sleep(0.2)
+        finally:
+            await admin.close()
+
     def events_counted(self, process: ServiceProcess, outcome: str) -> Counter:
         """Records a running process consumed with `outcome` (handled, duplicate...) since it started, by type, from /metrics."""
         text = httpx.get(f"{process.url}/metrics", timeout=10).text

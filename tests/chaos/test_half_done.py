@@ -7,6 +7,7 @@ SIGKILL and ends that orphaned session as the server would once it noticed, then
 
 import asyncio
 import time
+from collections.abc import Awaitable
 
 import asyncpg
 import pytest
@@ -35,21 +36,31 @@ async def session_waiting(conn: asyncpg.Connection, condition: str, *args, timeo
     raise TimeoutError(f"no session waited on the lock with {condition} within {timeout}s")
 
 
+async def hold_unsent(conn: asyncpg.Connection, topic: str, more: Awaitable, timeout: float = 60.0) -> list:
+    """Lock the oldest unsent outbox rows of `topic` as soon as some exist; awaiting `more` makes new ones come."""
+    coming = asyncio.ensure_future(more)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        # A plain read by the relay does not wait on these locks; its marking them sent does.
+        held = await conn.fetch(
+            "SELECT id, event_id FROM matching.outbox WHERE sent_at IS NULL AND topic = $1 ORDER BY id LIMIT $2 FOR UPDATE",
+            topic, HELD_ROWS,
+        )
+        if held:
+            await coming
+            return held
+    coming.cancel()
+    raise TimeoutError(f"the relay marked every row of {topic} sent before one could be held, for {timeout}s")
+
+
 async def test_relay_killed_after_publishing_before_marking_sent_republishes_without_a_second_effect(cohort):
-    await cohort.begin()
-    await cohort.when_progressed("matching", 0.1, 0.6)
-    pairs_topic = f"{cohort.sandbox.topic_prefix}pairs"
+    # Half the cohort first, the rest once the test watches the outbox: new unsent pairs are bound to come.
+    await cohort.begin(share=0.5)
+    await cohort.when_progressed("matching", 0.05, 0.4)
     conn = await asyncpg.connect(cohort.sandbox.database_url)
     try:
         async with conn.transaction():
-            # Hold the oldest unsent rows: the relay reads them (a plain read does not wait), publishes them,
-            # and waits on these locks to mark them sent.
-            held: list = []
-            while not held:
-                held = await conn.fetch(
-                    "SELECT id, event_id FROM matching.outbox WHERE sent_at IS NULL AND topic = $1 ORDER BY id LIMIT $2 FOR UPDATE",
-                    pairs_topic, HELD_ROWS,
-                )
+            held = await hold_unsent(conn, f"{cohort.sandbox.topic_prefix}pairs", cohort.publish_rest())
             relay = await session_waiting(conn, "a.query LIKE 'UPDATE outbox SET sent_at%'")
             cohort.fault()
             cohort.platform["matching"].kill()
