@@ -19,7 +19,9 @@ groups every 0.2 s):
 
 The stages overlap (notifications e-mails pairs while scheduling books kickoffs), so each service's
 throughput is its own work over its own stage. `scale_out` runs the same bulk again with a second process
-of one service. Also runnable alone: `python -m benchmarks.bulk [enrolments] [service to scale out]`.
+of one service. Also runnable alone: `python -m benchmarks.bulk [enrolments] [service to scale out]`; with
+`--scaled-only` after them, only the run with two processes, added beside the 1-process figures already in
+the results (a run of the same size, named by its own `measured_at`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
@@ -323,6 +326,17 @@ def measure_all(stack: LocalStack, logs: Path, size: int, scaled: str | None = N
     return figures
 
 
+def measure_scaled_out(stack: LocalStack, logs: Path, size: int, scaled: str) -> dict:
+    """Only the run with two processes of `scaled`: its keys as `measure_all` names them."""
+    two = measure(stack, logs, size, scaled)
+    return {
+        **{f"{key}_2_{scaled}": value for key, value in two.items() if key != "profile"},
+        "scaled_out": scaled,
+        f"profile_2_{scaled}": two["profile"],
+        f"measured_at_2_{scaled}": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
 def rounded(figures: dict) -> dict:
     return {key: round(value, 1) if isinstance(value, float) else value for key, value in figures.items()}
 
@@ -338,15 +352,25 @@ def table_of(figures: dict) -> str:
 
 
 def main() -> int:
-    size = int(sys.argv[1]) if len(sys.argv) > 1 else ENROLMENTS
+    args = [arg for arg in sys.argv[1:] if arg != "--scaled-only"]
+    size = int(args[0]) if args else ENROLMENTS
+    scaled = args[1] if len(args) > 1 else None
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    scaled_only = "--scaled-only" in sys.argv
+    if scaled_only and (scaled is None or results.get("bulk", {}).get("enrolments") != size):
+        print(f"--scaled-only needs a service to scale out and a 1-process bulk run of {size:,} in {RESULTS}", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory(prefix="flipside-bulk-") as workdir:
         stack = LocalStack(Path(workdir) / "stack")
         stack.start()
         try:
-            figures = measure_all(stack, Path(workdir) / "logs", size, sys.argv[2] if len(sys.argv) > 2 else None)
+            if scaled_only:
+                figures = {**results["bulk"], **measure_scaled_out(stack, Path(workdir) / "logs", size, scaled)}
+                figures.pop("scale_out_run", None)
+            else:
+                figures = measure_all(stack, Path(workdir) / "logs", size, scaled)
         finally:
             stack.stop()
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     RESULTS.write_text(json.dumps({**results, "bulk": rounded(figures)}, indent=2) + "\n")
     print(table_of(figures))
     print(profile.table(figures["profile_1_process"]))
