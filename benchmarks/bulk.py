@@ -346,7 +346,8 @@ def table_of(figures: dict) -> str:
     runs = {}
     for run in ("1_process", f"2_{figures['scaled_out']}"):
         runs[run.replace("_", " ")] = {
-            key.removesuffix(f"_{run}"): value for key, value in figures.items() if key.endswith(f"_{run}")
+            "enrolments": figures["enrolments"],
+            **{key.removesuffix(f"_{run}"): value for key, value in figures.items() if key.endswith(f"_{run}")},
         }
     return table(runs)
 
