@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -30,6 +31,9 @@ def pattern_of(time_zone: str, hours: Sequence[WorkingHours]) -> Pattern:
     return time_zone, tuple(sorted((h.weekday, _minute(h.start), _minute(h.end)) for h in hours))
 
 
+# Patterns repeat (an office's usual hours) and each enrolment matched at once ranks against every waiting
+# pattern again: laying one on the grid is hundreds of time-zone conversions, so each is laid once, read-only.
+@lru_cache(maxsize=4096)
 def weekly_slots(pattern: Pattern, first_week: date, weeks: int) -> np.ndarray:
     """Slots worked, as booleans of shape (weeks, SLOTS_PER_WEEK), from `first_week` (a Monday) 00:00 UTC."""
     zone_name, hours = pattern
@@ -48,6 +52,7 @@ def weekly_slots(pattern: Pattern, first_week: date, weeks: int) -> np.ndarray:
             last = min(grid.size, int(ends.total_seconds()) // (SLOT_MINUTES * 60))
             if first < last:
                 grid[first:last] = True
+    grid.flags.writeable = False
     return grid.reshape(weeks, SLOTS_PER_WEEK)
 
 
