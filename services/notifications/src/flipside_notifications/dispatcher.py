@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import defaultdict
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -61,7 +62,10 @@ class Dispatcher:
         http = HttpPoster(self._settings.http_timeout_seconds)
         lanes = [(channel, lane) for channel in CHANNELS for lane in self._lanes(channel)]
         wakes = [asyncio.Event() for _ in lanes]
-        listener = asyncio.create_task(self._listen(runtime, wakes))
+        wakes_of: dict[str, list[asyncio.Event]] = defaultdict(list)
+        for (channel, _), wake in zip(lanes, wakes, strict=True):
+            wakes_of[channel].append(wake)
+        listener = asyncio.create_task(self._listen(runtime, wakes_of))
         try:
             await asyncio.gather(*(
                 drain_forever(
@@ -79,19 +83,24 @@ class Dispatcher:
         senders = self._settings.smtp_connections if channel == "email" else 1
         return [Lane(index, senders) for index in range(senders)]
 
-    async def _listen(self, runtime: Runtime, wakes: list[asyncio.Event]) -> None:
-        """Keep a connection listening for owed messages; after a database restart, listen again."""
+    async def _listen(self, runtime: Runtime, wakes_of: dict[str, list[asyncio.Event]]) -> None:
+        """Keep a connection listening for owed messages (each NOTIFY names a channel: its loops wake);
+        after a database restart, listen again."""
 
-        def wake_all(*_: object) -> None:
-            for wake in wakes:
-                wake.set()
+        def wake(channel: str) -> None:
+            for event in wakes_of.get(channel, ()):
+                event.set()
+
+        def on_notify(_conn: object, _pid: int, _name: str, channel: str) -> None:
+            wake(channel)
 
         while True:
             conn = None
             try:
                 conn = await asyncpg.connect(self._settings.database_url)
-                await conn.add_listener(f"{runtime.name}_deliveries", wake_all)
-                wake_all()  # whatever was owed while nobody listened
+                await conn.add_listener(f"{runtime.name}_deliveries", on_notify)
+                for channel in wakes_of:  # whatever was owed while nobody listened
+                    wake(channel)
                 while not conn.is_closed():
                     await asyncio.sleep(LISTENER_CHECK_SECONDS)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:

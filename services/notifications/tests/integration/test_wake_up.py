@@ -1,0 +1,53 @@
+"""Owed messages go out on the wake-up of their channel (LISTEN/NOTIFY), not at the dispatcher's next poll."""
+
+import asyncio
+import time
+
+import asyncpg
+import pytest
+
+from flipside_shared.testing.factories import enrolled, pair_between
+from flipside_shared.testing.kafka_io import envelope, publish
+from flipside_shared.testing.service_process import ServiceProcess
+from flipside_shared.testing.smtp import SmtpSink
+from flipside_shared.testing.waiting import wait_for
+
+# Longer than the test waits for the e-mails: only a wake-up can send them in time.
+POLL_SECONDS = 120
+WITHIN_SECONDS = 20
+
+
+@pytest.fixture(scope="module")
+def smtp():
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="module")
+def notifications(sandbox, smtp, tmp_path_factory):
+    env = sandbox.env(
+        FLIPSIDE_SMTP_HOST="127.0.0.1",
+        FLIPSIDE_SMTP_PORT=str(smtp.port),
+        FLIPSIDE_NOTIFICATIONS_POLL_SECONDS=str(POLL_SECONDS),
+    )
+    with ServiceProcess("notifications", env, tmp_path_factory.mktemp("logs")) as service:
+        yield service
+
+
+async def test_a_pair_s_emails_go_out_on_the_email_channel_s_wake_up_long_before_the_poll(sandbox, smtp, notifications):
+    mentor, mentee = enrolled(email="woken.mentor@example.com"), enrolled(email="woken.mentee@example.com", role="mentee")
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(mentor), envelope(mentee)])
+    # Both known first: a message to someone not enrolled yet waits for a poll, by design.
+    conn = await asyncpg.connect(sandbox.database_url)
+    try:
+        known = "SELECT count(*) FROM notifications.recipients WHERE participant_id = ANY($1::uuid[])"
+        ids = [mentor.participant_id, mentee.participant_id]
+        deadline = time.monotonic() + WITHIN_SECONDS
+        while await conn.fetchval(known, ids) < 2:
+            assert time.monotonic() < deadline, "notifications stored both enrolments"
+            await asyncio.sleep(0.1)
+    finally:
+        await conn.close()
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(pair_between(mentor, mentee))])
+    await wait_for(lambda: smtp.received_by(mentor.profile.email) and smtp.received_by(mentee.profile.email), WITHIN_SECONDS)
