@@ -9,19 +9,11 @@ import pytest
 from flipside_shared.testing.factories import enrolled, pair_between
 from flipside_shared.testing.kafka_io import envelope, publish
 from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.smtp import SmtpSink
 from flipside_shared.testing.waiting import wait_for
 
 # Longer than the test waits for the e-mails: only a wake-up can send them in time.
 POLL_SECONDS = 120
 WITHIN_SECONDS = 20
-
-
-@pytest.fixture(scope="module")
-def smtp():
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture(scope="module")
