@@ -95,7 +95,7 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
             yield
         finally:
             # Stop consuming first, so in-flight handlers commit (and their offsets) before the pool closes.
-            await stop_consuming(runtime.broker, GRACEFUL_TIMEOUT_SECONDS)
+            await stop_consuming(runtime.broker, GRACEFUL_TIMEOUT_SECONDS, settings.consumer_batch_wait_ms)
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -161,7 +161,10 @@ def wire_broker(definition: ServiceDefinition, processor: RecordProcessor) -> Ka
     )
     for stream in definition.handlers.streams:
         consumed = tuple(t.ce_type for t in definition.handlers.event_types if t.stream == stream)
-        subscribe(broker, stream.topic(settings.topic_prefix), settings.group_id(definition.name), processor, consumed)
+        subscribe(
+            broker, stream.topic(settings.topic_prefix), settings.group_id(definition.name), processor, consumed,
+            settings.consumer_batch_wait_ms,
+        )
     for event_type in definition.emits:
         broker.publisher(
             event_type.stream.topic(settings.topic_prefix),

@@ -65,6 +65,10 @@ class ServiceSettings(BaseSettings):
         default=60, gt=0, description="How long to wait for the database and broker before giving up at start-up."
     )
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
+    consumer_batch_wait_ms: int = Field(
+        default=10, ge=1, le=1000,
+        description="How long an idle consumer's fetch waits for records (and then rests): lower is less latency, more idle CPU.",
+    )
     outbox_batch_size: int = Field(default=500, ge=1)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)

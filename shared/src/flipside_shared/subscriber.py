@@ -32,7 +32,6 @@ class RecordProcessor(Protocol):
 log = structlog.get_logger(__name__)
 
 BATCH_MAX_RECORDS = 200
-BATCH_WAIT_MS = 50
 
 
 async def keep_raw_headers(
@@ -52,15 +51,23 @@ async def keep_raw_bodies(message: StreamMessage[tuple[ConsumerRecord, ...]]) ->
 
 
 def subscribe(
-    broker: KafkaBroker, topic: str, group_id: str, processor: RecordProcessor, event_types: tuple[str, ...] = ()
+    broker: KafkaBroker,
+    topic: str,
+    group_id: str,
+    processor: RecordProcessor,
+    event_types: tuple[str, ...],
+    batch_wait_ms: int,
 ) -> None:
+    """`batch_wait_ms`: how long a fetch waits for records; faststream then sleeps as long after an empty fetch, so a record
+    reaching an idle consumer waits up to that much more (the setting `FLIPSIDE_CONSUMER_BATCH_WAIT_MS`)."""
+
     @broker.subscriber(
         topic,
         group_id=group_id,
         auto_offset_reset="earliest",
         batch=True,
         max_records=BATCH_MAX_RECORDS,
-        batch_timeout_ms=BATCH_WAIT_MS,
+        batch_timeout_ms=batch_wait_ms,
         # Commit after the batch's transaction (or every record's); on an unexpected exit, rewind to the batch's start.
         ack_policy=AckPolicy.NACK_ON_ERROR,
         parser=keep_raw_headers,
@@ -80,7 +87,7 @@ def subscribe(
             _record_lag(message.consumer, message.raw_message)
 
 
-async def stop_consuming(broker: KafkaBroker, graceful_timeout: float) -> None:
+async def stop_consuming(broker: KafkaBroker, graceful_timeout: float, batch_wait_ms: int) -> None:
     """Stop taking records, let every batch under way finish and commit, then leave the group.
 
     A service's subscribers are members of one consumer group: the first to leave rebalances the
@@ -90,7 +97,7 @@ async def stop_consuming(broker: KafkaBroker, graceful_timeout: float) -> None:
     for subscriber in broker.subscribers:
         subscriber.running = False
     # A fetch under way returns within the batch wait, and its records are then handled: let it land.
-    await asyncio.sleep(4 * BATCH_WAIT_MS / 1000)
+    await asyncio.sleep(4 * batch_wait_ms / 1000)
     await asyncio.gather(*(
         subscriber.lock.wait_release(graceful_timeout)
         for subscriber in broker.subscribers
