@@ -55,6 +55,8 @@ class Dispatcher:
             "teams": AsyncLimiter(settings.chat_max_per_second, 1),
             WEBHOOK: AsyncLimiter(settings.webhook_max_per_second, 1),
         }
+        self._mail: dict[tuple[str, Lane], MailRelay] = {}
+        """Each loop's mail sender (used by e-mail lanes only), its session kept between the loop's batches."""
 
     async def run(self, runtime: Runtime) -> None:
         """One loop per channel (e-mail: one per SMTP connection): a slow or rate-limited channel never holds up the others.
@@ -78,6 +80,11 @@ class Dispatcher:
             listener.cancel()
             await asyncio.gather(listener, return_exceptions=True)
             await http.close()
+            await self.close()
+
+    async def close(self) -> None:
+        """End the SMTP sessions kept open."""
+        await asyncio.gather(*(mail.close() for mail in self._mail.values()))
 
     def _lanes(self, channel: str) -> list[Lane]:
         senders = self._settings.smtp_connections if channel == "email" else 1
@@ -114,7 +121,7 @@ class Dispatcher:
         """Fold the channel's due digests, then send one batch of the lane's recipients on it; return how many
         deliveries were claimed."""
         now = datetime.now(UTC)
-        mail = MailRelay(self._settings)
+        mail = self._mail.setdefault((channel, lane), MailRelay(self._settings))
         try:
             async with units.begin() as uow:
                 repository = NotificationsRepository(uow.conn)
@@ -128,7 +135,7 @@ class Dispatcher:
                     else:
                         await self._deliver_to_person(uow, repository, delivery, mail, http, now)
         finally:
-            await mail.close()
+            await mail.close_if_idle()
         return len(claimed)
 
     async def _deliver_to_person(

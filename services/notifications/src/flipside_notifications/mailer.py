@@ -1,8 +1,10 @@
-"""E-mail: an owed delivery as a MIME message, sent over one SMTP connection per batch."""
+"""E-mail: an owed delivery as a MIME message, sent over a sender's SMTP session."""
 
 from __future__ import annotations
 
 import email.policy
+import math
+import time
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -56,19 +58,19 @@ def compose(delivery: dict[str, Any], rendered: RenderedMessage, sender: str, un
 
 
 class MailRelay:
-    """One SMTP session for a batch of messages, opened on first use and again after it broke."""
+    """One sender's SMTP session, opened on first use, kept between batches while mail keeps coming (opening one costs
+    three round trips before the first message) and closed once it has carried nothing for `idle_seconds`, before a
+    relay would drop it."""
 
     def __init__(self, settings: NotificationSettings) -> None:
         self._settings = settings
+        self._idle_seconds = settings.smtp_session_idle_seconds
         self._client: aiosmtplib.SMTP | None = None
+        self._last_used = -math.inf
 
     async def send(self, message: Message) -> None:
         try:
-            if self._client is None or not self._client.is_connected:
-                self._client = await self._connect()
-            # One recipient per message: a refusal is a failure of this message, not a partial success.
-            # Flattened here, with our policy: aiosmtplib's own would fold long headers at 78 characters.
-            await self._client.sendmail(self._settings.smtp_sender, [message["To"]], message.as_bytes(policy=WIRE_POLICY))
+            await self._send_on_a_session(message)
         except aiosmtplib.SMTPRecipientsRefused as error:
             first = error.recipients[0]
             raise smtp_failure(f"recipient refused: {first.code} {first.message}", first.code) from None
@@ -78,6 +80,10 @@ class MailRelay:
             await self.close()
             raise SendFailed(f"relay unreachable: {type(error).__name__}: {error}", permanent=False) from None
 
+    async def close_if_idle(self) -> None:
+        if time.monotonic() - self._last_used >= self._idle_seconds:
+            await self.close()
+
     async def close(self) -> None:
         client, self._client = self._client, None
         if client is not None and client.is_connected:
@@ -85,6 +91,24 @@ class MailRelay:
                 await client.quit()
             except (aiosmtplib.SMTPException, OSError, TimeoutError):
                 client.close()
+
+    async def _send_on_a_session(self, message: Message) -> None:
+        client = self._client
+        if client is not None and client.is_connected and time.monotonic() - self._last_used < self._idle_seconds:
+            try:
+                await self._sendmail(client, message)
+                return
+            except (aiosmtplib.SMTPServerDisconnected, ConnectionError):
+                pass  # the relay ended the kept session in between: once more on a new one
+        await self.close()
+        self._client = await self._connect()
+        await self._sendmail(self._client, message)
+
+    async def _sendmail(self, client: aiosmtplib.SMTP, message: Message) -> None:
+        # One recipient per message: a refusal is a failure of this message, not a partial success.
+        # Flattened here, with our policy: aiosmtplib's own would fold long headers at 78 characters.
+        await client.sendmail(self._settings.smtp_sender, [message["To"]], message.as_bytes(policy=WIRE_POLICY))
+        self._last_used = time.monotonic()
 
     async def _connect(self) -> aiosmtplib.SMTP:
         settings = self._settings

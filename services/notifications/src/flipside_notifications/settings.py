@@ -33,6 +33,10 @@ class NotificationSettings(ServiceSettings):
         default=4, ge=1, le=32, validation_alias="FLIPSIDE_SMTP_CONNECTIONS",
         description="E-mail batches sent at once, each over its own SMTP session; a person's e-mails always share one, in order.",
     )
+    smtp_session_idle_seconds: float = Field(
+        default=5, ge=0, validation_alias="FLIPSIDE_SMTP_SESSION_IDLE_SECONDS",
+        description="How long an SMTP session carrying no mail is kept for the next batch; 0: a session per batch.",
+    )
     chat_max_per_second: float = Field(
         default=10, gt=0, validation_alias="FLIPSIDE_CHAT_MAX_PER_SECOND",
         description="Messages per second to each of Slack and Teams, over all participants' webhooks.",

@@ -80,6 +80,7 @@ async def test_a_crash_after_sending_sends_once_more_with_the_same_identity_and_
             assert await dispatcher.dispatch_batch(units, http, channel) == 0
     finally:
         await http.close()
+        await dispatcher.close()
 
     first, second = smtp.received()
     assert first["Message-ID"] == second["Message-ID"], "the one duplicate carries the same Message-ID"
@@ -101,11 +102,12 @@ async def test_a_template_that_fails_on_odd_data_fails_that_delivery_only(sandbo
         await repository.save_recipient(person.participant_id, person.profile)
         await repository.owe(broken, None, [MessageDue(person.participant_id, "reminder", {"minutes_before": 60})])
         await repository.owe(fine, None, [MessageDue(person.participant_id, "unmatched", {"reasons": ["no mentor left"]})])
-    http = HttpPoster(5)
+    http, dispatcher = HttpPoster(5), Dispatcher(settings)
     try:
-        await dispatcher_round(Dispatcher(settings), units, http)
+        await dispatcher_round(dispatcher, units, http)
     finally:
         await http.close()
+        await dispatcher.close()
     async with pool.acquire() as conn:
         rows = {r["event_id"]: r for r in await conn.fetch("SELECT event_id, status, last_error FROM deliveries WHERE event_id = ANY($1::uuid[])", [broken, fine])}
     assert rows[broken]["status"] == "failed" and "cannot render reminder" in rows[broken]["last_error"]
