@@ -35,11 +35,11 @@ from flipside_shared.testing.stack import LocalStack
 
 from . import baseline, bulk, matching_engine, notifications, profile, scheduling, steady_state
 from .progress import burst_per_second
+from .results import RESULTS
 from .workloads import WORKLOADS
 
 EVENTS = 2000
 BULK_ENROLMENTS = int(os.environ.get("FLIPSIDE_BENCH_BULK_ENROLMENTS", bulk.ENROLMENTS))
-RESULTS = Path(__file__).parent / "results" / "latest.json"
 
 
 async def measure_baseline(stack: LocalStack, admin: AIOKafkaAdminClient, count: int) -> float:
@@ -124,11 +124,11 @@ def main() -> int:
         "matching_engine": engine,
         "scheduling": {key: round(value, 1) for key, value in scheduling_figures.items()},
         "notifications": {key: round(value, 3 if key.endswith("_ratio") else 1) for key, value in notifications_figures.items()},
-        "steady_state": {key: round(value, 2 if key.endswith("_seconds") else 1) for key, value in steady_figures.items()},
+        "steady_state": steady_state.rounded(steady_figures),
         "bulk": bulk.rounded(bulk_figures),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")  # a whole run: every section afresh
     print(matching_engine.table(engine) + "\n")
     print(table(figures) + "\n")
     print(scheduling.table(scheduling_figures, figures["baseline_events_per_second"]) + "\n")

@@ -27,7 +27,6 @@ the results (a run of the same size, named by its own `measured_at`).
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 import tempfile
 import threading
@@ -59,13 +58,13 @@ from flipside_shared.topics import ensure_topics
 
 from . import notifications, profile
 from .progress import wait_for
+from .results import RESULTS, recorded, write_sections
 
 ENROLMENTS = 100_000
 TARGET_SECONDS = 60.0
 PROGRAM = "bulk"
 POLL_SECONDS = 0.2
 TIMEOUT_SECONDS = 3600.0
-RESULTS = Path(__file__).parent / "results" / "latest.json"
 
 
 async def _until(predicate) -> None:
@@ -356,7 +355,7 @@ def main() -> int:
     args = [arg for arg in sys.argv[1:] if arg != "--scaled-only"]
     size = int(args[0]) if args else ENROLMENTS
     scaled = args[1] if len(args) > 1 else None
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results = recorded()
     scaled_only = "--scaled-only" in sys.argv
     if scaled_only and (scaled is None or results.get("bulk", {}).get("enrolments") != size):
         print(f"--scaled-only needs a service to scale out and a 1-process bulk run of {size:,} in {RESULTS}", file=sys.stderr)
@@ -372,7 +371,7 @@ def main() -> int:
                 figures = measure_all(stack, Path(workdir) / "logs", size, scaled)
         finally:
             stack.stop()
-    RESULTS.write_text(json.dumps({**results, "bulk": rounded(figures)}, indent=2) + "\n")
+    write_sections({"bulk": rounded(figures)})
     print(table_of(figures))
     print(profile.table(figures["profile_1_process"]))
     print(f"\nwritten to {RESULTS} (bulk)")

@@ -30,7 +30,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID, uuid4
 
@@ -56,6 +56,8 @@ from flipside_shared.testing.programs import configure_program
 from flipside_shared.testing.smtp import SmtpSink
 from flipside_shared.testing.stack import LocalStack
 from flipside_shared.topics import ensure_topics
+
+from .results import RESULTS, write_sections
 
 PAIRS_PER_SECOND = 5.0
 SECONDS = 60.0
@@ -422,6 +424,10 @@ def handler_means(platform: Platform) -> dict[str, float]:
     return means
 
 
+def rounded(figures: dict[str, float]) -> dict[str, float]:
+    return {key: round(value, 2 if key.endswith("_seconds") else 1) for key, value in figures.items()}
+
+
 def table(figures: dict[str, float]) -> str:
     target = figures["steady_target_p99_ms"]
     lines = [
@@ -460,7 +466,9 @@ def main() -> int:
             figures = measure(stack, Path(workdir) / "logs", pairs_per_second, seconds)
         finally:
             stack.stop()
+    write_sections({"steady_state": rounded(figures), "steady_state_measured_at": datetime.now(UTC).isoformat()})
     print(table(figures))
+    print(f"\nwritten to {RESULTS} (steady_state)")
     return 0
 
 
