@@ -25,7 +25,7 @@ from flipside_shared.events import (
 from flipside_shared.testing.factories import enrolled, pair_between
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.waiting import wait_for
+from flipside_shared.testing.waiting import wait_for, wait_for_rows
 from flipside_shared.testing.auth import admin_headers, participant_headers
 
 
@@ -68,15 +68,6 @@ def notifications(sandbox, smtp, tmp_path_factory):
     )
     with ServiceProcess("notifications", env, tmp_path_factory.mktemp("logs")) as service:
         yield service
-
-
-async def wait_for_rows(db, query, *args, count=1, timeout=30.0):
-    for _ in range(int(timeout / 0.1)):
-        rows = await db.fetch(query, *args)
-        if len(rows) >= count:
-            return rows
-        await asyncio.sleep(0.1)
-    raise TimeoutError(f"fewer than {count} rows for {query}")
 
 
 async def enrol(sandbox, db, *people):

@@ -1,15 +1,12 @@
 """Owed messages go out on the wake-up of their channel (LISTEN/NOTIFY), not at the dispatcher's next poll."""
 
-import asyncio
-import time
-
 import asyncpg
 import pytest
 
 from flipside_shared.testing.factories import enrolled, pair_between
 from flipside_shared.testing.kafka_io import envelope, publish
 from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.waiting import wait_for
+from flipside_shared.testing.waiting import wait_for, wait_for_rows
 
 # Longer than the test waits for the e-mails: only a wake-up can send them in time.
 POLL_SECONDS = 120
@@ -33,12 +30,8 @@ async def test_a_pair_s_emails_go_out_on_the_email_channel_s_wake_up_long_before
     # Both known first: a message to someone not enrolled yet waits for a poll, by design.
     conn = await asyncpg.connect(sandbox.database_url)
     try:
-        known = "SELECT count(*) FROM notifications.recipients WHERE participant_id = ANY($1::uuid[])"
-        ids = [mentor.participant_id, mentee.participant_id]
-        deadline = time.monotonic() + WITHIN_SECONDS
-        while await conn.fetchval(known, ids) < 2:
-            assert time.monotonic() < deadline, "notifications stored both enrolments"
-            await asyncio.sleep(0.1)
+        known = "SELECT 1 FROM notifications.recipients WHERE participant_id = ANY($1::uuid[])"
+        await wait_for_rows(conn, known, [mentor.participant_id, mentee.participant_id], count=2, timeout=WITHIN_SECONDS)
     finally:
         await conn.close()
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(pair_between(mentor, mentee))])
