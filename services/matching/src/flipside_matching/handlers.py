@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -235,11 +236,15 @@ class RunPlan:
 async def plan_run(
     repository: MatchingRepository, program: Program, taxonomy: Taxonomy, first_week: date, replace_unlocked: bool,
 ) -> RunPlan:
-    """What a match run of the program would do now: a dry run shows it, the run does it."""
+    """What a match run of the program would do now: a dry run shows it, the run does it.
+
+    The engine works on a thread: a whole company's run takes minutes, during which the event loop must go on
+    heartbeating to Kafka (or the group expels the service) and answering HTTP (or health checks fail)."""
     people = await repository.people(program.program_id)
     replaceable = await repository.unlocked_pairs(program.program_id) if replace_unlocked else []
     couples = [(p.mentor_id, p.mentee_id) for p in replaceable]
-    return RunPlan(people, replaceable, run(as_if_unpaired(people, couples), program.policy, taxonomy, first_week))
+    result = await asyncio.to_thread(lambda: run(as_if_unpaired(people, couples), program.policy, taxonomy, first_week))
+    return RunPlan(people, replaceable, result)
 
 
 async def known_program(repository: MatchingRepository, program_id: str) -> Program:
