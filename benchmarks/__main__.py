@@ -15,7 +15,6 @@ service (bulk.py; `FLIPSIDE_BENCH_BULK_ENROLMENTS`, 100,000 unless set).
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import platform as host
 import sys
@@ -35,7 +34,7 @@ from flipside_shared.testing.stack import LocalStack
 
 from . import baseline, bulk, matching_engine, notifications, profile, scheduling, steady_state
 from .progress import burst_per_second
-from .results import RESULTS
+from .results import RESULTS, write_all
 from .workloads import WORKLOADS
 
 EVENTS = 2000
@@ -127,8 +126,7 @@ def main() -> int:
         "steady_state": steady_state.rounded(steady_figures),
         "bulk": bulk.rounded(bulk_figures),
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")  # a whole run: every section afresh
+    write_all(result)
     print(matching_engine.table(engine) + "\n")
     print(table(figures) + "\n")
     print(scheduling.table(scheduling_figures, figures["baseline_events_per_second"]) + "\n")

@@ -13,7 +13,12 @@ def recorded() -> dict[str, Any]:
     return json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
 
 
+def write_all(results: dict[str, Any]) -> None:
+    """Replace the recorded results: a whole run has every section afresh."""
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+
+
 def write_sections(sections: dict[str, Any]) -> None:
     """Write `sections` over the same sections of the recorded results, keeping the others."""
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({**recorded(), **sections}, indent=2) + "\n")
+    write_all({**recorded(), **sections})
