@@ -86,6 +86,11 @@ class Dispatcher:
         """End the SMTP sessions kept open."""
         await asyncio.gather(*(mail.close() for mail in self._mail.values()))
 
+    def _mail_of(self, channel: str, lane: Lane) -> MailRelay:
+        if (channel, lane) not in self._mail:
+            self._mail[channel, lane] = MailRelay(self._settings)
+        return self._mail[channel, lane]
+
     def _lanes(self, channel: str) -> list[Lane]:
         senders = self._settings.smtp_connections if channel == "email" else 1
         return [Lane(index, senders) for index in range(senders)]
@@ -121,7 +126,7 @@ class Dispatcher:
         """Fold the channel's due digests, then send one batch of the lane's recipients on it; return how many
         deliveries were claimed."""
         now = datetime.now(UTC)
-        mail = self._mail.setdefault((channel, lane), MailRelay(self._settings))
+        mail = self._mail_of(channel, lane)
         try:
             async with units.begin() as uow:
                 repository = NotificationsRepository(uow.conn)

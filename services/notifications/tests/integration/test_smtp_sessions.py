@@ -72,8 +72,8 @@ async def test_a_session_the_relay_ended_is_replaced_and_the_message_still_goes(
         second = SessionCountingSink(first.port).start()
         try:
             await mail.send(message("after@example.com"))
-        finally:
             await mail.close()
+        finally:
             second.stop()
     finally:
         await mail.close()
