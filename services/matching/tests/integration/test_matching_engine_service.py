@@ -158,8 +158,10 @@ async def test_the_fairness_audit_suppresses_small_groups_and_keeps_declarations
             json=[{"participant_id": str(uuid4()), "attribute": "gender", "value": "woman"}],
         )
         assert stranger.status_code == 422 and "nothing was stored" in stranger.text
+        # a value starting like a formula, and one that only one person declared
+        values = ["woman", "=HYPERLINK(\"http://x\")", "nonbinary"]
         declarations = [
-            {"participant_id": str(e.participant_id), "attribute": "gender", "value": ["woman", "man", "nonbinary"][i % 3 if i < 60 else 0]}
+            {"participant_id": str(e.participant_id), "attribute": "gender", "value": values[i % 3 if i < 60 else 0] if i < SIZE - 1 else "only-one"}
             for i, e in enumerate(cohort)
         ]
         assert (await client.put(f"/programs/{PROGRAM}/demographics", json=declarations)).json() == {"stored": SIZE}
@@ -172,7 +174,11 @@ async def test_the_fairness_audit_suppresses_small_groups_and_keeps_declarations
             assert cell["people"] is None and cell["match_rate"] is None
         else:
             assert cell["people"] >= 5
-    assert list(csv.DictReader(io.StringIO(exported)))[0].keys() >= {"dimension", "group", "match_rate", "suppressed"}
+    exported_rows = list(csv.DictReader(io.StringIO(exported)))
+    assert exported_rows[0].keys() >= {"dimension", "group", "match_rate", "suppressed"}
+    declared = {row["group"]: row for row in exported_rows if row["dimension"] == "declared:gender"}
+    assert declared.keys() == {"woman", "'=HYPERLINK(\"http://x\")", "nonbinary", "groups of fewer than 5 people"}
+    assert declared["groups of fewer than 5 people"]["people"] == "" and "only-one" not in exported + str(report)
 
 
 async def test_bad_input_gets_a_clear_error_and_changes_nothing(sandbox, matching, cohort):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Literal
 from uuid import UUID
 
@@ -12,8 +10,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from flipside_shared.auth.rules import require_admin, require_lead
+from flipside_shared.spreadsheet import csv_text
 
-from ..domain.fairness import Person, audit, grade_band
+from ..domain.fairness import Cell, Person, audit, grade_band
 from ..repository import MatchingRepository
 from .common import program_or_404
 
@@ -62,11 +61,9 @@ async def fairness(program_id: str, request: Request, format: Literal["json", "c
     ]
     cells = audit(people)
     if format == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=list(asdict(cells[0]).keys()) if cells else ["dimension"])
-        writer.writeheader()
-        writer.writerows(asdict(cell) for cell in cells)
-        return Response(out.getvalue(), media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{program_id}-fairness.csv"'})
+        columns = [field.name for field in fields(Cell)]
+        rows = ([getattr(cell, column) for column in columns] for cell in cells)
+        return Response(csv_text(columns, rows), media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{program_id}-fairness.csv"'})
     return {
         "program_id": program_id,
         "participants": len(people),
