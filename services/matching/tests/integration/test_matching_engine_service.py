@@ -25,7 +25,7 @@ from flipside_shared.synthetic import enrolments
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.programs import configure_program
 from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.auth import admin_headers
+from flipside_shared.testing.auth import admin_headers, participant_headers
 
 RUN = uuid4().hex[:8]
 PROGRAM = f"cohort-{RUN}"
@@ -285,6 +285,25 @@ async def test_a_rerun_keeps_locked_pairs_and_replaces_others_only_for_better_on
     assert len(mentees) == len(set(mentees)), "still one mentor per mentee"
     dry = {(p["mentor_id"], p["mentee_id"]) for p in proposal["pairs"]}
     assert dry <= set(couples), "the rerun made what its dry run proposed"
+
+
+async def test_a_participant_changes_their_own_profile_but_not_what_hr_owns(sandbox, matching, cohort):
+    person = cohort[-3]
+    own = person.profile.model_dump(mode="json")
+    promoted = {**own, "grade": person.profile.grade + 1, "manager_id": str(uuid4()), "skills": [{"name": "podcasting", "level": 4}]}
+    async with httpx.AsyncClient(headers=participant_headers(person.participant_id), base_url=matching.url, timeout=30) as client:
+        refused = await client.put(f"/participants/{person.participant_id}", json=promoted)
+        assert refused.status_code == 403
+        assert "grade, manager_id" in refused.json()["detail"]
+        accepted = await client.put(f"/participants/{person.participant_id}", json={**own, "skills": [{"name": "podcasting", "level": 4}]})
+        assert accepted.status_code == 202, accepted.text
+        for _ in range(60):
+            profile = (await client.get(f"/participants/{person.participant_id}")).json()["profile"]
+            if profile["skills"] == [{"name": "podcasting", "level": 4}]:
+                break
+            await asyncio.sleep(0.5)
+    assert profile["skills"] == [{"name": "podcasting", "level": 4}]
+    assert (profile["grade"], profile["manager_id"]) == (person.profile.grade, own["manager_id"])
 
 
 async def test_an_updated_profile_is_kept_and_an_erased_person_is_never_brought_back(sandbox, matching, cohort):
