@@ -25,7 +25,7 @@ from flipside_shared.synthetic import enrolments
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.programs import configure_program
 from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.auth import admin_headers, participant_headers
+from flipside_shared.testing.auth import admin_headers, lead_headers, participant_headers
 
 RUN = uuid4().hex[:8]
 PROGRAM = f"cohort-{RUN}"
@@ -220,6 +220,15 @@ async def test_suggestions_become_pairs_only_when_the_other_side_accepts_in_time
         assert len(ranked) == 3
         assert [s["score"] for s in ranked] == sorted((s["score"] for s in ranked), reverse=True)
         assert all(s["candidate_role"] == "mentor" and s["reasons"] for s in ranked)
+        as_lead = await client.get(
+            f"/programs/{program}/participants/{seniors[0]}/suggestions", params={"k": 3}, headers=lead_headers(program),
+        )
+        assert [set(s) for s in as_lead.json()] == [{"candidate_id", "candidate_role", "score", "score_breakdown", "reasons"}] * 3
+        assert not any(e.profile.display_name in as_lead.text for e in people)
+        as_self = await client.get(
+            f"/programs/{program}/participants/{seniors[0]}/suggestions", params={"k": 3}, headers=participant_headers(seniors[0]),
+        )
+        assert as_self.json() == ranked, "the person choosing sees who each candidate is"
         assert (await client.get(f"/programs/{program}/pairs")).json() == [], "nothing is paired without a choice"
 
         chosen = ranked[0]["candidate_id"]

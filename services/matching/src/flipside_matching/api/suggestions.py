@@ -22,6 +22,9 @@ from .common import Accepted, member_or_404, pair_view, program_or_404
 
 router = APIRouter()
 
+# What a suggestion tells about the candidate as a person: for the participant choosing, not for a lead.
+CANDIDATE_PROFILE = ("display_name", "department", "grade", "time_zone")
+
 
 class ProposalRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -37,9 +40,13 @@ class Answer(BaseModel):
     note: str | None = Field(None, max_length=500)
 
 
-@router.get("/programs/{program_id}/participants/{participant_id}/suggestions", dependencies=[Depends(require_self_or_lead())])
-async def suggestions(program_id: str, participant_id: UUID, request: Request, k: int = 5) -> list[dict]:
-    """The `k` best partners still free for this participant, with scores and reasons, for them to pick one."""
+@router.get("/programs/{program_id}/participants/{participant_id}/suggestions")
+async def suggestions(
+    program_id: str, participant_id: UUID, request: Request, k: int = 5, principal: Principal = Depends(require_self_or_lead()),
+) -> list[dict]:
+    """The `k` best partners still free for this participant, with scores and reasons, for them to pick one.
+
+    The participant (or an admin) sees who each candidate is; a program lead sees ids, scores and reasons only."""
     if not 1 <= k <= 50:
         raise HTTPException(422, "k is 1 to 50")
     runtime, engine = request.app.state.runtime, request.app.state.engine
@@ -50,7 +57,10 @@ async def suggestions(program_id: str, participant_id: UUID, request: Request, k
         waiting = await repository.waiting(program_id, CANDIDATES_CONSIDERED)
         org = await repository.managers_above([person.participant_id, *(p.participant_id for p in waiting)])
     best = ranked(person, waiting, found.policy, engine.taxonomy, engine.first_week(), org, k)
-    return [_suggestion(pair, person, found.policy) for pair in best]
+    shown = [_suggestion(pair, person, found.policy) for pair in best]
+    if principal.may_act_as(participant_id):
+        return shown
+    return [{name: value for name, value in suggestion.items() if name not in CANDIDATE_PROFILE} for suggestion in shown]
 
 
 @router.post("/programs/{program_id}/proposals", status_code=status.HTTP_201_CREATED)
