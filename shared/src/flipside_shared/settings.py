@@ -70,6 +70,9 @@ class ServiceSettings(BaseSettings):
         description="How long an idle consumer's fetch waits for records (and then rests): lower is less latency, more idle CPU.",
     )
     outbox_batch_size: int = Field(default=500, ge=1)
+    requests_per_person_per_hour: int = Field(
+        default=30, ge=1, description="Proposals (matching), session moves and absence changes (scheduling) one participant may ask for an hour.",
+    )
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
 

@@ -30,11 +30,12 @@ from flipside_shared.testing.auth import admin_headers, lead_headers, participan
 RUN = uuid4().hex[:8]
 PROGRAM = f"cohort-{RUN}"
 SIZE = 80
+PROPOSALS_PER_HOUR = 3
 
 
 @pytest.fixture(scope="module")
 def matching(sandbox, tmp_path_factory):
-    env = {**sandbox.env(), "FLIPSIDE_MATCHING_PROPOSAL_POLL_SECONDS": "0.5"}
+    env = {**sandbox.env(), "FLIPSIDE_MATCHING_PROPOSAL_POLL_SECONDS": "0.5", "FLIPSIDE_REQUESTS_PER_PERSON_PER_HOUR": str(PROPOSALS_PER_HOUR)}
     with ServiceProcess("matching", env, tmp_path_factory.mktemp("logs")) as service:
         yield service
 
@@ -266,6 +267,25 @@ async def test_suggestions_become_pairs_only_when_the_other_side_accepts_in_time
     assert [str(p.pair_id) for p in created] == [proposal["pair_id"]], "the accepted proposal, under its own id"
     assert endings == {declined["pair_id"]: "declined", lapsing["pair_id"]: "expired"}
     assert len(proposed) == 3 and late.status_code == 409
+
+
+async def test_a_participant_makes_a_limited_number_of_proposals_an_hour(sandbox, matching, cohort):
+    proposer = cohort[-4].participant_id
+    if datetime.now(UTC).minute == 59:  # counts start again each hour
+        await asyncio.sleep(61 - datetime.now(UTC).second)
+    async with httpx.AsyncClient(headers=participant_headers(proposer), base_url=matching.url, timeout=30) as client:
+        answers = [
+            await client.post(f"/programs/{PROGRAM}/proposals", json={"proposer_id": str(proposer), "candidate_id": str(uuid4())})
+            for _ in range(PROPOSALS_PER_HOUR + 1)
+        ]
+        other = cohort[-5].participant_id
+        theirs = await client.post(
+            f"/programs/{PROGRAM}/proposals", json={"proposer_id": str(other), "candidate_id": str(uuid4())}, headers=participant_headers(other),
+        )
+    assert [a.status_code for a in answers] == [404] * PROPOSALS_PER_HOUR + [429]
+    assert answers[-1].json()["detail"].startswith(f"at most {PROPOSALS_PER_HOUR} proposals per person an hour")
+    assert 0 < int(answers[-1].headers["retry-after"]) <= 3600
+    assert theirs.status_code == 404, "another person has their own count"
 
 
 async def test_a_rerun_keeps_locked_pairs_and_replaces_others_only_for_better_ones(sandbox, matching, cohort):

@@ -18,6 +18,7 @@ from flipside_shared.auth.rules import (
 )
 from flipside_shared.auth.tokens import Principal
 from flipside_shared.events import Event
+from flipside_shared.rate_limit import limit_per_person
 from flipside_shared.signed_tokens import InvalidToken
 from flipside_shared.unit_of_work import UnitOfWork
 
@@ -95,7 +96,7 @@ async def program_schedule(request: Request, program_id: str = ProgramId) -> Pro
         return await SchedulingRepository(conn).schedule_of(program_id)
 
 
-@router.post("/sessions/{session_id}/reschedule")
+@router.post("/sessions/{session_id}/reschedule", dependencies=[Depends(limit_per_person("session moves"))])
 async def reschedule(
     session_id: UUID, body: RescheduleRequest, request: Request, principal: Principal = Depends(require_pair_member(_people_of_session)),
 ) -> dict:
@@ -123,7 +124,7 @@ def _requester(principal: Principal, requested_by: UUID | None) -> UUID | None:
     return requested_by
 
 
-@router.put("/participants/{participant_id}/absences", dependencies=[Depends(require_self())])
+@router.put("/participants/{participant_id}/absences", dependencies=[Depends(require_self()), Depends(limit_per_person("absence changes"))])
 async def set_absences(participant_id: UUID, body: Absences, request: Request) -> dict:
     """Replace someone's days away; sessions on them move to the earliest other slot (or are cancelled when none is left)."""
     scheduler: Scheduler = request.app.state.scheduler

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from flipside_shared.auth.rules import acting_as, authenticated, require_self_or_lead
 from flipside_shared.auth.tokens import Principal
 from flipside_shared.events import PairAccepted, PairDeclined, PairProposed
+from flipside_shared.rate_limit import limit_per_person
 
 from ..domain.engine import ranked, score_pair
 from ..domain.model import Participant, ProgramPolicy, ScoredPair
@@ -63,7 +64,7 @@ async def suggestions(
     return [{name: value for name, value in suggestion.items() if name not in CANDIDATE_PROFILE} for suggestion in shown]
 
 
-@router.post("/programs/{program_id}/proposals", status_code=status.HTTP_201_CREATED)
+@router.post("/programs/{program_id}/proposals", status_code=status.HTTP_201_CREATED, dependencies=[Depends(limit_per_person("proposals"))])
 async def propose(program_id: str, body: ProposalRequest, request: Request, principal: Principal = Depends(authenticated)) -> dict:
     """Pick a partner: a proposal the other side accepts or declines before it expires. The proposer is the caller."""
     acting_as(principal, body.proposer_id)
