@@ -33,6 +33,10 @@ class AuthSettings(BaseSettings):
     jwks_refresh_cooldown_seconds: float = Field(
         default=30, ge=0, description="The key set is fetched at most this often, for an unknown key id or after a failed fetch.",
     )
+    require_access_token_type: bool = Field(
+        default=False,
+        description="Accept only tokens typed at+jwt (RFC 9068) and none carrying a nonce: for issuers that type their access tokens.",
+    )
     http_timeout_seconds: float = Field(default=10, gt=0)
 
     @field_validator("algorithms")
