@@ -141,7 +141,8 @@ def test_each_deployment_probes_health_limits_resources_and_reads_known_settings
         pod = deployment["spec"]["template"]["spec"]
         container = pod["containers"][0]
         port = settings().http_port
-        assert container["ports"] == [{"name": "http", "containerPort": port}]
+        assert container["ports"] == [{"name": "http", "containerPort": port}, {"name": "metrics", "containerPort": 9090}]
+        assert deployment["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"] == config["data"]["FLIPSIDE_METRICS_PORT"]
         assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
         assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
         assert {"cpu", "memory"} <= set(container["resources"]["requests"]) and "memory" in container["resources"]["limits"]

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from wsgiref.simple_server import WSGIServer
 
 import asyncpg
 import structlog
@@ -22,7 +23,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest, start_http_server
 
 from .auth.tokens import TokenVerifier
 from .consumer import EventHandlers, EventProcessor
@@ -88,6 +89,7 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
         app.state.runtime = runtime
         for name, value in definition.state.items():
             setattr(app.state, name, value)
+        metrics_server = _serve_metrics(settings.http_host, settings.metrics_port) if settings.metrics_port else None
         relay = asyncio.create_task(runtime.relay.run(), name="outbox_relay")
         tasks = [asyncio.create_task(worker(runtime), name=worker.__name__) for worker in definition.workers]
         log.info("service started", http_port=settings.http_port)
@@ -107,14 +109,19 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
                 log.warning("outbox relay still in a round at shutdown; its rows will be published again")
             await runtime.producer.stop()
             await runtime.pool.close()
+            if metrics_server is not None:
+                metrics_server.shutdown()
+                metrics_server.server_close()
             log.info("service stopped")
 
-    app = FastAPI(title=f"Flipside {definition.name}", lifespan=lifespan)
+    # The API's description maps every route and field for a caller: served only where asked for.
+    described = {} if settings.http_docs else {"docs_url": None, "redoc_url": None, "openapi_url": None}
+    app = FastAPI(title=f"Flipside {definition.name}", lifespan=lifespan, **described)
     for error in unstorable.UNSTORABLE:
         app.add_exception_handler(error, unstorable.unprocessable)
     # Built before anything starts: without an issuer and audience the service refuses to run open.
     app.state.token_verifier = TokenVerifier(settings.auth)
-    app.include_router(_health_routes())
+    app.include_router(_health_routes(metrics_on_api_port=settings.metrics_port is None))
     if definition.api is not None:
         app.include_router(definition.api)
     return app
@@ -204,16 +211,24 @@ async def _with_retries(start: Callable[[], Awaitable[Any]], attempts: int = 30)
             await backoff.sleep(error)
 
 
-def _health_routes() -> APIRouter:
+def _serve_metrics(host: str, port: int) -> WSGIServer:
+    """/metrics on a port of its own, which scrapers reach inside the cluster and the API's callers do not."""
+    server, _ = start_http_server(port, host)
+    log.info("metrics served", metrics_port=port)
+    return server
+
+
+def _health_routes(metrics_on_api_port: bool) -> APIRouter:
     router = APIRouter(tags=["health"])
 
     @router.get("/health/live")
     async def live() -> dict[str, str]:
         return {"status": "live"}
 
-    @router.get("/metrics")
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    if metrics_on_api_port:
+        @router.get("/metrics")
+        async def metrics() -> Response:
+            return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @router.get("/asyncapi.json")
     async def asyncapi(request: Request) -> JSONResponse:

@@ -60,6 +60,13 @@ class ServiceSettings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=2)
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    http_docs: bool = Field(
+        default=False, description="Serve the API's description (/docs, /redoc, /openapi.json): for development, not production.",
+    )
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535,
+        description="Serve /metrics on this port alone (on the HTTP host), kept inside the cluster; unset: on the API's port.",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     startup_timeout_seconds: float = Field(
         default=60, gt=0, description="How long to wait for the database and broker before giving up at start-up."

@@ -27,6 +27,7 @@ class Platform:
             "FLIPSIDE_KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers,
             "FLIPSIDE_DATABASE_URL": database_url,
             "FLIPSIDE_TOPIC_PREFIX": topic_prefix,
+            "FLIPSIDE_HTTP_DOCS": "true",  # a development stack: the API's description at /docs
             "FLIPSIDE_SMTP_HOST": "127.0.0.1",
             "FLIPSIDE_SMTP_PORT": str(smtp_port),
             "FLIPSIDE_SCHEDULING_CLOCK_RATE": str(clock_rate),
