@@ -65,6 +65,9 @@ def test_dockerfile_is_lint_clean_non_root_and_runs_the_service(service):
     assert lint.returncode == 0, lint.stdout + lint.stderr
     text = dockerfile.read_text()
     assert text.count("FROM ") == 2, "multi-stage: build, then a runtime image without build tools"
+    bases = re.findall(r"^FROM (\S+)", text, re.M)
+    assert all(re.fullmatch(r"python:3\.11\.\d+-slim-bookworm@sha256:[0-9a-f]{64}", base) for base in bases), bases
+    assert len(set(bases)) == 1, "build and runtime on the same pinned Python"
     assert "uv sync --frozen --no-dev" in text and f"--package flipside-{service}" in text
     assert re.search(r"^USER 10001$", text, re.M)
     port = SETTINGS[service]().http_port
