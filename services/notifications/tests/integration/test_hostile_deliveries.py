@@ -7,6 +7,7 @@ checked at the door (a NUL cannot be stored in PostgreSQL at all; the unit tests
 
 import asyncio
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -263,3 +264,70 @@ async def test_sending_happens_after_the_claim_committed(sandbox, pool):
     assert row["status"] == "sent" and row["claimed_by"] is None
     assert len(sink.received()) == 1
 
+
+
+async def test_a_round_starts_sends_only_in_its_claims_first_half_and_gives_the_rest_back(sandbox, pool):
+    sink = HoldingSink()
+    sink.release.set()
+    sink.start()
+    settings = NotificationSettings(smtp_port=sink.port, topic_prefix=sandbox.topic_prefix, claim_seconds=0.4)
+    units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix)
+    person = await add_recipient(pool, "Slow", "slow@example.com")
+    events = [await owe(units, person, "unmatched", {"reasons": [f"reason {n}"]}) for n in range(3)]
+    http, dispatcher = HttpPoster(5), Dispatcher(settings)
+    original = dispatcher._settle
+
+    async def slow_settle(*args):
+        await asyncio.sleep(0.25)  # a slow relay: the claim's first half is over after the first send
+        return await original(*args)
+
+    dispatcher._settle = slow_settle
+    try:
+        assert await dispatcher.dispatch_batch(units, http, "email") == 3
+    finally:
+        await http.close()
+        await dispatcher.close()
+        sink.stop()
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT status, attempts, claimed_by FROM deliveries WHERE event_id = ANY($1::uuid[]) ORDER BY status", events,
+        )
+    assert [(r["status"], r["attempts"], r["claimed_by"]) for r in rows] == [("pending", 0, None)] * 2 + [("sent", 1, None)]
+    assert len(sink.received()) == 1, "no send started after the first half: none can outlast the claim"
+
+
+async def test_a_round_stopped_while_sending_records_what_went_out(sandbox, pool):
+    sink = HoldingSink().start()
+    settings = NotificationSettings(smtp_port=sink.port, topic_prefix=sandbox.topic_prefix)
+    units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix)
+    first, second = await add_recipient(pool, "First", "first@example.com"), await add_recipient(pool, "Second", "second@example.com")
+    sent_event = await owe(units, first, "unmatched", {"reasons": ["no mentor left"]})
+    held_event = await owe(units, second, "unmatched", {"reasons": ["no mentor left"]})
+    sink.release.set()
+    http, dispatcher = HttpPoster(5), Dispatcher(settings)
+    original = dispatcher._settle
+
+    async def hold_the_second(delivery, *args):
+        if delivery["recipient_id"] == second:
+            await asyncio.Event().wait()  # stopped here, as a service stopping cancels its dispatcher
+        return await original(delivery, *args)
+
+    dispatcher._settle = hold_the_second
+    try:
+        round_ = asyncio.create_task(dispatcher.dispatch_batch(units, http, "email"))
+        await asyncio.to_thread(lambda: [time.sleep(0.02) for _ in range(250) if not sink.received()])
+        round_.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await round_
+    finally:
+        await http.close()
+        await dispatcher.close()
+        sink.stop()
+    async with pool.acquire() as conn:
+        rows = {
+            r["event_id"]: r
+            for r in await conn.fetch("SELECT event_id, status, claimed_by FROM deliveries WHERE event_id = ANY($1::uuid[])", [sent_event, held_event])
+        }
+        announced = await conn.fetchval("SELECT count(*) FROM outbox WHERE key = $1", str(first))
+    assert rows[sent_event]["status"] == "sent" and announced == 2, "recorded and announced (v2 and v1), not sent again later"
+    assert rows[held_event]["status"] == "pending" and rows[held_event]["claimed_by"] is None, "given back at once"
