@@ -22,17 +22,11 @@ from .settings import NotificationSettings
 CALENDAR_METHODS = {"session_scheduled": "REQUEST", "session_rescheduled": "REQUEST", "session_cancelled": "CANCEL"}
 
 
-class _WirePolicy(email.policy.EmailPolicy):
-    """SMTP's (CRLF, headers folded at 78 characters in encoded words of legal length, any header value that would
-    start another header refused) with bodies kept 7-bit for relays without 8BITMIME; but the unsubscribe link stays
-    on one line as it is (RFC 5322 allows 998 characters): folded or encoded, mail clients could not read it."""
-
-    def fold_binary(self, name: str, value: str) -> bytes:
-        return (_ONE_LINE if name.lower() == "list-unsubscribe" else super()).fold_binary(name, value)
-
-
-WIRE_POLICY = _WirePolicy(linesep="\r\n", cte_type="7bit")
-_ONE_LINE = email.policy.EmailPolicy(linesep="\r\n", cte_type="7bit", max_line_length=998)
+# SMTP's line ends; bodies kept 7-bit (quoted-printable or base64) for relays without 8BITMIME. The policy refuses,
+# when flattening, any header value that would start another header. RFC 5322 allows 998 characters a line: subjects
+# (cut to 200 characters) and unsubscribe links stay on one line, readable, as mail clients read them; folded at 78,
+# a link would be encoded and a subject of 70 characters would begin on a line of its own.
+WIRE_POLICY = email.policy.EmailPolicy(linesep="\r\n", cte_type="7bit", max_line_length=998)
 
 
 @dataclass(frozen=True)
