@@ -1,14 +1,14 @@
 """The dispatcher: sends owed messages when their recipient wants them, records each outcome, announces it.
 
-Guarantee: a delivery row is sent until its channel accepts it once, and is then
-marked sent with its `NotificationSent` event in one transaction. A crash after the
-channel accepted a message and before that commit sends it again on restart, with
-the same identity: the e-mail's Message-ID (`<delivery id@flipside>`) and the
-webhook's `webhook-id` header (the delivery id), which receivers use to drop the
-second copy. Slack and Teams webhooks have no idempotency key: there, that one
-duplicate is visible. Redelivered events never owe a second message, because
-deliveries are unique on (event id, recipient, channel).
-"""
+A round claims a batch (a short transaction: each delivery marked with the round's claim and when it lapses),
+sends with no transaction open, each delivery failing or retrying on its own, then records every outcome with
+its events in one transaction. Guarantee: a delivery row is sent until its channel accepts it once, and is then
+marked sent with its `NotificationSent` event. A crash after the channel accepted a message and before that
+commit sends it again once the claim lapses, with the same identity: the e-mail's Message-ID
+(`<delivery id@flipside>`) and the webhook's `webhook-id` header (the delivery id), which receivers use to
+drop the second copy. Slack and Teams webhooks have no idempotency key: there, that one duplicate is visible.
+Only the claiming round records, so a taken-over delivery is announced once. Redelivered events never owe a
+second message, because deliveries are unique on (event id, recipient, channel)."""
 
 from __future__ import annotations
 
