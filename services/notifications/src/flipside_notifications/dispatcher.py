@@ -260,8 +260,7 @@ class Dispatcher:
                     http.post_signed(delivery["webhook_url"], delivery["webhook_secret"], delivery_id, json.dumps(delivery["context"]))
                 )
         except SendFailed as failure:
-            outcome, _ = _failed(delivery, failure, attempts, now)
-            return outcome, []  # a subscriber's failures are in its delivery log, not announced as people's are
+            return _failed(delivery, failure, attempts, now)
         return Outcome(delivery_id, "sent", attempted=True, sent_at=now, drop_context=True), []
 
 
@@ -287,7 +286,9 @@ def _failed(delivery: dict[str, Any], failure: SendFailed, attempts: int, now: d
         next_attempt_at = now + retry_delay(attempts, failure)
         return Outcome(delivery_id, "pending", attempted=True, error=failure.reason, next_attempt_at=next_attempt_at), []
     log.warning("delivery failed", delivery_id=str(delivery_id), channel=channel, reason=failure.reason, attempts=attempts)
-    events = [(event, delivery["correlation_id"]) for event in failed_events(delivery, failure, attempts, now)]
+    # A subscriber's failures are in its delivery log; `NotificationFailed` is about people.
+    failed = [] if channel == WEBHOOK else failed_events(delivery, failure, attempts, now)
+    events = [(event, delivery["correlation_id"]) for event in failed]
     return Outcome(delivery_id, "failed", attempted=True, error=failure.reason), events
 
 

@@ -8,6 +8,7 @@ from uuid import uuid4
 import pytest
 from pydantic import ValidationError
 
+from flipside_notifications.domain.failures import REASON_LIMIT, SendFailed
 from flipside_notifications.domain.header_text import SUBJECT_LIMIT, one_line
 from flipside_notifications.domain.rendering import RenderedMessage
 from flipside_notifications.mailer import compose
@@ -62,3 +63,8 @@ def test_an_address_that_cannot_be_formatted_is_refused_not_sent(address):
 def test_a_sender_that_is_no_address_stops_the_service_at_start():
     with pytest.raises(ValidationError, match="FLIPSIDE_SMTP_SENDER|smtp_sender"):
         NotificationSettings(smtp_sender="flipside\r\nBcc: spy@evil.example")
+
+
+def test_a_failure_quoting_what_it_refused_keeps_a_bounded_reason():
+    failure = SendFailed(f"cannot compose the email message: ValueError: {HOSTILE['10 KB']}", permanent=True)
+    assert failure.reason.startswith("cannot compose") and len(failure.reason) == REASON_LIMIT
