@@ -7,7 +7,6 @@ checked at the door (a NUL cannot be stored in PostgreSQL at all; the unit tests
 
 import asyncio
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -27,6 +26,7 @@ from flipside_notifications.settings import NotificationSettings
 from flipside_shared.migrations import migrate
 from flipside_shared.service import connect_pool
 from flipside_shared.testing.smtp import SmtpSink
+from flipside_shared.testing.waiting import wait_for
 from flipside_shared.unit_of_work import UnitOfWorkFactory
 
 MIGRATIONS = Path(flipside_notifications.__file__).parent / "migrations"
@@ -270,7 +270,7 @@ async def test_a_round_starts_sends_only_in_its_claims_first_half_and_gives_the_
     sink = HoldingSink()
     sink.release.set()
     sink.start()
-    settings = NotificationSettings(smtp_port=sink.port, topic_prefix=sandbox.topic_prefix, claim_seconds=0.4)
+    settings = NotificationSettings(smtp_port=sink.port, topic_prefix=sandbox.topic_prefix, claim_seconds=2)
     units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix)
     person = await add_recipient(pool, "Slow", "slow@example.com")
     events = [await owe(units, person, "unmatched", {"reasons": [f"reason {n}"]}) for n in range(3)]
@@ -278,7 +278,7 @@ async def test_a_round_starts_sends_only_in_its_claims_first_half_and_gives_the_
     original = dispatcher._settle
 
     async def slow_settle(*args):
-        await asyncio.sleep(0.25)  # a slow relay: the claim's first half is over after the first send
+        await asyncio.sleep(1.1)  # a slow relay: the claim's first half (1 s) is over after the first send
         return await original(*args)
 
     dispatcher._settle = slow_settle
@@ -315,7 +315,7 @@ async def test_a_round_stopped_while_sending_records_what_went_out(sandbox, pool
     dispatcher._settle = hold_the_second
     try:
         round_ = asyncio.create_task(dispatcher.dispatch_batch(units, http, "email"))
-        await asyncio.to_thread(lambda: [time.sleep(0.02) for _ in range(250) if not sink.received()])
+        await wait_for(sink.received, timeout=10)
         round_.cancel()
         with pytest.raises(asyncio.CancelledError):
             await round_
