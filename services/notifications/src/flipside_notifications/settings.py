@@ -68,7 +68,7 @@ class NotificationSettings(ServiceSettings):
     claim_seconds: float = Field(
         default=30, gt=0, validation_alias="FLIPSIDE_NOTIFICATIONS_CLAIM_SECONDS",
         description="How long a round's claim on its deliveries lasts: it starts sends for the first half, and a round "
-        "that died before recording is taken over after it.",
+        "that died before recording is taken over after it. Keep it well above the SMTP and HTTP timeouts.",
     )
 
     @field_validator("smtp_sender")
