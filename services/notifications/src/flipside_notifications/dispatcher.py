@@ -47,6 +47,9 @@ SESSION_KINDS = {"sessions", "reminders"}
 CHANNELS = (*PERSON_CHANNELS, WEBHOOK)
 LISTENER_CHECK_SECONDS = 5
 
+Settled = tuple[Outcome, list[tuple[Event, UUID | None]]]
+"""A delivery's outcome and the events (with their correlation id) to emit if it is recorded."""
+
 
 class Dispatcher:
     def __init__(self, settings: NotificationSettings) -> None:
@@ -262,10 +265,6 @@ class Dispatcher:
         except SendFailed as failure:
             return _failed(delivery, failure, attempts, now)
         return Outcome(delivery_id, "sent", attempted=True, sent_at=now, drop_context=True), []
-
-
-Settled = tuple[Outcome, list[tuple[Event, UUID | None]]]
-"""A delivery's outcome and the events (with their correlation id) to emit if it is recorded."""
 
 
 async def _failing_on_its_own(send: Coroutine[Any, Any, None]) -> None:
