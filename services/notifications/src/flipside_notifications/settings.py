@@ -6,6 +6,8 @@ Rate limits hold per replica: with N replicas a channel receives at most N times
 from __future__ import annotations
 
 from datetime import timedelta
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 from uuid import UUID
 
 from pydantic import Field, SecretStr, field_validator
@@ -63,6 +65,20 @@ class NotificationSettings(ServiceSettings):
     )
     dispatch_poll_seconds: float = Field(default=0.5, gt=0, validation_alias="FLIPSIDE_NOTIFICATIONS_POLL_SECONDS")
     dispatch_batch_size: int = Field(default=50, ge=1, validation_alias="FLIPSIDE_NOTIFICATIONS_BATCH_SIZE")
+    claim_seconds: float = Field(
+        default=30, gt=0, validation_alias="FLIPSIDE_NOTIFICATIONS_CLAIM_SECONDS",
+        description="How long a round's claim on its deliveries lasts: it starts sends for the first half, and a round "
+        "that died before recording is taken over after it. Keep it well above the SMTP and HTTP timeouts.",
+    )
+
+    @field_validator("smtp_sender")
+    @classmethod
+    def _an_address(cls, value: str) -> str:
+        try:
+            Address(addr_spec=value)
+        except (ValueError, IndexError, HeaderParseError) as error:
+            raise ValueError(f"not an e-mail address: {value!r} ({error})") from None
+        return value
 
     @field_validator("default_locale")
     @classmethod

@@ -5,6 +5,7 @@ the crash is simulated by failing the transaction at its last record, which roll
 exactly as a killed process would.
 """
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
@@ -26,6 +27,7 @@ from flipside_shared.testing.kafka_io import envelope
 from flipside_shared.unit_of_work import UnitOfWorkFactory
 
 MIGRATIONS = Path(flipside_notifications.__file__).parent / "migrations"
+CLAIM_SECONDS = 1
 
 
 class SimulatedCrash(Exception):
@@ -51,7 +53,7 @@ async def test_a_crash_after_sending_sends_once_more_with_the_same_identity_and_
         return Response("ok")
 
     httpserver.expect_request("/subscriber", method="POST").respond_with_handler(record)
-    settings = NotificationSettings(smtp_port=smtp.port, topic_prefix=sandbox.topic_prefix)
+    settings = NotificationSettings(smtp_port=smtp.port, topic_prefix=sandbox.topic_prefix, claim_seconds=CLAIM_SECONDS)
     units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix)
     person = enrolled(email="crash@example.com")
     cause = envelope(person)
@@ -63,11 +65,10 @@ async def test_a_crash_after_sending_sends_once_more_with_the_same_identity_and_
         await repository.owe(cause.id, cause.id, [MessageDue(person.participant_id, "reminder", {"starts_at": starts_at, "minutes_before": 60})])
         await repository.owe_webhooks(cause.id, cause.id, cause.type, cause.structured())
 
-    async def crash_before_recording(self, delivery_id, now):
+    async def crash_before_recording(self, claim, outcomes):
         raise SimulatedCrash()
 
-    monkeypatch.setattr(NotificationsRepository, "mark_sent", crash_before_recording)
-    monkeypatch.setattr(NotificationsRepository, "mark_webhook_sent", crash_before_recording)
+    monkeypatch.setattr(NotificationsRepository, "record", crash_before_recording)
     dispatcher, http = Dispatcher(settings), HttpPoster(5)
     try:
         for channel in ("email", "webhook"):
@@ -76,7 +77,10 @@ async def test_a_crash_after_sending_sends_once_more_with_the_same_identity_and_
         assert len(smtp.received()) == 1 and len(calls) == 1, "both channels took their message before the crash"
         monkeypatch.undo()
         for channel in ("email", "webhook"):
-            assert await dispatcher.dispatch_batch(units, http, channel) == 1, "nothing was recorded: it is owed again"
+            assert await dispatcher.dispatch_batch(units, http, channel) == 0, "still claimed by the round that crashed"
+        await asyncio.sleep(CLAIM_SECONDS)
+        for channel in ("email", "webhook"):
+            assert await dispatcher.dispatch_batch(units, http, channel) == 1, "nothing was recorded: once the claim lapsed, it is owed again"
             assert await dispatcher.dispatch_batch(units, http, channel) == 0
     finally:
         await http.close()

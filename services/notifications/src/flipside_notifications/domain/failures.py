@@ -8,12 +8,15 @@ from email.utils import parsedate_to_datetime
 
 MAX_ATTEMPTS = 8
 MAX_DELAY = timedelta(minutes=15)
+REASON_LIMIT = 500
 
 
 class SendFailed(Exception):
     """The receiving side did not take a message: `permanent` when it never will."""
 
     def __init__(self, reason: str, permanent: bool, retry_after: timedelta | None = None) -> None:
+        # Bounded: a reason can quote what it refused (a 10 KB name), and it is kept, shown and announced.
+        reason = reason[:REASON_LIMIT]
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
