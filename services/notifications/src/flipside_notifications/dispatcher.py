@@ -168,7 +168,7 @@ class Dispatcher:
         attempts = delivery["attempts"] + 1
         if template == "digest":
             delivery = await _with_partner_names(repository, delivery)
-        unsubscribe_url = self._settings.unsubscribe_url(delivery["recipient_id"], kind)
+        unsubscribe_url = self._settings.unsubscribe_url(delivery["recipient_id"], kind, delivery["link_generation"])
         try:
             message = self._render(delivery, kind, unsubscribe_url)
             async with self._limits[channel]:
