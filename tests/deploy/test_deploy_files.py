@@ -19,10 +19,9 @@ from flipside_notifications.settings import NotificationSettings
 from flipside_scheduling.settings import SchedulingSettings
 from flipside_shared.auth.settings import AuthSettings
 from flipside_shared.settings import KafkaSettings
-from flipside_shared.signing_secrets import SigningSecret
+from flipside_shared.signing_secrets import SIGNING_SECRET_VARIABLES, SigningSecret
 from flipside_shared.testing.kafka import KAFKA_VERSION
 from flipside_shared.testing.platform import Platform
-from flipside_shared.testing.signing_secrets import SIGNING_SECRET_VARIABLES
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = {

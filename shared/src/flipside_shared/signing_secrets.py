@@ -12,6 +12,14 @@ from typing import Annotated
 
 from pydantic import AfterValidator, SecretStr
 
+# Every signing secret a service requires; tests/deploy checks this against the services' settings.
+SIGNING_SECRET_VARIABLES = (
+    "FLIPSIDE_SCHEDULING_FEED_SECRET",
+    "FLIPSIDE_FEEDBACK_LINK_SECRET",
+    "FLIPSIDE_FEEDBACK_CONCERN_CONTRIBUTOR_KEY",
+    "FLIPSIDE_NOTIFICATIONS_LINK_SECRET",
+)
+
 MIN_BYTES = 32
 HOW_TO_MAKE_ONE = "make one with `openssl rand -base64 48`"
 

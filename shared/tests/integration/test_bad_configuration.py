@@ -6,9 +6,8 @@ import sys
 
 import pytest
 
-from flipside_shared.signing_secrets import random_signing_secret
+from flipside_shared.signing_secrets import SIGNING_SECRET_VARIABLES, random_signing_secret
 from flipside_shared.testing.auth import dev_issuer
-from flipside_shared.testing.signing_secrets import SIGNING_SECRET_VARIABLES
 
 
 def start_matching(**env: str) -> subprocess.CompletedProcess:

@@ -10,15 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..signing_secrets import random_signing_secret
-
-# Every signing secret a service requires; tests/deploy checks this against the services' settings.
-SIGNING_SECRET_VARIABLES = (
-    "FLIPSIDE_SCHEDULING_FEED_SECRET",
-    "FLIPSIDE_FEEDBACK_LINK_SECRET",
-    "FLIPSIDE_FEEDBACK_CONCERN_CONTRIBUTOR_KEY",
-    "FLIPSIDE_NOTIFICATIONS_LINK_SECRET",
-)
+from ..signing_secrets import SIGNING_SECRET_VARIABLES, random_signing_secret
 
 
 def signing_secrets_in(directory: Path) -> dict[str, str]:
