@@ -88,3 +88,14 @@ def test_a_service_refuses_to_start_without_a_strong_signing_secret(variable, ca
     assert line.startswith(f"flipside: invalid configuration: {variable}: "), line
     assert reason in line
     assert not value or value not in result.stderr + result.stdout, "the secret itself is never printed"
+
+
+def test_feedback_refuses_one_secret_for_both_survey_links_and_the_concern_contributor_hash():
+    shared = random_signing_secret()
+    result = start_service("feedback", {"FLIPSIDE_FEEDBACK_LINK_SECRET": shared, "FLIPSIDE_FEEDBACK_CONCERN_CONTRIBUTOR_KEY": shared})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "flipside: invalid configuration: Value error, "
+        "FLIPSIDE_FEEDBACK_CONCERN_CONTRIBUTOR_KEY must differ from FLIPSIDE_FEEDBACK_LINK_SECRET"
+    ]
+    assert shared not in result.stderr
