@@ -32,13 +32,13 @@ def unsign(purpose: str, token: str, secret: bytes) -> bytes:
     return payload
 
 
-def purpose_key(purpose: str, secret: bytes) -> bytes:
+def _purpose_key(purpose: str, secret: bytes) -> bytes:
     """The key of one purpose: HMAC(secret, purpose), so no two purposes share a key."""
     return hmac.new(secret, b"flipside purpose key\x00" + purpose.encode(), hashlib.sha256).digest()
 
 
 def _mac(purpose: str, payload: bytes, secret: bytes) -> bytes:
-    return hmac.new(purpose_key(purpose, secret), purpose.encode() + b"\x00" + payload, hashlib.sha256).digest()
+    return hmac.new(_purpose_key(purpose, secret), purpose.encode() + b"\x00" + payload, hashlib.sha256).digest()
 
 
 def _b64(raw: bytes) -> str:
