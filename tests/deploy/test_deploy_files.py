@@ -19,6 +19,7 @@ from flipside_notifications.settings import NotificationSettings
 from flipside_scheduling.settings import SchedulingSettings
 from flipside_shared.auth.settings import AuthSettings
 from flipside_shared.settings import KafkaSettings
+from flipside_shared.signing_secrets import SIGNING_SECRET_VARIABLES, SigningSecret
 from flipside_shared.testing.kafka import KAFKA_VERSION
 from flipside_shared.testing.platform import Platform
 
@@ -55,6 +56,29 @@ def nested_env_names(settings: type[BaseSettings]) -> set[str]:
         alias = field.validation_alias
         names |= set(alias.choices) if isinstance(alias, AliasChoices) else {f"{prefix}{name}".upper()}
     return names
+
+
+def signing_secrets(settings: type[BaseSettings]) -> set[str]:
+    """The variables of a service's signing secrets: its fields of type SigningSecret, which have no default."""
+    signing = SigningSecret.__metadata__
+    return {
+        field.validation_alias for field in settings.model_fields.values()
+        if any(validator in signing for validator in field.metadata)
+    }
+
+
+def test_the_local_launcher_makes_every_signing_secret_a_service_requires():
+    assert set(SIGNING_SECRET_VARIABLES) == set().union(*(signing_secrets(s) for s in SETTINGS.values()))
+    assert signing_secrets(SETTINGS["scheduling"]) == {"FLIPSIDE_SCHEDULING_FEED_SECRET"}, "the check finds them"
+
+
+@pytest.mark.parametrize("service", SETTINGS)
+def test_compose_requires_each_signing_secret_and_has_no_default_for_any(service):
+    environment = COMPOSE["services"][service]["environment"]
+    for name in signing_secrets(SETTINGS[service]):
+        assert re.fullmatch(rf"\$\{{{name}:\?set {name}\b[^}}]*\}}", environment.get(name, "")), (
+            f"{service}: {name} must be ${{{name}:?...}}: compose refuses to start without it"
+        )
 
 
 @pytest.mark.parametrize("service", SETTINGS)
@@ -152,3 +176,7 @@ def test_each_deployment_probes_health_limits_resources_and_reads_known_settings
         assert pod["securityContext"]["runAsNonRoot"] and pod["securityContext"]["runAsUser"] == 10001
         assert {e["name"] for e in container["env"]} <= env_names(settings)
         assert [ref for source in container["envFrom"] for ref in source] == ["configMapRef", "secretRef"]
+        from_secret = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"] if "secretKeyRef" in e.get("valueFrom", {})}
+        assert from_secret == {
+            name: {"name": "flipside-secrets", "key": name} for name in signing_secrets(settings)
+        }, f"{service}: each signing secret a required key of the Secret (not optional), no other"

@@ -12,7 +12,10 @@ import argparse
 import dataclasses
 import importlib
 import json
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,7 @@ from .envelope import CONTENT_TYPE, SPEC_VERSION
 from .events import EVENT_TYPES, Event
 from .service import asyncapi_document, wire_broker
 from .settings import SERVICES, KafkaSettings
+from .signing_secrets import SIGNING_SECRET_VARIABLES, random_signing_secret
 
 CONTRACTS_DIR = Path(__file__).resolve().parents[3] / "contracts" / "events"
 ASYNCAPI_DIR = CONTRACTS_DIR.parent / "asyncapi"
@@ -35,10 +39,23 @@ class _DocumentationOnly:
         raise RuntimeError("a broker built for documentation does not consume")
 
 
+@contextmanager
+def _throwaway_signing_secrets() -> Iterator[None]:
+    """The documents describe streams, never links: any valid signing secret lets a service's settings load."""
+    missing = {name: random_signing_secret() for name in SIGNING_SECRET_VARIABLES if name not in os.environ}
+    os.environ.update(missing)
+    try:
+        yield
+    finally:
+        for name in missing:
+            del os.environ[name]
+
+
 def asyncapi_documents() -> dict[str, dict[str, Any]]:
     documents = {}
     for service in SERVICES:
-        definition = importlib.import_module(f"flipside_{service}.app").definition()
+        with _throwaway_signing_secrets():
+            definition = importlib.import_module(f"flipside_{service}.app").definition()
         settings = definition.settings.model_copy(
             update={"topic_prefix": DOCUMENTED_PREFIX, "consumer_group": None,
                     "kafka": KafkaSettings(bootstrap_servers=DOCUMENTED_BROKER)}

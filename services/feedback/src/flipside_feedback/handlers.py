@@ -57,10 +57,11 @@ class FeedbackLoop:
     def __init__(self, settings: FeedbackSettings) -> None:
         self._settings = settings
         self._link_secret = settings.link_secret.get_secret_value().encode()
+        self._contributor_key = settings.concern_contributor_key.get_secret_value().encode()
 
     def contributor_hash(self, participant_id: UUID) -> bytes:
         """Counts distinct people behind concerns, and finds theirs on erasure, without naming anyone."""
-        return hmac.new(self._link_secret, b"concern:" + participant_id.bytes, hashlib.sha256).digest()
+        return hmac.new(self._contributor_key, b"concern:" + participant_id.bytes, hashlib.sha256).digest()
 
     async def ask(self, uow: UnitOfWork, check_in: CheckInDue) -> None:
         """Ask both people, each with a link of their own, once per session; the session counts as held."""

@@ -20,7 +20,7 @@ from flipside_shared.signed_tokens import InvalidToken
 
 from .domain.endpoints import checked_webhook_url
 from .domain.preferences import KINDS, PERSON_CHANNELS, Preferences, QuietHours
-from .domain.unsubscribe import unsubscribe_target
+from .domain.unsubscribe import UnsubscribeTarget, unsubscribe_target
 from .handlers import SUBSCRIBABLE_EVENT_TYPES
 from .repository import NotificationsRepository
 from .settings import NotificationSettings
@@ -95,7 +95,8 @@ async def put_preferences(participant_id: UUID, body: PreferencesBody, request: 
 @router.get("/unsubscribe/{token}", response_class=HTMLResponse)
 async def unsubscribe_page(token: str, request: Request) -> HTMLResponse:
     """A page with one button: link checkers that open every link must not unsubscribe anyone."""
-    _, kind = _target(token, request)
+    async with request.app.state.runtime.pool.acquire() as conn:
+        kind = (await _target(token, request, NotificationsRepository(conn))).kind
     return HTMLResponse(
         f"<!doctype html><title>Flipside</title><form method=post><p>Stop receiving {kind} messages from Flipside?</p>"
         "<button type=submit>Unsubscribe</button></form>"
@@ -105,14 +106,24 @@ async def unsubscribe_page(token: str, request: Request) -> HTMLResponse:
 @router.post("/unsubscribe/{token}", response_class=HTMLResponse)
 async def unsubscribe(token: str, request: Request) -> HTMLResponse:
     """The button on the page, and mail clients' one-click unsubscribe (RFC 8058), which posts `List-Unsubscribe=One-Click`."""
-    participant_id, kind = _target(token, request)
     async with request.app.state.runtime.pool.acquire() as conn, conn.transaction():
         repository = NotificationsRepository(conn)
+        target = await _target(token, request, repository)
+        participant_id, kind = target.participant_id, target.kind
         if await repository.is_known(participant_id):
             preferences = await repository.preferences_of(participant_id)
             await repository.save_preferences(participant_id, preferences.unsubscribed_from(kind))
     done = "digests end: messages come one by one" if kind == "digest" else f"no more {kind} messages"
     return HTMLResponse(f"<!doctype html><title>Flipside</title><p>Done: {done}. Change this any time in your preferences.</p>")
+
+
+@router.post("/participants/{participant_id}/unsubscribe-links/rotate", status_code=204, dependencies=[Depends(require_self())])
+async def rotate_unsubscribe_links(participant_id: UUID, request: Request) -> None:
+    """Revoke every unsubscribe link the participant was sent (they answer 403 from now on); each message from now
+    on carries a link of the new generation."""
+    async with request.app.state.runtime.pool.acquire() as conn:
+        if await NotificationsRepository(conn).rotate_links(participant_id) is None:
+            raise HTTPException(404, NO_SUCH_PARTICIPANT)
 
 
 @router.post("/webhooks", status_code=201, dependencies=[Depends(require_admin)])
@@ -155,11 +166,15 @@ async def deliveries(participant_id: UUID, request: Request) -> list[dict]:
         return [dict(row) for row in await NotificationsRepository(conn).deliveries_of(participant_id)]
 
 
-def _target(token: str, request: Request) -> tuple[UUID, str]:
+async def _target(token: str, request: Request, repository: NotificationsRepository) -> UnsubscribeTarget:
+    """Whom and what a genuine link of the person's current generation mutes; 403 for any other, a revoked one too."""
     try:
-        return unsubscribe_target(token, _settings(request).link_secret.get_secret_value().encode())
+        target = unsubscribe_target(token, _settings(request).link_secret.get_secret_value().encode())
     except InvalidToken:
         raise HTTPException(403, "this unsubscribe link is not valid") from None
+    if await repository.link_generation(target.participant_id) not in (None, target.generation):
+        raise HTTPException(403, "this unsubscribe link is not valid")
+    return target
 
 
 def _as_body(preferences: Preferences) -> dict:

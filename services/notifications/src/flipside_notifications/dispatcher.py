@@ -213,7 +213,7 @@ class Dispatcher:
             case HoldForDigest(at):
                 return Outcome(delivery_id, "held", next_attempt_at=at), []
         attempts = delivery["attempts"] + 1
-        unsubscribe_url = self._settings.unsubscribe_url(delivery["recipient_id"], kind)
+        unsubscribe_url = self._settings.unsubscribe_url(delivery["recipient_id"], kind, delivery["link_generation"])
         try:
             message = self._render(delivery, kind, unsubscribe_url)
             send = self._sending(channel, delivery, message, unsubscribe_url, preferences, mail, http)

@@ -106,6 +106,17 @@ class NotificationsRepository:
     async def is_known(self, participant_id: UUID) -> bool:
         return await self._conn.fetchval("SELECT EXISTS (SELECT 1 FROM recipients WHERE participant_id = $1)", participant_id)
 
+    async def link_generation(self, participant_id: UUID) -> int | None:
+        """Which of the recipient's unsubscribe links are valid; None for someone not (or no longer) known."""
+        return await self._conn.fetchval("SELECT link_generation FROM recipients WHERE participant_id = $1", participant_id)
+
+    async def rotate_links(self, participant_id: UUID) -> int | None:
+        """Revoke the recipient's unsubscribe links; the new generation, or None for someone not known."""
+        return await self._conn.fetchval(
+            "UPDATE recipients SET link_generation = link_generation + 1 WHERE participant_id = $1 RETURNING link_generation",
+            participant_id,
+        )
+
     # Preferences
 
     async def preferences_of(self, participant_id: UUID) -> Preferences:
@@ -187,7 +198,7 @@ class NotificationsRepository:
             " claimed AS (UPDATE deliveries d SET claimed_by = $7, claimed_until = $8 FROM due"
             " WHERE d.delivery_id = due.delivery_id RETURNING d.*)"
             " SELECT d.delivery_id, d.event_id, d.recipient_id, d.channel, d.template, d.context, d.attempts, d.correlation_id,"
-            " r.display_name, r.email, r.locale, r.time_zone,"
+            " r.display_name, r.email, r.locale, r.time_zone, COALESCE(r.link_generation, 0) AS link_generation,"
             " (SELECT p.display_name FROM recipients p WHERE p.participant_id = (d.context->>'partner_id')::uuid) AS partner_name,"
             " pr.channels, pr.muted_kinds, pr.quiet_hours_start, pr.quiet_hours_end, pr.digest, pr.digest_time,"
             " pr.slack_webhook_url, pr.teams_webhook_url, s.url AS webhook_url, s.secret AS webhook_secret"

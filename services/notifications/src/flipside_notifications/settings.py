@@ -13,9 +13,10 @@ from uuid import UUID
 from pydantic import Field, SecretStr, field_validator
 
 from flipside_shared.settings import ServiceSettings
+from flipside_shared.signing_secrets import SigningSecret
 
 from .domain.rendering import available_locales
-from .domain.unsubscribe import unsubscribe_token
+from .domain.unsubscribe import UnsubscribeTarget, unsubscribe_token
 
 
 class NotificationSettings(ServiceSettings):
@@ -54,10 +55,9 @@ class NotificationSettings(ServiceSettings):
         default=timedelta(hours=1), validation_alias="FLIPSIDE_NOTIFICATIONS_URGENT_LEAD",
         description="A session message that would arrive later than this before the session ignores quiet hours and digests.",
     )
-    link_secret: SecretStr = Field(
-        default=SecretStr("development-only-unsubscribe-secret"),
+    link_secret: SigningSecret = Field(
         validation_alias="FLIPSIDE_NOTIFICATIONS_LINK_SECRET",
-        description="HMAC key of unsubscribe links; set a long random value in production (changing it revokes all).",
+        description="HMAC key of unsubscribe links: required, at least 32 random bytes (changing it revokes all).",
     )
     public_base_url: str | None = Field(
         default=None, validation_alias="FLIPSIDE_NOTIFICATIONS_PUBLIC_BASE_URL",
@@ -87,6 +87,7 @@ class NotificationSettings(ServiceSettings):
             raise ValueError(f"unknown locale {value!r}; templates exist for {sorted(available_locales())}")
         return value
 
-    def unsubscribe_url(self, participant_id: UUID, kind: str) -> str:
-        token = unsubscribe_token(participant_id, kind, self.link_secret.get_secret_value().encode())
+    def unsubscribe_url(self, participant_id: UUID, kind: str, generation: int) -> str:
+        """The link that mutes `kind` for the participant, of their current generation of links."""
+        token = unsubscribe_token(UnsubscribeTarget(participant_id, kind, generation), self.link_secret.get_secret_value().encode())
         return f"{self.base_url(self.public_base_url)}/unsubscribe/{token}"

@@ -13,8 +13,8 @@ from flipside_notifications.domain.preferences import (
     HoldForDigest, Preferences, QuietHours, SendNow, Skip, WaitUntil, decide,
 )
 from flipside_notifications.domain.rendering import RenderedMessage
-from flipside_notifications.domain.unsubscribe import unsubscribe_target, unsubscribe_token
-from flipside_shared.signed_tokens import InvalidToken
+from flipside_notifications.domain.unsubscribe import UnsubscribeTarget, unsubscribe_target, unsubscribe_token
+from flipside_shared.signed_tokens import InvalidToken, sign
 
 LEAD = timedelta(hours=1)
 NIGHT = QuietHours(time(22, 0), time(7, 0))
@@ -109,14 +109,22 @@ def test_unsubscribing_mutes_one_kind_or_ends_digests():
     assert prefs.unsubscribed_from("digest").digest is False
 
 
-def test_unsubscribe_links_name_their_person_and_kind_and_refuse_forgeries():
+def test_unsubscribe_links_name_their_person_kind_and_generation_and_refuse_forgeries():
     person, secret = uuid4(), b"k" * 32
-    token = unsubscribe_token(person, "reminders", secret)
-    assert unsubscribe_target(token, secret) == (person, "reminders")
+    token = unsubscribe_token(UnsubscribeTarget(person, "reminders", 2), secret)
+    assert unsubscribe_target(token, secret) == UnsubscribeTarget(person, "reminders", 2)
     with pytest.raises(InvalidToken):
-        unsubscribe_target(token, b"another key")
+        unsubscribe_target(token, b"a" * 32)
     with pytest.raises(InvalidToken):
-        unsubscribe_target(unsubscribe_token(person, "everything", secret), secret)
+        unsubscribe_target(unsubscribe_token(UnsubscribeTarget(person, "everything", 0), secret), secret)
+
+
+def test_another_kind_of_link_signed_with_the_same_secret_unsubscribes_no_one():
+    person, secret = uuid4(), b"k" * 32
+    payload = person.bytes + (0).to_bytes(4, "big") + b"reminders"
+    for purpose in ("calendar-feed", "survey"):
+        with pytest.raises(InvalidToken):
+            unsubscribe_target(sign(purpose, payload, secret), secret)
 
 
 def test_smtp_and_http_failures_are_classified_and_retry_after_is_honoured():

@@ -39,6 +39,7 @@ from flipside_shared.unit_of_work import UnitOfWork
 from .domain.booking import Booked, NoSlot, book_kickoff, book_next, reschedule
 from .domain.calendar import Absence, Attendee
 from .domain.clock import Clock
+from .domain.feeds import FeedKey
 from .domain.policy import SchedulingPolicy
 from .domain.series import Series
 from .domain.timers import timers_for
@@ -46,7 +47,7 @@ from .repository import SchedulingRepository, Session
 
 log = structlog.get_logger(__name__)
 
-FeedUrl = Callable[[UUID], str]
+FeedUrl = Callable[[FeedKey], str]
 """A participant's calendar feed address, token included."""
 
 
@@ -210,7 +211,7 @@ class Scheduler:
         uow.emit(SessionScheduled(
             session_id=session_id, pair_id=pair_id, program_id=program_id, kind="kickoff" if occurrence == 0 else "check_in",
             occurrence=occurrence, starts_at=booked.starts_at, duration_minutes=int(booked.duration.total_seconds() // 60),
-            mentor=self._attendee_time(mentor, booked), mentee=self._attendee_time(mentee, booked),
+            mentor=await self._attendee_time(repository, mentor, booked), mentee=await self._attendee_time(repository, mentee, booked),
         ), correlation_id=correlation_id)
 
     async def _move(
@@ -230,7 +231,7 @@ class Scheduler:
         moved = SessionRescheduled(
             session_id=session.session_id, pair_id=session.pair_id, program_id=session.program_id, kind=session.kind,
             previous_starts_at=session.starts_at, starts_at=outcome.starts_at, duration_minutes=session.duration_minutes,
-            mentor=self._attendee_time(mentor, outcome), mentee=self._attendee_time(mentee, outcome),
+            mentor=await self._attendee_time(repository, mentor, outcome), mentee=await self._attendee_time(repository, mentee, outcome),
             reason=reason, requested_by=requested_by, sequence=sequence,
         )
         uow.emit(moved, correlation_id=session.correlation_id)
@@ -265,12 +266,13 @@ class Scheduler:
             uow.emit(v1, correlation_id=session.correlation_id)
         return cancelled
 
-    def _attendee_time(self, attendee: Attendee, booked: Booked) -> AttendeeTime:
+    async def _attendee_time(self, repository: SchedulingRepository, attendee: Attendee, booked: Booked) -> AttendeeTime:
+        generation = await repository.feed_generation(attendee.participant_id)
         return AttendeeTime(
             participant_id=attendee.participant_id,
             time_zone=attendee.time_zone,
             local_start=booked.starts_at.astimezone(ZoneInfo(attendee.time_zone)),
-            calendar_feed_url=self._feed_url(attendee.participant_id),
+            calendar_feed_url=self._feed_url(FeedKey(attendee.participant_id, generation)),
         )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..settings import SERVICES
 from .auth import DevIssuer, dev_issuer
 from .service_process import ServiceProcess
+from .signing_secrets import dev_signing_secrets
 
 
 class Platform:
@@ -22,6 +23,7 @@ class Platform:
         extra_env: dict[str, str] | None = None,
         ports: dict[str, int] | None = None,
         issuer: DevIssuer | None = None,
+        signing_secrets: dict[str, str] | None = None,
     ) -> None:
         env = {
             "FLIPSIDE_KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers,
@@ -33,6 +35,7 @@ class Platform:
             "FLIPSIDE_SCHEDULING_CLOCK_RATE": str(clock_rate),
             "FLIPSIDE_SCHEDULING_CLOCK_EPOCH": datetime.now(UTC).isoformat(),
             **(issuer or dev_issuer()).env(),
+            **(signing_secrets or dev_signing_secrets()),
             **(extra_env or {}),
         }
         self.topic_prefix = topic_prefix

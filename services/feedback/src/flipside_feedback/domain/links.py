@@ -8,6 +8,9 @@ from uuid import UUID
 from flipside_shared.signed_tokens import InvalidToken, sign as sign_payload, unsign
 
 
+PURPOSE = "survey"
+
+
 class InvalidLink(ValueError):
     """Tampered with or not made by us."""
 
@@ -17,13 +20,13 @@ class ExpiredLink(ValueError):
 
 
 def sign(request_id: UUID, expires_at: datetime, secret: bytes) -> str:
-    return sign_payload(request_id.bytes + int(expires_at.timestamp()).to_bytes(8, "big"), secret)
+    return sign_payload(PURPOSE, request_id.bytes + int(expires_at.timestamp()).to_bytes(8, "big"), secret)
 
 
 def verify(token: str, secret: bytes, now: datetime) -> UUID:
     """The request id the token grants, or InvalidLink / ExpiredLink."""
     try:
-        payload = unsign(token, secret)
+        payload = unsign(PURPOSE, token, secret)
     except InvalidToken as error:
         raise InvalidLink(f"survey link: {error}") from None
     if len(payload) != 24:

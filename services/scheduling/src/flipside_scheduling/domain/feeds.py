@@ -1,23 +1,36 @@
 """Calendar feed addresses: a participant's feed is reachable only through a token signed for them.
 
 Calendar apps cannot log in, so the token is the credential. It does not expire (subscriptions
-live for the program); changing the secret revokes every feed at once.
+live for the program); it carries the participant's feed generation, so rotating their feed
+(`POST /participants/{id}/calendar-feed/rotate`) revokes their old address alone, and changing the
+secret revokes every feed at once.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from uuid import UUID
 
 from flipside_shared.signed_tokens import InvalidToken, sign, unsign
 
-
-def feed_token(participant_id: UUID, secret: bytes) -> str:
-    return sign(participant_id.bytes, secret)
+PURPOSE = "calendar-feed"
 
 
-def feed_owner(token: str, secret: bytes) -> UUID:
-    """Whose feed the token opens, or InvalidToken."""
-    payload = unsign(token, secret)
-    if len(payload) != 16:
+@dataclass(frozen=True)
+class FeedKey:
+    """Whose feed a token opens, and which of their generations of feed address it is."""
+
+    participant_id: UUID
+    generation: int
+
+
+def feed_token(key: FeedKey, secret: bytes) -> str:
+    return sign(PURPOSE, key.participant_id.bytes + key.generation.to_bytes(4, "big"), secret)
+
+
+def feed_key(token: str, secret: bytes) -> FeedKey:
+    """Whose feed the token opens, and of which generation, or InvalidToken."""
+    payload = unsign(PURPOSE, token, secret)
+    if len(payload) != 20:
         raise InvalidToken("not a calendar feed token")
-    return UUID(bytes=payload)
+    return FeedKey(UUID(bytes=payload[:16]), int.from_bytes(payload[16:], "big"))
