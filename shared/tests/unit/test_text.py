@@ -1,0 +1,93 @@
+"""The bounded, clean text types, and that every event's strings, lists and maps have a bound."""
+
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, Field, ValidationError
+
+from flipside_shared.events import EVENT_TYPES
+from flipside_shared.text import FEW_ITEMS, NAME_CHARS, TEXT_CHARS, URL_CHARS, Few, Name, Text, Url
+
+# Formats whose values have a bounded shape of their own.
+BOUNDED_FORMATS = {"uuid", "date-time", "date", "time", "duration"}
+
+
+class Sample(BaseModel):
+    name: Name = ""
+    text: Text = ""
+    url: Url = ""
+    names: Few[Name] = Field(default_factory=list)
+
+
+@pytest.mark.parametrize("character", ["\r", "\n", "\x00", "\t", "\x1b", "\x7f", "\x85", "\u2028", "\u2029",
+                                       "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"])
+def test_a_name_with_a_control_character_is_refused_naming_it(character):
+    with pytest.raises(ValidationError) as refused:
+        Sample(name=f"Eve{character}X-Evil: 1")
+    (issue,) = refused.value.errors()
+    assert issue["loc"] == ("name",) and f"U+{ord(character):04X}" in issue["msg"]
+
+
+@pytest.mark.parametrize("name", ["Eve", "\u05d0\u05d1\u05d9\u05d4 \u200fCohen", "\U0001f469\u200d\U0001f4bb Ada", "Zo\u00eb", "\u674e\u5a1c"])
+def test_real_names_with_marks_joiners_and_any_script_are_kept(name):
+    assert Sample(name=name).name == name
+
+
+def test_free_text_keeps_its_lines_and_tabs_but_no_other_control():
+    text = "first line\r\nsecond\tcolumn\nthird"
+    assert Sample(text=text).text == text
+    for character in ("\x00", "\x0b", "\x1b", "\u2028", "\u202e"):
+        with pytest.raises(ValidationError):
+            Sample(text=f"line{character}")
+
+
+def test_a_url_is_one_line():
+    with pytest.raises(ValidationError):
+        Sample(url="https://example.com/\r\nX-Evil: 1")
+
+
+@pytest.mark.parametrize(("field", "limit"), [("name", NAME_CHARS), ("text", TEXT_CHARS), ("url", URL_CHARS)])
+def test_text_longer_than_its_bound_is_refused(field, limit):
+    assert len(getattr(Sample(**{field: "x" * limit}), field)) == limit
+    with pytest.raises(ValidationError, match="at most"):
+        Sample(**{field: "x" * (limit + 1)})
+
+
+def test_a_list_longer_than_its_bound_is_refused():
+    assert len(Sample(names=["a"] * FEW_ITEMS).names) == FEW_ITEMS
+    with pytest.raises(ValidationError, match="at most"):
+        Sample(names=["a"] * (FEW_ITEMS + 1))
+
+
+def unbounded(schema: dict[str, Any], definitions: dict[str, Any], where: str) -> list[str]:
+    """The places in `schema` where a string, a list or a map has no upper bound."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[1]
+        return unbounded(definitions[name], definitions, f"{where}<{name}>")
+    found = []
+    for key in ("anyOf", "allOf", "oneOf"):
+        for option in schema.get(key, []):
+            found += unbounded(option, definitions, where)
+    kind = schema.get("type")
+    if kind == "string" and "maxLength" not in schema and "enum" not in schema and "const" not in schema \
+            and schema.get("format") not in BOUNDED_FORMATS:
+        found.append(where)
+    if kind == "array":
+        if "maxItems" not in schema:
+            found.append(f"{where}[]")
+        found += unbounded(schema.get("items", {}), definitions, f"{where}[]")
+    if kind == "object":
+        if isinstance(schema.get("additionalProperties"), dict):
+            if "maxProperties" not in schema:
+                found.append(f"{where}{{}}")
+            found += unbounded(schema["additionalProperties"], definitions, f"{where}{{}}")
+            found += unbounded(schema.get("propertyNames", {}), definitions, f"{where}{{key}}")
+        for name, field in schema.get("properties", {}).items():
+            found += unbounded(field, definitions, f"{where}.{name}")
+    return found
+
+
+@pytest.mark.parametrize("ce_type", sorted(EVENT_TYPES))
+def test_every_string_list_and_map_of_every_event_is_bounded(ce_type):
+    schema = EVENT_TYPES[ce_type].model_json_schema()
+    assert unbounded(schema, schema.get("$defs", {}), "") == []
