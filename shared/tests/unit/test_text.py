@@ -1,16 +1,11 @@
 """The bounded, clean text types, and that every event's strings, lists and maps have a bound."""
 
-from typing import Any
-
 import pytest
 from pydantic import BaseModel, Field, ValidationError
 
 from flipside_shared.events import EVENT_TYPES
+from flipside_shared.testing.bounds import unbounded
 from flipside_shared.text import FEW_ITEMS, NAME_CHARS, TEXT_CHARS, URL_CHARS, Few, Name, Text, Url
-
-# Formats whose values have a bounded shape of their own.
-BOUNDED_FORMATS = {"uuid", "date-time", "date", "time", "duration"}
-
 
 class Sample(BaseModel):
     name: Name = ""
@@ -57,34 +52,6 @@ def test_a_list_longer_than_its_bound_is_refused():
     assert len(Sample(names=["a"] * FEW_ITEMS).names) == FEW_ITEMS
     with pytest.raises(ValidationError, match="at most"):
         Sample(names=["a"] * (FEW_ITEMS + 1))
-
-
-def unbounded(schema: dict[str, Any], definitions: dict[str, Any], where: str) -> list[str]:
-    """The places in `schema` where a string, a list or a map has no upper bound."""
-    if "$ref" in schema:
-        name = schema["$ref"].rsplit("/", 1)[1]
-        return unbounded(definitions[name], definitions, f"{where}<{name}>")
-    found = []
-    for key in ("anyOf", "allOf", "oneOf"):
-        for option in schema.get(key, []):
-            found += unbounded(option, definitions, where)
-    kind = schema.get("type")
-    if kind == "string" and "maxLength" not in schema and "enum" not in schema and "const" not in schema \
-            and schema.get("format") not in BOUNDED_FORMATS:
-        found.append(where)
-    if kind == "array":
-        if "maxItems" not in schema:
-            found.append(f"{where}[]")
-        found += unbounded(schema.get("items", {}), definitions, f"{where}[]")
-    if kind == "object":
-        if isinstance(schema.get("additionalProperties"), dict):
-            if "maxProperties" not in schema:
-                found.append(f"{where}{{}}")
-            found += unbounded(schema["additionalProperties"], definitions, f"{where}{{}}")
-            found += unbounded(schema.get("propertyNames", {}), definitions, f"{where}{{key}}")
-        for name, field in schema.get("properties", {}).items():
-            found += unbounded(field, definitions, f"{where}.{name}")
-    return found
 
 
 @pytest.mark.parametrize("ce_type", sorted(EVENT_TYPES))

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from flipside_shared.auth.rules import acting_as, authenticated, require_self_or_lead
 from flipside_shared.auth.tokens import Principal
 from flipside_shared.events import PairAccepted, PairDeclined, PairProposed
+from flipside_shared.text import Text
 
 from ..domain.engine import ranked, score_pair
 from ..domain.model import Participant, ProgramPolicy, ScoredPair
@@ -34,7 +35,7 @@ class Answer(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     participant_id: UUID = Field(description="Who answers: the side that did not propose.")
-    note: str | None = Field(None, max_length=500)
+    note: Text | None = None
 
 
 @router.get("/programs/{program_id}/participants/{participant_id}/suggestions", dependencies=[Depends(require_self_or_lead())])
