@@ -18,9 +18,11 @@ from flipside_matching.settings import MatchingSettings
 from flipside_notifications.settings import NotificationSettings
 from flipside_scheduling.settings import SchedulingSettings
 from flipside_shared.auth.settings import AuthSettings
+from flipside_shared.deadletter import dead_letter_bytes
 from flipside_shared.settings import KafkaSettings
 from flipside_shared.testing.kafka import KAFKA_VERSION
 from flipside_shared.testing.platform import Platform
+from flipside_shared.topic_plan import read_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = {
@@ -148,3 +150,10 @@ def test_each_deployment_probes_health_limits_resources_and_reads_known_settings
         assert pod["securityContext"]["runAsNonRoot"] and pod["securityContext"]["runAsUser"] == 10001
         assert {e["name"] for e in container["env"]} <= env_names(settings)
         assert [ref for source in container["envFrom"] for ref in source] == ["configMapRef", "secretRef"]
+
+
+def test_the_topic_plan_takes_what_the_services_produce():
+    limit = KafkaSettings().max_message_bytes
+    for spec in read_plan(ROOT / "deploy" / "topics.toml", ""):
+        expected = dead_letter_bytes(limit) if spec.name.endswith(".dead-letter") else limit
+        assert int(spec.configs["max.message.bytes"]) == expected, spec.name
