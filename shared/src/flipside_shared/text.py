@@ -50,6 +50,14 @@ def lines(value: str) -> str:
     return _refuse(value, _LINE_BREAKS_AND_TAB)
 
 
+def fitted(value: str) -> str:
+    """Text from outside Flipside (a mail server's or a webhook's answer) made fit for a `Text` field: every
+    character `Text` refuses replaced by U+FFFD, cut at its bound."""
+    return "".join(
+        "\ufffd" if _first_refused(character, _LINE_BREAKS_AND_TAB) else character for character in value[:TEXT_CHARS]
+    )
+
+
 OneLine = AfterValidator(one_line)
 Lines = AfterValidator(lines)
 

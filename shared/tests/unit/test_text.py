@@ -5,7 +5,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from flipside_shared.events import EVENT_TYPES
 from flipside_shared.testing.bounds import unbounded
-from flipside_shared.text import FEW_ITEMS, NAME_CHARS, TEXT_CHARS, URL_CHARS, Few, Name, Text, Url
+from flipside_shared.text import FEW_ITEMS, NAME_CHARS, TEXT_CHARS, URL_CHARS, Few, Name, Text, Url, fitted
 
 class Sample(BaseModel):
     name: Name = ""
@@ -34,6 +34,12 @@ def test_free_text_keeps_its_lines_and_tabs_but_no_other_control():
     for character in ("\x00", "\x0b", "\x1b", "\u2028", "\u202e"):
         with pytest.raises(ValidationError):
             Sample(text=f"line{character}")
+
+
+def test_text_from_outside_is_fitted_to_free_text():
+    fit = fitted("550 no\x00 such\u202e user\r\n\tsecond line" + "x" * TEXT_CHARS)
+    assert fit.startswith("550 no\ufffd such\ufffd user\r\n\tsecond line") and len(fit) == TEXT_CHARS
+    assert Sample(text=fit).text == fit
 
 
 def test_a_url_is_one_line():
