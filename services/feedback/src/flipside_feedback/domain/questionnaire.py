@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from flipside_shared.text import TEXT_CHARS, Name, lines
+from flipside_shared.text import TEXT_CHARS, OneLine, lines
 
 QuestionId = Annotated[str, Field(max_length=40, pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 
@@ -19,7 +19,7 @@ class Question(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: QuestionId
-    text: Name = Field(min_length=1)
+    text: Annotated[str, Field(min_length=1, max_length=300), OneLine]
     kind: Literal["scale", "yes_no", "text"]
     optional: bool = False
     psychological_safety: bool = Field(False, description="Counted in the program's psychological safety trend.")
