@@ -2,7 +2,7 @@
 characters, events too big for their topic. Each is refused with its reason and matching goes on working."""
 
 import json
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
@@ -14,6 +14,7 @@ from flipside_shared.testing.fixtures import Sandbox
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.programs import configure_program
 from flipside_shared.testing.service_process import ServiceProcess
+from flipside_shared.testing.waiting import wait_for_rows
 from flipside_shared.text import FEW_ITEMS, NAME_CHARS
 
 RUN = uuid4().hex[:8]
@@ -81,18 +82,17 @@ async def test_a_hostile_display_name_is_refused_422_naming_the_field(matching, 
     assert [issue["loc"] for issue in answer.json()["detail"]] == [["body", "display_name"]]
 
 
-async def test_a_name_with_a_right_to_left_mark_is_enrolled(matching):
+async def test_a_name_with_a_right_to_left_mark_is_enrolled(matching, db):
     configure_program(matching.url, f"hostile-{RUN}")
     name = "\u05d3\u05e0\u05d4 \u05dc\u05d5\u05d9\u200f"
     async with httpx.AsyncClient(headers=admin_headers(), base_url=matching.url, timeout=30) as client:
         answer = await client.post("/participants", json=profile_json(display_name=name))
-        assert answer.status_code == 202, answer.text
-        participant_id = answer.json()["participant_id"]
-        for _ in range(100):
-            found = await client.get(f"/participants/{participant_id}")
-            if found.status_code == 200:
-                break
-    assert found.json()["profile"]["display_name"] == name
+    assert answer.status_code == 202, answer.text
+    (row,) = await wait_for_rows(
+        db, "SELECT profile->>'display_name' AS name FROM matching.participants WHERE participant_id = $1",
+        UUID(answer.json()["participant_id"]),
+    )
+    assert row["name"] == name
 
 
 async def test_a_hostile_enrolment_over_kafka_is_dead_lettered_with_its_reason_and_the_next_one_handled(sandbox, matching):
