@@ -1,5 +1,8 @@
 """The bounded, clean text types, and that every event's strings, lists and maps have a bound."""
 
+import sys
+import unicodedata
+
 import pytest
 from pydantic import BaseModel, Field, ValidationError
 
@@ -21,6 +24,13 @@ def test_a_name_with_a_control_character_is_refused_naming_it(character):
         Sample(name=f"Eve{character}X-Evil: 1")
     (issue,) = refused.value.errors()
     assert issue["loc"] == ("name",) and f"U+{ord(character):04X}" in issue["msg"]
+
+
+def test_every_character_of_unicode_category_cc_is_refused_in_a_name():
+    controls = [chr(code) for code in range(sys.maxunicode + 1) if unicodedata.category(chr(code)) == "Cc"]
+    for character in controls:
+        with pytest.raises(ValidationError):
+            Sample(name=character)
 
 
 @pytest.mark.parametrize("name", ["Eve", "\u05d0\u05d1\u05d9\u05d4 \u200fCohen", "\U0001f469\u200d\U0001f4bb Ada", "Zo\u00eb", "\u674e\u5a1c"])
