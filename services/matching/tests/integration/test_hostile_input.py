@@ -75,9 +75,11 @@ async def test_a_chunked_body_over_the_limit_is_refused_413(matching):
 
 
 @pytest.mark.parametrize("case", HOSTILE_NAMES)
-async def test_a_hostile_display_name_is_refused_422_naming_the_field(matching, case):
+@pytest.mark.parametrize("method", ["POST", "PUT"])
+async def test_a_hostile_display_name_is_refused_422_naming_the_field(matching, case, method):
+    path = "/participants" if method == "POST" else f"/participants/{uuid4()}"
     async with httpx.AsyncClient(headers=admin_headers(), base_url=matching.url, timeout=30) as client:
-        answer = await client.post("/participants", json=profile_json(display_name=HOSTILE_NAMES[case]))
+        answer = await client.request(method, path, json=profile_json(display_name=HOSTILE_NAMES[case]))
     assert answer.status_code == 422, answer.text
     assert [issue["loc"] for issue in answer.json()["detail"]] == [["body", "display_name"]]
 
