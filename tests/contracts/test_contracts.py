@@ -53,6 +53,14 @@ def test_an_optional_field_is_a_compatible_addition():
     assert breaking_changes(old, added) == []
 
 
+def test_an_upper_bound_on_a_length_or_count_is_compatible():
+    old = generated()[PairCreated.ce_type]
+    unbounded = copy.deepcopy(old)
+    unbounded["properties"]["reasons"]["items"].pop("maxLength")
+    unbounded["properties"]["reasons"].pop("maxItems")
+    assert breaking_changes(unbounded, old) == []
+
+
 async def test_a_consumer_outside_flipside_follows_pairs_with_the_contract_alone(sandbox):
     pair = pair_created()
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(pair)])

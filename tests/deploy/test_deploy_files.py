@@ -18,10 +18,12 @@ from flipside_matching.settings import MatchingSettings
 from flipside_notifications.settings import NotificationSettings
 from flipside_scheduling.settings import SchedulingSettings
 from flipside_shared.auth.settings import AuthSettings
+from flipside_shared.deadletter import dead_letter_bytes
 from flipside_shared.settings import KafkaSettings
 from flipside_shared.signing_secrets import SIGNING_SECRET_VARIABLES, SigningSecret
 from flipside_shared.testing.kafka import KAFKA_VERSION
 from flipside_shared.testing.platform import Platform
+from flipside_shared.topic_plan import read_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = {
@@ -180,3 +182,10 @@ def test_each_deployment_probes_health_limits_resources_and_reads_known_settings
         assert from_secret == {
             name: {"name": "flipside-secrets", "key": name} for name in signing_secrets(settings)
         }, f"{service}: each signing secret a required key of the Secret (not optional), no other"
+
+
+def test_the_topic_plan_takes_what_the_services_produce():
+    limit = KafkaSettings().max_message_bytes
+    for spec in read_plan(ROOT / "deploy" / "topics.toml", ""):
+        expected = dead_letter_bytes(limit) if spec.name.endswith(".dead-letter") else limit
+        assert int(spec.configs["max.message.bytes"]) == expected, spec.name

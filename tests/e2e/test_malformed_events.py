@@ -40,8 +40,8 @@ from flipside_shared.testing.malformed import (
     good_record,
     huge_record,
     malformed_records,
+    nul_text,
     reused_id,
-    unstorable_text,
 )
 from flipside_shared.testing.platform import Platform
 from flipside_shared.testing.programs import configure_program
@@ -187,8 +187,8 @@ async def test_malformed_records_are_dead_lettered_by_every_consumer_and_good_ev
                 envelope(MatchRunRequested(program_id="nowhere", run_id=uuid4(), requested_at=now)),
                 [
                     reused_id(topic["programs"], run, envelope(run.event.model_copy(update={"replace_unlocked": True}))),
-                    unstorable_text(topic["programs"], envelope(
-                        run.event.model_copy(update={"program_id": "nul\x00", "run_id": uuid4()}))),
+                    nul_text(topic["programs"], envelope(
+                        run.event.model_copy(update={"program_id": "nul\x00", "run_id": uuid4()})), "program_id"),
                 ],
             ),
             topic["sessions"]: (

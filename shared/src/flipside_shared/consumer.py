@@ -23,7 +23,7 @@ from .events import EVENT_TYPES, Event, ParticipantErased, Stream
 from .inbox import ReusedEventId, first_delivery
 from .metrics import EVENTS, HANDLER_SECONDS
 from .retry import Backoff, is_transient
-from .unit_of_work import UnitOfWork, UnitOfWorkFactory
+from .unit_of_work import EventTooLarge, UnitOfWork, UnitOfWorkFactory
 from .unstorable import UNSTORABLE
 from .unstorable import reason as unstorable_reason
 
@@ -128,7 +128,7 @@ class EventProcessor:
             try:
                 async with self._units.begin(cause=envelope) as uow:
                     return await self._apply(uow, envelope, handler)
-            except (RejectedEvent, ReusedEventId) as error:
+            except (RejectedEvent, ReusedEventId, EventTooLarge) as error:
                 await self._dead_letters.send(record, f"rejected: {error}")
                 return "dead_lettered"
             except UNSTORABLE as error:

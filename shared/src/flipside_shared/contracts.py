@@ -106,7 +106,19 @@ def breaking_changes(old: dict[str, Any], new: dict[str, Any], where: str = "") 
 
 def _type_of(property_schema: dict[str, Any]) -> Any:
     keys = ("type", "$ref", "anyOf", "enum", "const", "format", "items")
-    return json.dumps({key: property_schema[key] for key in keys if key in property_schema}, sort_keys=True)
+    return json.dumps(_without_upper_bounds({key: property_schema[key] for key in keys if key in property_schema}), sort_keys=True)
+
+
+# An upper bound on a length or a count limits what producers send; what consumers read keeps its type.
+_UPPER_BOUNDS = {"maxLength", "maxItems", "maxProperties"}
+
+
+def _without_upper_bounds(schema: Any) -> Any:
+    if isinstance(schema, dict):
+        return {key: _without_upper_bounds(value) for key, value in schema.items() if key not in _UPPER_BOUNDS}
+    if isinstance(schema, list):
+        return [_without_upper_bounds(item) for item in schema]
+    return schema
 
 
 def check(directory: Path = CONTRACTS_DIR) -> list[str]:

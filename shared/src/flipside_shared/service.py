@@ -26,8 +26,9 @@ from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest, start_http_server
 
 from .auth.tokens import TokenVerifier
+from .body_limit import BodyLimit
 from .consumer import EventHandlers, EventProcessor
-from .deadletter import TOPIC_CONFIGS, DeadLetters, dead_letter_topic
+from .deadletter import DeadLetters, dead_letter_bytes, dead_letter_topic
 from .kafka import broker_security, reliable_producer
 from .logging import configure_logging
 from .migrations import migrate
@@ -37,7 +38,7 @@ from .events import STREAMS, Event
 from .settings import ServiceSettings
 from .topics import ensure_topics
 from .subscriber import RecordProcessor, stop_consuming, subscribe
-from .unit_of_work import UnitOfWorkFactory
+from .unit_of_work import EventTooLarge, UnitOfWorkFactory
 from . import unstorable
 
 log = structlog.get_logger(__name__)
@@ -117,8 +118,10 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
     # The API's description maps every route and field for a caller: served only where asked for.
     described = {} if settings.http_docs else {"docs_url": None, "redoc_url": None, "openapi_url": None}
     app = FastAPI(title=f"Flipside {definition.name}", lifespan=lifespan, **described)
+    app.add_middleware(BodyLimit, max_bytes=settings.http_max_body_bytes)
     for error in unstorable.UNSTORABLE:
         app.add_exception_handler(error, unstorable.unprocessable)
+    app.add_exception_handler(EventTooLarge, _too_large)
     # Built before anything starts: without an issuer and audience the service refuses to run open.
     app.state.token_verifier = TokenVerifier(settings.auth)
     app.include_router(_health_routes(metrics_on_api_port=settings.metrics_port is None))
@@ -135,11 +138,13 @@ async def _start(definition: ServiceDefinition) -> Runtime:
         await migrate(conn, schema, definition.migrations)
     dead_letter = dead_letter_topic(settings.topic_prefix, definition.name)
     if settings.kafka.create_topics:
-        topics = [stream.topic(settings.topic_prefix) for stream in STREAMS] + [dead_letter]
-        await _with_retries(lambda: ensure_topics(settings.kafka, topics, {dead_letter: TOPIC_CONFIGS}))
+        limit = settings.kafka.max_message_bytes
+        configs = {stream.topic(settings.topic_prefix): {"max.message.bytes": str(limit)} for stream in STREAMS}
+        configs[dead_letter] = {"max.message.bytes": str(dead_letter_bytes(limit))}
+        await _with_retries(lambda: ensure_topics(settings.kafka, list(configs), configs))
     producer = reliable_producer(settings.kafka, client_id=f"{definition.name}-producer")
     await _with_retries(producer.start)
-    units = UnitOfWorkFactory(pool, definition.source, settings.topic_prefix)
+    units = UnitOfWorkFactory(pool, definition.source, settings.topic_prefix, settings.kafka.max_message_bytes)
     dead_letters = DeadLetters(producer, dead_letter, definition.name)
     broker = wire_broker(definition, EventProcessor(definition.handlers, units, dead_letters))
     relay = OutboxRelay(
@@ -209,6 +214,10 @@ async def _with_retries(start: Callable[[], Awaitable[Any]], attempts: int = 30)
             if not is_transient(error) or backoff.attempts >= attempts:
                 raise
             await backoff.sleep(error)
+
+
+async def _too_large(request: Request, error: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(error)}, status_code=413)
 
 
 def _serve_metrics(host: str, port: int) -> WSGIServer:

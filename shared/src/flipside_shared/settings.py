@@ -17,6 +17,9 @@ from .auth.settings import AuthSettings
 # Flipside's services; each owns the database schema and consumer group named after it.
 SERVICES = ("matching", "scheduling", "feedback", "notifications")
 
+# Kafka's own default for a topic's `max.message.bytes`, and deploy/topics.toml's.
+KAFKA_MAX_MESSAGE_BYTES = 1024 * 1024
+
 
 class KafkaSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FLIPSIDE_KAFKA_", extra="ignore", populate_by_name=True)
@@ -36,6 +39,10 @@ class KafkaSettings(BaseSettings):
     create_topics: bool = Field(default=True, description="Create missing topics at start-up; off where topics are managed elsewhere.")
     topic_partitions: int = Field(default=4, ge=1)
     topic_replication_factor: int = Field(default=1, ge=1, description="3 on a production cluster.")
+    max_message_bytes: int = Field(
+        default=KAFKA_MAX_MESSAGE_BYTES, ge=64 * 1024,
+        description="The topics' `max.message.bytes`: an event whose record would be bigger is refused before it is stored.",
+    )
 
     @field_validator("sasl_username", "sasl_password")
     @classmethod
@@ -66,6 +73,9 @@ class ServiceSettings(BaseSettings):
     metrics_port: int | None = Field(
         default=None, ge=1, le=65535,
         description="Serve /metrics on this port alone (on the HTTP host), kept inside the cluster; unset: on the API's port.",
+    )
+    http_max_body_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="Largest request body accepted; a larger one is answered 413.",
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     startup_timeout_seconds: float = Field(

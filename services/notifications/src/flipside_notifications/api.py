@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from flipside_shared.auth.rules import require_admin, require_self
 from flipside_shared.signed_tokens import InvalidToken
+from flipside_shared.text import Few, Identifier, Text, Url
 
 from .domain.endpoints import checked_webhook_url
 from .domain.preferences import KINDS, PERSON_CHANNELS, Preferences, QuietHours
@@ -40,20 +41,20 @@ class PreferencesBody(BaseModel):
     """A participant's choices; quiet hours and the digest time are on their own clock (their profile's time zone)."""
 
     model_config = ConfigDict(extra="forbid")
-    channels: list[Literal[PERSON_CHANNELS]] = Field(default=["email"], min_length=1)  # type: ignore[valid-type]
-    muted_kinds: list[Literal[KINDS]] = []  # type: ignore[valid-type]
+    channels: Few[Literal[PERSON_CHANNELS]] = Field(default=["email"], min_length=1)  # type: ignore[valid-type]
+    muted_kinds: Few[Literal[KINDS]] = []  # type: ignore[valid-type]
     quiet_hours: QuietHoursBody | None = None
     digest: bool = False
     digest_time: time = time(8, 0)
-    slack_webhook_url: str | None = None
-    teams_webhook_url: str | None = None
+    slack_webhook_url: Url | None = None
+    teams_webhook_url: Url | None = None
 
 
 class SubscriptionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    url: str
-    event_types: list[str] = Field(min_length=1)
-    description: str = Field(default="", max_length=500)
+    url: Url
+    event_types: Few[Identifier] = Field(min_length=1)
+    description: Text = ""
 
 
 def _settings(request: Request) -> NotificationSettings:

@@ -14,7 +14,9 @@ from flipside_notifications.domain.preferences import (
 )
 from flipside_notifications.domain.rendering import RenderedMessage
 from flipside_notifications.domain.unsubscribe import UnsubscribeTarget, unsubscribe_target, unsubscribe_token
+from flipside_shared.events import NotificationFailed
 from flipside_shared.signed_tokens import InvalidToken, sign
+from flipside_shared.text import TEXT_CHARS
 
 LEAD = timedelta(hours=1)
 NIGHT = QuietHours(time(22, 0), time(7, 0))
@@ -159,3 +161,15 @@ def test_chat_payloads_carry_subject_and_text():
     assert slack["text"] == "Your kickoff" and slack["blocks"][1]["text"]["text"] == "Monday 09:00"
     card = teams_payload(message)["attachments"][0]["content"]
     assert [block["text"] for block in card["body"]] == ["Your kickoff", "Monday 09:00"]
+
+
+def test_a_receiving_side_s_answer_with_control_characters_still_makes_a_valid_failure_event():
+    """Anyone's chat webhook can answer anything: the failure's reason is fitted, so NotificationFailed still validates."""
+    failure = http_failure(400, "bad\x1b[31m\x00 request\u202e\r\n" + "x" * 10_000, None, datetime(2026, 3, 2, 9, tzinfo=UTC))
+    event = NotificationFailed(
+        notification_id=uuid4(), participant_id=uuid4(), channel="slack", template="paired", cause_event_id=uuid4(),
+        reason=failure.reason, permanent=failure.permanent, attempts=1, failed_at=datetime(2026, 3, 2, 9, tzinfo=UTC),
+    )
+    assert event.reason.startswith("HTTP 400 bad\ufffd[31m\ufffd request\ufffd\r\n")
+    long = smtp_failure("550 " + "y" * 10_000, 550)
+    assert len(NotificationFailed.model_validate({**event.model_dump(), "reason": long.reason}).reason) == TEXT_CHARS

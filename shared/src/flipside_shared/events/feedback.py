@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import Field
 
+from ..text import FEW_ITEMS, Few, Identifier, Name, Text, Url
 from .base import Event, Stream
 
 FEEDBACK = Stream(name="feedback", key_field="pair_id")
@@ -22,7 +23,7 @@ class FeedbackRequested(Event):
     session_id: UUID
     participant_id: UUID
     role: Literal["mentor", "mentee"]
-    survey_url: str
+    survey_url: Url
     expires_at: datetime
 
 
@@ -38,11 +39,11 @@ class GoalSet(Event):
 
     goal_id: UUID
     pair_id: UUID
-    program_id: str
+    program_id: Identifier
     owner_id: UUID
     owner_role: Role
     category: GoalCategory
-    title: str = Field(max_length=200)
+    title: Name
     set_at: datetime
 
 
@@ -65,7 +66,7 @@ class GoalAchieved(Event):
 
     goal_id: UUID
     pair_id: UUID
-    program_id: str
+    program_id: Identifier
     owner_id: UUID
     owner_role: Role
     category: GoalCategory
@@ -87,8 +88,8 @@ class FeedbackSubmitted(Event):
     pair_id: UUID
     participant_id: UUID
     questionnaire_version: int = Field(ge=1)
-    answers: dict[str, int | bool | str | None]
-    goal_progress: dict[UUID, int] = {}
+    answers: dict[Identifier, int | bool | Text | None] = Field(max_length=FEW_ITEMS)
+    goal_progress: dict[UUID, int] = Field(default={}, max_length=FEW_ITEMS)
     submitted_at: datetime
 
 
@@ -99,11 +100,11 @@ class PairHealthChanged(Event):
     stream = FEEDBACK
 
     pair_id: UUID
-    program_id: str
+    program_id: Identifier
     score: float = Field(ge=0, le=1)
     status: Literal["healthy", "watch", "at_risk"]
     previous_status: Literal["healthy", "watch", "at_risk"] | None
-    reasons: list[str]
+    reasons: Few[Text]
     computed_at: datetime
 
 
@@ -116,11 +117,11 @@ class PairAtRisk(Event):
     stream = FEEDBACK
 
     pair_id: UUID
-    program_id: str
+    program_id: Identifier
     mentor_id: UUID
     mentee_id: UUID
     score: float = Field(ge=0, le=1)
-    reasons: list[str]
+    reasons: Few[Text]
     detected_at: datetime
 
 
@@ -132,8 +133,8 @@ class RecognitionAwarded(Event):
 
     recognition_id: UUID
     pair_id: UUID
-    program_id: str
-    participant_ids: list[UUID]
+    program_id: Identifier
+    participant_ids: Few[UUID]
     milestone: Literal["kickoff_held", "three_sessions", "goal_achieved", "program_completed"]
     goal_id: UUID | None = None
     awarded_at: datetime

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from ..text import Identifier, Text
 from .base import Event, Stream
 
 NOTIFICATIONS = Stream(name="notifications", key_field="participant_id")
@@ -26,7 +27,7 @@ class NotificationSent(Event):
     notification_id: UUID
     participant_id: UUID
     channel: PersonChannel
-    template: str
+    template: Identifier
     cause_event_id: UUID
     sent_at: datetime
     attempts: int
@@ -48,7 +49,7 @@ class NotificationSentV1(Event):
     notification_id: UUID
     participant_id: UUID
     channel: Literal["email"]
-    template: str
+    template: Identifier
     cause_event_id: UUID
     sent_at: datetime
 
@@ -66,9 +67,9 @@ class NotificationFailed(Event):
     notification_id: UUID
     participant_id: UUID
     channel: PersonChannel
-    template: str
+    template: Identifier
     cause_event_id: UUID
-    reason: str
+    reason: Text
     permanent: bool
     attempts: int
     failed_at: datetime

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from pydantic import Field
 
+from ..text import Few, Identifier, Text, Url
 from .base import Event, StrictModel, Stream
 
 SESSIONS = Stream(name="sessions", key_field="pair_id")
@@ -22,9 +23,9 @@ SessionKind = Literal["kickoff", "check_in"]
 
 class AttendeeTime(StrictModel):
     participant_id: UUID
-    time_zone: str
+    time_zone: Identifier
     local_start: datetime = Field(description="Start in the attendee's own time zone, with its offset.")
-    calendar_feed_url: str | None = Field(
+    calendar_feed_url: Url | None = Field(
         default=None, description="The attendee's own calendar feed (its token is the credential: personal, do not share).",
     )
 
@@ -35,7 +36,7 @@ class SessionScheduled(Event):
 
     session_id: UUID
     pair_id: UUID
-    program_id: str
+    program_id: Identifier
     kind: SessionKind
     starts_at: datetime = Field(description="UTC")
     duration_minutes: int = Field(gt=0)
@@ -50,7 +51,7 @@ class ReminderDue(Event):
 
     session_id: UUID
     pair_id: UUID
-    participant_ids: list[UUID]
+    participant_ids: Few[UUID]
     starts_at: datetime
     minutes_before: int
 
@@ -61,7 +62,7 @@ class CheckInDue(Event):
 
     session_id: UUID
     pair_id: UUID
-    program_id: str
+    program_id: Identifier
     mentor_id: UUID
     mentee_id: UUID
     session_started_at: datetime
@@ -75,8 +76,8 @@ class SchedulingFailed(Event):
     stream = SESSIONS
 
     pair_id: UUID
-    program_id: str
-    reason: str
+    program_id: Identifier
+    reason: Text
     session_id: UUID | None = Field(default=None, description="The session a refused reschedule or cancellation was about.")
 
 
@@ -98,11 +99,11 @@ class SessionCancelled(Event):
 
     session_id: UUID
     pair_id: UUID
-    program_id: str
+    program_id: Identifier
     kind: SessionKind
     starts_at: datetime
     duration_minutes: int
-    participant_ids: list[UUID] = Field(description="Who to tell: the attendees still enrolled.")
+    participant_ids: Few[UUID] = Field(description="Who to tell: the attendees still enrolled.")
     reason: CancellationReason
     requested_by: UUID | None = Field(default=None, description="Who asked, when the reason is `requested`.")
     sequence: int = Field(ge=1, description="iCalendar SEQUENCE of this change: above every earlier one of the session.")
@@ -124,11 +125,11 @@ class SessionCancelledV1(Event):
 
     session_id: UUID
     pair_id: UUID
-    program_id: str
-    kind: str
+    program_id: Identifier
+    kind: Identifier
     starts_at: datetime
     duration_minutes: int
-    participant_ids: list[UUID] = Field(description="Who to tell: the attendees still enrolled.")
+    participant_ids: Few[UUID] = Field(description="Who to tell: the attendees still enrolled.")
     reason: Literal["pair_dissolved", "participant_erased"]
     cancelled_at: datetime
 
@@ -142,7 +143,7 @@ class SessionRescheduled(Event):
 
     session_id: UUID
     pair_id: UUID
-    program_id: str
+    program_id: Identifier
     kind: SessionKind
     previous_starts_at: datetime = Field(description="UTC")
     starts_at: datetime = Field(description="UTC")

@@ -197,10 +197,10 @@ def huge_record(topic: str, template: Envelope, key: bytes, size: int) -> Malfor
     return MalformedRecord("huge", KafkaRecord(topic, key, body, _tagged(template.headers())), reason)
 
 
-def unstorable_text(topic: str, envelope: Envelope) -> MalformedRecord:
-    """A valid event whose text holds a NUL character, which no PostgreSQL text or jsonb column takes."""
+def nul_text(topic: str, envelope: Envelope, field: str) -> MalformedRecord:
+    """An event whose `field` holds a NUL character, which its schema refuses (no PostgreSQL text column takes it)."""
     record = KafkaRecord(topic, envelope.subject.encode(), envelope.body(), _tagged(envelope.headers()))
-    return MalformedRecord("nul_text", record, r"rejected: text the database cannot store")
+    return MalformedRecord("nul_text", record, rf"schema violation: {re.escape(field)}: .*control character U\+0000")
 
 
 def reused_id(topic: str, original: Envelope, changed: Envelope) -> MalformedRecord:

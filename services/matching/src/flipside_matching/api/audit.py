@@ -6,11 +6,12 @@ from dataclasses import asdict, fields
 from typing import Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Body, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from flipside_shared.auth.rules import require_admin, require_lead
 from flipside_shared.spreadsheet import csv_text
+from flipside_shared.text import Name
 
 from ..domain.fairness import Cell, Person, audit, grade_band
 from ..repository import MatchingRepository
@@ -19,16 +20,22 @@ from .common import program_or_404
 router = APIRouter()
 
 
+# What fits in a request body of the default 64 KiB (about 100 bytes each); a bigger program sends them in parts.
+MAX_DECLARATIONS = 500
+
+
 class Declaration(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     participant_id: UUID
     attribute: str = Field(min_length=1, max_length=50, pattern=r"^[a-z][a-z0-9_]*$")
-    value: str = Field(min_length=1, max_length=100)
+    value: Name = Field(min_length=1)
 
 
 @router.put("/programs/{program_id}/demographics", dependencies=[Depends(require_admin)])
-async def declare_demographics(program_id: str, declarations: list[Declaration], request: Request) -> dict:
+async def declare_demographics(
+    program_id: str, request: Request, declarations: list[Declaration] = Body(max_length=MAX_DECLARATIONS),
+) -> dict:
     """Self-declared demographics for the fairness audit only: stored apart, never read by matching."""
     async with request.app.state.runtime.pool.acquire() as conn, conn.transaction():
         repository = MatchingRepository(conn)

@@ -12,6 +12,7 @@ from flipside_shared.auth.rules import acting_as, authenticated, require_self_or
 from flipside_shared.auth.tokens import Principal
 from flipside_shared.events import PairAccepted, PairDeclined, PairProposed
 from flipside_shared.rate_limit import limit_per_person
+from flipside_shared.text import Text
 
 from ..domain.engine import ranked, score_pair
 from ..domain.model import Participant, ProgramPolicy, ScoredPair
@@ -38,7 +39,7 @@ class Answer(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     participant_id: UUID = Field(description="Who answers: the side that did not propose.")
-    note: str | None = Field(None, max_length=500)
+    note: Text | None = None
 
 
 @router.get("/programs/{program_id}/participants/{participant_id}/suggestions")

@@ -6,19 +6,24 @@ import random
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
+from flipside_shared.text import fitted
+
 MAX_ATTEMPTS = 8
 MAX_DELAY = timedelta(minutes=15)
 REASON_LIMIT = 500
 
 
 class SendFailed(Exception):
-    """The receiving side did not take a message: `permanent` when it never will."""
+    """The receiving side did not take a message: `permanent` when it never will.
+
+    The reason quotes the receiving side, which anyone's webhook can be: fitted to go into `NotificationFailed`.
+    """
 
     def __init__(self, reason: str, permanent: bool, retry_after: timedelta | None = None) -> None:
         # Bounded: a reason can quote what it refused (a 10 KB name), and it is kept, shown and announced.
         reason = reason[:REASON_LIMIT]
         super().__init__(reason)
-        self.reason = reason
+        self.reason = fitted(reason)
         self.permanent = permanent
         self.retry_after = retry_after
 
