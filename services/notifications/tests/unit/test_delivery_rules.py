@@ -8,7 +8,7 @@ from hypothesis import given, strategies as st
 
 from flipside_notifications.domain.chat import slack_payload, teams_payload
 from flipside_notifications.domain.endpoints import checked_webhook_url
-from flipside_notifications.domain.failures import MAX_DELAY, SendFailed, gives_up, http_failure, retry_delay, smtp_failure
+from flipside_notifications.domain.failures import MAX_DELAY, REASON_LIMIT, SendFailed, gives_up, http_failure, retry_delay, smtp_failure
 from flipside_notifications.domain.preferences import (
     HoldForDigest, Preferences, QuietHours, SendNow, Skip, WaitUntil, decide,
 )
@@ -16,7 +16,6 @@ from flipside_notifications.domain.rendering import RenderedMessage
 from flipside_notifications.domain.unsubscribe import UnsubscribeTarget, unsubscribe_target, unsubscribe_token
 from flipside_shared.events import NotificationFailed
 from flipside_shared.signed_tokens import InvalidToken, sign
-from flipside_shared.text import TEXT_CHARS
 
 LEAD = timedelta(hours=1)
 NIGHT = QuietHours(time(22, 0), time(7, 0))
@@ -172,4 +171,4 @@ def test_a_receiving_side_s_answer_with_control_characters_still_makes_a_valid_f
     )
     assert event.reason.startswith("HTTP 400 bad\ufffd[31m\ufffd request\ufffd\r\n")
     long = smtp_failure("550 " + "y" * 10_000, 550)
-    assert len(NotificationFailed.model_validate({**event.model_dump(), "reason": long.reason}).reason) == TEXT_CHARS
+    assert len(NotificationFailed.model_validate({**event.model_dump(), "reason": long.reason}).reason) == REASON_LIMIT
