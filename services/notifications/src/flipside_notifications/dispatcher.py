@@ -61,7 +61,7 @@ class Dispatcher:
     async def run(self, runtime: Runtime) -> None:
         """One loop per channel (e-mail: one per SMTP connection): a slow or rate-limited channel never holds up the others.
         Each loop polls, and is woken early when a handler owes new messages (LISTEN/NOTIFY)."""
-        http = HttpPoster(self._settings.http_timeout_seconds)
+        http = HttpPoster(self._settings.outbound_rules(), self._settings.http_timeout_seconds)
         lanes = [(channel, lane) for channel in CHANNELS for lane in self._lanes(channel)]
         wakes = [asyncio.Event() for _ in lanes]
         wakes_of: dict[str, list[asyncio.Event]] = defaultdict(list)
@@ -210,9 +210,9 @@ class Dispatcher:
         if channel == "email":
             await mail.send(compose(delivery, message, self._settings.smtp_sender, unsubscribe_url))
         elif channel == "slack":
-            await http.post_json(preferences.chat_urls["slack"], slack_payload(message))
+            await http.post_chat("slack", preferences.chat_urls["slack"], slack_payload(message))
         else:
-            await http.post_json(preferences.chat_urls["teams"], teams_payload(message))
+            await http.post_chat("teams", preferences.chat_urls["teams"], teams_payload(message))
 
     async def _deliver_webhook(
         self, repository: NotificationsRepository, delivery: dict[str, Any], http: HttpPoster, now: datetime,

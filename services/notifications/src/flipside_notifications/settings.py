@@ -6,12 +6,14 @@ Rate limits hold per replica: with N replicas a channel receives at most N times
 from __future__ import annotations
 
 from datetime import timedelta
+from ipaddress import IPv4Network, IPv6Network
 from uuid import UUID
 
 from pydantic import Field, SecretStr, field_validator
 
 from flipside_shared.settings import ServiceSettings
 
+from .domain.endpoints import OutboundRules
 from .domain.rendering import available_locales
 from .domain.unsubscribe import unsubscribe_token
 
@@ -42,10 +44,26 @@ class NotificationSettings(ServiceSettings):
         description="Messages per second to each of Slack and Teams, over all participants' webhooks.",
     )
     webhook_max_per_second: float = Field(default=20, gt=0, validation_alias="FLIPSIDE_WEBHOOK_MAX_PER_SECOND")
-    http_timeout_seconds: float = Field(default=10, gt=0, validation_alias="FLIPSIDE_NOTIFICATIONS_HTTP_TIMEOUT_SECONDS")
+    http_timeout_seconds: float = Field(
+        default=10, gt=0, validation_alias="FLIPSIDE_NOTIFICATIONS_HTTP_TIMEOUT_SECONDS",
+        description="Deadline of one post to Slack, Teams or a webhook, all of it: resolving, connecting, sending, the answer.",
+    )
     allow_plain_http_webhooks: bool = Field(
         default=False, validation_alias="FLIPSIDE_NOTIFICATIONS_ALLOW_PLAIN_HTTP_WEBHOOKS",
         description="Accept http:// webhook and chat URLs; for local tests only, never in production.",
+    )
+    slack_hosts: list[str] = Field(
+        default=["hooks.slack.com"], min_length=1, validation_alias="FLIPSIDE_NOTIFICATIONS_SLACK_HOSTS",
+        description="Hosts a participant's Slack URL may be on (`*.` any subdomain, `:port` a port other than 443).",
+    )
+    teams_hosts: list[str] = Field(
+        default=["*.webhook.office.com", "*.logic.azure.com", "*.environment.api.powerplatform.com"], min_length=1,
+        validation_alias="FLIPSIDE_NOTIFICATIONS_TEAMS_HOSTS",
+        description="Hosts a participant's Teams URL may be on: Office 365 connectors and Workflows (Power Automate).",
+    )
+    outbound_allowed_networks: list[IPv4Network | IPv6Network] = Field(
+        default=[], validation_alias="FLIPSIDE_NOTIFICATIONS_OUTBOUND_ALLOWED_NETWORKS",
+        description="Non-public networks webhooks and chat URLs may still reach; for local tests only, never in production.",
     )
     default_locale: str = Field(default="en", validation_alias="FLIPSIDE_NOTIFICATIONS_DEFAULT_LOCALE")
     urgent_lead: timedelta = Field(
@@ -63,6 +81,12 @@ class NotificationSettings(ServiceSettings):
     )
     dispatch_poll_seconds: float = Field(default=0.5, gt=0, validation_alias="FLIPSIDE_NOTIFICATIONS_POLL_SECONDS")
     dispatch_batch_size: int = Field(default=50, ge=1, validation_alias="FLIPSIDE_NOTIFICATIONS_BATCH_SIZE")
+
+    def outbound_rules(self) -> OutboundRules:
+        return OutboundRules(
+            chat_hosts={"slack": tuple(self.slack_hosts), "teams": tuple(self.teams_hosts)},
+            allow_plain_http=self.allow_plain_http_webhooks, allowed_networks=tuple(self.outbound_allowed_networks),
+        )
 
     @field_validator("default_locale")
     @classmethod

@@ -6,6 +6,7 @@ exactly as a killed process would.
 """
 
 from datetime import UTC, datetime, timedelta
+from ipaddress import ip_network
 from pathlib import Path
 from uuid import uuid4
 
@@ -15,6 +16,7 @@ from werkzeug import Request, Response
 import flipside_notifications
 from flipside_notifications.app import SERVICE
 from flipside_notifications.dispatcher import Dispatcher
+from flipside_notifications.domain.endpoints import OutboundRules
 from flipside_notifications.domain.messages import MessageDue
 from flipside_notifications.outbound_http import HttpPoster
 from flipside_notifications.repository import NotificationsRepository
@@ -26,6 +28,7 @@ from flipside_shared.testing.kafka_io import envelope
 from flipside_shared.unit_of_work import UnitOfWorkFactory
 
 MIGRATIONS = Path(flipside_notifications.__file__).parent / "migrations"
+LOCAL_ONLY = OutboundRules(allow_plain_http=True, allowed_networks=(ip_network("127.0.0.1/32"),))
 
 
 class SimulatedCrash(Exception):
@@ -68,7 +71,7 @@ async def test_a_crash_after_sending_sends_once_more_with_the_same_identity_and_
 
     monkeypatch.setattr(NotificationsRepository, "mark_sent", crash_before_recording)
     monkeypatch.setattr(NotificationsRepository, "mark_webhook_sent", crash_before_recording)
-    dispatcher, http = Dispatcher(settings), HttpPoster(5)
+    dispatcher, http = Dispatcher(settings), HttpPoster(LOCAL_ONLY, 5)
     try:
         for channel in ("email", "webhook"):
             with pytest.raises(SimulatedCrash):
@@ -102,7 +105,7 @@ async def test_a_template_that_fails_on_odd_data_fails_that_delivery_only(sandbo
         await repository.save_recipient(person.participant_id, person.profile)
         await repository.owe(broken, None, [MessageDue(person.participant_id, "reminder", {"minutes_before": 60})])
         await repository.owe(fine, None, [MessageDue(person.participant_id, "unmatched", {"reasons": ["no mentor left"]})])
-    http, dispatcher = HttpPoster(5), Dispatcher(settings)
+    http, dispatcher = HttpPoster(LOCAL_ONLY, 5), Dispatcher(settings)
     try:
         await dispatcher_round(dispatcher, units, http)
     finally:
