@@ -4,6 +4,7 @@ events into Kafka and calls over HTTP in, e-mails, chat posts and webhook calls 
 import asyncio
 import json
 import socket
+import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -52,6 +53,38 @@ class Receiver:
         self.calls.setdefault(path, []).append(request)
         queue = self.answers[path]
         return queue.pop(0) if queue else Response("ok", status=200)
+
+
+class Trickler:
+    """A receiver that starts each answer and adds a byte every 0.1 s, never finishing: no single read waits long."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.server.settimeout(0.2)
+        self.port = self.server.getsockname()[1]
+        self.stopped = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.server.close()
+
+    def _accept(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                connection, _ = self.server.accept()
+            except OSError:  # the accept timed out, or the server was closed
+                continue
+            threading.Thread(target=self._trickle, args=(connection,), daemon=True).start()
+
+    def _trickle(self, connection: socket.socket) -> None:
+        with connection:
+            try:
+                connection.sendall(b"HTTP/1.1 200 OK\r\n")
+                while not self.stopped.wait(0.1):
+                    connection.sendall(b"X")
+            except OSError:
+                pass
 
 
 @pytest.fixture(scope="module")
@@ -367,11 +400,11 @@ async def test_a_chat_url_stored_before_the_vendor_hosts_were_enforced_is_not_po
         outside.stop()
 
 
-async def test_a_webhook_that_never_answers_holds_its_lane_for_the_deadline_only(sandbox, receiver, notifications, db):
-    """A receiver that takes the request and never answers: the post ends at the deadline and is retried later,
-    and the next subscriber's delivery, waiting behind it, goes out."""
-    silent = socket.create_server(("127.0.0.1", 0))  # the kernel accepts connections; nobody ever answers
-    slow = subscribe(notifications, f"http://127.0.0.1:{silent.getsockname()[1]}/in", "flipside.session.reminder-due.v1")
+async def test_a_webhook_that_never_finishes_its_answer_holds_its_lane_for_the_deadline_only(sandbox, receiver, notifications, db):
+    """A receiver that trickles an endless answer: the post ends at the deadline and is retried later, and the next
+    subscriber's delivery, waiting behind it, goes out."""
+    trickler = Trickler()
+    slow = subscribe(notifications, f"http://127.0.0.1:{trickler.port}/in", "flipside.session.reminder-due.v1")
     fast = subscribe(notifications, receiver.url("/after-the-silent-one"), "flipside.feedback.requested.v1")
     reminder = ReminderDue(session_id=uuid4(), pair_id=uuid4(), participant_ids=[uuid4()], starts_at=datetime.now(UTC) + timedelta(days=1), minutes_before=60)
     survey = FeedbackRequested(
@@ -392,4 +425,4 @@ async def test_a_webhook_that_never_answers_holds_its_lane_for_the_deadline_only
     finally:
         for subscription in (slow, fast):
             httpx.delete(f"{notifications.url}/webhooks/{subscription}", headers=admin_headers(), timeout=10)
-        silent.close()
+        trickler.close()
