@@ -405,7 +405,7 @@ async def test_a_webhook_that_never_finishes_its_answer_holds_its_lane_for_the_d
     subscriber's delivery, waiting behind it, goes out."""
     trickler = Trickler()
     slow = subscribe(notifications, f"http://127.0.0.1:{trickler.port}/in", "flipside.session.reminder-due.v1")
-    fast = subscribe(notifications, receiver.url("/after-the-silent-one"), "flipside.feedback.requested.v1")
+    fast = subscribe(notifications, receiver.url("/after-the-trickler"), "flipside.feedback.requested.v1")
     reminder = ReminderDue(session_id=uuid4(), pair_id=uuid4(), participant_ids=[uuid4()], starts_at=datetime.now(UTC) + timedelta(days=1), minutes_before=60)
     survey = FeedbackRequested(
         request_id=uuid4(), pair_id=uuid4(), session_id=uuid4(), participant_id=uuid4(), role="mentor",
@@ -416,7 +416,7 @@ async def test_a_webhook_that_never_finishes_its_answer_holds_its_lane_for_the_d
         await wait_for_rows(db, "SELECT 1 FROM notifications.deliveries WHERE recipient_id = $1", slow)
         await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(survey)])
         started = time.monotonic()
-        await wait_for(lambda: receiver.calls.get("/after-the-silent-one"), timeout=3 * DEADLINE_SECONDS + 5)
+        await wait_for(lambda: receiver.calls.get("/after-the-trickler"), timeout=3 * DEADLINE_SECONDS + 5)
         assert time.monotonic() - started < 2 * DEADLINE_SECONDS + 3
         [row] = await wait_for_rows(
             db, "SELECT status, attempts, last_error FROM notifications.deliveries WHERE recipient_id = $1 AND attempts > 0", slow,
