@@ -61,7 +61,7 @@ async def test_a_crash_after_sending_sends_once_more_with_the_same_identity_and_
     async with units.begin() as uow:
         repository = NotificationsRepository(uow.conn)
         await repository.save_recipient(person.participant_id, person.profile)
-        await repository.add_subscription(httpserver.url_for("/subscriber"), "whsec_" + "c2VjcmV0" * 4, [cause.type], "")
+        await repository.add_subscription(f"http://127.0.0.1:{httpserver.port}/subscriber", "whsec_" + "c2VjcmV0" * 4, [cause.type], "")
         starts_at = (datetime.now(UTC) + timedelta(days=1)).isoformat()
         await repository.owe(cause.id, cause.id, [MessageDue(person.participant_id, "reminder", {"starts_at": starts_at, "minutes_before": 60})])
         await repository.owe_webhooks(cause.id, cause.id, cause.type, cause.structured())
