@@ -48,15 +48,20 @@ class CheckedAddressBackend(httpcore.AsyncNetworkBackend):
         self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        address = await self._checked_address(host, port)
-        return await self._network.connect_tcp(str(address), port, timeout, local_address, socket_options)
+        addresses = await self._checked_addresses(host, port)
+        for address in addresses[:-1]:  # in the resolver's order, as the system would: an IPv6 answer may have no route
+            try:
+                return await self._network.connect_tcp(str(address), port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout):
+                continue
+        return await self._network.connect_tcp(str(addresses[-1]), port, timeout, local_address, socket_options)
 
     async def sleep(self, seconds: float) -> None:
         await self._network.sleep(seconds)
 
-    async def _checked_address(self, host: str, port: int) -> IPAddress:
-        """The address to connect to; refused when any address the name resolves to is not public: a name that
-        answers a public and a private address in turn must not reach the private one on some later connection."""
+    async def _checked_addresses(self, host: str, port: int) -> list[IPAddress]:
+        """The addresses to try; refused when any address the name resolves to is not public (some resolvers
+        answer with several, and any of them may be the one connected to)."""
         try:
             addresses = [ip_address(host)]
         except ValueError:
@@ -69,7 +74,7 @@ class CheckedAddressBackend(httpcore.AsyncNetworkBackend):
         for address in addresses:
             if reason := forbidden_because(address, self._allowed_networks):
                 raise SendFailed(f"not sent: the host is at a {reason} address", permanent=True)
-        return addresses[0]
+        return addresses
 
 
 class HttpPoster:

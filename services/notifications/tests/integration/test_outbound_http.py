@@ -147,6 +147,17 @@ async def test_a_name_reaches_its_checked_address_with_the_name_in_the_host_head
     assert f"host: hooks.example.test:{server.port}".encode() in server.requests[0].lower()
 
 
+async def test_each_checked_address_is_tried_in_turn_when_one_has_no_route(connections):
+    async with LocalServer(answering(200)) as server:
+        resolver = StubResolver({"hooks.example.test": [["127.0.0.2", "127.0.0.1"]]})  # nothing listens on 127.0.0.2
+        http = poster(resolver, allowed=(ip_network("127.0.0.0/8"),))
+        try:
+            await http.post_signed(f"http://hooks.example.test:{server.port}/in", SECRET, uuid4(), "{}")
+        finally:
+            await http.close()
+    assert connections == ["127.0.0.2", "127.0.0.1"] and len(server.requests) == 1
+
+
 async def test_tls_names_the_host_and_checks_its_certificate_against_the_name_not_the_address(tmp_path, monkeypatch, connections):
     """The certificate covers `localhost` and 127.0.0.1: a post to another name that resolves to 127.0.0.1 must fail,
     which it would not if the certificate were checked against the address connected to."""
