@@ -1,7 +1,7 @@
 """Posting to Slack, Teams and subscribers' webhooks over HTTPS.
 
 Each connection goes to an address that was checked: the host name is resolved once, as the connection is
-opened, every answer is checked (`forbidden_because`), and the connection goes to the first answer by number
+opened, every answer is checked (`forbidden_because`), and the connection goes to those answers by number
 while TLS (SNI and the certificate check) keeps the name. A DNS answer that changes between check and connect
 (rebinding) cannot redirect a post, and each kept connection serves the one host name it was opened for.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from contextlib import aclosing
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from contextlib import aclosing
 from datetime import UTC, datetime
 from ipaddress import ip_address
 from typing import Any

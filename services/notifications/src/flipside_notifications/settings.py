@@ -5,6 +5,7 @@ Rate limits hold per replica: with N replicas a channel receives at most N times
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from ipaddress import IPv4Network, IPv6Network
 from uuid import UUID
@@ -16,6 +17,8 @@ from flipside_shared.settings import ServiceSettings
 from .domain.endpoints import OutboundRules
 from .domain.rendering import available_locales
 from .domain.unsubscribe import unsubscribe_token
+
+HOST_PATTERN = re.compile(r"(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?")
 
 
 class NotificationSettings(ServiceSettings):
@@ -87,6 +90,13 @@ class NotificationSettings(ServiceSettings):
             chat_hosts={"slack": tuple(self.slack_hosts), "teams": tuple(self.teams_hosts)},
             allow_plain_http=self.allow_plain_http_webhooks, allowed_networks=tuple(self.outbound_allowed_networks),
         )
+
+    @field_validator("slack_hosts", "teams_hosts")
+    @classmethod
+    def _host_patterns(cls, entries: list[str]) -> list[str]:
+        if bad := [entry for entry in entries if not HOST_PATTERN.fullmatch(entry)]:
+            raise ValueError(f"not host names (`hooks.example.com`, `*.example.com`, `host:port`): {bad}")
+        return [entry.lower() for entry in entries]
 
     @field_validator("default_locale")
     @classmethod

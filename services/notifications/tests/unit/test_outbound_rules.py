@@ -118,3 +118,9 @@ def test_webhook_urls_on_public_names_and_addresses_are_accepted_and_loopback_on
         assert checked_webhook_url(url, RULES) == url
     tests = OutboundRules(allow_plain_http=True, allowed_networks=(ip_network("127.0.0.1/32"),))
     assert checked_webhook_url("http://127.0.0.1:9999/hook", tests)
+
+
+def test_a_chat_host_list_that_is_not_host_names_stops_the_service_at_start_up():
+    with pytest.raises(ValueError, match="not host names"):
+        NotificationSettings(slack_hosts=["https://hooks.slack.com/services"])
+    assert NotificationSettings(teams_hosts=["*.Webhook.Office.com"]).teams_hosts == ["*.webhook.office.com"]
