@@ -82,6 +82,12 @@ def test_teams_urls_on_connector_and_workflow_hosts_are_accepted(url):
     ("https://attacker@hooks.slack.com/services/x", "slack", "credentials"),
     ("ftp://hooks.slack.com/x", "slack", "http(s)"),
     ("https://hooks.slack.com:99999/x", "slack", "port"),
+    ("https://evil.example#@hooks.slack.com/", "slack", "hooks.slack.com"),
+    ("https://evil.example?@hooks.slack.com/", "slack", "hooks.slack.com"),
+    ("https://evil.example\\@hooks.slack.com/", "slack", "credentials"),
+    ("https://hooks.slack.com\\.evil.example/", "slack", "hooks.slack.com"),
+    ("https://hooks.slack.com%2F@evil.example/", "slack", "credentials"),
+    ("https://hooks.slаck.com/services/x", "slack", "ASCII"),  # a Cyrillic "а": looks like Slack, is not
 ])
 def test_chat_urls_elsewhere_are_refused_saying_the_rule(url, channel, rule):
     with pytest.raises(ValueError, match=rf"(?i){rule.replace('(', '.').replace(')', '.')}"):
