@@ -120,7 +120,8 @@ def test_webhook_urls_at_literal_non_public_addresses_or_local_names_are_refused
 
 
 def test_webhook_urls_on_public_names_and_addresses_are_accepted_and_loopback_only_where_tests_allow_it():
-    for url in ("https://example.com/hook", "https://hooks.example.org:8443/in", "https://8.8.8.8/hook"):
+    for url in ("https://example.com/hook", "https://hooks.example.org:8443/in", "https://8.8.8.8/hook", "https://hooks.milan/in",
+                "https://hooks.glocal/in", "https://api.cointernal/in"):  # ending in, not under, a local-only domain
         assert checked_webhook_url(url, RULES) == url
     tests = OutboundRules(allow_plain_http=True, allowed_networks=(ip_network("127.0.0.1/32"),))
     assert checked_webhook_url("http://127.0.0.1:9999/hook", tests)

@@ -53,7 +53,7 @@ def checked_webhook_url(url: str, rules: OutboundRules) -> str:
     try:
         literal = ip_address(host)
     except ValueError:
-        if "." not in host.rstrip(".") or host.rstrip(".").endswith(LOCAL_NAME_SUFFIXES):
+        if _is_local_name(host.rstrip(".")):
             raise ValueError(f"{host!r} is not a public host name") from None
         return url
     if reason := forbidden_because(literal, rules.allowed_networks):
@@ -85,6 +85,11 @@ def _http_url(url: str, allow_plain_http: bool) -> SplitResult:
     if not parts.hostname.isascii():
         raise ValueError("write the host name in its ASCII (punycode) form")
     return parts
+
+
+def _is_local_name(name: str) -> bool:
+    """A single label (completed by the resolver's search domains) or a name of a local-only domain."""
+    return "." not in name or any(name == suffix or name.endswith(f".{suffix}") for suffix in LOCAL_NAME_SUFFIXES)
 
 
 def _on_host(parts: SplitResult, entry: str) -> bool:
