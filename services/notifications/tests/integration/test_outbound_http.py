@@ -2,6 +2,7 @@
 names resolved by a stub, so no test ever reaches past loopback), one deadline per post, answers cut short."""
 
 import asyncio
+import socket
 import ssl
 import time
 import tracemalloc
@@ -106,6 +107,19 @@ async def test_a_webhook_host_resolving_to_a_non_public_address_is_refused_befor
         await http.close()
     assert refused.value.permanent and refused.value.reason.startswith("not sent: the host is at a "), refused.value.reason
     assert connections == [] and resolver.lookups == ["hooks.example.test"]
+
+
+async def test_a_name_that_does_not_resolve_is_a_temporary_failure(connections):
+    async def unknown(host: str, port: int):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    http = poster(unknown, allowed=())
+    try:
+        with pytest.raises(SendFailed) as failed:
+            await http.post_signed("https://gone.example.test/in", SECRET, uuid4(), "{}")
+    finally:
+        await http.close()
+    assert failed.value.reason == "the host name does not resolve" and not failed.value.permanent and connections == []
 
 
 async def test_one_non_public_address_among_public_ones_refuses_the_host(connections):
