@@ -214,7 +214,7 @@ async def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_deadline():
     assert time.monotonic() - started < 2
 
 
-async def test_a_huge_answer_is_read_only_a_few_kib_far():
+async def test_a_huge_answer_is_read_no_further_than_a_few_kib():
     sent = 0
 
     async def endless(writer: asyncio.StreamWriter) -> None:
