@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from base64 import b64encode
+from collections.abc import Callable
 from datetime import time
 from typing import Literal
 from uuid import UUID
@@ -19,7 +20,7 @@ from flipside_shared.auth.rules import require_admin, require_self
 from flipside_shared.signed_tokens import InvalidToken
 from flipside_shared.text import Few, Identifier, Text, Url
 
-from .domain.endpoints import checked_webhook_url
+from .domain.endpoints import checked_chat_url, checked_webhook_url
 from .domain.preferences import KINDS, PERSON_CHANNELS, Preferences, QuietHours
 from .domain.unsubscribe import UnsubscribeTarget, unsubscribe_target
 from .handlers import SUBSCRIBABLE_EVENT_TYPES
@@ -72,12 +73,12 @@ async def get_preferences(participant_id: UUID, request: Request) -> dict:
 
 @router.put("/participants/{participant_id}/preferences", dependencies=[Depends(require_self())])
 async def put_preferences(participant_id: UUID, body: PreferencesBody, request: Request) -> dict:
-    settings = _settings(request)
+    rules = _settings(request).outbound_rules()
+    chat_urls = {
+        channel: _checked(f"{channel}_webhook_url", checked_chat_url, url, channel, rules)
+        for channel, url in (("slack", body.slack_webhook_url), ("teams", body.teams_webhook_url)) if url
+    }
     try:
-        chat_urls = {
-            name: checked_webhook_url(url, settings.allow_plain_http_webhooks)
-            for name, url in (("slack", body.slack_webhook_url), ("teams", body.teams_webhook_url)) if url
-        }
         quiet = QuietHours(body.quiet_hours.start, body.quiet_hours.end) if body.quiet_hours else None
         preferences = Preferences(
             channels=frozenset(body.channels), muted_kinds=frozenset(body.muted_kinds), quiet_hours=quiet,
@@ -130,10 +131,7 @@ async def rotate_unsubscribe_links(participant_id: UUID, request: Request) -> No
 @router.post("/webhooks", status_code=201, dependencies=[Depends(require_admin)])
 async def add_subscription(body: SubscriptionBody, request: Request) -> dict:
     """Another system subscribes to Flipside events; the secret is shown once, here."""
-    try:
-        url = checked_webhook_url(body.url, _settings(request).allow_plain_http_webhooks)
-    except ValueError as error:
-        raise HTTPException(422, str(error)) from None
+    url = _checked("url", checked_webhook_url, body.url, _settings(request).outbound_rules())
     if unknown := sorted(set(body.event_types) - set(SUBSCRIBABLE_EVENT_TYPES)):
         raise HTTPException(422, f"unknown event type(s) {unknown}; subscribable: {SUBSCRIBABLE_EVENT_TYPES}")
     secret = "whsec_" + b64encode(secrets.token_bytes(32)).decode()
@@ -165,6 +163,14 @@ async def subscription_deliveries(subscription_id: UUID, request: Request) -> li
 async def deliveries(participant_id: UUID, request: Request) -> list[dict]:
     async with request.app.state.runtime.pool.acquire() as conn:
         return [dict(row) for row in await NotificationsRepository(conn).deliveries_of(participant_id)]
+
+
+def _checked(field: str, check: Callable[..., str], *args: object) -> str:
+    """A URL passed by its rule, or a 422 naming the field and the rule it breaks."""
+    try:
+        return check(*args)
+    except ValueError as error:
+        raise HTTPException(422, f"{field}: {error}") from None
 
 
 async def _target(token: str, request: Request, repository: NotificationsRepository) -> UnsubscribeTarget:

@@ -67,7 +67,7 @@ class Dispatcher:
     async def run(self, runtime: Runtime) -> None:
         """One loop per channel (e-mail: one per SMTP connection): a slow or rate-limited channel never holds up the others.
         Each loop polls, and is woken early when a handler owes new messages (LISTEN/NOTIFY)."""
-        http = HttpPoster(self._settings.http_timeout_seconds)
+        http = HttpPoster(self._settings.outbound_rules(), self._settings.http_timeout_seconds)
         lanes = [(channel, lane) for channel in CHANNELS for lane in self._lanes(channel)]
         wakes = [asyncio.Event() for _ in lanes]
         wakes_of: dict[str, list[asyncio.Event]] = defaultdict(list)
@@ -251,7 +251,7 @@ class Dispatcher:
             if channel == "email":
                 return mail.send(compose(delivery, message, self._settings.smtp_sender, unsubscribe_url))
             payload = slack_payload(message) if channel == "slack" else teams_payload(message)
-            return http.post_json(preferences.chat_urls[channel], payload)
+            return http.post_chat(channel, preferences.chat_urls[channel], payload)
         except Exception as error:
             raise SendFailed(f"cannot compose the {channel} message: {type(error).__name__}: {error}", permanent=True) from None
 

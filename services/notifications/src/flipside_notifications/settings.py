@@ -5,9 +5,11 @@ Rate limits hold per replica: with N replicas a channel receives at most N times
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from email.errors import HeaderParseError
 from email.headerregistry import Address
+from ipaddress import IPv4Network, IPv6Network
 from uuid import UUID
 
 from pydantic import Field, SecretStr, field_validator
@@ -15,8 +17,11 @@ from pydantic import Field, SecretStr, field_validator
 from flipside_shared.settings import ServiceSettings
 from flipside_shared.signing_secrets import SigningSecret
 
+from .domain.endpoints import OutboundRules
 from .domain.rendering import available_locales
 from .domain.unsubscribe import UnsubscribeTarget, unsubscribe_token
+
+HOST_PATTERN = re.compile(r"(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?")
 
 
 class NotificationSettings(ServiceSettings):
@@ -45,10 +50,26 @@ class NotificationSettings(ServiceSettings):
         description="Messages per second to each of Slack and Teams, over all participants' webhooks.",
     )
     webhook_max_per_second: float = Field(default=20, gt=0, validation_alias="FLIPSIDE_WEBHOOK_MAX_PER_SECOND")
-    http_timeout_seconds: float = Field(default=10, gt=0, validation_alias="FLIPSIDE_NOTIFICATIONS_HTTP_TIMEOUT_SECONDS")
+    http_timeout_seconds: float = Field(
+        default=10, gt=0, validation_alias="FLIPSIDE_NOTIFICATIONS_HTTP_TIMEOUT_SECONDS",
+        description="Deadline of one post to Slack, Teams or a webhook, all of it: resolving, connecting, sending, the answer.",
+    )
     allow_plain_http_webhooks: bool = Field(
         default=False, validation_alias="FLIPSIDE_NOTIFICATIONS_ALLOW_PLAIN_HTTP_WEBHOOKS",
         description="Accept http:// webhook and chat URLs; for local tests only, never in production.",
+    )
+    slack_hosts: list[str] = Field(
+        default=["hooks.slack.com"], min_length=1, validation_alias="FLIPSIDE_NOTIFICATIONS_SLACK_HOSTS",
+        description="Hosts a participant's Slack URL may be on (`*.` any subdomain, `:port` a port other than 443).",
+    )
+    teams_hosts: list[str] = Field(
+        default=["*.webhook.office.com", "*.logic.azure.com", "*.environment.api.powerplatform.com"], min_length=1,
+        validation_alias="FLIPSIDE_NOTIFICATIONS_TEAMS_HOSTS",
+        description="Hosts a participant's Teams URL may be on: Office 365 connectors and Workflows (Power Automate).",
+    )
+    outbound_allowed_networks: list[IPv4Network | IPv6Network] = Field(
+        default=[], validation_alias="FLIPSIDE_NOTIFICATIONS_OUTBOUND_ALLOWED_NETWORKS",
+        description="Non-public networks webhooks and chat URLs may still reach; for local tests only, never in production.",
     )
     default_locale: str = Field(default="en", validation_alias="FLIPSIDE_NOTIFICATIONS_DEFAULT_LOCALE")
     urgent_lead: timedelta = Field(
@@ -79,6 +100,19 @@ class NotificationSettings(ServiceSettings):
         except (ValueError, IndexError, HeaderParseError) as error:
             raise ValueError(f"not an e-mail address: {value!r} ({error})") from None
         return value
+
+    def outbound_rules(self) -> OutboundRules:
+        return OutboundRules(
+            chat_hosts={"slack": tuple(self.slack_hosts), "teams": tuple(self.teams_hosts)},
+            allow_plain_http=self.allow_plain_http_webhooks, allowed_networks=tuple(self.outbound_allowed_networks),
+        )
+
+    @field_validator("slack_hosts", "teams_hosts")
+    @classmethod
+    def _host_patterns(cls, entries: list[str]) -> list[str]:
+        if bad := [entry for entry in entries if not HOST_PATTERN.fullmatch(entry)]:
+            raise ValueError(f"not host names (`hooks.example.com`, `*.example.com`, `host:port`): {bad}")
+        return [entry.lower() for entry in entries]
 
     @field_validator("default_locale")
     @classmethod

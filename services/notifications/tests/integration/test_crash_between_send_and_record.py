@@ -7,6 +7,7 @@ exactly as a killed process would.
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from ipaddress import ip_network
 from pathlib import Path
 from uuid import uuid4
 
@@ -16,6 +17,7 @@ from werkzeug import Request, Response
 import flipside_notifications
 from flipside_notifications.app import SERVICE
 from flipside_notifications.dispatcher import Dispatcher
+from flipside_notifications.domain.endpoints import OutboundRules
 from flipside_notifications.domain.messages import MessageDue
 from flipside_notifications.outbound_http import HttpPoster
 from flipside_notifications.repository import NotificationsRepository
@@ -28,6 +30,7 @@ from flipside_shared.unit_of_work import UnitOfWorkFactory
 
 MIGRATIONS = Path(flipside_notifications.__file__).parent / "migrations"
 CLAIM_SECONDS = 1
+LOCAL_ONLY = OutboundRules(allow_plain_http=True, allowed_networks=(ip_network("127.0.0.1/32"),))
 
 
 class SimulatedCrash(Exception):
@@ -60,7 +63,7 @@ async def test_a_crash_after_sending_sends_once_more_with_the_same_identity_and_
     async with units.begin() as uow:
         repository = NotificationsRepository(uow.conn)
         await repository.save_recipient(person.participant_id, person.profile)
-        await repository.add_subscription(httpserver.url_for("/subscriber"), "whsec_" + "c2VjcmV0" * 4, [cause.type], "")
+        await repository.add_subscription(f"http://127.0.0.1:{httpserver.port}/subscriber", "whsec_" + "c2VjcmV0" * 4, [cause.type], "")
         starts_at = (datetime.now(UTC) + timedelta(days=1)).isoformat()
         await repository.owe(cause.id, cause.id, [MessageDue(person.participant_id, "reminder", {"starts_at": starts_at, "minutes_before": 60})])
         await repository.owe_webhooks(cause.id, cause.id, cause.type, cause.structured())
@@ -69,7 +72,7 @@ async def test_a_crash_after_sending_sends_once_more_with_the_same_identity_and_
         raise SimulatedCrash()
 
     monkeypatch.setattr(NotificationsRepository, "record", crash_before_recording)
-    dispatcher, http = Dispatcher(settings), HttpPoster(5)
+    dispatcher, http = Dispatcher(settings), HttpPoster(LOCAL_ONLY, 5)
     try:
         for channel in ("email", "webhook"):
             with pytest.raises(SimulatedCrash):
@@ -106,7 +109,7 @@ async def test_a_template_that_fails_on_odd_data_fails_that_delivery_only(sandbo
         await repository.save_recipient(person.participant_id, person.profile)
         await repository.owe(broken, None, [MessageDue(person.participant_id, "reminder", {"minutes_before": 60})])
         await repository.owe(fine, None, [MessageDue(person.participant_id, "unmatched", {"reasons": ["no mentor left"]})])
-    http, dispatcher = HttpPoster(5), Dispatcher(settings)
+    http, dispatcher = HttpPoster(LOCAL_ONLY, 5), Dispatcher(settings)
     try:
         await dispatcher_round(dispatcher, units, http)
     finally:

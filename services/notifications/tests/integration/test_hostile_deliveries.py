@@ -46,6 +46,11 @@ COMPOSED_HEADERS = {
 }
 
 
+def on_loopback(httpserver, path: str) -> str:
+    """The test server's URL by address: names such as localhost are never posted to."""
+    return f"http://127.0.0.1:{httpserver.port}{path}"
+
+
 @pytest.fixture(scope="module")
 async def pool(sandbox):
     pool = await connect_pool(sandbox.database_url, SERVICE, 4)
@@ -116,7 +121,7 @@ async def test_hostile_names_inject_no_header_and_an_uncomposable_delivery_fails
         "refused": await owe(units, refused, "unmatched", {"reasons": ["no mentor left"]}),
     }
     owed["normal, owed last"] = await owe(units, normal, "unmatched", {"reasons": ["no mentor left"]})
-    http, dispatcher = HttpPoster(5), Dispatcher(settings)
+    http, dispatcher = HttpPoster(settings.outbound_rules(), 5), Dispatcher(settings)
     try:
         assert await dispatcher.dispatch_batch(units, http, "email") == len(owed) + len(broken), "one round took them all"
     finally:
@@ -157,18 +162,21 @@ async def test_a_failing_webhook_and_a_broken_subscription_do_not_hold_the_other
 
     httpserver.expect_request("/failing", method="POST").respond_with_response(Response("down", status=500))
     httpserver.expect_request("/fine", method="POST").respond_with_handler(accept)
-    settings = NotificationSettings(topic_prefix=sandbox.topic_prefix, allow_plain_http_webhooks=True)
+    settings = NotificationSettings(
+        topic_prefix=sandbox.topic_prefix, allow_plain_http_webhooks=True,
+        outbound_allowed_networks=["127.0.0.1/32"], slack_hosts=[f"127.0.0.1:{httpserver.port}"],
+    )
     units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix)
     event_type = "flipside.test.hostile.v1"
     async with units.begin() as uow:
         repository = NotificationsRepository(uow.conn)
-        failing = await repository.add_subscription(httpserver.url_for("/failing"), "whsec_" + "c2VjcmV0" * 4, [event_type], "")
+        failing = await repository.add_subscription(on_loopback(httpserver, "/failing"), "whsec_" + "c2VjcmV0" * 4, [event_type], "")
         # A secret stored before secrets were checked: signing with it raises, which no channel foresaw.
-        broken = await repository.add_subscription(httpserver.url_for("/fine"), "", [event_type], "")
-        fine = await repository.add_subscription(httpserver.url_for("/fine"), "whsec_" + "c2VjcmV0" * 4, [event_type], "")
+        broken = await repository.add_subscription(on_loopback(httpserver, "/fine"), "", [event_type], "")
+        fine = await repository.add_subscription(on_loopback(httpserver, "/fine"), "whsec_" + "c2VjcmV0" * 4, [event_type], "")
         event_id = uuid4()
         await repository.owe_webhooks(event_id, event_id, event_type, {"id": str(event_id)})
-    http, dispatcher = HttpPoster(5), Dispatcher(settings)
+    http, dispatcher = HttpPoster(settings.outbound_rules(), 5), Dispatcher(settings)
     try:
         assert await dispatcher.dispatch_batch(units, http, "webhook") == 3
     finally:
@@ -193,7 +201,10 @@ async def test_a_chat_delivery_without_its_address_fails_alone(sandbox, pool, ht
         return Response("ok")
 
     httpserver.expect_request("/slack", method="POST").respond_with_handler(accept)
-    settings = NotificationSettings(topic_prefix=sandbox.topic_prefix, allow_plain_http_webhooks=True)
+    settings = NotificationSettings(
+        topic_prefix=sandbox.topic_prefix, allow_plain_http_webhooks=True,
+        outbound_allowed_networks=["127.0.0.1/32"], slack_hosts=[f"127.0.0.1:{httpserver.port}"],
+    )
     units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix)
     without_url = await add_recipient(pool, "Nou\nX-Evil: 1", "nou@example.com")
     with_url = await add_recipient(pool, "Wit", "wit@example.com")
@@ -202,11 +213,11 @@ async def test_a_chat_delivery_without_its_address_fails_alone(sandbox, pool, ht
         await conn.execute("INSERT INTO preferences (participant_id, channels) VALUES ($1, '{slack}')", without_url)
         await conn.execute(
             "INSERT INTO preferences (participant_id, channels, slack_webhook_url) VALUES ($1, '{slack}', $2)",
-            with_url, httpserver.url_for("/slack"),
+            with_url, on_loopback(httpserver, "/slack"),
         )
     first = await owe(units, without_url, "unmatched", {"reasons": ["no mentor left"]})
     second = await owe(units, with_url, "proposal", proposal_from(without_url))
-    http, dispatcher = HttpPoster(5), Dispatcher(settings)
+    http, dispatcher = HttpPoster(settings.outbound_rules(), 5), Dispatcher(settings)
     try:
         assert await dispatcher.dispatch_batch(units, http, "slack") == 2
     finally:
@@ -239,7 +250,7 @@ async def test_sending_happens_after_the_claim_committed(sandbox, pool):
     units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix)
     person = await add_recipient(pool, "Claire", "claire@example.com")
     event_id = await owe(units, person, "unmatched", {"reasons": ["no mentor left"]})
-    http, dispatcher, other = HttpPoster(5), Dispatcher(settings), Dispatcher(settings)
+    http, dispatcher, other = HttpPoster(settings.outbound_rules(), 5), Dispatcher(settings), Dispatcher(settings)
     try:
         round_ = asyncio.create_task(dispatcher.dispatch_batch(units, http, "email"))
         assert await asyncio.to_thread(sink.holding.wait, 10), "the relay has the message"
@@ -274,7 +285,7 @@ async def test_a_round_starts_sends_only_in_its_claims_first_half_and_gives_the_
     units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix)
     person = await add_recipient(pool, "Slow", "slow@example.com")
     events = [await owe(units, person, "unmatched", {"reasons": [f"reason {n}"]}) for n in range(3)]
-    http, dispatcher = HttpPoster(5), Dispatcher(settings)
+    http, dispatcher = HttpPoster(settings.outbound_rules(), 5), Dispatcher(settings)
     original = dispatcher._settle
 
     async def slow_settle(*args):
@@ -304,7 +315,7 @@ async def test_a_round_stopped_while_sending_records_what_went_out(sandbox, pool
     sent_event = await owe(units, first, "unmatched", {"reasons": ["no mentor left"]})
     held_event = await owe(units, second, "unmatched", {"reasons": ["no mentor left"]})
     sink.release.set()
-    http, dispatcher = HttpPoster(5), Dispatcher(settings)
+    http, dispatcher = HttpPoster(settings.outbound_rules(), 5), Dispatcher(settings)
     original = dispatcher._settle
 
     async def hold_the_second(delivery, *args):

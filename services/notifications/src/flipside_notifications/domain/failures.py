@@ -33,10 +33,16 @@ def smtp_failure(reason: str, code: int | None) -> SendFailed:
     return SendFailed(reason, permanent=code is not None and 500 <= code < 600)
 
 
-def http_failure(status: int, body: str, retry_after: str | None, now: datetime) -> SendFailed:
-    """HTTP 408, 429 and 5xx are worth another try (after `Retry-After` when given); other 4xx are not."""
+def http_failure(status: int, retry_after: str | None, now: datetime) -> SendFailed:
+    """HTTP 408, 429 and 5xx are worth another try (after `Retry-After` when given); other answers are not.
+    The reason names the status only, never the receiver's own text: it may be anything, and participants read reasons."""
     temporary = status in (408, 429) or status >= 500
-    reason = f"HTTP {status} {body[:200]}".strip()
+    if temporary:
+        reason = f"the receiving service could not take the message now (HTTP {status})"
+    elif 300 <= status < 400:
+        reason = f"the receiving service answered with a redirect, which is not followed (HTTP {status})"
+    else:
+        reason = f"the receiving service refused the message (HTTP {status})"
     return SendFailed(reason, permanent=not temporary, retry_after=_retry_after(retry_after, now) if temporary else None)
 
 
