@@ -6,6 +6,15 @@ because only one relay of a service is active at a time: the one holding a
 Postgres advisory lock on its own connection. The others stand by and take over
 when that connection dies. Rows are published in id order; rows of one key are
 written under that aggregate's row lock, so their ids follow commit order.
+
+A row the broker will never take (larger than the topic allows, a topic refused,
+illegal or gone) is parked: marked with the reason, never retried on its own,
+and the relay goes on with the rows after it. Later rows of the same key are
+published all the same: holding them would hold every later event of that
+aggregate, an erasure's included, behind one that may never leave. The parked
+row is then the one gap in its key's order, counted in
+`flipside_outbox_parked` and listed by `flipside outbox`; `flipside outbox retry`
+puts it back at its place in id order, so it arrives after the rows that went on.
 """
 
 from __future__ import annotations
@@ -19,8 +28,8 @@ import structlog
 from aiokafka import AIOKafkaProducer
 
 from .envelope import Envelope
-from .metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_SECONDS, OUTBOX_PUBLISHED, RELAY_LEADER
-from .retry import Backoff, is_transient
+from .metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_SECONDS, OUTBOX_PARKED, OUTBOX_PARKINGS, OUTBOX_PUBLISHED, RELAY_LEADER
+from .retry import TOPIC_REFUSALS, Backoff, is_refusal, is_transient
 
 log = structlog.get_logger(__name__)
 
@@ -39,6 +48,29 @@ async def write_outbox(conn: asyncpg.Connection, envelopes: Sequence[Envelope], 
         [json.dumps([[name, value.decode()] for name, value in e.headers()]) for e in envelopes],
         [e.body() for e in envelopes],
     )
+
+
+async def parked_rows(conn: asyncpg.Connection, schema: str) -> list[asyncpg.Record]:
+    """The schema's parked rows, oldest first, with what an operator needs and no payload."""
+    return await conn.fetch(
+        "SELECT id, event_id, topic, key, octet_length(payload) AS size, parked_at, park_reason,"
+        " (SELECT header->>1 FROM jsonb_array_elements(headers) AS header WHERE header->>0 = 'ce_type') AS event_type"
+        f' FROM "{schema}".outbox WHERE parked_at IS NOT NULL ORDER BY id'
+    )
+
+
+async def requeue_parked(conn: asyncpg.Connection, schema: str, ids: Sequence[int] | None) -> list[int]:
+    """Clear the park of `ids` (every parked row if None); return the ids re-queued.
+
+    They keep their ids, so the relay takes them before any row written after them.
+    """
+    requeued = await conn.fetch(
+        f'UPDATE "{schema}".outbox SET parked_at = NULL, park_reason = NULL'
+        " WHERE parked_at IS NOT NULL AND ($1::bigint[] IS NULL OR id = ANY($1::bigint[])) RETURNING id",
+        ids,
+    )
+    await conn.execute("SELECT pg_notify($1, '')", f"{schema}_outbox")
+    return sorted(row["id"] for row in requeued)
 
 
 class OutboxRelay:
@@ -100,35 +132,78 @@ class OutboxRelay:
             await conn.close(timeout=2)
 
     async def publish_pending(self, conn: asyncpg.Connection) -> int:
-        """Publish one batch of unsent rows in id order and mark them sent; return how many."""
+        """Publish one batch of waiting rows in id order, mark them sent or parked; return how many.
+
+        A failure that is not a refusal of its record (broker unreachable, timeouts) ends the round
+        with nothing marked, so the whole batch is tried again after a backoff.
+        """
         rows = await conn.fetch(
-            "SELECT id, topic, key, headers::text AS headers, payload FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1",
+            "SELECT id, event_id, topic, key, headers::text AS headers, payload FROM outbox"
+            " WHERE sent_at IS NULL AND parked_at IS NULL ORDER BY id LIMIT $1",
             self._batch_size,
         )
         if not rows:
             return 0
-        deliveries = [
-            await self._producer.send(
-                row["topic"],
-                value=row["payload"],
-                key=row["key"].encode(),
-                headers=[(name, value.encode()) for name, value in json.loads(row["headers"])],
-            )
-            for row in rows
-        ]
-        await asyncio.gather(*deliveries)
+        refused: dict[int, str] = {}
+        # A topic refused once is not asked again this round: each ask can wait out the metadata timeout.
+        refused_topics: dict[str, str] = {}
+        deliveries: dict[int, asyncio.Future] = {}
+        for row in rows:
+            if row["topic"] in refused_topics:
+                refused[row["id"]] = refused_topics[row["topic"]]
+                continue
+            try:
+                deliveries[row["id"]] = await self._producer.send(
+                    row["topic"],
+                    value=row["payload"],
+                    key=row["key"].encode(),
+                    headers=[(name, value.encode()) for name, value in json.loads(row["headers"])],
+                )
+            except Exception as error:
+                if not is_refusal(error):
+                    raise
+                refused[row["id"]] = _reason(error)
+                if isinstance(error, TOPIC_REFUSALS):
+                    refused_topics[row["topic"]] = refused[row["id"]]
+        for row_id, outcome in zip(deliveries, await asyncio.gather(*deliveries.values(), return_exceptions=True)):
+            if isinstance(outcome, BaseException):
+                if not is_refusal(outcome):
+                    raise outcome
+                refused[row_id] = _reason(outcome)
         # A crash here republishes these rows on restart: consumers' inboxes absorb the duplicates.
-        await conn.execute("UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", [row["id"] for row in rows])
-        OUTBOX_PUBLISHED.inc(len(rows))
+        async with conn.transaction():
+            await conn.execute(
+                "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])",
+                [row["id"] for row in rows if row["id"] not in refused],
+            )
+            await conn.execute(
+                "UPDATE outbox SET parked_at = now(), park_reason = parked.reason"
+                " FROM unnest($1::bigint[], $2::text[]) AS parked (id, reason) WHERE outbox.id = parked.id",
+                list(refused),
+                list(refused.values()),
+            )
+        for row in rows:
+            if row["id"] in refused:
+                log.error(
+                    "outbox row parked: the broker will not take it",
+                    schema=self._schema, outbox_id=row["id"], event_id=str(row["event_id"]),
+                    topic=row["topic"], key=row["key"], reason=refused[row["id"]],
+                )
+        OUTBOX_PUBLISHED.inc(len(rows) - len(refused))
+        OUTBOX_PARKINGS.inc(len(refused))
         return len(rows)
 
     async def _idle(self, conn: asyncpg.Connection) -> None:
+        # Parked rows are counted apart: they wait for an operator, not for the relay.
         backlog = await conn.fetchrow(
-            "SELECT count(*) AS rows, coalesce(extract(epoch FROM now() - min(created_at)), 0) AS oldest"
+            "SELECT count(*) FILTER (WHERE parked_at IS NULL) AS waiting, count(*) FILTER (WHERE parked_at IS NOT NULL) AS parked,"
+            " coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE parked_at IS NULL)), 0) AS oldest"
             " FROM outbox WHERE sent_at IS NULL"
         )
-        OUTBOX_BACKLOG.set(backlog["rows"])
+        OUTBOX_BACKLOG.set(backlog["waiting"])
         OUTBOX_OLDEST_SECONDS.set(float(backlog["oldest"]))
+        OUTBOX_PARKED.set(backlog["parked"])
+        # A parked row has no sent_at (a constraint of the table), so this never deletes one.
         await conn.execute(
             "DELETE FROM outbox WHERE sent_at < now() - make_interval(secs => $1)", self._keep_sent_seconds
         )
@@ -139,3 +214,8 @@ class OutboxRelay:
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
+
+
+def _reason(refusal: BaseException) -> str:
+    """What the broker or producer said, kept short: the error names its kind and, when known, the size."""
+    return str(refusal)[:500]
