@@ -1,7 +1,7 @@
 """Transactional outbox: events are rows written with the state they describe.
 
 `write_outbox` runs in the caller's transaction. `OutboxRelay` is the only
-publisher of a service's events. Per-key order holds with several replicas
+publisher of a service's events, with a producer of its own. Per-key order holds with several replicas
 because only one relay of a service is active at a time: the one holding a
 Postgres advisory lock on its own connection. The others stand by and take over
 when that connection dies. Rows are published in id order; rows of one key are
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import asyncpg
 import structlog
@@ -78,7 +78,7 @@ class OutboxRelay:
         self,
         database_url: str,
         schema: str,
-        producer: AIOKafkaProducer,
+        new_producer: Callable[[], AIOKafkaProducer],
         *,
         batch_size: int = 500,
         poll_seconds: float = 0.5,
@@ -86,7 +86,8 @@ class OutboxRelay:
     ) -> None:
         self._database_url = database_url
         self._schema = schema
-        self._producer = producer
+        self._new_producer = new_producer
+        self._producer: AIOKafkaProducer | None = None
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._keep_sent_seconds = keep_sent_seconds
@@ -120,6 +121,7 @@ class OutboxRelay:
                 await asyncio.sleep(self._poll_seconds * 4)
             RELAY_LEADER.set(1)
             log.info("outbox relay leading", schema=self._schema)
+            await self._renew_producer()
             await conn.add_listener(f"{self._schema}_outbox", self._on_notify)
             while not self._stopping:
                 # Cleared before the round reads, so a NOTIFY during the round is not lost: the rest after it ends at once.
@@ -129,6 +131,7 @@ class OutboxRelay:
                     await self._idle(conn)
         finally:
             RELAY_LEADER.set(0)
+            await self._stop_producer()
             await conn.close(timeout=2)
 
     async def publish_pending(self, conn: asyncpg.Connection) -> int:
@@ -144,32 +147,7 @@ class OutboxRelay:
         )
         if not rows:
             return 0
-        refused: dict[int, str] = {}
-        # A topic refused once is not asked again this round: each ask can wait out the metadata timeout.
-        refused_topics: dict[str, str] = {}
-        deliveries: dict[int, asyncio.Future] = {}
-        for row in rows:
-            if row["topic"] in refused_topics:
-                refused[row["id"]] = refused_topics[row["topic"]]
-                continue
-            try:
-                deliveries[row["id"]] = await self._producer.send(
-                    row["topic"],
-                    value=row["payload"],
-                    key=row["key"].encode(),
-                    headers=[(name, value.encode()) for name, value in json.loads(row["headers"])],
-                )
-            except Exception as error:
-                if not is_refusal(error):
-                    raise
-                refused[row["id"]] = _reason(error)
-                if isinstance(error, TOPIC_REFUSALS):
-                    refused_topics[row["topic"]] = refused[row["id"]]
-        for row_id, outcome in zip(deliveries, await asyncio.gather(*deliveries.values(), return_exceptions=True)):
-            if isinstance(outcome, BaseException):
-                if not is_refusal(outcome):
-                    raise outcome
-                refused[row_id] = _reason(outcome)
+        refused = await self._publish(rows)
         # A crash here republishes these rows on restart: consumers' inboxes absorb the duplicates.
         async with conn.transaction():
             await conn.execute(
@@ -192,6 +170,67 @@ class OutboxRelay:
         OUTBOX_PUBLISHED.inc(len(rows) - len(refused))
         OUTBOX_PARKINGS.inc(len(refused))
         return len(rows)
+
+    async def _publish(self, rows: Sequence[asyncpg.Record]) -> dict[int, str]:
+        """Send `rows` and wait for the broker; return why, by row id, it refused some for good."""
+        refused: dict[int, str] = {}
+        # A topic refused once is not asked again this round: each ask can wait out the metadata timeout.
+        refused_topics: dict[str, str] = {}
+        deliveries: list[tuple[asyncpg.Record, asyncio.Future]] = []
+        for row in rows:
+            if row["topic"] in refused_topics:
+                refused[row["id"]] = refused_topics[row["topic"]]
+                continue
+            try:
+                deliveries.append((row, await self._send(row)))
+            except Exception as error:
+                if not is_refusal(error):
+                    raise
+                refused[row["id"]] = _reason(error)
+                if isinstance(error, TOPIC_REFUSALS):
+                    refused_topics[row["topic"]] = refused[row["id"]]
+        outcomes = await asyncio.gather(*(delivery for _, delivery in deliveries), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException) and not is_refusal(outcome):
+                raise outcome
+        # The broker refuses a whole producer batch for one record in it: each record of a refused
+        # batch is sent again alone, in id order, so only the one at fault is parked.
+        refused_batches = [row for (row, _), outcome in zip(deliveries, outcomes) if isinstance(outcome, BaseException)]
+        if refused_batches:
+            await self._renew_producer()
+        for row in refused_batches:
+            try:
+                await (await self._send(row))
+            except Exception as error:
+                if not is_refusal(error):
+                    raise
+                refused[row["id"]] = _reason(error)
+                await self._renew_producer()
+        return refused
+
+    async def _renew_producer(self) -> None:
+        """Start a new producer in place of the current one, if any.
+
+        A refused batch leaves a gap in the idempotent producer's sequence numbers of its partition,
+        and the broker refuses whatever that producer sends there after it (OutOfOrderSequenceNumber);
+        a new producer starts its sequences afresh.
+        """
+        await self._stop_producer()
+        self._producer = self._new_producer()
+        await self._producer.start()
+
+    async def _stop_producer(self) -> None:
+        if self._producer is not None:
+            producer, self._producer = self._producer, None
+            await producer.stop()
+
+    async def _send(self, row: asyncpg.Record) -> asyncio.Future:
+        return await self._producer.send(
+            row["topic"],
+            value=row["payload"],
+            key=row["key"].encode(),
+            headers=[(name, value.encode()) for name, value in json.loads(row["headers"])],
+        )
 
     async def _idle(self, conn: asyncpg.Connection) -> None:
         # Parked rows are counted apart: they wait for an operator, not for the relay.

@@ -19,6 +19,7 @@ from flipside_shared.migrations import migrate
 from flipside_shared.outbox import OutboxRelay
 from flipside_shared.settings import KafkaSettings
 from flipside_shared.testing.kafka_io import TopicReader
+from flipside_shared.topics import ensure_topics
 from flipside_shared.testing.waiting import wait_for, wait_for_rows
 
 # The operator command names services, so the shared tables are made under one's name, in this module's database.
@@ -45,27 +46,34 @@ async def insert(conn: asyncpg.Connection, topic: str, key: str, payload: bytes)
 
 @asynccontextmanager
 async def running_relay(sandbox, wrap=lambda producer: producer, **options) -> AsyncIterator[OutboxRelay]:
-    producer = reliable_producer(KafkaSettings(bootstrap_servers=sandbox.bootstrap_servers), "parking-tests")
-    await producer.start()
-    relay = OutboxRelay(sandbox.database_url, SCHEMA, wrap(producer), poll_seconds=0.1, **options)
+    settings = KafkaSettings(bootstrap_servers=sandbox.bootstrap_servers)
+    relay = OutboxRelay(
+        sandbox.database_url, SCHEMA, lambda: wrap(reliable_producer(settings, "parking-tests")), poll_seconds=0.1, **options
+    )
     task = asyncio.create_task(relay.run())
     try:
         yield relay
     finally:
         relay.stop()
         await asyncio.wait_for(task, 10)
-        await producer.stop()
 
 
 def metric(name: str) -> float:
     return REGISTRY.get_sample_value(name) or 0.0
 
 
-def flipside(sandbox, *arguments: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
+async def flipside(sandbox, *arguments: str) -> subprocess.CompletedProcess:
+    """The operator command, on a thread: the relay and the topic reader go on meanwhile."""
+    return await asyncio.to_thread(
+        subprocess.run,
         [sys.executable, "-m", "flipside_shared.cli", *arguments],
         env={**os.environ, **sandbox.env()}, capture_output=True, text=True, timeout=60,
     )
+
+
+def values(records) -> list[bytes]:
+    """Each record's value once, in offset order: a reader that rejoins its group may read some again."""
+    return [value for _, value in sorted({(r.partition, r.offset): r.value for r in records}.items())]
 
 
 async def test_a_row_too_large_for_the_broker_is_parked_and_the_rows_after_it_are_published(sandbox, outbox_db):
@@ -77,8 +85,8 @@ async def test_a_row_too_large_for_the_broker_is_parked_and_the_rows_after_it_ar
         await insert(outbox_db, topic, "person-1", b'{"n": 3}')
         # Sent rows are deleted at once, so what is left in the table is what was not sent.
         async with running_relay(sandbox, keep_sent_seconds=0.0):
-            records = await reader.read_until(lambda records: len(records) >= 2, timeout=30)
-            assert [r.value for r in records] == [b'{"n": 1}', b'{"n": 3}'], "the rows after the parked one go on, in order"
+            records = await reader.read_until(lambda records: len(values(records)) >= 2, timeout=30)
+            assert values(records) == [b'{"n": 1}', b'{"n": 3}'], "the rows after the parked one go on, in order"
             await wait_for_rows(outbox_db, f"SELECT 1 WHERE (SELECT count(*) FROM {SCHEMA}.outbox) = 1")
             [parked] = await outbox_db.fetch(f"SELECT id, sent_at, parked_at, park_reason FROM {SCHEMA}.outbox")
             assert parked["id"] == too_large and parked["sent_at"] is None and parked["parked_at"] is not None
@@ -87,49 +95,77 @@ async def test_a_row_too_large_for_the_broker_is_parked_and_the_rows_after_it_ar
             await wait_for(lambda: metric("flipside_outbox_parked") == 1)
             assert metric("flipside_outbox_backlog") == 0 and metric("flipside_outbox_oldest_seconds") == 0
 
-            listing = flipside(sandbox, "outbox", "--service", SCHEMA)
+            listing = await flipside(sandbox, "outbox", "--service", SCHEMA)
             assert listing.returncode == 0, listing.stderr
             assert "1 parked" in listing.stdout and "outbox empty, everything published, but for parked rows" in listing.stdout
             [line] = [line for line in listing.stdout.splitlines() if line.strip().startswith(f"id {too_large} ")]
             for shown in (topic, "key person-1", EVENT_TYPE, f"{TWO_MIB} bytes", "MessageSizeTooLargeError"):
                 assert shown in line
-            everyone = flipside(sandbox, "outbox", "list")
+            everyone = await flipside(sandbox, "outbox", "list")
             assert everyone.returncode == 0 and f"id {too_large} " in everyone.stdout
             assert "scheduling: no outbox in this database" in everyone.stdout
 
             # Re-queued while still too large: tried again at its place, and parked again.
-            requeued = flipside(sandbox, "outbox", "retry", "--service", SCHEMA, str(too_large))
+            requeued = await flipside(sandbox, "outbox", "retry", "--service", SCHEMA, str(too_large))
             assert requeued.returncode == 0 and f"matching: re-queued 1 parked rows ({too_large})" in requeued.stdout
             await wait_for(lambda: metric("flipside_outbox_parkings_total") == parkings + 2)
             assert await outbox_db.fetchval(f"SELECT parked_at > $1 FROM {SCHEMA}.outbox", parked["parked_at"])
 
             # Made small enough, re-queued: published, then cleaned up like any sent row.
             await outbox_db.execute(f"UPDATE {SCHEMA}.outbox SET payload = $1 WHERE id = $2", b'{"n": 2}', too_large)
-            assert flipside(sandbox, "outbox", "retry", "--all").returncode == 0
-            records = await reader.read_until(lambda records: len(records) >= 3, timeout=30)
-            assert records[2].value == b'{"n": 2}'
+            assert (await flipside(sandbox, "outbox", "retry", "--all")).returncode == 0
+            records = await reader.read_until(lambda records: len(values(records)) >= 3, timeout=30)
+            assert values(records)[2] == b'{"n": 2}'
             await wait_for_rows(outbox_db, f"SELECT 1 WHERE NOT EXISTS (SELECT FROM {SCHEMA}.outbox)")
             await wait_for(lambda: metric("flipside_outbox_parked") == 0)
+
+
+async def test_a_row_over_a_topic_limit_lowered_later_is_parked_alone(sandbox, outbox_db):
+    topic = f"{sandbox.topic_prefix}small-records"
+    await ensure_topics(KafkaSettings(bootstrap_servers=sandbox.bootstrap_servers), [topic], {topic: {"max.message.bytes": "2000"}})
+    async with TopicReader(sandbox.bootstrap_servers, [topic]) as reader, running_relay(sandbox):
+        await insert(outbox_db, topic, "person-4", b'{"n": 0}')
+        await reader.read_until(lambda records: len(records) >= 1, timeout=30)
+        # The producer refuses nothing here (the record is well under its limit): the broker refuses the
+        # batch the record travels in, with the rows around it, after the producer has numbered it.
+        async with outbox_db.transaction():
+            for payload in (b'{"n": 1}', b"x" * 5000, b'{"n": 3}'):
+                await insert(outbox_db, topic, "person-4", payload)
+        await insert(outbox_db, topic, "person-4", b'{"n": 4}')
+        records = await reader.read_until(lambda records: len(values(records)) >= 4, timeout=30)
+        assert values(records) == [b'{"n": 0}', b'{"n": 1}', b'{"n": 3}', b'{"n": 4}']
+        [parked] = await outbox_db.fetch(f"SELECT payload, park_reason FROM {SCHEMA}.outbox WHERE parked_at IS NOT NULL AND topic = $1", topic)
+        assert parked["payload"] == b"x" * 5000 and "MessageSizeTooLargeError" in parked["park_reason"]
 
 
 async def test_retry_names_what_it_cannot_re_queue(sandbox, outbox_db):
     sent = await insert(outbox_db, f"{sandbox.topic_prefix}parking-retry", "person-2", b"{}")
     await outbox_db.execute(f"UPDATE {SCHEMA}.outbox SET sent_at = now() WHERE id = $1", sent)
-    not_parked = flipside(sandbox, "outbox", "retry", "--service", SCHEMA, str(sent))
+    not_parked = await flipside(sandbox, "outbox", "retry", "--service", SCHEMA, str(sent))
     assert not_parked.returncode == 1 and f"matching has no parked row {sent}: nothing re-queued" in not_parked.stderr
-    without_service = flipside(sandbox, "outbox", "retry", str(sent))
+    without_service = await flipside(sandbox, "outbox", "retry", str(sent))
     assert without_service.returncode == 2 and "name it with --service" in without_service.stderr
-    neither = flipside(sandbox, "outbox", "retry", "--service", SCHEMA)
+    neither = await flipside(sandbox, "outbox", "retry", "--service", SCHEMA)
     assert neither.returncode == 2 and "outbox ids or --all" in neither.stderr
 
 
 class FailingFirst:
-    """The relay's producer, but its first sends fail as a stopped broker makes them fail."""
+    """The relay's producers, but their first sends fail as a stopped broker makes them fail."""
 
-    def __init__(self, producer, failures: int, at_delivery: bool) -> None:
-        self._producer = producer
+    def __init__(self, failures: int, at_delivery: bool) -> None:
         self.failures = failures
         self._at_delivery = at_delivery
+        self._producer = None
+
+    def wrapping(self, producer) -> "FailingFirst":
+        self._producer = producer
+        return self
+
+    async def start(self) -> None:
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        await self._producer.stop()
 
     async def send(self, *args, **kwargs) -> asyncio.Future:
         if not self.failures:
@@ -148,16 +184,10 @@ async def test_a_transient_failure_is_retried_and_never_parks(sandbox, outbox_db
     parkings = metric("flipside_outbox_parkings_total")
     async with TopicReader(sandbox.bootstrap_servers, [topic]) as reader:
         row = await insert(outbox_db, topic, "person-3", b'{"n": 1}')
-        flaky = None
-
-        def failing_first(producer):
-            nonlocal flaky
-            flaky = FailingFirst(producer, failures=3, at_delivery=at_delivery)
-            return flaky
-
-        async with running_relay(sandbox, wrap=failing_first):
-            [record] = await reader.read_until(lambda records: len(records) >= 1, timeout=30)
-        assert record.value == b'{"n": 1}' and flaky.failures == 0
+        flaky = FailingFirst(failures=3, at_delivery=at_delivery)
+        async with running_relay(sandbox, wrap=flaky.wrapping):
+            records = await reader.read_until(lambda records: len(records) >= 1, timeout=30)
+        assert values(records) == [b'{"n": 1}'] and flaky.failures == 0
         state = await outbox_db.fetchrow(f"SELECT sent_at, parked_at FROM {SCHEMA}.outbox WHERE id = $1", row)
         assert state["sent_at"] is not None and state["parked_at"] is None
         assert metric("flipside_outbox_parkings_total") == parkings
