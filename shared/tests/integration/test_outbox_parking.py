@@ -138,6 +138,27 @@ async def test_a_row_over_a_topic_limit_lowered_later_is_parked_alone(sandbox, o
         assert parked["payload"] == b"x" * 5000 and "MessageSizeTooLargeError" in parked["park_reason"]
 
 
+async def test_rows_to_a_topic_the_broker_will_not_have_are_parked_after_one_wait(sandbox, outbox_db):
+    good, illegal = f"{sandbox.topic_prefix}good", f"{sandbox.topic_prefix}no spaces allowed!"
+    async with TopicReader(sandbox.bootstrap_servers, [good]) as reader:
+        async with outbox_db.transaction():
+            first = await insert(outbox_db, illegal, "person-5", b'{"n": 1}')
+            await insert(outbox_db, good, "person-5", b'{"n": 2}')
+            second = await insert(outbox_db, illegal, "person-5", b'{"n": 3}')
+        started = asyncio.get_running_loop().time()
+        async with running_relay(sandbox):
+            records = await reader.read_until(lambda records: len(records) >= 1, timeout=90)
+            parked = await wait_for_rows(
+                outbox_db, f"SELECT id, park_reason FROM {SCHEMA}.outbox WHERE parked_at IS NOT NULL AND topic = $1 ORDER BY id",
+                illegal, count=2,
+            )
+        # The producer waits out its metadata timeout (30 s) for the first row only: the topic's refusal holds for the round.
+        assert asyncio.get_running_loop().time() - started < 55
+        assert values(records) == [b'{"n": 2}']
+        assert [row["id"] for row in parked] == [first, second]
+        assert all("UnknownTopicOrPartitionError" in row["park_reason"] for row in parked)
+
+
 async def test_retry_names_what_it_cannot_re_queue(sandbox, outbox_db):
     sent = await insert(outbox_db, f"{sandbox.topic_prefix}parking-retry", "person-2", b"{}")
     await outbox_db.execute(f"UPDATE {SCHEMA}.outbox SET sent_at = now() WHERE id = $1", sent)
