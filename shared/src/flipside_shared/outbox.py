@@ -1,20 +1,22 @@
 """Transactional outbox: events are rows written with the state they describe.
 
 `write_outbox` runs in the caller's transaction. `OutboxRelay` is the only
-publisher of a service's events, with a producer of its own. Per-key order holds with several replicas
-because only one relay of a service is active at a time: the one holding a
-Postgres advisory lock on its own connection. The others stand by and take over
-when that connection dies. Rows are published in id order; rows of one key are
-written under that aggregate's row lock, so their ids follow commit order.
+publisher of a service's events, with a producer of its own. Per-key order holds
+with several replicas because only one relay of a service is active at a time:
+the one holding a Postgres advisory lock on its own connection. The others stand
+by and take over when that connection dies. Rows are published in id order; rows
+of one key are written under that aggregate's row lock, so their ids follow
+commit order.
 
-A row the broker will never take (larger than the topic allows, a topic refused,
-illegal or gone) is parked: marked with the reason, never retried on its own,
-and the relay goes on with the rows after it. Later rows of the same key are
-published all the same: holding them would hold every later event of that
-aggregate, an erasure's included, behind one that may never leave. The parked
-row is then the one gap in its key's order, counted in
-`flipside_outbox_parked` and listed by `flipside outbox`; `flipside outbox retry`
-puts it back at its place in id order, so it arrives after the rows that went on.
+A row the broker will never take (larger than the producer or the topic allows,
+a topic refused, illegal or gone) is parked: marked with the reason, never
+retried on its own, and the relay goes on with the rows after it. Any other
+failure retries the round. Later rows of the same key are published all the
+same: holding them would hold every later event of that aggregate, an erasure's
+included, behind one that may never leave. The parked row is then the one gap in
+its key's order, counted in `flipside_outbox_parked` and listed by
+`flipside outbox`; `flipside outbox retry` puts it back at its place in id order,
+so it arrives after the rows that went on.
 """
 
 from __future__ import annotations
@@ -194,7 +196,8 @@ class OutboxRelay:
             if isinstance(outcome, BaseException) and not is_refusal(outcome):
                 raise outcome
         # The broker refuses a whole producer batch for one record in it: each record of a refused
-        # batch is sent again alone, in id order, so only the one at fault is parked.
+        # batch is sent again alone, in id order, so only the one at fault is parked. They come after
+        # the batches that followed theirs this round: the price of a topic's limit below the producer's.
         refused_batches = [row for (row, _), outcome in zip(deliveries, outcomes) if isinstance(outcome, BaseException)]
         if refused_batches:
             await self._renew_producer()
