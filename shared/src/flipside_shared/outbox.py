@@ -151,17 +151,14 @@ class OutboxRelay:
             return 0
         refused = await self._publish(rows)
         # A crash here republishes these rows on restart: consumers' inboxes absorb the duplicates.
-        async with conn.transaction():
-            await conn.execute(
-                "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])",
-                [row["id"] for row in rows if row["id"] not in refused],
-            )
-            await conn.execute(
-                "UPDATE outbox SET parked_at = now(), park_reason = parked.reason"
-                " FROM unnest($1::bigint[], $2::text[]) AS parked (id, reason) WHERE outbox.id = parked.id",
-                list(refused),
-                list(refused.values()),
-            )
+        # One statement marks each row sent, or parked with its reason: one round trip, all or nothing.
+        await conn.execute(
+            "UPDATE outbox SET sent_at = CASE WHEN marked.reason IS NULL THEN now() END,"
+            " parked_at = CASE WHEN marked.reason IS NOT NULL THEN now() END, park_reason = marked.reason"
+            " FROM unnest($1::bigint[], $2::text[]) AS marked (id, reason) WHERE outbox.id = marked.id",
+            [row["id"] for row in rows],
+            [refused.get(row["id"]) for row in rows],
+        )
         for row in rows:
             if row["id"] in refused:
                 log.error(
