@@ -135,18 +135,24 @@ async def outbox(settings: ServiceSettings, services: list[str]) -> None:
 
 
 async def _has_outbox(conn: asyncpg.Connection, service: str) -> bool:
-    return await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f'"{service}".outbox')
+    """Whether the service has an outbox in this database; one from before parking must be migrated first."""
+    if not await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f'"{service}".outbox'):
+        return False
+    if not await conn.fetchval(
+        "SELECT EXISTS (SELECT FROM information_schema.columns"
+        " WHERE table_schema = $1 AND table_name = 'outbox' AND column_name = 'parked_at')",
+        service,
+    ):
+        raise ConfigurationError(f"{service}'s outbox predates parking: run `flipside migrate {service}`")
+    return True
 
 
 async def _outbox_report(conn: asyncpg.Connection, service: str) -> None:
-    try:
-        waiting = await conn.fetch(
-            f'SELECT topic, count(*) AS unsent, extract(epoch FROM now() - min(created_at)) AS oldest'
-            f' FROM "{service}".outbox WHERE sent_at IS NULL AND parked_at IS NULL GROUP BY topic ORDER BY topic'
-        )
-        parked = await parked_rows(conn, service)
-    except asyncpg.UndefinedColumnError as error:
-        raise ConfigurationError(f"{service}'s outbox predates parking: run `flipside migrate {service}`") from error
+    waiting = await conn.fetch(
+        f'SELECT topic, count(*) AS unsent, extract(epoch FROM now() - min(created_at)) AS oldest'
+        f' FROM "{service}".outbox WHERE sent_at IS NULL AND parked_at IS NULL GROUP BY topic ORDER BY topic'
+    )
+    parked = await parked_rows(conn, service)
     if not waiting:
         print(f"{service}: outbox empty, everything published" + (", but for parked rows" if parked else ""))
     for row in waiting:
@@ -166,6 +172,9 @@ async def outbox_retry(settings: ServiceSettings, services: list[str], ids: list
     try:
         for service in services:
             if not await _has_outbox(conn, service):
+                if ids:
+                    raise NotParked(f"{service} has no outbox in this database: nothing re-queued")
+                print(f"{service}: no outbox in this database")
                 continue
             async with conn.transaction():
                 requeued = await requeue_parked(conn, service, ids)

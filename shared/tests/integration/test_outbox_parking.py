@@ -168,6 +168,8 @@ async def test_retry_names_what_it_cannot_re_queue(sandbox, outbox_db):
     assert without_service.returncode == 2 and "name it with --service" in without_service.stderr
     neither = await flipside(sandbox, "outbox", "retry", "--service", SCHEMA)
     assert neither.returncode == 2 and "outbox ids or --all" in neither.stderr
+    elsewhere = await flipside(sandbox, "outbox", "retry", "--service", "feedback", str(sent))
+    assert elsewhere.returncode == 1 and "feedback has no outbox in this database: nothing re-queued" in elsewhere.stderr
 
 
 class FailingFirst:
