@@ -147,10 +147,11 @@ async def _start(definition: ServiceDefinition) -> Runtime:
     units = UnitOfWorkFactory(pool, definition.source, settings.topic_prefix, settings.kafka.max_message_bytes)
     dead_letters = DeadLetters(producer, dead_letter, definition.name)
     broker = wire_broker(definition, EventProcessor(definition.handlers, units, dead_letters))
+    # The relay's own producer, made anew when a broker refusal breaks its sequence numbers.
     relay = OutboxRelay(
         settings.database_url,
         schema,
-        producer,
+        lambda: reliable_producer(settings.kafka, client_id=f"{definition.name}-relay"),
         batch_size=settings.outbox_batch_size,
         poll_seconds=settings.outbox_poll_seconds,
     )
