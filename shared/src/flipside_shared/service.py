@@ -32,9 +32,10 @@ from .logging import configure_logging
 from .migrations import migrate
 from .outbox import OutboxRelay
 from .retry import Backoff, is_transient
-from .events import STREAMS, Event
+from .events import Event
+from .events.sources import service_source
 from .settings import ServiceSettings
-from .topics import ensure_topics
+from .topics import ensure_topics, stream_topics
 from .subscriber import RecordProcessor, stop_consuming, subscribe
 from .unit_of_work import UnitOfWorkFactory
 from . import unstorable
@@ -75,7 +76,7 @@ class ServiceDefinition:
 
     @property
     def source(self) -> str:
-        return f"/flipside/{self.name}"
+        return service_source(self.name)
 
 
 def create_app(definition: ServiceDefinition) -> FastAPI:
@@ -128,13 +129,13 @@ async def _start(definition: ServiceDefinition) -> Runtime:
         await migrate(conn, schema, definition.migrations)
     dead_letter = dead_letter_topic(settings.topic_prefix, definition.name)
     if settings.kafka.create_topics:
-        topics = [stream.topic(settings.topic_prefix) for stream in STREAMS] + [dead_letter]
+        topics = [*stream_topics(settings.topic_prefix), dead_letter]
         await _with_retries(lambda: ensure_topics(settings.kafka, topics, {dead_letter: TOPIC_CONFIGS}))
     producer = reliable_producer(settings.kafka, client_id=f"{definition.name}-producer")
     await _with_retries(producer.start)
     units = UnitOfWorkFactory(pool, definition.source, settings.topic_prefix)
     dead_letters = DeadLetters(producer, dead_letter, definition.name)
-    broker = wire_broker(definition, EventProcessor(definition.handlers, units, dead_letters))
+    broker = wire_broker(definition, EventProcessor(definition.handlers, units, dead_letters, settings.topic_prefix))
     relay = OutboxRelay(
         settings.database_url,
         schema,
@@ -159,10 +160,9 @@ def wire_broker(definition: ServiceDefinition, processor: RecordProcessor) -> Ka
         graceful_timeout=GRACEFUL_TIMEOUT_SECONDS,
         logger=None,
     )
-    for stream in definition.handlers.streams:
-        consumed = tuple(t.ce_type for t in definition.handlers.event_types if t.stream == stream)
+    for topic, event_types in definition.handlers.subscriptions(settings.topic_prefix).items():
         subscribe(
-            broker, stream.topic(settings.topic_prefix), settings.group_id(definition.name), processor, consumed,
+            broker, topic, settings.group_id(definition.name), processor, tuple(t.ce_type for t in event_types),
             settings.consumer_batch_wait_ms,
         )
     for event_type in definition.emits:
@@ -170,7 +170,7 @@ def wire_broker(definition: ServiceDefinition, processor: RecordProcessor) -> Ka
             event_type.stream.topic(settings.topic_prefix),
             title=event_type.ce_type,
             schema=event_type,
-            description=f"CloudEvents type {event_type.ce_type}, key {event_type.stream.key_field}",
+            description=f"CloudEvents type {event_type.ce_type}, key {event_type.stream.key_field}, source {definition.source}",
         )
     return broker
 

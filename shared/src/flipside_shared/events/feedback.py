@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import Field
 
+from . import sources as source
 from .base import Event, Stream
 
 FEEDBACK = Stream(name="feedback", key_field="pair_id")
@@ -16,6 +17,7 @@ FEEDBACK = Stream(name="feedback", key_field="pair_id")
 class FeedbackRequested(Event):
     ce_type = "flipside.feedback.requested.v1"
     stream = FEEDBACK
+    sources = (source.FEEDBACK,)
 
     request_id: UUID
     pair_id: UUID
@@ -35,6 +37,7 @@ class GoalSet(Event):
 
     ce_type = "flipside.feedback.goal-set.v1"
     stream = FEEDBACK
+    sources = (source.FEEDBACK,)
 
     goal_id: UUID
     pair_id: UUID
@@ -51,6 +54,7 @@ class GoalProgressed(Event):
 
     ce_type = "flipside.feedback.goal-progressed.v1"
     stream = FEEDBACK
+    sources = (source.FEEDBACK,)
 
     goal_id: UUID
     pair_id: UUID
@@ -62,6 +66,7 @@ class GoalProgressed(Event):
 class GoalAchieved(Event):
     ce_type = "flipside.feedback.goal-achieved.v1"
     stream = FEEDBACK
+    sources = (source.FEEDBACK,)
 
     goal_id: UUID
     pair_id: UUID
@@ -82,6 +87,8 @@ class FeedbackSubmitted(Event):
 
     ce_type = "flipside.feedback.submitted.v1"
     stream = FEEDBACK
+    sources = ()
+    inbound_sources = (source.SURVEY_TOOL,)
 
     request_id: UUID
     pair_id: UUID
@@ -97,6 +104,7 @@ class PairHealthChanged(Event):
 
     ce_type = "flipside.feedback.pair-health-changed.v1"
     stream = FEEDBACK
+    sources = (source.FEEDBACK,)
 
     pair_id: UUID
     program_id: str
@@ -114,6 +122,7 @@ class PairAtRisk(Event):
 
     ce_type = "flipside.feedback.pair-at-risk.v1"
     stream = FEEDBACK
+    sources = (source.FEEDBACK,)
 
     pair_id: UUID
     program_id: str
@@ -129,6 +138,7 @@ class RecognitionAwarded(Event):
 
     ce_type = "flipside.feedback.recognition-awarded.v1"
     stream = FEEDBACK
+    sources = (source.FEEDBACK,)
 
     recognition_id: UUID
     pair_id: UUID

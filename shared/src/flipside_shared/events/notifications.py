@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from . import sources as source
 from .base import Event, Stream
 
 NOTIFICATIONS = Stream(name="notifications", key_field="participant_id")
@@ -22,6 +23,7 @@ class NotificationSent(Event):
 
     ce_type = "flipside.notification.sent.v2"
     stream = NOTIFICATIONS
+    sources = (source.NOTIFICATIONS,)
 
     notification_id: UUID
     participant_id: UUID
@@ -44,6 +46,7 @@ class NotificationSentV1(Event):
 
     ce_type = "flipside.notification.sent.v1"
     stream = NOTIFICATIONS
+    sources = (source.NOTIFICATIONS,)
 
     notification_id: UUID
     participant_id: UUID
@@ -62,6 +65,7 @@ class NotificationFailed(Event):
 
     ce_type = "flipside.notification.failed.v1"
     stream = NOTIFICATIONS
+    sources = (source.NOTIFICATIONS,)
 
     notification_id: UUID
     participant_id: UUID

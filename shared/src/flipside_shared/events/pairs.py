@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import Field
 
+from . import sources as source
 from .base import Event, StrictModel, Stream
 from .participants import WorkingHours
 
@@ -27,6 +28,7 @@ class PairMember(StrictModel):
 class PairCreated(Event):
     ce_type = "flipside.pair.created.v1"
     stream = PAIRS
+    sources = (source.MATCHING,)
 
     pair_id: UUID
     program_id: str
@@ -46,6 +48,7 @@ class PairDissolved(Event):
 
     ce_type = "flipside.pair.dissolved.v1"
     stream = PAIRS
+    sources = (source.MATCHING,)
 
     pair_id: UUID
     program_id: str
@@ -60,6 +63,7 @@ class PairProposed(Event):
 
     ce_type = "flipside.pair.proposed.v1"
     stream = PAIRS
+    sources = (source.MATCHING,)
 
     pair_id: UUID = Field(description="The id the pair will have once accepted.")
     program_id: str
@@ -77,6 +81,7 @@ class PairAccepted(Event):
 
     ce_type = "flipside.pair.accepted.v1"
     stream = PAIRS
+    sources = (source.MATCHING,)
 
     pair_id: UUID
     program_id: str
@@ -89,6 +94,7 @@ class PairDeclined(Event):
 
     ce_type = "flipside.pair.declined.v1"
     stream = PAIRS
+    sources = (source.MATCHING,)
 
     pair_id: UUID
     program_id: str

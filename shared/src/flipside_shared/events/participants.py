@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
+from . import sources as source
 from .base import Event, StrictModel, Stream
 
 PARTICIPANTS = Stream(name="participants", key_field="participant_id")
@@ -94,6 +95,8 @@ class ParticipantErased(Event):
 
     ce_type = "flipside.participant.erased.v1"
     stream = PARTICIPANTS
+    sources = (source.MATCHING,)
+    inbound_sources = (source.HR, source.OPERATOR)
 
     participant_id: UUID
     erased_at: datetime
@@ -104,6 +107,8 @@ class ParticipantWithdrawn(Event):
 
     ce_type = "flipside.participant.withdrawn.v1"
     stream = PARTICIPANTS
+    sources = (source.MATCHING,)
+    inbound_sources = (source.HR,)
 
     participant_id: UUID
     program_id: str
@@ -113,6 +118,8 @@ class ParticipantWithdrawn(Event):
 class ParticipantEnrolled(Event):
     ce_type = "flipside.participant.enrolled.v1"
     stream = PARTICIPANTS
+    sources = (source.MATCHING,)
+    inbound_sources = (source.HR, source.OPERATOR)
 
     participant_id: UUID
     profile: ParticipantProfile
@@ -123,6 +130,7 @@ class ParticipantUnmatched(Event):
 
     ce_type = "flipside.participant.unmatched.v1"
     stream = PARTICIPANTS
+    sources = (source.MATCHING,)
 
     participant_id: UUID
     program_id: str
@@ -135,6 +143,8 @@ class ParticipantUpdated(Event):
 
     ce_type = "flipside.participant.updated.v1"
     stream = PARTICIPANTS
+    sources = (source.MATCHING,)
+    inbound_sources = (source.HR,)
 
     participant_id: UUID
     profile: ParticipantProfile

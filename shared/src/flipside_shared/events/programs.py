@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import Field
 
+from . import sources as source
 from .base import Event, Stream
 
 PROGRAMS = Stream(name="programs", key_field="program_id")
@@ -17,6 +18,7 @@ class MatchRunRequested(Event):
 
     ce_type = "flipside.program.match-run-requested.v1"
     stream = PROGRAMS
+    sources = (source.MATCHING,)
 
     program_id: str = Field(min_length=1, max_length=64)
     run_id: UUID

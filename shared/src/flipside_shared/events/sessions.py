@@ -13,6 +13,7 @@ from uuid import UUID
 
 from pydantic import Field
 
+from . import sources as source
 from .base import Event, StrictModel, Stream
 
 SESSIONS = Stream(name="sessions", key_field="pair_id")
@@ -32,6 +33,7 @@ class AttendeeTime(StrictModel):
 class SessionScheduled(Event):
     ce_type = "flipside.session.scheduled.v1"
     stream = SESSIONS
+    sources = (source.SCHEDULING,)
 
     session_id: UUID
     pair_id: UUID
@@ -47,6 +49,7 @@ class SessionScheduled(Event):
 class ReminderDue(Event):
     ce_type = "flipside.session.reminder-due.v1"
     stream = SESSIONS
+    sources = (source.SCHEDULING,)
 
     session_id: UUID
     pair_id: UUID
@@ -58,6 +61,7 @@ class ReminderDue(Event):
 class CheckInDue(Event):
     ce_type = "flipside.session.check-in-due.v1"
     stream = SESSIONS
+    sources = (source.SCHEDULING,)
 
     session_id: UUID
     pair_id: UUID
@@ -73,6 +77,7 @@ class SchedulingFailed(Event):
 
     ce_type = "flipside.session.scheduling-failed.v1"
     stream = SESSIONS
+    sources = (source.SCHEDULING,)
 
     pair_id: UUID
     program_id: str
@@ -95,6 +100,7 @@ class SessionCancelled(Event):
 
     ce_type = "flipside.session.cancelled.v2"
     stream = SESSIONS
+    sources = (source.SCHEDULING,)
 
     session_id: UUID
     pair_id: UUID
@@ -121,6 +127,7 @@ class SessionCancelledV1(Event):
 
     ce_type = "flipside.session.cancelled.v1"
     stream = SESSIONS
+    sources = (source.SCHEDULING,)
 
     session_id: UUID
     pair_id: UUID
@@ -139,6 +146,7 @@ class SessionRescheduled(Event):
 
     ce_type = "flipside.session.rescheduled.v1"
     stream = SESSIONS
+    sources = (source.SCHEDULING,)
 
     session_id: UUID
     pair_id: UUID
@@ -161,6 +169,8 @@ class SessionRescheduleRequested(Event):
 
     ce_type = "flipside.session.reschedule-requested.v1"
     stream = SESSIONS
+    sources = ()
+    inbound_sources = (source.CALENDAR,)
 
     session_id: UUID
     pair_id: UUID
@@ -174,6 +184,8 @@ class SessionCancellationRequested(Event):
 
     ce_type = "flipside.session.cancellation-requested.v1"
     stream = SESSIONS
+    sources = ()
+    inbound_sources = (source.CALENDAR,)
 
     session_id: UUID
     pair_id: UUID
