@@ -17,7 +17,6 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-import structlog
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.protocol.admin import CreateAclsRequest, DescribeAclsRequest
 
@@ -27,8 +26,6 @@ from .events import EVENT_TYPES
 from .events.sources import INBOUND, OPERATOR
 from .kafka import client_options
 from .settings import KafkaSettings
-
-log = structlog.get_logger(__name__)
 
 DEFAULT_ACLS = Path(__file__).resolve().parents[3] / "deploy" / "acls.toml"
 PERMISSIONS = ("read", "write", "groups")

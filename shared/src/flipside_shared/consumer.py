@@ -19,7 +19,7 @@ from aiokafka.structs import ConsumerRecord
 from .deadletter import DeadLetters
 from .envelope import Envelope, PoisonMessage, check_key, decode
 from .erasures import brings_back_erased, remember_erasure
-from .events import EVENT_TYPES, Event, ParticipantErased, Stream
+from .events import EVENT_TYPES, Event, ParticipantErased
 from .inbox import ReusedEventId, first_delivery
 from .metrics import EVENTS, HANDLER_SECONDS
 from .retry import Backoff, is_transient
