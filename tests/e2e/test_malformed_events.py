@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from urllib.parse import unquote
 from uuid import uuid4
 
 import httpx
@@ -67,8 +68,10 @@ def consumers(platform: Platform) -> dict[str, dict[str, set[str]]]:
         document = httpx.get(f"{service.url}/asyncapi.json", timeout=10).json()
         for operation in document["operations"].values():
             if operation["action"] == "receive":
-                channel = document["channels"][operation["channel"]["$ref"].rsplit("/", 1)[1]]
-                types = set(SUBSCRIBED_TYPES.findall(channel.get("description") or ""))
+                channel = document["channels"][unquote(operation["channel"]["$ref"].rsplit("/", 1)[1])]
+                # One subscriber may read a stream's own and inbound topics: its description names the types of each.
+                parts = (channel.get("description") or "").split("; ")
+                types = set(SUBSCRIBED_TYPES.findall(next((p for p in parts if p.startswith(f"{channel['address']}:")), "")))
                 subscribed.setdefault(name, {})[channel["address"]] = types
     return subscribed
 

@@ -19,7 +19,7 @@ from aiokafka.structs import ConsumerRecord
 from .deadletter import DeadLetters
 from .envelope import Envelope, PoisonMessage, check_key, decode
 from .erasures import brings_back_erased, remember_erasure
-from .events import EVENT_TYPES, Event, ParticipantErased
+from .events import EVENT_TYPES, Event, ParticipantErased, Stream
 from .inbox import ReusedEventId, first_delivery
 from .metrics import EVENTS, HANDLER_SECONDS
 from .retry import Backoff, is_transient
@@ -71,6 +71,10 @@ class EventHandlers:
         for event_type in self._inbound_by_type:
             topics.setdefault(event_type.stream.inbound_topic(prefix), []).append(event_type)
         return dict(sorted(topics.items()))
+
+    def streams(self) -> list[Stream]:
+        """The streams the service reads, on their own topic, their inbound topic or both."""
+        return sorted({t.stream for t in (*self._by_type, *self._inbound_by_type)}, key=lambda s: s.name)
 
 
 class EventProcessor:

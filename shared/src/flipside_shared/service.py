@@ -160,10 +160,13 @@ def wire_broker(definition: ServiceDefinition, processor: RecordProcessor) -> Ka
         graceful_timeout=GRACEFUL_TIMEOUT_SECONDS,
         logger=None,
     )
-    for topic, event_types in definition.handlers.subscriptions(settings.topic_prefix).items():
+    read = definition.handlers.subscriptions(settings.topic_prefix)
+    for stream in definition.handlers.streams():
+        # A stream's own and inbound topics share one member of the group: each member is one more rebalance.
+        topics = {t: read[t] for t in (stream.topic(settings.topic_prefix), stream.inbound_topic(settings.topic_prefix)) if t in read}
         subscribe(
-            broker, topic, settings.group_id(definition.name), processor, tuple(t.ce_type for t in event_types),
-            settings.consumer_batch_wait_ms,
+            broker, tuple(topics), settings.group_id(definition.name), processor,
+            {topic: tuple(t.ce_type for t in types) for topic, types in topics.items()}, settings.consumer_batch_wait_ms,
         )
     for event_type in definition.emits:
         broker.publisher(
