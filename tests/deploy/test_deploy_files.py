@@ -121,6 +121,9 @@ def test_compose_applies_the_topic_plan_before_any_service_starts():
     assert topics["volumes"][0].startswith("./deploy/topics.toml:")
     assert topics["command"][:4] == ["python", "-m", "flipside_shared.topic_plan", "apply"]
     assert topics["command"][topics["command"].index("--file") + 1] == plan_in_container
+    acls_in_container = topics["volumes"][1].split(":")[1]
+    assert topics["volumes"][1].startswith("./deploy/acls.toml:")
+    assert topics["command"][topics["command"].index("--acls") + 1] == acls_in_container
     for service in SETTINGS:
         assert COMPOSE["services"][service]["depends_on"]["topics"] == {"condition": "service_completed_successfully"}
 

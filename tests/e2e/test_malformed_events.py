@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from urllib.parse import unquote
 from uuid import uuid4
 
 import httpx
@@ -67,8 +68,10 @@ def consumers(platform: Platform) -> dict[str, dict[str, set[str]]]:
         document = httpx.get(f"{service.url}/asyncapi.json", timeout=10).json()
         for operation in document["operations"].values():
             if operation["action"] == "receive":
-                channel = document["channels"][operation["channel"]["$ref"].rsplit("/", 1)[1]]
-                types = set(SUBSCRIBED_TYPES.findall(channel.get("description") or ""))
+                channel = document["channels"][unquote(operation["channel"]["$ref"].rsplit("/", 1)[1])]
+                # One subscriber may read a stream's own and inbound topics: its description names the types of each.
+                parts = (channel.get("description") or "").split("; ")
+                types = set(SUBSCRIBED_TYPES.findall(next((p for p in parts if p.startswith(f"{channel['address']}:")), "")))
                 subscribed.setdefault(name, {})[channel["address"]] = types
     return subscribed
 
@@ -114,10 +117,12 @@ async def test_malformed_records_are_dead_lettered_by_every_consumer_and_good_ev
     stack, platform, tmp_path
 ):
     prefix = platform.topic_prefix
-    topic = {name: f"{prefix}{name}" for name in ("participants", "programs", "pairs", "sessions", "feedback")}
+    topic = {name: f"{prefix}{name}" for name in ("participants", "programs", "pairs", "feedback", "inbound.sessions")}
     subscribed = consumers(platform)
-    consumed = sorted({t for topics in subscribed.values() for t in topics})
-    assert consumed == sorted(topic.values()), "every topic some service consumes is fuzzed"
+    consumed = {t for topics in subscribed.values() for t in topics}
+    # The rest carry the same consumer's records: session commands come from outside Flipside, on the inbound topic.
+    unfuzzed = {f"{prefix}{name}" for name in ("sessions", "inbound.participants", "inbound.feedback")}
+    assert consumed == {*topic.values(), *unfuzzed}, "every other topic some service consumes is fuzzed"
     rng = random.Random(SEED)
     matching, scheduling, feedback = (platform[name].url for name in ("matching", "scheduling", "feedback"))
     configure_program(matching, PROGRAM)
@@ -191,10 +196,10 @@ async def test_malformed_records_are_dead_lettered_by_every_consumer_and_good_ev
                         run.event.model_copy(update={"program_id": "nul\x00", "run_id": uuid4()})), "program_id"),
                 ],
             ),
-            topic["sessions"]: (
-                [good_record(topic["sessions"], e) for e in session_commands],
+            topic["inbound.sessions"]: (
+                [good_record(topic["inbound.sessions"], e) for e in session_commands],
                 envelope(SessionCancellationRequested(session_id=uuid4(), pair_id=uuid4(), requested_at=now)),
-                [reused_id(topic["sessions"], session_commands[1], envelope(session_commands[1].event.model_copy(
+                [reused_id(topic["inbound.sessions"], session_commands[1], envelope(session_commands[1].event.model_copy(
                     update={"requested_by": mentee})))],
             ),
             topic["feedback"]: (

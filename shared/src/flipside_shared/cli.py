@@ -34,6 +34,7 @@ from .deadletter import dead_letter_topic
 from .demo_cohort import LADDER, PROGRAM, cohort
 from .envelope import Envelope
 from .events import Event, ParticipantErased
+from .events.sources import OPERATOR
 from .kafka import client_options, publish_envelopes, reliable_producer
 from .migrations import migrate
 from .outbox import parked_rows, requeue_parked
@@ -214,7 +215,7 @@ async def run_migrations(settings: ServiceSettings, service: str) -> None:
 
 
 async def _publish(settings: ServiceSettings, events: list[Event]) -> None:
-    envelopes = [Envelope.caused_by(None, event, "/flipside/cli") for event in events]
+    envelopes = [Envelope.caused_by(None, event, OPERATOR) for event in events]
     await publish_envelopes(settings.kafka, settings.topic_prefix, envelopes, CLIENT_ID)
 
 

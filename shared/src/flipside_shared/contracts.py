@@ -21,7 +21,7 @@ from typing import Any
 
 from .envelope import CONTENT_TYPE, SPEC_VERSION
 from .events import EVENT_TYPES, Event
-from .service import asyncapi_document, wire_broker
+from .service import ServiceDefinition, asyncapi_document, wire_broker
 from .settings import SERVICES, KafkaSettings
 from .signing_secrets import SIGNING_SECRET_VARIABLES, random_signing_secret
 
@@ -51,11 +51,16 @@ def _throwaway_signing_secrets() -> Iterator[None]:
             del os.environ[name]
 
 
+def service_definitions() -> list[ServiceDefinition]:
+    """Every service as its `app.py` describes it: what it consumes and emits."""
+    with _throwaway_signing_secrets():
+        return [importlib.import_module(f"flipside_{service}.app").definition() for service in SERVICES]
+
+
 def asyncapi_documents() -> dict[str, dict[str, Any]]:
     documents = {}
-    for service in SERVICES:
-        with _throwaway_signing_secrets():
-            definition = importlib.import_module(f"flipside_{service}.app").definition()
+    for definition in service_definitions():
+        service = definition.name
         settings = definition.settings.model_copy(
             update={"topic_prefix": DOCUMENTED_PREFIX, "consumer_group": None,
                     "kafka": KafkaSettings(bootstrap_servers=DOCUMENTED_BROKER)}
@@ -75,6 +80,15 @@ def schema_of(event_type: type[Event]) -> dict[str, Any]:
         "datacontenttype": CONTENT_TYPE,
         "topic": f"<prefix>{event_type.stream.name}",
         "key": event_type.stream.key_field,
+    }
+    # Consumers obey an event only from these sources, each on its own topic; the others are dead-lettered.
+    schema["x-flipside-sources"] = {
+        topic: list(sources)
+        for topic, sources in (
+            (f"<prefix>{event_type.stream.name}", event_type.sources),
+            (f"<prefix>inbound.{event_type.stream.name}", event_type.inbound_sources),
+        )
+        if sources
     }
     return schema
 

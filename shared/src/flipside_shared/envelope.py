@@ -17,6 +17,7 @@ from uuid import UUID, uuid4
 from pydantic import ValidationError
 
 from .events import Event, event_class
+from .events.sources import INBOUND
 from .events.registry import UnknownEventType
 
 SPEC_VERSION = "1.0"
@@ -62,6 +63,11 @@ class Envelope:
             correlation_id=cause.correlation_id or cause.id,
             causation_id=cause.id,
         )
+
+    def topic(self, prefix: str) -> str:
+        """Its stream's topic; for an event from a system outside Flipside, that stream's inbound topic."""
+        stream = self.event.stream
+        return stream.inbound_topic(prefix) if self.source.startswith(INBOUND) else stream.topic(prefix)
 
     def headers(self) -> Headers:
         attributes = {

@@ -62,7 +62,7 @@ async def publish_envelopes(
     try:
         deliveries = [
             await producer.send(
-                e.event.stream.topic(topic_prefix), value=e.body(), key=e.subject.encode(), headers=e.headers()
+                e.topic(topic_prefix), value=e.body(), key=e.subject.encode(), headers=e.headers()
             )
             for e in envelopes
         ]

@@ -34,9 +34,10 @@ from .logging import configure_logging
 from .migrations import migrate
 from .outbox import OutboxRelay
 from .retry import Backoff, is_transient
-from .events import STREAMS, Event
+from .events import Event
+from .events.sources import service_source
 from .settings import ServiceSettings
-from .topics import ensure_topics
+from .topics import ensure_topics, stream_topics
 from .subscriber import RecordProcessor, stop_consuming, subscribe
 from .unit_of_work import EventTooLarge, UnitOfWorkFactory
 from . import unstorable
@@ -77,7 +78,7 @@ class ServiceDefinition:
 
     @property
     def source(self) -> str:
-        return f"/flipside/{self.name}"
+        return service_source(self.name)
 
 
 def create_app(definition: ServiceDefinition) -> FastAPI:
@@ -139,14 +140,14 @@ async def _start(definition: ServiceDefinition) -> Runtime:
     dead_letter = dead_letter_topic(settings.topic_prefix, definition.name)
     if settings.kafka.create_topics:
         limit = settings.kafka.max_message_bytes
-        configs = {stream.topic(settings.topic_prefix): {"max.message.bytes": str(limit)} for stream in STREAMS}
+        configs = {topic: {"max.message.bytes": str(limit)} for topic in stream_topics(settings.topic_prefix)}
         configs[dead_letter] = {"max.message.bytes": str(dead_letter_bytes(limit))}
         await _with_retries(lambda: ensure_topics(settings.kafka, list(configs), configs))
     producer = reliable_producer(settings.kafka, client_id=f"{definition.name}-producer")
     await _with_retries(producer.start)
     units = UnitOfWorkFactory(pool, definition.source, settings.topic_prefix, settings.kafka.max_message_bytes)
     dead_letters = DeadLetters(producer, dead_letter, definition.name)
-    broker = wire_broker(definition, EventProcessor(definition.handlers, units, dead_letters))
+    broker = wire_broker(definition, EventProcessor(definition.handlers, units, dead_letters, settings.topic_prefix))
     # The relay's own producer, made anew when a broker refusal breaks its sequence numbers.
     relay = OutboxRelay(
         settings.database_url,
@@ -172,18 +173,20 @@ def wire_broker(definition: ServiceDefinition, processor: RecordProcessor) -> Ka
         graceful_timeout=GRACEFUL_TIMEOUT_SECONDS,
         logger=None,
     )
-    for stream in definition.handlers.streams:
-        consumed = tuple(t.ce_type for t in definition.handlers.event_types if t.stream == stream)
+    read = definition.handlers.subscriptions(settings.topic_prefix)
+    for stream in definition.handlers.streams():
+        # A stream's own and inbound topics share one member of the group: each member is one more rebalance.
+        topics = {t: read[t] for t in (stream.topic(settings.topic_prefix), stream.inbound_topic(settings.topic_prefix)) if t in read}
         subscribe(
-            broker, stream.topic(settings.topic_prefix), settings.group_id(definition.name), processor, consumed,
-            settings.consumer_batch_wait_ms,
+            broker, tuple(topics), settings.group_id(definition.name), processor,
+            {topic: tuple(t.ce_type for t in types) for topic, types in topics.items()}, settings.consumer_batch_wait_ms,
         )
     for event_type in definition.emits:
         broker.publisher(
             event_type.stream.topic(settings.topic_prefix),
             title=event_type.ce_type,
             schema=event_type,
-            description=f"CloudEvents type {event_type.ce_type}, key {event_type.stream.key_field}",
+            description=f"CloudEvents type {event_type.ce_type}, key {event_type.stream.key_field}, source {definition.source}",
         )
     return broker
 

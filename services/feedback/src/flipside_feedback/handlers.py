@@ -252,7 +252,7 @@ def build_handlers(loop: FeedbackLoop) -> EventHandlers:
     async def check_in_due(uow: UnitOfWork, event: CheckInDue) -> None:
         await loop.ask(uow, event)
 
-    @handlers.handles(FeedbackSubmitted)
+    @handlers.handles_inbound(FeedbackSubmitted)
     async def feedback_submitted(uow: UnitOfWork, event: FeedbackSubmitted) -> None:
         """From a survey tool: refused answers go to the dead-letter topic with the reason; nothing changes."""
         try:
@@ -265,7 +265,7 @@ def build_handlers(loop: FeedbackLoop) -> EventHandlers:
 
     @handlers.handles(GoalSet)
     async def goal_set(uow: UnitOfWork, event: GoalSet) -> None:
-        """A goal set in another system (or our own announcement coming back: the same goal id changes nothing)."""
+        """Our own announcement coming back (goals from elsewhere come over HTTP): the same goal id changes nothing."""
         try:
             await loop.set_goal(uow, event.pair_id, event.owner_id, event.category, event.title, event.set_at, event.goal_id, announce=False)
         except (LookupError, GoalRefused) as refusal:

@@ -23,7 +23,11 @@ from flipside_shared.unit_of_work import UnitOfWork
 from .domain.messages import messages_for
 from .repository import NotificationsRepository
 
-SUBSCRIBABLE_EVENT_TYPES = sorted(ce_type for ce_type, event_type in EVENT_TYPES.items() if event_type.stream != NOTIFICATIONS)
+# What Flipside's services publish; what outside systems send (survey answers, session commands) stays with the
+# service it is for.
+SUBSCRIBABLE_EVENT_TYPES = sorted(
+    ce_type for ce_type, event_type in EVENT_TYPES.items() if event_type.sources and event_type.stream != NOTIFICATIONS
+)
 
 
 async def _learn_about_people(repository: NotificationsRepository, event: Event) -> None:

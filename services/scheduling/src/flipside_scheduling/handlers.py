@@ -295,13 +295,13 @@ def build_handlers(scheduler: Scheduler) -> EventHandlers:
     async def check_in_due(uow: UnitOfWork, event: CheckInDue) -> None:
         await scheduler.session_held(uow, event)
 
-    @handlers.handles(SessionRescheduleRequested)
+    @handlers.handles_inbound(SessionRescheduleRequested)
     async def reschedule_requested(uow: UnitOfWork, event: SessionRescheduleRequested) -> None:
         await _answer(uow, "rescheduled", scheduler.reschedule(
             uow, event.session_id, event.starts_at, event.requested_by, pair_id=event.pair_id,
         ))
 
-    @handlers.handles(SessionCancellationRequested)
+    @handlers.handles_inbound(SessionCancellationRequested)
     async def cancellation_requested(uow: UnitOfWork, event: SessionCancellationRequested) -> None:
         await _answer(uow, "cancelled", scheduler.cancel(uow, event.session_id, event.requested_by, pair_id=event.pair_id))
 

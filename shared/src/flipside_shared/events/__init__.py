@@ -25,7 +25,7 @@ from .participants import (
     WorkingHours,
 )
 from .programs import PROGRAMS, MatchRunRequested
-from .registry import EVENT_TYPES, STREAMS, UnknownEventType, event_class
+from .registry import EVENT_TYPES, INBOUND_STREAMS, STREAMS, UnknownEventType, event_class
 from .sessions import (
     SESSIONS,
     AttendeeTime,
@@ -43,6 +43,7 @@ from .sessions import (
 __all__ = [
     "EVENT_TYPES",
     "FEEDBACK",
+    "INBOUND_STREAMS",
     "NOTIFICATIONS",
     "PAIRS",
     "PARTICIPANTS",

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import Field
 
 from ..text import FEW_ITEMS, Few, Identifier, Name, Text, Url
+from . import sources as source
 from .base import Event, Stream
 
 FEEDBACK = Stream(name="feedback", key_field="pair_id")
@@ -17,6 +18,7 @@ FEEDBACK = Stream(name="feedback", key_field="pair_id")
 class FeedbackRequested(Event):
     ce_type = "flipside.feedback.requested.v1"
     stream = FEEDBACK
+    sources = (source.FEEDBACK,)
 
     request_id: UUID
     pair_id: UUID
@@ -36,6 +38,7 @@ class GoalSet(Event):
 
     ce_type = "flipside.feedback.goal-set.v1"
     stream = FEEDBACK
+    sources = (source.FEEDBACK,)
 
     goal_id: UUID
     pair_id: UUID
@@ -52,6 +55,7 @@ class GoalProgressed(Event):
 
     ce_type = "flipside.feedback.goal-progressed.v1"
     stream = FEEDBACK
+    sources = (source.FEEDBACK,)
 
     goal_id: UUID
     pair_id: UUID
@@ -63,6 +67,7 @@ class GoalProgressed(Event):
 class GoalAchieved(Event):
     ce_type = "flipside.feedback.goal-achieved.v1"
     stream = FEEDBACK
+    sources = (source.FEEDBACK,)
 
     goal_id: UUID
     pair_id: UUID
@@ -83,6 +88,8 @@ class FeedbackSubmitted(Event):
 
     ce_type = "flipside.feedback.submitted.v1"
     stream = FEEDBACK
+    sources = ()
+    inbound_sources = (source.SURVEY_TOOL,)
 
     request_id: UUID
     pair_id: UUID
@@ -98,6 +105,7 @@ class PairHealthChanged(Event):
 
     ce_type = "flipside.feedback.pair-health-changed.v1"
     stream = FEEDBACK
+    sources = (source.FEEDBACK,)
 
     pair_id: UUID
     program_id: Identifier
@@ -115,6 +123,7 @@ class PairAtRisk(Event):
 
     ce_type = "flipside.feedback.pair-at-risk.v1"
     stream = FEEDBACK
+    sources = (source.FEEDBACK,)
 
     pair_id: UUID
     program_id: Identifier
@@ -130,6 +139,7 @@ class RecognitionAwarded(Event):
 
     ce_type = "flipside.feedback.recognition-awarded.v1"
     stream = FEEDBACK
+    sources = (source.FEEDBACK,)
 
     recognition_id: UUID
     pair_id: UUID

@@ -7,6 +7,7 @@ from typing import Literal
 from uuid import UUID
 
 from ..text import Identifier, Text
+from . import sources as source
 from .base import Event, Stream
 
 NOTIFICATIONS = Stream(name="notifications", key_field="participant_id")
@@ -23,6 +24,7 @@ class NotificationSent(Event):
 
     ce_type = "flipside.notification.sent.v2"
     stream = NOTIFICATIONS
+    sources = (source.NOTIFICATIONS,)
 
     notification_id: UUID
     participant_id: UUID
@@ -45,6 +47,7 @@ class NotificationSentV1(Event):
 
     ce_type = "flipside.notification.sent.v1"
     stream = NOTIFICATIONS
+    sources = (source.NOTIFICATIONS,)
 
     notification_id: UUID
     participant_id: UUID
@@ -63,6 +66,7 @@ class NotificationFailed(Event):
 
     ce_type = "flipside.notification.failed.v1"
     stream = NOTIFICATIONS
+    sources = (source.NOTIFICATIONS,)
 
     notification_id: UUID
     participant_id: UUID

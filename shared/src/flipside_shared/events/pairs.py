@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import Field
 
 from ..text import FEW_ITEMS, Few, Identifier, Text
+from . import sources as source
 from .base import Event, StrictModel, Stream
 from .participants import WorkingHours
 
@@ -28,6 +29,7 @@ class PairMember(StrictModel):
 class PairCreated(Event):
     ce_type = "flipside.pair.created.v1"
     stream = PAIRS
+    sources = (source.MATCHING,)
 
     pair_id: UUID
     program_id: Identifier
@@ -47,6 +49,7 @@ class PairDissolved(Event):
 
     ce_type = "flipside.pair.dissolved.v1"
     stream = PAIRS
+    sources = (source.MATCHING,)
 
     pair_id: UUID
     program_id: Identifier
@@ -61,6 +64,7 @@ class PairProposed(Event):
 
     ce_type = "flipside.pair.proposed.v1"
     stream = PAIRS
+    sources = (source.MATCHING,)
 
     pair_id: UUID = Field(description="The id the pair will have once accepted.")
     program_id: Identifier
@@ -78,6 +82,7 @@ class PairAccepted(Event):
 
     ce_type = "flipside.pair.accepted.v1"
     stream = PAIRS
+    sources = (source.MATCHING,)
 
     pair_id: UUID
     program_id: Identifier
@@ -90,6 +95,7 @@ class PairDeclined(Event):
 
     ce_type = "flipside.pair.declined.v1"
     stream = PAIRS
+    sources = (source.MATCHING,)
 
     pair_id: UUID
     program_id: Identifier

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 
 from ..text import Few, Identifier, Name, OneLine, Text
+from . import sources as source
 from .base import Event, StrictModel, Stream
 
 PARTICIPANTS = Stream(name="participants", key_field="participant_id")
@@ -97,6 +98,8 @@ class ParticipantErased(Event):
 
     ce_type = "flipside.participant.erased.v1"
     stream = PARTICIPANTS
+    sources = (source.MATCHING,)
+    inbound_sources = (source.HR, source.OPERATOR)
 
     participant_id: UUID
     erased_at: datetime
@@ -107,6 +110,8 @@ class ParticipantWithdrawn(Event):
 
     ce_type = "flipside.participant.withdrawn.v1"
     stream = PARTICIPANTS
+    sources = (source.MATCHING,)
+    inbound_sources = (source.HR,)
 
     participant_id: UUID
     program_id: Identifier
@@ -116,6 +121,8 @@ class ParticipantWithdrawn(Event):
 class ParticipantEnrolled(Event):
     ce_type = "flipside.participant.enrolled.v1"
     stream = PARTICIPANTS
+    sources = (source.MATCHING,)
+    inbound_sources = (source.HR, source.OPERATOR)
 
     participant_id: UUID
     profile: ParticipantProfile
@@ -126,6 +133,7 @@ class ParticipantUnmatched(Event):
 
     ce_type = "flipside.participant.unmatched.v1"
     stream = PARTICIPANTS
+    sources = (source.MATCHING,)
 
     participant_id: UUID
     program_id: Identifier
@@ -138,6 +146,8 @@ class ParticipantUpdated(Event):
 
     ce_type = "flipside.participant.updated.v1"
     stream = PARTICIPANTS
+    sources = (source.MATCHING,)
+    inbound_sources = (source.HR,)
 
     participant_id: UUID
     profile: ParticipantProfile

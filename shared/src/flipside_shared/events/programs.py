@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import Field
 
 from ..text import Identifier
+from . import sources as source
 from .base import Event, Stream
 
 PROGRAMS = Stream(name="programs", key_field="program_id")
@@ -18,6 +19,7 @@ class MatchRunRequested(Event):
 
     ce_type = "flipside.program.match-run-requested.v1"
     stream = PROGRAMS
+    sources = (source.MATCHING,)
 
     program_id: Identifier = Field(min_length=1)
     run_id: UUID

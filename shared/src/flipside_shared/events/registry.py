@@ -78,6 +78,12 @@ EVENT_TYPES: dict[str, type[Event]] = {
 }
 
 
+# The streams that systems outside Flipside may send some events of, each on its own inbound topic.
+INBOUND_STREAMS: tuple[Stream, ...] = tuple(
+    stream for stream in STREAMS if any(t.inbound_sources for t in EVENT_TYPES.values() if t.stream == stream)
+)
+
+
 class UnknownEventType(LookupError):
     """A message whose `ce_type` names no event type or version Flipside knows."""
 

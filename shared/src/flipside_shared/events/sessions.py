@@ -14,6 +14,7 @@ from uuid import UUID
 from pydantic import Field
 
 from ..text import Few, Identifier, Text, Url
+from . import sources as source
 from .base import Event, StrictModel, Stream
 
 SESSIONS = Stream(name="sessions", key_field="pair_id")
@@ -33,6 +34,7 @@ class AttendeeTime(StrictModel):
 class SessionScheduled(Event):
     ce_type = "flipside.session.scheduled.v1"
     stream = SESSIONS
+    sources = (source.SCHEDULING,)
 
     session_id: UUID
     pair_id: UUID
@@ -48,6 +50,7 @@ class SessionScheduled(Event):
 class ReminderDue(Event):
     ce_type = "flipside.session.reminder-due.v1"
     stream = SESSIONS
+    sources = (source.SCHEDULING,)
 
     session_id: UUID
     pair_id: UUID
@@ -59,6 +62,7 @@ class ReminderDue(Event):
 class CheckInDue(Event):
     ce_type = "flipside.session.check-in-due.v1"
     stream = SESSIONS
+    sources = (source.SCHEDULING,)
 
     session_id: UUID
     pair_id: UUID
@@ -74,6 +78,7 @@ class SchedulingFailed(Event):
 
     ce_type = "flipside.session.scheduling-failed.v1"
     stream = SESSIONS
+    sources = (source.SCHEDULING,)
 
     pair_id: UUID
     program_id: Identifier
@@ -96,6 +101,7 @@ class SessionCancelled(Event):
 
     ce_type = "flipside.session.cancelled.v2"
     stream = SESSIONS
+    sources = (source.SCHEDULING,)
 
     session_id: UUID
     pair_id: UUID
@@ -122,6 +128,7 @@ class SessionCancelledV1(Event):
 
     ce_type = "flipside.session.cancelled.v1"
     stream = SESSIONS
+    sources = (source.SCHEDULING,)
 
     session_id: UUID
     pair_id: UUID
@@ -140,6 +147,7 @@ class SessionRescheduled(Event):
 
     ce_type = "flipside.session.rescheduled.v1"
     stream = SESSIONS
+    sources = (source.SCHEDULING,)
 
     session_id: UUID
     pair_id: UUID
@@ -162,6 +170,8 @@ class SessionRescheduleRequested(Event):
 
     ce_type = "flipside.session.reschedule-requested.v1"
     stream = SESSIONS
+    sources = ()
+    inbound_sources = (source.CALENDAR,)
 
     session_id: UUID
     pair_id: UUID
@@ -175,6 +185,8 @@ class SessionCancellationRequested(Event):
 
     ce_type = "flipside.session.cancellation-requested.v1"
     stream = SESSIONS
+    sources = ()
+    inbound_sources = (source.CALENDAR,)
 
     session_id: UUID
     pair_id: UUID
