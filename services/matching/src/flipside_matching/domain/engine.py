@@ -134,6 +134,34 @@ def ranked(
     return sorted(options, key=order)[:k]
 
 
+def unmatchable(
+    person: Participant, enrolled: Sequence[Participant], policy: ProgramPolicy, taxonomy: Taxonomy, first_week: date,
+    org: Mapping[UUID, Sequence[UUID]] | None = None,
+) -> list[str]:
+    """Why no one enrolled could ever be this person's partner under the hard rules, capacity aside; empty when
+    someone could (they wait for that partner to have room) or when no one of the other role has enrolled yet.
+
+    Capacity is left out because pairs end: a person whose only fits are busy is waiting, not unmatchable."""
+    others = [p for p in enrolled if p.participant_id != person.participant_id]
+    sides = []
+    if person.can_take_a_mentor:
+        sides.append((CandidateSpace([person], [p for p in others if p.can_mentor()], policy, taxonomy, first_week, org), {"row": 0}))
+    if person.mentor_slots > 0:
+        sides.append((CandidateSpace([p for p in others if p.can_be_mentored()], [person], policy, taxonomy, first_week, org), {"col": 0}))
+    reasons: list[str] = []
+    for space, me in sides:
+        if 0 in space.shape or _anyone_fits(space, **me):
+            return []
+        reasons += unmatched_reasons(space, **me)
+    return reasons
+
+
+def _anyone_fits(space: CandidateSpace, row: int | None = None, col: int | None = None) -> bool:
+    rows = np.array([row]) if row is not None else np.arange(space.shape[0])
+    cols = np.array([col]) if col is not None else None
+    return bool(np.logical_and.reduce(list(space.rule_masks(rows, cols).values())).any())
+
+
 TIE = 1e-6
 
 
