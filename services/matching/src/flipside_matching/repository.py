@@ -339,8 +339,19 @@ class MatchingRepository:
         return status.endswith(" 1")
 
     async def waiting_reasons(self, participant_id: UUID) -> list[str]:
-        """Why the last match run left them without a partner; empty once paired."""
+        """Why the last match run, or rolling matching, left them without a partner; empty once paired."""
         return await self._conn.fetchval("SELECT reasons FROM unmatched WHERE participant_id = $1", participant_id) or []
+
+    async def record_unmatched(self, participant_id: UUID, run_id: UUID, reasons: list[str]) -> None:
+        """What they were told: they are not told again while it stands, and pairing them clears it."""
+        await self._conn.execute(
+            "INSERT INTO unmatched (participant_id, run_id, reasons) VALUES ($1, $2, $3)"
+            " ON CONFLICT (participant_id) DO UPDATE SET run_id = excluded.run_id, reasons = excluded.reasons, recorded_at = now()",
+            participant_id, run_id, reasons,
+        )
+
+    async def forget_unmatched(self, participant_id: UUID) -> None:
+        await self._conn.execute("DELETE FROM unmatched WHERE participant_id = $1", participant_id)
 
     async def profile_for_update(self, participant_id: UUID) -> ParticipantProfile | None:
         row = await self._conn.fetchrow("SELECT profile FROM participants WHERE participant_id = $1 FOR UPDATE", participant_id)
