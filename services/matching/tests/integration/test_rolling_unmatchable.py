@@ -42,6 +42,7 @@ async def test_an_unmatchable_person_is_told_at_once_and_once_a_waiting_one_is_n
     junior_mentee = person("mentee", 3)
     too_senior = person("mentor", 9)  # a reverse mentor must be below the mentee: no mentee enrolled is above grade 9
     first_mentor, second_mentor = person("mentor", 2), person("mentor", 1)
+    lowest_mentee = person("mentee", 1)  # no mentor is below grade 1
     senior_mentee = person("mentee", 12, exclusions=[second_mentor.participant_id])
     topics = [f"{sandbox.topic_prefix}participants", f"{sandbox.topic_prefix}pairs"]
     async with httpx.AsyncClient(headers=admin_headers(), base_url=matching.url, timeout=30) as client, \
@@ -65,7 +66,10 @@ async def test_an_unmatchable_person_is_told_at_once_and_once_a_waiting_one_is_n
 
         await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(first_mentor)])
         await reader.read_until(lambda _: paired(first_mentor))
-        await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(second_mentor)])  # fits the mentee, who is taken
+        await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(lowest_mentee)])
+        await reader.read_until(lambda _: told(lowest_mentee))
+        # The second mentor fits the junior mentee, who is taken, and not the free lowest one.
+        await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(second_mentor)])
         still = ParticipantUpdated(participant_id=too_senior.participant_id, profile=too_senior.profile.model_copy(update={"interests": ["chess"]}))
         await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(still)])
         await participant(client, second_mentor.participant_id)

@@ -37,7 +37,8 @@ def test_a_later_rule_names_how_many_passed_the_earlier_ones():
 def test_someone_whose_only_fits_are_busy_waits_and_is_not_unmatchable():
     mentor = person(role="mentor", grade=2)
     busy = person(role="mentee", grade=8, active_pairs=1, mentored=True)
-    assert unmatchable(mentor, [mentor, busy], POLICY, TAXONOMY, WEEK) == []
+    free_but_too_junior = person(role="mentee", grade=1)
+    assert unmatchable(mentor, [mentor, busy, free_but_too_junior], POLICY, TAXONOMY, WEEK) == []
 
 
 def test_nobody_of_the_other_role_enrolled_yet_is_waiting_not_unmatchable():
