@@ -30,7 +30,7 @@ from flipside_shared.unit_of_work import UnitOfWork
 
 from .domain.at_risk import recovered
 from .domain.availability import first_monday_after
-from .domain.engine import RunResult, as_if_unpaired, best_partner, run, score_pair, unmatchable
+from .domain.engine import RunResult, as_if_unpaired, best_partner, run, score_pair, unmatchable, who_fits
 from .domain.model import Participant, ProgramPolicy, ScoredPair, anonymised
 from .domain.reporting import chains
 from .domain.rules import violations
@@ -227,18 +227,20 @@ def build_handlers(taxonomy: Taxonomy, today: Today = utc_today) -> EventHandler
         """Rolling matching: pair them at once, or, when no one enrolled could ever be their partner under the
         hard rules, tell them why now instead of leaving them to wait for nothing.
 
-        They are told once per state: a later check finding the same reasons stays silent, and being paired
-        (when someone who fits enrols, rolling matching picks them up as it picks up anyone waiting) clears it.
-        Capacity is left out: someone whose only fits are busy waits for them and is not told anything."""
+        They are told once per state: a later check finding the same reasons stays silent; being paired, or someone
+        arriving who could partner them, clears it. Capacity is left out: someone whose only fits are busy waits
+        for them and is told nothing."""
+        week = first_monday_after(today())
+        await forget_those_who_now_fit(repository, program, person, week)
         if await match_one(uow, repository, program.policy, person, "rolling"):
             return
         people = await repository.people(program.program_id)
         org = await repository.managers_above([p.participant_id for p in people])
-        reasons = unmatchable(person, people, program.policy, taxonomy, first_monday_after(today()), org)
+        reasons = unmatchable(person, people, program.policy, taxonomy, week, org)
         told = await repository.waiting_reasons(person.participant_id)
         if not reasons:
             if told:  # what they were told no longer holds for the profile they now have
-                await repository.forget_unmatched(person.participant_id)
+                await repository.forget_unmatched([person.participant_id])
             return
         if reasons == told:
             return
@@ -248,6 +250,14 @@ def build_handlers(taxonomy: Taxonomy, today: Today = utc_today) -> EventHandler
         uow.emit(ParticipantUnmatched(
             participant_id=person.participant_id, program_id=program.program_id, run_id=decided_by, reasons=reasons,
         ))
+
+    async def forget_those_who_now_fit(repository: MatchingRepository, program: Program, newcomer: Participant, week: date) -> None:
+        """Someone told that no one could partner them only waits, like anyone else, once this person could."""
+        told = await repository.told_unmatchable(program.program_id)
+        if not told:
+            return
+        org = await repository.managers_above([newcomer.participant_id, *(p.participant_id for p in told)])
+        await repository.forget_unmatched(who_fits(newcomer, told, program.policy, taxonomy, week, org))
 
     return handlers
 

@@ -350,8 +350,17 @@ class MatchingRepository:
             participant_id, run_id, reasons,
         )
 
-    async def forget_unmatched(self, participant_id: UUID) -> None:
-        await self._conn.execute("DELETE FROM unmatched WHERE participant_id = $1", participant_id)
+    async def forget_unmatched(self, people: Iterable[UUID]) -> None:
+        await self._conn.execute("DELETE FROM unmatched WHERE participant_id = ANY($1::uuid[])", list(people))
+
+    async def told_unmatchable(self, program_id: str) -> list[Participant]:
+        """Those with room left whom rolling matching told that no one could be their partner (a run's notices aside)."""
+        rows = await self._conn.fetch(
+            _PARTICIPANT + " WHERE p.program_id = $1 AND p.active_pairs < p.capacity AND p.erased_at IS NULL AND p.withdrawn_at IS NULL"
+            " AND p.participant_id IN (SELECT u.participant_id FROM unmatched u WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.run_id = u.run_id))",
+            program_id,
+        )
+        return [_participant(row) for row in rows]
 
     async def profile_for_update(self, participant_id: UUID) -> ParticipantProfile | None:
         row = await self._conn.fetchrow("SELECT profile FROM participants WHERE participant_id = $1 FOR UPDATE", participant_id)

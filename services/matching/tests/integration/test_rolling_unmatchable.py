@@ -42,7 +42,9 @@ async def test_an_unmatchable_person_is_told_at_once_and_once_a_waiting_one_is_n
     junior_mentee = person("mentee", 3)
     too_senior = person("mentor", 9)  # a reverse mentor must be below the mentee: no mentee enrolled is above grade 9
     first_mentor, second_mentor = person("mentor", 2), person("mentor", 1)
-    lowest_mentee = person("mentee", 1)  # no mentor is below grade 1
+    lowest_mentee = person("mentee", 1)  # no mentor is below grade 1, until the lowest one enrols
+    other_department = person("mentee", 5, department="Finance", exclusions=[second_mentor.participant_id])
+    lowest_mentor = person("mentor", 0)
     senior_mentee = person("mentee", 12, exclusions=[second_mentor.participant_id])
     topics = [f"{sandbox.topic_prefix}participants", f"{sandbox.topic_prefix}pairs"]
     async with httpx.AsyncClient(headers=admin_headers(), base_url=matching.url, timeout=30) as client, \
@@ -84,3 +86,14 @@ async def test_an_unmatchable_person_is_told_at_once_and_once_a_waiting_one_is_n
         [pair] = paired(senior_mentee)
         assert pair.mentor.participant_id == too_senior.participant_id, "rolling matching picks up whoever waits, told or not"
         assert (await participant(client, too_senior.participant_id))["waiting_reasons"] == [], "pairing clears what they were told"
+
+        await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(other_department)])  # waits for the busy first mentor
+        await participant(client, other_department.participant_id)
+        await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(lowest_mentor)])
+        await reader.read_until(lambda _: paired(lowest_mentor))
+        [pair] = paired(lowest_mentor)
+        assert pair.mentee.participant_id == other_department.participant_id, "crossing departments scores higher"
+        assert (await participant(client, lowest_mentee.participant_id))["waiting_reasons"] == [], (
+            "someone who could partner them has arrived: they wait like anyone else, and no longer read they cannot be matched"
+        )
+        assert len(told(lowest_mentee)) == 1

@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
-from flipside_matching.domain.engine import unmatchable
+from flipside_matching.domain.engine import unmatchable, who_fits
 from flipside_matching.domain.model import Participant, ProgramPolicy
 from flipside_matching.domain.taxonomy import Taxonomy
 from flipside_shared.testing.factories import profile
@@ -55,3 +55,10 @@ def test_either_role_is_unmatchable_only_when_neither_side_has_a_fit():
         "no mentor passes the reverse rule (at least 1 grade(s) below the mentee)",
         "no mentee passes the reverse rule (at least 1 grade(s) below the mentee)",
     ]
+
+
+def test_a_newcomer_fits_those_it_passes_every_hard_rule_with_whether_or_not_they_are_busy():
+    newcomer = person(role="mentor", grade=2)
+    busy_fit = person(role="mentee", grade=8, active_pairs=1, mentored=True)
+    too_junior, also_a_mentor = person(role="mentee", grade=1), person(role="mentor", grade=9)
+    assert who_fits(newcomer, [busy_fit, too_junior, also_a_mentor], POLICY, TAXONOMY, WEEK) == {busy_fit.participant_id}
