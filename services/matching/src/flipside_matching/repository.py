@@ -357,7 +357,8 @@ class MatchingRepository:
         """Those with room left whom rolling matching told that no one could be their partner (a run's notices aside)."""
         rows = await self._conn.fetch(
             _PARTICIPANT + " WHERE p.program_id = $1 AND p.active_pairs < p.capacity AND p.erased_at IS NULL AND p.withdrawn_at IS NULL"
-            " AND p.participant_id IN (SELECT u.participant_id FROM unmatched u WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.run_id = u.run_id))",
+            " AND p.participant_id IN (SELECT u.participant_id FROM unmatched u"
+            "   WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.run_id = u.run_id))",
             program_id,
         )
         return [_participant(row) for row in rows]

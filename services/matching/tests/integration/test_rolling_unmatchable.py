@@ -54,7 +54,8 @@ async def test_an_unmatchable_person_is_told_at_once_and_once_a_waiting_one_is_n
             return [e.event for e in reader.events(ParticipantUnmatched) if e.event.participant_id == who.participant_id]
 
         def paired(who: ParticipantEnrolled) -> list[PairCreated]:
-            return [e.event for e in reader.events(PairCreated) if who.participant_id in (e.event.mentor.participant_id, e.event.mentee.participant_id)]
+            return [e.event for e in reader.events(PairCreated)
+                    if who.participant_id in (e.event.mentor.participant_id, e.event.mentee.participant_id)]
 
         await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(junior_mentee)])
         await participant(client, junior_mentee.participant_id)
@@ -72,7 +73,9 @@ async def test_an_unmatchable_person_is_told_at_once_and_once_a_waiting_one_is_n
         await reader.read_until(lambda _: told(lowest_mentee))
         # The second mentor fits the junior mentee, who is taken, and not the free lowest one.
         await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(second_mentor)])
-        still = ParticipantUpdated(participant_id=too_senior.participant_id, profile=too_senior.profile.model_copy(update={"interests": ["chess"]}))
+        still = ParticipantUpdated(
+            participant_id=too_senior.participant_id, profile=too_senior.profile.model_copy(update={"interests": ["chess"]}),
+        )
         await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(still)])
         await participant(client, second_mentor.participant_id)
         await participant(client, too_senior.participant_id, until=lambda body: body["profile"]["interests"] == ["chess"])
