@@ -22,6 +22,11 @@ _PARTICIPANT = (
     " FROM participants p"
 )
 
+_RECORD_UNMATCHED = (
+    "INSERT INTO unmatched (participant_id, run_id, reasons) VALUES ($1, $2, $3)"
+    " ON CONFLICT (participant_id) DO UPDATE SET run_id = excluded.run_id, reasons = excluded.reasons, recorded_at = now()"
+)
+
 
 @dataclass(frozen=True)
 class Program:
@@ -306,11 +311,7 @@ class MatchingRepository:
             "INSERT INTO runs (run_id, program_id, paired, unmatched) VALUES ($1, $2, $3, $4)",
             run_id, program_id, paired, len(unmatched),
         )
-        await self._conn.executemany(
-            "INSERT INTO unmatched (participant_id, run_id, reasons) VALUES ($1, $2, $3)"
-            " ON CONFLICT (participant_id) DO UPDATE SET run_id = excluded.run_id, reasons = excluded.reasons, recorded_at = now()",
-            [(participant, run_id, reasons) for participant, reasons in unmatched.items()],
-        )
+        await self._conn.executemany(_RECORD_UNMATCHED, [(participant, run_id, reasons) for participant, reasons in unmatched.items()])
         await self._conn.execute(
             "UPDATE programs SET first_run_at = coalesce(first_run_at, now()) WHERE program_id = $1", program_id
         )
@@ -344,11 +345,7 @@ class MatchingRepository:
 
     async def record_unmatched(self, participant_id: UUID, run_id: UUID, reasons: list[str]) -> None:
         """What they were told: they are not told again while it stands, and pairing them clears it."""
-        await self._conn.execute(
-            "INSERT INTO unmatched (participant_id, run_id, reasons) VALUES ($1, $2, $3)"
-            " ON CONFLICT (participant_id) DO UPDATE SET run_id = excluded.run_id, reasons = excluded.reasons, recorded_at = now()",
-            participant_id, run_id, reasons,
-        )
+        await self._conn.execute(_RECORD_UNMATCHED, participant_id, run_id, reasons)
 
     async def forget_unmatched(self, people: Iterable[UUID]) -> None:
         await self._conn.execute("DELETE FROM unmatched WHERE participant_id = ANY($1::uuid[])", list(people))
