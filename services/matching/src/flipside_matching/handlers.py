@@ -31,7 +31,7 @@ from flipside_shared.unit_of_work import UnitOfWork
 
 from .domain.at_risk import recovered
 from .domain.availability import first_monday_after
-from .domain.engine import RunResult, as_if_unpaired, best_partner, run, score_pair
+from .domain.engine import RunResult, as_if_unpaired, best_partner, run, score_pair, unmatchable, who_fits
 from .domain.model import Participant, ProgramPolicy, ScoredPair, anonymised
 from .domain.reporting import chains
 from .domain.rules import violations
@@ -65,7 +65,7 @@ def build_handlers(taxonomy: Taxonomy, today: Today = utc_today) -> EventHandler
             log.info("participant already enrolled", participant_id=str(event.participant_id))
             return
         if program.matches_on_arrival:  # otherwise: picks from suggestions, or waits for the first match run
-            await match_one(uow, repository, program.policy, newcomer, "rolling")
+            await match_or_tell(uow, repository, program, newcomer)
 
     @handlers.handles(ParticipantUpdated)
     async def participant_updated(uow: UnitOfWork, event: ParticipantUpdated) -> None:
@@ -80,7 +80,7 @@ def build_handlers(taxonomy: Taxonomy, today: Today = utc_today) -> EventHandler
         check_profile_change(current, event.profile)
         person = await repository.update_participant(event.participant_id, event.profile)
         if person is not None and program.matches_on_arrival and (person.mentor_slots > 0 or person.can_take_a_mentor):
-            await match_one(uow, repository, program.policy, person, "rolling")
+            await match_or_tell(uow, repository, program, person)
 
     @handlers.handles(MatchRunRequested)
     async def match_run_requested(uow: UnitOfWork, event: MatchRunRequested) -> None:
@@ -207,18 +207,55 @@ def build_handlers(taxonomy: Taxonomy, today: Today = utc_today) -> EventHandler
 
     async def match_one(
         uow: UnitOfWork, repository: MatchingRepository, policy: ProgramPolicy, person: Participant, origin: str
-    ) -> None:
+    ) -> bool:
         """Pair one person at once with the best partner still waiting, if any passes the rules."""
         waiting = await repository.waiting_counterparts(person, policy, limit=CANDIDATES_CONSIDERED)
         if not waiting:
-            return
+            return False
         org = await repository.managers_above([person.participant_id, *(p.participant_id for p in waiting)])
         pair = best_partner(person, waiting, policy, taxonomy, first_monday_after(today()), org)
         if pair is None:
-            return
+            return False
         pair_id = uuid4()
         await repository.add_pair(pair_id, pair, origin)
         uow.emit(pair_created(pair_id, pair))
+        return True
+
+    async def match_or_tell(uow: UnitOfWork, repository: MatchingRepository, program: Program, person: Participant) -> None:
+        """Rolling matching: pair them at once, or, when no one enrolled could ever be their partner under the
+        hard rules, tell them why now instead of leaving them to wait for nothing.
+
+        They are told once per state: a later check finding the same reasons stays silent; being paired, or someone
+        arriving who could partner them, clears it. Capacity is left out: someone whose only fits are busy waits
+        for them and is told nothing."""
+        week = first_monday_after(today())
+        await forget_those_who_now_fit(repository, program, person, week)
+        if await match_one(uow, repository, program.policy, person, "rolling"):
+            return
+        people = await repository.people(program.program_id)
+        org = await repository.managers_above([p.participant_id for p in people])
+        reasons = unmatchable(person, people, program.policy, taxonomy, week, org)
+        told = await repository.waiting_reasons(person.participant_id)
+        if not reasons:
+            if told:  # what they were told no longer holds for the profile they now have
+                await repository.forget_unmatched([person.participant_id])
+            return
+        if reasons == told:
+            return
+        # No run left them out: the enrolment or update whose rolling match found them unmatchable stands for it.
+        decided_by = uow.cause.id if uow.cause is not None else uuid4()
+        await repository.record_unmatched(person.participant_id, decided_by, reasons)
+        uow.emit(ParticipantUnmatched(
+            participant_id=person.participant_id, program_id=program.program_id, run_id=decided_by, reasons=reasons,
+        ))
+
+    async def forget_those_who_now_fit(repository: MatchingRepository, program: Program, newcomer: Participant, week: date) -> None:
+        """Someone told that no one could partner them only waits, like anyone else, once this person could."""
+        told = await repository.told_unmatchable(program.program_id)
+        if not told:
+            return
+        org = await repository.managers_above([newcomer.participant_id, *(p.participant_id for p in told)])
+        await repository.forget_unmatched(who_fits(newcomer, told, program.policy, taxonomy, week, org))
 
     return handlers
 

@@ -22,6 +22,11 @@ _PARTICIPANT = (
     " FROM participants p"
 )
 
+_RECORD_UNMATCHED = (
+    "INSERT INTO unmatched (participant_id, run_id, reasons) VALUES ($1, $2, $3)"
+    " ON CONFLICT (participant_id) DO UPDATE SET run_id = excluded.run_id, reasons = excluded.reasons, recorded_at = now()"
+)
+
 
 @dataclass(frozen=True)
 class Program:
@@ -306,11 +311,7 @@ class MatchingRepository:
             "INSERT INTO runs (run_id, program_id, paired, unmatched) VALUES ($1, $2, $3, $4)",
             run_id, program_id, paired, len(unmatched),
         )
-        await self._conn.executemany(
-            "INSERT INTO unmatched (participant_id, run_id, reasons) VALUES ($1, $2, $3)"
-            " ON CONFLICT (participant_id) DO UPDATE SET run_id = excluded.run_id, reasons = excluded.reasons, recorded_at = now()",
-            [(participant, run_id, reasons) for participant, reasons in unmatched.items()],
-        )
+        await self._conn.executemany(_RECORD_UNMATCHED, [(participant, run_id, reasons) for participant, reasons in unmatched.items()])
         await self._conn.execute(
             "UPDATE programs SET first_run_at = coalesce(first_run_at, now()) WHERE program_id = $1", program_id
         )
@@ -339,8 +340,25 @@ class MatchingRepository:
         return status.endswith(" 1")
 
     async def waiting_reasons(self, participant_id: UUID) -> list[str]:
-        """Why the last match run left them without a partner; empty once paired."""
+        """Why the last match run, or rolling matching, left them without a partner; empty once paired."""
         return await self._conn.fetchval("SELECT reasons FROM unmatched WHERE participant_id = $1", participant_id) or []
+
+    async def record_unmatched(self, participant_id: UUID, run_id: UUID, reasons: list[str]) -> None:
+        """What they were told: they are not told again while it stands, and pairing them clears it."""
+        await self._conn.execute(_RECORD_UNMATCHED, participant_id, run_id, reasons)
+
+    async def forget_unmatched(self, people: Iterable[UUID]) -> None:
+        await self._conn.execute("DELETE FROM unmatched WHERE participant_id = ANY($1::uuid[])", list(people))
+
+    async def told_unmatchable(self, program_id: str) -> list[Participant]:
+        """Those with room left whom rolling matching told that no one could be their partner (a run's notices aside)."""
+        rows = await self._conn.fetch(
+            _PARTICIPANT + " WHERE p.program_id = $1 AND p.active_pairs < p.capacity AND p.erased_at IS NULL AND p.withdrawn_at IS NULL"
+            " AND p.participant_id IN (SELECT u.participant_id FROM unmatched u"
+            "   WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.run_id = u.run_id))",
+            program_id,
+        )
+        return [_participant(row) for row in rows]
 
     async def profile_for_update(self, participant_id: UUID) -> ParticipantProfile | None:
         row = await self._conn.fetchrow("SELECT profile FROM participants WHERE participant_id = $1 FOR UPDATE", participant_id)

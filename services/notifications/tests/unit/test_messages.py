@@ -81,6 +81,16 @@ def test_a_proposal_goes_to_the_side_that_was_asked_and_the_unmatched_are_told_w
         assert all(reason in english.text for reason in sample_context(template)["reasons"])
 
 
+def test_the_unmatched_notice_fits_a_run_and_rolling_matching_and_blames_no_one():
+    """Rolling matching tells someone no enrolled person fits at once, with no run: the words must not speak of one."""
+    english, german = (render("unmatched", locale, sample_context("unmatched")).text for locale in ("en", "de"))
+    assert "under your program's matching rules, no one can be your partner yet" in english
+    assert "says nothing about you or anyone else" in english and "Your program lead sees this too" in english
+    assert "nach den Matching-Regeln Ihres Programms kann noch niemand Ihr Partner sein" in german
+    assert "über Sie oder andere sagt das nichts aus" in german and "Ihre Programmleitung sieht das ebenfalls" in german
+    assert "round" not in english and "Runde" not in german
+
+
 def test_the_invitation_mail_gives_each_attendee_their_own_calendar_feed():
     context = {**sample_context("session_scheduled"), "calendar_feed_url": "https://flipside.example.com/calendars/abc.ics"}
     rendered = render("session_scheduled", "en", context)

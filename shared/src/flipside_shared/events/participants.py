@@ -129,7 +129,8 @@ class ParticipantEnrolled(Event):
 
 
 class ParticipantUnmatched(Event):
-    """A match run left this participant without a partner, and why, so they and the program lead can act."""
+    """A match run left this participant without a partner, or rolling matching found that no one enrolled could be
+    their partner under the program's hard rules; and why, so they and the program lead can act."""
 
     ce_type = "flipside.participant.unmatched.v1"
     stream = PARTICIPANTS
@@ -137,7 +138,9 @@ class ParticipantUnmatched(Event):
 
     participant_id: UUID
     program_id: Identifier
-    run_id: UUID
+    run_id: UUID = Field(
+        description="The match run; for rolling matching, the id of the enrolment or profile update it was deciding on."
+    )
     reasons: Few[Text] = Field(min_length=1)
 
 

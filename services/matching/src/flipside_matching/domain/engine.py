@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from uuid import UUID
@@ -132,6 +132,55 @@ def ranked(
         return -round(pair.score, 6), other.enrolled_at, other.participant_id
 
     return sorted(options, key=order)[:k]
+
+
+def unmatchable(
+    person: Participant, enrolled: Sequence[Participant], policy: ProgramPolicy, taxonomy: Taxonomy, first_week: date,
+    org: Mapping[UUID, Sequence[UUID]] | None = None,
+) -> list[str]:
+    """Why no one enrolled could ever be this person's partner under the hard rules, capacity aside; empty when
+    someone could (they wait for that partner to have room) or when no one of the other role has enrolled yet.
+
+    Capacity is left out because pairs end: a person whose only fits are busy is waiting, not unmatchable."""
+    reasons: list[str] = []
+    for space, me in _sides(person, enrolled, policy, taxonomy, first_week, org):
+        if 0 in space.shape or _fitting(space, **me).any():
+            return []
+        reasons += unmatched_reasons(space, **me)
+    return reasons
+
+
+def who_fits(
+    person: Participant, others: Sequence[Participant], policy: ProgramPolicy, taxonomy: Taxonomy, first_week: date,
+    org: Mapping[UUID, Sequence[UUID]] | None = None,
+) -> set[UUID]:
+    """Those of `others` whom `person` could partner under the hard rules, capacity aside."""
+    found: set[UUID] = set()
+    for space, me in _sides(person, others, policy, taxonomy, first_week, org):
+        if 0 not in space.shape:
+            side = space.mentors if "row" in me else space.mentees
+            found |= {other.participant_id for other, fits in zip(side, _fitting(space, **me)) if fits}
+    return found
+
+
+def _sides(
+    person: Participant, others: Sequence[Participant], policy: ProgramPolicy, taxonomy: Taxonomy, first_week: date,
+    org: Mapping[UUID, Sequence[UUID]] | None,
+) -> Iterator[tuple[CandidateSpace, dict[str, int]]]:
+    """The person against everyone of the other role they could take, whatever those have room for, and where
+    the person sits in each space (its only row as a mentee, its only column as a mentor)."""
+    others = [p for p in others if p.participant_id != person.participant_id]
+    if person.can_take_a_mentor:
+        yield CandidateSpace([person], [p for p in others if p.can_mentor()], policy, taxonomy, first_week, org), {"row": 0}
+    if person.mentor_slots > 0:
+        yield CandidateSpace([p for p in others if p.can_be_mentored()], [person], policy, taxonomy, first_week, org), {"col": 0}
+
+
+def _fitting(space: CandidateSpace, row: int | None = None, col: int | None = None) -> np.ndarray:
+    """Which of the other side pass every hard rule with the person at `row` or `col`."""
+    rows = np.array([row]) if row is not None else np.arange(space.shape[0])
+    cols = np.array([col]) if col is not None else None
+    return np.logical_and.reduce(list(space.rule_masks(rows, cols).values())).ravel()
 
 
 TIE = 1e-6
