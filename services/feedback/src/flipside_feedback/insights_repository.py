@@ -71,7 +71,7 @@ class InsightsRepository:
 
     async def _ratings(self, program_id: str) -> list[Rating]:
         rows = await self._conn.fetch(
-            "SELECT q.request_id, q.participant_id, r.submitted_at,"
+            "SELECT q.request_id, q.participant_id, r.submitted_at, q.expires_at,"
             f" {_number('session_value')}, {_number('could_speak_freely')}, {_number('partner_listened')}"
             " FROM responses r JOIN feedback_requests q ON q.request_id = r.request_id WHERE q.program_id = $1",
             program_id,
@@ -79,14 +79,16 @@ class InsightsRepository:
         return [
             Rating(
                 r["request_id"], r["participant_id"], r["submitted_at"],
-                r["session_value"], r["could_speak_freely"], r["partner_listened"],
+                r["session_value"], r["could_speak_freely"], r["partner_listened"], r["expires_at"],
             )
             for r in rows
         ]
 
     async def _goals(self, program_id: str) -> list[Goal]:
-        rows = await self._conn.fetch("SELECT goal_id, owner_id, set_at, status FROM goals WHERE program_id = $1", program_id)
-        return [Goal(r["goal_id"], r["owner_id"], r["set_at"], r["status"]) for r in rows]
+        rows = await self._conn.fetch(
+            "SELECT goal_id, owner_id, set_at, status, achieved_at FROM goals WHERE program_id = $1", program_id
+        )
+        return [Goal(r["goal_id"], r["owner_id"], r["set_at"], r["status"], r["achieved_at"]) for r in rows]
 
     async def _pairs(self, program_id: str) -> list[PairHealth]:
         rows = await self._conn.fetch(
@@ -97,9 +99,9 @@ class InsightsRepository:
 
     async def _self_assessments(self, program_id: str) -> list[SelfAssessment]:
         rows = await self._conn.fetch(
-            "SELECT participant_id, phase, scores FROM self_assessments WHERE program_id = $1", program_id
+            "SELECT participant_id, phase, scores, recorded_at FROM self_assessments WHERE program_id = $1", program_id
         )
-        return [SelfAssessment(r["participant_id"], r["phase"], r["scores"]) for r in rows]
+        return [SelfAssessment(r["participant_id"], r["phase"], r["scores"], r["recorded_at"]) for r in rows]
 
 
 def _number(question_id: str) -> str:
