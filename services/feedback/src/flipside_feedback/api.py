@@ -27,8 +27,10 @@ from .domain.goals import GoalRefused
 from .domain.links import ExpiredLink, InvalidLink, verify
 from .domain.questionnaire import InvalidAnswers, Questionnaire
 from .domain.submissions import SubmissionRefused
-from .domain.survey import MIN_GROUP_SIZE, suppress_small_groups
+from .domain.program_figures import check_in_summary
+from .domain.survey import MIN_GROUP_SIZE
 from .handlers import FeedbackLoop, UnknownRequest
+from .insights_repository import InsightsRepository
 from .repository import FeedbackRepository
 
 router = APIRouter()
@@ -246,16 +248,8 @@ async def complete_program(program_id: str, request: Request) -> dict:
 
 @router.get("/programs/{program_id}/summary", dependencies=[Depends(require_lead())])
 async def program_summary(program_id: str, request: Request) -> dict:
+    """Check-ins of closed periods only, like the insights: two reads around one answer show the same."""
     async with request.app.state.runtime.pool.acquire() as conn:
-        row = await FeedbackRepository(conn).program_summary(program_id)
-    figures = {
-        "requests": row["requests"],
-        "responses": row["responses"],
-        "mean_session_value": _rounded(row["mean_session_value"]),
-        "mean_could_speak_freely": _rounded(row["mean_could_speak_freely"]),
-    }
-    return {"program_id": program_id, "min_group_size": MIN_GROUP_SIZE, **suppress_small_groups(row["respondents"], figures)}
-
-
-def _rounded(value) -> float | None:
-    return None if value is None else round(float(value), 2)
+        check_ins = await InsightsRepository(conn).check_ins(program_id)
+    closing = request.app.state.runtime.settings.insights_closing()
+    return {"program_id": program_id, "min_group_size": MIN_GROUP_SIZE, **check_in_summary(check_ins, closing, datetime.now(UTC))}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncpg
 
 from .domain.program_figures import (
+    CheckIn,
     Enrolment,
     Goal,
     PairHealth,
@@ -51,6 +52,18 @@ class InsightsRepository:
                 pairs=await self._pairs(program_id),
                 self_assessments=await self._self_assessments(program_id),
             )
+
+    async def check_ins(self, program_id: str) -> list[CheckIn]:
+        rows = await self._conn.fetch(
+            "SELECT q.participant_id, q.expires_at, r.request_id IS NOT NULL AS answered,"
+            f" {_number('session_value')}, {_number('could_speak_freely')}"
+            " FROM feedback_requests q LEFT JOIN responses r USING (request_id) WHERE q.program_id = $1",
+            program_id,
+        )
+        return [
+            CheckIn(r["participant_id"], r["expires_at"], r["answered"], r["session_value"], r["could_speak_freely"])
+            for r in rows
+        ]
 
     async def _proposals(self, program_id: str) -> list[Proposal]:
         rows = await self._conn.fetch(

@@ -292,13 +292,3 @@ class FeedbackRepository:
         await self._conn.execute(
             "UPDATE participants SET participant_id = $2, erased_at = $3 WHERE participant_id = $1", participant_id, stand_in, at
         )
-
-    async def program_summary(self, program_id: str) -> asyncpg.Record:
-        return await self._conn.fetchrow(
-            "SELECT count(*) AS requests, count(r.request_id) AS responses,"
-            " count(DISTINCT CASE WHEN r.request_id IS NOT NULL THEN q.participant_id END) AS respondents,"
-            " avg((r.answers->>'session_value')::int) AS mean_session_value,"
-            " avg((r.answers->>'could_speak_freely')::int) AS mean_could_speak_freely"
-            " FROM feedback_requests q LEFT JOIN responses r USING (request_id) WHERE q.program_id = $1",
-            program_id,
-        )

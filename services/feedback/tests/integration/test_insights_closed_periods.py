@@ -63,10 +63,12 @@ async def answered_in_march(conn: asyncpg.Connection) -> None:
         )
 
 
-async def read(client: httpx.AsyncClient) -> tuple[dict, str]:
+async def read(client: httpx.AsyncClient) -> tuple[dict, str, dict]:
+    """The insights (but the moment they were read at), their CSV and the check-in summary."""
     document = (await client.get(f"/programs/{PROGRAM}/insights", params={"period": "week"})).json()
     exported = (await client.get(f"/programs/{PROGRAM}/insights.csv", params={"period": "week"})).text
-    return {key: value for key, value in document.items() if key != "as_of"}, exported
+    summary = (await client.get(f"/programs/{PROGRAM}/summary")).json()
+    return {key: value for key, value in document.items() if key != "as_of"}, exported, summary
 
 
 def program_cell(document: dict, key: str) -> tuple:
@@ -87,8 +89,9 @@ async def test_reads_around_an_answer_are_identical_and_the_answer_shows_once_it
             url = f"{feedback.url}/surveys/{sign(request, link_expires, secret)}"
             answers = {"session_value": 1, "could_speak_freely": 1, "partner_listened": 1, "time_well_spent": False}
             assert (await holder.post(url, json={"answers": answers})).json()["outcome"] == "recorded"
-            assert await read(lead) == before, "an answer given this week changes no figure and no CSV cell"
+            assert await read(lead) == before, "an answer given this week changes no figure, no CSV cell, no summary"
         assert program_cell(before[0], "session_value") == (4.0, 10, "2026-03-30T00:00:00+00:00")
+        assert (before[2]["requests"], before[2]["responses"], before[2]["mean_session_value"]) == (10, 10, 4.0)
 
         # Time passes: the five links expired three weeks ago, in a week that has ended.
         await conn.execute(
@@ -97,10 +100,11 @@ async def test_reads_around_an_answer_are_identical_and_the_answer_shows_once_it
         await conn.execute(
             "UPDATE responses SET submitted_at = submitted_at - interval '35 days' WHERE request_id = any($1::uuid[])", requests,
         )
-        after, _ = await read(lead)
+        after, _, summary = await read(lead)
         page = (await lead.get(f"/programs/{PROGRAM}/dashboard")).text
 
     value, people, up_to = program_cell(after, "session_value")
+    assert (summary["requests"], summary["responses"], summary["mean_session_value"], summary["up_to"]) == (15, 15, 3.0, up_to)
     assert (value, people) == (round((10 * 4 + 5 * 1) / 15, 2), 15)
     assert datetime.fromisoformat(up_to) <= datetime.fromisoformat(after["answers_up_to"]) - timedelta(days=7)
     assert f"figures up to {datetime.fromisoformat(after['answers_up_to']):%Y-%m-%d %H:%M} UTC" in page

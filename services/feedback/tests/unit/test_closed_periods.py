@@ -6,7 +6,16 @@ from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from flipside_feedback.domain.closed_periods import Closing, published_until
-from flipside_feedback.domain.program_figures import Goal, Person, ProgramRecords, Rating, SelfAssessment, program_insights
+from flipside_feedback.domain.program_figures import (
+    CheckIn,
+    Goal,
+    Person,
+    ProgramRecords,
+    Rating,
+    SelfAssessment,
+    check_in_summary,
+    program_insights,
+)
 
 MARCH = datetime(2026, 3, 10, 15, tzinfo=UTC)
 WEDNESDAY = datetime(2026, 5, 6, 11, tzinfo=UTC)
@@ -75,6 +84,23 @@ def test_an_answer_shows_once_its_period_closed_with_enough_other_people_answeri
     assert (shown["session_value"].program.value, shown["session_value"].program.people) == (round((40 + 1 + 12) / 15, 2), 10)
     assert shown["session_value"].up_to == datetime(2026, 5, 25, tzinfo=UTC)
     assert shown["goal_completion"].program.value == 0.0, "one goal achieved in a week is one person: not shown alone"
+
+
+def test_the_check_in_summary_of_two_reads_around_one_answer_is_identical_and_counts_it_once_its_week_closed():
+    closing = Closing("week")
+    march = [CheckIn(m, MARCH + LINK_VALID, True, 4, 5) for m in MENTEES] + [CheckIn(uuid4(), MARCH + LINK_VALID, False, None, None)]
+    asked_now = [CheckIn(m, WEDNESDAY + LINK_VALID, False, None, None) for m in MENTEES[:5]]
+    answered_now = [replace(c, answered=True, session_value=1, could_speak_freely=1) for c in asked_now]
+
+    before = check_in_summary(march + asked_now, closing, WEDNESDAY - MINUTE)
+    assert check_in_summary(march + answered_now[:1] + asked_now[1:], closing, WEDNESDAY + MINUTE) == before
+    assert before == {
+        "up_to": "2026-03-30T00:00:00+00:00", "requests": 11, "responses": 10, "mean_session_value": 4.0, "mean_could_speak_freely": 5.0,
+    }
+    later = check_in_summary(march + answered_now, closing, WEDNESDAY + 2 * LINK_VALID)
+    assert later == {
+        "up_to": "2026-05-25T00:00:00+00:00", "requests": 16, "responses": 15, "mean_session_value": 3.0, "mean_could_speak_freely": 3.67,
+    }
 
 
 def test_periods_between_publications_are_merged_until_they_hold_enough_people():

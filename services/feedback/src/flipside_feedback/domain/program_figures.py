@@ -18,7 +18,7 @@ from uuid import UUID
 
 from .closed_periods import Closing, published_until
 from .insights import NOT_STATED, Figure, Measure, Observation, tabulate
-from .survey import MIN_GROUP_SIZE
+from .survey import MIN_GROUP_SIZE, suppress_small_groups
 
 PeriodUnit = Literal["week", "month"]
 GROUP_DIMENSIONS = ("department", "grade_band")
@@ -64,6 +64,18 @@ class Rating:
     partner_listened: float | None
     final_at: datetime
     """When its link expires: from then on the answer can be neither given nor changed."""
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """One request for feedback, answered or not, for the program's summary."""
+
+    participant: UUID
+    closes_at: datetime
+    """When its link expires: from then on it can be neither answered nor changed."""
+    answered: bool
+    session_value: float | None
+    could_speak_freely: float | None
 
 
 @dataclass(frozen=True)
@@ -158,6 +170,27 @@ def program_insights(
         *_self_assessment_change(records.self_assessments, places, closing, as_of),
     ]
     return ProgramInsights(period, as_of, closing.start_of(as_of).astimezone(UTC), tuple(figures))
+
+
+def check_in_summary(check_ins: Sequence[CheckIn], closing: Closing, as_of: datetime) -> dict[str, object]:
+    """Requests, responses and mean ratings over the check-ins closed by the figures' end; all withheld under 5 respondents."""
+    answered = [c for c in check_ins if c.answered]
+    up_to = published_until(((c.closes_at, c.participant) for c in answered), closing, as_of)
+    closed = [c for c in check_ins if up_to and c.closes_at < up_to]
+    responses = [c for c in closed if c.answered]
+    figures = {
+        "requests": len(closed),
+        "responses": len(responses),
+        "mean_session_value": _mean(c.session_value for c in responses),
+        "mean_could_speak_freely": _mean(c.could_speak_freely for c in responses),
+    }
+    shown = suppress_small_groups(len({c.participant for c in responses}), figures)
+    return {"up_to": up_to.isoformat() if up_to else None, **shown}
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    known = [value for value in values if value is not None]
+    return round(sum(known) / len(known), 2) if known else None
 
 
 def period_of(moment: datetime, unit: PeriodUnit) -> str:
