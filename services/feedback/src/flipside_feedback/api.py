@@ -23,6 +23,7 @@ from flipside_shared.events.feedback import GoalCategory
 from flipside_shared.text import FEW_ITEMS, Identifier, Name, Text
 
 from .dashboard import router as dashboard_router
+from .domain.concerns import concern_themes
 from .domain.goals import GoalRefused
 from .domain.links import ExpiredLink, InvalidLink, verify
 from .domain.questionnaire import InvalidAnswers, Questionnaire
@@ -228,14 +229,20 @@ async def raise_concern(program_id: str, body: Concern, request: Request, princi
 
 @router.get("/programs/{program_id}/concerns", dependencies=[Depends(require_lead())])
 async def concerns(program_id: str, request: Request) -> dict:
+    """Themes of closed periods only, like the insights: a concern raised since shows nowhere yet."""
     async with request.app.state.runtime.pool.acquire() as conn:
-        themes = await FeedbackRepository(conn).concern_themes(program_id)
-    shown = [
-        {"theme": t["theme"], "contributors": t["contributors"], "concerns": t["bodies"]}
-        for t in themes if t["contributors"] >= MIN_GROUP_SIZE
-    ]
-    withheld = sorted(t["theme"] for t in themes if t["contributors"] < MIN_GROUP_SIZE)
-    return {"program_id": program_id, "min_group_size": MIN_GROUP_SIZE, "themes": shown, "themes_withheld": withheld}
+        raised = await FeedbackRepository(conn).concerns(program_id)
+    themes = concern_themes(raised, request.app.state.runtime.settings.insights_closing(), datetime.now(UTC))
+    return {
+        "program_id": program_id,
+        "min_group_size": MIN_GROUP_SIZE,
+        "up_to": themes.up_to.isoformat() if themes.up_to else None,
+        "themes": [
+            {"theme": theme, "contributors": contributors, "concerns": bodies}
+            for theme, (contributors, bodies) in themes.shown.items()
+        ],
+        "themes_withheld": themes.withheld,
+    }
 
 
 @router.post("/programs/{program_id}/complete", dependencies=[Depends(require_lead())])

@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
+from .domain.concerns import RaisedConcern
 from .domain.goals import PairMembers
 from .domain.health import PairSignals, Rating
 from .domain.questionnaire import BUILT_IN, BUILT_IN_VERSION, Questionnaire
@@ -256,12 +257,11 @@ class FeedbackRepository:
             uuid4(), program_id, theme, body, contributor_hash, on.date(),
         )
 
-    async def concern_themes(self, program_id: str) -> list[asyncpg.Record]:
-        return await self._conn.fetch(
-            "SELECT theme, count(DISTINCT contributor_hash) AS contributors, array_agg(body ORDER BY md5(body)) AS bodies"
-            " FROM concerns WHERE program_id = $1 GROUP BY theme ORDER BY theme",
-            program_id,
+    async def concerns(self, program_id: str) -> list[RaisedConcern]:
+        rows = await self._conn.fetch(
+            "SELECT theme, body, contributor_hash, raised_on FROM concerns WHERE program_id = $1", program_id
         )
+        return [RaisedConcern(r["theme"], r["body"], r["contributor_hash"], r["raised_on"]) for r in rows]
 
     # Erasure
 

@@ -6,6 +6,7 @@ from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from flipside_feedback.domain.closed_periods import Closing, published_until
+from flipside_feedback.domain.concerns import RaisedConcern, concern_themes
 from flipside_feedback.domain.program_figures import (
     CheckIn,
     Goal,
@@ -101,6 +102,26 @@ def test_the_check_in_summary_of_two_reads_around_one_answer_is_identical_and_co
     assert later == {
         "up_to": "2026-05-25T00:00:00+00:00", "requests": 16, "responses": 15, "mean_session_value": 3.0, "mean_could_speak_freely": 3.67,
     }
+
+
+def test_a_concern_raised_in_the_open_week_changes_nothing_the_lead_sees_until_its_week_closed_with_enough_people():
+    closing = Closing("week")
+    march = [RaisedConcern("respect", f"body {n}", bytes([n]), MARCH.date()) for n in range(5)]
+    now = RaisedConcern("respect", "just raised", b"\xff", WEDNESDAY.date())
+    before = concern_themes(march, closing, WEDNESDAY - MINUTE)
+    assert concern_themes([*march, now], closing, WEDNESDAY + MINUTE) == before
+    assert before.shown == {"respect": (5, [f"body {n}" for n in range(5)])} and before.withheld == []
+
+    others = [RaisedConcern("other", "also", bytes([n]), WEDNESDAY.date() + timedelta(days=1)) for n in range(10, 14)]
+    later = concern_themes([*march, now, *others], closing, WEDNESDAY + LINK_VALID)
+    assert later.shown["respect"] == (6, sorted([*(f"body {n}" for n in range(5)), "just raised"]))
+    assert later.withheld == ["other"] and later.up_to == datetime(2026, 5, 11, tzinfo=UTC)
+
+
+def test_a_concern_dated_sunday_counts_in_the_week_after_when_the_programs_monday_began_before_the_day_ended():
+    berlin = Closing("week", ZoneInfo("Europe/Berlin"))
+    sunday = RaisedConcern("respect", "late on Sunday", b"\x01", datetime(2026, 5, 10).date())
+    assert berlin.start_of(sunday.dated_at) == datetime(2026, 5, 10, 22, tzinfo=UTC), "the week from Monday 11 May in Berlin"
 
 
 def test_periods_between_publications_are_merged_until_they_hold_enough_people():
