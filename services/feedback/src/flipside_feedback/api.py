@@ -204,6 +204,10 @@ async def self_assess(participant_id: UUID, phase: Literal["baseline", "end"], b
         person = await repository.participant(participant_id)
         if person is None:
             raise HTTPException(404, "no such participant (not enrolled, or erased)")
+        # Changing it would move the person out of figures already shown, and give their old scores away.
+        saved_at = await repository.self_assessment_saved_at(participant_id, person["program_id"], phase)
+        if saved_at is not None and request.app.state.runtime.settings.insights_closing().has_ended(saved_at, datetime.now(UTC)):
+            raise HTTPException(409, f"phase: the {phase} self-assessment was saved in a period that has ended and can no longer change")
         await repository.save_self_assessment(participant_id, person["program_id"], phase, scores)
     return {"participant_id": str(participant_id), "phase": phase, "scores": scores}
 

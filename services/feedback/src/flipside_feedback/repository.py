@@ -240,6 +240,12 @@ class FeedbackRepository:
             participant_id, program_id, phase, scores,
         )
 
+    async def self_assessment_saved_at(self, participant_id: UUID, program_id: str, phase: str) -> datetime | None:
+        return await self._conn.fetchval(
+            "SELECT recorded_at FROM self_assessments WHERE participant_id = $1 AND program_id = $2 AND phase = $3 FOR UPDATE",
+            participant_id, program_id, phase,
+        )
+
     async def self_assessments(self, participant_id: UUID) -> list[asyncpg.Record]:
         return await self._conn.fetch(
             "SELECT program_id, phase, scores, recorded_at FROM self_assessments WHERE participant_id = $1 ORDER BY recorded_at",

@@ -12,7 +12,7 @@ import asyncpg
 import httpx
 import pytest
 from flipside_feedback.domain.links import sign
-from flipside_shared.testing.auth import lead_headers
+from flipside_shared.testing.auth import lead_headers, participant_headers
 from flipside_shared.testing.service_process import ServiceProcess
 from flipside_shared.testing.signing_secrets import dev_signing_secrets
 
@@ -109,3 +109,17 @@ async def test_reads_around_an_answer_are_identical_and_the_answer_shows_once_it
     assert datetime.fromisoformat(up_to) <= datetime.fromisoformat(after["answers_up_to"]) - timedelta(days=7)
     assert f"figures up to {datetime.fromisoformat(after['answers_up_to']):%Y-%m-%d %H:%M} UTC" in page
     assert f"figures up to {datetime.fromisoformat(up_to):%Y-%m-%d %H:%M} UTC" in page
+
+
+async def test_a_self_assessment_saved_in_a_period_that_has_ended_can_no_longer_change(feedback, conn):
+    person = await enrol(conn)
+    async with httpx.AsyncClient(headers=participant_headers(person), base_url=feedback.url) as own:
+        path = f"/participants/{person}/self-assessments"
+        assert (await own.put(f"{path}/baseline", json={"scores": {"digital_confidence": 2}})).status_code == 200
+        assert (await own.put(f"{path}/baseline", json={"scores": {"digital_confidence": 3}})).status_code == 200, "this week: still open"
+        await conn.execute("UPDATE self_assessments SET recorded_at = $2 WHERE participant_id = $1", person, MARCH)
+        changed = await own.put(f"{path}/baseline", json={"scores": {"digital_confidence": 1}})
+        assert changed.status_code == 409 and "phase: the baseline self-assessment was saved in a period that has ended" in changed.text
+        assert (await own.put(f"{path}/end", json={"scores": {"digital_confidence": 4}})).status_code == 200
+        saved = {row["phase"]: row["scores"] for row in (await own.get(path)).json()}
+    assert saved == {"baseline": {"digital_confidence": 3}, "end": {"digital_confidence": 4}}

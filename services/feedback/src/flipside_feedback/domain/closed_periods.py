@@ -32,6 +32,10 @@ class Closing:
         first = day - timedelta(days=day.weekday()) if self.unit == "week" else day.replace(day=1)
         return datetime.combine(first, time(), self.zone)
 
+    def has_ended(self, moment: datetime, now: datetime) -> bool:
+        """Whether the period that holds `moment` is over by `now`: what was answered in it may be in published figures."""
+        return moment < self.start_of(now)
+
     def end_of(self, start: datetime) -> datetime:
         first = start.date()
         following = first + timedelta(days=7) if self.unit == "week" else (first.replace(day=28) + timedelta(days=4)).replace(day=1)
