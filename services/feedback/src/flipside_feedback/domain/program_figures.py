@@ -62,7 +62,7 @@ class Rating:
     session_value: float | None
     could_speak_freely: float | None
     partner_listened: float | None
-    final_at: datetime
+    closes_at: datetime
     """When its link expires: from then on the answer can be neither given nor changed."""
 
 
@@ -244,8 +244,8 @@ def _rating_figure(
     key: str, label: str, rated: list[tuple[Rating, float]], places: _Places, dimensions: Sequence[str],
     closing: Closing, as_of: datetime,
 ) -> Figure:
-    up_to = published_until(((r.final_at, r.respondent) for r, _ in rated), closing, as_of)
-    final = [(r.response, (r.respondent,), r.submitted_at, value) for r, value in rated if up_to and r.final_at < up_to]
+    up_to = published_until(((r.closes_at, r.respondent) for r, _ in rated), closing, as_of)
+    final = [(r.response, (r.respondent,), r.submitted_at, value) for r, value in rated if up_to and r.closes_at < up_to]
     return replace(tabulate(key, label, Measure.MEAN, places.observe_all(final), dimensions), of_answers=True, up_to=up_to)
 
 
