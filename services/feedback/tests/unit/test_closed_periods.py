@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
+import pytest
 from flipside_feedback.domain.closed_periods import Closing, published_until
 from flipside_feedback.domain.concerns import RaisedConcern, concern_themes
 from flipside_feedback.domain.program_figures import (
@@ -17,6 +18,8 @@ from flipside_feedback.domain.program_figures import (
     check_in_summary,
     program_insights,
 )
+from flipside_feedback.settings import FeedbackSettings
+from pydantic import ValidationError
 
 MARCH = datetime(2026, 3, 10, 15, tzinfo=UTC)
 WEDNESDAY = datetime(2026, 5, 6, 11, tzinfo=UTC)
@@ -143,3 +146,13 @@ def test_periods_begin_at_midnight_in_the_programs_time_zone():
     start = new_york.start_of(datetime(2026, 12, 1, 3, tzinfo=UTC))  # still 30 November in New York
     assert start == datetime(2026, 11, 1, 4, tzinfo=UTC)
     assert new_york.end_of(start) == datetime(2026, 12, 1, 5, tzinfo=UTC)
+
+
+def test_the_programs_periods_come_from_settings_and_an_unknown_time_zone_is_refused_naming_the_variable():
+    secrets = {"FLIPSIDE_FEEDBACK_LINK_SECRET": "a" * 32, "FLIPSIDE_FEEDBACK_CONCERN_CONTRIBUTOR_KEY": "c" * 32}
+    assert FeedbackSettings(**secrets).insights_closing() == Closing("week", ZoneInfo("UTC"))
+    monthly = FeedbackSettings(**secrets, FLIPSIDE_FEEDBACK_INSIGHTS_CLOSED_PERIOD="month", FLIPSIDE_FEEDBACK_INSIGHTS_TIME_ZONE="Europe/Paris")
+    assert monthly.insights_closing() == Closing("month", ZoneInfo("Europe/Paris"))
+    for unknown in ("Mars/Olympus_Mons", "../../etc/passwd"):
+        with pytest.raises(ValidationError, match="FLIPSIDE_FEEDBACK_INSIGHTS_TIME_ZONE"):
+            FeedbackSettings(**secrets, FLIPSIDE_FEEDBACK_INSIGHTS_TIME_ZONE=unknown)
