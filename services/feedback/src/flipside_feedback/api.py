@@ -23,12 +23,15 @@ from flipside_shared.events.feedback import GoalCategory
 from flipside_shared.text import FEW_ITEMS, Identifier, Name, Text
 
 from .dashboard import router as dashboard_router
+from .domain.concerns import concern_themes
 from .domain.goals import GoalRefused
 from .domain.links import ExpiredLink, InvalidLink, verify
 from .domain.questionnaire import InvalidAnswers, Questionnaire
 from .domain.submissions import SubmissionRefused
-from .domain.survey import MIN_GROUP_SIZE, suppress_small_groups
+from .domain.program_figures import check_in_summary
+from .domain.survey import MIN_GROUP_SIZE
 from .handlers import FeedbackLoop, UnknownRequest
+from .insights_repository import InsightsRepository
 from .repository import FeedbackRepository
 
 router = APIRouter()
@@ -201,6 +204,10 @@ async def self_assess(participant_id: UUID, phase: Literal["baseline", "end"], b
         person = await repository.participant(participant_id)
         if person is None:
             raise HTTPException(404, "no such participant (not enrolled, or erased)")
+        # Changing it would move the person out of figures already shown, and give their old scores away.
+        saved_at = await repository.self_assessment_saved_at(participant_id, person["program_id"], phase)
+        if saved_at is not None and request.app.state.runtime.settings.insights_closing().has_ended(saved_at, datetime.now(UTC)):
+            raise HTTPException(409, f"phase: the {phase} self-assessment was saved in a period that has ended and can no longer change")
         await repository.save_self_assessment(participant_id, person["program_id"], phase, scores)
     return {"participant_id": str(participant_id), "phase": phase, "scores": scores}
 
@@ -226,14 +233,20 @@ async def raise_concern(program_id: str, body: Concern, request: Request, princi
 
 @router.get("/programs/{program_id}/concerns", dependencies=[Depends(require_lead())])
 async def concerns(program_id: str, request: Request) -> dict:
+    """Themes of closed periods only, like the insights: a concern raised since shows nowhere yet."""
     async with request.app.state.runtime.pool.acquire() as conn:
-        themes = await FeedbackRepository(conn).concern_themes(program_id)
-    shown = [
-        {"theme": t["theme"], "contributors": t["contributors"], "concerns": t["bodies"]}
-        for t in themes if t["contributors"] >= MIN_GROUP_SIZE
-    ]
-    withheld = sorted(t["theme"] for t in themes if t["contributors"] < MIN_GROUP_SIZE)
-    return {"program_id": program_id, "min_group_size": MIN_GROUP_SIZE, "themes": shown, "themes_withheld": withheld}
+        raised = await FeedbackRepository(conn).concerns(program_id)
+    themes = concern_themes(raised, request.app.state.runtime.settings.insights_closing(), datetime.now(UTC))
+    return {
+        "program_id": program_id,
+        "min_group_size": MIN_GROUP_SIZE,
+        "up_to": themes.up_to.isoformat() if themes.up_to else None,
+        "themes": [
+            {"theme": theme, "contributors": contributors, "concerns": bodies}
+            for theme, (contributors, bodies) in themes.shown.items()
+        ],
+        "themes_withheld": themes.withheld,
+    }
 
 
 @router.post("/programs/{program_id}/complete", dependencies=[Depends(require_lead())])
@@ -246,16 +259,8 @@ async def complete_program(program_id: str, request: Request) -> dict:
 
 @router.get("/programs/{program_id}/summary", dependencies=[Depends(require_lead())])
 async def program_summary(program_id: str, request: Request) -> dict:
+    """Check-ins of closed periods only, like the insights: two reads around one answer show the same."""
     async with request.app.state.runtime.pool.acquire() as conn:
-        row = await FeedbackRepository(conn).program_summary(program_id)
-    figures = {
-        "requests": row["requests"],
-        "responses": row["responses"],
-        "mean_session_value": _rounded(row["mean_session_value"]),
-        "mean_could_speak_freely": _rounded(row["mean_could_speak_freely"]),
-    }
-    return {"program_id": program_id, "min_group_size": MIN_GROUP_SIZE, **suppress_small_groups(row["respondents"], figures)}
-
-
-def _rounded(value) -> float | None:
-    return None if value is None else round(float(value), 2)
+        check_ins = await InsightsRepository(conn).check_ins(program_id)
+    closing = request.app.state.runtime.settings.insights_closing()
+    return {"program_id": program_id, "min_group_size": MIN_GROUP_SIZE, **check_in_summary(check_ins, closing, datetime.now(UTC))}

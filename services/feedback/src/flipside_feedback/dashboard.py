@@ -59,4 +59,4 @@ async def _insights(program_id: str, request: Request, period: PeriodUnit) -> Pr
         if not await repository.program_known(program_id):
             raise HTTPException(status_code=404, detail="no such program")
         records = await repository.records(program_id)
-    return program_insights(records, period, datetime.now(UTC))
+    return program_insights(records, period, datetime.now(UTC), request.app.state.runtime.settings.insights_closing())

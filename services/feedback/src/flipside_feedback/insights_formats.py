@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from flipside_shared.spreadsheet import csv_text
@@ -9,7 +11,7 @@ from flipside_shared.spreadsheet import csv_text
 from .domain.insights import Cell, Measure, Withheld
 from .domain.program_figures import ProgramInsights
 
-CSV_COLUMNS = ("figure", "label", "measure", "dimension", "group", "value", "people", "suppressed", "withheld_because")
+CSV_COLUMNS = ("figure", "label", "measure", "dimension", "group", "value", "people", "suppressed", "withheld_because", "up_to")
 
 DIMENSION_TITLES = {
     "program": "Whole program",
@@ -31,12 +33,15 @@ def document(program_id: str, insights: ProgramInsights) -> dict:
         "program_id": program_id,
         "period": insights.period,
         "as_of": insights.as_of.isoformat(),
+        "answers_up_to": insights.answers_up_to.isoformat(),
         "min_group_size": insights.min_group_size,
         "figures": [
             {
                 "key": figure.key,
                 "label": figure.label,
                 "measure": figure.measure.value,
+                "of_answers": figure.of_answers,
+                "up_to": _moment(figure.up_to),
                 "cuts": [{"dimension": cut.dimension, "cells": [_cell(cell) for cell in cut.cells]} for cut in figure.cuts],
             }
             for figure in insights.figures
@@ -49,7 +54,7 @@ def csv_export(insights: ProgramInsights) -> str:
         (
             figure.key, figure.label, figure.measure.value, cut.dimension, cell.group, cell.value, cell.people,
             "true" if cell.suppressed else "false",
-            cell.withheld.value if cell.withheld else "",
+            cell.withheld.value if cell.withheld else "", _moment(figure.up_to) or "",
         )
         for figure in insights.figures
         for cut in figure.cuts
@@ -64,6 +69,10 @@ def dashboard_page(program_id: str, insights: ProgramInsights) -> str:
         data=document(program_id, insights),
         titles=DIMENSION_TITLES,
     )
+
+
+def _moment(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
 
 
 def _cell(cell: Cell) -> dict:

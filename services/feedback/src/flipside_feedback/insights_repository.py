@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncpg
 
 from .domain.program_figures import (
+    CheckIn,
     Enrolment,
     Goal,
     PairHealth,
@@ -52,6 +53,18 @@ class InsightsRepository:
                 self_assessments=await self._self_assessments(program_id),
             )
 
+    async def check_ins(self, program_id: str) -> list[CheckIn]:
+        rows = await self._conn.fetch(
+            "SELECT q.participant_id, q.expires_at, r.request_id IS NOT NULL AS answered,"
+            f" {_number('session_value')}, {_number('could_speak_freely')}"
+            " FROM feedback_requests q LEFT JOIN responses r USING (request_id) WHERE q.program_id = $1",
+            program_id,
+        )
+        return [
+            CheckIn(r["participant_id"], r["expires_at"], r["answered"], r["session_value"], r["could_speak_freely"])
+            for r in rows
+        ]
+
     async def _proposals(self, program_id: str) -> list[Proposal]:
         rows = await self._conn.fetch(
             "SELECT p.pair_id, p.proposed_at, p.outcome, coalesce(p.mentor_id, pa.mentor_id) AS mentor_id,"
@@ -71,7 +84,7 @@ class InsightsRepository:
 
     async def _ratings(self, program_id: str) -> list[Rating]:
         rows = await self._conn.fetch(
-            "SELECT q.request_id, q.participant_id, r.submitted_at,"
+            "SELECT q.request_id, q.participant_id, r.submitted_at, q.expires_at,"
             f" {_number('session_value')}, {_number('could_speak_freely')}, {_number('partner_listened')}"
             " FROM responses r JOIN feedback_requests q ON q.request_id = r.request_id WHERE q.program_id = $1",
             program_id,
@@ -79,14 +92,16 @@ class InsightsRepository:
         return [
             Rating(
                 r["request_id"], r["participant_id"], r["submitted_at"],
-                r["session_value"], r["could_speak_freely"], r["partner_listened"],
+                r["session_value"], r["could_speak_freely"], r["partner_listened"], r["expires_at"],
             )
             for r in rows
         ]
 
     async def _goals(self, program_id: str) -> list[Goal]:
-        rows = await self._conn.fetch("SELECT goal_id, owner_id, set_at, status FROM goals WHERE program_id = $1", program_id)
-        return [Goal(r["goal_id"], r["owner_id"], r["set_at"], r["status"]) for r in rows]
+        rows = await self._conn.fetch(
+            "SELECT goal_id, owner_id, set_at, status, achieved_at FROM goals WHERE program_id = $1", program_id
+        )
+        return [Goal(r["goal_id"], r["owner_id"], r["set_at"], r["status"], r["achieved_at"]) for r in rows]
 
     async def _pairs(self, program_id: str) -> list[PairHealth]:
         rows = await self._conn.fetch(
@@ -97,9 +112,9 @@ class InsightsRepository:
 
     async def _self_assessments(self, program_id: str) -> list[SelfAssessment]:
         rows = await self._conn.fetch(
-            "SELECT participant_id, phase, scores FROM self_assessments WHERE program_id = $1", program_id
+            "SELECT participant_id, phase, scores, recorded_at FROM self_assessments WHERE program_id = $1", program_id
         )
-        return [SelfAssessment(r["participant_id"], r["phase"], r["scores"]) for r in rows]
+        return [SelfAssessment(r["participant_id"], r["phase"], r["scores"], r["recorded_at"]) for r in rows]
 
 
 def _number(question_id: str) -> str:

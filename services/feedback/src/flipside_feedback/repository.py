@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
+from .domain.concerns import RaisedConcern
 from .domain.goals import PairMembers
 from .domain.health import PairSignals, Rating
 from .domain.questionnaire import BUILT_IN, BUILT_IN_VERSION, Questionnaire
@@ -239,6 +240,12 @@ class FeedbackRepository:
             participant_id, program_id, phase, scores,
         )
 
+    async def self_assessment_saved_at(self, participant_id: UUID, program_id: str, phase: str) -> datetime | None:
+        return await self._conn.fetchval(
+            "SELECT recorded_at FROM self_assessments WHERE participant_id = $1 AND program_id = $2 AND phase = $3 FOR UPDATE",
+            participant_id, program_id, phase,
+        )
+
     async def self_assessments(self, participant_id: UUID) -> list[asyncpg.Record]:
         return await self._conn.fetch(
             "SELECT program_id, phase, scores, recorded_at FROM self_assessments WHERE participant_id = $1 ORDER BY recorded_at",
@@ -256,12 +263,11 @@ class FeedbackRepository:
             uuid4(), program_id, theme, body, contributor_hash, on.date(),
         )
 
-    async def concern_themes(self, program_id: str) -> list[asyncpg.Record]:
-        return await self._conn.fetch(
-            "SELECT theme, count(DISTINCT contributor_hash) AS contributors, array_agg(body ORDER BY md5(body)) AS bodies"
-            " FROM concerns WHERE program_id = $1 GROUP BY theme ORDER BY theme",
-            program_id,
+    async def concerns(self, program_id: str) -> list[RaisedConcern]:
+        rows = await self._conn.fetch(
+            "SELECT theme, body, contributor_hash, raised_on FROM concerns WHERE program_id = $1", program_id
         )
+        return [RaisedConcern(r["theme"], r["body"], r["contributor_hash"], r["raised_on"]) for r in rows]
 
     # Erasure
 
@@ -291,14 +297,4 @@ class FeedbackRepository:
             await self._conn.execute(f"UPDATE {table} SET {column} = $2 WHERE {column} = $1", participant_id, stand_in)
         await self._conn.execute(
             "UPDATE participants SET participant_id = $2, erased_at = $3 WHERE participant_id = $1", participant_id, stand_in, at
-        )
-
-    async def program_summary(self, program_id: str) -> asyncpg.Record:
-        return await self._conn.fetchrow(
-            "SELECT count(*) AS requests, count(r.request_id) AS responses,"
-            " count(DISTINCT CASE WHEN r.request_id IS NOT NULL THEN q.participant_id END) AS respondents,"
-            " avg((r.answers->>'session_value')::int) AS mean_session_value,"
-            " avg((r.answers->>'could_speak_freely')::int) AS mean_could_speak_freely"
-            " FROM feedback_requests q LEFT JOIN responses r USING (request_id) WHERE q.program_id = $1",
-            program_id,
         )

@@ -61,3 +61,16 @@ def test_the_json_document_carries_each_cut_with_its_cells():
         {"group": "all", "value": 17, "people": 17, "suppressed": False, "withheld_because": None},
     ]
     assert doc["min_group_size"] == 5 and doc["period"] == "month"
+
+
+def test_figures_of_answers_say_up_to_when_in_the_json_the_csv_and_the_page_and_live_ones_say_nothing():
+    insights = insights_with({"IT": 6})
+    doc = document("p", insights)
+    assert doc["answers_up_to"] == "2026-04-27T00:00:00+00:00", "the Monday before 1 May 2026"
+    flags = {f["key"]: (f["of_answers"], f["up_to"]) for f in doc["figures"]}
+    assert flags["enrolled_mentee"] == (False, None) and flags["session_value"] == (True, None)
+    rows = list(csv.DictReader(io.StringIO(csv_export(insights))))
+    assert {row["up_to"] for row in rows} == {""}
+    page = dashboard_page("p", insights)
+    assert "figures up to 2026-04-27 00:00 UTC, the end of the last closed period" in page
+    assert page.count("no closed period with answers from at least 5 people yet") == 3, "ratings, safety, goals"

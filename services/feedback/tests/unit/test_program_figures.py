@@ -21,6 +21,9 @@ from flipside_feedback.domain.program_figures import (
 MARCH = datetime(2026, 3, 10, tzinfo=UTC)
 APRIL = datetime(2026, 4, 14, tzinfo=UTC)
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
+APRIL_30 = datetime(2026, 4, 30, tzinfo=UTC)
+MAY_11 = datetime(2026, 5, 11, tzinfo=UTC)
+JUNE = datetime(2026, 6, 1, tzinfo=UTC)
 
 # Ten mentors in IT (junior), ten mentees in Sales (senior); pair i is mentor i with mentee i.
 MENTORS = [uuid4() for _ in range(10)]
@@ -99,9 +102,9 @@ def test_a_session_counts_once_in_a_group_both_its_people_belong_to():
 
 def test_ratings_and_psychological_safety_are_means_over_responses_by_period():
     ratings = [
-        *(Rating(uuid4(), mentor, MARCH, 4, 3, 5) for mentor in MENTORS),
-        *(Rating(uuid4(), mentee, APRIL, 5, 4, 4) for mentee in MENTEES),
-        *(Rating(uuid4(), mentee, APRIL, None, None, None) for mentee in MENTEES[:2]),
+        *(Rating(uuid4(), mentor, MARCH, 4, 3, 5, MARCH) for mentor in MENTORS),
+        *(Rating(uuid4(), mentee, APRIL, 5, 4, 4, APRIL) for mentee in MENTEES),
+        *(Rating(uuid4(), mentee, APRIL, None, None, None, APRIL) for mentee in MENTEES[:2]),
     ]
     insights = program_insights(records(ratings=ratings), "month", NOW)
     value, safety = figure(insights, "session_value"), figure(insights, "psychological_safety")
@@ -116,18 +119,20 @@ def test_ratings_and_psychological_safety_are_means_over_responses_by_period():
 
 def test_a_month_with_few_respondents_is_withheld_with_the_smallest_other():
     ratings = [
-        *(Rating(uuid4(), p, MARCH, 4, 4, 4) for p in MENTORS + MENTEES),
-        *(Rating(uuid4(), p, APRIL, 2, 2, 2) for p in MENTORS),
-        *(Rating(uuid4(), p, NOW, 1, 1, 1) for p in MENTEES[:2]),
+        *(Rating(uuid4(), p, MARCH, 4, 4, 4, MARCH) for p in MENTORS + MENTEES),
+        *(Rating(uuid4(), p, APRIL, 2, 2, 2, APRIL) for p in MENTORS),
+        # Two answers in May, final in the same closed week as three more from April: a week of five people.
+        *(Rating(uuid4(), p, NOW, 1, 1, 1, MAY_11) for p in MENTEES[:2]),
+        *(Rating(uuid4(), p, APRIL_30, 2, 2, 2, MAY_11) for p in MENTORS[:3]),
     ]
-    fig = figure(program_insights(records(ratings=ratings), "month", NOW), "session_value")
+    fig = figure(program_insights(records(ratings=ratings), "month", JUNE), "session_value")
     assert {c.group: c.withheld for c in fig.cuts[3].cells} == {
         "2026-03": None, "2026-04": Withheld.COMPLEMENT, "2026-05": Withheld.FEWER_THAN_K,
     }
 
 
 def test_goal_completion_is_achieved_of_set_by_owner():
-    goals = [Goal(uuid4(), mentee, MARCH, "achieved" if i < 6 else ("dropped" if i == 9 else "open")) for i, mentee in enumerate(MENTEES)]
+    goals = [Goal(uuid4(), mentee, MARCH, "achieved" if i < 6 else ("dropped" if i == 9 else "open"), MARCH if i < 6 else None) for i, mentee in enumerate(MENTEES)]
     fig = figure(program_insights(records(goals=goals), "month", NOW), "goal_completion")
     assert (fig.program.value, fig.program.people) == (0.6, 10)
     assert cells(fig, "department") == {"Sales": (0.6, 10)}
@@ -145,10 +150,10 @@ def test_pairs_at_risk_are_among_active_pairs():
 
 def test_self_assessment_change_is_end_minus_baseline_over_people_with_both():
     assessments = [
-        *(SelfAssessment(m, "baseline", {"digital_confidence": 2, "storytelling": 3}) for m in MENTEES),
-        *(SelfAssessment(m, "end", {"digital_confidence": 4 if i % 2 else 3}) for i, m in enumerate(MENTEES[:8])),
-        *(SelfAssessment(m, "end", {"storytelling": 5, "digital_confidence": True}) for m in MENTEES[8:]),
-        *(SelfAssessment(m, "baseline", {"leadership": 1}) for m in MENTORS),
+        *(SelfAssessment(m, "baseline", {"digital_confidence": 2, "storytelling": 3}, MARCH) for m in MENTEES),
+        *(SelfAssessment(m, "end", {"digital_confidence": 4 if i % 2 else 3}, MARCH) for i, m in enumerate(MENTEES[:8])),
+        *(SelfAssessment(m, "end", {"storytelling": 5, "digital_confidence": True}, MARCH) for m in MENTEES[8:]),
+        *(SelfAssessment(m, "baseline", {"leadership": 1}, MARCH) for m in MENTORS),
     ]
     figures = {f.key: f for f in program_insights(records(self_assessments=assessments), "month", NOW).figures}
     change = figures["self_assessment_change:digital_confidence"]
@@ -173,6 +178,6 @@ def test_periods_are_iso_weeks_and_months():
 
 def test_people_missing_from_the_participants_are_placed_as_not_stated():
     stranger = UUID(int=7)
-    ratings = [Rating(uuid4(), p, MARCH, 3, 3, 3) for p in MENTORS[:5] + [stranger]]
+    ratings = [Rating(uuid4(), p, MARCH, 3, 3, 3, MARCH) for p in MENTORS[:5] + [stranger]]
     fig = figure(program_insights(records(ratings=ratings), "month", NOW), "session_value")
     assert {c.group: c.withheld for c in fig.cuts[1].cells} == {"IT": Withheld.COMPLEMENT, "not stated": Withheld.FEWER_THAN_K}

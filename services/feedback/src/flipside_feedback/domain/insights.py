@@ -14,6 +14,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from .survey import MIN_GROUP_SIZE
@@ -79,6 +80,10 @@ class Figure:
     measure: Measure
     cuts: tuple[Cut, ...]
     """The whole program first (dimension PROGRAM, one cell), then one cut per dimension."""
+    of_answers: bool = False
+    """Of what people answered: shown for closed periods only. Otherwise live, of events the lead sees anyway."""
+    up_to: datetime | None = None
+    """Of answers: the end of the last closed period covered; None until one holds enough people."""
 
     @property
     def program(self) -> Cell:
