@@ -5,6 +5,7 @@ import re
 from collections import Counter
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import kubernetes_validate
@@ -137,6 +138,7 @@ def test_the_local_launcher_sets_only_variables_the_services_read(tmp_path):
 
 
 OVERLAYS = ("development", "production")
+ACLS = tomllib.loads((ROOT / "deploy" / "acls.toml").read_text())["principals"]
 
 
 def rendered(overlay: str) -> list[dict]:
@@ -182,9 +184,12 @@ def test_each_deployment_probes_health_limits_resources_and_reads_known_settings
         assert {e["name"] for e in container["env"]} <= env_names(settings)
         assert [ref for source in container["envFrom"] for ref in source] == ["configMapRef", "secretRef"]
         from_secret = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"] if "secretKeyRef" in e.get("valueFrom", {})}
-        assert from_secret == {
-            name: {"name": "flipside-secrets", "key": name} for name in signing_secrets(settings)
-        }, f"{service}: each signing secret a required key of the Secret (not optional), no other"
+        expected = {name: {"name": "flipside-secrets", "key": name} for name in signing_secrets(settings)}
+        if overlay == "production":
+            expected["FLIPSIDE_KAFKA_SASL_PASSWORD"] = {"name": "flipside-kafka-credentials", "key": service}
+            username = next(e["value"] for e in container["env"] if e["name"] == "FLIPSIDE_KAFKA_SASL_USERNAME")
+            assert f"User:{username}" == ACLS[service]["principal"], f"{service} connects as the principal its ACLs name"
+        assert from_secret == expected, f"{service}: each secret a required key of its Secret (not optional), no other"
 
 
 def test_the_topic_plan_takes_what_the_services_produce():
