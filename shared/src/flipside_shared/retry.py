@@ -39,8 +39,15 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+# OSErrors of the local file system say the code or the deployment is wrong: retried, they would hold a
+# partition forever instead of reaching the dead-letter topic.
+LOCAL_FAULTS: tuple[type[BaseException], ...] = (
+    FileNotFoundError, FileExistsError, PermissionError, IsADirectoryError, NotADirectoryError,
+)
+
+
 def is_transient(error: BaseException) -> bool:
-    return isinstance(error, TRANSIENT_ERRORS)
+    return isinstance(error, TRANSIENT_ERRORS) and not isinstance(error, LOCAL_FAULTS)
 
 
 # The broker (or the producer, on its behalf) refuses this one record, and would refuse it again:
