@@ -15,6 +15,7 @@ from flipside_shared.testing.factories import mentor_and_mentee
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.programs import configure_program
 from flipside_shared.testing.auth import admin_headers
+from flipside_shared.testing.links import survey_link
 
 COMMENT = "my manager never listens, but this was great"
 
@@ -60,7 +61,7 @@ async def test_erasure_leaves_no_personal_data_in_any_schema(stack, platform, sa
         request = next(r.event for r in reader.events(FeedbackRequested) if r.event.participant_id == mentor.participant_id)
     async with httpx.AsyncClient() as client:
         answers = {"session_value": 5, "could_speak_freely": 4, "partner_listened": 5, "time_well_spent": True, "comment": COMMENT}
-        assert (await client.post(request.survey_url, json={"answers": answers})).status_code == 200
+        assert (await client.post(survey_link(platform["feedback"].url, request), json={"answers": answers})).status_code == 200
     personal = [mentor.profile.email, mentor.profile.display_name, COMMENT]
     for text in personal:
         assert await rows_containing(sandbox.database_url, text), f"{text!r} should be stored before erasure"

@@ -40,7 +40,6 @@ from flipside_shared.unit_of_work import UnitOfWork
 
 from .domain.goals import GoalRefused, owner_role, progress
 from .domain.health import judge
-from .domain.links import sign
 from .domain.milestones import THREE_SESSIONS, session_milestones
 from .domain.population import grade_band
 from .domain.questionnaire import InvalidAnswers, checked_answers, free_text_ids
@@ -77,7 +76,6 @@ class FeedbackLoop:
                 uow.emit(FeedbackRequested(
                     request_id=request_id, pair_id=check_in.pair_id, session_id=check_in.session_id,
                     participant_id=participant_id, role=role, expires_at=expires_at,
-                    survey_url=f"{self._settings.survey_base_url()}/surveys/{sign(request_id, expires_at, self._link_secret)}",
                 ))
         held = await repository.held_kinds(check_in.pair_id)
         kind = "kickoff" if not held else "check_in"

@@ -12,18 +12,10 @@ class FeedbackSettings(ServiceSettings):
     link_secret: SecretStr = Field(
         default=SecretStr("development-only-survey-link-secret"),
         validation_alias="FLIPSIDE_FEEDBACK_LINK_SECRET",
-        description="HMAC key of survey links; set a long random value in production.",
-    )
-    public_base_url: str | None = Field(
-        default=None,
-        validation_alias="FLIPSIDE_FEEDBACK_PUBLIC_BASE_URL",
-        description="Where participants reach the survey API; defaults to this service's own address.",
+        description="HMAC key of survey links (notifications makes them with it); set a long random value in production.",
     )
     link_valid_days: int = Field(default=14, ge=1, le=90, validation_alias="FLIPSIDE_FEEDBACK_LINK_VALID_DAYS")
     health_sweep_seconds: float = Field(
         default=300, gt=0, validation_alias="FLIPSIDE_FEEDBACK_HEALTH_SWEEP_SECONDS",
         description="How often pairs whose check-ins expired unanswered are judged anew.",
     )
-
-    def survey_base_url(self) -> str:
-        return self.base_url(self.public_base_url)

@@ -20,7 +20,7 @@ from flipside_shared.events import (
 )
 from flipside_shared.unit_of_work import UnitOfWork
 
-from .domain.messages import messages_for
+from .domain.messages import PersonalLinks, messages_for
 from .repository import NotificationsRepository
 
 SUBSCRIBABLE_EVENT_TYPES = sorted(ce_type for ce_type, event_type in EVENT_TYPES.items() if event_type.stream != NOTIFICATIONS)
@@ -36,16 +36,15 @@ async def _learn_about_people(repository: NotificationsRepository, event: Event)
             await repository.forget(event.participant_id)
 
 
-async def handle(uow: UnitOfWork, event: Event) -> None:
-    repository = NotificationsRepository(uow.conn)
-    cause = uow.cause
-    await _learn_about_people(repository, event)
-    if messages := messages_for(event):
-        await repository.owe(cause.id, cause.correlation_id, messages)
-    await repository.owe_webhooks(cause.id, cause.correlation_id, cause.type, cause.structured())
+def build_handlers(links: PersonalLinks) -> EventHandlers:
+    async def handle(uow: UnitOfWork, event: Event) -> None:
+        repository = NotificationsRepository(uow.conn)
+        cause = uow.cause
+        await _learn_about_people(repository, event)
+        if messages := messages_for(event, links):
+            await repository.owe(cause.id, cause.correlation_id, messages)
+        await repository.owe_webhooks(cause.id, cause.correlation_id, cause.type, cause.structured())
 
-
-def build_handlers() -> EventHandlers:
     handlers = EventHandlers()
     for ce_type in SUBSCRIBABLE_EVENT_TYPES:
         handlers.handles(EVENT_TYPES[ce_type])(handle)

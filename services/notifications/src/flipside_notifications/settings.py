@@ -5,11 +5,12 @@ Rate limits hold per replica: with N replicas a channel receives at most N times
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from pydantic import Field, SecretStr, field_validator
 
+from flipside_shared.personal_links import calendar_feed_url, survey_url
 from flipside_shared.settings import ServiceSettings
 
 from .domain.rendering import available_locales
@@ -61,6 +62,25 @@ class NotificationSettings(ServiceSettings):
         default=None, validation_alias="FLIPSIDE_NOTIFICATIONS_PUBLIC_BASE_URL",
         description="Where people's browsers and mail clients reach this service; defaults to its own address.",
     )
+    # Survey and calendar-feed links are made here, for the e-mail alone, with the keys of the services that open them.
+    feedback_link_secret: SecretStr = Field(
+        default=SecretStr("development-only-survey-link-secret"),
+        validation_alias="FLIPSIDE_FEEDBACK_LINK_SECRET",
+        description="Feedback's HMAC key of survey links: the same value as feedback's.",
+    )
+    feedback_public_base_url: str = Field(
+        default="http://127.0.0.1:8003", validation_alias="FLIPSIDE_FEEDBACK_PUBLIC_BASE_URL",
+        description="Where participants reach feedback's survey pages.",
+    )
+    scheduling_feed_secret: SecretStr = Field(
+        default=SecretStr("development-only-calendar-feed-secret"),
+        validation_alias="FLIPSIDE_SCHEDULING_FEED_SECRET",
+        description="Scheduling's HMAC key of calendar feed addresses: the same value as scheduling's.",
+    )
+    scheduling_public_base_url: str = Field(
+        default="http://127.0.0.1:8002", validation_alias="FLIPSIDE_SCHEDULING_PUBLIC_BASE_URL",
+        description="Where calendar apps reach scheduling's feeds.",
+    )
     dispatch_poll_seconds: float = Field(default=0.5, gt=0, validation_alias="FLIPSIDE_NOTIFICATIONS_POLL_SECONDS")
     dispatch_batch_size: int = Field(default=50, ge=1, validation_alias="FLIPSIDE_NOTIFICATIONS_BATCH_SIZE")
 
@@ -74,3 +94,11 @@ class NotificationSettings(ServiceSettings):
     def unsubscribe_url(self, participant_id: UUID, kind: str) -> str:
         token = unsubscribe_token(participant_id, kind, self.link_secret.get_secret_value().encode())
         return f"{self.base_url(self.public_base_url)}/unsubscribe/{token}"
+
+    def survey_url(self, request_id: UUID, expires_at: datetime) -> str:
+        secret = self.feedback_link_secret.get_secret_value().encode()
+        return survey_url(self.feedback_public_base_url, request_id, expires_at, secret)
+
+    def calendar_feed_url(self, participant_id: UUID) -> str:
+        secret = self.scheduling_feed_secret.get_secret_value().encode()
+        return calendar_feed_url(self.scheduling_public_base_url, participant_id, secret)

@@ -15,6 +15,7 @@ from werkzeug import Request, Response
 
 from flipside_shared.events import (
     FeedbackRequested,
+    FeedbackRequestedV1,
     NotificationFailed,
     NotificationSent,
     NotificationSentV1,
@@ -24,9 +25,12 @@ from flipside_shared.events import (
 )
 from flipside_shared.testing.factories import enrolled, pair_between
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
+from flipside_shared.testing.links import survey_link
 from flipside_shared.testing.service_process import ServiceProcess
 from flipside_shared.testing.waiting import wait_for, wait_for_rows
 from flipside_shared.testing.auth import admin_headers, participant_headers
+
+SURVEYS = "https://flipside.example.com"
 
 
 class Receiver:
@@ -65,6 +69,7 @@ def notifications(sandbox, smtp, tmp_path_factory):
         FLIPSIDE_NOTIFICATIONS_POLL_SECONDS="0.1",
         FLIPSIDE_NOTIFICATIONS_ALLOW_PLAIN_HTTP_WEBHOOKS="true",
         FLIPSIDE_CHAT_MAX_PER_SECOND="50",
+        FLIPSIDE_FEEDBACK_PUBLIC_BASE_URL=SURVEYS,
     )
     with ServiceProcess("notifications", env, tmp_path_factory.mktemp("logs")) as service:
         yield service
@@ -194,7 +199,7 @@ async def test_a_digest_gathers_the_days_messages_into_one_at_the_chosen_local_t
     paired = envelope(pair_between(reader_of_digests, partner))
     survey = envelope(FeedbackRequested(
         request_id=uuid4(), pair_id=paired.event.pair_id, session_id=uuid4(), participant_id=reader_of_digests.participant_id,
-        role="mentor", survey_url="https://flipside.example.com/surveys/x", expires_at=datetime.now(UTC) + timedelta(days=7),
+        role="mentor", expires_at=datetime.now(UTC) + timedelta(days=7),
     ))
     async with TopicReader(sandbox.bootstrap_servers, [f"{sandbox.topic_prefix}notifications"]) as reader:
         await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [paired, survey])
@@ -212,7 +217,7 @@ async def test_a_digest_gathers_the_days_messages_into_one_at_the_chosen_local_t
     [digest] = smtp.received_by("digest@example.com")
     assert digest["Subject"] == "Your reverse mentoring day: 2 updates"
     text = digest.get_body(("plain",)).get_content()
-    assert "* You have a reverse mentoring partner" in text and "https://flipside.example.com/surveys/x" in text
+    assert "* You have a reverse mentoring partner" in text and survey_link(SURVEYS, survey.event) in text
     assert {e.cause_event_id for e in sent} == {paired.id, survey.id}
     assert len({e.digest_id for e in sent}) == 1 and sent[0].digest_id is not None
 
@@ -251,7 +256,7 @@ async def test_reminders_and_survey_requests_in_the_recipients_language_and_loca
     await enrol(sandbox, db, person)
     starts_at = datetime(2026, 12, 3, 0, 30, tzinfo=UTC)
     reminder = ReminderDue(session_id=uuid4(), pair_id=uuid4(), participant_ids=[person.participant_id], starts_at=starts_at, minutes_before=60)
-    survey = FeedbackRequested(
+    survey = FeedbackRequestedV1(  # published before v2: still asked, with the link notifications makes, not the one it carried
         request_id=uuid4(), pair_id=uuid4(), session_id=uuid4(), participant_id=person.participant_id, role="mentee",
         survey_url="https://flipside.example.com/surveys/t", expires_at=datetime(2026, 12, 10, 14, 59, tzinfo=UTC),
     )
@@ -261,6 +266,7 @@ async def test_reminders_and_survey_requests_in_the_recipients_language_and_loca
     assert subjects == ["Erinnerung: Mentoring-Termin Donnerstag 03.12.2026, 09:30 (Asia/Tokyo)", "Wie war Ihr Mentoring-Termin?"]
     survey_mail = next(m for m in smtp.received_by("tokyo@example.com") if m["Subject"].startswith("Wie"))
     assert "Donnerstag 10.12.2026, 23:59 (Asia/Tokyo)" in survey_mail.get_body(("plain",)).get_content()
+    assert survey_link(SURVEYS, survey) in survey_mail.get_body(("plain",)).get_content()
 
 
 async def test_bad_preferences_and_subscriptions_get_a_clear_error_and_change_nothing(sandbox, notifications, db):

@@ -11,9 +11,20 @@ from flipside_shared.events import AttendeeTime, PairProposed, ParticipantUnmatc
 from flipside_shared.testing.factories import pair_created
 
 
+class FakeLinks:
+    def survey_url(self, request_id, expires_at):
+        return f"https://feedback.example.com/surveys/{request_id}-{int(expires_at.timestamp())}"
+
+    def calendar_feed_url(self, participant_id):
+        return f"https://scheduling.example.com/calendars/{participant_id}.ics"
+
+
+LINKS = FakeLinks()
+
+
 def test_both_sides_of_a_pair_are_told_with_the_reasons():
     pair = pair_created()
-    owed = messages_for(pair)
+    owed = messages_for(pair, LINKS)
     assert {(m.recipient_id, m.context["role"]) for m in owed} == {
         (pair.mentor.participant_id, "mentor"), (pair.mentee.participant_id, "mentee")
     }
@@ -55,7 +66,7 @@ def test_a_cancellation_cancels_the_same_calendar_entry_and_tells_only_those_sti
         duration_minutes=45, participant_ids=[staying], reason="participant_erased", sequence=1,
         cancelled_at="2026-05-30T10:00:00+00:00",
     )
-    owed = messages_for(cancelled)
+    owed = messages_for(cancelled, LINKS)
     assert [(m.recipient_id, m.template) for m in owed] == [(staying, "session_cancelled")]
     assert "partner_id" not in owed[0].context and leaving not in cancelled.participant_ids
     text = render("session_cancelled", "de", {**sample_context("session_cancelled"), "reason": "participant_erased"}).text
@@ -69,11 +80,11 @@ def test_a_proposal_goes_to_the_side_that_was_asked_and_the_unmatched_are_told_w
         score_breakdown={"mentor_teaches": 0.5}, reasons=["mentor can teach the mentee TikTok (+0.500)"],
         expires_at="2026-06-04T10:00:00+00:00",
     )
-    [asked] = messages_for(proposed)
+    [asked] = messages_for(proposed, LINKS)
     assert (asked.recipient_id, asked.template, asked.context["role"], asked.context["partner_id"]) == (
         mentor, "proposal", "mentor", str(mentee)
     )
-    [told] = messages_for(ParticipantUnmatched(participant_id=mentee, program_id="pilot", run_id=uuid4(), reasons=["no mentor shares a language"]))
+    [told] = messages_for(ParticipantUnmatched(participant_id=mentee, program_id="pilot", run_id=uuid4(), reasons=["no mentor shares a language"]), LINKS)
     assert (told.recipient_id, told.template, told.context["reasons"]) == (mentee, "unmatched", ["no mentor shares a language"])
     for template in ("proposal", "unmatched"):
         english, german = (render(template, locale, sample_context(template)) for locale in ("en", "de"))
@@ -98,7 +109,7 @@ def test_a_move_updates_the_same_calendar_entry_with_a_higher_sequence_for_both(
         mentee=AttendeeTime(participant_id=mentee, time_zone="America/New_York", local_start="2026-06-02T09:00:00-04:00"),
         reason="participant_unavailable", sequence=2,
     )
-    owed = messages_for(moved)
+    owed = messages_for(moved, LINKS)
     assert [(m.recipient_id, m.template, m.context["sequence"]) for m in owed] == [
         (mentor, "session_rescheduled", 2), (mentee, "session_rescheduled", 2),
     ]
@@ -120,7 +131,7 @@ def test_a_recognised_milestone_congratulates_both_in_their_language():
         recognition_id=uuid4(), pair_id=uuid4(), program_id="pilot", participant_ids=[mentor, mentee],
         milestone="kickoff_held", awarded_at=datetime.now(UTC),
     )
-    owed = messages_for(awarded)
+    owed = messages_for(awarded, LINKS)
     assert [(m.recipient_id, m.template, m.context["partner_id"]) for m in owed] == [
         (mentor, "recognition", str(mentee)), (mentee, "recognition", str(mentor)),
     ]

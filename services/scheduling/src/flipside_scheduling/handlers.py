@@ -46,10 +46,6 @@ from .repository import SchedulingRepository, Session
 
 log = structlog.get_logger(__name__)
 
-FeedUrl = Callable[[UUID], str]
-"""A participant's calendar feed address, token included."""
-
-
 class UnknownSession(LookupError):
     pass
 
@@ -67,10 +63,9 @@ def attendee_of(member: PairMember) -> Attendee:
 
 
 class Scheduler:
-    def __init__(self, clock: Clock, policy: SchedulingPolicy, feed_url: FeedUrl) -> None:
+    def __init__(self, clock: Clock, policy: SchedulingPolicy) -> None:
         self._clock = clock
         self._policy = policy
-        self._feed_url = feed_url
 
     async def pair_created(self, uow: UnitOfWork, pair: PairCreated) -> None:
         """Book the kickoff at the earliest time both can meet, and start the pair's series from it."""
@@ -270,7 +265,6 @@ class Scheduler:
             participant_id=attendee.participant_id,
             time_zone=attendee.time_zone,
             local_start=booked.starts_at.astimezone(ZoneInfo(attendee.time_zone)),
-            calendar_feed_url=self._feed_url(attendee.participant_id),
         )
 
 

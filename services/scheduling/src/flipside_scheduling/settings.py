@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from uuid import UUID
-
 from pydantic import Field, SecretStr, model_validator
 
 from flipside_shared.settings import ServiceSettings
 
 from .domain.clock import AcceleratedClock, Clock, SystemClock
-from .domain.feeds import feed_token
 from .domain.policy import SchedulingPolicy
 
 
@@ -40,18 +37,8 @@ class SchedulingSettings(ServiceSettings):
     feed_secret: SecretStr = Field(
         default=SecretStr("development-only-calendar-feed-secret"),
         validation_alias="FLIPSIDE_SCHEDULING_FEED_SECRET",
-        description="HMAC key of calendar feed addresses; set a long random value in production (changing it revokes all).",
+        description="HMAC key of calendar feed addresses (notifications makes them with it); set a long random value in production (changing it revokes all).",
     )
-    public_base_url: str | None = Field(
-        default=None,
-        validation_alias="FLIPSIDE_SCHEDULING_PUBLIC_BASE_URL",
-        description="Where calendar apps reach this service; defaults to its own address.",
-    )
-
-    def feed_url(self, participant_id: UUID) -> str:
-        """The address of a participant's calendar feed, with its token."""
-        token = feed_token(participant_id, self.feed_secret.get_secret_value().encode())
-        return f"{self.base_url(self.public_base_url)}/calendars/{token}.ics"
 
     @model_validator(mode="after")
     def _epoch_with_rate(self) -> SchedulingSettings:

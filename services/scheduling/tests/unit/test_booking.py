@@ -6,10 +6,11 @@ import pytest
 
 from flipside_scheduling.domain.booking import Booked, NoSlot, book_kickoff
 from flipside_scheduling.domain.calendar import Absence, Attendee, Availability
-from flipside_scheduling.domain.feeds import feed_owner, feed_token
+from flipside_scheduling.domain.feeds import feed_owner
 from flipside_scheduling.domain.policy import ProgramSchedule, SchedulingPolicy
 from flipside_scheduling.domain.timers import fires_when_overdue, timers_for
 from flipside_shared.events import WorkingHours
+from flipside_shared.personal_links import calendar_feed_token
 from flipside_shared.signed_tokens import InvalidToken
 
 POLICY = SchedulingPolicy(min_notice=timedelta(hours=0))
@@ -116,9 +117,9 @@ def test_timers_and_the_overdue_policy():
 
 def test_a_feed_token_opens_one_participant_s_feed_and_nothing_else():
     someone, secret = uuid4(), b"k" * 32
-    token = feed_token(someone, secret)
+    token = calendar_feed_token(someone, secret)
     assert feed_owner(token, secret) == someone
-    for forged in (token[:-2] + "AA", feed_token(someone, b"other key"), "garbage", f"{token}.x"):
+    for forged in (token[:-2] + "AA", calendar_feed_token(someone, b"other key"), "garbage", f"{token}.x"):
         with pytest.raises(InvalidToken):
             feed_owner(forged, secret)
 

@@ -4,6 +4,7 @@ from .base import Event, Stream
 from .feedback import (
     FEEDBACK,
     FeedbackRequested,
+    FeedbackRequestedV1,
     FeedbackSubmitted,
     GoalAchieved,
     GoalProgressed,
@@ -53,6 +54,7 @@ __all__ = [
     "CheckInDue",
     "Event",
     "FeedbackRequested",
+    "FeedbackRequestedV1",
     "FeedbackSubmitted",
     "GoalAchieved",
     "GoalProgressed",

@@ -14,6 +14,27 @@ FEEDBACK = Stream(name="feedback", key_field="pair_id")
 
 
 class FeedbackRequested(Event):
+    """One side of a pair is asked about a session, until `expires_at`.
+
+    Version 2 carries no survey link: a link is its holder's credential, so notifications makes it (from
+    the request id and expiry) for the e-mail alone, and no reader of the topic or webhook subscriber sees it.
+    """
+
+    ce_type = "flipside.feedback.requested.v2"
+    stream = FEEDBACK
+
+    request_id: UUID
+    pair_id: UUID
+    session_id: UUID
+    participant_id: UUID
+    role: Literal["mentor", "mentee"]
+    expires_at: datetime
+
+
+class FeedbackRequestedV1(Event):
+    """Deprecated by `flipside.feedback.requested.v2` and no longer published: it carried the person's survey link.
+    Still read, so requests published before the change are asked for all the same."""
+
     ce_type = "flipside.feedback.requested.v1"
     stream = FEEDBACK
 

@@ -6,6 +6,7 @@ from .base import Event, Stream
 from .feedback import (
     FEEDBACK,
     FeedbackRequested,
+    FeedbackRequestedV1,
     FeedbackSubmitted,
     GoalAchieved,
     GoalProgressed,
@@ -64,6 +65,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         SessionRescheduleRequested,
         SessionCancellationRequested,
         FeedbackRequested,
+    FeedbackRequestedV1,
         FeedbackSubmitted,
         GoalSet,
         GoalProgressed,

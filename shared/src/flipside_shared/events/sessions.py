@@ -25,7 +25,8 @@ class AttendeeTime(StrictModel):
     time_zone: str
     local_start: datetime = Field(description="Start in the attendee's own time zone, with its offset.")
     calendar_feed_url: str | None = Field(
-        default=None, description="The attendee's own calendar feed (its token is the credential: personal, do not share).",
+        default=None,
+        description="Deprecated, no longer filled: a feed's address is its owner's credential, so notifications makes it for their e-mail alone.",
     )
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 from uuid import UUID
 
 from flipside_shared.events import (
     Event,
     FeedbackRequested,
+    FeedbackRequestedV1,
     PairCreated,
     PairProposed,
     ParticipantUnmatched,
@@ -27,7 +29,15 @@ class MessageDue:
     context: dict[str, Any]
 
 
-def messages_for(event: Event) -> list[MessageDue]:
+class PersonalLinks(Protocol):
+    """Links for one person's eyes, signed with the key of the service that opens them; events never carry them."""
+
+    def survey_url(self, request_id: UUID, expires_at: datetime) -> str: ...
+
+    def calendar_feed_url(self, participant_id: UUID) -> str: ...
+
+
+def messages_for(event: Event, links: PersonalLinks) -> list[MessageDue]:
     match event:
         case PairCreated():
             return [
@@ -53,7 +63,7 @@ def messages_for(event: Event) -> list[MessageDue]:
                 MessageDue(attendee.participant_id, "session_scheduled", {
                     "session_id": str(event.session_id), "kind": event.kind, "starts_at": event.starts_at.isoformat(),
                     "duration_minutes": event.duration_minutes, "partner_id": str(partner.participant_id),
-                    "calendar_feed_url": attendee.calendar_feed_url, "sequence": 0,
+                    "calendar_feed_url": links.calendar_feed_url(attendee.participant_id), "sequence": 0,
                 })
                 for attendee, partner in ((event.mentor, event.mentee), (event.mentee, event.mentor))
             ]
@@ -63,7 +73,7 @@ def messages_for(event: Event) -> list[MessageDue]:
                     "session_id": str(event.session_id), "kind": event.kind, "starts_at": event.starts_at.isoformat(),
                     "previous_starts_at": event.previous_starts_at.isoformat(), "duration_minutes": event.duration_minutes,
                     "partner_id": str(partner.participant_id), "reason": event.reason, "sequence": event.sequence,
-                    "calendar_feed_url": attendee.calendar_feed_url,
+                    "calendar_feed_url": links.calendar_feed_url(attendee.participant_id),
                 })
                 for attendee, partner in ((event.mentor, event.mentee), (event.mentee, event.mentor))
             ]
@@ -92,10 +102,10 @@ def messages_for(event: Event) -> list[MessageDue]:
                 })
                 for participant_id in event.participant_ids
             ]
-        case FeedbackRequested():
+        case FeedbackRequested() | FeedbackRequestedV1():
             return [
                 MessageDue(event.participant_id, "feedback_requested", {
-                    "survey_url": event.survey_url, "expires_at": event.expires_at.isoformat(), "role": event.role,
+                    "survey_url": links.survey_url(event.request_id, event.expires_at), "expires_at": event.expires_at.isoformat(), "role": event.role,
                 })
             ]
     return []

@@ -1,18 +1,15 @@
 """Calendar feed addresses: a participant's feed is reachable only through a token signed for them.
 
 Calendar apps cannot log in, so the token is the credential. It does not expire (subscriptions
-live for the program); changing the secret revokes every feed at once.
+live for the program); changing the secret revokes every feed at once. Notifications makes the addresses it sends
+(`flipside_shared.personal_links.calendar_feed_url`) with this service's secret.
 """
 
 from __future__ import annotations
 
 from uuid import UUID
 
-from flipside_shared.signed_tokens import InvalidToken, sign, unsign
-
-
-def feed_token(participant_id: UUID, secret: bytes) -> str:
-    return sign(participant_id.bytes, secret)
+from flipside_shared.signed_tokens import InvalidToken, unsign
 
 
 def feed_owner(token: str, secret: bytes) -> UUID:
