@@ -18,6 +18,7 @@ from flipside_shared.events import (
     CheckInDue,
     FeedbackRequested,
     FeedbackSubmitted,
+    FeedbackSubmittedV1,
     GoalAchieved,
     GoalProgressed,
     GoalSet,
@@ -250,7 +251,8 @@ def build_handlers(loop: FeedbackLoop) -> EventHandlers:
         await loop.ask(uow, event)
 
     @handlers.handles(FeedbackSubmitted)
-    async def feedback_submitted(uow: UnitOfWork, event: FeedbackSubmitted) -> None:
+    @handlers.handles(FeedbackSubmittedV1)
+    async def feedback_submitted(uow: UnitOfWork, event: FeedbackSubmitted | FeedbackSubmittedV1) -> None:
         """From a survey tool: refused answers go to the dead-letter topic with the reason; nothing changes."""
         try:
             await loop.record_answers(

@@ -4,7 +4,8 @@ Sending happens in the dispatcher, never in a handler: a slow mail relay must no
 hold up the stream, and a send cannot take part in the handler's transaction.
 Every Flipside event except notifications' own may also be owed to webhook
 subscribers, so notifications consumes every stream but its own (which a subscriber
-could otherwise turn into a loop of deliveries announcing deliveries).
+could otherwise turn into a loop of deliveries announcing deliveries). One person's
+answers (private events) are neither consumed nor passed on.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from flipside_shared.unit_of_work import UnitOfWork
 from .domain.messages import PersonalLinks, messages_for
 from .repository import NotificationsRepository
 
-SUBSCRIBABLE_EVENT_TYPES = sorted(ce_type for ce_type, event_type in EVENT_TYPES.items() if event_type.stream != NOTIFICATIONS)
+SUBSCRIBABLE_EVENT_TYPES = sorted(
+    ce_type for ce_type, event_type in EVENT_TYPES.items() if event_type.stream != NOTIFICATIONS and not event_type.private
+)
 
 
 async def _learn_about_people(repository: NotificationsRepository, event: Event) -> None:

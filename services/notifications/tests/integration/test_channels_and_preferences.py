@@ -16,6 +16,9 @@ from werkzeug import Request, Response
 from flipside_shared.events import (
     FeedbackRequested,
     FeedbackRequestedV1,
+    FeedbackSubmitted,
+    FeedbackSubmittedV1,
+    GoalSet,
     NotificationFailed,
     NotificationSent,
     NotificationSentV1,
@@ -145,6 +148,31 @@ async def test_a_webhook_subscriber_gets_signed_cloud_events_and_a_5xx_then_200_
     )
     listed = httpx.get(f"{notifications.url}/webhooks", headers=admin_headers(), timeout=10).json()
     assert [s["url"] for s in listed] == [url] and "secret" not in listed[0], "the secret is shown once, at creation"
+
+
+async def test_a_webhook_subscriber_never_receives_anyone_s_answers(sandbox, receiver, notifications, db):
+    url = receiver.url("/answers")
+    for answers in ("flipside.feedback.submitted.v1", "flipside.feedback.submitted.v2"):
+        refused = httpx.post(f"{notifications.url}/webhooks", json={"url": url, "event_types": [answers]}, headers=admin_headers(), timeout=10)
+        assert refused.status_code == 422 and "unknown event type" in refused.text, refused.text
+    # A subscription made before answers were withheld still lists them: it gets the goal, never the answers.
+    await db.execute(
+        "INSERT INTO notifications.webhook_subscriptions (subscription_id, url, secret, event_types, description)"
+        " VALUES ($1, $2, $3, $4, 'older')",
+        uuid4(), url, "whsec_" + "A" * 43, ["flipside.feedback.submitted.v1", "flipside.feedback.submitted.v2", "flipside.feedback.goal-set.v1"],
+    )
+    pair_id, person = uuid4(), uuid4()
+    fields = dict(request_id=uuid4(), pair_id=pair_id, participant_id=person, questionnaire_version=1,
+                  answers={"comment": "my private words"}, submitted_at=datetime.now(UTC))
+    goal = GoalSet(goal_id=uuid4(), pair_id=pair_id, program_id="pilot", owner_id=person, owner_role="mentor", category="digital",
+                   title="Use the new tools", set_at=datetime.now(UTC))
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [
+        envelope(FeedbackSubmittedV1(**fields)), envelope(FeedbackSubmitted(**fields)), envelope(goal),
+    ])
+    await wait_for(lambda: receiver.calls.get("/answers"))
+    await asyncio.sleep(2)
+    assert [call.get_json()["type"] for call in receiver.calls["/answers"]] == ["flipside.feedback.goal-set.v1"]
+    assert not await db.fetchval("SELECT count(*) FROM notifications.deliveries WHERE context::text LIKE '%my private words%'")
 
 
 async def test_a_refused_chat_post_fails_for_good_with_the_reason_and_an_event(sandbox, receiver, notifications, db):

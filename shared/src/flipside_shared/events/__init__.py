@@ -3,9 +3,11 @@
 from .base import Event, Stream
 from .feedback import (
     FEEDBACK,
+    FEEDBACK_ANSWERS,
     FeedbackRequested,
     FeedbackRequestedV1,
     FeedbackSubmitted,
+    FeedbackSubmittedV1,
     GoalAchieved,
     GoalProgressed,
     GoalSet,
@@ -44,6 +46,7 @@ from .sessions import (
 __all__ = [
     "EVENT_TYPES",
     "FEEDBACK",
+    "FEEDBACK_ANSWERS",
     "NOTIFICATIONS",
     "PAIRS",
     "PARTICIPANTS",
@@ -56,6 +59,7 @@ __all__ = [
     "FeedbackRequested",
     "FeedbackRequestedV1",
     "FeedbackSubmitted",
+    "FeedbackSubmittedV1",
     "GoalAchieved",
     "GoalProgressed",
     "GoalSet",

@@ -37,6 +37,8 @@ class Event(BaseModel):
 
     ce_type: ClassVar[str]
     stream: ClassVar[Stream]
+    # One person's own words and scores: recorded by the service they are for, never passed on to anyone.
+    private: ClassVar[bool] = False
 
     def key(self) -> str:
         """The aggregate id: message key and CloudEvents subject."""

@@ -11,6 +11,8 @@ from pydantic import Field
 from .base import Event, Stream
 
 FEEDBACK = Stream(name="feedback", key_field="pair_id")
+# Survey tools' answers, keyed by pair id: written by survey tools, read by feedback alone.
+FEEDBACK_ANSWERS = Stream(name="feedback-answers", key_field="pair_id")
 
 
 class FeedbackRequested(Event):
@@ -99,10 +101,30 @@ class FeedbackSubmitted(Event):
 
     `answers` are keyed by the question ids of `questionnaire_version`; `goal_progress` by goal id.
     A later submission for the same request replaces the earlier one until the request expires.
+    Version 2 travels on a topic of its own, which only survey tools write and only feedback reads,
+    so no other reader of the `feedback` stream sees anyone's answers.
     """
+
+    ce_type = "flipside.feedback.submitted.v2"
+    stream = FEEDBACK_ANSWERS
+    private = True
+
+    request_id: UUID
+    pair_id: UUID
+    participant_id: UUID
+    questionnaire_version: int = Field(ge=1)
+    answers: dict[str, int | bool | str | None]
+    goal_progress: dict[UUID, int] = {}
+    submitted_at: datetime
+
+
+class FeedbackSubmittedV1(Event):
+    """Deprecated by `flipside.feedback.submitted.v2`: the same answers, on the `feedback` stream that others read.
+    Still recorded while survey tools move to version 2; never passed on to anyone."""
 
     ce_type = "flipside.feedback.submitted.v1"
     stream = FEEDBACK
+    private = True
 
     request_id: UUID
     pair_id: UUID

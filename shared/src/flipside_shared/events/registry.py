@@ -5,9 +5,11 @@ from __future__ import annotations
 from .base import Event, Stream
 from .feedback import (
     FEEDBACK,
+    FEEDBACK_ANSWERS,
     FeedbackRequested,
     FeedbackRequestedV1,
     FeedbackSubmitted,
+    FeedbackSubmittedV1,
     GoalAchieved,
     GoalProgressed,
     GoalSet,
@@ -39,7 +41,7 @@ from .sessions import (
     SessionScheduled,
 )
 
-STREAMS: tuple[Stream, ...] = (PARTICIPANTS, PROGRAMS, PAIRS, SESSIONS, FEEDBACK, NOTIFICATIONS)
+STREAMS: tuple[Stream, ...] = (PARTICIPANTS, PROGRAMS, PAIRS, SESSIONS, FEEDBACK, FEEDBACK_ANSWERS, NOTIFICATIONS)
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.ce_type: cls
@@ -67,6 +69,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         FeedbackRequested,
     FeedbackRequestedV1,
         FeedbackSubmitted,
+    FeedbackSubmittedV1,
         GoalSet,
         GoalProgressed,
         GoalAchieved,
