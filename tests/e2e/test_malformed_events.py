@@ -21,6 +21,7 @@ from aiokafka import AIOKafkaProducer
 from flipside_shared.deadletter import dead_letter_topic
 from flipside_shared.envelope import Envelope
 from flipside_shared.events import (
+    FeedbackSubmitted,
     GoalSet,
     MatchRunRequested,
     PairDissolved,
@@ -101,7 +102,7 @@ async def send_all(bootstrap_servers: str, records: Iterable[KafkaRecord]) -> No
 
 def fuzzed(topic: str, template: Envelope, good: list[KafkaRecord], extra: list[MalformedRecord], seed: int) -> list[MalformedRecord]:
     """Hypothesis' malformed records of every kind for `topic`, a huge one, and the hand-written `extra`."""
-    keys = sorted({r.key for r in good})
+    keys = sorted({r.key for r in good}) or [template.subject.encode()]
     drawn = [
         record
         for index, strategy in enumerate(malformed_records(topic, template, keys).values())
@@ -114,7 +115,7 @@ async def test_malformed_records_are_dead_lettered_by_every_consumer_and_good_ev
     stack, platform, tmp_path
 ):
     prefix = platform.topic_prefix
-    topic = {name: f"{prefix}{name}" for name in ("participants", "programs", "pairs", "sessions", "feedback")}
+    topic = {name: f"{prefix}{name}" for name in ("participants", "programs", "pairs", "sessions", "feedback", "feedback-answers")}
     subscribed = consumers(platform)
     consumed = sorted({t for topics in subscribed.values() for t in topics})
     assert consumed == sorted(topic.values()), "every topic some service consumes is fuzzed"
@@ -202,6 +203,10 @@ async def test_malformed_records_are_dead_lettered_by_every_consumer_and_good_ev
                 envelope(goals[2].event.model_copy(update={"goal_id": uuid4(), "pair_id": uuid4()})),
                 [reused_id(topic["feedback"], goals[2], envelope(goals[2].event.model_copy(update={"title": "another"})))],
             ),
+            # Answers need a check-in that was asked: here only the malformed ones count.
+            topic["feedback-answers"]: ([], envelope(FeedbackSubmitted(
+                request_id=uuid4(), pair_id=kept.pair_id, participant_id=mentor, questionnaire_version=1, answers={}, submitted_at=now,
+            )), []),
         }
         sent += await fuzz_round(stack.bootstrap_servers, round_two, rng)
 

@@ -16,7 +16,7 @@ from uuid import UUID, uuid4
 
 from pydantic import ValidationError
 
-from .events import Event, event_class
+from .events import Event, Stream, event_class
 from .events.registry import UnknownEventType
 
 SPEC_VERSION = "1.0"
@@ -46,6 +46,9 @@ class Envelope:
     @property
     def subject(self) -> str:
         return self.event.key()
+
+    def topic(self, prefix: str) -> str:
+        return self.event.stream.topic(prefix)
 
     @classmethod
     def caused_by(
@@ -88,6 +91,25 @@ class Envelope:
         return {**attributes, "datacontenttype": CONTENT_TYPE, "data": self.event.model_dump(mode="json")}
 
 
+@dataclass(frozen=True)
+class Tombstone:
+    """A record with no value under `subject` on a compacted stream: compaction then removes every earlier record of
+    that key (an erased person's profiles). It is no event: consumers skip it."""
+
+    stream: Stream
+    subject: str
+    id: UUID = field(default_factory=uuid4)
+
+    def topic(self, prefix: str) -> str:
+        return self.stream.topic(prefix)
+
+    def headers(self) -> Headers:
+        return []
+
+    def body(self) -> None:
+        return None
+
+
 def decode(headers: Headers | dict[str, bytes], value: bytes | None) -> Envelope:
     """Turn a Kafka record into an envelope, or raise PoisonMessage saying why not."""
     attributes = {name: raw.decode("utf-8", "replace") for name, raw in _as_pairs(headers)}
@@ -103,7 +125,7 @@ def decode(headers: Headers | dict[str, bytes], value: bytes | None) -> Envelope
         cls = event_class(attributes["ce_type"])
     except UnknownEventType as error:
         raise PoisonMessage(str(error)) from None
-    if value is None:
+    if not value:
         raise PoisonMessage("empty message body")
     try:
         json.loads(value)
