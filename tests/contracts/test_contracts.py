@@ -6,7 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from flipside_shared.contracts import breaking_changes, check, generated
+from flipside_shared.contracts import asyncapi_documents, breaking_changes, check, generated
+from flipside_shared.deadletter import DEAD_LETTER_HEADERS, dead_letter_topic
+from flipside_shared.envelope import Envelope
 from flipside_shared.events import PairCreated
 from flipside_shared.testing.factories import pair_created
 from flipside_shared.testing.kafka_io import envelope, publish
@@ -62,3 +64,19 @@ def test_each_service_publishes_what_it_consumes_and_emits_in_asyncapi():
     assert channels["flipside.scheduling:flipside.pairs"] == "flipside.pairs"
     assert channels["flipside.session.check-in-due.v1"] == "flipside.sessions"
     assert "CheckInDue" in document["components"]["schemas"]
+
+
+def test_asyncapi_documents_name_the_headers_records_really_carry_and_list_each_dead_letter_topic():
+    caused = Envelope.caused_by(envelope(pair_created()), pair_created(), "/flipside/tests")
+    real = {name for name, _ in caused.headers()}
+    for service, document in asyncapi_documents().items():
+        for name, message in document["components"]["messages"].items():
+            named = set(message.get("headers", {}).get("properties", {}))
+            if name.endswith(".dead-letter:Message"):
+                assert named == set(DEAD_LETTER_HEADERS), name
+                continue
+            header = message["correlationId"]["location"].removeprefix("$message.header#/")
+            assert header in real, f"{service} {name}: correlation id in {header!r}, a header no record carries"
+            assert named == real, f"{service} {name}: {sorted(named ^ real)}"
+        addresses = {channel["address"] for channel in document["channels"].values()}
+        assert dead_letter_topic("flipside.", service) in addresses, f"{service} lists its dead-letter topic"

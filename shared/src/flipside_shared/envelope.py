@@ -22,6 +22,7 @@ from .events.registry import UnknownEventType
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
 REQUIRED_HEADERS = ("ce_specversion", "ce_id", "ce_source", "ce_type")
+CORRELATION_HEADER = "ce_correlationid"
 
 Headers = list[tuple[str, bytes]]
 
@@ -77,7 +78,7 @@ class Envelope:
             "content-type": CONTENT_TYPE,
         }
         if self.correlation_id:
-            attributes["ce_correlationid"] = str(self.correlation_id)
+            attributes[CORRELATION_HEADER] = str(self.correlation_id)
         if self.causation_id:
             attributes["ce_causationid"] = str(self.causation_id)
         return [(name, value.encode()) for name, value in attributes.items()]
@@ -108,6 +109,23 @@ class Tombstone:
 
     def body(self) -> None:
         return None
+
+
+def headers_schema() -> dict[str, Any]:
+    """The Kafka headers every event carries, as a JSON Schema for AsyncAPI documents."""
+    uuid = {"type": "string", "format": "uuid"}
+    properties = {
+        "ce_specversion": {"const": SPEC_VERSION},
+        "ce_id": {**uuid, "description": "the event id, the dedupe key"},
+        "ce_source": {"type": "string", "description": "/flipside/<service>, or your system's"},
+        "ce_type": {"type": "string", "description": "flipside.<aggregate>.<event>.v<N>"},
+        "ce_time": {"type": "string", "format": "date-time"},
+        "ce_subject": {"type": "string", "description": "the aggregate id, also the record's key"},
+        "content-type": {"const": CONTENT_TYPE},
+        "ce_correlationid": {**uuid, "description": "the whole chain, from enrolment to e-mail"},
+        "ce_causationid": {**uuid, "description": "the event that caused this one"},
+    }
+    return {"type": "object", "properties": properties, "required": list(REQUIRED_HEADERS)}
 
 
 def decode(headers: Headers | dict[str, bytes], value: bytes | None) -> Envelope:
@@ -141,7 +159,7 @@ def decode(headers: Headers | dict[str, bytes], value: bytes | None) -> Envelope
             source=attributes["ce_source"],
             id=UUID(attributes["ce_id"]),
             time=_parse_time(attributes.get("ce_time")),
-            correlation_id=_optional_uuid(attributes.get("ce_correlationid")),
+            correlation_id=_optional_uuid(attributes.get(CORRELATION_HEADER)),
             causation_id=_optional_uuid(attributes.get("ce_causationid")),
         )
     except ValueError as error:
