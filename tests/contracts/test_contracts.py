@@ -2,14 +2,17 @@
 
 import copy
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from flipside_shared.contracts import asyncapi_documents, breaking_changes, check, generated
 from flipside_shared.deadletter import DEAD_LETTER_HEADERS, dead_letter_topic
 from flipside_shared.envelope import Envelope
-from flipside_shared.events import PairCreated
+from flipside_shared.events import PairCreated, WorkingHours
 from flipside_shared.testing.factories import pair_created
 from flipside_shared.testing.kafka_io import envelope, publish
 
@@ -80,3 +83,14 @@ def test_asyncapi_documents_name_the_headers_records_really_carry_and_list_each_
             assert named == real, f"{service} {name}: {sorted(named ^ real)}"
         addresses = {channel["address"] for channel in document["channels"].values()}
         assert dead_letter_topic("flipside.", service) in addresses, f"{service} lists its dead-letter topic"
+
+
+def test_the_published_time_of_working_hours_is_the_one_the_code_takes():
+    schema = generated()[PairCreated.ce_type]["$defs"]["WorkingHours"]["properties"]["start"]
+    for text in ("09:00", "09:00:00", "17:30:15.5", "09:00+05:00", "09:00Z", "9:00", "25:00"):
+        try:
+            WorkingHours(weekday=0, start=text, end="23:59")
+            taken = True
+        except ValidationError:
+            taken = False
+        assert bool(re.fullmatch(schema.get("pattern", "(?!)"), text)) == taken, text
