@@ -35,7 +35,9 @@ from flipside_shared.events import (
     RecognitionAwarded,
     SessionCancelled,
     SessionRescheduled,
+    SessionRescheduledV1,
     SessionScheduled,
+    SessionScheduledV1,
 )
 from flipside_shared.unit_of_work import UnitOfWork
 
@@ -232,11 +234,13 @@ def build_handlers(loop: FeedbackLoop) -> EventHandlers:
         await FeedbackRepository(uow.conn).end_pair(event.pair_id, event.reason, event.dissolved_at)
 
     @handlers.handles(SessionScheduled)
-    async def session_scheduled(uow: UnitOfWork, event: SessionScheduled) -> None:
+    @handlers.handles(SessionScheduledV1)
+    async def session_scheduled(uow: UnitOfWork, event: SessionScheduled | SessionScheduledV1) -> None:
         await FeedbackRepository(uow.conn).save_session(event.session_id, event.pair_id, event.program_id, event.kind, event.starts_at)
 
     @handlers.handles(SessionRescheduled)
-    async def session_rescheduled(uow: UnitOfWork, event: SessionRescheduled) -> None:
+    @handlers.handles(SessionRescheduledV1)
+    async def session_rescheduled(uow: UnitOfWork, event: SessionRescheduled | SessionRescheduledV1) -> None:
         await FeedbackRepository(uow.conn).save_session(event.session_id, event.pair_id, event.program_id, event.kind, event.starts_at)
 
     @handlers.handles(SessionCancelled)

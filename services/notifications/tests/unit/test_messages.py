@@ -7,7 +7,15 @@ from flipside_notifications.domain.invitation import invitation
 from flipside_notifications.domain.messages import messages_for
 from flipside_notifications.domain.rendering import render
 from flipside_notifications.domain.samples import sample_context
-from flipside_shared.events import AttendeeTime, PairProposed, ParticipantUnmatched, SessionCancelled, SessionRescheduled
+from flipside_shared.events import (
+    AttendeeTime,
+    PairProposed,
+    ParticipantUnmatched,
+    SessionAttendee,
+    SessionCancelled,
+    SessionRescheduled,
+    SessionScheduledV1,
+)
 from flipside_shared.testing.factories import pair_created
 
 
@@ -105,8 +113,8 @@ def test_a_move_updates_the_same_calendar_entry_with_a_higher_sequence_for_both(
     moved = SessionRescheduled(
         session_id=uuid4(), pair_id=uuid4(), program_id="pilot", kind="check_in",
         previous_starts_at="2026-06-01T13:00:00+00:00", starts_at="2026-06-02T13:00:00+00:00", duration_minutes=45,
-        mentor=AttendeeTime(participant_id=mentor, time_zone="Europe/Berlin", local_start="2026-06-02T15:00:00+02:00"),
-        mentee=AttendeeTime(participant_id=mentee, time_zone="America/New_York", local_start="2026-06-02T09:00:00-04:00"),
+        mentor=SessionAttendee(participant_id=mentor, time_zone="Europe/Berlin", local_start="2026-06-02T15:00:00+02:00"),
+        mentee=SessionAttendee(participant_id=mentee, time_zone="America/New_York", local_start="2026-06-02T09:00:00-04:00"),
         reason="participant_unavailable", sequence=2,
     )
     owed = messages_for(moved, LINKS)
@@ -119,6 +127,21 @@ def test_a_move_updates_the_same_calendar_entry_with_a_higher_sequence_for_both(
     assert german.subject.startswith("Verschoben:") and "Montag 01.06.2026, 15:00" in german.text
     ics = Calendar.from_ical(invitation(context["session_id"], context["starts_at"], 45, english.subject, "f@example.com", "a@example.com", "REQUEST", 2))
     assert ics["method"] == "REQUEST" and ics.walk("VEVENT")[0]["sequence"] == 2
+
+
+def test_a_version_1_booking_is_still_told_with_the_feed_link_notifications_makes_not_the_one_it_carried():
+    mentor, mentee = uuid4(), uuid4()
+    carried = "https://flipside.example.com/calendars/carried.ics"
+    booked = SessionScheduledV1(
+        session_id=uuid4(), pair_id=uuid4(), program_id="pilot", kind="kickoff", starts_at="2026-06-02T13:00:00+00:00",
+        duration_minutes=45,
+        mentor=AttendeeTime(participant_id=mentor, time_zone="Europe/Berlin", local_start="2026-06-02T15:00:00+02:00", calendar_feed_url=carried),
+        mentee=AttendeeTime(participant_id=mentee, time_zone="America/New_York", local_start="2026-06-02T09:00:00-04:00", calendar_feed_url=carried),
+    )
+    owed = messages_for(booked, LINKS)
+    assert [(m.recipient_id, m.context["calendar_feed_url"]) for m in owed] == [
+        (mentor, LINKS.calendar_feed_url(mentor)), (mentee, LINKS.calendar_feed_url(mentee)),
+    ]
 
 
 def test_a_recognised_milestone_congratulates_both_in_their_language():

@@ -18,7 +18,6 @@ import structlog
 
 from flipside_shared.consumer import EventHandlers, RejectedEvent
 from flipside_shared.events import (
-    AttendeeTime,
     CheckInDue,
     Event,
     PairCreated,
@@ -28,6 +27,7 @@ from flipside_shared.events import (
     ParticipantUpdated,
     ParticipantWithdrawn,
     SchedulingFailed,
+    SessionAttendee,
     SessionCancellationRequested,
     SessionCancelled,
     SessionRescheduled,
@@ -260,8 +260,8 @@ class Scheduler:
             uow.emit(v1, correlation_id=session.correlation_id)
         return cancelled
 
-    def _attendee_time(self, attendee: Attendee, booked: Booked) -> AttendeeTime:
-        return AttendeeTime(
+    def _attendee_time(self, attendee: Attendee, booked: Booked) -> SessionAttendee:
+        return SessionAttendee(
             participant_id=attendee.participant_id,
             time_zone=attendee.time_zone,
             local_start=booked.starts_at.astimezone(ZoneInfo(attendee.time_zone)),

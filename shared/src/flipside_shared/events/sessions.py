@@ -20,17 +20,45 @@ SESSIONS = Stream(name="sessions", key_field="pair_id")
 SessionKind = Literal["kickoff", "check_in"]
 
 
+class SessionAttendee(StrictModel):
+    participant_id: UUID
+    time_zone: str
+    local_start: datetime = Field(description="Start in the attendee's own time zone, with its offset.")
+
+
 class AttendeeTime(StrictModel):
+    """An attendee in the deprecated version 1 of `SessionScheduled` and `SessionRescheduled`."""
+
     participant_id: UUID
     time_zone: str
     local_start: datetime = Field(description="Start in the attendee's own time zone, with its offset.")
     calendar_feed_url: str | None = Field(
-        default=None,
-        description="Deprecated, no longer filled: a feed's address is its owner's credential, so notifications makes it for their e-mail alone.",
+        default=None, description="The attendee's own calendar feed (its token is the credential: personal, do not share).",
     )
 
 
 class SessionScheduled(Event):
+    """A session is booked. Version 2 carries no calendar-feed address: it is its owner's credential, so
+    notifications makes it for their e-mail alone."""
+
+    ce_type = "flipside.session.scheduled.v2"
+    stream = SESSIONS
+
+    session_id: UUID
+    pair_id: UUID
+    program_id: str
+    kind: SessionKind
+    starts_at: datetime = Field(description="UTC")
+    duration_minutes: int = Field(gt=0)
+    mentor: SessionAttendee
+    mentee: SessionAttendee
+    occurrence: int = Field(default=0, ge=0, description="0 for the kickoff, then 1, 2... along the program's cadence.")
+
+
+class SessionScheduledV1(Event):
+    """Deprecated by `flipside.session.scheduled.v2` and no longer published: it carried each attendee's feed address.
+    Still read, so sessions announced before the change are told all the same."""
+
     ce_type = "flipside.session.scheduled.v1"
     stream = SESSIONS
 
@@ -136,7 +164,29 @@ class SessionCancelledV1(Event):
 
 class SessionRescheduled(Event):
     """A booked session moved: someone asked, or an absence overlapped it. Same session id (the calendar UID),
-    a higher `sequence`, so calendar apps move the entry instead of adding one."""
+    a higher `sequence`, so calendar apps move the entry instead of adding one. Version 2 carries no calendar-feed
+    address, as `SessionScheduled` version 2."""
+
+    ce_type = "flipside.session.rescheduled.v2"
+    stream = SESSIONS
+
+    session_id: UUID
+    pair_id: UUID
+    program_id: str
+    kind: SessionKind
+    previous_starts_at: datetime = Field(description="UTC")
+    starts_at: datetime = Field(description="UTC")
+    duration_minutes: int = Field(gt=0)
+    mentor: SessionAttendee
+    mentee: SessionAttendee
+    reason: Literal["requested", "participant_unavailable"]
+    requested_by: UUID | None = None
+    sequence: int = Field(ge=1, description="iCalendar SEQUENCE of this change.")
+
+
+class SessionRescheduledV1(Event):
+    """Deprecated by `flipside.session.rescheduled.v2` and no longer published: it carried each attendee's feed
+    address. Still read, so moves announced before the change are told all the same."""
 
     ce_type = "flipside.session.rescheduled.v1"
     stream = SESSIONS

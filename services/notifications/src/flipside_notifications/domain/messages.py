@@ -18,7 +18,9 @@ from flipside_shared.events import (
     ReminderDue,
     SessionCancelled,
     SessionRescheduled,
+    SessionRescheduledV1,
     SessionScheduled,
+    SessionScheduledV1,
 )
 
 
@@ -58,7 +60,7 @@ def messages_for(event: Event, links: PersonalLinks) -> list[MessageDue]:
             ]
         case ParticipantUnmatched():
             return [MessageDue(event.participant_id, "unmatched", {"reasons": event.reasons})]
-        case SessionScheduled():
+        case SessionScheduled() | SessionScheduledV1():
             return [
                 MessageDue(attendee.participant_id, "session_scheduled", {
                     "session_id": str(event.session_id), "kind": event.kind, "starts_at": event.starts_at.isoformat(),
@@ -67,7 +69,7 @@ def messages_for(event: Event, links: PersonalLinks) -> list[MessageDue]:
                 })
                 for attendee, partner in ((event.mentor, event.mentee), (event.mentee, event.mentor))
             ]
-        case SessionRescheduled():
+        case SessionRescheduled() | SessionRescheduledV1():
             return [
                 MessageDue(attendee.participant_id, "session_rescheduled", {
                     "session_id": str(event.session_id), "kind": event.kind, "starts_at": event.starts_at.isoformat(),
