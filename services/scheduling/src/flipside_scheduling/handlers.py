@@ -8,7 +8,7 @@ ended pair never gets a late booking.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
