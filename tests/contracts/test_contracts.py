@@ -40,6 +40,14 @@ def test_a_breaking_change_without_a_new_version_is_caught():
     assert breaking_changes(old, nested) == ["PairMember.time_zone: removed"]
 
 
+def test_a_format_described_by_a_pattern_instead_breaks_no_reader_but_another_format_does():
+    old = {"properties": {"start": {"type": "string", "format": "time"}}}
+    patterned = {"properties": {"start": {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}$"}}}
+    reformatted = {"properties": {"start": {"type": "string", "format": "date"}}}
+    assert breaking_changes(old, patterned) == []
+    assert breaking_changes(old, reformatted)[0].startswith("start: type")
+
+
 def test_an_optional_field_is_a_compatible_addition():
     old = generated()[PairCreated.ce_type]
     added = copy.deepcopy(old)
