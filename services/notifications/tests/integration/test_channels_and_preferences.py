@@ -4,6 +4,7 @@ events into Kafka and calls over HTTP in, e-mails, chat posts and webhook calls 
 import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,7 @@ from pytest_httpserver import HTTPServer
 from standardwebhooks.webhooks import Webhook
 from werkzeug import Request, Response
 
+import flipside_notifications
 from flipside_shared.events import (
     FeedbackRequested,
     FeedbackRequestedV1,
@@ -26,6 +28,7 @@ from flipside_shared.events import (
     ReminderDue,
     SessionScheduled,
 )
+from flipside_shared.migrations import migrate
 from flipside_shared.testing.factories import enrolled, pair_between
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.links import survey_link
@@ -156,10 +159,11 @@ async def test_a_webhook_subscriber_never_receives_anyone_s_answers(sandbox, rec
         refused = httpx.post(f"{notifications.url}/webhooks", json={"url": url, "event_types": [answers]}, headers=admin_headers(), timeout=10)
         assert refused.status_code == 422 and "unknown event type" in refused.text, refused.text
     # A subscription made before answers were withheld still lists them: it gets the goal, never the answers.
+    older = uuid4()
     await db.execute(
         "INSERT INTO notifications.webhook_subscriptions (subscription_id, url, secret, event_types, description)"
         " VALUES ($1, $2, $3, $4, 'older')",
-        uuid4(), url, "whsec_" + "A" * 43, ["flipside.feedback.submitted.v1", "flipside.feedback.submitted.v2", "flipside.feedback.goal-set.v1"],
+        older, url, "whsec_" + "A" * 43, ["flipside.feedback.submitted.v1", "flipside.feedback.submitted.v2", "flipside.feedback.goal-set.v1"],
     )
     pair_id, person = uuid4(), uuid4()
     fields = dict(request_id=uuid4(), pair_id=pair_id, participant_id=person, questionnaire_version=1,
@@ -173,6 +177,19 @@ async def test_a_webhook_subscriber_never_receives_anyone_s_answers(sandbox, rec
     await asyncio.sleep(2)
     assert [call.get_json()["type"] for call in receiver.calls["/answers"]] == ["flipside.feedback.goal-set.v1"]
     assert not await db.fetchval("SELECT count(*) FROM notifications.deliveries WHERE context::text LIKE '%my private words%'")
+
+    # Answers owed to that subscription before the upgrade (not due yet, so the dispatcher leaves them) are dropped by it.
+    await db.execute(
+        "INSERT INTO notifications.deliveries (delivery_id, event_id, recipient_id, channel, template, context, next_attempt_at)"
+        " VALUES ($1, $2, $3, 'webhook', 'flipside.feedback.submitted.v1', $4, now() + interval '1 hour')",
+        uuid4(), uuid4(), older, '{"data": {"answers": {"comment": "my private words"}}}',
+    )
+    await db.execute("DELETE FROM notifications.schema_migrations WHERE name = 'service/0005_answers_never_passed_on.sql'")
+    await migrate(db, "notifications", Path(flipside_notifications.__file__).parent / "migrations")
+    assert not await db.fetchval("SELECT count(*) FROM notifications.deliveries WHERE context::text LIKE '%my private words%'")
+    assert await db.fetchval("SELECT event_types FROM notifications.webhook_subscriptions WHERE subscription_id = $1", older) == [
+        "flipside.feedback.goal-set.v1"
+    ]
 
 
 async def test_a_refused_chat_post_fails_for_good_with_the_reason_and_an_event(sandbox, receiver, notifications, db):
