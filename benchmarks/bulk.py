@@ -174,7 +174,7 @@ CONSUMES = {  # the streams each service reads
     "matching": ["participants", "programs", "pairs", "feedback"],
     "scheduling": ["participants", "pairs", "sessions"],
     "feedback": ["participants", "pairs", "sessions", "feedback"],
-    "notifications": [s.name for s in STREAMS if s.name not in ("notifications", "feedback-answers")],
+    "notifications": [s.name for s in STREAMS if s.name != "notifications"],
 }
 
 

@@ -53,6 +53,7 @@ from flipside_shared.testing.fixtures import Sandbox
 from flipside_shared.testing.kafka_io import envelope
 from flipside_shared.testing.platform import Platform
 from flipside_shared.testing.programs import configure_program
+from flipside_shared.testing.signing_secrets import dev_signing_secrets
 from flipside_shared.testing.smtp import SmtpSink
 from flipside_shared.testing.stack import LocalStack
 from flipside_shared.topics import ensure_topics
@@ -334,7 +335,7 @@ def nearest_rank(values: Iterable[float], share: float) -> float:
 
 def summarise(done: list[Timeline], published: Published, expected: int, pairs_per_second: float, seconds: float) -> dict[str, float]:
     """One figure a key, flat, for results/latest.json; the settings read here are the ones the services inherited."""
-    settings = NotificationSettings()  # the settings every service has, and notifications' own
+    settings = NotificationSettings(**dev_signing_secrets())  # the settings every service has, and notifications' own
     result = {
         "steady_pairs_per_second_target": pairs_per_second,
         "steady_pairs_per_second_achieved": published.pairs_per_second,

@@ -2,6 +2,7 @@
 
 import copy
 import json
+import os
 import re
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from flipside_shared.contracts import asyncapi_documents, breaking_changes, chec
 from flipside_shared.deadletter import DEAD_LETTER_HEADERS, dead_letter_topic
 from flipside_shared.envelope import Envelope
 from flipside_shared.events import PairCreated, WorkingHours
+from flipside_shared.signing_secrets import SIGNING_SECRET_VARIABLES
 from flipside_shared.testing.factories import pair_created
 from flipside_shared.testing.kafka_io import envelope, publish
 
@@ -21,6 +23,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_committed_contracts_match_the_code():
     assert check() == []
+
+
+def test_contracts_are_checked_on_a_machine_that_holds_no_signing_secrets():
+    """`make contracts` describes streams; it needs none of the services' secrets."""
+    environment = {name: value for name, value in os.environ.items() if name not in SIGNING_SECRET_VARIABLES}
+    checked = subprocess.run(
+        [sys.executable, "-m", "flipside_shared.contracts", "check"], env=environment, capture_output=True, text=True, timeout=120,
+    )
+    assert checked.returncode == 0, checked.stderr
 
 
 def test_a_breaking_change_without_a_new_version_is_caught():
@@ -53,6 +64,14 @@ def test_an_optional_field_is_a_compatible_addition():
     added = copy.deepcopy(old)
     added["properties"]["note"] = {"type": "string", "default": ""}
     assert breaking_changes(old, added) == []
+
+
+def test_an_upper_bound_on_a_length_or_count_is_compatible():
+    old = generated()[PairCreated.ce_type]
+    unbounded = copy.deepcopy(old)
+    unbounded["properties"]["reasons"]["items"].pop("maxLength")
+    unbounded["properties"]["reasons"].pop("maxItems")
+    assert breaking_changes(unbounded, old) == []
 
 
 async def test_a_consumer_outside_flipside_follows_pairs_with_the_contract_alone(sandbox):

@@ -18,9 +18,12 @@ from flipside_matching.settings import MatchingSettings
 from flipside_notifications.settings import NotificationSettings
 from flipside_scheduling.settings import SchedulingSettings
 from flipside_shared.auth.settings import AuthSettings
+from flipside_shared.deadletter import dead_letter_bytes
 from flipside_shared.settings import KafkaSettings
+from flipside_shared.signing_secrets import SIGNING_SECRET_VARIABLES, SigningSecret
 from flipside_shared.testing.kafka import KAFKA_VERSION
 from flipside_shared.testing.platform import Platform
+from flipside_shared.topic_plan import read_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = {
@@ -57,6 +60,29 @@ def nested_env_names(settings: type[BaseSettings]) -> set[str]:
     return names
 
 
+def signing_secrets(settings: type[BaseSettings]) -> set[str]:
+    """The variables of a service's signing secrets: its fields of type SigningSecret, which have no default."""
+    signing = SigningSecret.__metadata__
+    return {
+        field.validation_alias for field in settings.model_fields.values()
+        if any(validator in signing for validator in field.metadata)
+    }
+
+
+def test_the_local_launcher_makes_every_signing_secret_a_service_requires():
+    assert set(SIGNING_SECRET_VARIABLES) == set().union(*(signing_secrets(s) for s in SETTINGS.values()))
+    assert signing_secrets(SETTINGS["scheduling"]) == {"FLIPSIDE_SCHEDULING_FEED_SECRET"}, "the check finds them"
+
+
+@pytest.mark.parametrize("service", SETTINGS)
+def test_compose_requires_each_signing_secret_and_has_no_default_for_any(service):
+    environment = COMPOSE["services"][service]["environment"]
+    for name in signing_secrets(SETTINGS[service]):
+        assert re.fullmatch(rf"\$\{{{name}:\?set {name}\b[^}}]*\}}", environment.get(name, "")), (
+            f"{service}: {name} must be ${{{name}:?...}}: compose refuses to start without it"
+        )
+
+
 @pytest.mark.parametrize("service", SETTINGS)
 def test_dockerfile_is_lint_clean_non_root_and_runs_the_service(service):
     dockerfile = ROOT / "services" / service / "Dockerfile"
@@ -65,6 +91,9 @@ def test_dockerfile_is_lint_clean_non_root_and_runs_the_service(service):
     assert lint.returncode == 0, lint.stdout + lint.stderr
     text = dockerfile.read_text()
     assert text.count("FROM ") == 2, "multi-stage: build, then a runtime image without build tools"
+    bases = re.findall(r"^FROM (\S+)", text, re.M)
+    assert all(re.fullmatch(r"python:3\.11\.\d+-slim-bookworm@sha256:[0-9a-f]{64}", base) for base in bases), bases
+    assert len(set(bases)) == 1, "build and runtime on the same pinned Python"
     assert "uv sync --frozen --no-dev" in text and f"--package flipside-{service}" in text
     assert re.search(r"^USER 10001$", text, re.M)
     port = SETTINGS[service]().http_port
@@ -92,6 +121,9 @@ def test_compose_applies_the_topic_plan_before_any_service_starts():
     assert topics["volumes"][0].startswith("./deploy/topics.toml:")
     assert topics["command"][:4] == ["python", "-m", "flipside_shared.topic_plan", "apply"]
     assert topics["command"][topics["command"].index("--file") + 1] == plan_in_container
+    acls_in_container = topics["volumes"][1].split(":")[1]
+    assert topics["volumes"][1].startswith("./deploy/acls.toml:")
+    assert topics["command"][topics["command"].index("--acls") + 1] == acls_in_container
     for service in SETTINGS:
         assert COMPOSE["services"][service]["depends_on"]["topics"] == {"condition": "service_completed_successfully"}
 
@@ -141,10 +173,22 @@ def test_each_deployment_probes_health_limits_resources_and_reads_known_settings
         pod = deployment["spec"]["template"]["spec"]
         container = pod["containers"][0]
         port = settings().http_port
-        assert container["ports"] == [{"name": "http", "containerPort": port}]
+        assert container["ports"] == [{"name": "http", "containerPort": port}, {"name": "metrics", "containerPort": 9090}]
+        assert deployment["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"] == config["data"]["FLIPSIDE_METRICS_PORT"]
         assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
         assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
         assert {"cpu", "memory"} <= set(container["resources"]["requests"]) and "memory" in container["resources"]["limits"]
         assert pod["securityContext"]["runAsNonRoot"] and pod["securityContext"]["runAsUser"] == 10001
         assert {e["name"] for e in container["env"]} <= env_names(settings)
         assert [ref for source in container["envFrom"] for ref in source] == ["configMapRef", "secretRef"]
+        from_secret = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"] if "secretKeyRef" in e.get("valueFrom", {})}
+        assert from_secret == {
+            name: {"name": "flipside-secrets", "key": name} for name in signing_secrets(settings)
+        }, f"{service}: each signing secret a required key of the Secret (not optional), no other"
+
+
+def test_the_topic_plan_takes_what_the_services_produce():
+    limit = KafkaSettings().max_message_bytes
+    for spec in read_plan(ROOT / "deploy" / "topics.toml", ""):
+        expected = dead_letter_bytes(limit) if spec.name.endswith(".dead-letter") else limit
+        assert int(spec.configs["max.message.bytes"]) == expected, spec.name

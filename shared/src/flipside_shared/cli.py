@@ -3,7 +3,8 @@
     flipside dlq list SERVICE [--limit N]          what was dead-lettered, and why
     flipside dlq inspect SERVICE PARTITION OFFSET  one dead letter: headers and body
     flipside dlq replay SERVICE PARTITION OFFSET   send it back to its original topic, as it was
-    flipside outbox SERVICE                        events not yet published, and the oldest's age
+    flipside outbox [list] [--service SERVICE]     events not yet published, the oldest's age, and parked rows
+    flipside outbox retry --service SERVICE ID...  re-queue parked rows (or --all, of one service or every one)
     flipside lag SERVICE                           how far the service's consumer group is behind
     flipside migrate SERVICE                       apply the service's pending migrations
     flipside seed-demo [--size N] [--matching-url URL] [--token T]  enrol a demo cohort (junior mentors, senior mentees)
@@ -33,8 +34,10 @@ from .deadletter import dead_letter_topic
 from .demo_cohort import LADDER, PROGRAM, cohort
 from .envelope import Envelope
 from .events import Event, ParticipantErased
+from .events.sources import OPERATOR
 from .kafka import client_options, publish_envelopes, reliable_producer
 from .migrations import migrate
+from .outbox import parked_rows, requeue_parked
 from .preflight import ConfigurationError, fail, load_settings
 from .settings import SERVICES, ServiceSettings
 from .testing.auth import dev_issuer_in
@@ -116,19 +119,71 @@ async def dlq_replay(settings: ServiceSettings, service: str, partition: int, of
     print(f"replayed partition {partition} offset {offset} to {topic}")
 
 
-async def outbox(settings: ServiceSettings, service: str) -> None:
+class NotParked(Exception):
+    """Rows an operator named that are not parked: nothing was re-queued."""
+
+
+async def outbox(settings: ServiceSettings, services: list[str]) -> None:
     conn = await asyncpg.connect(settings.database_url)
     try:
-        rows = await conn.fetch(
-            f'SELECT topic, count(*) AS unsent, extract(epoch FROM now() - min(created_at)) AS oldest'
-            f' FROM "{service}".outbox WHERE sent_at IS NULL GROUP BY topic ORDER BY topic'
-        )
+        for service in services:
+            if not await _has_outbox(conn, service):
+                print(f"{service}: no outbox in this database")
+                continue
+            await _outbox_report(conn, service)
     finally:
         await conn.close()
-    if not rows:
-        print(f"{service}: outbox empty, everything published")
-    for row in rows:
+
+
+async def _has_outbox(conn: asyncpg.Connection, service: str) -> bool:
+    """Whether the service has an outbox in this database; one from before parking must be migrated first."""
+    if not await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f'"{service}".outbox'):
+        return False
+    if not await conn.fetchval(
+        "SELECT EXISTS (SELECT FROM information_schema.columns"
+        " WHERE table_schema = $1 AND table_name = 'outbox' AND column_name = 'parked_at')",
+        service,
+    ):
+        raise ConfigurationError(f"{service}'s outbox predates parking: run `flipside migrate {service}`")
+    return True
+
+
+async def _outbox_report(conn: asyncpg.Connection, service: str) -> None:
+    waiting = await conn.fetch(
+        f'SELECT topic, count(*) AS unsent, extract(epoch FROM now() - min(created_at)) AS oldest'
+        f' FROM "{service}".outbox WHERE sent_at IS NULL AND parked_at IS NULL GROUP BY topic ORDER BY topic'
+    )
+    parked = await parked_rows(conn, service)
+    if not waiting:
+        print(f"{service}: outbox empty, everything published" + (", but for parked rows" if parked else ""))
+    for row in waiting:
         print(f"{service}: {row['unsent']} unsent for {row['topic']}, oldest {float(row['oldest']):.1f}s")
+    if parked:
+        print(f"{service}: {len(parked)} parked, never retried until `flipside outbox retry`:")
+    for row in parked:
+        print(
+            f"  id {row['id']} event {row['event_id']} {row['event_type'] or '?'} to {row['topic']} key {row['key']}"
+            f" {row['size'] or 0} bytes, parked {row['parked_at'].isoformat(timespec='seconds')}: {row['park_reason']}"
+        )
+
+
+async def outbox_retry(settings: ServiceSettings, services: list[str], ids: list[int] | None) -> None:
+    """Re-queue parked rows: all in one transaction, none if any id named is not a parked row."""
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        for service in services:
+            if not await _has_outbox(conn, service):
+                if ids:
+                    raise NotParked(f"{service} has no outbox in this database: nothing re-queued")
+                print(f"{service}: no outbox in this database")
+                continue
+            async with conn.transaction():
+                requeued = await requeue_parked(conn, service, ids)
+                if missing := sorted(set(ids or ()) - set(requeued)):
+                    raise NotParked(f"{service} has no parked row {', '.join(map(str, missing))}: nothing re-queued")
+            print(f"{service}: re-queued {len(requeued)} parked rows" + (f" ({', '.join(map(str, requeued))})" if requeued else ""))
+    finally:
+        await conn.close()
 
 
 async def lag(settings: ServiceSettings, service: str) -> None:
@@ -160,7 +215,7 @@ async def run_migrations(settings: ServiceSettings, service: str) -> None:
 
 
 async def _publish(settings: ServiceSettings, events: list[Event]) -> None:
-    envelopes = [Envelope.caused_by(None, event, "/flipside/cli") for event in events]
+    envelopes = [Envelope.caused_by(None, event, OPERATOR) for event in events]
     await publish_envelopes(settings.kafka, settings.topic_prefix, envelopes, CLIENT_ID)
 
 
@@ -210,8 +265,17 @@ def main(argv: list[str] | None = None) -> None:
         one.add_argument("service", choices=SERVICES)
         one.add_argument("partition", type=int)
         one.add_argument("offset", type=int)
-    for command in ("outbox", "lag", "migrate"):
+    for command in ("lag", "migrate"):
         commands.add_parser(command).add_argument("service", choices=SERVICES)
+    outbox_command = commands.add_parser("outbox", help="what waits in each service's outbox, and its parked rows")
+    outbox_command.add_argument("--service", choices=SERVICES, help="this service only")
+    outbox_actions = outbox_command.add_subparsers(dest="action")
+    # SUPPRESS: `outbox --service S list` keeps S instead of the subcommand's default.
+    outbox_actions.add_parser("list").add_argument("--service", choices=SERVICES, default=argparse.SUPPRESS)
+    retry = outbox_actions.add_parser("retry", help="re-queue parked rows at their place, for the relay to try again")
+    retry.add_argument("--service", choices=SERVICES, default=argparse.SUPPRESS)
+    retry.add_argument("--all", action="store_true", help="every parked row (of --service, or of every service)")
+    retry.add_argument("ids", type=int, nargs="*", metavar="ID", help="outbox ids, as `flipside outbox` lists them")
     seed = commands.add_parser("seed-demo")
     seed.add_argument("--size", type=int, default=40)
     seed.add_argument("--matching-url", default=os.environ.get("FLIPSIDE_MATCHING_URL", "http://127.0.0.1:8001"),
@@ -236,8 +300,10 @@ def main(argv: list[str] | None = None) -> None:
                 work = dlq_inspect(settings, arguments.service, arguments.partition, arguments.offset)
             case "dlq", "replay":
                 work = dlq_replay(settings, arguments.service, arguments.partition, arguments.offset)
+            case "outbox", "retry":
+                work = outbox_retry(settings, *_retry_target(arguments))
             case "outbox", _:
-                work = outbox(settings, arguments.service)
+                work = outbox(settings, [arguments.service] if arguments.service else list(SERVICES))
             case "lag", _:
                 work = lag(settings, arguments.service)
             case "migrate", _:
@@ -249,6 +315,18 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(work)
     except ConfigurationError as error:
         fail(error)
+    except NotParked as error:
+        raise SystemExit(f"flipside: {error}") from None
+
+
+def _retry_target(arguments: argparse.Namespace) -> tuple[list[str], list[int] | None]:
+    """The services and ids `outbox retry` acts on; ids belong to one service's outbox."""
+    if arguments.all == bool(arguments.ids):
+        raise ConfigurationError("outbox retry takes outbox ids or --all, not both and not neither")
+    if arguments.ids and not arguments.service:
+        raise ConfigurationError("outbox ids are per service: name it with --service")
+    services = [arguments.service] if arguments.service else list(SERVICES)
+    return services, (arguments.ids or None)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from .events import EVENT_TYPES, Event, ParticipantErased, Stream
 from .inbox import ReusedEventId, first_delivery
 from .metrics import EVENTS, HANDLER_SECONDS
 from .retry import Backoff, is_transient
-from .unit_of_work import UnitOfWork, UnitOfWorkFactory
+from .unit_of_work import EventTooLarge, UnitOfWork, UnitOfWorkFactory
 from .unstorable import UNSTORABLE
 from .unstorable import reason as unstorable_reason
 
@@ -39,35 +39,52 @@ class RejectedEvent(Exception):
 
 
 class EventHandlers:
-    """The events a service consumes and the handler of each."""
+    """The events a service consumes and the handler of each: those of Flipside's services, on their stream's
+    topic, and those it takes from systems outside Flipside, on the stream's inbound topic."""
 
     def __init__(self) -> None:
         self._by_type: dict[type[Event], Handler] = {}
+        self._inbound_by_type: dict[type[Event], Handler] = {}
 
     def handles(self, event_type: type[Event]) -> Callable[[Handler], Handler]:
+        return self._registering(self._by_type, event_type)
+
+    def handles_inbound(self, event_type: type[Event]) -> Callable[[Handler], Handler]:
+        return self._registering(self._inbound_by_type, event_type)
+
+    @staticmethod
+    def _registering(handlers: dict[type[Event], Handler], event_type: type[Event]) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self._by_type[event_type] = handler
+            handlers[event_type] = handler
             return handler
 
         return register
 
-    def handler_for(self, event: Event) -> Handler | None:
-        return self._by_type.get(type(event))
+    def handler_for(self, event: Event, inbound: bool) -> Handler | None:
+        return (self._inbound_by_type if inbound else self._by_type).get(type(event))
 
-    @property
+    def subscriptions(self, prefix: str) -> dict[str, list[type[Event]]]:
+        """Each topic the service reads, with the event types it handles there."""
+        topics: dict[str, list[type[Event]]] = {}
+        for event_type in self._by_type:
+            topics.setdefault(event_type.stream.topic(prefix), []).append(event_type)
+        for event_type in self._inbound_by_type:
+            topics.setdefault(event_type.stream.inbound_topic(prefix), []).append(event_type)
+        return dict(sorted(topics.items()))
+
     def streams(self) -> list[Stream]:
-        return sorted({event_type.stream for event_type in self._by_type}, key=lambda s: s.name)
-
-    @property
-    def event_types(self) -> list[type[Event]]:
-        return list(self._by_type)
+        """The streams the service reads, on their own topic, their inbound topic or both."""
+        return sorted({t.stream for t in (*self._by_type, *self._inbound_by_type)}, key=lambda s: s.name)
 
 
 class EventProcessor:
-    def __init__(self, handlers: EventHandlers, units: UnitOfWorkFactory, dead_letters: DeadLetters) -> None:
+    def __init__(
+        self, handlers: EventHandlers, units: UnitOfWorkFactory, dead_letters: DeadLetters, topic_prefix: str
+    ) -> None:
         self._handlers = handlers
         self._units = units
         self._dead_letters = dead_letters
+        self._topic_prefix = topic_prefix
 
     async def process_batch(self, records: Sequence[ConsumerRecord]) -> None:
         """Handle records in their order; return only when every effect or dead letter is durable.
@@ -100,9 +117,16 @@ class EventProcessor:
             await self._dead_letters.send(record, str(error))
             EVENTS.labels(_header(record, "ce_type"), "dead_lettered").inc()
             return None
-        handler = self._handlers.handler_for(envelope.event)
+        inbound = record.topic == envelope.event.stream.inbound_topic(self._topic_prefix)
+        handler = self._handlers.handler_for(envelope.event, inbound)
         if handler is None:
             EVENTS.labels(envelope.type, "ignored").inc()  # another service's event on a shared stream
+            return None
+        accepted = envelope.event.accepted_sources(record.topic, self._topic_prefix)
+        if envelope.source not in accepted:
+            # Whoever may write to a topic could otherwise speak as any service: erase people, send anyone's mail.
+            await self._dead_letters.send(record, f"rejected: {_unaccepted_source(record.topic, envelope, accepted)}")
+            EVENTS.labels(envelope.type, "dead_lettered").inc()
             return None
         return record, envelope, handler
 
@@ -132,7 +156,7 @@ class EventProcessor:
             try:
                 async with self._units.begin(cause=envelope) as uow:
                     return await self._apply(uow, envelope, handler)
-            except (RejectedEvent, ReusedEventId) as error:
+            except (RejectedEvent, ReusedEventId, EventTooLarge) as error:
                 await self._dead_letters.send(record, f"rejected: {error}")
                 return "dead_lettered"
             except UNSTORABLE as error:
@@ -175,6 +199,11 @@ def _about(envelope: Envelope) -> Iterator[None]:
         yield
     finally:
         structlog.contextvars.unbind_contextvars("event_id", "event_type", "correlation_id")
+
+
+def _unaccepted_source(topic: str, envelope: Envelope, accepted: tuple[str, ...]) -> str:
+    allowed = ", ".join(accepted) if accepted else "no source"
+    return f"{envelope.type} from source {envelope.source!r} is not accepted on {topic} (accepted there: {allowed})"
 
 
 def _header(record: ConsumerRecord, name: str) -> str:

@@ -12,14 +12,18 @@ import argparse
 import dataclasses
 import importlib
 import json
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from .envelope import CONTENT_TYPE, SPEC_VERSION
 from .events import EVENT_TYPES, Event
-from .service import asyncapi_document, wire_broker
+from .service import ServiceDefinition, asyncapi_document, wire_broker
 from .settings import SERVICES, KafkaSettings
+from .signing_secrets import SIGNING_SECRET_VARIABLES, random_signing_secret
 
 CONTRACTS_DIR = Path(__file__).resolve().parents[3] / "contracts" / "events"
 ASYNCAPI_DIR = CONTRACTS_DIR.parent / "asyncapi"
@@ -35,10 +39,28 @@ class _DocumentationOnly:
         raise RuntimeError("a broker built for documentation does not consume")
 
 
+@contextmanager
+def _throwaway_signing_secrets() -> Iterator[None]:
+    """The documents describe streams, never links: any valid signing secret lets a service's settings load."""
+    missing = {name: random_signing_secret() for name in SIGNING_SECRET_VARIABLES if name not in os.environ}
+    os.environ.update(missing)
+    try:
+        yield
+    finally:
+        for name in missing:
+            del os.environ[name]
+
+
+def service_definitions() -> list[ServiceDefinition]:
+    """Every service as its `app.py` describes it: what it consumes and emits."""
+    with _throwaway_signing_secrets():
+        return [importlib.import_module(f"flipside_{service}.app").definition() for service in SERVICES]
+
+
 def asyncapi_documents() -> dict[str, dict[str, Any]]:
     documents = {}
-    for service in SERVICES:
-        definition = importlib.import_module(f"flipside_{service}.app").definition()
+    for definition in service_definitions():
+        service = definition.name
         settings = definition.settings.model_copy(
             update={"topic_prefix": DOCUMENTED_PREFIX, "consumer_group": None,
                     "kafka": KafkaSettings(bootstrap_servers=DOCUMENTED_BROKER)}
@@ -58,6 +80,15 @@ def schema_of(event_type: type[Event]) -> dict[str, Any]:
         "datacontenttype": CONTENT_TYPE,
         "topic": f"<prefix>{event_type.stream.name}",
         "key": event_type.stream.key_field,
+    }
+    # Consumers obey an event only from these sources, each on its own topic; the others are dead-lettered.
+    schema["x-flipside-sources"] = {
+        topic: list(sources)
+        for topic, sources in (
+            (f"<prefix>{event_type.stream.name}", event_type.sources),
+            (f"<prefix>inbound.{event_type.stream.name}", event_type.inbound_sources),
+        )
+        if sources
     }
     return schema
 
@@ -96,7 +127,19 @@ def _format_replaced_by_pattern(old: dict[str, Any], new: dict[str, Any]) -> dic
 
 def _type_of(property_schema: dict[str, Any]) -> Any:
     keys = ("type", "$ref", "anyOf", "enum", "const", "format", "items")
-    return json.dumps({key: property_schema[key] for key in keys if key in property_schema}, sort_keys=True)
+    return json.dumps(_without_upper_bounds({key: property_schema[key] for key in keys if key in property_schema}), sort_keys=True)
+
+
+# An upper bound on a length or a count limits what producers send; what consumers read keeps its type.
+_UPPER_BOUNDS = {"maxLength", "maxItems", "maxProperties"}
+
+
+def _without_upper_bounds(schema: Any) -> Any:
+    if isinstance(schema, dict):
+        return {key: _without_upper_bounds(value) for key, value in schema.items() if key not in _UPPER_BOUNDS}
+    if isinstance(schema, list):
+        return [_without_upper_bounds(item) for item in schema]
+    return schema
 
 
 def check(directory: Path = CONTRACTS_DIR) -> list[str]:

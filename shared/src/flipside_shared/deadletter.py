@@ -10,10 +10,11 @@ from aiokafka.structs import ConsumerRecord
 
 log = structlog.get_logger(__name__)
 
-# A dead letter is its record plus the dlq_* headers (up to about 4 KB), so it must fit where the record
-# barely did: dead-letter topics and the producer allow twice Kafka's default 1 MiB.
-MAX_RECORD_BYTES = 2 * 1024 * 1024
-TOPIC_CONFIGS = {"max.message.bytes": str(MAX_RECORD_BYTES)}
+
+def dead_letter_bytes(max_message_bytes: int) -> int:
+    """A dead letter is its record plus the dlq_* headers (up to about 4 KB), so it must fit where the record
+    barely did: dead-letter topics and the producer allow twice the other topics' limit."""
+    return 2 * max_message_bytes
 
 
 # What a dead letter adds to the record's own headers, as AsyncAPI documents describe it.

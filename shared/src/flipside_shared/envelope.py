@@ -17,6 +17,7 @@ from uuid import UUID, uuid4
 from pydantic import ValidationError
 
 from .events import Event, Stream, event_class
+from .events.sources import INBOUND
 from .events.registry import UnknownEventType
 
 SPEC_VERSION = "1.0"
@@ -48,9 +49,6 @@ class Envelope:
     def subject(self) -> str:
         return self.event.key()
 
-    def topic(self, prefix: str) -> str:
-        return self.event.stream.topic(prefix)
-
     @classmethod
     def caused_by(
         cls, cause: Envelope | None, event: Event, source: str, correlation_id: UUID | None = None
@@ -66,6 +64,11 @@ class Envelope:
             correlation_id=cause.correlation_id or cause.id,
             causation_id=cause.id,
         )
+
+    def topic(self, prefix: str) -> str:
+        """Its stream's topic; for an event from a system outside Flipside, that stream's inbound topic."""
+        stream = self.event.stream
+        return stream.inbound_topic(prefix) if self.source.startswith(INBOUND) else stream.topic(prefix)
 
     def headers(self) -> Headers:
         attributes = {

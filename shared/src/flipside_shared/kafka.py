@@ -10,7 +10,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from faststream.security import SASLPlaintext, SASLScram256, SASLScram512, BaseSecurity
 
-from .deadletter import MAX_RECORD_BYTES
+from .deadletter import dead_letter_bytes
 from .envelope import Envelope
 from .settings import KafkaSettings
 
@@ -48,7 +48,8 @@ def reliable_producer(settings: KafkaSettings, client_id: str) -> AIOKafkaProduc
         acks="all",
         linger_ms=2,
         request_timeout_ms=30_000,
-        max_request_size=MAX_RECORD_BYTES,  # the broker still holds each topic to its own limit
+        # Dead letters too; the units of work hold each event to `max_message_bytes`, the broker each topic to its own.
+        max_request_size=dead_letter_bytes(settings.max_message_bytes),
     )
 
 
@@ -61,7 +62,7 @@ async def publish_envelopes(
     try:
         deliveries = [
             await producer.send(
-                e.event.stream.topic(topic_prefix), value=e.body(), key=e.subject.encode(), headers=e.headers()
+                e.topic(topic_prefix), value=e.body(), key=e.subject.encode(), headers=e.headers()
             )
             for e in envelopes
         ]

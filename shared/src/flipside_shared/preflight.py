@@ -49,7 +49,7 @@ def load_settings(settings_class: type[SettingsT]) -> SettingsT:
     except ValidationError as error:
         # Name the environment variable to fix, not the Python field behind it.
         prefix = _NESTED_PREFIXES.get(error.title, "FLIPSIDE_")
-        problems = "; ".join(f"{_variable(issue['loc'], prefix)}: {issue['msg']}" for issue in error.errors())
+        problems = "; ".join(_problem(issue, prefix) for issue in error.errors())
         raise ConfigurationError(f"invalid configuration: {problems}") from None
     return settings
 
@@ -60,6 +60,11 @@ def require_authentication(settings: ServiceSettings) -> None:
         settings.auth.require_configured()
     except AuthNotConfigured as error:
         raise ConfigurationError(str(error)) from None
+
+
+def _problem(issue: dict, prefix: str) -> str:
+    # A check across several settings belongs to no one field; its message names the variables itself.
+    return f"{_variable(issue['loc'], prefix)}: {issue['msg']}" if issue["loc"] else issue["msg"]
 
 
 def _variable(loc: tuple, prefix: str) -> str:

@@ -7,7 +7,19 @@ import random
 
 import asyncpg
 import structlog
-from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, NotLeaderForPartitionError, RequestTimedOutError
+from aiokafka.errors import (
+    CorruptRecordException,
+    InvalidTopicError,
+    KafkaConnectionError,
+    KafkaTimeoutError,
+    MessageSizeTooLargeError,
+    NotLeaderForPartitionError,
+    RecordListTooLargeError,
+    RecordTooLargeError,
+    RequestTimedOutError,
+    TopicAuthorizationFailedError,
+    UnknownTopicOrPartitionError,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -29,6 +41,28 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 
 def is_transient(error: BaseException) -> bool:
     return isinstance(error, TRANSIENT_ERRORS)
+
+
+# The broker (or the producer, on its behalf) refuses this one record, and would refuse it again:
+# sending it once more changes nothing. Every other failure is taken as trouble that passes.
+RECORD_REFUSALS: tuple[type[BaseException], ...] = (
+    MessageSizeTooLargeError,  # larger than the producer's max_request_size or the topic's max.message.bytes
+    RecordTooLargeError,
+    RecordListTooLargeError,
+    CorruptRecordException,  # CORRUPT_MESSAGE: the broker found the record invalid as it is
+)
+# The same for every record of the topic: refused, of an illegal name, or still unknown after the
+# producer's metadata wait (deleted, or never created where topics are managed by hand).
+TOPIC_REFUSALS: tuple[type[BaseException], ...] = (
+    TopicAuthorizationFailedError,
+    InvalidTopicError,
+    UnknownTopicOrPartitionError,
+)
+
+
+def is_refusal(error: BaseException) -> bool:
+    """Whether the broker will never take this record as it is, so retrying it can only hold up the rest."""
+    return isinstance(error, RECORD_REFUSALS + TOPIC_REFUSALS)
 
 
 class Backoff:

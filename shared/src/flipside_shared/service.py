@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from wsgiref.simple_server import WSGIServer
 
 import asyncpg
 import structlog
@@ -22,22 +23,24 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest, start_http_server
 
 from .auth.tokens import TokenVerifier
+from .body_limit import BodyLimit
 from .consumer import EventHandlers, EventProcessor
-from .deadletter import DEAD_LETTER_HEADERS, TOPIC_CONFIGS, DeadLetters, dead_letter_topic
+from .deadletter import DEAD_LETTER_HEADERS, DeadLetters, dead_letter_bytes, dead_letter_topic
 from .envelope import CORRELATION_HEADER, headers_schema
 from .kafka import broker_security, reliable_producer
 from .logging import configure_logging
 from .migrations import migrate
 from .outbox import OutboxRelay
 from .retry import Backoff, is_transient
-from .events import STREAMS, Event
+from .events import Event
+from .events.sources import service_source
 from .settings import ServiceSettings
-from .topics import ensure_topics
+from .topics import ensure_topics, stream_topics
 from .subscriber import RecordProcessor, stop_consuming, subscribe
-from .unit_of_work import UnitOfWorkFactory
+from .unit_of_work import EventTooLarge, UnitOfWorkFactory
 from . import unstorable
 
 log = structlog.get_logger(__name__)
@@ -76,7 +79,7 @@ class ServiceDefinition:
 
     @property
     def source(self) -> str:
-        return f"/flipside/{self.name}"
+        return service_source(self.name)
 
 
 def create_app(definition: ServiceDefinition) -> FastAPI:
@@ -89,6 +92,7 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
         app.state.runtime = runtime
         for name, value in definition.state.items():
             setattr(app.state, name, value)
+        metrics_server = _serve_metrics(settings.http_host, settings.metrics_port) if settings.metrics_port else None
         relay = asyncio.create_task(runtime.relay.run(), name="outbox_relay")
         tasks = [asyncio.create_task(worker(runtime), name=worker.__name__) for worker in definition.workers]
         log.info("service started", http_port=settings.http_port)
@@ -108,14 +112,21 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
                 log.warning("outbox relay still in a round at shutdown; its rows will be published again")
             await runtime.producer.stop()
             await runtime.pool.close()
+            if metrics_server is not None:
+                metrics_server.shutdown()
+                metrics_server.server_close()
             log.info("service stopped")
 
-    app = FastAPI(title=f"Flipside {definition.name}", lifespan=lifespan)
+    # The API's description maps every route and field for a caller: served only where asked for.
+    described = {} if settings.http_docs else {"docs_url": None, "redoc_url": None, "openapi_url": None}
+    app = FastAPI(title=f"Flipside {definition.name}", lifespan=lifespan, **described)
+    app.add_middleware(BodyLimit, max_bytes=settings.http_max_body_bytes)
     for error in unstorable.UNSTORABLE:
         app.add_exception_handler(error, unstorable.unprocessable)
+    app.add_exception_handler(EventTooLarge, _too_large)
     # Built before anything starts: without an issuer and audience the service refuses to run open.
     app.state.token_verifier = TokenVerifier(settings.auth)
-    app.include_router(_health_routes())
+    app.include_router(_health_routes(metrics_on_api_port=settings.metrics_port is None))
     if definition.api is not None:
         app.include_router(definition.api)
     return app
@@ -129,17 +140,20 @@ async def _start(definition: ServiceDefinition) -> Runtime:
         await migrate(conn, schema, definition.migrations)
     dead_letter = dead_letter_topic(settings.topic_prefix, definition.name)
     if settings.kafka.create_topics:
-        topics = [stream.topic(settings.topic_prefix) for stream in STREAMS] + [dead_letter]
-        await _with_retries(lambda: ensure_topics(settings.kafka, topics, {dead_letter: TOPIC_CONFIGS}))
+        limit = settings.kafka.max_message_bytes
+        configs = {topic: {"max.message.bytes": str(limit)} for topic in stream_topics(settings.topic_prefix)}
+        configs[dead_letter] = {"max.message.bytes": str(dead_letter_bytes(limit))}
+        await _with_retries(lambda: ensure_topics(settings.kafka, list(configs), configs))
     producer = reliable_producer(settings.kafka, client_id=f"{definition.name}-producer")
     await _with_retries(producer.start)
-    units = UnitOfWorkFactory(pool, definition.source, settings.topic_prefix)
+    units = UnitOfWorkFactory(pool, definition.source, settings.topic_prefix, settings.kafka.max_message_bytes)
     dead_letters = DeadLetters(producer, dead_letter, definition.name)
-    broker = wire_broker(definition, EventProcessor(definition.handlers, units, dead_letters))
+    broker = wire_broker(definition, EventProcessor(definition.handlers, units, dead_letters, settings.topic_prefix))
+    # The relay's own producer, made anew when a broker refusal breaks its sequence numbers.
     relay = OutboxRelay(
         settings.database_url,
         schema,
-        producer,
+        lambda: reliable_producer(settings.kafka, client_id=f"{definition.name}-relay"),
         batch_size=settings.outbox_batch_size,
         poll_seconds=settings.outbox_poll_seconds,
     )
@@ -160,18 +174,20 @@ def wire_broker(definition: ServiceDefinition, processor: RecordProcessor) -> Ka
         graceful_timeout=GRACEFUL_TIMEOUT_SECONDS,
         logger=None,
     )
-    for stream in definition.handlers.streams:
-        consumed = tuple(t.ce_type for t in definition.handlers.event_types if t.stream == stream)
+    read = definition.handlers.subscriptions(settings.topic_prefix)
+    for stream in definition.handlers.streams():
+        # A stream's own and inbound topics share one member of the group: each member is one more rebalance.
+        topics = {t: read[t] for t in (stream.topic(settings.topic_prefix), stream.inbound_topic(settings.topic_prefix)) if t in read}
         subscribe(
-            broker, stream.topic(settings.topic_prefix), settings.group_id(definition.name), processor, consumed,
-            settings.consumer_batch_wait_ms,
+            broker, tuple(topics), settings.group_id(definition.name), processor,
+            {topic: tuple(t.ce_type for t in types) for topic, types in topics.items()}, settings.consumer_batch_wait_ms,
         )
     for event_type in definition.emits:
         broker.publisher(
             event_type.stream.topic(settings.topic_prefix),
             title=event_type.ce_type,
             schema=event_type,
-            description=f"CloudEvents type {event_type.ce_type}, key {event_type.stream.key_field}",
+            description=f"CloudEvents type {event_type.ce_type}, key {event_type.stream.key_field}, source {definition.source}",
         )
     broker.publisher(
         dead_letter_topic(settings.topic_prefix, definition.name),
@@ -224,16 +240,28 @@ async def _with_retries(start: Callable[[], Awaitable[Any]], attempts: int = 30)
             await backoff.sleep(error)
 
 
-def _health_routes() -> APIRouter:
+async def _too_large(request: Request, error: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(error)}, status_code=413)
+
+
+def _serve_metrics(host: str, port: int) -> WSGIServer:
+    """/metrics on a port of its own, which scrapers reach inside the cluster and the API's callers do not."""
+    server, _ = start_http_server(port, host)
+    log.info("metrics served", metrics_port=port)
+    return server
+
+
+def _health_routes(metrics_on_api_port: bool) -> APIRouter:
     router = APIRouter(tags=["health"])
 
     @router.get("/health/live")
     async def live() -> dict[str, str]:
         return {"status": "live"}
 
-    @router.get("/metrics")
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    if metrics_on_api_port:
+        @router.get("/metrics")
+        async def metrics() -> Response:
+            return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @router.get("/asyncapi.json")
     async def asyncapi(request: Request) -> JSONResponse:

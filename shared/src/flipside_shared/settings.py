@@ -17,6 +17,9 @@ from .auth.settings import AuthSettings
 # Flipside's services; each owns the database schema and consumer group named after it.
 SERVICES = ("matching", "scheduling", "feedback", "notifications")
 
+# Kafka's own default for a topic's `max.message.bytes`, and deploy/topics.toml's.
+KAFKA_MAX_MESSAGE_BYTES = 1024 * 1024
+
 
 class KafkaSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FLIPSIDE_KAFKA_", extra="ignore", populate_by_name=True)
@@ -36,6 +39,10 @@ class KafkaSettings(BaseSettings):
     create_topics: bool = Field(default=True, description="Create missing topics at start-up; off where topics are managed elsewhere.")
     topic_partitions: int = Field(default=4, ge=1)
     topic_replication_factor: int = Field(default=1, ge=1, description="3 on a production cluster.")
+    max_message_bytes: int = Field(
+        default=KAFKA_MAX_MESSAGE_BYTES, ge=64 * 1024,
+        description="The topics' `max.message.bytes`: an event whose record would be bigger is refused before it is stored.",
+    )
 
     @field_validator("sasl_username", "sasl_password")
     @classmethod
@@ -60,6 +67,16 @@ class ServiceSettings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=2)
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    http_docs: bool = Field(
+        default=False, description="Serve the API's description (/docs, /redoc, /openapi.json): for development, not production.",
+    )
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535,
+        description="Serve /metrics on this port alone (on the HTTP host), kept inside the cluster; unset: on the API's port.",
+    )
+    http_max_body_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="Largest request body accepted; a larger one is answered 413.",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     startup_timeout_seconds: float = Field(
         default=60, gt=0, description="How long to wait for the database and broker before giving up at start-up."
@@ -70,6 +87,9 @@ class ServiceSettings(BaseSettings):
         description="How long an idle consumer's fetch waits for records (and then rests): lower is less latency, more idle CPU.",
     )
     outbox_batch_size: int = Field(default=500, ge=1)
+    requests_per_person_per_hour: int = Field(
+        default=30, ge=1, description="Proposals (matching), session moves and absence changes (scheduling) one participant may ask for an hour.",
+    )
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
 

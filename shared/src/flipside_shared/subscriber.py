@@ -56,17 +56,19 @@ async def keep_raw_bodies(message: StreamMessage[tuple[ConsumerRecord, ...]]) ->
 
 def subscribe(
     broker: KafkaBroker,
-    topic: str,
+    topics: tuple[str, ...],
     group_id: str,
     processor: RecordProcessor,
-    event_types: tuple[str, ...],
+    event_types: dict[str, tuple[str, ...]],
     batch_wait_ms: int,
 ) -> None:
-    """`batch_wait_ms`: how long a fetch waits for records; faststream then sleeps as long after an empty fetch, so a record
+    """`event_types`: the types handled on each of the `topics`, for the AsyncAPI document.
+
+    `batch_wait_ms`: how long a fetch waits for records; faststream then sleeps as long after an empty fetch, so a record
     reaching an idle consumer waits up to that much more (the setting `FLIPSIDE_CONSUMER_BATCH_WAIT_MS`)."""
 
     @broker.subscriber(
-        topic,
+        *topics,
         group_id=group_id,
         auto_offset_reset="earliest",
         batch=True,
@@ -78,15 +80,17 @@ def subscribe(
         decoder=keep_raw_bodies,
         max_poll_interval_ms=600_000,
         heartbeat_interval_ms=HEARTBEAT_INTERVAL_MS,
-        title=f"{group_id}:{topic}",
-        description="CloudEvents (binary mode) of types: " + ", ".join(event_types) if event_types else None,
+        title=f"{group_id}:{','.join(topics)}",
+        description="; ".join(
+            f"{topic}: CloudEvents (binary mode) of types: " + ", ".join(types) for topic, types in event_types.items()
+        ) or None,
     )
     async def consume(bodies: list[bytes | None], message: KafkaMessage) -> None:
         try:
             await processor.process_batch(message.raw_message)
         except Exception:
             # The broker runs without faststream's logger: without this line a partition stuck on a record is silent.
-            log.exception("batch failed: it is delivered again from its first record", topic=topic)
+            log.exception("batch failed: it is delivered again from its first record", topics=topics)
             raise
         if isinstance(message.consumer, AIOKafkaConsumer):  # in-memory test brokers have no partitions' ends
             _record_lag(message.consumer, message.raw_message)

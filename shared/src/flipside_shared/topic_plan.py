@@ -1,10 +1,11 @@
 """Topics as code: apply deploy/topics.toml to a cluster, idempotently.
 
-    python -m flipside_shared.topic_plan apply [--file deploy/topics.toml] [--replication-factor N]
+    python -m flipside_shared.topic_plan apply [--file deploy/topics.toml] [--acls deploy/acls.toml] [--replication-factor N]
 
 Settings come from the same FLIPSIDE_KAFKA_* variables as the services (SASL/TLS
 included) and FLIPSIDE_TOPIC_PREFIX. Creates missing topics, adds partitions
-where the plan has more, and sets each topic's configuration to the plan's.
+where the plan has more, and sets each topic's configuration to the plan's; then
+adds the ACLs of deploy/acls.toml the cluster lacks, where it has an authorizer.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import InvalidPartitionsError
 
+from .acl_plan import DEFAULT_ACLS, NoAuthorizer, apply_acls, read_acls
 from .kafka import client_options
 from .settings import KafkaSettings, ServiceSettings
 
@@ -89,12 +91,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["apply"])
     parser.add_argument("--file", type=Path, default=DEFAULT_PLAN)
+    parser.add_argument("--acls", type=Path, default=DEFAULT_ACLS)
     parser.add_argument("--replication-factor", type=int, help="override the plan's, e.g. 1 on a single broker")
     arguments = parser.parse_args()
     settings = ServiceSettings()
     specs = read_plan(arguments.file, settings.topic_prefix, arguments.replication_factor)
     changes = asyncio.run(apply(settings.kafka, specs))
     print("\n".join(changes) or "topics already match the plan")
+    try:
+        granted = asyncio.run(apply_acls(settings.kafka, read_acls(arguments.acls, settings.topic_prefix)))
+    except NoAuthorizer:
+        print("ACLs not applied: this cluster has no authorizer, so anyone may read and write every topic")
+        return
+    print("\n".join(granted) or "ACLs already match the plan")
 
 
 if __name__ == "__main__":

@@ -14,10 +14,16 @@ import structlog
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+from .events import INBOUND_STREAMS, STREAMS
 from .kafka import client_options
 from .settings import KafkaSettings
 
 log = structlog.get_logger(__name__)
+
+
+def stream_topics(prefix: str) -> list[str]:
+    """Every stream's topic, and the inbound topics of those outside systems may send to."""
+    return [stream.topic(prefix) for stream in STREAMS] + [stream.inbound_topic(prefix) for stream in INBOUND_STREAMS]
 
 
 async def ensure_topics(

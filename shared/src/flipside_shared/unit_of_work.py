@@ -12,6 +12,22 @@ import asyncpg
 from .events import Event, Stream
 from .envelope import Envelope, Tombstone
 from .outbox import write_outbox
+from .settings import KAFKA_MAX_MESSAGE_BYTES
+
+# What Kafka adds to a record's key, value and headers in a batch of its own (the batch header, lengths, offsets),
+# with room to spare: about 60 bytes for the batch, 50 for the record and 10 for each header.
+RECORD_OVERHEAD_BYTES = 512
+
+
+class EventTooLarge(ValueError):
+    """An event whose Kafka record would be bigger than its topic accepts: refused before it reaches the outbox,
+    where no relay could ever publish it."""
+
+
+def record_bytes(envelope: Envelope) -> int:
+    """The size of the envelope's Kafka record, overhead included."""
+    headers = sum(len(name.encode()) + len(value) for name, value in envelope.headers())
+    return len(envelope.subject.encode()) + len(envelope.body()) + headers + RECORD_OVERHEAD_BYTES
 
 
 @dataclass
@@ -22,11 +38,19 @@ class UnitOfWork:
     source: str
     cause: Envelope | None = None
     correlation_id: UUID | None = None
+    max_record_bytes: int = KAFKA_MAX_MESSAGE_BYTES
     emitted: list[Envelope | Tombstone] = field(default_factory=list)
 
     def emit(self, event: Event, correlation_id: UUID | None = None) -> Envelope:
-        """Queue `event` for the outbox; `correlation_id` names the chain when no event caused this work."""
+        """Queue `event` for the outbox; `correlation_id` names the chain when no event caused this work.
+
+        Raises EventTooLarge when its record would not fit its topic.
+        """
         envelope = Envelope.caused_by(self.cause, event, self.source, correlation_id or self.correlation_id)
+        if (size := record_bytes(envelope)) > self.max_record_bytes:
+            raise EventTooLarge(
+                f"{event.ce_type} would be a Kafka record of {size} bytes, over the {self.max_record_bytes} its topic accepts"
+            )
         self.emitted.append(envelope)
         return envelope
 
@@ -41,19 +65,26 @@ class BatchOfWork:
 
     conn: asyncpg.Connection
     source: str
+    max_record_bytes: int = KAFKA_MAX_MESSAGE_BYTES
     units: list[UnitOfWork] = field(default_factory=list)
 
     def unit(self, cause: Envelope | None = None, correlation_id: UUID | None = None) -> UnitOfWork:
-        uow = UnitOfWork(conn=self.conn, source=self.source, cause=cause, correlation_id=correlation_id)
+        uow = UnitOfWork(
+            conn=self.conn, source=self.source, cause=cause, correlation_id=correlation_id,
+            max_record_bytes=self.max_record_bytes,
+        )
         self.units.append(uow)
         return uow
 
 
 class UnitOfWorkFactory:
-    def __init__(self, pool: asyncpg.Pool, source: str, topic_prefix: str) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, source: str, topic_prefix: str, max_record_bytes: int = KAFKA_MAX_MESSAGE_BYTES,
+    ) -> None:
         self._pool = pool
         self._source = source
         self._topic_prefix = topic_prefix
+        self._max_record_bytes = max_record_bytes
 
     @asynccontextmanager
     async def begin(
@@ -71,6 +102,6 @@ class UnitOfWorkFactory:
     async def begin_batch(self) -> AsyncIterator[BatchOfWork]:
         """One transaction for many units: their states and events, in the order of the units, or nothing."""
         async with self._pool.acquire() as conn, conn.transaction():
-            batch = BatchOfWork(conn=conn, source=self._source)
+            batch = BatchOfWork(conn=conn, source=self._source, max_record_bytes=self._max_record_bytes)
             yield batch
             await write_outbox(conn, [envelope for uow in batch.units for envelope in uow.emitted], self._topic_prefix)

@@ -1,6 +1,7 @@
 """Values PostgreSQL refuses however often they are sent: text with a NUL character (`\\u0000`), which no
-`text` or `jsonb` column holds. Pydantic lets them through, so they fail at the database: the sender's
-input, answered with its reason (a 422, or a dead letter), never retried and never a 500."""
+`text` or `jsonb` column holds. Events and request bodies refuse it (`flipside_shared.text`); text that reaches
+the database another way (a path parameter) fails there: the sender's input, answered with its reason (a 422,
+or a dead letter), never retried and never a 500."""
 
 from __future__ import annotations
 

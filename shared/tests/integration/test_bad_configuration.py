@@ -4,6 +4,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
+from flipside_shared.signing_secrets import SIGNING_SECRET_VARIABLES, random_signing_secret
+from flipside_shared.testing.auth import dev_issuer
+
 
 def start_matching(**env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
@@ -49,3 +54,48 @@ def test_a_symmetric_algorithm_is_refused_by_name(sandbox):
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("flipside: invalid configuration: FLIPSIDE_AUTH_ALGORITHMS: Value error, ['HS256'] not allowed")
+
+
+def start_service(service: str, signing_secrets: dict[str, str]) -> subprocess.CompletedProcess:
+    """The service with exactly these signing secrets: none inherited from the test session's own."""
+    inherited = {name: value for name, value in os.environ.items() if name not in SIGNING_SECRET_VARIABLES}
+    return subprocess.run(
+        [sys.executable, "-m", f"flipside_{service}"],
+        env={**inherited, "FLIPSIDE_STARTUP_TIMEOUT_SECONDS": "2", **dev_issuer().env(), **signing_secrets},
+        capture_output=True, text=True, timeout=60,
+    )
+
+
+BAD_SECRETS = {
+    "missing": (None, "Field required"),
+    "short": ("x" * 31, "31 bytes, at least 32 needed; make one with `openssl rand -base64 48`"),
+    # Each of them is refused for every variable; the unit tests go through them all.
+    "published": ("development-only-survey-link-secret", "a published development value, which anyone can sign with"),
+}
+
+
+@pytest.mark.parametrize("variable", SIGNING_SECRET_VARIABLES)
+@pytest.mark.parametrize("case", BAD_SECRETS)
+def test_a_service_refuses_to_start_without_a_strong_signing_secret(variable, case):
+    value, reason = BAD_SECRETS[case]
+    service = variable.removeprefix("FLIPSIDE_").split("_")[0].lower()
+    secrets = {name: random_signing_secret() for name in SIGNING_SECRET_VARIABLES if name != variable}
+    if value is not None:
+        secrets[variable] = value
+    result = start_service(service, secrets)
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"flipside: invalid configuration: {variable}: "), line
+    assert reason in line
+    assert not value or value not in result.stderr + result.stdout, "the secret itself is never printed"
+
+
+def test_feedback_refuses_one_secret_for_both_survey_links_and_the_concern_contributor_hash():
+    shared = random_signing_secret()
+    result = start_service("feedback", {"FLIPSIDE_FEEDBACK_LINK_SECRET": shared, "FLIPSIDE_FEEDBACK_CONCERN_CONTRIBUTOR_KEY": shared})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "flipside: invalid configuration: Value error, "
+        "FLIPSIDE_FEEDBACK_CONCERN_CONTRIBUTOR_KEY must differ from FLIPSIDE_FEEDBACK_LINK_SECRET"
+    ]
+    assert shared not in result.stderr

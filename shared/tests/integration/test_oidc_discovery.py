@@ -4,9 +4,9 @@ local HTTP server on 127.0.0.1, and a running service takes them from there and 
 import httpx
 import pytest
 
-from flipside_shared.auth.keys import KeySetUnavailable
+from flipside_shared.auth.keys import KeySetUnavailable, RemoteKeySet
 from flipside_shared.auth.settings import AuthSettings
-from flipside_shared.auth.tokens import TokenVerifier
+from flipside_shared.auth.tokens import InvalidToken, TokenVerifier
 from flipside_shared.testing.auth import DevIssuer, bearer
 from flipside_shared.testing.service_process import ServiceProcess
 
@@ -38,6 +38,62 @@ def test_keys_come_from_the_discovered_jwks_uri_and_follow_a_rotation(httpserver
     fetched = [request.path for request, _ in httpserver.log]
     assert fetched.count(f"{REALM}/.well-known/openid-configuration") == 1
     assert fetched.count(f"{REALM}/protocol/openid-connect/certs") == 2, "the unknown kid made the key set be fetched again"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def forged_kid_tokens(signer: DevIssuer, count: int) -> list[str]:
+    tokens = []
+    for n in range(count):
+        signer.kid = f"made-up-{n}"
+        tokens.append(signer.admin_token())
+    return tokens
+
+
+def fetches(httpserver) -> list[str]:
+    return [request.path.rsplit("/", 1)[-1] for request, _ in httpserver.log]
+
+
+def test_a_flood_of_made_up_key_ids_fetches_the_key_set_at_most_once_per_interval(httpserver, issuer, tmp_path):
+    signer, forger = DevIssuer(tmp_path / "issuer", issuer), DevIssuer(tmp_path / "forger", issuer)
+    publish(httpserver, issuer, signer)
+    clock = Clock()
+    settings = AuthSettings(issuer=issuer, audience=signer.audience, jwks_refresh_cooldown_seconds=30)
+    verifier = TokenVerifier(settings, RemoteKeySet(settings, clock))
+    assert verifier.verify(signer.admin_token()).is_admin
+    for _ in range(3):
+        clock.now += 31
+        for token in forged_kid_tokens(forger, 50):
+            with pytest.raises(InvalidToken, match="unknown signing key"):
+                verifier.verify(token)
+    assert fetches(httpserver) == ["openid-configuration", "certs", "certs", "certs", "certs"]
+    assert verifier.verify(signer.admin_token()).is_admin
+
+
+def test_an_issuer_that_is_down_is_asked_once_per_interval_and_its_failure_answers_meanwhile(httpserver, issuer, tmp_path):
+    signer = DevIssuer(tmp_path, issuer)
+    clock = Clock()
+    settings = AuthSettings(issuer=issuer, audience=signer.audience, jwks_refresh_cooldown_seconds=30)
+    verifier = TokenVerifier(settings, RemoteKeySet(settings, clock))
+    for token in forged_kid_tokens(signer, 50):  # nothing is served: discovery fails
+        with pytest.raises(KeySetUnavailable, match="no OpenID configuration"):
+            verifier.verify(token)
+    assert fetches(httpserver) == ["openid-configuration"]
+    httpserver.expect_request(f"{REALM}/.well-known/openid-configuration").respond_with_json(
+        {"issuer": issuer, "jwks_uri": httpserver.url_for(f"{REALM}/protocol/openid-connect/certs")},
+    )
+    httpserver.expect_request(f"{REALM}/protocol/openid-connect/certs").respond_with_data("down", status=503)
+    clock.now += 30
+    for token in forged_kid_tokens(signer, 50):
+        with pytest.raises(KeySetUnavailable, match="could not be fetched"):
+            verifier.verify(token)
+    assert fetches(httpserver) == ["openid-configuration", "openid-configuration", "certs"]
 
 
 def test_a_configuration_naming_another_issuer_is_not_trusted(httpserver, issuer, tmp_path):

@@ -66,7 +66,7 @@ async def test_dead_letters_are_listed_inspected_and_replayed(sandbox, matching)
 
 async def test_outbox_lag_and_migrations_report_a_healthy_service(sandbox, matching):
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in mentor_and_mentee()])
-    await eventually(lambda: "outbox empty" in flipside(sandbox, "outbox", "matching") or None)
+    await eventually(lambda: "outbox empty" in flipside(sandbox, "outbox", "--service", "matching") or None)
     lag = await eventually(lambda: (out := flipside(sandbox, "lag", "matching")) and "participants" in out and out or None)
     assert all(line.endswith("behind by 0") for line in lag.strip().splitlines())
     assert flipside(sandbox, "migrate", "matching").strip() == "matching: schema up to date"

@@ -32,14 +32,16 @@ class Signer:
             jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
         self.jwk = {**jwk, "kid": kid, "use": "sig", "alg": self.algorithm}
 
-    def token(self, **overrides) -> str:
+    def token(self, header_typ: str | None = "JWT", **overrides) -> str:
         now = datetime.now(UTC)
         claims = {
             "iss": ISSUER, "aud": AUDIENCE, "sub": str(uuid4()), "iat": now, "exp": now + timedelta(minutes=5),
             "flipside_roles": ["participant"],
         }
         claims.update(overrides)
-        return jwt.encode({k: v for k, v in claims.items() if v is not None}, self.key, algorithm=self.algorithm, headers={"kid": self.kid})
+        return jwt.encode(
+            {k: v for k, v in claims.items() if v is not None}, self.key, algorithm=self.algorithm, headers={"kid": self.kid, "typ": header_typ},
+        )
 
 
 @pytest.fixture(scope="module")
@@ -132,6 +134,24 @@ def test_an_unknown_kid_is_refused_until_the_key_set_has_it(verifier, key_set_fi
     key_set_file.write_text(json.dumps({"keys": [signer.jwk, rotated.jwk]}))
     assert verifier.verify(rotated.token(flipside_roles=["admin"])).is_admin
     verifier.verify(signer.token())
+
+
+def test_tokens_that_are_not_access_tokens_are_refused(verifier, signer):
+    assert refusal(verifier, signer.token(header_typ="logout+jwt")) == "a token of type 'logout+jwt' is not an access token"
+    assert refusal(verifier, signer.token(typ="ID")) == "an ID token is not an access token"
+    for typ in ("at+jwt", "application/at+jwt", "JWT", None):
+        verifier.verify(signer.token(header_typ=typ))
+    verifier.verify(signer.token(nonce="n-0S6_WzA2Mj"))
+
+
+def test_in_strict_mode_only_tokens_typed_at_jwt_and_without_a_nonce_are_accepted(key_set_file, signer):
+    strict = TokenVerifier(AuthSettings(issuer=ISSUER, audience=AUDIENCE, jwks_file=key_set_file, require_access_token_type=True))
+    assert strict.verify(signer.token(header_typ="at+jwt", flipside_roles=["admin"])).is_admin
+    assert strict.verify(signer.token(header_typ="application/at+jwt")).roles == frozenset({"participant"})
+    assert refusal(strict, signer.token(header_typ="JWT")) == "not an access token: its type (typ) is jwt, not at+jwt"
+    assert refusal(strict, signer.token(header_typ=None)) == "not an access token: its type (typ) is missing, not at+jwt"
+    assert refusal(strict, signer.token(header_typ="at+jwt", nonce="n-0S6_WzA2Mj")) == "a token with a nonce is an ID token, not an access token"
+    assert refusal(strict, signer.token(header_typ="at+jwt", aud="the-portal-client")) == "the token is for another audience"
 
 
 def test_a_valid_token_without_a_flipside_role_may_do_nothing(verifier, signer):

@@ -20,6 +20,7 @@ from flipside_shared.auth.rules import (
 )
 from flipside_shared.auth.tokens import Principal
 from flipside_shared.events.feedback import GoalCategory
+from flipside_shared.text import FEW_ITEMS, Identifier, Name, Text
 
 from .dashboard import router as dashboard_router
 from .domain.goals import GoalRefused
@@ -39,15 +40,15 @@ CONCERN_THEMES = ("psychological_safety", "respect", "time_and_workload", "progr
 
 class SurveySubmission(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    answers: dict[str, Any]
-    goal_progress: dict[UUID, int] = {}
+    answers: dict[Identifier, Any] = Field(max_length=FEW_ITEMS)
+    goal_progress: dict[UUID, int] = Field(default={}, max_length=FEW_ITEMS)
 
 
 class NewGoal(BaseModel):
     model_config = ConfigDict(extra="forbid")
     owner_id: UUID
     category: GoalCategory
-    title: str = Field(min_length=1, max_length=200)
+    title: Name = Field(min_length=1)
 
 
 class GoalUpdate(BaseModel):
@@ -58,7 +59,9 @@ class GoalUpdate(BaseModel):
 
 class SelfAssessment(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    scores: dict[Literal[SELF_ASSESSMENT_DIMENSIONS], int] = Field(min_length=1)  # type: ignore[valid-type]
+    scores: dict[Literal[SELF_ASSESSMENT_DIMENSIONS], int] = Field(  # type: ignore[valid-type]
+        min_length=1, max_length=len(SELF_ASSESSMENT_DIMENSIONS),
+    )
 
     def checked(self) -> dict[str, int]:
         if bad := sorted(name for name, value in self.scores.items() if value not in range(1, 6)):
@@ -70,7 +73,7 @@ class Concern(BaseModel):
     model_config = ConfigDict(extra="forbid")
     participant_id: UUID
     theme: Literal[CONCERN_THEMES]  # type: ignore[valid-type]
-    body: str = Field(min_length=1, max_length=2000)
+    body: Text = Field(min_length=1)
 
 
 def _loop(request: Request) -> FeedbackLoop:
@@ -140,7 +143,7 @@ async def new_questionnaire(program_id: str, body: dict[str, Any], request: Requ
     try:
         questionnaire = Questionnaire.model_validate(body)
     except ValidationError as error:
-        raise HTTPException(422, [e["msg"] for e in error.errors()]) from None
+        raise HTTPException(422, [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]) from None
     async with request.app.state.runtime.units.begin() as uow:
         version = await FeedbackRepository(uow.conn).add_questionnaire(program_id, questionnaire)
     return {"program_id": program_id, "version": version}

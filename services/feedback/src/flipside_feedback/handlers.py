@@ -18,7 +18,6 @@ from flipside_shared.events import (
     CheckInDue,
     FeedbackRequested,
     FeedbackSubmitted,
-    FeedbackSubmittedV1,
     GoalAchieved,
     GoalProgressed,
     GoalSet,
@@ -59,10 +58,11 @@ class FeedbackLoop:
     def __init__(self, settings: FeedbackSettings) -> None:
         self._settings = settings
         self._link_secret = settings.link_secret.get_secret_value().encode()
+        self._contributor_key = settings.concern_contributor_key.get_secret_value().encode()
 
     def contributor_hash(self, participant_id: UUID) -> bytes:
         """Counts distinct people behind concerns, and finds theirs on erasure, without naming anyone."""
-        return hmac.new(self._link_secret, b"concern:" + participant_id.bytes, hashlib.sha256).digest()
+        return hmac.new(self._contributor_key, b"concern:" + participant_id.bytes, hashlib.sha256).digest()
 
     async def ask(self, uow: UnitOfWork, check_in: CheckInDue) -> None:
         """Ask both people, each with a link of their own, once per session; the session counts as held."""
@@ -254,9 +254,8 @@ def build_handlers(loop: FeedbackLoop) -> EventHandlers:
     async def check_in_due(uow: UnitOfWork, event: CheckInDue) -> None:
         await loop.ask(uow, event)
 
-    @handlers.handles(FeedbackSubmitted)
-    @handlers.handles(FeedbackSubmittedV1)
-    async def feedback_submitted(uow: UnitOfWork, event: FeedbackSubmitted | FeedbackSubmittedV1) -> None:
+    @handlers.handles_inbound(FeedbackSubmitted)
+    async def feedback_submitted(uow: UnitOfWork, event: FeedbackSubmitted) -> None:
         """From a survey tool: refused answers go to the dead-letter topic with the reason; nothing changes."""
         try:
             await loop.record_answers(
@@ -268,7 +267,7 @@ def build_handlers(loop: FeedbackLoop) -> EventHandlers:
 
     @handlers.handles(GoalSet)
     async def goal_set(uow: UnitOfWork, event: GoalSet) -> None:
-        """A goal set in another system (or our own announcement coming back: the same goal id changes nothing)."""
+        """Our own announcement coming back (goals from elsewhere come over HTTP): the same goal id changes nothing."""
         try:
             await loop.set_goal(uow, event.pair_id, event.owner_id, event.category, event.title, event.set_at, event.goal_id, announce=False)
         except (LookupError, GoalRefused) as refusal:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from flipside_shared.spreadsheet import csv_text
 
 from .domain.insights import Cell, Measure, Withheld
 from .domain.program_figures import ProgramInsights
@@ -46,20 +45,16 @@ def document(program_id: str, insights: ProgramInsights) -> dict:
 
 
 def csv_export(insights: ProgramInsights) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for figure in insights.figures:
-        for cut in figure.cuts:
-            for cell in cut.cells:
-                writer.writerow((
-                    figure.key, _spreadsheet_safe(figure.label), figure.measure.value, cut.dimension, _spreadsheet_safe(cell.group),
-                    "" if cell.value is None else cell.value,
-                    "" if cell.people is None else cell.people,
-                    "true" if cell.suppressed else "false",
-                    cell.withheld.value if cell.withheld else "",
-                ))
-    return out.getvalue()
+    return csv_text(CSV_COLUMNS, (
+        (
+            figure.key, figure.label, figure.measure.value, cut.dimension, cell.group, cell.value, cell.people,
+            "true" if cell.suppressed else "false",
+            cell.withheld.value if cell.withheld else "",
+        )
+        for figure in insights.figures
+        for cut in figure.cuts
+        for cell in cut.cells
+    ))
 
 
 def dashboard_page(program_id: str, insights: ProgramInsights) -> str:
@@ -79,11 +74,6 @@ def _cell(cell: Cell) -> dict:
         "suppressed": cell.suppressed,
         "withheld_because": cell.withheld.value if cell.withheld else None,
     }
-
-
-def _spreadsheet_safe(text: str) -> str:
-    """Department names come from HR systems: one starting like a formula must not run as one in a spreadsheet."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
 def _shown_value(cell: Cell, measure: Measure) -> str:

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, model_validator
 
 from flipside_shared.settings import ServiceSettings
+from flipside_shared.signing_secrets import SigningSecret
 
 
 class FeedbackSettings(ServiceSettings):
     http_port: int = 8003
-    link_secret: SecretStr = Field(
-        default=SecretStr("development-only-survey-link-secret"),
+    link_secret: SigningSecret = Field(
         validation_alias="FLIPSIDE_FEEDBACK_LINK_SECRET",
-        description="HMAC key of survey links (notifications makes them with it); set a long random value in production.",
+        description="HMAC key of survey links (notifications makes them with it): required, at least 32 random bytes.",
+    )
+    concern_contributor_key: SigningSecret = Field(
+        validation_alias="FLIPSIDE_FEEDBACK_CONCERN_CONTRIBUTOR_KEY",
+        description="Key of the hash that counts distinct contributors of anonymous concerns: required, at least 32 "
+        "random bytes, not the link secret, so one leaked key gives away neither links nor who raised what.",
     )
     link_valid_days: int = Field(default=14, ge=1, le=90, validation_alias="FLIPSIDE_FEEDBACK_LINK_VALID_DAYS")
     health_sweep_seconds: float = Field(
         default=300, gt=0, validation_alias="FLIPSIDE_FEEDBACK_HEALTH_SWEEP_SECONDS",
         description="How often pairs whose check-ins expired unanswered are judged anew.",
     )
+
+    @model_validator(mode="after")
+    def _keys_apart(self) -> FeedbackSettings:
+        if self.concern_contributor_key.get_secret_value() == self.link_secret.get_secret_value():
+            raise ValueError("FLIPSIDE_FEEDBACK_CONCERN_CONTRIBUTOR_KEY must differ from FLIPSIDE_FEEDBACK_LINK_SECRET")
+        return self

@@ -32,8 +32,8 @@ def test_the_csv_leaves_withheld_cells_empty_and_says_why():
 
 
 def test_a_department_named_like_a_formula_stays_text_in_a_spreadsheet():
-    rows = list(csv.DictReader(io.StringIO(csv_export(insights_with({"=HYPERLINK(1)": 6, "IT": 6})))))
-    assert {row["group"] for row in rows if row["dimension"] == "department"} == {"'=HYPERLINK(1)", "IT"}
+    rows = list(csv.DictReader(io.StringIO(csv_export(insights_with({"=HYPERLINK(1)": 6, "\t=1+1": 6, "IT": 6})))))
+    assert {row["group"] for row in rows if row["dimension"] == "department"} == {"'=HYPERLINK(1)", "'\t=1+1", "IT"}
 
 
 def test_the_page_says_a_cell_is_withheld_for_fewer_than_5_people_and_never_shows_it_as_zero():

@@ -24,6 +24,7 @@ from flipside_shared.service import ServiceDefinition, create_app
 from .api import Engine, router
 from .domain.taxonomy import Taxonomy
 from .handlers import build_handlers, utc_today
+from .inbound import take_inbound
 from .proposals import ProposalExpiry
 from .settings import MatchingSettings
 
@@ -33,11 +34,13 @@ SERVICE = "matching"
 def definition(settings: MatchingSettings | None = None) -> ServiceDefinition:
     settings = settings or MatchingSettings()
     taxonomy = Taxonomy.load(settings.taxonomy_file)
+    handlers = build_handlers(taxonomy, utc_today)
+    take_inbound(handlers)
     return ServiceDefinition(
         name=SERVICE,
         settings=settings,
         migrations=Path(__file__).parent / "migrations",
-        handlers=build_handlers(taxonomy, utc_today),
+        handlers=handlers,
         api=router,
         emits=(
             ParticipantEnrolled, ParticipantUpdated, ParticipantWithdrawn, ParticipantErased, ParticipantUnmatched, MatchRunRequested,

@@ -23,6 +23,7 @@ from flipside_shared.events import (
     PairMember,
     ParticipantEnrolled,
     ParticipantErased,
+    ParticipantProfile,
     ParticipantUnmatched,
     ParticipantUpdated,
     ParticipantWithdrawn,
@@ -77,10 +78,7 @@ def build_handlers(taxonomy: Taxonomy, today: Today = utc_today) -> EventHandler
         if current is None:
             log.info("update of a participant not enrolled or erased", participant_id=str(event.participant_id))
             return
-        if current.profile.program_id != event.profile.program_id:
-            raise RejectedEvent("a participant cannot move to another program: withdraw, then enrol in the new one")
-        if event.profile.capacity < current.active_pairs:
-            raise RejectedEvent(f"capacity {event.profile.capacity} is below their {current.active_pairs} active pairs: end a pair first")
+        check_profile_change(current, event.profile)
         person = await repository.update_participant(event.participant_id, event.profile)
         if person is not None and program.matches_on_arrival and (person.mentor_slots > 0 or person.can_take_a_mentor):
             await match_one(uow, repository, program.policy, person, "rolling")
@@ -263,6 +261,13 @@ def check_grade(program: Program, grade: int) -> None:
         raise RejectedEvent(
             f"grade {grade} is outside program {program.program_id!r}'s ladder (0 = {ladder[0]} to {len(ladder) - 1} = {ladder[-1]})"
         )
+
+
+def check_profile_change(current: Participant, profile: ParticipantProfile) -> None:
+    if current.profile.program_id != profile.program_id:
+        raise RejectedEvent("a participant cannot move to another program: withdraw, then enrol in the new one")
+    if profile.capacity < current.active_pairs:
+        raise RejectedEvent(f"capacity {profile.capacity} is below their {current.active_pairs} active pairs: end a pair first")
 
 
 def pair_created(pair_id: UUID, pair: ScoredPair) -> PairCreated:

@@ -354,8 +354,11 @@ class MatchingRepository:
             profile.model_dump(mode="json"),
         )
         await self._conn.execute("DELETE FROM audit_demographics WHERE participant_id = $1", participant_id)
-        # Published events about them are the only other copy here; unpublished ones must still go out.
-        await self._conn.execute("DELETE FROM outbox WHERE key = $1 AND sent_at IS NOT NULL", str(participant_id))
+        # Published events about them are the only other copy here, and parked ones the broker refused; those
+        # waiting to be published must still go out.
+        await self._conn.execute(
+            "DELETE FROM outbox WHERE key = $1 AND (sent_at IS NOT NULL OR parked_at IS NOT NULL)", str(participant_id)
+        )
 
     async def pairs(self, program_id: str) -> list[asyncpg.Record]:
         return await self._conn.fetch(

@@ -25,16 +25,17 @@ from flipside_shared.synthetic import enrolments
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.programs import configure_program
 from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.auth import admin_headers
+from flipside_shared.testing.auth import admin_headers, lead_headers, participant_headers
 
 RUN = uuid4().hex[:8]
 PROGRAM = f"cohort-{RUN}"
 SIZE = 80
+PROPOSALS_PER_HOUR = 3
 
 
 @pytest.fixture(scope="module")
 def matching(sandbox, tmp_path_factory):
-    env = {**sandbox.env(), "FLIPSIDE_MATCHING_PROPOSAL_POLL_SECONDS": "0.5"}
+    env = {**sandbox.env(), "FLIPSIDE_MATCHING_PROPOSAL_POLL_SECONDS": "0.5", "FLIPSIDE_REQUESTS_PER_PERSON_PER_HOUR": str(PROPOSALS_PER_HOUR)}
     with ServiceProcess("matching", env, tmp_path_factory.mktemp("logs")) as service:
         yield service
 
@@ -158,8 +159,10 @@ async def test_the_fairness_audit_suppresses_small_groups_and_keeps_declarations
             json=[{"participant_id": str(uuid4()), "attribute": "gender", "value": "woman"}],
         )
         assert stranger.status_code == 422 and "nothing was stored" in stranger.text
+        # a value starting like a formula, and one that only one person declared
+        values = ["woman", "=HYPERLINK(\"http://x\")", "nonbinary"]
         declarations = [
-            {"participant_id": str(e.participant_id), "attribute": "gender", "value": ["woman", "man", "nonbinary"][i % 3 if i < 60 else 0]}
+            {"participant_id": str(e.participant_id), "attribute": "gender", "value": values[i % 3 if i < 60 else 0] if i < SIZE - 1 else "only-one"}
             for i, e in enumerate(cohort)
         ]
         assert (await client.put(f"/programs/{PROGRAM}/demographics", json=declarations)).json() == {"stored": SIZE}
@@ -172,7 +175,11 @@ async def test_the_fairness_audit_suppresses_small_groups_and_keeps_declarations
             assert cell["people"] is None and cell["match_rate"] is None
         else:
             assert cell["people"] >= 5
-    assert list(csv.DictReader(io.StringIO(exported)))[0].keys() >= {"dimension", "group", "match_rate", "suppressed"}
+    exported_rows = list(csv.DictReader(io.StringIO(exported)))
+    assert exported_rows[0].keys() >= {"dimension", "group", "match_rate", "suppressed"}
+    declared = {row["group"]: row for row in exported_rows if row["dimension"] == "declared:gender"}
+    assert declared.keys() == {"woman", "'=HYPERLINK(\"http://x\")", "nonbinary", "groups of fewer than 5 people"}
+    assert declared["groups of fewer than 5 people"]["people"] == "" and "only-one" not in exported + str(report)
 
 
 async def test_bad_input_gets_a_clear_error_and_changes_nothing(sandbox, matching, cohort):
@@ -214,6 +221,15 @@ async def test_suggestions_become_pairs_only_when_the_other_side_accepts_in_time
         assert len(ranked) == 3
         assert [s["score"] for s in ranked] == sorted((s["score"] for s in ranked), reverse=True)
         assert all(s["candidate_role"] == "mentor" and s["reasons"] for s in ranked)
+        as_lead = await client.get(
+            f"/programs/{program}/participants/{seniors[0]}/suggestions", params={"k": 3}, headers=lead_headers(program),
+        )
+        assert [set(s) for s in as_lead.json()] == [{"candidate_id", "candidate_role", "score", "score_breakdown", "reasons"}] * 3
+        assert not any(e.profile.display_name in as_lead.text for e in people)
+        as_self = await client.get(
+            f"/programs/{program}/participants/{seniors[0]}/suggestions", params={"k": 3}, headers=participant_headers(seniors[0]),
+        )
+        assert as_self.json() == ranked, "the person choosing sees who each candidate is"
         assert (await client.get(f"/programs/{program}/pairs")).json() == [], "nothing is paired without a choice"
 
         chosen = ranked[0]["candidate_id"]
@@ -253,6 +269,25 @@ async def test_suggestions_become_pairs_only_when_the_other_side_accepts_in_time
     assert len(proposed) == 3 and late.status_code == 409
 
 
+async def test_a_participant_makes_a_limited_number_of_proposals_an_hour(sandbox, matching, cohort):
+    proposer = cohort[-4].participant_id
+    if datetime.now(UTC).minute == 59:  # counts start again each hour
+        await asyncio.sleep(61 - datetime.now(UTC).second)
+    async with httpx.AsyncClient(headers=participant_headers(proposer), base_url=matching.url, timeout=30) as client:
+        answers = [
+            await client.post(f"/programs/{PROGRAM}/proposals", json={"proposer_id": str(proposer), "candidate_id": str(uuid4())})
+            for _ in range(PROPOSALS_PER_HOUR + 1)
+        ]
+        other = cohort[-5].participant_id
+        theirs = await client.post(
+            f"/programs/{PROGRAM}/proposals", json={"proposer_id": str(other), "candidate_id": str(uuid4())}, headers=participant_headers(other),
+        )
+    assert [a.status_code for a in answers] == [404] * PROPOSALS_PER_HOUR + [429]
+    assert answers[-1].json()["detail"].startswith(f"at most {PROPOSALS_PER_HOUR} proposals per person an hour")
+    assert 0 < int(answers[-1].headers["retry-after"]) <= 3600
+    assert theirs.status_code == 404, "another person has their own count"
+
+
 async def test_a_rerun_keeps_locked_pairs_and_replaces_others_only_for_better_ones(sandbox, matching, cohort):
     async with httpx.AsyncClient(headers=admin_headers(), base_url=matching.url, timeout=30) as client:
         active = [p for p in (await client.get(f"/programs/{PROGRAM}/pairs")).json() if p["status"] == "active"]
@@ -279,6 +314,25 @@ async def test_a_rerun_keeps_locked_pairs_and_replaces_others_only_for_better_on
     assert len(mentees) == len(set(mentees)), "still one mentor per mentee"
     dry = {(p["mentor_id"], p["mentee_id"]) for p in proposal["pairs"]}
     assert dry <= set(couples), "the rerun made what its dry run proposed"
+
+
+async def test_a_participant_changes_their_own_profile_but_not_what_hr_owns(sandbox, matching, cohort):
+    person = cohort[-3]
+    own = person.profile.model_dump(mode="json")
+    promoted = {**own, "grade": person.profile.grade + 1, "manager_id": str(uuid4()), "skills": [{"name": "podcasting", "level": 4}]}
+    async with httpx.AsyncClient(headers=participant_headers(person.participant_id), base_url=matching.url, timeout=30) as client:
+        refused = await client.put(f"/participants/{person.participant_id}", json=promoted)
+        assert refused.status_code == 403
+        assert "grade, manager_id" in refused.json()["detail"]
+        accepted = await client.put(f"/participants/{person.participant_id}", json={**own, "skills": [{"name": "podcasting", "level": 4}]})
+        assert accepted.status_code == 202, accepted.text
+        for _ in range(60):
+            profile = (await client.get(f"/participants/{person.participant_id}")).json()["profile"]
+            if profile["skills"] == [{"name": "podcasting", "level": 4}]:
+                break
+            await asyncio.sleep(0.5)
+    assert profile["skills"] == [{"name": "podcasting", "level": 4}]
+    assert (profile["grade"], profile["manager_id"]) == (person.profile.grade, own["manager_id"])
 
 
 async def test_an_updated_profile_is_kept_and_an_erased_person_is_never_brought_back(sandbox, matching, cohort):

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from flipside_matching.domain.fairness import MIN_CELL, Person, audit, grade_band
+from flipside_matching.domain.fairness import MIN_CELL, SUPPRESSED_GROUPS, Person, audit, grade_band
 from flipside_matching.domain.taxonomy import Taxonomy, TaxonomyError
 
 
@@ -35,7 +35,15 @@ def test_small_groups_are_suppressed_and_the_four_fifths_rule_warns():
     cells = {c.group: c for c in audit(people)}
     assert cells["Sales"].match_rate == 1.0 and cells["Sales"].warning is None
     assert cells["Legal"].match_rate == 0.5 and "four fifths" in cells["Legal"].warning
-    assert cells["HR"].suppressed and cells["HR"].people is None and cells["HR"].match_rate is None
+    suppressed = cells[SUPPRESSED_GROUPS]
+    assert suppressed.suppressed and suppressed.people is None and suppressed.match_rate is None
+
+
+def test_the_names_of_suppressed_groups_are_hidden_too():
+    """A value only one or two people declared would say who they are, even without figures."""
+    people = [Person({"declared:religion": "majority"}, 0.5)] * MIN_CELL + [Person({"declared:religion": "rare"}, None)] * 2
+    groups = [c.group for c in audit(people)]
+    assert groups == ["majority", SUPPRESSED_GROUPS]
 
 
 def test_grade_bands_use_the_ladder_names():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from base64 import b64encode
+from collections.abc import Callable
 from datetime import time
 from typing import Literal
 from uuid import UUID
@@ -17,10 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from flipside_shared.auth.rules import require_admin, require_self
 from flipside_shared.signed_tokens import InvalidToken
+from flipside_shared.text import Few, Identifier, Text, Url
 
-from .domain.endpoints import checked_webhook_url
+from .domain.endpoints import checked_chat_url, checked_webhook_url
 from .domain.preferences import KINDS, PERSON_CHANNELS, Preferences, QuietHours
-from .domain.unsubscribe import unsubscribe_target
+from .domain.unsubscribe import UnsubscribeTarget, unsubscribe_target
 from .handlers import SUBSCRIBABLE_EVENT_TYPES
 from .repository import NotificationsRepository
 from .settings import NotificationSettings
@@ -40,20 +42,20 @@ class PreferencesBody(BaseModel):
     """A participant's choices; quiet hours and the digest time are on their own clock (their profile's time zone)."""
 
     model_config = ConfigDict(extra="forbid")
-    channels: list[Literal[PERSON_CHANNELS]] = Field(default=["email"], min_length=1)  # type: ignore[valid-type]
-    muted_kinds: list[Literal[KINDS]] = []  # type: ignore[valid-type]
+    channels: Few[Literal[PERSON_CHANNELS]] = Field(default=["email"], min_length=1)  # type: ignore[valid-type]
+    muted_kinds: Few[Literal[KINDS]] = []  # type: ignore[valid-type]
     quiet_hours: QuietHoursBody | None = None
     digest: bool = False
     digest_time: time = time(8, 0)
-    slack_webhook_url: str | None = None
-    teams_webhook_url: str | None = None
+    slack_webhook_url: Url | None = None
+    teams_webhook_url: Url | None = None
 
 
 class SubscriptionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    url: str
-    event_types: list[str] = Field(min_length=1)
-    description: str = Field(default="", max_length=500)
+    url: Url
+    event_types: Few[Identifier] = Field(min_length=1)
+    description: Text = ""
 
 
 def _settings(request: Request) -> NotificationSettings:
@@ -71,12 +73,12 @@ async def get_preferences(participant_id: UUID, request: Request) -> dict:
 
 @router.put("/participants/{participant_id}/preferences", dependencies=[Depends(require_self())])
 async def put_preferences(participant_id: UUID, body: PreferencesBody, request: Request) -> dict:
-    settings = _settings(request)
+    rules = _settings(request).outbound_rules()
+    chat_urls = {
+        channel: _checked(f"{channel}_webhook_url", checked_chat_url, url, channel, rules)
+        for channel, url in (("slack", body.slack_webhook_url), ("teams", body.teams_webhook_url)) if url
+    }
     try:
-        chat_urls = {
-            name: checked_webhook_url(url, settings.allow_plain_http_webhooks)
-            for name, url in (("slack", body.slack_webhook_url), ("teams", body.teams_webhook_url)) if url
-        }
         quiet = QuietHours(body.quiet_hours.start, body.quiet_hours.end) if body.quiet_hours else None
         preferences = Preferences(
             channels=frozenset(body.channels), muted_kinds=frozenset(body.muted_kinds), quiet_hours=quiet,
@@ -95,7 +97,8 @@ async def put_preferences(participant_id: UUID, body: PreferencesBody, request: 
 @router.get("/unsubscribe/{token}", response_class=HTMLResponse)
 async def unsubscribe_page(token: str, request: Request) -> HTMLResponse:
     """A page with one button: link checkers that open every link must not unsubscribe anyone."""
-    _, kind = _target(token, request)
+    async with request.app.state.runtime.pool.acquire() as conn:
+        kind = (await _target(token, request, NotificationsRepository(conn))).kind
     return HTMLResponse(
         f"<!doctype html><title>Flipside</title><form method=post><p>Stop receiving {kind} messages from Flipside?</p>"
         "<button type=submit>Unsubscribe</button></form>"
@@ -105,9 +108,10 @@ async def unsubscribe_page(token: str, request: Request) -> HTMLResponse:
 @router.post("/unsubscribe/{token}", response_class=HTMLResponse)
 async def unsubscribe(token: str, request: Request) -> HTMLResponse:
     """The button on the page, and mail clients' one-click unsubscribe (RFC 8058), which posts `List-Unsubscribe=One-Click`."""
-    participant_id, kind = _target(token, request)
     async with request.app.state.runtime.pool.acquire() as conn, conn.transaction():
         repository = NotificationsRepository(conn)
+        target = await _target(token, request, repository)
+        participant_id, kind = target.participant_id, target.kind
         if await repository.is_known(participant_id):
             preferences = await repository.preferences_of(participant_id)
             await repository.save_preferences(participant_id, preferences.unsubscribed_from(kind))
@@ -115,13 +119,19 @@ async def unsubscribe(token: str, request: Request) -> HTMLResponse:
     return HTMLResponse(f"<!doctype html><title>Flipside</title><p>Done: {done}. Change this any time in your preferences.</p>")
 
 
+@router.post("/participants/{participant_id}/unsubscribe-links/rotate", status_code=204, dependencies=[Depends(require_self())])
+async def rotate_unsubscribe_links(participant_id: UUID, request: Request) -> None:
+    """Revoke every unsubscribe link the participant was sent (they answer 403 from now on); each message from now
+    on carries a link of the new generation."""
+    async with request.app.state.runtime.pool.acquire() as conn:
+        if await NotificationsRepository(conn).rotate_links(participant_id) is None:
+            raise HTTPException(404, NO_SUCH_PARTICIPANT)
+
+
 @router.post("/webhooks", status_code=201, dependencies=[Depends(require_admin)])
 async def add_subscription(body: SubscriptionBody, request: Request) -> dict:
     """Another system subscribes to Flipside events; the secret is shown once, here."""
-    try:
-        url = checked_webhook_url(body.url, _settings(request).allow_plain_http_webhooks)
-    except ValueError as error:
-        raise HTTPException(422, str(error)) from None
+    url = _checked("url", checked_webhook_url, body.url, _settings(request).outbound_rules())
     if unknown := sorted(set(body.event_types) - set(SUBSCRIBABLE_EVENT_TYPES)):
         raise HTTPException(422, f"unknown event type(s) {unknown}; subscribable: {SUBSCRIBABLE_EVENT_TYPES}")
     secret = "whsec_" + b64encode(secrets.token_bytes(32)).decode()
@@ -155,11 +165,23 @@ async def deliveries(participant_id: UUID, request: Request) -> list[dict]:
         return [dict(row) for row in await NotificationsRepository(conn).deliveries_of(participant_id)]
 
 
-def _target(token: str, request: Request) -> tuple[UUID, str]:
+def _checked(field: str, check: Callable[..., str], *args: object) -> str:
+    """A URL passed by its rule, or a 422 naming the field and the rule it breaks."""
     try:
-        return unsubscribe_target(token, _settings(request).link_secret.get_secret_value().encode())
+        return check(*args)
+    except ValueError as error:
+        raise HTTPException(422, f"{field}: {error}") from None
+
+
+async def _target(token: str, request: Request, repository: NotificationsRepository) -> UnsubscribeTarget:
+    """Whom and what a genuine link of the person's current generation mutes; 403 for any other, a revoked one too."""
+    try:
+        target = unsubscribe_target(token, _settings(request).link_secret.get_secret_value().encode())
     except InvalidToken:
         raise HTTPException(403, "this unsubscribe link is not valid") from None
+    if await repository.link_generation(target.participant_id) not in (None, target.generation):
+        raise HTTPException(403, "this unsubscribe link is not valid")
+    return target
 
 
 def _as_body(preferences: Preferences) -> dict:

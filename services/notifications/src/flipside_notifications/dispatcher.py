@@ -1,41 +1,44 @@
 """The dispatcher: sends owed messages when their recipient wants them, records each outcome, announces it.
 
-Guarantee: a delivery row is sent until its channel accepts it once, and is then
-marked sent with its `NotificationSent` event in one transaction. A crash after the
-channel accepted a message and before that commit sends it again on restart, with
-the same identity: the e-mail's Message-ID (`<delivery id@flipside>`) and the
-webhook's `webhook-id` header (the delivery id), which receivers use to drop the
-second copy. Slack and Teams webhooks have no idempotency key: there, that one
-duplicate is visible. Redelivered events never owe a second message, because
-deliveries are unique on (event id, recipient, channel).
-"""
+A round claims a batch (a short transaction: each delivery marked with the round's claim and when it lapses),
+sends with no transaction open, each delivery failing or retrying on its own, then records every outcome with
+its events in one transaction. Guarantee: a delivery row is sent until its channel accepts it once, and is then
+marked sent with its `NotificationSent` event. A crash after the channel accepted a message and before that
+commit sends it again once the claim lapses, with the same identity: the e-mail's Message-ID
+(`<delivery id@flipside>`) and the webhook's `webhook-id` header (the delivery id), which receivers use to
+drop the second copy. Slack and Teams webhooks have no idempotency key: there, that one duplicate is visible.
+Only the claiming round records, so a taken-over delivery is announced once. Redelivered events never owe a
+second message, because deliveries are unique on (event id, recipient, channel)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import defaultdict
-from datetime import UTC, datetime
+from collections.abc import Coroutine
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import asyncpg
 import structlog
 from aiolimiter import AsyncLimiter
 
-from flipside_shared.events import NotificationFailed, NotificationSent
+from flipside_shared.events import Event, NotificationFailed, NotificationSent
 from flipside_shared.polling import drain_forever
 from flipside_shared.service import Runtime
-from flipside_shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from flipside_shared.unit_of_work import UnitOfWorkFactory
 
 from .domain.chat import slack_payload, teams_payload
 from .domain.failures import SendFailed, gives_up, retry_delay
 from .domain.preferences import KIND_OF_TEMPLATE, PERSON_CHANNELS, HoldForDigest, Preferences, Skip, WaitUntil, decide
+from .domain.header_text import one_line
 from .domain.rendering import RenderedMessage, render, with_footer
 from .mailer import MailRelay, compose
 from .outbound_http import HttpPoster
-from .repository import ONE_LANE, WEBHOOK, Lane, NotificationsRepository, preferences_from
+from .repository import ONE_LANE, WEBHOOK, Claim, Lane, NotificationsRepository, Outcome, preferences_from
 from .settings import NotificationSettings
 
 log = structlog.get_logger(__name__)
@@ -43,6 +46,9 @@ log = structlog.get_logger(__name__)
 SESSION_KINDS = {"sessions", "reminders"}
 CHANNELS = (*PERSON_CHANNELS, WEBHOOK)
 LISTENER_CHECK_SECONDS = 5
+
+Settled = tuple[Outcome, list[tuple[Event, UUID | None]]]
+"""A delivery's outcome and the events (with their correlation id) to emit if it is recorded."""
 
 
 class Dispatcher:
@@ -61,7 +67,7 @@ class Dispatcher:
     async def run(self, runtime: Runtime) -> None:
         """One loop per channel (e-mail: one per SMTP connection): a slow or rate-limited channel never holds up the others.
         Each loop polls, and is woken early when a handler owes new messages (LISTEN/NOTIFY)."""
-        http = HttpPoster(self._settings.http_timeout_seconds)
+        http = HttpPoster(self._settings.outbound_rules(), self._settings.http_timeout_seconds)
         lanes = [(channel, lane) for channel in CHANNELS for lane in self._lanes(channel)]
         wakes = [asyncio.Event() for _ in lanes]
         wakes_of: dict[str, list[asyncio.Event]] = defaultdict(list)
@@ -123,30 +129,74 @@ class Dispatcher:
                     await conn.close(timeout=2)
 
     async def dispatch_batch(self, units: UnitOfWorkFactory, http: HttpPoster, channel: str, lane: Lane = ONE_LANE) -> int:
-        """Fold the channel's due digests, then send one batch of the lane's recipients on it; return how many
-        deliveries were claimed."""
+        """Fold the channel's due digests and claim one batch of the lane's deliveries (one short transaction),
+        send them with no transaction open, then record every outcome (another); return how many were claimed.
+
+        Each delivery's send succeeds or fails on its own: nothing one of them holds can stop the others."""
         now = datetime.now(UTC)
+        claim = Claim(uuid4(), now + timedelta(seconds=self._settings.claim_seconds))
+        # Sends start only in the claim's first half: the last one ends well before another round may take over.
+        send_until = time.monotonic() + self._settings.claim_seconds / 2
+        async with units.begin() as uow:
+            repository = NotificationsRepository(uow.conn)
+            if channel != WEBHOOK:
+                await repository.gather_due_digests(now, self._settings.dispatch_batch_size, channel, lane)
+            rows = await repository.claim_sendable(now, self._settings.dispatch_batch_size, channel, lane, claim)
+            claimed = [
+                await _with_partner_names(repository, delivery) if delivery["template"] == "digest" else delivery
+                for delivery in map(dict, rows)
+            ]
         mail = self._mail_of(channel, lane)
+        settled: list[Settled] = []
         try:
-            async with units.begin() as uow:
-                repository = NotificationsRepository(uow.conn)
-                if channel != WEBHOOK:
-                    await repository.gather_due_digests(now, self._settings.dispatch_batch_size, channel, lane)
-                claimed = await repository.claim_sendable(now, self._settings.dispatch_batch_size, channel, lane)
-                for row in claimed:
-                    delivery = dict(row)
-                    if channel == WEBHOOK:
-                        await self._deliver_webhook(repository, delivery, http, now)
-                    else:
-                        await self._deliver_to_person(uow, repository, delivery, mail, http, now)
+            for delivery in claimed:
+                if time.monotonic() >= send_until:
+                    break
+                settled.append(await self._settle(delivery, mail, http, now))
+        except asyncio.CancelledError:
+            # Stopping: what went out is recorded now rather than sent again once the claim lapses.
+            await self._record_when_stopping(units, claim, claimed, settled)
+            raise
         finally:
             await mail.close_if_idle()
+        if claimed:
+            await self._record(units, claim, claimed, settled)
         return len(claimed)
 
-    async def _deliver_to_person(
-        self, uow: UnitOfWork, repository: NotificationsRepository, delivery: dict[str, Any], mail: MailRelay,
-        http: HttpPoster, now: datetime,
+    async def _record(
+        self, units: UnitOfWorkFactory, claim: Claim, claimed: list[dict[str, Any]], settled: list[Settled],
     ) -> None:
+        """The round's outcomes and their events, in one transaction; deliveries the round did not reach are given back."""
+        reached = {outcome.delivery_id for outcome, _ in settled}
+        given_back = [Outcome(d["delivery_id"], "pending") for d in claimed if d["delivery_id"] not in reached]
+        async with units.begin() as uow:
+            recorded = await NotificationsRepository(uow.conn).record(claim, [outcome for outcome, _ in settled] + given_back)
+            for outcome, events in settled:
+                if outcome.delivery_id in recorded:
+                    for event, correlation_id in events:
+                        uow.emit(event, correlation_id=correlation_id)
+
+    async def _record_when_stopping(
+        self, units: UnitOfWorkFactory, claim: Claim, claimed: list[dict[str, Any]], settled: list[Settled],
+    ) -> None:
+        try:
+            await self._record(units, claim, claimed, settled)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            log.warning("outcomes not recorded at shutdown; sent again once the claim lapses", error=type(error).__name__)
+
+    async def _settle(self, delivery: dict[str, Any], mail: MailRelay, http: HttpPoster, now: datetime) -> Settled:
+        """Send one delivery or decide not to; whatever it raises that nobody foresaw (a bug, data stored before
+        it was checked, such as a time zone that does not exist) fails this delivery for good, not the round."""
+        try:
+            if delivery["channel"] == WEBHOOK:
+                return await self._deliver_webhook(delivery, http, now)
+            return await self._deliver_to_person(delivery, mail, http, now)
+        except Exception as error:
+            log.exception("cannot deliver", delivery_id=str(delivery["delivery_id"]))
+            failure = SendFailed(f"cannot deliver: {type(error).__name__}: {error}", permanent=True)
+            return _failed(delivery, failure, delivery["attempts"] + 1, now)
+
+    async def _deliver_to_person(self, delivery: dict[str, Any], mail: MailRelay, http: HttpPoster, now: datetime) -> Settled:
         delivery_id, channel, template = delivery["delivery_id"], delivery["channel"], delivery["template"]
         preferences = preferences_from(delivery)
         kind = KIND_OF_TEMPLATE[template]
@@ -157,36 +207,23 @@ class Dispatcher:
         )
         match decision:
             case Skip(reason):
-                await repository.skip(delivery_id, reason)
-                return
+                return Outcome(delivery_id, "skipped", error=reason), []
             case WaitUntil(at):
-                await repository.wait_until(delivery_id, at)
-                return
+                return Outcome(delivery_id, "pending", next_attempt_at=at), []
             case HoldForDigest(at):
-                await repository.hold_for_digest(delivery_id, at)
-                return
+                return Outcome(delivery_id, "held", next_attempt_at=at), []
         attempts = delivery["attempts"] + 1
-        if template == "digest":
-            delivery = await _with_partner_names(repository, delivery)
-        unsubscribe_url = self._settings.unsubscribe_url(delivery["recipient_id"], kind)
+        unsubscribe_url = self._settings.unsubscribe_url(delivery["recipient_id"], kind, delivery["link_generation"])
         try:
             message = self._render(delivery, kind, unsubscribe_url)
+            send = self._sending(channel, delivery, message, unsubscribe_url, preferences, mail, http)
             async with self._limits[channel]:
-                await self._send(channel, delivery, message, unsubscribe_url, preferences, mail, http)
+                await _failing_on_its_own(send)
         except SendFailed as failure:
-            if gives_up(failure, attempts):
-                await repository.mark_failed(delivery_id, failure.reason)
-                log.warning("delivery failed", delivery_id=str(delivery_id), channel=channel, reason=failure.reason, attempts=attempts)
-                for event in failed_events(delivery, failure, attempts, now):
-                    uow.emit(event, correlation_id=delivery["correlation_id"])
-            else:
-                await repository.retry_later(delivery_id, failure.reason, now + retry_delay(attempts, failure))
-            return
-        await repository.mark_sent(delivery_id, now)
-        for event in sent_events(delivery, attempts, now):
-            uow.emit(event, correlation_id=delivery["correlation_id"])
-            if (v1 := event.as_v1()) is not None:
-                uow.emit(v1, correlation_id=delivery["correlation_id"])
+            return _failed(delivery, failure, attempts, now)
+        events = [(event, delivery["correlation_id"]) for event in sent_events(delivery, attempts, now)]
+        events += [(v1, delivery["correlation_id"]) for event, _ in events if (v1 := event.as_v1()) is not None]
+        return Outcome(delivery_id, "sent", attempted=True, sent_at=now), events
 
     def _render(self, delivery: dict[str, Any], kind: str, unsubscribe_url: str) -> RenderedMessage:
         """The message in the recipient's language; a template that cannot render fails this delivery only."""
@@ -199,36 +236,59 @@ class Dispatcher:
         locale, fallback = delivery["locale"], self._settings.default_locale
         try:
             message = render(delivery["template"], locale, context, fallback)
+            message = with_footer(message, locale, unsubscribe_url, kind, fallback)
         except Exception as error:
             raise SendFailed(f"cannot render {delivery['template']}: {type(error).__name__}: {error}", permanent=True) from None
-        return with_footer(message, locale, unsubscribe_url, kind, fallback)
+        return RenderedMessage(one_line(message.subject), message.text, message.html)
 
-    async def _send(
+    def _sending(
         self, channel: str, delivery: dict[str, Any], message: RenderedMessage, unsubscribe_url: str, preferences: Preferences,
         mail: MailRelay, http: HttpPoster,
-    ) -> None:
-        if channel == "email":
-            await mail.send(compose(delivery, message, self._settings.smtp_sender, unsubscribe_url))
-        elif channel == "slack":
-            await http.post_json(preferences.chat_urls["slack"], slack_payload(message))
-        else:
-            await http.post_json(preferences.chat_urls["teams"], teams_payload(message))
+    ) -> Coroutine[Any, Any, None]:
+        """The send of this message on `channel`, composed first: what cannot be composed (an address that is not one,
+        a header the email library refuses) fails this delivery for good before anything is sent."""
+        try:
+            if channel == "email":
+                return mail.send(compose(delivery, message, self._settings.smtp_sender, unsubscribe_url))
+            payload = slack_payload(message) if channel == "slack" else teams_payload(message)
+            return http.post_chat(channel, preferences.chat_urls[channel], payload)
+        except Exception as error:
+            raise SendFailed(f"cannot compose the {channel} message: {type(error).__name__}: {error}", permanent=True) from None
 
-    async def _deliver_webhook(
-        self, repository: NotificationsRepository, delivery: dict[str, Any], http: HttpPoster, now: datetime,
-    ) -> None:
+    async def _deliver_webhook(self, delivery: dict[str, Any], http: HttpPoster, now: datetime) -> Settled:
         delivery_id, attempts = delivery["delivery_id"], delivery["attempts"] + 1
         try:
             async with self._limits[WEBHOOK]:
-                await http.post_signed(delivery["webhook_url"], delivery["webhook_secret"], delivery_id, json.dumps(delivery["context"]))
+                await _failing_on_its_own(
+                    http.post_signed(delivery["webhook_url"], delivery["webhook_secret"], delivery_id, json.dumps(delivery["context"]))
+                )
         except SendFailed as failure:
-            if gives_up(failure, attempts):
-                await repository.mark_failed(delivery_id, failure.reason)
-                log.warning("webhook delivery failed", delivery_id=str(delivery_id), reason=failure.reason, attempts=attempts)
-            else:
-                await repository.retry_later(delivery_id, failure.reason, now + retry_delay(attempts, failure))
-            return
-        await repository.mark_webhook_sent(delivery_id, now)
+            return _failed(delivery, failure, attempts, now)
+        return Outcome(delivery_id, "sent", attempted=True, sent_at=now, drop_context=True), []
+
+
+async def _failing_on_its_own(send: Coroutine[Any, Any, None]) -> None:
+    """Await the send; anything it raises beyond SendFailed (an error no channel foresaw) is a failure of this
+    delivery worth another try, never of the round."""
+    try:
+        await send
+    except SendFailed:
+        raise
+    except Exception as error:
+        log.exception("unexpected error sending a delivery")
+        raise SendFailed(f"unexpected: {type(error).__name__}: {error}", permanent=False) from None
+
+
+def _failed(delivery: dict[str, Any], failure: SendFailed, attempts: int, now: datetime) -> Settled:
+    delivery_id, channel = delivery["delivery_id"], delivery["channel"]
+    if not gives_up(failure, attempts):
+        next_attempt_at = now + retry_delay(attempts, failure)
+        return Outcome(delivery_id, "pending", attempted=True, error=failure.reason, next_attempt_at=next_attempt_at), []
+    log.warning("delivery failed", delivery_id=str(delivery_id), channel=channel, reason=failure.reason, attempts=attempts)
+    # A subscriber's failures are in its delivery log; `NotificationFailed` is about people.
+    failed = [] if channel == WEBHOOK else failed_events(delivery, failure, attempts, now)
+    events = [(event, delivery["correlation_id"]) for event in failed]
+    return Outcome(delivery_id, "failed", attempted=True, error=failure.reason), events
 
 
 async def _with_partner_names(repository: NotificationsRepository, digest: dict[str, Any]) -> dict[str, Any]:

@@ -24,8 +24,11 @@ from flipside_shared.unit_of_work import UnitOfWork
 from .domain.messages import PersonalLinks, messages_for
 from .repository import NotificationsRepository
 
+# What Flipside's services publish; what outside systems send (survey answers, session commands) stays with the
+# service it is for, and so do one person's own words and scores (private events), whoever sent them.
 SUBSCRIBABLE_EVENT_TYPES = sorted(
-    ce_type for ce_type, event_type in EVENT_TYPES.items() if event_type.stream != NOTIFICATIONS and not event_type.private
+    ce_type for ce_type, event_type in EVENT_TYPES.items()
+    if event_type.sources and event_type.stream != NOTIFICATIONS and not event_type.private
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -28,6 +28,29 @@ class Lane:
 
 
 ONE_LANE = Lane(0, 1)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A dispatcher round's hold on the deliveries it took: `claim_id` records their outcomes, `until` is when
+    another round may take over the ones still unrecorded."""
+
+    claim_id: UUID
+    until: datetime
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one claimed delivery: its new status (`pending` again to retry, wait or give it back),
+    whether it was attempted, why not, and when it is due next or went out."""
+
+    delivery_id: UUID
+    status: str
+    attempted: bool = False
+    error: str | None = None
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+    drop_context: bool = False
 
 
 def _in_lane(column: str, of_parameter: int) -> str:
@@ -82,6 +105,17 @@ class NotificationsRepository:
 
     async def is_known(self, participant_id: UUID) -> bool:
         return await self._conn.fetchval("SELECT EXISTS (SELECT 1 FROM recipients WHERE participant_id = $1)", participant_id)
+
+    async def link_generation(self, participant_id: UUID) -> int | None:
+        """Which of the recipient's unsubscribe links are valid; None for someone not (or no longer) known."""
+        return await self._conn.fetchval("SELECT link_generation FROM recipients WHERE participant_id = $1", participant_id)
+
+    async def rotate_links(self, participant_id: UUID) -> int | None:
+        """Revoke the recipient's unsubscribe links; the new generation, or None for someone not known."""
+        return await self._conn.fetchval(
+            "UPDATE recipients SET link_generation = link_generation + 1 WHERE participant_id = $1 RETURNING link_generation",
+            participant_id,
+        )
 
     # Preferences
 
@@ -140,31 +174,40 @@ class NotificationsRepository:
 
     # Dispatching
 
-    async def claim_sendable(self, now: datetime, limit: int, channel: str, lane: Lane = ONE_LANE) -> list[asyncpg.Record]:
-        """Pending deliveries on `channel` whose recipient is known and falls in `lane`, locked until this
-        transaction ends.
+    async def claim_sendable(
+        self, now: datetime, limit: int, channel: str, lane: Lane, claim: Claim,
+    ) -> list[asyncpg.Record]:
+        """Claim pending deliveries on `channel` whose recipient is known and falls in `lane`, for `claim`:
+        other rounds pass over them until it is recorded or its time is up.
 
         Events on different topics arrive in no guaranteed order: a delivery whose recipient has not
         enrolled here yet simply waits, and one that names a partner waits up to PARTNER_GRACE for
         the partner's enrolment (after that, or if the partner was erased, it says "your partner").
         """
         return await self._conn.fetch(
-            "SELECT d.delivery_id, d.event_id, d.recipient_id, d.channel, d.template, d.context, d.attempts, d.correlation_id,"
-            " r.display_name, r.email, r.locale, r.time_zone,"
-            " (SELECT p.display_name FROM recipients p WHERE p.participant_id = (d.context->>'partner_id')::uuid) AS partner_name,"
-            " pr.channels, pr.muted_kinds, pr.quiet_hours_start, pr.quiet_hours_end, pr.digest, pr.digest_time,"
-            " pr.slack_webhook_url, pr.teams_webhook_url, s.url AS webhook_url, s.secret AS webhook_secret"
-            " FROM deliveries d"
+            "WITH due AS (SELECT d.delivery_id FROM deliveries d"
             " LEFT JOIN recipients r ON d.channel <> 'webhook' AND r.participant_id = d.recipient_id"
-            " LEFT JOIN preferences pr ON d.channel <> 'webhook' AND pr.participant_id = d.recipient_id"
             " LEFT JOIN webhook_subscriptions s ON d.channel = 'webhook' AND s.subscription_id = d.recipient_id"
             " WHERE d.status = 'pending' AND d.channel = $3 AND d.next_attempt_at <= $1"
+            " AND (d.claimed_until IS NULL OR d.claimed_until <= $1)"
             f" AND {_in_lane('d.recipient_id', 5)}"
             " AND (r.participant_id IS NOT NULL OR s.subscription_id IS NOT NULL)"
             " AND (d.context->>'partner_id' IS NULL OR d.created_at < $1 - $4::interval OR EXISTS"
             " (SELECT 1 FROM recipients p WHERE p.participant_id = (d.context->>'partner_id')::uuid))"
-            " ORDER BY d.next_attempt_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED",
-            now, limit, channel, PARTNER_GRACE, lane.of, lane.index,
+            " ORDER BY d.next_attempt_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED),"
+            " claimed AS (UPDATE deliveries d SET claimed_by = $7, claimed_until = $8 FROM due"
+            " WHERE d.delivery_id = due.delivery_id RETURNING d.*)"
+            " SELECT d.delivery_id, d.event_id, d.recipient_id, d.channel, d.template, d.context, d.attempts, d.correlation_id,"
+            " r.display_name, r.email, r.locale, r.time_zone, COALESCE(r.link_generation, 0) AS link_generation,"
+            " (SELECT p.display_name FROM recipients p WHERE p.participant_id = (d.context->>'partner_id')::uuid) AS partner_name,"
+            " pr.channels, pr.muted_kinds, pr.quiet_hours_start, pr.quiet_hours_end, pr.digest, pr.digest_time,"
+            " pr.slack_webhook_url, pr.teams_webhook_url, s.url AS webhook_url, s.secret AS webhook_secret"
+            " FROM claimed d"
+            " LEFT JOIN recipients r ON d.channel <> 'webhook' AND r.participant_id = d.recipient_id"
+            " LEFT JOIN preferences pr ON d.channel <> 'webhook' AND pr.participant_id = d.recipient_id"
+            " LEFT JOIN webhook_subscriptions s ON d.channel = 'webhook' AND s.subscription_id = d.recipient_id"
+            " ORDER BY d.next_attempt_at",
+            now, limit, channel, PARTNER_GRACE, lane.of, lane.index, claim.claim_id, claim.until,
         )
 
     async def gather_due_digests(self, now: datetime, limit: int, channel: str, lane: Lane = ONE_LANE) -> int:
@@ -197,43 +240,24 @@ class NotificationsRepository:
             )
         return len(held)
 
-    async def mark_sent(self, delivery_id: UUID, now: datetime) -> None:
-        await self._conn.execute(
-            "UPDATE deliveries SET status = 'sent', sent_at = $2, attempts = attempts + 1 WHERE delivery_id = $1",
-            delivery_id, now,
+    async def record(self, claim: Claim, outcomes: list[Outcome]) -> set[UUID]:
+        """Each outcome of the round `claim`, in one statement; the ids recorded. A delivery whose claim was
+        taken over after it lapsed, or that was settled meanwhile (its recipient erased), is left as it is."""
+        if not outcomes:
+            return set()
+        columns = zip(*(astuple(outcome) for outcome in outcomes), strict=True)
+        recorded = await self._conn.fetch(
+            "UPDATE deliveries d SET status = o.status, attempts = d.attempts + o.attempted::int,"
+            " last_error = coalesce(o.error, d.last_error), next_attempt_at = coalesce(o.next_attempt_at, d.next_attempt_at),"
+            " sent_at = coalesce(o.sent_at, d.sent_at), context = CASE WHEN o.drop_context THEN '{}'::jsonb ELSE d.context END,"
+            " claimed_by = NULL, claimed_until = NULL"
+            " FROM unnest($2::uuid[], $3::text[], $4::boolean[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::boolean[])"
+            " AS o(delivery_id, status, attempted, error, next_attempt_at, sent_at, drop_context)"
+            " WHERE d.delivery_id = o.delivery_id AND d.claimed_by = $1 AND d.status = 'pending'"
+            " RETURNING d.delivery_id",
+            claim.claim_id, *(list(column) for column in columns),
         )
-
-    async def mark_webhook_sent(self, delivery_id: UUID, now: datetime) -> None:
-        """Sent to a subscriber: the copy of the event is theirs now; the log keeps only that it went."""
-        await self._conn.execute(
-            "UPDATE deliveries SET status = 'sent', sent_at = $2, attempts = attempts + 1, context = '{}' WHERE delivery_id = $1",
-            delivery_id, now,
-        )
-
-    async def retry_later(self, delivery_id: UUID, error: str, next_attempt_at: datetime) -> None:
-        await self._conn.execute(
-            "UPDATE deliveries SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 WHERE delivery_id = $1",
-            delivery_id, error, next_attempt_at,
-        )
-
-    async def mark_failed(self, delivery_id: UUID, error: str) -> None:
-        await self._conn.execute(
-            "UPDATE deliveries SET status = 'failed', attempts = attempts + 1, last_error = $2 WHERE delivery_id = $1",
-            delivery_id, error,
-        )
-
-    async def skip(self, delivery_id: UUID, reason: str) -> None:
-        await self._conn.execute(
-            "UPDATE deliveries SET status = 'skipped', last_error = $2 WHERE delivery_id = $1", delivery_id, reason
-        )
-
-    async def wait_until(self, delivery_id: UUID, moment: datetime) -> None:
-        await self._conn.execute("UPDATE deliveries SET next_attempt_at = $2 WHERE delivery_id = $1", delivery_id, moment)
-
-    async def hold_for_digest(self, delivery_id: UUID, moment: datetime) -> None:
-        await self._conn.execute(
-            "UPDATE deliveries SET status = 'held', next_attempt_at = $2 WHERE delivery_id = $1", delivery_id, moment
-        )
+        return {row["delivery_id"] for row in recorded}
 
     # Reading
 

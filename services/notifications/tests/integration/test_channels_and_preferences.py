@@ -2,6 +2,10 @@
 events into Kafka and calls over HTTP in, e-mails, chat posts and webhook calls out, from a real process."""
 
 import asyncio
+import json
+import socket
+import threading
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +23,6 @@ from flipside_shared.events import (
     FeedbackRequested,
     FeedbackRequestedV1,
     FeedbackSubmitted,
-    FeedbackSubmittedV1,
     GoalSet,
     NotificationFailed,
     NotificationSent,
@@ -28,6 +31,7 @@ from flipside_shared.events import (
     ReminderDue,
     SessionScheduled,
 )
+from flipside_shared.events.sources import FEEDBACK as FEEDBACK_SOURCE
 from flipside_shared.migrations import migrate
 from flipside_shared.testing.factories import enrolled, pair_between
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
@@ -37,6 +41,7 @@ from flipside_shared.testing.waiting import wait_for, wait_for_rows
 from flipside_shared.testing.auth import admin_headers, participant_headers
 
 SURVEYS = "https://flipside.example.com"
+DEADLINE_SECONDS = 2
 
 
 class Receiver:
@@ -59,6 +64,38 @@ class Receiver:
         return queue.pop(0) if queue else Response("ok", status=200)
 
 
+class Trickler:
+    """A receiver that starts each answer and adds a byte every 0.1 s, never finishing: no single read waits long."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.server.settimeout(0.2)
+        self.port = self.server.getsockname()[1]
+        self.stopped = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.server.close()
+
+    def _accept(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                connection, _ = self.server.accept()
+            except OSError:  # the accept timed out, or the server was closed
+                continue
+            threading.Thread(target=self._trickle, args=(connection,), daemon=True).start()
+
+    def _trickle(self, connection: socket.socket) -> None:
+        with connection:
+            try:
+                connection.sendall(b"HTTP/1.1 200 OK\r\n")
+                while not self.stopped.wait(0.1):
+                    connection.sendall(b"X")
+            except OSError:
+                pass
+
+
 @pytest.fixture(scope="module")
 def receiver():
     receiver = Receiver()
@@ -68,12 +105,18 @@ def receiver():
 
 
 @pytest.fixture(scope="module")
-def notifications(sandbox, smtp, tmp_path_factory):
+def notifications(sandbox, smtp, receiver, tmp_path_factory):
+    """The service, allowed to post to loopback only (as tests must), the receiver standing in for Slack and Teams."""
+    stand_in = json.dumps([f"127.0.0.1:{receiver.server.port}"])
     env = sandbox.env(
         FLIPSIDE_SMTP_HOST="127.0.0.1",
         FLIPSIDE_SMTP_PORT=str(smtp.port),
         FLIPSIDE_NOTIFICATIONS_POLL_SECONDS="0.1",
         FLIPSIDE_NOTIFICATIONS_ALLOW_PLAIN_HTTP_WEBHOOKS="true",
+        FLIPSIDE_NOTIFICATIONS_OUTBOUND_ALLOWED_NETWORKS='["127.0.0.1/32"]',
+        FLIPSIDE_NOTIFICATIONS_SLACK_HOSTS=stand_in,
+        FLIPSIDE_NOTIFICATIONS_TEAMS_HOSTS=stand_in,
+        FLIPSIDE_NOTIFICATIONS_HTTP_TIMEOUT_SECONDS=str(DEADLINE_SECONDS),
         FLIPSIDE_CHAT_MAX_PER_SECOND="50",
         FLIPSIDE_FEEDBACK_PUBLIC_BASE_URL=SURVEYS,
     )
@@ -92,6 +135,12 @@ def put_preferences(service, participant, **body):
         f"{service.url}/participants/{participant.participant_id}/preferences", json=body,
         headers=participant_headers(participant.participant_id), timeout=10,
     )
+
+
+def subscribe(service, url, event_type):
+    answer = httpx.post(f"{service.url}/webhooks", json={"url": url, "event_types": [event_type]}, headers=admin_headers(), timeout=10)
+    assert answer.status_code == 201, answer.text
+    return answer.json()["subscription_id"]
 
 
 async def test_chosen_channels_each_get_the_message_once_in_their_own_shape(sandbox, smtp, receiver, notifications, db):
@@ -145,7 +194,8 @@ async def test_a_webhook_subscriber_gets_signed_cloud_events_and_a_5xx_then_200_
     with pytest.raises(Exception):
         Webhook("whsec_" + "A" * 43).verify(calls[1].get_data(as_text=True), dict(calls[1].headers))
     [row] = httpx.get(f"{notifications.url}/webhooks/{subscription['subscription_id']}/deliveries", headers=admin_headers(), timeout=10).json()
-    assert row["status"] == "sent" and row["attempts"] == 2 and row["last_error"].startswith("HTTP 503")
+    assert row["status"] == "sent" and row["attempts"] == 2
+    assert row["last_error"] == "the receiving service could not take the message now (HTTP 503)", "the status, not the receiver's text"
     assert await db.fetchval("SELECT context FROM notifications.deliveries WHERE delivery_id = $1::uuid", row["delivery_id"]) == "{}", (
         "once delivered, the log keeps no copy of the event"
     )
@@ -155,23 +205,25 @@ async def test_a_webhook_subscriber_gets_signed_cloud_events_and_a_5xx_then_200_
 
 async def test_a_webhook_subscriber_never_receives_anyone_s_answers(sandbox, receiver, notifications, db):
     url = receiver.url("/answers")
-    for answers in ("flipside.feedback.submitted.v1", "flipside.feedback.submitted.v2"):
-        refused = httpx.post(f"{notifications.url}/webhooks", json={"url": url, "event_types": [answers]}, headers=admin_headers(), timeout=10)
-        assert refused.status_code == 422 and "unknown event type" in refused.text, refused.text
+    refused = httpx.post(
+        f"{notifications.url}/webhooks", json={"url": url, "event_types": ["flipside.feedback.submitted.v1"]}, headers=admin_headers(), timeout=10,
+    )
+    assert refused.status_code == 422 and "unknown event type" in refused.text, refused.text
     # A subscription made before answers were withheld still lists them: it gets the goal, never the answers.
     older = uuid4()
     await db.execute(
         "INSERT INTO notifications.webhook_subscriptions (subscription_id, url, secret, event_types, description)"
         " VALUES ($1, $2, $3, $4, 'older')",
-        older, url, "whsec_" + "A" * 43, ["flipside.feedback.submitted.v1", "flipside.feedback.submitted.v2", "flipside.feedback.goal-set.v1"],
+        older, url, "whsec_" + "A" * 43, ["flipside.feedback.submitted.v1", "flipside.feedback.goal-set.v1"],
     )
     pair_id, person = uuid4(), uuid4()
     fields = dict(request_id=uuid4(), pair_id=pair_id, participant_id=person, questionnaire_version=1,
                   answers={"comment": "my private words"}, submitted_at=datetime.now(UTC))
     goal = GoalSet(goal_id=uuid4(), pair_id=pair_id, program_id="pilot", owner_id=person, owner_role="mentor", category="digital",
                    title="Use the new tools", set_at=datetime.now(UTC))
+    # From a survey tool on the inbound topic, and from a producer that writes `feedback` (which no one may send answers on).
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [
-        envelope(FeedbackSubmittedV1(**fields)), envelope(FeedbackSubmitted(**fields)), envelope(goal),
+        envelope(FeedbackSubmitted(**fields)), envelope(FeedbackSubmitted(**fields), source=FEEDBACK_SOURCE), envelope(goal),
     ])
     await wait_for(lambda: receiver.calls.get("/answers"))
     await asyncio.sleep(2)
@@ -184,7 +236,7 @@ async def test_a_webhook_subscriber_never_receives_anyone_s_answers(sandbox, rec
         " VALUES ($1, $2, $3, 'webhook', 'flipside.feedback.submitted.v1', $4, now() + interval '1 hour')",
         uuid4(), uuid4(), older, '{"data": {"answers": {"comment": "my private words"}}}',
     )
-    await db.execute("DELETE FROM notifications.schema_migrations WHERE name = 'service/0005_answers_never_passed_on.sql'")
+    await db.execute("DELETE FROM notifications.schema_migrations WHERE name = 'service/0007_answers_never_passed_on.sql'")
     await migrate(db, "notifications", Path(flipside_notifications.__file__).parent / "migrations")
     assert not await db.fetchval("SELECT count(*) FROM notifications.deliveries WHERE context::text LIKE '%my private words%'")
     assert await db.fetchval("SELECT event_types FROM notifications.webhook_subscriptions WHERE subscription_id = $1", older) == [
@@ -195,15 +247,19 @@ async def test_a_webhook_subscriber_never_receives_anyone_s_answers(sandbox, rec
 async def test_a_refused_chat_post_fails_for_good_with_the_reason_and_an_event(sandbox, receiver, notifications, db):
     person, partner = enrolled(email="gone-slack@example.com"), enrolled(role="mentee")
     await enrol(sandbox, db, person, partner)
-    url = receiver.url("/slack/removed", Response("no_service", status=404))
+    url = receiver.url("/slack/removed", Response("no_service; upstream db-7.corp.example:5432 said: role missing", status=404))
     assert put_preferences(notifications, person, channels=["slack"], slack_webhook_url=url).status_code == 200
     async with TopicReader(sandbox.bootstrap_servers, [f"{sandbox.topic_prefix}notifications"]) as reader:
         await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(pair_between(person, partner))])
         await reader.read_until(lambda _: any(e.event.participant_id == person.participant_id for e in reader.events(NotificationFailed)))
         [failed] = [e.event for e in reader.events(NotificationFailed) if e.event.participant_id == person.participant_id]
     assert failed.channel == "slack" and failed.permanent and failed.attempts == 1
-    assert failed.reason == "HTTP 404 no_service"
+    assert failed.reason == "the receiving service refused the message (HTTP 404)"
     assert len(receiver.calls["/slack/removed"]) == 1, "a permanent refusal is not retried"
+    [shown] = httpx.get(
+        f"{notifications.url}/participants/{person.participant_id}/deliveries", headers=participant_headers(person.participant_id), timeout=10,
+    ).json()
+    assert shown["last_error"] == failed.reason, "what the participant reads is the category, never the chat service's own text"
 
 
 async def test_quiet_hours_hold_a_message_until_morning_in_their_zone_but_not_a_session_about_to_start(sandbox, smtp, notifications, db):
@@ -324,6 +380,13 @@ async def test_bad_preferences_and_subscriptions_get_a_clear_error_and_change_no
         ({"quiet_hours": {"start": "22:00", "end": "22:00"}}, "differ"),
         ({"channels": ["slack"], "slack_webhook_url": "ftp://example.com/x"}, "not an absolute http(s) URL"),
         ({"digest": True, "colour": "blue"}, "colour"),
+        ({"slack_webhook_url": "https://10.0.0.1/services/T/B/x"}, "slack_webhook_url: must be a slack incoming-webhook URL"),
+        ({"slack_webhook_url": "https://127.0.0.1/services/T/B/x"}, "slack_webhook_url: must be a slack incoming-webhook URL"),
+        ({"slack_webhook_url": "https://169.254.169.254/latest/meta-data/"}, "slack_webhook_url: must be a slack"),
+        ({"slack_webhook_url": "https://hooks.slack.com.attacker.example/x"}, "slack_webhook_url: must be a slack"),
+        ({"teams_webhook_url": "https://10.1.2.3/webhookb2/x"}, "teams_webhook_url: must be a teams incoming-webhook URL"),
+        ({"teams_webhook_url": "https://example.com/webhookb2/x"}, "teams_webhook_url: must be a teams"),
+        ({"teams_webhook_url": "https://[fd00::1]/webhookb2/x"}, "teams_webhook_url: must be a teams"),
     ]
     for body, reason in cases:
         answer = put_preferences(notifications, person, **body)
@@ -332,6 +395,19 @@ async def test_bad_preferences_and_subscriptions_get_a_clear_error_and_change_no
     assert httpx.get(f"{notifications.url}/participants/{person.participant_id}/preferences", headers=participant_headers(person.participant_id), timeout=10).json()["channels"] == ["email"]
     refused = httpx.post(f"{notifications.url}/webhooks", json={"url": "https://example.com/x", "event_types": ["flipside.notification.sent.v2"]}, headers=admin_headers(), timeout=10)
     assert refused.status_code == 422 and "unknown event type" in refused.text, "notifications' own events would loop"
+    for url, reason in [
+        ("https://10.0.0.1/hook", "url: 10.0.0.1 is a private address"),
+        ("https://127.0.0.5:8443/hook", "url: 127.0.0.5 is a loopback address"),
+        ("https://169.254.169.254/latest/meta-data/", "url: 169.254.169.254 is a link-local address"),
+        ("https://[::ffff:10.0.0.1]/hook", "url: ::ffff:10.0.0.1 is a private (embedded in IPv6) address"),
+        ("https://100.64.0.1/hook", "url: 100.64.0.1 is a carrier-grade NAT"),
+        ("https://localhost/hook", "url: 'localhost' is not a public host name"),
+        ("https://metadata.google.internal/computeMetadata/v1/", "url: 'metadata.google.internal' is not a public host name"),
+    ]:
+        answer = httpx.post(f"{notifications.url}/webhooks", json={"url": url, "event_types": ["flipside.pair.created.v1"]}, headers=admin_headers(), timeout=10)
+        assert answer.status_code == 422 and reason in answer.text, (url, answer.text)
+    listed = httpx.get(f"{notifications.url}/webhooks", headers=admin_headers(), timeout=10).json()
+    assert not any("10.0.0.1" in s["url"] or "169.254" in s["url"] or "localhost" in s["url"] for s in listed)
     assert httpx.delete(f"{notifications.url}/webhooks/{uuid4()}", headers=admin_headers(), timeout=10).status_code == 404
 
 
@@ -350,3 +426,55 @@ async def test_erasure_drops_the_copies_of_a_persons_events_still_waiting_for_a_
     await wait_for_rows(db, "SELECT 1 FROM notifications.deliveries WHERE delivery_id = $1 AND status = 'skipped'", waiting["delivery_id"])
     context = await db.fetchval("SELECT context FROM notifications.deliveries WHERE delivery_id = $1", waiting["delivery_id"])
     assert context == "{}", "nothing of theirs is kept, and nothing more is sent"
+
+
+async def test_a_chat_url_stored_before_the_vendor_hosts_were_enforced_is_not_posted_to(sandbox, receiver, notifications, db):
+    """A URL saved by an older version (here written straight into the table) is checked again before each send."""
+    person, partner = enrolled(), enrolled(role="mentee")
+    await enrol(sandbox, db, person, partner)
+    assert put_preferences(notifications, person, channels=["slack"], slack_webhook_url=receiver.url("/slack/fine")).status_code == 200
+    outside = HTTPServer(host="127.0.0.1")
+    outside.expect_request("/internal", method="POST").respond_with_data("internal answer")
+    outside.start()
+    try:
+        await db.execute(
+            "UPDATE notifications.preferences SET slack_webhook_url = $2 WHERE participant_id = $1",
+            person.participant_id, outside.url_for("/internal"),
+        )
+        await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(pair_between(person, partner))])
+        [failed] = await wait_for_rows(
+            db, "SELECT last_error FROM notifications.deliveries WHERE recipient_id = $1 AND channel = 'slack' AND status = 'failed'",
+            person.participant_id,
+        )
+        assert failed["last_error"] == "not sent: the slack address is not a slack incoming webhook"
+        assert outside.log == [], "nothing was posted to the address outside the allow-list"
+    finally:
+        outside.stop()
+
+
+async def test_a_webhook_that_never_finishes_its_answer_holds_its_lane_for_the_deadline_only(sandbox, receiver, notifications, db):
+    """A receiver that trickles an endless answer: the post ends at the deadline and is retried later, and the next
+    subscriber's delivery, waiting behind it, goes out."""
+    trickler = Trickler()
+    slow = subscribe(notifications, f"http://127.0.0.1:{trickler.port}/in", "flipside.session.reminder-due.v1")
+    fast = subscribe(notifications, receiver.url("/after-the-trickler"), "flipside.feedback.requested.v2")
+    reminder = ReminderDue(session_id=uuid4(), pair_id=uuid4(), participant_ids=[uuid4()], starts_at=datetime.now(UTC) + timedelta(days=1), minutes_before=60)
+    survey = FeedbackRequested(
+        request_id=uuid4(), pair_id=uuid4(), session_id=uuid4(), participant_id=uuid4(), role="mentor",
+        expires_at=datetime.now(UTC) + timedelta(days=7),
+    )
+    try:
+        await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(reminder)])
+        await wait_for_rows(db, "SELECT 1 FROM notifications.deliveries WHERE recipient_id = $1", slow)
+        await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(survey)])
+        started = time.monotonic()
+        await wait_for(lambda: receiver.calls.get("/after-the-trickler"), timeout=3 * DEADLINE_SECONDS + 5)
+        assert time.monotonic() - started < 2 * DEADLINE_SECONDS + 3
+        [row] = await wait_for_rows(
+            db, "SELECT status, attempts, last_error FROM notifications.deliveries WHERE recipient_id = $1 AND attempts > 0", slow,
+        )
+        assert row["status"] == "pending" and row["last_error"] == f"timed out: no answer within {DEADLINE_SECONDS} s"
+    finally:
+        for subscription in (slow, fast):
+            httpx.delete(f"{notifications.url}/webhooks/{subscription}", headers=admin_headers(), timeout=10)
+        trickler.close()

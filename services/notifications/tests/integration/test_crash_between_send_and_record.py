@@ -5,7 +5,9 @@ the crash is simulated by failing the transaction at its last record, which roll
 exactly as a killed process would.
 """
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+from ipaddress import ip_network
 from pathlib import Path
 from uuid import uuid4
 
@@ -15,6 +17,7 @@ from werkzeug import Request, Response
 import flipside_notifications
 from flipside_notifications.app import SERVICE
 from flipside_notifications.dispatcher import Dispatcher
+from flipside_notifications.domain.endpoints import OutboundRules
 from flipside_notifications.domain.messages import MessageDue
 from flipside_notifications.outbound_http import HttpPoster
 from flipside_notifications.repository import NotificationsRepository
@@ -26,6 +29,8 @@ from flipside_shared.testing.kafka_io import envelope
 from flipside_shared.unit_of_work import UnitOfWorkFactory
 
 MIGRATIONS = Path(flipside_notifications.__file__).parent / "migrations"
+CLAIM_SECONDS = 1
+LOCAL_ONLY = OutboundRules(allow_plain_http=True, allowed_networks=(ip_network("127.0.0.1/32"),))
 
 
 class SimulatedCrash(Exception):
@@ -51,24 +56,23 @@ async def test_a_crash_after_sending_sends_once_more_with_the_same_identity_and_
         return Response("ok")
 
     httpserver.expect_request("/subscriber", method="POST").respond_with_handler(record)
-    settings = NotificationSettings(smtp_port=smtp.port, topic_prefix=sandbox.topic_prefix)
+    settings = NotificationSettings(smtp_port=smtp.port, topic_prefix=sandbox.topic_prefix, claim_seconds=CLAIM_SECONDS)
     units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix)
     person = enrolled(email="crash@example.com")
     cause = envelope(person)
     async with units.begin() as uow:
         repository = NotificationsRepository(uow.conn)
         await repository.save_recipient(person.participant_id, person.profile)
-        await repository.add_subscription(httpserver.url_for("/subscriber"), "whsec_" + "c2VjcmV0" * 4, [cause.type], "")
+        await repository.add_subscription(f"http://127.0.0.1:{httpserver.port}/subscriber", "whsec_" + "c2VjcmV0" * 4, [cause.type], "")
         starts_at = (datetime.now(UTC) + timedelta(days=1)).isoformat()
         await repository.owe(cause.id, cause.id, [MessageDue(person.participant_id, "reminder", {"starts_at": starts_at, "minutes_before": 60})])
         await repository.owe_webhooks(cause.id, cause.id, cause.type, cause.structured())
 
-    async def crash_before_recording(self, delivery_id, now):
+    async def crash_before_recording(self, claim, outcomes):
         raise SimulatedCrash()
 
-    monkeypatch.setattr(NotificationsRepository, "mark_sent", crash_before_recording)
-    monkeypatch.setattr(NotificationsRepository, "mark_webhook_sent", crash_before_recording)
-    dispatcher, http = Dispatcher(settings), HttpPoster(5)
+    monkeypatch.setattr(NotificationsRepository, "record", crash_before_recording)
+    dispatcher, http = Dispatcher(settings), HttpPoster(LOCAL_ONLY, 5)
     try:
         for channel in ("email", "webhook"):
             with pytest.raises(SimulatedCrash):
@@ -76,7 +80,10 @@ async def test_a_crash_after_sending_sends_once_more_with_the_same_identity_and_
         assert len(smtp.received()) == 1 and len(calls) == 1, "both channels took their message before the crash"
         monkeypatch.undo()
         for channel in ("email", "webhook"):
-            assert await dispatcher.dispatch_batch(units, http, channel) == 1, "nothing was recorded: it is owed again"
+            assert await dispatcher.dispatch_batch(units, http, channel) == 0, "still claimed by the round that crashed"
+        await asyncio.sleep(CLAIM_SECONDS)
+        for channel in ("email", "webhook"):
+            assert await dispatcher.dispatch_batch(units, http, channel) == 1, "nothing was recorded: once the claim lapsed, it is owed again"
             assert await dispatcher.dispatch_batch(units, http, channel) == 0
     finally:
         await http.close()
@@ -102,7 +109,7 @@ async def test_a_template_that_fails_on_odd_data_fails_that_delivery_only(sandbo
         await repository.save_recipient(person.participant_id, person.profile)
         await repository.owe(broken, None, [MessageDue(person.participant_id, "reminder", {"minutes_before": 60})])
         await repository.owe(fine, None, [MessageDue(person.participant_id, "unmatched", {"reasons": ["no mentor left"]})])
-    http, dispatcher = HttpPoster(5), Dispatcher(settings)
+    http, dispatcher = HttpPoster(LOCAL_ONLY, 5), Dispatcher(settings)
     try:
         await dispatcher_round(dispatcher, units, http)
     finally:

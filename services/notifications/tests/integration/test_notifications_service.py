@@ -204,3 +204,37 @@ async def test_the_asked_side_hears_of_a_proposal_and_the_unmatched_hear_why(san
     [to_alone] = smtp.received_by("lou@example.com")
     assert to_alone["Subject"] == "Noch kein Reverse-Mentoring-Partner für Sie"
     assert "no mentor shares a language" in to_alone.get_body(("plain",)).get_content()
+
+
+async def test_a_stored_hostile_name_injects_no_header_and_an_unsendable_address_fails_while_the_rest_goes(sandbox, smtp, notifications):
+    asked = enrolled(display_name="Ada Asked", email="ada@example.com")
+    proposer, unsendable = uuid4(), uuid4()
+    conn = await asyncpg.connect(sandbox.database_url)
+    try:
+        # Stored before names and addresses were checked at the door.
+        await conn.executemany(
+            "INSERT INTO notifications.recipients (participant_id, display_name, email, locale, time_zone)"
+            " VALUES ($1, $2, $3, 'en', 'Europe/Berlin')",
+            [
+                (proposer, "Eve\r\nBcc: spy@evil.example\u2028X-Evil: 1", "eve@example.com"),
+                (unsendable, "Mallory", "mallory@example.com\r\nBcc: spy@evil.example"),
+            ],
+        )
+    finally:
+        await conn.close()
+    proposal = PairProposed(
+        pair_id=uuid4(), program_id="pilot", mentor_id=asked.participant_id, mentee_id=proposer, proposed_by=proposer,
+        score=0.6, score_breakdown={"mentor_teaches": 0.6}, reasons=["mentor can teach the mentee TikTok (+0.600)"],
+        expires_at="2026-06-04T10:00:00+00:00",
+    )
+    unmatched = ParticipantUnmatched(participant_id=unsendable, program_id="pilot", run_id=uuid4(), reasons=["no mentor left"])
+    async with TopicReader(sandbox.bootstrap_servers, [f"{sandbox.topic_prefix}notifications"]) as reader:
+        await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(unmatched), envelope(asked), envelope(proposal)])
+        await reader.read_until(lambda _: any(e.event.participant_id == unsendable for e in reader.events(NotificationFailed)))
+        [failed] = [e.event for e in reader.events(NotificationFailed) if e.event.participant_id == unsendable]
+    await wait_for(lambda: smtp.received_by("ada@example.com"))
+    [to_asked] = smtp.received_by("ada@example.com")
+    assert to_asked["Subject"] == "Eve Bcc: spy@evil.example X-Evil: 1 would like you as their mentor"
+    assert "Bcc" not in to_asked and "X-Evil" not in to_asked, "the name stayed text on one line"
+    assert failed.permanent and failed.reason.startswith("cannot compose the email message")
+    assert not [m for m in smtp.received() if "spy@evil.example" in str(m["To"])]

@@ -2,9 +2,9 @@
 session the relay has ended (a real SMTP server on loopback)."""
 
 import asyncio
-from email.mime.text import MIMEText
+from email.message import EmailMessage
 
-from flipside_notifications.mailer import MailRelay
+from flipside_notifications.mailer import WIRE_POLICY, Email, MailRelay
 from flipside_notifications.settings import NotificationSettings
 from flipside_shared.testing.smtp import SmtpSink
 
@@ -22,10 +22,11 @@ class SessionCountingSink(SmtpSink):
         return responses
 
 
-def message(to: str) -> MIMEText:
-    text = MIMEText("hello", "plain", "utf-8")
+def message(to: str) -> Email:
+    text = EmailMessage(policy=WIRE_POLICY)
     text["To"], text["Subject"] = to, "a message"
-    return text
+    text.set_content("hello")
+    return Email(to, text.as_bytes())
 
 
 def relay_to(sink: SmtpSink, idle_seconds: float) -> MailRelay:

@@ -7,14 +7,14 @@ import pytest
 from hypothesis import given, strategies as st
 
 from flipside_notifications.domain.chat import slack_payload, teams_payload
-from flipside_notifications.domain.endpoints import checked_webhook_url
-from flipside_notifications.domain.failures import MAX_DELAY, SendFailed, gives_up, http_failure, retry_delay, smtp_failure
+from flipside_notifications.domain.failures import MAX_DELAY, REASON_LIMIT, SendFailed, gives_up, http_failure, retry_delay, smtp_failure
 from flipside_notifications.domain.preferences import (
     HoldForDigest, Preferences, QuietHours, SendNow, Skip, WaitUntil, decide,
 )
 from flipside_notifications.domain.rendering import RenderedMessage
-from flipside_notifications.domain.unsubscribe import unsubscribe_target, unsubscribe_token
-from flipside_shared.signed_tokens import InvalidToken
+from flipside_notifications.domain.unsubscribe import UnsubscribeTarget, unsubscribe_target, unsubscribe_token
+from flipside_shared.events import NotificationFailed
+from flipside_shared.signed_tokens import InvalidToken, sign
 
 LEAD = timedelta(hours=1)
 NIGHT = QuietHours(time(22, 0), time(7, 0))
@@ -109,40 +109,39 @@ def test_unsubscribing_mutes_one_kind_or_ends_digests():
     assert prefs.unsubscribed_from("digest").digest is False
 
 
-def test_unsubscribe_links_name_their_person_and_kind_and_refuse_forgeries():
+def test_unsubscribe_links_name_their_person_kind_and_generation_and_refuse_forgeries():
     person, secret = uuid4(), b"k" * 32
-    token = unsubscribe_token(person, "reminders", secret)
-    assert unsubscribe_target(token, secret) == (person, "reminders")
+    token = unsubscribe_token(UnsubscribeTarget(person, "reminders", 2), secret)
+    assert unsubscribe_target(token, secret) == UnsubscribeTarget(person, "reminders", 2)
     with pytest.raises(InvalidToken):
-        unsubscribe_target(token, b"another key")
+        unsubscribe_target(token, b"a" * 32)
     with pytest.raises(InvalidToken):
-        unsubscribe_target(unsubscribe_token(person, "everything", secret), secret)
+        unsubscribe_target(unsubscribe_token(UnsubscribeTarget(person, "everything", 0), secret), secret)
+
+
+def test_another_kind_of_link_signed_with_the_same_secret_unsubscribes_no_one():
+    person, secret = uuid4(), b"k" * 32
+    payload = person.bytes + (0).to_bytes(4, "big") + b"reminders"
+    for purpose in ("calendar-feed", "survey"):
+        with pytest.raises(InvalidToken):
+            unsubscribe_target(sign(purpose, payload, secret), secret)
 
 
 def test_smtp_and_http_failures_are_classified_and_retry_after_is_honoured():
     now = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
     assert smtp_failure("550", 550).permanent and not smtp_failure("451", 451).permanent
     assert not smtp_failure("no answer", None).permanent
-    assert http_failure(404, "no_service", None, now).permanent and http_failure(400, "", None, now).permanent
-    limited = http_failure(429, "slow down", "120", now)
+    assert http_failure(404, None, now).permanent and http_failure(400, None, now).permanent
+    assert http_failure(301, None, now).permanent, "a webhook that moved is configured anew, not followed"
+    limited = http_failure(429, "120", now)
     assert not limited.permanent and limited.retry_after == timedelta(seconds=120)
-    dated = http_failure(503, "", "Wed, 10 Jun 2026 12:05:00 GMT", now)
+    dated = http_failure(503, "Wed, 10 Jun 2026 12:05:00 GMT", now)
     assert not dated.permanent and dated.retry_after == timedelta(minutes=5)
-    assert http_failure(502, "", "soon-ish", now).retry_after is None
+    assert http_failure(502, "soon-ish", now).retry_after is None
     assert retry_delay(1, limited) >= timedelta(seconds=120)
     assert timedelta(seconds=1) <= retry_delay(1, SendFailed("x", False)) <= timedelta(seconds=2)
     assert retry_delay(30, SendFailed("x", False)) <= MAX_DELAY
     assert gives_up(limited, 8) and not gives_up(limited, 7) and gives_up(smtp_failure("550", 550), 1)
-
-
-def test_webhook_urls_must_be_https_outside_tests():
-    assert checked_webhook_url("https://hooks.slack.com/services/T/B/x", allow_plain_http=False)
-    with pytest.raises(ValueError, match="https"):
-        checked_webhook_url("http://example.com/hook", allow_plain_http=False)
-    assert checked_webhook_url("http://127.0.0.1:9999/hook", allow_plain_http=True)
-    for bad in ("ftp://example.com/x", "not a url", "https://user:pw@example.com/x"):
-        with pytest.raises(ValueError):
-            checked_webhook_url(bad, allow_plain_http=True)
 
 
 def test_chat_payloads_carry_subject_and_text():
@@ -151,3 +150,14 @@ def test_chat_payloads_carry_subject_and_text():
     assert slack["text"] == "Your kickoff" and slack["blocks"][1]["text"]["text"] == "Monday 09:00"
     card = teams_payload(message)["attachments"][0]["content"]
     assert [block["text"] for block in card["body"]] == ["Your kickoff", "Monday 09:00"]
+
+
+def test_a_mail_relay_s_answer_with_control_characters_still_makes_a_valid_failure_event():
+    """A relay's reply is quoted in the reason: fitted and bounded, so NotificationFailed still validates."""
+    failure = smtp_failure("550 bad\x1b[31m\x00 mailbox\u202e\r\n" + "x" * 10_000, 550)
+    event = NotificationFailed(
+        notification_id=uuid4(), participant_id=uuid4(), channel="email", template="paired", cause_event_id=uuid4(),
+        reason=failure.reason, permanent=failure.permanent, attempts=1, failed_at=datetime(2026, 3, 2, 9, tzinfo=UTC),
+    )
+    assert event.reason.startswith("550 bad\ufffd[31m\ufffd mailbox\ufffd\r\n")
+    assert len(event.reason) == REASON_LIMIT

@@ -16,6 +16,7 @@ from flipside_shared.events import (
     SessionRescheduled,
     SessionScheduledV1,
 )
+from flipside_shared.personal_links import calendar_feed_url
 from flipside_shared.testing.factories import pair_created
 
 
@@ -23,8 +24,8 @@ class FakeLinks:
     def survey_url(self, request_id, expires_at):
         return f"https://feedback.example.com/surveys/{request_id}-{int(expires_at.timestamp())}"
 
-    def calendar_feed_url(self, participant_id):
-        return f"https://scheduling.example.com/calendars/{participant_id}.ics"
+    def calendar_feed_url(self, participant_id, generation):
+        return f"https://scheduling.example.com/calendars/{participant_id}-{generation}.ics"
 
 
 LINKS = FakeLinks()
@@ -114,13 +115,18 @@ def test_a_move_updates_the_same_calendar_entry_with_a_higher_sequence_for_both(
         session_id=uuid4(), pair_id=uuid4(), program_id="pilot", kind="check_in",
         previous_starts_at="2026-06-01T13:00:00+00:00", starts_at="2026-06-02T13:00:00+00:00", duration_minutes=45,
         mentor=SessionAttendee(participant_id=mentor, time_zone="Europe/Berlin", local_start="2026-06-02T15:00:00+02:00"),
-        mentee=SessionAttendee(participant_id=mentee, time_zone="America/New_York", local_start="2026-06-02T09:00:00-04:00"),
+        mentee=SessionAttendee(
+            participant_id=mentee, time_zone="America/New_York", local_start="2026-06-02T09:00:00-04:00", feed_generation=3,
+        ),
         reason="participant_unavailable", sequence=2,
     )
     owed = messages_for(moved, LINKS)
     assert [(m.recipient_id, m.template, m.context["sequence"]) for m in owed] == [
         (mentor, "session_rescheduled", 2), (mentee, "session_rescheduled", 2),
     ]
+    assert [m.context["calendar_feed_url"] for m in owed] == [
+        LINKS.calendar_feed_url(mentor, 0), LINKS.calendar_feed_url(mentee, 3),
+    ], "each feed address of the generation the event names: a rotated one stays revoked"
     context = {**sample_context("session_rescheduled"), **owed[0].context}
     english, german = render("session_rescheduled", "en", context), render("session_rescheduled", "de", context)
     assert english.subject.startswith("Moved:") and "away on the original day" in english.text
@@ -132,15 +138,20 @@ def test_a_move_updates_the_same_calendar_entry_with_a_higher_sequence_for_both(
 def test_a_version_1_booking_is_still_told_with_the_feed_link_notifications_makes_not_the_one_it_carried():
     mentor, mentee = uuid4(), uuid4()
     carried = "https://flipside.example.com/calendars/carried.ics"
+    # An address scheduling made of the mentee's second generation: notifications makes one of the same generation.
+    of_generation_2 = calendar_feed_url("https://flipside.example.com", mentee, 2, b"k" * 32)
     booked = SessionScheduledV1(
         session_id=uuid4(), pair_id=uuid4(), program_id="pilot", kind="kickoff", starts_at="2026-06-02T13:00:00+00:00",
         duration_minutes=45,
         mentor=AttendeeTime(participant_id=mentor, time_zone="Europe/Berlin", local_start="2026-06-02T15:00:00+02:00", calendar_feed_url=carried),
-        mentee=AttendeeTime(participant_id=mentee, time_zone="America/New_York", local_start="2026-06-02T09:00:00-04:00", calendar_feed_url=carried),
+        mentee=AttendeeTime(
+            participant_id=mentee, time_zone="America/New_York", local_start="2026-06-02T09:00:00-04:00",
+            calendar_feed_url=of_generation_2,
+        ),
     )
     owed = messages_for(booked, LINKS)
     assert [(m.recipient_id, m.context["calendar_feed_url"]) for m in owed] == [
-        (mentor, LINKS.calendar_feed_url(mentor)), (mentee, LINKS.calendar_feed_url(mentee)),
+        (mentor, LINKS.calendar_feed_url(mentor, 0)), (mentee, LINKS.calendar_feed_url(mentee, 2)),
     ]
 
 

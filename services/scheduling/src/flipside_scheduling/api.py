@@ -18,11 +18,12 @@ from flipside_shared.auth.rules import (
 )
 from flipside_shared.auth.tokens import Principal
 from flipside_shared.events import Event
+from flipside_shared.rate_limit import limit_per_person
 from flipside_shared.signed_tokens import InvalidToken
 from flipside_shared.unit_of_work import UnitOfWork
 
 from .domain.calendar import Absence
-from .domain.feeds import feed_owner
+from .domain.feeds import FeedKey, feed_key
 from .domain.policy import ProgramSchedule
 from .handlers import Refused, Scheduler, UnknownSession
 from .repository import SchedulingRepository
@@ -95,7 +96,7 @@ async def program_schedule(request: Request, program_id: str = ProgramId) -> Pro
         return await SchedulingRepository(conn).schedule_of(program_id)
 
 
-@router.post("/sessions/{session_id}/reschedule")
+@router.post("/sessions/{session_id}/reschedule", dependencies=[Depends(limit_per_person("session moves"))])
 async def reschedule(
     session_id: UUID, body: RescheduleRequest, request: Request, principal: Principal = Depends(require_pair_member(_people_of_session)),
 ) -> dict:
@@ -123,7 +124,7 @@ def _requester(principal: Principal, requested_by: UUID | None) -> UUID | None:
     return requested_by
 
 
-@router.put("/participants/{participant_id}/absences", dependencies=[Depends(require_self())])
+@router.put("/participants/{participant_id}/absences", dependencies=[Depends(require_self()), Depends(limit_per_person("absence changes"))])
 async def set_absences(participant_id: UUID, body: Absences, request: Request) -> dict:
     """Replace someone's days away; sessions on them move to the earliest other slot (or are cancelled when none is left)."""
     scheduler: Scheduler = request.app.state.scheduler
@@ -156,11 +157,15 @@ async def calendar_feed(token: str, request: Request) -> Response:
     so moves and cancellations replace entries."""
     runtime = request.app.state.runtime
     try:
-        participant_id = feed_owner(token, runtime.settings.feed_secret.get_secret_value().encode())
+        key = feed_key(token, runtime.settings.feed_secret.get_secret_value().encode())
     except InvalidToken:
         raise HTTPException(403, "not a valid calendar address") from None
     async with runtime.pool.acquire() as conn:
-        sessions = await SchedulingRepository(conn).sessions_of_participant(participant_id)
+        repository = SchedulingRepository(conn)
+        if key.generation != await repository.feed_generation(key.participant_id):
+            # A rotated (revoked) address is answered as a forged one: it tells nothing about its owner.
+            raise HTTPException(403, "not a valid calendar address")
+        sessions = await repository.sessions_of_participant(key.participant_id)
     calendar = Calendar()
     calendar.add("prodid", "-//Flipside//reverse mentoring//EN")
     calendar.add("version", "2.0")
@@ -175,6 +180,20 @@ async def calendar_feed(token: str, request: Request) -> Response:
         entry.add("status", "CONFIRMED" if session["status"] == "scheduled" else "CANCELLED")
         calendar.add_component(entry)
     return Response(calendar.to_ical(), media_type="text/calendar")
+
+
+@router.post("/participants/{participant_id}/calendar-feed/rotate")
+async def rotate_calendar_feed(participant_id: UUID, request: Request, principal: Principal = Depends(require_self())) -> dict:
+    """Revoke the participant's calendar feed address (its old address answers 403 from now on). The participant
+    gets the new address in the answer and in their next session e-mail; an admin revoking it does not see it."""
+    runtime = request.app.state.runtime
+    async with runtime.pool.acquire() as conn:
+        generation = await SchedulingRepository(conn).rotate_feed(participant_id)
+    own = principal.participant_id == participant_id
+    return {
+        "participant_id": participant_id,
+        "calendar_feed_url": runtime.settings.feed_url(FeedKey(participant_id, generation)) if own else None,
+    }
 
 
 async def _command(request: Request, command: Callable[[UnitOfWork], Awaitable[Event | Refused]]) -> dict:

@@ -205,7 +205,7 @@ class Scheduler:
         uow.emit(SessionScheduled(
             session_id=session_id, pair_id=pair_id, program_id=program_id, kind="kickoff" if occurrence == 0 else "check_in",
             occurrence=occurrence, starts_at=booked.starts_at, duration_minutes=int(booked.duration.total_seconds() // 60),
-            mentor=self._attendee_time(mentor, booked), mentee=self._attendee_time(mentee, booked),
+            mentor=await self._attendee_time(repository, mentor, booked), mentee=await self._attendee_time(repository, mentee, booked),
         ), correlation_id=correlation_id)
 
     async def _move(
@@ -225,7 +225,7 @@ class Scheduler:
         moved = SessionRescheduled(
             session_id=session.session_id, pair_id=session.pair_id, program_id=session.program_id, kind=session.kind,
             previous_starts_at=session.starts_at, starts_at=outcome.starts_at, duration_minutes=session.duration_minutes,
-            mentor=self._attendee_time(mentor, outcome), mentee=self._attendee_time(mentee, outcome),
+            mentor=await self._attendee_time(repository, mentor, outcome), mentee=await self._attendee_time(repository, mentee, outcome),
             reason=reason, requested_by=requested_by, sequence=sequence,
         )
         uow.emit(moved, correlation_id=session.correlation_id)
@@ -260,11 +260,13 @@ class Scheduler:
             uow.emit(v1, correlation_id=session.correlation_id)
         return cancelled
 
-    def _attendee_time(self, attendee: Attendee, booked: Booked) -> SessionAttendee:
+    async def _attendee_time(self, repository: SchedulingRepository, attendee: Attendee, booked: Booked) -> SessionAttendee:
+        """The attendee as the session event tells them: their feed's current generation, never its address."""
         return SessionAttendee(
             participant_id=attendee.participant_id,
             time_zone=attendee.time_zone,
             local_start=booked.starts_at.astimezone(ZoneInfo(attendee.time_zone)),
+            feed_generation=await repository.feed_generation(attendee.participant_id),
         )
 
 
@@ -287,13 +289,13 @@ def build_handlers(scheduler: Scheduler) -> EventHandlers:
     async def check_in_due(uow: UnitOfWork, event: CheckInDue) -> None:
         await scheduler.session_held(uow, event)
 
-    @handlers.handles(SessionRescheduleRequested)
+    @handlers.handles_inbound(SessionRescheduleRequested)
     async def reschedule_requested(uow: UnitOfWork, event: SessionRescheduleRequested) -> None:
         await _answer(uow, "rescheduled", scheduler.reschedule(
             uow, event.session_id, event.starts_at, event.requested_by, pair_id=event.pair_id,
         ))
 
-    @handlers.handles(SessionCancellationRequested)
+    @handlers.handles_inbound(SessionCancellationRequested)
     async def cancellation_requested(uow: UnitOfWork, event: SessionCancellationRequested) -> None:
         await _answer(uow, "cancelled", scheduler.cancel(uow, event.session_id, event.requested_by, pair_id=event.pair_id))
 

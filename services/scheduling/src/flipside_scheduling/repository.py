@@ -105,6 +105,19 @@ class SchedulingRepository:
         await self._conn.execute("DELETE FROM absences WHERE participant_id = $1", participant_id)
         await self._conn.execute("DELETE FROM attendees WHERE participant_id = $1", participant_id)
 
+    async def feed_generation(self, participant_id: UUID) -> int:
+        """Which of the participant's calendar feed addresses is the valid one: 0 until they first rotate it."""
+        generation = await self._conn.fetchval("SELECT generation FROM feed_generations WHERE participant_id = $1", participant_id)
+        return generation or 0
+
+    async def rotate_feed(self, participant_id: UUID) -> int:
+        """Revoke the participant's feed address; the new generation."""
+        return await self._conn.fetchval(
+            "INSERT INTO feed_generations (participant_id, generation) VALUES ($1, 1) ON CONFLICT (participant_id)"
+            " DO UPDATE SET generation = feed_generations.generation + 1 RETURNING generation",
+            participant_id,
+        )
+
     async def absences(self, participant_id: UUID) -> list[Absence]:
         rows = await self._conn.fetch(
             "SELECT first_day, last_day FROM absences WHERE participant_id = $1 ORDER BY first_day", participant_id

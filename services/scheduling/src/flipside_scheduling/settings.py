@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pydantic import Field, SecretStr, model_validator
+
+from pydantic import Field, model_validator
 
 from flipside_shared.settings import ServiceSettings
+from flipside_shared.signing_secrets import SigningSecret
 
 from .domain.clock import AcceleratedClock, Clock, SystemClock
+from .domain.feeds import FeedKey, feed_token
 from .domain.policy import SchedulingPolicy
 
 
@@ -34,11 +37,21 @@ class SchedulingSettings(ServiceSettings):
         description="How far ahead of real time the service believes it is (ISO 8601 duration, e.g. P1D): for outage drills and tests.",
     )
 
-    feed_secret: SecretStr = Field(
-        default=SecretStr("development-only-calendar-feed-secret"),
+    feed_secret: SigningSecret = Field(
         validation_alias="FLIPSIDE_SCHEDULING_FEED_SECRET",
-        description="HMAC key of calendar feed addresses (notifications makes them with it); set a long random value in production (changing it revokes all).",
+        description="HMAC key of calendar feed addresses (notifications makes them with it): required, at least 32 random "
+        "bytes (changing it revokes all).",
     )
+    public_base_url: str | None = Field(
+        default=None,
+        validation_alias="FLIPSIDE_SCHEDULING_PUBLIC_BASE_URL",
+        description="Where calendar apps reach this service; defaults to its own address.",
+    )
+
+    def feed_url(self, key: FeedKey) -> str:
+        """The address of a participant's calendar feed, with its token: the one a rotation answers its owner with."""
+        token = feed_token(key, self.feed_secret.get_secret_value().encode())
+        return f"{self.base_url(self.public_base_url)}/calendars/{token}.ics"
 
     @model_validator(mode="after")
     def _epoch_with_rate(self) -> SchedulingSettings:

@@ -6,12 +6,12 @@ import pytest
 
 from flipside_scheduling.domain.booking import Booked, NoSlot, book_kickoff
 from flipside_scheduling.domain.calendar import Absence, Attendee, Availability
-from flipside_scheduling.domain.feeds import feed_owner
+from flipside_scheduling.domain.feeds import FeedKey, feed_key, feed_token
 from flipside_scheduling.domain.policy import ProgramSchedule, SchedulingPolicy
 from flipside_scheduling.domain.timers import fires_when_overdue, timers_for
 from flipside_shared.events import WorkingHours
 from flipside_shared.personal_links import calendar_feed_token
-from flipside_shared.signed_tokens import InvalidToken
+from flipside_shared.signed_tokens import InvalidToken, sign
 
 POLICY = SchedulingPolicy(min_notice=timedelta(hours=0))
 SCHEDULE = ProgramSchedule()
@@ -115,13 +115,23 @@ def test_timers_and_the_overdue_policy():
     assert fires_when_overdue("reminder", start, start - timedelta(minutes=30))
 
 
-def test_a_feed_token_opens_one_participant_s_feed_and_nothing_else():
+def test_a_feed_token_opens_one_participant_s_feed_of_one_generation_and_nothing_else():
     someone, secret = uuid4(), b"k" * 32
-    token = calendar_feed_token(someone, secret)
-    assert feed_owner(token, secret) == someone
-    for forged in (token[:-2] + "AA", calendar_feed_token(someone, b"other key"), "garbage", f"{token}.x"):
+    token = feed_token(FeedKey(someone, 3), secret)
+    assert feed_key(token, secret) == FeedKey(someone, 3)
+    assert calendar_feed_token(someone, 3, secret) == token, "the address notifications makes is the one scheduling opens"
+    for forged in (token[:-2] + "AA", calendar_feed_token(someone, 3, b"o" * 32), "garbage", f"{token}.x"):
         with pytest.raises(InvalidToken):
-            feed_owner(forged, secret)
+            feed_key(forged, secret)
+
+
+def test_another_kind_of_link_signed_with_the_same_secret_is_no_feed_token():
+    """A deployment that gives scheduling and notifications one secret: an unsubscribe link's bytes stay no feed address."""
+    someone, secret = uuid4(), b"k" * 32
+    payload = someone.bytes + (0).to_bytes(4, "big")
+    for purpose in ("unsubscribe", "survey"):
+        with pytest.raises(InvalidToken):
+            feed_key(sign(purpose, payload, secret), secret)
 
 
 def test_an_absence_moves_the_kickoff_past_it():

@@ -1,18 +1,20 @@
 """Where a token's signing key comes from: the issuer's key set over HTTPS (its URL given, or found through
 OpenID Connect discovery), or a local key set file. A key id not seen before makes each look again, so
-an issuer can rotate its keys without a restart."""
+an issuer can rotate its keys without a restart (over HTTP at most once per interval)."""
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
 from jwt import PyJWK, PyJWKClient, PyJWKSet
-from jwt.exceptions import PyJWKClientConnectionError, PyJWKClientError, PyJWKSetError
+from jwt.exceptions import PyJWKClientError, PyJWKSetError
 
 from .settings import AuthSettings
 
@@ -36,33 +38,52 @@ def key_source(settings: AuthSettings) -> KeySource:
 
 
 class RemoteKeySet:
-    """The issuer's key set over HTTP, cached; PyJWKClient refetches it on an unknown key id (at most once per cooldown)."""
+    """The issuer's key set over HTTP, kept for `jwks_cache_seconds`.
 
-    def __init__(self, settings: AuthSettings) -> None:
+    A token with an unknown key id may make it fetch the set again, but the issuer is asked at most once per
+    `jwks_refresh_cooldown_seconds`, whether the last fetch worked or not: a flood of tokens with made-up key
+    ids costs one fetch per interval, and an issuer that is down is not asked again (each request gets its
+    cached failure at once) until the interval has passed. Keys already fetched keep working meanwhile."""
+
+    def __init__(self, settings: AuthSettings, clock: Callable[[], float] = time.monotonic) -> None:
         self._settings = settings
-        self._client: PyJWKClient | None = None
+        self._clock = clock
+        self._jwks_uri: str | None = settings.jwks_url
+        self._keys: dict[str, PyJWK] = {}
+        self._fetched_at: float | None = None
+        self._last_attempt: float | None = None
+        self._failure: KeySetUnavailable | None = None
         self._lock = threading.Lock()
 
     def signing_key(self, kid: str) -> PyJWK:
-        try:
-            return self._jwks_client().get_signing_key(kid)
-        except PyJWKClientConnectionError as error:
-            raise KeySetUnavailable(f"the issuer's key set could not be fetched: {error}") from None
-        except PyJWKClientError as error:
-            raise UnknownKey(str(error)) from None
-
-    def _jwks_client(self) -> PyJWKClient:
         with self._lock:
-            if self._client is None:
-                settings = self._settings
-                self._client = PyJWKClient(
-                    settings.jwks_url or discovered_jwks_uri(settings.issuer or "", settings.http_timeout_seconds),
-                    cache_keys=False,
-                    lifespan=settings.jwks_cache_seconds,
-                    timeout=settings.http_timeout_seconds,
-                    cooldown_duration=settings.jwks_refresh_cooldown_seconds,
-                )
-            return self._client
+            now = self._clock()
+            stale = self._fetched_at is None or now - self._fetched_at >= self._settings.jwks_cache_seconds
+            if (kid not in self._keys or stale) and self._may_fetch(now):
+                self._fetch(now)
+            if kid in self._keys:
+                return self._keys[kid]
+            if self._failure is not None:
+                raise self._failure
+            raise UnknownKey(f"no key {kid!r} in the issuer's key set")
+
+    def _may_fetch(self, now: float) -> bool:
+        return self._last_attempt is None or now - self._last_attempt >= self._settings.jwks_refresh_cooldown_seconds
+
+    def _fetch(self, now: float) -> None:
+        self._last_attempt = now
+        settings = self._settings
+        try:
+            if self._jwks_uri is None:
+                self._jwks_uri = discovered_jwks_uri(settings.issuer or "", settings.http_timeout_seconds)
+            keys = PyJWKClient(self._jwks_uri, cache_jwk_set=False, timeout=settings.http_timeout_seconds).get_signing_keys(refresh=True)
+        except KeySetUnavailable as error:
+            self._failure = error
+        except (PyJWKClientError, PyJWKSetError) as error:
+            self._failure = KeySetUnavailable(f"the issuer's key set could not be fetched: {error}")
+        else:
+            self._keys = {key.key_id: key for key in keys if key.key_id}
+            self._fetched_at, self._failure = now, None
 
 
 def discovered_jwks_uri(issuer: str, timeout: float) -> str:

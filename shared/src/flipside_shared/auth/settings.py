@@ -31,7 +31,11 @@ class AuthSettings(BaseSettings):
     programs_claim: str = Field(default="flipside_programs", description="The claim listing the programs a program lead leads.")
     jwks_cache_seconds: float = Field(default=300, gt=0, description="How long fetched keys are kept before the key set is fetched again.")
     jwks_refresh_cooldown_seconds: float = Field(
-        default=30, ge=0, description="A token with an unknown key id refetches the key set at most this often.",
+        default=30, ge=0, description="The key set is fetched at most this often, for an unknown key id or after a failed fetch.",
+    )
+    require_access_token_type: bool = Field(
+        default=False,
+        description="Accept only tokens typed at+jwt (RFC 9068) and none carrying a nonce: for issuers that type their access tokens.",
     )
     http_timeout_seconds: float = Field(default=10, gt=0)
 

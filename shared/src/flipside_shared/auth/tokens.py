@@ -12,6 +12,7 @@ from .keys import KeySource, UnknownKey, key_source
 from .settings import AuthSettings
 
 ROLES = ("participant", "program_lead", "admin")
+ACCESS_TOKEN_TYPE = "at+jwt"
 
 # The key type each algorithm family verifies with: a token may not choose a key of another type.
 _KEY_TYPES = {"RS": "RSA", "PS": "RSA", "ES": "EC", "Ed": "OKP"}
@@ -68,6 +69,7 @@ class TokenVerifier:
         algorithm = header.get("alg")
         if algorithm not in settings.algorithms:
             raise InvalidToken(f"algorithm {algorithm!r} is not accepted")
+        _check_token_type(header.get("typ"), strict=settings.require_access_token_type)
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise InvalidToken("the token names no signing key (kid)")
@@ -94,11 +96,33 @@ class TokenVerifier:
             raise InvalidToken("the signature does not match") from None
         except jwt.PyJWTError as error:
             raise InvalidToken(str(error)) from None
+        _check_not_an_id_token(claims, strict=settings.require_access_token_type)
         return Principal(
             subject=str(claims["sub"]),
             roles=frozenset(_strings(_claim(claims, settings.roles_claim))) & frozenset(ROLES),
             programs=frozenset(_strings(_claim(claims, settings.programs_claim))),
         )
+
+
+def _check_token_type(typ: Any, strict: bool) -> None:
+    """Only access tokens open an API: `at+jwt` as RFC 9068 types them. Issuers that do not type their tokens
+    write `JWT` or nothing, which only strict mode refuses; any other type (an ID token's, a logout token's)
+    is never an access token."""
+    typ = typ.lower().removeprefix("application/") if isinstance(typ, str) else typ
+    if typ == ACCESS_TOKEN_TYPE:
+        return
+    if typ not in (None, "jwt"):
+        raise InvalidToken(f"a token of type {typ!r} is not an access token")
+    if strict:
+        raise InvalidToken(f"not an access token: its type (typ) is {typ or 'missing'}, not {ACCESS_TOKEN_TYPE}")
+
+
+def _check_not_an_id_token(claims: dict[str, Any], strict: bool) -> None:
+    """An ID token is for the client that signed the person in, not for an API, even from the same issuer."""
+    if claims.get("typ") == "ID":  # how Keycloak marks its ID tokens
+        raise InvalidToken("an ID token is not an access token")
+    if strict and "nonce" in claims:  # only ID tokens carry the sign-in's nonce
+        raise InvalidToken("a token with a nonce is an ID token, not an access token")
 
 
 def _claim(claims: dict[str, Any], path: str) -> Any:

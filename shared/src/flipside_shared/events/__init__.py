@@ -3,11 +3,9 @@
 from .base import Event, Stream
 from .feedback import (
     FEEDBACK,
-    FEEDBACK_ANSWERS,
     FeedbackRequested,
     FeedbackRequestedV1,
     FeedbackSubmitted,
-    FeedbackSubmittedV1,
     GoalAchieved,
     GoalProgressed,
     GoalSet,
@@ -28,7 +26,7 @@ from .participants import (
     WorkingHours,
 )
 from .programs import PROGRAMS, MatchRunRequested
-from .registry import EVENT_TYPES, STREAMS, UnknownEventType, event_class
+from .registry import EVENT_TYPES, INBOUND_STREAMS, STREAMS, UnknownEventType, event_class
 from .sessions import (
     SESSIONS,
     AttendeeTime,
@@ -49,7 +47,7 @@ from .sessions import (
 __all__ = [
     "EVENT_TYPES",
     "FEEDBACK",
-    "FEEDBACK_ANSWERS",
+    "INBOUND_STREAMS",
     "NOTIFICATIONS",
     "PAIRS",
     "PARTICIPANTS",
@@ -62,7 +60,6 @@ __all__ = [
     "FeedbackRequested",
     "FeedbackRequestedV1",
     "FeedbackSubmitted",
-    "FeedbackSubmittedV1",
     "GoalAchieved",
     "GoalProgressed",
     "GoalSet",

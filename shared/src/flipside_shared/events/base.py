@@ -29,6 +29,10 @@ class Stream:
     def topic(self, prefix: str) -> str:
         return f"{prefix}{self.name}"
 
+    def inbound_topic(self, prefix: str) -> str:
+        """Where systems outside Flipside publish this stream's events that they may send."""
+        return f"{prefix}inbound.{self.name}"
+
 
 class Event(BaseModel):
     """One event type at one version; `ce_type` names both (`...v1`)."""
@@ -39,6 +43,19 @@ class Event(BaseModel):
     stream: ClassVar[Stream]
     # One person's own words and scores: recorded by the service they are for, never passed on to anyone.
     private: ClassVar[bool] = False
+    sources: ClassVar[tuple[str, ...]]
+    """The `ce_source` of each Flipside service that emits this event on its stream's topic."""
+    inbound_sources: ClassVar[tuple[str, ...]] = ()
+    """The `ce_source` of each kind of outside system that may send it, on the stream's inbound topic."""
+
+    @classmethod
+    def accepted_sources(cls, topic: str, prefix: str) -> tuple[str, ...]:
+        """Whom this event is accepted from on `topic`: none but its stream's own topic and inbound topic carry it."""
+        if topic == cls.stream.topic(prefix):
+            return cls.sources
+        if topic == cls.stream.inbound_topic(prefix):
+            return cls.inbound_sources
+        return ()
 
     def key(self) -> str:
         """The aggregate id: message key and CloudEvents subject."""

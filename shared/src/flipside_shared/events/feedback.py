@@ -8,11 +8,11 @@ from uuid import UUID
 
 from pydantic import Field
 
+from ..text import FEW_ITEMS, Few, Identifier, Name, Text, Url
+from . import sources as source
 from .base import Event, Stream
 
 FEEDBACK = Stream(name="feedback", key_field="pair_id")
-# Survey tools' answers, keyed by pair id: written by survey tools, read by feedback alone.
-FEEDBACK_ANSWERS = Stream(name="feedback-answers", key_field="pair_id")
 
 
 class FeedbackRequested(Event):
@@ -24,6 +24,7 @@ class FeedbackRequested(Event):
 
     ce_type = "flipside.feedback.requested.v2"
     stream = FEEDBACK
+    sources = (source.FEEDBACK,)
 
     request_id: UUID
     pair_id: UUID
@@ -39,13 +40,14 @@ class FeedbackRequestedV1(Event):
 
     ce_type = "flipside.feedback.requested.v1"
     stream = FEEDBACK
+    sources = (source.FEEDBACK,)
 
     request_id: UUID
     pair_id: UUID
     session_id: UUID
     participant_id: UUID
     role: Literal["mentor", "mentee"]
-    survey_url: str
+    survey_url: Url
     expires_at: datetime
 
 
@@ -58,14 +60,15 @@ class GoalSet(Event):
 
     ce_type = "flipside.feedback.goal-set.v1"
     stream = FEEDBACK
+    sources = (source.FEEDBACK,)
 
     goal_id: UUID
     pair_id: UUID
-    program_id: str
+    program_id: Identifier
     owner_id: UUID
     owner_role: Role
     category: GoalCategory
-    title: str = Field(max_length=200)
+    title: Name
     set_at: datetime
 
 
@@ -74,6 +77,7 @@ class GoalProgressed(Event):
 
     ce_type = "flipside.feedback.goal-progressed.v1"
     stream = FEEDBACK
+    sources = (source.FEEDBACK,)
 
     goal_id: UUID
     pair_id: UUID
@@ -85,10 +89,11 @@ class GoalProgressed(Event):
 class GoalAchieved(Event):
     ce_type = "flipside.feedback.goal-achieved.v1"
     stream = FEEDBACK
+    sources = (source.FEEDBACK,)
 
     goal_id: UUID
     pair_id: UUID
-    program_id: str
+    program_id: Identifier
     owner_id: UUID
     owner_role: Role
     category: GoalCategory
@@ -101,37 +106,22 @@ class FeedbackSubmitted(Event):
 
     `answers` are keyed by the question ids of `questionnaire_version`; `goal_progress` by goal id.
     A later submission for the same request replaces the earlier one until the request expires.
-    Version 2 travels on a topic of its own, which only survey tools write and only feedback reads,
-    so no other reader of the `feedback` stream sees anyone's answers.
+    Survey tools send it on the inbound topic `<prefix>inbound.feedback`, which only they write and only feedback
+    reads; no service may emit it on the `feedback` topic, so no other reader of that stream sees anyone's answers.
     """
-
-    ce_type = "flipside.feedback.submitted.v2"
-    stream = FEEDBACK_ANSWERS
-    private = True
-
-    request_id: UUID
-    pair_id: UUID
-    participant_id: UUID
-    questionnaire_version: int = Field(ge=1)
-    answers: dict[str, int | bool | str | None]
-    goal_progress: dict[UUID, int] = {}
-    submitted_at: datetime
-
-
-class FeedbackSubmittedV1(Event):
-    """Deprecated by `flipside.feedback.submitted.v2`: the same answers, on the `feedback` stream that others read.
-    Still recorded while survey tools move to version 2; never passed on to anyone."""
 
     ce_type = "flipside.feedback.submitted.v1"
     stream = FEEDBACK
+    sources = ()
+    inbound_sources = (source.SURVEY_TOOL,)
     private = True
 
     request_id: UUID
     pair_id: UUID
     participant_id: UUID
     questionnaire_version: int = Field(ge=1)
-    answers: dict[str, int | bool | str | None]
-    goal_progress: dict[UUID, int] = {}
+    answers: dict[Identifier, int | bool | Text | None] = Field(max_length=FEW_ITEMS)
+    goal_progress: dict[UUID, int] = Field(default={}, max_length=FEW_ITEMS)
     submitted_at: datetime
 
 
@@ -140,13 +130,14 @@ class PairHealthChanged(Event):
 
     ce_type = "flipside.feedback.pair-health-changed.v1"
     stream = FEEDBACK
+    sources = (source.FEEDBACK,)
 
     pair_id: UUID
-    program_id: str
+    program_id: Identifier
     score: float = Field(ge=0, le=1)
     status: Literal["healthy", "watch", "at_risk"]
     previous_status: Literal["healthy", "watch", "at_risk"] | None
-    reasons: list[str]
+    reasons: Few[Text]
     computed_at: datetime
 
 
@@ -157,13 +148,14 @@ class PairAtRisk(Event):
 
     ce_type = "flipside.feedback.pair-at-risk.v1"
     stream = FEEDBACK
+    sources = (source.FEEDBACK,)
 
     pair_id: UUID
-    program_id: str
+    program_id: Identifier
     mentor_id: UUID
     mentee_id: UUID
     score: float = Field(ge=0, le=1)
-    reasons: list[str]
+    reasons: Few[Text]
     detected_at: datetime
 
 
@@ -172,11 +164,12 @@ class RecognitionAwarded(Event):
 
     ce_type = "flipside.feedback.recognition-awarded.v1"
     stream = FEEDBACK
+    sources = (source.FEEDBACK,)
 
     recognition_id: UUID
     pair_id: UUID
-    program_id: str
-    participant_ids: list[UUID]
+    program_id: Identifier
+    participant_ids: Few[UUID]
     milestone: Literal["kickoff_held", "three_sessions", "goal_achieved", "program_completed"]
     goal_id: UUID | None = None
     awarded_at: datetime

@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from ..text import Identifier, Text
+from . import sources as source
 from .base import Event, Stream
 
 NOTIFICATIONS = Stream(name="notifications", key_field="participant_id")
@@ -22,11 +24,12 @@ class NotificationSent(Event):
 
     ce_type = "flipside.notification.sent.v2"
     stream = NOTIFICATIONS
+    sources = (source.NOTIFICATIONS,)
 
     notification_id: UUID
     participant_id: UUID
     channel: PersonChannel
-    template: str
+    template: Identifier
     cause_event_id: UUID
     sent_at: datetime
     attempts: int
@@ -44,11 +47,12 @@ class NotificationSentV1(Event):
 
     ce_type = "flipside.notification.sent.v1"
     stream = NOTIFICATIONS
+    sources = (source.NOTIFICATIONS,)
 
     notification_id: UUID
     participant_id: UUID
     channel: Literal["email"]
-    template: str
+    template: Identifier
     cause_event_id: UUID
     sent_at: datetime
 
@@ -62,13 +66,14 @@ class NotificationFailed(Event):
 
     ce_type = "flipside.notification.failed.v1"
     stream = NOTIFICATIONS
+    sources = (source.NOTIFICATIONS,)
 
     notification_id: UUID
     participant_id: UUID
     channel: PersonChannel
-    template: str
+    template: Identifier
     cause_event_id: UUID
-    reason: str
+    reason: Text
     permanent: bool
     attempts: int
     failed_at: datetime

@@ -8,6 +8,8 @@ from uuid import UUID
 
 from pydantic import Field
 
+from ..text import FEW_ITEMS, Few, Identifier, Text
+from . import sources as source
 from .base import Event, StrictModel, Stream
 from .participants import WorkingHours
 
@@ -18,25 +20,26 @@ class PairMember(StrictModel):
     """What schedulers need of each side, carried so they need no second look-up."""
 
     participant_id: UUID
-    time_zone: str
-    working_hours: list[WorkingHours]
-    country: str | None = None
+    time_zone: Identifier
+    working_hours: Few[WorkingHours]
+    country: Identifier | None = None
     hours_per_month: int | None = Field(default=None, ge=1, description="Time budget for the program: sessions never exceed it.")
 
 
 class PairCreated(Event):
     ce_type = "flipside.pair.created.v1"
     stream = PAIRS
+    sources = (source.MATCHING,)
 
     pair_id: UUID
-    program_id: str
+    program_id: Identifier
     mentor: PairMember
     mentee: PairMember
     score: float
-    reasons: list[str] = Field(description="Why this pair: each rule and weight that counted.")
+    reasons: Few[Text] = Field(description="Why this pair: each rule and weight that counted.")
     matched_at: datetime
-    score_breakdown: dict[str, float] = Field(
-        default_factory=dict,
+    score_breakdown: dict[Identifier, float] = Field(
+        default_factory=dict, max_length=FEW_ITEMS,
         description="The score by factor, each already weighted by the program's published weights; sums to `score`.",
     )
 
@@ -46,11 +49,12 @@ class PairDissolved(Event):
 
     ce_type = "flipside.pair.dissolved.v1"
     stream = PAIRS
+    sources = (source.MATCHING,)
 
     pair_id: UUID
-    program_id: str
+    program_id: Identifier
     reason: Literal["mismatch", "at_risk", "left_company", "withdrawn", "admin", "rerun", "other"]
-    note: str | None = Field(default=None, max_length=500, description="For the program lead; not personal data.")
+    note: Text | None = Field(default=None, description="For the program lead; not personal data.")
     rematch: bool = Field(default=True, description="Whether both sides should be matched again.")
     dissolved_at: datetime
 
@@ -60,15 +64,16 @@ class PairProposed(Event):
 
     ce_type = "flipside.pair.proposed.v1"
     stream = PAIRS
+    sources = (source.MATCHING,)
 
     pair_id: UUID = Field(description="The id the pair will have once accepted.")
-    program_id: str
+    program_id: Identifier
     mentor_id: UUID
     mentee_id: UUID
     proposed_by: UUID
     score: float
-    score_breakdown: dict[str, float]
-    reasons: list[str]
+    score_breakdown: dict[Identifier, float] = Field(max_length=FEW_ITEMS)
+    reasons: Few[Text]
     expires_at: datetime
 
 
@@ -77,9 +82,10 @@ class PairAccepted(Event):
 
     ce_type = "flipside.pair.accepted.v1"
     stream = PAIRS
+    sources = (source.MATCHING,)
 
     pair_id: UUID
-    program_id: str
+    program_id: Identifier
     accepted_by: UUID
     accepted_at: datetime
 
@@ -89,9 +95,10 @@ class PairDeclined(Event):
 
     ce_type = "flipside.pair.declined.v1"
     stream = PAIRS
+    sources = (source.MATCHING,)
 
     pair_id: UUID
-    program_id: str
+    program_id: Identifier
     reason: Literal["declined", "expired", "no_longer_possible"]
-    note: str | None = Field(default=None, max_length=500)
+    note: Text | None = None
     declined_at: datetime

@@ -7,17 +7,21 @@ in these models: "junior" comes from grade and tenure, never from age.
 from __future__ import annotations
 
 from datetime import datetime, time
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
+from ..text import Few, Identifier, Name, OneLine, Text
+from . import sources as source
 from .base import Event, StrictModel, Stream
 
 PARTICIPANTS = Stream(name="participants", key_field="participant_id")
 
 Role = Literal["mentor", "mentee", "either"]
+
+Email = Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), OneLine]
 
 
 def _local_time_schema(schema: dict) -> None:
@@ -25,6 +29,7 @@ def _local_time_schema(schema: dict) -> None:
     "format": "time" is RFC 3339's and requires an offset, which Flipside neither sends nor accepts: a pattern says it."""
     del schema["format"]
     schema["pattern"] = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
+    schema["maxLength"] = len("HH:MM:SS.ffffff")
     schema["description"] = "Local time of day in the profile's time zone, without offset: HH:MM or HH:MM:SS."
 
 
@@ -50,12 +55,12 @@ class WorkingHours(StrictModel):
 
 
 class Skill(StrictModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: Name = Field(min_length=1)
     level: int = Field(default=3, ge=1, le=5)
 
 
 class LearningGoal(StrictModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: Name = Field(min_length=1)
     priority: int = Field(default=3, ge=1, le=5)
 
 
@@ -70,29 +75,29 @@ class ParticipantProfile(StrictModel):
     """What a participant tells the program about themselves."""
 
     program_id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    display_name: str = Field(min_length=1, max_length=200)
-    email: str = Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    locale: str = Field(default="en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+    display_name: Name = Field(min_length=1)
+    email: Email
+    locale: str = Field(default="en", max_length=5, pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
     role: Role
     grade: int = Field(ge=0, le=30, description="Seniority on the program's ladder; higher is more senior.")
     tenure_months: int = Field(default=0, ge=0)
-    department: str = Field(min_length=1, max_length=100)
+    department: Name = Field(min_length=1)
     manager_id: UUID | None = None
     reporting_chain: list[UUID] = Field(
         default_factory=list, max_length=30,
         description="Managers above the direct manager, nearest first, where the HR system knows them.",
     )
-    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2, for public holidays.")
-    time_zone: str
-    working_hours: list[WorkingHours] = Field(min_length=1)
-    languages: list[str] = Field(min_length=1)
-    skills: list[Skill] = Field(default_factory=list)
-    goals: list[LearningGoal] = Field(default_factory=list)
-    interests: list[str] = Field(default_factory=list)
+    country: str | None = Field(default=None, max_length=2, pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2, for public holidays.")
+    time_zone: Identifier
+    working_hours: Few[WorkingHours] = Field(min_length=1)
+    languages: Few[Name] = Field(min_length=1)
+    skills: Few[Skill] = Field(default_factory=list)
+    goals: Few[LearningGoal] = Field(default_factory=list)
+    interests: Few[Name] = Field(default_factory=list)
     communication: CommunicationStyle = Field(default_factory=CommunicationStyle)
     capacity: int = Field(default=1, ge=1, le=3, description="Mentees a mentor takes at most.")
     hours_per_month: int = Field(default=4, ge=1, le=40)
-    exclusions: list[UUID] = Field(default_factory=list, description="People not to be paired with.")
+    exclusions: Few[UUID] = Field(default_factory=list, description="People not to be paired with.")
 
     @field_validator("time_zone")
     @classmethod
@@ -109,6 +114,8 @@ class ParticipantErased(Event):
 
     ce_type = "flipside.participant.erased.v1"
     stream = PARTICIPANTS
+    sources = (source.MATCHING,)
+    inbound_sources = (source.HR, source.OPERATOR)
 
     participant_id: UUID
     erased_at: datetime
@@ -119,15 +126,19 @@ class ParticipantWithdrawn(Event):
 
     ce_type = "flipside.participant.withdrawn.v1"
     stream = PARTICIPANTS
+    sources = (source.MATCHING,)
+    inbound_sources = (source.HR,)
 
     participant_id: UUID
-    program_id: str
+    program_id: Identifier
     withdrawn_at: datetime
 
 
 class ParticipantEnrolled(Event):
     ce_type = "flipside.participant.enrolled.v1"
     stream = PARTICIPANTS
+    sources = (source.MATCHING,)
+    inbound_sources = (source.HR, source.OPERATOR)
 
     participant_id: UUID
     profile: ParticipantProfile
@@ -138,11 +149,12 @@ class ParticipantUnmatched(Event):
 
     ce_type = "flipside.participant.unmatched.v1"
     stream = PARTICIPANTS
+    sources = (source.MATCHING,)
 
     participant_id: UUID
-    program_id: str
+    program_id: Identifier
     run_id: UUID
-    reasons: list[str] = Field(min_length=1)
+    reasons: Few[Text] = Field(min_length=1)
 
 
 class ParticipantUpdated(Event):
@@ -150,6 +162,8 @@ class ParticipantUpdated(Event):
 
     ce_type = "flipside.participant.updated.v1"
     stream = PARTICIPANTS
+    sources = (source.MATCHING,)
+    inbound_sources = (source.HR,)
 
     participant_id: UUID
     profile: ParticipantProfile

@@ -7,6 +7,8 @@ from uuid import UUID
 
 from pydantic import Field
 
+from ..text import Identifier
+from . import sources as source
 from .base import Event, Stream
 
 PROGRAMS = Stream(name="programs", key_field="program_id")
@@ -17,8 +19,9 @@ class MatchRunRequested(Event):
 
     ce_type = "flipside.program.match-run-requested.v1"
     stream = PROGRAMS
+    sources = (source.MATCHING,)
 
-    program_id: str = Field(min_length=1, max_length=64)
+    program_id: Identifier = Field(min_length=1)
     run_id: UUID
     requested_at: datetime
     replace_unlocked: bool = Field(

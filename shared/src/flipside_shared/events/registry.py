@@ -5,11 +5,9 @@ from __future__ import annotations
 from .base import Event, Stream
 from .feedback import (
     FEEDBACK,
-    FEEDBACK_ANSWERS,
     FeedbackRequested,
     FeedbackRequestedV1,
     FeedbackSubmitted,
-    FeedbackSubmittedV1,
     GoalAchieved,
     GoalProgressed,
     GoalSet,
@@ -43,7 +41,7 @@ from .sessions import (
     SessionScheduledV1,
 )
 
-STREAMS: tuple[Stream, ...] = (PARTICIPANTS, PROGRAMS, PAIRS, SESSIONS, FEEDBACK, FEEDBACK_ANSWERS, NOTIFICATIONS)
+STREAMS: tuple[Stream, ...] = (PARTICIPANTS, PROGRAMS, PAIRS, SESSIONS, FEEDBACK, NOTIFICATIONS)
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.ce_type: cls
@@ -73,7 +71,6 @@ EVENT_TYPES: dict[str, type[Event]] = {
         FeedbackRequested,
         FeedbackRequestedV1,
         FeedbackSubmitted,
-        FeedbackSubmittedV1,
         GoalSet,
         GoalProgressed,
         GoalAchieved,
@@ -85,6 +82,12 @@ EVENT_TYPES: dict[str, type[Event]] = {
         NotificationFailed,
     )
 }
+
+
+# The streams that systems outside Flipside may send some events of, each on its own inbound topic.
+INBOUND_STREAMS: tuple[Stream, ...] = tuple(
+    stream for stream in STREAMS if any(t.inbound_sources for t in EVENT_TYPES.values() if t.stream == stream)
+)
 
 
 class UnknownEventType(LookupError):

@@ -13,6 +13,8 @@ from uuid import UUID
 
 from pydantic import Field
 
+from ..text import Few, Identifier, Text, Url
+from . import sources as source
 from .base import Event, StrictModel, Stream
 
 SESSIONS = Stream(name="sessions", key_field="pair_id")
@@ -21,18 +23,24 @@ SessionKind = Literal["kickoff", "check_in"]
 
 
 class SessionAttendee(StrictModel):
+    """An attendee of `SessionScheduled` and `SessionRescheduled` version 2: no feed address, only which generation of
+    it is current (a number, no credential), so the address notifications makes for them is one scheduling opens."""
+
     participant_id: UUID
-    time_zone: str
+    time_zone: Identifier
     local_start: datetime = Field(description="Start in the attendee's own time zone, with its offset.")
+    feed_generation: int = Field(
+        default=0, ge=0, description="The attendee's current generation of calendar feed address (a rotation adds 1).",
+    )
 
 
 class AttendeeTime(StrictModel):
     """An attendee in the deprecated version 1 of `SessionScheduled` and `SessionRescheduled`."""
 
     participant_id: UUID
-    time_zone: str
+    time_zone: Identifier
     local_start: datetime = Field(description="Start in the attendee's own time zone, with its offset.")
-    calendar_feed_url: str | None = Field(
+    calendar_feed_url: Url | None = Field(
         default=None, description="The attendee's own calendar feed (its token is the credential: personal, do not share).",
     )
 
@@ -43,10 +51,11 @@ class SessionScheduled(Event):
 
     ce_type = "flipside.session.scheduled.v2"
     stream = SESSIONS
+    sources = (source.SCHEDULING,)
 
     session_id: UUID
     pair_id: UUID
-    program_id: str
+    program_id: Identifier
     kind: SessionKind
     starts_at: datetime = Field(description="UTC")
     duration_minutes: int = Field(gt=0)
@@ -61,10 +70,11 @@ class SessionScheduledV1(Event):
 
     ce_type = "flipside.session.scheduled.v1"
     stream = SESSIONS
+    sources = (source.SCHEDULING,)
 
     session_id: UUID
     pair_id: UUID
-    program_id: str
+    program_id: Identifier
     kind: SessionKind
     starts_at: datetime = Field(description="UTC")
     duration_minutes: int = Field(gt=0)
@@ -76,10 +86,11 @@ class SessionScheduledV1(Event):
 class ReminderDue(Event):
     ce_type = "flipside.session.reminder-due.v1"
     stream = SESSIONS
+    sources = (source.SCHEDULING,)
 
     session_id: UUID
     pair_id: UUID
-    participant_ids: list[UUID]
+    participant_ids: Few[UUID]
     starts_at: datetime
     minutes_before: int
 
@@ -87,10 +98,11 @@ class ReminderDue(Event):
 class CheckInDue(Event):
     ce_type = "flipside.session.check-in-due.v1"
     stream = SESSIONS
+    sources = (source.SCHEDULING,)
 
     session_id: UUID
     pair_id: UUID
-    program_id: str
+    program_id: Identifier
     mentor_id: UUID
     mentee_id: UUID
     session_started_at: datetime
@@ -102,10 +114,11 @@ class SchedulingFailed(Event):
 
     ce_type = "flipside.session.scheduling-failed.v1"
     stream = SESSIONS
+    sources = (source.SCHEDULING,)
 
     pair_id: UUID
-    program_id: str
-    reason: str
+    program_id: Identifier
+    reason: Text
     session_id: UUID | None = Field(default=None, description="The session a refused reschedule or cancellation was about.")
 
 
@@ -124,14 +137,15 @@ class SessionCancelled(Event):
 
     ce_type = "flipside.session.cancelled.v2"
     stream = SESSIONS
+    sources = (source.SCHEDULING,)
 
     session_id: UUID
     pair_id: UUID
-    program_id: str
+    program_id: Identifier
     kind: SessionKind
     starts_at: datetime
     duration_minutes: int
-    participant_ids: list[UUID] = Field(description="Who to tell: the attendees still enrolled.")
+    participant_ids: Few[UUID] = Field(description="Who to tell: the attendees still enrolled.")
     reason: CancellationReason
     requested_by: UUID | None = Field(default=None, description="Who asked, when the reason is `requested`.")
     sequence: int = Field(ge=1, description="iCalendar SEQUENCE of this change: above every earlier one of the session.")
@@ -150,14 +164,15 @@ class SessionCancelledV1(Event):
 
     ce_type = "flipside.session.cancelled.v1"
     stream = SESSIONS
+    sources = (source.SCHEDULING,)
 
     session_id: UUID
     pair_id: UUID
-    program_id: str
-    kind: str
+    program_id: Identifier
+    kind: Identifier
     starts_at: datetime
     duration_minutes: int
-    participant_ids: list[UUID] = Field(description="Who to tell: the attendees still enrolled.")
+    participant_ids: Few[UUID] = Field(description="Who to tell: the attendees still enrolled.")
     reason: Literal["pair_dissolved", "participant_erased"]
     cancelled_at: datetime
 
@@ -169,10 +184,11 @@ class SessionRescheduled(Event):
 
     ce_type = "flipside.session.rescheduled.v2"
     stream = SESSIONS
+    sources = (source.SCHEDULING,)
 
     session_id: UUID
     pair_id: UUID
-    program_id: str
+    program_id: Identifier
     kind: SessionKind
     previous_starts_at: datetime = Field(description="UTC")
     starts_at: datetime = Field(description="UTC")
@@ -190,10 +206,11 @@ class SessionRescheduledV1(Event):
 
     ce_type = "flipside.session.rescheduled.v1"
     stream = SESSIONS
+    sources = (source.SCHEDULING,)
 
     session_id: UUID
     pair_id: UUID
-    program_id: str
+    program_id: Identifier
     kind: SessionKind
     previous_starts_at: datetime = Field(description="UTC")
     starts_at: datetime = Field(description="UTC")
@@ -212,6 +229,8 @@ class SessionRescheduleRequested(Event):
 
     ce_type = "flipside.session.reschedule-requested.v1"
     stream = SESSIONS
+    sources = ()
+    inbound_sources = (source.CALENDAR,)
 
     session_id: UUID
     pair_id: UUID
@@ -225,6 +244,8 @@ class SessionCancellationRequested(Event):
 
     ce_type = "flipside.session.cancellation-requested.v1"
     stream = SESSIONS
+    sources = ()
+    inbound_sources = (source.CALENDAR,)
 
     session_id: UUID
     pair_id: UUID

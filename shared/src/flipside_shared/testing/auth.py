@@ -68,7 +68,7 @@ class DevIssuer:
             "iss": self.issuer, "aud": self.audience, "sub": subject, "iat": now, "nbf": now, "exp": now + lifetime,
             "flipside_roles": list(roles), "flipside_programs": list(programs), **claims,
         }
-        return jwt.encode(payload, self._private_key, algorithm=ALGORITHM, headers={"kid": self.kid})
+        return jwt.encode(payload, self._private_key, algorithm=ALGORITHM, headers={"kid": self.kid, "typ": "at+jwt"})
 
     def key_set(self) -> dict:
         """The public key set, as an issuer serves it at its `jwks_uri`."""

@@ -12,6 +12,7 @@ import asyncpg
 import pytest
 
 from .auth import dev_issuer
+from .signing_secrets import dev_signing_secrets
 from .smtp import SmtpSink
 from .stack import LocalStack
 
@@ -43,6 +44,7 @@ class Sandbox:
             "FLIPSIDE_DATABASE_URL": self.database_url,
             "FLIPSIDE_TOPIC_PREFIX": self.topic_prefix,
             **dev_issuer().env(),
+            **dev_signing_secrets(),
             **extra,
         }
 
@@ -61,6 +63,15 @@ def new_database(server_url: str) -> str:
     asyncio.run(create())
     parts = urlsplit(server_url)
     return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def signing_secrets() -> Iterator[dict[str, str]]:
+    """The session's signing secrets in this process's environment too, for settings and apps built in-process."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in dev_signing_secrets().items():
+            patch.setenv(name, value)
+        yield dev_signing_secrets()
 
 
 @pytest.fixture(scope="session")

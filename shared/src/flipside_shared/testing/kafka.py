@@ -81,6 +81,8 @@ class SaslSslListener:
     """PEM: the authority that signed the key store's certificate."""
     users: Mapping[str, str]
     """SCRAM users (name -> password), created when the broker's storage is formatted."""
+    super_users: tuple[str, ...] | None = None
+    """With names here (possibly none), the StandardAuthorizer checks ACLs: these users and the broker's own pass all."""
 
     mechanism: ClassVar[str] = "SCRAM-SHA-512"
 
@@ -183,6 +185,17 @@ class LocalKafka:
             f"ssl.keystore.location={self.security.keystore}",
             "ssl.truststore.type=PEM",
             f"ssl.truststore.location={self.security.truststore}",
+            *self._authorizer_properties(),
+        ]
+
+    def _authorizer_properties(self) -> list[str]:
+        if self.security is None or self.security.super_users is None:
+            return []
+        # ANONYMOUS is whoever speaks on the controller's listener: the broker itself, over loopback PLAINTEXT.
+        supers = [BROKER_USER, "ANONYMOUS", *self.security.super_users]
+        return [
+            "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+            "super.users=" + ";".join(f"User:{name}" for name in supers),
         ]
 
     def _scram_credentials(self) -> list[str]:

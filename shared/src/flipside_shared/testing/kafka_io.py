@@ -25,8 +25,9 @@ async def publish(broker: str | KafkaSettings, topic_prefix: str, envelopes: Ite
     await publish_envelopes(_kafka_settings(broker), topic_prefix, envelopes, "flipside-tests")
 
 
-def envelope(event: Event, source: str = "/tests") -> Envelope:
-    return Envelope.caused_by(None, event, source)
+def envelope(event: Event, source: str | None = None) -> Envelope:
+    """`event` as its producer sends it: the first service that emits it, else the first outside system that may."""
+    return Envelope.caused_by(None, event, source or (event.sources + event.inbound_sources)[0])
 
 
 class TopicReader:

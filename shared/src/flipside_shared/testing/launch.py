@@ -24,6 +24,7 @@ from .auth import DevIssuer
 from .platform import Platform
 from .ports import free_port, wait_for_port
 from .postgres import LocalPostgres
+from .signing_secrets import signing_secrets_in
 from .stack import LocalStack
 
 SERVICE_PORTS = {"matching": 8001, "scheduling": 8002, "feedback": 8003, "notifications": 8004}
@@ -49,6 +50,7 @@ def up(state_dir: Path) -> None:
         state_dir / "logs", smtp_port,
         ports={name: port for name, port in SERVICE_PORTS.items() if _free(port)},
         issuer=DevIssuer(state_dir / "auth"),
+        signing_secrets=signing_secrets_in(state_dir / "secrets"),
     )
     platform.start()
     state = {

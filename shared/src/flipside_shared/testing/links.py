@@ -1,5 +1,6 @@
-"""The survey and calendar-feed links notifications would send, made with the services' development secrets,
-for tests that open them as their owner would (events no longer carry them)."""
+"""The survey and calendar-feed links notifications would send, made with the test session's signing secrets
+(`dev_signing_secrets`, which the services under test get), for tests that open them as their owner would
+(events no longer carry them)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,22 @@ from uuid import UUID
 
 from ..events import FeedbackRequested, FeedbackRequestedV1
 from ..personal_links import calendar_feed_url, survey_url
-
-DEVELOPMENT_SURVEY_LINK_SECRET = b"development-only-survey-link-secret"
-DEVELOPMENT_CALENDAR_FEED_SECRET = b"development-only-calendar-feed-secret"
+from .signing_secrets import dev_signing_secrets
 
 
-def survey_link(feedback_url: str, request: FeedbackRequested | FeedbackRequestedV1) -> str:
-    return survey_url(feedback_url, request.request_id, request.expires_at, DEVELOPMENT_SURVEY_LINK_SECRET)
+def _secret(name: str, secrets: dict[str, str] | None) -> bytes:
+    return (secrets or dev_signing_secrets())[name].encode()
 
 
-def calendar_feed_link(scheduling_url: str, participant_id: UUID) -> str:
-    return calendar_feed_url(scheduling_url, participant_id, DEVELOPMENT_CALENDAR_FEED_SECRET)
+def survey_link(
+    feedback_url: str, request: FeedbackRequested | FeedbackRequestedV1, secrets: dict[str, str] | None = None,
+) -> str:
+    secret = _secret("FLIPSIDE_FEEDBACK_LINK_SECRET", secrets)
+    return survey_url(feedback_url, request.request_id, request.expires_at, secret)
+
+
+def calendar_feed_link(
+    scheduling_url: str, participant_id: UUID, generation: int = 0, secrets: dict[str, str] | None = None,
+) -> str:
+    """The participant's feed address of `generation` (0 until they rotate it)."""
+    return calendar_feed_url(scheduling_url, participant_id, generation, _secret("FLIPSIDE_SCHEDULING_FEED_SECRET", secrets))

@@ -46,7 +46,7 @@ class MalformedRecord:
     reason: str
     """A regular expression the dead letter's `dlq_reason` must match."""
     event_type: str | None = None
-    """Set when only consumers that handle this event type can tell it is wrong (a reused event id)."""
+    """Set when only consumers that handle this event type can tell it is wrong (a reused event id, a foreign source)."""
 
 
 def good_record(topic: str, envelope: Envelope) -> KafkaRecord:
@@ -154,6 +154,15 @@ def malformed_records(topic: str, template: Envelope, keys: Sequence[bytes]) -> 
         KafkaRecord(topic, other, body, _tagged(_replaced(headers, "ce_id", str(uuid4()).encode()))),
         r"key .* is not the event's subject",
     ))
+    declared = {*model.sources, *model.inbound_sources}
+    foreign_source = HEADER_TEXT.filter(lambda text: text not in declared).map(lambda source: MalformedRecord(
+        "foreign_source",
+        KafkaRecord(topic, template.subject.encode(), body, _tagged(_replaced(
+            _replaced(headers, "ce_source", source.encode()), "ce_id", str(uuid4()).encode(),
+        ))),
+        rf"(?s)rejected: {re.escape(template.type)} from source .* is not accepted on {re.escape(topic)}",
+        event_type=template.type,
+    ))
     return dict([
         poison("not_json", r"body is not JSON", with_body(st.text(max_size=200).map(str.encode).filter(not_json))),
         poison("not_utf8", r"body is not JSON", with_body(st.binary(min_size=1, max_size=200).filter(_not_utf8))),
@@ -185,6 +194,7 @@ def malformed_records(topic: str, template: Envelope, keys: Sequence[bytes]) -> 
         poison("bad_time", malformed_attribute, header_set("ce_time", HEADER_TEXT.filter(_not_aware_time).map(str.encode))),
         poison("no_body", r"empty message body", st.just((b"", headers))),  # no value at all is a tombstone, skipped
         ("key_not_subject", wrong_key),
+        ("foreign_source", foreign_source),
     ])
 
 
@@ -197,10 +207,10 @@ def huge_record(topic: str, template: Envelope, key: bytes, size: int) -> Malfor
     return MalformedRecord("huge", KafkaRecord(topic, key, body, _tagged(template.headers())), reason)
 
 
-def unstorable_text(topic: str, envelope: Envelope) -> MalformedRecord:
-    """A valid event whose text holds a NUL character, which no PostgreSQL text or jsonb column takes."""
+def nul_text(topic: str, envelope: Envelope, field: str) -> MalformedRecord:
+    """An event whose `field` holds a NUL character, which its schema refuses (no PostgreSQL text column takes it)."""
     record = KafkaRecord(topic, envelope.subject.encode(), envelope.body(), _tagged(envelope.headers()))
-    return MalformedRecord("nul_text", record, r"rejected: text the database cannot store")
+    return MalformedRecord("nul_text", record, rf"schema violation: {re.escape(field)}: .*control character U\+0000")
 
 
 def reused_id(topic: str, original: Envelope, changed: Envelope) -> MalformedRecord:

@@ -9,6 +9,7 @@ from ..settings import SERVICES
 from .auth import DevIssuer, dev_issuer
 from .ports import free_port
 from .service_process import ServiceProcess
+from .signing_secrets import dev_signing_secrets
 
 
 class Platform:
@@ -23,12 +24,14 @@ class Platform:
         extra_env: dict[str, str] | None = None,
         ports: dict[str, int] | None = None,
         issuer: DevIssuer | None = None,
+        signing_secrets: dict[str, str] | None = None,
     ) -> None:
         ports = {name: (ports or {}).get(name) or free_port() for name in SERVICES}
         env = {
             "FLIPSIDE_KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers,
             "FLIPSIDE_DATABASE_URL": database_url,
             "FLIPSIDE_TOPIC_PREFIX": topic_prefix,
+            "FLIPSIDE_HTTP_DOCS": "true",  # a development stack: the API's description at /docs
             "FLIPSIDE_SMTP_HOST": "127.0.0.1",
             "FLIPSIDE_SMTP_PORT": str(smtp_port),
             "FLIPSIDE_SCHEDULING_CLOCK_RATE": str(clock_rate),
@@ -37,6 +40,7 @@ class Platform:
             "FLIPSIDE_FEEDBACK_PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['feedback']}",
             "FLIPSIDE_SCHEDULING_PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['scheduling']}",
             **(issuer or dev_issuer()).env(),
+            **(signing_secrets or dev_signing_secrets()),
             **(extra_env or {}),
         }
         self.topic_prefix = topic_prefix

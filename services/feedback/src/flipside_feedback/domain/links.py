@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import UUID
 
+from flipside_shared.personal_links import SURVEY as PURPOSE
 from flipside_shared.signed_tokens import InvalidToken, unsign
 
 
@@ -21,7 +22,7 @@ class ExpiredLink(ValueError):
 def verify(token: str, secret: bytes, now: datetime) -> UUID:
     """The request id the token grants, or InvalidLink / ExpiredLink."""
     try:
-        payload = unsign(token, secret)
+        payload = unsign(PURPOSE, token, secret)
     except InvalidToken as error:
         raise InvalidLink(f"survey link: {error}") from None
     if len(payload) != 24:

@@ -10,14 +10,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-QuestionId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+from flipside_shared.text import TEXT_CHARS, OneLine, lines
+
+QuestionId = Annotated[str, Field(max_length=40, pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 
 
 class Question(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: QuestionId
-    text: str = Field(min_length=1, max_length=300)
+    text: Annotated[str, Field(min_length=1, max_length=300), OneLine]
     kind: Literal["scale", "yes_no", "text"]
     optional: bool = False
     psychological_safety: bool = Field(False, description="Counted in the program's psychological safety trend.")
@@ -47,7 +49,6 @@ BUILT_IN = Questionnaire(questions=[
 ])
 BUILT_IN_VERSION = 1
 SCALE = range(1, 6)
-MAX_TEXT = 4000
 
 
 class InvalidAnswers(ValueError):
@@ -70,11 +71,21 @@ def checked_answers(questionnaire: Questionnaire, answers: dict[str, Any]) -> di
             problems.append(f"{question.id}: must be a whole number from 1 to 5, not {value!r}")
         elif question.kind == "yes_no" and type(value) is not bool:
             problems.append(f"{question.id}: must be true or false, not {value!r}")
-        elif question.kind == "text" and (type(value) is not str or len(value) > MAX_TEXT):
-            problems.append(f"{question.id}: must be text of at most {MAX_TEXT} characters")
+        elif question.kind == "text" and not _free_text(value):
+            problems.append(f"{question.id}: must be text of at most {TEXT_CHARS} characters, without control characters")
     if problems:
         raise InvalidAnswers(problems)
     return {q.id: answers.get(q.id) for q in questionnaire.questions}
+
+
+def _free_text(value: Any) -> bool:
+    if type(value) is not str or len(value) > TEXT_CHARS:
+        return False
+    try:
+        lines(value)
+    except ValueError:
+        return False
+    return True
 
 
 def free_text_ids(questionnaire: Questionnaire) -> list[str]:

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Body, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from flipside_shared.auth.rules import require_admin, require_lead
+from flipside_shared.spreadsheet import csv_text
+from flipside_shared.text import Name
 
-from ..domain.fairness import Person, audit, grade_band
+from ..domain.fairness import Cell, Person, audit, grade_band
 from ..repository import MatchingRepository
 from .common import program_or_404
 
 router = APIRouter()
+
+
+# What fits in a request body of the default 64 KiB (about 100 bytes each); a bigger program sends them in parts.
+MAX_DECLARATIONS = 500
 
 
 class Declaration(BaseModel):
@@ -25,11 +29,13 @@ class Declaration(BaseModel):
 
     participant_id: UUID
     attribute: str = Field(min_length=1, max_length=50, pattern=r"^[a-z][a-z0-9_]*$")
-    value: str = Field(min_length=1, max_length=100)
+    value: Name = Field(min_length=1)
 
 
 @router.put("/programs/{program_id}/demographics", dependencies=[Depends(require_admin)])
-async def declare_demographics(program_id: str, declarations: list[Declaration], request: Request) -> dict:
+async def declare_demographics(
+    program_id: str, request: Request, declarations: list[Declaration] = Body(max_length=MAX_DECLARATIONS),
+) -> dict:
     """Self-declared demographics for the fairness audit only: stored apart, never read by matching."""
     async with request.app.state.runtime.pool.acquire() as conn, conn.transaction():
         repository = MatchingRepository(conn)
@@ -62,11 +68,9 @@ async def fairness(program_id: str, request: Request, format: Literal["json", "c
     ]
     cells = audit(people)
     if format == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=list(asdict(cells[0]).keys()) if cells else ["dimension"])
-        writer.writeheader()
-        writer.writerows(asdict(cell) for cell in cells)
-        return Response(out.getvalue(), media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{program_id}-fairness.csv"'})
+        columns = [field.name for field in fields(Cell)]
+        rows = ([getattr(cell, column) for column in columns] for cell in cells)
+        return Response(csv_text(columns, rows), media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{program_id}-fairness.csv"'})
     return {
         "program_id": program_id,
         "participants": len(people),

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from flipside_shared.auth.rules import require_admin
 from flipside_shared.envelope import Envelope
 from flipside_shared.events import PairDissolved
+from flipside_shared.text import Text
 from flipside_shared.unit_of_work import UnitOfWork
 
 from ..domain.engine import score_pair
@@ -38,7 +39,7 @@ class Dissolution(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: Literal["mismatch", "at_risk", "left_company", "withdrawn", "admin", "other"]
-    note: str | None = Field(None, max_length=500)
+    note: Text | None = None
     rematch: bool = True
 
 

@@ -8,7 +8,8 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import ConfigDict
 
-from flipside_shared.auth.rules import require_admin, require_self
+from flipside_shared.auth.rules import forbidden, require_admin, require_self
+from flipside_shared.auth.tokens import Principal
 from flipside_shared.erasures import was_erased
 from flipside_shared.events import (
     ParticipantEnrolled,
@@ -18,6 +19,7 @@ from flipside_shared.events import (
     ParticipantWithdrawn,
 )
 
+from ..domain.profile_ownership import hr_owned_changes
 from ..repository import MatchingRepository
 from .common import Accepted, program_or_404
 
@@ -93,9 +95,14 @@ async def participant(participant_id: UUID, request: Request) -> dict:
     }
 
 
-@router.put("/participants/{participant_id}", status_code=status.HTTP_202_ACCEPTED, dependencies=[Depends(require_self())])
-async def update(participant_id: UUID, profile: ParticipantProfile, request: Request) -> Accepted:
-    """A changed profile, as one event; existing pairs stay, and someone with room left may be matched."""
+@router.put("/participants/{participant_id}", status_code=status.HTTP_202_ACCEPTED)
+async def update(
+    participant_id: UUID, profile: ParticipantProfile, request: Request, principal: Principal = Depends(require_self()),
+) -> Accepted:
+    """A changed profile, as one event; existing pairs stay, and someone with room left may be matched.
+
+    A participant changes their own part only: HR-owned fields (grade, department, manager, reporting chain,
+    exclusions, role, tenure) come from the HR system or an admin."""
     async with request.app.state.runtime.units.begin() as uow:
         repository = MatchingRepository(uow.conn)
         found = await program_or_404(repository, profile.program_id)
@@ -104,6 +111,8 @@ async def update(participant_id: UUID, profile: ParticipantProfile, request: Req
             raise HTTPException(404, "no enrolled participant with this id")
         if current.profile.program_id != profile.program_id:
             raise HTTPException(422, "a participant cannot move to another program: withdraw, then enrol in the new one")
+        if not principal.is_admin and (changed := hr_owned_changes(current.profile, profile)):
+            raise forbidden(f"only HR or an admin may change {', '.join(changed)}; a participant changes the rest of their profile")
         if profile.grade >= len(found.policy.grades):
             raise HTTPException(422, f"grade {profile.grade} is outside the program's ladder (0 to {len(found.policy.grades) - 1})")
         if profile.capacity < current.active_pairs:

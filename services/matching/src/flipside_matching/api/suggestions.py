@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from flipside_shared.auth.rules import acting_as, authenticated, require_self_or_lead
 from flipside_shared.auth.tokens import Principal
 from flipside_shared.events import PairAccepted, PairDeclined, PairProposed
+from flipside_shared.rate_limit import limit_per_person
+from flipside_shared.text import Text
 
 from ..domain.engine import ranked, score_pair
 from ..domain.model import Participant, ProgramPolicy, ScoredPair
@@ -21,6 +23,9 @@ from ..repository import MatchingRepository
 from .common import Accepted, member_or_404, pair_view, program_or_404
 
 router = APIRouter()
+
+# What a suggestion tells about the candidate as a person: for the participant choosing, not for a lead.
+CANDIDATE_PROFILE = ("display_name", "department", "grade", "time_zone")
 
 
 class ProposalRequest(BaseModel):
@@ -34,12 +39,16 @@ class Answer(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     participant_id: UUID = Field(description="Who answers: the side that did not propose.")
-    note: str | None = Field(None, max_length=500)
+    note: Text | None = None
 
 
-@router.get("/programs/{program_id}/participants/{participant_id}/suggestions", dependencies=[Depends(require_self_or_lead())])
-async def suggestions(program_id: str, participant_id: UUID, request: Request, k: int = 5) -> list[dict]:
-    """The `k` best partners still free for this participant, with scores and reasons, for them to pick one."""
+@router.get("/programs/{program_id}/participants/{participant_id}/suggestions")
+async def suggestions(
+    program_id: str, participant_id: UUID, request: Request, k: int = 5, principal: Principal = Depends(require_self_or_lead()),
+) -> list[dict]:
+    """The `k` best partners still free for this participant, with scores and reasons, for them to pick one.
+
+    The participant (or an admin) sees who each candidate is; a program lead sees ids, scores and reasons only."""
     if not 1 <= k <= 50:
         raise HTTPException(422, "k is 1 to 50")
     runtime, engine = request.app.state.runtime, request.app.state.engine
@@ -50,10 +59,13 @@ async def suggestions(program_id: str, participant_id: UUID, request: Request, k
         waiting = await repository.waiting(program_id, CANDIDATES_CONSIDERED)
         org = await repository.managers_above([person.participant_id, *(p.participant_id for p in waiting)])
     best = ranked(person, waiting, found.policy, engine.taxonomy, engine.first_week(), org, k)
-    return [_suggestion(pair, person, found.policy) for pair in best]
+    shown = [_suggestion(pair, person, found.policy) for pair in best]
+    if principal.may_act_as(participant_id):
+        return shown
+    return [{name: value for name, value in suggestion.items() if name not in CANDIDATE_PROFILE} for suggestion in shown]
 
 
-@router.post("/programs/{program_id}/proposals", status_code=status.HTTP_201_CREATED)
+@router.post("/programs/{program_id}/proposals", status_code=status.HTTP_201_CREATED, dependencies=[Depends(limit_per_person("proposals"))])
 async def propose(program_id: str, body: ProposalRequest, request: Request, principal: Principal = Depends(authenticated)) -> dict:
     """Pick a partner: a proposal the other side accepts or declines before it expires. The proposer is the caller."""
     acting_as(principal, body.proposer_id)

@@ -1,8 +1,9 @@
 """The fairness audit of a program: who gets matched, and how well, group by group.
 
-Groups of fewer than `MIN_CELL` people are suppressed (no figures at all), so the
-audit cannot single anyone out. A group whose match rate is below four fifths of the
-best group's gets a warning (the four-fifths rule of adverse-impact analysis).
+Groups of fewer than `MIN_CELL` people are suppressed, figures and names (a value only
+one person declared would say who): one cell per dimension says some were, so the audit
+cannot single anyone out. A group whose match rate is below four fifths of the best
+group's gets a warning (the four-fifths rule of adverse-impact analysis).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 MIN_CELL = 5
+SUPPRESSED_GROUPS = f"groups of fewer than {MIN_CELL} people"
 FOUR_FIFTHS = 0.8
 
 
@@ -47,11 +49,8 @@ def audit(people: Iterable[Person]) -> list[Cell]:
         groups = {g: members for (d, g), members in by_cell.items() if d == dimension}
         rates = {g: _rate(m) for g, m in groups.items() if len(m) >= MIN_CELL}
         best = max(rates.values(), default=0.0)
-        for group in sorted(groups):
+        for group in sorted(rates):
             members = groups[group]
-            if len(members) < MIN_CELL:
-                cells.append(Cell(dimension, group, None, None, None, None, None, True, None))
-                continue
             scores = [p.score for p in members if p.score is not None]
             rate = rates[group]
             warning = (
@@ -64,6 +63,8 @@ def audit(people: Iterable[Person]) -> list[Cell]:
                 round(statistics.median(scores), 4) if scores else None,
                 False, warning,
             ))
+        if len(rates) < len(groups):
+            cells.append(Cell(dimension, SUPPRESSED_GROUPS, None, None, None, None, None, True, None))
     return cells
 
 

@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 
 from flipside_shared.events import ParticipantProfile
 from flipside_shared.events.base import StrictModel
+from flipside_shared.text import Name
 
 FACTORS = ("mentor_teaches", "mentee_teaches", "interests", "communication", "time_overlap", "cross_department")
 """The soft factors of a score, each worth 0 to 1 before its weight."""
@@ -43,7 +44,7 @@ class ProgramPolicy(StrictModel):
         "reverse", description="reverse: the mentor is junior to the mentee; ordinary: senior to them."
     )
     min_grade_gap: int = Field(1, ge=0, le=30, description="Grades between mentor and mentee, at least.")
-    grades: list[str] = Field(
+    grades: list[Name] = Field(
         default_factory=lambda: list(DEFAULT_LADDER), min_length=2, max_length=31,
         description="The seniority ladder, lowest first; a profile's grade indexes it.",
     )

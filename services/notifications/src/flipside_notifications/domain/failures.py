@@ -6,16 +6,24 @@ import random
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
+from flipside_shared.text import fitted
+
 MAX_ATTEMPTS = 8
 MAX_DELAY = timedelta(minutes=15)
+REASON_LIMIT = 500
 
 
 class SendFailed(Exception):
-    """The receiving side did not take a message: `permanent` when it never will."""
+    """The receiving side did not take a message: `permanent` when it never will.
+
+    The reason quotes the receiving side, which anyone's webhook can be: fitted to go into `NotificationFailed`.
+    """
 
     def __init__(self, reason: str, permanent: bool, retry_after: timedelta | None = None) -> None:
+        # Bounded: a reason can quote what it refused (a 10 KB name), and it is kept, shown and announced.
+        reason = reason[:REASON_LIMIT]
         super().__init__(reason)
-        self.reason = reason
+        self.reason = fitted(reason)
         self.permanent = permanent
         self.retry_after = retry_after
 
@@ -25,10 +33,16 @@ def smtp_failure(reason: str, code: int | None) -> SendFailed:
     return SendFailed(reason, permanent=code is not None and 500 <= code < 600)
 
 
-def http_failure(status: int, body: str, retry_after: str | None, now: datetime) -> SendFailed:
-    """HTTP 408, 429 and 5xx are worth another try (after `Retry-After` when given); other 4xx are not."""
+def http_failure(status: int, retry_after: str | None, now: datetime) -> SendFailed:
+    """HTTP 408, 429 and 5xx are worth another try (after `Retry-After` when given); other answers are not.
+    The reason names the status only, never the receiver's own text: it may be anything, and participants read reasons."""
     temporary = status in (408, 429) or status >= 500
-    reason = f"HTTP {status} {body[:200]}".strip()
+    if temporary:
+        reason = f"the receiving service could not take the message now (HTTP {status})"
+    elif 300 <= status < 400:
+        reason = f"the receiving service answered with a redirect, which is not followed (HTTP {status})"
+    else:
+        reason = f"the receiving service refused the message (HTTP {status})"
     return SendFailed(reason, permanent=not temporary, retry_after=_retry_after(retry_after, now) if temporary else None)
 
 

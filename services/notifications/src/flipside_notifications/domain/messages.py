@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
 from flipside_shared.events import (
+    AttendeeTime,
     Event,
     FeedbackRequested,
     FeedbackRequestedV1,
@@ -16,6 +18,7 @@ from flipside_shared.events import (
     ParticipantUnmatched,
     RecognitionAwarded,
     ReminderDue,
+    SessionAttendee,
     SessionCancelled,
     SessionRescheduled,
     SessionRescheduledV1,
@@ -36,7 +39,20 @@ class PersonalLinks(Protocol):
 
     def survey_url(self, request_id: UUID, expires_at: datetime) -> str: ...
 
-    def calendar_feed_url(self, participant_id: UUID) -> str: ...
+    def calendar_feed_url(self, participant_id: UUID, generation: int) -> str: ...
+
+
+def feed_generation(attendee: SessionAttendee | AttendeeTime) -> int:
+    """Which generation of feed address to make for the attendee: the one a version 2 event says is current; for a
+    version 1 event, the one its carried address was made for (a token's payload is signed, not secret), else 0."""
+    if isinstance(attendee, SessionAttendee):
+        return attendee.feed_generation
+    token = (attendee.calendar_feed_url or "").rsplit("/", 1)[-1].removesuffix(".ics").split(".")[0]
+    try:
+        payload = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except ValueError:
+        return 0
+    return int.from_bytes(payload[16:], "big") if len(payload) == 20 else 0
 
 
 def messages_for(event: Event, links: PersonalLinks) -> list[MessageDue]:
@@ -65,7 +81,7 @@ def messages_for(event: Event, links: PersonalLinks) -> list[MessageDue]:
                 MessageDue(attendee.participant_id, "session_scheduled", {
                     "session_id": str(event.session_id), "kind": event.kind, "starts_at": event.starts_at.isoformat(),
                     "duration_minutes": event.duration_minutes, "partner_id": str(partner.participant_id),
-                    "calendar_feed_url": links.calendar_feed_url(attendee.participant_id), "sequence": 0,
+                    "calendar_feed_url": links.calendar_feed_url(attendee.participant_id, feed_generation(attendee)), "sequence": 0,
                 })
                 for attendee, partner in ((event.mentor, event.mentee), (event.mentee, event.mentor))
             ]
@@ -75,7 +91,7 @@ def messages_for(event: Event, links: PersonalLinks) -> list[MessageDue]:
                     "session_id": str(event.session_id), "kind": event.kind, "starts_at": event.starts_at.isoformat(),
                     "previous_starts_at": event.previous_starts_at.isoformat(), "duration_minutes": event.duration_minutes,
                     "partner_id": str(partner.participant_id), "reason": event.reason, "sequence": event.sequence,
-                    "calendar_feed_url": links.calendar_feed_url(attendee.participant_id),
+                    "calendar_feed_url": links.calendar_feed_url(attendee.participant_id, feed_generation(attendee)),
                 })
                 for attendee, partner in ((event.mentor, event.mentee), (event.mentee, event.mentor))
             ]

@@ -1,0 +1,70 @@
+"""Header values from stored names and templates: one line, bounded, and nothing the email library would let start
+another header."""
+
+import email
+import email.policy
+from uuid import uuid4
+
+import pytest
+from pydantic import ValidationError
+
+from flipside_notifications.domain.failures import REASON_LIMIT, SendFailed
+from flipside_notifications.domain.header_text import SUBJECT_LIMIT, one_line
+from flipside_notifications.domain.rendering import RenderedMessage
+from flipside_notifications.mailer import compose
+from flipside_notifications.settings import NotificationSettings
+
+HOSTILE = {
+    "line feed": "Eve\nX-Evil: 1",
+    "carriage return": "Eve\rX-Evil: 1",
+    "NUL": "Eve\x00X-Evil: 1",
+    "line separator": "Eve\u2028X-Evil: 1",
+    "paragraph separator": "Eve\u2029X-Evil: 1",
+    "next line": "Eve\x85X-Evil: 1",
+    "right-to-left mark and override": "\u200fEve\u202e1 :liv-X",
+    "10 KB": "Eve " + "x" * 10_240,
+}
+UNSUBSCRIBE = "https://flipside.example.com/unsubscribe/" + "t" * 90
+
+
+@pytest.mark.parametrize("value", HOSTILE.values(), ids=HOSTILE.keys())
+def test_a_header_value_is_one_line_without_controls_separators_or_bidi_marks(value):
+    line = one_line(value)
+    assert line.startswith("Eve") and len(line) <= SUBJECT_LIMIT
+    assert not any(char in line for char in "\r\n\x00\x85\u2028\u2029\u200f\u202e")
+
+
+def test_a_long_value_is_cut_with_an_ellipsis_and_a_short_one_kept():
+    assert one_line("Pat  Picker ") == "Pat Picker"
+    assert one_line("x" * 300) == "x" * (SUBJECT_LIMIT - 1) + "…"
+
+
+def delivery(address: str = "ash@example.com", template: str = "proposal") -> dict:
+    return {"email": address, "delivery_id": uuid4(), "template": template, "context": {}}
+
+
+@pytest.mark.parametrize("name", HOSTILE.values(), ids=HOSTILE.keys())
+def test_a_hostile_name_in_the_subject_injects_no_header(name):
+    rendered = RenderedMessage(f"{name} would like you as their mentor", f"Hello {name}", f"<p>Hello {name}</p>")
+    mail = compose(delivery(), rendered, "flipside@example.com", UNSUBSCRIBE)
+    message = email.message_from_bytes(mail.data, policy=email.policy.default)
+    assert "X-Evil" not in message and message["Subject"].startswith("Eve")
+    assert all(len(line) <= 998 for line in mail.data.split(b"\r\n")), "folded by the email library"
+    assert message["List-Unsubscribe"] == f"<{UNSUBSCRIBE}>", "the link on one line, as mail clients read it"
+    assert mail.recipient == "ash@example.com" and message["To"] == "ash@example.com"
+
+
+@pytest.mark.parametrize("address", ["ash@example.com\r\nBcc: spy@evil.example", "ash@example.com\x00", "not an address", ""])
+def test_an_address_that_cannot_be_formatted_is_refused_not_sent(address):
+    with pytest.raises((ValueError, IndexError, email.errors.HeaderParseError)):
+        compose(delivery(address), RenderedMessage("Hi", "hi", "<p>hi</p>"), "flipside@example.com", UNSUBSCRIBE)
+
+
+def test_a_sender_that_is_no_address_stops_the_service_at_start():
+    with pytest.raises(ValidationError, match="FLIPSIDE_SMTP_SENDER|smtp_sender"):
+        NotificationSettings(smtp_sender="flipside\r\nBcc: spy@evil.example")
+
+
+def test_a_failure_quoting_what_it_refused_keeps_a_bounded_reason():
+    failure = SendFailed(f"cannot compose the email message: ValueError: {HOSTILE['10 KB']}", permanent=True)
+    assert failure.reason.startswith("cannot compose") and len(failure.reason) == REASON_LIMIT

@@ -1,0 +1,27 @@
+"""Every request body of every service bounds its strings, lists and maps, so no field outgrows an event."""
+
+import pytest
+
+from flipside_feedback.app import app as feedback_app
+from flipside_matching.app import app as matching_app
+from flipside_notifications.app import app as notifications_app
+from flipside_scheduling.app import app as scheduling_app
+from flipside_shared.testing.auth import dev_issuer
+from flipside_shared.testing.bounds import unbounded
+
+APPS = {"matching": matching_app, "scheduling": scheduling_app, "feedback": feedback_app, "notifications": notifications_app}
+
+
+@pytest.mark.parametrize("service", APPS)
+def test_every_request_body_is_bounded(service, monkeypatch):
+    for name, value in dev_issuer().env().items():
+        monkeypatch.setenv(name, value)
+    document = APPS[service]().openapi()
+    definitions = document.get("components", {}).get("schemas", {})
+    found = []
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            if body is not None:
+                found += unbounded(body, definitions, f"{method.upper()} {path} ")
+    assert found == []
