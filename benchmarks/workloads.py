@@ -39,7 +39,7 @@ def _check_in(_: int) -> Event:
 def _feedback_requested(_: int) -> Event:
     return FeedbackRequested(
         request_id=uuid4(), pair_id=uuid4(), session_id=uuid4(), participant_id=uuid4(), role="mentor",
-        survey_url="http://127.0.0.1/surveys/x", expires_at=datetime.now(UTC) + timedelta(days=14),
+        expires_at=datetime.now(UTC) + timedelta(days=14),
     )
 
 

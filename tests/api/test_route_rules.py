@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+from fastapi.routing import APIRoute
 
 from flipside_feedback.app import app as feedback_app
 from flipside_matching.app import app as matching_app
@@ -15,6 +16,13 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 APPS = {"matching": matching_app, "scheduling": scheduling_app, "feedback": feedback_app, "notifications": notifications_app}
 # Open on every service: probes, scrapers and tooling send no token.
 OPERATIONS = {("GET", "/health/live"), ("GET", "/health/ready"), ("GET", "/metrics"), ("GET", "/asyncapi.json")}
+# The rule each access dependency of `flipside_shared.auth.rules` enforces, as the README's access table names it.
+RULES = {
+    "authenticated": "token", "require_admin": "admin", "require_lead": "lead", "require_self": "self",
+    "require_self_or_lead": "self or lead", "require_pair_member": "pair",
+}
+# Rules the README names with a check of the body on top: the route's dependency is the part before it.
+BODY_CHECKED = {"named": "token", "pair (and named)": "pair"}
 ROW = re.compile(r"^\| (\w+) \| `(GET|PUT|POST|PATCH|DELETE) ([^`]+)` \| ([^|]+) \|$")
 
 
@@ -52,3 +60,35 @@ def test_only_operations_and_links_are_open(operations):
 def test_the_readme_names_the_rule_of_every_route(operations):
     routes = {key for key in operations if key[1:] not in OPERATIONS}
     assert set(documented()) == routes
+
+
+def declared_rules() -> dict[tuple[str, str, str], str]:
+    """(service, method, path) -> the rule of the access dependency the route declares (the narrowest, if several)."""
+    found = {}
+    for service, make_app in APPS.items():
+        for route in _api_routes(make_app().routes):
+            rules = {RULES[name] for dependency in route.dependant.dependencies
+                     if (name := dependency.call.__qualname__.split(".")[0]) in RULES}
+            narrowest = rules - {"token"} or rules
+            for method in route.methods:
+                found[(service, method, route.path)] = " / ".join(sorted(narrowest)) or "none"
+    return found
+
+
+def _api_routes(routes):
+    """The app's routes, those of included routers too (FastAPI keeps them behind an include)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif hasattr(route, "effective_route_contexts"):
+            yield from route.effective_route_contexts()
+
+
+def test_each_route_enforces_the_rule_the_readme_names_for_it(operations):
+    declared = declared_rules()
+    differing = {
+        route: (rule, declared.get(route)) for route, rule in documented().items()
+        if rule != "link" and BODY_CHECKED.get(rule, rule) != declared.get(route)
+    }
+    assert not differing, f"README rule, code rule: {differing}"
+

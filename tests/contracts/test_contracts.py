@@ -3,12 +3,17 @@
 import copy
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-from flipside_shared.contracts import breaking_changes, check, generated
-from flipside_shared.events import PairCreated
+from pydantic import ValidationError
+
+from flipside_shared.contracts import asyncapi_documents, breaking_changes, check, generated
+from flipside_shared.deadletter import DEAD_LETTER_HEADERS, dead_letter_topic
+from flipside_shared.envelope import Envelope
+from flipside_shared.events import PairCreated, WorkingHours
 from flipside_shared.signing_secrets import SIGNING_SECRET_VARIABLES
 from flipside_shared.testing.factories import pair_created
 from flipside_shared.testing.kafka_io import envelope, publish
@@ -46,6 +51,14 @@ def test_a_breaking_change_without_a_new_version_is_caught():
     assert breaking_changes(old, nested) == ["PairMember.time_zone: removed"]
 
 
+def test_a_format_described_by_a_pattern_instead_breaks_no_reader_but_another_format_does():
+    old = {"properties": {"start": {"type": "string", "format": "time"}}}
+    patterned = {"properties": {"start": {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}$"}}}
+    reformatted = {"properties": {"start": {"type": "string", "format": "date"}}}
+    assert breaking_changes(old, patterned) == []
+    assert breaking_changes(old, reformatted)[0].startswith("start: type")
+
+
 def test_an_optional_field_is_a_compatible_addition():
     old = generated()[PairCreated.ce_type]
     added = copy.deepcopy(old)
@@ -81,3 +94,30 @@ def test_each_service_publishes_what_it_consumes_and_emits_in_asyncapi():
     assert channels["flipside.scheduling:flipside.pairs"] == "flipside.pairs"
     assert channels["flipside.session.check-in-due.v1"] == "flipside.sessions"
     assert "CheckInDue" in document["components"]["schemas"]
+
+
+def test_asyncapi_documents_name_the_headers_records_really_carry_and_list_each_dead_letter_topic():
+    caused = Envelope.caused_by(envelope(pair_created()), pair_created(), "/flipside/tests")
+    real = {name for name, _ in caused.headers()}
+    for service, document in asyncapi_documents().items():
+        for name, message in document["components"]["messages"].items():
+            named = set(message.get("headers", {}).get("properties", {}))
+            if name.endswith(".dead-letter:Message"):
+                assert named == set(DEAD_LETTER_HEADERS), name
+                continue
+            header = message["correlationId"]["location"].removeprefix("$message.header#/")
+            assert header in real, f"{service} {name}: correlation id in {header!r}, a header no record carries"
+            assert named == real, f"{service} {name}: {sorted(named ^ real)}"
+        addresses = {channel["address"] for channel in document["channels"].values()}
+        assert dead_letter_topic("flipside.", service) in addresses, f"{service} lists its dead-letter topic"
+
+
+def test_the_published_time_of_working_hours_is_the_one_the_code_takes():
+    schema = generated()[PairCreated.ce_type]["$defs"]["WorkingHours"]["properties"]["start"]
+    for text in ("09:00", "09:00:00", "17:30:15.5", "09:00+05:00", "09:00Z", "9:00", "25:00"):
+        try:
+            WorkingHours(weekday=0, start=text, end="23:59")
+            taken = True
+        except ValidationError:
+            taken = False
+        assert bool(re.fullmatch(schema.get("pattern", "(?!)"), text)) == taken, text

@@ -11,6 +11,7 @@ from flipside_shared.events import PairCreated, SessionScheduled
 from flipside_shared.testing.auth import DevIssuer, admin_headers, bearer, dev_issuer, lead_headers, participant_headers
 from flipside_shared.testing.factories import mentor_and_mentee
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
+from flipside_shared.testing.links import calendar_feed_link
 from flipside_shared.testing.programs import configure_program
 
 PROGRAM, OTHER_PROGRAM = "access-a", "access-b"
@@ -77,13 +78,13 @@ async def test_a_participant_reads_their_own_pair_and_feedback_and_no_one_elses(
 
 async def test_a_calendar_feed_opens_with_its_owners_link_only(platform, pairs):
     (_, kickoff), (_, other_kickoff) = pairs[PROGRAM], pairs[OTHER_PROGRAM]
-    own_feed = httpx.get(kickoff.mentor.calendar_feed_url, timeout=10)
+    own_feed = httpx.get(calendar_feed_link(platform["scheduling"].url, kickoff.mentor.participant_id), timeout=10)
     assert own_feed.status_code == 200 and f"{kickoff.session_id}@flipside" in own_feed.text
     assert f"{other_kickoff.session_id}@flipside" not in own_feed.text
 
     # Someone else's participant id with one's own signature: the signature is over the id, so it fails.
-    own_token = other_kickoff.mentor.calendar_feed_url.rsplit("/", 1)[1].removesuffix(".ics")
-    victim_token = kickoff.mentor.calendar_feed_url.rsplit("/", 1)[1].removesuffix(".ics")
+    own_token = calendar_feed_link(platform["scheduling"].url, other_kickoff.mentor.participant_id).rsplit("/", 1)[1].removesuffix(".ics")
+    victim_token = calendar_feed_link(platform["scheduling"].url, kickoff.mentor.participant_id).rsplit("/", 1)[1].removesuffix(".ics")
     spliced = f"{victim_token.split('.')[0]}.{own_token.split('.')[1]}"
     assert httpx.get(f"{platform['scheduling'].url}/calendars/{spliced}.ics", timeout=10).status_code == 403
     # A bearer token opens no one's feed: only the link does.

@@ -22,6 +22,7 @@ from aiokafka import AIOKafkaProducer
 from flipside_shared.deadletter import dead_letter_topic
 from flipside_shared.envelope import Envelope
 from flipside_shared.events import (
+    FeedbackSubmitted,
     GoalSet,
     MatchRunRequested,
     PairDissolved,
@@ -104,7 +105,7 @@ async def send_all(bootstrap_servers: str, records: Iterable[KafkaRecord]) -> No
 
 def fuzzed(topic: str, template: Envelope, good: list[KafkaRecord], extra: list[MalformedRecord], seed: int) -> list[MalformedRecord]:
     """Hypothesis' malformed records of every kind for `topic`, a huge one, and the hand-written `extra`."""
-    keys = sorted({r.key for r in good})
+    keys = sorted({r.key for r in good}) or [template.subject.encode()]
     drawn = [
         record
         for index, strategy in enumerate(malformed_records(topic, template, keys).values())
@@ -117,11 +118,13 @@ async def test_malformed_records_are_dead_lettered_by_every_consumer_and_good_ev
     stack, platform, tmp_path
 ):
     prefix = platform.topic_prefix
-    topic = {name: f"{prefix}{name}" for name in ("participants", "programs", "pairs", "feedback", "inbound.sessions")}
+    topic = {
+        name: f"{prefix}{name}" for name in ("participants", "programs", "pairs", "feedback", "inbound.sessions", "inbound.feedback")
+    }
     subscribed = consumers(platform)
     consumed = {t for topics in subscribed.values() for t in topics}
     # The rest carry the same consumer's records: session commands come from outside Flipside, on the inbound topic.
-    unfuzzed = {f"{prefix}{name}" for name in ("sessions", "inbound.participants", "inbound.feedback")}
+    unfuzzed = {f"{prefix}{name}" for name in ("sessions", "inbound.participants")}
     assert consumed == {*topic.values(), *unfuzzed}, "every other topic some service consumes is fuzzed"
     rng = random.Random(SEED)
     matching, scheduling, feedback = (platform[name].url for name in ("matching", "scheduling", "feedback"))
@@ -207,6 +210,10 @@ async def test_malformed_records_are_dead_lettered_by_every_consumer_and_good_ev
                 envelope(goals[2].event.model_copy(update={"goal_id": uuid4(), "pair_id": uuid4()})),
                 [reused_id(topic["feedback"], goals[2], envelope(goals[2].event.model_copy(update={"title": "another"})))],
             ),
+            # Answers need a check-in that was asked: here only the malformed ones count.
+            topic["inbound.feedback"]: ([], envelope(FeedbackSubmitted(
+                request_id=uuid4(), pair_id=kept.pair_id, participant_id=mentor, questionnaire_version=1, answers={}, submitted_at=now,
+            )), []),
         }
         sent += await fuzz_round(stack.bootstrap_servers, round_two, rng)
 

@@ -1,5 +1,6 @@
 """The first slice end to end: enrolment to e-mail, every hop through Kafka, every state in Postgres."""
 
+import re
 from collections import Counter
 
 import httpx
@@ -51,6 +52,7 @@ async def test_enrolments_flow_to_pairs_kickoffs_check_ins_feedback_requests_and
         requests = reader.events(FeedbackRequested)
         reminders = reader.events(ReminderDue)
         sent = reader.events(NotificationSent)
+        published = [r.value for r in reader.records if r.value is not None]
 
     assert len(pairs) == COUPLES
     assert Counter(e.event.pair_id for e in kickoffs) == Counter({pair_id: 1 for pair_id in pairs})
@@ -75,6 +77,16 @@ async def test_enrolments_flow_to_pairs_kickoffs_check_ins_feedback_requests_and
     assert Counter(m["To"] for m in smtp.received() if "/surveys/" in m.get_body(("plain",)).get_content()) == Counter(
         {address: 1 for address in emails}
     )
+
+    # A link is its holder's credential: the e-mail carries a working one, the topics (and so webhooks) none.
+    assert not [value for value in published if b"/surveys/" in value or b"/calendars/" in value]
+    assert {r.type for r in requests} == {"flipside.feedback.requested.v2"}
+    survey_mail = next(m for m in smtp.received() if "/surveys/" in m.get_body(("plain",)).get_content())
+    survey_url = re.search(r"https?://\S+/surveys/[\w.-]+", survey_mail.get_body(("plain",)).get_content()).group()
+    assert httpx.get(survey_url, timeout=10).json()["questions"]["version"] == 1
+    kickoff_mail = next(m for m in smtp.received() if "/calendars/" in m.get_body(("plain",)).get_content())
+    feed_url = re.search(r"https?://\S+/calendars/[\w.-]+\.ics", kickoff_mail.get_body(("plain",)).get_content()).group()
+    assert "BEGIN:VCALENDAR" in httpx.get(feed_url, timeout=10).text
 
     # What the services logged on the way names no one: ids only, never an address or a name.
     logged = "\n".join(service.log_path.read_text(errors="replace") for service in platform.services.values())

@@ -163,7 +163,7 @@ async def _outbox_report(conn: asyncpg.Connection, service: str) -> None:
     for row in parked:
         print(
             f"  id {row['id']} event {row['event_id']} {row['event_type'] or '?'} to {row['topic']} key {row['key']}"
-            f" {row['size']} bytes, parked {row['parked_at'].isoformat(timespec='seconds')}: {row['park_reason']}"
+            f" {row['size'] or 0} bytes, parked {row['parked_at'].isoformat(timespec='seconds')}: {row['park_reason']}"
         )
 
 

@@ -105,7 +105,11 @@ class EventProcessor:
             await self._handle(record, envelope, handler)
 
     async def _routed(self, record: ConsumerRecord) -> tuple[ConsumerRecord, Envelope, Handler] | None:
-        """The record's envelope and handler; None once it is dead-lettered or not this service's."""
+        """The record's envelope and handler; None once it is dead-lettered, a tombstone or not this service's."""
+        if record.value is None:
+            # A tombstone (an erased person's key on a compacted topic) is no event and no poison: committed past.
+            EVENTS.labels("tombstone", "ignored").inc()
+            return None
         try:
             envelope = decode(record.headers or [], record.value)
             check_key(record.key, envelope)

@@ -108,7 +108,7 @@ def breaking_changes(old: dict[str, Any], new: dict[str, Any], where: str = "") 
     for name, old_property in old_properties.items():
         if name not in new_properties:
             problems.append(f"{where}{name}: removed")
-        elif _type_of(old_property) != _type_of(new_properties[name]):
+        elif _type_of(_format_replaced_by_pattern(old_property, new_properties[name])) != _type_of(new_properties[name]):
             problems.append(f"{where}{name}: type {_type_of(old_property)} became {_type_of(new_properties[name])}")
     for name in set(new.get("required", [])) - set(old.get("required", [])):
         problems.append(f"{where}{name}: newly required")
@@ -116,6 +116,13 @@ def breaking_changes(old: dict[str, Any], new: dict[str, Any], where: str = "") 
         if name in new.get("$defs", {}):
             problems += breaking_changes(old_definition, new["$defs"][name], f"{where}{name}.")
     return problems
+
+
+def _format_replaced_by_pattern(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """A format the new schema describes by a pattern instead: the values sent stay the same, so no reader breaks."""
+    if "format" in old and "format" not in new and "pattern" in new:
+        return {key: value for key, value in old.items() if key != "format"}
+    return old
 
 
 def _type_of(property_schema: dict[str, Any]) -> Any:

@@ -17,6 +17,17 @@ def dead_letter_bytes(max_message_bytes: int) -> int:
     return 2 * max_message_bytes
 
 
+# What a dead letter adds to the record's own headers, as AsyncAPI documents describe it.
+DEAD_LETTER_HEADERS = {
+    "dlq_original_topic": "the topic the record was read from",
+    "dlq_original_partition": "its partition",
+    "dlq_original_offset": "its offset",
+    "dlq_reason": "why it could not be handled",
+    "dlq_service": "the service that could not handle it",
+    "dlq_failed_at": "when (ISO 8601, UTC)",
+}
+
+
 def dead_letter_topic(topic_prefix: str, service: str) -> str:
     return f"{topic_prefix}{service}.dead-letter"
 
@@ -29,14 +40,15 @@ class DeadLetters:
 
     async def send(self, record: ConsumerRecord, reason: str) -> None:
         """Publish the record unchanged plus `dlq_*` headers; return once the broker has it."""
-        headers = list(record.headers or ()) + [
-            ("dlq_original_topic", record.topic.encode()),
-            ("dlq_original_partition", str(record.partition).encode()),
-            ("dlq_original_offset", str(record.offset).encode()),
-            ("dlq_reason", reason[:4000].encode()),
-            ("dlq_service", self._service.encode()),
-            ("dlq_failed_at", datetime.now(UTC).isoformat().encode()),
-        ]
+        added = {
+            "dlq_original_topic": record.topic,
+            "dlq_original_partition": str(record.partition),
+            "dlq_original_offset": str(record.offset),
+            "dlq_reason": reason[:4000],
+            "dlq_service": self._service,
+            "dlq_failed_at": datetime.now(UTC).isoformat(),
+        }
+        headers = list(record.headers or ()) + [(name, value.encode()) for name, value in added.items()]
         await self._producer.send_and_wait(self.topic, value=record.value, key=record.key, headers=headers)
         log.warning(
             "message dead-lettered",

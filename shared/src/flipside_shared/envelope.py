@@ -16,13 +16,14 @@ from uuid import UUID, uuid4
 
 from pydantic import ValidationError
 
-from .events import Event, event_class
+from .events import Event, Stream, event_class
 from .events.sources import INBOUND
 from .events.registry import UnknownEventType
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
 REQUIRED_HEADERS = ("ce_specversion", "ce_id", "ce_source", "ce_type")
+CORRELATION_HEADER = "ce_correlationid"
 
 Headers = list[tuple[str, bytes]]
 
@@ -80,7 +81,7 @@ class Envelope:
             "content-type": CONTENT_TYPE,
         }
         if self.correlation_id:
-            attributes["ce_correlationid"] = str(self.correlation_id)
+            attributes[CORRELATION_HEADER] = str(self.correlation_id)
         if self.causation_id:
             attributes["ce_causationid"] = str(self.causation_id)
         return [(name, value.encode()) for name, value in attributes.items()]
@@ -92,6 +93,42 @@ class Envelope:
         """The CloudEvents structured-mode JSON form, for subscribers over HTTP (webhooks)."""
         attributes = {name.removeprefix("ce_"): value.decode() for name, value in self.headers() if name.startswith("ce_")}
         return {**attributes, "datacontenttype": CONTENT_TYPE, "data": self.event.model_dump(mode="json")}
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    """A record with no value under `subject` on a compacted stream: compaction then removes every earlier record of
+    that key (an erased person's profiles). It is no event: consumers skip it."""
+
+    stream: Stream
+    subject: str
+    id: UUID = field(default_factory=uuid4)
+
+    def topic(self, prefix: str) -> str:
+        return self.stream.topic(prefix)
+
+    def headers(self) -> Headers:
+        return []
+
+    def body(self) -> None:
+        return None
+
+
+def headers_schema() -> dict[str, Any]:
+    """The Kafka headers every event carries, as a JSON Schema for AsyncAPI documents."""
+    uuid = {"type": "string", "format": "uuid"}
+    properties = {
+        "ce_specversion": {"const": SPEC_VERSION},
+        "ce_id": {**uuid, "description": "the event id, the dedupe key"},
+        "ce_source": {"type": "string", "description": "/flipside/<service>, or your system's"},
+        "ce_type": {"type": "string", "description": "flipside.<aggregate>.<event>.v<N>"},
+        "ce_time": {"type": "string", "format": "date-time"},
+        "ce_subject": {"type": "string", "description": "the aggregate id, also the record's key"},
+        "content-type": {"const": CONTENT_TYPE},
+        "ce_correlationid": {**uuid, "description": "the whole chain, from enrolment to e-mail"},
+        "ce_causationid": {**uuid, "description": "the event that caused this one"},
+    }
+    return {"type": "object", "properties": properties, "required": list(REQUIRED_HEADERS)}
 
 
 def decode(headers: Headers | dict[str, bytes], value: bytes | None) -> Envelope:
@@ -109,7 +146,7 @@ def decode(headers: Headers | dict[str, bytes], value: bytes | None) -> Envelope
         cls = event_class(attributes["ce_type"])
     except UnknownEventType as error:
         raise PoisonMessage(str(error)) from None
-    if value is None:
+    if not value:
         raise PoisonMessage("empty message body")
     try:
         json.loads(value)
@@ -125,7 +162,7 @@ def decode(headers: Headers | dict[str, bytes], value: bytes | None) -> Envelope
             source=attributes["ce_source"],
             id=UUID(attributes["ce_id"]),
             time=_parse_time(attributes.get("ce_time")),
-            correlation_id=_optional_uuid(attributes.get("ce_correlationid")),
+            correlation_id=_optional_uuid(attributes.get(CORRELATION_HEADER)),
             causation_id=_optional_uuid(attributes.get("ce_causationid")),
         )
     except ValueError as error:

@@ -29,14 +29,14 @@ import asyncpg
 import structlog
 from aiokafka import AIOKafkaProducer
 
-from .envelope import Envelope
+from .envelope import Envelope, Tombstone
 from .metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_SECONDS, OUTBOX_PARKED, OUTBOX_PARKINGS, OUTBOX_PUBLISHED, RELAY_LEADER
 from .retry import TOPIC_REFUSALS, Backoff, is_refusal, is_transient
 
 log = structlog.get_logger(__name__)
 
 
-async def write_outbox(conn: asyncpg.Connection, envelopes: Sequence[Envelope], topic_prefix: str) -> None:
+async def write_outbox(conn: asyncpg.Connection, envelopes: Sequence[Envelope | Tombstone], topic_prefix: str) -> None:
     if not envelopes:
         return
     await conn.execute(
@@ -45,7 +45,7 @@ async def write_outbox(conn: asyncpg.Connection, envelopes: Sequence[Envelope], 
         " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bytea[])"
         " AS batch (event_id, topic, key, headers, payload)",
         [e.id for e in envelopes],
-        [e.event.stream.topic(topic_prefix) for e in envelopes],
+        [e.topic(topic_prefix) for e in envelopes],
         [e.subject for e in envelopes],
         [json.dumps([[name, value.decode()] for name, value in e.headers()]) for e in envelopes],
         [e.body() for e in envelopes],

@@ -28,7 +28,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest, start_http_s
 from .auth.tokens import TokenVerifier
 from .body_limit import BodyLimit
 from .consumer import EventHandlers, EventProcessor
-from .deadletter import DeadLetters, dead_letter_bytes, dead_letter_topic
+from .deadletter import DEAD_LETTER_HEADERS, DeadLetters, dead_letter_bytes, dead_letter_topic
+from .envelope import CORRELATION_HEADER, headers_schema
 from .kafka import broker_security, reliable_producer
 from .logging import configure_logging
 from .migrations import migrate
@@ -188,12 +189,31 @@ def wire_broker(definition: ServiceDefinition, processor: RecordProcessor) -> Ka
             schema=event_type,
             description=f"CloudEvents type {event_type.ce_type}, key {event_type.stream.key_field}, source {definition.source}",
         )
+    broker.publisher(
+        dead_letter_topic(settings.topic_prefix, definition.name),
+        title=f"{definition.name}{DEAD_LETTERS}",
+        description="Records this service could not handle, unchanged (key, value, headers), with dlq_* headers saying why.",
+    )
     return broker
 
 
+DEAD_LETTERS = ".dead-letter"
+
+
 def asyncapi_document(broker: KafkaBroker, service: str) -> dict[str, Any]:
+    """faststream's document, with the headers records really carry: the CloudEvents ones (where the correlation id
+    is), and for dead letters the record's own plus the `dlq_*` ones."""
     specification = AsyncAPI(broker, title=f"Flipside {service}", schema_version="3.0.0")
-    return json.loads(specification.to_specification().to_json())
+    document = json.loads(specification.to_specification().to_json())
+    for name, message in document["components"]["messages"].items():
+        if name.endswith(f"{DEAD_LETTERS}:Message"):
+            added = {header: {"type": "string", "description": meaning} for header, meaning in DEAD_LETTER_HEADERS.items()}
+            message["headers"] = {"type": "object", "properties": added, "required": sorted(added)}
+            message.pop("correlationId", None)
+        else:
+            message["headers"] = headers_schema()
+            message["correlationId"] = {"location": f"$message.header#/{CORRELATION_HEADER}"}
+    return document
 
 
 async def connect_pool(url: str, schema: str, size: int) -> asyncpg.Pool:

@@ -9,8 +9,8 @@ from uuid import UUID
 
 import asyncpg
 
-from .events import Event
-from .envelope import Envelope
+from .events import Event, Stream
+from .envelope import Envelope, Tombstone
 from .outbox import write_outbox
 from .settings import KAFKA_MAX_MESSAGE_BYTES
 
@@ -39,7 +39,7 @@ class UnitOfWork:
     cause: Envelope | None = None
     correlation_id: UUID | None = None
     max_record_bytes: int = KAFKA_MAX_MESSAGE_BYTES
-    emitted: list[Envelope] = field(default_factory=list)
+    emitted: list[Envelope | Tombstone] = field(default_factory=list)
 
     def emit(self, event: Event, correlation_id: UUID | None = None) -> Envelope:
         """Queue `event` for the outbox; `correlation_id` names the chain when no event caused this work.
@@ -53,6 +53,10 @@ class UnitOfWork:
             )
         self.emitted.append(envelope)
         return envelope
+
+    def tombstone(self, stream: Stream, key: str) -> None:
+        """Queue a record with no value under `key` for the outbox: compaction of `stream` then forgets that key."""
+        self.emitted.append(Tombstone(stream, key))
 
 
 @dataclass

@@ -90,6 +90,14 @@ def test_a_service_refuses_to_start_without_a_strong_signing_secret(variable, ca
     assert not value or value not in result.stderr + result.stdout, "the secret itself is never printed"
 
 
+@pytest.mark.parametrize("variable", ["FLIPSIDE_FEEDBACK_LINK_SECRET", "FLIPSIDE_SCHEDULING_FEED_SECRET"])
+def test_notifications_refuses_to_start_without_the_keys_of_the_links_it_makes(variable):
+    """Notifications signs the survey and calendar-feed links of its e-mails with feedback's and scheduling's keys."""
+    result = start_service("notifications", {name: random_signing_secret() for name in SIGNING_SECRET_VARIABLES if name != variable})
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [f"flipside: invalid configuration: {variable}: Field required"]
+
+
 def test_feedback_refuses_one_secret_for_both_survey_links_and_the_concern_contributor_hash():
     shared = random_signing_secret()
     result = start_service("feedback", {"FLIPSIDE_FEEDBACK_LINK_SECRET": shared, "FLIPSIDE_FEEDBACK_CONCERN_CONTRIBUTOR_KEY": shared})

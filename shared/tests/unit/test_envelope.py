@@ -70,3 +70,11 @@ def test_arbitrary_bytes_are_poison_or_valid_never_a_crash(body, headers):
 
 def _replace(headers, name, value):
     return [(n, value if n == name else v) for n, v in headers]
+
+
+def test_working_hours_with_a_utc_offset_are_poison_naming_the_field_not_a_crash():
+    original = Envelope.caused_by(None, enrolled(), "/tests")
+    fields = json.loads(original.body())
+    fields["profile"]["working_hours"][0]["start"] = "09:00+05:00"  # beside an end without one: once a TypeError
+    with pytest.raises(PoisonMessage, match=r"working_hours\.0\.start: .*no UTC offset"):
+        decode(original.headers(), json.dumps(fields).encode())

@@ -34,13 +34,14 @@ from flipside_shared.events import (
     RecognitionAwarded,
     SessionCancelled,
     SessionRescheduled,
+    SessionRescheduledV1,
     SessionScheduled,
+    SessionScheduledV1,
 )
 from flipside_shared.unit_of_work import UnitOfWork
 
 from .domain.goals import GoalRefused, owner_role, progress
 from .domain.health import judge
-from .domain.links import sign
 from .domain.milestones import THREE_SESSIONS, session_milestones
 from .domain.population import grade_band
 from .domain.questionnaire import InvalidAnswers, checked_answers, free_text_ids
@@ -78,7 +79,6 @@ class FeedbackLoop:
                 uow.emit(FeedbackRequested(
                     request_id=request_id, pair_id=check_in.pair_id, session_id=check_in.session_id,
                     participant_id=participant_id, role=role, expires_at=expires_at,
-                    survey_url=f"{self._settings.survey_base_url()}/surveys/{sign(request_id, expires_at, self._link_secret)}",
                 ))
         held = await repository.held_kinds(check_in.pair_id)
         kind = "kickoff" if not held else "check_in"
@@ -234,11 +234,13 @@ def build_handlers(loop: FeedbackLoop) -> EventHandlers:
         await FeedbackRepository(uow.conn).end_pair(event.pair_id, event.reason, event.dissolved_at)
 
     @handlers.handles(SessionScheduled)
-    async def session_scheduled(uow: UnitOfWork, event: SessionScheduled) -> None:
+    @handlers.handles(SessionScheduledV1)
+    async def session_scheduled(uow: UnitOfWork, event: SessionScheduled | SessionScheduledV1) -> None:
         await FeedbackRepository(uow.conn).save_session(event.session_id, event.pair_id, event.program_id, event.kind, event.starts_at)
 
     @handlers.handles(SessionRescheduled)
-    async def session_rescheduled(uow: UnitOfWork, event: SessionRescheduled) -> None:
+    @handlers.handles(SessionRescheduledV1)
+    async def session_rescheduled(uow: UnitOfWork, event: SessionRescheduled | SessionRescheduledV1) -> None:
         await FeedbackRepository(uow.conn).save_session(event.session_id, event.pair_id, event.program_id, event.kind, event.starts_at)
 
     @handlers.handles(SessionCancelled)

@@ -17,17 +17,12 @@ class FeedbackSettings(ServiceSettings):
     http_port: int = 8003
     link_secret: SigningSecret = Field(
         validation_alias="FLIPSIDE_FEEDBACK_LINK_SECRET",
-        description="HMAC key of survey links: required, at least 32 random bytes.",
+        description="HMAC key of survey links (notifications makes them with it): required, at least 32 random bytes.",
     )
     concern_contributor_key: SigningSecret = Field(
         validation_alias="FLIPSIDE_FEEDBACK_CONCERN_CONTRIBUTOR_KEY",
         description="Key of the hash that counts distinct contributors of anonymous concerns: required, at least 32 "
         "random bytes, not the link secret, so one leaked key gives away neither links nor who raised what.",
-    )
-    public_base_url: str | None = Field(
-        default=None,
-        validation_alias="FLIPSIDE_FEEDBACK_PUBLIC_BASE_URL",
-        description="Where participants reach the survey API; defaults to this service's own address.",
     )
     link_valid_days: int = Field(default=14, ge=1, le=90, validation_alias="FLIPSIDE_FEEDBACK_LINK_VALID_DAYS")
     health_sweep_seconds: float = Field(
@@ -60,6 +55,3 @@ class FeedbackSettings(ServiceSettings):
 
     def insights_closing(self) -> Closing:
         return Closing(self.insights_closed_period, ZoneInfo(self.insights_time_zone))
-
-    def survey_base_url(self) -> str:
-        return self.base_url(self.public_base_url)

@@ -28,6 +28,7 @@ from flipside_shared.testing.factories import enrolled, pair_between
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.service_process import ServiceProcess
 from flipside_shared.testing.auth import admin_headers
+from flipside_shared.testing.links import survey_link
 
 PROGRAM = f"loop-{uuid4().hex[:8]}"
 GOOD = {"session_value": 4, "could_speak_freely": 5, "partner_listened": 5, "time_well_spent": True}
@@ -91,7 +92,7 @@ async def test_a_pair_sets_goals_answers_its_check_in_and_is_recognised_while_an
         assert (senior_goal.status_code, junior_goal.status_code, stranger.status_code, nowhere.status_code) == (201, 201, 403, 404)
         goal_id = senior_goal.json()["goal_id"]
 
-        mentee_link, mentor_link = requests["mentee"].survey_url, requests["mentor"].survey_url
+        mentee_link, mentor_link = survey_link(feedback.url, requests["mentee"]), survey_link(feedback.url, requests["mentor"])
         answered = await client.post(mentee_link, json={
             "answers": {**GOOD, "comment": "I finally understand the channel"}, "goal_progress": {goal_id: 100},
         })
@@ -148,6 +149,7 @@ async def test_survey_tools_submit_over_kafka_and_bad_submissions_are_dead_lette
     assert row["revision"] == 1 and row["source"] == "kafka" and '"session_value": 4' in row["answers"]
 
 
+
 async def test_cancelled_sessions_and_low_ratings_put_a_pair_at_risk_once(sandbox, feedback):
     mentor, mentee, pair = await a_pair(sandbox)
     kickoff = session(pair)
@@ -168,7 +170,7 @@ async def test_cancelled_sessions_and_low_ratings_put_a_pair_at_risk_once(sandbo
         await reader.read_until(lambda _: len([e for e in reader.events(FeedbackRequested) if e.event.pair_id == pair.pair_id]) == 2)
         for asked in [e.event for e in reader.events(FeedbackRequested) if e.event.pair_id == pair.pair_id]:
             low = {"session_value": 1, "could_speak_freely": 1, "partner_listened": 2, "time_well_spent": False}
-            assert (await client.post(asked.survey_url, json={"answers": low})).status_code == 200
+            assert (await client.post(survey_link(feedback.url, asked), json={"answers": low})).status_code == 200
 
         def latest_health():
             changes = [e.event for e in reader.events(PairHealthChanged) if e.event.pair_id == pair.pair_id]
@@ -232,7 +234,7 @@ async def test_erasure_leaves_nothing_that_names_or_points_to_the_person_and_kee
         await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(kickoff), envelope(check_in_for(pair, kickoff))])
         await reader.read_until(lambda _: len([e for e in reader.events(FeedbackRequested) if e.event.pair_id == pair.pair_id]) == 2)
         asked = next(e.event for e in reader.events(FeedbackRequested) if e.event.pair_id == pair.pair_id and e.event.role == "mentor")
-        await client.post(asked.survey_url, json={"answers": {**GOOD, "comment": "my private words"}})
+        await client.post(survey_link(feedback.url, asked), json={"answers": {**GOOD, "comment": "my private words"}})
         await client.post(f"/pairs/{pair.pair_id}/goals", json={"owner_id": str(mentor.participant_id), "category": "leadership", "title": "Lead a meeting"})
         await client.put(f"/participants/{mentor.participant_id}/self-assessments/baseline", json={"scores": {"leadership_confidence": 2}})
         await client.post(f"/programs/{PROGRAM}/concerns", json={"participant_id": str(mentor.participant_id), "theme": "respect", "body": "words of mine"})

@@ -12,6 +12,7 @@ from flipside_shared.events import CheckInDue, FeedbackRequested
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
 from flipside_shared.testing.service_process import ServiceProcess
 from flipside_shared.testing.auth import admin_headers
+from flipside_shared.testing.links import survey_link
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +54,7 @@ async def test_poison_is_dead_lettered_and_each_check_in_asks_both_people_once(s
     assert mentor_request.participant_id == first.mentor_id
 
     async with httpx.AsyncClient(headers=admin_headers()) as client:
-        url = mentor_request.survey_url
-        assert url.startswith(f"{feedback.url}/surveys/")
+        url = survey_link(feedback.url, mentor_request)
         assert (await client.get(url)).json()["questions"]["version"] == 1
         good = {"session_value": 4, "could_speak_freely": 5, "partner_listened": 5, "time_well_spent": True}
         assert (await client.post(url, json={"answers": good})).json() | {"request_id": None} == {

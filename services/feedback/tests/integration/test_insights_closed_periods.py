@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 import asyncpg
 import httpx
 import pytest
-from flipside_feedback.domain.links import sign
+from flipside_shared.personal_links import survey_url
 from flipside_shared.testing.auth import lead_headers, participant_headers
 from flipside_shared.testing.service_process import ServiceProcess
 from flipside_shared.testing.signing_secrets import dev_signing_secrets
@@ -86,7 +86,7 @@ async def test_reads_around_an_answer_are_identical_and_the_answer_shows_once_it
     async with httpx.AsyncClient(headers=lead_headers(PROGRAM), base_url=feedback.url) as lead, httpx.AsyncClient() as holder:
         before = await read(lead)
         for request in requests:
-            url = f"{feedback.url}/surveys/{sign(request, link_expires, secret)}"
+            url = survey_url(feedback.url, request, link_expires, secret)
             answers = {"session_value": 1, "could_speak_freely": 1, "partner_listened": 1, "time_well_spent": False}
             assert (await holder.post(url, json={"answers": answers})).json()["outcome"] == "recorded"
             assert await read(lead) == before, "an answer given this week changes no figure, no CSV cell, no summary"

@@ -6,10 +6,11 @@ from uuid import uuid4
 import pytest
 from pydantic import ValidationError
 
-from flipside_feedback.domain.links import ExpiredLink, InvalidLink, sign, verify
+from flipside_feedback.domain.links import ExpiredLink, InvalidLink, verify
 from flipside_feedback.domain.survey import MIN_GROUP_SIZE, suppress_small_groups
 from flipside_feedback.handlers import FeedbackLoop
 from flipside_feedback.settings import FeedbackSettings
+from flipside_shared.personal_links import survey_token
 from flipside_shared.signed_tokens import sign as sign_token
 
 SECRET = b"s" * 32
@@ -18,7 +19,7 @@ NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 def test_a_signed_link_grants_its_request_until_it_expires():
     request_id = uuid4()
-    token = sign(request_id, NOW + timedelta(days=14), SECRET)
+    token = survey_token(request_id, NOW + timedelta(days=14), SECRET)
     assert verify(token, SECRET, NOW) == request_id
     with pytest.raises(ExpiredLink):
         verify(token, SECRET, NOW + timedelta(days=14))
@@ -31,7 +32,7 @@ def test_a_signed_link_grants_its_request_until_it_expires():
     lambda t: "",
 ])
 def test_tampered_or_foreign_links_are_refused(tamper):
-    token = sign(uuid4(), NOW + timedelta(days=1), SECRET)
+    token = survey_token(uuid4(), NOW + timedelta(days=1), SECRET)
     with pytest.raises(InvalidLink):
         verify(tamper(token), SECRET, NOW)
     with pytest.raises(InvalidLink):

@@ -12,6 +12,7 @@ import structlog
 
 from flipside_shared.consumer import EventHandlers, RejectedEvent
 from flipside_shared.events import (
+    PARTICIPANTS,
     MatchRunRequested,
     PairAccepted,
     PairAtRisk,
@@ -198,6 +199,8 @@ def build_handlers(taxonomy: Taxonomy, today: Today = utc_today) -> EventHandler
 
     @handlers.handles(ParticipantErased)
     async def participant_erased(uow: UnitOfWork, event: ParticipantErased) -> None:
+        # After the erasure on the topic, whoever sent it: compaction then drops the person's profiles from the topic too.
+        uow.tombstone(PARTICIPANTS, str(event.participant_id))
         repository = MatchingRepository(uow.conn)
         profile = await repository.profile_for_update(event.participant_id)
         if profile is None:

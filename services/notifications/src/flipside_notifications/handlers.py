@@ -4,7 +4,8 @@ Sending happens in the dispatcher, never in a handler: a slow mail relay must no
 hold up the stream, and a send cannot take part in the handler's transaction.
 Every Flipside event except notifications' own may also be owed to webhook
 subscribers, so notifications consumes every stream but its own (which a subscriber
-could otherwise turn into a loop of deliveries announcing deliveries).
+could otherwise turn into a loop of deliveries announcing deliveries). One person's
+answers (private events) are neither consumed nor passed on.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from flipside_shared.events import (
 )
 from flipside_shared.unit_of_work import UnitOfWork
 
-from .domain.messages import messages_for
+from .domain.messages import PersonalLinks, messages_for
 from .repository import NotificationsRepository
 
 # What Flipside's services publish; what outside systems send (survey answers, session commands) stays with the
-# service it is for.
+# service it is for, and so do one person's own words and scores (private events), whoever sent them.
 SUBSCRIBABLE_EVENT_TYPES = sorted(
-    ce_type for ce_type, event_type in EVENT_TYPES.items() if event_type.sources and event_type.stream != NOTIFICATIONS
+    ce_type for ce_type, event_type in EVENT_TYPES.items()
+    if event_type.sources and event_type.stream != NOTIFICATIONS and not event_type.private
 )
 
 
@@ -40,16 +42,15 @@ async def _learn_about_people(repository: NotificationsRepository, event: Event)
             await repository.forget(event.participant_id)
 
 
-async def handle(uow: UnitOfWork, event: Event) -> None:
-    repository = NotificationsRepository(uow.conn)
-    cause = uow.cause
-    await _learn_about_people(repository, event)
-    if messages := messages_for(event):
-        await repository.owe(cause.id, cause.correlation_id, messages)
-    await repository.owe_webhooks(cause.id, cause.correlation_id, cause.type, cause.structured())
+def build_handlers(links: PersonalLinks) -> EventHandlers:
+    async def handle(uow: UnitOfWork, event: Event) -> None:
+        repository = NotificationsRepository(uow.conn)
+        cause = uow.cause
+        await _learn_about_people(repository, event)
+        if messages := messages_for(event, links):
+            await repository.owe(cause.id, cause.correlation_id, messages)
+        await repository.owe_webhooks(cause.id, cause.correlation_id, cause.type, cause.structured())
 
-
-def build_handlers() -> EventHandlers:
     handlers = EventHandlers()
     for ce_type in SUBSCRIBABLE_EVENT_TYPES:
         handlers.handles(EVENT_TYPES[ce_type])(handle)

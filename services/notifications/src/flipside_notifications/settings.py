@@ -6,7 +6,7 @@ Rate limits hold per replica: with N replicas a channel receives at most N times
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from ipaddress import IPv4Network, IPv6Network
@@ -14,6 +14,7 @@ from uuid import UUID
 
 from pydantic import Field, SecretStr, field_validator
 
+from flipside_shared.personal_links import calendar_feed_url, survey_url
 from flipside_shared.settings import ServiceSettings
 from flipside_shared.signing_secrets import SigningSecret
 
@@ -84,6 +85,23 @@ class NotificationSettings(ServiceSettings):
         default=None, validation_alias="FLIPSIDE_NOTIFICATIONS_PUBLIC_BASE_URL",
         description="Where people's browsers and mail clients reach this service; defaults to its own address.",
     )
+    # Survey and calendar-feed links are made here, for the e-mail alone, with the keys of the services that open them.
+    feedback_link_secret: SigningSecret = Field(
+        validation_alias="FLIPSIDE_FEEDBACK_LINK_SECRET",
+        description="Feedback's HMAC key of survey links: required, the same value as feedback's.",
+    )
+    feedback_public_base_url: str = Field(
+        default="http://127.0.0.1:8003", validation_alias="FLIPSIDE_FEEDBACK_PUBLIC_BASE_URL",
+        description="Where participants reach feedback's survey pages.",
+    )
+    scheduling_feed_secret: SigningSecret = Field(
+        validation_alias="FLIPSIDE_SCHEDULING_FEED_SECRET",
+        description="Scheduling's HMAC key of calendar feed addresses: required, the same value as scheduling's.",
+    )
+    scheduling_public_base_url: str = Field(
+        default="http://127.0.0.1:8002", validation_alias="FLIPSIDE_SCHEDULING_PUBLIC_BASE_URL",
+        description="Where calendar apps reach scheduling's feeds.",
+    )
     dispatch_poll_seconds: float = Field(default=0.5, gt=0, validation_alias="FLIPSIDE_NOTIFICATIONS_POLL_SECONDS")
     dispatch_batch_size: int = Field(default=50, ge=1, validation_alias="FLIPSIDE_NOTIFICATIONS_BATCH_SIZE")
     claim_seconds: float = Field(
@@ -125,3 +143,12 @@ class NotificationSettings(ServiceSettings):
         """The link that mutes `kind` for the participant, of their current generation of links."""
         token = unsubscribe_token(UnsubscribeTarget(participant_id, kind, generation), self.link_secret.get_secret_value().encode())
         return f"{self.base_url(self.public_base_url)}/unsubscribe/{token}"
+
+    def survey_url(self, request_id: UUID, expires_at: datetime) -> str:
+        secret = self.feedback_link_secret.get_secret_value().encode()
+        return survey_url(self.feedback_public_base_url, request_id, expires_at, secret)
+
+    def calendar_feed_url(self, participant_id: UUID, generation: int) -> str:
+        """The participant's calendar feed address of `generation`, their current one as the session event says."""
+        secret = self.scheduling_feed_secret.get_secret_value().encode()
+        return calendar_feed_url(self.scheduling_public_base_url, participant_id, generation, secret)

@@ -8,6 +8,7 @@ import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
@@ -17,8 +18,12 @@ from pytest_httpserver import HTTPServer
 from standardwebhooks.webhooks import Webhook
 from werkzeug import Request, Response
 
+import flipside_notifications
 from flipside_shared.events import (
     FeedbackRequested,
+    FeedbackRequestedV1,
+    FeedbackSubmitted,
+    GoalSet,
     NotificationFailed,
     NotificationSent,
     NotificationSentV1,
@@ -26,12 +31,16 @@ from flipside_shared.events import (
     ReminderDue,
     SessionScheduled,
 )
+from flipside_shared.events.sources import FEEDBACK as FEEDBACK_SOURCE
+from flipside_shared.migrations import migrate
 from flipside_shared.testing.factories import enrolled, pair_between
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
+from flipside_shared.testing.links import survey_link
 from flipside_shared.testing.service_process import ServiceProcess
 from flipside_shared.testing.waiting import wait_for, wait_for_rows
 from flipside_shared.testing.auth import admin_headers, participant_headers
 
+SURVEYS = "https://flipside.example.com"
 DEADLINE_SECONDS = 2
 
 
@@ -109,6 +118,7 @@ def notifications(sandbox, smtp, receiver, tmp_path_factory):
         FLIPSIDE_NOTIFICATIONS_TEAMS_HOSTS=stand_in,
         FLIPSIDE_NOTIFICATIONS_HTTP_TIMEOUT_SECONDS=str(DEADLINE_SECONDS),
         FLIPSIDE_CHAT_MAX_PER_SECOND="50",
+        FLIPSIDE_FEEDBACK_PUBLIC_BASE_URL=SURVEYS,
     )
     with ServiceProcess("notifications", env, tmp_path_factory.mktemp("logs")) as service:
         yield service
@@ -193,6 +203,47 @@ async def test_a_webhook_subscriber_gets_signed_cloud_events_and_a_5xx_then_200_
     assert [s["url"] for s in listed] == [url] and "secret" not in listed[0], "the secret is shown once, at creation"
 
 
+async def test_a_webhook_subscriber_never_receives_anyone_s_answers(sandbox, receiver, notifications, db):
+    url = receiver.url("/answers")
+    refused = httpx.post(
+        f"{notifications.url}/webhooks", json={"url": url, "event_types": ["flipside.feedback.submitted.v1"]}, headers=admin_headers(), timeout=10,
+    )
+    assert refused.status_code == 422 and "unknown event type" in refused.text, refused.text
+    # A subscription made before answers were withheld still lists them: it gets the goal, never the answers.
+    older = uuid4()
+    await db.execute(
+        "INSERT INTO notifications.webhook_subscriptions (subscription_id, url, secret, event_types, description)"
+        " VALUES ($1, $2, $3, $4, 'older')",
+        older, url, "whsec_" + "A" * 43, ["flipside.feedback.submitted.v1", "flipside.feedback.goal-set.v1"],
+    )
+    pair_id, person = uuid4(), uuid4()
+    fields = dict(request_id=uuid4(), pair_id=pair_id, participant_id=person, questionnaire_version=1,
+                  answers={"comment": "my private words"}, submitted_at=datetime.now(UTC))
+    goal = GoalSet(goal_id=uuid4(), pair_id=pair_id, program_id="pilot", owner_id=person, owner_role="mentor", category="digital",
+                   title="Use the new tools", set_at=datetime.now(UTC))
+    # From a survey tool on the inbound topic, and from a producer that writes `feedback` (which no one may send answers on).
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [
+        envelope(FeedbackSubmitted(**fields)), envelope(FeedbackSubmitted(**fields), source=FEEDBACK_SOURCE), envelope(goal),
+    ])
+    await wait_for(lambda: receiver.calls.get("/answers"))
+    await asyncio.sleep(2)
+    assert [call.get_json()["type"] for call in receiver.calls["/answers"]] == ["flipside.feedback.goal-set.v1"]
+    assert not await db.fetchval("SELECT count(*) FROM notifications.deliveries WHERE context::text LIKE '%my private words%'")
+
+    # Answers owed to that subscription before the upgrade (not due yet, so the dispatcher leaves them) are dropped by it.
+    await db.execute(
+        "INSERT INTO notifications.deliveries (delivery_id, event_id, recipient_id, channel, template, context, next_attempt_at)"
+        " VALUES ($1, $2, $3, 'webhook', 'flipside.feedback.submitted.v1', $4, now() + interval '1 hour')",
+        uuid4(), uuid4(), older, '{"data": {"answers": {"comment": "my private words"}}}',
+    )
+    await db.execute("DELETE FROM notifications.schema_migrations WHERE name = 'service/0007_answers_never_passed_on.sql'")
+    await migrate(db, "notifications", Path(flipside_notifications.__file__).parent / "migrations")
+    assert not await db.fetchval("SELECT count(*) FROM notifications.deliveries WHERE context::text LIKE '%my private words%'")
+    assert await db.fetchval("SELECT event_types FROM notifications.webhook_subscriptions WHERE subscription_id = $1", older) == [
+        "flipside.feedback.goal-set.v1"
+    ]
+
+
 async def test_a_refused_chat_post_fails_for_good_with_the_reason_and_an_event(sandbox, receiver, notifications, db):
     person, partner = enrolled(email="gone-slack@example.com"), enrolled(role="mentee")
     await enrol(sandbox, db, person, partner)
@@ -249,7 +300,7 @@ async def test_a_digest_gathers_the_days_messages_into_one_at_the_chosen_local_t
     paired = envelope(pair_between(reader_of_digests, partner))
     survey = envelope(FeedbackRequested(
         request_id=uuid4(), pair_id=paired.event.pair_id, session_id=uuid4(), participant_id=reader_of_digests.participant_id,
-        role="mentor", survey_url="https://flipside.example.com/surveys/x", expires_at=datetime.now(UTC) + timedelta(days=7),
+        role="mentor", expires_at=datetime.now(UTC) + timedelta(days=7),
     ))
     async with TopicReader(sandbox.bootstrap_servers, [f"{sandbox.topic_prefix}notifications"]) as reader:
         await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [paired, survey])
@@ -267,7 +318,7 @@ async def test_a_digest_gathers_the_days_messages_into_one_at_the_chosen_local_t
     [digest] = smtp.received_by("digest@example.com")
     assert digest["Subject"] == "Your reverse mentoring day: 2 updates"
     text = digest.get_body(("plain",)).get_content()
-    assert "* You have a reverse mentoring partner" in text and "https://flipside.example.com/surveys/x" in text
+    assert "* You have a reverse mentoring partner" in text and survey_link(SURVEYS, survey.event) in text
     assert {e.cause_event_id for e in sent} == {paired.id, survey.id}
     assert len({e.digest_id for e in sent}) == 1 and sent[0].digest_id is not None
 
@@ -306,7 +357,7 @@ async def test_reminders_and_survey_requests_in_the_recipients_language_and_loca
     await enrol(sandbox, db, person)
     starts_at = datetime(2026, 12, 3, 0, 30, tzinfo=UTC)
     reminder = ReminderDue(session_id=uuid4(), pair_id=uuid4(), participant_ids=[person.participant_id], starts_at=starts_at, minutes_before=60)
-    survey = FeedbackRequested(
+    survey = FeedbackRequestedV1(  # published before v2: still asked, with the link notifications makes, not the one it carried
         request_id=uuid4(), pair_id=uuid4(), session_id=uuid4(), participant_id=person.participant_id, role="mentee",
         survey_url="https://flipside.example.com/surveys/t", expires_at=datetime(2026, 12, 10, 14, 59, tzinfo=UTC),
     )
@@ -316,6 +367,7 @@ async def test_reminders_and_survey_requests_in_the_recipients_language_and_loca
     assert subjects == ["Erinnerung: Mentoring-Termin Donnerstag 03.12.2026, 09:30 (Asia/Tokyo)", "Wie war Ihr Mentoring-Termin?"]
     survey_mail = next(m for m in smtp.received_by("tokyo@example.com") if m["Subject"].startswith("Wie"))
     assert "Donnerstag 10.12.2026, 23:59 (Asia/Tokyo)" in survey_mail.get_body(("plain",)).get_content()
+    assert survey_link(SURVEYS, survey) in survey_mail.get_body(("plain",)).get_content()
 
 
 async def test_bad_preferences_and_subscriptions_get_a_clear_error_and_change_nothing(sandbox, notifications, db):
@@ -405,11 +457,11 @@ async def test_a_webhook_that_never_finishes_its_answer_holds_its_lane_for_the_d
     subscriber's delivery, waiting behind it, goes out."""
     trickler = Trickler()
     slow = subscribe(notifications, f"http://127.0.0.1:{trickler.port}/in", "flipside.session.reminder-due.v1")
-    fast = subscribe(notifications, receiver.url("/after-the-trickler"), "flipside.feedback.requested.v1")
+    fast = subscribe(notifications, receiver.url("/after-the-trickler"), "flipside.feedback.requested.v2")
     reminder = ReminderDue(session_id=uuid4(), pair_id=uuid4(), participant_ids=[uuid4()], starts_at=datetime.now(UTC) + timedelta(days=1), minutes_before=60)
     survey = FeedbackRequested(
         request_id=uuid4(), pair_id=uuid4(), session_id=uuid4(), participant_id=uuid4(), role="mentor",
-        survey_url="https://flipside.example.com/surveys/s", expires_at=datetime.now(UTC) + timedelta(days=7),
+        expires_at=datetime.now(UTC) + timedelta(days=7),
     )
     try:
         await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(reminder)])

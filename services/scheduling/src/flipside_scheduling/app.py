@@ -29,7 +29,7 @@ def definition(settings: SchedulingSettings | None = None) -> ServiceDefinition:
     settings = settings or SchedulingSettings()
     clock = settings.clock()
     timers = TimerWorker(clock, settings.timer_poll_seconds, settings.timer_batch_size)
-    scheduler = Scheduler(clock, settings.policy(), settings.feed_url)
+    scheduler = Scheduler(clock, settings.policy())
     return ServiceDefinition(
         name=SERVICE,
         settings=settings,

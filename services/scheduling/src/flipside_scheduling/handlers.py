@@ -8,7 +8,7 @@ ended pair never gets a late booking.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
@@ -18,7 +18,6 @@ import structlog
 
 from flipside_shared.consumer import EventHandlers, RejectedEvent
 from flipside_shared.events import (
-    AttendeeTime,
     CheckInDue,
     Event,
     PairCreated,
@@ -28,6 +27,7 @@ from flipside_shared.events import (
     ParticipantUpdated,
     ParticipantWithdrawn,
     SchedulingFailed,
+    SessionAttendee,
     SessionCancellationRequested,
     SessionCancelled,
     SessionRescheduled,
@@ -39,17 +39,12 @@ from flipside_shared.unit_of_work import UnitOfWork
 from .domain.booking import Booked, NoSlot, book_kickoff, book_next, reschedule
 from .domain.calendar import Absence, Attendee
 from .domain.clock import Clock
-from .domain.feeds import FeedKey
 from .domain.policy import SchedulingPolicy
 from .domain.series import Series
 from .domain.timers import timers_for
 from .repository import SchedulingRepository, Session
 
 log = structlog.get_logger(__name__)
-
-FeedUrl = Callable[[FeedKey], str]
-"""A participant's calendar feed address, token included."""
-
 
 class UnknownSession(LookupError):
     pass
@@ -68,10 +63,9 @@ def attendee_of(member: PairMember) -> Attendee:
 
 
 class Scheduler:
-    def __init__(self, clock: Clock, policy: SchedulingPolicy, feed_url: FeedUrl) -> None:
+    def __init__(self, clock: Clock, policy: SchedulingPolicy) -> None:
         self._clock = clock
         self._policy = policy
-        self._feed_url = feed_url
 
     async def pair_created(self, uow: UnitOfWork, pair: PairCreated) -> None:
         """Book the kickoff at the earliest time both can meet, and start the pair's series from it."""
@@ -266,13 +260,13 @@ class Scheduler:
             uow.emit(v1, correlation_id=session.correlation_id)
         return cancelled
 
-    async def _attendee_time(self, repository: SchedulingRepository, attendee: Attendee, booked: Booked) -> AttendeeTime:
-        generation = await repository.feed_generation(attendee.participant_id)
-        return AttendeeTime(
+    async def _attendee_time(self, repository: SchedulingRepository, attendee: Attendee, booked: Booked) -> SessionAttendee:
+        """The attendee as the session event tells them: their feed's current generation, never its address."""
+        return SessionAttendee(
             participant_id=attendee.participant_id,
             time_zone=attendee.time_zone,
             local_start=booked.starts_at.astimezone(ZoneInfo(attendee.time_zone)),
-            calendar_feed_url=self._feed_url(FeedKey(attendee.participant_id, generation)),
+            feed_generation=await repository.feed_generation(attendee.participant_id),
         )
 
 

@@ -39,7 +39,8 @@ class SchedulingSettings(ServiceSettings):
 
     feed_secret: SigningSecret = Field(
         validation_alias="FLIPSIDE_SCHEDULING_FEED_SECRET",
-        description="HMAC key of calendar feed addresses: required, at least 32 random bytes (changing it revokes all).",
+        description="HMAC key of calendar feed addresses (notifications makes them with it): required, at least 32 random "
+        "bytes (changing it revokes all).",
     )
     public_base_url: str | None = Field(
         default=None,
@@ -48,7 +49,7 @@ class SchedulingSettings(ServiceSettings):
     )
 
     def feed_url(self, key: FeedKey) -> str:
-        """The address of a participant's calendar feed, with its token."""
+        """The address of a participant's calendar feed, with its token: the one a rotation answers its owner with."""
         token = feed_token(key, self.feed_secret.get_secret_value().encode())
         return f"{self.base_url(self.public_base_url)}/calendars/{token}.ics"
 

@@ -22,6 +22,7 @@ from flipside_shared.events import (
 )
 from flipside_shared.testing.factories import pair_created
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
+from flipside_shared.testing.links import calendar_feed_link
 from flipside_shared.testing.service_process import ServiceProcess
 from flipside_shared.testing.auth import admin_headers
 
@@ -110,7 +111,7 @@ async def test_sessions_move_and_cancel_over_http_and_kafka_and_bad_requests_cha
         ])
         await reader.read_until(lambda _: len(reader.events(SessionCancelled)) >= 3)
         await reader.drain(2)
-        feed_url = first.mentee.calendar_feed_url
+        feed_url = calendar_feed_link(scheduling.url, first.mentee.participant_id)
         feed = Calendar.from_ical((await http.get(feed_url.replace(scheduling.url, ""))).content).walk("VEVENT")
 
     rescheduled = {e.event.session_id: e.event for e in reader.events(SessionRescheduled)}

@@ -7,6 +7,7 @@ from flipside_shared.events import SessionRescheduled, SessionScheduled
 from flipside_shared.testing.auth import admin_headers, participant_headers
 from flipside_shared.testing.factories import pair_created
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
+from flipside_shared.testing.links import calendar_feed_link
 from flipside_shared.testing.service_process import ServiceProcess
 
 
@@ -20,6 +21,11 @@ def opens(feed_url: str) -> int:
     return httpx.get(feed_url, timeout=10).status_code
 
 
+def feed(scheduling, attendee) -> str:
+    """The address notifications makes for the attendee from a session event: of the generation the event names."""
+    return calendar_feed_link(scheduling.url, attendee.participant_id, attendee.feed_generation)
+
+
 async def test_a_rotated_feed_address_is_refused_and_its_successor_opens(sandbox, scheduling):
     pair = pair_created()
     mentee = pair.mentee.participant_id
@@ -27,7 +33,7 @@ async def test_a_rotated_feed_address_is_refused_and_its_successor_opens(sandbox
         await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(pair)])
         await reader.read_until(lambda _: reader.events(SessionScheduled))
         [kickoff] = [e.event for e in reader.events(SessionScheduled)]
-        first, partners = kickoff.mentee.calendar_feed_url, kickoff.mentor.calendar_feed_url
+        first, partners = feed(scheduling, kickoff.mentee), feed(scheduling, kickoff.mentor)
         assert (opens(first), opens(partners)) == (200, 200)
 
         rotate = f"{scheduling.url}/participants/{mentee}/calendar-feed/rotate"
@@ -50,6 +56,7 @@ async def test_a_rotated_feed_address_is_refused_and_its_successor_opens(sandbox
         assert moved.status_code == 200
         await reader.read_until(lambda _: reader.events(SessionRescheduled))
         [rescheduled] = [e.event for e in reader.events(SessionRescheduled)]
-    third = rescheduled.mentee.calendar_feed_url
+    assert (rescheduled.mentee.feed_generation, rescheduled.mentor.feed_generation) == (2, 0)
+    third = feed(scheduling, rescheduled.mentee)
     assert third not in (first, second)
-    assert (opens(first), opens(second), opens(third), opens(rescheduled.mentor.calendar_feed_url)) == (403, 403, 200, 200)
+    assert (opens(first), opens(second), opens(third), opens(feed(scheduling, rescheduled.mentor))) == (403, 403, 200, 200)

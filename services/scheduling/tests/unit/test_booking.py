@@ -10,6 +10,7 @@ from flipside_scheduling.domain.feeds import FeedKey, feed_key, feed_token
 from flipside_scheduling.domain.policy import ProgramSchedule, SchedulingPolicy
 from flipside_scheduling.domain.timers import fires_when_overdue, timers_for
 from flipside_shared.events import WorkingHours
+from flipside_shared.personal_links import calendar_feed_token
 from flipside_shared.signed_tokens import InvalidToken, sign
 
 POLICY = SchedulingPolicy(min_notice=timedelta(hours=0))
@@ -118,7 +119,8 @@ def test_a_feed_token_opens_one_participant_s_feed_of_one_generation_and_nothing
     someone, secret = uuid4(), b"k" * 32
     token = feed_token(FeedKey(someone, 3), secret)
     assert feed_key(token, secret) == FeedKey(someone, 3)
-    for forged in (token[:-2] + "AA", feed_token(FeedKey(someone, 3), b"o" * 32), "garbage", f"{token}.x"):
+    assert calendar_feed_token(someone, 3, secret) == token, "the address notifications makes is the one scheduling opens"
+    for forged in (token[:-2] + "AA", calendar_feed_token(someone, 3, b"o" * 32), "garbage", f"{token}.x"):
         with pytest.raises(InvalidToken):
             feed_key(forged, secret)
 

@@ -41,6 +41,8 @@ class Event(BaseModel):
 
     ce_type: ClassVar[str]
     stream: ClassVar[Stream]
+    # One person's own words and scores: recorded by the service they are for, never passed on to anyone.
+    private: ClassVar[bool] = False
     sources: ClassVar[tuple[str, ...]]
     """The `ce_source` of each Flipside service that emits this event on its stream's topic."""
     inbound_sources: ClassVar[tuple[str, ...]] = ()

@@ -16,6 +16,28 @@ FEEDBACK = Stream(name="feedback", key_field="pair_id")
 
 
 class FeedbackRequested(Event):
+    """One side of a pair is asked about a session, until `expires_at`.
+
+    Version 2 carries no survey link: a link is its holder's credential, so notifications makes it (from
+    the request id and expiry) for the e-mail alone, and no reader of the topic or webhook subscriber sees it.
+    """
+
+    ce_type = "flipside.feedback.requested.v2"
+    stream = FEEDBACK
+    sources = (source.FEEDBACK,)
+
+    request_id: UUID
+    pair_id: UUID
+    session_id: UUID
+    participant_id: UUID
+    role: Literal["mentor", "mentee"]
+    expires_at: datetime
+
+
+class FeedbackRequestedV1(Event):
+    """Deprecated by `flipside.feedback.requested.v2` and no longer published: it carried the person's survey link.
+    Still read, so requests published before the change are asked for all the same."""
+
     ce_type = "flipside.feedback.requested.v1"
     stream = FEEDBACK
     sources = (source.FEEDBACK,)
@@ -84,12 +106,15 @@ class FeedbackSubmitted(Event):
 
     `answers` are keyed by the question ids of `questionnaire_version`; `goal_progress` by goal id.
     A later submission for the same request replaces the earlier one until the request expires.
+    Survey tools send it on the inbound topic `<prefix>inbound.feedback`, which only they write and only feedback
+    reads; no service may emit it on the `feedback` topic, so no other reader of that stream sees anyone's answers.
     """
 
     ce_type = "flipside.feedback.submitted.v1"
     stream = FEEDBACK
     sources = ()
     inbound_sources = (source.SURVEY_TOOL,)
+    private = True
 
     request_id: UUID
     pair_id: UUID

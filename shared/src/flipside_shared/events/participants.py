@@ -24,12 +24,28 @@ Role = Literal["mentor", "mentee", "either"]
 Email = Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), OneLine]
 
 
+def _local_time_schema(schema: dict) -> None:
+    """A time of day on the person's own clock, which their profile's zone (and its daylight saving) places. JSON Schema's
+    "format": "time" is RFC 3339's and requires an offset, which Flipside neither sends nor accepts: a pattern says it."""
+    del schema["format"]
+    schema["pattern"] = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
+    schema["maxLength"] = len("HH:MM:SS.ffffff")
+    schema["description"] = "Local time of day in the profile's time zone, without offset: HH:MM or HH:MM:SS."
+
+
 class WorkingHours(StrictModel):
     """Hours one person works on one weekday (0 = Monday), in their own time zone."""
 
     weekday: int = Field(ge=0, le=6)
-    start: time
-    end: time
+    start: time = Field(json_schema_extra=_local_time_schema)
+    end: time = Field(json_schema_extra=_local_time_schema)
+
+    @field_validator("start", "end")
+    @classmethod
+    def _without_offset(cls, value: time) -> time:
+        if value.tzinfo is not None:
+            raise ValueError("a time on the person's own clock takes no UTC offset (their time zone gives it): HH:MM or HH:MM:SS")
+        return value
 
     @model_validator(mode="after")
     def _start_before_end(self) -> WorkingHours:

@@ -6,6 +6,7 @@ from .base import Event, Stream
 from .feedback import (
     FEEDBACK,
     FeedbackRequested,
+    FeedbackRequestedV1,
     FeedbackSubmitted,
     GoalAchieved,
     GoalProgressed,
@@ -34,8 +35,10 @@ from .sessions import (
     SessionCancelled,
     SessionCancelledV1,
     SessionRescheduled,
+    SessionRescheduledV1,
     SessionRescheduleRequested,
     SessionScheduled,
+    SessionScheduledV1,
 )
 
 STREAMS: tuple[Stream, ...] = (PARTICIPANTS, PROGRAMS, PAIRS, SESSIONS, FEEDBACK, NOTIFICATIONS)
@@ -55,15 +58,18 @@ EVENT_TYPES: dict[str, type[Event]] = {
         PairAccepted,
         PairDeclined,
         SessionScheduled,
+        SessionScheduledV1,
         ReminderDue,
         CheckInDue,
         SchedulingFailed,
         SessionCancelled,
         SessionCancelledV1,
         SessionRescheduled,
+        SessionRescheduledV1,
         SessionRescheduleRequested,
         SessionCancellationRequested,
         FeedbackRequested,
+        FeedbackRequestedV1,
         FeedbackSubmitted,
         GoalSet,
         GoalProgressed,

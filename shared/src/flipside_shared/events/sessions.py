@@ -22,7 +22,21 @@ SESSIONS = Stream(name="sessions", key_field="pair_id")
 SessionKind = Literal["kickoff", "check_in"]
 
 
+class SessionAttendee(StrictModel):
+    """An attendee of `SessionScheduled` and `SessionRescheduled` version 2: no feed address, only which generation of
+    it is current (a number, no credential), so the address notifications makes for them is one scheduling opens."""
+
+    participant_id: UUID
+    time_zone: Identifier
+    local_start: datetime = Field(description="Start in the attendee's own time zone, with its offset.")
+    feed_generation: int = Field(
+        default=0, ge=0, description="The attendee's current generation of calendar feed address (a rotation adds 1).",
+    )
+
+
 class AttendeeTime(StrictModel):
+    """An attendee in the deprecated version 1 of `SessionScheduled` and `SessionRescheduled`."""
+
     participant_id: UUID
     time_zone: Identifier
     local_start: datetime = Field(description="Start in the attendee's own time zone, with its offset.")
@@ -32,6 +46,28 @@ class AttendeeTime(StrictModel):
 
 
 class SessionScheduled(Event):
+    """A session is booked. Version 2 carries no calendar-feed address: it is its owner's credential, so
+    notifications makes it for their e-mail alone."""
+
+    ce_type = "flipside.session.scheduled.v2"
+    stream = SESSIONS
+    sources = (source.SCHEDULING,)
+
+    session_id: UUID
+    pair_id: UUID
+    program_id: Identifier
+    kind: SessionKind
+    starts_at: datetime = Field(description="UTC")
+    duration_minutes: int = Field(gt=0)
+    mentor: SessionAttendee
+    mentee: SessionAttendee
+    occurrence: int = Field(default=0, ge=0, description="0 for the kickoff, then 1, 2... along the program's cadence.")
+
+
+class SessionScheduledV1(Event):
+    """Deprecated by `flipside.session.scheduled.v2` and no longer published: it carried each attendee's feed address.
+    Still read, so sessions announced before the change are told all the same."""
+
     ce_type = "flipside.session.scheduled.v1"
     stream = SESSIONS
     sources = (source.SCHEDULING,)
@@ -143,7 +179,30 @@ class SessionCancelledV1(Event):
 
 class SessionRescheduled(Event):
     """A booked session moved: someone asked, or an absence overlapped it. Same session id (the calendar UID),
-    a higher `sequence`, so calendar apps move the entry instead of adding one."""
+    a higher `sequence`, so calendar apps move the entry instead of adding one. Version 2 carries no calendar-feed
+    address, as `SessionScheduled` version 2."""
+
+    ce_type = "flipside.session.rescheduled.v2"
+    stream = SESSIONS
+    sources = (source.SCHEDULING,)
+
+    session_id: UUID
+    pair_id: UUID
+    program_id: Identifier
+    kind: SessionKind
+    previous_starts_at: datetime = Field(description="UTC")
+    starts_at: datetime = Field(description="UTC")
+    duration_minutes: int = Field(gt=0)
+    mentor: SessionAttendee
+    mentee: SessionAttendee
+    reason: Literal["requested", "participant_unavailable"]
+    requested_by: UUID | None = None
+    sequence: int = Field(ge=1, description="iCalendar SEQUENCE of this change.")
+
+
+class SessionRescheduledV1(Event):
+    """Deprecated by `flipside.session.rescheduled.v2` and no longer published: it carried each attendee's feed
+    address. Still read, so moves announced before the change are told all the same."""
 
     ce_type = "flipside.session.rescheduled.v1"
     stream = SESSIONS

@@ -77,7 +77,7 @@ class TopicReader:
         return self.records
 
     def events(self, event_type: type[Event] | None = None) -> list[Envelope]:
-        decoded = [decode(r.headers, r.value) for r in self.records if not _is_dead_letter(r)]
+        decoded = [decode(r.headers, r.value) for r in self.records if not _is_dead_letter(r) and r.value is not None]
         return [e for e in decoded if event_type is None or isinstance(e.event, event_type)]
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..settings import SERVICES
 from .auth import DevIssuer, dev_issuer
+from .ports import free_port
 from .service_process import ServiceProcess
 from .signing_secrets import dev_signing_secrets
 
@@ -25,6 +26,7 @@ class Platform:
         issuer: DevIssuer | None = None,
         signing_secrets: dict[str, str] | None = None,
     ) -> None:
+        ports = {name: (ports or {}).get(name) or free_port() for name in SERVICES}
         env = {
             "FLIPSIDE_KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers,
             "FLIPSIDE_DATABASE_URL": database_url,
@@ -34,13 +36,15 @@ class Platform:
             "FLIPSIDE_SMTP_PORT": str(smtp_port),
             "FLIPSIDE_SCHEDULING_CLOCK_RATE": str(clock_rate),
             "FLIPSIDE_SCHEDULING_CLOCK_EPOCH": datetime.now(UTC).isoformat(),
+            # Notifications makes the survey and calendar-feed links, so it must know where those services answer.
+            "FLIPSIDE_FEEDBACK_PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['feedback']}",
+            "FLIPSIDE_SCHEDULING_PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['scheduling']}",
             **(issuer or dev_issuer()).env(),
             **(signing_secrets or dev_signing_secrets()),
             **(extra_env or {}),
         }
         self.topic_prefix = topic_prefix
-        ports = ports or {}
-        self.services = {name: ServiceProcess(name, env, log_dir, ports.get(name)) for name in SERVICES}
+        self.services = {name: ServiceProcess(name, env, log_dir, ports[name]) for name in SERVICES}
 
     def __getitem__(self, name: str) -> ServiceProcess:
         return self.services[name]

@@ -1,14 +1,14 @@
-"""Signed, expiring survey links: whoever holds the link may answer that one request, until it expires."""
+"""Signed, expiring survey links: whoever holds the link may answer that one request, until it expires.
+
+Notifications makes them (`flipside_shared.personal_links.survey_token`) with this service's secret; feedback opens them."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from uuid import UUID
 
-from flipside_shared.signed_tokens import InvalidToken, sign as sign_payload, unsign
-
-
-PURPOSE = "survey"
+from flipside_shared.personal_links import SURVEY as PURPOSE
+from flipside_shared.signed_tokens import InvalidToken, unsign
 
 
 class InvalidLink(ValueError):
@@ -17,10 +17,6 @@ class InvalidLink(ValueError):
 
 class ExpiredLink(ValueError):
     """Genuine, but past its expiry."""
-
-
-def sign(request_id: UUID, expires_at: datetime, secret: bytes) -> str:
-    return sign_payload(PURPOSE, request_id.bytes + int(expires_at.timestamp()).to_bytes(8, "big"), secret)
 
 
 def verify(token: str, secret: bytes, now: datetime) -> UUID:

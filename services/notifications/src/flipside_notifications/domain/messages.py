@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 from uuid import UUID
 
 from flipside_shared.events import (
+    AttendeeTime,
     Event,
     FeedbackRequested,
+    FeedbackRequestedV1,
     PairCreated,
     PairProposed,
     ParticipantUnmatched,
     RecognitionAwarded,
     ReminderDue,
+    SessionAttendee,
     SessionCancelled,
     SessionRescheduled,
+    SessionRescheduledV1,
     SessionScheduled,
+    SessionScheduledV1,
 )
 
 
@@ -27,7 +34,28 @@ class MessageDue:
     context: dict[str, Any]
 
 
-def messages_for(event: Event) -> list[MessageDue]:
+class PersonalLinks(Protocol):
+    """Links for one person's eyes, signed with the key of the service that opens them; events never carry them."""
+
+    def survey_url(self, request_id: UUID, expires_at: datetime) -> str: ...
+
+    def calendar_feed_url(self, participant_id: UUID, generation: int) -> str: ...
+
+
+def feed_generation(attendee: SessionAttendee | AttendeeTime) -> int:
+    """Which generation of feed address to make for the attendee: the one a version 2 event says is current; for a
+    version 1 event, the one its carried address was made for (a token's payload is signed, not secret), else 0."""
+    if isinstance(attendee, SessionAttendee):
+        return attendee.feed_generation
+    token = (attendee.calendar_feed_url or "").rsplit("/", 1)[-1].removesuffix(".ics").split(".")[0]
+    try:
+        payload = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except ValueError:
+        return 0
+    return int.from_bytes(payload[16:], "big") if len(payload) == 20 else 0
+
+
+def messages_for(event: Event, links: PersonalLinks) -> list[MessageDue]:
     match event:
         case PairCreated():
             return [
@@ -48,22 +76,22 @@ def messages_for(event: Event) -> list[MessageDue]:
             ]
         case ParticipantUnmatched():
             return [MessageDue(event.participant_id, "unmatched", {"reasons": event.reasons})]
-        case SessionScheduled():
+        case SessionScheduled() | SessionScheduledV1():
             return [
                 MessageDue(attendee.participant_id, "session_scheduled", {
                     "session_id": str(event.session_id), "kind": event.kind, "starts_at": event.starts_at.isoformat(),
                     "duration_minutes": event.duration_minutes, "partner_id": str(partner.participant_id),
-                    "calendar_feed_url": attendee.calendar_feed_url, "sequence": 0,
+                    "calendar_feed_url": links.calendar_feed_url(attendee.participant_id, feed_generation(attendee)), "sequence": 0,
                 })
                 for attendee, partner in ((event.mentor, event.mentee), (event.mentee, event.mentor))
             ]
-        case SessionRescheduled():
+        case SessionRescheduled() | SessionRescheduledV1():
             return [
                 MessageDue(attendee.participant_id, "session_rescheduled", {
                     "session_id": str(event.session_id), "kind": event.kind, "starts_at": event.starts_at.isoformat(),
                     "previous_starts_at": event.previous_starts_at.isoformat(), "duration_minutes": event.duration_minutes,
                     "partner_id": str(partner.participant_id), "reason": event.reason, "sequence": event.sequence,
-                    "calendar_feed_url": attendee.calendar_feed_url,
+                    "calendar_feed_url": links.calendar_feed_url(attendee.participant_id, feed_generation(attendee)),
                 })
                 for attendee, partner in ((event.mentor, event.mentee), (event.mentee, event.mentor))
             ]
@@ -92,10 +120,10 @@ def messages_for(event: Event) -> list[MessageDue]:
                 })
                 for participant_id in event.participant_ids
             ]
-        case FeedbackRequested():
+        case FeedbackRequested() | FeedbackRequestedV1():
             return [
                 MessageDue(event.participant_id, "feedback_requested", {
-                    "survey_url": event.survey_url, "expires_at": event.expires_at.isoformat(), "role": event.role,
+                    "survey_url": links.survey_url(event.request_id, event.expires_at), "expires_at": event.expires_at.isoformat(), "role": event.role,
                 })
             ]
     return []

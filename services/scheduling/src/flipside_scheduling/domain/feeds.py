@@ -3,7 +3,9 @@
 Calendar apps cannot log in, so the token is the credential. It does not expire (subscriptions
 live for the program); it carries the participant's feed generation, so rotating their feed
 (`POST /participants/{id}/calendar-feed/rotate`) revokes their old address alone, and changing the
-secret revokes every feed at once.
+secret revokes every feed at once. Notifications makes the addresses it sends
+(`flipside_shared.personal_links.calendar_feed_url`) with this service's secret and the generation
+the session events carry.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from flipside_shared.signed_tokens import InvalidToken, sign, unsign
-
-PURPOSE = "calendar-feed"
+from flipside_shared.personal_links import CALENDAR_FEED as PURPOSE
+from flipside_shared.personal_links import calendar_feed_token
+from flipside_shared.signed_tokens import InvalidToken, unsign
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,7 @@ class FeedKey:
 
 
 def feed_token(key: FeedKey, secret: bytes) -> str:
-    return sign(PURPOSE, key.participant_id.bytes + key.generation.to_bytes(4, "big"), secret)
+    return calendar_feed_token(key.participant_id, key.generation, secret)
 
 
 def feed_key(token: str, secret: bytes) -> FeedKey:
