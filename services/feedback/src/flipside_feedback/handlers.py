@@ -225,9 +225,15 @@ def build_handlers(loop: FeedbackLoop) -> EventHandlers:
 
     @handlers.handles(PairCreated)
     async def pair_created(uow: UnitOfWork, event: PairCreated) -> None:
-        await FeedbackRepository(uow.conn).save_pair(
+        repository = FeedbackRepository(uow.conn)
+        await repository.lock_pair(event.pair_id)
+        await repository.save_pair(
             event.pair_id, event.program_id, event.mentor.participant_id, event.mentee.participant_id, event.matched_at,
         )
+        # Pairs and sessions are different topics: a check-in can be handled before its pair is known here
+        # (a restart, a lagging consumer). The milestones of the sessions held meanwhile count now.
+        for milestone in session_milestones(await repository.held_kinds(event.pair_id)):
+            await loop.recognise(uow, event.pair_id, milestone, None, datetime.now(UTC))
 
     @handlers.handles(PairDissolved)
     async def pair_dissolved(uow: UnitOfWork, event: PairDissolved) -> None:
