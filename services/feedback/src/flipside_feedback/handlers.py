@@ -231,9 +231,12 @@ def build_handlers(loop: FeedbackLoop) -> EventHandlers:
             event.pair_id, event.program_id, event.mentor.participant_id, event.mentee.participant_id, event.matched_at,
         )
         # Pairs and sessions are different topics: a check-in can be handled before its pair is known here
-        # (a restart, a lagging consumer). The milestones of the sessions held meanwhile count now.
-        for milestone in session_milestones(await repository.held_kinds(event.pair_id)):
-            await loop.recognise(uow, event.pair_id, milestone, None, datetime.now(UTC))
+        # (a restart, a lagging consumer). What the check-in skipped for an unknown pair happens now.
+        if held := await repository.held_kinds(event.pair_id):
+            now = datetime.now(UTC)
+            for milestone in session_milestones(held):
+                await loop.recognise(uow, event.pair_id, milestone, None, now)
+            await loop.rejudge(uow, event.pair_id, now)
 
     @handlers.handles(PairDissolved)
     async def pair_dissolved(uow: UnitOfWork, event: PairDissolved) -> None:

@@ -120,7 +120,7 @@ async def test_a_pair_sets_goals_answers_its_check_in_and_is_recognised_while_an
     assert health.status == "healthy" and health.previous_status is None
 
 
-async def test_a_check_in_handled_before_its_pair_is_known_is_recognised_once_the_pair_arrives(sandbox, feedback):
+async def test_a_check_in_handled_before_its_pair_is_known_is_recognised_and_judged_once_the_pair_arrives(sandbox, feedback):
     """A restarted or lagging consumer of pairs can leave feedback hearing of a held kickoff first."""
     mentor = enrolled(program_id=PROGRAM, role="mentor", grade=2)
     mentee = enrolled(program_id=PROGRAM, role="mentee", grade=8)
@@ -131,11 +131,14 @@ async def test_a_check_in_handled_before_its_pair_is_known_is_recognised_once_th
         await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(kickoff), envelope(check_in_for(pair, kickoff))])
         await reader.read_until(lambda _: len([e for e in reader.events(FeedbackRequested) if e.event.pair_id == pair.pair_id]) == 2)
         await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(pair)])
-        await reader.read_until(lambda _: any(e.event.pair_id == pair.pair_id for e in reader.events(RecognitionAwarded)))
-        await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(pair)])  # redelivered: no second award
+        await reader.read_until(lambda _: any(e.event.pair_id == pair.pair_id for e in reader.events(RecognitionAwarded))
+                                and any(e.event.pair_id == pair.pair_id for e in reader.events(PairHealthChanged)))
+        await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(pair)])  # redelivered: nothing again
         await reader.drain(2)
     milestones = Counter(e.event.milestone for e in reader.events(RecognitionAwarded) if e.event.pair_id == pair.pair_id)
     assert milestones == {"kickoff_held": 1}
+    [health] = [e.event for e in reader.events(PairHealthChanged) if e.event.pair_id == pair.pair_id]
+    assert health.status == "healthy" and health.previous_status is None
 
 
 async def test_survey_tools_submit_over_kafka_and_bad_submissions_are_dead_lettered_with_the_reason(sandbox, feedback, db):
