@@ -26,7 +26,9 @@ from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from flipside_shared.envelope import decode
-from flipside_shared.events import STREAMS, CheckInDue, FeedbackRequested, PairCreated, RecognitionAwarded, SessionScheduled
+from flipside_shared.events import (
+    STREAMS, CheckInDue, FeedbackRequested, PairCreated, PairHealthChanged, RecognitionAwarded, SessionScheduled,
+)
 from flipside_shared.testing.factories import mentor_and_mentee
 from flipside_shared.testing.fixtures import Sandbox
 from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
@@ -74,6 +76,7 @@ class Ledger:
     check_ins: defaultdict = field(default_factory=lambda: defaultdict(set))  # session -> CheckInDue ids
     requests: defaultdict = field(default_factory=lambda: defaultdict(set))  # (session, role) -> FeedbackRequested ids
     recognitions: defaultdict = field(default_factory=lambda: defaultdict(set))  # pair -> kickoff_held ids
+    judged: set = field(default_factory=set)  # pairs whose health feedback has judged at least once
     positions: defaultdict = field(default_factory=lambda: defaultdict(list))  # (topic, key) -> [(partition, offset, type)]
     emails_read: int = 0
     mails_by_id: Counter = field(default_factory=Counter)  # Message-ID -> copies received
@@ -111,6 +114,8 @@ class Ledger:
                 self.requests[(event.session_id, event.role)].add(e.id)
             case RecognitionAwarded(milestone="kickoff_held"):
                 self.recognitions[event.pair_id].add(e.id)
+            case PairHealthChanged():
+                self.judged.add(event.pair_id)
 
     def take_mail(self, messages: list) -> None:
         for message in messages[self.emails_read:]:
@@ -127,6 +132,7 @@ class Ledger:
             and len(self.check_ins) >= couples
             and len(self.requests) >= 2 * couples
             and len(self.recognitions) >= couples
+            and len(self.judged) >= couples
             and all(len(self.message_ids_of.get(address, ())) >= len(EMAIL_KINDS) for address in people.values())
         )
 
@@ -167,6 +173,7 @@ def account(ledger: Ledger, people: dict[UUID, str], email_kinds: dict[str, tupl
             1 for session in check_in_sessions for role in ("mentor", "mentee") if not ledger.requests.get((session, role))
         ),
         "pairs without recognition": sum(1 for pair in ledger.pair_of if not ledger.recognitions.get(pair)),
+        "pairs never judged for health": sum(1 for pair in ledger.pair_of if pair not in ledger.judged),
         "e-mails missing": len(expected_mail - set(per_kind)),
     }
     duplicated = {
