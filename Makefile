@@ -1,5 +1,5 @@
 # Flipside's front door. Every target installs what it is missing first.
-.PHONY: install demo test test-unit chaos up down status bench contracts topics
+.PHONY: install lint demo test test-unit chaos up down status bench contracts topics
 
 # uv as a module of the machine's Python: found wherever pip put it, whatever PATH says.
 UV ?= python3 -m uv
@@ -8,6 +8,12 @@ CHAOS_ENROLMENTS ?= 5000
 
 install:
 	@bash scripts/bootstrap.sh
+
+# Lint and types: what CI runs before the tests (the settings are in pyproject.toml).
+lint: install
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy
 
 demo: install
 	$(UV) run --frozen python -m demo
