@@ -44,8 +44,10 @@ async def _learn_about_people(repository: NotificationsRepository, event: Event)
 
 def build_handlers(links: PersonalLinks) -> EventHandlers:
     async def handle(uow: UnitOfWork, event: Event) -> None:
+        # What is owed is keyed by the consumed event's id and chain: without it there is nothing to record it under.
+        if (cause := uow.cause) is None:
+            raise ValueError(f"{event.ce_type} reached notifications without the consumed event that carries it")
         repository = NotificationsRepository(uow.conn)
-        cause = uow.cause
         await _learn_about_people(repository, event)
         if messages := messages_for(event, links):
             await repository.owe(cause.id, cause.correlation_id, messages)
