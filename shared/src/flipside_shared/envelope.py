@@ -8,7 +8,6 @@ directly caused this one.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -149,12 +148,10 @@ def decode(headers: Headers | dict[str, bytes], value: bytes | None) -> Envelope
     if not value:
         raise PoisonMessage("empty message body")
     try:
-        json.loads(value)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise PoisonMessage(f"body is not JSON: {error}") from None
-    try:
         event = cls.model_validate_json(value)
     except ValidationError as error:
+        if not_json := _json_error(error):
+            raise PoisonMessage(f"body is not JSON: {not_json}") from None
         raise PoisonMessage(f"{cls.ce_type} schema violation: {_summary(error)}") from None
     try:
         return Envelope(
@@ -194,6 +191,12 @@ def _parse_time(value: str | None) -> datetime:
 
 def _optional_uuid(value: str | None) -> UUID | None:
     return UUID(value) if value else None
+
+
+def _json_error(error: ValidationError) -> str | None:
+    """Why the body could not be parsed, when it is not JSON at all: pydantic parses it while validating."""
+    issue = error.errors()[0]
+    return str(issue["ctx"]["error"]) if issue["type"] == "json_invalid" and "ctx" in issue else None
 
 
 def _summary(error: ValidationError) -> str:

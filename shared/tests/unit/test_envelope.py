@@ -33,6 +33,8 @@ def test_every_event_type_is_versioned():
     [
         (lambda h, b: ([x for x in h if x[0] != "ce_type"], b), "missing CloudEvents headers: ce_type"),
         (lambda h, b: (h, b"{not json"), "body is not JSON"),
+        (lambda h, b: (h, b + b"}"), "body is not JSON: trailing characters"),
+        (lambda h, b: (h, b"\xff" + b), "body is not JSON"),
         (lambda h, b: (h, None), "empty message body"),
         (lambda h, b: (_replace(h, "ce_type", b"flipside.participant.enrolled.v9"), b), "unknown event type or version"),
         (lambda h, b: (_replace(h, "ce_specversion", b"0.3"), b), "unsupported CloudEvents specversion"),
