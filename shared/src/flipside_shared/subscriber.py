@@ -103,6 +103,7 @@ async def stop_consuming(broker: KafkaBroker, graceful_timeout: float, batch_wai
     group, and a batch another one is still handling could no longer commit its offsets, so the
     restarted service would meet those records again. So no subscriber leaves before all are idle.
     """
+    # `running` and `lock` are faststream internals: shared/pyproject.toml holds faststream to the minor that has them.
     for subscriber in broker.subscribers:
         subscriber.running = False
     # A fetch under way returns within the batch wait, and its records are then handled: let it land.
