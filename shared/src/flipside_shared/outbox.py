@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 import asyncpg
 import structlog
 from aiokafka import AIOKafkaProducer
+from aiokafka.structs import RecordMetadata
 
 from .envelope import Envelope, Tombstone
 from .metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_SECONDS, OUTBOX_PARKED, OUTBOX_PARKINGS, OUTBOX_PUBLISHED, RELAY_LEADER
@@ -175,7 +176,7 @@ class OutboxRelay:
         refused: dict[int, str] = {}
         # A topic refused once is not asked again this round: each ask can wait out the metadata timeout.
         refused_topics: dict[str, str] = {}
-        deliveries: list[tuple[asyncpg.Record, asyncio.Future]] = []
+        deliveries: list[tuple[asyncpg.Record, asyncio.Future[RecordMetadata]]] = []
         for row in rows:
             if row["topic"] in refused_topics:
                 refused[row["id"]] = refused_topics[row["topic"]]
@@ -195,7 +196,7 @@ class OutboxRelay:
         # The broker refuses a whole producer batch for one record in it: each record of a refused
         # batch is sent again alone, in id order, so only the one at fault is parked. They come after
         # the batches that followed theirs this round: the price of a topic's limit below the producer's.
-        refused_batches = [row for (row, _), outcome in zip(deliveries, outcomes) if isinstance(outcome, BaseException)]
+        refused_batches = [row for (row, _), outcome in zip(deliveries, outcomes, strict=True) if isinstance(outcome, BaseException)]
         if refused_batches:
             await self._renew_producer()
         for row in refused_batches:
@@ -224,17 +225,20 @@ class OutboxRelay:
             producer, self._producer = self._producer, None
             await producer.stop()
 
-    async def _send(self, row: asyncpg.Record) -> asyncio.Future:
-        return await self._producer.send(
+    async def _send(self, row: asyncpg.Record) -> asyncio.Future[RecordMetadata]:
+        if self._producer is None:
+            raise RuntimeError("the relay sends only while its producer runs")
+        delivery: asyncio.Future[RecordMetadata] = await self._producer.send(
             row["topic"],
             value=row["payload"],
             key=row["key"].encode(),
             headers=[(name, value.encode()) for name, value in json.loads(row["headers"])],
         )
+        return delivery
 
     async def _idle(self, conn: asyncpg.Connection) -> None:
         # Parked rows are counted apart: they wait for an operator, not for the relay.
-        backlog = await conn.fetchrow(
+        [backlog] = await conn.fetch(
             "SELECT count(*) FILTER (WHERE parked_at IS NULL) AS waiting, count(*) FILTER (WHERE parked_at IS NOT NULL) AS parked,"
             " coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE parked_at IS NULL)), 0) AS oldest"
             " FROM outbox WHERE sent_at IS NULL"

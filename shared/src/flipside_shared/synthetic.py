@@ -12,6 +12,7 @@ from datetime import time
 from uuid import UUID
 
 from .events import ParticipantEnrolled, ParticipantProfile, WorkingHours
+from .events.participants import CommunicationStyle, LearningGoal, Role, Skill
 
 DEPARTMENTS = ["Marketing", "Finance", "Operations", "Sales", "Engineering", "Legal", "HR", "Customer Service"]
 OFFICES = [  # zone, country, languages, usual start hour
@@ -72,7 +73,7 @@ def _profile(rng: random.Random, index: int, program_id: str, grade: int, depart
     zone, country, languages, start = rng.choice(OFFICES)
     start += rng.choice([-1, 0, 0, 1])
     days = range(5) if rng.random() < 0.85 else range(4)
-    role = "mentor" if grade <= 4 else "mentee" if grade >= 7 else "either"
+    role: Role = "mentor" if grade <= 4 else "mentee" if grade >= 7 else "either"
     teaches, learns = (DIGITAL, BUSINESS) if grade <= 5 else (BUSINESS, DIGITAL)
     return ParticipantProfile(
         program_id=program_id,
@@ -89,15 +90,15 @@ def _profile(rng: random.Random, index: int, program_id: str, grade: int, depart
         time_zone=zone,
         working_hours=[WorkingHours(weekday=d, start=time(start), end=time(start + 8)) for d in days],
         languages=languages if rng.random() < 0.7 else languages[:1],
-        skills=[{"name": s, "level": rng.randint(2, 5)} for s in rng.sample(teaches, rng.randint(2, 4))],
-        goals=[{"name": g, "priority": rng.randint(1, 5)} for g in rng.sample(learns, rng.randint(1, 3))],
+        skills=[Skill(name=s, level=rng.randint(2, 5)) for s in rng.sample(teaches, rng.randint(2, 4))],
+        goals=[LearningGoal(name=g, priority=rng.randint(1, 5)) for g in rng.sample(learns, rng.randint(1, 3))],
         interests=rng.sample(INTERESTS, rng.randint(0, 3)),
-        communication={
+        communication=CommunicationStyle.model_validate({
             "rhythm": rng.choice(["weekly", "fortnightly", "fortnightly", "monthly"]),
             "mode": rng.choice(["synchronous", "synchronous", "written", "mixed"]),
             "formality": rng.choice(["casual", "formal"]),
             "channel": rng.choice(["video", "video", "in_person", "chat"]),
-        },
+        }),
         capacity=rng.choices([1, 2, 3], [6, 3, 1])[0] if grade <= 6 else 1,
         hours_per_month=rng.choice([2, 3, 4, 6]),
     )

@@ -97,9 +97,9 @@ def discovered_jwks_uri(issuer: str, timeout: float) -> str:
     # The spec requires the document to name the issuer it was fetched for; another one is not ours to trust.
     if configuration.get("issuer") != issuer:
         raise KeySetUnavailable(f"{url} is the configuration of issuer {configuration.get('issuer')!r}, not {issuer!r}")
-    if not isinstance(configuration.get("jwks_uri"), str):
+    if not isinstance(jwks_uri := configuration.get("jwks_uri"), str):
         raise KeySetUnavailable(f"{url} names no jwks_uri")
-    return configuration["jwks_uri"]
+    return jwks_uri
 
 
 class KeySetFile:

@@ -7,7 +7,7 @@ in these models: "junior" comes from grade and tenure, never from age.
 from __future__ import annotations
 
 from datetime import datetime, time
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -24,7 +24,7 @@ Role = Literal["mentor", "mentee", "either"]
 Email = Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), OneLine]
 
 
-def _local_time_schema(schema: dict) -> None:
+def _local_time_schema(schema: dict[str, Any]) -> None:
     """A time of day on the person's own clock, which their profile's zone (and its daylight saving) places. JSON Schema's
     "format": "time" is RFC 3339's and requires an offset, which Flipside neither sends nor accepts: a pattern says it."""
     del schema["format"]
