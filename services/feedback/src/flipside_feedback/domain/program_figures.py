@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, TypeGuard
 from uuid import UUID
 
 from .closed_periods import Closing, published_until
@@ -222,7 +222,7 @@ class _Places:
         ]
 
     def _groups(self, person: UUID | None, moment: datetime | None) -> dict[str, str]:
-        known = self._people.get(person, _UNKNOWN)
+        known = _UNKNOWN if person is None else self._people.get(person, _UNKNOWN)
         groups = {"department": known.department or NOT_STATED, "grade_band": known.grade_band or NOT_STATED}
         if moment is not None:
             groups[self._period] = period_of(moment, self._period)
@@ -275,8 +275,8 @@ def _self_assessment_change(
     for person, end in by_phase["end"].items():
         baseline = by_phase["baseline"].get(person, {})
         for dimension, score in end.items():
-            if _is_score(score) and _is_score(baseline.get(dimension)):
-                changes.setdefault(dimension, []).append((person, (person,), None, float(score) - float(baseline[dimension])))
+            if _is_score(score) and _is_score(before := baseline.get(dimension)):
+                changes.setdefault(dimension, []).append((person, (person,), None, float(score) - float(before)))
     figures = [
         replace(
             tabulate(
@@ -291,5 +291,5 @@ def _self_assessment_change(
     return [figure for figure in figures if not figure.program.suppressed]
 
 
-def _is_score(value: object) -> bool:
+def _is_score(value: object) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool)

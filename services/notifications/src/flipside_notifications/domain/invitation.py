@@ -31,4 +31,5 @@ def invitation(
     entry["organizer"] = vCalAddress(f"mailto:{organizer}")
     entry.add("attendee", vCalAddress(f"mailto:{attendee}"))
     calendar.add_component(entry)
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()  # icalendar leaves it unannotated
+    return ical
