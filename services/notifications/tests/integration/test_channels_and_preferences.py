@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from pytest_httpserver import HTTPServer
-from standardwebhooks.webhooks import Webhook
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from werkzeug import Request, Response
 
 import flipside_notifications
@@ -191,7 +191,7 @@ async def test_a_webhook_subscriber_gets_signed_cloud_events_and_a_5xx_then_200_
     body = Webhook(subscription["secret"]).verify(calls[1].get_data(as_text=True), dict(calls[1].headers))
     assert body["type"] == "flipside.pair.created.v1" and body["id"] == str(pair.id) and body["specversion"] == "1.0"
     assert body["data"]["pair_id"] == str(pair.event.pair_id)
-    with pytest.raises(Exception):
+    with pytest.raises(WebhookVerificationError, match="No matching signature"):
         Webhook("whsec_" + "A" * 43).verify(calls[1].get_data(as_text=True), dict(calls[1].headers))
     [row] = httpx.get(f"{notifications.url}/webhooks/{subscription['subscription_id']}/deliveries", headers=admin_headers(), timeout=10).json()
     assert row["status"] == "sent" and row["attempts"] == 2

@@ -87,7 +87,7 @@ def test_teams_urls_on_connector_and_workflow_hosts_are_accepted(url):
     ("https://evil.example\\@hooks.slack.com/", "slack", "credentials"),
     ("https://hooks.slack.com\\.evil.example/", "slack", "hooks.slack.com"),
     ("https://hooks.slack.com%2F@evil.example/", "slack", "credentials"),
-    ("https://hooks.slаck.com/services/x", "slack", "ASCII"),  # a Cyrillic "а": looks like Slack, is not
+    ("https://hooks.slаck.com/services/x", "slack", "ASCII"),  # noqa: RUF001, RUF003 (a Cyrillic "а": looks like Slack, is not)
 ])
 def test_chat_urls_elsewhere_are_refused_saying_the_rule(url, channel, rule):
     with pytest.raises(ValueError, match=rf"(?i){rule.replace('(', '.').replace(')', '.')}"):

@@ -8,6 +8,7 @@ and a junior mentor must be able to rate honestly without it being read back to 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 from statistics import mean
 
 AT_RISK_BELOW = 0.45
@@ -52,7 +53,7 @@ def judge(signals: PairSignals) -> Judgement:
         if level < 0.5:
             reasons.append("recent check-ins rate the sessions low")
         values = [r.session_value for r in recent]
-        if len(values) >= 3 and all(a > b for a, b in zip(values, values[1:])) and values[0] - values[-1] >= 2:
+        if len(values) >= 3 and all(a > b for a, b in pairwise(values)) and values[0] - values[-1] >= 2:
             parts.append((0.1, 0.0))
             reasons.append("ratings fell at every recent check-in")
         by_side = {role: [r.session_value for r in recent if r.role == role] for role in ("mentor", "mentee")}

@@ -73,7 +73,7 @@ def checked_chat_url(url: str, channel: str, rules: OutboundRules) -> str:
 def _http_url(url: str, allow_plain_http: bool) -> SplitResult:
     parts = urlsplit(url)
     try:
-        parts.port
+        parts.port  # noqa: B018 (reading the port is what checks it)
     except ValueError:
         raise ValueError(f"not a valid port in {url!r}") from None
     if parts.scheme not in DEFAULT_PORTS or not parts.hostname:

@@ -46,7 +46,11 @@ def http_failure(status: int, retry_after: str | None, now: datetime) -> SendFai
     return SendFailed(reason, permanent=not temporary, retry_after=_retry_after(retry_after, now) if temporary else None)
 
 
-def retry_delay(attempts: int, failure: SendFailed, rng: random.Random = random.Random()) -> timedelta:
+# One generator for the process, seeded from the system: jitter spreads retries, it needs no secrecy.
+JITTER = random.Random()
+
+
+def retry_delay(attempts: int, failure: SendFailed, rng: random.Random = JITTER) -> timedelta:
     """Exponential backoff with full jitter (2 s, 4 s, 8 s...), never sooner than the server asked, capped."""
     ceiling = min(MAX_DELAY.total_seconds(), 2.0 * 2 ** (attempts - 1))
     backoff = timedelta(seconds=rng.uniform(ceiling / 2, ceiling))
