@@ -26,7 +26,9 @@ async def remember_erasure(conn: asyncpg.Connection, erasure: ParticipantErased)
 
 
 async def was_erased(conn: asyncpg.Connection, participant_id: UUID) -> bool:
-    erased: bool = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM erasures WHERE participant_id = $1)", participant_id)
+    erased: bool = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM erasures WHERE participant_id = $1)", participant_id
+    )
     return erased
 
 
