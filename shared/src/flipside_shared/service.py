@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +62,7 @@ class Runtime(Generic[Repository]):
     broker: KafkaBroker
 
 
-BackgroundWorker = Callable[[Runtime[Repository]], Awaitable[None]]
+BackgroundWorker = Callable[[Runtime[Repository]], Coroutine[Any, Any, None]]
 
 
 @dataclass
@@ -119,8 +119,14 @@ def create_app(definition: ServiceDefinition[Any]) -> FastAPI:
             log.info("service stopped")
 
     # The API's description maps every route and field for a caller: served only where asked for.
-    described = {} if settings.http_docs else {"docs_url": None, "redoc_url": None, "openapi_url": None}
-    app = FastAPI(title=f"Flipside {definition.name}", lifespan=lifespan, **described)
+    described = settings.http_docs
+    app = FastAPI(
+        title=f"Flipside {definition.name}",
+        lifespan=lifespan,
+        docs_url="/docs" if described else None,
+        redoc_url="/redoc" if described else None,
+        openapi_url="/openapi.json" if described else None,
+    )
     app.add_middleware(BodyLimit, max_bytes=settings.http_max_body_bytes)
     for error in unstorable.UNSTORABLE:
         app.add_exception_handler(error, unstorable.unprocessable)
@@ -208,7 +214,7 @@ def asyncapi_document(broker: KafkaBroker, service: str) -> dict[str, Any]:
     """faststream's document, with the headers records really carry: the CloudEvents ones (where the correlation id
     is), and for dead letters the record's own plus the `dlq_*` ones."""
     specification = AsyncAPI(broker, title=f"Flipside {service}", schema_version="3.0.0")
-    document = json.loads(specification.to_specification().to_json())
+    document: dict[str, Any] = json.loads(specification.to_specification().to_json())
     for name, message in document["components"]["messages"].items():
         if name.endswith(f"{DEAD_LETTERS}:Message"):
             added = {header: {"type": "string", "description": meaning} for header, meaning in DEAD_LETTER_HEADERS.items()}
