@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Generic, TypeAlias, TypeVar
 
 import structlog
 from aiokafka.structs import ConsumerRecord
@@ -23,13 +23,16 @@ from .events import EVENT_TYPES, Event, ParticipantErased, Stream
 from .inbox import ReusedEventId, first_delivery
 from .metrics import EVENTS, HANDLER_SECONDS
 from .retry import Backoff, is_transient
-from .unit_of_work import EventTooLarge, UnitOfWork, UnitOfWorkFactory
+from .unit_of_work import EventTooLarge, Repository, UnitOfWork, UnitOfWorkFactory
 from .unstorable import UNSTORABLE
 from .unstorable import reason as unstorable_reason
 
 log = structlog.get_logger(__name__)
 
-Handler = Callable[[UnitOfWork, Any], Awaitable[None]]
+E = TypeVar("E", bound=Event)
+
+Handler: TypeAlias = Callable[[UnitOfWork[Repository], E], Awaitable[None]]
+"""What a service does with one event of type E, inside the unit of work that also records it as handled."""
 
 HANDLER_ATTEMPTS = 3
 
@@ -38,29 +41,34 @@ class RejectedEvent(Exception):
     """A well-formed event that this service's rules can never accept: dead-lettered with the reason."""
 
 
-class EventHandlers:
+class EventHandlers(Generic[Repository]):
     """The events a service consumes and the handler of each: those of Flipside's services, on their stream's
-    topic, and those it takes from systems outside Flipside, on the stream's inbound topic."""
+    topic, and those it takes from systems outside Flipside, on the stream's inbound topic.
+
+    Registering checks the types: a handler of `E` goes only with `handles(E)`.
+    """
 
     def __init__(self) -> None:
-        self._by_type: dict[type[Event], Handler] = {}
-        self._inbound_by_type: dict[type[Event], Handler] = {}
+        self._by_type: dict[type[Event], Handler[Repository, Any]] = {}
+        self._inbound_by_type: dict[type[Event], Handler[Repository, Any]] = {}
 
-    def handles(self, event_type: type[Event]) -> Callable[[Handler], Handler]:
+    def handles(self, event_type: type[E]) -> Callable[[Handler[Repository, E]], Handler[Repository, E]]:
         return self._registering(self._by_type, event_type)
 
-    def handles_inbound(self, event_type: type[Event]) -> Callable[[Handler], Handler]:
+    def handles_inbound(self, event_type: type[E]) -> Callable[[Handler[Repository, E]], Handler[Repository, E]]:
         return self._registering(self._inbound_by_type, event_type)
 
     @staticmethod
-    def _registering(handlers: dict[type[Event], Handler], event_type: type[Event]) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
+    def _registering(
+        handlers: dict[type[Event], Handler[Repository, Any]], event_type: type[E]
+    ) -> Callable[[Handler[Repository, E]], Handler[Repository, E]]:
+        def register(handler: Handler[Repository, E]) -> Handler[Repository, E]:
             handlers[event_type] = handler
             return handler
 
         return register
 
-    def handler_for(self, event: Event, inbound: bool) -> Handler | None:
+    def handler_for(self, event: Event, inbound: bool) -> Handler[Repository, Any] | None:
         return (self._inbound_by_type if inbound else self._by_type).get(type(event))
 
     def subscriptions(self, prefix: str) -> dict[str, list[type[Event]]]:
@@ -77,9 +85,16 @@ class EventHandlers:
         return sorted({t.stream for t in (*self._by_type, *self._inbound_by_type)}, key=lambda s: s.name)
 
 
-class EventProcessor:
+Routed: TypeAlias = tuple[ConsumerRecord, Envelope, Handler[Repository, Any]]
+
+
+class EventProcessor(Generic[Repository]):
     def __init__(
-        self, handlers: EventHandlers, units: UnitOfWorkFactory, dead_letters: DeadLetters, topic_prefix: str
+        self,
+        handlers: EventHandlers[Repository],
+        units: UnitOfWorkFactory[Repository],
+        dead_letters: DeadLetters,
+        topic_prefix: str,
     ) -> None:
         self._handlers = handlers
         self._units = units
@@ -104,7 +119,7 @@ class EventProcessor:
         for record, envelope, handler in work:
             await self._handle(record, envelope, handler)
 
-    async def _routed(self, record: ConsumerRecord) -> tuple[ConsumerRecord, Envelope, Handler] | None:
+    async def _routed(self, record: ConsumerRecord) -> Routed[Repository] | None:
         """The record's envelope and handler; None once it is dead-lettered, a tombstone or not this service's."""
         if record.value is None:
             # A tombstone (an erased person's key on a compacted topic) is no event and no poison: committed past.
@@ -130,7 +145,7 @@ class EventProcessor:
             return None
         return record, envelope, handler
 
-    async def _handle_together(self, work: list[tuple[ConsumerRecord, Envelope, Handler]]) -> None:
+    async def _handle_together(self, work: list[Routed[Repository]]) -> None:
         started = time.perf_counter()
         async with self._units.begin_batch() as batch:
             outcomes = []
@@ -142,13 +157,15 @@ class EventProcessor:
             HANDLER_SECONDS.labels(envelope.type).observe(elapsed)
             EVENTS.labels(envelope.type, outcome).inc()
 
-    async def _handle(self, record: ConsumerRecord, envelope: Envelope, handler: Handler) -> None:
+    async def _handle(self, record: ConsumerRecord, envelope: Envelope, handler: Handler[Repository, Any]) -> None:
         with _about(envelope):
             with HANDLER_SECONDS.labels(envelope.type).time():
                 outcome = await self._handle_with_retries(record, envelope, handler)
             EVENTS.labels(envelope.type, outcome).inc()
 
-    async def _handle_with_retries(self, record: ConsumerRecord, envelope: Envelope, handler: Handler) -> str:
+    async def _handle_with_retries(
+        self, record: ConsumerRecord, envelope: Envelope, handler: Handler[Repository, Any]
+    ) -> str:
         """Handle until done; return the outcome: handled, duplicate, erased or dead_lettered."""
         backoff = Backoff()
         failures = 0
@@ -175,7 +192,9 @@ class EventProcessor:
                     return "dead_lettered"
                 await backoff.sleep(error)
 
-    async def _apply(self, uow: UnitOfWork, envelope: Envelope, handler: Handler) -> str:
+    async def _apply(
+        self, uow: UnitOfWork[Repository], envelope: Envelope, handler: Handler[Repository, Any]
+    ) -> str:
         """The event's effect in the open transaction, unless its id is in the inbox already."""
         if not await first_delivery(uow.conn, envelope):
             log.info("duplicate event ignored")

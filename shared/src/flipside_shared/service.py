@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Generic
 from wsgiref.simple_server import WSGIServer
 
 import asyncpg
 import structlog
 from aiokafka import AIOKafkaProducer
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
@@ -40,7 +40,7 @@ from .events.sources import service_source
 from .settings import ServiceSettings
 from .topics import ensure_topics, stream_topics
 from .subscriber import RecordProcessor, stop_consuming, subscribe
-from .unit_of_work import EventTooLarge, UnitOfWorkFactory
+from .unit_of_work import EventTooLarge, Repository, RepositoryFactory, UnitOfWorkFactory
 from . import unstorable
 
 log = structlog.get_logger(__name__)
@@ -50,39 +50,42 @@ RELAY_STOP_SECONDS = 10.0
 
 
 @dataclass
-class Runtime:
+class Runtime(Generic[Repository]):
     """What a running service holds; handed to its API routes and background workers."""
 
     name: str
     settings: ServiceSettings
     pool: asyncpg.Pool
-    units: UnitOfWorkFactory
+    units: UnitOfWorkFactory[Repository]
     producer: AIOKafkaProducer
     relay: OutboxRelay
     broker: KafkaBroker
 
 
-BackgroundWorker = Callable[[Runtime], Awaitable[None]]
+BackgroundWorker = Callable[[Runtime[Repository]], Coroutine[Any, Any, None]]
 
 
 @dataclass
-class ServiceDefinition:
+class ServiceDefinition(Generic[Repository]):
     name: str
     settings: ServiceSettings
     migrations: Path
-    handlers: EventHandlers
+    repository: RepositoryFactory[Repository]
+    """How the service's repository is made on a connection: what every unit of work hands out."""
+    handlers: EventHandlers[Repository]
     api: APIRouter | None = None
-    workers: list[BackgroundWorker] = field(default_factory=list)
+    workers: list[BackgroundWorker[Repository]] = field(default_factory=list)
     emits: tuple[type[Event], ...] = ()
-    state: dict[str, Any] = field(default_factory=dict)
-    """The service's own objects its API routes read from `app.state` (a taxonomy, a clock)."""
+    components: tuple[object, ...] = ()
+    """The service's own objects its routes receive by type (`flipside_shared.dependencies.component`): its
+    service layer, a clock."""
 
     @property
     def source(self) -> str:
         return service_source(self.name)
 
 
-def create_app(definition: ServiceDefinition) -> FastAPI:
+def create_app(definition: ServiceDefinition[Any]) -> FastAPI:
     settings = definition.settings
     configure_logging(definition.name, settings.log_level)
 
@@ -90,8 +93,6 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await _start(definition)
         app.state.runtime = runtime
-        for name, value in definition.state.items():
-            setattr(app.state, name, value)
         metrics_server = _serve_metrics(settings.http_host, settings.metrics_port) if settings.metrics_port else None
         relay = asyncio.create_task(runtime.relay.run(), name="outbox_relay")
         tasks = [asyncio.create_task(worker(runtime), name=worker.__name__) for worker in definition.workers]
@@ -118,12 +119,19 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
             log.info("service stopped")
 
     # The API's description maps every route and field for a caller: served only where asked for.
-    described = {} if settings.http_docs else {"docs_url": None, "redoc_url": None, "openapi_url": None}
-    app = FastAPI(title=f"Flipside {definition.name}", lifespan=lifespan, **described)
+    described = settings.http_docs
+    app = FastAPI(
+        title=f"Flipside {definition.name}",
+        lifespan=lifespan,
+        docs_url="/docs" if described else None,
+        redoc_url="/redoc" if described else None,
+        openapi_url="/openapi.json" if described else None,
+    )
     app.add_middleware(BodyLimit, max_bytes=settings.http_max_body_bytes)
     for error in unstorable.UNSTORABLE:
         app.add_exception_handler(error, unstorable.unprocessable)
     app.add_exception_handler(EventTooLarge, _too_large)
+    app.state.components = {type(component): component for component in definition.components}
     # Built before anything starts: without an issuer and audience the service refuses to run open.
     app.state.token_verifier = TokenVerifier(settings.auth)
     app.include_router(_health_routes(metrics_on_api_port=settings.metrics_port is None))
@@ -132,7 +140,7 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
     return app
 
 
-async def _start(definition: ServiceDefinition) -> Runtime:
+async def _start(definition: ServiceDefinition[Repository]) -> Runtime[Repository]:
     settings = definition.settings
     schema = definition.name
     pool = await connect_pool(settings.database_url, schema, settings.db_pool_size)
@@ -146,7 +154,9 @@ async def _start(definition: ServiceDefinition) -> Runtime:
         await _with_retries(lambda: ensure_topics(settings.kafka, list(configs), configs))
     producer = reliable_producer(settings.kafka, client_id=f"{definition.name}-producer")
     await _with_retries(producer.start)
-    units = UnitOfWorkFactory(pool, definition.source, settings.topic_prefix, settings.kafka.max_message_bytes)
+    units = UnitOfWorkFactory(
+        pool, definition.source, settings.topic_prefix, definition.repository, settings.kafka.max_message_bytes,
+    )
     dead_letters = DeadLetters(producer, dead_letter, definition.name)
     broker = wire_broker(definition, EventProcessor(definition.handlers, units, dead_letters, settings.topic_prefix))
     # The relay's own producer, made anew when a broker refusal breaks its sequence numbers.
@@ -161,7 +171,7 @@ async def _start(definition: ServiceDefinition) -> Runtime:
     return Runtime(definition.name, settings, pool, units, producer, relay, broker)
 
 
-def wire_broker(definition: ServiceDefinition, processor: RecordProcessor) -> KafkaBroker:
+def wire_broker(definition: ServiceDefinition[Any], processor: RecordProcessor) -> KafkaBroker:
     """The service's broker: a subscriber per consumed stream, and its emitted events declared for AsyncAPI.
 
     The declared publishers document the contract only: the outbox relay is the one that publishes.
@@ -204,7 +214,7 @@ def asyncapi_document(broker: KafkaBroker, service: str) -> dict[str, Any]:
     """faststream's document, with the headers records really carry: the CloudEvents ones (where the correlation id
     is), and for dead letters the record's own plus the `dlq_*` ones."""
     specification = AsyncAPI(broker, title=f"Flipside {service}", schema_version="3.0.0")
-    document = json.loads(specification.to_specification().to_json())
+    document: dict[str, Any] = json.loads(specification.to_specification().to_json())
     for name, message in document["components"]["messages"].items():
         if name.endswith(f"{DEAD_LETTERS}:Message"):
             added = {header: {"type": "string", "description": meaning} for header, meaning in DEAD_LETTER_HEADERS.items()}
@@ -251,6 +261,12 @@ def _serve_metrics(host: str, port: int) -> WSGIServer:
     return server
 
 
+def running(request: Request) -> Runtime[Any]:
+    """The running service, for routes: a FastAPI dependency (`flipside_shared.dependencies` types it per service)."""
+    runtime: Runtime[Any] = request.app.state.runtime
+    return runtime
+
+
 def _health_routes(metrics_on_api_port: bool) -> APIRouter:
     router = APIRouter(tags=["health"])
 
@@ -264,14 +280,12 @@ def _health_routes(metrics_on_api_port: bool) -> APIRouter:
             return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @router.get("/asyncapi.json")
-    async def asyncapi(request: Request) -> JSONResponse:
+    async def asyncapi(runtime: Annotated[Runtime[Any], Depends(running)]) -> JSONResponse:
         """This service's consumers, generated from the code by faststream."""
-        runtime: Runtime = request.app.state.runtime
         return JSONResponse(asyncapi_document(runtime.broker, runtime.name))
 
     @router.get("/health/ready")
-    async def ready(request: Request) -> JSONResponse:
-        runtime: Runtime = request.app.state.runtime
+    async def ready(runtime: Annotated[Runtime[Any], Depends(running)]) -> JSONResponse:
         checks = {"database": False, "broker": False}
         try:
             async with runtime.pool.acquire(timeout=2) as conn:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -30,12 +31,22 @@ def record_bytes(envelope: Envelope) -> int:
     return len(envelope.subject.encode()) + len(envelope.body()) + headers + RECORD_OVERHEAD_BYTES
 
 
+Repository = TypeVar("Repository")
+"""A service's repository: its queries on one connection, built by a `RepositoryFactory`."""
+
+RepositoryFactory = Callable[[asyncpg.Connection], Repository]
+
+
 @dataclass
-class UnitOfWork:
-    """What a handler gets: the open transaction's connection and a way to emit events."""
+class UnitOfWork(Generic[Repository]):
+    """What a handler gets: the service's repository on the open transaction, and a way to emit events.
+
+    `conn` is the same transaction's connection, for the shared machinery (inbox, erasure records).
+    """
 
     conn: asyncpg.Connection
     source: str
+    repository: Repository
     cause: Envelope | None = None
     correlation_id: UUID | None = None
     max_record_bytes: int = KAFKA_MAX_MESSAGE_BYTES
@@ -60,28 +71,37 @@ class UnitOfWork:
 
 
 @dataclass
-class BatchOfWork:
+class BatchOfWork(Generic[Repository]):
     """Several units of work in one transaction: each keeps its own cause, all commit together."""
 
     conn: asyncpg.Connection
     source: str
+    repository: Repository
     max_record_bytes: int = KAFKA_MAX_MESSAGE_BYTES
-    units: list[UnitOfWork] = field(default_factory=list)
+    units: list[UnitOfWork[Repository]] = field(default_factory=list)
 
-    def unit(self, cause: Envelope | None = None, correlation_id: UUID | None = None) -> UnitOfWork:
+    def unit(self, cause: Envelope | None = None, correlation_id: UUID | None = None) -> UnitOfWork[Repository]:
         uow = UnitOfWork(
-            conn=self.conn, source=self.source, cause=cause, correlation_id=correlation_id,
-            max_record_bytes=self.max_record_bytes,
+            conn=self.conn, source=self.source, repository=self.repository, cause=cause,
+            correlation_id=correlation_id, max_record_bytes=self.max_record_bytes,
         )
         self.units.append(uow)
         return uow
 
 
-class UnitOfWorkFactory:
+class UnitOfWorkFactory(Generic[Repository]):
+    """The only way a service reaches its database: units of work that commit, and reads that change nothing."""
+
     def __init__(
-        self, pool: asyncpg.Pool, source: str, topic_prefix: str, max_record_bytes: int = KAFKA_MAX_MESSAGE_BYTES,
+        self,
+        pool: asyncpg.Pool,
+        source: str,
+        topic_prefix: str,
+        repository: RepositoryFactory[Repository],
+        max_record_bytes: int = KAFKA_MAX_MESSAGE_BYTES,
     ) -> None:
         self._pool = pool
+        self._repository = repository
         self._source = source
         self._topic_prefix = topic_prefix
         self._max_record_bytes = max_record_bytes
@@ -89,7 +109,7 @@ class UnitOfWorkFactory:
     @asynccontextmanager
     async def begin(
         self, cause: Envelope | None = None, correlation_id: UUID | None = None
-    ) -> AsyncIterator[UnitOfWork]:
+    ) -> AsyncIterator[UnitOfWork[Repository]]:
         """Commit state and emitted events together, or neither.
 
         Work not caused by a consumed event (timers, HTTP commands) passes the
@@ -99,9 +119,17 @@ class UnitOfWorkFactory:
             yield batch.unit(cause, correlation_id)
 
     @asynccontextmanager
-    async def begin_batch(self) -> AsyncIterator[BatchOfWork]:
+    async def begin_batch(self) -> AsyncIterator[BatchOfWork[Repository]]:
         """One transaction for many units: their states and events, in the order of the units, or nothing."""
         async with self._pool.acquire() as conn, conn.transaction():
-            batch = BatchOfWork(conn=conn, source=self._source, max_record_bytes=self._max_record_bytes)
+            batch = BatchOfWork(
+                conn=conn, source=self._source, repository=self._repository(conn), max_record_bytes=self._max_record_bytes,
+            )
             yield batch
             await write_outbox(conn, [envelope for uow in batch.units for envelope in uow.emitted], self._topic_prefix)
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Repository]:
+        """The repository on a pooled connection, for reads that emit nothing (each statement sees committed data)."""
+        async with self._pool.acquire() as conn:
+            yield self._repository(conn)

@@ -54,7 +54,7 @@ async def test_an_effect_too_big_for_its_topic_is_a_rejected_dead_letter_without
         uow.emit(ParticipantUpdated(participant_id=event.participant_id, profile=event.profile))
 
     dead_letters = RecordedDeadLetters()
-    processor = EventProcessor(handlers, UnitOfWorkFactory(pool, "/flipside/test", "t.", limit), dead_letters, "t.")
+    processor = EventProcessor(handlers, UnitOfWorkFactory(pool, "/flipside/test", "t.", lambda conn: conn, limit), dead_letters, "t.")
     await processor.process_batch([as_record(big, 0), as_record(small, 1)])
 
     ((record, reason),) = dead_letters.sent

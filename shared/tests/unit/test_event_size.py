@@ -30,9 +30,9 @@ def test_the_record_size_covers_what_kafka_counts_for_a_batch_of_one():
 def test_an_event_over_the_limit_is_refused_and_nothing_is_queued():
     event = biggest_enrolment()
     size = record_bytes(Envelope(event=event, source="/flipside/test"))
-    fits = UnitOfWork(conn=None, source="/flipside/test", max_record_bytes=size + 100)
+    fits = UnitOfWork(conn=None, source="/flipside/test", repository=None, max_record_bytes=size + 100)
     fits.emit(event)
-    too_small = UnitOfWork(conn=None, source="/flipside/test", max_record_bytes=size - 100)
+    too_small = UnitOfWork(conn=None, source="/flipside/test", repository=None, max_record_bytes=size - 100)
     with pytest.raises(EventTooLarge, match=r"flipside.participant.enrolled.v1 would be a Kafka record of \d+ bytes, over the \d+"):
         too_small.emit(event)
     assert len(fits.emitted) == 1 and too_small.emitted == []
@@ -40,4 +40,4 @@ def test_an_event_over_the_limit_is_refused_and_nothing_is_queued():
 
 def test_the_biggest_profile_people_can_send_fits_the_default_limit():
     """The text bounds keep a whole profile far under Kafka's default 1 MiB."""
-    UnitOfWork(conn=None, source="/flipside/test").emit(biggest_enrolment())
+    UnitOfWork(conn=None, source="/flipside/test", repository=None).emit(biggest_enrolment())

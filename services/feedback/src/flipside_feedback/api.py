@@ -19,6 +19,7 @@ from flipside_shared.auth.rules import (
     PairPeople, acting_as, authenticated, path_uuid, require_lead, require_pair_member, require_self,
 )
 from flipside_shared.auth.tokens import Principal
+from flipside_shared.dependencies import component
 from flipside_shared.events.feedback import GoalCategory
 from flipside_shared.text import FEW_ITEMS, Identifier, Name, Text
 
@@ -80,7 +81,7 @@ class Concern(BaseModel):
 
 
 def _loop(request: Request) -> FeedbackLoop:
-    return request.app.state.loop
+    return component(FeedbackLoop)(request)
 
 
 async def _people_of_pair(request: Request) -> PairPeople | None:

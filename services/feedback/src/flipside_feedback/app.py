@@ -19,24 +19,26 @@ from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import router
 from .handlers import FeedbackLoop, build_handlers
+from .repository import FeedbackRepository
 from .settings import FeedbackSettings
 from .silence import SilenceWatch
 
 SERVICE = "feedback"
 
 
-def definition(settings: FeedbackSettings | None = None) -> ServiceDefinition:
+def definition(settings: FeedbackSettings | None = None) -> ServiceDefinition[FeedbackRepository]:
     settings = settings or FeedbackSettings()
     loop = FeedbackLoop(settings)
     return ServiceDefinition(
         name=SERVICE,
         settings=settings,
         migrations=Path(__file__).parent / "migrations",
+        repository=FeedbackRepository,
         handlers=build_handlers(loop),
         api=router,
         emits=(FeedbackRequested, GoalSet, GoalProgressed, GoalAchieved, PairHealthChanged, PairAtRisk, RecognitionAwarded),
         workers=[SilenceWatch(loop, settings.health_sweep_seconds).run],
-        state={"loop": loop},
+        components=(loop,),
     )
 
 

@@ -26,12 +26,13 @@ from .domain.taxonomy import Taxonomy
 from .handlers import build_handlers, utc_today
 from .inbound import take_inbound
 from .proposals import ProposalExpiry
+from .repository import MatchingRepository
 from .settings import MatchingSettings
 
 SERVICE = "matching"
 
 
-def definition(settings: MatchingSettings | None = None) -> ServiceDefinition:
+def definition(settings: MatchingSettings | None = None) -> ServiceDefinition[MatchingRepository]:
     settings = settings or MatchingSettings()
     taxonomy = Taxonomy.load(settings.taxonomy_file)
     handlers = build_handlers(taxonomy, utc_today)
@@ -40,6 +41,7 @@ def definition(settings: MatchingSettings | None = None) -> ServiceDefinition:
         name=SERVICE,
         settings=settings,
         migrations=Path(__file__).parent / "migrations",
+        repository=MatchingRepository,
         handlers=handlers,
         api=router,
         emits=(
@@ -47,7 +49,7 @@ def definition(settings: MatchingSettings | None = None) -> ServiceDefinition:
             PairCreated, PairDissolved, PairProposed, PairAccepted, PairDeclined,
         ),
         workers=[ProposalExpiry(settings.proposal_poll_seconds).run],
-        state={"engine": Engine(taxonomy, utc_today)},
+        components=(Engine(taxonomy, utc_today),),
     )
 
 

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from flipside_shared.auth.rules import require_admin, require_self
+from flipside_shared.dependencies import component
 from flipside_shared.signed_tokens import InvalidToken
 from flipside_shared.text import Few, Identifier, Text, Url
 
@@ -59,7 +60,7 @@ class SubscriptionBody(BaseModel):
 
 
 def _settings(request: Request) -> NotificationSettings:
-    return request.app.state.settings
+    return component(NotificationSettings)(request)
 
 
 @router.get("/participants/{participant_id}/preferences", dependencies=[Depends(require_self())])

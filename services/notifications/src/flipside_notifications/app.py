@@ -13,12 +13,13 @@ from .api import router
 from .dispatcher import Dispatcher
 from .domain.rendering import check_templates
 from .handlers import build_handlers
+from .repository import NotificationsRepository
 from .settings import NotificationSettings
 
 SERVICE = "notifications"
 
 
-def definition(settings: NotificationSettings | None = None) -> ServiceDefinition:
+def definition(settings: NotificationSettings | None = None) -> ServiceDefinition[NotificationsRepository]:
     settings = settings or NotificationSettings()
     # A template that cannot render stops the deployment here, not a message at 2 am.
     check_templates(settings.default_locale)
@@ -26,11 +27,12 @@ def definition(settings: NotificationSettings | None = None) -> ServiceDefinitio
         name=SERVICE,
         settings=settings,
         migrations=Path(__file__).parent / "migrations",
+        repository=NotificationsRepository,
         handlers=build_handlers(settings),
         api=router,
         emits=(NotificationSent, NotificationSentV1, NotificationFailed),
         workers=[Dispatcher(settings).run],
-        state={"settings": settings},
+        components=(settings,),
     )
 
 

@@ -57,7 +57,7 @@ async def test_a_crash_after_sending_sends_once_more_with_the_same_identity_and_
 
     httpserver.expect_request("/subscriber", method="POST").respond_with_handler(record)
     settings = NotificationSettings(smtp_port=smtp.port, topic_prefix=sandbox.topic_prefix, claim_seconds=CLAIM_SECONDS)
-    units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix)
+    units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix, NotificationsRepository)
     person = enrolled(email="crash@example.com")
     cause = envelope(person)
     async with units.begin() as uow:
@@ -101,7 +101,7 @@ async def test_a_crash_after_sending_sends_once_more_with_the_same_identity_and_
 
 async def test_a_template_that_fails_on_odd_data_fails_that_delivery_only(sandbox, pool, smtp):
     settings = NotificationSettings(smtp_port=smtp.port, topic_prefix=sandbox.topic_prefix)
-    units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix)
+    units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix, NotificationsRepository)
     person = enrolled(email="odd@example.com")
     broken, fine = uuid4(), uuid4()
     async with units.begin() as uow:

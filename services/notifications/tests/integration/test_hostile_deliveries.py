@@ -104,7 +104,7 @@ def injected_headers(message: EmailMessage) -> set[str]:
 async def test_hostile_names_inject_no_header_and_an_uncomposable_delivery_fails_alone(sandbox, pool, refusing_smtp):
     smtp = refusing_smtp
     settings = NotificationSettings(smtp_port=smtp.port, topic_prefix=sandbox.topic_prefix)
-    units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix)
+    units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix, NotificationsRepository)
     owed: dict[str, UUID] = {}
     for case, name in HOSTILE_NAMES.items():
         hostile = await add_recipient(pool, name, f"hostile{len(owed)}@example.com")
@@ -166,7 +166,7 @@ async def test_a_failing_webhook_and_a_broken_subscription_do_not_hold_the_other
         topic_prefix=sandbox.topic_prefix, allow_plain_http_webhooks=True,
         outbound_allowed_networks=["127.0.0.1/32"], slack_hosts=[f"127.0.0.1:{httpserver.port}"],
     )
-    units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix)
+    units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix, NotificationsRepository)
     event_type = "flipside.test.hostile.v1"
     async with units.begin() as uow:
         repository = NotificationsRepository(uow.conn)
@@ -205,7 +205,7 @@ async def test_a_chat_delivery_without_its_address_fails_alone(sandbox, pool, ht
         topic_prefix=sandbox.topic_prefix, allow_plain_http_webhooks=True,
         outbound_allowed_networks=["127.0.0.1/32"], slack_hosts=[f"127.0.0.1:{httpserver.port}"],
     )
-    units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix)
+    units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix, NotificationsRepository)
     without_url = await add_recipient(pool, "Nou\nX-Evil: 1", "nou@example.com")
     with_url = await add_recipient(pool, "Wit", "wit@example.com")
     async with pool.acquire() as conn:
@@ -247,7 +247,7 @@ class HoldingSink(SmtpSink):
 async def test_sending_happens_after_the_claim_committed(sandbox, pool):
     sink = HoldingSink().start()
     settings = NotificationSettings(smtp_port=sink.port, topic_prefix=sandbox.topic_prefix, smtp_timeout_seconds=20)
-    units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix)
+    units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix, NotificationsRepository)
     person = await add_recipient(pool, "Claire", "claire@example.com")
     event_id = await owe(units, person, "unmatched", {"reasons": ["no mentor left"]})
     http, dispatcher, other = HttpPoster(settings.outbound_rules(), 5), Dispatcher(settings), Dispatcher(settings)
@@ -282,7 +282,7 @@ async def test_a_round_starts_sends_only_in_its_claims_first_half_and_gives_the_
     sink.release.set()
     sink.start()
     settings = NotificationSettings(smtp_port=sink.port, topic_prefix=sandbox.topic_prefix, claim_seconds=2)
-    units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix)
+    units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix, NotificationsRepository)
     person = await add_recipient(pool, "Slow", "slow@example.com")
     events = [await owe(units, person, "unmatched", {"reasons": [f"reason {n}"]}) for n in range(3)]
     http, dispatcher = HttpPoster(settings.outbound_rules(), 5), Dispatcher(settings)
@@ -310,7 +310,7 @@ async def test_a_round_starts_sends_only_in_its_claims_first_half_and_gives_the_
 async def test_a_round_stopped_while_sending_records_what_went_out(sandbox, pool):
     sink = HoldingSink().start()
     settings = NotificationSettings(smtp_port=sink.port, topic_prefix=sandbox.topic_prefix)
-    units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix)
+    units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix, NotificationsRepository)
     first, second = await add_recipient(pool, "First", "first@example.com"), await add_recipient(pool, "Second", "second@example.com")
     sent_event = await owe(units, first, "unmatched", {"reasons": ["no mentor left"]})
     held_event = await owe(units, second, "unmatched", {"reasons": ["no mentor left"]})

@@ -17,6 +17,7 @@ from flipside_shared.auth.rules import (
     PairPeople, acting_as, authenticated, path_uuid, require_lead, require_pair_member, require_self,
 )
 from flipside_shared.auth.tokens import Principal
+from flipside_shared.dependencies import component
 from flipside_shared.events import Event
 from flipside_shared.rate_limit import limit_per_person
 from flipside_shared.signed_tokens import InvalidToken
@@ -101,7 +102,7 @@ async def reschedule(
     session_id: UUID, body: RescheduleRequest, request: Request, principal: Principal = Depends(require_pair_member(_people_of_session)),
 ) -> dict:
     """Move a session (the same session and calendar entry). 409 with the reason when it cannot move there."""
-    scheduler: Scheduler = request.app.state.scheduler
+    scheduler = component(Scheduler)(request)
     requested_by = _requester(principal, body.requested_by)
     return await _command(request, lambda uow: scheduler.reschedule(uow, session_id, body.starts_at, requested_by))
 
@@ -111,7 +112,7 @@ async def cancel(
     session_id: UUID, body: CancellationRequest, request: Request, principal: Principal = Depends(require_pair_member(_people_of_session)),
 ) -> dict:
     """Cancel one session; the pair's series goes on with the next one."""
-    scheduler: Scheduler = request.app.state.scheduler
+    scheduler = component(Scheduler)(request)
     requested_by = _requester(principal, body.requested_by)
     return await _command(request, lambda uow: scheduler.cancel(uow, session_id, requested_by))
 
@@ -127,7 +128,7 @@ def _requester(principal: Principal, requested_by: UUID | None) -> UUID | None:
 @router.put("/participants/{participant_id}/absences", dependencies=[Depends(require_self()), Depends(limit_per_person("absence changes"))])
 async def set_absences(participant_id: UUID, body: Absences, request: Request) -> dict:
     """Replace someone's days away; sessions on them move to the earliest other slot (or are cancelled when none is left)."""
-    scheduler: Scheduler = request.app.state.scheduler
+    scheduler = component(Scheduler)(request)
     absences = [Absence(a.first_day, a.last_day) for a in body.absences]
     async with request.app.state.runtime.units.begin() as uow:
         changes = await scheduler.set_absences(uow, participant_id, absences)

@@ -19,13 +19,14 @@ from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import router
 from .handlers import Scheduler, build_handlers
+from .repository import SchedulingRepository
 from .settings import SchedulingSettings
 from .timers import TimerWorker
 
 SERVICE = "scheduling"
 
 
-def definition(settings: SchedulingSettings | None = None) -> ServiceDefinition:
+def definition(settings: SchedulingSettings | None = None) -> ServiceDefinition[SchedulingRepository]:
     settings = settings or SchedulingSettings()
     clock = settings.clock()
     timers = TimerWorker(clock, settings.timer_poll_seconds, settings.timer_batch_size)
@@ -34,13 +35,14 @@ def definition(settings: SchedulingSettings | None = None) -> ServiceDefinition:
         name=SERVICE,
         settings=settings,
         migrations=Path(__file__).parent / "migrations",
+        repository=SchedulingRepository,
         handlers=build_handlers(scheduler),
         api=router,
         emits=(
             SessionScheduled, SessionRescheduled, SessionCancelled, SessionCancelledV1, SchedulingFailed, ReminderDue, CheckInDue,
         ),
         workers=[timers.run],
-        state={"scheduler": scheduler},
+        components=(scheduler,),
     )
 
 

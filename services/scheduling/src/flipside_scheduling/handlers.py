@@ -38,7 +38,7 @@ from flipside_shared.unit_of_work import UnitOfWork
 
 from .domain.booking import Booked, NoSlot, book_kickoff, book_next, reschedule
 from .domain.calendar import Absence, Attendee
-from .domain.clock import Clock
+from flipside_shared.clock import Clock
 from .domain.policy import SchedulingPolicy
 from .domain.series import Series
 from .domain.timers import timers_for

@@ -14,7 +14,7 @@ from flipside_shared.events import CheckInDue, ReminderDue
 from flipside_shared.polling import drain_forever
 from flipside_shared.service import Runtime
 
-from .domain.clock import Clock
+from flipside_shared.clock import Clock
 from .domain.timers import fires_when_overdue
 from .repository import SchedulingRepository
 

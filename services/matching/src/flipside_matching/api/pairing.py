@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from flipside_shared.auth.rules import require_admin
+from flipside_shared.dependencies import component
 from flipside_shared.envelope import Envelope
 from flipside_shared.events import PairDissolved
 from flipside_shared.text import Text
@@ -46,7 +47,7 @@ class Dissolution(BaseModel):
 @router.post("/programs/{program_id}/pairs", status_code=status.HTTP_201_CREATED)
 async def pair_by_hand(program_id: str, body: ManualPair, request: Request) -> dict:
     """An admin pairs two people. A broken hard rule is refused with the reasons (409) unless `override`."""
-    runtime, engine = request.app.state.runtime, request.app.state.engine
+    runtime, engine = request.app.state.runtime, component(Engine)(request)
     async with runtime.units.begin() as uow:
         repository = MatchingRepository(uow.conn)
         found = await program_or_404(repository, program_id)

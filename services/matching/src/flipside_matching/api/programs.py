@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
 from flipside_shared.auth.rules import authenticated, require_admin, require_lead
+from flipside_shared.dependencies import component
 
 from flipside_shared.events import MatchRunRequested
 
@@ -55,7 +56,7 @@ async def request_run(
     """Match everyone with room left, globally. `dry_run=true` returns the proposed pairs and statistics
     at once and publishes nothing; otherwise the run is an event, done once however often it arrives.
     `replace_unlocked=true` is a rerun: active pairs that are not locked may be replaced by better ones."""
-    runtime, engine = request.app.state.runtime, request.app.state.engine
+    runtime, engine = request.app.state.runtime, component(Engine)(request)
     if dry_run:
         async with runtime.pool.acquire() as conn:
             repository = MatchingRepository(conn)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from flipside_shared.auth.rules import acting_as, authenticated, require_self_or_lead
+from flipside_shared.dependencies import component
 from flipside_shared.auth.tokens import Principal
 from flipside_shared.events import PairAccepted, PairDeclined, PairProposed
 from flipside_shared.rate_limit import limit_per_person
@@ -51,7 +52,7 @@ async def suggestions(
     The participant (or an admin) sees who each candidate is; a program lead sees ids, scores and reasons only."""
     if not 1 <= k <= 50:
         raise HTTPException(422, "k is 1 to 50")
-    runtime, engine = request.app.state.runtime, request.app.state.engine
+    runtime, engine = request.app.state.runtime, component(Engine)(request)
     async with runtime.pool.acquire() as conn:
         repository = MatchingRepository(conn)
         found = await program_or_404(repository, program_id)
@@ -69,7 +70,7 @@ async def suggestions(
 async def propose(program_id: str, body: ProposalRequest, request: Request, principal: Principal = Depends(authenticated)) -> dict:
     """Pick a partner: a proposal the other side accepts or declines before it expires. The proposer is the caller."""
     acting_as(principal, body.proposer_id)
-    runtime, engine = request.app.state.runtime, request.app.state.engine
+    runtime, engine = request.app.state.runtime, component(Engine)(request)
     async with runtime.units.begin() as uow:
         repository = MatchingRepository(uow.conn)
         found = await program_or_404(repository, program_id)

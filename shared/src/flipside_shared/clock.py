@@ -1,4 +1,4 @@
-"""Time is injected: handlers and timers ask a clock, so tests and demos control it."""
+"""Time is injected: every service's handlers, routes and workers ask a clock, so tests and demos control it."""
 
 from __future__ import annotations
 
