@@ -15,8 +15,8 @@ from flipside_shared.deadletter import DEAD_LETTER_HEADERS, dead_letter_topic
 from flipside_shared.envelope import Envelope
 from flipside_shared.events import PairCreated, WorkingHours
 from flipside_shared.signing_secrets import SIGNING_SECRET_VARIABLES
-from flipside_shared.testing.factories import pair_created
-from flipside_shared.testing.kafka_io import envelope, publish
+from flipside_devstack.factories import pair_created
+from flipside_devstack.kafka_io import envelope, publish
 
 ROOT = Path(__file__).resolve().parents[2]
 

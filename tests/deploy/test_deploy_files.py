@@ -22,8 +22,8 @@ from flipside_shared.auth.settings import AuthSettings
 from flipside_shared.deadletter import dead_letter_bytes
 from flipside_shared.settings import KafkaSettings
 from flipside_shared.signing_secrets import SIGNING_SECRET_VARIABLES, SigningSecret
-from flipside_shared.testing.kafka import KAFKA_VERSION
-from flipside_shared.testing.platform import Platform
+from flipside_devstack.kafka import KAFKA_VERSION
+from flipside_devstack.platform import Platform
 from flipside_shared.topic_plan import read_plan
 
 ROOT = Path(__file__).resolve().parents[2]

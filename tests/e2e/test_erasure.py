@@ -14,11 +14,11 @@ from aiokafka.admin import AIOKafkaAdminClient
 from flipside_shared.deadletter import dead_letter_topic
 from flipside_shared.events import FeedbackRequested, ParticipantEnrolled, ParticipantErased, ParticipantUpdated
 from flipside_shared.settings import SERVICES
-from flipside_shared.testing.factories import mentor_and_mentee
-from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
-from flipside_shared.testing.programs import configure_program
-from flipside_shared.testing.auth import admin_headers
-from flipside_shared.testing.links import survey_link
+from flipside_devstack.factories import mentor_and_mentee
+from flipside_devstack.kafka_io import TopicReader, envelope, publish
+from flipside_devstack.programs import configure_program
+from flipside_devstack.auth import admin_headers
+from flipside_devstack.links import survey_link
 
 COMMENT = "my manager never listens, but this was great"
 

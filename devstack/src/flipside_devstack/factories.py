@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time
 from typing import Any
 from uuid import UUID, uuid4
 
-from ..events import PairCreated, PairMember, ParticipantEnrolled, ParticipantProfile, WorkingHours
+from flipside_shared.events import PairCreated, PairMember, ParticipantEnrolled, ParticipantProfile, WorkingHours
 
 
 def office_hours(start: int = 9, end: int = 17) -> list[WorkingHours]:

@@ -28,12 +28,12 @@ from typing import ClassVar
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from ..kafka import client_options
-from ..settings import KafkaSettings
+from flipside_shared.kafka import client_options
+from flipside_shared.settings import KafkaSettings
 from .ports import free_port, wait_for_port
 
 KAFKA_VERSION = "4.1.1"
-POM = resources.files("flipside_shared.testing") / "kafka-pom.xml"
+POM = resources.files("flipside_devstack") / "kafka-pom.xml"
 BROKER_USER = "broker"
 
 LOG4J2 = """<Configuration status="WARN">

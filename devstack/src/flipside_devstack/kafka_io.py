@@ -9,11 +9,11 @@ from uuid import uuid4
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord
 
-from ..envelope import Envelope, decode
-from ..events import Event
-from ..kafka import client_options, publish_envelopes
-from ..settings import KafkaSettings
-from ..topics import ensure_topics
+from flipside_shared.envelope import Envelope, decode
+from flipside_shared.events import Event
+from flipside_shared.kafka import client_options, publish_envelopes
+from flipside_shared.settings import KafkaSettings
+from flipside_shared.topics import ensure_topics
 
 
 def _kafka_settings(broker: str | KafkaSettings) -> KafkaSettings:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from ..events import FeedbackRequested, FeedbackRequestedV1
-from ..personal_links import calendar_feed_url, survey_url
+from flipside_shared.events import FeedbackRequested, FeedbackRequestedV1
+from flipside_shared.personal_links import calendar_feed_url, survey_url
 from .signing_secrets import dev_signing_secrets
 
 

@@ -17,8 +17,8 @@ from uuid import UUID, uuid4
 
 from hypothesis import strategies as st
 
-from ..envelope import REQUIRED_HEADERS, Envelope, PoisonMessage, decode
-from ..events import EVENT_TYPES
+from flipside_shared.envelope import REQUIRED_HEADERS, Envelope, PoisonMessage, decode
+from flipside_shared.events import EVENT_TYPES
 
 CASE_HEADER = "fuzz-case"
 

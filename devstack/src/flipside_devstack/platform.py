@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..settings import SERVICES
+from flipside_shared.settings import SERVICES
 from .auth import DevIssuer, dev_issuer
 from .ports import free_port
 from .service_process import ServiceProcess

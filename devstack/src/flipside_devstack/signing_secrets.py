@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..signing_secrets import SIGNING_SECRET_VARIABLES, random_signing_secret
+from flipside_shared.signing_secrets import SIGNING_SECRET_VARIABLES, random_signing_secret
 
 
 def signing_secrets_in(directory: Path) -> dict[str, str]:

@@ -5,7 +5,7 @@ from uuid import uuid4
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from flipside_shared.testing.fixtures import unique_prefix
+from flipside_devstack.fixtures import unique_prefix
 
 
 async def test_idempotent_producer_and_committed_group_offsets(stack):

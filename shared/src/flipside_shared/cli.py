@@ -40,7 +40,7 @@ from .migrations import migrate
 from .outbox import parked_rows, requeue_parked
 from .preflight import ConfigurationError, fail, load_settings
 from .settings import SERVICES, ServiceSettings
-from .testing.auth import dev_issuer_in
+from flipside_devstack.auth import dev_issuer_in
 
 CLIENT_ID = "flipside-cli"
 

@@ -12,8 +12,8 @@ from aiokafka.errors import GroupAuthorizationFailedError, TopicAuthorizationFai
 
 from flipside_shared.acl_plan import DEFAULT_ACLS, apply_acls, read_acls
 from flipside_shared.kafka import client_options, reliable_producer
-from flipside_shared.testing.kafka import LocalKafka, SaslSslListener
-from flipside_shared.testing.tls import issue_loopback_certificates
+from flipside_devstack.kafka import LocalKafka, SaslSslListener
+from flipside_devstack.tls import issue_loopback_certificates
 from flipside_shared.topic_plan import DEFAULT_PLAN, apply, read_plan
 
 PREFIX = "acl."

@@ -12,11 +12,11 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from flipside_shared.testing.factories import mentor_and_mentee
-from flipside_shared.testing.kafka_io import envelope, publish
-from flipside_shared.testing.programs import configure_program
-from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.auth import admin_headers, bearer, dev_issuer
+from flipside_devstack.factories import mentor_and_mentee
+from flipside_devstack.kafka_io import envelope, publish
+from flipside_devstack.programs import configure_program
+from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.auth import admin_headers, bearer, dev_issuer
 
 
 @pytest.fixture(scope="module")
