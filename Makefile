@@ -37,7 +37,7 @@ bench: install
 	$(UV) run --frozen python -m benchmarks
 
 contracts: install
-	$(UV) run --frozen python -m flipside_shared.contracts write
+	$(UV) run --frozen python -m flipside_operations.contracts write
 
 topics: install
-	$(UV) run --frozen python -m flipside_shared.topic_plan apply
+	$(UV) run --frozen python -m flipside_operations.topic_plan apply

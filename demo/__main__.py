@@ -19,7 +19,7 @@ from uuid import uuid4
 
 import httpx
 
-from flipside_shared.demo_cohort import LADDER, PROGRAM, cohort
+from flipside_operations.demo_cohort import LADDER, PROGRAM, cohort
 from flipside_shared.events import (
     CheckInDue,
     FeedbackRequested,

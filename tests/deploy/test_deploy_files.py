@@ -24,7 +24,7 @@ from flipside_shared.settings import KafkaSettings
 from flipside_shared.signing_secrets import SIGNING_SECRET_VARIABLES, SigningSecret
 from flipside_devstack.kafka import KAFKA_VERSION
 from flipside_devstack.platform import Platform
-from flipside_shared.topic_plan import read_plan
+from flipside_operations.topic_plan import read_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = {
@@ -120,7 +120,7 @@ def test_compose_applies_the_topic_plan_before_any_service_starts():
     topics = COMPOSE["services"]["topics"]
     plan_in_container = topics["volumes"][0].split(":")[1]
     assert topics["volumes"][0].startswith("./deploy/topics.toml:")
-    assert topics["command"][:4] == ["python", "-m", "flipside_shared.topic_plan", "apply"]
+    assert topics["command"][:4] == ["python", "-m", "flipside_operations.topic_plan", "apply"]
     assert topics["command"][topics["command"].index("--file") + 1] == plan_in_container
     acls_in_container = topics["volumes"][1].split(":")[1]
     assert topics["volumes"][1].startswith("./deploy/acls.toml:")

@@ -70,7 +70,7 @@ async def test_erasure_leaves_no_personal_data_in_any_schema(stack, platform, sa
         assert await rows_containing(sandbox.database_url, text), f"{text!r} should be stored before erasure"
 
     erased = subprocess.run(
-        [sys.executable, "-m", "flipside_shared.cli", "erase", str(mentor.participant_id)],
+        [sys.executable, "-m", "flipside_operations.cli", "erase", str(mentor.participant_id)],
         env={**os.environ, **sandbox.env()}, capture_output=True, text=True, timeout=60,
     )
     assert erased.returncode == 0, erased.stderr

@@ -2,7 +2,7 @@
 
 `up` starts Kafka, PostgreSQL, an SMTP server that keeps mail in a maildir, and the
 four services, writes where they listen to STATE_DIR/stack.json and returns. The services
-trust a development issuer whose key stays in STATE_DIR/auth: `python -m flipside_shared.cli
+trust a development issuer whose key stays in STATE_DIR/auth: `python -m flipside_operations.cli
 token --role admin` prints a token to call them with.
 `down` stops everything listed there and leaves nothing running.
 """
@@ -101,7 +101,7 @@ def _print(state: dict) -> None:
     for name, service in state["services"].items():
         alive = service["pid"] and _alive(service["pid"])
         print(f"{name:<14}{service['url']}  {'running' if alive else 'NOT RUNNING'}  log: {service['log']}")
-    print(f"API tokens    python -m flipside_shared.cli token --role admin (development key set {state.get('auth')})")
+    print(f"API tokens    python -m flipside_operations.cli token --role admin (development key set {state.get('auth')})")
 
 
 def _terminate(pid: int | None, grace: float = 40) -> None:

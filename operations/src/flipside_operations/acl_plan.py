@@ -1,6 +1,6 @@
 """Who may do what on Flipside's topics: deploy/acls.toml, applied by `make topics` after the topics.
 
-    python -m flipside_shared.acl_plan write     regenerate deploy/acls.toml from the code
+    python -m flipside_operations.acl_plan write     regenerate deploy/acls.toml from the code
 
 One principal per service: it reads the topics it consumes and its consumer group, and writes the
 topics of the events it emits and its dead-letter topic. One principal per kind of system outside
@@ -20,12 +20,13 @@ from pathlib import Path
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.protocol.admin import CreateAclsRequest, DescribeAclsRequest
 
+from flipside_shared.deadletter import dead_letter_topic
+from flipside_shared.events import EVENT_TYPES
+from flipside_shared.events.sources import INBOUND, OPERATOR
+from flipside_shared.kafka import client_options
+from flipside_shared.settings import KafkaSettings
+
 from .contracts import service_definitions
-from .deadletter import dead_letter_topic
-from .events import EVENT_TYPES
-from .events.sources import INBOUND, OPERATOR
-from .kafka import client_options
-from .settings import KafkaSettings
 
 DEFAULT_ACLS = Path(__file__).resolve().parents[3] / "deploy" / "acls.toml"
 PERMISSIONS = ("read", "write", "groups")

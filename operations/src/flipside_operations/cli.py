@@ -30,17 +30,17 @@ import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from .deadletter import dead_letter_topic
+from flipside_shared.deadletter import dead_letter_topic
+from flipside_shared.envelope import Envelope
+from flipside_shared.events import Event, ParticipantErased
+from flipside_shared.events.sources import OPERATOR
+from flipside_shared.kafka import client_options, publish_envelopes, reliable_producer
+from flipside_shared.migrations import migrate
+from flipside_shared.outbox import parked_rows, requeue_parked
+from flipside_shared.preflight import ConfigurationError, fail, load_settings
+from flipside_shared.settings import SERVICES, ServiceSettings
+
 from .demo_cohort import LADDER, PROGRAM, cohort
-from .envelope import Envelope
-from .events import Event, ParticipantErased
-from .events.sources import OPERATOR
-from .kafka import client_options, publish_envelopes, reliable_producer
-from .migrations import migrate
-from .outbox import parked_rows, requeue_parked
-from .preflight import ConfigurationError, fail, load_settings
-from .settings import SERVICES, ServiceSettings
-from flipside_devstack.auth import dev_issuer_in
 
 CLIENT_ID = "flipside-cli"
 
@@ -234,6 +234,11 @@ async def seed_demo(settings: ServiceSettings, size: int, matching_url: str, tok
 
 
 def dev_token(state_dir: Path, role: str, programs: list[str], participant: UUID | None) -> str:
+    # The development stack is a dev-only package: an operator's installation has no issuer of `make up` to ask.
+    try:
+        from flipside_devstack.auth import dev_issuer_in
+    except ImportError:
+        raise SystemExit("flipside: token needs the development stack (flipside-devstack), which `make install` installs") from None
     issuer = dev_issuer_in(state_dir)
     if issuer is None:
         raise SystemExit(f"flipside: no development issuer in {state_dir}: start the stack with `make up` first")

@@ -1,7 +1,7 @@
 """Published contracts, generated from the code: a JSON Schema per event type and version
 (`contracts/events/`) and an AsyncAPI 3 document per service (`contracts/asyncapi/`).
 
-`python -m flipside_shared.contracts write` regenerates them; `... check` fails when
+`python -m flipside_operations.contracts write` regenerates them; `... check` fails when
 the committed contracts and the code differ, or when a change would break existing
 consumers (a field removed, a type changed, a new required field) without a new version.
 """
@@ -14,16 +14,19 @@ import importlib
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .envelope import CONTENT_TYPE, SPEC_VERSION
-from .events import EVENT_TYPES, Event
-from .service import ServiceDefinition, asyncapi_document, wire_broker
-from .settings import SERVICES, KafkaSettings
-from .signing_secrets import SIGNING_SECRET_VARIABLES, random_signing_secret
+from aiokafka.structs import ConsumerRecord
+
+from flipside_shared.envelope import CONTENT_TYPE, SPEC_VERSION
+from flipside_shared.events import EVENT_TYPES, Event
+from flipside_shared.service import ServiceDefinition, asyncapi_document, wire_broker
+from flipside_shared.settings import SERVICES, KafkaSettings
+from flipside_shared.signing_secrets import SIGNING_SECRET_VARIABLES, random_signing_secret
+from flipside_shared.subscriber import RecordProcessor
 
 CONTRACTS_DIR = Path(__file__).resolve().parents[3] / "contracts" / "events"
 ASYNCAPI_DIR = CONTRACTS_DIR.parent / "asyncapi"
@@ -35,8 +38,12 @@ DOCUMENTED_PREFIX = "flipside."
 class _DocumentationOnly:
     """The processor of a broker built to describe a service, never to run it."""
 
-    async def process(self, record: object) -> None:
+    async def process_batch(self, records: Sequence[ConsumerRecord]) -> None:
         raise RuntimeError("a broker built for documentation does not consume")
+
+
+# Declared as the subscriber's protocol, so a type checker sees when the two part again.
+DOCUMENTATION_ONLY: RecordProcessor = _DocumentationOnly()
 
 
 @contextmanager
@@ -65,7 +72,7 @@ def asyncapi_documents() -> dict[str, dict[str, Any]]:
             update={"topic_prefix": DOCUMENTED_PREFIX, "consumer_group": None,
                     "kafka": KafkaSettings(bootstrap_servers=DOCUMENTED_BROKER)}
         )
-        broker = wire_broker(dataclasses.replace(definition, settings=settings), _DocumentationOnly())
+        broker = wire_broker(dataclasses.replace(definition, settings=settings), DOCUMENTATION_ONLY)
         documents[service] = asyncapi_document(broker, service)
     return documents
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .events import ParticipantEnrolled
-from .synthetic import LADDER, enrolments
+from flipside_shared.events import ParticipantEnrolled
+from flipside_shared.synthetic import LADDER, enrolments
 
 PROGRAM = "demo-2026"
 

@@ -1,6 +1,6 @@
 """Topics as code: apply deploy/topics.toml to a cluster, idempotently.
 
-    python -m flipside_shared.topic_plan apply [--file deploy/topics.toml] [--acls deploy/acls.toml] [--replication-factor N]
+    python -m flipside_operations.topic_plan apply [--file deploy/topics.toml] [--acls deploy/acls.toml] [--replication-factor N]
 
 Settings come from the same FLIPSIDE_KAFKA_* variables as the services (SASL/TLS
 included) and FLIPSIDE_TOPIC_PREFIX. Creates missing topics, adds partitions
@@ -20,9 +20,10 @@ from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import InvalidPartitionsError
 
+from flipside_shared.kafka import client_options
+from flipside_shared.settings import KafkaSettings, ServiceSettings
+
 from .acl_plan import DEFAULT_ACLS, NoAuthorizer, apply_acls, read_acls
-from .kafka import client_options
-from .settings import KafkaSettings, ServiceSettings
 
 DEFAULT_PLAN = Path(__file__).resolve().parents[3] / "deploy" / "topics.toml"
 

@@ -10,11 +10,11 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import GroupAuthorizationFailedError, TopicAuthorizationFailedError
 
-from flipside_shared.acl_plan import DEFAULT_ACLS, apply_acls, read_acls
+from flipside_operations.acl_plan import DEFAULT_ACLS, apply_acls, read_acls
 from flipside_shared.kafka import client_options, reliable_producer
 from flipside_devstack.kafka import LocalKafka, SaslSslListener
 from flipside_devstack.tls import issue_loopback_certificates
-from flipside_shared.topic_plan import DEFAULT_PLAN, apply, read_plan
+from flipside_operations.topic_plan import DEFAULT_PLAN, apply, read_plan
 
 PREFIX = "acl."
 ADMIN, NOTIFICATIONS, HR = "admin", "flipside-notifications", "flipside-hr"

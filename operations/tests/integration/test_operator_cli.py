@@ -28,7 +28,7 @@ def matching(sandbox, tmp_path_factory):
 
 def flipside(sandbox, *arguments: str) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "flipside_shared.cli", *arguments],
+        [sys.executable, "-m", "flipside_operations.cli", *arguments],
         env={**os.environ, **sandbox.env()}, capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 0, result.stderr
@@ -95,7 +95,7 @@ def test_a_development_token_is_minted_for_a_role_and_trusted_by_the_services(sa
     admin = flipside(sandbox, "token", "--role", "admin", "--state-dir", state_dir).strip()
     assert httpx.get(f"{matching.url}/participants/{uuid4()}", headers=bearer(admin), timeout=10).status_code == 404
     missing = subprocess.run(
-        [sys.executable, "-m", "flipside_shared.cli", "token", "--role", "admin", "--state-dir", str(Path(state_dir) / "nowhere")],
+        [sys.executable, "-m", "flipside_operations.cli", "token", "--role", "admin", "--state-dir", str(Path(state_dir) / "nowhere")],
         capture_output=True, text=True, timeout=60,
     )
     assert missing.returncode != 0 and "no development issuer in" in missing.stderr

@@ -3,7 +3,7 @@
 import asyncio
 
 from flipside_shared.settings import KafkaSettings
-from flipside_shared.topic_plan import DEFAULT_PLAN, TopicSpec, apply, read_plan
+from flipside_operations.topic_plan import DEFAULT_PLAN, TopicSpec, apply, read_plan
 
 
 async def test_the_shipped_plan_applies_idempotently_and_corrects_drift(sandbox):

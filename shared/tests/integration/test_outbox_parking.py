@@ -66,7 +66,7 @@ async def flipside(sandbox, *arguments: str) -> subprocess.CompletedProcess:
     """The operator command, on a thread: the relay and the topic reader go on meanwhile."""
     return await asyncio.to_thread(
         subprocess.run,
-        [sys.executable, "-m", "flipside_shared.cli", *arguments],
+        [sys.executable, "-m", "flipside_operations.cli", *arguments],
         env={**os.environ, **sandbox.env()}, capture_output=True, text=True, timeout=60,
     )
 
