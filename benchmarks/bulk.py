@@ -44,6 +44,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from flipside_shared.events import STREAMS, PairCreated
 from flipside_shared.kafka import reliable_producer
+from flipside_shared.registration import registered_services
 from flipside_shared.settings import KafkaSettings
 from flipside_shared.synthetic import LADDER, enrolments
 from flipside_devstack.auth import lead_headers
@@ -155,7 +156,7 @@ class Watch:
         )
 
     async def outboxes_empty(self) -> bool:
-        for service in ("matching", "scheduling", "feedback", "notifications"):
+        for service in registered_services():
             if await self._conn.fetchval(f"SELECT EXISTS (SELECT 1 FROM {service}.outbox WHERE sent_at IS NULL)"):
                 return False
         return True

@@ -29,6 +29,7 @@ from flipside_shared.envelope import decode
 from flipside_shared.events import (
     STREAMS, CheckInDue, FeedbackRequested, PairCreated, PairHealthChanged, RecognitionAwarded, SessionScheduled,
 )
+from flipside_shared.registration import registered_services
 from flipside_devstack.factories import mentor_and_mentee
 from flipside_devstack.fixtures import Sandbox
 from flipside_devstack.kafka_io import TopicReader, envelope, publish
@@ -48,7 +49,7 @@ SIMULATED_SECONDS_PER_SECOND = 86_400
 # What each person is told by e-mail: the template of each delivery.
 EMAIL_KINDS = frozenset({"paired", "session_scheduled", "feedback_requested", "recognition"})
 TOPICS = ("pairs", "sessions", "feedback")
-SERVICES = ("matching", "scheduling", "feedback", "notifications")
+SERVICES = tuple(registered_services())
 
 PLATFORM_ENV = {
     "FLIPSIDE_SCHEDULING_REMINDER_MINUTES_BEFORE": "[]",

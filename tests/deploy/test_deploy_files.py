@@ -14,12 +14,9 @@ import yaml
 from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
-from flipside_feedback.settings import FeedbackSettings
-from flipside_matching.settings import MatchingSettings
-from flipside_notifications.settings import NotificationSettings
-from flipside_scheduling.settings import SchedulingSettings
 from flipside_shared.auth.settings import AuthSettings
 from flipside_shared.deadletter import dead_letter_bytes
+from flipside_shared.registration import registered_services
 from flipside_shared.settings import KafkaSettings
 from flipside_shared.signing_secrets import SIGNING_SECRET_VARIABLES, SigningSecret
 from flipside_devstack.kafka import KAFKA_VERSION
@@ -27,12 +24,7 @@ from flipside_devstack.platform import Platform
 from flipside_operations.topic_plan import read_plan
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS = {
-    "matching": MatchingSettings,
-    "scheduling": SchedulingSettings,
-    "feedback": FeedbackSettings,
-    "notifications": NotificationSettings,
-}
+SETTINGS = {name: service.settings for name, service in registered_services().items()}
 KUBERNETES_VERSION = "1.33.0"
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 

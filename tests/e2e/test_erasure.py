@@ -13,7 +13,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from flipside_shared.deadletter import dead_letter_topic
 from flipside_shared.events import FeedbackRequested, ParticipantEnrolled, ParticipantErased, ParticipantUpdated
-from flipside_shared.settings import SERVICES
+from flipside_shared.registration import registered_services
 from flipside_devstack.factories import mentor_and_mentee
 from flipside_devstack.kafka_io import TopicReader, envelope, publish
 from flipside_devstack.programs import configure_program
@@ -21,6 +21,7 @@ from flipside_devstack.auth import admin_headers
 from flipside_devstack.links import survey_link
 
 COMMENT = "my manager never listens, but this was great"
+SERVICES = tuple(registered_services())
 
 
 async def rows_containing(database_url: str, text: str) -> list[str]:

@@ -1,8 +1,8 @@
-"""`make up` / `make down` / `make status`: the local stack and the four services, in the background.
+"""`make up` / `make down` / `make status`: the local stack and every registered service, in the background.
 
 `up` starts Kafka, PostgreSQL, an SMTP server that keeps mail in a maildir, and the
-four services, writes where they listen to STATE_DIR/stack.json and returns. The services
-trust a development issuer whose key stays in STATE_DIR/auth: `python -m flipside_operations.cli
+services (each on its default port where that is free), writes where they listen to STATE_DIR/stack.json and
+returns. The services trust a development issuer whose key stays in STATE_DIR/auth: `python -m flipside_operations.cli
 token --role admin` prints a token to call them with.
 `down` stops everything listed there and leaves nothing running.
 """
@@ -20,15 +20,14 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from flipside_shared.registration import registered_services
+
 from .auth import DevIssuer
 from .platform import Platform
 from .ports import free_port, wait_for_port
 from .postgres import LocalPostgres
 from .signing_secrets import signing_secrets_in
 from .stack import LocalStack
-
-SERVICE_PORTS = {"matching": 8001, "scheduling": 8002, "feedback": 8003, "notifications": 8004}
-
 
 def up(state_dir: Path) -> None:
     state_file = state_dir / "stack.json"
@@ -48,7 +47,7 @@ def up(state_dir: Path) -> None:
     platform = Platform(
         stack.bootstrap_servers, stack.database_url, os.environ.get("FLIPSIDE_TOPIC_PREFIX", "flipside."),
         state_dir / "logs", smtp_port,
-        ports={name: port for name, port in SERVICE_PORTS.items() if _free(port)},
+        ports={name: service.http_port for name, service in registered_services().items() if _free(service.http_port)},
         issuer=DevIssuer(state_dir / "auth"),
         signing_secrets=signing_secrets_in(state_dir / "secrets"),
     )

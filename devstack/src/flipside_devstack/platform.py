@@ -1,11 +1,11 @@
-"""All four services as real processes, pointed at one broker, one database and one SMTP server."""
+"""Every registered service as a real process, pointed at one broker, one database and one SMTP server."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flipside_shared.settings import SERVICES
+from flipside_shared.registration import registered_services
 from .auth import DevIssuer, dev_issuer
 from .ports import free_port
 from .service_process import ServiceProcess
@@ -26,7 +26,8 @@ class Platform:
         issuer: DevIssuer | None = None,
         signing_secrets: dict[str, str] | None = None,
     ) -> None:
-        ports = {name: (ports or {}).get(name) or free_port() for name in SERVICES}
+        services = registered_services()
+        ports = {name: (ports or {}).get(name) or free_port() for name in services}
         env = {
             "FLIPSIDE_KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers,
             "FLIPSIDE_DATABASE_URL": database_url,
@@ -44,7 +45,7 @@ class Platform:
             **(extra_env or {}),
         }
         self.topic_prefix = topic_prefix
-        self.services = {name: ServiceProcess(name, env, log_dir, ports[name]) for name in SERVICES}
+        self.services = {name: ServiceProcess(name, env, log_dir, ports[name]) for name in services}
 
     def __getitem__(self, name: str) -> ServiceProcess:
         return self.services[name]

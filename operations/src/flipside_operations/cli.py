@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import importlib
 import json
 import sys
 from datetime import UTC, datetime
@@ -38,7 +37,8 @@ from flipside_shared.kafka import client_options, publish_envelopes, reliable_pr
 from flipside_shared.migrations import migrate
 from flipside_shared.outbox import parked_rows, requeue_parked
 from flipside_shared.preflight import ConfigurationError, fail, load_settings
-from flipside_shared.settings import SERVICES, ServiceSettings
+from flipside_shared.registration import ServiceRegistration, registered_services
+from flipside_shared.settings import ServiceSettings
 
 from .demo_cohort import LADDER, PROGRAM, cohort
 
@@ -204,14 +204,13 @@ async def lag(settings: ServiceSettings, service: str) -> None:
         print(f"{group} {tp.topic}[{tp.partition}]: behind by {ends[tp] - committed[tp].offset}")
 
 
-async def run_migrations(settings: ServiceSettings, service: str) -> None:
-    package = importlib.import_module(f"flipside_{service}")
+async def run_migrations(settings: ServiceSettings, service: ServiceRegistration) -> None:
     conn = await asyncpg.connect(settings.database_url)
     try:
-        applied = await migrate(conn, service, Path(package.__file__).parent / "migrations")
+        applied = await migrate(conn, service.name, service.migrations)
     finally:
         await conn.close()
-    print(f"{service}: applied {', '.join(applied)}" if applied else f"{service}: schema up to date")
+    print(f"{service.name}: applied {', '.join(applied)}" if applied else f"{service.name}: schema up to date")
 
 
 async def _publish(settings: ServiceSettings, events: list[Event]) -> None:
@@ -259,26 +258,28 @@ async def erase(settings: ServiceSettings, participant_id: UUID) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    registrations = registered_services()
+    services = tuple(registrations)
     parser = argparse.ArgumentParser(prog="flipside", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     dlq = commands.add_parser("dlq").add_subparsers(dest="action", required=True)
     listing = dlq.add_parser("list")
-    listing.add_argument("service", choices=SERVICES)
+    listing.add_argument("service", choices=services)
     listing.add_argument("--limit", type=int, default=50)
     for action in ("inspect", "replay"):
         one = dlq.add_parser(action)
-        one.add_argument("service", choices=SERVICES)
+        one.add_argument("service", choices=services)
         one.add_argument("partition", type=int)
         one.add_argument("offset", type=int)
     for command in ("lag", "migrate"):
-        commands.add_parser(command).add_argument("service", choices=SERVICES)
+        commands.add_parser(command).add_argument("service", choices=services)
     outbox_command = commands.add_parser("outbox", help="what waits in each service's outbox, and its parked rows")
-    outbox_command.add_argument("--service", choices=SERVICES, help="this service only")
+    outbox_command.add_argument("--service", choices=services, help="this service only")
     outbox_actions = outbox_command.add_subparsers(dest="action")
     # SUPPRESS: `outbox --service S list` keeps S instead of the subcommand's default.
-    outbox_actions.add_parser("list").add_argument("--service", choices=SERVICES, default=argparse.SUPPRESS)
+    outbox_actions.add_parser("list").add_argument("--service", choices=services, default=argparse.SUPPRESS)
     retry = outbox_actions.add_parser("retry", help="re-queue parked rows at their place, for the relay to try again")
-    retry.add_argument("--service", choices=SERVICES, default=argparse.SUPPRESS)
+    retry.add_argument("--service", choices=services, default=argparse.SUPPRESS)
     retry.add_argument("--all", action="store_true", help="every parked row (of --service, or of every service)")
     retry.add_argument("ids", type=int, nargs="*", metavar="ID", help="outbox ids, as `flipside outbox` lists them")
     seed = commands.add_parser("seed-demo")
@@ -306,13 +307,13 @@ def main(argv: list[str] | None = None) -> None:
             case "dlq", "replay":
                 work = dlq_replay(settings, arguments.service, arguments.partition, arguments.offset)
             case "outbox", "retry":
-                work = outbox_retry(settings, *_retry_target(arguments))
+                work = outbox_retry(settings, *_retry_target(arguments, services))
             case "outbox", _:
-                work = outbox(settings, [arguments.service] if arguments.service else list(SERVICES))
+                work = outbox(settings, [arguments.service] if arguments.service else list(services))
             case "lag", _:
                 work = lag(settings, arguments.service)
             case "migrate", _:
-                work = run_migrations(settings, arguments.service)
+                work = run_migrations(settings, registrations[arguments.service])
             case "seed-demo", _:
                 work = seed_demo(settings, arguments.size, arguments.matching_url, arguments.token)
             case "erase", _:
@@ -324,13 +325,13 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"flipside: {error}") from None
 
 
-def _retry_target(arguments: argparse.Namespace) -> tuple[list[str], list[int] | None]:
+def _retry_target(arguments: argparse.Namespace, every_service: tuple[str, ...]) -> tuple[list[str], list[int] | None]:
     """The services and ids `outbox retry` acts on; ids belong to one service's outbox."""
     if arguments.all == bool(arguments.ids):
         raise ConfigurationError("outbox retry takes outbox ids or --all, not both and not neither")
     if arguments.ids and not arguments.service:
         raise ConfigurationError("outbox ids are per service: name it with --service")
-    services = [arguments.service] if arguments.service else list(SERVICES)
+    services = [arguments.service] if arguments.service else list(every_service)
     return services, (arguments.ids or None)
 
 

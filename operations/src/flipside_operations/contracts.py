@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib
 import json
 import os
 import sys
@@ -24,7 +23,8 @@ from aiokafka.structs import ConsumerRecord
 from flipside_shared.envelope import CONTENT_TYPE, SPEC_VERSION
 from flipside_shared.events import EVENT_TYPES, Event
 from flipside_shared.service import ServiceDefinition, asyncapi_document, wire_broker
-from flipside_shared.settings import SERVICES, KafkaSettings
+from flipside_shared.registration import registered_services
+from flipside_shared.settings import KafkaSettings
 from flipside_shared.signing_secrets import SIGNING_SECRET_VARIABLES, random_signing_secret
 from flipside_shared.subscriber import RecordProcessor
 
@@ -59,9 +59,9 @@ def _throwaway_signing_secrets() -> Iterator[None]:
 
 
 def service_definitions() -> list[ServiceDefinition]:
-    """Every service as its `app.py` describes it: what it consumes and emits."""
+    """Every registered service as its `app.py` describes it: what it consumes and emits."""
     with _throwaway_signing_secrets():
-        return [importlib.import_module(f"flipside_{service}.app").definition() for service in SERVICES]
+        return [registration.definition() for registration in registered_services().values()]
 
 
 def asyncapi_documents() -> dict[str, dict[str, Any]]:
