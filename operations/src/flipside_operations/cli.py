@@ -257,9 +257,8 @@ async def erase(settings: ServiceSettings, participant_id: UUID) -> None:
     print(f"erasure of {participant_id} requested from every service")
 
 
-def main(argv: list[str] | None = None) -> None:
-    registrations = registered_services()
-    services = tuple(registrations)
+def command_line(services: tuple[str, ...]) -> argparse.ArgumentParser:
+    """Every command; those about one service take the name of any of `services`."""
     parser = argparse.ArgumentParser(prog="flipside", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     dlq = commands.add_parser("dlq").add_subparsers(dest="action", required=True)
@@ -293,7 +292,12 @@ def main(argv: list[str] | None = None) -> None:
     token.add_argument("--program", action="append", default=[], help="a program a program_lead leads (repeat for more)")
     token.add_argument("--participant", type=UUID, help="the participant a participant's token is")
     token.add_argument("--state-dir", type=Path, default=Path(".run/stack"), help="where `make up` keeps its state")
-    arguments = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    registrations = registered_services()
+    arguments = command_line(tuple(registrations)).parse_args(argv)
     if arguments.command == "token":
         print(dev_token(arguments.state_dir, arguments.role, arguments.program, arguments.participant))
         return
@@ -307,9 +311,9 @@ def main(argv: list[str] | None = None) -> None:
             case "dlq", "replay":
                 work = dlq_replay(settings, arguments.service, arguments.partition, arguments.offset)
             case "outbox", "retry":
-                work = outbox_retry(settings, *_retry_target(arguments, services))
+                work = outbox_retry(settings, *_retry_target(arguments, tuple(registrations)))
             case "outbox", _:
-                work = outbox(settings, [arguments.service] if arguments.service else list(services))
+                work = outbox(settings, [arguments.service] if arguments.service else list(registrations))
             case "lag", _:
                 work = lag(settings, arguments.service)
             case "migrate", _:
