@@ -2,6 +2,7 @@
 (operations, the development stack), and a service imports no other service and no development stack."""
 
 import ast
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,14 @@ def flipside_imports(source_root: Path) -> dict[str, set[str]]:
 def test_shared_imports_nothing_but_itself():
     imports = flipside_imports(ROOT / "shared" / "src")
     assert {path: packages - {"flipside_shared"} for path, packages in imports.items() if packages - {"flipside_shared"}} == {}
+
+
+def test_no_runtime_package_depends_on_operations_or_the_development_stack():
+    runtime = [ROOT / "shared", *(ROOT / "services" / service for service in SERVICES)]
+    for package in runtime:
+        dependencies = tomllib.loads((package / "pyproject.toml").read_text())["project"]["dependencies"]
+        flipside = {d for d in dependencies if d.startswith("flipside-")}
+        assert flipside <= {"flipside-shared"}, f"{package.name} depends on {flipside}"
 
 
 @pytest.mark.parametrize("service", SERVICES)
