@@ -30,6 +30,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from flipside_shared.kafka import client_options
 from flipside_shared.settings import KafkaSettings
+
 from .ports import free_port, wait_for_port
 
 KAFKA_VERSION = "4.1.1"

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from flipside_shared.events import FeedbackRequested, FeedbackRequestedV1
 from flipside_shared.personal_links import calendar_feed_url, survey_url
+
 from .signing_secrets import dev_signing_secrets
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flipside_shared.registration import registered_services
+
 from .auth import DevIssuer, dev_issuer
 from .ports import free_port
 from .service_process import ServiceProcess
