@@ -61,6 +61,7 @@ def _load(entry_point: EntryPoint) -> ServiceRegistration:
     registration = entry_point.load()
     if not isinstance(registration, ServiceRegistration) or registration.name != entry_point.name:
         raise NotARegistration(
-            f"entry point {entry_point.name} = {entry_point.value} of {ENTRY_POINT_GROUP} is not the ServiceRegistration of {entry_point.name}"
+            f"entry point {entry_point.name} = {entry_point.value} of {ENTRY_POINT_GROUP}"
+            f" is not the ServiceRegistration of {entry_point.name}"
         )
     return registration

@@ -17,7 +17,9 @@ def flipside_imports(source_root: Path) -> dict[str, set[str]]:
     for path in sorted(source_root.rglob("*.py")):
         tree = ast.parse(path.read_text(), filename=str(path))
         modules = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-        modules |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module}
+        modules |= {
+            node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
+        }
         packages = {module.split(".")[0] for module in modules if module.startswith("flipside_")}
         if packages:
             found[str(path.relative_to(ROOT))] = packages
