@@ -90,6 +90,7 @@ def test_one_dockerfile_lint_clean_non_root_builds_the_service_it_is_given():
     assert all(re.fullmatch(r"python:3\.11\.\d+-slim-bookworm@sha256:[0-9a-f]{64}", base) for base in bases), bases
     assert len(set(bases)) == 1, "build and runtime on the same pinned Python"
     assert 'uv sync --frozen --no-dev --no-editable --package "flipside-${SERVICE}"' in text
+    assert 'if [ "$SERVICE" = operations ]; then uv sync --frozen --no-dev --no-editable;' in text, "the CLI finds every service"
     assert re.search(r"^USER 10001$", text, re.M)
     assert "FLIPSIDE_HTTP_PORT=${HTTP_PORT}" in text and "EXPOSE ${HTTP_PORT}" in text
     assert "SERVICE_MODULE=flipside_${SERVICE}" in text and 'CMD ["sh", "-c", "exec python -m \\"$SERVICE_MODULE\\""]' in text
