@@ -31,19 +31,19 @@ chaos: install
 		$(UV) run --frozen pytest --timeout 3600 tests/chaos
 
 up: install
-	$(UV) run --frozen python -m flipside_shared.testing.launch up --state-dir $(STATE_DIR)
+	$(UV) run --frozen python -m flipside_devstack.launch up --state-dir $(STATE_DIR)
 
 down:
-	$(UV) run --frozen python -m flipside_shared.testing.launch down --state-dir $(STATE_DIR)
+	$(UV) run --frozen python -m flipside_devstack.launch down --state-dir $(STATE_DIR)
 
 status:
-	$(UV) run --frozen python -m flipside_shared.testing.launch status --state-dir $(STATE_DIR)
+	$(UV) run --frozen python -m flipside_devstack.launch status --state-dir $(STATE_DIR)
 
 bench: install
 	$(UV) run --frozen python -m benchmarks
 
 contracts: install
-	$(UV) run --frozen python -m flipside_shared.contracts write
+	$(UV) run --frozen python -m flipside_operations.contracts write
 
 topics: install
-	$(UV) run --frozen python -m flipside_shared.topic_plan apply
+	$(UV) run --frozen python -m flipside_operations.topic_plan apply

@@ -1,1 +1,1 @@
-pytest_plugins = ["flipside_shared.testing.fixtures"]
+pytest_plugins = ["flipside_devstack.fixtures"]

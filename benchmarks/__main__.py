@@ -27,10 +27,10 @@ from uuid import uuid4
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from flipside_shared.testing.platform import Platform
-from flipside_shared.testing.programs import configure_program
-from flipside_shared.testing.smtp import SmtpSink
-from flipside_shared.testing.stack import LocalStack
+from flipside_devstack.platform import Platform
+from flipside_devstack.programs import configure_program
+from flipside_devstack.smtp import SmtpSink
+from flipside_devstack.stack import LocalStack
 
 from . import baseline, bulk, matching_engine, notifications, profile, scheduling, steady_state
 from .progress import burst_per_second

@@ -44,16 +44,17 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from flipside_shared.events import STREAMS, PairCreated
 from flipside_shared.kafka import reliable_producer
+from flipside_shared.registration import registered_services
 from flipside_shared.settings import KafkaSettings
 from flipside_shared.synthetic import LADDER, enrolments
-from flipside_shared.testing.auth import lead_headers
-from flipside_shared.testing.fixtures import Sandbox, unique_prefix
-from flipside_shared.testing.kafka_io import envelope
-from flipside_shared.testing.platform import Platform
-from flipside_shared.testing.ports import free_port
-from flipside_shared.testing.programs import configure_program
-from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.stack import LocalStack
+from flipside_devstack.auth import lead_headers
+from flipside_devstack.fixtures import Sandbox, unique_prefix
+from flipside_devstack.kafka_io import envelope
+from flipside_devstack.platform import Platform
+from flipside_devstack.ports import free_port
+from flipside_devstack.programs import configure_program
+from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.stack import LocalStack
 from flipside_shared.topics import ensure_topics
 
 from . import notifications, profile
@@ -155,7 +156,7 @@ class Watch:
         )
 
     async def outboxes_empty(self) -> bool:
-        for service in ("matching", "scheduling", "feedback", "notifications"):
+        for service in registered_services():
             if await self._conn.fetchval(f"SELECT EXISTS (SELECT 1 FROM {service}.outbox WHERE sent_at IS NULL)"):
                 return False
         return True

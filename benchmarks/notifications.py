@@ -31,12 +31,12 @@ import aiosmtplib
 import asyncpg
 
 from flipside_shared.events import ReminderDue
-from flipside_shared.testing.factories import enrolled
-from flipside_shared.testing.fixtures import Sandbox
-from flipside_shared.testing.kafka_io import envelope, publish
-from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.smtp import SmtpSink
-from flipside_shared.testing.stack import LocalStack
+from flipside_devstack.factories import enrolled
+from flipside_devstack.fixtures import Sandbox
+from flipside_devstack.kafka_io import envelope, publish
+from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.smtp import SmtpSink
+from flipside_devstack.stack import LocalStack
 
 from .progress import wait_for
 

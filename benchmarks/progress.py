@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from aiokafka.admin import AIOKafkaAdminClient
 
 from flipside_shared.events import Event
-from flipside_shared.testing.kafka_io import envelope, publish
+from flipside_devstack.kafka_io import envelope, publish
 
 
 async def wait_for(predicate: Callable[[], Awaitable[bool]], timeout: float = 600, poll_seconds: float = 0.05) -> None:

@@ -21,11 +21,11 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from flipside_shared.testing.factories import pair_created
-from flipside_shared.testing.fixtures import Sandbox
-from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.stack import LocalStack
-from flipside_shared.testing.auth import admin_headers
+from flipside_devstack.factories import pair_created
+from flipside_devstack.fixtures import Sandbox
+from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.stack import LocalStack
+from flipside_devstack.auth import admin_headers
 
 from .progress import burst_per_second, wait_for
 

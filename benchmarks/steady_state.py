@@ -48,14 +48,14 @@ from flipside_shared.events.pairs import PAIRS
 from flipside_shared.events.sessions import SESSIONS
 from flipside_shared.kafka import reliable_producer
 from flipside_shared.settings import KafkaSettings
-from flipside_shared.testing.factories import mentor_and_mentee
-from flipside_shared.testing.fixtures import Sandbox
-from flipside_shared.testing.kafka_io import envelope
-from flipside_shared.testing.platform import Platform
-from flipside_shared.testing.programs import configure_program
-from flipside_shared.testing.signing_secrets import dev_signing_secrets
-from flipside_shared.testing.smtp import SmtpSink
-from flipside_shared.testing.stack import LocalStack
+from flipside_devstack.factories import mentor_and_mentee
+from flipside_devstack.fixtures import Sandbox
+from flipside_devstack.kafka_io import envelope
+from flipside_devstack.platform import Platform
+from flipside_devstack.programs import configure_program
+from flipside_devstack.signing_secrets import dev_signing_secrets
+from flipside_devstack.smtp import SmtpSink
+from flipside_devstack.stack import LocalStack
 from flipside_shared.topics import ensure_topics
 
 from .results import RESULTS, write_sections

@@ -12,7 +12,7 @@ from flipside_shared.events.feedback import FEEDBACK
 from flipside_shared.events.pairs import PAIRS
 from flipside_shared.events.participants import PARTICIPANTS
 from flipside_shared.events.sessions import SESSIONS
-from flipside_shared.testing.factories import mentor_and_mentee, pair_created
+from flipside_devstack.factories import mentor_and_mentee, pair_created
 
 
 @dataclass(frozen=True)

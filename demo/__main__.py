@@ -19,7 +19,7 @@ from uuid import uuid4
 
 import httpx
 
-from flipside_shared.demo_cohort import LADDER, PROGRAM, cohort
+from flipside_operations.demo_cohort import LADDER, PROGRAM, cohort
 from flipside_shared.events import (
     CheckInDue,
     FeedbackRequested,
@@ -28,13 +28,13 @@ from flipside_shared.events import (
     ParticipantUnmatched,
     SchedulingFailed,
 )
-from flipside_shared.testing.auth import admin_headers, lead_headers
-from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
-from flipside_shared.testing.platform import Platform
-from flipside_shared.testing.smtp import SmtpSink
-from flipside_shared.testing.stack import LocalStack
+from flipside_devstack.auth import admin_headers, lead_headers
+from flipside_devstack.kafka_io import TopicReader, envelope, publish
+from flipside_devstack.platform import Platform
+from flipside_devstack.smtp import SmtpSink
+from flipside_devstack.stack import LocalStack
 
-from flipside_shared.testing.programs import configure_program
+from flipside_devstack.programs import configure_program
 
 from .report import print_fairness, print_report
 

@@ -14,8 +14,8 @@ from flipside_shared.events import (
     SchedulingFailed,
     SessionScheduled,
 )
-from flipside_shared.testing.kafka_io import TopicReader
-from flipside_shared.testing.smtp import SmtpSink
+from flipside_devstack.kafka_io import TopicReader
+from flipside_devstack.smtp import SmtpSink
 
 
 def print_report(people: list[ParticipantEnrolled], reader: TopicReader, smtp: SmtpSink) -> None:

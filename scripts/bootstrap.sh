@@ -27,4 +27,4 @@ if ! python3 -m uv --version >/dev/null 2>&1; then
 fi
 python3 -m uv sync --frozen --quiet
 # Resolve the Kafka broker's jars now, so the first test does not pay for it under a timeout.
-python3 -m uv run --frozen python -m flipside_shared.testing.kafka --resolve
+python3 -m uv run --frozen python -m flipside_devstack.kafka --resolve

@@ -2,14 +2,11 @@
 
 import pytest
 
-from flipside_feedback.app import app as feedback_app
-from flipside_matching.app import app as matching_app
-from flipside_notifications.app import app as notifications_app
-from flipside_scheduling.app import app as scheduling_app
-from flipside_shared.testing.auth import dev_issuer
-from flipside_shared.testing.bounds import unbounded
+from flipside_shared.registration import registered_services
+from flipside_devstack.auth import dev_issuer
+from flipside_devstack.bounds import unbounded
 
-APPS = {"matching": matching_app, "scheduling": scheduling_app, "feedback": feedback_app, "notifications": notifications_app}
+APPS = {name: service.app for name, service in registered_services().items()}
 
 
 @pytest.mark.parametrize("service", APPS)

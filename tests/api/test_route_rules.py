@@ -6,14 +6,11 @@ from pathlib import Path
 import pytest
 from fastapi.routing import APIRoute
 
-from flipside_feedback.app import app as feedback_app
-from flipside_matching.app import app as matching_app
-from flipside_notifications.app import app as notifications_app
-from flipside_scheduling.app import app as scheduling_app
-from flipside_shared.testing.auth import dev_issuer
+from flipside_shared.registration import registered_services
+from flipside_devstack.auth import dev_issuer
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-APPS = {"matching": matching_app, "scheduling": scheduling_app, "feedback": feedback_app, "notifications": notifications_app}
+APPS = {name: service.app for name, service in registered_services().items()}
 # Open on every service: probes, scrapers and tooling send no token.
 OPERATIONS = {("GET", "/health/live"), ("GET", "/health/ready"), ("GET", "/metrics"), ("GET", "/asyncapi.json")}
 # The rule each access dependency of `flipside_shared.auth.rules` enforces, as the README's access table names it.

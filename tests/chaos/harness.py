@@ -29,13 +29,14 @@ from flipside_shared.envelope import decode
 from flipside_shared.events import (
     STREAMS, CheckInDue, FeedbackRequested, PairCreated, PairHealthChanged, RecognitionAwarded, SessionScheduled,
 )
-from flipside_shared.testing.factories import mentor_and_mentee
-from flipside_shared.testing.fixtures import Sandbox
-from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
-from flipside_shared.testing.platform import Platform
-from flipside_shared.testing.programs import configure_program, configure_schedule
-from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.smtp import SmtpSink
+from flipside_shared.registration import registered_services
+from flipside_devstack.factories import mentor_and_mentee
+from flipside_devstack.fixtures import Sandbox
+from flipside_devstack.kafka_io import TopicReader, envelope, publish
+from flipside_devstack.platform import Platform
+from flipside_devstack.programs import configure_program, configure_schedule
+from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.smtp import SmtpSink
 
 ENROLMENTS = int(os.environ.get("FLIPSIDE_CHAOS_ENROLMENTS", "200"))
 SEED = int(os.environ.get("FLIPSIDE_CHAOS_SEED") or random.SystemRandom().randrange(1_000_000))
@@ -48,7 +49,7 @@ SIMULATED_SECONDS_PER_SECOND = 86_400
 # What each person is told by e-mail: the template of each delivery.
 EMAIL_KINDS = frozenset({"paired", "session_scheduled", "feedback_requested", "recognition"})
 TOPICS = ("pairs", "sessions", "feedback")
-SERVICES = ("matching", "scheduling", "feedback", "notifications")
+SERVICES = tuple(registered_services())
 
 PLATFORM_ENV = {
     "FLIPSIDE_SCHEDULING_REMINDER_MINUTES_BEFORE": "[]",

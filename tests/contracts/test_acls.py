@@ -2,12 +2,12 @@
 
 import tomllib
 
-from flipside_shared.acl_plan import needed, planned
-from flipside_shared.topic_plan import DEFAULT_PLAN
+from flipside_operations.acl_plan import needed, planned
+from flipside_operations.topic_plan import DEFAULT_PLAN
 
 
 def test_the_committed_acls_match_what_the_code_reads_and_writes():
-    assert planned() == needed(), "run `python -m flipside_shared.acl_plan write`"
+    assert planned() == needed(), "run `python -m flipside_operations.acl_plan write`"
 
 
 def test_outside_systems_write_only_inbound_topics_and_every_granted_topic_is_planned():

@@ -10,13 +10,13 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from flipside_shared.contracts import asyncapi_documents, breaking_changes, check, generated
+from flipside_operations.contracts import asyncapi_documents, breaking_changes, check, generated
 from flipside_shared.deadletter import DEAD_LETTER_HEADERS, dead_letter_topic
 from flipside_shared.envelope import Envelope
 from flipside_shared.events import PairCreated, WorkingHours
 from flipside_shared.signing_secrets import SIGNING_SECRET_VARIABLES
-from flipside_shared.testing.factories import pair_created
-from flipside_shared.testing.kafka_io import envelope, publish
+from flipside_devstack.factories import pair_created
+from flipside_devstack.kafka_io import envelope, publish
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,7 +29,7 @@ def test_contracts_are_checked_on_a_machine_that_holds_no_signing_secrets():
     """`make contracts` describes streams; it needs none of the services' secrets."""
     environment = {name: value for name, value in os.environ.items() if name not in SIGNING_SECRET_VARIABLES}
     checked = subprocess.run(
-        [sys.executable, "-m", "flipside_shared.contracts", "check"], env=environment, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "flipside_operations.contracts", "check"], env=environment, capture_output=True, text=True, timeout=120,
     )
     assert checked.returncode == 0, checked.stderr
 

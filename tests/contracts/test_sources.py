@@ -1,6 +1,6 @@
 """Each event's declared sources are the services that emit it: what consumers accept is what producers send."""
 
-from flipside_shared.contracts import service_definitions
+from flipside_operations.contracts import service_definitions
 from flipside_shared.events import EVENT_TYPES, INBOUND_STREAMS, PARTICIPANTS
 
 

@@ -14,25 +14,17 @@ import yaml
 from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
-from flipside_feedback.settings import FeedbackSettings
-from flipside_matching.settings import MatchingSettings
-from flipside_notifications.settings import NotificationSettings
-from flipside_scheduling.settings import SchedulingSettings
 from flipside_shared.auth.settings import AuthSettings
 from flipside_shared.deadletter import dead_letter_bytes
+from flipside_shared.registration import registered_services
 from flipside_shared.settings import KafkaSettings
 from flipside_shared.signing_secrets import SIGNING_SECRET_VARIABLES, SigningSecret
-from flipside_shared.testing.kafka import KAFKA_VERSION
-from flipside_shared.testing.platform import Platform
-from flipside_shared.topic_plan import read_plan
+from flipside_devstack.kafka import KAFKA_VERSION
+from flipside_devstack.platform import Platform
+from flipside_operations.topic_plan import read_plan
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS = {
-    "matching": MatchingSettings,
-    "scheduling": SchedulingSettings,
-    "feedback": FeedbackSettings,
-    "notifications": NotificationSettings,
-}
+SETTINGS = {name: service.settings for name, service in registered_services().items()}
 KUBERNETES_VERSION = "1.33.0"
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
@@ -84,31 +76,34 @@ def test_compose_requires_each_signing_secret_and_has_no_default_for_any(service
         )
 
 
-@pytest.mark.parametrize("service", SETTINGS)
-def test_dockerfile_is_lint_clean_non_root_and_runs_the_service(service):
-    dockerfile = ROOT / "services" / service / "Dockerfile"
+DOCKERFILE = ROOT / "deploy" / "Dockerfile"
+
+
+def test_one_dockerfile_lint_clean_non_root_builds_the_service_it_is_given():
     hadolint = Path(sys.executable).parent / "hadolint"
-    lint = subprocess.run([str(hadolint), str(dockerfile)], capture_output=True, text=True)
+    lint = subprocess.run([str(hadolint), str(DOCKERFILE)], capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout + lint.stderr
-    text = dockerfile.read_text()
+    assert not list(ROOT.glob("services/*/Dockerfile")), "every image comes from deploy/Dockerfile"
+    text = DOCKERFILE.read_text()
     assert text.count("FROM ") == 2, "multi-stage: build, then a runtime image without build tools"
     bases = re.findall(r"^FROM (\S+)", text, re.M)
     assert all(re.fullmatch(r"python:3\.11\.\d+-slim-bookworm@sha256:[0-9a-f]{64}", base) for base in bases), bases
     assert len(set(bases)) == 1, "build and runtime on the same pinned Python"
-    assert "uv sync --frozen --no-dev" in text and f"--package flipside-{service}" in text
+    assert 'uv sync --frozen --no-dev --no-editable --package "flipside-${SERVICE}"' in text
+    assert 'if [ "$SERVICE" = operations ]; then uv sync --frozen --no-dev --no-editable;' in text, "the CLI finds every service"
     assert re.search(r"^USER 10001$", text, re.M)
-    port = SETTINGS[service]().http_port
-    assert f"FLIPSIDE_HTTP_PORT={port}" in text and f"EXPOSE {port}" in text
-    assert f'CMD ["python", "-m", "flipside_{service}"]' in text
+    assert "FLIPSIDE_HTTP_PORT=${HTTP_PORT}" in text and "EXPOSE ${HTTP_PORT}" in text
+    assert "SERVICE_MODULE=flipside_${SERVICE}" in text and 'CMD ["sh", "-c", "exec python -m \\"$SERVICE_MODULE\\""]' in text
 
 
 @pytest.mark.parametrize("service", SETTINGS)
 def test_compose_builds_each_service_with_variables_it_reads(service):
     definition = COMPOSE["services"][service]
-    assert definition["build"]["dockerfile"] == f"services/{service}/Dockerfile"
+    port = SETTINGS[service]().http_port
+    assert definition["build"]["dockerfile"] == "deploy/Dockerfile"
+    assert definition["build"]["args"] == {"SERVICE": service, "HTTP_PORT": str(port)}, "the image listens where compose maps"
     unknown = {name for name in definition["environment"] if name.startswith("FLIPSIDE_")} - env_names(SETTINGS[service])
     assert not unknown, f"{service} does not read {unknown}"
-    port = SETTINGS[service]().http_port
     assert definition["ports"] == [f"{port}:{port}"]
 
 
@@ -118,9 +113,10 @@ def test_compose_runs_the_broker_version_the_tests_run():
 
 def test_compose_applies_the_topic_plan_before_any_service_starts():
     topics = COMPOSE["services"]["topics"]
+    assert topics["build"] == {"context": ".", "dockerfile": "deploy/Dockerfile", "args": {"SERVICE": "operations"}}
     plan_in_container = topics["volumes"][0].split(":")[1]
     assert topics["volumes"][0].startswith("./deploy/topics.toml:")
-    assert topics["command"][:4] == ["python", "-m", "flipside_shared.topic_plan", "apply"]
+    assert topics["command"][:4] == ["python", "-m", "flipside_operations.topic_plan", "apply"]
     assert topics["command"][topics["command"].index("--file") + 1] == plan_in_container
     acls_in_container = topics["volumes"][1].split(":")[1]
     assert topics["volumes"][1].startswith("./deploy/acls.toml:")

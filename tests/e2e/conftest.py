@@ -1,6 +1,6 @@
 import pytest
 
-from flipside_shared.testing.platform import Platform
+from flipside_devstack.platform import Platform
 
 SIMULATED_SECONDS_PER_SECOND = 86_400
 

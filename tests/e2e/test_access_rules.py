@@ -8,11 +8,11 @@ import httpx
 import pytest
 
 from flipside_shared.events import PairCreated, SessionScheduled
-from flipside_shared.testing.auth import DevIssuer, admin_headers, bearer, dev_issuer, lead_headers, participant_headers
-from flipside_shared.testing.factories import mentor_and_mentee
-from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
-from flipside_shared.testing.links import calendar_feed_link
-from flipside_shared.testing.programs import configure_program
+from flipside_devstack.auth import DevIssuer, admin_headers, bearer, dev_issuer, lead_headers, participant_headers
+from flipside_devstack.factories import mentor_and_mentee
+from flipside_devstack.kafka_io import TopicReader, envelope, publish
+from flipside_devstack.links import calendar_feed_link
+from flipside_devstack.programs import configure_program
 
 PROGRAM, OTHER_PROGRAM = "access-a", "access-b"
 

@@ -5,10 +5,10 @@ import asyncio
 import httpx
 
 from flipside_shared.events import PairCreated, SessionCancelled, SessionScheduled
-from flipside_shared.testing.factories import mentor_and_mentee
-from flipside_shared.testing.kafka_io import TopicReader
-from flipside_shared.testing.programs import configure_program
-from flipside_shared.testing.auth import admin_headers
+from flipside_devstack.factories import mentor_and_mentee
+from flipside_devstack.kafka_io import TopicReader
+from flipside_devstack.programs import configure_program
+from flipside_devstack.auth import admin_headers
 
 
 # The real clock: the kickoff is days away when the pair ends.

@@ -13,14 +13,15 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from flipside_shared.deadletter import dead_letter_topic
 from flipside_shared.events import FeedbackRequested, ParticipantEnrolled, ParticipantErased, ParticipantUpdated
-from flipside_shared.settings import SERVICES
-from flipside_shared.testing.factories import mentor_and_mentee
-from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
-from flipside_shared.testing.programs import configure_program
-from flipside_shared.testing.auth import admin_headers
-from flipside_shared.testing.links import survey_link
+from flipside_shared.registration import registered_services
+from flipside_devstack.factories import mentor_and_mentee
+from flipside_devstack.kafka_io import TopicReader, envelope, publish
+from flipside_devstack.programs import configure_program
+from flipside_devstack.auth import admin_headers
+from flipside_devstack.links import survey_link
 
 COMMENT = "my manager never listens, but this was great"
+SERVICES = tuple(registered_services())
 
 
 async def rows_containing(database_url: str, text: str) -> list[str]:
@@ -70,7 +71,7 @@ async def test_erasure_leaves_no_personal_data_in_any_schema(stack, platform, sa
         assert await rows_containing(sandbox.database_url, text), f"{text!r} should be stored before erasure"
 
     erased = subprocess.run(
-        [sys.executable, "-m", "flipside_shared.cli", "erase", str(mentor.participant_id)],
+        [sys.executable, "-m", "flipside_operations.cli", "erase", str(mentor.participant_id)],
         env={**os.environ, **sandbox.env()}, capture_output=True, text=True, timeout=60,
     )
     assert erased.returncode == 0, erased.stderr

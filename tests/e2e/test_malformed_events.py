@@ -30,12 +30,12 @@ from flipside_shared.events import (
     SessionCancellationRequested,
     SessionRescheduleRequested,
 )
-from flipside_shared.testing.artifacts import write_json
-from flipside_shared.testing.auth import admin_headers
-from flipside_shared.testing.examples import draw
-from flipside_shared.testing.factories import mentor_and_mentee, pair_between
-from flipside_shared.testing.kafka_io import TopicReader, envelope
-from flipside_shared.testing.malformed import (
+from flipside_devstack.artifacts import write_json
+from flipside_devstack.auth import admin_headers
+from flipside_devstack.examples import draw
+from flipside_devstack.factories import mentor_and_mentee, pair_between
+from flipside_devstack.kafka_io import TopicReader, envelope
+from flipside_devstack.malformed import (
     CASE_HEADER,
     KafkaRecord,
     MalformedRecord,
@@ -45,8 +45,8 @@ from flipside_shared.testing.malformed import (
     nul_text,
     reused_id,
 )
-from flipside_shared.testing.platform import Platform
-from flipside_shared.testing.programs import configure_program
+from flipside_devstack.platform import Platform
+from flipside_devstack.programs import configure_program
 
 PROGRAM = "fuzz"
 COHORT_PROGRAM = "fuzz-cohort"

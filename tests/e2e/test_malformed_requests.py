@@ -23,13 +23,13 @@ from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from flipside_shared.testing.artifacts import write_json
-from flipside_shared.testing.auth import admin_headers
-from flipside_shared.testing.factories import mentor_and_mentee
-from flipside_shared.testing.examples import draw
-from flipside_shared.testing.malformed import not_json
-from flipside_shared.testing.platform import Platform
-from flipside_shared.testing.programs import configure_program
+from flipside_devstack.artifacts import write_json
+from flipside_devstack.auth import admin_headers
+from flipside_devstack.factories import mentor_and_mentee
+from flipside_devstack.examples import draw
+from flipside_devstack.malformed import not_json
+from flipside_devstack.platform import Platform
+from flipside_devstack.programs import configure_program
 
 SEED = 20261129
 CASES_PER_MODE = {GenerationMode.NEGATIVE: 8, GenerationMode.POSITIVE: 4}

@@ -13,10 +13,10 @@ from flipside_shared.events import (
     ReminderDue,
     SessionScheduled,
 )
-from flipside_shared.testing.factories import mentor_and_mentee
-from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
-from flipside_shared.testing.programs import configure_program, configure_schedule
-from flipside_shared.testing.auth import admin_headers
+from flipside_devstack.factories import mentor_and_mentee
+from flipside_devstack.kafka_io import TopicReader, envelope, publish
+from flipside_devstack.programs import configure_program, configure_schedule
+from flipside_devstack.auth import admin_headers
 
 COUPLES = 8
 

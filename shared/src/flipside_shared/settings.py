@@ -14,9 +14,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from .auth.settings import AuthSettings
 
 
-# Flipside's services; each owns the database schema and consumer group named after it.
-SERVICES = ("matching", "scheduling", "feedback", "notifications")
-
 # Kafka's own default for a topic's `max.message.bytes`, and deploy/topics.toml's.
 KAFKA_MAX_MESSAGE_BYTES = 1024 * 1024
 

@@ -1,7 +1,7 @@
 """The secrets services sign links and keyed hashes with: always set, long, and never a value published anywhere.
 
 A service refuses to start without one (exit code 2, naming the variable); only the local launcher and the
-tests make random ones (`flipside_shared.testing.link_secrets`).
+tests make random ones (`flipside_devstack.signing_secrets`).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from flipside_shared.signing_secrets import SIGNING_SECRET_VARIABLES, random_signing_secret
-from flipside_shared.testing.auth import dev_issuer
+from flipside_devstack.auth import dev_issuer
 
 
 def start_matching(**env: str) -> subprocess.CompletedProcess:

@@ -10,8 +10,8 @@ from flipside_shared.consumer import EventHandlers, EventProcessor
 from flipside_shared.events import ParticipantEnrolled, ParticipantUpdated
 from flipside_shared.migrations import migrate
 from flipside_shared.service import connect_pool
-from flipside_shared.testing.factories import enrolled
-from flipside_shared.testing.kafka_io import envelope
+from flipside_devstack.factories import enrolled
+from flipside_devstack.kafka_io import envelope
 from flipside_shared.unit_of_work import UnitOfWorkFactory, record_bytes
 
 SCHEMA = "sizes"

@@ -7,8 +7,8 @@ import pytest
 from flipside_shared.auth.keys import KeySetUnavailable, RemoteKeySet
 from flipside_shared.auth.settings import AuthSettings
 from flipside_shared.auth.tokens import InvalidToken, TokenVerifier
-from flipside_shared.testing.auth import DevIssuer, bearer
-from flipside_shared.testing.service_process import ServiceProcess
+from flipside_devstack.auth import DevIssuer, bearer
+from flipside_devstack.service_process import ServiceProcess
 
 REALM = "/realms/flipside"
 

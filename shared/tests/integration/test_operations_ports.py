@@ -3,8 +3,8 @@ for its API's description (/docs, /openapi.json) and its metrics (on a port of t
 
 import httpx
 
-from flipside_shared.testing.ports import free_port
-from flipside_shared.testing.service_process import ServiceProcess
+from flipside_devstack.ports import free_port
+from flipside_devstack.service_process import ServiceProcess
 
 
 def test_metrics_on_their_own_port_and_no_api_description_unless_asked_for(sandbox, tmp_path):

@@ -18,9 +18,9 @@ from flipside_shared.kafka import reliable_producer
 from flipside_shared.migrations import migrate
 from flipside_shared.outbox import OutboxRelay
 from flipside_shared.settings import KafkaSettings
-from flipside_shared.testing.kafka_io import TopicReader
+from flipside_devstack.kafka_io import TopicReader
 from flipside_shared.topics import ensure_topics
-from flipside_shared.testing.waiting import wait_for, wait_for_rows
+from flipside_devstack.waiting import wait_for, wait_for_rows
 
 # The operator command names services, so the shared tables are made under one's name, in this module's database.
 SCHEMA = "matching"
@@ -66,7 +66,7 @@ async def flipside(sandbox, *arguments: str) -> subprocess.CompletedProcess:
     """The operator command, on a thread: the relay and the topic reader go on meanwhile."""
     return await asyncio.to_thread(
         subprocess.run,
-        [sys.executable, "-m", "flipside_shared.cli", *arguments],
+        [sys.executable, "-m", "flipside_operations.cli", *arguments],
         env={**os.environ, **sandbox.env()}, capture_output=True, text=True, timeout=60,
     )
 

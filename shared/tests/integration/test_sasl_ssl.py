@@ -14,12 +14,12 @@ from flipside_shared.deadletter import dead_letter_topic
 from flipside_shared.events import PairCreated
 from flipside_shared.kafka import reliable_producer
 from flipside_shared.settings import KafkaSettings
-from flipside_shared.testing.factories import mentor_and_mentee
-from flipside_shared.testing.kafka import LocalKafka, SaslSslListener
-from flipside_shared.testing.kafka_io import TopicReader, count_of, envelope, publish
-from flipside_shared.testing.programs import configure_program
-from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.tls import issue_loopback_certificates
+from flipside_devstack.factories import mentor_and_mentee
+from flipside_devstack.kafka import LocalKafka, SaslSslListener
+from flipside_devstack.kafka_io import TopicReader, count_of, envelope, publish
+from flipside_devstack.programs import configure_program
+from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.tls import issue_loopback_certificates
 
 USER = "flipside"
 PASSWORD = secrets.token_urlsafe(16)

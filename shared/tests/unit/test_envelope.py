@@ -7,7 +7,7 @@ from hypothesis import given, strategies as st
 
 from flipside_shared.envelope import Envelope, PoisonMessage, decode
 from flipside_shared.events import EVENT_TYPES, ParticipantEnrolled
-from flipside_shared.testing.factories import enrolled, pair_created
+from flipside_devstack.factories import enrolled, pair_created
 
 
 def test_round_trip_keeps_event_and_chain():

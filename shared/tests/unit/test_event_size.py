@@ -5,7 +5,7 @@ from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
 from flipside_shared.envelope import Envelope
 from flipside_shared.events import ParticipantEnrolled
-from flipside_shared.testing.factories import enrolled
+from flipside_devstack.factories import enrolled
 from flipside_shared.text import FEW_ITEMS, NAME_CHARS
 from flipside_shared.unit_of_work import EventTooLarge, UnitOfWork, record_bytes
 

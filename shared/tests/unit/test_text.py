@@ -7,7 +7,7 @@ import pytest
 from pydantic import BaseModel, Field, ValidationError
 
 from flipside_shared.events import EVENT_TYPES
-from flipside_shared.testing.bounds import unbounded
+from flipside_devstack.bounds import unbounded
 from flipside_shared.text import FEW_ITEMS, NAME_CHARS, TEXT_CHARS, URL_CHARS, Few, Name, Text, Url, fitted
 
 class Sample(BaseModel):

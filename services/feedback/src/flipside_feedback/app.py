@@ -15,6 +15,7 @@ from flipside_shared.events import (
     PairHealthChanged,
     RecognitionAwarded,
 )
+from flipside_shared.registration import ServiceRegistration
 from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import router
@@ -24,6 +25,7 @@ from .settings import FeedbackSettings
 from .silence import SilenceWatch
 
 SERVICE = "feedback"
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def definition(settings: FeedbackSettings | None = None) -> ServiceDefinition[FeedbackRepository]:
@@ -32,7 +34,7 @@ def definition(settings: FeedbackSettings | None = None) -> ServiceDefinition[Fe
     return ServiceDefinition(
         name=SERVICE,
         settings=settings,
-        migrations=Path(__file__).parent / "migrations",
+        migrations=MIGRATIONS,
         repository=FeedbackRepository,
         handlers=build_handlers(loop),
         api=router,
@@ -44,3 +46,7 @@ def definition(settings: FeedbackSettings | None = None) -> ServiceDefinition[Fe
 
 def app(settings: FeedbackSettings | None = None) -> FastAPI:
     return create_app(definition(settings))
+
+
+# Named by the `flipside.services` entry point in pyproject.toml: how the launcher, the CLI and the plans find feedback.
+REGISTRATION = ServiceRegistration(name=SERVICE, settings=FeedbackSettings, definition=definition, app=app, migrations=MIGRATIONS)

@@ -24,11 +24,11 @@ from flipside_shared.events import (
     SessionCancelled,
     SessionScheduled,
 )
-from flipside_shared.testing.factories import enrolled, pair_between
-from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
-from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.auth import admin_headers
-from flipside_shared.testing.links import survey_link
+from flipside_devstack.factories import enrolled, pair_between
+from flipside_devstack.kafka_io import TopicReader, envelope, publish
+from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.auth import admin_headers
+from flipside_devstack.links import survey_link
 
 PROGRAM = f"loop-{uuid4().hex[:8]}"
 GOOD = {"session_value": 4, "could_speak_freely": 5, "partner_listened": 5, "time_well_spent": True}

@@ -9,10 +9,10 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from flipside_shared.events import CheckInDue, FeedbackRequested
-from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
-from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.auth import admin_headers
-from flipside_shared.testing.links import survey_link
+from flipside_devstack.kafka_io import TopicReader, envelope, publish
+from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.auth import admin_headers
+from flipside_devstack.links import survey_link
 
 
 @pytest.fixture(scope="module")

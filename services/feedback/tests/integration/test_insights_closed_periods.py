@@ -12,9 +12,9 @@ import asyncpg
 import httpx
 import pytest
 from flipside_shared.personal_links import survey_url
-from flipside_shared.testing.auth import lead_headers, participant_headers
-from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.signing_secrets import dev_signing_secrets
+from flipside_devstack.auth import lead_headers, participant_headers
+from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.signing_secrets import dev_signing_secrets
 
 PROGRAM = f"closed-periods-{uuid4().hex[:8]}"
 MARCH = datetime(2026, 3, 10, 15, tzinfo=UTC)

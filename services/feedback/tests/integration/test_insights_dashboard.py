@@ -21,8 +21,8 @@ from uuid import UUID, uuid4
 import asyncpg
 import httpx
 import pytest
-from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.auth import admin_headers, lead_headers
+from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.auth import admin_headers, lead_headers
 
 PROGRAM = f"insights-{uuid4().hex[:8]}"
 MARCH = datetime(2026, 3, 10, 15, tzinfo=UTC)

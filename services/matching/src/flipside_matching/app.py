@@ -19,6 +19,7 @@ from flipside_shared.events import (
     ParticipantUpdated,
     ParticipantWithdrawn,
 )
+from flipside_shared.registration import ServiceRegistration
 from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import Engine, router
@@ -30,6 +31,7 @@ from .repository import MatchingRepository
 from .settings import MatchingSettings
 
 SERVICE = "matching"
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def definition(settings: MatchingSettings | None = None) -> ServiceDefinition[MatchingRepository]:
@@ -40,7 +42,7 @@ def definition(settings: MatchingSettings | None = None) -> ServiceDefinition[Ma
     return ServiceDefinition(
         name=SERVICE,
         settings=settings,
-        migrations=Path(__file__).parent / "migrations",
+        migrations=MIGRATIONS,
         repository=MatchingRepository,
         handlers=handlers,
         api=router,
@@ -55,3 +57,7 @@ def definition(settings: MatchingSettings | None = None) -> ServiceDefinition[Ma
 
 def app(settings: MatchingSettings | None = None) -> FastAPI:
     return create_app(definition(settings))
+
+
+# Named by the `flipside.services` entry point in pyproject.toml: how the launcher, the CLI and the plans find matching.
+REGISTRATION = ServiceRegistration(name=SERVICE, settings=MatchingSettings, definition=definition, app=app, migrations=MIGRATIONS)

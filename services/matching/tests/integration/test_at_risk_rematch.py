@@ -11,11 +11,11 @@ import httpx
 import pytest
 
 from flipside_shared.events import PairAtRisk, PairCreated, PairDissolved, PairHealthChanged
-from flipside_shared.testing.factories import mentor_and_mentee
-from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
-from flipside_shared.testing.programs import configure_program
-from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.auth import admin_headers
+from flipside_devstack.factories import mentor_and_mentee
+from flipside_devstack.kafka_io import TopicReader, envelope, publish
+from flipside_devstack.programs import configure_program
+from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.auth import admin_headers
 
 PROGRAM = f"at-risk-{uuid4().hex[:8]}"
 DETECTED_AT = datetime.now(UTC) - timedelta(hours=1)

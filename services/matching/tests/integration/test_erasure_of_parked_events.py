@@ -8,11 +8,11 @@ import asyncpg
 import pytest
 
 from flipside_shared.events import ParticipantErased
-from flipside_shared.testing.factories import enrolled
-from flipside_shared.testing.kafka_io import envelope, publish
-from flipside_shared.testing.programs import configure_program
-from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.waiting import wait_for_rows
+from flipside_devstack.factories import enrolled
+from flipside_devstack.kafka_io import envelope, publish
+from flipside_devstack.programs import configure_program
+from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.waiting import wait_for_rows
 
 
 @pytest.fixture(scope="module")

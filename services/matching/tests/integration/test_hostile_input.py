@@ -8,13 +8,13 @@ import httpx
 import pytest
 
 from flipside_shared.events import PairCreated, ParticipantEnrolled
-from flipside_shared.testing.auth import admin_headers
-from flipside_shared.testing.factories import mentor_and_mentee, profile
-from flipside_shared.testing.fixtures import Sandbox
-from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
-from flipside_shared.testing.programs import configure_program
-from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.waiting import wait_for_rows
+from flipside_devstack.auth import admin_headers
+from flipside_devstack.factories import mentor_and_mentee, profile
+from flipside_devstack.fixtures import Sandbox
+from flipside_devstack.kafka_io import TopicReader, envelope, publish
+from flipside_devstack.programs import configure_program
+from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.waiting import wait_for_rows
 from flipside_shared.text import FEW_ITEMS, NAME_CHARS
 
 RUN = uuid4().hex[:8]

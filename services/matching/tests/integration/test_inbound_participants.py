@@ -10,10 +10,10 @@ import pytest
 from flipside_shared.deadletter import dead_letter_topic
 from flipside_shared.events import PairCreated, ParticipantEnrolled, ParticipantErased, ParticipantWithdrawn
 from flipside_shared.events.sources import HR, MATCHING
-from flipside_shared.testing.factories import enrolled, mentor_and_mentee
-from flipside_shared.testing.kafka_io import TopicReader, count_of, envelope, publish
-from flipside_shared.testing.programs import configure_program
-from flipside_shared.testing.service_process import ServiceProcess
+from flipside_devstack.factories import enrolled, mentor_and_mentee
+from flipside_devstack.kafka_io import TopicReader, count_of, envelope, publish
+from flipside_devstack.programs import configure_program
+from flipside_devstack.service_process import ServiceProcess
 
 PROGRAM = f"inbound-{uuid4().hex[:8]}"
 

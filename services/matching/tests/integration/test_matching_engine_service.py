@@ -22,10 +22,10 @@ from flipside_shared.events import (
     ParticipantUpdated,
 )
 from flipside_shared.synthetic import enrolments
-from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
-from flipside_shared.testing.programs import configure_program
-from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.auth import admin_headers, lead_headers, participant_headers
+from flipside_devstack.kafka_io import TopicReader, envelope, publish
+from flipside_devstack.programs import configure_program
+from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.auth import admin_headers, lead_headers, participant_headers
 
 RUN = uuid4().hex[:8]
 PROGRAM = f"cohort-{RUN}"

@@ -10,11 +10,11 @@ from aiokafka import AIOKafkaProducer
 
 from flipside_shared.envelope import decode
 from flipside_shared.events import PairCreated
-from flipside_shared.testing.factories import enrolled, mentor_and_mentee
-from flipside_shared.testing.kafka_io import TopicReader, count_of, envelope, publish
-from flipside_shared.testing.programs import configure_program
-from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.auth import admin_headers
+from flipside_devstack.factories import enrolled, mentor_and_mentee
+from flipside_devstack.kafka_io import TopicReader, count_of, envelope, publish
+from flipside_devstack.programs import configure_program
+from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.auth import admin_headers
 
 
 RUN = uuid4().hex[:8]  # program ids of this run, so a reused database holds no surprises

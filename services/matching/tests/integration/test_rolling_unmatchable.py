@@ -7,11 +7,11 @@ import httpx
 import pytest
 
 from flipside_shared.events import PairCreated, ParticipantEnrolled, ParticipantUnmatched, ParticipantUpdated
-from flipside_shared.testing.auth import admin_headers
-from flipside_shared.testing.factories import enrolled
-from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
-from flipside_shared.testing.programs import configure_program
-from flipside_shared.testing.service_process import ServiceProcess
+from flipside_devstack.auth import admin_headers
+from flipside_devstack.factories import enrolled
+from flipside_devstack.kafka_io import TopicReader, envelope, publish
+from flipside_devstack.programs import configure_program
+from flipside_devstack.service_process import ServiceProcess
 
 PROGRAM = f"rolling-unmatchable-{uuid4().hex[:8]}"
 REVERSE_RULE = "no mentee passes the reverse rule (at least 1 grade(s) below the mentee)"

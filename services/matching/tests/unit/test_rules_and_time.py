@@ -14,7 +14,7 @@ from flipside_matching.domain.reporting import chains, managers_of
 from flipside_matching.domain.rules import violations
 from flipside_matching.domain.taxonomy import Taxonomy
 from flipside_shared.events import WorkingHours
-from flipside_shared.testing.factories import office_hours, profile
+from flipside_devstack.factories import office_hours, profile
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
 WEEK = date(2026, 1, 12)

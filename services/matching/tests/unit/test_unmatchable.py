@@ -6,7 +6,7 @@ from uuid import uuid4
 from flipside_matching.domain.engine import unmatchable, who_fits
 from flipside_matching.domain.model import Participant, ProgramPolicy
 from flipside_matching.domain.taxonomy import Taxonomy
-from flipside_shared.testing.factories import profile
+from flipside_devstack.factories import profile
 
 TAXONOMY = Taxonomy.load()
 WEEK = date(2026, 1, 12)

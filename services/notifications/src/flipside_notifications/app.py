@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from flipside_shared.events import NotificationFailed, NotificationSent, NotificationSentV1
+from flipside_shared.registration import ServiceRegistration
 from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import router
@@ -17,6 +18,7 @@ from .repository import NotificationsRepository
 from .settings import NotificationSettings
 
 SERVICE = "notifications"
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def definition(settings: NotificationSettings | None = None) -> ServiceDefinition[NotificationsRepository]:
@@ -26,7 +28,7 @@ def definition(settings: NotificationSettings | None = None) -> ServiceDefinitio
     return ServiceDefinition(
         name=SERVICE,
         settings=settings,
-        migrations=Path(__file__).parent / "migrations",
+        migrations=MIGRATIONS,
         repository=NotificationsRepository,
         handlers=build_handlers(settings),
         api=router,
@@ -38,3 +40,7 @@ def definition(settings: NotificationSettings | None = None) -> ServiceDefinitio
 
 def app(settings: NotificationSettings | None = None) -> FastAPI:
     return create_app(definition(settings))
+
+
+# Named by the `flipside.services` entry point in pyproject.toml: how the launcher, the CLI and the plans find notifications.
+REGISTRATION = ServiceRegistration(name=SERVICE, settings=NotificationSettings, definition=definition, app=app, migrations=MIGRATIONS)

@@ -33,12 +33,12 @@ from flipside_shared.events import (
 )
 from flipside_shared.events.sources import FEEDBACK as FEEDBACK_SOURCE
 from flipside_shared.migrations import migrate
-from flipside_shared.testing.factories import enrolled, pair_between
-from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
-from flipside_shared.testing.links import survey_link
-from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.waiting import wait_for, wait_for_rows
-from flipside_shared.testing.auth import admin_headers, participant_headers
+from flipside_devstack.factories import enrolled, pair_between
+from flipside_devstack.kafka_io import TopicReader, envelope, publish
+from flipside_devstack.links import survey_link
+from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.waiting import wait_for, wait_for_rows
+from flipside_devstack.auth import admin_headers, participant_headers
 
 SURVEYS = "https://flipside.example.com"
 DEADLINE_SECONDS = 2

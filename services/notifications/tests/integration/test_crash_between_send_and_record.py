@@ -24,8 +24,8 @@ from flipside_notifications.repository import NotificationsRepository
 from flipside_notifications.settings import NotificationSettings
 from flipside_shared.migrations import migrate
 from flipside_shared.service import connect_pool
-from flipside_shared.testing.factories import enrolled
-from flipside_shared.testing.kafka_io import envelope
+from flipside_devstack.factories import enrolled
+from flipside_devstack.kafka_io import envelope
 from flipside_shared.unit_of_work import UnitOfWorkFactory
 
 MIGRATIONS = Path(flipside_notifications.__file__).parent / "migrations"

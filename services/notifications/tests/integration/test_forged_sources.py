@@ -9,11 +9,11 @@ import pytest
 from flipside_shared.deadletter import dead_letter_topic
 from flipside_shared.events import FeedbackRequested, FeedbackRequestedV1, ParticipantErased
 from flipside_shared.events.sources import MATCHING, SCHEDULING
-from flipside_shared.testing.factories import enrolled
-from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
-from flipside_shared.testing.links import survey_link
-from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.waiting import wait_for, wait_for_rows
+from flipside_devstack.factories import enrolled
+from flipside_devstack.kafka_io import TopicReader, envelope, publish
+from flipside_devstack.links import survey_link
+from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.waiting import wait_for, wait_for_rows
 
 PHISHING = "https://flipside-surveys.example.net/login"
 SURVEYS = "https://flipside.example.com"  # where notifications says feedback's survey pages are

@@ -25,8 +25,8 @@ from flipside_notifications.repository import NotificationsRepository
 from flipside_notifications.settings import NotificationSettings
 from flipside_shared.migrations import migrate
 from flipside_shared.service import connect_pool
-from flipside_shared.testing.smtp import SmtpSink
-from flipside_shared.testing.waiting import wait_for
+from flipside_devstack.smtp import SmtpSink
+from flipside_devstack.waiting import wait_for
 from flipside_shared.unit_of_work import UnitOfWorkFactory
 
 MIGRATIONS = Path(flipside_notifications.__file__).parent / "migrations"

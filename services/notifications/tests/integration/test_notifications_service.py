@@ -20,11 +20,11 @@ from flipside_shared.events import (
     SessionRescheduled,
     SessionScheduled,
 )
-from flipside_shared.testing.factories import enrolled, pair_between
-from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
-from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.smtp import SmtpSink
-from flipside_shared.testing.waiting import wait_for
+from flipside_devstack.factories import enrolled, pair_between
+from flipside_devstack.kafka_io import TopicReader, envelope, publish
+from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.smtp import SmtpSink
+from flipside_devstack.waiting import wait_for
 
 REFUSED = "nobody@refused.example.com"
 

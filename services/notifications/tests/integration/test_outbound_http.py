@@ -16,7 +16,7 @@ import pytest
 from flipside_notifications.domain.endpoints import OutboundRules
 from flipside_notifications.domain.failures import SendFailed
 from flipside_notifications.outbound_http import MAX_ANSWER_BYTES, HttpPoster
-from flipside_shared.testing.tls import issue_loopback_certificates
+from flipside_devstack.tls import issue_loopback_certificates
 
 LOOPBACK = (ip_network("127.0.0.1/32"),)
 SECRET = "whsec_" + "c2VjcmV0" * 4

@@ -6,7 +6,7 @@ from email.message import EmailMessage
 
 from flipside_notifications.mailer import WIRE_POLICY, Email, MailRelay
 from flipside_notifications.settings import NotificationSettings
-from flipside_shared.testing.smtp import SmtpSink
+from flipside_devstack.smtp import SmtpSink
 
 
 class SessionCountingSink(SmtpSink):

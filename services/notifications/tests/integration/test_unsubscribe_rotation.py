@@ -8,11 +8,11 @@ import httpx
 import pytest
 
 from flipside_shared.events import ReminderDue
-from flipside_shared.testing.auth import admin_headers, participant_headers
-from flipside_shared.testing.factories import enrolled
-from flipside_shared.testing.kafka_io import envelope, publish
-from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.waiting import wait_for, wait_for_rows
+from flipside_devstack.auth import admin_headers, participant_headers
+from flipside_devstack.factories import enrolled
+from flipside_devstack.kafka_io import envelope, publish
+from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.waiting import wait_for, wait_for_rows
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,10 @@
 import asyncpg
 import pytest
 
-from flipside_shared.testing.factories import enrolled, pair_between
-from flipside_shared.testing.kafka_io import envelope, publish
-from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.waiting import wait_for, wait_for_rows
+from flipside_devstack.factories import enrolled, pair_between
+from flipside_devstack.kafka_io import envelope, publish
+from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.waiting import wait_for, wait_for_rows
 
 # Longer than the test waits for the e-mails: only a wake-up can send them in time.
 POLL_SECONDS = 120

@@ -17,7 +17,7 @@ from flipside_shared.events import (
     SessionScheduledV1,
 )
 from flipside_shared.personal_links import calendar_feed_url
-from flipside_shared.testing.factories import pair_created
+from flipside_devstack.factories import pair_created
 
 
 class FakeLinks:

@@ -15,6 +15,7 @@ from flipside_shared.events import (
     SessionRescheduled,
     SessionScheduled,
 )
+from flipside_shared.registration import ServiceRegistration
 from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import router
@@ -24,6 +25,7 @@ from .settings import SchedulingSettings
 from .timers import TimerWorker
 
 SERVICE = "scheduling"
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def definition(settings: SchedulingSettings | None = None) -> ServiceDefinition[SchedulingRepository]:
@@ -34,7 +36,7 @@ def definition(settings: SchedulingSettings | None = None) -> ServiceDefinition[
     return ServiceDefinition(
         name=SERVICE,
         settings=settings,
-        migrations=Path(__file__).parent / "migrations",
+        migrations=MIGRATIONS,
         repository=SchedulingRepository,
         handlers=build_handlers(scheduler),
         api=router,
@@ -48,3 +50,7 @@ def definition(settings: SchedulingSettings | None = None) -> ServiceDefinition[
 
 def app(settings: SchedulingSettings | None = None) -> FastAPI:
     return create_app(definition(settings))
+
+
+# Named by the `flipside.services` entry point in pyproject.toml: how the launcher, the CLI and the plans find scheduling.
+REGISTRATION = ServiceRegistration(name=SERVICE, settings=SchedulingSettings, definition=definition, app=app, migrations=MIGRATIONS)

@@ -7,10 +7,10 @@ import httpx
 import pytest
 
 from flipside_shared.events import PairDissolved, ParticipantErased, SessionCancelled, SessionScheduled
-from flipside_shared.testing.factories import pair_created
-from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
-from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.auth import admin_headers
+from flipside_devstack.factories import pair_created
+from flipside_devstack.kafka_io import TopicReader, envelope, publish
+from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.auth import admin_headers
 
 
 @pytest.fixture(scope="module")

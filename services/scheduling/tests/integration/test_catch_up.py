@@ -7,9 +7,9 @@ import asyncpg
 import pytest
 
 from flipside_shared.events import CheckInDue, ReminderDue, SessionScheduled
-from flipside_shared.testing.factories import pair_created
-from flipside_shared.testing.kafka_io import TopicReader, count_of, envelope, publish
-from flipside_shared.testing.service_process import ServiceProcess
+from flipside_devstack.factories import pair_created
+from flipside_devstack.kafka_io import TopicReader, count_of, envelope, publish
+from flipside_devstack.service_process import ServiceProcess
 
 
 @pytest.fixture(scope="module")

@@ -20,11 +20,11 @@ from flipside_shared.events import (
     SessionRescheduleRequested,
     SessionScheduled,
 )
-from flipside_shared.testing.factories import pair_created
-from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
-from flipside_shared.testing.links import calendar_feed_link
-from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.auth import admin_headers
+from flipside_devstack.factories import pair_created
+from flipside_devstack.kafka_io import TopicReader, envelope, publish
+from flipside_devstack.links import calendar_feed_link
+from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.auth import admin_headers
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ import httpx
 import pytest
 
 from flipside_shared.events import SessionScheduled
-from flipside_shared.testing.auth import admin_headers, participant_headers
-from flipside_shared.testing.factories import pair_created
-from flipside_shared.testing.kafka_io import TopicReader, envelope, publish
-from flipside_shared.testing.service_process import ServiceProcess
+from flipside_devstack.auth import admin_headers, participant_headers
+from flipside_devstack.factories import pair_created
+from flipside_devstack.kafka_io import TopicReader, envelope, publish
+from flipside_devstack.service_process import ServiceProcess
 
 LIMIT = 2
 

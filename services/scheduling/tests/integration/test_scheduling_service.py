@@ -10,11 +10,11 @@ import pytest
 from icalendar import Calendar
 
 from flipside_shared.events import CheckInDue, ReminderDue, SessionScheduled
-from flipside_shared.testing.factories import pair_created
-from flipside_shared.testing.kafka_io import TopicReader, count_of, envelope, publish
-from flipside_shared.testing.links import calendar_feed_link
-from flipside_shared.testing.service_process import ServiceProcess
-from flipside_shared.testing.auth import admin_headers
+from flipside_devstack.factories import pair_created
+from flipside_devstack.kafka_io import TopicReader, count_of, envelope, publish
+from flipside_devstack.links import calendar_feed_link
+from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.auth import admin_headers
 
 PAIRS = 920
 # Eleven reminders and a check-in per session: more than 10,000 timers for 920 kickoffs.

@@ -1,0 +1,64 @@
+"""Adding a service needs its package and its entry point only: a throwaway fifth one, installed beside the four
+as a distribution whose sole tie to Flipside is a `flipside.services` entry point, is seen by every tool."""
+
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import pytest
+
+from flipside_devstack.platform import Platform
+from flipside_operations.acl_plan import needed
+from flipside_operations.cli import command_line
+from flipside_operations.contracts import asyncapi_documents
+from flipside_shared.registration import ENTRY_POINT_GROUP, NotARegistration, registered_services
+
+FIFTH_SERVICE = Path(__file__).parent / "fifth_service"
+FOUR = ["matching", "scheduling", "feedback", "notifications"]
+
+
+@pytest.fixture
+def portal_installed(monkeypatch):
+    """On the path, its dist-info is an installed distribution to importlib.metadata, as `uv sync` would make it."""
+    monkeypatch.syspath_prepend(str(FIFTH_SERVICE))
+    assert "portal" in entry_points(group=ENTRY_POINT_GROUP).names
+
+
+def test_the_installed_services_register_themselves_in_the_order_of_their_ports():
+    services = registered_services()
+    assert list(services) == FOUR
+    assert [s.http_port for s in services.values()] == [8001, 8002, 8003, 8004]
+    assert all(s.migrations.is_dir() for s in services.values())
+
+
+def test_a_fifth_service_is_found_by_its_entry_point(portal_installed):
+    services = registered_services()
+    assert list(services) == [*FOUR, "portal"]
+    assert services["portal"].http_port == 8005 and services["portal"].definition().name == "portal"
+
+
+def test_the_operator_cli_takes_the_fifth_service(portal_installed):
+    parser = command_line(tuple(registered_services()))
+    assert parser.parse_args(["lag", "portal"]).service == "portal"
+    assert parser.parse_args(["dlq", "list", "portal"]).service == "portal"
+    assert parser.parse_args(["outbox", "--service", "portal", "retry", "--all"]).service == "portal"
+
+
+def test_the_plans_and_contracts_cover_the_fifth_service(portal_installed):
+    assert needed()["portal"] == {"read": ["pairs"], "write": ["portal.dead-letter"], "groups": ["portal"]}
+    assert "portal" in asyncapi_documents()
+
+
+def test_the_launcher_starts_the_fifth_service_beside_the_others(portal_installed, tmp_path):
+    platform = Platform("127.0.0.1:9092", "postgresql://db/flipside", "flipside.", tmp_path, 2525)
+    assert list(platform.services) == [*FOUR, "portal"]
+    assert platform["portal"].name == "portal"
+
+
+def test_an_entry_point_naming_anything_but_its_service_is_refused(tmp_path, monkeypatch):
+    dist_info = tmp_path / "stray-0.1.0.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: stray\nVersion: 0.1.0\n")
+    (dist_info / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\nstray = flipside_matching.app:REGISTRATION\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(NotARegistration, match="stray"):
+        registered_services()
