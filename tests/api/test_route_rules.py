@@ -1,4 +1,4 @@
-"""Every route of every service declares who may call it, and the README's access table says the same."""
+"""Every route of every service declares who may call it, and the access table of docs/access.md says the same."""
 
 import re
 from pathlib import Path
@@ -9,16 +9,16 @@ from fastapi.routing import APIRoute
 from flipside_shared.registration import registered_services
 from flipside_devstack.auth import dev_issuer
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+ACCESS_DOC = Path(__file__).resolve().parents[2] / "docs" / "access.md"
 APPS = {name: service.app for name, service in registered_services().items()}
 # Open on every service: probes, scrapers and tooling send no token.
 OPERATIONS = {("GET", "/health/live"), ("GET", "/health/ready"), ("GET", "/metrics"), ("GET", "/asyncapi.json")}
-# The rule each access dependency of `flipside_shared.auth.rules` enforces, as the README's access table names it.
+# The rule each access dependency of `flipside_shared.auth.rules` enforces, as the access table names it.
 RULES = {
     "authenticated": "token", "require_admin": "admin", "require_lead": "lead", "require_self": "self",
     "require_self_or_lead": "self or lead", "require_pair_member": "pair",
 }
-# Rules the README names with a check of the body on top: the route's dependency is the part before it.
+# Rules the access table names with a check of the body on top: the route's dependency is the part before it.
 BODY_CHECKED = {"named": "token", "pair (and named)": "pair"}
 ROW = re.compile(r"^\| (\w+) \| `(GET|PUT|POST|PATCH|DELETE) ([^`]+)` \| ([^|]+) \|$")
 
@@ -43,7 +43,7 @@ def monkeypatch_module():
 
 
 def documented() -> dict[tuple[str, str, str], str]:
-    rows = [ROW.match(line) for line in README.read_text().splitlines()]
+    rows = [ROW.match(line) for line in ACCESS_DOC.read_text().splitlines()]
     return {(m[1], m[2], m[3]): m[4].strip() for m in rows if m}
 
 
@@ -54,7 +54,7 @@ def test_only_operations_and_links_are_open(operations):
     assert links <= open_routes
 
 
-def test_the_readme_names_the_rule_of_every_route(operations):
+def test_the_access_table_names_the_rule_of_every_route(operations):
     routes = {key for key in operations if key[1:] not in OPERATIONS}
     assert set(documented()) == routes
 
@@ -81,11 +81,11 @@ def _api_routes(routes):
             yield from route.effective_route_contexts()
 
 
-def test_each_route_enforces_the_rule_the_readme_names_for_it(operations):
+def test_each_route_enforces_the_rule_the_access_table_names_for_it(operations):
     declared = declared_rules()
     differing = {
         route: (rule, declared.get(route)) for route, rule in documented().items()
         if rule != "link" and BODY_CHECKED.get(rule, rule) != declared.get(route)
     }
-    assert not differing, f"README rule, code rule: {differing}"
+    assert not differing, f"documented rule, code rule: {differing}"
 
