@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import TypeVar
 
 import uvicorn
 from fastapi import FastAPI
@@ -11,8 +12,10 @@ from fastapi import FastAPI
 from .preflight import ConfigurationError, check_reachable, fail, load_settings, require_authentication
 from .settings import ServiceSettings
 
+Settings = TypeVar("Settings", bound=ServiceSettings)
 
-def serve(app_factory: Callable[[ServiceSettings], FastAPI], settings_class: type[ServiceSettings]) -> None:
+
+def serve(app_factory: Callable[[Settings], FastAPI], settings_class: type[Settings]) -> None:
     try:
         settings = load_settings(settings_class)
         require_authentication(settings)

@@ -10,6 +10,7 @@ import asyncio
 import logging
 import ssl
 import sys
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from aiokafka import errors as kafka_errors
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.conn import collect_hosts, create_conn
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from .auth.settings import AuthNotConfigured, AuthSettings
 from .kafka import client_options
@@ -62,12 +64,12 @@ def require_authentication(settings: ServiceSettings) -> None:
         raise ConfigurationError(str(error)) from None
 
 
-def _problem(issue: dict, prefix: str) -> str:
+def _problem(issue: ErrorDetails, prefix: str) -> str:
     # A check across several settings belongs to no one field; its message names the variables itself.
     return f"{_variable(issue['loc'], prefix)}: {issue['msg']}" if issue["loc"] else issue["msg"]
 
 
-def _variable(loc: tuple, prefix: str) -> str:
+def _variable(loc: tuple[int | str, ...], prefix: str) -> str:
     name = str(loc[0]) if loc else "?"
     return name if name.isupper() else f"{prefix}{name}".upper()
 
@@ -77,7 +79,7 @@ async def check_reachable(settings: ServiceSettings, timeout: float) -> None:
     await _within(timeout, _broker(settings), f"Kafka at {settings.kafka.bootstrap_servers}")
 
 
-async def _within(timeout: float, attempt, what: str) -> None:
+async def _within(timeout: float, attempt: Callable[[], Awaitable[None]], what: str) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         try:
@@ -93,7 +95,7 @@ async def _within(timeout: float, attempt, what: str) -> None:
             await asyncio.sleep(1)
 
 
-def _database(settings: ServiceSettings):
+def _database(settings: ServiceSettings) -> Callable[[], Awaitable[None]]:
     async def connect() -> None:
         conn = await asyncpg.connect(settings.database_url, timeout=5)
         await conn.close()
@@ -101,7 +103,7 @@ def _database(settings: ServiceSettings):
     return connect
 
 
-def _broker(settings: ServiceSettings):
+def _broker(settings: ServiceSettings) -> Callable[[], Awaitable[None]]:
     # The client logs every failed attempt; the one line this module prints says it all.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .settings import ServiceSettings
 
@@ -33,7 +33,7 @@ class ServiceRegistration:
 
     name: str
     settings: type[ServiceSettings]
-    definition: Callable[[], ServiceDefinition]
+    definition: Callable[[], ServiceDefinition[Any]]
     """What it consumes and emits, from its settings in the environment."""
     app: Callable[[], FastAPI]
     migrations: Path

@@ -40,7 +40,7 @@ from .events.sources import service_source
 from .settings import ServiceSettings
 from .topics import ensure_topics, stream_topics
 from .subscriber import RecordProcessor, stop_consuming, subscribe
-from .unit_of_work import EventTooLarge, Repository, RepositoryFactory, UnitOfWorkFactory
+from .unit_of_work import EventTooLarge, Repository, RepositoryFactory, UnitOfWorkFactory, pooled
 from . import unstorable
 
 log = structlog.get_logger(__name__)
@@ -145,7 +145,7 @@ async def _start(definition: ServiceDefinition[Repository]) -> Runtime[Repositor
     schema = definition.name
     pool = await connect_pool(settings.database_url, schema, settings.db_pool_size)
     async with pool.acquire() as conn:
-        await migrate(conn, schema, definition.migrations)
+        await migrate(pooled(conn), schema, definition.migrations)
     dead_letter = dead_letter_topic(settings.topic_prefix, definition.name)
     if settings.kafka.create_topics:
         limit = settings.kafka.max_message_bytes
@@ -232,9 +232,10 @@ async def connect_pool(url: str, schema: str, size: int) -> asyncpg.Pool:
         await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
     async def connect() -> asyncpg.Pool:
-        return await asyncpg.create_pool(
+        pool: asyncpg.Pool = await asyncpg.create_pool(
             url, min_size=1, max_size=size, init=init, server_settings={"search_path": f'"{schema}"'}
         )
+        return pool
 
     return await _with_retries(connect)
 

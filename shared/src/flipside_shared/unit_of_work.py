@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 from uuid import UUID
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from .events import Event, Stream
 from .envelope import Envelope, Tombstone
@@ -121,7 +122,8 @@ class UnitOfWorkFactory(Generic[Repository]):
     @asynccontextmanager
     async def begin_batch(self) -> AsyncIterator[BatchOfWork[Repository]]:
         """One transaction for many units: their states and events, in the order of the units, or nothing."""
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._pool.acquire() as proxy, proxy.transaction():
+            conn = pooled(proxy)
             batch = BatchOfWork(
                 conn=conn, source=self._source, repository=self._repository(conn), max_record_bytes=self._max_record_bytes,
             )
@@ -131,5 +133,11 @@ class UnitOfWorkFactory(Generic[Repository]):
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Repository]:
         """The repository on a pooled connection, for reads that emit nothing (each statement sees committed data)."""
-        async with self._pool.acquire() as conn:
-            yield self._repository(conn)
+        async with self._pool.acquire() as proxy:
+            yield self._repository(pooled(proxy))
+
+
+def pooled(proxy: PoolConnectionProxy) -> asyncpg.Connection:
+    """The connection behind a pool's proxy, as the code that takes a connection expects it."""
+    # A pool hands out a proxy that forwards every method of the connection it holds; the stubs keep them apart.
+    return cast(asyncpg.Connection, proxy)
