@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Literal, TypeAlias
 from uuid import UUID, uuid4
 
 import structlog
@@ -51,7 +51,7 @@ from .repository import ActivePair, MatchingRepository, Program, Proposal
 
 log = structlog.get_logger(__name__)
 
-Unit = UnitOfWork[MatchingRepository]
+Unit: TypeAlias = UnitOfWork[MatchingRepository]
 
 # Rolling matching looks at the longest-waiting candidates only: a newcomer is matched in milliseconds,
 # and a program that enrols everyone at once runs a cohort match instead.
