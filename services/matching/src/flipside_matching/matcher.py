@@ -141,13 +141,11 @@ class Matcher:
 
     async def take_enrolment(self, uow: Unit, event: ParticipantEnrolled) -> None:
         """From an HR system: checked as the same request over HTTP, then published on `participants`."""
-        program = await known_program(uow.repository, event.profile.program_id)
-        check_grade(program.program_id, program.policy, event.profile.grade)
+        await program_taking(uow.repository, event.profile)
         uow.emit(event)
 
     async def take_profile_change(self, uow: Unit, event: ParticipantUpdated) -> None:
-        program = await known_program(uow.repository, event.profile.program_id)
-        check_grade(program.program_id, program.policy, event.profile.grade)
+        await program_taking(uow.repository, event.profile)
         check_change(await enrolled(uow.repository, event.participant_id), event.profile)
         uow.emit(event)
 
@@ -160,8 +158,7 @@ class Matcher:
 
     async def participant_enrolled(self, uow: Unit, event: ParticipantEnrolled) -> None:
         repository = uow.repository
-        program = await known_program(repository, event.profile.program_id)
-        check_grade(program.program_id, program.policy, event.profile.grade)
+        program = await program_taking(repository, event.profile)
         await repository.lock_program(program.program_id)
         newcomer = await repository.add_participant(event.participant_id, event.profile)
         if newcomer is None:
@@ -172,8 +169,7 @@ class Matcher:
 
     async def participant_updated(self, uow: Unit, event: ParticipantUpdated) -> None:
         repository = uow.repository
-        program = await known_program(repository, event.profile.program_id)
-        check_grade(program.program_id, program.policy, event.profile.grade)
+        program = await program_taking(repository, event.profile)
         await repository.lock_program(program.program_id)
         current = await repository.participant(event.participant_id)
         if current is None:
@@ -537,6 +533,13 @@ async def known_program(repository: MatchingRepository, program_id: str) -> Prog
         create = f"unknown program {program_id!r}: create it with PUT /programs/{program_id}"
         raise NotFound(f"{create}, then replay", create)
     return found
+
+
+async def program_taking(repository: MatchingRepository, profile: ParticipantProfile) -> Program:
+    """The program the profile is for, if its ladder has the profile's grade."""
+    program = await known_program(repository, profile.program_id)
+    check_grade(program.program_id, program.policy, profile.grade)
+    return program
 
 
 async def enrolled(repository: MatchingRepository, participant_id: UUID) -> Participant:
