@@ -11,14 +11,14 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from flipside_shared.auth.rules import acting_as, authenticated, forbidden, require_lead
+from flipside_shared.auth.rules import acting_as, forbidden, require_lead
 from flipside_shared.auth.tokens import Principal
 
 from ..domain.at_risk import Confirmer, PairStanding
 from ..matcher import known_program
 from ..repository import MatchingRepository
 from .common import Accepted
-from .dependencies import MatcherDependency, Units
+from .dependencies import Caller, MatcherDependency, Units
 from .refusals import AnsweringRefusals
 
 router = APIRouter(route_class=AnsweringRefusals)
@@ -43,9 +43,7 @@ async def pairs_at_risk(program_id: str, units: Units) -> list[dict]:
 
 
 @router.post("/pairs/{pair_id}/rematch", status_code=status.HTTP_202_ACCEPTED)
-async def rematch(
-    pair_id: UUID, body: Confirmation, units: Units, matcher: MatcherDependency, principal: Principal = Depends(authenticated),
-) -> Accepted:
+async def rematch(pair_id: UUID, body: Confirmation, units: Units, matcher: MatcherDependency, principal: Caller) -> Accepted:
     """Take up the rematch offered for a pair at risk: the pair is dissolved as `POST /pairs/{id}/dissolve`
     does (reason `at_risk`), and both people are matched anew, never with each other."""
     async with units.begin() as uow:
@@ -55,9 +53,7 @@ async def rematch(
 
 
 @router.post("/pairs/{pair_id}/keep", status_code=status.HTTP_204_NO_CONTENT)
-async def keep(
-    pair_id: UUID, body: Confirmation, units: Units, matcher: MatcherDependency, principal: Principal = Depends(authenticated),
-) -> None:
+async def keep(pair_id: UUID, body: Confirmation, units: Units, matcher: MatcherDependency, principal: Caller) -> None:
     """Decline the rematch offer: the pair stays and loses its flag, until feedback flags it again."""
     async with units.begin() as uow:
         pair = await _answered_by(uow.repository, pair_id, body.confirmed_by, principal)

@@ -8,12 +8,11 @@ from fastapi import APIRouter, Depends, status
 from pydantic import ConfigDict
 
 from flipside_shared.auth.rules import require_admin, require_self
-from flipside_shared.auth.tokens import Principal
 from flipside_shared.events import ParticipantProfile
 
 from ..matcher import enrolled
 from .common import Accepted
-from .dependencies import MatcherDependency, Units
+from .dependencies import MatcherDependency, SelfOrAdmin, Units
 from .refusals import AnsweringRefusals
 
 router = APIRouter(route_class=AnsweringRefusals)
@@ -76,8 +75,7 @@ async def participant(participant_id: UUID, units: Units) -> dict:
 
 @router.put("/participants/{participant_id}", status_code=status.HTTP_202_ACCEPTED)
 async def update(
-    participant_id: UUID, profile: ParticipantProfile, units: Units, matcher: MatcherDependency,
-    principal: Principal = Depends(require_self()),
+    participant_id: UUID, profile: ParticipantProfile, units: Units, matcher: MatcherDependency, principal: SelfOrAdmin,
 ) -> Accepted:
     """A changed profile, as one event; existing pairs stay, and someone with room left may be matched.
 

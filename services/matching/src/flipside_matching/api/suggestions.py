@@ -7,14 +7,13 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from flipside_shared.auth.rules import acting_as, authenticated, require_self_or_lead
-from flipside_shared.auth.tokens import Principal
+from flipside_shared.auth.rules import acting_as
 from flipside_shared.rate_limit import limit_per_person
 from flipside_shared.text import Text
 
 from ..domain.model import Participant, ProgramPolicy, ScoredPair
 from .common import Accepted, pair_view
-from .dependencies import MatcherDependency, Units
+from .dependencies import Caller, MatcherDependency, SelfOrLead, Units
 from .refusals import AnsweringRefusals
 
 router = APIRouter(route_class=AnsweringRefusals)
@@ -39,8 +38,7 @@ class Answer(BaseModel):
 
 @router.get("/programs/{program_id}/participants/{participant_id}/suggestions")
 async def suggestions(
-    program_id: str, participant_id: UUID, units: Units, matcher: MatcherDependency, k: int = 5,
-    principal: Principal = Depends(require_self_or_lead()),
+    program_id: str, participant_id: UUID, units: Units, matcher: MatcherDependency, principal: SelfOrLead, k: int = 5,
 ) -> list[dict]:
     """The `k` best partners still free for this participant, with scores and reasons, for them to pick one.
 
@@ -56,9 +54,7 @@ async def suggestions(
 
 
 @router.post("/programs/{program_id}/proposals", status_code=status.HTTP_201_CREATED, dependencies=[Depends(limit_per_person("proposals"))])
-async def propose(
-    program_id: str, body: ProposalRequest, units: Units, matcher: MatcherDependency, principal: Principal = Depends(authenticated),
-) -> dict:
+async def propose(program_id: str, body: ProposalRequest, units: Units, matcher: MatcherDependency, principal: Caller) -> dict:
     """Pick a partner: a proposal the other side accepts or declines before it expires. The proposer is the caller."""
     acting_as(principal, body.proposer_id)
     async with units.begin() as uow:
@@ -70,9 +66,7 @@ async def propose(
 
 
 @router.post("/proposals/{pair_id}/accept", status_code=status.HTTP_202_ACCEPTED)
-async def accept(
-    pair_id: UUID, body: Answer, units: Units, matcher: MatcherDependency, principal: Principal = Depends(authenticated),
-) -> Accepted:
+async def accept(pair_id: UUID, body: Answer, units: Units, matcher: MatcherDependency, principal: Caller) -> Accepted:
     """The other side says yes (the caller); the pair is created once the rules are checked again."""
     acting_as(principal, body.participant_id)
     async with units.begin() as uow:
@@ -81,9 +75,7 @@ async def accept(
 
 
 @router.post("/proposals/{pair_id}/decline", status_code=status.HTTP_202_ACCEPTED)
-async def decline(
-    pair_id: UUID, body: Answer, units: Units, matcher: MatcherDependency, principal: Principal = Depends(authenticated),
-) -> Accepted:
+async def decline(pair_id: UUID, body: Answer, units: Units, matcher: MatcherDependency, principal: Caller) -> Accepted:
     acting_as(principal, body.participant_id)
     async with units.begin() as uow:
         envelope = await matcher.decline(uow, pair_id, body.participant_id, body.note)
