@@ -15,6 +15,7 @@ from flipside_matching.repository import ActivePair, Program, Proposal
 from flipside_shared.clock import FixedClock
 from flipside_shared.consumer import RejectedEvent
 from flipside_shared.events import (
+    MatchRunRequested,
     PairCreated,
     PairDissolved,
     ParticipantProfile,
@@ -37,6 +38,7 @@ class RepositoryInMemory:
         self.pairs: dict[UUID, tuple[ScoredPair, str]] = {}
         self.unmatched: dict[UUID, list[str]] = {}
         self.proposals: dict[UUID, Proposal] = {}
+        self.runs: dict[UUID, int] = {}
 
     async def program(self, program_id: str) -> Program | None:
         return self.programs.get(program_id)
@@ -84,6 +86,20 @@ class RepositoryInMemory:
         mentor, mentee = self.everyone[pair.mentor.participant_id], self.everyone[pair.mentee.participant_id]
         self.everyone[mentor.participant_id] = replace(mentor, active_pairs=mentor.active_pairs + 1)
         self.everyone[mentee.participant_id] = replace(mentee, active_pairs=mentee.active_pairs + 1, mentored=True)
+
+    async def add_pairs(self, rows: list[tuple[UUID, ScoredPair]], origin: str) -> None:
+        for pair_id, pair in rows:
+            await self.add_pair(pair_id, pair, origin)
+
+    async def unlocked_pairs(self, program_id: str) -> list[ActivePair]:
+        return []
+
+    async def run_done(self, run_id: UUID) -> bool:
+        return run_id in self.runs
+
+    async def record_run(self, run_id: UUID, program_id: str, paired: int, unmatched: dict[UUID, list[str]]) -> None:
+        self.runs[run_id] = paired
+        self.unmatched.update(unmatched)
 
     async def active_between(self, a: UUID, b: UUID) -> bool:
         return any({p.mentor.participant_id, p.mentee.participant_id} == {a, b} for p, _ in self.pairs.values())
@@ -247,3 +263,22 @@ async def test_a_proposal_is_answered_by_the_side_asked_and_only_until_it_expire
         await matcher.accept(fake_unit_of_work(repository), pair_id, mentee.participant_id)
 
     assert accepted.event.accepted_by == mentee.participant_id and accepted.event.accepted_at == NOW
+
+
+async def test_a_cohort_waits_for_its_match_run_which_pairs_everyone_it_can_once(matcher):
+    repository = RepositoryInMemory(Program("cohort", ProgramPolicy(start="cohort_run"), first_run_at=None))
+    cohort = [*mentor_and_mentee("cohort", 0), *mentor_and_mentee("cohort", 1)]
+    run = MatchRunRequested(program_id="cohort", run_id=uuid4(), requested_at=NOW)
+
+    on_arrival = await enrol(matcher, repository, *cohort)
+    uow, again = fake_unit_of_work(repository), fake_unit_of_work(repository)
+    await matcher.run_match(uow, run)
+    await matcher.run_match(again, run)
+
+    created = [envelope.event for envelope in uow.emitted]
+    assert on_arrival == []
+    assert len(created) == 2 and all(isinstance(event, PairCreated) for event in created)
+    assert {p for event in created for p in (event.mentor.participant_id, event.mentee.participant_id)} == {
+        enrolment.participant_id for enrolment in cohort
+    }
+    assert repository.runs == {run.run_id: 2} and again.emitted == [], "a run is done once however often it arrives"
