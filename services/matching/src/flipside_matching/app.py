@@ -1,4 +1,4 @@
-"""The one place that wires matching: settings, taxonomy, handlers, API, migrations."""
+"""The one place that wires matching: settings, taxonomy, clock, the `Matcher`, handlers, API, migrations."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from flipside_shared.clock import SystemClock
 from flipside_shared.events import (
     MatchRunRequested,
     PairAccepted,
@@ -22,10 +23,11 @@ from flipside_shared.events import (
 from flipside_shared.registration import ServiceRegistration
 from flipside_shared.service import ServiceDefinition, create_app
 
-from .api import Engine, router
+from .api import router
 from .domain.taxonomy import Taxonomy
-from .handlers import build_handlers, utc_today
+from .handlers import build_handlers
 from .inbound import take_inbound
+from .matcher import Matcher
 from .proposals import ProposalExpiry
 from .repository import MatchingRepository
 from .settings import MatchingSettings
@@ -36,9 +38,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def definition(settings: MatchingSettings | None = None) -> ServiceDefinition[MatchingRepository]:
     settings = settings or MatchingSettings()
-    taxonomy = Taxonomy.load(settings.taxonomy_file)
-    handlers = build_handlers(taxonomy, utc_today)
-    take_inbound(handlers)
+    matcher = Matcher(Taxonomy.load(settings.taxonomy_file), SystemClock())
+    handlers = build_handlers(matcher)
+    take_inbound(handlers, matcher)
     return ServiceDefinition(
         name=SERVICE,
         settings=settings,
@@ -50,8 +52,8 @@ def definition(settings: MatchingSettings | None = None) -> ServiceDefinition[Ma
             ParticipantEnrolled, ParticipantUpdated, ParticipantWithdrawn, ParticipantErased, ParticipantUnmatched, MatchRunRequested,
             PairCreated, PairDissolved, PairProposed, PairAccepted, PairDeclined,
         ),
-        workers=[ProposalExpiry(settings.proposal_poll_seconds).run],
-        components=(Engine(taxonomy, utc_today),),
+        workers=[ProposalExpiry(matcher, settings.proposal_poll_seconds).run],
+        components=(matcher,),
     )
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from flipside_matching import synthetic
 from flipside_matching.domain.model import ProgramPolicy
 from flipside_matching.domain.taxonomy import Taxonomy
-from flipside_matching.handlers import plan_run
+from flipside_matching.matcher import plan_run
 from flipside_matching.repository import Program
 
 PEOPLE = 8000

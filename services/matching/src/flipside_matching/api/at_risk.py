@@ -8,18 +8,20 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from flipside_shared.auth.rules import acting_as, authenticated, forbidden, require_lead
+from flipside_shared.auth.rules import acting_as, forbidden, require_lead
 from flipside_shared.auth.tokens import Principal
 
-from ..domain.at_risk import Confirmer, PairStanding, refusal, role_of
+from ..domain.at_risk import Confirmer, PairStanding
+from ..matcher import known_program
 from ..repository import MatchingRepository
-from .common import Accepted, program_or_404
-from .pairing import Dissolution, emit_dissolution
+from .common import Accepted
+from .dependencies import Caller, MatcherDependency, Units
+from .refusals import AnsweringRefusals
 
-router = APIRouter()
+router = APIRouter(route_class=AnsweringRefusals)
 
 
 class Confirmation(BaseModel):
@@ -31,39 +33,35 @@ class Confirmation(BaseModel):
 
 
 @router.get("/programs/{program_id}/pairs/at-risk", dependencies=[Depends(require_lead())])
-async def pairs_at_risk(program_id: str, request: Request) -> list[dict]:
+async def pairs_at_risk(program_id: str, units: Units) -> list[dict]:
     """Active pairs feedback flagged at risk, longest-flagged first: the score and reasons of the latest
     flag, since when, and who confirmed a rematch not yet carried out."""
-    async with request.app.state.runtime.pool.acquire() as conn:
-        repository = MatchingRepository(conn)
-        await program_or_404(repository, program_id)
+    async with units.reading() as repository:
+        await known_program(repository, program_id)
         rows = await repository.pairs_at_risk(program_id)
     return [dict(row) for row in rows]
 
 
 @router.post("/pairs/{pair_id}/rematch", status_code=status.HTTP_202_ACCEPTED)
-async def rematch(pair_id: UUID, body: Confirmation, request: Request, principal: Principal = Depends(authenticated)) -> Accepted:
+async def rematch(pair_id: UUID, body: Confirmation, units: Units, matcher: MatcherDependency, principal: Caller) -> Accepted:
     """Take up the rematch offered for a pair at risk: the pair is dissolved as `POST /pairs/{id}/dissolve`
     does (reason `at_risk`), and both people are matched anew, never with each other."""
-    async with request.app.state.runtime.units.begin() as uow:
-        repository = MatchingRepository(uow.conn)
-        pair = await _open_offer(repository, pair_id, body.confirmed_by, principal)
-        await repository.confirm_rematch(pair_id, str(body.confirmed_by))
-        dissolution = Dissolution(reason="at_risk", note=f"rematch confirmed by the {role_of(pair, body.confirmed_by)}", rematch=True)
-        envelope = emit_dissolution(uow, pair_id, pair.program_id, dissolution)
+    async with units.begin() as uow:
+        pair = await _answered_by(uow.repository, pair_id, body.confirmed_by, principal)
+        envelope = await matcher.confirm_rematch(uow, pair, body.confirmed_by)
     return Accepted(event_id=envelope.id)
 
 
 @router.post("/pairs/{pair_id}/keep", status_code=status.HTTP_204_NO_CONTENT)
-async def keep(pair_id: UUID, body: Confirmation, request: Request, principal: Principal = Depends(authenticated)) -> None:
+async def keep(pair_id: UUID, body: Confirmation, units: Units, matcher: MatcherDependency, principal: Caller) -> None:
     """Decline the rematch offer: the pair stays and loses its flag, until feedback flags it again."""
-    async with request.app.state.runtime.pool.acquire() as conn, conn.transaction():
-        repository = MatchingRepository(conn)
-        await _open_offer(repository, pair_id, body.confirmed_by, principal)
-        await repository.clear_at_risk(pair_id)
+    async with units.begin() as uow:
+        pair = await _answered_by(uow.repository, pair_id, body.confirmed_by, principal)
+        await matcher.keep_pair(uow, pair, body.confirmed_by)
 
 
-async def _open_offer(repository: MatchingRepository, pair_id: UUID, confirmed_by: Confirmer, principal: Principal) -> PairStanding:
+async def _answered_by(repository: MatchingRepository, pair_id: UUID, confirmed_by: Confirmer, principal: Principal) -> PairStanding:
+    """The pair, locked, if the caller is who `confirmed_by` names: the pair's participant or a lead of its program."""
     pair = await repository.pair_standing(pair_id)
     if pair is None:
         raise HTTPException(404, "no pair with this id")
@@ -72,6 +70,4 @@ async def _open_offer(repository: MatchingRepository, pair_id: UUID, confirmed_b
             raise forbidden("only a lead of the pair's program answers as program_lead")
     else:
         acting_as(principal, confirmed_by)
-    if refused := refusal(pair, confirmed_by):
-        raise HTTPException(status.HTTP_403_FORBIDDEN if refused.not_theirs else status.HTTP_409_CONFLICT, refused.reason)
     return pair

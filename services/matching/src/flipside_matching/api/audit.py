@@ -6,7 +6,7 @@ from dataclasses import asdict, fields
 from typing import Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Body, Depends, HTTPException, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from flipside_shared.auth.rules import require_admin, require_lead
@@ -14,10 +14,11 @@ from flipside_shared.spreadsheet import csv_text
 from flipside_shared.text import Name
 
 from ..domain.fairness import Cell, Person, audit, grade_band
-from ..repository import MatchingRepository
-from .common import program_or_404
+from ..matcher import known_program
+from .dependencies import Units
+from .refusals import AnsweringRefusals
 
-router = APIRouter()
+router = APIRouter(route_class=AnsweringRefusals)
 
 
 # What fits in a request body of the default 64 KiB (about 100 bytes each); a bigger program sends them in parts.
@@ -34,12 +35,12 @@ class Declaration(BaseModel):
 
 @router.put("/programs/{program_id}/demographics", dependencies=[Depends(require_admin)])
 async def declare_demographics(
-    program_id: str, request: Request, declarations: list[Declaration] = Body(max_length=MAX_DECLARATIONS),
+    program_id: str, units: Units, declarations: list[Declaration] = Body(max_length=MAX_DECLARATIONS),
 ) -> dict:
     """Self-declared demographics for the fairness audit only: stored apart, never read by matching."""
-    async with request.app.state.runtime.pool.acquire() as conn, conn.transaction():
-        repository = MatchingRepository(conn)
-        await program_or_404(repository, program_id)
+    async with units.begin() as uow:
+        repository = uow.repository
+        await known_program(repository, program_id)
         unknown = {d.participant_id for d in declarations} - await repository.enrolled(program_id, {d.participant_id for d in declarations})
         if unknown:
             raise HTTPException(422, f"{len(unknown)} participant id(s) are not enrolled in this program; nothing was stored")
@@ -48,11 +49,10 @@ async def declare_demographics(
 
 
 @router.get("/programs/{program_id}/fairness", dependencies=[Depends(require_lead())])
-async def fairness(program_id: str, request: Request, format: Literal["json", "csv"] = "json"):
+async def fairness(program_id: str, units: Units, format: Literal["json", "csv"] = "json"):
     """Match rate and scores by department, grade band, location, and any declared attribute; groups under 5 suppressed."""
-    async with request.app.state.runtime.pool.acquire() as conn:
-        repository = MatchingRepository(conn)
-        found = await program_or_404(repository, program_id)
+    async with units.reading() as repository:
+        found = await known_program(repository, program_id)
         rows = await repository.audit_rows(program_id)
         declared = await repository.demographics(program_id)
     extra: dict[UUID, dict[str, str]] = {}

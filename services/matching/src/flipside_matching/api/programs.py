@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
-from uuid import UUID, uuid4
+from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Response, status
 
 from flipside_shared.auth.rules import authenticated, require_admin, require_lead
-from flipside_shared.dependencies import component
-
-from flipside_shared.events import MatchRunRequested
 
 from ..domain.model import ProgramPolicy, ScoredPair
-from ..handlers import plan_run
-from ..repository import MatchingRepository
-from .common import Accepted, pair_view, program_or_404
+from ..matcher import known_program
+from .common import Accepted, pair_view
+from .dependencies import MatcherDependency, Units
+from .refusals import AnsweringRefusals
 
-router = APIRouter()
+router = APIRouter(route_class=AnsweringRefusals)
 
 
 PROGRAM_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
@@ -29,39 +26,33 @@ class RunAccepted(Accepted):
 
 
 @router.put("/programs/{program_id}", dependencies=[Depends(require_admin)])
-async def configure_program(program_id: str, policy: ProgramPolicy, request: Request) -> ProgramPolicy:
+async def configure_program(program_id: str, policy: ProgramPolicy, units: Units, matcher: MatcherDependency) -> ProgramPolicy:
     """Create a program or change its rules and weights (they apply to the next match)."""
     if not PROGRAM_ID.fullmatch(program_id):
         raise HTTPException(422, "a program id is 1 to 64 of a-z, 0-9, '-' and '_', starting with a letter or digit")
-    async with request.app.state.runtime.pool.acquire() as conn, conn.transaction():
-        repository = MatchingRepository(conn)
-        highest = await repository.highest_grade(program_id)
-        if highest is not None and highest >= len(policy.grades):
-            raise HTTPException(422, f"participants are enrolled at grade {highest}; the ladder must keep at least {highest + 1} grades")
-        await repository.save_program(program_id, policy)
+    async with units.begin() as uow:
+        await matcher.configure_program(uow, program_id, policy)
     return policy
 
 
 @router.get("/programs/{program_id}", dependencies=[Depends(authenticated)])
-async def program(program_id: str, request: Request) -> dict:
-    async with request.app.state.runtime.pool.acquire() as conn:
-        found = await program_or_404(MatchingRepository(conn), program_id)
+async def program(program_id: str, units: Units) -> dict:
+    async with units.reading() as repository:
+        found = await known_program(repository, program_id)
     return {"program_id": program_id, "policy": found.policy.model_dump(mode="json"), "first_run_at": found.first_run_at}
 
 
 @router.post("/programs/{program_id}/runs", status_code=status.HTTP_202_ACCEPTED, dependencies=[Depends(require_lead())])
 async def request_run(
-    program_id: str, request: Request, response: Response, dry_run: bool = False, replace_unlocked: bool = False,
+    program_id: str, response: Response, units: Units, matcher: MatcherDependency,
+    dry_run: bool = False, replace_unlocked: bool = False,
 ) -> dict:
     """Match everyone with room left, globally. `dry_run=true` returns the proposed pairs and statistics
     at once and publishes nothing; otherwise the run is an event, done once however often it arrives.
     `replace_unlocked=true` is a rerun: active pairs that are not locked may be replaced by better ones."""
-    runtime, engine = request.app.state.runtime, component(Engine)(request)
     if dry_run:
-        async with runtime.pool.acquire() as conn:
-            repository = MatchingRepository(conn)
-            found = await program_or_404(repository, program_id)
-            plan = await plan_run(repository, found, engine.taxonomy, engine.first_week(), replace_unlocked)
+        async with units.reading() as repository:
+            plan = await matcher.dry_run(repository, program_id, replace_unlocked)
         result = plan.result
         response.status_code = status.HTTP_200_OK
         return {
@@ -70,19 +61,15 @@ async def request_run(
             "pairs": [pair_view(pair) for pair in result.pairs],
             "unmatched": [{"participant_id": str(p), "reasons": r} for p, r in result.unmatched.items()],
         }
-    run_id = uuid4()
-    async with runtime.units.begin() as uow:
-        await program_or_404(MatchingRepository(uow.conn), program_id)
-        envelope = uow.emit(MatchRunRequested(
-            program_id=program_id, run_id=run_id, requested_at=datetime.now(UTC), replace_unlocked=replace_unlocked,
-        ))
+    async with units.begin() as uow:
+        run_id, envelope = await matcher.request_run(uow, program_id, replace_unlocked)
     return RunAccepted(run_id=run_id, event_id=envelope.id).model_dump(mode="json")
 
 
 @router.get("/programs/{program_id}/pairs", dependencies=[Depends(require_lead())])
-async def pairs(program_id: str, request: Request) -> list[dict]:
-    async with request.app.state.runtime.pool.acquire() as conn:
-        rows = await MatchingRepository(conn).pairs(program_id)
+async def pairs(program_id: str, units: Units) -> list[dict]:
+    async with units.reading() as repository:
+        rows = await repository.pairs(program_id)
     return [dict(row) for row in rows]
 
 

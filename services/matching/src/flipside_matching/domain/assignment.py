@@ -96,4 +96,5 @@ def _offsets(repeats: np.ndarray) -> np.ndarray:
     if repeats.size == 0:
         return repeats
     starts = np.repeat(np.cumsum(repeats) - repeats, repeats)
-    return np.arange(int(repeats.sum())) - starts
+    offsets: np.ndarray = np.arange(int(repeats.sum())) - starts
+    return offsets

@@ -53,7 +53,8 @@ def role_of(pair: PairStanding, confirmed_by: Confirmer) -> str | None:
     """The confirmer in words, for the program lead's note; None for someone outside the pair."""
     if confirmed_by == PROGRAM_LEAD:
         return "program lead"
-    return {pair.mentor_id: "mentor", pair.mentee_id: "mentee"}.get(confirmed_by)
+    roles: dict[Confirmer, str] = {pair.mentor_id: "mentor", pair.mentee_id: "mentee"}
+    return roles.get(confirmed_by)
 
 
 def recovered(pair: PairStanding, status: HealthStatus) -> bool:

@@ -8,7 +8,7 @@ everywhere) move the hours exactly as they move for the people themselves.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -72,7 +72,7 @@ class Availability:
         """Minutes each pattern works in its shortest week."""
 
 
-def _minute(moment) -> int:
+def _minute(moment: time) -> int:
     return moment.hour * 60 + moment.minute
 
 

@@ -9,7 +9,7 @@ pair's published breakdown is exactly what the assignment maximised.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
@@ -17,7 +17,7 @@ from uuid import UUID
 import numpy as np
 from scipy import sparse
 
-from .availability import Availability, pattern_of
+from .availability import Availability, Pattern, pattern_of
 from .model import FACTORS, Participant, ProgramPolicy, spoken_languages
 from .reporting import chains, managers_of
 from .taxonomy import Taxonomy
@@ -28,7 +28,7 @@ RULES = ("grade", "reporting_line", "language", "overlap", "excluded")
 CELLS_PER_BLOCK = 2_000_000
 
 
-class _Vocabulary(dict):
+class _Vocabulary(dict[str, int]):
     def index(self, key: str) -> int:
         return self.setdefault(key, len(self))
 
@@ -65,7 +65,7 @@ class CandidateSpace:
         n, rows = len(people), len(self.mentees)
 
         topics, interests, styles, languages, departments = (_Vocabulary() for _ in range(5))
-        patterns: dict = {}
+        patterns: dict[Pattern, int] = {}
         skills: list[dict[int, float]] = []
         goals: list[dict[int, float]] = []
         liked: list[dict[int, float]] = []
@@ -142,14 +142,14 @@ class CandidateSpace:
         department = np.concatenate([self._row_department, self._col_department]).astype(np.int64)
         gap = self.policy.min_grade_gap
 
-        def when(rp, rl, cp, cl):  # availability pattern and languages: can they meet, and for how much of their time
+        def when(rp: np.ndarray, rl: np.ndarray, cp: np.ndarray, cl: np.ndarray) -> np.ndarray:  # availability pattern and languages: can they meet, and for how much of their time
             overlap = self._overlap[rp, cp]
             shorter = np.minimum(self._weekly[rp], self._weekly[cp])
             share = np.divide(overlap, shorter, out=np.zeros(overlap.shape, dtype=np.float64), where=shorter > 0)
             allowed = shares_language[rl, cl] & (overlap >= self.policy.min_overlap_minutes)
             return np.where(allowed, w["time_overlap"] * share, -np.inf)
 
-        def where_in_company(rg, rd, cg, cd):  # grade and department: the reverse rule, and the cross-department bonus
+        def where_in_company(rg: np.ndarray, rd: np.ndarray, cg: np.ndarray, cd: np.ndarray) -> np.ndarray:  # grade and department: the reverse rule, and the cross-department bonus
             allowed = (rg - cg >= gap) if self.policy.direction == "reverse" else (cg - rg >= gap)
             return np.where(allowed, w["cross_department"] * (rd != cd), -np.inf)
 
@@ -214,7 +214,7 @@ class CandidateSpace:
 
     def scored(self, rows: np.ndarray) -> np.ndarray:
         """Scores of a block of rows against every column, with -inf where a hard rule is broken."""
-        scores = self._row_features[rows].toarray() @ self._col_features
+        scores: np.ndarray = self._row_features[rows].toarray() @ self._col_features
         for lookup in self._lookups:
             scores += np.take(lookup.table[lookup.row_kind[rows]], lookup.col_kind, axis=1)
         scores[~self._allowed_by(self._every_barred, rows, np.arange(len(self.mentors)))] = -np.inf
@@ -276,7 +276,7 @@ class _Lookup:
     col_kind: np.ndarray
 
     @classmethod
-    def build(cls, attributes: np.ndarray, rows: int, term) -> _Lookup:
+    def build(cls, attributes: np.ndarray, rows: int, term: Callable[..., np.ndarray]) -> _Lookup:
         """`attributes`: one row per person (mentees first); `term(*row attributes, *col attributes)` -> values."""
         row_kinds, row_kind = _kinds(attributes[:rows])
         col_kinds, col_kind = _kinds(attributes[rows:])
@@ -303,7 +303,9 @@ def _columns(matrix: np.ndarray, cols: np.ndarray | None) -> np.ndarray:
 
 
 def _matrix(rows: list[dict[int, float]], height: int, width: int) -> sparse.csr_matrix:
-    indptr, indices, data = [0], [], []
+    indptr: list[int] = [0]
+    indices: list[int] = []
+    data: list[float] = []
     for row in rows:
         indices.extend(row.keys())
         data.extend(row.values())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
 import numpy as np
@@ -30,7 +30,8 @@ def split_sides(people: Sequence[Participant], policy: ProgramPolicy) -> tuple[l
     """Mentees and mentors with room left. Someone who would take either role goes to the side their grade
     suits in this program: below the program's median grade mentors in a reverse program, above it is mentored."""
     median = statistics.median(p.profile.grade for p in people) if people else 0
-    mentees, mentors = [], []
+    mentees: list[Participant] = []
+    mentors: list[Participant] = []
     for person in people:
         if person.profile.role == "either":
             junior = person.profile.grade < median
@@ -127,7 +128,7 @@ def ranked(
     if person.mentor_slots > 0:
         options += _best(CandidateSpace([p for p in others if p.can_take_a_mentor], [person], policy, taxonomy, first_week, org), k)
 
-    def order(pair: ScoredPair) -> tuple:
+    def order(pair: ScoredPair) -> tuple[float, datetime, UUID]:
         other = pair.mentor if pair.mentee is person else pair.mentee
         return -round(pair.score, 6), other.enrolled_at, other.participant_id
 
@@ -180,7 +181,8 @@ def _fitting(space: CandidateSpace, row: int | None = None, col: int | None = No
     """Which of the other side pass every hard rule with the person at `row` or `col`."""
     rows = np.array([row]) if row is not None else np.arange(space.shape[0])
     cols = np.array([col]) if col is not None else None
-    return np.logical_and.reduce(list(space.rule_masks(rows, cols).values())).ravel()
+    fitting: np.ndarray = np.logical_and.reduce(list(space.rule_masks(rows, cols).values())).ravel()
+    return fitting
 
 
 TIE = 1e-6
