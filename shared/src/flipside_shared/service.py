@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Generic
+from typing import Annotated, Any, Generic, TypeVar
 from wsgiref.simple_server import WSGIServer
 
 import asyncpg
@@ -44,6 +44,8 @@ from .unit_of_work import EventTooLarge, Repository, RepositoryFactory, UnitOfWo
 from . import unstorable
 
 log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
 
 GRACEFUL_TIMEOUT_SECONDS = 30.0
 RELAY_STOP_SECONDS = 10.0
@@ -232,15 +234,14 @@ async def connect_pool(url: str, schema: str, size: int) -> asyncpg.Pool:
         await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
     async def connect() -> asyncpg.Pool:
-        pool: asyncpg.Pool = await asyncpg.create_pool(
+        return await asyncpg.create_pool(
             url, min_size=1, max_size=size, init=init, server_settings={"search_path": f'"{schema}"'}
         )
-        return pool
 
     return await _with_retries(connect)
 
 
-async def _with_retries(start: Callable[[], Awaitable[Any]], attempts: int = 30) -> Any:
+async def _with_retries(start: Callable[[], Awaitable[T]], attempts: int = 30) -> T:
     backoff = Backoff(first=0.2, cap=3.0)
     while True:
         try:
