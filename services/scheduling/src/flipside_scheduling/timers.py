@@ -10,11 +10,11 @@ from __future__ import annotations
 import structlog
 from prometheus_client import Gauge
 
+from flipside_shared.clock import Clock
 from flipside_shared.events import CheckInDue, ReminderDue
 from flipside_shared.polling import drain_forever
 from flipside_shared.service import Runtime
 
-from flipside_shared.clock import Clock
 from .domain.timers import fires_when_overdue
 from .repository import SchedulingRepository
 
@@ -29,14 +29,14 @@ class TimerWorker:
         self._poll_seconds = poll_seconds
         self._batch_size = batch_size
 
-    async def run(self, runtime: Runtime) -> None:
+    async def run(self, runtime: Runtime[SchedulingRepository]) -> None:
         await drain_forever(lambda: self.fire_due(runtime), self._batch_size, self._poll_seconds)
 
-    async def fire_due(self, runtime: Runtime) -> int:
+    async def fire_due(self, runtime: Runtime[SchedulingRepository]) -> int:
         """One round: settle up to a batch of due timers; return how many were claimed."""
         now = self._clock.now()
         async with runtime.units.begin() as uow:
-            repository = SchedulingRepository(uow.conn)
+            repository = uow.repository
             due = await repository.claim_due_timers(now, self._batch_size)
             fired, dropped = [], []
             for timer in due:
