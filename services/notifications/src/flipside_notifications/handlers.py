@@ -10,6 +10,8 @@ answers (private events) are neither consumed nor passed on.
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 from flipside_shared.consumer import EventHandlers
 from flipside_shared.events import (
     EVENT_TYPES,
@@ -23,6 +25,9 @@ from flipside_shared.unit_of_work import UnitOfWork
 
 from .domain.messages import PersonalLinks, messages_for
 from .repository import NotificationsRepository
+
+NotificationsUnit: TypeAlias = UnitOfWork[NotificationsRepository]
+"""A unit of work on notifications' schema: what the handler and the dispatcher's rounds run in."""
 
 # What Flipside's services publish; what outside systems send (survey answers, session commands) stays with the
 # service it is for, and so do one person's own words and scores (private events), whoever sent them.
@@ -42,16 +47,16 @@ async def _learn_about_people(repository: NotificationsRepository, event: Event)
             await repository.forget(event.participant_id)
 
 
-def build_handlers(links: PersonalLinks) -> EventHandlers:
-    async def handle(uow: UnitOfWork, event: Event) -> None:
-        repository = NotificationsRepository(uow.conn)
+def build_handlers(links: PersonalLinks) -> EventHandlers[NotificationsRepository]:
+    async def handle(uow: NotificationsUnit, event: Event) -> None:
+        repository = uow.repository
         cause = uow.cause
         await _learn_about_people(repository, event)
         if messages := messages_for(event, links):
             await repository.owe(cause.id, cause.correlation_id, messages)
         await repository.owe_webhooks(cause.id, cause.correlation_id, cause.type, cause.structured())
 
-    handlers = EventHandlers()
+    handlers = EventHandlers[NotificationsRepository]()
     for ce_type in SUBSCRIBABLE_EVENT_TYPES:
         handlers.handles(EVENT_TYPES[ce_type])(handle)
     return handlers

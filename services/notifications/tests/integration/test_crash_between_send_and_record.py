@@ -22,6 +22,7 @@ from flipside_notifications.domain.messages import MessageDue
 from flipside_notifications.outbound_http import HttpPoster
 from flipside_notifications.repository import NotificationsRepository
 from flipside_notifications.settings import NotificationSettings
+from flipside_shared.clock import SystemClock
 from flipside_shared.migrations import migrate
 from flipside_shared.service import connect_pool
 from flipside_shared.testing.factories import enrolled
@@ -61,7 +62,7 @@ async def test_a_crash_after_sending_sends_once_more_with_the_same_identity_and_
     person = enrolled(email="crash@example.com")
     cause = envelope(person)
     async with units.begin() as uow:
-        repository = NotificationsRepository(uow.conn)
+        repository = uow.repository
         await repository.save_recipient(person.participant_id, person.profile)
         await repository.add_subscription(f"http://127.0.0.1:{httpserver.port}/subscriber", "whsec_" + "c2VjcmV0" * 4, [cause.type], "")
         starts_at = (datetime.now(UTC) + timedelta(days=1)).isoformat()
@@ -72,7 +73,7 @@ async def test_a_crash_after_sending_sends_once_more_with_the_same_identity_and_
         raise SimulatedCrash()
 
     monkeypatch.setattr(NotificationsRepository, "record", crash_before_recording)
-    dispatcher, http = Dispatcher(settings), HttpPoster(LOCAL_ONLY, 5)
+    dispatcher, http = Dispatcher(settings, SystemClock()), HttpPoster(LOCAL_ONLY, 5)
     try:
         for channel in ("email", "webhook"):
             with pytest.raises(SimulatedCrash):
@@ -105,11 +106,11 @@ async def test_a_template_that_fails_on_odd_data_fails_that_delivery_only(sandbo
     person = enrolled(email="odd@example.com")
     broken, fine = uuid4(), uuid4()
     async with units.begin() as uow:
-        repository = NotificationsRepository(uow.conn)
+        repository = uow.repository
         await repository.save_recipient(person.participant_id, person.profile)
         await repository.owe(broken, None, [MessageDue(person.participant_id, "reminder", {"minutes_before": 60})])
         await repository.owe(fine, None, [MessageDue(person.participant_id, "unmatched", {"reasons": ["no mentor left"]})])
-    http, dispatcher = HttpPoster(LOCAL_ONLY, 5), Dispatcher(settings)
+    http, dispatcher = HttpPoster(LOCAL_ONLY, 5), Dispatcher(settings, SystemClock())
     try:
         await dispatcher_round(dispatcher, units, http)
     finally:
