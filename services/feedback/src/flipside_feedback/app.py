@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from flipside_shared.clock import SystemClock
 from flipside_shared.events import (
     FeedbackRequested,
     GoalAchieved,
@@ -15,7 +16,6 @@ from flipside_shared.events import (
     PairHealthChanged,
     RecognitionAwarded,
 )
-from flipside_shared.clock import SystemClock
 from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import router

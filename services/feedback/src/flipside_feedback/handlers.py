@@ -77,8 +77,8 @@ class FeedbackLoop:
         now = self._clock.now()
         expires_at = now + timedelta(days=self._settings.link_valid_days)
         version, _ = await repository.latest_questionnaire(check_in.program_id)
-        asked: tuple[tuple[Role, UUID], ...] = (("mentor", check_in.mentor_id), ("mentee", check_in.mentee_id))
-        for role, participant_id in asked:
+        people: tuple[tuple[Role, UUID], ...] = (("mentor", check_in.mentor_id), ("mentee", check_in.mentee_id))
+        for role, participant_id in people:
             request_id = uuid4()
             if await repository.add_request(
                 request_id, check_in.session_id, check_in.pair_id, check_in.program_id, participant_id, role, expires_at, version,
