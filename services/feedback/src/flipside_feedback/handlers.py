@@ -265,11 +265,11 @@ def build_handlers(loop: FeedbackLoop, clock: Clock) -> EventHandlers[FeedbackRe
     ) -> None:
         await uow.repository.save_session(event.session_id, event.pair_id, event.program_id, event.kind, event.starts_at)
 
-    # Registered one by one: a handler of the union accepts each of its versions.
-    handlers.handles(SessionScheduled)(session_booked)
+    # One registration per version (a handler of the union accepts each), in the order the AsyncAPI document lists them.
     handlers.handles(SessionScheduledV1)(session_booked)
-    handlers.handles(SessionRescheduled)(session_booked)
+    handlers.handles(SessionScheduled)(session_booked)
     handlers.handles(SessionRescheduledV1)(session_booked)
+    handlers.handles(SessionRescheduled)(session_booked)
 
     @handlers.handles(SessionCancelled)
     async def session_cancelled(uow: FeedbackUnit, event: SessionCancelled) -> None:
