@@ -225,8 +225,9 @@ class Dispatcher:
                 await _failing_on_its_own(send)
         except SendFailed as failure:
             return _failed(delivery, failure, attempts, now)
-        events = [(event, delivery["correlation_id"]) for event in sent_events(delivery, attempts, now)]
-        events += [(v1, delivery["correlation_id"]) for event, _ in events if (v1 := event.as_v1()) is not None]
+        sent = sent_events(delivery, attempts, now)
+        events: list[tuple[Event, UUID | None]] = [(event, delivery["correlation_id"]) for event in sent]
+        events += [(v1, delivery["correlation_id"]) for event in sent if (v1 := event.as_v1()) is not None]
         return Outcome(delivery_id, "sent", attempted=True, sent_at=now), events
 
     def _render(self, delivery: dict[str, Any], kind: str, unsubscribe_url: str) -> RenderedMessage:
@@ -291,7 +292,7 @@ def _failed(delivery: dict[str, Any], failure: SendFailed, attempts: int, now: d
     log.warning("delivery failed", delivery_id=str(delivery_id), channel=channel, reason=failure.reason, attempts=attempts)
     # A subscriber's failures are in its delivery log; `NotificationFailed` is about people.
     failed = [] if channel == WEBHOOK else failed_events(delivery, failure, attempts, now)
-    events = [(event, delivery["correlation_id"]) for event in failed]
+    events: list[tuple[Event, UUID | None]] = [(event, delivery["correlation_id"]) for event in failed]
     return Outcome(delivery_id, "failed", attempted=True, error=failure.reason), events
 
 

@@ -7,6 +7,7 @@ replica that dies mid-round rolls back and its timers are claimed again.
 
 from __future__ import annotations
 
+import asyncpg
 import structlog
 from prometheus_client import Gauge
 
@@ -52,7 +53,7 @@ class TimerWorker:
         return len(due)
 
 
-def _event(timer) -> ReminderDue | CheckInDue:
+def _event(timer: asyncpg.Record) -> ReminderDue | CheckInDue:
     if timer["kind"] == "reminder":
         return ReminderDue(
             session_id=timer["session_id"],
