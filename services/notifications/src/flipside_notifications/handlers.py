@@ -11,6 +11,7 @@ answers (private events) are neither consumed nor passed on.
 from __future__ import annotations
 
 from typing import TypeAlias
+from uuid import UUID
 
 from flipside_shared.consumer import EventHandlers
 from flipside_shared.events import (
@@ -23,7 +24,7 @@ from flipside_shared.events import (
 )
 from flipside_shared.unit_of_work import UnitOfWork
 
-from .domain.messages import PersonalLinks, messages_for
+from .domain.messages import MessageDue, PersonalLinks, messages_for
 from .repository import NotificationsRepository
 
 NotificationsUnit: TypeAlias = UnitOfWork[NotificationsRepository]
@@ -47,13 +48,23 @@ async def _learn_about_people(repository: NotificationsRepository, event: Event)
             await repository.forget(event.participant_id)
 
 
+async def owe_messages(
+    repository: NotificationsRepository, event_id: UUID, correlation_id: UUID | None, messages: list[MessageDue],
+) -> None:
+    """One delivery per message and channel its recipient has chosen (e-mail until they choose)."""
+    chosen = await repository.channels_of([m.recipient_id for m in messages])
+    await repository.add_deliveries(
+        event_id, correlation_id, [(m, channel) for m in messages for channel in chosen.get(m.recipient_id, ["email"])],
+    )
+
+
 def build_handlers(links: PersonalLinks) -> EventHandlers[NotificationsRepository]:
     async def handle(uow: NotificationsUnit, event: Event) -> None:
         repository = uow.repository
         cause = uow.cause
         await _learn_about_people(repository, event)
         if messages := messages_for(event, links):
-            await repository.owe(cause.id, cause.correlation_id, messages)
+            await owe_messages(repository, cause.id, cause.correlation_id, messages)
         await repository.owe_webhooks(cause.id, cause.correlation_id, cause.type, cause.structured())
 
     handlers = EventHandlers[NotificationsRepository]()

@@ -20,6 +20,7 @@ import flipside_notifications
 from flipside_notifications.app import SERVICE
 from flipside_notifications.dispatcher import Dispatcher
 from flipside_notifications.domain.messages import MessageDue
+from flipside_notifications.handlers import owe_messages
 from flipside_notifications.outbound_http import HttpPoster
 from flipside_notifications.repository import NotificationsRepository
 from flipside_notifications.settings import NotificationSettings
@@ -81,7 +82,7 @@ async def add_recipient(pool, display_name: str, email: str, time_zone: str = "E
 async def owe(units, recipient_id: UUID, template: str, context: dict) -> UUID:
     event_id = uuid4()
     async with units.begin() as uow:
-        await uow.repository.owe(event_id, event_id, [MessageDue(recipient_id, template, context)])
+        await owe_messages(uow.repository, event_id, event_id, [MessageDue(recipient_id, template, context)])
     return event_id
 
 

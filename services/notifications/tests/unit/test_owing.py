@@ -24,17 +24,22 @@ class Links:
 
 
 class InMemoryNotificationsRepository:
-    def __init__(self) -> None:
+    def __init__(self, channels: dict[UUID, list[str]] | None = None) -> None:
         self.recipients: dict[UUID, ParticipantProfile] = {}
-        self.messages: list[tuple[UUID, MessageDue]] = []
-        """(cause event id, message) of every message owed."""
+        self.channels = channels or {}
+        """The channels of those who chose theirs."""
+        self.deliveries: list[tuple[UUID, str, MessageDue]] = []
+        """(cause event id, channel, message) of every delivery owed."""
         self.webhooks: list[tuple[UUID, str, dict[str, Any]]] = []
 
     async def save_recipient(self, participant_id: UUID, profile: ParticipantProfile) -> None:
         self.recipients[participant_id] = profile
 
-    async def owe(self, event_id: UUID, correlation_id: UUID | None, messages: list[MessageDue]) -> None:
-        self.messages += [(event_id, message) for message in messages]
+    async def channels_of(self, participant_ids: list[UUID]) -> dict[UUID, list[str]]:
+        return {p: self.channels[p] for p in participant_ids if p in self.channels}
+
+    async def add_deliveries(self, event_id: UUID, correlation_id: UUID | None, deliveries: list[tuple[MessageDue, str]]) -> None:
+        self.deliveries += [(event_id, channel, message) for message, channel in deliveries]
 
     async def owe_webhooks(self, event_id: UUID, correlation_id: UUID | None, event_type: str, body: dict[str, Any]) -> None:
         self.webhooks.append((event_id, event_type, body))
@@ -49,15 +54,15 @@ async def handle(repository: InMemoryNotificationsRepository, event: Event) -> U
     return cause.id
 
 
-async def test_a_new_pair_owes_each_of_its_two_people_one_message_and_each_webhook_subscriber_the_event():
+async def test_a_new_pair_owes_each_of_its_two_people_one_e_mail_and_each_webhook_subscriber_the_event():
     repository = InMemoryNotificationsRepository()
     pair = pair_created()
 
     event_id = await handle(repository, pair)
 
-    assert {(cause, m.recipient_id, m.template) for cause, m in repository.messages} == {
-        (event_id, pair.mentor.participant_id, "paired"), (event_id, pair.mentee.participant_id, "paired"),
-    }
+    assert sorted((cause, channel, m.recipient_id, m.template) for cause, channel, m in repository.deliveries) == sorted([
+        (event_id, "email", pair.mentor.participant_id, "paired"), (event_id, "email", pair.mentee.participant_id, "paired"),
+    ])
     [(cause, event_type, body)] = repository.webhooks
     assert (cause, event_type) == (event_id, pair.ce_type)
     assert body["data"]["pair_id"] == str(pair.pair_id)
@@ -70,4 +75,16 @@ async def test_an_enrolment_is_remembered_for_the_messages_to_come_and_owes_none
     await handle(repository, person)
 
     assert repository.recipients == {person.participant_id: person.profile}
-    assert repository.messages == []
+    assert repository.deliveries == []
+
+
+async def test_a_message_is_owed_once_on_each_channel_its_recipient_chose():
+    pair = pair_created()
+    mentor, mentee = pair.mentor.participant_id, pair.mentee.participant_id
+    repository = InMemoryNotificationsRepository(channels={mentor: ["email", "slack", "teams"]})
+
+    await handle(repository, pair)
+
+    assert sorted((m.recipient_id, channel) for _, channel, m in repository.deliveries) == sorted([
+        (mentor, "email"), (mentor, "slack"), (mentor, "teams"), (mentee, "email"),
+    ])
