@@ -102,8 +102,7 @@ def _request_id(token: str, settings: FeedbackSettings, now: datetime) -> UUID:
 async def survey(token: str, units: Units, settings: Settings, clock: ClockDependency) -> dict[str, Any]:
     """The questions of the version asked, the holder's own answers so far, and the pair's goals to move."""
     request_id = _request_id(token, settings, clock.now())
-    async with units.begin() as uow:
-        repository = uow.repository
+    async with units.reading() as repository:
         asked = await repository.request(request_id)
         if asked is None:
             raise HTTPException(status_code=404, detail="no such feedback request")
