@@ -12,13 +12,14 @@ from typing import Any, TypeVar
 
 from fastapi import Request
 
+from .clock import Clock
 from .service import running
 from .settings import ServiceSettings
 from .unit_of_work import UnitOfWorkFactory
 
 T = TypeVar("T")
 
-__all__ = ["component", "running", "settings", "units"]
+__all__ = ["clock", "component", "running", "settings", "units"]
 
 
 def units(request: Request) -> UnitOfWorkFactory[Any]:
@@ -41,3 +42,11 @@ def component(kind: type[T]) -> Callable[[Request], T]:
 
     provide.__name__ = f"provide_{kind.__name__}"
     return provide
+
+
+def clock(request: Request) -> Clock:
+    """The service's clock among its components, whichever kind it is (system, accelerated, fixed in a test)."""
+    for found in request.app.state.components.values():
+        if isinstance(found, Clock):
+            return found
+    raise LookupError("the service has no clock among its components")

@@ -8,8 +8,8 @@ link is a credential of its own: whoever holds it answers that one check-in, and
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -19,11 +19,12 @@ from flipside_shared.auth.rules import (
     PairPeople, acting_as, authenticated, path_uuid, require_lead, require_pair_member, require_self,
 )
 from flipside_shared.auth.tokens import Principal
-from flipside_shared.dependencies import component
+from flipside_shared.dependencies import units as units_of
 from flipside_shared.events.feedback import GoalCategory
 from flipside_shared.text import FEW_ITEMS, Identifier, Name, Text
 
 from .dashboard import router as dashboard_router
+from .dependencies import ClockDependency, LoopDependency, Settings, Units
 from .domain.concerns import concern_themes
 from .domain.goals import GoalRefused
 from .domain.links import ExpiredLink, InvalidLink, verify
@@ -31,12 +32,13 @@ from .domain.questionnaire import InvalidAnswers, Questionnaire
 from .domain.submissions import SubmissionRefused
 from .domain.program_figures import check_in_summary
 from .domain.survey import MIN_GROUP_SIZE
-from .handlers import FeedbackLoop, UnknownRequest
-from .insights_repository import InsightsRepository
-from .repository import FeedbackRepository
+from .handlers import UnknownRequest
+from .settings import FeedbackSettings
 
 router = APIRouter()
 router.include_router(dashboard_router)
+
+Caller = Annotated[Principal, Depends(authenticated)]
 
 SELF_ASSESSMENT_DIMENSIONS = ("digital_confidence", "leadership_confidence", "strategic_understanding", "cross_generational_understanding")
 CONCERN_THEMES = ("psychological_safety", "respect", "time_and_workload", "program_design", "other")
@@ -80,20 +82,16 @@ class Concern(BaseModel):
     body: Text = Field(min_length=1)
 
 
-def _loop(request: Request) -> FeedbackLoop:
-    return component(FeedbackLoop)(request)
-
-
 async def _people_of_pair(request: Request) -> PairPeople | None:
-    async with request.app.state.runtime.pool.acquire() as conn:
-        members = await FeedbackRepository(conn).pair_members(path_uuid(request, "pair_id"))
+    async with units_of(request).reading() as repository:
+        members = await repository.pair_members(path_uuid(request, "pair_id"))
     return None if members is None else PairPeople((members.mentor_id, members.mentee_id))
 
 
-def _request_id(token: str, request: Request) -> UUID:
-    secret = request.app.state.runtime.settings.link_secret.get_secret_value().encode()
+def _request_id(token: str, settings: FeedbackSettings, now: datetime) -> UUID:
+    secret = settings.link_secret.get_secret_value().encode()
     try:
-        return verify(token, secret, datetime.now(UTC))
+        return verify(token, secret, now)
     except ExpiredLink as error:
         raise HTTPException(status_code=410, detail=str(error)) from None
     except InvalidLink as error:
@@ -101,11 +99,10 @@ def _request_id(token: str, request: Request) -> UUID:
 
 
 @router.get("/surveys/{token}")
-async def survey(token: str, request: Request) -> dict:
+async def survey(token: str, units: Units, settings: Settings, clock: ClockDependency) -> dict[str, Any]:
     """The questions of the version asked, the holder's own answers so far, and the pair's goals to move."""
-    request_id = _request_id(token, request)
-    async with request.app.state.runtime.pool.acquire() as conn, conn.transaction():
-        repository = FeedbackRepository(conn)
+    request_id = _request_id(token, settings, clock.now())
+    async with units.reading() as repository:
         asked = await repository.request(request_id)
         if asked is None:
             raise HTTPException(status_code=404, detail="no such feedback request")
@@ -121,16 +118,19 @@ async def survey(token: str, request: Request) -> dict:
 
 
 @router.post("/surveys/{token}")
-async def answer(token: str, body: SurveySubmission, request: Request) -> dict:
+async def answer(
+    token: str, body: SurveySubmission, units: Units, settings: Settings, clock: ClockDependency, loop: LoopDependency,
+) -> dict[str, Any]:
     """Answers can be changed until the link expires; the latest revision counts, an identical one changes nothing."""
-    request_id = _request_id(token, request)
-    async with request.app.state.runtime.units.begin() as uow:
-        asked = await FeedbackRepository(uow.conn).request(request_id)
+    now = clock.now()
+    request_id = _request_id(token, settings, now)
+    async with units.begin() as uow:
+        asked = await uow.repository.request(request_id)
         if asked is None:
             raise HTTPException(status_code=404, detail="no such feedback request")
         try:
-            result, revision = await _loop(request).record_answers(
-                uow, request_id, asked["participant_id"], asked["pair_id"], body.answers, body.goal_progress, "form", datetime.now(UTC),
+            result, revision = await loop.record_answers(
+                uow, request_id, asked["participant_id"], asked["pair_id"], body.answers, body.goal_progress, "form", now,
             )
         except InvalidAnswers as invalid:
             raise HTTPException(422, {"message": "answers do not fit the questions", "problems": invalid.problems}) from None
@@ -142,30 +142,32 @@ async def answer(token: str, body: SurveySubmission, request: Request) -> dict:
 
 
 @router.put("/programs/{program_id}/questionnaire", status_code=201, dependencies=[Depends(require_lead())])
-async def new_questionnaire(program_id: str, body: dict[str, Any], request: Request) -> dict:
+async def new_questionnaire(program_id: str, body: dict[str, Any], units: Units) -> dict[str, Any]:
     """A new version of the program's check-in questions; requests already sent keep theirs."""
     try:
         questionnaire = Questionnaire.model_validate(body)
     except ValidationError as error:
         raise HTTPException(422, [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]) from None
-    async with request.app.state.runtime.units.begin() as uow:
-        version = await FeedbackRepository(uow.conn).add_questionnaire(program_id, questionnaire)
+    async with units.begin() as uow:
+        version = await uow.repository.add_questionnaire(program_id, questionnaire)
     return {"program_id": program_id, "version": version}
 
 
 @router.get("/programs/{program_id}/questionnaire", dependencies=[Depends(authenticated)])
-async def current_questionnaire(program_id: str, request: Request) -> dict:
-    async with request.app.state.runtime.pool.acquire() as conn:
-        version, questionnaire = await FeedbackRepository(conn).latest_questionnaire(program_id)
+async def current_questionnaire(program_id: str, units: Units) -> dict[str, Any]:
+    async with units.reading() as repository:
+        version, questionnaire = await repository.latest_questionnaire(program_id)
     return {"program_id": program_id, "version": version, **questionnaire.model_dump()}
 
 
 @router.post("/pairs/{pair_id}/goals", status_code=201)
-async def set_goal(pair_id: UUID, body: NewGoal, request: Request, principal: Principal = Depends(authenticated)) -> dict:
+async def set_goal(
+    pair_id: UUID, body: NewGoal, units: Units, clock: ClockDependency, loop: LoopDependency, principal: Caller,
+) -> dict[str, Any]:
     acting_as(principal, body.owner_id)
-    async with request.app.state.runtime.units.begin() as uow:
+    async with units.begin() as uow:
         try:
-            goal_id = await _loop(request).set_goal(uow, pair_id, body.owner_id, body.category, body.title, datetime.now(UTC))
+            goal_id = await loop.set_goal(uow, pair_id, body.owner_id, body.category, body.title, clock.now())
         except GoalRefused as refused:
             raise HTTPException(403, str(refused)) from None
         except LookupError as missing:
@@ -174,10 +176,9 @@ async def set_goal(pair_id: UUID, body: NewGoal, request: Request, principal: Pr
 
 
 @router.get("/pairs/{pair_id}/goals", dependencies=[Depends(require_pair_member(_people_of_pair))])
-async def goals(pair_id: UUID, request: Request, participant_id: UUID | None = None) -> list[dict]:
+async def goals(pair_id: UUID, units: Units, participant_id: UUID | None = None) -> list[dict[str, Any]]:
     """The pair's goals, both sides' (they are mutual), for one of its two people (`participant_id`, if given, must be one)."""
-    async with request.app.state.runtime.pool.acquire() as conn:
-        repository = FeedbackRepository(conn)
+    async with units.reading() as repository:
         members = await repository.pair_members(pair_id)
         if members is None:
             raise HTTPException(404, "no such pair")
@@ -187,57 +188,64 @@ async def goals(pair_id: UUID, request: Request, participant_id: UUID | None = N
 
 
 @router.patch("/goals/{goal_id}")
-async def move_goal(goal_id: UUID, body: GoalUpdate, request: Request, principal: Principal = Depends(authenticated)) -> dict:
+async def move_goal(
+    goal_id: UUID, body: GoalUpdate, units: Units, clock: ClockDependency, loop: LoopDependency, principal: Caller,
+) -> dict[str, Any]:
     acting_as(principal, body.participant_id)
-    async with request.app.state.runtime.units.begin() as uow:
+    async with units.begin() as uow:
         try:
-            await _loop(request).move_goal(uow, goal_id, body.participant_id, body.progress_percent, datetime.now(UTC))
+            await loop.move_goal(uow, goal_id, body.participant_id, body.progress_percent, clock.now())
         except GoalRefused as refused:
             raise HTTPException(404 if str(refused) == "no such goal" else 409, str(refused)) from None
     return {"goal_id": str(goal_id), "progress_percent": body.progress_percent}
 
 
 @router.put("/participants/{participant_id}/self-assessments/{phase}", dependencies=[Depends(require_self())])
-async def self_assess(participant_id: UUID, phase: Literal["baseline", "end"], body: SelfAssessment, request: Request) -> dict:
+async def self_assess(
+    participant_id: UUID, phase: Literal["baseline", "end"], body: SelfAssessment, units: Units, settings: Settings,
+    clock: ClockDependency,
+) -> dict[str, Any]:
     scores = body.checked()
-    async with request.app.state.runtime.units.begin() as uow:
-        repository = FeedbackRepository(uow.conn)
+    async with units.begin() as uow:
+        repository = uow.repository
         person = await repository.participant(participant_id)
         if person is None:
             raise HTTPException(404, "no such participant (not enrolled, or erased)")
         # Changing it would move the person out of figures already shown, and give their old scores away.
         saved_at = await repository.self_assessment_saved_at(participant_id, person["program_id"], phase)
-        if saved_at is not None and request.app.state.runtime.settings.insights_closing().has_ended(saved_at, datetime.now(UTC)):
+        if saved_at is not None and settings.insights_closing().has_ended(saved_at, clock.now()):
             raise HTTPException(409, f"phase: the {phase} self-assessment was saved in a period that has ended and can no longer change")
         await repository.save_self_assessment(participant_id, person["program_id"], phase, scores)
     return {"participant_id": str(participant_id), "phase": phase, "scores": scores}
 
 
 @router.get("/participants/{participant_id}/self-assessments", dependencies=[Depends(require_self())])
-async def own_self_assessments(participant_id: UUID, request: Request) -> list[dict]:
-    async with request.app.state.runtime.pool.acquire() as conn:
-        return [dict(row) for row in await FeedbackRepository(conn).self_assessments(participant_id)]
+async def own_self_assessments(participant_id: UUID, units: Units) -> list[dict[str, Any]]:
+    async with units.reading() as repository:
+        return [dict(row) for row in await repository.self_assessments(participant_id)]
 
 
 @router.post("/programs/{program_id}/concerns", status_code=202)
-async def raise_concern(program_id: str, body: Concern, request: Request, principal: Principal = Depends(authenticated)) -> dict:
+async def raise_concern(
+    program_id: str, body: Concern, units: Units, clock: ClockDependency, loop: LoopDependency, principal: Caller,
+) -> dict[str, Any]:
     """Stored without its author; the lead sees a theme only once five different people raised it."""
     acting_as(principal, body.participant_id)
-    async with request.app.state.runtime.units.begin() as uow:
-        repository = FeedbackRepository(uow.conn)
+    async with units.begin() as uow:
+        repository = uow.repository
         person = await repository.participant(body.participant_id)
         if person is None or person["program_id"] != program_id:
             raise HTTPException(404, "not a participant of this program")
-        await repository.add_concern(program_id, body.theme, body.body, _loop(request).contributor_hash(body.participant_id), datetime.now(UTC))
+        await repository.add_concern(program_id, body.theme, body.body, loop.contributor_hash(body.participant_id), clock.now())
     return {"received": True}
 
 
 @router.get("/programs/{program_id}/concerns", dependencies=[Depends(require_lead())])
-async def concerns(program_id: str, request: Request) -> dict:
+async def concerns(program_id: str, units: Units, settings: Settings, clock: ClockDependency) -> dict[str, Any]:
     """Themes of closed periods only, like the insights: a concern raised since shows nowhere yet."""
-    async with request.app.state.runtime.pool.acquire() as conn:
-        raised = await FeedbackRepository(conn).concerns(program_id)
-    themes = concern_themes(raised, request.app.state.runtime.settings.insights_closing(), datetime.now(UTC))
+    async with units.reading() as repository:
+        raised = await repository.concerns(program_id)
+    themes = concern_themes(raised, settings.insights_closing(), clock.now())
     return {
         "program_id": program_id,
         "min_group_size": MIN_GROUP_SIZE,
@@ -251,17 +259,17 @@ async def concerns(program_id: str, request: Request) -> dict:
 
 
 @router.post("/programs/{program_id}/complete", dependencies=[Depends(require_lead())])
-async def complete_program(program_id: str, request: Request) -> dict:
+async def complete_program(program_id: str, units: Units, clock: ClockDependency, loop: LoopDependency) -> dict[str, Any]:
     """The program has ended: pairs still together after at least three sessions are recognised."""
-    async with request.app.state.runtime.units.begin() as uow:
-        recognised = await _loop(request).complete_program(uow, program_id, datetime.now(UTC))
+    async with units.begin() as uow:
+        recognised = await loop.complete_program(uow, program_id, clock.now())
     return {"program_id": program_id, "pairs_recognised": recognised}
 
 
 @router.get("/programs/{program_id}/summary", dependencies=[Depends(require_lead())])
-async def program_summary(program_id: str, request: Request) -> dict:
+async def program_summary(program_id: str, units: Units, settings: Settings, clock: ClockDependency) -> dict[str, Any]:
     """Check-ins of closed periods only, like the insights: two reads around one answer show the same."""
-    async with request.app.state.runtime.pool.acquire() as conn:
-        check_ins = await InsightsRepository(conn).check_ins(program_id)
-    closing = request.app.state.runtime.settings.insights_closing()
-    return {"program_id": program_id, "min_group_size": MIN_GROUP_SIZE, **check_in_summary(check_ins, closing, datetime.now(UTC))}
+    async with units.reading() as repository:
+        check_ins = await repository.insights.check_ins(program_id)
+    closing = settings.insights_closing()
+    return {"program_id": program_id, "min_group_size": MIN_GROUP_SIZE, **check_in_summary(check_ins, closing, clock.now())}

@@ -1,4 +1,4 @@
-"""The one place that wires feedback: settings, the feedback loop, handlers, silence watch, API, migrations."""
+"""The one place that wires feedback: settings, the clock, the feedback loop, handlers, silence watch, API, migrations."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from flipside_shared.clock import SystemClock
 from flipside_shared.events import (
     FeedbackRequested,
     GoalAchieved,
@@ -30,17 +31,18 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def definition(settings: FeedbackSettings | None = None) -> ServiceDefinition[FeedbackRepository]:
     settings = settings or FeedbackSettings()
-    loop = FeedbackLoop(settings)
+    clock = SystemClock()
+    loop = FeedbackLoop(settings, clock)
     return ServiceDefinition(
         name=SERVICE,
         settings=settings,
         migrations=MIGRATIONS,
         repository=FeedbackRepository,
-        handlers=build_handlers(loop),
+        handlers=build_handlers(loop, clock),
         api=router,
         emits=(FeedbackRequested, GoalSet, GoalProgressed, GoalAchieved, PairHealthChanged, PairAtRisk, RecognitionAwarded),
-        workers=[SilenceWatch(loop, settings.health_sweep_seconds).run],
-        components=(loop,),
+        workers=[SilenceWatch(loop, clock, settings.health_sweep_seconds).run],
+        components=(loop, settings, clock),
     )
 
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Response
 from fastapi.responses import FileResponse, HTMLResponse
 
 from flipside_shared.auth.rules import require_lead
 
+from .dependencies import ClockDependency, Settings, Units
 from .domain.program_figures import PeriodUnit, ProgramInsights, program_insights
 from .insights_formats import csv_export, dashboard_page, document
-from .insights_repository import InsightsRepository
 
 router = APIRouter(tags=["insights"])
 
@@ -25,23 +25,29 @@ _PAGE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src
 
 
 @router.get("/programs/{program_id}/insights", dependencies=[Depends(require_lead())])
-async def insights(program_id: str, request: Request, period: PeriodUnit = "month") -> dict:
+async def insights(
+    program_id: str, units: Units, settings: Settings, clock: ClockDependency, period: PeriodUnit = "month",
+) -> dict[str, Any]:
     """Every figure of the program, whole and by department, grade band and period; cells under 5 people withheld."""
-    return document(program_id, await _insights(program_id, request, period))
+    return document(program_id, await _insights(program_id, units, settings, clock, period))
 
 
 @router.get("/programs/{program_id}/insights.csv", dependencies=[Depends(require_lead())])
-async def insights_csv(program_id: str, request: Request, period: PeriodUnit = "month") -> Response:
+async def insights_csv(
+    program_id: str, units: Units, settings: Settings, clock: ClockDependency, period: PeriodUnit = "month",
+) -> Response:
     return Response(
-        csv_export(await _insights(program_id, request, period)),
+        csv_export(await _insights(program_id, units, settings, clock, period)),
         media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="insights-{period}.csv"'},
     )
 
 
 @router.get("/programs/{program_id}/dashboard", response_class=HTMLResponse, dependencies=[Depends(require_lead())])
-async def dashboard(program_id: str, request: Request, period: PeriodUnit = "month") -> HTMLResponse:
-    page = dashboard_page(program_id, await _insights(program_id, request, period))
+async def dashboard(
+    program_id: str, units: Units, settings: Settings, clock: ClockDependency, period: PeriodUnit = "month",
+) -> HTMLResponse:
+    page = dashboard_page(program_id, await _insights(program_id, units, settings, clock, period))
     return HTMLResponse(page, headers={"Content-Security-Policy": _PAGE_POLICY})
 
 
@@ -53,10 +59,11 @@ async def static_file(file_name: str) -> FileResponse:
     return FileResponse(path, media_type=_MEDIA_TYPES[path.suffix], headers={"Cache-Control": "public, max-age=3600"})
 
 
-async def _insights(program_id: str, request: Request, period: PeriodUnit) -> ProgramInsights:
-    async with request.app.state.runtime.pool.acquire() as conn:
-        repository = InsightsRepository(conn)
-        if not await repository.program_known(program_id):
+async def _insights(
+    program_id: str, units: Units, settings: Settings, clock: ClockDependency, period: PeriodUnit,
+) -> ProgramInsights:
+    async with units.reading() as repository:
+        if not await repository.insights.program_known(program_id):
             raise HTTPException(status_code=404, detail="no such program")
-        records = await repository.records(program_id)
-    return program_insights(records, period, datetime.now(UTC), request.app.state.runtime.settings.insights_closing())
+        records = await repository.insights.records(program_id)
+    return program_insights(records, period, clock.now(), settings.insights_closing())

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, TypeAlias
 from uuid import UUID, uuid4
 
+from flipside_shared.clock import Clock
 from flipside_shared.consumer import EventHandlers, RejectedEvent
 from flipside_shared.events import (
     CheckInDue,
@@ -38,6 +39,7 @@ from flipside_shared.events import (
     SessionScheduled,
     SessionScheduledV1,
 )
+from flipside_shared.events.feedback import GoalCategory, Role
 from flipside_shared.unit_of_work import UnitOfWork
 
 from .domain.goals import GoalRefused, owner_role, progress
@@ -49,14 +51,18 @@ from .domain.submissions import AskedRequest, SubmissionRefused, outcome
 from .repository import FeedbackRepository
 from .settings import FeedbackSettings
 
+FeedbackUnit: TypeAlias = UnitOfWork[FeedbackRepository]
+"""A unit of work on feedback's schema: what every handler and `FeedbackLoop` use-case runs in."""
+
 
 class UnknownRequest(LookupError):
     pass
 
 
 class FeedbackLoop:
-    def __init__(self, settings: FeedbackSettings) -> None:
+    def __init__(self, settings: FeedbackSettings, clock: Clock) -> None:
         self._settings = settings
+        self._clock = clock
         self._link_secret = settings.link_secret.get_secret_value().encode()
         self._contributor_key = settings.concern_contributor_key.get_secret_value().encode()
 
@@ -64,14 +70,15 @@ class FeedbackLoop:
         """Counts distinct people behind concerns, and finds theirs on erasure, without naming anyone."""
         return hmac.new(self._contributor_key, b"concern:" + participant_id.bytes, hashlib.sha256).digest()
 
-    async def ask(self, uow: UnitOfWork, check_in: CheckInDue) -> None:
+    async def ask(self, uow: FeedbackUnit, check_in: CheckInDue) -> None:
         """Ask both people, each with a link of their own, once per session; the session counts as held."""
-        repository = FeedbackRepository(uow.conn)
+        repository = uow.repository
         await repository.lock_pair(check_in.pair_id)
-        now = datetime.now(UTC)
+        now = self._clock.now()
         expires_at = now + timedelta(days=self._settings.link_valid_days)
         version, _ = await repository.latest_questionnaire(check_in.program_id)
-        for role, participant_id in (("mentor", check_in.mentor_id), ("mentee", check_in.mentee_id)):
+        people: tuple[tuple[Role, UUID], ...] = (("mentor", check_in.mentor_id), ("mentee", check_in.mentee_id))
+        for role, participant_id in people:
             request_id = uuid4()
             if await repository.add_request(
                 request_id, check_in.session_id, check_in.pair_id, check_in.program_id, participant_id, role, expires_at, version,
@@ -87,17 +94,39 @@ class FeedbackLoop:
             await self.recognise(uow, check_in.pair_id, milestone, None, now)
         await self.rejudge(uow, check_in.pair_id, now)
 
+    async def pair_created(self, uow: FeedbackUnit, pair: PairCreated) -> None:
+        repository = uow.repository
+        await repository.lock_pair(pair.pair_id)
+        await repository.save_pair(pair.pair_id, pair.program_id, pair.mentor.participant_id, pair.mentee.participant_id, pair.matched_at)
+        # Pairs and sessions are different topics: a check-in can be handled before its pair is known here
+        # (a restart, a lagging consumer). What the check-in skipped for an unknown pair happens now.
+        if held := await repository.held_kinds(pair.pair_id):
+            now = self._clock.now()
+            for milestone in session_milestones(held):
+                await self.recognise(uow, pair.pair_id, milestone, None, now)
+            await self.rejudge(uow, pair.pair_id, now)
+
+    async def session_cancelled(self, uow: FeedbackUnit, cancelled: SessionCancelled) -> None:
+        repository = uow.repository
+        await repository.lock_pair(cancelled.pair_id)
+        await repository.mark_session(
+            cancelled.session_id, cancelled.pair_id, cancelled.program_id, "cancelled", cancelled.kind, cancelled.starts_at,
+        )
+        await self.rejudge(uow, cancelled.pair_id, self._clock.now())
+
     async def record_answers(
-        self, uow: UnitOfWork, request_id: UUID, participant_id: UUID, pair_id: UUID, answers: dict[str, Any],
+        self, uow: FeedbackUnit, request_id: UUID, participant_id: UUID, pair_id: UUID, answers: dict[str, Any],
         goal_progress: dict[UUID, int], source: str, now: datetime,
     ) -> tuple[str, int]:
         """(recorded / replaced / duplicate, revision); refusals raise and change nothing."""
-        repository = FeedbackRepository(uow.conn)
+        repository = uow.repository
         await repository.lock_pair(pair_id)
         row = await repository.request(request_id)
         if row is None:
             raise UnknownRequest("no such check-in request")
         questionnaire = await repository.questionnaire(row["program_id"], row["questionnaire_version"])
+        if questionnaire is None:
+            raise UnknownRequest("the check-in request's questionnaire is not stored")
         checked = checked_answers(questionnaire, answers)
         asked = AskedRequest(row["request_id"], row["pair_id"], row["participant_id"], row["expires_at"], row["answers"])
         result = outcome(asked, participant_id, pair_id, checked, now)
@@ -110,15 +139,15 @@ class FeedbackLoop:
         return result, revision
 
     async def set_goal(
-        self, uow: UnitOfWork, pair_id: UUID, owner_id: UUID, category: str, title: str, now: datetime, goal_id: UUID | None = None,
-        announce: bool = True,
+        self, uow: FeedbackUnit, pair_id: UUID, owner_id: UUID, category: GoalCategory, title: str, now: datetime,
+        goal_id: UUID | None = None, announce: bool = True,
     ) -> UUID:
-        repository = FeedbackRepository(uow.conn)
+        repository = uow.repository
         await repository.lock_pair(pair_id)
         if goal_id is not None and await repository.goal(goal_id) is not None:
             return goal_id  # our own announcement coming back, or a survey tool's redelivery
         members, pair = await repository.pair_members(pair_id), await repository.pair(pair_id)
-        if members is None:
+        if members is None or pair is None:
             raise LookupError("no such pair")
         role = owner_role(members, owner_id)
         goal_id = goal_id or uuid4()
@@ -129,8 +158,8 @@ class FeedbackLoop:
             ))
         return goal_id
 
-    async def move_goal(self, uow: UnitOfWork, goal_id: UUID, requested_by: UUID, percent: int, now: datetime) -> None:
-        repository = FeedbackRepository(uow.conn)
+    async def move_goal(self, uow: FeedbackUnit, goal_id: UUID, requested_by: UUID, percent: int, now: datetime) -> None:
+        repository = uow.repository
         goal = await repository.goal(goal_id)
         if goal is None:
             raise GoalRefused("no such goal")
@@ -146,8 +175,8 @@ class FeedbackLoop:
             ))
             await self.recognise(uow, goal["pair_id"], "goal_achieved", goal_id, now)
 
-    async def recognise(self, uow: UnitOfWork, pair_id: UUID, milestone: str, goal_id: UUID | None, now: datetime) -> None:
-        repository = FeedbackRepository(uow.conn)
+    async def recognise(self, uow: FeedbackUnit, pair_id: UUID, milestone: str, goal_id: UUID | None, now: datetime) -> None:
+        repository = uow.repository
         pair = await repository.pair(pair_id)
         if pair is None:
             return  # a pair only scheduling has told us of yet: its milestones count once its PairCreated is here
@@ -157,9 +186,9 @@ class FeedbackLoop:
                 participant_ids=[pair["mentor_id"], pair["mentee_id"]], milestone=milestone, goal_id=goal_id, awarded_at=now,
             ))
 
-    async def rejudge(self, uow: UnitOfWork, pair_id: UUID, now: datetime) -> None:
+    async def rejudge(self, uow: FeedbackUnit, pair_id: UUID, now: datetime) -> None:
         """Judge the pair's health anew; announce a change of status or reasons, and a pair newly at risk."""
-        repository = FeedbackRepository(uow.conn)
+        repository = uow.repository
         pair = await repository.pair(pair_id)
         if pair is None or pair["ended_at"] is not None:
             return
@@ -178,104 +207,91 @@ class FeedbackLoop:
                 score=judgement.score, reasons=judgement.reasons, detected_at=now,
             ))
 
-    async def complete_program(self, uow: UnitOfWork, program_id: str, now: datetime) -> int:
+    async def complete_program(self, uow: FeedbackUnit, program_id: str, now: datetime) -> int:
         """The program ended: recognise each pair still together that met at least three times."""
-        repository = FeedbackRepository(uow.conn)
+        repository = uow.repository
         pairs = await repository.active_pairs_with_held_sessions(program_id, THREE_SESSIONS)
         for pair in pairs:
             await self.recognise(uow, pair["pair_id"], "program_completed", None, now)
         return len(pairs)
 
-    async def erase(self, uow: UnitOfWork, participant_id: UUID, now: datetime) -> None:
-        repository = FeedbackRepository(uow.conn)
+    async def erase(self, uow: FeedbackUnit, participant_id: UUID, now: datetime) -> None:
+        repository = uow.repository
         text_ids = sorted({i for questionnaire in await repository.every_questionnaire() for i in free_text_ids(questionnaire)})
         await repository.erase(participant_id, [self.contributor_hash(participant_id)], text_ids, now)
 
 
-def build_handlers(loop: FeedbackLoop) -> EventHandlers:
-    handlers = EventHandlers()
+def build_handlers(loop: FeedbackLoop, clock: Clock) -> EventHandlers[FeedbackRepository]:
+    handlers = EventHandlers[FeedbackRepository]()
 
     @handlers.handles(ParticipantEnrolled)
-    async def participant_enrolled(uow: UnitOfWork, event: ParticipantEnrolled) -> None:
+    async def participant_enrolled(uow: FeedbackUnit, event: ParticipantEnrolled) -> None:
         profile = event.profile
-        await FeedbackRepository(uow.conn).save_participant(
-            event.participant_id, profile.program_id, profile.role, profile.department, grade_band(profile.grade), datetime.now(UTC),
+        await uow.repository.save_participant(
+            event.participant_id, profile.program_id, profile.role, profile.department, grade_band(profile.grade), clock.now(),
         )
 
     @handlers.handles(ParticipantUpdated)
-    async def participant_updated(uow: UnitOfWork, event: ParticipantUpdated) -> None:
+    async def participant_updated(uow: FeedbackUnit, event: ParticipantUpdated) -> None:
         profile = event.profile
-        await FeedbackRepository(uow.conn).update_participant(event.participant_id, profile.role, profile.department, grade_band(profile.grade))
+        await uow.repository.update_participant(event.participant_id, profile.role, profile.department, grade_band(profile.grade))
 
     @handlers.handles(ParticipantErased)
-    async def participant_erased(uow: UnitOfWork, event: ParticipantErased) -> None:
+    async def participant_erased(uow: FeedbackUnit, event: ParticipantErased) -> None:
         await loop.erase(uow, event.participant_id, event.erased_at)
 
     @handlers.handles(PairProposed)
-    async def pair_proposed(uow: UnitOfWork, event: PairProposed) -> None:
-        await FeedbackRepository(uow.conn).save_proposal(event.pair_id, event.program_id, event.mentor_id, event.mentee_id, datetime.now(UTC))
+    async def pair_proposed(uow: FeedbackUnit, event: PairProposed) -> None:
+        await uow.repository.save_proposal(event.pair_id, event.program_id, event.mentor_id, event.mentee_id, clock.now())
 
     @handlers.handles(PairAccepted)
-    async def pair_accepted(uow: UnitOfWork, event: PairAccepted) -> None:
-        await FeedbackRepository(uow.conn).decide_proposal(event.pair_id, "accepted")
+    async def pair_accepted(uow: FeedbackUnit, event: PairAccepted) -> None:
+        await uow.repository.decide_proposal(event.pair_id, "accepted")
 
     @handlers.handles(PairDeclined)
-    async def pair_declined(uow: UnitOfWork, event: PairDeclined) -> None:
-        await FeedbackRepository(uow.conn).decide_proposal(event.pair_id, "declined")
+    async def pair_declined(uow: FeedbackUnit, event: PairDeclined) -> None:
+        await uow.repository.decide_proposal(event.pair_id, "declined")
 
     @handlers.handles(PairCreated)
-    async def pair_created(uow: UnitOfWork, event: PairCreated) -> None:
-        repository = FeedbackRepository(uow.conn)
-        await repository.lock_pair(event.pair_id)
-        await repository.save_pair(
-            event.pair_id, event.program_id, event.mentor.participant_id, event.mentee.participant_id, event.matched_at,
-        )
-        # Pairs and sessions are different topics: a check-in can be handled before its pair is known here
-        # (a restart, a lagging consumer). What the check-in skipped for an unknown pair happens now.
-        if held := await repository.held_kinds(event.pair_id):
-            now = datetime.now(UTC)
-            for milestone in session_milestones(held):
-                await loop.recognise(uow, event.pair_id, milestone, None, now)
-            await loop.rejudge(uow, event.pair_id, now)
+    async def pair_created(uow: FeedbackUnit, event: PairCreated) -> None:
+        await loop.pair_created(uow, event)
 
     @handlers.handles(PairDissolved)
-    async def pair_dissolved(uow: UnitOfWork, event: PairDissolved) -> None:
-        await FeedbackRepository(uow.conn).end_pair(event.pair_id, event.reason, event.dissolved_at)
+    async def pair_dissolved(uow: FeedbackUnit, event: PairDissolved) -> None:
+        await uow.repository.end_pair(event.pair_id, event.reason, event.dissolved_at)
 
-    @handlers.handles(SessionScheduled)
-    @handlers.handles(SessionScheduledV1)
-    async def session_scheduled(uow: UnitOfWork, event: SessionScheduled | SessionScheduledV1) -> None:
-        await FeedbackRepository(uow.conn).save_session(event.session_id, event.pair_id, event.program_id, event.kind, event.starts_at)
+    async def session_booked(
+        uow: FeedbackUnit, event: SessionScheduled | SessionScheduledV1 | SessionRescheduled | SessionRescheduledV1,
+    ) -> None:
+        await uow.repository.save_session(event.session_id, event.pair_id, event.program_id, event.kind, event.starts_at)
 
-    @handlers.handles(SessionRescheduled)
-    @handlers.handles(SessionRescheduledV1)
-    async def session_rescheduled(uow: UnitOfWork, event: SessionRescheduled | SessionRescheduledV1) -> None:
-        await FeedbackRepository(uow.conn).save_session(event.session_id, event.pair_id, event.program_id, event.kind, event.starts_at)
+    # One registration per version (a handler of the union accepts each), in the order the AsyncAPI document lists them.
+    handlers.handles(SessionScheduledV1)(session_booked)
+    handlers.handles(SessionScheduled)(session_booked)
+    handlers.handles(SessionRescheduledV1)(session_booked)
+    handlers.handles(SessionRescheduled)(session_booked)
 
     @handlers.handles(SessionCancelled)
-    async def session_cancelled(uow: UnitOfWork, event: SessionCancelled) -> None:
-        repository = FeedbackRepository(uow.conn)
-        await repository.lock_pair(event.pair_id)
-        await repository.mark_session(event.session_id, event.pair_id, event.program_id, "cancelled", event.kind, event.starts_at)
-        await loop.rejudge(uow, event.pair_id, datetime.now(UTC))
+    async def session_cancelled(uow: FeedbackUnit, event: SessionCancelled) -> None:
+        await loop.session_cancelled(uow, event)
 
     @handlers.handles(CheckInDue)
-    async def check_in_due(uow: UnitOfWork, event: CheckInDue) -> None:
+    async def check_in_due(uow: FeedbackUnit, event: CheckInDue) -> None:
         await loop.ask(uow, event)
 
     @handlers.handles_inbound(FeedbackSubmitted)
-    async def feedback_submitted(uow: UnitOfWork, event: FeedbackSubmitted) -> None:
+    async def feedback_submitted(uow: FeedbackUnit, event: FeedbackSubmitted) -> None:
         """From a survey tool: refused answers go to the dead-letter topic with the reason; nothing changes."""
         try:
             await loop.record_answers(
                 uow, event.request_id, event.participant_id, event.pair_id, event.answers, event.goal_progress, "kafka",
-                datetime.now(UTC),
+                clock.now(),
             )
         except (UnknownRequest, InvalidAnswers, SubmissionRefused, GoalRefused) as refusal:
             raise RejectedEvent(str(refusal)) from None
 
     @handlers.handles(GoalSet)
-    async def goal_set(uow: UnitOfWork, event: GoalSet) -> None:
+    async def goal_set(uow: FeedbackUnit, event: GoalSet) -> None:
         """Our own announcement coming back (goals from elsewhere come over HTTP): the same goal id changes nothing."""
         try:
             await loop.set_goal(uow, event.pair_id, event.owner_id, event.category, event.title, event.set_at, event.goal_id, announce=False)

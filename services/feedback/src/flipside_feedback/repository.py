@@ -12,11 +12,17 @@ from .domain.concerns import RaisedConcern
 from .domain.goals import PairMembers
 from .domain.health import PairSignals, Rating
 from .domain.questionnaire import BUILT_IN, BUILT_IN_VERSION, Questionnaire
+from .insights_repository import InsightsRepository
 
 
 class FeedbackRepository:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
+
+    @property
+    def insights(self) -> InsightsRepository:
+        """The queries gathering a program's records for its insights, on the same connection."""
+        return InsightsRepository(self._conn)
 
     # What other services tell us
 

@@ -10,6 +10,7 @@ from flipside_feedback.domain.links import ExpiredLink, InvalidLink, verify
 from flipside_feedback.domain.survey import MIN_GROUP_SIZE, suppress_small_groups
 from flipside_feedback.handlers import FeedbackLoop
 from flipside_feedback.settings import FeedbackSettings
+from flipside_shared.clock import FixedClock
 from flipside_shared.personal_links import survey_token
 from flipside_shared.signed_tokens import sign as sign_token
 
@@ -49,7 +50,7 @@ def test_a_token_of_another_kind_signed_with_the_same_secret_opens_no_survey():
 def test_the_hash_counting_concern_contributors_has_its_own_key_not_the_survey_link_secret():
     person = uuid4()
     secrets = {"FLIPSIDE_FEEDBACK_CONCERN_CONTRIBUTOR_KEY": "c" * 32}
-    one, other = (FeedbackLoop(FeedbackSettings(**secrets, FLIPSIDE_FEEDBACK_LINK_SECRET=link)) for link in ("a" * 32, "b" * 32))
+    one, other = (FeedbackLoop(FeedbackSettings(**secrets, FLIPSIDE_FEEDBACK_LINK_SECRET=link), FixedClock(NOW)) for link in ("a" * 32, "b" * 32))
     assert one.contributor_hash(person) == other.contributor_hash(person) == hmac.new(
         b"c" * 32, b"concern:" + person.bytes, hashlib.sha256,
     ).digest()

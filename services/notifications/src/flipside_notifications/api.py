@@ -9,18 +9,18 @@ import secrets
 from base64 import b64encode
 from collections.abc import Callable
 from datetime import time
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from flipside_shared.auth.rules import require_admin, require_self
-from flipside_shared.dependencies import component
 from flipside_shared.signed_tokens import InvalidToken
 from flipside_shared.text import Few, Identifier, Text, Url
 
+from .dependencies import Settings, Units
 from .domain.endpoints import checked_chat_url, checked_webhook_url
 from .domain.preferences import KINDS, PERSON_CHANNELS, Preferences, QuietHours
 from .domain.unsubscribe import UnsubscribeTarget, unsubscribe_target
@@ -59,22 +59,17 @@ class SubscriptionBody(BaseModel):
     description: Text = ""
 
 
-def _settings(request: Request) -> NotificationSettings:
-    return component(NotificationSettings)(request)
-
-
 @router.get("/participants/{participant_id}/preferences", dependencies=[Depends(require_self())])
-async def get_preferences(participant_id: UUID, request: Request) -> dict:
-    async with request.app.state.runtime.pool.acquire() as conn:
-        repository = NotificationsRepository(conn)
+async def get_preferences(participant_id: UUID, units: Units) -> dict[str, Any]:
+    async with units.reading() as repository:
         if not await repository.is_known(participant_id):
             raise HTTPException(404, NO_SUCH_PARTICIPANT)
         return _as_body(await repository.preferences_of(participant_id))
 
 
 @router.put("/participants/{participant_id}/preferences", dependencies=[Depends(require_self())])
-async def put_preferences(participant_id: UUID, body: PreferencesBody, request: Request) -> dict:
-    rules = _settings(request).outbound_rules()
+async def put_preferences(participant_id: UUID, body: PreferencesBody, units: Units, settings: Settings) -> dict[str, Any]:
+    rules = settings.outbound_rules()
     chat_urls = {
         channel: _checked(f"{channel}_webhook_url", checked_chat_url, url, channel, rules)
         for channel, url in (("slack", body.slack_webhook_url), ("teams", body.teams_webhook_url)) if url
@@ -87,8 +82,8 @@ async def put_preferences(participant_id: UUID, body: PreferencesBody, request: 
         )
     except ValueError as error:
         raise HTTPException(422, str(error)) from None
-    async with request.app.state.runtime.pool.acquire() as conn, conn.transaction():
-        repository = NotificationsRepository(conn)
+    async with units.begin() as uow:
+        repository = uow.repository
         if not await repository.is_known(participant_id):
             raise HTTPException(404, NO_SUCH_PARTICIPANT)
         await repository.save_preferences(participant_id, preferences)
@@ -96,10 +91,10 @@ async def put_preferences(participant_id: UUID, body: PreferencesBody, request: 
 
 
 @router.get("/unsubscribe/{token}", response_class=HTMLResponse)
-async def unsubscribe_page(token: str, request: Request) -> HTMLResponse:
+async def unsubscribe_page(token: str, units: Units, settings: Settings) -> HTMLResponse:
     """A page with one button: link checkers that open every link must not unsubscribe anyone."""
-    async with request.app.state.runtime.pool.acquire() as conn:
-        kind = (await _target(token, request, NotificationsRepository(conn))).kind
+    async with units.reading() as repository:
+        kind = (await _target(token, settings, repository)).kind
     return HTMLResponse(
         f"<!doctype html><title>Flipside</title><form method=post><p>Stop receiving {kind} messages from Flipside?</p>"
         "<button type=submit>Unsubscribe</button></form>"
@@ -107,11 +102,11 @@ async def unsubscribe_page(token: str, request: Request) -> HTMLResponse:
 
 
 @router.post("/unsubscribe/{token}", response_class=HTMLResponse)
-async def unsubscribe(token: str, request: Request) -> HTMLResponse:
+async def unsubscribe(token: str, units: Units, settings: Settings) -> HTMLResponse:
     """The button on the page, and mail clients' one-click unsubscribe (RFC 8058), which posts `List-Unsubscribe=One-Click`."""
-    async with request.app.state.runtime.pool.acquire() as conn, conn.transaction():
-        repository = NotificationsRepository(conn)
-        target = await _target(token, request, repository)
+    async with units.begin() as uow:
+        repository = uow.repository
+        target = await _target(token, settings, repository)
         participant_id, kind = target.participant_id, target.kind
         if await repository.is_known(participant_id):
             preferences = await repository.preferences_of(participant_id)
@@ -121,49 +116,49 @@ async def unsubscribe(token: str, request: Request) -> HTMLResponse:
 
 
 @router.post("/participants/{participant_id}/unsubscribe-links/rotate", status_code=204, dependencies=[Depends(require_self())])
-async def rotate_unsubscribe_links(participant_id: UUID, request: Request) -> None:
+async def rotate_unsubscribe_links(participant_id: UUID, units: Units) -> None:
     """Revoke every unsubscribe link the participant was sent (they answer 403 from now on); each message from now
     on carries a link of the new generation."""
-    async with request.app.state.runtime.pool.acquire() as conn:
-        if await NotificationsRepository(conn).rotate_links(participant_id) is None:
+    async with units.begin() as uow:
+        if await uow.repository.rotate_links(participant_id) is None:
             raise HTTPException(404, NO_SUCH_PARTICIPANT)
 
 
 @router.post("/webhooks", status_code=201, dependencies=[Depends(require_admin)])
-async def add_subscription(body: SubscriptionBody, request: Request) -> dict:
+async def add_subscription(body: SubscriptionBody, units: Units, settings: Settings) -> dict[str, Any]:
     """Another system subscribes to Flipside events; the secret is shown once, here."""
-    url = _checked("url", checked_webhook_url, body.url, _settings(request).outbound_rules())
+    url = _checked("url", checked_webhook_url, body.url, settings.outbound_rules())
     if unknown := sorted(set(body.event_types) - set(SUBSCRIBABLE_EVENT_TYPES)):
         raise HTTPException(422, f"unknown event type(s) {unknown}; subscribable: {SUBSCRIBABLE_EVENT_TYPES}")
     secret = "whsec_" + b64encode(secrets.token_bytes(32)).decode()
-    async with request.app.state.runtime.pool.acquire() as conn:
-        subscription_id = await NotificationsRepository(conn).add_subscription(url, secret, sorted(set(body.event_types)), body.description)
+    async with units.begin() as uow:
+        subscription_id = await uow.repository.add_subscription(url, secret, sorted(set(body.event_types)), body.description)
     return {"subscription_id": subscription_id, "url": url, "event_types": sorted(set(body.event_types)), "secret": secret}
 
 
 @router.get("/webhooks", dependencies=[Depends(require_admin)])
-async def list_subscriptions(request: Request) -> list[dict]:
-    async with request.app.state.runtime.pool.acquire() as conn:
-        return [dict(row) for row in await NotificationsRepository(conn).subscriptions()]
+async def list_subscriptions(units: Units) -> list[dict[str, Any]]:
+    async with units.reading() as repository:
+        return [dict(row) for row in await repository.subscriptions()]
 
 
 @router.delete("/webhooks/{subscription_id}", status_code=204, dependencies=[Depends(require_admin)])
-async def remove_subscription(subscription_id: UUID, request: Request) -> None:
-    async with request.app.state.runtime.pool.acquire() as conn, conn.transaction():
-        if not await NotificationsRepository(conn).remove_subscription(subscription_id):
+async def remove_subscription(subscription_id: UUID, units: Units) -> None:
+    async with units.begin() as uow:
+        if not await uow.repository.remove_subscription(subscription_id):
             raise HTTPException(404, "no such subscription")
 
 
 @router.get("/webhooks/{subscription_id}/deliveries", dependencies=[Depends(require_admin)])
-async def subscription_deliveries(subscription_id: UUID, request: Request) -> list[dict]:
-    async with request.app.state.runtime.pool.acquire() as conn:
-        return [dict(row) for row in await NotificationsRepository(conn).deliveries_of(subscription_id)]
+async def subscription_deliveries(subscription_id: UUID, units: Units) -> list[dict[str, Any]]:
+    async with units.reading() as repository:
+        return [dict(row) for row in await repository.deliveries_of(subscription_id)]
 
 
 @router.get("/participants/{participant_id}/deliveries", dependencies=[Depends(require_self())])
-async def deliveries(participant_id: UUID, request: Request) -> list[dict]:
-    async with request.app.state.runtime.pool.acquire() as conn:
-        return [dict(row) for row in await NotificationsRepository(conn).deliveries_of(participant_id)]
+async def deliveries(participant_id: UUID, units: Units) -> list[dict[str, Any]]:
+    async with units.reading() as repository:
+        return [dict(row) for row in await repository.deliveries_of(participant_id)]
 
 
 def _checked(field: str, check: Callable[..., str], *args: object) -> str:
@@ -174,10 +169,10 @@ def _checked(field: str, check: Callable[..., str], *args: object) -> str:
         raise HTTPException(422, f"{field}: {error}") from None
 
 
-async def _target(token: str, request: Request, repository: NotificationsRepository) -> UnsubscribeTarget:
+async def _target(token: str, settings: NotificationSettings, repository: NotificationsRepository) -> UnsubscribeTarget:
     """Whom and what a genuine link of the person's current generation mutes; 403 for any other, a revoked one too."""
     try:
-        target = unsubscribe_target(token, _settings(request).link_secret.get_secret_value().encode())
+        target = unsubscribe_target(token, settings.link_secret.get_secret_value().encode())
     except InvalidToken:
         raise HTTPException(403, "this unsubscribe link is not valid") from None
     if await repository.link_generation(target.participant_id) not in (None, target.generation):
@@ -185,7 +180,7 @@ async def _target(token: str, request: Request, repository: NotificationsReposit
     return target
 
 
-def _as_body(preferences: Preferences) -> dict:
+def _as_body(preferences: Preferences) -> dict[str, Any]:
     quiet = preferences.quiet_hours
     return {
         "channels": sorted(preferences.channels),

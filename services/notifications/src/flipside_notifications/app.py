@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from flipside_shared.clock import SystemClock
 from flipside_shared.events import NotificationFailed, NotificationSent, NotificationSentV1
 from flipside_shared.registration import ServiceRegistration
 from flipside_shared.service import ServiceDefinition, create_app
@@ -33,7 +34,7 @@ def definition(settings: NotificationSettings | None = None) -> ServiceDefinitio
         handlers=build_handlers(settings),
         api=router,
         emits=(NotificationSent, NotificationSentV1, NotificationFailed),
-        workers=[Dispatcher(settings).run],
+        workers=[Dispatcher(settings, SystemClock()).run],
         components=(settings,),
     )
 

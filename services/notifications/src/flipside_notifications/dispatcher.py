@@ -17,7 +17,7 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Coroutine
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
@@ -26,6 +26,7 @@ import asyncpg
 import structlog
 from aiolimiter import AsyncLimiter
 
+from flipside_shared.clock import Clock
 from flipside_shared.events import Event, NotificationFailed, NotificationSent
 from flipside_shared.polling import drain_forever
 from flipside_shared.service import Runtime
@@ -52,8 +53,9 @@ Settled = tuple[Outcome, list[tuple[Event, UUID | None]]]
 
 
 class Dispatcher:
-    def __init__(self, settings: NotificationSettings) -> None:
+    def __init__(self, settings: NotificationSettings, clock: Clock) -> None:
         self._settings = settings
+        self._clock = clock
         # Per replica: each channel's receiver sees at most replicas x its limit.
         self._limits = {
             "email": AsyncLimiter(settings.smtp_max_per_second, 1),
@@ -64,7 +66,7 @@ class Dispatcher:
         self._mail: dict[tuple[str, Lane], MailRelay] = {}
         """Each loop's mail sender (used by e-mail lanes only), its session kept between the loop's batches."""
 
-    async def run(self, runtime: Runtime) -> None:
+    async def run(self, runtime: Runtime[NotificationsRepository]) -> None:
         """One loop per channel (e-mail: one per SMTP connection): a slow or rate-limited channel never holds up the others.
         Each loop polls, and is woken early when a handler owes new messages (LISTEN/NOTIFY)."""
         http = HttpPoster(self._settings.outbound_rules(), self._settings.http_timeout_seconds)
@@ -101,7 +103,7 @@ class Dispatcher:
         senders = self._settings.smtp_connections if channel == "email" else 1
         return [Lane(index, senders) for index in range(senders)]
 
-    async def _listen(self, runtime: Runtime, wakes_of: dict[str, list[asyncio.Event]]) -> None:
+    async def _listen(self, runtime: Runtime[NotificationsRepository], wakes_of: dict[str, list[asyncio.Event]]) -> None:
         """Keep a connection listening for owed messages (each NOTIFY names a channel: its loops wake);
         after a database restart, listen again."""
 
@@ -128,17 +130,19 @@ class Dispatcher:
                 if conn is not None:
                     await conn.close(timeout=2)
 
-    async def dispatch_batch(self, units: UnitOfWorkFactory, http: HttpPoster, channel: str, lane: Lane = ONE_LANE) -> int:
+    async def dispatch_batch(
+        self, units: UnitOfWorkFactory[NotificationsRepository], http: HttpPoster, channel: str, lane: Lane = ONE_LANE,
+    ) -> int:
         """Fold the channel's due digests and claim one batch of the lane's deliveries (one short transaction),
         send them with no transaction open, then record every outcome (another); return how many were claimed.
 
         Each delivery's send succeeds or fails on its own: nothing one of them holds can stop the others."""
-        now = datetime.now(UTC)
+        now = self._clock.now()
         claim = Claim(uuid4(), now + timedelta(seconds=self._settings.claim_seconds))
         # Sends start only in the claim's first half: the last one ends well before another round may take over.
         send_until = time.monotonic() + self._settings.claim_seconds / 2
         async with units.begin() as uow:
-            repository = NotificationsRepository(uow.conn)
+            repository = uow.repository
             if channel != WEBHOOK:
                 await repository.gather_due_digests(now, self._settings.dispatch_batch_size, channel, lane)
             rows = await repository.claim_sendable(now, self._settings.dispatch_batch_size, channel, lane, claim)
@@ -164,20 +168,20 @@ class Dispatcher:
         return len(claimed)
 
     async def _record(
-        self, units: UnitOfWorkFactory, claim: Claim, claimed: list[dict[str, Any]], settled: list[Settled],
+        self, units: UnitOfWorkFactory[NotificationsRepository], claim: Claim, claimed: list[dict[str, Any]], settled: list[Settled],
     ) -> None:
         """The round's outcomes and their events, in one transaction; deliveries the round did not reach are given back."""
         reached = {outcome.delivery_id for outcome, _ in settled}
         given_back = [Outcome(d["delivery_id"], "pending") for d in claimed if d["delivery_id"] not in reached]
         async with units.begin() as uow:
-            recorded = await NotificationsRepository(uow.conn).record(claim, [outcome for outcome, _ in settled] + given_back)
+            recorded = await uow.repository.record(claim, [outcome for outcome, _ in settled] + given_back)
             for outcome, events in settled:
                 if outcome.delivery_id in recorded:
                     for event, correlation_id in events:
                         uow.emit(event, correlation_id=correlation_id)
 
     async def _record_when_stopping(
-        self, units: UnitOfWorkFactory, claim: Claim, claimed: list[dict[str, Any]], settled: list[Settled],
+        self, units: UnitOfWorkFactory[NotificationsRepository], claim: Claim, claimed: list[dict[str, Any]], settled: list[Settled],
     ) -> None:
         try:
             await self._record(units, claim, claimed, settled)
@@ -221,8 +225,9 @@ class Dispatcher:
                 await _failing_on_its_own(send)
         except SendFailed as failure:
             return _failed(delivery, failure, attempts, now)
-        events = [(event, delivery["correlation_id"]) for event in sent_events(delivery, attempts, now)]
-        events += [(v1, delivery["correlation_id"]) for event, _ in events if (v1 := event.as_v1()) is not None]
+        sent = sent_events(delivery, attempts, now)
+        events: list[tuple[Event, UUID | None]] = [(event, delivery["correlation_id"]) for event in sent]
+        events += [(v1, delivery["correlation_id"]) for event in sent if (v1 := event.as_v1()) is not None]
         return Outcome(delivery_id, "sent", attempted=True, sent_at=now), events
 
     def _render(self, delivery: dict[str, Any], kind: str, unsubscribe_url: str) -> RenderedMessage:
@@ -287,7 +292,7 @@ def _failed(delivery: dict[str, Any], failure: SendFailed, attempts: int, now: d
     log.warning("delivery failed", delivery_id=str(delivery_id), channel=channel, reason=failure.reason, attempts=attempts)
     # A subscriber's failures are in its delivery log; `NotificationFailed` is about people.
     failed = [] if channel == WEBHOOK else failed_events(delivery, failure, attempts, now)
-    events = [(event, delivery["correlation_id"]) for event in failed]
+    events: list[tuple[Event, UUID | None]] = [(event, delivery["correlation_id"]) for event in failed]
     return Outcome(delivery_id, "failed", attempted=True, error=failure.reason), events
 
 

@@ -10,6 +10,9 @@ answers (private events) are neither consumed nor passed on.
 
 from __future__ import annotations
 
+from typing import TypeAlias
+from uuid import UUID
+
 from flipside_shared.consumer import EventHandlers
 from flipside_shared.events import (
     EVENT_TYPES,
@@ -21,8 +24,11 @@ from flipside_shared.events import (
 )
 from flipside_shared.unit_of_work import UnitOfWork
 
-from .domain.messages import PersonalLinks, messages_for
+from .domain.messages import MessageDue, PersonalLinks, messages_for
 from .repository import NotificationsRepository
+
+NotificationsUnit: TypeAlias = UnitOfWork[NotificationsRepository]
+"""A unit of work on notifications' schema: what the handler and the dispatcher's rounds run in."""
 
 # What Flipside's services publish; what outside systems send (survey answers, session commands) stays with the
 # service it is for, and so do one person's own words and scores (private events), whoever sent them.
@@ -42,18 +48,28 @@ async def _learn_about_people(repository: NotificationsRepository, event: Event)
             await repository.forget(event.participant_id)
 
 
-def build_handlers(links: PersonalLinks) -> EventHandlers:
-    async def handle(uow: UnitOfWork, event: Event) -> None:
+async def owe_messages(
+    repository: NotificationsRepository, event_id: UUID, correlation_id: UUID | None, messages: list[MessageDue],
+) -> None:
+    """One delivery per message and channel its recipient has chosen (e-mail until they choose)."""
+    chosen = await repository.channels_of([m.recipient_id for m in messages])
+    await repository.add_deliveries(
+        event_id, correlation_id, [(m, channel) for m in messages for channel in chosen.get(m.recipient_id, ["email"])],
+    )
+
+
+def build_handlers(links: PersonalLinks) -> EventHandlers[NotificationsRepository]:
+    async def handle(uow: NotificationsUnit, event: Event) -> None:
         # What is owed is keyed by the consumed event's id and chain: without it there is nothing to record it under.
         if (cause := uow.cause) is None:
             raise ValueError(f"{event.ce_type} reached notifications without the consumed event that carries it")
-        repository = NotificationsRepository(uow.conn)
+        repository = uow.repository
         await _learn_about_people(repository, event)
         if messages := messages_for(event, links):
-            await repository.owe(cause.id, cause.correlation_id, messages)
+            await owe_messages(repository, cause.id, cause.correlation_id, messages)
         await repository.owe_webhooks(cause.id, cause.correlation_id, cause.type, cause.structured())
 
-    handlers = EventHandlers()
+    handlers = EventHandlers[NotificationsRepository]()
     for ce_type in SUBSCRIBABLE_EVENT_TYPES:
         handlers.handles(EVENT_TYPES[ce_type])(handle)
     return handlers

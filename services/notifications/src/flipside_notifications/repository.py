@@ -151,17 +151,12 @@ class NotificationsRepository:
         )
         return {row["participant_id"]: row["channels"] for row in rows}
 
-    async def owe(self, event_id: UUID, correlation_id: UUID | None, messages: list[MessageDue]) -> None:
-        """One delivery per message and channel the recipient has chosen (e-mail until they chose)."""
-        chosen = await self.channels_of([m.recipient_id for m in messages])
+    async def add_deliveries(self, event_id: UUID, correlation_id: UUID | None, deliveries: list[tuple[MessageDue, str]]) -> None:
+        """Each (message, channel) owed for the event, once: a redelivered event adds nothing."""
         await self._conn.executemany(
             "INSERT INTO deliveries (delivery_id, event_id, recipient_id, channel, template, context, correlation_id)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id, recipient_id, channel) DO NOTHING",
-            [
-                (uuid4(), event_id, m.recipient_id, channel, m.template, m.context, correlation_id)
-                for m in messages
-                for channel in chosen.get(m.recipient_id, ["email"])
-            ],
+            [(uuid4(), event_id, m.recipient_id, channel, m.template, m.context, correlation_id) for m, channel in deliveries],
         )
 
     async def owe_webhooks(self, event_id: UUID, correlation_id: UUID | None, event_type: str, body: dict[str, Any]) -> None:

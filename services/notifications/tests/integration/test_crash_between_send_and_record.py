@@ -19,9 +19,11 @@ from flipside_notifications.app import SERVICE
 from flipside_notifications.dispatcher import Dispatcher
 from flipside_notifications.domain.endpoints import OutboundRules
 from flipside_notifications.domain.messages import MessageDue
+from flipside_notifications.handlers import owe_messages
 from flipside_notifications.outbound_http import HttpPoster
 from flipside_notifications.repository import NotificationsRepository
 from flipside_notifications.settings import NotificationSettings
+from flipside_shared.clock import SystemClock
 from flipside_shared.migrations import migrate
 from flipside_shared.service import connect_pool
 from flipside_devstack.factories import enrolled
@@ -61,18 +63,18 @@ async def test_a_crash_after_sending_sends_once_more_with_the_same_identity_and_
     person = enrolled(email="crash@example.com")
     cause = envelope(person)
     async with units.begin() as uow:
-        repository = NotificationsRepository(uow.conn)
+        repository = uow.repository
         await repository.save_recipient(person.participant_id, person.profile)
         await repository.add_subscription(f"http://127.0.0.1:{httpserver.port}/subscriber", "whsec_" + "c2VjcmV0" * 4, [cause.type], "")
         starts_at = (datetime.now(UTC) + timedelta(days=1)).isoformat()
-        await repository.owe(cause.id, cause.id, [MessageDue(person.participant_id, "reminder", {"starts_at": starts_at, "minutes_before": 60})])
+        await owe_messages(repository, cause.id, cause.id, [MessageDue(person.participant_id, "reminder", {"starts_at": starts_at, "minutes_before": 60})])
         await repository.owe_webhooks(cause.id, cause.id, cause.type, cause.structured())
 
     async def crash_before_recording(self, claim, outcomes):
         raise SimulatedCrash()
 
     monkeypatch.setattr(NotificationsRepository, "record", crash_before_recording)
-    dispatcher, http = Dispatcher(settings), HttpPoster(LOCAL_ONLY, 5)
+    dispatcher, http = Dispatcher(settings, SystemClock()), HttpPoster(LOCAL_ONLY, 5)
     try:
         for channel in ("email", "webhook"):
             with pytest.raises(SimulatedCrash):
@@ -105,11 +107,11 @@ async def test_a_template_that_fails_on_odd_data_fails_that_delivery_only(sandbo
     person = enrolled(email="odd@example.com")
     broken, fine = uuid4(), uuid4()
     async with units.begin() as uow:
-        repository = NotificationsRepository(uow.conn)
+        repository = uow.repository
         await repository.save_recipient(person.participant_id, person.profile)
-        await repository.owe(broken, None, [MessageDue(person.participant_id, "reminder", {"minutes_before": 60})])
-        await repository.owe(fine, None, [MessageDue(person.participant_id, "unmatched", {"reasons": ["no mentor left"]})])
-    http, dispatcher = HttpPoster(LOCAL_ONLY, 5), Dispatcher(settings)
+        await owe_messages(repository, broken, None, [MessageDue(person.participant_id, "reminder", {"minutes_before": 60})])
+        await owe_messages(repository, fine, None, [MessageDue(person.participant_id, "unmatched", {"reasons": ["no mentor left"]})])
+    http, dispatcher = HttpPoster(LOCAL_ONLY, 5), Dispatcher(settings, SystemClock())
     try:
         await dispatcher_round(dispatcher, units, http)
     finally:

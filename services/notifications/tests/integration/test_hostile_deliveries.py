@@ -20,9 +20,11 @@ import flipside_notifications
 from flipside_notifications.app import SERVICE
 from flipside_notifications.dispatcher import Dispatcher
 from flipside_notifications.domain.messages import MessageDue
+from flipside_notifications.handlers import owe_messages
 from flipside_notifications.outbound_http import HttpPoster
 from flipside_notifications.repository import NotificationsRepository
 from flipside_notifications.settings import NotificationSettings
+from flipside_shared.clock import SystemClock
 from flipside_shared.migrations import migrate
 from flipside_shared.service import connect_pool
 from flipside_devstack.smtp import SmtpSink
@@ -80,7 +82,7 @@ async def add_recipient(pool, display_name: str, email: str, time_zone: str = "E
 async def owe(units, recipient_id: UUID, template: str, context: dict) -> UUID:
     event_id = uuid4()
     async with units.begin() as uow:
-        await NotificationsRepository(uow.conn).owe(event_id, event_id, [MessageDue(recipient_id, template, context)])
+        await owe_messages(uow.repository, event_id, event_id, [MessageDue(recipient_id, template, context)])
     return event_id
 
 
@@ -121,7 +123,7 @@ async def test_hostile_names_inject_no_header_and_an_uncomposable_delivery_fails
         "refused": await owe(units, refused, "unmatched", {"reasons": ["no mentor left"]}),
     }
     owed["normal, owed last"] = await owe(units, normal, "unmatched", {"reasons": ["no mentor left"]})
-    http, dispatcher = HttpPoster(settings.outbound_rules(), 5), Dispatcher(settings)
+    http, dispatcher = HttpPoster(settings.outbound_rules(), 5), Dispatcher(settings, SystemClock())
     try:
         assert await dispatcher.dispatch_batch(units, http, "email") == len(owed) + len(broken), "one round took them all"
     finally:
@@ -169,14 +171,14 @@ async def test_a_failing_webhook_and_a_broken_subscription_do_not_hold_the_other
     units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix, NotificationsRepository)
     event_type = "flipside.test.hostile.v1"
     async with units.begin() as uow:
-        repository = NotificationsRepository(uow.conn)
+        repository = uow.repository
         failing = await repository.add_subscription(on_loopback(httpserver, "/failing"), "whsec_" + "c2VjcmV0" * 4, [event_type], "")
         # A secret stored before secrets were checked: signing with it raises, which no channel foresaw.
         broken = await repository.add_subscription(on_loopback(httpserver, "/fine"), "", [event_type], "")
         fine = await repository.add_subscription(on_loopback(httpserver, "/fine"), "whsec_" + "c2VjcmV0" * 4, [event_type], "")
         event_id = uuid4()
         await repository.owe_webhooks(event_id, event_id, event_type, {"id": str(event_id)})
-    http, dispatcher = HttpPoster(settings.outbound_rules(), 5), Dispatcher(settings)
+    http, dispatcher = HttpPoster(settings.outbound_rules(), 5), Dispatcher(settings, SystemClock())
     try:
         assert await dispatcher.dispatch_batch(units, http, "webhook") == 3
     finally:
@@ -217,7 +219,7 @@ async def test_a_chat_delivery_without_its_address_fails_alone(sandbox, pool, ht
         )
     first = await owe(units, without_url, "unmatched", {"reasons": ["no mentor left"]})
     second = await owe(units, with_url, "proposal", proposal_from(without_url))
-    http, dispatcher = HttpPoster(settings.outbound_rules(), 5), Dispatcher(settings)
+    http, dispatcher = HttpPoster(settings.outbound_rules(), 5), Dispatcher(settings, SystemClock())
     try:
         assert await dispatcher.dispatch_batch(units, http, "slack") == 2
     finally:
@@ -250,7 +252,7 @@ async def test_sending_happens_after_the_claim_committed(sandbox, pool):
     units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix, NotificationsRepository)
     person = await add_recipient(pool, "Claire", "claire@example.com")
     event_id = await owe(units, person, "unmatched", {"reasons": ["no mentor left"]})
-    http, dispatcher, other = HttpPoster(settings.outbound_rules(), 5), Dispatcher(settings), Dispatcher(settings)
+    http, dispatcher, other = HttpPoster(settings.outbound_rules(), 5), Dispatcher(settings, SystemClock()), Dispatcher(settings, SystemClock())
     try:
         round_ = asyncio.create_task(dispatcher.dispatch_batch(units, http, "email"))
         assert await asyncio.to_thread(sink.holding.wait, 10), "the relay has the message"
@@ -285,7 +287,7 @@ async def test_a_round_starts_sends_only_in_its_claims_first_half_and_gives_the_
     units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix, NotificationsRepository)
     person = await add_recipient(pool, "Slow", "slow@example.com")
     events = [await owe(units, person, "unmatched", {"reasons": [f"reason {n}"]}) for n in range(3)]
-    http, dispatcher = HttpPoster(settings.outbound_rules(), 5), Dispatcher(settings)
+    http, dispatcher = HttpPoster(settings.outbound_rules(), 5), Dispatcher(settings, SystemClock())
     original = dispatcher._settle
 
     async def slow_settle(*args):
@@ -315,7 +317,7 @@ async def test_a_round_stopped_while_sending_records_what_went_out(sandbox, pool
     sent_event = await owe(units, first, "unmatched", {"reasons": ["no mentor left"]})
     held_event = await owe(units, second, "unmatched", {"reasons": ["no mentor left"]})
     sink.release.set()
-    http, dispatcher = HttpPoster(settings.outbound_rules(), 5), Dispatcher(settings)
+    http, dispatcher = HttpPoster(settings.outbound_rules(), 5), Dispatcher(settings, SystemClock())
     original = dispatcher._settle
 
     async def hold_the_second(delivery, *args):

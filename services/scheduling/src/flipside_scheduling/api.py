@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
@@ -17,17 +18,16 @@ from flipside_shared.auth.rules import (
     PairPeople, acting_as, authenticated, path_uuid, require_lead, require_pair_member, require_self,
 )
 from flipside_shared.auth.tokens import Principal
-from flipside_shared.dependencies import component
+from flipside_shared.dependencies import units as units_of
 from flipside_shared.events import Event
 from flipside_shared.rate_limit import limit_per_person
 from flipside_shared.signed_tokens import InvalidToken
-from flipside_shared.unit_of_work import UnitOfWork
 
+from .dependencies import SchedulerDependency, Settings, Units
 from .domain.calendar import Absence
 from .domain.feeds import FeedKey, feed_key
 from .domain.policy import ProgramSchedule
-from .handlers import Refused, Scheduler, UnknownSession
-from .repository import SchedulingRepository
+from .handlers import Refused, SchedulingUnit, UnknownSession
 
 router = APIRouter()
 
@@ -35,15 +35,18 @@ ProgramId = PathParameter(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="As
 
 
 async def _people_of_session(request: Request) -> PairPeople | None:
-    async with request.app.state.runtime.pool.acquire() as conn:
-        session = await SchedulingRepository(conn).session(path_uuid(request, "session_id"))
+    async with units_of(request).reading() as repository:
+        session = await repository.session(path_uuid(request, "session_id"))
     return None if session is None else PairPeople((session.mentor_id, session.mentee_id))
 
 
 async def _people_of_pair(request: Request) -> PairPeople | None:
-    async with request.app.state.runtime.pool.acquire() as conn:
-        members = await SchedulingRepository(conn).attendees_of_pair(path_uuid(request, "pair_id"))
+    async with units_of(request).reading() as repository:
+        members = await repository.attendees_of_pair(path_uuid(request, "pair_id"))
     return PairPeople(members) if members else None
+
+
+MemberOfSession = Annotated[Principal, Depends(require_pair_member(_people_of_session))]
 
 
 class Strict(BaseModel):
@@ -84,37 +87,35 @@ class Absences(Strict):
 
 
 @router.put("/programs/{program_id}/schedule", dependencies=[Depends(require_lead())])
-async def configure_schedule(schedule: ProgramSchedule, request: Request, program_id: str = ProgramId) -> ProgramSchedule:
+async def configure_schedule(schedule: ProgramSchedule, units: Units, program_id: str = ProgramId) -> ProgramSchedule:
     """Set how often a program's pairs meet and for how long; it applies to pairs whose kickoff is booked afterwards."""
-    async with request.app.state.runtime.pool.acquire() as conn:
-        await SchedulingRepository(conn).save_schedule(program_id, schedule)
+    async with units.begin() as uow:
+        await uow.repository.save_schedule(program_id, schedule)
     return schedule
 
 
 @router.get("/programs/{program_id}/schedule", dependencies=[Depends(authenticated)])
-async def program_schedule(request: Request, program_id: str = ProgramId) -> ProgramSchedule:
-    async with request.app.state.runtime.pool.acquire() as conn:
-        return await SchedulingRepository(conn).schedule_of(program_id)
+async def program_schedule(units: Units, program_id: str = ProgramId) -> ProgramSchedule:
+    async with units.reading() as repository:
+        return await repository.schedule_of(program_id)
 
 
 @router.post("/sessions/{session_id}/reschedule", dependencies=[Depends(limit_per_person("session moves"))])
 async def reschedule(
-    session_id: UUID, body: RescheduleRequest, request: Request, principal: Principal = Depends(require_pair_member(_people_of_session)),
-) -> dict:
+    session_id: UUID, body: RescheduleRequest, units: Units, scheduler: SchedulerDependency, principal: MemberOfSession,
+) -> dict[str, Any]:
     """Move a session (the same session and calendar entry). 409 with the reason when it cannot move there."""
-    scheduler = component(Scheduler)(request)
     requested_by = _requester(principal, body.requested_by)
-    return await _command(request, lambda uow: scheduler.reschedule(uow, session_id, body.starts_at, requested_by))
+    return await _command(units, lambda uow: scheduler.reschedule(uow, session_id, body.starts_at, requested_by))
 
 
 @router.post("/sessions/{session_id}/cancel")
 async def cancel(
-    session_id: UUID, body: CancellationRequest, request: Request, principal: Principal = Depends(require_pair_member(_people_of_session)),
-) -> dict:
+    session_id: UUID, body: CancellationRequest, units: Units, scheduler: SchedulerDependency, principal: MemberOfSession,
+) -> dict[str, Any]:
     """Cancel one session; the pair's series goes on with the next one."""
-    scheduler = component(Scheduler)(request)
     requested_by = _requester(principal, body.requested_by)
-    return await _command(request, lambda uow: scheduler.cancel(uow, session_id, requested_by))
+    return await _command(units, lambda uow: scheduler.cancel(uow, session_id, requested_by))
 
 
 def _requester(principal: Principal, requested_by: UUID | None) -> UUID | None:
@@ -126,11 +127,10 @@ def _requester(principal: Principal, requested_by: UUID | None) -> UUID | None:
 
 
 @router.put("/participants/{participant_id}/absences", dependencies=[Depends(require_self()), Depends(limit_per_person("absence changes"))])
-async def set_absences(participant_id: UUID, body: Absences, request: Request) -> dict:
+async def set_absences(participant_id: UUID, body: Absences, units: Units, scheduler: SchedulerDependency) -> dict[str, Any]:
     """Replace someone's days away; sessions on them move to the earliest other slot (or are cancelled when none is left)."""
-    scheduler = component(Scheduler)(request)
     absences = [Absence(a.first_day, a.last_day) for a in body.absences]
-    async with request.app.state.runtime.units.begin() as uow:
+    async with units.begin() as uow:
         changes = await scheduler.set_absences(uow, participant_id, absences)
     return {
         "absences": [a.model_dump(mode="json") for a in body.absences],
@@ -139,30 +139,28 @@ async def set_absences(participant_id: UUID, body: Absences, request: Request) -
 
 
 @router.get("/participants/{participant_id}/absences", dependencies=[Depends(require_self())])
-async def absences(participant_id: UUID, request: Request) -> dict:
-    async with request.app.state.runtime.pool.acquire() as conn:
-        found = await SchedulingRepository(conn).absences(participant_id)
+async def absences(participant_id: UUID, units: Units) -> dict[str, Any]:
+    async with units.reading() as repository:
+        found = await repository.absences(participant_id)
     return {"absences": [{"first_day": a.first_day.isoformat(), "last_day": a.last_day.isoformat()} for a in found]}
 
 
 @router.get("/pairs/{pair_id}/sessions", dependencies=[Depends(require_pair_member(_people_of_pair))])
-async def pair_sessions(pair_id: UUID, request: Request) -> list[dict]:
-    async with request.app.state.runtime.pool.acquire() as conn:
-        return [dict(row) for row in await SchedulingRepository(conn).sessions_of_pair(pair_id)]
+async def pair_sessions(pair_id: UUID, units: Units) -> list[dict[str, Any]]:
+    async with units.reading() as repository:
+        return [dict(row) for row in await repository.sessions_of_pair(pair_id)]
 
 
 @router.get("/calendars/{token}.ics")
-async def calendar_feed(token: str, request: Request) -> Response:
+async def calendar_feed(token: str, units: Units, settings: Settings) -> Response:
     """A participant's iCalendar feed, for calendar apps to subscribe to; the token in the address is the
     credential (it comes in each session e-mail to its owner only; calendar apps cannot send a bearer token). Session ids are stable UIDs and SEQUENCE counts changes,
     so moves and cancellations replace entries."""
-    runtime = request.app.state.runtime
     try:
-        key = feed_key(token, runtime.settings.feed_secret.get_secret_value().encode())
+        key = feed_key(token, settings.feed_secret.get_secret_value().encode())
     except InvalidToken:
         raise HTTPException(403, "not a valid calendar address") from None
-    async with runtime.pool.acquire() as conn:
-        repository = SchedulingRepository(conn)
+    async with units.reading() as repository:
         if key.generation != await repository.feed_generation(key.participant_id):
             # A rotated (revoked) address is answered as a forged one: it tells nothing about its owner.
             raise HTTPException(403, "not a valid calendar address")
@@ -184,23 +182,24 @@ async def calendar_feed(token: str, request: Request) -> Response:
 
 
 @router.post("/participants/{participant_id}/calendar-feed/rotate")
-async def rotate_calendar_feed(participant_id: UUID, request: Request, principal: Principal = Depends(require_self())) -> dict:
+async def rotate_calendar_feed(
+    participant_id: UUID, units: Units, settings: Settings, principal: Annotated[Principal, Depends(require_self())],
+) -> dict[str, Any]:
     """Revoke the participant's calendar feed address (its old address answers 403 from now on). The participant
     gets the new address in the answer and in their next session e-mail; an admin revoking it does not see it."""
-    runtime = request.app.state.runtime
-    async with runtime.pool.acquire() as conn:
-        generation = await SchedulingRepository(conn).rotate_feed(participant_id)
+    async with units.begin() as uow:
+        generation = await uow.repository.rotate_feed(participant_id)
     own = principal.participant_id == participant_id
     return {
         "participant_id": participant_id,
-        "calendar_feed_url": runtime.settings.feed_url(FeedKey(participant_id, generation)) if own else None,
+        "calendar_feed_url": settings.feed_url(FeedKey(participant_id, generation)) if own else None,
     }
 
 
-async def _command(request: Request, command: Callable[[UnitOfWork], Awaitable[Event | Refused]]) -> dict:
+async def _command(units: Units, command: Callable[[SchedulingUnit], Awaitable[Event | Refused]]) -> dict[str, Any]:
     """A command on one session in its own unit of work: 404 for an unknown session, 409 with the reason
     when refused (nothing changed), else the event it published."""
-    async with request.app.state.runtime.units.begin() as uow:
+    async with units.begin() as uow:
         try:
             outcome = await command(uow)
         except UnknownSession as error:

@@ -44,7 +44,7 @@ def definition(settings: SchedulingSettings | None = None) -> ServiceDefinition[
             SessionScheduled, SessionRescheduled, SessionCancelled, SessionCancelledV1, SchedulingFailed, ReminderDue, CheckInDue,
         ),
         workers=[timers.run],
-        components=(scheduler,),
+        components=(scheduler, settings),
     )
 
 

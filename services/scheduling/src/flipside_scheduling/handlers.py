@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal, TypeAlias
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 import structlog
 
+from flipside_shared.clock import Clock
 from flipside_shared.consumer import EventHandlers, RejectedEvent
 from flipside_shared.events import (
     CheckInDue,
@@ -34,17 +36,24 @@ from flipside_shared.events import (
     SessionRescheduleRequested,
     SessionScheduled,
 )
+from flipside_shared.events.sessions import CancellationReason
 from flipside_shared.unit_of_work import UnitOfWork
 
 from .domain.booking import Booked, NoSlot, book_kickoff, book_next, reschedule
 from .domain.calendar import Absence, Attendee
-from flipside_shared.clock import Clock
 from .domain.policy import SchedulingPolicy
 from .domain.series import Series
 from .domain.timers import timers_for
 from .repository import SchedulingRepository, Session
 
 log = structlog.get_logger(__name__)
+
+SchedulingUnit: TypeAlias = UnitOfWork[SchedulingRepository]
+"""A unit of work on scheduling's schema: what every handler and `Scheduler` use-case runs in."""
+
+
+MoveReason = Literal["requested", "participant_unavailable"]
+
 
 class UnknownSession(LookupError):
     pass
@@ -67,9 +76,9 @@ class Scheduler:
         self._clock = clock
         self._policy = policy
 
-    async def pair_created(self, uow: UnitOfWork, pair: PairCreated) -> None:
+    async def pair_created(self, uow: SchedulingUnit, pair: PairCreated) -> None:
         """Book the kickoff at the earliest time both can meet, and start the pair's series from it."""
-        repository = SchedulingRepository(uow.conn)
+        repository = uow.repository
         mentor, mentee = attendee_of(pair.mentor), attendee_of(pair.mentee)
         await repository.lock_participants(mentor.participant_id, mentee.participant_id)
         if await repository.has_session(pair.pair_id, 0):
@@ -86,43 +95,43 @@ class Scheduler:
             uow.emit(SchedulingFailed(pair_id=pair.pair_id, program_id=pair.program_id, reason=outcome.reason))
             return
         await repository.start_series(pair.pair_id, pair.program_id, Series.after_kickoff(outcome.starts_at, mentee.time_zone, schedule))
-        await self._book(uow, repository, pair.pair_id, pair.program_id, 0, outcome, mentor, mentee, now)
+        await self._book(uow, pair.pair_id, pair.program_id, 0, outcome, mentor, mentee, now)
 
-    async def session_held(self, uow: UnitOfWork, due: CheckInDue) -> None:
+    async def session_held(self, uow: SchedulingUnit, due: CheckInDue) -> None:
         """A session is over: book the next one of the series, unless a later one exists already."""
-        repository = SchedulingRepository(uow.conn)
+        repository = uow.repository
         await repository.lock_participants(due.mentor_id, due.mentee_id)
         session = await repository.session_for_update(due.session_id)
         if session is None or session.occurrence != await repository.latest_occurrence(due.pair_id):
             return
-        await self._advance(uow, repository, session)
+        await self._advance(uow, session)
 
     async def reschedule(
-        self, uow: UnitOfWork, session_id: UUID, requested: datetime | None, requested_by: UUID | None = None,
+        self, uow: SchedulingUnit, session_id: UUID, requested: datetime | None, requested_by: UUID | None = None,
         pair_id: UUID | None = None,
     ) -> SessionRescheduled | Refused:
-        repository = SchedulingRepository(uow.conn)
+        repository = uow.repository
         session = await self._locked_session(repository, session_id, pair_id)
         now = self._clock.now()
         if (closed := _closed(session, now)) is not None:
             return closed
-        return await self._move(uow, repository, session, requested, now, "requested", requested_by)
+        return await self._move(uow, session, requested, now, "requested", requested_by)
 
     async def cancel(
-        self, uow: UnitOfWork, session_id: UUID, requested_by: UUID | None = None, pair_id: UUID | None = None,
+        self, uow: SchedulingUnit, session_id: UUID, requested_by: UUID | None = None, pair_id: UUID | None = None,
     ) -> SessionCancelled | Refused:
         """This one session will not take place; the series goes on with the next."""
-        repository = SchedulingRepository(uow.conn)
+        repository = uow.repository
         session = await self._locked_session(repository, session_id, pair_id)
         now = self._clock.now()
         if (closed := _closed(session, now)) is not None:
             return closed
-        return await self._cancel_one(uow, repository, session, now, "requested", requested_by)
+        return await self._cancel_one(uow, session, now, "requested", requested_by)
 
-    async def set_absences(self, uow: UnitOfWork, participant_id: UUID, absences: list[Absence]) -> list[SessionRescheduled | SessionCancelled]:
+    async def set_absences(self, uow: SchedulingUnit, participant_id: UUID, absences: list[Absence]) -> list[SessionRescheduled | SessionCancelled]:
         """Record someone's days away; their sessions on those days move to the earliest other slot, or are
         cancelled when there is none."""
-        repository = SchedulingRepository(uow.conn)
+        repository = uow.repository
         now = self._clock.now()
         sessions = await repository.future_sessions_of(participant_id, now, lock=False)
         await repository.lock_participants(participant_id, *(p for s in sessions for p in s.attendee_ids))
@@ -135,25 +144,28 @@ class Scheduler:
         for session in await repository.future_sessions_of(participant_id, now):
             if not any(a.covers(session.starts_at.astimezone(zone).date()) for a in absences):
                 continue
-            outcome = await self._move(uow, repository, session, None, now, "participant_unavailable", None)
-            if isinstance(outcome, Refused):
-                outcome = await self._cancel_one(uow, repository, session, now, "participant_unavailable", None)
-            changes.append(outcome)
+            moved = await self._move(uow, session, None, now, "participant_unavailable", None)
+            if isinstance(moved, Refused):
+                changes.append(await self._cancel_one(uow, session, now, "participant_unavailable", None))
+            else:
+                changes.append(moved)
         return changes
 
-    async def end_pair(self, uow: UnitOfWork, pair_id: UUID) -> None:
+    async def end_pair(self, uow: SchedulingUnit, pair_id: UUID) -> None:
         """The pair's future sessions and their reminders and check-ins are off; both are told."""
-        repository = SchedulingRepository(uow.conn)
+        repository = uow.repository
         await repository.lock_participants(*await repository.attendees_of_pair(pair_id))
         await repository.end_series("ended", pair_id=pair_id)
         now = self._clock.now()
         for session in await repository.cancel_future_sessions(now, pair_id=pair_id):
             self._emit_cancelled(uow, session, "pair_dissolved", now, told=list(session.attendee_ids))
 
-    async def participant_left(self, uow: UnitOfWork, participant_id: UUID, reason: str) -> None:
+    async def participant_left(
+        self, uow: SchedulingUnit, participant_id: UUID, reason: Literal["participant_withdrawn", "participant_erased"],
+    ) -> None:
         """Withdrawn or erased: future sessions no longer take place; the partner is told (and the one who
         withdrew, whose calendar still holds them)."""
-        repository = SchedulingRepository(uow.conn)
+        repository = uow.repository
         await repository.lock_participants(participant_id)
         await repository.end_series("ended", participant_id=participant_id)
         now = self._clock.now()
@@ -171,9 +183,13 @@ class Scheduler:
         if pair_id is not None and found.pair_id != pair_id:
             raise UnknownSession(f"session {session_id} belongs to another pair than {pair_id}")
         await repository.lock_participants(*found.attendee_ids)
-        return await repository.session_for_update(session_id)
+        locked = await repository.session_for_update(session_id)
+        if locked is None:
+            raise UnknownSession(f"no session {session_id}")
+        return locked
 
-    async def _advance(self, uow: UnitOfWork, repository: SchedulingRepository, after: Session) -> None:
+    async def _advance(self, uow: SchedulingUnit, after: Session) -> None:
+        repository = uow.repository
         series = await repository.active_series(after.pair_id)
         if series is None:
             return
@@ -192,12 +208,13 @@ class Scheduler:
         if occurrence is None:
             await repository.end_series("completed", pair_id=after.pair_id)
             return
-        await self._book(uow, repository, after.pair_id, after.program_id, occurrence.index, occurrence.booked, mentor, mentee, now, after.correlation_id)
+        await self._book(uow, after.pair_id, after.program_id, occurrence.index, occurrence.booked, mentor, mentee, now, after.correlation_id)
 
     async def _book(
-        self, uow: UnitOfWork, repository: SchedulingRepository, pair_id: UUID, program_id: str, occurrence: int,
-        booked: Booked, mentor: Attendee, mentee: Attendee, now: datetime, correlation_id: UUID | None = None,
+        self, uow: SchedulingUnit, pair_id: UUID, program_id: str, occurrence: int, booked: Booked, mentor: Attendee,
+        mentee: Attendee, now: datetime, correlation_id: UUID | None = None,
     ) -> None:
+        repository = uow.repository
         session_id = uuid4()
         correlation_id = correlation_id or (uow.cause.correlation_id if uow.cause else None)
         timers = timers_for(booked, self._policy, now)
@@ -209,9 +226,10 @@ class Scheduler:
         ), correlation_id=correlation_id)
 
     async def _move(
-        self, uow: UnitOfWork, repository: SchedulingRepository, session: Session, requested: datetime | None,
-        now: datetime, reason: str, requested_by: UUID | None,
+        self, uow: SchedulingUnit, session: Session, requested: datetime | None, now: datetime, reason: MoveReason,
+        requested_by: UUID | None,
     ) -> SessionRescheduled | Refused:
+        repository = uow.repository
         mentor, mentee = await repository.attendee(session.mentor_id), await repository.attendee(session.mentee_id)
         if mentor is None or mentee is None:
             return Refused("one of the two participants has left the program", session)
@@ -232,9 +250,9 @@ class Scheduler:
         return moved
 
     async def _cancel_one(
-        self, uow: UnitOfWork, repository: SchedulingRepository, session: Session, now: datetime, reason: str,
-        requested_by: UUID | None,
+        self, uow: SchedulingUnit, session: Session, now: datetime, reason: CancellationReason, requested_by: UUID | None,
     ) -> SessionCancelled:
+        repository = uow.repository
         latest = session.occurrence == await repository.latest_occurrence(session.pair_id)
         cancelled = self._emit_cancelled(
             uow, await repository.cancel_session(session.session_id, now), reason, now, told=list(session.attendee_ids),
@@ -242,11 +260,11 @@ class Scheduler:
         )
         if latest:
             # The series was waiting for this session to be held; it goes on from here instead.
-            await self._advance(uow, repository, session)
+            await self._advance(uow, session)
         return cancelled
 
     def _emit_cancelled(
-        self, uow: UnitOfWork, session: Session, reason: str, now: datetime, told: list[UUID],
+        self, uow: SchedulingUnit, session: Session, reason: CancellationReason, now: datetime, told: list[UUID],
         requested_by: UUID | None = None,
     ) -> SessionCancelled:
         """`session` as it is once cancelled: its sequence already raised."""
@@ -278,52 +296,52 @@ def _closed(session: Session, now: datetime) -> Refused | None:
     return None
 
 
-def build_handlers(scheduler: Scheduler) -> EventHandlers:
-    handlers = EventHandlers()
+def build_handlers(scheduler: Scheduler) -> EventHandlers[SchedulingRepository]:
+    handlers = EventHandlers[SchedulingRepository]()
 
     @handlers.handles(PairCreated)
-    async def pair_created(uow: UnitOfWork, event: PairCreated) -> None:
+    async def pair_created(uow: SchedulingUnit, event: PairCreated) -> None:
         await scheduler.pair_created(uow, event)
 
     @handlers.handles(CheckInDue)
-    async def check_in_due(uow: UnitOfWork, event: CheckInDue) -> None:
+    async def check_in_due(uow: SchedulingUnit, event: CheckInDue) -> None:
         await scheduler.session_held(uow, event)
 
     @handlers.handles_inbound(SessionRescheduleRequested)
-    async def reschedule_requested(uow: UnitOfWork, event: SessionRescheduleRequested) -> None:
+    async def reschedule_requested(uow: SchedulingUnit, event: SessionRescheduleRequested) -> None:
         await _answer(uow, "rescheduled", scheduler.reschedule(
             uow, event.session_id, event.starts_at, event.requested_by, pair_id=event.pair_id,
         ))
 
     @handlers.handles_inbound(SessionCancellationRequested)
-    async def cancellation_requested(uow: UnitOfWork, event: SessionCancellationRequested) -> None:
+    async def cancellation_requested(uow: SchedulingUnit, event: SessionCancellationRequested) -> None:
         await _answer(uow, "cancelled", scheduler.cancel(uow, event.session_id, event.requested_by, pair_id=event.pair_id))
 
     @handlers.handles(PairDissolved)
-    async def pair_dissolved(uow: UnitOfWork, event: PairDissolved) -> None:
+    async def pair_dissolved(uow: SchedulingUnit, event: PairDissolved) -> None:
         await scheduler.end_pair(uow, event.pair_id)
 
     @handlers.handles(ParticipantWithdrawn)
-    async def participant_withdrawn(uow: UnitOfWork, event: ParticipantWithdrawn) -> None:
+    async def participant_withdrawn(uow: SchedulingUnit, event: ParticipantWithdrawn) -> None:
         await scheduler.participant_left(uow, event.participant_id, "participant_withdrawn")
 
     @handlers.handles(ParticipantErased)
-    async def participant_erased(uow: UnitOfWork, event: ParticipantErased) -> None:
+    async def participant_erased(uow: SchedulingUnit, event: ParticipantErased) -> None:
         """Sessions keep ids and time zones only; what scheduling knew of the person (hours, absences) goes."""
         await scheduler.participant_left(uow, event.participant_id, "participant_erased")
 
     @handlers.handles(ParticipantUpdated)
-    async def participant_updated(uow: UnitOfWork, event: ParticipantUpdated) -> None:
+    async def participant_updated(uow: SchedulingUnit, event: ParticipantUpdated) -> None:
         """New hours, zone or budget count for the sessions booked from now on."""
         profile = event.profile
-        await SchedulingRepository(uow.conn).update_attendee(Attendee(
+        await uow.repository.update_attendee(Attendee(
             event.participant_id, profile.time_zone, tuple(profile.working_hours), profile.country, profile.hours_per_month,
         ))
 
     return handlers
 
 
-async def _answer(uow: UnitOfWork, done: str, command: Awaitable[Event | Refused]) -> None:
+async def _answer(uow: SchedulingUnit, done: str, command: Awaitable[Event | Refused]) -> None:
     """A command from Kafka: an unknown session is a dead letter, a refusal is published as `SchedulingFailed`."""
     try:
         outcome = await command

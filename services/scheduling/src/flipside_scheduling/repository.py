@@ -9,6 +9,7 @@ from uuid import UUID
 import asyncpg
 
 from flipside_shared.events import WorkingHours
+from flipside_shared.events.sessions import SessionKind
 
 from .domain.booking import Booked
 from .domain.calendar import Absence, Attendee, Availability
@@ -30,7 +31,7 @@ class Session:
     session_id: UUID
     pair_id: UUID
     program_id: str
-    kind: str
+    kind: SessionKind
     occurrence: int
     sequence: int
     starts_at: datetime

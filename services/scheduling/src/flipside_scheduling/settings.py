@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import Field, model_validator
 
+from flipside_shared.clock import AcceleratedClock, Clock, SystemClock
 from flipside_shared.settings import ServiceSettings
 from flipside_shared.signing_secrets import SigningSecret
 
-from flipside_shared.clock import AcceleratedClock, Clock, SystemClock
 from .domain.feeds import FeedKey, feed_token
 from .domain.policy import SchedulingPolicy
 

@@ -7,14 +7,15 @@ replica that dies mid-round rolls back and its timers are claimed again.
 
 from __future__ import annotations
 
+import asyncpg
 import structlog
 from prometheus_client import Gauge
 
+from flipside_shared.clock import Clock
 from flipside_shared.events import CheckInDue, ReminderDue
 from flipside_shared.polling import drain_forever
 from flipside_shared.service import Runtime
 
-from flipside_shared.clock import Clock
 from .domain.timers import fires_when_overdue
 from .repository import SchedulingRepository
 
@@ -29,14 +30,14 @@ class TimerWorker:
         self._poll_seconds = poll_seconds
         self._batch_size = batch_size
 
-    async def run(self, runtime: Runtime) -> None:
+    async def run(self, runtime: Runtime[SchedulingRepository]) -> None:
         await drain_forever(lambda: self.fire_due(runtime), self._batch_size, self._poll_seconds)
 
-    async def fire_due(self, runtime: Runtime) -> int:
+    async def fire_due(self, runtime: Runtime[SchedulingRepository]) -> int:
         """One round: settle up to a batch of due timers; return how many were claimed."""
         now = self._clock.now()
         async with runtime.units.begin() as uow:
-            repository = SchedulingRepository(uow.conn)
+            repository = uow.repository
             due = await repository.claim_due_timers(now, self._batch_size)
             fired, dropped = [], []
             for timer in due:
@@ -52,7 +53,7 @@ class TimerWorker:
         return len(due)
 
 
-def _event(timer) -> ReminderDue | CheckInDue:
+def _event(timer: asyncpg.Record) -> ReminderDue | CheckInDue:
     if timer["kind"] == "reminder":
         return ReminderDue(
             session_id=timer["session_id"],

@@ -1,0 +1,90 @@
+"""What notifications owes for an event, with no broker and no database: the registered handler on a unit of work
+without a connection, over an in-memory repository with the few methods it uses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from flipside_notifications.domain.messages import MessageDue
+from flipside_notifications.handlers import build_handlers
+from flipside_shared.events import Event, ParticipantProfile
+from flipside_shared.testing.factories import enrolled, pair_created
+from flipside_shared.testing.fake_units import fake_unit_of_work
+from flipside_shared.testing.kafka_io import envelope
+
+
+class Links:
+    def survey_url(self, request_id: UUID, expires_at: datetime) -> str:
+        return f"https://feedback.example/surveys/{request_id}"
+
+    def calendar_feed_url(self, participant_id: UUID, generation: int) -> str:
+        return f"https://scheduling.example/calendars/{participant_id}-{generation}.ics"
+
+
+class InMemoryNotificationsRepository:
+    def __init__(self, channels: dict[UUID, list[str]] | None = None) -> None:
+        self.recipients: dict[UUID, ParticipantProfile] = {}
+        self.channels = channels or {}
+        """The channels of those who chose theirs."""
+        self.deliveries: list[tuple[UUID, str, MessageDue]] = []
+        """(cause event id, channel, message) of every delivery owed."""
+        self.webhooks: list[tuple[UUID, str, dict[str, Any]]] = []
+
+    async def save_recipient(self, participant_id: UUID, profile: ParticipantProfile) -> None:
+        self.recipients[participant_id] = profile
+
+    async def channels_of(self, participant_ids: list[UUID]) -> dict[UUID, list[str]]:
+        return {p: self.channels[p] for p in participant_ids if p in self.channels}
+
+    async def add_deliveries(self, event_id: UUID, correlation_id: UUID | None, deliveries: list[tuple[MessageDue, str]]) -> None:
+        self.deliveries += [(event_id, channel, message) for message, channel in deliveries]
+
+    async def owe_webhooks(self, event_id: UUID, correlation_id: UUID | None, event_type: str, body: dict[str, Any]) -> None:
+        self.webhooks.append((event_id, event_type, body))
+
+
+async def handle(repository: InMemoryNotificationsRepository, event: Event) -> UUID:
+    """Hand `event` to the handler notifications registered for its type; the id of the record it came in."""
+    cause = envelope(event)
+    handler = build_handlers(Links()).handler_for(event, inbound=False)
+    assert handler is not None, f"notifications consumes {event.ce_type}"
+    await handler(fake_unit_of_work(repository, cause=cause), event)
+    return cause.id
+
+
+async def test_a_new_pair_owes_each_of_its_two_people_one_e_mail_and_each_webhook_subscriber_the_event():
+    repository = InMemoryNotificationsRepository()
+    pair = pair_created()
+
+    event_id = await handle(repository, pair)
+
+    assert sorted((cause, channel, m.recipient_id, m.template) for cause, channel, m in repository.deliveries) == sorted([
+        (event_id, "email", pair.mentor.participant_id, "paired"), (event_id, "email", pair.mentee.participant_id, "paired"),
+    ])
+    [(cause, event_type, body)] = repository.webhooks
+    assert (cause, event_type) == (event_id, pair.ce_type)
+    assert body["data"]["pair_id"] == str(pair.pair_id)
+
+
+async def test_an_enrolment_is_remembered_for_the_messages_to_come_and_owes_none_itself():
+    repository = InMemoryNotificationsRepository()
+    person = enrolled()
+
+    await handle(repository, person)
+
+    assert repository.recipients == {person.participant_id: person.profile}
+    assert repository.deliveries == []
+
+
+async def test_a_message_is_owed_once_on_each_channel_its_recipient_chose():
+    pair = pair_created()
+    mentor, mentee = pair.mentor.participant_id, pair.mentee.participant_id
+    repository = InMemoryNotificationsRepository(channels={mentor: ["email", "slack", "teams"]})
+
+    await handle(repository, pair)
+
+    assert sorted((m.recipient_id, channel) for _, channel, m in repository.deliveries) == sorted([
+        (mentor, "email"), (mentor, "slack"), (mentor, "teams"), (mentee, "email"),
+    ])
