@@ -65,7 +65,9 @@ async def measure_baseline(stack: LocalStack, admin: AIOKafkaAdminClient, count:
     return count / elapsed
 
 
-async def measure_service(stack: LocalStack, platform: Platform, admin: AIOKafkaAdminClient, name: str, count: int) -> float:
+async def measure_service(
+    stack: LocalStack, platform: Platform, admin: AIOKafkaAdminClient, name: str, count: int
+) -> float:
     events = WORKLOADS[name].events(count)
     return await burst_per_second(admin, stack.bootstrap_servers, platform.topic_prefix, name, events)
 
@@ -122,7 +124,9 @@ def main() -> int:
         "baseline": round(figures["baseline_events_per_second"], 1),
         "matching_engine": engine,
         "scheduling": {key: round(value, 1) for key, value in scheduling_figures.items()},
-        "notifications": {key: round(value, 3 if key.endswith("_ratio") else 1) for key, value in notifications_figures.items()},
+        "notifications": {
+            key: round(value, 3 if key.endswith("_ratio") else 1) for key, value in notifications_figures.items()
+        },
         "steady_state": steady_state.rounded(steady_figures),
         "bulk": bulk.rounded(bulk_figures),
     }

@@ -43,8 +43,11 @@ class BaselineConsumer:
         pool = await asyncpg.create_pool(self._database_url, min_size=1, max_size=2)
         producer = AIOKafkaProducer(bootstrap_servers=self._bootstrap_servers, enable_idempotence=True, acks="all")
         consumer = AIOKafkaConsumer(
-            self._topic, bootstrap_servers=self._bootstrap_servers, group_id=f"bench-baseline-{uuid4()}",
-            auto_offset_reset="earliest", enable_auto_commit=False,
+            self._topic,
+            bootstrap_servers=self._bootstrap_servers,
+            group_id=f"bench-baseline-{uuid4()}",
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
         )
         await producer.start()
         await consumer.start()

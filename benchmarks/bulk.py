@@ -42,11 +42,6 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from flipside_shared.events import STREAMS, PairCreated
-from flipside_shared.kafka import reliable_producer
-from flipside_shared.registration import registered_services
-from flipside_shared.settings import KafkaSettings
-from flipside_shared.synthetic import LADDER, enrolments
 from flipside_devstack.auth import lead_headers
 from flipside_devstack.fixtures import Sandbox, unique_prefix
 from flipside_devstack.kafka_io import envelope
@@ -55,6 +50,11 @@ from flipside_devstack.ports import free_port
 from flipside_devstack.programs import configure_program
 from flipside_devstack.service_process import ServiceProcess
 from flipside_devstack.stack import LocalStack
+from flipside_shared.events import STREAMS, PairCreated
+from flipside_shared.kafka import reliable_producer
+from flipside_shared.registration import registered_services
+from flipside_shared.settings import KafkaSettings
+from flipside_shared.synthetic import LADDER, enrolments
 from flipside_shared.topics import ensure_topics
 
 from . import notifications, profile
@@ -82,7 +82,7 @@ class CountingSmtpSink:
         self._lock = threading.Lock()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         with self._lock:
             self.received += 1
             self.last_at = time.monotonic()
@@ -119,7 +119,9 @@ async def publish_burst(kafka: KafkaSettings, prefix: str, size: int) -> tuple[f
     await producer.start()
     try:
         started = time.monotonic()
-        deliveries = [await producer.send(topic, value=body, key=key, headers=headers) for topic, body, key, headers in records]
+        deliveries = [
+            await producer.send(topic, value=body, key=key, headers=headers) for topic, body, key, headers in records
+        ]
         await asyncio.gather(*deliveries)
     finally:
         await producer.stop()
@@ -129,7 +131,9 @@ async def publish_burst(kafka: KafkaSettings, prefix: str, size: int) -> tuple[f
 class Watch:
     """Polls the sandbox's database and consumer groups for how far the bulk has got."""
 
-    def __init__(self, sandbox: Sandbox, conn: asyncpg.Connection, admin: AIOKafkaAdminClient, ends: AIOKafkaConsumer) -> None:
+    def __init__(
+        self, sandbox: Sandbox, conn: asyncpg.Connection, admin: AIOKafkaAdminClient, ends: AIOKafkaConsumer
+    ) -> None:
         self._sandbox = sandbox
         self._conn = conn
         self._admin = admin
@@ -144,7 +148,9 @@ class Watch:
 
     async def pairs_scheduled(self) -> int:
         """Pairs scheduling has handled (booked, or found no time for): one inbox row each."""
-        return await self._conn.fetchval("SELECT count(*) FROM scheduling.inbox WHERE event_type = $1", PairCreated.ce_type)
+        return await self._conn.fetchval(
+            "SELECT count(*) FROM scheduling.inbox WHERE event_type = $1", PairCreated.ce_type
+        )
 
     async def kickoffs(self) -> int:
         return await self._conn.fetchval("SELECT count(*) FROM scheduling.sessions WHERE kind = 'kickoff'")
@@ -164,8 +170,12 @@ class Watch:
     async def caught_up(self, service: str, streams: list[str]) -> bool:
         """Whether `service`'s group has committed every record published so far on `streams`."""
         if service not in self._partitions:  # asked of the broker once: the consumer's cached metadata can be empty
-            described = await self._admin.describe_topics([f"{self._sandbox.topic_prefix}{stream}" for stream in streams])
-            self._partitions[service] = [TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"]]
+            described = await self._admin.describe_topics(
+                [f"{self._sandbox.topic_prefix}{stream}" for stream in streams]
+            )
+            self._partitions[service] = [
+                TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"]
+            ]
         ends = await self._ends.end_offsets(self._partitions[service])
         offsets = await self._admin.list_consumer_group_offsets(f"{self._sandbox.topic_prefix}{service}")
         return all(tp in offsets and offsets[tp].offset >= end for tp, end in ends.items() if end > 0)
@@ -192,6 +202,7 @@ async def _bulk(sandbox: Sandbox, platform: Platform, sink: CountingSmtpSink, si
         started, published = await publish_burst(kafka, sandbox.topic_prefix, size)
         progress = Progress(started)
         progress.stamp("published", True)
+
         async def all_enrolled() -> bool:
             return await watch.enrolled() == published
 
@@ -232,7 +243,8 @@ async def _bulk(sandbox: Sandbox, platform: Platform, sink: CountingSmtpSink, si
             "matching_enrolments_per_second": published / progress.stamps["matching_intake"],
             "match_run_seconds": progress.stamps["match_run"] - requested,
             "scheduling_seconds": progress.stamps["scheduling"] - progress.stamps["match_run"],
-            "scheduling_pairs_per_second": run["paired"] / (progress.stamps["scheduling"] - progress.stamps["match_run"]),
+            "scheduling_pairs_per_second": run["paired"]
+            / (progress.stamps["scheduling"] - progress.stamps["match_run"]),
             "notifications_seconds": finished - progress.stamps["match_run"],
             "notifications_emails_per_second": emails["sent"] / (finished - progress.stamps["match_run"]),
         }
@@ -248,7 +260,11 @@ def measure(stack: LocalStack, logs: Path, size: int = ENROLMENTS, scaled: str |
     sandbox = Sandbox.on(stack)
     with CountingSmtpSink() as sink:
         platform = Platform(
-            sandbox.bootstrap_servers, sandbox.database_url, sandbox.topic_prefix, logs, sink.port,
+            sandbox.bootstrap_servers,
+            sandbox.database_url,
+            sandbox.topic_prefix,
+            logs,
+            sink.port,
             extra_env={"FLIPSIDE_SMTP_MAX_PER_SECOND": "100000"},  # a relay's own pace is its deployment's setting
         )
         extra = ServiceProcess(scaled, platform[scaled].env, logs) if scaled else None
@@ -262,7 +278,11 @@ def measure(stack: LocalStack, logs: Path, size: int = ENROLMENTS, scaled: str |
                 for name, service in platform.services.items()
             }
             figures = asyncio.run(_bulk(sandbox, platform, sink, size))
-            print(table({f"2 processes of {scaled}" if scaled else "1 process each": figures}), file=sys.stderr, flush=True)
+            print(
+                table({f"2 processes of {scaled}" if scaled else "1 process each": figures}),
+                file=sys.stderr,
+                flush=True,
+            )
         finally:
             for sampler in samplers.values():
                 sampler.stop()
@@ -359,7 +379,10 @@ def main() -> int:
     results = recorded()
     scaled_only = "--scaled-only" in sys.argv
     if scaled_only and (scaled is None or results.get("bulk", {}).get("enrolments") != size):
-        print(f"--scaled-only needs a service to scale out and a 1-process bulk run of {size:,} in {RESULTS}", file=sys.stderr)
+        print(
+            f"--scaled-only needs a service to scale out and a 1-process bulk run of {size:,} in {RESULTS}",
+            file=sys.stderr,
+        )
         return 2
     with tempfile.TemporaryDirectory(prefix="flipside-bulk-") as workdir:
         stack = LocalStack(Path(workdir) / "stack")

@@ -71,7 +71,9 @@ def measure(size: int, mode: str) -> dict:
 def in_subprocess(size: int, mode: str) -> dict:
     output = subprocess.run(
         [sys.executable, "-m", "benchmarks.matching_engine", "--one", str(size), mode],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -106,8 +108,11 @@ def table(figures: dict[str, dict]) -> str:
         lines.append(
             f"| {int(key.split('_')[1]):,} | {sparse['seconds']:.2f} | {sparse['peak_mib']:.0f} | {sparse['pairs']:,} | {share} "
             f"| {_share(row['greedy_share_of_engine'])} "
-            + (f"| {dense['seconds']:.2f} ({dense['peak_mib']:.0f}) | {row['speedup_vs_dense']}x / {row['assignment_speedup_vs_dense']}x |"
-               if dense else "| does not fit | |")
+            + (
+                f"| {dense['seconds']:.2f} ({dense['peak_mib']:.0f}) | {row['speedup_vs_dense']}x / {row['assignment_speedup_vs_dense']}x |"
+                if dense
+                else "| does not fit | |"
+            )
         )
     return "\n".join(lines)
 

@@ -30,13 +30,13 @@ from uuid import uuid4
 import aiosmtplib
 import asyncpg
 
-from flipside_shared.events import ReminderDue
 from flipside_devstack.factories import enrolled
 from flipside_devstack.fixtures import Sandbox
 from flipside_devstack.kafka_io import envelope, publish
 from flipside_devstack.service_process import ServiceProcess
 from flipside_devstack.smtp import SmtpSink
 from flipside_devstack.stack import LocalStack
+from flipside_shared.events import ReminderDue
 
 from .progress import wait_for
 
@@ -92,7 +92,9 @@ async def raw_messages_per_second(count: int) -> float:
 async def delivered_messages_per_second(sandbox: Sandbox, logs: Path, count: int) -> float:
     sink = SmtpSink().start()
     env = sandbox.env(
-        FLIPSIDE_SMTP_HOST="127.0.0.1", FLIPSIDE_SMTP_PORT=str(sink.port), FLIPSIDE_SMTP_MAX_PER_SECOND="100000",
+        FLIPSIDE_SMTP_HOST="127.0.0.1",
+        FLIPSIDE_SMTP_PORT=str(sink.port),
+        FLIPSIDE_SMTP_MAX_PER_SECOND="100000",
         FLIPSIDE_NOTIFICATIONS_POLL_SECONDS="0.05",
     )
     service = ServiceProcess("notifications", env, logs).start()
@@ -111,10 +113,15 @@ async def delivered_messages_per_second(sandbox: Sandbox, logs: Path, count: int
         await wait_for(recipients_recorded, timeout=120)
         starts_at = datetime.now(UTC) + timedelta(hours=1)
         reminders = [
-            envelope(ReminderDue(
-                session_id=uuid4(), pair_id=uuid4(), participant_ids=[p.participant_id for p in people[n:n + 2]],
-                starts_at=starts_at, minutes_before=60,
-            ))
+            envelope(
+                ReminderDue(
+                    session_id=uuid4(),
+                    pair_id=uuid4(),
+                    participant_ids=[p.participant_id for p in people[n : n + 2]],
+                    starts_at=starts_at,
+                    minutes_before=60,
+                )
+            )
             for n in range(0, count, 2)
         ]
         started = time.monotonic()

@@ -39,9 +39,21 @@ class Sampler:
         self.output = output
         spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
         self._process = subprocess.Popen(
-            [spy, "record", "--pid", str(pid), "--rate", str(RATE_PER_SECOND), "--nonblocking",
-             "--format", "raw", "--output", str(output)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                spy,
+                "record",
+                "--pid",
+                str(pid),
+                "--rate",
+                str(RATE_PER_SECOND),
+                "--nonblocking",
+                "--format",
+                "raw",
+                "--output",
+                str(output),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
 
     def stop(self) -> None:
@@ -78,7 +90,7 @@ def summarise(collapsed: Path, top: int = 8) -> dict:
 
 def _file(frame: str) -> str:
     """`function (package/module.py:line)` -> `package/module.py`."""
-    return frame[frame.rfind("(") + 1:].rpartition(":")[0]
+    return frame[frame.rfind("(") + 1 :].rpartition(":")[0]
 
 
 def _library(frame: str) -> str:

@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from flipside_shared.events import Event
 from flipside_devstack.kafka_io import envelope, publish
+from flipside_shared.events import Event
 
 
 async def wait_for(predicate: Callable[[], Awaitable[bool]], timeout: float = 600, poll_seconds: float = 0.05) -> None:
@@ -34,7 +34,11 @@ async def wait_committed(admin: AIOKafkaAdminClient, group: str, topic: str, cou
 
 
 async def burst_per_second(
-    admin: AIOKafkaAdminClient, bootstrap_servers: str, prefix: str, service: str, events: list[Event],
+    admin: AIOKafkaAdminClient,
+    bootstrap_servers: str,
+    prefix: str,
+    service: str,
+    events: list[Event],
 ) -> float:
     """Publish `events` (all of one stream) in a burst; events per second until `service`'s group has committed the last."""
     group, topic = f"{prefix}{service}", f"{prefix}{events[0].stream.name}"

@@ -21,11 +21,11 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from flipside_devstack.auth import admin_headers
 from flipside_devstack.factories import pair_created
 from flipside_devstack.fixtures import Sandbox
 from flipside_devstack.service_process import ServiceProcess
 from flipside_devstack.stack import LocalStack
-from flipside_devstack.auth import admin_headers
 
 from .progress import burst_per_second, wait_for
 
@@ -44,7 +44,8 @@ async def load_backlog(database_url: str, first_due: datetime, second_due: datet
             " mentor_id, mentee_id, mentor_time_zone, mentee_time_zone)"
             " SELECT gen_random_uuid(), gen_random_uuid(), 'bench', 'check_in', $1, 45, gen_random_uuid(), gen_random_uuid(),"
             " 'Europe/Berlin', 'America/New_York' FROM generate_series(1, $2)",
-            first_due + timedelta(days=60), PENDING // REMINDERS_PER_SESSION,
+            first_due + timedelta(days=60),
+            PENDING // REMINDERS_PER_SESSION,
         )
         await conn.execute(
             "INSERT INTO scheduling.timers (session_id, kind, due_at, minutes_before)"
@@ -52,7 +53,10 @@ async def load_backlog(database_url: str, first_due: datetime, second_due: datet
             "   CASE WHEN row_number() OVER () <= $2 THEN $3::timestamptz WHEN row_number() OVER () <= 2 * $2 THEN $4::timestamptz ELSE $3::timestamptz + interval '30 days' END,"
             "   n * 60"
             " FROM scheduling.sessions s CROSS JOIN generate_series(1, $1) n WHERE s.program_id = 'bench'",
-            REMINDERS_PER_SESSION, DUE_PER_STEP, first_due, second_due,
+            REMINDERS_PER_SESSION,
+            DUE_PER_STEP,
+            first_due,
+            second_due,
         )
     finally:
         await conn.close()
@@ -102,7 +106,8 @@ async def raw_timer_baseline(stack: LocalStack, admin: AIOKafkaAdminClient, data
         await conn.execute(
             "INSERT INTO bench_raw_timers (due_at) SELECT CASE WHEN n <= $1 THEN now() ELSE now() + interval '30 days' END"
             " FROM generate_series(1, $2) n",
-            DUE_PER_STEP, PENDING,
+            DUE_PER_STEP,
+            PENDING,
         )
         started = time.monotonic()
         while True:
@@ -115,7 +120,9 @@ async def raw_timer_baseline(stack: LocalStack, admin: AIOKafkaAdminClient, data
                     break
                 sent = [await producer.send(topic, str(row["id"]).encode()) for row in due]
                 await asyncio.gather(*sent)
-                await conn.execute("UPDATE bench_raw_timers SET status = 'fired' WHERE id = ANY($1::bigint[])", [r["id"] for r in due])
+                await conn.execute(
+                    "UPDATE bench_raw_timers SET status = 'fired' WHERE id = ANY($1::bigint[])", [r["id"] for r in due]
+                )
         return DUE_PER_STEP / (time.monotonic() - started)
     finally:
         await producer.stop()

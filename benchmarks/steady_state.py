@@ -40,14 +40,6 @@ from aiokafka.structs import ConsumerRecord
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from prometheus_client.parser import text_string_to_metric_families
 
-from flipside_notifications.settings import NotificationSettings
-from flipside_shared.envelope import decode
-from flipside_shared.events import NotificationSent, PairCreated, ParticipantEnrolled, SessionScheduled
-from flipside_shared.events.notifications import NOTIFICATIONS
-from flipside_shared.events.pairs import PAIRS
-from flipside_shared.events.sessions import SESSIONS
-from flipside_shared.kafka import reliable_producer
-from flipside_shared.settings import KafkaSettings
 from flipside_devstack.factories import mentor_and_mentee
 from flipside_devstack.fixtures import Sandbox
 from flipside_devstack.kafka_io import envelope
@@ -56,6 +48,14 @@ from flipside_devstack.programs import configure_program
 from flipside_devstack.signing_secrets import dev_signing_secrets
 from flipside_devstack.smtp import SmtpSink
 from flipside_devstack.stack import LocalStack
+from flipside_notifications.settings import NotificationSettings
+from flipside_shared.envelope import decode
+from flipside_shared.events import NotificationSent, PairCreated, ParticipantEnrolled, SessionScheduled
+from flipside_shared.events.notifications import NOTIFICATIONS
+from flipside_shared.events.pairs import PAIRS
+from flipside_shared.events.sessions import SESSIONS
+from flipside_shared.kafka import reliable_producer
+from flipside_shared.settings import KafkaSettings
 from flipside_shared.topics import ensure_topics
 
 from .results import RESULTS, write_sections
@@ -78,16 +78,48 @@ EFFECTS = {
 HOPS = {
     "hop_scheduling": ("scheduling: pair visible -> kickoff visible", "pair_created", "session_scheduled"),
     "hop_notifications_paired": ("notifications: pair visible -> both paired e-mails", "pair_created", "email_paired"),
-    "hop_notifications_kickoff": ("notifications: kickoff visible -> both kickoff e-mails", "session_scheduled", "email_kickoff"),
+    "hop_notifications_kickoff": (
+        "notifications: kickoff visible -> both kickoff e-mails",
+        "session_scheduled",
+        "email_kickoff",
+    ),
 }
 STAGES = {
-    "stage_matching_handled": ("matching: enrolment published -> pair emitted in its transaction", None, "pair_emitted"),
-    "stage_matching_relayed": ("matching: pair emitted -> published by the outbox relay", "pair_emitted", "pair_relayed"),
-    "stage_scheduling_handled": ("scheduling: pair published -> kickoff emitted in its transaction", "pair_relayed", "kickoff_emitted"),
-    "stage_scheduling_relayed": ("scheduling: kickoff emitted -> published by the outbox relay", "kickoff_emitted", "kickoff_relayed"),
-    "stage_subscriber_read": ("broker: kickoff published -> read by an outside subscriber", "kickoff_relayed", "session_scheduled"),
-    "stage_notifications_owed": ("notifications: kickoff published -> both kickoff e-mails' dispatch rounds begun", "kickoff_relayed", "kickoff_dispatched"),
-    "stage_notifications_sent": ("notifications: dispatch rounds begun -> both kickoff e-mails received", "kickoff_dispatched", "email_kickoff"),
+    "stage_matching_handled": (
+        "matching: enrolment published -> pair emitted in its transaction",
+        None,
+        "pair_emitted",
+    ),
+    "stage_matching_relayed": (
+        "matching: pair emitted -> published by the outbox relay",
+        "pair_emitted",
+        "pair_relayed",
+    ),
+    "stage_scheduling_handled": (
+        "scheduling: pair published -> kickoff emitted in its transaction",
+        "pair_relayed",
+        "kickoff_emitted",
+    ),
+    "stage_scheduling_relayed": (
+        "scheduling: kickoff emitted -> published by the outbox relay",
+        "kickoff_emitted",
+        "kickoff_relayed",
+    ),
+    "stage_subscriber_read": (
+        "broker: kickoff published -> read by an outside subscriber",
+        "kickoff_relayed",
+        "session_scheduled",
+    ),
+    "stage_notifications_owed": (
+        "notifications: kickoff published -> both kickoff e-mails' dispatch rounds begun",
+        "kickoff_relayed",
+        "kickoff_dispatched",
+    ),
+    "stage_notifications_sent": (
+        "notifications: dispatch rounds begun -> both kickoff e-mails received",
+        "kickoff_dispatched",
+        "email_kickoff",
+    ),
 }
 """Where a kickoff e-mail's time goes, from the instants Flipside's own events carry: each event's `ce_time` (stamped
 when its handler emits it, inside the transaction), its record's timestamp (stamped by the outbox relay's producer) and
@@ -109,7 +141,7 @@ class TimedSmtpSink(SmtpSink):
         self.arrivals: dict[tuple[str, str], float] = {}
         self._arrivals_lock = threading.Lock()
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         arrived = time.monotonic()
         kind = "email_kickoff" if b"text/calendar" in (envelope.original_content or b"") else "email_paired"
         with self._arrivals_lock:
@@ -205,12 +237,17 @@ class EffectReader:
             message = decode(record.headers, record.value)
             pair = message.event
             self.pairs.setdefault(
-                pair.pair_id, PairSeen(pair.mentor.participant_id, pair.mentee.participant_id, Sighting.of(record, message.time, seen))
+                pair.pair_id,
+                PairSeen(
+                    pair.mentor.participant_id, pair.mentee.participant_id, Sighting.of(record, message.time, seen)
+                ),
             )
         elif ce_type == SessionScheduled.ce_type:
             message = decode(record.headers, record.value)
             if message.event.kind == "kickoff":
-                self.kickoffs.setdefault(message.event.pair_id, KickoffSeen(message.id, Sighting.of(record, message.time, seen)))
+                self.kickoffs.setdefault(
+                    message.event.pair_id, KickoffSeen(message.id, Sighting.of(record, message.time, seen))
+                )
         elif ce_type == NotificationSent.ce_type:
             sent = decode(record.headers, record.value).event
             self.dispatched.setdefault((sent.participant_id, sent.cause_event_id), monotonic_of(sent.sent_at))
@@ -236,11 +273,15 @@ def enrolments_of_couples(count: int, run: str) -> list[ParticipantEnrolled]:
     for index in range(count):
         for person in mentor_and_mentee(program_id=PROGRAM, index=index):
             address = person.profile.email.replace("@", f".{run}@")
-            enrolments.append(person.model_copy(update={"profile": person.profile.model_copy(update={"email": address})}))
+            enrolments.append(
+                person.model_copy(update={"profile": person.profile.model_copy(update={"email": address})})
+            )
     return enrolments
 
 
-async def publish_paced(producer: AIOKafkaProducer, prefix: str, enrolments: list[ParticipantEnrolled], pairs_per_second: float) -> Published:
+async def publish_paced(
+    producer: AIOKafkaProducer, prefix: str, enrolments: list[ParticipantEnrolled], pairs_per_second: float
+) -> Published:
     """Each enrolment at its own instant, evenly spaced, so arrivals are a fixed rate rather than a burst.
 
     Deliveries are awaited only at the end, so a slow acknowledgement never delays the next send.
@@ -256,9 +297,14 @@ async def publish_paced(producer: AIOKafkaProducer, prefix: str, enrolments: lis
         message = envelope(enrolment)
         stamps[enrolment.participant_id] = time.monotonic()
         max_lag = max(max_lag, stamps[enrolment.participant_id] - due)
-        deliveries.append(await producer.send(
-            enrolment.stream.topic(prefix), value=message.body(), key=message.subject.encode(), headers=message.headers(),
-        ))
+        deliveries.append(
+            await producer.send(
+                enrolment.stream.topic(prefix),
+                value=message.body(),
+                key=message.subject.encode(),
+                headers=message.headers(),
+            )
+        )
     await asyncio.gather(*deliveries)
     return Published(stamps, max_lag)
 
@@ -283,31 +329,38 @@ class Timeline:
         return None if begin is None or instants[end] is None else instants[end] - begin
 
 
-def timelines(reader: EffectReader, sink: TimedSmtpSink, published: Published, addresses: dict[UUID, str]) -> list[Timeline]:
+def timelines(
+    reader: EffectReader, sink: TimedSmtpSink, published: Published, addresses: dict[UUID, str]
+) -> list[Timeline]:
     """Every pair formed of people published in `published`, whoever matching paired with whom."""
     found = []
     for pair_id, pair in reader.pairs.items():
         if pair.mentor_id not in published.at or pair.mentee_id not in published.at:
             continue
         people = (pair.mentor_id, pair.mentee_id)
-        mails = {kind: [sink.arrived(addresses[person], kind) for person in people] for kind in ("email_paired", "email_kickoff")}
+        mails = {
+            kind: [sink.arrived(addresses[person], kind) for person in people]
+            for kind in ("email_paired", "email_kickoff")
+        }
         kickoff = reader.kickoffs.get(pair_id)
         dispatched = [reader.dispatched.get((person, kickoff.event_id)) for person in people] if kickoff else [None]
-        found.append(Timeline(
-            enrolled=max(published.at[pair.mentor_id], published.at[pair.mentee_id]),
-            effects={
-                "pair_created": pair.sighting.seen,
-                "session_scheduled": kickoff.sighting.seen if kickoff else None,
-                **{kind: latest(stamps) for kind, stamps in mails.items()},
-            },
-            marks={
-                "pair_emitted": pair.sighting.emitted,
-                "pair_relayed": pair.sighting.relayed,
-                "kickoff_emitted": kickoff.sighting.emitted if kickoff else None,
-                "kickoff_relayed": kickoff.sighting.relayed if kickoff else None,
-                "kickoff_dispatched": latest(dispatched),
-            },
-        ))
+        found.append(
+            Timeline(
+                enrolled=max(published.at[pair.mentor_id], published.at[pair.mentee_id]),
+                effects={
+                    "pair_created": pair.sighting.seen,
+                    "session_scheduled": kickoff.sighting.seen if kickoff else None,
+                    **{kind: latest(stamps) for kind, stamps in mails.items()},
+                },
+                marks={
+                    "pair_emitted": pair.sighting.emitted,
+                    "pair_relayed": pair.sighting.relayed,
+                    "kickoff_emitted": kickoff.sighting.emitted if kickoff else None,
+                    "kickoff_relayed": kickoff.sighting.relayed if kickoff else None,
+                    "kickoff_dispatched": latest(dispatched),
+                },
+            )
+        )
     return found
 
 
@@ -316,7 +369,12 @@ def latest(stamps: list[float | None]) -> float | None:
 
 
 async def settle(
-    reader: EffectReader, sink: TimedSmtpSink, published: Published, addresses: dict[UUID, str], expected: int, timeout: float,
+    reader: EffectReader,
+    sink: TimedSmtpSink,
+    published: Published,
+    addresses: dict[UUID, str],
+    expected: int,
+    timeout: float,
 ) -> list[Timeline]:
     """Wait until `expected` pairs have every effect, or `timeout` has passed; return the complete ones."""
     deadline = time.monotonic() + timeout
@@ -333,7 +391,9 @@ def nearest_rank(values: Iterable[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def summarise(done: list[Timeline], published: Published, expected: int, pairs_per_second: float, seconds: float) -> dict[str, float]:
+def summarise(
+    done: list[Timeline], published: Published, expected: int, pairs_per_second: float, seconds: float
+) -> dict[str, float]:
     """One figure a key, flat, for results/latest.json; the settings read here are the ones the services inherited."""
     settings = NotificationSettings(**dev_signing_secrets())  # the settings every service has, and notifications' own
     result = {
@@ -363,7 +423,9 @@ def summarise(done: list[Timeline], published: Published, expected: int, pairs_p
     return result
 
 
-async def _measure(bootstrap_servers: str, prefix: str, sink: TimedSmtpSink, pairs_per_second: float, seconds: float) -> dict[str, float]:
+async def _measure(
+    bootstrap_servers: str, prefix: str, sink: TimedSmtpSink, pairs_per_second: float, seconds: float
+) -> dict[str, float]:
     run, count = uuid4().hex[:6], max(1, round(pairs_per_second * seconds))
     warm_up, measured = enrolments_of_couples(1, f"warm{run}"), enrolments_of_couples(count, run)
     addresses = {person.participant_id: person.profile.email for person in warm_up + measured}
@@ -383,7 +445,9 @@ async def _measure(bootstrap_servers: str, prefix: str, sink: TimedSmtpSink, pai
     return summarise(done, published, count, pairs_per_second, seconds)
 
 
-def measure(stack: LocalStack, logs: Path, pairs_per_second: float = PAIRS_PER_SECOND, seconds: float = SECONDS) -> dict[str, float]:
+def measure(
+    stack: LocalStack, logs: Path, pairs_per_second: float = PAIRS_PER_SECOND, seconds: float = SECONDS
+) -> dict[str, float]:
     """All four services in a database and topics of their own, with a fresh SMTP server, on `stack`."""
     sandbox = Sandbox.on(stack)
     sink = TimedSmtpSink().start()
@@ -452,7 +516,8 @@ def table(figures: dict[str, float]) -> str:
                 lines.append(f"| {label} | {p50:,.0f} | {p99:,.0f} | {top:,.0f} |")
     handlers = [
         f"{service} {event_type.__name__} {figures[key]:.1f} ms"
-        for service, event_types in CHAIN_HANDLERS.items() for event_type in event_types
+        for service, event_types in CHAIN_HANDLERS.items()
+        for event_type in event_types
         if (key := f"steady_handler_{service}_{event_type.__name__}_mean_ms") in figures
     ]
     lines += ["", "Mean handler transaction (decode to commit): " + ", ".join(handlers) + "."]

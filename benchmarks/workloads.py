@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
+from flipside_devstack.factories import mentor_and_mentee, pair_created
 from flipside_shared.events import CheckInDue, Event, FeedbackRequested, Stream
 from flipside_shared.events.feedback import FEEDBACK
 from flipside_shared.events.pairs import PAIRS
 from flipside_shared.events.participants import PARTICIPANTS
 from flipside_shared.events.sessions import SESSIONS
-from flipside_devstack.factories import mentor_and_mentee, pair_created
 
 
 @dataclass(frozen=True)
@@ -31,14 +31,22 @@ def _enrolment(index: int) -> Event:
 
 def _check_in(_: int) -> Event:
     return CheckInDue(
-        session_id=uuid4(), pair_id=uuid4(), program_id="bench", mentor_id=uuid4(), mentee_id=uuid4(),
+        session_id=uuid4(),
+        pair_id=uuid4(),
+        program_id="bench",
+        mentor_id=uuid4(),
+        mentee_id=uuid4(),
         session_started_at=datetime.now(UTC),
     )
 
 
 def _feedback_requested(_: int) -> Event:
     return FeedbackRequested(
-        request_id=uuid4(), pair_id=uuid4(), session_id=uuid4(), participant_id=uuid4(), role="mentor",
+        request_id=uuid4(),
+        pair_id=uuid4(),
+        session_id=uuid4(),
+        participant_id=uuid4(),
+        role="mentor",
         expires_at=datetime.now(UTC) + timedelta(days=14),
     )
 

@@ -19,6 +19,12 @@ from uuid import uuid4
 
 import httpx
 
+from flipside_devstack.auth import admin_headers, lead_headers
+from flipside_devstack.kafka_io import TopicReader, envelope, publish
+from flipside_devstack.platform import Platform
+from flipside_devstack.programs import configure_program
+from flipside_devstack.smtp import SmtpSink
+from flipside_devstack.stack import LocalStack
 from flipside_operations.demo_cohort import LADDER, PROGRAM, cohort
 from flipside_shared.events import (
     CheckInDue,
@@ -28,13 +34,6 @@ from flipside_shared.events import (
     ParticipantUnmatched,
     SchedulingFailed,
 )
-from flipside_devstack.auth import admin_headers, lead_headers
-from flipside_devstack.kafka_io import TopicReader, envelope, publish
-from flipside_devstack.platform import Platform
-from flipside_devstack.smtp import SmtpSink
-from flipside_devstack.stack import LocalStack
-
-from flipside_devstack.programs import configure_program
 
 from .report import print_fairness, print_report
 
@@ -55,15 +54,20 @@ async def run_cohort(platform: Platform, bootstrap_servers: str, prefix: str, sm
     await publish(bootstrap_servers, prefix, [envelope(enrolment) for enrolment in by_kafka])
     print(f"enrolled {len(by_http)} participants over HTTP and {len(by_kafka)} over Kafka")
 
-    async with httpx.AsyncClient(base_url=platform["matching"].url, timeout=30, headers=lead_headers(PROGRAM)) as client:
+    async with httpx.AsyncClient(
+        base_url=platform["matching"].url, timeout=30, headers=lead_headers(PROGRAM)
+    ) as client:
         proposal = await _dry_run_once_all_enrolled(client, len(people))
         stats = proposal["statistics"]
-        print(f"dry run: {stats['pairs']} pairs proposed, {stats['unmatched']} left unmatched, "
-              f"mean score {stats['mean_score']}; nothing published. Running the match...")
+        print(
+            f"dry run: {stats['pairs']} pairs proposed, {stats['unmatched']} left unmatched, "
+            f"mean score {stats['mean_score']}; nothing published. Running the match..."
+        )
         (await client.post(f"/programs/{PROGRAM}/runs")).raise_for_status()
 
         topics = [f"{prefix}{name}" for name in ("participants", "pairs", "sessions", "feedback", "notifications")]
         async with TopicReader(bootstrap_servers, topics) as reader:
+
             def settled(_records: object) -> bool:
                 pairs = reader_count(PairCreated)
                 failed = reader_count(SchedulingFailed)
@@ -116,7 +120,9 @@ def main() -> int:
             clock_rate=SIMULATED_SECONDS_PER_SECOND,
         )
         try:
-            print(f"local stack up: Kafka {stack.bootstrap_servers}, PostgreSQL {stack.database_url}, SMTP 127.0.0.1:{smtp.port}")
+            print(
+                f"local stack up: Kafka {stack.bootstrap_servers}, PostgreSQL {stack.database_url}, SMTP 127.0.0.1:{smtp.port}"
+            )
             platform.start()
             print("services up: " + ", ".join(f"{name} {service.url}" for name, service in platform.services.items()))
             asyncio.run(run_cohort(platform, stack.bootstrap_servers, prefix, smtp))

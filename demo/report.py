@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from flipside_devstack.kafka_io import TopicReader
+from flipside_devstack.smtp import SmtpSink
 from flipside_shared.events import (
     CheckInDue,
     FeedbackRequested,
@@ -14,8 +16,6 @@ from flipside_shared.events import (
     SchedulingFailed,
     SessionScheduled,
 )
-from flipside_devstack.kafka_io import TopicReader
-from flipside_devstack.smtp import SmtpSink
 
 
 def print_report(people: list[ParticipantEnrolled], reader: TopicReader, smtp: SmtpSink) -> None:
@@ -29,13 +29,17 @@ def print_report(people: list[ParticipantEnrolled], reader: TopicReader, smtp: S
     print(f"\n== {len(pairs)} pairs (mentor -> mentee, score, why) ==")
     for pair in sorted(pairs, key=lambda p: -p.score):
         mentor, mentee = pair.mentor.participant_id, pair.mentee.participant_id
-        print(f"{names[mentor]} (grade {grades[mentor]}, {departments[mentor]}) -> "
-              f"{names[mentee]} (grade {grades[mentee]}, {departments[mentee]})  score {pair.score:.3f}")
+        print(
+            f"{names[mentor]} (grade {grades[mentor]}, {departments[mentor]}) -> "
+            f"{names[mentee]} (grade {grades[mentee]}, {departments[mentee]})  score {pair.score:.3f}"
+        )
         print(f"    why: {'; '.join(pair.reasons)}")
         if kickoff := kickoffs.get(pair.pair_id):
-            print(f"    kickoff {kickoff.starts_at:%a %d %b %H:%M} UTC, {kickoff.duration_minutes} min: "
-                  f"mentor {kickoff.mentor.local_start:%a %H:%M} {kickoff.mentor.time_zone}, "
-                  f"mentee {kickoff.mentee.local_start:%a %H:%M} {kickoff.mentee.time_zone}")
+            print(
+                f"    kickoff {kickoff.starts_at:%a %d %b %H:%M} UTC, {kickoff.duration_minutes} min: "
+                f"mentor {kickoff.mentor.local_start:%a %H:%M} {kickoff.mentor.time_zone}, "
+                f"mentee {kickoff.mentee.local_start:%a %H:%M} {kickoff.mentee.time_zone}"
+            )
         elif reason := failures.get(pair.pair_id):
             print(f"    not scheduled: {reason}")
 
@@ -48,8 +52,10 @@ def print_report(people: list[ParticipantEnrolled], reader: TopicReader, smtp: S
     check_ins = _unique(reader.events(CheckInDue))
     requests = _unique(reader.events(FeedbackRequested))
     sent = Counter(e.template for e in _unique(reader.events(NotificationSent)))
-    print(f"\n== follow-up ==\ncheck-ins due: {len(check_ins)}; feedback requests: {len(requests)} "
-          f"({sum(r.role == 'mentor' for r in requests)} to mentors, {sum(r.role == 'mentee' for r in requests)} to mentees)")
+    print(
+        f"\n== follow-up ==\ncheck-ins due: {len(check_ins)}; feedback requests: {len(requests)} "
+        f"({sum(r.role == 'mentor' for r in requests)} to mentors, {sum(r.role == 'mentee' for r in requests)} to mentees)"
+    )
     print(f"e-mails delivered to the SMTP server: {len(smtp.received())}; by template: {dict(sorted(sent.items()))}")
     sample = next((m for m in smtp.received() if "/surveys/" in m.get_body(("plain",)).get_content()), None)
     if sample is not None:
@@ -63,8 +69,10 @@ def print_fairness(report: dict) -> None:
         if cell["suppressed"]:
             print(f"{cell['dimension']:>12} {cell['group']:<28} suppressed")
         else:
-            print(f"{cell['dimension']:>12} {cell['group']:<28} {cell['people']:>3} people, match rate {cell['match_rate']:.0%}"
-                  + (f", mean score {cell['mean_score']:.3f}" if cell["mean_score"] is not None else ""))
+            print(
+                f"{cell['dimension']:>12} {cell['group']:<28} {cell['people']:>3} people, match rate {cell['match_rate']:.0%}"
+                + (f", mean score {cell['mean_score']:.3f}" if cell["mean_score"] is not None else "")
+            )
     for warning in report["warnings"]:
         print(f"warning: {warning}")
 

@@ -36,8 +36,11 @@ async def follow(bootstrap_servers: str, topic: str, limit: int | None) -> None:
                 continue
             pair = json.loads(record.value)
             validator.validate(pair)
-            print(f"pair {pair['pair_id']}: mentor {pair['mentor']['participant_id']} -> mentee "
-                  f"{pair['mentee']['participant_id']} (score {pair['score']}, event {headers['ce_id']})", flush=True)
+            print(
+                f"pair {pair['pair_id']}: mentor {pair['mentor']['participant_id']} -> mentee "
+                f"{pair['mentee']['participant_id']} (score {pair['score']}, event {headers['ce_id']})",
+                flush=True,
+            )
             seen += 1
             if limit is not None and seen >= limit:
                 return

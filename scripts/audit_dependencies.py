@@ -24,16 +24,47 @@ def main() -> int:
         requirements, report = Path(work) / "requirements.txt", Path(work) / "audit.json"
         subprocess.run(
             # uv runs this script and names itself in $UV.
-            [os.environ.get("UV", "uv"), "export", "--frozen", "--format", "requirements-txt", "--all-groups",
-             "--no-emit-workspace", "--quiet", "--output-file", str(requirements)],
-            cwd=ROOT, check=True,
+            [
+                os.environ.get("UV", "uv"),
+                "export",
+                "--frozen",
+                "--format",
+                "requirements-txt",
+                "--all-groups",
+                "--no-emit-workspace",
+                "--quiet",
+                "--output-file",
+                str(requirements),
+            ],
+            cwd=ROOT,
+            check=True,
         )
         osv_url = os.environ.get("AUDIT_OSV_URL")
-        service = ["--vulnerability-service", "osv", "--osv-url", osv_url] if osv_url else ["--vulnerability-service", "pypi"]
+        service = (
+            ["--vulnerability-service", "osv", "--osv-url", osv_url] if osv_url else ["--vulnerability-service", "pypi"]
+        )
         audit = subprocess.run(
-            [sys.executable, "-m", "pip_audit", "--requirement", str(requirements), "--require-hashes", "--disable-pip",
-             *service, "--format", "json", "--output", str(report), "--progress-spinner", "off", "--cache-dir", str(Path(work) / "cache")],
-            cwd=ROOT, capture_output=True, text=True,
+            [
+                sys.executable,
+                "-m",
+                "pip_audit",
+                "--requirement",
+                str(requirements),
+                "--require-hashes",
+                "--disable-pip",
+                *service,
+                "--format",
+                "json",
+                "--output",
+                str(report),
+                "--progress-spinner",
+                "off",
+                "--cache-dir",
+                str(Path(work) / "cache"),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
         )
         if not report.exists():
             print(f"dependency audit: pip-audit failed: {audit.stderr.strip()}", file=sys.stderr)
@@ -47,14 +78,21 @@ def main() -> int:
             fixed = ", ".join(vulnerability.get("fix_versions") or []) or "no fixed version yet"
             print(f"{dependency['name']} {dependency['version']}: {vulnerability['id']} (fixed in {fixed})")
     if vulnerable:
-        print(f"dependency audit: {len(vulnerable)} locked package(s) with known vulnerabilities: upgrade them in uv.lock")
+        print(
+            f"dependency audit: {len(vulnerable)} locked package(s) with known vulnerabilities: upgrade them in uv.lock"
+        )
         return 1
     if skipped and audited == 0:
-        print(f"dependency audit: NOT AUDITED: the advisory database answered for none of the {len(skipped)} locked packages"
-              f" ({skipped[0]['skip_reason']}); set AUDIT_OSV_URL to a reachable OSV service", file=sys.stderr)
+        print(
+            f"dependency audit: NOT AUDITED: the advisory database answered for none of the {len(skipped)} locked packages"
+            f" ({skipped[0]['skip_reason']}); set AUDIT_OSV_URL to a reachable OSV service",
+            file=sys.stderr,
+        )
         return 2 if os.environ.get("AUDIT_REQUIRED") == "true" else 0
-    print(f"dependency audit: no known vulnerabilities in {audited} locked package(s)"
-          + (f"; {len(skipped)} could not be audited" if skipped else ""))
+    print(
+        f"dependency audit: no known vulnerabilities in {audited} locked package(s)"
+        + (f"; {len(skipped)} could not be audited" if skipped else "")
+    )
     return 2 if skipped and os.environ.get("AUDIT_REQUIRED") == "true" else 0
 
 

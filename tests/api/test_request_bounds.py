@@ -2,9 +2,9 @@
 
 import pytest
 
-from flipside_shared.registration import registered_services
 from flipside_devstack.auth import dev_issuer
 from flipside_devstack.bounds import unbounded
+from flipside_shared.registration import registered_services
 
 APPS = {name: service.app for name, service in registered_services().items()}
 

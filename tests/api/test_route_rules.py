@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from fastapi.routing import APIRoute
 
-from flipside_shared.registration import registered_services
 from flipside_devstack.auth import dev_issuer
+from flipside_shared.registration import registered_services
 
 ACCESS_DOC = Path(__file__).resolve().parents[2] / "docs" / "access.md"
 APPS = {name: service.app for name, service in registered_services().items()}
@@ -15,8 +15,12 @@ APPS = {name: service.app for name, service in registered_services().items()}
 OPERATIONS = {("GET", "/health/live"), ("GET", "/health/ready"), ("GET", "/metrics"), ("GET", "/asyncapi.json")}
 # The rule each access dependency of `flipside_shared.auth.rules` enforces, as the access table names it.
 RULES = {
-    "authenticated": "token", "require_admin": "admin", "require_lead": "lead", "require_self": "self",
-    "require_self_or_lead": "self or lead", "require_pair_member": "pair",
+    "authenticated": "token",
+    "require_admin": "admin",
+    "require_lead": "lead",
+    "require_self": "self",
+    "require_self_or_lead": "self or lead",
+    "require_pair_member": "pair",
 }
 # Rules the access table names with a check of the body on top: the route's dependency is the part before it.
 BODY_CHECKED = {"named": "token", "pair (and named)": "pair"}
@@ -64,8 +68,11 @@ def declared_rules() -> dict[tuple[str, str, str], str]:
     found = {}
     for service, make_app in APPS.items():
         for route in _api_routes(make_app().routes):
-            rules = {RULES[name] for dependency in route.dependant.dependencies
-                     if (name := dependency.call.__qualname__.split(".")[0]) in RULES}
+            rules = {
+                RULES[name]
+                for dependency in route.dependant.dependencies
+                if (name := dependency.call.__qualname__.split(".")[0]) in RULES
+            }
             narrowest = rules - {"token"} or rules
             for method in route.methods:
                 found[(service, method, route.path)] = " / ".join(sorted(narrowest)) or "none"
@@ -84,8 +91,8 @@ def _api_routes(routes):
 def test_each_route_enforces_the_rule_the_access_table_names_for_it(operations):
     declared = declared_rules()
     differing = {
-        route: (rule, declared.get(route)) for route, rule in documented().items()
+        route: (rule, declared.get(route))
+        for route, rule in documented().items()
         if rule != "link" and BODY_CHECKED.get(rule, rule) != declared.get(route)
     }
     assert not differing, f"documented rule, code rule: {differing}"
-

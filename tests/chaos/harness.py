@@ -25,11 +25,6 @@ import httpx
 from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from flipside_shared.envelope import decode
-from flipside_shared.events import (
-    STREAMS, CheckInDue, FeedbackRequested, PairCreated, PairHealthChanged, RecognitionAwarded, SessionScheduled,
-)
-from flipside_shared.registration import registered_services
 from flipside_devstack.factories import mentor_and_mentee
 from flipside_devstack.fixtures import Sandbox
 from flipside_devstack.kafka_io import TopicReader, envelope, publish
@@ -37,6 +32,17 @@ from flipside_devstack.platform import Platform
 from flipside_devstack.programs import configure_program, configure_schedule
 from flipside_devstack.service_process import ServiceProcess
 from flipside_devstack.smtp import SmtpSink
+from flipside_shared.envelope import decode
+from flipside_shared.events import (
+    STREAMS,
+    CheckInDue,
+    FeedbackRequested,
+    PairCreated,
+    PairHealthChanged,
+    RecognitionAwarded,
+    SessionScheduled,
+)
+from flipside_shared.registration import registered_services
 
 ENROLMENTS = int(os.environ.get("FLIPSIDE_CHAOS_ENROLMENTS", "200"))
 SEED = int(os.environ.get("FLIPSIDE_CHAOS_SEED") or random.SystemRandom().randrange(1_000_000))
@@ -78,13 +84,15 @@ class Ledger:
     requests: defaultdict = field(default_factory=lambda: defaultdict(set))  # (session, role) -> FeedbackRequested ids
     recognitions: defaultdict = field(default_factory=lambda: defaultdict(set))  # pair -> kickoff_held ids
     judged: set = field(default_factory=set)  # pairs whose health feedback has judged at least once
-    positions: defaultdict = field(default_factory=lambda: defaultdict(list))  # (topic, key) -> [(partition, offset, type)]
+    positions: defaultdict = field(
+        default_factory=lambda: defaultdict(list)
+    )  # (topic, key) -> [(partition, offset, type)]
     emails_read: int = 0
     mails_by_id: Counter = field(default_factory=Counter)  # Message-ID -> copies received
     message_ids_of: defaultdict = field(default_factory=lambda: defaultdict(set))  # address -> Message-IDs
 
     def take_records(self, records: list) -> None:
-        for record in records[self.records_read:]:
+        for record in records[self.records_read :]:
             self._take(record)
         self.records_read = len(records)
 
@@ -119,7 +127,7 @@ class Ledger:
                 self.judged.add(event.pair_id)
 
     def take_mail(self, messages: list) -> None:
-        for message in messages[self.emails_read:]:
+        for message in messages[self.emails_read :]:
             self.mails_by_id[message["Message-ID"]] += 1
             self.message_ids_of[message["To"]].add(message["Message-ID"])
         self.emails_read = len(messages)
@@ -171,7 +179,10 @@ def account(ledger: Ledger, people: dict[UUID, str], email_kinds: dict[str, tupl
         "pairs without a kickoff": sum(1 for pair in ledger.pair_of if not ledger.kickoffs.get(pair)),
         "kickoffs without a check-in": sum(1 for session in check_in_sessions if not ledger.check_ins.get(session)),
         "feedback requests missing": sum(
-            1 for session in check_in_sessions for role in ("mentor", "mentee") if not ledger.requests.get((session, role))
+            1
+            for session in check_in_sessions
+            for role in ("mentor", "mentee")
+            if not ledger.requests.get((session, role))
         ),
         "pairs without recognition": sum(1 for pair in ledger.pair_of if not ledger.recognitions.get(pair)),
         "pairs never judged for health": sum(1 for pair in ledger.pair_of if pair not in ledger.judged),
@@ -233,8 +244,13 @@ class CohortRun:
         self.sandbox = Sandbox.on(stack)
         self.smtp = SmtpSink().start()
         self.platform = Platform(
-            self.sandbox.bootstrap_servers, self.sandbox.database_url, self.sandbox.topic_prefix, log_dir, self.smtp.port,
-            clock_rate=SIMULATED_SECONDS_PER_SECOND, extra_env=PLATFORM_ENV,
+            self.sandbox.bootstrap_servers,
+            self.sandbox.database_url,
+            self.sandbox.topic_prefix,
+            log_dir,
+            self.smtp.port,
+            clock_rate=SIMULATED_SECONDS_PER_SECOND,
+            extra_env=PLATFORM_ENV,
         ).start()
         self.program_id = f"chaos-{uuid4().hex[:8]}"
         configure_program(self.platform["matching"].url, self.program_id)
@@ -263,7 +279,7 @@ class CohortRun:
 
     async def publish_rest(self) -> None:
         """Publish what `begin` kept back, in one burst."""
-        rest = self.cohort[self._published:]
+        rest = self.cohort[self._published :]
         self._published = len(self.cohort)
         await publish(self.sandbox.bootstrap_servers, self.sandbox.topic_prefix, [envelope(e) for e in rest])
 
@@ -320,7 +336,9 @@ class CohortRun:
                 if state == "Stable" and len(members) >= at_least:
                     return len(members)
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"{service}'s group stayed {state} with {len(members)} members, {at_least} expected")
+                    raise TimeoutError(
+                        f"{service}'s group stayed {state} with {len(members)} members, {at_least} expected"
+                    )
                 await asyncio.sleep(0.2)
         finally:
             await admin.close()
@@ -328,12 +346,14 @@ class CohortRun:
     def events_counted(self, process: ServiceProcess, outcome: str) -> Counter:
         """Records a running process consumed with `outcome` (handled, duplicate...) since it started, by type, from /metrics."""
         text = httpx.get(f"{process.url}/metrics", timeout=10).text
-        return Counter({
-            sample.labels["event_type"]: int(sample.value)
-            for family in text_string_to_metric_families(text)
-            for sample in family.samples
-            if sample.name == "flipside_events_total" and sample.labels.get("outcome") == outcome and sample.value
-        })
+        return Counter(
+            {
+                sample.labels["event_type"]: int(sample.value)
+                for family in text_string_to_metric_families(text)
+                for sample in family.samples
+                if sample.name == "flipside_events_total" and sample.labels.get("outcome") == outcome and sample.value
+            }
+        )
 
     async def handled_beyond_commit(self, service: str) -> list[str]:
         """Records `service` handled (in its inbox) at or past its group's committed offset: a restart would meet them again."""
@@ -418,7 +438,8 @@ class CohortRun:
         finally:
             await conn.close()
         return {
-            f"<{row['delivery_id']}@flipside>": (self.people.get(row["recipient_id"], "unknown"), row["template"]) for row in rows
+            f"<{row['delivery_id']}@flipside>": (self.people.get(row["recipient_id"], "unknown"), row["template"])
+            for row in rows
         }
 
     async def _assert_stored_once(self) -> None:
@@ -431,8 +452,14 @@ class CohortRun:
                 self.program_id,
             )
             assert {row["active_pairs"]: row["people"] for row in active} == {1: ENROLMENTS}
-            assert await conn.fetchval("SELECT count(*) FROM matching.pairs WHERE program_id = $1", self.program_id) == couples
-            assert await conn.fetchval("SELECT count(*) FROM scheduling.sessions WHERE program_id = $1", self.program_id) == couples
+            assert (
+                await conn.fetchval("SELECT count(*) FROM matching.pairs WHERE program_id = $1", self.program_id)
+                == couples
+            )
+            assert (
+                await conn.fetchval("SELECT count(*) FROM scheduling.sessions WHERE program_id = $1", self.program_id)
+                == couples
+            )
             assert await conn.fetchval("SELECT count(*) FROM feedback.feedback_requests") == ENROLMENTS
         finally:
             await conn.close()

@@ -28,7 +28,10 @@ def markdown_table(results: list[dict]) -> str:
         "| " + " | ".join("---" if key in ("fault", "injected_by") else "---:" for key, _ in COLUMNS) + " |",
     ]
     for result in results:
-        cells = ["-" if result.get(key) is None else f"{result[key]:,}" if isinstance(result[key], int) else str(result[key]) for key, _ in COLUMNS]
+        cells = [
+            "-" if result.get(key) is None else f"{result[key]:,}" if isinstance(result[key], int) else str(result[key])
+            for key, _ in COLUMNS
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -44,7 +44,8 @@ async def hold_unsent(conn: asyncpg.Connection, topic: str, more: Awaitable, tim
         # A plain read by the relay does not wait on these locks; its marking them sent does.
         held = await conn.fetch(
             "SELECT id, event_id FROM matching.outbox WHERE sent_at IS NULL AND topic = $1 ORDER BY id LIMIT $2 FOR UPDATE",
-            topic, HELD_ROWS,
+            topic,
+            HELD_ROWS,
         )
         if held:
             await coming
@@ -68,7 +69,9 @@ async def test_relay_killed_after_publishing_before_marking_sent_republishes_wit
     finally:
         await conn.close()
     await cohort.restart(cohort.platform["matching"])
-    await cohort.settle("outbox relay killed between publish and mark", "SIGKILL while its mark-sent waited on rows the test locked")
+    await cohort.settle(
+        "outbox relay killed between publish and mark", "SIGKILL while its mark-sent waited on rows the test locked"
+    )
     # The relay's round held some of these rows (those committed after it read waited for the next round):
     # published before the kill and again after it, the half-done step really happened, and was absorbed.
     assert any(cohort.ledger.copies[row["event_id"]] >= 2 for row in held)
@@ -88,10 +91,15 @@ async def test_timer_worker_killed_after_claiming_before_settling_fires_each_tim
                 "EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.granted"
                 " AND l.relation = 'scheduling.timers'::regclass AND l.mode = 'RowShareLock')",
             )
-            pending = {r["timer_id"] for r in await conn.fetch("SELECT timer_id FROM scheduling.timers WHERE status = 'pending'")}
+            pending = {
+                r["timer_id"]
+                for r in await conn.fetch("SELECT timer_id FROM scheduling.timers WHERE status = 'pending'")
+            }
             free = {
                 r["timer_id"]
-                for r in await conn.fetch("SELECT timer_id FROM scheduling.timers WHERE status = 'pending' FOR UPDATE SKIP LOCKED")
+                for r in await conn.fetch(
+                    "SELECT timer_id FROM scheduling.timers WHERE status = 'pending' FOR UPDATE SKIP LOCKED"
+                )
             }
             claimed = pending - free
             assert claimed, "the waiting round holds due timers"
@@ -107,7 +115,8 @@ async def test_timer_worker_killed_after_claiming_before_settling_fires_each_tim
         await conn.close()
     await cohort.restart(cohort.platform["scheduling"])
     await cohort.settle(
-        "timer worker killed between claim and settle", "SIGKILL while its round waited, timers claimed, on the outbox the test locked"
+        "timer worker killed between claim and settle",
+        "SIGKILL while its round waited, timers claimed, on the outbox the test locked",
     )
     # The claimed timers fired after the restart, each once (the account counts second check-ins as duplicates).
     assert all(len(cohort.ledger.check_ins[row["session_id"]]) == 1 for row in fired_with_round)

@@ -35,7 +35,8 @@ async def test_services_scaled_out_to_three_replicas_and_back_mid_stream(cohort)
     exits = await asyncio.gather(*(asyncio.to_thread(replica.stop) for replica in added))
     assert exits == [-signal.SIGTERM] * len(added), "each stopped cleanly"
     await cohort.settle(
-        "matching and scheduling scaled 1 -> 3 -> 1", "two more processes of each at a seeded moment, stopped (SIGTERM) at another"
+        "matching and scheduling scaled 1 -> 3 -> 1",
+        "two more processes of each at a seeded moment, stopped (SIGTERM) at another",
     )
 
 

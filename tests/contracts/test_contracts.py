@@ -10,13 +10,13 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from flipside_devstack.factories import pair_created
+from flipside_devstack.kafka_io import envelope, publish
 from flipside_operations.contracts import asyncapi_documents, breaking_changes, check, generated
 from flipside_shared.deadletter import DEAD_LETTER_HEADERS, dead_letter_topic
 from flipside_shared.envelope import Envelope
 from flipside_shared.events import PairCreated, WorkingHours
 from flipside_shared.signing_secrets import SIGNING_SECRET_VARIABLES
-from flipside_devstack.factories import pair_created
-from flipside_devstack.kafka_io import envelope, publish
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,7 +29,11 @@ def test_contracts_are_checked_on_a_machine_that_holds_no_signing_secrets():
     """`make contracts` describes streams; it needs none of the services' secrets."""
     environment = {name: value for name, value in os.environ.items() if name not in SIGNING_SECRET_VARIABLES}
     checked = subprocess.run(
-        [sys.executable, "-m", "flipside_operations.contracts", "check"], env=environment, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "flipside_operations.contracts", "check"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert checked.returncode == 0, checked.stderr
 
@@ -78,13 +82,29 @@ async def test_a_consumer_outside_flipside_follows_pairs_with_the_contract_alone
     pair = pair_created()
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(pair)])
     example = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "pair_created_consumer.py"), "--bootstrap-servers",
-         sandbox.bootstrap_servers, "--topic", f"{sandbox.topic_prefix}pairs", "--max", "1"],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            str(ROOT / "examples" / "pair_created_consumer.py"),
+            "--bootstrap-servers",
+            sandbox.bootstrap_servers,
+            "--topic",
+            f"{sandbox.topic_prefix}pairs",
+            "--max",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert example.returncode == 0, example.stderr
-    assert f"pair {pair.pair_id}: mentor {pair.mentor.participant_id} -> mentee {pair.mentee.participant_id}" in example.stdout
-    assert json.loads((ROOT / "contracts" / "events" / f"{PairCreated.ce_type}.json").read_text())["title"] == "PairCreated"
+    assert (
+        f"pair {pair.pair_id}: mentor {pair.mentor.participant_id} -> mentee {pair.mentee.participant_id}"
+        in example.stdout
+    )
+    assert (
+        json.loads((ROOT / "contracts" / "events" / f"{PairCreated.ce_type}.json").read_text())["title"]
+        == "PairCreated"
+    )
 
 
 def test_each_service_publishes_what_it_consumes_and_emits_in_asyncapi():

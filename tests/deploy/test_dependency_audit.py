@@ -11,15 +11,24 @@ from werkzeug import Request, Response
 
 ROOT = Path(__file__).resolve().parents[2]
 ADVISORY = {
-    "id": "GHSA-test-0000-0000", "schema_version": "1.6.0", "summary": "a made-up advisory for the test",
-    "affected": [{"package": {"name": "pyjwt", "ecosystem": "PyPI"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "99.0.0"}]}]}],
+    "id": "GHSA-test-0000-0000",
+    "schema_version": "1.6.0",
+    "summary": "a made-up advisory for the test",
+    "affected": [
+        {
+            "package": {"name": "pyjwt", "ecosystem": "PyPI"},
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "99.0.0"}]}],
+        }
+    ],
 }
 
 
 def osv(vulnerable: set[str]):
     def answer(request: Request) -> Response:
         name = json.loads(request.get_data())["package"]["name"]
-        return Response(json.dumps({"vulns": [ADVISORY]} if name in vulnerable else {}), content_type="application/json")
+        return Response(
+            json.dumps({"vulns": [ADVISORY]} if name in vulnerable else {}), content_type="application/json"
+        )
 
     return answer
 
@@ -27,7 +36,12 @@ def osv(vulnerable: set[str]):
 def audit(httpserver) -> subprocess.CompletedProcess:
     env = {**os.environ, "AUDIT_OSV_URL": httpserver.url_for("/v1/query")}
     return subprocess.run(
-        [sys.executable, "scripts/audit_dependencies.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        [sys.executable, "scripts/audit_dependencies.py"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 

@@ -2,10 +2,10 @@
 
 import os
 import re
-from collections import Counter
 import subprocess
 import sys
 import tomllib
+from collections import Counter
 from pathlib import Path
 
 import kubernetes_validate
@@ -14,14 +14,14 @@ import yaml
 from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
+from flipside_devstack.kafka import KAFKA_VERSION
+from flipside_devstack.platform import Platform
+from flipside_operations.topic_plan import read_plan
 from flipside_shared.auth.settings import AuthSettings
 from flipside_shared.deadletter import dead_letter_bytes
 from flipside_shared.registration import registered_services
 from flipside_shared.settings import KafkaSettings
 from flipside_shared.signing_secrets import SIGNING_SECRET_VARIABLES, SigningSecret
-from flipside_devstack.kafka import KAFKA_VERSION
-from flipside_devstack.platform import Platform
-from flipside_operations.topic_plan import read_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = {name: service.settings for name, service in registered_services().items()}
@@ -57,7 +57,8 @@ def signing_secrets(settings: type[BaseSettings]) -> set[str]:
     """The variables of a service's signing secrets: its fields of type SigningSecret, which have no default."""
     signing = SigningSecret.__metadata__
     return {
-        field.validation_alias for field in settings.model_fields.values()
+        field.validation_alias
+        for field in settings.model_fields.values()
         if any(validator in signing for validator in field.metadata)
     }
 
@@ -90,10 +91,15 @@ def test_one_dockerfile_lint_clean_non_root_builds_the_service_it_is_given():
     assert all(re.fullmatch(r"python:3\.11\.\d+-slim-bookworm@sha256:[0-9a-f]{64}", base) for base in bases), bases
     assert len(set(bases)) == 1, "build and runtime on the same pinned Python"
     assert 'uv sync --frozen --no-dev --no-editable --package "flipside-${SERVICE}"' in text
-    assert 'if [ "$SERVICE" = operations ]; then uv sync --frozen --no-dev --no-editable;' in text, "the CLI finds every service"
+    assert 'if [ "$SERVICE" = operations ]; then uv sync --frozen --no-dev --no-editable;' in text, (
+        "the CLI finds every service"
+    )
     assert re.search(r"^USER 10001$", text, re.M)
     assert "FLIPSIDE_HTTP_PORT=${HTTP_PORT}" in text and "EXPOSE ${HTTP_PORT}" in text
-    assert "SERVICE_MODULE=flipside_${SERVICE}" in text and 'CMD ["sh", "-c", "exec python -m \\"$SERVICE_MODULE\\""]' in text
+    assert (
+        "SERVICE_MODULE=flipside_${SERVICE}" in text
+        and 'CMD ["sh", "-c", "exec python -m \\"$SERVICE_MODULE\\""]' in text
+    )
 
 
 @pytest.mark.parametrize("service", SETTINGS)
@@ -101,8 +107,12 @@ def test_compose_builds_each_service_with_variables_it_reads(service):
     definition = COMPOSE["services"][service]
     port = SETTINGS[service]().http_port
     assert definition["build"]["dockerfile"] == "deploy/Dockerfile"
-    assert definition["build"]["args"] == {"SERVICE": service, "HTTP_PORT": str(port)}, "the image listens where compose maps"
-    unknown = {name for name in definition["environment"] if name.startswith("FLIPSIDE_")} - env_names(SETTINGS[service])
+    assert definition["build"]["args"] == {"SERVICE": service, "HTTP_PORT": str(port)}, (
+        "the image listens where compose maps"
+    )
+    unknown = {name for name in definition["environment"] if name.startswith("FLIPSIDE_")} - env_names(
+        SETTINGS[service]
+    )
     assert not unknown, f"{service} does not read {unknown}"
     assert definition["ports"] == [f"{port}:{port}"]
 
@@ -142,7 +152,9 @@ def rendered(overlay: str) -> list[dict]:
     kubectl = Path(sys.executable).parent / "kubectl"
     built = subprocess.run(
         [str(kubectl), "kustomize", str(ROOT / "deploy" / "k8s" / "overlays" / overlay)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return [doc for doc in yaml.safe_load_all(built.stdout) if doc]
 
@@ -167,24 +179,40 @@ def test_each_deployment_probes_health_limits_resources_and_reads_known_settings
     assert set(config["data"]) <= read_by_some, set(config["data"]) - read_by_some
     assert {k for k in config["data"] if k.startswith("FLIPSIDE_KAFKA")} <= read_by_all
     for service, settings in SETTINGS.items():
-        deployment = next(d for d in documents if d["kind"] == "Deployment" and d["metadata"]["name"] == f"flipside-{service}")
+        deployment = next(
+            d for d in documents if d["kind"] == "Deployment" and d["metadata"]["name"] == f"flipside-{service}"
+        )
         pod = deployment["spec"]["template"]["spec"]
         container = pod["containers"][0]
         port = settings().http_port
-        assert container["ports"] == [{"name": "http", "containerPort": port}, {"name": "metrics", "containerPort": 9090}]
-        assert deployment["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"] == config["data"]["FLIPSIDE_METRICS_PORT"]
+        assert container["ports"] == [
+            {"name": "http", "containerPort": port},
+            {"name": "metrics", "containerPort": 9090},
+        ]
+        assert (
+            deployment["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"]
+            == config["data"]["FLIPSIDE_METRICS_PORT"]
+        )
         assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
         assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
-        assert {"cpu", "memory"} <= set(container["resources"]["requests"]) and "memory" in container["resources"]["limits"]
+        assert {"cpu", "memory"} <= set(container["resources"]["requests"]) and "memory" in container["resources"][
+            "limits"
+        ]
         assert pod["securityContext"]["runAsNonRoot"] and pod["securityContext"]["runAsUser"] == 10001
         assert {e["name"] for e in container["env"]} <= env_names(settings)
         assert [ref for source in container["envFrom"] for ref in source] == ["configMapRef", "secretRef"]
-        from_secret = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"] if "secretKeyRef" in e.get("valueFrom", {})}
+        from_secret = {
+            e["name"]: e["valueFrom"]["secretKeyRef"]
+            for e in container["env"]
+            if "secretKeyRef" in e.get("valueFrom", {})
+        }
         expected = {name: {"name": "flipside-secrets", "key": name} for name in signing_secrets(settings)}
         if overlay == "production":
             expected["FLIPSIDE_KAFKA_SASL_PASSWORD"] = {"name": "flipside-kafka-credentials", "key": service}
             username = next(e["value"] for e in container["env"] if e["name"] == "FLIPSIDE_KAFKA_SASL_USERNAME")
-            assert f"User:{username}" == ACLS[service]["principal"], f"{service} connects as the principal its ACLs name"
+            assert f"User:{username}" == ACLS[service]["principal"], (
+                f"{service} connects as the principal its ACLs name"
+            )
         assert from_secret == expected, f"{service}: each secret a required key of its Secret (not optional), no other"
 
 

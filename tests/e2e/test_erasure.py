@@ -11,14 +11,14 @@ import httpx
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from flipside_devstack.auth import admin_headers
+from flipside_devstack.factories import mentor_and_mentee
+from flipside_devstack.kafka_io import TopicReader, envelope, publish
+from flipside_devstack.links import survey_link
+from flipside_devstack.programs import configure_program
 from flipside_shared.deadletter import dead_letter_topic
 from flipside_shared.events import FeedbackRequested, ParticipantEnrolled, ParticipantErased, ParticipantUpdated
 from flipside_shared.registration import registered_services
-from flipside_devstack.factories import mentor_and_mentee
-from flipside_devstack.kafka_io import TopicReader, envelope, publish
-from flipside_devstack.programs import configure_program
-from flipside_devstack.auth import admin_headers
-from flipside_devstack.links import survey_link
 
 COMMENT = "my manager never listens, but this was great"
 SERVICES = tuple(registered_services())
@@ -62,17 +62,30 @@ async def test_erasure_leaves_no_personal_data_in_any_schema(stack, platform, sa
             lambda _: any(r.event.participant_id == mentor.participant_id for r in reader.events(FeedbackRequested)),
             timeout=120,
         )
-        request = next(r.event for r in reader.events(FeedbackRequested) if r.event.participant_id == mentor.participant_id)
+        request = next(
+            r.event for r in reader.events(FeedbackRequested) if r.event.participant_id == mentor.participant_id
+        )
     async with httpx.AsyncClient() as client:
-        answers = {"session_value": 5, "could_speak_freely": 4, "partner_listened": 5, "time_well_spent": True, "comment": COMMENT}
-        assert (await client.post(survey_link(platform["feedback"].url, request), json={"answers": answers})).status_code == 200
+        answers = {
+            "session_value": 5,
+            "could_speak_freely": 4,
+            "partner_listened": 5,
+            "time_well_spent": True,
+            "comment": COMMENT,
+        }
+        assert (
+            await client.post(survey_link(platform["feedback"].url, request), json={"answers": answers})
+        ).status_code == 200
     personal = [mentor.profile.email, mentor.profile.display_name, COMMENT]
     for text in personal:
         assert await rows_containing(sandbox.database_url, text), f"{text!r} should be stored before erasure"
 
     erased = subprocess.run(
         [sys.executable, "-m", "flipside_operations.cli", "erase", str(mentor.participant_id)],
-        env={**os.environ, **sandbox.env()}, capture_output=True, text=True, timeout=60,
+        env={**os.environ, **sandbox.env()},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert erased.returncode == 0, erased.stderr
 
@@ -104,14 +117,21 @@ async def test_erasure_leaves_no_personal_data_in_any_schema(stack, platform, sa
     ]
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, late)
     resent, changed = (e.id for e in late)
-    await wait_until_in_inbox(sandbox.database_url, {
-        "matching": [resent, changed], "feedback": [resent, changed], "notifications": [resent, changed],
-        "scheduling": [changed],  # it learns people from their pairs, not from enrolments
-    })
+    await wait_until_in_inbox(
+        sandbox.database_url,
+        {
+            "matching": [resent, changed],
+            "feedback": [resent, changed],
+            "notifications": [resent, changed],
+            "scheduling": [changed],  # it learns people from their pairs, not from enrolments
+        },
+    )
     assert not any([await rows_containing(sandbox.database_url, text) for text in personal])
 
 
-async def test_erasure_tombstones_the_person_s_key_on_the_compacted_topic_and_every_consumer_commits_past_it(platform, sandbox):
+async def test_erasure_tombstones_the_person_s_key_on_the_compacted_topic_and_every_consumer_commits_past_it(
+    platform, sandbox
+):
     person, _ = mentor_and_mentee(program_id="erasure", index=8)
     configure_program(platform["matching"].url, "erasure")
     participants, key = f"{sandbox.topic_prefix}participants", str(person.participant_id).encode()
@@ -121,9 +141,15 @@ async def test_erasure_tombstones_the_person_s_key_on_the_compacted_topic_and_ev
             assert (await client.delete(f"/participants/{person.participant_id}")).status_code == 202
         await reader.read_until(lambda records: any(r.key == key and r.value is None for r in records), timeout=60)
         about_them = [r for r in reader.records if r.key == key]
-    erasure = next(r for r in about_them if r.value is not None and dict(r.headers)["ce_type"] == ParticipantErased.ce_type.encode())
+    erasure = next(
+        r
+        for r in about_them
+        if r.value is not None and dict(r.headers)["ce_type"] == ParticipantErased.ce_type.encode()
+    )
     [tombstone] = [r for r in about_them if r.value is None]
-    assert (tombstone.partition, tombstone.offset > erasure.offset) == (erasure.partition, True), "after the erasure, on its key"
+    assert (tombstone.partition, tombstone.offset > erasure.offset) == (erasure.partition, True), (
+        "after the erasure, on its key"
+    )
 
     # Every consumer of the topic commits past it, and none takes it for poison.
     admin = AIOKafkaAdminClient(bootstrap_servers=sandbox.bootstrap_servers)
@@ -131,7 +157,9 @@ async def test_erasure_tombstones_the_person_s_key_on_the_compacted_topic_and_ev
     try:
         for _ in range(120):
             committed = {
-                service: (await admin.list_consumer_group_offsets(f"{sandbox.topic_prefix}{service}")).get(TopicPartition(tombstone.topic, tombstone.partition))
+                service: (await admin.list_consumer_group_offsets(f"{sandbox.topic_prefix}{service}")).get(
+                    TopicPartition(tombstone.topic, tombstone.partition)
+                )
                 for service in SERVICES
             }
             if all(offset is not None and offset.offset > tombstone.offset for offset in committed.values()):
@@ -140,7 +168,9 @@ async def test_erasure_tombstones_the_person_s_key_on_the_compacted_topic_and_ev
     finally:
         await admin.close()
     assert all(offset is not None and offset.offset > tombstone.offset for offset in committed.values()), committed
-    async with TopicReader(sandbox.bootstrap_servers, [dead_letter_topic(sandbox.topic_prefix, s) for s in SERVICES]) as letters:
+    async with TopicReader(
+        sandbox.bootstrap_servers, [dead_letter_topic(sandbox.topic_prefix, s) for s in SERVICES]
+    ) as letters:
         await letters.drain(2)
     assert not [r for r in letters.records if r.key == key], "a tombstone is no poison"
 
@@ -151,8 +181,10 @@ async def wait_until_in_inbox(database_url: str, expected: dict[str, list], time
     try:
         for _ in range(int(timeout / 0.25)):
             missing = [
-                schema for schema, ids in expected.items()
-                if await conn.fetchval(f'SELECT count(*) FROM "{schema}".inbox WHERE event_id = ANY($1::uuid[])', ids) < len(ids)
+                schema
+                for schema, ids in expected.items()
+                if await conn.fetchval(f'SELECT count(*) FROM "{schema}".inbox WHERE event_id = ANY($1::uuid[])', ids)
+                < len(ids)
             ]
             if not missing:
                 return

@@ -19,17 +19,6 @@ from uuid import uuid4
 import httpx
 from aiokafka import AIOKafkaProducer
 
-from flipside_shared.deadletter import dead_letter_topic
-from flipside_shared.envelope import Envelope
-from flipside_shared.events import (
-    FeedbackSubmitted,
-    GoalSet,
-    MatchRunRequested,
-    PairDissolved,
-    ParticipantUpdated,
-    SessionCancellationRequested,
-    SessionRescheduleRequested,
-)
 from flipside_devstack.artifacts import write_json
 from flipside_devstack.auth import admin_headers
 from flipside_devstack.examples import draw
@@ -47,6 +36,17 @@ from flipside_devstack.malformed import (
 )
 from flipside_devstack.platform import Platform
 from flipside_devstack.programs import configure_program
+from flipside_shared.deadletter import dead_letter_topic
+from flipside_shared.envelope import Envelope
+from flipside_shared.events import (
+    FeedbackSubmitted,
+    GoalSet,
+    MatchRunRequested,
+    PairDissolved,
+    ParticipantUpdated,
+    SessionCancellationRequested,
+    SessionRescheduleRequested,
+)
 
 PROGRAM = "fuzz"
 COHORT_PROGRAM = "fuzz-cohort"
@@ -72,7 +72,9 @@ def consumers(platform: Platform) -> dict[str, dict[str, set[str]]]:
                 channel = document["channels"][unquote(operation["channel"]["$ref"].rsplit("/", 1)[1])]
                 # One subscriber may read a stream's own and inbound topics: its description names the types of each.
                 parts = (channel.get("description") or "").split("; ")
-                types = set(SUBSCRIBED_TYPES.findall(next((p for p in parts if p.startswith(f"{channel['address']}:")), "")))
+                types = set(
+                    SUBSCRIBED_TYPES.findall(next((p for p in parts if p.startswith(f"{channel['address']}:")), ""))
+                )
                 subscribed.setdefault(name, {})[channel["address"]] = types
     return subscribed
 
@@ -84,7 +86,9 @@ def interleaved(good: list[KafkaRecord], malformed: list[MalformedRecord], rng: 
         after = 0
         if bad.kind == "reused_id":
             original_id = dict(bad.record.headers)["ce_id"]
-            after = 1 + next(i for i, r in enumerate(records) if dict(r.headers).get("ce_id") == original_id and r in good)
+            after = 1 + next(
+                i for i, r in enumerate(records) if dict(r.headers).get("ce_id") == original_id and r in good
+            )
         records.insert(rng.randint(after, len(records)), bad.record)
     return records
 
@@ -94,16 +98,16 @@ async def send_all(bootstrap_servers: str, records: Iterable[KafkaRecord]) -> No
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, enable_idempotence=True, acks="all", linger_ms=5)
     await producer.start()
     try:
-        deliveries = [
-            await producer.send(r.topic, value=r.value, key=r.key, headers=list(r.headers)) for r in records
-        ]
+        deliveries = [await producer.send(r.topic, value=r.value, key=r.key, headers=list(r.headers)) for r in records]
         for delivery in deliveries:
             await delivery
     finally:
         await producer.stop()
 
 
-def fuzzed(topic: str, template: Envelope, good: list[KafkaRecord], extra: list[MalformedRecord], seed: int) -> list[MalformedRecord]:
+def fuzzed(
+    topic: str, template: Envelope, good: list[KafkaRecord], extra: list[MalformedRecord], seed: int
+) -> list[MalformedRecord]:
     """Hypothesis' malformed records of every kind for `topic`, a huge one, and the hand-written `extra`."""
     keys = sorted({r.key for r in good}) or [template.subject.encode()]
     drawn = [
@@ -119,7 +123,8 @@ async def test_malformed_records_are_dead_lettered_by_every_consumer_and_good_ev
 ):
     prefix = platform.topic_prefix
     topic = {
-        name: f"{prefix}{name}" for name in ("participants", "programs", "pairs", "feedback", "inbound.sessions", "inbound.feedback")
+        name: f"{prefix}{name}"
+        for name in ("participants", "programs", "pairs", "feedback", "inbound.sessions", "inbound.feedback")
     }
     subscribed = consumers(platform)
     consumed = {t for topics in subscribed.values() for t in topics}
@@ -137,31 +142,62 @@ async def test_malformed_records_are_dead_lettered_by_every_consumer_and_good_ev
     enrolments = [envelope(e) for e in (*people, *cohort)]
     hours = {e.participant_id: [5, 6, 7] for e in people}
     updates = {
-        e.participant_id: [envelope(ParticipantUpdated(participant_id=e.participant_id, profile=e.profile.model_copy(
-            update={"hours_per_month": h}))) for h in hours[e.participant_id]]
+        e.participant_id: [
+            envelope(
+                ParticipantUpdated(
+                    participant_id=e.participant_id, profile=e.profile.model_copy(update={"hours_per_month": h})
+                )
+            )
+            for h in hours[e.participant_id]
+        ]
         for e in people
     }
     kept, ended = (pair_between(*mentor_and_mentee(PROGRAM, 10 + n), program_id=PROGRAM) for n in range(2))
-    pairs = [envelope(kept), envelope(ended), envelope(PairDissolved(
-        pair_id=ended.pair_id, program_id=PROGRAM, reason="admin", rematch=False, dissolved_at=datetime.now(UTC),
-    ))]
+    pairs = [
+        envelope(kept),
+        envelope(ended),
+        envelope(
+            PairDissolved(
+                pair_id=ended.pair_id,
+                program_id=PROGRAM,
+                reason="admin",
+                rematch=False,
+                dissolved_at=datetime.now(UTC),
+            )
+        ),
+    ]
     first_update = updates[people[0].participant_id][0]
     round_one = {
         topic["participants"]: (
-            [good_record(topic["participants"], e) for e in [*enrolments, *(u for chain in updates.values() for u in chain)]],
+            [
+                good_record(topic["participants"], e)
+                for e in [*enrolments, *(u for chain in updates.values() for u in chain)]
+            ],
             envelope(ParticipantUpdated(participant_id=uuid4(), profile=people[0].profile)),
-            [reused_id(topic["participants"], first_update, envelope(first_update.event.model_copy(
-                update={"profile": first_update.event.profile.model_copy(update={"hours_per_month": 40})})))],
+            [
+                reused_id(
+                    topic["participants"],
+                    first_update,
+                    envelope(
+                        first_update.event.model_copy(
+                            update={"profile": first_update.event.profile.model_copy(update={"hours_per_month": 40})}
+                        )
+                    ),
+                )
+            ],
         ),
         topic["pairs"]: (
             [good_record(topic["pairs"], e) for e in pairs],
-            envelope(PairDissolved(pair_id=uuid4(), program_id=PROGRAM, reason="other", dissolved_at=datetime.now(UTC))),
+            envelope(
+                PairDissolved(pair_id=uuid4(), program_id=PROGRAM, reason="other", dissolved_at=datetime.now(UTC))
+            ),
             [reused_id(topic["pairs"], pairs[0], envelope(kept.model_copy(update={"score": 0.5})))],
         ),
     }
     sent = await fuzz_round(stack.bootstrap_servers, round_one, rng)
 
     async with httpx.AsyncClient(headers=admin_headers(), timeout=10) as client:
+
         async def final_hours() -> dict:
             answers = {p: await client.get(f"{matching}/participants/{p}") for p in hours}
             return {p: r.json()["profile"]["hours_per_month"] for p, r in answers.items() if r.status_code == 200}
@@ -178,48 +214,92 @@ async def test_malformed_records_are_dead_lettered_by_every_consumer_and_good_ev
         mentor, mentee = kept.mentor.participant_id, kept.mentee.participant_id
         now = datetime.now(UTC)
         goal_id = uuid4()
-        goals = [envelope(GoalSet(
-            goal_id=goal_id if n < 2 else uuid4(), pair_id=kept.pair_id, program_id=PROGRAM, owner_id=mentor, owner_role="mentor",
-            category="digital", title=f"goal {n}", set_at=now + timedelta(minutes=n),
-        )) for n in range(3)]
+        goals = [
+            envelope(
+                GoalSet(
+                    goal_id=goal_id if n < 2 else uuid4(),
+                    pair_id=kept.pair_id,
+                    program_id=PROGRAM,
+                    owner_id=mentor,
+                    owner_role="mentor",
+                    category="digital",
+                    title=f"goal {n}",
+                    set_at=now + timedelta(minutes=n),
+                )
+            )
+            for n in range(3)
+        ]
         run = envelope(MatchRunRequested(program_id=COHORT_PROGRAM, run_id=uuid4(), requested_at=now))
         session_commands = [
-            envelope(SessionRescheduleRequested(
-                session_id=kickoff["session_id"], pair_id=kept.pair_id, requested_by=mentee, requested_at=now)),
-            envelope(SessionCancellationRequested(
-                session_id=kickoff["session_id"], pair_id=kept.pair_id, requested_by=mentor, requested_at=now)),
+            envelope(
+                SessionRescheduleRequested(
+                    session_id=kickoff["session_id"], pair_id=kept.pair_id, requested_by=mentee, requested_at=now
+                )
+            ),
+            envelope(
+                SessionCancellationRequested(
+                    session_id=kickoff["session_id"], pair_id=kept.pair_id, requested_by=mentor, requested_at=now
+                )
+            ),
         ]
         round_two = {
             topic["programs"]: (
                 [good_record(topic["programs"], run)],
                 envelope(MatchRunRequested(program_id="nowhere", run_id=uuid4(), requested_at=now)),
                 [
-                    reused_id(topic["programs"], run, envelope(run.event.model_copy(update={"replace_unlocked": True}))),
-                    nul_text(topic["programs"], envelope(
-                        run.event.model_copy(update={"program_id": "nul\x00", "run_id": uuid4()})), "program_id"),
+                    reused_id(
+                        topic["programs"], run, envelope(run.event.model_copy(update={"replace_unlocked": True}))
+                    ),
+                    nul_text(
+                        topic["programs"],
+                        envelope(run.event.model_copy(update={"program_id": "nul\x00", "run_id": uuid4()})),
+                        "program_id",
+                    ),
                 ],
             ),
             topic["inbound.sessions"]: (
                 [good_record(topic["inbound.sessions"], e) for e in session_commands],
                 envelope(SessionCancellationRequested(session_id=uuid4(), pair_id=uuid4(), requested_at=now)),
-                [reused_id(topic["inbound.sessions"], session_commands[1], envelope(session_commands[1].event.model_copy(
-                    update={"requested_by": mentee})))],
+                [
+                    reused_id(
+                        topic["inbound.sessions"],
+                        session_commands[1],
+                        envelope(session_commands[1].event.model_copy(update={"requested_by": mentee})),
+                    )
+                ],
             ),
             topic["feedback"]: (
                 [good_record(topic["feedback"], e) for e in goals],
                 envelope(goals[2].event.model_copy(update={"goal_id": uuid4(), "pair_id": uuid4()})),
-                [reused_id(topic["feedback"], goals[2], envelope(goals[2].event.model_copy(update={"title": "another"})))],
+                [
+                    reused_id(
+                        topic["feedback"], goals[2], envelope(goals[2].event.model_copy(update={"title": "another"}))
+                    )
+                ],
             ),
             # Answers need a check-in that was asked: here only the malformed ones count.
-            topic["inbound.feedback"]: ([], envelope(FeedbackSubmitted(
-                request_id=uuid4(), pair_id=kept.pair_id, participant_id=mentor, questionnaire_version=1, answers={}, submitted_at=now,
-            )), []),
+            topic["inbound.feedback"]: (
+                [],
+                envelope(
+                    FeedbackSubmitted(
+                        request_id=uuid4(),
+                        pair_id=kept.pair_id,
+                        participant_id=mentor,
+                        questionnaire_version=1,
+                        answers={},
+                        submitted_at=now,
+                    )
+                ),
+                [],
+            ),
         }
         sent += await fuzz_round(stack.bootstrap_servers, round_two, rng)
 
         cohort_mentor = cohort[0].participant_id
         await wait_until(
-            lambda: client.get(f"{matching}/participants/{cohort_mentor}"), lambda r: r.json()["active_pairs"] == 1, timeout=120,
+            lambda: client.get(f"{matching}/participants/{cohort_mentor}"),
+            lambda r: r.json()["active_pairs"] == 1,
+            timeout=120,
         )
         moved = await wait_until(
             lambda: sessions(kept.pair_id),
@@ -227,7 +307,9 @@ async def test_malformed_records_are_dead_lettered_by_every_consumer_and_good_ev
             timeout=120,
         )
         cancelled = next(s for s in moved if s["session_id"] == kickoff["session_id"])
-        assert cancelled["starts_at"] != kickoff["starts_at"], "moved before it was cancelled: the commands kept their order"
+        assert cancelled["starts_at"] != kickoff["starts_at"], (
+            "moved before it was cancelled: the commands kept their order"
+        )
         goal_titles = await wait_until(
             lambda: client.get(f"{feedback}/pairs/{kept.pair_id}/goals", params={"participant_id": str(mentor)}),
             lambda r: r.status_code == 200 and len(r.json()) == 2,
@@ -245,13 +327,16 @@ async def test_malformed_records_are_dead_lettered_by_every_consumer_and_good_ev
     }
     dead_letter_topics = {dead_letter_topic(prefix, service): service for service in subscribed}
     async with TopicReader(stack.bootstrap_servers, list(dead_letter_topics)) as reader:
+
         def cases(records) -> dict[str, set[str]]:
             found: dict[str, set[str]] = {service: set() for service in subscribed}
             for r in records:
                 found[dead_letter_topics[r.topic]].add(dict(r.headers)[CASE_HEADER].decode())
             return found
 
-        await reader.read_until(lambda records: all(cases(records)[s] >= set(expected[s]) for s in expected), timeout=120)
+        await reader.read_until(
+            lambda records: all(cases(records)[s] >= set(expected[s]) for s in expected), timeout=120
+        )
         await reader.drain(2)  # room for anything dead-lettered that should not be
         dead_letters = reader.records
 
@@ -292,7 +377,9 @@ async def test_malformed_records_are_dead_lettered_by_every_consumer_and_good_ev
 
 
 async def fuzz_round(
-    bootstrap_servers: str, topics: dict[str, tuple[list[KafkaRecord], Envelope, list[MalformedRecord]]], rng: random.Random
+    bootstrap_servers: str,
+    topics: dict[str, tuple[list[KafkaRecord], Envelope, list[MalformedRecord]]],
+    rng: random.Random,
 ) -> list[MalformedRecord]:
     """Publish each topic's good records with malformed ones among them, all in one go; return the malformed ones."""
     sent: list[MalformedRecord] = []

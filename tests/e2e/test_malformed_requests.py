@@ -25,8 +25,8 @@ from schemathesis import GenerationMode
 
 from flipside_devstack.artifacts import write_json
 from flipside_devstack.auth import admin_headers
-from flipside_devstack.factories import mentor_and_mentee
 from flipside_devstack.examples import draw
+from flipside_devstack.factories import mentor_and_mentee
 from flipside_devstack.malformed import not_json
 from flipside_devstack.platform import Platform
 from flipside_devstack.programs import configure_program
@@ -62,7 +62,6 @@ class Answers:
         self.sources[service][source] += 1
         if problem := _problem(status, body):
             self.problems.append(f"{service} {request} ({source}): {problem}")
-
 
     def unanswered(self, service: str, source: str, request: str, error: Exception) -> None:
         self.outcomes[service]["no answer"] += 1
@@ -107,9 +106,12 @@ def hand_written(document: dict):
         for method, operation in sorted(operations.items()):
             if names:
                 nul = tuple(quote("nul\x00", safe="") for _ in names)  # no text column holds it
-                for values in [nul, *draw(st.tuples(*(any_text for _ in names)), HAND_WRITTEN_PER_OPERATION, SEED + index)]:
+                for values in [
+                    nul,
+                    *draw(st.tuples(*(any_text for _ in names)), HAND_WRITTEN_PER_OPERATION, SEED + index),
+                ]:
                     path = template
-                    for name, value in zip(names, values):
+                    for name, value in zip(names, values, strict=False):
                         path = path.replace(f"{{{name}}}", value)
                     yield "bad path parameter", method, path, None, None
             if "requestBody" not in operation:
@@ -157,7 +159,9 @@ def test_malformed_requests_get_a_4xx_that_says_why_and_the_services_keep_servin
     write_json(tmp_path, "malformed-requests.json", report)
     for name, counts in report.items():
         print(f"{name}: {counts['requests']} requests, answered {counts['answers']}")
-    assert not answers.problems, f"{len(answers.problems)} answers broke the rules:\n" + "\n".join(answers.problems[:40])
+    assert not answers.problems, f"{len(answers.problems)} answers broke the rules:\n" + "\n".join(
+        answers.problems[:40]
+    )
 
     for service in platform.services.values():
         assert httpx.get(f"{service.url}/health/ready", timeout=10).status_code == 200, f"{service.name} is still up"
@@ -178,7 +182,8 @@ def good_requests_still_work(platform: Platform, headers: dict[str, str]) -> Non
         assert client.get(f"{scheduling}/programs/{program}/schedule").status_code == 200
         assert client.get(f"{feedback}/programs/{program}/questionnaire").status_code == 200
         subscription = client.post(
-            f"{notifications}/webhooks", json={"url": "https://example.com/hook", "event_types": ["flipside.pair.created.v1"]},
+            f"{notifications}/webhooks",
+            json={"url": "https://example.com/hook", "event_types": ["flipside.pair.created.v1"]},
         )
         assert subscription.status_code == 201, subscription.text
         assert client.get(f"{notifications}/webhooks").status_code == 200

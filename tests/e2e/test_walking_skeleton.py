@@ -5,6 +5,10 @@ from collections import Counter
 
 import httpx
 
+from flipside_devstack.auth import admin_headers
+from flipside_devstack.factories import mentor_and_mentee
+from flipside_devstack.kafka_io import TopicReader, envelope, publish
+from flipside_devstack.programs import configure_program, configure_schedule
 from flipside_shared.events import (
     CheckInDue,
     FeedbackRequested,
@@ -13,10 +17,6 @@ from flipside_shared.events import (
     ReminderDue,
     SessionScheduled,
 )
-from flipside_devstack.factories import mentor_and_mentee
-from flipside_devstack.kafka_io import TopicReader, envelope, publish
-from flipside_devstack.programs import configure_program, configure_schedule
-from flipside_devstack.auth import admin_headers
 
 COUPLES = 8
 
@@ -27,7 +27,7 @@ async def test_enrolments_flow_to_pairs_kickoffs_check_ins_feedback_requests_and
     configure_program(platform["matching"].url, "e2e")
     # One session per pair: at a simulated day per second, a slow run would otherwise see the next check-ins too.
     configure_schedule(platform["scheduling"].url, "e2e", length_weeks=1)
-    over_http, over_kafka = cohort[: COUPLES], cohort[COUPLES:]
+    over_http, over_kafka = cohort[:COUPLES], cohort[COUPLES:]
     async with httpx.AsyncClient(headers=admin_headers(), base_url=platform["matching"].url) as client:
         for enrolment in over_http:
             body = {**enrolment.profile.model_dump(mode="json"), "participant_id": str(enrolment.participant_id)}
@@ -38,6 +38,7 @@ async def test_enrolments_flow_to_pairs_kickoffs_check_ins_feedback_requests_and
     emails = {e.profile.email for e in cohort}
     topics = [f"{prefix}{name}" for name in ("pairs", "sessions", "feedback", "notifications")]
     async with TopicReader(stack.bootstrap_servers, topics) as reader:
+
         def survey_mails_to_all_recorded(_):
             surveyed = {m["To"] for m in smtp.received() if "/surveys/" in m.get_body(("plain",)).get_content()}
             request_ids = {r.id for r in reader.events(FeedbackRequested)}
@@ -85,7 +86,9 @@ async def test_enrolments_flow_to_pairs_kickoffs_check_ins_feedback_requests_and
     survey_url = re.search(r"https?://\S+/surveys/[\w.-]+", survey_mail.get_body(("plain",)).get_content()).group()
     assert httpx.get(survey_url, timeout=10).json()["questions"]["version"] == 1
     kickoff_mail = next(m for m in smtp.received() if "/calendars/" in m.get_body(("plain",)).get_content())
-    feed_url = re.search(r"https?://\S+/calendars/[\w.-]+\.ics", kickoff_mail.get_body(("plain",)).get_content()).group()
+    feed_url = re.search(
+        r"https?://\S+/calendars/[\w.-]+\.ics", kickoff_mail.get_body(("plain",)).get_content()
+    ).group()
     assert "BEGIN:VCALENDAR" in httpx.get(feed_url, timeout=10).text
 
     # What the services logged on the way names no one: ids only, never an address or a name.

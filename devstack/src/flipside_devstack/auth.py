@@ -44,9 +44,13 @@ class DevIssuer:
     def _write_new_key(self) -> None:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.key_path.touch(mode=0o600)
-        self.key_path.write_bytes(key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption(),
-        ))
+        self.key_path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
         public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
         public.update(kid=f"dev-{uuid4().hex[:12]}", use="sig", alg=ALGORITHM)
         self.jwks_path.write_text(json.dumps({"keys": [public]}, indent=2))
@@ -60,13 +64,24 @@ class DevIssuer:
         }
 
     def token(
-        self, subject: str, roles: Iterable[str], programs: Iterable[str] = (), lifetime: timedelta = timedelta(hours=8),
+        self,
+        subject: str,
+        roles: Iterable[str],
+        programs: Iterable[str] = (),
+        lifetime: timedelta = timedelta(hours=8),
         **claims: Any,
     ) -> str:
         now = datetime.now(UTC)
         payload = {
-            "iss": self.issuer, "aud": self.audience, "sub": subject, "iat": now, "nbf": now, "exp": now + lifetime,
-            "flipside_roles": list(roles), "flipside_programs": list(programs), **claims,
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": subject,
+            "iat": now,
+            "nbf": now,
+            "exp": now + lifetime,
+            "flipside_roles": list(roles),
+            "flipside_programs": list(programs),
+            **claims,
         }
         return jwt.encode(payload, self._private_key, algorithm=ALGORITHM, headers={"kid": self.kid, "typ": "at+jwt"})
 

@@ -18,7 +18,11 @@ def unbounded(schema: dict[str, Any], definitions: dict[str, Any], where: str = 
         for option in schema.get(key, []):
             found += unbounded(option, definitions, where)
     kind = schema.get("type")
-    if kind == "string" and not {"maxLength", "enum", "const"} & schema.keys() and schema.get("format") not in BOUNDED_FORMATS:
+    if (
+        kind == "string"
+        and not {"maxLength", "enum", "const"} & schema.keys()
+        and schema.get("format") not in BOUNDED_FORMATS
+    ):
         found.append(where)
     if kind == "array":
         if "maxItems" not in schema:

@@ -12,7 +12,10 @@ def draw(strategy: st.SearchStrategy, count: int, seed_value: int) -> list:
 
     @seed(seed_value)
     @settings(
-        max_examples=count, database=None, deadline=None, phases=[Phase.generate],
+        max_examples=count,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
     @given(strategy)

@@ -17,7 +17,9 @@ Repository = TypeVar("Repository")
 
 
 def fake_unit_of_work(
-    repository: Repository, source: str = "/flipside/test", cause: Envelope | None = None,
+    repository: Repository,
+    source: str = "/flipside/test",
+    cause: Envelope | None = None,
 ) -> UnitOfWork[Repository]:
     # No connection: the shared machinery that needs one (inbox, erasure records) is not what these tests drive.
     return UnitOfWork(conn=cast(asyncpg.Connection, None), source=source, repository=repository, cause=cause)

@@ -130,9 +130,16 @@ class LocalKafka:
     def _java(self, main_class: str, *args: str) -> list[str]:
         classpath = f"{resolve_jars()}/*"
         return [
-            "java", "-Xms256m", "-Xmx768m", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+            "java",
+            "-Xms256m",
+            "-Xmx768m",
+            "-XX:+UseG1GC",
+            "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={self.data_dir / 'log4j2.xml'}",
-            "-cp", classpath, main_class, *args,
+            "-cp",
+            classpath,
+            main_class,
+            *args,
         ]
 
     def _write_config(self) -> Path:
@@ -166,13 +173,15 @@ class LocalKafka:
         controller = f"CONTROLLER://127.0.0.1:{self.controller_port}"
         common = ["controller.listener.names=CONTROLLER"]
         if self.security is None:
-            return common + [
+            return [
+                *common,
                 f"listeners=PLAINTEXT://127.0.0.1:{self.port},{controller}",
                 f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
                 "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
             ]
         mechanism = self.security.mechanism
-        return common + [
+        return [
+            *common,
             f"listeners=SASL_SSL://127.0.0.1:{self.port},{controller}",
             f"advertised.listeners=SASL_SSL://127.0.0.1:{self.port}",
             "listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT",
@@ -205,7 +214,8 @@ class LocalKafka:
             return []
         users = {BROKER_USER: self._broker_password, **self.security.users}
         return [
-            f"--add-scram={self.security.mechanism}=[name={name},password={password}]" for name, password in users.items()
+            f"--add-scram={self.security.mechanism}=[name={name},password={password}]"
+            for name, password in users.items()
         ]
 
     def start(self, timeout: float = 90.0) -> LocalKafka:
@@ -215,7 +225,11 @@ class LocalKafka:
             subprocess.run(
                 # `--cluster-id=` keeps an id that starts with "-" (one in 64) from reading as an option.
                 self._java(
-                    "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c", str(properties),
+                    "kafka.tools.StorageTool",
+                    "format",
+                    f"--cluster-id={cluster_id}",
+                    "-c",
+                    str(properties),
                     *self._scram_credentials(),
                 ),
                 check=True,

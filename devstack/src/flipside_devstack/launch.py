@@ -29,6 +29,7 @@ from .postgres import LocalPostgres
 from .signing_secrets import signing_secrets_in
 from .stack import LocalStack
 
+
 def up(state_dir: Path) -> None:
     state_file = state_dir / "stack.json"
     if state_file.exists():
@@ -40,13 +41,28 @@ def up(state_dir: Path) -> None:
     smtp_port = free_port()
     mail_dir = state_dir / "mail"
     smtp = subprocess.Popen(
-        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{smtp_port}", "-c", "aiosmtpd.handlers.Mailbox", str(mail_dir)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            f"127.0.0.1:{smtp_port}",
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+            str(mail_dir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     wait_for_port(smtp_port, 15)
     platform = Platform(
-        stack.bootstrap_servers, stack.database_url, os.environ.get("FLIPSIDE_TOPIC_PREFIX", "flipside."),
-        state_dir / "logs", smtp_port,
+        stack.bootstrap_servers,
+        stack.database_url,
+        os.environ.get("FLIPSIDE_TOPIC_PREFIX", "flipside."),
+        state_dir / "logs",
+        smtp_port,
         ports={name: service.http_port for name, service in registered_services().items() if _free(service.http_port)},
         issuer=DevIssuer(state_dir / "auth"),
         signing_secrets=signing_secrets_in(state_dir / "secrets"),
@@ -62,7 +78,9 @@ def up(state_dir: Path) -> None:
         },
         "smtp": {"address": f"127.0.0.1:{smtp_port}", "pid": smtp.pid, "maildir": str(mail_dir)},
         "auth": platform["matching"].env["FLIPSIDE_AUTH_JWKS_FILE"],
-        "services": {name: {"url": s.url, "pid": s.pid, "log": str(s.log_path)} for name, s in platform.services.items()},
+        "services": {
+            name: {"url": s.url, "pid": s.pid, "log": str(s.log_path)} for name, s in platform.services.items()
+        },
     }
     state_file.write_text(json.dumps(state, indent=2))
     _print(state)
@@ -100,7 +118,9 @@ def _print(state: dict) -> None:
     for name, service in state["services"].items():
         alive = service["pid"] and _alive(service["pid"])
         print(f"{name:<14}{service['url']}  {'running' if alive else 'NOT RUNNING'}  log: {service['log']}")
-    print(f"API tokens    python -m flipside_operations.cli token --role admin (development key set {state.get('auth')})")
+    print(
+        f"API tokens    python -m flipside_operations.cli token --role admin (development key set {state.get('auth')})"
+    )
 
 
 def _terminate(pid: int | None, grace: float = 40) -> None:

@@ -17,14 +17,21 @@ def _secret(name: str, secrets: dict[str, str] | None) -> bytes:
 
 
 def survey_link(
-    feedback_url: str, request: FeedbackRequested | FeedbackRequestedV1, secrets: dict[str, str] | None = None,
+    feedback_url: str,
+    request: FeedbackRequested | FeedbackRequestedV1,
+    secrets: dict[str, str] | None = None,
 ) -> str:
     secret = _secret("FLIPSIDE_FEEDBACK_LINK_SECRET", secrets)
     return survey_url(feedback_url, request.request_id, request.expires_at, secret)
 
 
 def calendar_feed_link(
-    scheduling_url: str, participant_id: UUID, generation: int = 0, secrets: dict[str, str] | None = None,
+    scheduling_url: str,
+    participant_id: UUID,
+    generation: int = 0,
+    secrets: dict[str, str] | None = None,
 ) -> str:
     """The participant's feed address of `generation` (0 until they rotate it)."""
-    return calendar_feed_url(scheduling_url, participant_id, generation, _secret("FLIPSIDE_SCHEDULING_FEED_SECRET", secrets))
+    return calendar_feed_url(
+        scheduling_url, participant_id, generation, _secret("FLIPSIDE_SCHEDULING_FEED_SECRET", secrets)
+    )

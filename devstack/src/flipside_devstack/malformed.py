@@ -119,7 +119,9 @@ JSON_VALUES = st.one_of(
 HEADER_TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=40)
 
 
-def malformed_records(topic: str, template: Envelope, keys: Sequence[bytes]) -> dict[str, st.SearchStrategy[MalformedRecord]]:
+def malformed_records(
+    topic: str, template: Envelope, keys: Sequence[bytes]
+) -> dict[str, st.SearchStrategy[MalformedRecord]]:
     """By kind, records that break `template` (a valid event on `topic`) in one way each, keyed like the good records (`keys`)."""
     headers = template.headers()
     body = template.body()
@@ -128,7 +130,9 @@ def malformed_records(topic: str, template: Envelope, keys: Sequence[bytes]) -> 
     required = sorted(name for name, info in model.model_fields.items() if info.is_required())
     key = st.sampled_from(list(keys))
 
-    def poison(kind: str, reason: str, value_and_headers: st.SearchStrategy[tuple[bytes | None, list]]) -> tuple[str, st.SearchStrategy]:
+    def poison(
+        kind: str, reason: str, value_and_headers: st.SearchStrategy[tuple[bytes | None, list]]
+    ) -> tuple[str, st.SearchStrategy]:
         """Cases the shared decoding must refuse, for the reason given (checked here, so no case is valid by chance)."""
         candidates = st.tuples(key, value_and_headers).filter(
             lambda drawn: re.search(reason, _refused(drawn[1][1], drawn[1][0]) or "(accepted)") is not None
@@ -149,53 +153,131 @@ def malformed_records(topic: str, template: Envelope, keys: Sequence[bytes]) -> 
     schema = rf"{re.escape(template.type)} schema violation"
     unknown_type = r"unknown event type or version"
     malformed_attribute = r"malformed CloudEvents attribute"
-    wrong_key = st.one_of(st.none(), st.uuids().map(lambda other: str(other).encode())).map(lambda other: MalformedRecord(
-        "key_not_subject",
-        KafkaRecord(topic, other, body, _tagged(_replaced(headers, "ce_id", str(uuid4()).encode()))),
-        r"key .* is not the event's subject",
-    ))
+    wrong_key = st.one_of(st.none(), st.uuids().map(lambda other: str(other).encode())).map(
+        lambda other: MalformedRecord(
+            "key_not_subject",
+            KafkaRecord(topic, other, body, _tagged(_replaced(headers, "ce_id", str(uuid4()).encode()))),
+            r"key .* is not the event's subject",
+        )
+    )
     declared = {*model.sources, *model.inbound_sources}
-    foreign_source = HEADER_TEXT.filter(lambda text: text not in declared).map(lambda source: MalformedRecord(
-        "foreign_source",
-        KafkaRecord(topic, template.subject.encode(), body, _tagged(_replaced(
-            _replaced(headers, "ce_source", source.encode()), "ce_id", str(uuid4()).encode(),
-        ))),
-        rf"(?s)rejected: {re.escape(template.type)} from source .* is not accepted on {re.escape(topic)}",
-        event_type=template.type,
-    ))
-    return dict([
-        poison("not_json", r"body is not JSON", with_body(st.text(max_size=200).map(str.encode).filter(not_json))),
-        poison("not_utf8", r"body is not JSON", with_body(st.binary(min_size=1, max_size=200).filter(_not_utf8))),
-        poison("not_an_object", schema, with_body(st.one_of(st.integers(), st.lists(st.integers()), st.text()).map(
-            lambda value: json.dumps(value).encode()))),
-        poison("wrong_type", schema, st.tuples(st.sampled_from(sorted(fields)), JSON_VALUES).map(
-            lambda drawn: with_fields(lambda name, value: {**fields, name: value})(*drawn))),
-        poison("missing_field", schema, st.sampled_from(required).map(
-            with_fields(lambda name: {k: v for k, v in fields.items() if k != name}))),
-        poison("unknown_field", schema, st.tuples(st.text(min_size=1, max_size=20).filter(lambda n: n not in fields), JSON_VALUES).map(
-            lambda drawn: with_fields(lambda name, value: {**fields, name: value})(*drawn))),
-        poison("missing_header", r"missing CloudEvents headers: ce_\w+", st.sampled_from(REQUIRED_HEADERS).map(
-            lambda name: (body, _without(headers, name)))),
-        poison("empty_header", r"missing CloudEvents headers: ce_\w+", st.sampled_from(REQUIRED_HEADERS).map(
-            lambda name: (body, _replaced(headers, name, b"")))),
-        poison("null_header", r"missing CloudEvents headers: ce_\w+", st.sampled_from(REQUIRED_HEADERS).map(
-            lambda name: (body, _replaced(headers, name, None)))),
-        poison("wrong_specversion", r"unsupported CloudEvents specversion", header_set(
-            "ce_specversion", HEADER_TEXT.filter(lambda text: text != "1.0").map(str.encode))),
-        poison("wrong_content_type", r"unsupported content-type", header_set("content-type", st.one_of(
-            st.sampled_from([b"text/plain", b"application/xml", b"application/cloudevents+json", b"application/avro"]),
-            HEADER_TEXT.map(str.encode),
-        ))),
-        poison("unknown_type", unknown_type, header_set("ce_type", HEADER_TEXT.filter(lambda t: t not in EVENT_TYPES).map(str.encode))),
-        poison("unknown_version", unknown_type, header_set("ce_type", st.integers(2, 99).map(
-            lambda version: re.sub(r"v\d+$", f"v{version}", template.type).encode()))),
-        poison("header_not_utf8", unknown_type, header_set("ce_type", st.binary(min_size=1, max_size=40).filter(_not_utf8))),
-        poison("bad_event_id", malformed_attribute, header_set("ce_id", HEADER_TEXT.filter(_not_uuid).map(str.encode))),
-        poison("bad_time", malformed_attribute, header_set("ce_time", HEADER_TEXT.filter(_not_aware_time).map(str.encode))),
-        poison("no_body", r"empty message body", st.just((b"", headers))),  # no value at all is a tombstone, skipped
-        ("key_not_subject", wrong_key),
-        ("foreign_source", foreign_source),
-    ])
+    foreign_source = HEADER_TEXT.filter(lambda text: text not in declared).map(
+        lambda source: MalformedRecord(
+            "foreign_source",
+            KafkaRecord(
+                topic,
+                template.subject.encode(),
+                body,
+                _tagged(
+                    _replaced(
+                        _replaced(headers, "ce_source", source.encode()),
+                        "ce_id",
+                        str(uuid4()).encode(),
+                    )
+                ),
+            ),
+            rf"(?s)rejected: {re.escape(template.type)} from source .* is not accepted on {re.escape(topic)}",
+            event_type=template.type,
+        )
+    )
+    return dict(
+        [
+            poison("not_json", r"body is not JSON", with_body(st.text(max_size=200).map(str.encode).filter(not_json))),
+            poison("not_utf8", r"body is not JSON", with_body(st.binary(min_size=1, max_size=200).filter(_not_utf8))),
+            poison(
+                "not_an_object",
+                schema,
+                with_body(
+                    st.one_of(st.integers(), st.lists(st.integers()), st.text()).map(
+                        lambda value: json.dumps(value).encode()
+                    )
+                ),
+            ),
+            poison(
+                "wrong_type",
+                schema,
+                st.tuples(st.sampled_from(sorted(fields)), JSON_VALUES).map(
+                    lambda drawn: with_fields(lambda name, value: {**fields, name: value})(*drawn)
+                ),
+            ),
+            poison(
+                "missing_field",
+                schema,
+                st.sampled_from(required).map(with_fields(lambda name: {k: v for k, v in fields.items() if k != name})),
+            ),
+            poison(
+                "unknown_field",
+                schema,
+                st.tuples(st.text(min_size=1, max_size=20).filter(lambda n: n not in fields), JSON_VALUES).map(
+                    lambda drawn: with_fields(lambda name, value: {**fields, name: value})(*drawn)
+                ),
+            ),
+            poison(
+                "missing_header",
+                r"missing CloudEvents headers: ce_\w+",
+                st.sampled_from(REQUIRED_HEADERS).map(lambda name: (body, _without(headers, name))),
+            ),
+            poison(
+                "empty_header",
+                r"missing CloudEvents headers: ce_\w+",
+                st.sampled_from(REQUIRED_HEADERS).map(lambda name: (body, _replaced(headers, name, b""))),
+            ),
+            poison(
+                "null_header",
+                r"missing CloudEvents headers: ce_\w+",
+                st.sampled_from(REQUIRED_HEADERS).map(lambda name: (body, _replaced(headers, name, None))),
+            ),
+            poison(
+                "wrong_specversion",
+                r"unsupported CloudEvents specversion",
+                header_set("ce_specversion", HEADER_TEXT.filter(lambda text: text != "1.0").map(str.encode)),
+            ),
+            poison(
+                "wrong_content_type",
+                r"unsupported content-type",
+                header_set(
+                    "content-type",
+                    st.one_of(
+                        st.sampled_from(
+                            [b"text/plain", b"application/xml", b"application/cloudevents+json", b"application/avro"]
+                        ),
+                        HEADER_TEXT.map(str.encode),
+                    ),
+                ),
+            ),
+            poison(
+                "unknown_type",
+                unknown_type,
+                header_set("ce_type", HEADER_TEXT.filter(lambda t: t not in EVENT_TYPES).map(str.encode)),
+            ),
+            poison(
+                "unknown_version",
+                unknown_type,
+                header_set(
+                    "ce_type",
+                    st.integers(2, 99).map(lambda version: re.sub(r"v\d+$", f"v{version}", template.type).encode()),
+                ),
+            ),
+            poison(
+                "header_not_utf8",
+                unknown_type,
+                header_set("ce_type", st.binary(min_size=1, max_size=40).filter(_not_utf8)),
+            ),
+            poison(
+                "bad_event_id", malformed_attribute, header_set("ce_id", HEADER_TEXT.filter(_not_uuid).map(str.encode))
+            ),
+            poison(
+                "bad_time",
+                malformed_attribute,
+                header_set("ce_time", HEADER_TEXT.filter(_not_aware_time).map(str.encode)),
+            ),
+            poison(
+                "no_body", r"empty message body", st.just((b"", headers))
+            ),  # no value at all is a tombstone, skipped
+            ("key_not_subject", wrong_key),
+            ("foreign_source", foreign_source),
+        ]
+    )
 
 
 def huge_record(topic: str, template: Envelope, key: bytes, size: int) -> MalformedRecord:

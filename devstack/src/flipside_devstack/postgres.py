@@ -30,7 +30,9 @@ def server_bin_dir() -> Path:
     for directory in candidates:
         if (directory / "initdb").exists() and (directory / "pg_ctl").exists():
             return directory
-    raise FileNotFoundError("no PostgreSQL server binaries found: install Debian's postgresql (scripts/bootstrap.sh does)")
+    raise FileNotFoundError(
+        "no PostgreSQL server binaries found: install Debian's postgresql (scripts/bootstrap.sh does)"
+    )
 
 
 def _version(path: str) -> int:
@@ -69,8 +71,17 @@ class LocalPostgres:
                 os.chown(self.root, account.pw_uid, account.pw_gid)
                 self.root.chmod(0o700)
             self._run(
-                str(self._bin / "initdb"), "-D", str(self.data_dir), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-                "--no-sync", stdout=subprocess.DEVNULL,
+                str(self._bin / "initdb"),
+                "-D",
+                str(self.data_dir),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                stdout=subprocess.DEVNULL,
             )
         # fsync off: a killed server process loses no committed transaction (the WAL is already
         # written to the OS), which is all tests and demos crash; only a machine crash could.
@@ -79,22 +90,43 @@ class LocalPostgres:
             " -c shared_buffers=128MB -c fsync=off"
         )
         self._run(
-            str(self._bin / "pg_ctl"), "-D", str(self.data_dir), "-o", options, "-l", str(self.log_path), "-w",
-            "-t", str(int(timeout)), "start", stdout=subprocess.DEVNULL,
+            str(self._bin / "pg_ctl"),
+            "-D",
+            str(self.data_dir),
+            "-o",
+            options,
+            "-l",
+            str(self.log_path),
+            "-w",
+            "-t",
+            str(int(timeout)),
+            "start",
+            stdout=subprocess.DEVNULL,
         )
         if not wait_for_port(self.port, timeout):
             raise RuntimeError(f"PostgreSQL did not start on port {self.port}:\n{self.log_path.read_text()[-3000:]}")
         if fresh:
             self._run(
-                str(self._bin / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-q",
-                "-c", "CREATE DATABASE flipside", stdout=subprocess.DEVNULL,
+                str(self._bin / "psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-q",
+                "-c",
+                "CREATE DATABASE flipside",
+                stdout=subprocess.DEVNULL,
             )
         return self
 
     def stop(self) -> None:
         if self.pid is None:
             return
-        self._run(str(self._bin / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop", stdout=subprocess.DEVNULL)
+        self._run(
+            str(self._bin / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop", stdout=subprocess.DEVNULL
+        )
 
     def restart(self) -> None:
         """Stop and start on the same port and data: clients see their connections drop."""

@@ -18,6 +18,8 @@ def configure_program(matching_url: str, program_id: str, **policy: Any) -> dict
 
 def configure_schedule(scheduling_url: str, program_id: str, **schedule: Any) -> dict:
     """Set a program's rhythm (cadence, session length, weeks) through scheduling's API."""
-    response = httpx.put(f"{scheduling_url}/programs/{program_id}/schedule", json=schedule, headers=admin_headers(), timeout=10)
+    response = httpx.put(
+        f"{scheduling_url}/programs/{program_id}/schedule", json=schedule, headers=admin_headers(), timeout=10
+    )
     response.raise_for_status()
     return response.json()

@@ -26,7 +26,7 @@ class LoopbackCertificates:
 def issue_loopback_certificates(directory: Path) -> LoopbackCertificates:
     """A new CA, and a server certificate it signed for 127.0.0.1 and localhost, written into `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Flipside test CA")])
     ca = (
@@ -34,8 +34,15 @@ def issue_loopback_certificates(directory: Path) -> LoopbackCertificates:
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=False, content_commitment=False, key_encipherment=False, data_encipherment=False,
-                key_agreement=False, key_cert_sign=True, crl_sign=True, encipher_only=False, decipher_only=False,
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
@@ -44,7 +51,9 @@ def issue_loopback_certificates(directory: Path) -> LoopbackCertificates:
     )
     server_key = ec.generate_private_key(ec.SECP256R1())
     server = (
-        _certificate(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]), ca_name, server_key.public_key(), now)
+        _certificate(
+            x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]), ca_name, server_key.public_key(), now
+        )
         .add_extension(
             x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
             critical=False,
@@ -58,7 +67,9 @@ def issue_loopback_certificates(directory: Path) -> LoopbackCertificates:
     ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     server_pem = directory / "server.pem"
     server_pem.write_bytes(
-        server_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        server_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         + server.public_bytes(serialization.Encoding.PEM)
     )
     server_pem.chmod(0o600)

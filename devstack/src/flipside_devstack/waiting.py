@@ -18,7 +18,9 @@ async def wait_for(predicate: Callable[[], object], timeout: float = 30.0) -> No
     raise TimeoutError("condition not met")
 
 
-async def wait_for_rows(conn: asyncpg.Connection, query: str, *args: Any, count: int = 1, timeout: float = 30.0) -> list[asyncpg.Record]:
+async def wait_for_rows(
+    conn: asyncpg.Connection, query: str, *args: Any, count: int = 1, timeout: float = 30.0
+) -> list[asyncpg.Record]:
     """The rows of `query` once there are at least `count`; TimeoutError after `timeout` seconds."""
     for _ in range(int(timeout / 0.1)):
         rows = await conn.fetch(query, *args)

@@ -21,8 +21,11 @@ async def test_idempotent_producer_and_committed_group_offsets(stack):
 
     group = f"group-{uuid4()}"
     first = AIOKafkaConsumer(
-        topic, bootstrap_servers=stack.bootstrap_servers, group_id=group,
-        auto_offset_reset="earliest", enable_auto_commit=False,
+        topic,
+        bootstrap_servers=stack.bootstrap_servers,
+        group_id=group,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
     )
     await first.start()
     seen = []
@@ -36,8 +39,11 @@ async def test_idempotent_producer_and_committed_group_offsets(stack):
     assert sorted(seen) == list(range(1000))
 
     second = AIOKafkaConsumer(
-        topic, bootstrap_servers=stack.bootstrap_servers, group_id=group,
-        auto_offset_reset="earliest", enable_auto_commit=False,
+        topic,
+        bootstrap_servers=stack.bootstrap_servers,
+        group_id=group,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
     )
     await second.start()
     try:

@@ -2,8 +2,8 @@
 
 import stat
 
-from flipside_shared.signing_secrets import MIN_BYTES, PUBLISHED_VALUES, SIGNING_SECRET_VARIABLES
 from flipside_devstack.signing_secrets import dev_signing_secrets, signing_secrets_in
+from flipside_shared.signing_secrets import MIN_BYTES, PUBLISHED_VALUES, SIGNING_SECRET_VARIABLES
 
 
 def test_make_up_keeps_its_signing_secrets_in_its_state_directory_readable_by_its_owner_only(tmp_path):

@@ -1,24 +1,24 @@
 """`flipside`: the operator's command line, with the same FLIPSIDE_* settings as the services.
 
-    flipside dlq list SERVICE [--limit N]          what was dead-lettered, and why
-    flipside dlq inspect SERVICE PARTITION OFFSET  one dead letter: headers and body
-    flipside dlq replay SERVICE PARTITION OFFSET   send it back to its original topic, as it was
-    flipside outbox [list] [--service SERVICE]     events not yet published, the oldest's age, and parked rows
-    flipside outbox retry --service SERVICE ID...  re-queue parked rows (or --all, of one service or every one)
-    flipside lag SERVICE                           how far the service's consumer group is behind
-    flipside migrate SERVICE                       apply the service's pending migrations
-    flipside seed-demo [--size N] [--matching-url URL] [--token T]  enrol a demo cohort (junior mentors, senior mentees)
-    flipside token --role admin|program_lead|participant [--program P] [--participant ID]
-                                                   a token of `make up`'s development issuer
-    flipside erase PARTICIPANT_ID                  the right to erasure, across every service
+flipside dlq list SERVICE [--limit N]          what was dead-lettered, and why
+flipside dlq inspect SERVICE PARTITION OFFSET  one dead letter: headers and body
+flipside dlq replay SERVICE PARTITION OFFSET   send it back to its original topic, as it was
+flipside outbox [list] [--service SERVICE]     events not yet published, the oldest's age, and parked rows
+flipside outbox retry --service SERVICE ID...  re-queue parked rows (or --all, of one service or every one)
+flipside lag SERVICE                           how far the service's consumer group is behind
+flipside migrate SERVICE                       apply the service's pending migrations
+flipside seed-demo [--size N] [--matching-url URL] [--token T]  enrol a demo cohort (junior mentors, senior mentees)
+flipside token --role admin|program_lead|participant [--program P] [--participant ID]
+                                               a token of `make up`'s development issuer
+flipside erase PARTICIPANT_ID                  the right to erasure, across every service
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import json
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -150,7 +150,7 @@ async def _has_outbox(conn: asyncpg.Connection, service: str) -> bool:
 
 async def _outbox_report(conn: asyncpg.Connection, service: str) -> None:
     waiting = await conn.fetch(
-        f'SELECT topic, count(*) AS unsent, extract(epoch FROM now() - min(created_at)) AS oldest'
+        f"SELECT topic, count(*) AS unsent, extract(epoch FROM now() - min(created_at)) AS oldest"
         f' FROM "{service}".outbox WHERE sent_at IS NULL AND parked_at IS NULL GROUP BY topic ORDER BY topic'
     )
     parked = await parked_rows(conn, service)
@@ -181,7 +181,10 @@ async def outbox_retry(settings: ServiceSettings, services: list[str], ids: list
                 requeued = await requeue_parked(conn, service, ids)
                 if missing := sorted(set(ids or ()) - set(requeued)):
                     raise NotParked(f"{service} has no parked row {', '.join(map(str, missing))}: nothing re-queued")
-            print(f"{service}: re-queued {len(requeued)} parked rows" + (f" ({', '.join(map(str, requeued))})" if requeued else ""))
+            print(
+                f"{service}: re-queued {len(requeued)} parked rows"
+                + (f" ({', '.join(map(str, requeued))})" if requeued else "")
+            )
     finally:
         await conn.close()
 
@@ -220,14 +223,20 @@ async def _publish(settings: ServiceSettings, events: list[Event]) -> None:
 
 async def seed_demo(settings: ServiceSettings, size: int, matching_url: str, token: str | None) -> None:
     if not token:
-        raise ConfigurationError("seed-demo creates the demo program as an admin: pass --token or set FLIPSIDE_API_TOKEN")
+        raise ConfigurationError(
+            "seed-demo creates the demo program as an admin: pass --token or set FLIPSIDE_API_TOKEN"
+        )
     people = cohort(size)
-    async with httpx.AsyncClient(base_url=matching_url, timeout=10, headers={"Authorization": f"Bearer {token}"}) as client:
+    async with httpx.AsyncClient(
+        base_url=matching_url, timeout=10, headers={"Authorization": f"Bearer {token}"}
+    ) as client:
         try:
             if (await client.get(f"/programs/{PROGRAM}")).status_code == 404:
                 (await client.put(f"/programs/{PROGRAM}", json={"grades": LADDER})).raise_for_status()
         except httpx.HTTPError as error:
-            raise ConfigurationError(f"matching at {matching_url} could not create program {PROGRAM}: {error}") from error
+            raise ConfigurationError(
+                f"matching at {matching_url} could not create program {PROGRAM}: {error}"
+            ) from error
     await _publish(settings, people)
     print(f"enrolled {len(people)} demo participants in program {people[0].profile.program_id}")
 
@@ -237,7 +246,9 @@ def dev_token(state_dir: Path, role: str, programs: list[str], participant: UUID
     try:
         from flipside_devstack.auth import dev_issuer_in
     except ImportError:
-        raise SystemExit("flipside: token needs the development stack (flipside-devstack), which `make install` installs") from None
+        raise SystemExit(
+            "flipside: token needs the development stack (flipside-devstack), which `make install` installs"
+        ) from None
     issuer = dev_issuer_in(state_dir)
     if issuer is None:
         raise SystemExit(f"flipside: no development issuer in {state_dir}: start the stack with `make up` first")
@@ -259,7 +270,9 @@ async def erase(settings: ServiceSettings, participant_id: UUID) -> None:
 
 def command_line(services: tuple[str, ...]) -> argparse.ArgumentParser:
     """Every command; those about one service take the name of any of `services`."""
-    parser = argparse.ArgumentParser(prog="flipside", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="flipside", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     dlq = commands.add_parser("dlq").add_subparsers(dest="action", required=True)
     listing = dlq.add_parser("list")
@@ -283,13 +296,22 @@ def command_line(services: tuple[str, ...]) -> argparse.ArgumentParser:
     retry.add_argument("ids", type=int, nargs="*", metavar="ID", help="outbox ids, as `flipside outbox` lists them")
     seed = commands.add_parser("seed-demo")
     seed.add_argument("--size", type=int, default=40)
-    seed.add_argument("--matching-url", default=os.environ.get("FLIPSIDE_MATCHING_URL", "http://127.0.0.1:8001"),
-                      help="matching's HTTP API, where the demo program is created if missing")
-    seed.add_argument("--token", default=os.environ.get("FLIPSIDE_API_TOKEN"), help="an admin's bearer token for matching's API")
+    seed.add_argument(
+        "--matching-url",
+        default=os.environ.get("FLIPSIDE_MATCHING_URL", "http://127.0.0.1:8001"),
+        help="matching's HTTP API, where the demo program is created if missing",
+    )
+    seed.add_argument(
+        "--token", default=os.environ.get("FLIPSIDE_API_TOKEN"), help="an admin's bearer token for matching's API"
+    )
     commands.add_parser("erase").add_argument("participant_id", type=UUID)
-    token = commands.add_parser("token", help="print a bearer token of the development issuer `make up` runs the services with")
+    token = commands.add_parser(
+        "token", help="print a bearer token of the development issuer `make up` runs the services with"
+    )
     token.add_argument("--role", choices=["admin", "program_lead", "participant"], required=True)
-    token.add_argument("--program", action="append", default=[], help="a program a program_lead leads (repeat for more)")
+    token.add_argument(
+        "--program", action="append", default=[], help="a program a program_lead leads (repeat for more)"
+    )
     token.add_argument("--participant", type=UUID, help="the participant a participant's token is")
     token.add_argument("--state-dir", type=Path, default=Path(".run/stack"), help="where `make up` keeps its state")
     return parser

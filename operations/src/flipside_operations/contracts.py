@@ -22,8 +22,8 @@ from aiokafka.structs import ConsumerRecord
 
 from flipside_shared.envelope import CONTENT_TYPE, SPEC_VERSION
 from flipside_shared.events import EVENT_TYPES, Event
-from flipside_shared.service import ServiceDefinition, asyncapi_document, wire_broker
 from flipside_shared.registration import registered_services
+from flipside_shared.service import ServiceDefinition, asyncapi_document, wire_broker
 from flipside_shared.settings import KafkaSettings
 from flipside_shared.signing_secrets import SIGNING_SECRET_VARIABLES, random_signing_secret
 from flipside_shared.subscriber import RecordProcessor
@@ -69,8 +69,11 @@ def asyncapi_documents() -> dict[str, dict[str, Any]]:
     for definition in service_definitions():
         service = definition.name
         settings = definition.settings.model_copy(
-            update={"topic_prefix": DOCUMENTED_PREFIX, "consumer_group": None,
-                    "kafka": KafkaSettings(bootstrap_servers=DOCUMENTED_BROKER)}
+            update={
+                "topic_prefix": DOCUMENTED_PREFIX,
+                "consumer_group": None,
+                "kafka": KafkaSettings(bootstrap_servers=DOCUMENTED_BROKER),
+            }
         )
         broker = wire_broker(dataclasses.replace(definition, settings=settings), DOCUMENTATION_ONLY)
         documents[service] = asyncapi_document(broker, service)
@@ -115,7 +118,9 @@ def breaking_changes(old: dict[str, Any], new: dict[str, Any], where: str = "") 
     for name, old_property in old_properties.items():
         if name not in new_properties:
             problems.append(f"{where}{name}: removed")
-        elif _type_of(_format_replaced_by_pattern(old_property, new_properties[name])) != _type_of(new_properties[name]):
+        elif _type_of(_format_replaced_by_pattern(old_property, new_properties[name])) != _type_of(
+            new_properties[name]
+        ):
             problems.append(f"{where}{name}: type {_type_of(old_property)} became {_type_of(new_properties[name])}")
     for name in set(new.get("required", [])) - set(old.get("required", [])):
         problems.append(f"{where}{name}: newly required")
@@ -134,7 +139,9 @@ def _format_replaced_by_pattern(old: dict[str, Any], new: dict[str, Any]) -> dic
 
 def _type_of(property_schema: dict[str, Any]) -> Any:
     keys = ("type", "$ref", "anyOf", "enum", "const", "format", "items")
-    return json.dumps(_without_upper_bounds({key: property_schema[key] for key in keys if key in property_schema}), sort_keys=True)
+    return json.dumps(
+        _without_upper_bounds({key: property_schema[key] for key in keys if key in property_schema}), sort_keys=True
+    )
 
 
 # An upper bound on a length or a count limits what producers send; what consumers read keeps its type.

@@ -10,11 +10,11 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import GroupAuthorizationFailedError, TopicAuthorizationFailedError
 
-from flipside_operations.acl_plan import DEFAULT_ACLS, apply_acls, read_acls
-from flipside_shared.kafka import client_options, reliable_producer
 from flipside_devstack.kafka import LocalKafka, SaslSslListener
 from flipside_devstack.tls import issue_loopback_certificates
+from flipside_operations.acl_plan import DEFAULT_ACLS, apply_acls, read_acls
 from flipside_operations.topic_plan import DEFAULT_PLAN, apply, read_plan
+from flipside_shared.kafka import client_options, reliable_producer
 
 PREFIX = "acl."
 ADMIN, NOTIFICATIONS, HR = "admin", "flipside-notifications", "flipside-hr"
@@ -26,7 +26,10 @@ def guarded_kafka(tmp_path_factory):
     """A broker whose SASL_SSL listener lets through only what ACLs allow, `admin` excepted."""
     certificates = issue_loopback_certificates(tmp_path_factory.mktemp("tls"))
     listener = SaslSslListener(
-        keystore=certificates.server_pem, truststore=certificates.ca_file, users=PASSWORDS, super_users=(ADMIN,),
+        keystore=certificates.server_pem,
+        truststore=certificates.ca_file,
+        users=PASSWORDS,
+        super_users=(ADMIN,),
     )
     kafka = LocalKafka(tmp_path_factory.mktemp("guarded-kafka"), security=listener).start()
     yield kafka
@@ -57,7 +60,9 @@ async def write(kafka: LocalKafka, user: str, topic: str) -> None:
 
 async def read(kafka: LocalKafka, user: str, topic: str) -> None:
     consumer = AIOKafkaConsumer(
-        topic, **client_options(kafka.client_settings(user, PASSWORDS[user])), group_id=f"{PREFIX}hr-{uuid4()}",
+        topic,
+        **client_options(kafka.client_settings(user, PASSWORDS[user])),
+        group_id=f"{PREFIX}hr-{uuid4()}",
         auto_offset_reset="earliest",
     )
     await consumer.start()

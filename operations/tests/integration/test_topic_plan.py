@@ -2,15 +2,21 @@
 
 import asyncio
 
-from flipside_shared.settings import KafkaSettings
 from flipside_operations.topic_plan import DEFAULT_PLAN, TopicSpec, apply, read_plan
+from flipside_shared.settings import KafkaSettings
 
 
 async def test_the_shipped_plan_applies_idempotently_and_corrects_drift(sandbox):
     settings = KafkaSettings(bootstrap_servers=sandbox.bootstrap_servers)
     specs = read_plan(DEFAULT_PLAN, sandbox.topic_prefix, replication_factor=1)
     assert {s.name.removeprefix(sandbox.topic_prefix) for s in specs} >= {
-        "participants", "programs", "pairs", "sessions", "feedback", "notifications", "matching.dead-letter",
+        "participants",
+        "programs",
+        "pairs",
+        "sessions",
+        "feedback",
+        "notifications",
+        "matching.dead-letter",
     }
     first = await apply(settings, specs)
     assert f"created {sandbox.topic_prefix}pairs (12 partitions)" in first
@@ -19,7 +25,8 @@ async def test_the_shipped_plan_applies_idempotently_and_corrects_drift(sandbox)
     pairs = next(s for s in specs if s.name.endswith("pairs"))
     drifted = [TopicSpec(pairs.name, 16, 1, {**pairs.configs, "retention.ms": "86400000"})]
     assert await apply(settings, drifted) == [
-        f"partitions of {pairs.name} raised to 16", f"configuration of {pairs.name} set",
+        f"partitions of {pairs.name} raised to 16",
+        f"configuration of {pairs.name} set",
     ]
     assert await settles(lambda: apply(settings, drifted))
 

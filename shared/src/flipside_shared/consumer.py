@@ -192,9 +192,7 @@ class EventProcessor(Generic[Repository]):
                     return "dead_lettered"
                 await backoff.sleep(error)
 
-    async def _apply(
-        self, uow: UnitOfWork[Repository], envelope: Envelope, handler: Handler[Repository, Any]
-    ) -> str:
+    async def _apply(self, uow: UnitOfWork[Repository], envelope: Envelope, handler: Handler[Repository, Any]) -> str:
         """The event's effect in the open transaction, unless its id is in the inbox already."""
         if not await first_delivery(uow.conn, envelope):
             log.info("duplicate event ignored")

@@ -16,8 +16,8 @@ from uuid import UUID, uuid4
 from pydantic import ValidationError
 
 from .events import Event, Stream, event_class
-from .events.sources import INBOUND
 from .events.registry import UnknownEventType
+from .events.sources import INBOUND
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -90,7 +90,9 @@ class Envelope:
 
     def structured(self) -> dict[str, Any]:
         """The CloudEvents structured-mode JSON form, for subscribers over HTTP (webhooks)."""
-        attributes = {name.removeprefix("ce_"): value.decode() for name, value in self.headers() if name.startswith("ce_")}
+        attributes = {
+            name.removeprefix("ce_"): value.decode() for name, value in self.headers() if name.startswith("ce_")
+        }
         return {**attributes, "datacontenttype": CONTENT_TYPE, "data": self.event.model_dump(mode="json")}
 
 
@@ -201,6 +203,5 @@ def _json_error(error: ValidationError) -> str | None:
 
 def _summary(error: ValidationError) -> str:
     return "; ".join(
-        f"{'.'.join(str(part) for part in issue['loc']) or '<root>'}: {issue['msg']}"
-        for issue in error.errors()[:5]
+        f"{'.'.join(str(part) for part in issue['loc']) or '<root>'}: {issue['msg']}" for issue in error.errors()[:5]
     )

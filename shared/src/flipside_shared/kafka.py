@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from faststream.security import SASLPlaintext, SASLScram256, SASLScram512, BaseSecurity
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
 from .deadletter import dead_letter_bytes
 from .envelope import Envelope
@@ -61,9 +61,7 @@ async def publish_envelopes(
     await producer.start()
     try:
         deliveries = [
-            await producer.send(
-                e.topic(topic_prefix), value=e.body(), key=e.subject.encode(), headers=e.headers()
-            )
+            await producer.send(e.topic(topic_prefix), value=e.body(), key=e.subject.encode(), headers=e.headers())
             for e in envelopes
         ]
         await asyncio.gather(*deliveries)

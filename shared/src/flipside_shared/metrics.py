@@ -20,7 +20,13 @@ CONSUMER_LAG = Gauge(
 )
 OUTBOX_PUBLISHED = Counter("flipside_outbox_published_total", "Outbox rows published to Kafka.")
 OUTBOX_BACKLOG = Gauge("flipside_outbox_backlog", "Outbox rows waiting to be published, parked rows apart.")
-OUTBOX_OLDEST_SECONDS = Gauge("flipside_outbox_oldest_seconds", "Age of the oldest outbox row waiting to be published, parked rows apart.")
-OUTBOX_PARKINGS = Counter("flipside_outbox_parkings_total", "Outbox rows parked because the broker refused them for good.")
-OUTBOX_PARKED = Gauge("flipside_outbox_parked", "Outbox rows parked now, waiting for an operator's `flipside outbox retry`.")
+OUTBOX_OLDEST_SECONDS = Gauge(
+    "flipside_outbox_oldest_seconds", "Age of the oldest outbox row waiting to be published, parked rows apart."
+)
+OUTBOX_PARKINGS = Counter(
+    "flipside_outbox_parkings_total", "Outbox rows parked because the broker refused them for good."
+)
+OUTBOX_PARKED = Gauge(
+    "flipside_outbox_parked", "Outbox rows parked now, waiting for an operator's `flipside outbox retry`."
+)
 RELAY_LEADER = Gauge("flipside_outbox_relay_leader", "1 when this replica's relay holds the publishing lock.")

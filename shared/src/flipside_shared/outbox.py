@@ -22,6 +22,7 @@ so it arrives after the rows that went on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Callable, Sequence
 
@@ -31,7 +32,14 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.structs import RecordMetadata
 
 from .envelope import Envelope, Tombstone
-from .metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_SECONDS, OUTBOX_PARKED, OUTBOX_PARKINGS, OUTBOX_PUBLISHED, RELAY_LEADER
+from .metrics import (
+    OUTBOX_BACKLOG,
+    OUTBOX_OLDEST_SECONDS,
+    OUTBOX_PARKED,
+    OUTBOX_PARKINGS,
+    OUTBOX_PUBLISHED,
+    RELAY_LEADER,
+)
 from .retry import TOPIC_REFUSALS, Backoff, is_refusal, is_transient
 
 log = structlog.get_logger(__name__)
@@ -118,7 +126,9 @@ class OutboxRelay:
     async def _lead_when_possible(self) -> None:
         conn = await asyncpg.connect(self._database_url, server_settings={"search_path": self._schema})
         try:
-            while not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", f"flipside-outbox-relay:{self._schema}"):
+            while not await conn.fetchval(
+                "SELECT pg_try_advisory_lock(hashtext($1))", f"flipside-outbox-relay:{self._schema}"
+            ):
                 if self._stopping:
                     return
                 await asyncio.sleep(self._poll_seconds * 4)
@@ -164,8 +174,12 @@ class OutboxRelay:
             if row["id"] in refused:
                 log.error(
                     "outbox row parked: the broker will not take it",
-                    schema=self._schema, outbox_id=row["id"], event_id=str(row["event_id"]),
-                    topic=row["topic"], key=row["key"], reason=refused[row["id"]],
+                    schema=self._schema,
+                    outbox_id=row["id"],
+                    event_id=str(row["event_id"]),
+                    topic=row["topic"],
+                    key=row["key"],
+                    reason=refused[row["id"]],
                 )
         OUTBOX_PUBLISHED.inc(len(rows) - len(refused))
         OUTBOX_PARKINGS.inc(len(refused))
@@ -196,7 +210,9 @@ class OutboxRelay:
         # The broker refuses a whole producer batch for one record in it: each record of a refused
         # batch is sent again alone, in id order, so only the one at fault is parked. They come after
         # the batches that followed theirs this round: the price of a topic's limit below the producer's.
-        refused_batches = [row for (row, _), outcome in zip(deliveries, outcomes, strict=True) if isinstance(outcome, BaseException)]
+        refused_batches = [
+            row for (row, _), outcome in zip(deliveries, outcomes, strict=True) if isinstance(outcome, BaseException)
+        ]
         if refused_batches:
             await self._renew_producer()
         for row in refused_batches:
@@ -250,10 +266,8 @@ class OutboxRelay:
         await conn.execute(
             "DELETE FROM outbox WHERE sent_at < now() - make_interval(secs => $1)", self._keep_sent_seconds
         )
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
-        except TimeoutError:
-            pass
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 
 import structlog
@@ -13,7 +14,10 @@ log = structlog.get_logger(__name__)
 
 
 async def drain_forever(
-    round_of_work: Callable[[], Awaitable[int]], batch_size: int, idle_seconds: float, wake: asyncio.Event | None = None,
+    round_of_work: Callable[[], Awaitable[int]],
+    batch_size: int,
+    idle_seconds: float,
+    wake: asyncio.Event | None = None,
 ) -> None:
     """Run rounds back to back while they come back full, then rest until `wake` is set or `idle_seconds`
     pass (polling stays the truth; a wake-up only makes new work start sooner); outlive database outages."""
@@ -37,7 +41,5 @@ async def _rest(seconds: float, wake: asyncio.Event | None) -> None:
     if wake is None:
         await asyncio.sleep(seconds)
         return
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(wake.wait(), timeout=seconds)
-    except TimeoutError:
-        pass

@@ -42,7 +42,9 @@ SASL_REFUSALS = (
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 
-_NESTED_PREFIXES = {settings.__name__: settings.model_config["env_prefix"] for settings in (KafkaSettings, AuthSettings)}
+_NESTED_PREFIXES = {
+    settings.__name__: settings.model_config["env_prefix"] for settings in (KafkaSettings, AuthSettings)
+}
 
 
 def load_settings(settings_class: type[SettingsT]) -> SettingsT:
@@ -87,11 +89,17 @@ async def _within(timeout: float, attempt: Callable[[], Awaitable[None]], what: 
             return
         except ConfigurationError:
             raise
-        except (asyncpg.InvalidPasswordError, asyncpg.InvalidCatalogNameError, asyncpg.InvalidAuthorizationSpecificationError) as error:
+        except (
+            asyncpg.InvalidPasswordError,
+            asyncpg.InvalidCatalogNameError,
+            asyncpg.InvalidAuthorizationSpecificationError,
+        ) as error:
             raise ConfigurationError(f"{what} refused us: {error}") from None
         except Exception as error:
             if asyncio.get_running_loop().time() >= deadline:
-                raise ConfigurationError(f"{what} not reachable after {timeout:.0f}s: {type(error).__name__}: {error}") from None
+                raise ConfigurationError(
+                    f"{what} not reachable after {timeout:.0f}s: {type(error).__name__}: {error}"
+                ) from None
             await asyncio.sleep(1)
 
 

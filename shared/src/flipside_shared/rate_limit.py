@@ -25,13 +25,19 @@ async def spend(conn: asyncpg.Connection, person_id: UUID, action: str, limit: i
     """Count one request of `action` by `person_id`; None when within `limit`, else the seconds until the next window."""
     window_start = datetime.fromtimestamp(now.timestamp() // WINDOW.total_seconds() * WINDOW.total_seconds(), UTC)
     await conn.execute(
-        "DELETE FROM person_request_counts WHERE person_id = $1 AND action = $2 AND window_start < $3", person_id, action, window_start,
+        "DELETE FROM person_request_counts WHERE person_id = $1 AND action = $2 AND window_start < $3",
+        person_id,
+        action,
+        window_start,
     )
     counted = await conn.fetchval(
         "INSERT INTO person_request_counts AS c (person_id, action, window_start, requests) VALUES ($1, $2, $3, 1)"
         " ON CONFLICT (person_id, action, window_start) DO UPDATE SET requests = c.requests + 1 WHERE c.requests < $4"
         " RETURNING requests",
-        person_id, action, window_start, limit,
+        person_id,
+        action,
+        window_start,
+        limit,
     )
     return None if counted is not None else (window_start + WINDOW - now).total_seconds()
 

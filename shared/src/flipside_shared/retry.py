@@ -42,7 +42,11 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 # OSErrors of the local file system say the code or the deployment is wrong: retried, they would hold a
 # partition forever instead of reaching the dead-letter topic.
 LOCAL_FAULTS: tuple[type[BaseException], ...] = (
-    FileNotFoundError, FileExistsError, PermissionError, IsADirectoryError, NotADirectoryError,
+    FileNotFoundError,
+    FileExistsError,
+    PermissionError,
+    IsADirectoryError,
+    NotADirectoryError,
 )
 
 
@@ -83,7 +87,13 @@ class Backoff:
     async def sleep(self, error: BaseException) -> None:
         self.attempts += 1
         delay = random.uniform(0, min(self._cap, self._first * 2**self.attempts))
-        log.warning("retrying after failure", error=type(error).__name__, detail=str(error)[:200], attempt=self.attempts, delay=round(delay, 3))
+        log.warning(
+            "retrying after failure",
+            error=type(error).__name__,
+            detail=str(error)[:200],
+            attempt=self.attempts,
+            delay=round(delay, 3),
+        )
         await asyncio.sleep(delay)
 
     def reset(self) -> None:

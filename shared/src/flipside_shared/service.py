@@ -25,23 +25,23 @@ from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest, start_http_server
 
+from . import unstorable
 from .auth.tokens import TokenVerifier
 from .body_limit import BodyLimit
 from .consumer import EventHandlers, EventProcessor
 from .deadletter import DEAD_LETTER_HEADERS, DeadLetters, dead_letter_bytes, dead_letter_topic
 from .envelope import CORRELATION_HEADER, headers_schema
+from .events import Event
+from .events.sources import service_source
 from .kafka import broker_security, reliable_producer
 from .logging import configure_logging
 from .migrations import migrate
 from .outbox import OutboxRelay
 from .retry import Backoff, is_transient
-from .events import Event
-from .events.sources import service_source
 from .settings import ServiceSettings
-from .topics import ensure_topics, stream_topics
 from .subscriber import RecordProcessor, stop_consuming, subscribe
+from .topics import ensure_topics, stream_topics
 from .unit_of_work import EventTooLarge, Repository, RepositoryFactory, UnitOfWorkFactory, pooled
-from . import unstorable
 
 log = structlog.get_logger(__name__)
 
@@ -157,7 +157,11 @@ async def _start(definition: ServiceDefinition[Repository]) -> Runtime[Repositor
     producer = reliable_producer(settings.kafka, client_id=f"{definition.name}-producer")
     await _with_retries(producer.start)
     units = UnitOfWorkFactory(
-        pool, definition.source, settings.topic_prefix, definition.repository, settings.kafka.max_message_bytes,
+        pool,
+        definition.source,
+        settings.topic_prefix,
+        definition.repository,
+        settings.kafka.max_message_bytes,
     )
     dead_letters = DeadLetters(producer, dead_letter, definition.name)
     broker = wire_broker(definition, EventProcessor(definition.handlers, units, dead_letters, settings.topic_prefix))
@@ -189,10 +193,18 @@ def wire_broker(definition: ServiceDefinition[Any], processor: RecordProcessor) 
     read = definition.handlers.subscriptions(settings.topic_prefix)
     for stream in definition.handlers.streams():
         # A stream's own and inbound topics share one member of the group: each member is one more rebalance.
-        topics = {t: read[t] for t in (stream.topic(settings.topic_prefix), stream.inbound_topic(settings.topic_prefix)) if t in read}
+        topics = {
+            t: read[t]
+            for t in (stream.topic(settings.topic_prefix), stream.inbound_topic(settings.topic_prefix))
+            if t in read
+        }
         subscribe(
-            broker, tuple(topics), settings.group_id(definition.name), processor,
-            {topic: tuple(t.ce_type for t in types) for topic, types in topics.items()}, settings.consumer_batch_wait_ms,
+            broker,
+            tuple(topics),
+            settings.group_id(definition.name),
+            processor,
+            {topic: tuple(t.ce_type for t in types) for topic, types in topics.items()},
+            settings.consumer_batch_wait_ms,
         )
     for event_type in definition.emits:
         broker.publisher(
@@ -219,7 +231,9 @@ def asyncapi_document(broker: KafkaBroker, service: str) -> dict[str, Any]:
     document: dict[str, Any] = json.loads(specification.to_specification().to_json())
     for name, message in document["components"]["messages"].items():
         if name.endswith(f"{DEAD_LETTERS}:Message"):
-            added = {header: {"type": "string", "description": meaning} for header, meaning in DEAD_LETTER_HEADERS.items()}
+            added = {
+                header: {"type": "string", "description": meaning} for header, meaning in DEAD_LETTER_HEADERS.items()
+            }
             message["headers"] = {"type": "object", "properties": added, "required": sorted(added)}
             message.pop("correlationId", None)
         else:
@@ -230,6 +244,7 @@ def asyncapi_document(broker: KafkaBroker, service: str) -> dict[str, Any]:
 
 async def connect_pool(url: str, schema: str, size: int) -> asyncpg.Pool:
     """A pool on one service's schema, with jsonb as Python values; waits for a database still starting."""
+
     async def init(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
@@ -277,6 +292,7 @@ def _health_routes(metrics_on_api_port: bool) -> APIRouter:
         return {"status": "live"}
 
     if metrics_on_api_port:
+
         @router.get("/metrics")
         async def metrics() -> Response:
             return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -13,7 +13,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .auth.settings import AuthSettings
 
-
 # Kafka's own default for a topic's `max.message.bytes`, and deploy/topics.toml's.
 KAFKA_MAX_MESSAGE_BYTES = 1024 * 1024
 
@@ -33,11 +32,14 @@ class KafkaSettings(BaseSettings):
     ssl_cafile: FilePath | None = None
     ssl_certfile: FilePath | None = None
     ssl_keyfile: FilePath | None = None
-    create_topics: bool = Field(default=True, description="Create missing topics at start-up; off where topics are managed elsewhere.")
+    create_topics: bool = Field(
+        default=True, description="Create missing topics at start-up; off where topics are managed elsewhere."
+    )
     topic_partitions: int = Field(default=4, ge=1)
     topic_replication_factor: int = Field(default=1, ge=1, description="3 on a production cluster.")
     max_message_bytes: int = Field(
-        default=KAFKA_MAX_MESSAGE_BYTES, ge=64 * 1024,
+        default=KAFKA_MAX_MESSAGE_BYTES,
+        ge=64 * 1024,
         description="The topics' `max.message.bytes`: an event whose record would be bigger is refused before it is stored.",
     )
 
@@ -65,14 +67,19 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     http_docs: bool = Field(
-        default=False, description="Serve the API's description (/docs, /redoc, /openapi.json): for development, not production.",
+        default=False,
+        description="Serve the API's description (/docs, /redoc, /openapi.json): for development, not production.",
     )
     metrics_port: int | None = Field(
-        default=None, ge=1, le=65535,
+        default=None,
+        ge=1,
+        le=65535,
         description="Serve /metrics on this port alone (on the HTTP host), kept inside the cluster; unset: on the API's port.",
     )
     http_max_body_bytes: int = Field(
-        default=64 * 1024, ge=1024, description="Largest request body accepted; a larger one is answered 413.",
+        default=64 * 1024,
+        ge=1024,
+        description="Largest request body accepted; a larger one is answered 413.",
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     startup_timeout_seconds: float = Field(
@@ -80,12 +87,16 @@ class ServiceSettings(BaseSettings):
     )
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     consumer_batch_wait_ms: int = Field(
-        default=10, ge=1, le=1000,
+        default=10,
+        ge=1,
+        le=1000,
         description="How long an idle consumer's fetch waits for records (and then rests): lower is less latency, more idle CPU.",
     )
     outbox_batch_size: int = Field(default=500, ge=1)
     requests_per_person_per_hour: int = Field(
-        default=30, ge=1, description="Proposals (matching), session moves and absence changes (scheduling) one participant may ask for an hour.",
+        default=30,
+        ge=1,
+        description="Proposals (matching), session moves and absence changes (scheduling) one participant may ask for an hour.",
     )
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)

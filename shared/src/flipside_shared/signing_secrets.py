@@ -24,11 +24,13 @@ MIN_BYTES = 32
 HOW_TO_MAKE_ONE = "make one with `openssl rand -base64 48`"
 
 # Defaults of earlier versions: public, so anything signed with them could be forged by anyone.
-PUBLISHED_VALUES = frozenset({
-    "development-only-survey-link-secret",
-    "development-only-unsubscribe-secret",
-    "development-only-calendar-feed-secret",
-})
+PUBLISHED_VALUES = frozenset(
+    {
+        "development-only-survey-link-secret",
+        "development-only-unsubscribe-secret",
+        "development-only-calendar-feed-secret",
+    }
+)
 
 
 def _unguessable(value: SecretStr) -> SecretStr:

@@ -83,7 +83,8 @@ def subscribe(
         title=f"{group_id}:{','.join(topics)}",
         description="; ".join(
             f"{topic}: CloudEvents (binary mode) of types: " + ", ".join(types) for topic, types in event_types.items()
-        ) or None,
+        )
+        or None,
     )
     async def consume(bodies: list[bytes | None], message: KafkaMessage) -> None:
         try:
@@ -108,11 +109,13 @@ async def stop_consuming(broker: KafkaBroker, graceful_timeout: float, batch_wai
         subscriber.running = False
     # A fetch under way returns within the batch wait, and its records are then handled: let it land.
     await asyncio.sleep(4 * batch_wait_ms / 1000)
-    await asyncio.gather(*(
-        subscriber.lock.wait_release(graceful_timeout)
-        for subscriber in broker.subscribers
-        if hasattr(subscriber.lock, "wait_release")  # started subscribers only
-    ))
+    await asyncio.gather(
+        *(
+            subscriber.lock.wait_release(graceful_timeout)
+            for subscriber in broker.subscribers
+            if hasattr(subscriber.lock, "wait_release")  # started subscribers only
+        )
+    )
     await broker.stop()
 
 

@@ -27,20 +27,126 @@ OFFICES = [  # zone, country, languages, usual start hour
     ("Asia/Singapore", "SG", ["en"], 9),
     ("Australia/Sydney", "AU", ["en"], 8),
 ]
-DIGITAL = ["TikTok", "short-form video", "social media marketing", "generative AI", "prompt engineering", "Figma",
-           "data visualisation", "python", "automation", "notion", "gen z customers", "e-commerce", "seo",
-           "community management", "remote work", "cybersecurity", "influencer marketing", "web analytics"]
-BUSINESS = ["strategy", "negotiation", "stakeholder management", "public speaking", "budgeting", "leadership",
-            "executive presence", "change management", "decision making", "business acumen", "team leadership",
-            "feedback", "coaching", "visibility", "career planning", "risk management", "storytelling"]
-INTERESTS = ["running", "chess", "jazz", "cooking", "climbing", "photography", "gaming", "gardening", "cycling",
-             "reading", "football", "yoga", "travel", "film", "volunteering"]
-LADDER = ["Intern", "Associate", "Analyst", "Senior Analyst", "Manager", "Senior Manager", "Director",
-          "Senior Director", "Vice President", "Senior Vice President", "Executive Vice President", "Chief Officer"]
-FIRST_NAMES = ["Ada", "Bo", "Chen", "Dara", "Eli", "Femi", "Gus", "Hana", "Ines", "Jay", "Kai", "Lena", "Mo", "Noor",
-               "Oli", "Pia", "Quin", "Ravi", "Sam", "Tove", "Uma", "Vik", "Wen", "Xia", "Yusuf", "Zoe"]
-SURNAMES = ["Adler", "Banerjee", "Costa", "Dube", "Eriksen", "Fischer", "Garcia", "Haddad", "Ito", "Jensen", "Kowalski",
-            "Lopez", "Mensah", "Nakamura", "Okafor", "Perez", "Quinn", "Rossi", "Schmidt", "Tanaka"]
+DIGITAL = [
+    "TikTok",
+    "short-form video",
+    "social media marketing",
+    "generative AI",
+    "prompt engineering",
+    "Figma",
+    "data visualisation",
+    "python",
+    "automation",
+    "notion",
+    "gen z customers",
+    "e-commerce",
+    "seo",
+    "community management",
+    "remote work",
+    "cybersecurity",
+    "influencer marketing",
+    "web analytics",
+]
+BUSINESS = [
+    "strategy",
+    "negotiation",
+    "stakeholder management",
+    "public speaking",
+    "budgeting",
+    "leadership",
+    "executive presence",
+    "change management",
+    "decision making",
+    "business acumen",
+    "team leadership",
+    "feedback",
+    "coaching",
+    "visibility",
+    "career planning",
+    "risk management",
+    "storytelling",
+]
+INTERESTS = [
+    "running",
+    "chess",
+    "jazz",
+    "cooking",
+    "climbing",
+    "photography",
+    "gaming",
+    "gardening",
+    "cycling",
+    "reading",
+    "football",
+    "yoga",
+    "travel",
+    "film",
+    "volunteering",
+]
+LADDER = [
+    "Intern",
+    "Associate",
+    "Analyst",
+    "Senior Analyst",
+    "Manager",
+    "Senior Manager",
+    "Director",
+    "Senior Director",
+    "Vice President",
+    "Senior Vice President",
+    "Executive Vice President",
+    "Chief Officer",
+]
+FIRST_NAMES = [
+    "Ada",
+    "Bo",
+    "Chen",
+    "Dara",
+    "Eli",
+    "Femi",
+    "Gus",
+    "Hana",
+    "Ines",
+    "Jay",
+    "Kai",
+    "Lena",
+    "Mo",
+    "Noor",
+    "Oli",
+    "Pia",
+    "Quin",
+    "Ravi",
+    "Sam",
+    "Tove",
+    "Uma",
+    "Vik",
+    "Wen",
+    "Xia",
+    "Yusuf",
+    "Zoe",
+]
+SURNAMES = [
+    "Adler",
+    "Banerjee",
+    "Costa",
+    "Dube",
+    "Eriksen",
+    "Fischer",
+    "Garcia",
+    "Haddad",
+    "Ito",
+    "Jensen",
+    "Kowalski",
+    "Lopez",
+    "Mensah",
+    "Nakamura",
+    "Okafor",
+    "Perez",
+    "Quinn",
+    "Rossi",
+    "Schmidt",
+    "Tanaka",
+]
 GRADE_WEIGHTS = [6, 7, 7, 6, 6, 4, 4, 7, 7, 6, 5, 4]  # a pyramid cut so that mentors and mentees come out roughly even
 
 
@@ -68,8 +174,15 @@ def profiles(size: int, program_id: str = "synthetic", seed: int = 1) -> list[tu
     return people
 
 
-def _profile(rng: random.Random, index: int, program_id: str, grade: int, department: str,
-             manager: UUID | None, chain: list[UUID]) -> ParticipantProfile:
+def _profile(
+    rng: random.Random,
+    index: int,
+    program_id: str,
+    grade: int,
+    department: str,
+    manager: UUID | None,
+    chain: list[UUID],
+) -> ParticipantProfile:
     zone, country, languages, start = rng.choice(OFFICES)
     start += rng.choice([-1, 0, 0, 1])
     days = range(5) if rng.random() < 0.85 else range(4)
@@ -93,12 +206,14 @@ def _profile(rng: random.Random, index: int, program_id: str, grade: int, depart
         skills=[Skill(name=s, level=rng.randint(2, 5)) for s in rng.sample(teaches, rng.randint(2, 4))],
         goals=[LearningGoal(name=g, priority=rng.randint(1, 5)) for g in rng.sample(learns, rng.randint(1, 3))],
         interests=rng.sample(INTERESTS, rng.randint(0, 3)),
-        communication=CommunicationStyle.model_validate({
-            "rhythm": rng.choice(["weekly", "fortnightly", "fortnightly", "monthly"]),
-            "mode": rng.choice(["synchronous", "synchronous", "written", "mixed"]),
-            "formality": rng.choice(["casual", "formal"]),
-            "channel": rng.choice(["video", "video", "in_person", "chat"]),
-        }),
+        communication=CommunicationStyle.model_validate(
+            {
+                "rhythm": rng.choice(["weekly", "fortnightly", "fortnightly", "monthly"]),
+                "mode": rng.choice(["synchronous", "synchronous", "written", "mixed"]),
+                "formality": rng.choice(["casual", "formal"]),
+                "channel": rng.choice(["video", "video", "in_person", "chat"]),
+            }
+        ),
         capacity=rng.choices([1, 2, 3], [6, 3, 1])[0] if grade <= 6 else 1,
         hours_per_month=rng.choice([2, 3, 4, 6]),
     )

@@ -11,8 +11,8 @@ from uuid import UUID
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-from .events import Event, Stream
 from .envelope import Envelope, Tombstone
+from .events import Event, Stream
 from .outbox import write_outbox
 from .settings import KAFKA_MAX_MESSAGE_BYTES
 
@@ -83,8 +83,12 @@ class BatchOfWork(Generic[Repository]):
 
     def unit(self, cause: Envelope | None = None, correlation_id: UUID | None = None) -> UnitOfWork[Repository]:
         uow = UnitOfWork(
-            conn=self.conn, source=self.source, repository=self.repository, cause=cause,
-            correlation_id=correlation_id, max_record_bytes=self.max_record_bytes,
+            conn=self.conn,
+            source=self.source,
+            repository=self.repository,
+            cause=cause,
+            correlation_id=correlation_id,
+            max_record_bytes=self.max_record_bytes,
         )
         self.units.append(uow)
         return uow
@@ -125,7 +129,10 @@ class UnitOfWorkFactory(Generic[Repository]):
         async with self._pool.acquire() as proxy, proxy.transaction():
             conn = pooled(proxy)
             batch = BatchOfWork(
-                conn=conn, source=self._source, repository=self._repository(conn), max_record_bytes=self._max_record_bytes,
+                conn=conn,
+                source=self._source,
+                repository=self._repository(conn),
+                max_record_bytes=self._max_record_bytes,
             )
             yield batch
             await write_outbox(conn, [envelope for uow in batch.units for envelope in uow.emitted], self._topic_prefix)

@@ -6,15 +6,17 @@ import sys
 
 import pytest
 
-from flipside_shared.signing_secrets import SIGNING_SECRET_VARIABLES, random_signing_secret
 from flipside_devstack.auth import dev_issuer
+from flipside_shared.signing_secrets import SIGNING_SECRET_VARIABLES, random_signing_secret
 
 
 def start_matching(**env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "flipside_matching"],
         env={**os.environ, "FLIPSIDE_STARTUP_TIMEOUT_SECONDS": "2", **env},
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -46,14 +48,18 @@ def test_without_an_issuer_and_audience_a_service_refuses_to_run_open(sandbox):
     result = start_matching(**sandbox.env(FLIPSIDE_AUTH_ISSUER="", FLIPSIDE_AUTH_AUDIENCE=""))
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()
-    assert line.startswith("flipside: authentication is not configured: set FLIPSIDE_AUTH_ISSUER and FLIPSIDE_AUTH_AUDIENCE")
+    assert line.startswith(
+        "flipside: authentication is not configured: set FLIPSIDE_AUTH_ISSUER and FLIPSIDE_AUTH_AUDIENCE"
+    )
 
 
 def test_a_symmetric_algorithm_is_refused_by_name(sandbox):
     result = start_matching(**sandbox.env(FLIPSIDE_AUTH_ALGORITHMS='["HS256"]'))
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()
-    assert line.startswith("flipside: invalid configuration: FLIPSIDE_AUTH_ALGORITHMS: Value error, ['HS256'] not allowed")
+    assert line.startswith(
+        "flipside: invalid configuration: FLIPSIDE_AUTH_ALGORITHMS: Value error, ['HS256'] not allowed"
+    )
 
 
 def start_service(service: str, signing_secrets: dict[str, str]) -> subprocess.CompletedProcess:
@@ -62,7 +68,9 @@ def start_service(service: str, signing_secrets: dict[str, str]) -> subprocess.C
     return subprocess.run(
         [sys.executable, "-m", f"flipside_{service}"],
         env={**inherited, "FLIPSIDE_STARTUP_TIMEOUT_SECONDS": "2", **dev_issuer().env(), **signing_secrets},
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -93,14 +101,18 @@ def test_a_service_refuses_to_start_without_a_strong_signing_secret(variable, ca
 @pytest.mark.parametrize("variable", ["FLIPSIDE_FEEDBACK_LINK_SECRET", "FLIPSIDE_SCHEDULING_FEED_SECRET"])
 def test_notifications_refuses_to_start_without_the_keys_of_the_links_it_makes(variable):
     """Notifications signs the survey and calendar-feed links of its e-mails with feedback's and scheduling's keys."""
-    result = start_service("notifications", {name: random_signing_secret() for name in SIGNING_SECRET_VARIABLES if name != variable})
+    result = start_service(
+        "notifications", {name: random_signing_secret() for name in SIGNING_SECRET_VARIABLES if name != variable}
+    )
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip().splitlines() == [f"flipside: invalid configuration: {variable}: Field required"]
 
 
 def test_feedback_refuses_one_secret_for_both_survey_links_and_the_concern_contributor_hash():
     shared = random_signing_secret()
-    result = start_service("feedback", {"FLIPSIDE_FEEDBACK_LINK_SECRET": shared, "FLIPSIDE_FEEDBACK_CONCERN_CONTRIBUTOR_KEY": shared})
+    result = start_service(
+        "feedback", {"FLIPSIDE_FEEDBACK_LINK_SECRET": shared, "FLIPSIDE_FEEDBACK_CONCERN_CONTRIBUTOR_KEY": shared}
+    )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "flipside: invalid configuration: Value error, "

@@ -14,13 +14,13 @@ import pytest
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
 from prometheus_client import REGISTRY
 
+from flipside_devstack.kafka_io import TopicReader
+from flipside_devstack.waiting import wait_for, wait_for_rows
 from flipside_shared.kafka import reliable_producer
 from flipside_shared.migrations import migrate
 from flipside_shared.outbox import OutboxRelay
 from flipside_shared.settings import KafkaSettings
-from flipside_devstack.kafka_io import TopicReader
 from flipside_shared.topics import ensure_topics
-from flipside_devstack.waiting import wait_for, wait_for_rows
 
 # The operator command names services, so the shared tables are made under one's name, in this module's database.
 SCHEMA = "matching"
@@ -40,7 +40,11 @@ async def insert(conn: asyncpg.Connection, topic: str, key: str, payload: bytes)
     event_id = uuid4()
     return await conn.fetchval(
         f"INSERT INTO {SCHEMA}.outbox (event_id, topic, key, headers, payload) VALUES ($1, $2, $3, $4::jsonb, $5) RETURNING id",
-        event_id, topic, key, json.dumps([["ce_type", EVENT_TYPE], ["ce_id", str(event_id)]]), payload,
+        event_id,
+        topic,
+        key,
+        json.dumps([["ce_type", EVENT_TYPE], ["ce_id", str(event_id)]]),
+        payload,
     )
 
 
@@ -48,7 +52,11 @@ async def insert(conn: asyncpg.Connection, topic: str, key: str, payload: bytes)
 async def running_relay(sandbox, wrap=lambda producer: producer, **options) -> AsyncIterator[OutboxRelay]:
     settings = KafkaSettings(bootstrap_servers=sandbox.bootstrap_servers)
     relay = OutboxRelay(
-        sandbox.database_url, SCHEMA, lambda: wrap(reliable_producer(settings, "parking-tests")), poll_seconds=0.1, **options
+        sandbox.database_url,
+        SCHEMA,
+        lambda: wrap(reliable_producer(settings, "parking-tests")),
+        poll_seconds=0.1,
+        **options,
     )
     task = asyncio.create_task(relay.run())
     try:
@@ -67,7 +75,10 @@ async def flipside(sandbox, *arguments: str) -> subprocess.CompletedProcess:
     return await asyncio.to_thread(
         subprocess.run,
         [sys.executable, "-m", "flipside_operations.cli", *arguments],
-        env={**os.environ, **sandbox.env()}, capture_output=True, text=True, timeout=60,
+        env={**os.environ, **sandbox.env()},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -97,7 +108,10 @@ async def test_a_row_too_large_for_the_broker_is_parked_and_the_rows_after_it_ar
 
             listing = await flipside(sandbox, "outbox", "--service", SCHEMA)
             assert listing.returncode == 0, listing.stderr
-            assert "1 parked" in listing.stdout and "outbox empty, everything published, but for parked rows" in listing.stdout
+            assert (
+                "1 parked" in listing.stdout
+                and "outbox empty, everything published, but for parked rows" in listing.stdout
+            )
             [line] = [line for line in listing.stdout.splitlines() if line.strip().startswith(f"id {too_large} ")]
             for shown in (topic, "key person-1", EVENT_TYPE, f"{TWO_MIB} bytes", "MessageSizeTooLargeError"):
                 assert shown in line
@@ -122,7 +136,9 @@ async def test_a_row_too_large_for_the_broker_is_parked_and_the_rows_after_it_ar
 
 async def test_a_row_over_a_topic_limit_lowered_later_is_parked_alone(sandbox, outbox_db):
     topic = f"{sandbox.topic_prefix}small-records"
-    await ensure_topics(KafkaSettings(bootstrap_servers=sandbox.bootstrap_servers), [topic], {topic: {"max.message.bytes": "2000"}})
+    await ensure_topics(
+        KafkaSettings(bootstrap_servers=sandbox.bootstrap_servers), [topic], {topic: {"max.message.bytes": "2000"}}
+    )
     async with TopicReader(sandbox.bootstrap_servers, [topic]) as reader, running_relay(sandbox):
         await insert(outbox_db, topic, "person-4", b'{"n": 0}')
         await reader.read_until(lambda records: len(records) >= 1, timeout=30)
@@ -134,7 +150,9 @@ async def test_a_row_over_a_topic_limit_lowered_later_is_parked_alone(sandbox, o
         await insert(outbox_db, topic, "person-4", b'{"n": 4}')
         records = await reader.read_until(lambda records: len(values(records)) >= 4, timeout=30)
         assert values(records) == [b'{"n": 0}', b'{"n": 1}', b'{"n": 3}', b'{"n": 4}']
-        [parked] = await outbox_db.fetch(f"SELECT payload, park_reason FROM {SCHEMA}.outbox WHERE parked_at IS NOT NULL AND topic = $1", topic)
+        [parked] = await outbox_db.fetch(
+            f"SELECT payload, park_reason FROM {SCHEMA}.outbox WHERE parked_at IS NOT NULL AND topic = $1", topic
+        )
         assert parked["payload"] == b"x" * 5000 and "MessageSizeTooLargeError" in parked["park_reason"]
 
 
@@ -149,8 +167,10 @@ async def test_rows_to_a_topic_the_broker_will_not_have_are_parked_after_one_wai
         async with running_relay(sandbox):
             records = await reader.read_until(lambda records: len(records) >= 1, timeout=90)
             parked = await wait_for_rows(
-                outbox_db, f"SELECT id, park_reason FROM {SCHEMA}.outbox WHERE parked_at IS NOT NULL AND topic = $1 ORDER BY id",
-                illegal, count=2,
+                outbox_db,
+                f"SELECT id, park_reason FROM {SCHEMA}.outbox WHERE parked_at IS NOT NULL AND topic = $1 ORDER BY id",
+                illegal,
+                count=2,
             )
         # The producer waits out its metadata timeout (30 s) for the first row only: the topic's refusal holds for the round.
         assert asyncio.get_running_loop().time() - started < 55
@@ -169,7 +189,9 @@ async def test_retry_names_what_it_cannot_re_queue(sandbox, outbox_db):
     neither = await flipside(sandbox, "outbox", "retry", "--service", SCHEMA)
     assert neither.returncode == 2 and "outbox ids or --all" in neither.stderr
     elsewhere = await flipside(sandbox, "outbox", "retry", "--service", "feedback", str(sent))
-    assert elsewhere.returncode == 1 and "feedback has no outbox in this database: nothing re-queued" in elsewhere.stderr
+    assert (
+        elsewhere.returncode == 1 and "feedback has no outbox in this database: nothing re-queued" in elsewhere.stderr
+    )
 
 
 class FailingFirst:

@@ -10,16 +10,16 @@ import time
 import pytest
 from aiokafka.errors import KafkaConnectionError
 
-from flipside_shared.deadletter import dead_letter_topic
-from flipside_shared.events import PairCreated
-from flipside_shared.kafka import reliable_producer
-from flipside_shared.settings import KafkaSettings
 from flipside_devstack.factories import mentor_and_mentee
 from flipside_devstack.kafka import LocalKafka, SaslSslListener
 from flipside_devstack.kafka_io import TopicReader, count_of, envelope, publish
 from flipside_devstack.programs import configure_program
 from flipside_devstack.service_process import ServiceProcess
 from flipside_devstack.tls import issue_loopback_certificates
+from flipside_shared.deadletter import dead_letter_topic
+from flipside_shared.events import PairCreated
+from flipside_shared.kafka import reliable_producer
+from flipside_shared.settings import KafkaSettings
 
 USER = "flipside"
 PASSWORD = secrets.token_urlsafe(16)
@@ -34,7 +34,9 @@ def certificates(tmp_path_factory):
 @pytest.fixture(scope="module")
 def secured_kafka(certificates, tmp_path_factory):
     """A second broker, beside the stack's: its only client listener is SASL_SSL with SCRAM-SHA-512."""
-    listener = SaslSslListener(keystore=certificates.server_pem, truststore=certificates.ca_file, users={USER: PASSWORD})
+    listener = SaslSslListener(
+        keystore=certificates.server_pem, truststore=certificates.ca_file, users={USER: PASSWORD}
+    )
     kafka = LocalKafka(tmp_path_factory.mktemp("secured-kafka"), security=listener).start()
     yield kafka
     kafka.stop()
@@ -42,22 +44,28 @@ def secured_kafka(certificates, tmp_path_factory):
 
 def service_env(sandbox, kafka: LocalKafka, certificates, **overrides: str) -> dict[str, str]:
     """The sandbox's database and topics, and the variables README gives for a SASL_SSL cluster."""
-    return sandbox.env(**{
-        "FLIPSIDE_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
-        "FLIPSIDE_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
-        "FLIPSIDE_KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
-        "FLIPSIDE_KAFKA_SASL_USERNAME": USER,
-        "FLIPSIDE_KAFKA_SASL_PASSWORD": PASSWORD,
-        "FLIPSIDE_KAFKA_SSL_CAFILE": str(certificates.ca_file),
-        **overrides,
-    })
+    return sandbox.env(
+        **{
+            "FLIPSIDE_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
+            "FLIPSIDE_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+            "FLIPSIDE_KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+            "FLIPSIDE_KAFKA_SASL_USERNAME": USER,
+            "FLIPSIDE_KAFKA_SASL_PASSWORD": PASSWORD,
+            "FLIPSIDE_KAFKA_SSL_CAFILE": str(certificates.ca_file),
+            **overrides,
+        }
+    )
 
 
 def start_matching(env: dict[str, str]) -> tuple[subprocess.CompletedProcess, float]:
     """Start matching in the foreground; its exit and how long it took to give up."""
     started = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-m", "flipside_matching"], env={**os.environ, **env}, capture_output=True, text=True, timeout=150,
+        [sys.executable, "-m", "flipside_matching"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=150,
     )
     return result, time.monotonic() - started
 
@@ -72,13 +80,17 @@ async def test_matching_consumes_relays_and_dead_letters_over_sasl_ssl(sandbox, 
         producer = reliable_producer(client, "sasl-test")
         await producer.start()
         try:
-            await producer.send_and_wait(f"{prefix}participants", b"{not json", key=b"k", headers=envelope(mentor).headers())
+            await producer.send_and_wait(
+                f"{prefix}participants", b"{not json", key=b"k", headers=envelope(mentor).headers()
+            )
         finally:
             await producer.stop()
         await publish(client, prefix, [envelope(mentor), envelope(mentee)])
         async with TopicReader(client, [f"{prefix}pairs", dead_letter_topic(prefix, "matching")]) as reader:
             await reader.read_until(
-                lambda records: count_of(PairCreated)(records) >= 1 and any(r.topic.endswith("dead-letter") for r in records)
+                lambda records: (
+                    count_of(PairCreated)(records) >= 1 and any(r.topic.endswith("dead-letter") for r in records)
+                )
             )
             [pair] = [e.event for e in reader.events(PairCreated)]
             [dead] = [dict(r.headers) for r in reader.records if r.topic.endswith("dead-letter")]
@@ -88,8 +100,12 @@ async def test_matching_consumes_relays_and_dead_letters_over_sasl_ssl(sandbox, 
 
 async def test_a_client_with_a_wrong_password_is_refused_for_its_credentials(secured_kafka, caplog):
     with caplog.at_level(logging.ERROR, logger="aiokafka"), pytest.raises(KafkaConnectionError):
-        await publish(secured_kafka.client_settings(USER, WRONG_PASSWORD), "refused.", [envelope(mentor_and_mentee()[0])])
-    assert any("SaslAuthenticationFailed" in r.getMessage() and "invalid credentials" in r.getMessage() for r in caplog.records)
+        await publish(
+            secured_kafka.client_settings(USER, WRONG_PASSWORD), "refused.", [envelope(mentor_and_mentee()[0])]
+        )
+    assert any(
+        "SaslAuthenticationFailed" in r.getMessage() and "invalid credentials" in r.getMessage() for r in caplog.records
+    )
 
 
 def test_a_service_with_a_wrong_password_exits_at_once_saying_so(sandbox, secured_kafka, certificates):
@@ -123,7 +139,9 @@ async def test_a_plaintext_client_cannot_talk_to_the_sasl_ssl_listener(secured_k
         await publish(plaintext, "plain.", [envelope(mentor_and_mentee()[0])])
 
 
-def test_a_service_speaking_plaintext_to_the_sasl_ssl_listener_exits_naming_the_broker(sandbox, secured_kafka, certificates):
+def test_a_service_speaking_plaintext_to_the_sasl_ssl_listener_exits_naming_the_broker(
+    sandbox, secured_kafka, certificates
+):
     env = service_env(sandbox, secured_kafka, certificates, FLIPSIDE_KAFKA_SECURITY_PROTOCOL="PLAINTEXT")
     result, _ = start_matching({**env, "FLIPSIDE_STARTUP_TIMEOUT_SECONDS": "2"})
     assert result.returncode == 2
@@ -131,7 +149,9 @@ def test_a_service_speaking_plaintext_to_the_sasl_ssl_listener_exits_naming_the_
     assert line.startswith(f"flipside: Kafka at {secured_kafka.bootstrap_servers} not reachable after 2s")
 
 
-def test_a_missing_password_and_a_missing_ca_file_are_named_before_any_connection(sandbox, secured_kafka, certificates, tmp_path):
+def test_a_missing_password_and_a_missing_ca_file_are_named_before_any_connection(
+    sandbox, secured_kafka, certificates, tmp_path
+):
     env = service_env(sandbox, secured_kafka, certificates, FLIPSIDE_KAFKA_SSL_CAFILE=str(tmp_path / "absent-ca.pem"))
     del env["FLIPSIDE_KAFKA_SASL_PASSWORD"]
     result, _ = start_matching(env)

@@ -35,12 +35,19 @@ class Signer:
     def token(self, header_typ: str | None = "JWT", **overrides) -> str:
         now = datetime.now(UTC)
         claims = {
-            "iss": ISSUER, "aud": AUDIENCE, "sub": str(uuid4()), "iat": now, "exp": now + timedelta(minutes=5),
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": str(uuid4()),
+            "iat": now,
+            "exp": now + timedelta(minutes=5),
             "flipside_roles": ["participant"],
         }
         claims.update(overrides)
         return jwt.encode(
-            {k: v for k, v in claims.items() if v is not None}, self.key, algorithm=self.algorithm, headers={"kid": self.kid, "typ": header_typ},
+            {k: v for k, v in claims.items() if v is not None},
+            self.key,
+            algorithm=self.algorithm,
+            headers={"kid": self.kid, "typ": header_typ},
         )
 
 
@@ -69,7 +76,9 @@ def refusal(verifier: TokenVerifier, token: str) -> str:
 
 def test_a_valid_token_names_its_participant_roles_and_programs(verifier, signer):
     person = uuid4()
-    principal = verifier.verify(signer.token(sub=str(person), flipside_roles=["participant", "program_lead"], flipside_programs=["pilot"]))
+    principal = verifier.verify(
+        signer.token(sub=str(person), flipside_roles=["participant", "program_lead"], flipside_programs=["pilot"])
+    )
     assert principal == Principal(str(person), frozenset({"participant", "program_lead"}), frozenset({"pilot"}))
     assert principal.participant_id == person and principal.may_act_as(person) and not principal.may_act_as(uuid4())
     assert principal.leads("pilot") and not principal.leads("other") and not principal.is_admin
@@ -109,14 +118,27 @@ def test_a_token_signed_by_another_key_with_a_known_kid_is_refused(verifier):
 
 
 def test_alg_none_is_refused(verifier, signer):
-    unsigned = jwt.encode({"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "exp": 4102444800}, None, algorithm="none", headers={"kid": "key-1"})
+    unsigned = jwt.encode(
+        {"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "exp": 4102444800},
+        None,
+        algorithm="none",
+        headers={"kid": "key-1"},
+    )
     assert refusal(verifier, unsigned) == "algorithm 'none' is not accepted"
 
 
 def test_an_hmac_token_keyed_with_the_public_key_is_refused(verifier, signer):
-    public_pem = signer.key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    public_pem = signer.key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     now = datetime.now(UTC)
-    claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "exp": now + timedelta(minutes=5), "flipside_roles": ["admin"]}
+    claims = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": "x",
+        "exp": now + timedelta(minutes=5),
+        "flipside_roles": ["admin"],
+    }
     header = jwt.utils.base64url_encode(json.dumps({"alg": "HS256", "typ": "JWT", "kid": "key-1"}).encode())
     body = jwt.utils.base64url_encode(json.dumps(claims, default=lambda d: int(d.timestamp())).encode())
     mac = jwt.utils.base64url_encode(hmac.new(public_pem, header + b"." + body, hashlib.sha256).digest())
@@ -137,7 +159,10 @@ def test_an_unknown_kid_is_refused_until_the_key_set_has_it(verifier, key_set_fi
 
 
 def test_tokens_that_are_not_access_tokens_are_refused(verifier, signer):
-    assert refusal(verifier, signer.token(header_typ="logout+jwt")) == "a token of type 'logout+jwt' is not an access token"
+    assert (
+        refusal(verifier, signer.token(header_typ="logout+jwt"))
+        == "a token of type 'logout+jwt' is not an access token"
+    )
     assert refusal(verifier, signer.token(typ="ID")) == "an ID token is not an access token"
     for typ in ("at+jwt", "application/at+jwt", "JWT", None):
         verifier.verify(signer.token(header_typ=typ))
@@ -145,13 +170,23 @@ def test_tokens_that_are_not_access_tokens_are_refused(verifier, signer):
 
 
 def test_in_strict_mode_only_tokens_typed_at_jwt_and_without_a_nonce_are_accepted(key_set_file, signer):
-    strict = TokenVerifier(AuthSettings(issuer=ISSUER, audience=AUDIENCE, jwks_file=key_set_file, require_access_token_type=True))
+    strict = TokenVerifier(
+        AuthSettings(issuer=ISSUER, audience=AUDIENCE, jwks_file=key_set_file, require_access_token_type=True)
+    )
     assert strict.verify(signer.token(header_typ="at+jwt", flipside_roles=["admin"])).is_admin
     assert strict.verify(signer.token(header_typ="application/at+jwt")).roles == frozenset({"participant"})
     assert refusal(strict, signer.token(header_typ="JWT")) == "not an access token: its type (typ) is jwt, not at+jwt"
-    assert refusal(strict, signer.token(header_typ=None)) == "not an access token: its type (typ) is missing, not at+jwt"
-    assert refusal(strict, signer.token(header_typ="at+jwt", nonce="n-0S6_WzA2Mj")) == "a token with a nonce is an ID token, not an access token"
-    assert refusal(strict, signer.token(header_typ="at+jwt", aud="the-portal-client")) == "the token is for another audience"
+    assert (
+        refusal(strict, signer.token(header_typ=None)) == "not an access token: its type (typ) is missing, not at+jwt"
+    )
+    assert (
+        refusal(strict, signer.token(header_typ="at+jwt", nonce="n-0S6_WzA2Mj"))
+        == "a token with a nonce is an ID token, not an access token"
+    )
+    assert (
+        refusal(strict, signer.token(header_typ="at+jwt", aud="the-portal-client"))
+        == "the token is for another audience"
+    )
 
 
 def test_a_valid_token_without_a_flipside_role_may_do_nothing(verifier, signer):
@@ -161,10 +196,16 @@ def test_a_valid_token_without_a_flipside_role_may_do_nothing(verifier, signer):
 
 
 def test_roles_can_come_from_a_nested_claim_or_a_space_separated_string(key_set_file, signer):
-    keycloak = TokenVerifier(AuthSettings(issuer=ISSUER, audience=AUDIENCE, jwks_file=key_set_file, roles_claim="realm_access.roles"))
+    keycloak = TokenVerifier(
+        AuthSettings(issuer=ISSUER, audience=AUDIENCE, jwks_file=key_set_file, roles_claim="realm_access.roles")
+    )
     assert keycloak.verify(signer.token(realm_access={"roles": ["admin", "offline_access"]})).is_admin
-    spaced = TokenVerifier(AuthSettings(issuer=ISSUER, audience=AUDIENCE, jwks_file=key_set_file, roles_claim="scope_roles"))
-    assert spaced.verify(signer.token(scope_roles="program_lead participant")).roles == frozenset({"program_lead", "participant"})
+    spaced = TokenVerifier(
+        AuthSettings(issuer=ISSUER, audience=AUDIENCE, jwks_file=key_set_file, roles_claim="scope_roles")
+    )
+    assert spaced.verify(signer.token(scope_roles="program_lead participant")).roles == frozenset(
+        {"program_lead", "participant"}
+    )
 
 
 def test_settings_refuse_symmetric_algorithms_and_two_key_sources(tmp_path):

@@ -24,7 +24,9 @@ def app_with_limit() -> FastAPI:
 
 
 async def post(path: str, **request) -> httpx.Response:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app_with_limit()), base_url="http://flipside.test") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app_with_limit()), base_url="http://flipside.test"
+    ) as client:
         return await client.post(path, **request)
 
 

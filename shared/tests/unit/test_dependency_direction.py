@@ -18,7 +18,9 @@ def flipside_imports(source_root: Path) -> dict[str, set[str]]:
         tree = ast.parse(path.read_text(), filename=str(path))
         modules = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         modules |= {
-            node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
+            node.module
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
         }
         packages = {module.split(".")[0] for module in modules if module.startswith("flipside_")}
         if packages:
@@ -28,7 +30,9 @@ def flipside_imports(source_root: Path) -> dict[str, set[str]]:
 
 def test_shared_imports_nothing_but_itself():
     imports = flipside_imports(ROOT / "shared" / "src")
-    assert {path: packages - {"flipside_shared"} for path, packages in imports.items() if packages - {"flipside_shared"}} == {}
+    assert {
+        path: packages - {"flipside_shared"} for path, packages in imports.items() if packages - {"flipside_shared"}
+    } == {}
 
 
 def test_no_runtime_package_depends_on_operations_or_the_development_stack():

@@ -32,13 +32,16 @@ def test_a_token_of_the_same_bytes_under_one_shared_secret_is_still_refused_as_a
         unsign("calendar-feed", survey, SECRET)
 
 
-@pytest.mark.parametrize("tamper", [
-    lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"),
-    lambda t: "AQ" + t,
-    lambda t: t.replace(".", ""),
-    lambda t: t + ".x",
-    lambda t: "",
-])
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"),
+        lambda t: "AQ" + t,
+        lambda t: t.replace(".", ""),
+        lambda t: t + ".x",
+        lambda t: "",
+    ],
+)
 def test_tampered_tokens_and_other_keys_are_refused(tamper):
     token = sign("unsubscribe", PAYLOAD, SECRET)
     with pytest.raises(InvalidToken):
@@ -63,11 +66,14 @@ class Signed(BaseSettings):
     secret: SigningSecret
 
 
-@pytest.mark.parametrize(("value", "reason"), [
-    *((value, "published development value") for value in sorted(PUBLISHED_VALUES)),
-    ("x" * 31, "31 bytes, at least 32 needed"),
-    ("", "0 bytes"),
-])
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        *((value, "published development value") for value in sorted(PUBLISHED_VALUES)),
+        ("x" * 31, "31 bytes, at least 32 needed"),
+        ("", "0 bytes"),
+    ],
+)
 def test_a_signing_secret_that_is_short_or_published_is_refused(value, reason):
     with pytest.raises(ValidationError, match=reason) as refused:
         Signed(secret=value)

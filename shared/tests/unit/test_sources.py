@@ -24,7 +24,17 @@ class RecordedDeadLetters:
 def erasure_record(source: str, topic: str) -> ConsumerRecord:
     envelope = Envelope.caused_by(None, ParticipantErased(participant_id=uuid4(), erased_at=datetime.now(UTC)), source)
     return ConsumerRecord(
-        topic, 0, 0, 0, 0, envelope.subject.encode(), envelope.body(), None, 0, 0, envelope.headers(),
+        topic,
+        0,
+        0,
+        0,
+        0,
+        envelope.subject.encode(),
+        envelope.body(),
+        None,
+        0,
+        0,
+        envelope.headers(),
     )
 
 
@@ -40,11 +50,13 @@ async def test_a_record_from_a_source_not_accepted_on_its_topic_is_dead_lettered
     handlers.handles(ParticipantErased)(lambda uow, event: handled.append(event))
     dead_letters = RecordedDeadLetters()
     processor = EventProcessor(handlers, units=None, dead_letters=dead_letters, topic_prefix=PREFIX)
-    await processor.process_batch([
-        erasure_record(NOTIFICATIONS, "f.participants"),
-        erasure_record(HR, "f.participants"),  # an HR system's source, but not on its inbound topic
-        erasure_record(MATCHING, "f.feedback"),  # matching's source, on a topic that never carries erasures
-    ])
+    await processor.process_batch(
+        [
+            erasure_record(NOTIFICATIONS, "f.participants"),
+            erasure_record(HR, "f.participants"),  # an HR system's source, but not on its inbound topic
+            erasure_record(MATCHING, "f.feedback"),  # matching's source, on a topic that never carries erasures
+        ]
+    )
     assert handled == []
     assert dead_letters.reasons == [
         "rejected: flipside.participant.erased.v1 from source '/flipside/notifications' is not accepted on f.participants "

@@ -13,5 +13,9 @@ def test_a_cell_starting_like_a_formula_stays_text(text):
 
 
 def test_numbers_and_ordinary_text_are_written_as_they_are():
-    rows = list(csv.reader(io.StringIO(csv_text(["group", "change", "people", "note"], [["Sales", -0.25, 7, None]]), newline="")))
+    rows = list(
+        csv.reader(
+            io.StringIO(csv_text(["group", "change", "people", "note"], [["Sales", -0.25, 7, None]]), newline="")
+        )
+    )
     assert rows == [["group", "change", "people", "note"], ["Sales", "-0.25", "7", ""]]

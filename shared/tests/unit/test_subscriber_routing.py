@@ -20,10 +20,16 @@ async def test_bad_json_reaches_the_processor_instead_of_failing_inside_the_fram
     broker = KafkaBroker()
     processor = RecordingProcessor()
     subscribe(
-        broker, ("flipside.participants",), "flipside.matching", processor,
-        {"flipside.participants": ("flipside.participant.enrolled.v1",)}, 10,
+        broker,
+        ("flipside.participants",),
+        "flipside.matching",
+        processor,
+        {"flipside.participants": ("flipside.participant.enrolled.v1",)},
+        10,
     )
     async with TestKafkaBroker(broker) as test_broker:
         await test_broker.publish(b"{not json", "flipside.participants", headers={"content-type": "application/json"})
-        await test_broker.publish(b'{"ok": true}', "flipside.participants", headers={"content-type": "application/json"})
+        await test_broker.publish(
+            b'{"ok": true}', "flipside.participants", headers={"content-type": "application/json"}
+        )
     assert processor.values == [b"{not json", b'{"ok": true}']

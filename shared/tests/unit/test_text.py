@@ -6,9 +6,10 @@ import unicodedata
 import pytest
 from pydantic import BaseModel, Field, ValidationError
 
-from flipside_shared.events import EVENT_TYPES
 from flipside_devstack.bounds import unbounded
+from flipside_shared.events import EVENT_TYPES
 from flipside_shared.text import FEW_ITEMS, NAME_CHARS, TEXT_CHARS, URL_CHARS, Few, Name, Text, Url, fitted
+
 
 class Sample(BaseModel):
     name: Name = ""
@@ -17,8 +18,29 @@ class Sample(BaseModel):
     names: Few[Name] = Field(default_factory=list)
 
 
-@pytest.mark.parametrize("character", ["\r", "\n", "\x00", "\t", "\x1b", "\x7f", "\x85", "\u2028", "\u2029",
-                                       "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"])
+@pytest.mark.parametrize(
+    "character",
+    [
+        "\r",
+        "\n",
+        "\x00",
+        "\t",
+        "\x1b",
+        "\x7f",
+        "\x85",
+        "\u2028",
+        "\u2029",
+        "\u202a",
+        "\u202b",
+        "\u202c",
+        "\u202d",
+        "\u202e",
+        "\u2066",
+        "\u2067",
+        "\u2068",
+        "\u2069",
+    ],
+)
 def test_a_name_with_a_control_character_is_refused_naming_it(character):
     with pytest.raises(ValidationError) as refused:
         Sample(name=f"Eve{character}X-Evil: 1")
@@ -33,7 +55,10 @@ def test_every_character_of_unicode_category_cc_is_refused_in_a_name():
             Sample(name=character)
 
 
-@pytest.mark.parametrize("name", ["Eve", "\u05d0\u05d1\u05d9\u05d4 \u200fCohen", "\U0001f469\u200d\U0001f4bb Ada", "Zo\u00eb", "\u674e\u5a1c"])
+@pytest.mark.parametrize(
+    "name",
+    ["Eve", "\u05d0\u05d1\u05d9\u05d4 \u200fCohen", "\U0001f469\u200d\U0001f4bb Ada", "Zo\u00eb", "\u674e\u5a1c"],
+)
 def test_real_names_with_marks_joiners_and_any_script_are_kept(name):
     assert Sample(name=name).name == name
 

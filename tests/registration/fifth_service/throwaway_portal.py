@@ -30,7 +30,10 @@ def definition(settings: PortalSettings | None = None) -> ServiceDefinition[asyn
         pass
 
     return ServiceDefinition(
-        name=SERVICE, settings=settings or PortalSettings(), migrations=MIGRATIONS, repository=lambda conn: conn,
+        name=SERVICE,
+        settings=settings or PortalSettings(),
+        migrations=MIGRATIONS,
+        repository=lambda conn: conn,
         handlers=handlers,
     )
 
@@ -39,4 +42,6 @@ def app(settings: PortalSettings | None = None) -> FastAPI:
     return create_app(definition(settings))
 
 
-REGISTRATION = ServiceRegistration(name=SERVICE, settings=PortalSettings, definition=definition, app=app, migrations=MIGRATIONS)
+REGISTRATION = ServiceRegistration(
+    name=SERVICE, settings=PortalSettings, definition=definition, app=app, migrations=MIGRATIONS
+)

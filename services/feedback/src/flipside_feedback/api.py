@@ -16,7 +16,13 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from flipside_shared.auth.rules import (
-    PairPeople, acting_as, authenticated, path_uuid, require_lead, require_pair_member, require_self,
+    PairPeople,
+    acting_as,
+    authenticated,
+    path_uuid,
+    require_lead,
+    require_pair_member,
+    require_self,
 )
 from flipside_shared.auth.tokens import Principal
 from flipside_shared.dependencies import units as units_of
@@ -28,9 +34,9 @@ from .dependencies import ClockDependency, LoopDependency, Settings, Units
 from .domain.concerns import concern_themes
 from .domain.goals import GoalRefused
 from .domain.links import ExpiredLink, InvalidLink, verify
+from .domain.program_figures import check_in_summary
 from .domain.questionnaire import InvalidAnswers, Questionnaire
 from .domain.submissions import SubmissionRefused
-from .domain.program_figures import check_in_summary
 from .domain.survey import MIN_GROUP_SIZE
 from .handlers import UnknownRequest
 from .settings import FeedbackSettings
@@ -40,7 +46,12 @@ router.include_router(dashboard_router)
 
 Caller = Annotated[Principal, Depends(authenticated)]
 
-SELF_ASSESSMENT_DIMENSIONS = ("digital_confidence", "leadership_confidence", "strategic_understanding", "cross_generational_understanding")
+SELF_ASSESSMENT_DIMENSIONS = (
+    "digital_confidence",
+    "leadership_confidence",
+    "strategic_understanding",
+    "cross_generational_understanding",
+)
 CONCERN_THEMES = ("psychological_safety", "respect", "time_and_workload", "program_design", "other")
 
 
@@ -66,7 +77,8 @@ class GoalUpdate(BaseModel):
 class SelfAssessment(BaseModel):
     model_config = ConfigDict(extra="forbid")
     scores: dict[Literal[SELF_ASSESSMENT_DIMENSIONS], int] = Field(  # type: ignore[valid-type]
-        min_length=1, max_length=len(SELF_ASSESSMENT_DIMENSIONS),
+        min_length=1,
+        max_length=len(SELF_ASSESSMENT_DIMENSIONS),
     )
 
     def checked(self) -> dict[str, int]:
@@ -107,7 +119,11 @@ async def survey(token: str, units: Units, settings: Settings, clock: ClockDepen
         if asked is None:
             raise HTTPException(status_code=404, detail="no such feedback request")
         questionnaire = await repository.questionnaire(asked["program_id"], asked["questionnaire_version"])
-        goals = [dict(g) for g in await repository.goals_of_pair(asked["pair_id"]) if g["owner_id"] == asked["participant_id"]]
+        goals = [
+            dict(g)
+            for g in await repository.goals_of_pair(asked["pair_id"])
+            if g["owner_id"] == asked["participant_id"]
+        ]
     return {
         "request_id": str(request_id),
         "questions": {"version": asked["questionnaire_version"], **questionnaire.model_dump()},
@@ -119,7 +135,12 @@ async def survey(token: str, units: Units, settings: Settings, clock: ClockDepen
 
 @router.post("/surveys/{token}")
 async def answer(
-    token: str, body: SurveySubmission, units: Units, settings: Settings, clock: ClockDependency, loop: LoopDependency,
+    token: str,
+    body: SurveySubmission,
+    units: Units,
+    settings: Settings,
+    clock: ClockDependency,
+    loop: LoopDependency,
 ) -> dict[str, Any]:
     """Answers can be changed until the link expires; the latest revision counts, an identical one changes nothing."""
     now = clock.now()
@@ -130,10 +151,19 @@ async def answer(
             raise HTTPException(status_code=404, detail="no such feedback request")
         try:
             result, revision = await loop.record_answers(
-                uow, request_id, asked["participant_id"], asked["pair_id"], body.answers, body.goal_progress, "form", now,
+                uow,
+                request_id,
+                asked["participant_id"],
+                asked["pair_id"],
+                body.answers,
+                body.goal_progress,
+                "form",
+                now,
             )
         except InvalidAnswers as invalid:
-            raise HTTPException(422, {"message": "answers do not fit the questions", "problems": invalid.problems}) from None
+            raise HTTPException(
+                422, {"message": "answers do not fit the questions", "problems": invalid.problems}
+            ) from None
         except SubmissionRefused as refused:
             raise HTTPException(410 if refused.kind == "expired" else 403, str(refused)) from None
         except (GoalRefused, UnknownRequest) as refused:
@@ -162,7 +192,12 @@ async def current_questionnaire(program_id: str, units: Units) -> dict[str, Any]
 
 @router.post("/pairs/{pair_id}/goals", status_code=201)
 async def set_goal(
-    pair_id: UUID, body: NewGoal, units: Units, clock: ClockDependency, loop: LoopDependency, principal: Caller,
+    pair_id: UUID,
+    body: NewGoal,
+    units: Units,
+    clock: ClockDependency,
+    loop: LoopDependency,
+    principal: Caller,
 ) -> dict[str, Any]:
     acting_as(principal, body.owner_id)
     async with units.begin() as uow:
@@ -189,7 +224,12 @@ async def goals(pair_id: UUID, units: Units, participant_id: UUID | None = None)
 
 @router.patch("/goals/{goal_id}")
 async def move_goal(
-    goal_id: UUID, body: GoalUpdate, units: Units, clock: ClockDependency, loop: LoopDependency, principal: Caller,
+    goal_id: UUID,
+    body: GoalUpdate,
+    units: Units,
+    clock: ClockDependency,
+    loop: LoopDependency,
+    principal: Caller,
 ) -> dict[str, Any]:
     acting_as(principal, body.participant_id)
     async with units.begin() as uow:
@@ -202,7 +242,11 @@ async def move_goal(
 
 @router.put("/participants/{participant_id}/self-assessments/{phase}", dependencies=[Depends(require_self())])
 async def self_assess(
-    participant_id: UUID, phase: Literal["baseline", "end"], body: SelfAssessment, units: Units, settings: Settings,
+    participant_id: UUID,
+    phase: Literal["baseline", "end"],
+    body: SelfAssessment,
+    units: Units,
+    settings: Settings,
     clock: ClockDependency,
 ) -> dict[str, Any]:
     scores = body.checked()
@@ -214,7 +258,9 @@ async def self_assess(
         # Changing it would move the person out of figures already shown, and give their old scores away.
         saved_at = await repository.self_assessment_saved_at(participant_id, person["program_id"], phase)
         if saved_at is not None and settings.insights_closing().has_ended(saved_at, clock.now()):
-            raise HTTPException(409, f"phase: the {phase} self-assessment was saved in a period that has ended and can no longer change")
+            raise HTTPException(
+                409, f"phase: the {phase} self-assessment was saved in a period that has ended and can no longer change"
+            )
         await repository.save_self_assessment(participant_id, person["program_id"], phase, scores)
     return {"participant_id": str(participant_id), "phase": phase, "scores": scores}
 
@@ -227,7 +273,12 @@ async def own_self_assessments(participant_id: UUID, units: Units) -> list[dict[
 
 @router.post("/programs/{program_id}/concerns", status_code=202)
 async def raise_concern(
-    program_id: str, body: Concern, units: Units, clock: ClockDependency, loop: LoopDependency, principal: Caller,
+    program_id: str,
+    body: Concern,
+    units: Units,
+    clock: ClockDependency,
+    loop: LoopDependency,
+    principal: Caller,
 ) -> dict[str, Any]:
     """Stored without its author; the lead sees a theme only once five different people raised it."""
     acting_as(principal, body.participant_id)
@@ -236,7 +287,9 @@ async def raise_concern(
         person = await repository.participant(body.participant_id)
         if person is None or person["program_id"] != program_id:
             raise HTTPException(404, "not a participant of this program")
-        await repository.add_concern(program_id, body.theme, body.body, loop.contributor_hash(body.participant_id), clock.now())
+        await repository.add_concern(
+            program_id, body.theme, body.body, loop.contributor_hash(body.participant_id), clock.now()
+        )
     return {"received": True}
 
 
@@ -259,7 +312,9 @@ async def concerns(program_id: str, units: Units, settings: Settings, clock: Clo
 
 
 @router.post("/programs/{program_id}/complete", dependencies=[Depends(require_lead())])
-async def complete_program(program_id: str, units: Units, clock: ClockDependency, loop: LoopDependency) -> dict[str, Any]:
+async def complete_program(
+    program_id: str, units: Units, clock: ClockDependency, loop: LoopDependency
+) -> dict[str, Any]:
     """The program has ended: pairs still together after at least three sessions are recognised."""
     async with units.begin() as uow:
         recognised = await loop.complete_program(uow, program_id, clock.now())
@@ -272,4 +327,8 @@ async def program_summary(program_id: str, units: Units, settings: Settings, clo
     async with units.reading() as repository:
         check_ins = await repository.insights.check_ins(program_id)
     closing = settings.insights_closing()
-    return {"program_id": program_id, "min_group_size": MIN_GROUP_SIZE, **check_in_summary(check_ins, closing, clock.now())}
+    return {
+        "program_id": program_id,
+        "min_group_size": MIN_GROUP_SIZE,
+        **check_in_summary(check_ins, closing, clock.now()),
+    }

@@ -40,7 +40,15 @@ def definition(settings: FeedbackSettings | None = None) -> ServiceDefinition[Fe
         repository=FeedbackRepository,
         handlers=build_handlers(loop, clock),
         api=router,
-        emits=(FeedbackRequested, GoalSet, GoalProgressed, GoalAchieved, PairHealthChanged, PairAtRisk, RecognitionAwarded),
+        emits=(
+            FeedbackRequested,
+            GoalSet,
+            GoalProgressed,
+            GoalAchieved,
+            PairHealthChanged,
+            PairAtRisk,
+            RecognitionAwarded,
+        ),
         workers=[SilenceWatch(loop, clock, settings.health_sweep_seconds).run],
         components=(loop, settings, clock),
     )
@@ -51,4 +59,6 @@ def app(settings: FeedbackSettings | None = None) -> FastAPI:
 
 
 # Named by the `flipside.services` entry point in pyproject.toml: how the launcher, the CLI and the plans find feedback.
-REGISTRATION = ServiceRegistration(name=SERVICE, settings=FeedbackSettings, definition=definition, app=app, migrations=MIGRATIONS)
+REGISTRATION = ServiceRegistration(
+    name=SERVICE, settings=FeedbackSettings, definition=definition, app=app, migrations=MIGRATIONS
+)

@@ -21,12 +21,18 @@ _MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css"}
 _STATIC_FILES = {path.name: path for path in _STATIC.iterdir() if path.suffix in _MEDIA_TYPES}
 
 # The page loads scripts and styles from this service only: no CDN, and nothing inline can run.
-_PAGE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'"
+_PAGE_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'"
+)
 
 
 @router.get("/programs/{program_id}/insights", dependencies=[Depends(require_lead())])
 async def insights(
-    program_id: str, units: Units, settings: Settings, clock: ClockDependency, period: PeriodUnit = "month",
+    program_id: str,
+    units: Units,
+    settings: Settings,
+    clock: ClockDependency,
+    period: PeriodUnit = "month",
 ) -> dict[str, Any]:
     """Every figure of the program, whole and by department, grade band and period; cells under 5 people withheld."""
     return document(program_id, await _insights(program_id, units, settings, clock, period))
@@ -34,7 +40,11 @@ async def insights(
 
 @router.get("/programs/{program_id}/insights.csv", dependencies=[Depends(require_lead())])
 async def insights_csv(
-    program_id: str, units: Units, settings: Settings, clock: ClockDependency, period: PeriodUnit = "month",
+    program_id: str,
+    units: Units,
+    settings: Settings,
+    clock: ClockDependency,
+    period: PeriodUnit = "month",
 ) -> Response:
     return Response(
         csv_export(await _insights(program_id, units, settings, clock, period)),
@@ -45,7 +55,11 @@ async def insights_csv(
 
 @router.get("/programs/{program_id}/dashboard", response_class=HTMLResponse, dependencies=[Depends(require_lead())])
 async def dashboard(
-    program_id: str, units: Units, settings: Settings, clock: ClockDependency, period: PeriodUnit = "month",
+    program_id: str,
+    units: Units,
+    settings: Settings,
+    clock: ClockDependency,
+    period: PeriodUnit = "month",
 ) -> HTMLResponse:
     page = dashboard_page(program_id, await _insights(program_id, units, settings, clock, period))
     return HTMLResponse(page, headers={"Content-Security-Policy": _PAGE_POLICY})
@@ -60,7 +74,11 @@ async def static_file(file_name: str) -> FileResponse:
 
 
 async def _insights(
-    program_id: str, units: Units, settings: Settings, clock: ClockDependency, period: PeriodUnit,
+    program_id: str,
+    units: Units,
+    settings: Settings,
+    clock: ClockDependency,
+    period: PeriodUnit,
 ) -> ProgramInsights:
     async with units.reading() as repository:
         if not await repository.insights.program_known(program_id):

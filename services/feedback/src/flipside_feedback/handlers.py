@@ -81,15 +81,30 @@ class FeedbackLoop:
         for role, participant_id in people:
             request_id = uuid4()
             if await repository.add_request(
-                request_id, check_in.session_id, check_in.pair_id, check_in.program_id, participant_id, role, expires_at, version,
+                request_id,
+                check_in.session_id,
+                check_in.pair_id,
+                check_in.program_id,
+                participant_id,
+                role,
+                expires_at,
+                version,
             ):
-                uow.emit(FeedbackRequested(
-                    request_id=request_id, pair_id=check_in.pair_id, session_id=check_in.session_id,
-                    participant_id=participant_id, role=role, expires_at=expires_at,
-                ))
+                uow.emit(
+                    FeedbackRequested(
+                        request_id=request_id,
+                        pair_id=check_in.pair_id,
+                        session_id=check_in.session_id,
+                        participant_id=participant_id,
+                        role=role,
+                        expires_at=expires_at,
+                    )
+                )
         held = await repository.held_kinds(check_in.pair_id)
         kind = "kickoff" if not held else "check_in"
-        await repository.mark_session(check_in.session_id, check_in.pair_id, check_in.program_id, "held", kind, check_in.session_started_at)
+        await repository.mark_session(
+            check_in.session_id, check_in.pair_id, check_in.program_id, "held", kind, check_in.session_started_at
+        )
         for milestone in session_milestones(await repository.held_kinds(check_in.pair_id)):
             await self.recognise(uow, check_in.pair_id, milestone, None, now)
         await self.rejudge(uow, check_in.pair_id, now)
@@ -97,7 +112,9 @@ class FeedbackLoop:
     async def pair_created(self, uow: FeedbackUnit, pair: PairCreated) -> None:
         repository = uow.repository
         await repository.lock_pair(pair.pair_id)
-        await repository.save_pair(pair.pair_id, pair.program_id, pair.mentor.participant_id, pair.mentee.participant_id, pair.matched_at)
+        await repository.save_pair(
+            pair.pair_id, pair.program_id, pair.mentor.participant_id, pair.mentee.participant_id, pair.matched_at
+        )
         # Pairs and sessions are different topics: a check-in can be handled before its pair is known here
         # (a restart, a lagging consumer). What the check-in skipped for an unknown pair happens now.
         if held := await repository.held_kinds(pair.pair_id):
@@ -110,13 +127,25 @@ class FeedbackLoop:
         repository = uow.repository
         await repository.lock_pair(cancelled.pair_id)
         await repository.mark_session(
-            cancelled.session_id, cancelled.pair_id, cancelled.program_id, "cancelled", cancelled.kind, cancelled.starts_at,
+            cancelled.session_id,
+            cancelled.pair_id,
+            cancelled.program_id,
+            "cancelled",
+            cancelled.kind,
+            cancelled.starts_at,
         )
         await self.rejudge(uow, cancelled.pair_id, self._clock.now())
 
     async def record_answers(
-        self, uow: FeedbackUnit, request_id: UUID, participant_id: UUID, pair_id: UUID, answers: dict[str, Any],
-        goal_progress: dict[UUID, int], source: str, now: datetime,
+        self,
+        uow: FeedbackUnit,
+        request_id: UUID,
+        participant_id: UUID,
+        pair_id: UUID,
+        answers: dict[str, Any],
+        goal_progress: dict[UUID, int],
+        source: str,
+        now: datetime,
     ) -> tuple[str, int]:
         """(recorded / replaced / duplicate, revision); refusals raise and change nothing."""
         repository = uow.repository
@@ -128,7 +157,9 @@ class FeedbackLoop:
         if questionnaire is None:
             raise UnknownRequest("the check-in request's questionnaire is not stored")
         checked = checked_answers(questionnaire, answers)
-        asked = AskedRequest(row["request_id"], row["pair_id"], row["participant_id"], row["expires_at"], row["answers"])
+        asked = AskedRequest(
+            row["request_id"], row["pair_id"], row["participant_id"], row["expires_at"], row["answers"]
+        )
         result = outcome(asked, participant_id, pair_id, checked, now)
         for goal_id, percent in goal_progress.items():
             await self.move_goal(uow, goal_id, participant_id, percent, now)
@@ -139,8 +170,15 @@ class FeedbackLoop:
         return result, revision
 
     async def set_goal(
-        self, uow: FeedbackUnit, pair_id: UUID, owner_id: UUID, category: GoalCategory, title: str, now: datetime,
-        goal_id: UUID | None = None, announce: bool = True,
+        self,
+        uow: FeedbackUnit,
+        pair_id: UUID,
+        owner_id: UUID,
+        category: GoalCategory,
+        title: str,
+        now: datetime,
+        goal_id: UUID | None = None,
+        announce: bool = True,
     ) -> UUID:
         repository = uow.repository
         await repository.lock_pair(pair_id)
@@ -151,14 +189,27 @@ class FeedbackLoop:
             raise LookupError("no such pair")
         role = owner_role(members, owner_id)
         goal_id = goal_id or uuid4()
-        if await repository.add_goal(goal_id, pair_id, pair["program_id"], owner_id, role, category, title, now) and announce:
-            uow.emit(GoalSet(
-                goal_id=goal_id, pair_id=pair_id, program_id=pair["program_id"], owner_id=owner_id, owner_role=role,
-                category=category, title=title, set_at=now,
-            ))
+        if (
+            await repository.add_goal(goal_id, pair_id, pair["program_id"], owner_id, role, category, title, now)
+            and announce
+        ):
+            uow.emit(
+                GoalSet(
+                    goal_id=goal_id,
+                    pair_id=pair_id,
+                    program_id=pair["program_id"],
+                    owner_id=owner_id,
+                    owner_role=role,
+                    category=category,
+                    title=title,
+                    set_at=now,
+                )
+            )
         return goal_id
 
-    async def move_goal(self, uow: FeedbackUnit, goal_id: UUID, requested_by: UUID, percent: int, now: datetime) -> None:
+    async def move_goal(
+        self, uow: FeedbackUnit, goal_id: UUID, requested_by: UUID, percent: int, now: datetime
+    ) -> None:
         repository = uow.repository
         goal = await repository.goal(goal_id)
         if goal is None:
@@ -167,24 +218,48 @@ class FeedbackLoop:
             return
         new_percent, achieved = progress(goal["status"], goal["owner_id"], requested_by, percent)
         await repository.move_goal(goal_id, new_percent, now if achieved else None)
-        uow.emit(GoalProgressed(goal_id=goal_id, pair_id=goal["pair_id"], owner_id=goal["owner_id"], progress_percent=new_percent, updated_at=now))
+        uow.emit(
+            GoalProgressed(
+                goal_id=goal_id,
+                pair_id=goal["pair_id"],
+                owner_id=goal["owner_id"],
+                progress_percent=new_percent,
+                updated_at=now,
+            )
+        )
         if achieved:
-            uow.emit(GoalAchieved(
-                goal_id=goal_id, pair_id=goal["pair_id"], program_id=goal["program_id"], owner_id=goal["owner_id"],
-                owner_role=goal["owner_role"], category=goal["category"], achieved_at=now,
-            ))
+            uow.emit(
+                GoalAchieved(
+                    goal_id=goal_id,
+                    pair_id=goal["pair_id"],
+                    program_id=goal["program_id"],
+                    owner_id=goal["owner_id"],
+                    owner_role=goal["owner_role"],
+                    category=goal["category"],
+                    achieved_at=now,
+                )
+            )
             await self.recognise(uow, goal["pair_id"], "goal_achieved", goal_id, now)
 
-    async def recognise(self, uow: FeedbackUnit, pair_id: UUID, milestone: str, goal_id: UUID | None, now: datetime) -> None:
+    async def recognise(
+        self, uow: FeedbackUnit, pair_id: UUID, milestone: str, goal_id: UUID | None, now: datetime
+    ) -> None:
         repository = uow.repository
         pair = await repository.pair(pair_id)
         if pair is None:
             return  # a pair only scheduling has told us of yet: its milestones count once its PairCreated is here
         if (recognition_id := await repository.award(pair_id, milestone, goal_id, now)) is not None:
-            uow.emit(RecognitionAwarded(
-                recognition_id=recognition_id, pair_id=pair_id, program_id=pair["program_id"],
-                participant_ids=[pair["mentor_id"], pair["mentee_id"]], milestone=milestone, goal_id=goal_id, awarded_at=now,
-            ))
+            uow.emit(
+                RecognitionAwarded(
+                    recognition_id=recognition_id,
+                    pair_id=pair_id,
+                    program_id=pair["program_id"],
+                    participant_ids=[pair["mentor_id"], pair["mentee_id"]],
+                    milestone=milestone,
+                    goal_id=goal_id,
+                    awarded_at=now,
+                )
+            )
 
     async def rejudge(self, uow: FeedbackUnit, pair_id: UUID, now: datetime) -> None:
         """Judge the pair's health anew; announce a change of status or reasons, and a pair newly at risk."""
@@ -197,15 +272,29 @@ class FeedbackLoop:
         await repository.record_health(pair_id, judgement.score, judgement.status, judgement.reasons, now)
         if judgement.status == previous and judgement.reasons == pair["health_reasons"]:
             return
-        uow.emit(PairHealthChanged(
-            pair_id=pair_id, program_id=pair["program_id"], score=judgement.score, status=judgement.status,
-            previous_status=previous, reasons=judgement.reasons, computed_at=now,
-        ))
+        uow.emit(
+            PairHealthChanged(
+                pair_id=pair_id,
+                program_id=pair["program_id"],
+                score=judgement.score,
+                status=judgement.status,
+                previous_status=previous,
+                reasons=judgement.reasons,
+                computed_at=now,
+            )
+        )
         if judgement.status == "at_risk" and previous != "at_risk":
-            uow.emit(PairAtRisk(
-                pair_id=pair_id, program_id=pair["program_id"], mentor_id=pair["mentor_id"], mentee_id=pair["mentee_id"],
-                score=judgement.score, reasons=judgement.reasons, detected_at=now,
-            ))
+            uow.emit(
+                PairAtRisk(
+                    pair_id=pair_id,
+                    program_id=pair["program_id"],
+                    mentor_id=pair["mentor_id"],
+                    mentee_id=pair["mentee_id"],
+                    score=judgement.score,
+                    reasons=judgement.reasons,
+                    detected_at=now,
+                )
+            )
 
     async def complete_program(self, uow: FeedbackUnit, program_id: str, now: datetime) -> int:
         """The program ended: recognise each pair still together that met at least three times."""
@@ -217,7 +306,9 @@ class FeedbackLoop:
 
     async def erase(self, uow: FeedbackUnit, participant_id: UUID, now: datetime) -> None:
         repository = uow.repository
-        text_ids = sorted({i for questionnaire in await repository.every_questionnaire() for i in free_text_ids(questionnaire)})
+        text_ids = sorted(
+            {i for questionnaire in await repository.every_questionnaire() for i in free_text_ids(questionnaire)}
+        )
         await repository.erase(participant_id, [self.contributor_hash(participant_id)], text_ids, now)
 
 
@@ -228,13 +319,20 @@ def build_handlers(loop: FeedbackLoop, clock: Clock) -> EventHandlers[FeedbackRe
     async def participant_enrolled(uow: FeedbackUnit, event: ParticipantEnrolled) -> None:
         profile = event.profile
         await uow.repository.save_participant(
-            event.participant_id, profile.program_id, profile.role, profile.department, grade_band(profile.grade), clock.now(),
+            event.participant_id,
+            profile.program_id,
+            profile.role,
+            profile.department,
+            grade_band(profile.grade),
+            clock.now(),
         )
 
     @handlers.handles(ParticipantUpdated)
     async def participant_updated(uow: FeedbackUnit, event: ParticipantUpdated) -> None:
         profile = event.profile
-        await uow.repository.update_participant(event.participant_id, profile.role, profile.department, grade_band(profile.grade))
+        await uow.repository.update_participant(
+            event.participant_id, profile.role, profile.department, grade_band(profile.grade)
+        )
 
     @handlers.handles(ParticipantErased)
     async def participant_erased(uow: FeedbackUnit, event: ParticipantErased) -> None:
@@ -242,7 +340,9 @@ def build_handlers(loop: FeedbackLoop, clock: Clock) -> EventHandlers[FeedbackRe
 
     @handlers.handles(PairProposed)
     async def pair_proposed(uow: FeedbackUnit, event: PairProposed) -> None:
-        await uow.repository.save_proposal(event.pair_id, event.program_id, event.mentor_id, event.mentee_id, clock.now())
+        await uow.repository.save_proposal(
+            event.pair_id, event.program_id, event.mentor_id, event.mentee_id, clock.now()
+        )
 
     @handlers.handles(PairAccepted)
     async def pair_accepted(uow: FeedbackUnit, event: PairAccepted) -> None:
@@ -261,9 +361,12 @@ def build_handlers(loop: FeedbackLoop, clock: Clock) -> EventHandlers[FeedbackRe
         await uow.repository.end_pair(event.pair_id, event.reason, event.dissolved_at)
 
     async def session_booked(
-        uow: FeedbackUnit, event: SessionScheduled | SessionScheduledV1 | SessionRescheduled | SessionRescheduledV1,
+        uow: FeedbackUnit,
+        event: SessionScheduled | SessionScheduledV1 | SessionRescheduled | SessionRescheduledV1,
     ) -> None:
-        await uow.repository.save_session(event.session_id, event.pair_id, event.program_id, event.kind, event.starts_at)
+        await uow.repository.save_session(
+            event.session_id, event.pair_id, event.program_id, event.kind, event.starts_at
+        )
 
     # One registration per version (a handler of the union accepts each), in the order the AsyncAPI document lists them.
     handlers.handles(SessionScheduledV1)(session_booked)
@@ -284,7 +387,13 @@ def build_handlers(loop: FeedbackLoop, clock: Clock) -> EventHandlers[FeedbackRe
         """From a survey tool: refused answers go to the dead-letter topic with the reason; nothing changes."""
         try:
             await loop.record_answers(
-                uow, event.request_id, event.participant_id, event.pair_id, event.answers, event.goal_progress, "kafka",
+                uow,
+                event.request_id,
+                event.participant_id,
+                event.pair_id,
+                event.answers,
+                event.goal_progress,
+                "kafka",
                 clock.now(),
             )
         except (UnknownRequest, InvalidAnswers, SubmissionRefused, GoalRefused) as refusal:
@@ -294,7 +403,16 @@ def build_handlers(loop: FeedbackLoop, clock: Clock) -> EventHandlers[FeedbackRe
     async def goal_set(uow: FeedbackUnit, event: GoalSet) -> None:
         """Our own announcement coming back (goals from elsewhere come over HTTP): the same goal id changes nothing."""
         try:
-            await loop.set_goal(uow, event.pair_id, event.owner_id, event.category, event.title, event.set_at, event.goal_id, announce=False)
+            await loop.set_goal(
+                uow,
+                event.pair_id,
+                event.owner_id,
+                event.category,
+                event.title,
+                event.set_at,
+                event.goal_id,
+                announce=False,
+            )
         except (LookupError, GoalRefused) as refusal:
             raise RejectedEvent(str(refusal)) from None
 

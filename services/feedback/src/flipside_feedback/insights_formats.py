@@ -11,7 +11,18 @@ from flipside_shared.spreadsheet import csv_text
 from .domain.insights import Cell, Measure, Withheld
 from .domain.program_figures import ProgramInsights
 
-CSV_COLUMNS = ("figure", "label", "measure", "dimension", "group", "value", "people", "suppressed", "withheld_because", "up_to")
+CSV_COLUMNS = (
+    "figure",
+    "label",
+    "measure",
+    "dimension",
+    "group",
+    "value",
+    "people",
+    "suppressed",
+    "withheld_because",
+    "up_to",
+)
 
 DIMENSION_TITLES = {
     "program": "Whole program",
@@ -42,7 +53,9 @@ def document(program_id: str, insights: ProgramInsights) -> dict:
                 "measure": figure.measure.value,
                 "of_answers": figure.of_answers,
                 "up_to": _moment(figure.up_to),
-                "cuts": [{"dimension": cut.dimension, "cells": [_cell(cell) for cell in cut.cells]} for cut in figure.cuts],
+                "cuts": [
+                    {"dimension": cut.dimension, "cells": [_cell(cell) for cell in cut.cells]} for cut in figure.cuts
+                ],
             }
             for figure in insights.figures
         ],
@@ -50,16 +63,26 @@ def document(program_id: str, insights: ProgramInsights) -> dict:
 
 
 def csv_export(insights: ProgramInsights) -> str:
-    return csv_text(CSV_COLUMNS, (
+    return csv_text(
+        CSV_COLUMNS,
         (
-            figure.key, figure.label, figure.measure.value, cut.dimension, cell.group, cell.value, cell.people,
-            "true" if cell.suppressed else "false",
-            cell.withheld.value if cell.withheld else "", _moment(figure.up_to) or "",
-        )
-        for figure in insights.figures
-        for cut in figure.cuts
-        for cell in cut.cells
-    ))
+            (
+                figure.key,
+                figure.label,
+                figure.measure.value,
+                cut.dimension,
+                cell.group,
+                cell.value,
+                cell.people,
+                "true" if cell.suppressed else "false",
+                cell.withheld.value if cell.withheld else "",
+                _moment(figure.up_to) or "",
+            )
+            for figure in insights.figures
+            for cut in figure.cuts
+            for cell in cut.cells
+        ),
+    )
 
 
 def dashboard_page(program_id: str, insights: ProgramInsights) -> str:

@@ -91,8 +91,13 @@ class InsightsRepository:
         )
         return [
             Rating(
-                r["request_id"], r["participant_id"], r["submitted_at"],
-                r["session_value"], r["could_speak_freely"], r["partner_listened"], r["expires_at"],
+                r["request_id"],
+                r["participant_id"],
+                r["submitted_at"],
+                r["session_value"],
+                r["could_speak_freely"],
+                r["partner_listened"],
+                r["expires_at"],
             )
             for r in rows
         ]

@@ -26,60 +26,101 @@ class FeedbackRepository:
 
     # What other services tell us
 
-    async def save_participant(self, participant_id: UUID, program_id: str, role: str, department: str, grade_band: str, at: datetime) -> None:
+    async def save_participant(
+        self, participant_id: UUID, program_id: str, role: str, department: str, grade_band: str, at: datetime
+    ) -> None:
         await self._conn.execute(
             "INSERT INTO participants (participant_id, program_id, role, department, grade_band, enrolled_at)"
             " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (participant_id) DO UPDATE SET program_id = EXCLUDED.program_id,"
             " role = EXCLUDED.role, department = EXCLUDED.department, grade_band = EXCLUDED.grade_band"
             " WHERE participants.erased_at IS NULL",
-            participant_id, program_id, role, department, grade_band, at,
+            participant_id,
+            program_id,
+            role,
+            department,
+            grade_band,
+            at,
         )
 
     async def update_participant(self, participant_id: UUID, role: str, department: str, grade_band: str) -> None:
         await self._conn.execute(
             "UPDATE participants SET role = $2, department = $3, grade_band = $4 WHERE participant_id = $1 AND erased_at IS NULL",
-            participant_id, role, department, grade_band,
+            participant_id,
+            role,
+            department,
+            grade_band,
         )
 
-    async def save_proposal(self, pair_id: UUID, program_id: str, mentor_id: UUID, mentee_id: UUID, at: datetime) -> None:
+    async def save_proposal(
+        self, pair_id: UUID, program_id: str, mentor_id: UUID, mentee_id: UUID, at: datetime
+    ) -> None:
         await self._conn.execute(
             "INSERT INTO proposals (pair_id, program_id, mentor_id, mentee_id, proposed_at) VALUES ($1, $2, $3, $4, $5)"
             " ON CONFLICT DO NOTHING",
-            pair_id, program_id, mentor_id, mentee_id, at,
+            pair_id,
+            program_id,
+            mentor_id,
+            mentee_id,
+            at,
         )
 
     async def decide_proposal(self, pair_id: UUID, outcome: str) -> None:
-        await self._conn.execute("UPDATE proposals SET outcome = $2 WHERE pair_id = $1 AND outcome IS NULL", pair_id, outcome)
+        await self._conn.execute(
+            "UPDATE proposals SET outcome = $2 WHERE pair_id = $1 AND outcome IS NULL", pair_id, outcome
+        )
 
     async def save_pair(self, pair_id: UUID, program_id: str, mentor_id: UUID, mentee_id: UUID, at: datetime) -> None:
         await self._conn.execute(
             "INSERT INTO pairs (pair_id, program_id, mentor_id, mentee_id, created_at) VALUES ($1, $2, $3, $4, $5)"
             " ON CONFLICT DO NOTHING",
-            pair_id, program_id, mentor_id, mentee_id, at,
+            pair_id,
+            program_id,
+            mentor_id,
+            mentee_id,
+            at,
         )
 
     async def end_pair(self, pair_id: UUID, reason: str, at: datetime) -> None:
         await self._conn.execute(
-            "UPDATE pairs SET ended_at = $3, end_reason = $2 WHERE pair_id = $1 AND ended_at IS NULL", pair_id, reason, at
+            "UPDATE pairs SET ended_at = $3, end_reason = $2 WHERE pair_id = $1 AND ended_at IS NULL",
+            pair_id,
+            reason,
+            at,
         )
 
-    async def save_session(self, session_id: UUID, pair_id: UUID, program_id: str, kind: str, starts_at: datetime) -> None:
+    async def save_session(
+        self, session_id: UUID, pair_id: UUID, program_id: str, kind: str, starts_at: datetime
+    ) -> None:
         await self._conn.execute(
             "INSERT INTO sessions (session_id, pair_id, program_id, kind, starts_at) VALUES ($1, $2, $3, $4, $5)"
             " ON CONFLICT (session_id) DO UPDATE SET starts_at = EXCLUDED.starts_at WHERE sessions.status = 'planned'",
-            session_id, pair_id, program_id, kind, starts_at,
+            session_id,
+            pair_id,
+            program_id,
+            kind,
+            starts_at,
         )
 
-    async def mark_session(self, session_id: UUID, pair_id: UUID, program_id: str, status: str, kind: str, starts_at: datetime) -> None:
+    async def mark_session(
+        self, session_id: UUID, pair_id: UUID, program_id: str, status: str, kind: str, starts_at: datetime
+    ) -> None:
         """Held (its check-in came) or cancelled; a session first heard of here is recorded too."""
         await self._conn.execute(
             "INSERT INTO sessions (session_id, pair_id, program_id, kind, starts_at, status) VALUES ($1, $2, $3, $4, $5, $6)"
             " ON CONFLICT (session_id) DO UPDATE SET status = EXCLUDED.status",
-            session_id, pair_id, program_id, kind, starts_at, status,
+            session_id,
+            pair_id,
+            program_id,
+            kind,
+            starts_at,
+            status,
         )
 
     async def held_kinds(self, pair_id: UUID) -> list[str]:
-        return [r["kind"] for r in await self._conn.fetch("SELECT kind FROM sessions WHERE pair_id = $1 AND status = 'held'", pair_id)]
+        return [
+            r["kind"]
+            for r in await self._conn.fetch("SELECT kind FROM sessions WHERE pair_id = $1 AND status = 'held'", pair_id)
+        ]
 
     async def pair_members(self, pair_id: UUID) -> PairMembers | None:
         row = await self._conn.fetchrow("SELECT mentor_id, mentee_id, ended_at FROM pairs WHERE pair_id = $1", pair_id)
@@ -90,15 +131,22 @@ class FeedbackRepository:
 
     async def lock_pair(self, pair_id: UUID) -> None:
         """One writer at a time per pair, so health is judged on a consistent picture."""
-        await self._conn.execute("SELECT pg_advisory_xact_lock(hashtext('feedback-pair:' || ($1::uuid)::text))", pair_id)
+        await self._conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('feedback-pair:' || ($1::uuid)::text))", pair_id
+        )
 
     # Questionnaires
 
     async def latest_questionnaire(self, program_id: str) -> tuple[int, Questionnaire]:
         row = await self._conn.fetchrow(
-            "SELECT version, questions FROM questionnaires WHERE program_id = $1 ORDER BY version DESC LIMIT 1", program_id
+            "SELECT version, questions FROM questionnaires WHERE program_id = $1 ORDER BY version DESC LIMIT 1",
+            program_id,
         )
-        return (BUILT_IN_VERSION, BUILT_IN) if row is None else (row["version"], Questionnaire.model_validate(row["questions"]))
+        return (
+            (BUILT_IN_VERSION, BUILT_IN)
+            if row is None
+            else (row["version"], Questionnaire.model_validate(row["questions"]))
+        )
 
     async def questionnaire(self, program_id: str, version: int) -> Questionnaire | None:
         if version == BUILT_IN_VERSION:
@@ -112,25 +160,43 @@ class FeedbackRepository:
         """The next version (2 onwards: 1 is built in), serialised per program by the primary key."""
         await self._conn.execute("SELECT pg_advisory_xact_lock(hashtext('feedback-questionnaire:' || $1))", program_id)
         version = await self._conn.fetchval(
-            "SELECT coalesce(max(version), $2) + 1 FROM questionnaires WHERE program_id = $1", program_id, BUILT_IN_VERSION
+            "SELECT coalesce(max(version), $2) + 1 FROM questionnaires WHERE program_id = $1",
+            program_id,
+            BUILT_IN_VERSION,
         )
         await self._conn.execute(
             "INSERT INTO questionnaires (program_id, version, questions) VALUES ($1, $2, $3)",
-            program_id, version, questionnaire.model_dump(),
+            program_id,
+            version,
+            questionnaire.model_dump(),
         )
         return version
 
     # Check-in requests and answers
 
     async def add_request(
-        self, request_id: UUID, session_id: UUID, pair_id: UUID, program_id: str, participant_id: UUID, role: str,
-        expires_at: datetime, questionnaire_version: int,
+        self,
+        request_id: UUID,
+        session_id: UUID,
+        pair_id: UUID,
+        program_id: str,
+        participant_id: UUID,
+        role: str,
+        expires_at: datetime,
+        questionnaire_version: int,
     ) -> bool:
         """False if this participant was already asked about this session."""
         status = await self._conn.execute(
             "INSERT INTO feedback_requests (request_id, session_id, pair_id, program_id, participant_id, role, expires_at,"
             " questionnaire_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (session_id, participant_id) DO NOTHING",
-            request_id, session_id, pair_id, program_id, participant_id, role, expires_at, questionnaire_version,
+            request_id,
+            session_id,
+            pair_id,
+            program_id,
+            participant_id,
+            role,
+            expires_at,
+            questionnaire_version,
         )
         return status == "INSERT 0 1"
 
@@ -148,7 +214,10 @@ class FeedbackRepository:
             "INSERT INTO responses (request_id, answers, questionnaire_version, source) VALUES ($1, $2, $3, $4)"
             " ON CONFLICT (request_id) DO UPDATE SET answers = EXCLUDED.answers, submitted_at = now(), source = EXCLUDED.source,"
             " revision = responses.revision + 1 RETURNING revision",
-            request_id, answers, version, source,
+            request_id,
+            answers,
+            version,
+            source,
         )
 
     async def signals(self, pair_id: UUID, now: datetime) -> PairSignals:
@@ -163,8 +232,14 @@ class FeedbackRepository:
         ratings = []
         for row in answered:
             questionnaire = questionnaires[row["program_id"], row["questionnaire_version"]]
-            safety = [row["answers"][q.id] for q in questionnaire.questions if q.psychological_safety and row["answers"].get(q.id) is not None]
-            ratings.append(Rating(row["role"], row["answers"]["session_value"], sum(safety) / len(safety) if safety else None))
+            safety = [
+                row["answers"][q.id]
+                for q in questionnaire.questions
+                if q.psychological_safety and row["answers"].get(q.id) is not None
+            ]
+            ratings.append(
+                Rating(row["role"], row["answers"]["session_value"], sum(safety) / len(safety) if safety else None)
+            )
         counts = await self._conn.fetchrow(
             "SELECT count(*) FILTER (WHERE status = 'held') AS held, count(*) FILTER (WHERE status = 'cancelled') AS cancelled"
             " FROM sessions WHERE pair_id = $1",
@@ -173,33 +248,54 @@ class FeedbackRepository:
         silence = await self._conn.fetchrow(
             "SELECT count(*) AS expired, count(*) FILTER (WHERE answered_at IS NULL) AS unanswered"
             " FROM feedback_requests WHERE pair_id = $1 AND expires_at <= $2",
-            pair_id, now,
+            pair_id,
+            now,
         )
         return PairSignals(ratings, counts["held"], counts["cancelled"], silence["expired"], silence["unanswered"])
 
     async def record_health(self, pair_id: UUID, score: float, status: str, reasons: list[str], at: datetime) -> None:
         await self._conn.execute(
             "UPDATE pairs SET health_score = $2, health_status = $3, health_reasons = $4, health_at = $5 WHERE pair_id = $1",
-            pair_id, score, status, reasons, at,
+            pair_id,
+            score,
+            status,
+            reasons,
+            at,
         )
 
     async def pairs_with_requests_expired_since(self, since: datetime, now: datetime) -> list[UUID]:
         rows = await self._conn.fetch(
             "SELECT DISTINCT q.pair_id FROM feedback_requests q JOIN pairs p USING (pair_id)"
             " WHERE q.expires_at > $1 AND q.expires_at <= $2 AND p.ended_at IS NULL",
-            since, now,
+            since,
+            now,
         )
         return [r["pair_id"] for r in rows]
 
     # Goals
 
     async def add_goal(
-        self, goal_id: UUID, pair_id: UUID, program_id: str, owner_id: UUID, owner_role: str, category: str, title: str, at: datetime,
+        self,
+        goal_id: UUID,
+        pair_id: UUID,
+        program_id: str,
+        owner_id: UUID,
+        owner_role: str,
+        category: str,
+        title: str,
+        at: datetime,
     ) -> bool:
         status = await self._conn.execute(
             "INSERT INTO goals (goal_id, pair_id, program_id, owner_id, owner_role, category, title, set_at)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (goal_id) DO NOTHING",
-            goal_id, pair_id, program_id, owner_id, owner_role, category, title, at,
+            goal_id,
+            pair_id,
+            program_id,
+            owner_id,
+            owner_role,
+            category,
+            title,
+            at,
         )
         return status == "INSERT 0 1"
 
@@ -217,7 +313,9 @@ class FeedbackRepository:
         await self._conn.execute(
             "UPDATE goals SET progress_percent = $2, status = CASE WHEN $3::timestamptz IS NULL THEN status ELSE 'achieved' END,"
             " achieved_at = coalesce($3, achieved_at) WHERE goal_id = $1",
-            goal_id, percent, achieved_at,
+            goal_id,
+            percent,
+            achieved_at,
         )
 
     # Recognition
@@ -227,29 +325,41 @@ class FeedbackRepository:
         return await self._conn.fetchval(
             "INSERT INTO recognitions (recognition_id, pair_id, milestone, goal_id, awarded_at) VALUES ($1, $2, $3, $4, $5)"
             " ON CONFLICT DO NOTHING RETURNING recognition_id",
-            uuid4(), pair_id, milestone, goal_id, at,
+            uuid4(),
+            pair_id,
+            milestone,
+            goal_id,
+            at,
         )
 
     async def active_pairs_with_held_sessions(self, program_id: str, at_least: int) -> list[asyncpg.Record]:
         return await self._conn.fetch(
             "SELECT p.pair_id, p.mentor_id, p.mentee_id FROM pairs p WHERE p.program_id = $1 AND p.ended_at IS NULL"
             " AND (SELECT count(*) FROM sessions s WHERE s.pair_id = p.pair_id AND s.status = 'held') >= $2",
-            program_id, at_least,
+            program_id,
+            at_least,
         )
 
     # Self-assessments
 
-    async def save_self_assessment(self, participant_id: UUID, program_id: str, phase: str, scores: dict[str, int]) -> None:
+    async def save_self_assessment(
+        self, participant_id: UUID, program_id: str, phase: str, scores: dict[str, int]
+    ) -> None:
         await self._conn.execute(
             "INSERT INTO self_assessments (participant_id, program_id, phase, scores) VALUES ($1, $2, $3, $4)"
             " ON CONFLICT (participant_id, program_id, phase) DO UPDATE SET scores = EXCLUDED.scores, recorded_at = now()",
-            participant_id, program_id, phase, scores,
+            participant_id,
+            program_id,
+            phase,
+            scores,
         )
 
     async def self_assessment_saved_at(self, participant_id: UUID, program_id: str, phase: str) -> datetime | None:
         return await self._conn.fetchval(
             "SELECT recorded_at FROM self_assessments WHERE participant_id = $1 AND program_id = $2 AND phase = $3 FOR UPDATE",
-            participant_id, program_id, phase,
+            participant_id,
+            program_id,
+            phase,
         )
 
     async def self_assessments(self, participant_id: UUID) -> list[asyncpg.Record]:
@@ -259,14 +369,21 @@ class FeedbackRepository:
         )
 
     async def participant(self, participant_id: UUID) -> asyncpg.Record | None:
-        return await self._conn.fetchrow("SELECT * FROM participants WHERE participant_id = $1 AND erased_at IS NULL", participant_id)
+        return await self._conn.fetchrow(
+            "SELECT * FROM participants WHERE participant_id = $1 AND erased_at IS NULL", participant_id
+        )
 
     # The anonymous upward channel
 
     async def add_concern(self, program_id: str, theme: str, body: str, contributor_hash: bytes, on: datetime) -> None:
         await self._conn.execute(
             "INSERT INTO concerns (concern_id, program_id, theme, body, contributor_hash, raised_on) VALUES ($1, $2, $3, $4, $5, $6)",
-            uuid4(), program_id, theme, body, contributor_hash, on.date(),
+            uuid4(),
+            program_id,
+            theme,
+            body,
+            contributor_hash,
+            on.date(),
         )
 
     async def concerns(self, program_id: str) -> list[RaisedConcern]:
@@ -282,25 +399,38 @@ class FeedbackRepository:
         rows = await self._conn.fetch("SELECT questions FROM questionnaires")
         return [BUILT_IN, *(Questionnaire.model_validate(r["questions"]) for r in rows)]
 
-    async def erase(self, participant_id: UUID, contributor_hashes: list[bytes], free_text_ids: list[str], at: datetime) -> None:
+    async def erase(
+        self, participant_id: UUID, contributor_hashes: list[bytes], free_text_ids: list[str], at: datetime
+    ) -> None:
         """Nothing left that names or points to them; their numbers stay in the aggregates under a new random id."""
         stand_in = uuid4()
         # Copies of events already on the broker are not needed here any more (subscribers have them).
         await self._conn.execute(
-            "DELETE FROM outbox WHERE sent_at IS NOT NULL AND position(convert_to(($1::uuid)::text, 'UTF8') IN payload) > 0", participant_id
+            "DELETE FROM outbox WHERE sent_at IS NOT NULL AND position(convert_to(($1::uuid)::text, 'UTF8') IN payload) > 0",
+            participant_id,
         )
         await self._conn.execute("DELETE FROM concerns WHERE contributor_hash = ANY($1::bytea[])", contributor_hashes)
         await self._conn.execute(
             "UPDATE responses r SET answers = r.answers - $2::text[] FROM feedback_requests q"
             " WHERE q.request_id = r.request_id AND q.participant_id = $1",
-            participant_id, free_text_ids,
+            participant_id,
+            free_text_ids,
         )
-        await self._conn.execute("UPDATE goals SET title = '(erased)', owner_id = $2 WHERE owner_id = $1", participant_id, stand_in)
+        await self._conn.execute(
+            "UPDATE goals SET title = '(erased)', owner_id = $2 WHERE owner_id = $1", participant_id, stand_in
+        )
         for table, column in (
-            ("feedback_requests", "participant_id"), ("self_assessments", "participant_id"),
-            ("pairs", "mentor_id"), ("pairs", "mentee_id"), ("proposals", "mentor_id"), ("proposals", "mentee_id"),
+            ("feedback_requests", "participant_id"),
+            ("self_assessments", "participant_id"),
+            ("pairs", "mentor_id"),
+            ("pairs", "mentee_id"),
+            ("proposals", "mentor_id"),
+            ("proposals", "mentee_id"),
         ):
             await self._conn.execute(f"UPDATE {table} SET {column} = $2 WHERE {column} = $1", participant_id, stand_in)
         await self._conn.execute(
-            "UPDATE participants SET participant_id = $2, erased_at = $3 WHERE participant_id = $1", participant_id, stand_in, at
+            "UPDATE participants SET participant_id = $2, erased_at = $3 WHERE participant_id = $1",
+            participant_id,
+            stand_in,
+            at,
         )

@@ -26,15 +26,19 @@ class FeedbackSettings(ServiceSettings):
     )
     link_valid_days: int = Field(default=14, ge=1, le=90, validation_alias="FLIPSIDE_FEEDBACK_LINK_VALID_DAYS")
     health_sweep_seconds: float = Field(
-        default=300, gt=0, validation_alias="FLIPSIDE_FEEDBACK_HEALTH_SWEEP_SECONDS",
+        default=300,
+        gt=0,
+        validation_alias="FLIPSIDE_FEEDBACK_HEALTH_SWEEP_SECONDS",
         description="How often pairs whose check-ins expired unanswered are judged anew.",
     )
     insights_closed_period: Literal["week", "month"] = Field(
-        default="week", validation_alias="FLIPSIDE_FEEDBACK_INSIGHTS_CLOSED_PERIOD",
+        default="week",
+        validation_alias="FLIPSIDE_FEEDBACK_INSIGHTS_CLOSED_PERIOD",
         description="Figures of answers cover periods that have ended: ISO weeks or calendar months.",
     )
     insights_time_zone: str = Field(
-        default="UTC", validation_alias="FLIPSIDE_FEEDBACK_INSIGHTS_TIME_ZONE",
+        default="UTC",
+        validation_alias="FLIPSIDE_FEEDBACK_INSIGHTS_TIME_ZONE",
         description="The program's time zone (IANA name), where its weeks and months begin.",
     )
 

@@ -11,10 +11,11 @@ from uuid import UUID, uuid4
 import asyncpg
 import httpx
 import pytest
-from flipside_shared.personal_links import survey_url
+
 from flipside_devstack.auth import lead_headers, participant_headers
 from flipside_devstack.service_process import ServiceProcess
 from flipside_devstack.signing_secrets import dev_signing_secrets
+from flipside_shared.personal_links import survey_url
 
 PROGRAM = f"closed-periods-{uuid4().hex[:8]}"
 MARCH = datetime(2026, 3, 10, 15, tzinfo=UTC)
@@ -39,7 +40,9 @@ async def enrol(conn: asyncpg.Connection) -> UUID:
     await conn.execute(
         "INSERT INTO participants (participant_id, program_id, role, department, grade_band, enrolled_at)"
         " VALUES ($1, $2, 'mentee', 'Sales', 'senior', $3)",
-        person, PROGRAM, MARCH - timedelta(days=30),
+        person,
+        PROGRAM,
+        MARCH - timedelta(days=30),
     )
     return person
 
@@ -49,7 +52,12 @@ async def ask(conn: asyncpg.Connection, person: UUID, expires_at: datetime) -> U
     await conn.execute(
         "INSERT INTO feedback_requests (request_id, session_id, pair_id, program_id, participant_id, role, expires_at)"
         " VALUES ($1, $2, $3, $4, $5, 'mentee', $6)",
-        request, uuid4(), uuid4(), PROGRAM, person, expires_at,
+        request,
+        uuid4(),
+        uuid4(),
+        PROGRAM,
+        person,
+        expires_at,
     )
     return request
 
@@ -59,7 +67,10 @@ async def answered_in_march(conn: asyncpg.Connection) -> None:
         request = await ask(conn, await enrol(conn), MARCH + timedelta(days=14))
         answers = {"session_value": 4, "could_speak_freely": 4, "partner_listened": 4, "time_well_spent": True}
         await conn.execute(
-            "INSERT INTO responses (request_id, answers, submitted_at) VALUES ($1, $2::jsonb, $3)", request, json.dumps(answers), MARCH,
+            "INSERT INTO responses (request_id, answers, submitted_at) VALUES ($1, $2::jsonb, $3)",
+            request,
+            json.dumps(answers),
+            MARCH,
         )
 
 
@@ -83,7 +94,10 @@ async def test_reads_around_an_answer_are_identical_and_the_answer_shows_once_it
     requests = [await ask(conn, await enrol(conn), link_expires) for _ in range(ANSWERED_NOW)]
     secret = dev_signing_secrets()["FLIPSIDE_FEEDBACK_LINK_SECRET"].encode()
 
-    async with httpx.AsyncClient(headers=lead_headers(PROGRAM), base_url=feedback.url) as lead, httpx.AsyncClient() as holder:
+    async with (
+        httpx.AsyncClient(headers=lead_headers(PROGRAM), base_url=feedback.url) as lead,
+        httpx.AsyncClient() as holder,
+    ):
         before = await read(lead)
         for request in requests:
             url = survey_url(feedback.url, request, link_expires, secret)
@@ -95,16 +109,23 @@ async def test_reads_around_an_answer_are_identical_and_the_answer_shows_once_it
 
         # Time passes: the five links expired three weeks ago, in a week that has ended.
         await conn.execute(
-            "UPDATE feedback_requests SET expires_at = expires_at - interval '35 days' WHERE request_id = any($1::uuid[])", requests,
+            "UPDATE feedback_requests SET expires_at = expires_at - interval '35 days' WHERE request_id = any($1::uuid[])",
+            requests,
         )
         await conn.execute(
-            "UPDATE responses SET submitted_at = submitted_at - interval '35 days' WHERE request_id = any($1::uuid[])", requests,
+            "UPDATE responses SET submitted_at = submitted_at - interval '35 days' WHERE request_id = any($1::uuid[])",
+            requests,
         )
         after, _, summary = await read(lead)
         page = (await lead.get(f"/programs/{PROGRAM}/dashboard")).text
 
     value, people, up_to = program_cell(after, "session_value")
-    assert (summary["requests"], summary["responses"], summary["mean_session_value"], summary["up_to"]) == (15, 15, 3.0, up_to)
+    assert (summary["requests"], summary["responses"], summary["mean_session_value"], summary["up_to"]) == (
+        15,
+        15,
+        3.0,
+        up_to,
+    )
     assert (value, people) == (round((10 * 4 + 5 * 1) / 15, 2), 15)
     assert datetime.fromisoformat(up_to) <= datetime.fromisoformat(after["answers_up_to"]) - timedelta(days=7)
     assert f"figures up to {datetime.fromisoformat(after['answers_up_to']):%Y-%m-%d %H:%M} UTC" in page
@@ -116,10 +137,15 @@ async def test_a_self_assessment_saved_in_a_period_that_has_ended_can_no_longer_
     async with httpx.AsyncClient(headers=participant_headers(person), base_url=feedback.url) as own:
         path = f"/participants/{person}/self-assessments"
         assert (await own.put(f"{path}/baseline", json={"scores": {"digital_confidence": 2}})).status_code == 200
-        assert (await own.put(f"{path}/baseline", json={"scores": {"digital_confidence": 3}})).status_code == 200, "this week: still open"
+        assert (await own.put(f"{path}/baseline", json={"scores": {"digital_confidence": 3}})).status_code == 200, (
+            "this week: still open"
+        )
         await conn.execute("UPDATE self_assessments SET recorded_at = $2 WHERE participant_id = $1", person, MARCH)
         changed = await own.put(f"{path}/baseline", json={"scores": {"digital_confidence": 1}})
-        assert changed.status_code == 409 and "phase: the baseline self-assessment was saved in a period that has ended" in changed.text
+        assert (
+            changed.status_code == 409
+            and "phase: the baseline self-assessment was saved in a period that has ended" in changed.text
+        )
         assert (await own.put(f"{path}/end", json={"scores": {"digital_confidence": 4}})).status_code == 200
         saved = {row["phase"]: row["scores"] for row in (await own.get(path)).json()}
     assert saved == {"baseline": {"digital_confidence": 3}, "end": {"digital_confidence": 4}}

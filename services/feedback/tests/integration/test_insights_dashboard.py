@@ -21,8 +21,9 @@ from uuid import UUID, uuid4
 import asyncpg
 import httpx
 import pytest
-from flipside_devstack.service_process import ServiceProcess
+
 from flipside_devstack.auth import admin_headers, lead_headers
+from flipside_devstack.service_process import ServiceProcess
 
 PROGRAM = f"insights-{uuid4().hex[:8]}"
 MARCH = datetime(2026, 3, 10, 15, tzinfo=UTC)
@@ -62,15 +63,23 @@ async def seed(conn: asyncpg.Connection) -> Cohort:
     """
     cohort = Cohort()
     for role, department, band, size in (
-        ("mentor", "IT", "junior", 7), ("mentor", "Marketing", "junior", 3),
-        ("mentee", "Sales", "senior", 6), ("mentee", "Legal", "senior", 3), ("mentee", "Marketing", "mid", 2),
+        ("mentor", "IT", "junior", 7),
+        ("mentor", "Marketing", "junior", 3),
+        ("mentee", "Sales", "senior", 6),
+        ("mentee", "Legal", "senior", 3),
+        ("mentee", "Marketing", "mid", 2),
     ):
         for _ in range(size):
             person = uuid4()
             await conn.execute(
                 "INSERT INTO participants (participant_id, program_id, role, department, grade_band, enrolled_at)"
                 " VALUES ($1, $2, $3, $4, $5, $6)",
-                person, PROGRAM, role, department, band, MARCH - timedelta(days=30),
+                person,
+                PROGRAM,
+                role,
+                department,
+                band,
+                MARCH - timedelta(days=30),
             )
             cohort.people.append(person)
             (cohort.mentors if role == "mentor" else cohort.mentees).append(person)
@@ -81,46 +90,102 @@ async def seed(conn: asyncpg.Connection) -> Cohort:
         await conn.execute(
             "INSERT INTO pairs (pair_id, program_id, mentor_id, mentee_id, created_at, ended_at, health_status)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            pair, PROGRAM, mentor, mentee, MARCH - timedelta(days=20), APRIL if i == 9 else None, health,
+            pair,
+            PROGRAM,
+            mentor,
+            mentee,
+            MARCH - timedelta(days=20),
+            APRIL if i == 9 else None,
+            health,
         )
         if i < 6:
             await conn.execute(
                 "INSERT INTO proposals (pair_id, program_id, proposed_at, outcome) VALUES ($1, $2, $3, 'accepted')",
-                pair, PROGRAM, MARCH - timedelta(days=25),
+                pair,
+                PROGRAM,
+                MARCH - timedelta(days=25),
             )
         await conn.execute(
             "INSERT INTO goals (goal_id, pair_id, program_id, owner_id, owner_role, category, title, status, set_at)"
             " VALUES ($1, $2, $3, $4, 'mentee', 'digital', $5, $6, $7)",
-            uuid4(), pair, PROGRAM, mentee, f"{SECRET} goal title", "achieved" if i < 6 else "open", MARCH,
+            uuid4(),
+            pair,
+            PROGRAM,
+            mentee,
+            f"{SECRET} goal title",
+            "achieved" if i < 6 else "open",
+            MARCH,
         )
         for starts_at, status in (
-            (MARCH, "held"), (APRIL, "held" if i < 5 else "cancelled"), (datetime.now(UTC) + timedelta(days=30), "planned"),
+            (MARCH, "held"),
+            (APRIL, "held" if i < 5 else "cancelled"),
+            (datetime.now(UTC) + timedelta(days=30), "planned"),
         ):
             session = uuid4()
             await conn.execute(
                 "INSERT INTO sessions (session_id, pair_id, program_id, kind, starts_at, status) VALUES ($1, $2, $3, 'check_in', $4, $5)",
-                session, pair, PROGRAM, starts_at, status,
+                session,
+                pair,
+                PROGRAM,
+                starts_at,
+                status,
             )
             if starts_at == MARCH:
-                await answer(conn, session, pair, mentor, "mentor", MARCH, {"session_value": 4, "could_speak_freely": 3, "partner_listened": 5})
-                await answer(conn, session, pair, mentee, "mentee", MARCH, {"session_value": 5, "could_speak_freely": 3, "partner_listened": 5})
+                await answer(
+                    conn,
+                    session,
+                    pair,
+                    mentor,
+                    "mentor",
+                    MARCH,
+                    {"session_value": 4, "could_speak_freely": 3, "partner_listened": 5},
+                )
+                await answer(
+                    conn,
+                    session,
+                    pair,
+                    mentee,
+                    "mentee",
+                    MARCH,
+                    {"session_value": 5, "could_speak_freely": 3, "partner_listened": 5},
+                )
             elif starts_at == APRIL and i < 2:
-                await answer(conn, session, pair, mentee, "mentee", APRIL, {"session_value": 2, "could_speak_freely": 2, "partner_listened": 2})
+                await answer(
+                    conn,
+                    session,
+                    pair,
+                    mentee,
+                    "mentee",
+                    APRIL,
+                    {"session_value": 2, "could_speak_freely": 2, "partner_listened": 2},
+                )
     for _ in range(2):
         await conn.execute(
             "INSERT INTO proposals (pair_id, program_id, proposed_at, outcome) VALUES ($1, $2, $3, 'declined')",
-            uuid4(), PROGRAM, MARCH - timedelta(days=25),
+            uuid4(),
+            PROGRAM,
+            MARCH - timedelta(days=25),
         )
-    await conn.execute("INSERT INTO proposals (pair_id, program_id, proposed_at) VALUES ($1, $2, $3)", uuid4(), PROGRAM, APRIL)
+    await conn.execute(
+        "INSERT INTO proposals (pair_id, program_id, proposed_at) VALUES ($1, $2, $3)", uuid4(), PROGRAM, APRIL
+    )
     for mentee in cohort.mentees[:6]:
         for phase, score in (("baseline", 2), ("end", 4)):
             await conn.execute(
                 "INSERT INTO self_assessments (participant_id, program_id, phase, scores, recorded_at) VALUES ($1, $2, $3, $4::jsonb, $5)",
-                mentee, PROGRAM, phase, json.dumps({"digital_confidence": score}), MARCH,
+                mentee,
+                PROGRAM,
+                phase,
+                json.dumps({"digital_confidence": score}),
+                MARCH,
             )
     await conn.execute(
         "INSERT INTO concerns (concern_id, program_id, theme, body, contributor_hash, raised_on) VALUES ($1, $2, 'time', $3, $4, $5)",
-        uuid4(), PROGRAM, f"{SECRET} concern body", b"\x01" * 32, MARCH.date(),
+        uuid4(),
+        PROGRAM,
+        f"{SECRET} concern body",
+        b"\x01" * 32,
+        MARCH.date(),
     )
     return cohort
 
@@ -130,11 +195,20 @@ async def answer(conn, session: UUID, pair: UUID, person: UUID, role: str, at: d
     await conn.execute(
         "INSERT INTO feedback_requests (request_id, session_id, pair_id, program_id, participant_id, role, expires_at, answered_at)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
-        request, session, pair, PROGRAM, person, role, at,
+        request,
+        session,
+        pair,
+        PROGRAM,
+        person,
+        role,
+        at,
     )
     answers = {**ratings, "time_well_spent": True, "comment": f"{SECRET} what {role} {person} really thinks"}
     await conn.execute(
-        "INSERT INTO responses (request_id, answers, submitted_at) VALUES ($1, $2::jsonb, $3)", request, json.dumps(answers), at
+        "INSERT INTO responses (request_id, answers, submitted_at) VALUES ($1, $2::jsonb, $3)",
+        request,
+        json.dumps(answers),
+        at,
     )
 
 
@@ -159,17 +233,22 @@ async def test_each_figure_of_the_cohort_with_small_groups_withheld(feedback, co
     assert figures["enrolled_mentee"]["program"] == {"all": (11, 11, None)}
     # Legal 3 and Marketing 2 together are 5: enough, so Sales stays shown.
     assert figures["enrolled_mentee"]["department"] == {
-        "Legal": (None, None, "fewer_than_k"), "Marketing": (None, None, "fewer_than_k"), "Sales": (6, 6, None),
+        "Legal": (None, None, "fewer_than_k"),
+        "Marketing": (None, None, "fewer_than_k"),
+        "Sales": (6, 6, None),
     }
     # Marketing's 3 mentors alone would be 10 - 7: IT is withheld too.
     assert figures["enrolled_mentor"]["department"] == {
-        "IT": (None, None, "complement"), "Marketing": (None, None, "fewer_than_k"),
+        "IT": (None, None, "complement"),
+        "Marketing": (None, None, "fewer_than_k"),
     }
     assert figures["match_acceptance"]["program"] == {"all": (0.75, 12, None)}
     # 20 sessions due (10 in March held, 5 of 10 in April), the 10 in the future not yet.
     assert figures["sessions_held"]["program"] == {"all": (0.75, 20, None)}
     assert figures["sessions_held"]["department"] == {
-        "IT": (0.857, 7, None), "Legal": (None, None, "fewer_than_k"), "Marketing": (None, None, "fewer_than_k"),
+        "IT": (0.857, 7, None),
+        "Legal": (None, None, "fewer_than_k"),
+        "Marketing": (None, None, "fewer_than_k"),
         "Sales": (0.917, 6, None),
     }
     # April's 2 answers are in a closed week, but one of only 2 people: not shown until 3 more answer after them.
@@ -178,7 +257,9 @@ async def test_each_figure_of_the_cohort_with_small_groups_withheld(feedback, co
     assert figures["session_value"]["month"] == {"2026-03": (4.5, 20, None)}
     assert figures["goal_completion"]["program"] == {"all": (0.6, 10, None)}
     assert figures["goal_completion"]["department"] == {
-        "Legal": (None, None, "fewer_than_k"), "Marketing": (None, None, "fewer_than_k"), "Sales": (None, None, "complement"),
+        "Legal": (None, None, "fewer_than_k"),
+        "Marketing": (None, None, "fewer_than_k"),
+        "Sales": (None, None, "complement"),
     }
     assert figures["pairs_at_risk"]["program"] == {"all": (0.222, 18, None)}
     assert figures["self_assessment_change:digital_confidence"]["program"] == {"all": (2.0, 6, None)}
@@ -205,7 +286,8 @@ async def test_an_admin_sees_no_comment_no_concern_no_goal_title_and_no_particip
     async with httpx.AsyncClient(headers=admin_headers(), base_url=feedback.url) as client:
         pages = [
             (await client.get(f"/programs/{PROGRAM}/{path}", params={"period": period})).text
-            for path in ("insights", "insights.csv", "dashboard") for period in ("week", "month")
+            for path in ("insights", "insights.csv", "dashboard")
+            for period in ("week", "month")
         ]
     ids = [str(person) for person in cohort.people] + [person.hex for person in cohort.people]
     for page in pages:
@@ -258,8 +340,16 @@ def chromium(*arguments: str, profile: Path) -> subprocess.CompletedProcess:
     executable = shutil.which("chromium")
     assert executable, "chromium is not installed: run scripts/bootstrap.sh (apt-get install chromium)"
     command = [
-        executable, "--headless=new", "--disable-gpu", "--no-sandbox", "--no-first-run", f"--user-data-dir={profile}",
-        "--enable-logging=stderr", "--virtual-time-budget=5000", "--window-size=1280,2000", *arguments,
+        executable,
+        "--headless=new",
+        "--disable-gpu",
+        "--no-sandbox",
+        "--no-first-run",
+        f"--user-data-dir={profile}",
+        "--enable-logging=stderr",
+        "--virtual-time-budget=5000",
+        "--window-size=1280,2000",
+        *arguments,
     ]
     return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
 
@@ -268,7 +358,9 @@ def test_the_dashboard_in_chromium_draws_every_chart_and_says_what_is_withheld(f
     artifacts = Path(os.environ.get("FLIPSIDE_TEST_ARTIFACTS") or tmp_path)
     artifacts.mkdir(parents=True, exist_ok=True)
     url = f"{signed_in}/programs/{PROGRAM}/dashboard"
-    assert httpx.get(f"{feedback.url}/programs/{PROGRAM}/dashboard", timeout=10).status_code == 401, "never without a token"
+    assert httpx.get(f"{feedback.url}/programs/{PROGRAM}/dashboard", timeout=10).status_code == 401, (
+        "never without a token"
+    )
 
     seen = chromium("--dump-dom", url, profile=tmp_path / "profile-dom")
     assert seen.returncode == 0, seen.stderr[-2000:]

@@ -6,6 +6,8 @@ from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import ValidationError
+
 from flipside_feedback.domain.closed_periods import Closing, published_until
 from flipside_feedback.domain.concerns import RaisedConcern, concern_themes
 from flipside_feedback.domain.program_figures import (
@@ -19,7 +21,6 @@ from flipside_feedback.domain.program_figures import (
     program_insights,
 )
 from flipside_feedback.settings import FeedbackSettings
-from pydantic import ValidationError
 
 MARCH = datetime(2026, 3, 10, 15, tzinfo=UTC)
 WEDNESDAY = datetime(2026, 5, 6, 11, tzinfo=UTC)
@@ -35,7 +36,11 @@ GOALS = {m: uuid4() for m in MENTEES}
 def answered_in_march() -> ProgramRecords:
     """Ten mentees rated a session, set a goal and assessed themselves at baseline and end, all in March."""
     return ProgramRecords(
-        people=PEOPLE, enrolments=[], proposals=[], sessions=[], pairs=[],
+        people=PEOPLE,
+        enrolments=[],
+        proposals=[],
+        sessions=[],
+        pairs=[],
         ratings=[Rating(uuid4(), m, MARCH, 4, 4, 5, MARCH + LINK_VALID) for m in MENTEES],
         goals=[Goal(GOALS[m], m, MARCH, "open", None) for m in MENTEES],
         self_assessments=[
@@ -69,7 +74,9 @@ def test_two_reads_just_before_and_just_after_one_answer_in_the_open_period_are_
     assert (shown["session_value"].program.value, shown["session_value"].program.people) == (4.0, 10)
     assert shown["goal_completion"].program.value == 0.0, "the goal achieved this week is still open here"
     assert shown["self_assessment_change:digital_confidence"].program.people == 9
-    assert shown["session_value"].up_to == datetime(2026, 3, 30, tzinfo=UTC), "the end of the week the March links expired"
+    assert shown["session_value"].up_to == datetime(2026, 3, 30, tzinfo=UTC), (
+        "the end of the week the March links expired"
+    )
 
 
 def test_an_answer_shows_once_its_period_closed_with_enough_other_people_answering_in_it():
@@ -79,31 +86,48 @@ def test_an_answer_shows_once_its_period_closed_with_enough_other_people_answeri
     alone = program_insights(one_late, "week", WEDNESDAY + 10 * LINK_VALID)
     assert alone.figures == program_insights(march, "week", WEDNESDAY + 10 * LINK_VALID).figures
 
-    four_more = replace(one_late, ratings=[
-        *one_late.ratings, *(Rating(uuid4(), m, WEDNESDAY, 3, 3, 3, WEDNESDAY + LINK_VALID) for m in MENTEES[1:5]),
-    ])
+    four_more = replace(
+        one_late,
+        ratings=[
+            *one_late.ratings,
+            *(Rating(uuid4(), m, WEDNESDAY, 3, 3, 3, WEDNESDAY + LINK_VALID) for m in MENTEES[1:5]),
+        ],
+    )
     hidden = {f.key: f for f in program_insights(four_more, "week", WEDNESDAY + LINK_VALID).figures}
     shown = {f.key: f for f in program_insights(four_more, "week", WEDNESDAY + 2 * LINK_VALID).figures}
     assert hidden["session_value"].program.value == 4.0, "their links expire this week: still open"
-    assert (shown["session_value"].program.value, shown["session_value"].program.people) == (round((40 + 1 + 12) / 15, 2), 10)
+    assert (shown["session_value"].program.value, shown["session_value"].program.people) == (
+        round((40 + 1 + 12) / 15, 2),
+        10,
+    )
     assert shown["session_value"].up_to == datetime(2026, 5, 25, tzinfo=UTC)
     assert shown["goal_completion"].program.value == 0.0, "one goal achieved in a week is one person: not shown alone"
 
 
 def test_the_check_in_summary_of_two_reads_around_one_answer_is_identical_and_counts_it_once_its_week_closed():
     closing = Closing("week")
-    march = [CheckIn(m, MARCH + LINK_VALID, True, 4, 5) for m in MENTEES] + [CheckIn(uuid4(), MARCH + LINK_VALID, False, None, None)]
+    march = [CheckIn(m, MARCH + LINK_VALID, True, 4, 5) for m in MENTEES] + [
+        CheckIn(uuid4(), MARCH + LINK_VALID, False, None, None)
+    ]
     asked_now = [CheckIn(m, WEDNESDAY + LINK_VALID, False, None, None) for m in MENTEES[:5]]
     answered_now = [replace(c, answered=True, session_value=1, could_speak_freely=1) for c in asked_now]
 
     before = check_in_summary(march + asked_now, closing, WEDNESDAY - MINUTE)
     assert check_in_summary(march + answered_now[:1] + asked_now[1:], closing, WEDNESDAY + MINUTE) == before
     assert before == {
-        "up_to": "2026-03-30T00:00:00+00:00", "requests": 11, "responses": 10, "mean_session_value": 4.0, "mean_could_speak_freely": 5.0,
+        "up_to": "2026-03-30T00:00:00+00:00",
+        "requests": 11,
+        "responses": 10,
+        "mean_session_value": 4.0,
+        "mean_could_speak_freely": 5.0,
     }
     later = check_in_summary(march + answered_now, closing, WEDNESDAY + 2 * LINK_VALID)
     assert later == {
-        "up_to": "2026-05-25T00:00:00+00:00", "requests": 16, "responses": 15, "mean_session_value": 3.0, "mean_could_speak_freely": 3.67,
+        "up_to": "2026-05-25T00:00:00+00:00",
+        "requests": 16,
+        "responses": 15,
+        "mean_session_value": 3.0,
+        "mean_could_speak_freely": 3.67,
     }
 
 
@@ -124,7 +148,9 @@ def test_a_concern_raised_in_the_open_week_changes_nothing_the_lead_sees_until_i
 def test_a_concern_dated_sunday_counts_in_the_week_after_when_the_programs_monday_began_before_the_day_ended():
     berlin = Closing("week", ZoneInfo("Europe/Berlin"))
     sunday = RaisedConcern("respect", "late on Sunday", b"\x01", datetime(2026, 5, 10).date())
-    assert berlin.start_of(sunday.dated_at) == datetime(2026, 5, 10, 22, tzinfo=UTC), "the week from Monday 11 May in Berlin"
+    assert berlin.start_of(sunday.dated_at) == datetime(2026, 5, 10, 22, tzinfo=UTC), (
+        "the week from Monday 11 May in Berlin"
+    )
 
 
 def test_periods_between_publications_are_merged_until_they_hold_enough_people():
@@ -151,7 +177,9 @@ def test_periods_begin_at_midnight_in_the_programs_time_zone():
 def test_the_programs_periods_come_from_settings_and_an_unknown_time_zone_is_refused_naming_the_variable():
     secrets = {"FLIPSIDE_FEEDBACK_LINK_SECRET": "a" * 32, "FLIPSIDE_FEEDBACK_CONCERN_CONTRIBUTOR_KEY": "c" * 32}
     assert FeedbackSettings(**secrets).insights_closing() == Closing("week", ZoneInfo("UTC"))
-    monthly = FeedbackSettings(**secrets, FLIPSIDE_FEEDBACK_INSIGHTS_CLOSED_PERIOD="month", FLIPSIDE_FEEDBACK_INSIGHTS_TIME_ZONE="Europe/Paris")
+    monthly = FeedbackSettings(
+        **secrets, FLIPSIDE_FEEDBACK_INSIGHTS_CLOSED_PERIOD="month", FLIPSIDE_FEEDBACK_INSIGHTS_TIME_ZONE="Europe/Paris"
+    )
     assert monthly.insights_closing() == Closing("month", ZoneInfo("Europe/Paris"))
     for unknown in ("Mars/Olympus_Mons", "../../etc/passwd"):
         with pytest.raises(ValidationError, match="FLIPSIDE_FEEDBACK_INSIGHTS_TIME_ZONE"):

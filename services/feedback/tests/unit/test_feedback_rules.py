@@ -5,14 +5,21 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from flipside_feedback.domain.goals import GoalRefused, PairMembers, owner_role, progress
 from flipside_feedback.domain.health import AT_RISK_BELOW, PairSignals, Rating, judge
 from flipside_feedback.domain.milestones import session_milestones
 from flipside_feedback.domain.population import grade_band
-from flipside_feedback.domain.questionnaire import BUILT_IN, InvalidAnswers, Questionnaire, checked_answers, free_text_ids
+from flipside_feedback.domain.questionnaire import (
+    BUILT_IN,
+    InvalidAnswers,
+    Questionnaire,
+    checked_answers,
+    free_text_ids,
+)
 from flipside_feedback.domain.submissions import AskedRequest, SubmissionRefused, outcome
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -35,10 +42,14 @@ def test_answers_must_fit_the_questions_of_their_version():
 
 
 def test_a_program_questionnaire_keeps_session_value_and_unique_ids():
-    custom = Questionnaire.model_validate({"questions": [
-        {"id": "session_value", "text": "Value?", "kind": "scale"},
-        {"id": "learned", "text": "What did you learn?", "kind": "text", "optional": True},
-    ]})
+    custom = Questionnaire.model_validate(
+        {
+            "questions": [
+                {"id": "session_value", "text": "Value?", "kind": "scale"},
+                {"id": "learned", "text": "What did you learn?", "kind": "text", "optional": True},
+            ]
+        }
+    )
     assert checked_answers(custom, {"session_value": 3}) == {"session_value": 3, "learned": None}
     assert free_text_ids(custom) == ["learned"] and free_text_ids(BUILT_IN) == ["comment"]
     with pytest.raises(ValidationError, match="session_value"):
@@ -104,7 +115,9 @@ def test_a_thriving_pair_is_healthy_and_a_new_one_too():
 
 def test_silence_cancellations_falling_and_uneven_ratings_put_a_pair_at_risk_with_reasons_that_name_no_side():
     falling = [rating("mentor", 4, 2), rating("mentee", 3, 2), rating("mentor", 2, 2), rating("mentee", 1, 1.5)]
-    verdict = judge(PairSignals(falling, sessions_held=1, sessions_cancelled=3, requests_expired=4, requests_unanswered=3))
+    verdict = judge(
+        PairSignals(falling, sessions_held=1, sessions_cancelled=3, requests_expired=4, requests_unanswered=3)
+    )
     assert verdict.status == "at_risk" and verdict.score < AT_RISK_BELOW
     assert verdict.reasons == [
         "recent check-ins rate the sessions low",
@@ -119,12 +132,23 @@ def test_silence_cancellations_falling_and_uneven_ratings_put_a_pair_at_risk_wit
 
 
 def test_one_cancelled_session_or_one_missed_check_in_is_not_yet_a_signal():
-    assert judge(PairSignals(sessions_held=0, sessions_cancelled=1, requests_expired=1, requests_unanswered=1)).status == "healthy"
+    assert (
+        judge(PairSignals(sessions_held=0, sessions_cancelled=1, requests_expired=1, requests_unanswered=1)).status
+        == "healthy"
+    )
     assert judge(PairSignals(sessions_held=0, sessions_cancelled=3)).status == "at_risk"
 
 
-@given(st.lists(st.tuples(st.sampled_from(["mentor", "mentee"]), st.integers(1, 5), st.one_of(st.none(), st.floats(1, 5))), max_size=8),
-       st.integers(0, 10), st.integers(0, 10), st.integers(0, 10), st.data())
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["mentor", "mentee"]), st.integers(1, 5), st.one_of(st.none(), st.floats(1, 5))),
+        max_size=8,
+    ),
+    st.integers(0, 10),
+    st.integers(0, 10),
+    st.integers(0, 10),
+    st.data(),
+)
 def test_health_is_a_score_from_0_to_1_with_a_status_that_follows_it(ratings, held, cancelled, expired, data):
     unanswered = data.draw(st.integers(0, expired))
     verdict = judge(PairSignals([Rating(*r) for r in ratings], held, cancelled, expired, unanswered))

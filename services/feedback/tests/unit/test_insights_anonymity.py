@@ -12,7 +12,18 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from flipside_feedback.domain.insights import NOT_STATED, PROGRAM, WHOLE_PROGRAM, Measure, Observation, Withheld, tabulate
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from flipside_feedback.domain.insights import (
+    NOT_STATED,
+    PROGRAM,
+    WHOLE_PROGRAM,
+    Measure,
+    Observation,
+    Withheld,
+    tabulate,
+)
 from flipside_feedback.domain.program_figures import (
     Enrolment,
     Goal,
@@ -27,13 +38,13 @@ from flipside_feedback.domain.program_figures import (
 )
 from flipside_feedback.domain.survey import MIN_GROUP_SIZE
 from flipside_feedback.insights_formats import csv_export, document
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 DIMENSIONS = ("department", "grade_band", "month")
 START = datetime(2026, 1, 5, tzinfo=UTC)
 
-group_pairs = st.tuples(st.sampled_from(["Sales", "Legal", "IT", None]), st.sampled_from(["junior", "mid", "senior", None]))
+group_pairs = st.tuples(
+    st.sampled_from(["Sales", "Legal", "IT", None]), st.sampled_from(["junior", "mid", "senior", None])
+)
 
 
 def sized_lists(draw, elements, low: int, high: int) -> list:
@@ -48,7 +59,12 @@ def populations(draw):
     groups = sized_lists(draw, group_pairs, 0, 60)
     people = list(range(len(groups)))
     member = st.sampled_from(people) if people else st.none()
-    records = sized_lists(draw, st.tuples(st.lists(member, max_size=2 if people else 0, unique=True), st.integers(1, 4), st.integers(0, 5)), 0, 200)
+    records = sized_lists(
+        draw,
+        st.tuples(st.lists(member, max_size=2 if people else 0, unique=True), st.integers(1, 4), st.integers(0, 5)),
+        0,
+        200,
+    )
     return groups, records
 
 
@@ -118,7 +134,9 @@ def test_one_small_cell_takes_the_smallest_other_with_it():
     ]
     cut = tabulate("enrolled", "enrolled", Measure.COUNT, observed, ["department"]).cuts[1]
     assert {cell.group: (cell.value, cell.withheld) for cell in cut.cells} == {
-        "IT": (None, Withheld.COMPLEMENT), "Legal": (None, Withheld.FEWER_THAN_K), "Sales": (9, None),
+        "IT": (None, Withheld.COMPLEMENT),
+        "Legal": (None, Withheld.FEWER_THAN_K),
+        "Sales": (9, None),
     }
 
 
@@ -126,13 +144,17 @@ def test_small_cells_together_under_k_take_another_with_them_and_enough_together
     def cut(sizes):
         observed = [
             Observation(f"{group}{i}", f"{group}{i}", {"department": group}, 1.0)
-            for group, size in sizes.items() for i in range(size)
+            for group, size in sizes.items()
+            for i in range(size)
         ]
         return {c.group: c.withheld for c in tabulate("e", "e", Measure.COUNT, observed, ["department"]).cuts[1].cells}
 
     assert cut({"HR": 2, "Legal": 2, "IT": 7, "Sales": 9})["IT"] is Withheld.COMPLEMENT
     assert cut({"HR": 3, "Legal": 4, "IT": 7, "Sales": 9}) == {
-        "HR": Withheld.FEWER_THAN_K, "Legal": Withheld.FEWER_THAN_K, "IT": None, "Sales": None,
+        "HR": Withheld.FEWER_THAN_K,
+        "Legal": Withheld.FEWER_THAN_K,
+        "IT": None,
+        "Sales": None,
     }
 
 
@@ -159,20 +181,36 @@ def program_records(draw):
         return sized_lists(draw, strategy, 0, size)
 
     return ProgramRecords(
-        people={i: Person(department, band) for i, (department, band) in zip(ids, groups)},
+        people={i: Person(department, band) for i, (department, band) in zip(ids, groups, strict=False)},
         enrolments=[Enrolment(i, draw(st.sampled_from(["mentor", "mentee"])), draw(day)) for i in ids],
-        proposals=[Proposal(_uuid(next(n)), tuple(m), d, o) for m, d, o in many(
-            st.tuples(st.one_of(pair, st.just([])), day, st.sampled_from(["accepted", "declined", None])))],
-        sessions=[Session(_uuid(next(n)), tuple(m), d, s) for m, d, s in many(
-            st.tuples(pair, day, st.sampled_from(["planned", "held", "cancelled"])))],
-        ratings=[Rating(_uuid(next(n)), r, d, v, f, listened, d + timedelta(days=14)) for r, d, v, f, listened in many(
-            st.tuples(some, day, st.integers(1, 5), st.integers(1, 5), st.integers(1, 5)), 150)],
-        goals=[Goal(_uuid(next(n)), o, d, s, d + timedelta(days=9) if s == "achieved" else None) for o, d, s in many(
-            st.tuples(some, day, st.sampled_from(["open", "achieved", "dropped"])))],
-        pairs=[PairHealth(_uuid(next(n)), tuple(m), e, s) for m, e, s in many(
-            st.tuples(pair, st.booleans(), st.sampled_from(["healthy", "watch", "at_risk", None])))],
-        self_assessments=[SelfAssessment(p, phase, {"confidence": score}, START) for p, phase, score in many(
-            st.tuples(some, st.sampled_from(["baseline", "end"]), st.integers(1, 5)))],
+        proposals=[
+            Proposal(_uuid(next(n)), tuple(m), d, o)
+            for m, d, o in many(
+                st.tuples(st.one_of(pair, st.just([])), day, st.sampled_from(["accepted", "declined", None]))
+            )
+        ],
+        sessions=[
+            Session(_uuid(next(n)), tuple(m), d, s)
+            for m, d, s in many(st.tuples(pair, day, st.sampled_from(["planned", "held", "cancelled"])))
+        ],
+        ratings=[
+            Rating(_uuid(next(n)), r, d, v, f, listened, d + timedelta(days=14))
+            for r, d, v, f, listened in many(
+                st.tuples(some, day, st.integers(1, 5), st.integers(1, 5), st.integers(1, 5)), 150
+            )
+        ],
+        goals=[
+            Goal(_uuid(next(n)), o, d, s, d + timedelta(days=9) if s == "achieved" else None)
+            for o, d, s in many(st.tuples(some, day, st.sampled_from(["open", "achieved", "dropped"])))
+        ],
+        pairs=[
+            PairHealth(_uuid(next(n)), tuple(m), e, s)
+            for m, e, s in many(st.tuples(pair, st.booleans(), st.sampled_from(["healthy", "watch", "at_risk", None])))
+        ],
+        self_assessments=[
+            SelfAssessment(p, phase, {"confidence": score}, START)
+            for p, phase, score in many(st.tuples(some, st.sampled_from(["baseline", "end"]), st.integers(1, 5)))
+        ],
     )
 
 
@@ -186,7 +224,10 @@ def test_every_figure_of_a_random_program_and_its_exports_keep_small_groups_hidd
                 if cell.suppressed:
                     assert cell.value is None and cell.people is None
                 else:
-                    assert cell.people >= MIN_GROUP_SIZE or (cut.dimension == PROGRAM and cell.people == 0), (figure.key, cell)
+                    assert cell.people >= MIN_GROUP_SIZE or (cut.dimension == PROGRAM and cell.people == 0), (
+                        figure.key,
+                        cell,
+                    )
             if not figure.program.suppressed:
                 assert sum(cell.suppressed for cell in cut.cells) != 1, (figure.key, cut)
 
@@ -203,7 +244,9 @@ def test_every_figure_of_a_random_program_and_its_exports_keep_small_groups_hidd
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(records=program_records())
 def test_goal_completion_cells_count_exactly_the_owners_of_their_group(records):
-    figure = next(f for f in program_insights(records, "month", START + timedelta(days=200)).figures if f.key == "goal_completion")
+    figure = next(
+        f for f in program_insights(records, "month", START + timedelta(days=200)).figures if f.key == "goal_completion"
+    )
     owners = defaultdict(set)
     for goal in (g for g in records.goals if figure.up_to and g.set_at < figure.up_to):
         owners[records.people[goal.owner].department or NOT_STATED].add(goal.owner)

@@ -15,15 +15,23 @@ NOW = datetime(2026, 5, 1, tzinfo=UTC)
 def insights_with(departments: dict[str, int]):
     people = {uuid4(): Person(department, "mid") for department, size in departments.items() for _ in range(size)}
     records = ProgramRecords(
-        people=people, enrolments=[Enrolment(p, "mentee", NOW) for p in people],
-        proposals=[], sessions=[], ratings=[], goals=[], pairs=[], self_assessments=[],
+        people=people,
+        enrolments=[Enrolment(p, "mentee", NOW) for p in people],
+        proposals=[],
+        sessions=[],
+        ratings=[],
+        goals=[],
+        pairs=[],
+        self_assessments=[],
     )
     return program_insights(records, "month", NOW)
 
 
 def test_the_csv_leaves_withheld_cells_empty_and_says_why():
     rows = list(csv.DictReader(io.StringIO(csv_export(insights_with({"Legal": 2, "IT": 6, "Sales": 9})))))
-    by_group = {row["group"]: row for row in rows if row["figure"] == "enrolled_mentee" and row["dimension"] == "department"}
+    by_group = {
+        row["group"]: row for row in rows if row["figure"] == "enrolled_mentee" and row["dimension"] == "department"
+    }
     assert {g: (r["value"], r["people"], r["suppressed"], r["withheld_because"]) for g, r in by_group.items()} == {
         "IT": ("", "", "true", "complement"),
         "Legal": ("", "", "true", "fewer_than_k"),
@@ -42,7 +50,7 @@ def test_the_page_says_a_cell_is_withheld_for_fewer_than_5_people_and_never_show
     assert legal_row and legal_row.group(1) == "withheld: fewer than 5 people"
     assert '<tr class="withheld"><th scope="row">IT</th>' in page
     assert "would let a group of fewer than 5 people be worked out" in page
-    assert "<th scope=\"row\">Sales</th><td>9</td><td>9</td>" in page
+    assert '<th scope="row">Sales</th><td>9</td><td>9</td>' in page
 
 
 def test_the_page_loads_its_scripts_from_the_service_and_embeds_data_that_cannot_close_its_script():

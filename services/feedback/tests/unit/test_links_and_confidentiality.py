@@ -26,12 +26,15 @@ def test_a_signed_link_grants_its_request_until_it_expires():
         verify(token, SECRET, NOW + timedelta(days=14))
 
 
-@pytest.mark.parametrize("tamper", [
-    lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"),
-    lambda t: "x" + t,
-    lambda t: t.replace(".", ""),
-    lambda t: "",
-])
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"),
+        lambda t: "x" + t,
+        lambda t: t.replace(".", ""),
+        lambda t: "",
+    ],
+)
 def test_tampered_or_foreign_links_are_refused(tamper):
     token = survey_token(uuid4(), NOW + timedelta(days=1), SECRET)
     with pytest.raises(InvalidLink):
@@ -50,10 +53,19 @@ def test_a_token_of_another_kind_signed_with_the_same_secret_opens_no_survey():
 def test_the_hash_counting_concern_contributors_has_its_own_key_not_the_survey_link_secret():
     person = uuid4()
     secrets = {"FLIPSIDE_FEEDBACK_CONCERN_CONTRIBUTOR_KEY": "c" * 32}
-    one, other = (FeedbackLoop(FeedbackSettings(**secrets, FLIPSIDE_FEEDBACK_LINK_SECRET=link), FixedClock(NOW)) for link in ("a" * 32, "b" * 32))
-    assert one.contributor_hash(person) == other.contributor_hash(person) == hmac.new(
-        b"c" * 32, b"concern:" + person.bytes, hashlib.sha256,
-    ).digest()
+    one, other = (
+        FeedbackLoop(FeedbackSettings(**secrets, FLIPSIDE_FEEDBACK_LINK_SECRET=link), FixedClock(NOW))
+        for link in ("a" * 32, "b" * 32)
+    )
+    assert (
+        one.contributor_hash(person)
+        == other.contributor_hash(person)
+        == hmac.new(
+            b"c" * 32,
+            b"concern:" + person.bytes,
+            hashlib.sha256,
+        ).digest()
+    )
 
 
 def test_the_concern_contributor_key_may_not_be_the_link_secret():

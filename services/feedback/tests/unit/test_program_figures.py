@@ -32,12 +32,18 @@ PEOPLE = {
     **{m: Person("IT", "junior") for m in MENTORS},
     **{m: Person("Sales", "senior") for m in MENTEES},
 }
-PAIRS = [(uuid4(), (mentor, mentee)) for mentor, mentee in zip(MENTORS, MENTEES)]
+PAIRS = [(uuid4(), (mentor, mentee)) for mentor, mentee in zip(MENTORS, MENTEES, strict=False)]
 
 
 def records(**changes) -> ProgramRecords:
     nothing_yet = {
-        "people": PEOPLE, "enrolments": [], "proposals": [], "sessions": [], "ratings": [], "goals": [], "pairs": [],
+        "people": PEOPLE,
+        "enrolments": [],
+        "proposals": [],
+        "sessions": [],
+        "ratings": [],
+        "goals": [],
+        "pairs": [],
         "self_assessments": [],
     }
     return ProgramRecords(**{**nothing_yet, **changes})
@@ -55,7 +61,9 @@ def cells(fig, dimension):
 def test_enrolment_counts_people_by_role_and_withholds_a_department_of_three_and_its_complement():
     legal = [uuid4() for _ in range(3)]
     people = {**PEOPLE, **{p: Person("Legal", "mid") for p in legal}}
-    enrolments = [Enrolment(p, "mentor", MARCH) for p in MENTORS] + [Enrolment(p, "mentee", APRIL) for p in MENTEES + legal]
+    enrolments = [Enrolment(p, "mentor", MARCH) for p in MENTORS] + [
+        Enrolment(p, "mentee", APRIL) for p in MENTEES + legal
+    ]
     insights = program_insights(records(people=people, enrolments=enrolments), "month", NOW)
 
     assert [f.key for f in insights.figures if f.key.startswith("enrolled_")] == ["enrolled_mentee", "enrolled_mentor"]
@@ -63,7 +71,10 @@ def test_enrolment_counts_people_by_role_and_withholds_a_department_of_three_and
     assert mentees.program.value == 13 and mentees.program.people == 13
     # Legal's 3 alone would be 13 - 10; Sales (the only other) goes too.
     assert cells(mentees, "department") == {"Legal": (None, None), "Sales": (None, None)}
-    assert {c.group: c.withheld for c in mentees.cuts[1].cells} == {"Legal": Withheld.FEWER_THAN_K, "Sales": Withheld.COMPLEMENT}
+    assert {c.group: c.withheld for c in mentees.cuts[1].cells} == {
+        "Legal": Withheld.FEWER_THAN_K,
+        "Sales": Withheld.COMPLEMENT,
+    }
     assert cells(mentees, "month") == {"2026-04": (13, 13)}
     assert cells(figure(insights, "enrolled_mentor"), "grade_band") == {"junior": (10, 10)}
 
@@ -72,7 +83,9 @@ def test_match_acceptance_is_accepted_of_decided_and_unknown_people_count_for_no
     accepted = [Proposal(pair, members, MARCH, "accepted") for pair, members in PAIRS[:6]]
     declined = [Proposal(uuid4(), (), MARCH, "declined") for _ in range(2)]
     still_open = [Proposal(uuid4(), (), APRIL, None)]
-    fig = figure(program_insights(records(proposals=accepted + declined + still_open), "month", NOW), "match_acceptance")
+    fig = figure(
+        program_insights(records(proposals=accepted + declined + still_open), "month", NOW), "match_acceptance"
+    )
 
     assert (fig.program.value, fig.program.people) == (0.75, 12)
     # The declined ones' people are unknown ("not stated", withheld); IT goes too, or the rest would give them back.
@@ -95,7 +108,9 @@ def test_sessions_held_are_of_those_due_cancelled_ones_count_as_not_held_and_fut
 
 def test_a_session_counts_once_in_a_group_both_its_people_belong_to():
     together = {m: Person("IT", "junior") for _, members in PAIRS for m in members}
-    sessions = [Session(uuid4(), members, MARCH, "held" if i < 4 else "cancelled") for i, (_, members) in enumerate(PAIRS)]
+    sessions = [
+        Session(uuid4(), members, MARCH, "held" if i < 4 else "cancelled") for i, (_, members) in enumerate(PAIRS)
+    ]
     fig = figure(program_insights(records(people=together, sessions=sessions), "month", NOW), "sessions_held")
     assert cells(fig, "department") == {"IT": (0.4, 20)}
 
@@ -113,7 +128,8 @@ def test_ratings_and_psychological_safety_are_means_over_responses_by_period():
     assert cells(value, "month") == {"2026-03": (4.0, 10), "2026-04": (5.0, 10)}
     assert cells(safety, "grade_band") == {"junior": (4.0, 10), "senior": (4.0, 10)}
     assert cells(figure(program_insights(records(ratings=ratings), "week", NOW), "session_value"), "week") == {
-        "2026-W11": (4.0, 10), "2026-W16": (5.0, 10),
+        "2026-W11": (4.0, 10),
+        "2026-W16": (5.0, 10),
     }
 
 
@@ -127,12 +143,19 @@ def test_a_month_with_few_respondents_is_withheld_with_the_smallest_other():
     ]
     fig = figure(program_insights(records(ratings=ratings), "month", JUNE), "session_value")
     assert {c.group: c.withheld for c in fig.cuts[3].cells} == {
-        "2026-03": None, "2026-04": Withheld.COMPLEMENT, "2026-05": Withheld.FEWER_THAN_K,
+        "2026-03": None,
+        "2026-04": Withheld.COMPLEMENT,
+        "2026-05": Withheld.FEWER_THAN_K,
     }
 
 
 def test_goal_completion_is_achieved_of_set_by_owner():
-    goals = [Goal(uuid4(), mentee, MARCH, "achieved" if i < 6 else ("dropped" if i == 9 else "open"), MARCH if i < 6 else None) for i, mentee in enumerate(MENTEES)]
+    goals = [
+        Goal(
+            uuid4(), mentee, MARCH, "achieved" if i < 6 else ("dropped" if i == 9 else "open"), MARCH if i < 6 else None
+        )
+        for i, mentee in enumerate(MENTEES)
+    ]
     fig = figure(program_insights(records(goals=goals), "month", NOW), "goal_completion")
     assert (fig.program.value, fig.program.people) == (0.6, 10)
     assert cells(fig, "department") == {"Sales": (0.6, 10)}
@@ -140,18 +163,25 @@ def test_goal_completion_is_achieved_of_set_by_owner():
 
 def test_pairs_at_risk_are_among_active_pairs():
     pairs = [
-        PairHealth(pair, members, ended=(i == 9), status="at_risk" if i in (0, 1, 9) else ("healthy" if i < 7 else None))
+        PairHealth(
+            pair, members, ended=(i == 9), status="at_risk" if i in (0, 1, 9) else ("healthy" if i < 7 else None)
+        )
         for i, (pair, members) in enumerate(PAIRS)
     ]
     fig = figure(program_insights(records(pairs=pairs), "month", NOW), "pairs_at_risk")
     assert (fig.program.value, fig.program.people) == (0.222, 18)
-    assert [cut.dimension for cut in fig.cuts] == ["program", "department", "grade_band"], "a pair's risk is now, not a period"
+    assert [cut.dimension for cut in fig.cuts] == ["program", "department", "grade_band"], (
+        "a pair's risk is now, not a period"
+    )
 
 
 def test_self_assessment_change_is_end_minus_baseline_over_people_with_both():
     assessments = [
         *(SelfAssessment(m, "baseline", {"digital_confidence": 2, "storytelling": 3}, MARCH) for m in MENTEES),
-        *(SelfAssessment(m, "end", {"digital_confidence": 4 if i % 2 else 3}, MARCH) for i, m in enumerate(MENTEES[:8])),
+        *(
+            SelfAssessment(m, "end", {"digital_confidence": 4 if i % 2 else 3}, MARCH)
+            for i, m in enumerate(MENTEES[:8])
+        ),
         *(SelfAssessment(m, "end", {"storytelling": 5, "digital_confidence": True}, MARCH) for m in MENTEES[8:]),
         *(SelfAssessment(m, "baseline", {"leadership": 1}, MARCH) for m in MENTORS),
     ]
@@ -178,6 +208,9 @@ def test_periods_are_iso_weeks_and_months():
 
 def test_people_missing_from_the_participants_are_placed_as_not_stated():
     stranger = UUID(int=7)
-    ratings = [Rating(uuid4(), p, MARCH, 3, 3, 3, MARCH) for p in MENTORS[:5] + [stranger]]
+    ratings = [Rating(uuid4(), p, MARCH, 3, 3, 3, MARCH) for p in [*MENTORS[:5], stranger]]
     fig = figure(program_insights(records(ratings=ratings), "month", NOW), "session_value")
-    assert {c.group: c.withheld for c in fig.cuts[1].cells} == {"IT": Withheld.COMPLEMENT, "not stated": Withheld.FEWER_THAN_K}
+    assert {c.group: c.withheld for c in fig.cuts[1].cells} == {
+        "IT": Withheld.COMPLEMENT,
+        "not stated": Withheld.FEWER_THAN_K,
+    }

@@ -49,8 +49,17 @@ def definition(settings: MatchingSettings | None = None) -> ServiceDefinition[Ma
         handlers=handlers,
         api=router,
         emits=(
-            ParticipantEnrolled, ParticipantUpdated, ParticipantWithdrawn, ParticipantErased, ParticipantUnmatched, MatchRunRequested,
-            PairCreated, PairDissolved, PairProposed, PairAccepted, PairDeclined,
+            ParticipantEnrolled,
+            ParticipantUpdated,
+            ParticipantWithdrawn,
+            ParticipantErased,
+            ParticipantUnmatched,
+            MatchRunRequested,
+            PairCreated,
+            PairDissolved,
+            PairProposed,
+            PairAccepted,
+            PairDeclined,
         ),
         workers=[ProposalExpiry(matcher, settings.proposal_poll_seconds).run],
         components=(matcher,),
@@ -62,4 +71,6 @@ def app(settings: MatchingSettings | None = None) -> FastAPI:
 
 
 # Named by the `flipside.services` entry point in pyproject.toml: how the launcher, the CLI and the plans find matching.
-REGISTRATION = ServiceRegistration(name=SERVICE, settings=MatchingSettings, definition=definition, app=app, migrations=MIGRATIONS)
+REGISTRATION = ServiceRegistration(
+    name=SERVICE, settings=MatchingSettings, definition=definition, app=app, migrations=MIGRATIONS
+)

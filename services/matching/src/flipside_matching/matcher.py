@@ -117,23 +117,33 @@ class Matcher:
         return uow.emit(ParticipantEnrolled(participant_id=participant_id, profile=profile))
 
     async def request_update(
-        self, uow: Unit, participant_id: UUID, profile: ParticipantProfile, may_change_hr_fields: bool,
+        self,
+        uow: Unit,
+        participant_id: UUID,
+        profile: ParticipantProfile,
+        may_change_hr_fields: bool,
     ) -> Envelope:
         """HR-owned fields come from the HR system or an admin (`may_change_hr_fields`); the person changes the rest."""
         program = await known_program(uow.repository, profile.program_id)
         current = await enrolled(uow.repository, participant_id)
         check_same_program(current, profile)
         if not may_change_hr_fields and (changed := hr_owned_changes(current.profile, profile)):
-            raise NotTheirs(f"only HR or an admin may change {', '.join(changed)}; a participant changes the rest of their profile")
+            raise NotTheirs(
+                f"only HR or an admin may change {', '.join(changed)}; a participant changes the rest of their profile"
+            )
         check_grade(program.program_id, program.policy, profile.grade)
         check_capacity(current, profile)
         return uow.emit(ParticipantUpdated(participant_id=participant_id, profile=profile))
 
     async def request_withdrawal(self, uow: Unit, participant_id: UUID) -> Envelope:
         person = await enrolled(uow.repository, participant_id)
-        return uow.emit(ParticipantWithdrawn(
-            participant_id=participant_id, program_id=person.profile.program_id, withdrawn_at=self._clock.now(),
-        ))
+        return uow.emit(
+            ParticipantWithdrawn(
+                participant_id=participant_id,
+                program_id=person.profile.program_id,
+                withdrawn_at=self._clock.now(),
+            )
+        )
 
     def request_erasure(self, uow: Unit, participant_id: UUID) -> Envelope:
         """The right to erasure: one event, and every service removes or anonymises what it holds."""
@@ -188,10 +198,15 @@ class Matcher:
             log.info("withdrawal of a participant not enrolled", participant_id=str(event.participant_id))
             return
         for pair in await repository.active_pairs_of(event.participant_id):
-            uow.emit(PairDissolved(
-                pair_id=pair.pair_id, program_id=pair.program_id, reason="withdrawn", rematch=True,
-                dissolved_at=event.withdrawn_at,
-            ))
+            uow.emit(
+                PairDissolved(
+                    pair_id=pair.pair_id,
+                    program_id=pair.program_id,
+                    reason="withdrawn",
+                    rematch=True,
+                    dissolved_at=event.withdrawn_at,
+                )
+            )
 
     async def participant_erased(self, uow: Unit, event: ParticipantErased) -> None:
         # After the erasure on the topic, whoever sent it: compaction then drops the person's profiles from the topic too.
@@ -213,9 +228,14 @@ class Matcher:
         """The run is an event, done once however often it arrives."""
         await known_program(uow.repository, program_id)
         run_id = uuid4()
-        return run_id, uow.emit(MatchRunRequested(
-            program_id=program_id, run_id=run_id, requested_at=self._clock.now(), replace_unlocked=replace_unlocked,
-        ))
+        return run_id, uow.emit(
+            MatchRunRequested(
+                program_id=program_id,
+                run_id=run_id,
+                requested_at=self._clock.now(),
+                replace_unlocked=replace_unlocked,
+            )
+        )
 
     async def dry_run(self, repository: MatchingRepository, program_id: str, replace_unlocked: bool) -> RunPlan:
         program = await known_program(repository, program_id)
@@ -232,15 +252,22 @@ class Matcher:
         result = plan.result
         await self._end_replaced(uow, plan, event.run_id)
         old_couples = {(p.mentor_id, p.mentee_id) for p in plan.replaceable}
-        new_pairs = [pair for pair in result.pairs if (pair.mentor.participant_id, pair.mentee.participant_id) not in old_couples]
+        new_pairs = [
+            pair for pair in result.pairs if (pair.mentor.participant_id, pair.mentee.participant_id) not in old_couples
+        ]
         created = [(uuid4(), pair) for pair in new_pairs]
         await repository.add_pairs(created, "run")
         for pair_id, pair in created:
             uow.emit(pair_created(pair_id, pair, self._clock.now()))
         for participant_id, reasons in result.unmatched.items():
-            uow.emit(ParticipantUnmatched(
-                participant_id=participant_id, program_id=program.program_id, run_id=event.run_id, reasons=reasons,
-            ))
+            uow.emit(
+                ParticipantUnmatched(
+                    participant_id=participant_id,
+                    program_id=program.program_id,
+                    run_id=event.run_id,
+                    reasons=reasons,
+                )
+            )
         await repository.record_run(event.run_id, program.program_id, len(created), result.unmatched)
         log.info("match run done", run_id=str(event.run_id), paired=len(created), unmatched=len(result.unmatched))
 
@@ -250,14 +277,22 @@ class Matcher:
         for old in plan.replaceable:
             if (old.mentor_id, old.mentee_id) not in chosen:
                 await uow.repository.end_pair(old, "replaced")
-                uow.emit(PairDissolved(
-                    pair_id=old.pair_id, program_id=old.program_id, reason="rerun", rematch=False,
-                    note=f"replaced by match run {run_id}", dissolved_at=self._clock.now(),
-                ))
+                uow.emit(
+                    PairDissolved(
+                        pair_id=old.pair_id,
+                        program_id=old.program_id,
+                        reason="rerun",
+                        rematch=False,
+                        note=f"replaced by match run {run_id}",
+                        dissolved_at=self._clock.now(),
+                    )
+                )
 
     # Pairs: by hand, dissolved, locked, flagged at risk.
 
-    async def pair_by_hand(self, uow: Unit, program_id: str, mentor_id: UUID, mentee_id: UUID, override: bool) -> PairedByHand:
+    async def pair_by_hand(
+        self, uow: Unit, program_id: str, mentor_id: UUID, mentee_id: UUID, override: bool
+    ) -> PairedByHand:
         """A broken hard rule is refused with the reasons unless `override`; capacity is never overridden."""
         repository = uow.repository
         program = await known_program(repository, program_id)
@@ -269,7 +304,9 @@ class Matcher:
             raise NotFound(f"neither is enrolled in program {program_id!r}")
         if await repository.active_between(mentor.participant_id, mentee.participant_id):
             raise Conflict("these two are already an active pair")
-        broken = violations(mentor, mentee, program.policy, await _chains(repository, mentor, mentee), self.first_week())
+        broken = violations(
+            mentor, mentee, program.policy, await _chains(repository, mentor, mentee), self.first_week()
+        )
         if broken and not override:
             message = "a hard rule is broken; send override=true to pair them anyway"
             raise Conflict(message, {"message": message, "violations": broken})
@@ -277,15 +314,27 @@ class Matcher:
             message = "capacity cannot be overridden: end one of their pairs first"
             raise Conflict(message, {"message": message, "violations": full})
         scored = score_pair(mentor, mentee, program.policy, self._taxonomy, self.first_week())
-        pair = ScoredPair(mentor, mentee, scored.breakdown, (
-            "paired by hand by an admin", *(f"warning: {v}" for v in broken), *scored.reasons,
-        ))
+        pair = ScoredPair(
+            mentor,
+            mentee,
+            scored.breakdown,
+            (
+                "paired by hand by an admin",
+                *(f"warning: {v}" for v in broken),
+                *scored.reasons,
+            ),
+        )
         pair_id = uuid4()
         await repository.add_pair(pair_id, pair, "manual")
         return PairedByHand(pair_id, pair, uow.emit(pair_created(pair_id, pair, self._clock.now())), tuple(broken))
 
     async def request_dissolution(
-        self, uow: Unit, pair_id: UUID, reason: DissolutionReason, note: str | None, rematch: bool,
+        self,
+        uow: Unit,
+        pair_id: UUID,
+        reason: DissolutionReason,
+        note: str | None,
+        rematch: bool,
     ) -> Envelope:
         """`PairDissolved` through the outbox, handled like one from anyone else (the pair ends and, with
         `rematch`, both sides are matched again, never with each other)."""
@@ -343,16 +392,30 @@ class Matcher:
         await uow.repository.clear_at_risk(pair.pair_id)
 
     def _dissolve(
-        self, uow: Unit, pair_id: UUID, program_id: str, reason: DissolutionReason, note: str | None, rematch: bool,
+        self,
+        uow: Unit,
+        pair_id: UUID,
+        program_id: str,
+        reason: DissolutionReason,
+        note: str | None,
+        rematch: bool,
     ) -> Envelope:
-        return uow.emit(PairDissolved(
-            pair_id=pair_id, program_id=program_id, reason=reason, note=note, rematch=rematch,
-            dissolved_at=self._clock.now(),
-        ))
+        return uow.emit(
+            PairDissolved(
+                pair_id=pair_id,
+                program_id=program_id,
+                reason=reason,
+                note=note,
+                rematch=rematch,
+                dissolved_at=self._clock.now(),
+            )
+        )
 
     # Suggestions: people pick a partner, the other side answers.
 
-    async def suggestions(self, repository: MatchingRepository, program_id: str, participant_id: UUID, k: int) -> Suggestions:
+    async def suggestions(
+        self, repository: MatchingRepository, program_id: str, participant_id: UUID, k: int
+    ) -> Suggestions:
         """The `k` best partners still free for this participant, best first."""
         program = await known_program(repository, program_id)
         person = await member_of(repository, program_id, participant_id)
@@ -373,7 +436,9 @@ class Matcher:
         if not proposer.can_be_mentored():
             orders.reverse()
         above, week = await _chains(repository, proposer, candidate), self.first_week()
-        attempts = [(mentor, mentee, violations(mentor, mentee, program.policy, above, week)) for mentor, mentee in orders]
+        attempts = [
+            (mentor, mentee, violations(mentor, mentee, program.policy, above, week)) for mentor, mentee in orders
+        ]
         allowed = [(mentor, mentee) for mentor, mentee, broken in attempts if not broken]
         if not allowed:
             message = "these two cannot be paired"
@@ -384,24 +449,48 @@ class Matcher:
         expires_at = self._clock.now() + timedelta(hours=program.policy.proposal_expiry_hours)
         if not await repository.add_proposal(pair_id, pair, proposer.participant_id, expires_at):
             raise Conflict("a proposal between these two is already waiting for an answer")
-        return Proposed(pair_id, pair, uow.emit(PairProposed(
-            pair_id=pair_id, program_id=program_id, mentor_id=mentor.participant_id, mentee_id=mentee.participant_id,
-            proposed_by=proposer.participant_id, score=pair.score, score_breakdown=pair.breakdown,
-            reasons=list(pair.reasons), expires_at=expires_at,
-        )), expires_at)
+        return Proposed(
+            pair_id,
+            pair,
+            uow.emit(
+                PairProposed(
+                    pair_id=pair_id,
+                    program_id=program_id,
+                    mentor_id=mentor.participant_id,
+                    mentee_id=mentee.participant_id,
+                    proposed_by=proposer.participant_id,
+                    score=pair.score,
+                    score_breakdown=pair.breakdown,
+                    reasons=list(pair.reasons),
+                    expires_at=expires_at,
+                )
+            ),
+            expires_at,
+        )
 
     async def accept(self, uow: Unit, pair_id: UUID, participant_id: UUID) -> Envelope:
         """The asked side says yes; the pair is created once the rules are checked again (`pair_accepted`)."""
         proposal = await self._open_proposal(uow.repository, pair_id, participant_id)
-        return uow.emit(PairAccepted(
-            pair_id=pair_id, program_id=proposal.program_id, accepted_by=participant_id, accepted_at=self._clock.now(),
-        ))
+        return uow.emit(
+            PairAccepted(
+                pair_id=pair_id,
+                program_id=proposal.program_id,
+                accepted_by=participant_id,
+                accepted_at=self._clock.now(),
+            )
+        )
 
     async def decline(self, uow: Unit, pair_id: UUID, participant_id: UUID, note: str | None) -> Envelope:
         proposal = await self._open_proposal(uow.repository, pair_id, participant_id)
-        return uow.emit(PairDeclined(
-            pair_id=pair_id, program_id=proposal.program_id, reason="declined", note=note, declined_at=self._clock.now(),
-        ))
+        return uow.emit(
+            PairDeclined(
+                pair_id=pair_id,
+                program_id=proposal.program_id,
+                reason="declined",
+                note=note,
+                declined_at=self._clock.now(),
+            )
+        )
 
     async def pair_accepted(self, uow: Unit, event: PairAccepted) -> None:
         repository = uow.repository
@@ -411,7 +500,10 @@ class Matcher:
             log.info("acceptance of a proposal that is not pending", pair_id=str(event.pair_id))
             return
         program = await known_program(repository, proposal.program_id)
-        mentor, mentee = await repository.participant(proposal.mentor_id), await repository.participant(proposal.mentee_id)
+        mentor, mentee = (
+            await repository.participant(proposal.mentor_id),
+            await repository.participant(proposal.mentee_id),
+        )
         if mentor is None or mentee is None:
             return await self._no_longer_possible(uow, proposal, ["erased"])
         week = self.first_week()
@@ -425,10 +517,15 @@ class Matcher:
     async def _no_longer_possible(self, uow: Unit, proposal: Proposal, broken: list[str]) -> None:
         """An accepted proposal the rules no longer allow is declined for the reasons they give now."""
         await uow.repository.decide_proposal(proposal.pair_id, "no_longer_possible")
-        uow.emit(PairDeclined(
-            pair_id=proposal.pair_id, program_id=proposal.program_id, reason="no_longer_possible",
-            note="; ".join(broken), declined_at=self._clock.now(),
-        ))
+        uow.emit(
+            PairDeclined(
+                pair_id=proposal.pair_id,
+                program_id=proposal.program_id,
+                reason="no_longer_possible",
+                note="; ".join(broken),
+                declined_at=self._clock.now(),
+            )
+        )
 
     async def pair_declined(self, uow: Unit, event: PairDeclined) -> None:
         proposal = await uow.repository.proposal(event.pair_id, for_update=True)
@@ -439,10 +536,15 @@ class Matcher:
         """Decline up to `limit` proposals nobody answered in time; how many there were."""
         expired = await uow.repository.claim_expired_proposals(limit)
         for proposal in expired:
-            uow.emit(PairDeclined(
-                pair_id=proposal.pair_id, program_id=proposal.program_id, reason="expired",
-                note=f"not answered by {proposal.expires_at:%Y-%m-%d %H:%M} UTC", declined_at=self._clock.now(),
-            ))
+            uow.emit(
+                PairDeclined(
+                    pair_id=proposal.pair_id,
+                    program_id=proposal.program_id,
+                    reason="expired",
+                    note=f"not answered by {proposal.expires_at:%Y-%m-%d %H:%M} UTC",
+                    declined_at=self._clock.now(),
+                )
+            )
         return len(expired)
 
     async def _open_proposal(self, repository: MatchingRepository, pair_id: UUID, participant_id: UUID) -> Proposal:
@@ -498,12 +600,21 @@ class Matcher:
         # No run left them out: the enrolment or update whose rolling match found them unmatchable stands for it.
         decided_by = uow.cause.id if uow.cause is not None else uuid4()
         await repository.record_unmatched(person.participant_id, decided_by, reasons)
-        uow.emit(ParticipantUnmatched(
-            participant_id=person.participant_id, program_id=program.program_id, run_id=decided_by, reasons=reasons,
-        ))
+        uow.emit(
+            ParticipantUnmatched(
+                participant_id=person.participant_id,
+                program_id=program.program_id,
+                run_id=decided_by,
+                reasons=reasons,
+            )
+        )
 
     async def _forget_those_who_now_fit(
-        self, repository: MatchingRepository, program: Program, newcomer: Participant, week: date,
+        self,
+        repository: MatchingRepository,
+        program: Program,
+        newcomer: Participant,
+        week: date,
     ) -> None:
         """Someone told that no one could partner them only waits, like anyone else, once this person could."""
         told = await repository.told_unmatchable(program.program_id)
@@ -514,7 +625,11 @@ class Matcher:
 
 
 async def plan_run(
-    repository: MatchingRepository, program: Program, taxonomy: Taxonomy, first_week: date, replace_unlocked: bool,
+    repository: MatchingRepository,
+    program: Program,
+    taxonomy: Taxonomy,
+    first_week: date,
+    replace_unlocked: bool,
 ) -> RunPlan:
     """What a match run of the program would do now: a dry run shows it, the run does it.
 

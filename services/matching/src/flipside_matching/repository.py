@@ -98,12 +98,17 @@ class MatchingRepository:
         return _participant(row) if row else None
 
     async def participant(self, participant_id: UUID) -> Participant | None:
-        row = await self._conn.fetchrow(_PARTICIPANT + " WHERE p.participant_id = $1 AND p.erased_at IS NULL AND p.withdrawn_at IS NULL", participant_id)
+        row = await self._conn.fetchrow(
+            _PARTICIPANT + " WHERE p.participant_id = $1 AND p.erased_at IS NULL AND p.withdrawn_at IS NULL",
+            participant_id,
+        )
         return _participant(row) if row else None
 
     async def people(self, program_id: str) -> list[Participant]:
         """Everyone in the program who is not erased, with their partners so far."""
-        rows = await self._conn.fetch(_PARTICIPANT + " WHERE p.program_id = $1 AND p.erased_at IS NULL AND p.withdrawn_at IS NULL", program_id)
+        rows = await self._conn.fetch(
+            _PARTICIPANT + " WHERE p.program_id = $1 AND p.erased_at IS NULL AND p.withdrawn_at IS NULL", program_id
+        )
         return [_participant(row) for row in rows]
 
     async def waiting_counterparts(self, newcomer: Participant, policy: ProgramPolicy, limit: int) -> list[Participant]:
@@ -149,9 +154,11 @@ class MatchingRepository:
     async def waiting(self, program_id: str, limit: int) -> list[Participant]:
         """Everyone in the program with room left, longest-waiting first."""
         rows = await self._conn.fetch(
-            _PARTICIPANT + " WHERE p.program_id = $1 AND p.active_pairs < p.capacity AND p.erased_at IS NULL AND p.withdrawn_at IS NULL"
+            _PARTICIPANT
+            + " WHERE p.program_id = $1 AND p.active_pairs < p.capacity AND p.erased_at IS NULL AND p.withdrawn_at IS NULL"
             " ORDER BY p.enrolled_at LIMIT $2",
-            program_id, limit,
+            program_id,
+            limit,
         )
         return [_participant(row) for row in rows]
 
@@ -183,8 +190,16 @@ class MatchingRepository:
             "INSERT INTO pairs (pair_id, program_id, mentor_id, mentee_id, score, reasons, breakdown, origin)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             [
-                (pair_id, p.mentor.profile.program_id, p.mentor.participant_id, p.mentee.participant_id,
-                 p.score, list(p.reasons), p.breakdown, origin)
+                (
+                    pair_id,
+                    p.mentor.profile.program_id,
+                    p.mentor.participant_id,
+                    p.mentee.participant_id,
+                    p.score,
+                    list(p.reasons),
+                    p.breakdown,
+                    origin,
+                )
                 for pair_id, p in rows
             ],
         )
@@ -198,15 +213,19 @@ class MatchingRepository:
         await self._conn.execute("DELETE FROM unmatched WHERE participant_id = ANY($1::uuid[])", people)
 
     async def active_between(self, a: UUID, b: UUID) -> bool:
-        return bool(await self._conn.fetchval(
-            "SELECT 1 FROM pairs WHERE status = 'active' AND LEAST(mentor_id, mentee_id) = LEAST($1::uuid, $2::uuid)"
-            " AND GREATEST(mentor_id, mentee_id) = GREATEST($1::uuid, $2::uuid)",
-            a, b,
-        ))
+        return bool(
+            await self._conn.fetchval(
+                "SELECT 1 FROM pairs WHERE status = 'active' AND LEAST(mentor_id, mentee_id) = LEAST($1::uuid, $2::uuid)"
+                " AND GREATEST(mentor_id, mentee_id) = GREATEST($1::uuid, $2::uuid)",
+                a,
+                b,
+            )
+        )
 
     async def active_pair(self, pair_id: UUID) -> ActivePair | None:
         row = await self._conn.fetchrow(
-            "SELECT pair_id, program_id, mentor_id, mentee_id FROM pairs WHERE pair_id = $1 AND status = 'active'", pair_id
+            "SELECT pair_id, program_id, mentor_id, mentee_id FROM pairs WHERE pair_id = $1 AND status = 'active'",
+            pair_id,
         )
         return ActivePair(**dict(row)) if row else None
 
@@ -228,7 +247,9 @@ class MatchingRepository:
         return status != "UPDATE 0"
 
     async def end_pair(self, pair: ActivePair, status: str) -> None:
-        await self._conn.execute("UPDATE pairs SET status = $2, ended_at = now() WHERE pair_id = $1", pair.pair_id, status)
+        await self._conn.execute(
+            "UPDATE pairs SET status = $2, ended_at = now() WHERE pair_id = $1", pair.pair_id, status
+        )
         await self._conn.execute(
             "UPDATE participants SET active_pairs = active_pairs - 1 WHERE participant_id = ANY($1::uuid[])",
             [pair.mentor_id, pair.mentee_id],
@@ -250,13 +271,17 @@ class MatchingRepository:
         await self._conn.execute(
             "INSERT INTO pairs_at_risk (pair_id, score, reasons, since) VALUES ($1, $2, $3, $4)"
             " ON CONFLICT (pair_id) DO UPDATE SET score = excluded.score, reasons = excluded.reasons",
-            pair_id, score, reasons, detected_at,
+            pair_id,
+            score,
+            reasons,
+            detected_at,
         )
 
     async def confirm_rematch(self, pair_id: UUID, confirmed_by: str) -> None:
         await self._conn.execute(
             "UPDATE pairs_at_risk SET rematch_confirmed_by = $2, rematch_confirmed_at = now() WHERE pair_id = $1",
-            pair_id, confirmed_by,
+            pair_id,
+            confirmed_by,
         )
 
     async def clear_at_risk(self, pair_id: UUID) -> None:
@@ -276,8 +301,12 @@ class MatchingRepository:
         status = await self._conn.execute(
             "INSERT INTO proposals (pair_id, program_id, mentor_id, mentee_id, proposed_by, expires_at)"
             " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-            pair_id, pair.mentor.profile.program_id, pair.mentor.participant_id, pair.mentee.participant_id,
-            proposed_by, expires_at,
+            pair_id,
+            pair.mentor.profile.program_id,
+            pair.mentor.participant_id,
+            pair.mentee.participant_id,
+            proposed_by,
+            expires_at,
         )
         return status.endswith(" 1")
 
@@ -290,7 +319,9 @@ class MatchingRepository:
         return Proposal(**dict(row)) if row else None
 
     async def decide_proposal(self, pair_id: UUID, status: str) -> None:
-        await self._conn.execute("UPDATE proposals SET status = $2, decided_at = now() WHERE pair_id = $1", pair_id, status)
+        await self._conn.execute(
+            "UPDATE proposals SET status = $2, decided_at = now() WHERE pair_id = $1", pair_id, status
+        )
 
     async def claim_expired_proposals(self, limit: int) -> list[Proposal]:
         """Pending proposals past their time, locked against other replicas until the transaction ends."""
@@ -309,9 +340,14 @@ class MatchingRepository:
     async def record_run(self, run_id: UUID, program_id: str, paired: int, unmatched: dict[UUID, list[str]]) -> None:
         await self._conn.execute(
             "INSERT INTO runs (run_id, program_id, paired, unmatched) VALUES ($1, $2, $3, $4)",
-            run_id, program_id, paired, len(unmatched),
+            run_id,
+            program_id,
+            paired,
+            len(unmatched),
         )
-        await self._conn.executemany(_RECORD_UNMATCHED, [(participant, run_id, reasons) for participant, reasons in unmatched.items()])
+        await self._conn.executemany(
+            _RECORD_UNMATCHED, [(participant, run_id, reasons) for participant, reasons in unmatched.items()]
+        )
         await self._conn.execute(
             "UPDATE programs SET first_run_at = coalesce(first_run_at, now()) WHERE program_id = $1", program_id
         )
@@ -321,7 +357,11 @@ class MatchingRepository:
         row = await self._conn.fetchrow(
             "UPDATE participants SET profile = $2, role = $3, grade = $4, capacity = $5"
             " WHERE participant_id = $1 AND erased_at IS NULL RETURNING participant_id",
-            participant_id, profile.model_dump(mode="json"), profile.role, profile.grade, profile.capacity,
+            participant_id,
+            profile.model_dump(mode="json"),
+            profile.role,
+            profile.grade,
+            profile.capacity,
         )
         return await self.participant(participant_id) if row else None
 
@@ -341,7 +381,9 @@ class MatchingRepository:
 
     async def waiting_reasons(self, participant_id: UUID) -> list[str]:
         """Why the last match run, or rolling matching, left them without a partner; empty once paired."""
-        return await self._conn.fetchval("SELECT reasons FROM unmatched WHERE participant_id = $1", participant_id) or []
+        return (
+            await self._conn.fetchval("SELECT reasons FROM unmatched WHERE participant_id = $1", participant_id) or []
+        )
 
     async def record_unmatched(self, participant_id: UUID, run_id: UUID, reasons: list[str]) -> None:
         """What they were told: they are not told again while it stands, and pairing them clears it."""
@@ -353,7 +395,8 @@ class MatchingRepository:
     async def told_unmatchable(self, program_id: str) -> list[Participant]:
         """Those with room left whom rolling matching told that no one could be their partner (a run's notices aside)."""
         rows = await self._conn.fetch(
-            _PARTICIPANT + " WHERE p.program_id = $1 AND p.active_pairs < p.capacity AND p.erased_at IS NULL AND p.withdrawn_at IS NULL"
+            _PARTICIPANT
+            + " WHERE p.program_id = $1 AND p.active_pairs < p.capacity AND p.erased_at IS NULL AND p.withdrawn_at IS NULL"
             " AND p.participant_id IN (SELECT u.participant_id FROM unmatched u"
             "   WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.run_id = u.run_id))",
             program_id,
@@ -361,7 +404,9 @@ class MatchingRepository:
         return [_participant(row) for row in rows]
 
     async def profile_for_update(self, participant_id: UUID) -> ParticipantProfile | None:
-        row = await self._conn.fetchrow("SELECT profile FROM participants WHERE participant_id = $1 FOR UPDATE", participant_id)
+        row = await self._conn.fetchrow(
+            "SELECT profile FROM participants WHERE participant_id = $1 FOR UPDATE", participant_id
+        )
         return ParticipantProfile.model_validate(row["profile"]) if row else None
 
     async def save_erased(self, participant_id: UUID, profile: ParticipantProfile) -> None:
@@ -413,7 +458,8 @@ class MatchingRepository:
     async def enrolled(self, program_id: str, people: Iterable[UUID]) -> set[UUID]:
         rows = await self._conn.fetch(
             "SELECT participant_id FROM participants WHERE program_id = $1 AND participant_id = ANY($2::uuid[])",
-            program_id, list(people),
+            program_id,
+            list(people),
         )
         return {row["participant_id"] for row in rows}
 

@@ -14,10 +14,13 @@ from .domain.taxonomy import DEFAULT_TAXONOMY
 class MatchingSettings(ServiceSettings):
     http_port: int = 8001
     taxonomy_file: Path = Field(
-        default=DEFAULT_TAXONOMY, validation_alias="FLIPSIDE_MATCHING_TAXONOMY_FILE",
+        default=DEFAULT_TAXONOMY,
+        validation_alias="FLIPSIDE_MATCHING_TAXONOMY_FILE",
         description="The skills taxonomy: synonyms and related topics (TOML; see the one shipped with the service).",
     )
     proposal_poll_seconds: float = Field(
-        default=30.0, gt=0, validation_alias="FLIPSIDE_MATCHING_PROPOSAL_POLL_SECONDS",
+        default=30.0,
+        gt=0,
+        validation_alias="FLIPSIDE_MATCHING_PROPOSAL_POLL_SECONDS",
         description="How often unanswered proposals are looked for and expired.",
     )

@@ -7,7 +7,6 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 
-from flipside_shared.events import PairCreated, ParticipantEnrolled
 from flipside_devstack.auth import admin_headers
 from flipside_devstack.factories import mentor_and_mentee, profile
 from flipside_devstack.fixtures import Sandbox
@@ -15,6 +14,7 @@ from flipside_devstack.kafka_io import TopicReader, envelope, publish
 from flipside_devstack.programs import configure_program
 from flipside_devstack.service_process import ServiceProcess
 from flipside_devstack.waiting import wait_for_rows
+from flipside_shared.events import PairCreated, ParticipantEnrolled
 from flipside_shared.text import FEW_ITEMS, NAME_CHARS
 
 RUN = uuid4().hex[:8]
@@ -46,7 +46,9 @@ async def wait_for_a_pair(sandbox, program_id: str) -> list:
     mentor, mentee = mentor_and_mentee(program_id=program_id)
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(mentor), envelope(mentee)])
     async with TopicReader(sandbox.bootstrap_servers, [f"{sandbox.topic_prefix}pairs"]) as reader:
-        await reader.read_until(lambda _: any(e.event.mentor.participant_id == mentor.participant_id for e in reader.events(PairCreated)))
+        await reader.read_until(
+            lambda _: any(e.event.mentor.participant_id == mentor.participant_id for e in reader.events(PairCreated))
+        )
         return [e for e in reader.events(PairCreated) if e.event.mentor.participant_id == mentor.participant_id]
 
 
@@ -55,7 +57,9 @@ async def test_a_3_mb_profile_is_refused_413_and_matching_goes_on(sandbox, match
     configure_program(matching.url, program)
     huge = profile_json(interests=["x" * 1000] * 3000)
     async with httpx.AsyncClient(headers=admin_headers(), base_url=matching.url, timeout=30) as client:
-        answer = await client.put(f"/participants/{uuid4()}", content=json.dumps(huge).encode(), headers={"content-type": "application/json"})
+        answer = await client.put(
+            f"/participants/{uuid4()}", content=json.dumps(huge).encode(), headers={"content-type": "application/json"}
+        )
     assert answer.status_code == 413, answer.text
     assert "larger than the 65536 bytes" in answer.json()["detail"]
     assert len(await wait_for_a_pair(sandbox, program)) == 1
@@ -91,13 +95,16 @@ async def test_a_name_with_a_right_to_left_mark_is_enrolled(matching, db):
         answer = await client.post("/participants", json=profile_json(display_name=name))
     assert answer.status_code == 202, answer.text
     (row,) = await wait_for_rows(
-        db, "SELECT profile->>'display_name' AS name FROM matching.participants WHERE participant_id = $1",
+        db,
+        "SELECT profile->>'display_name' AS name FROM matching.participants WHERE participant_id = $1",
         UUID(answer.json()["participant_id"]),
     )
     assert row["name"] == name
 
 
-async def test_a_hostile_enrolment_over_kafka_is_dead_lettered_with_its_reason_and_the_next_one_handled(sandbox, matching):
+async def test_a_hostile_enrolment_over_kafka_is_dead_lettered_with_its_reason_and_the_next_one_handled(
+    sandbox, matching
+):
     program = f"hostile-kafka-{RUN}"
     configure_program(matching.url, program)
     good, _ = mentor_and_mentee(program_id=program)
@@ -110,9 +117,7 @@ async def test_a_hostile_enrolment_over_kafka_is_dead_lettered_with_its_reason_a
         await reader.read_until(
             lambda records: {dict(r.headers).get("ce_id") for r in records} >= {str(e.id).encode() for e in forged}
         )
-        reasons = {
-            dict(r.headers)["ce_id"].decode(): dict(r.headers)["dlq_reason"].decode() for r in reader.records
-        }
+        reasons = {dict(r.headers)["ce_id"].decode(): dict(r.headers)["dlq_reason"].decode() for r in reader.records}
     assert "profile.display_name: Value error, holds the control character U+000D" in reasons[str(forged[0].id)]
     assert "profile.interests: List should have at most 50 items" in reasons[str(forged[1].id)]
     assert len(await wait_for_a_pair(sandbox, program)) == 1
@@ -122,7 +127,9 @@ async def test_a_hostile_enrolment_over_kafka_is_dead_lettered_with_its_reason_a
 def small_topics(stack, tmp_path_factory):
     """Matching in a sandbox of its own whose topics take 64 KiB, with bodies of up to 1 MiB."""
     sandbox = Sandbox.on(stack)
-    env = sandbox.env(FLIPSIDE_KAFKA_MAX_MESSAGE_BYTES=str(SMALL_EVENT_LIMIT), FLIPSIDE_HTTP_MAX_BODY_BYTES=str(1024 * 1024))
+    env = sandbox.env(
+        FLIPSIDE_KAFKA_MAX_MESSAGE_BYTES=str(SMALL_EVENT_LIMIT), FLIPSIDE_HTTP_MAX_BODY_BYTES=str(1024 * 1024)
+    )
     with ServiceProcess("matching", env, tmp_path_factory.mktemp("logs")) as service:
         yield sandbox, service
 
@@ -134,7 +141,9 @@ async def test_an_event_too_big_for_its_topic_is_refused_413_before_the_outbox(s
     program = f"hostile-size-{RUN}"
     configure_program(matching.url, program)
     name = "\U0001f600" * NAME_CHARS
-    big = profile(program_id=program, interests=[name] * FEW_ITEMS, languages=[name] * FEW_ITEMS).model_dump(mode="json")
+    big = profile(program_id=program, interests=[name] * FEW_ITEMS, languages=[name] * FEW_ITEMS).model_dump(
+        mode="json"
+    )
     async with httpx.AsyncClient(headers=admin_headers(), base_url=matching.url, timeout=30) as client:
         answer = await client.post("/participants", json=big)
     assert answer.status_code == 413, answer.text

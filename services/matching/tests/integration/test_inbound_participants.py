@@ -7,13 +7,13 @@ from uuid import uuid4
 
 import pytest
 
-from flipside_shared.deadletter import dead_letter_topic
-from flipside_shared.events import PairCreated, ParticipantEnrolled, ParticipantErased, ParticipantWithdrawn
-from flipside_shared.events.sources import HR, MATCHING
 from flipside_devstack.factories import enrolled, mentor_and_mentee
 from flipside_devstack.kafka_io import TopicReader, count_of, envelope, publish
 from flipside_devstack.programs import configure_program
 from flipside_devstack.service_process import ServiceProcess
+from flipside_shared.deadletter import dead_letter_topic
+from flipside_shared.events import PairCreated, ParticipantEnrolled, ParticipantErased, ParticipantWithdrawn
+from flipside_shared.events.sources import HR, MATCHING
 
 PROGRAM = f"inbound-{uuid4().hex[:8]}"
 
@@ -28,13 +28,16 @@ async def test_hr_events_on_the_inbound_topic_are_checked_and_published_on_parti
     configure_program(matching.url, PROGRAM)
     mentor, mentee = mentor_and_mentee(program_id=PROGRAM)
     stranger = enrolled(program_id="no-such-program")
-    withdrawal_of_nobody = ParticipantWithdrawn(participant_id=uuid4(), program_id=PROGRAM, withdrawn_at=datetime.now(UTC))
+    withdrawal_of_nobody = ParticipantWithdrawn(
+        participant_id=uuid4(), program_id=PROGRAM, withdrawn_at=datetime.now(UTC)
+    )
     erasure = ParticipantErased(participant_id=mentor.participant_id, erased_at=datetime.now(UTC))
     sent = [envelope(e, source=HR) for e in (mentor, mentee, stranger, withdrawal_of_nobody)]
     assert {e.topic(sandbox.topic_prefix) for e in sent} == {f"{sandbox.topic_prefix}inbound.participants"}
     prefix = sandbox.topic_prefix
     async with TopicReader(
-        sandbox.bootstrap_servers, [f"{prefix}participants", f"{prefix}pairs", dead_letter_topic(prefix, "matching")],
+        sandbox.bootstrap_servers,
+        [f"{prefix}participants", f"{prefix}pairs", dead_letter_topic(prefix, "matching")],
     ) as reader:
         await publish(sandbox.bootstrap_servers, prefix, sent)
         await reader.read_until(lambda records: count_of(PairCreated)(records) >= 1)
@@ -51,7 +54,9 @@ async def test_hr_events_on_the_inbound_topic_are_checked_and_published_on_parti
     [erased] = reader.events(ParticipantErased)
     assert (erased.event, erased.source) == (erasure, MATCHING)
     assert dead_letters(reader) == {
-        str(sent[2].id): "rejected: unknown program 'no-such-program': create it with PUT /programs/no-such-program, then replay",
+        str(
+            sent[2].id
+        ): "rejected: unknown program 'no-such-program': create it with PUT /programs/no-such-program, then replay",
         str(sent[3].id): f"rejected: no enrolled participant {withdrawal_of_nobody.participant_id}",
     }
 

@@ -10,6 +10,10 @@ import asyncpg
 import httpx
 import pytest
 
+from flipside_devstack.auth import admin_headers, lead_headers, participant_headers
+from flipside_devstack.kafka_io import TopicReader, envelope, publish
+from flipside_devstack.programs import configure_program
+from flipside_devstack.service_process import ServiceProcess
 from flipside_shared.events import (
     MatchRunRequested,
     PairCreated,
@@ -22,10 +26,6 @@ from flipside_shared.events import (
     ParticipantUpdated,
 )
 from flipside_shared.synthetic import enrolments
-from flipside_devstack.kafka_io import TopicReader, envelope, publish
-from flipside_devstack.programs import configure_program
-from flipside_devstack.service_process import ServiceProcess
-from flipside_devstack.auth import admin_headers, lead_headers, participant_headers
 
 RUN = uuid4().hex[:8]
 PROGRAM = f"cohort-{RUN}"
@@ -35,7 +35,11 @@ PROPOSALS_PER_HOUR = 3
 
 @pytest.fixture(scope="module")
 def matching(sandbox, tmp_path_factory):
-    env = {**sandbox.env(), "FLIPSIDE_MATCHING_PROPOSAL_POLL_SECONDS": "0.5", "FLIPSIDE_REQUESTS_PER_PERSON_PER_HOUR": str(PROPOSALS_PER_HOUR)}
+    env = {
+        **sandbox.env(),
+        "FLIPSIDE_MATCHING_PROPOSAL_POLL_SECONDS": "0.5",
+        "FLIPSIDE_REQUESTS_PER_PERSON_PER_HOUR": str(PROPOSALS_PER_HOUR),
+    }
     with ServiceProcess("matching", env, tmp_path_factory.mktemp("logs")) as service:
         yield service
 
@@ -70,8 +74,10 @@ async def test_a_cohort_run_publishes_exactly_the_dry_run_once_with_explanations
         await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [requested, requested])  # delivered twice
         async with TopicReader(sandbox.bootstrap_servers, topics(sandbox, "pairs", "participants")) as reader:
             await reader.read_until(
-                lambda _: len(reader.events(PairCreated)) >= proposal["statistics"]["pairs"]
-                and len(reader.events(ParticipantUnmatched)) >= proposal["statistics"]["unmatched"],
+                lambda _: (
+                    len(reader.events(PairCreated)) >= proposal["statistics"]["pairs"]
+                    and len(reader.events(ParticipantUnmatched)) >= proposal["statistics"]["unmatched"]
+                ),
                 timeout=60,
             )
             await reader.drain(2)
@@ -94,29 +100,40 @@ async def test_a_latecomer_is_matched_at_once_and_a_dissolved_pair_is_rematched_
         pairs_before = (await client.get(f"/programs/{PROGRAM}/pairs")).json()
         assert pairs_before, "runs after the first test"
         mentee = next(e for e in cohort if e.profile.role == "mentee")
-        late = ParticipantEnrolled(participant_id=uuid4(), profile=mentee.profile.model_copy(update={"email": "late@example.com"}))
+        late = ParticipantEnrolled(
+            participant_id=uuid4(), profile=mentee.profile.model_copy(update={"email": "late@example.com"})
+        )
         async with TopicReader(sandbox.bootstrap_servers, topics(sandbox, "pairs")) as reader:
             await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(late)])
-            await reader.read_until(lambda _: any(e.event.mentee.participant_id == late.participant_id for e in reader.events(PairCreated)))
+            await reader.read_until(
+                lambda _: any(e.event.mentee.participant_id == late.participant_id for e in reader.events(PairCreated))
+            )
 
             victim = pairs_before[0]
             # A second mentor just like the victim's, so that the mentee surely has someone else who fits.
             like_the_mentor = next(e for e in cohort if str(e.participant_id) == victim["mentor_id"]).profile
-            twin = ParticipantEnrolled(participant_id=uuid4(), profile=ParticipantProfile.model_validate(
-                {**like_the_mentor.model_dump(), "email": "twin@example.com", "capacity": 3}
-            ))
+            twin = ParticipantEnrolled(
+                participant_id=uuid4(),
+                profile=ParticipantProfile.model_validate(
+                    {**like_the_mentor.model_dump(), "email": "twin@example.com", "capacity": 3}
+                ),
+            )
             await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(twin)])
             for _ in range(60):
                 if (await client.get(f"/participants/{twin.participant_id}")).status_code == 200:
                     break
                 await asyncio.sleep(0.5)
-            dissolved = await client.post(f"/pairs/{victim['pair_id']}/dissolve", json={"reason": "mismatch", "note": "different rhythms"})
+            dissolved = await client.post(
+                f"/pairs/{victim['pair_id']}/dissolve", json={"reason": "mismatch", "note": "different rhythms"}
+            )
             assert dissolved.status_code == 202, dissolved.text
 
             def rematched():
                 return [
-                    e.event for e in reader.events(PairCreated)
-                    if str(e.event.mentee.participant_id) == victim["mentee_id"] and str(e.event.pair_id) != victim["pair_id"]
+                    e.event
+                    for e in reader.events(PairCreated)
+                    if str(e.event.mentee.participant_id) == victim["mentee_id"]
+                    and str(e.event.pair_id) != victim["pair_id"]
                 ]
 
             await reader.read_until(lambda _: reader.events(PairDissolved) and rematched(), timeout=60)
@@ -131,7 +148,10 @@ async def test_manual_pairs_warn_about_broken_rules_and_need_an_override(sandbox
         active = [p for p in (await client.get(f"/programs/{PROGRAM}/pairs")).json() if p["status"] == "active"]
         paired = {p["mentor_id"] for p in active} | {p["mentee_id"] for p in active}
         juniors = [e for e in cohort if e.profile.role == "mentor" and str(e.participant_id) not in paired]
-        one_junior_for_another = {"mentor_id": str(juniors[-1].participant_id), "mentee_id": str(juniors[-2].participant_id)}
+        one_junior_for_another = {
+            "mentor_id": str(juniors[-1].participant_id),
+            "mentee_id": str(juniors[-2].participant_id),
+        }
         someone_else_s = next(p for p in active[1:] if p["mentor_id"] != active[0]["mentor_id"])
         busy = {"mentor_id": active[0]["mentor_id"], "mentee_id": someone_else_s["mentee_id"], "override": True}
         full = await client.post(f"/programs/{PROGRAM}/pairs", json=busy)
@@ -146,7 +166,9 @@ async def test_manual_pairs_warn_about_broken_rules_and_need_an_override(sandbox
         assert forced.json()["reasons"][:2] == ["paired by hand by an admin", "warning: roles do not fit"]
         again = await client.post(f"/programs/{PROGRAM}/pairs", json={**one_junior_for_another, "override": True})
         assert again.status_code == 409 and "already an active pair" in again.text
-        unknown = await client.post(f"/programs/{PROGRAM}/pairs", json={"mentor_id": str(uuid4()), "mentee_id": str(uuid4())})
+        unknown = await client.post(
+            f"/programs/{PROGRAM}/pairs", json={"mentor_id": str(uuid4()), "mentee_id": str(uuid4())}
+        )
         assert unknown.status_code == 404
         pairs = (await client.get(f"/programs/{PROGRAM}/pairs")).json()
     assert [p["origin"] for p in pairs].count("manual") == 1
@@ -160,9 +182,13 @@ async def test_the_fairness_audit_suppresses_small_groups_and_keeps_declarations
         )
         assert stranger.status_code == 422 and "nothing was stored" in stranger.text
         # a value starting like a formula, and one that only one person declared
-        values = ["woman", "=HYPERLINK(\"http://x\")", "nonbinary"]
+        values = ["woman", '=HYPERLINK("http://x")', "nonbinary"]
         declarations = [
-            {"participant_id": str(e.participant_id), "attribute": "gender", "value": values[i % 3 if i < 60 else 0] if i < SIZE - 1 else "only-one"}
+            {
+                "participant_id": str(e.participant_id),
+                "attribute": "gender",
+                "value": values[i % 3 if i < 60 else 0] if i < SIZE - 1 else "only-one",
+            }
             for i, e in enumerate(cohort)
         ]
         assert (await client.put(f"/programs/{PROGRAM}/demographics", json=declarations)).json() == {"stored": SIZE}
@@ -178,7 +204,7 @@ async def test_the_fairness_audit_suppresses_small_groups_and_keeps_declarations
     exported_rows = list(csv.DictReader(io.StringIO(exported)))
     assert exported_rows[0].keys() >= {"dimension", "group", "match_rate", "suppressed"}
     declared = {row["group"]: row for row in exported_rows if row["dimension"] == "declared:gender"}
-    assert declared.keys() == {"woman", "'=HYPERLINK(\"http://x\")", "nonbinary", "groups of fewer than 5 people"}
+    assert declared.keys() == {"woman", '\'=HYPERLINK("http://x")', "nonbinary", "groups of fewer than 5 people"}
     assert declared["groups of fewer than 5 people"]["people"] == "" and "only-one" not in exported + str(report)
 
 
@@ -191,22 +217,42 @@ async def test_bad_input_gets_a_clear_error_and_changes_nothing(sandbox, matchin
         assert too_senior.status_code == 422 and "outside the program's ladder" in too_senior.text
         assert (await client.post("/participants", json={**profile, "time_zone": "Mars/Olympus"})).status_code == 422
         assert (await client.post("/participants", json={**profile, "capacity": -1})).status_code == 422
-        assert (await client.put(f"/programs/{PROGRAM}", json={"weights": {k: 0 for k in (
-            "mentor_teaches", "mentee_teaches", "interests", "communication", "time_overlap", "cross_department")}})).status_code == 422
+        assert (
+            await client.put(
+                f"/programs/{PROGRAM}",
+                json={
+                    "weights": {
+                        k: 0
+                        for k in (
+                            "mentor_teaches",
+                            "mentee_teaches",
+                            "interests",
+                            "communication",
+                            "time_overlap",
+                            "cross_department",
+                        )
+                    }
+                },
+            )
+        ).status_code == 422
         shrink = await client.put(f"/programs/{PROGRAM}", json={"grades": ["junior", "senior"]})
         assert shrink.status_code == 422 and "ladder must keep" in shrink.text
         assert (await client.post("/programs/no-such-program/runs")).status_code == 404
         assert (await client.get(f"/programs/{PROGRAM}")).json()["policy"]["min_overlap_minutes"] == 120, "unchanged"
     # Over Kafka, the same mistakes go to the dead-letter topic with the reason.
     strangers = [
-        ParticipantEnrolled(participant_id=uuid4(), profile=cohort[0].profile.model_copy(update={"program_id": "no-such-program"})),
+        ParticipantEnrolled(
+            participant_id=uuid4(), profile=cohort[0].profile.model_copy(update={"program_id": "no-such-program"})
+        ),
         ParticipantEnrolled(participant_id=uuid4(), profile=cohort[0].profile.model_copy(update={"grade": 25})),
     ]
     async with TopicReader(sandbox.bootstrap_servers, topics(sandbox, "matching.dead-letter")) as reader:
         await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in strangers])
         await reader.read_until(lambda records: len(records) >= 2)
         reasons = sorted(dict(r.headers)["dlq_reason"].decode() for r in reader.records)
-    assert reasons[0].startswith("rejected: grade 25 is outside program") and reasons[1].startswith("rejected: unknown program 'no-such-program'")
+    assert reasons[0].startswith("rejected: grade 25 is outside program") and reasons[1].startswith(
+        "rejected: unknown program 'no-such-program'"
+    )
 
 
 async def test_suggestions_become_pairs_only_when_the_other_side_accepts_in_time(sandbox, matching):
@@ -217,46 +263,82 @@ async def test_suggestions_become_pairs_only_when_the_other_side_accepts_in_time
     seniors = [e.participant_id for e in people if e.profile.role == "mentee"]
     async with httpx.AsyncClient(headers=admin_headers(), base_url=matching.url, timeout=30) as client:
         await enrolled_count(client, len(people), program)
-        ranked = (await client.get(f"/programs/{program}/participants/{seniors[0]}/suggestions", params={"k": 3})).json()
+        ranked = (
+            await client.get(f"/programs/{program}/participants/{seniors[0]}/suggestions", params={"k": 3})
+        ).json()
         assert len(ranked) == 3
         assert [s["score"] for s in ranked] == sorted((s["score"] for s in ranked), reverse=True)
         assert all(s["candidate_role"] == "mentor" and s["reasons"] for s in ranked)
         as_lead = await client.get(
-            f"/programs/{program}/participants/{seniors[0]}/suggestions", params={"k": 3}, headers=lead_headers(program),
+            f"/programs/{program}/participants/{seniors[0]}/suggestions",
+            params={"k": 3},
+            headers=lead_headers(program),
         )
-        assert [set(s) for s in as_lead.json()] == [{"candidate_id", "candidate_role", "score", "score_breakdown", "reasons"}] * 3
+        assert [set(s) for s in as_lead.json()] == [
+            {"candidate_id", "candidate_role", "score", "score_breakdown", "reasons"}
+        ] * 3
         assert not any(e.profile.display_name in as_lead.text for e in people)
         as_self = await client.get(
-            f"/programs/{program}/participants/{seniors[0]}/suggestions", params={"k": 3}, headers=participant_headers(seniors[0]),
+            f"/programs/{program}/participants/{seniors[0]}/suggestions",
+            params={"k": 3},
+            headers=participant_headers(seniors[0]),
         )
         assert as_self.json() == ranked, "the person choosing sees who each candidate is"
         assert (await client.get(f"/programs/{program}/pairs")).json() == [], "nothing is paired without a choice"
 
         chosen = ranked[0]["candidate_id"]
         second, third = [
-            (await client.get(f"/programs/{program}/participants/{senior}/suggestions", params={"k": 1})).json()[0]["candidate_id"]
+            (await client.get(f"/programs/{program}/participants/{senior}/suggestions", params={"k": 1})).json()[0][
+                "candidate_id"
+            ]
             for senior in seniors[1:3]
         ]
-        proposal = (await client.post(f"/programs/{program}/proposals", json={"proposer_id": str(seniors[0]), "candidate_id": chosen})).json()
-        again = await client.post(f"/programs/{program}/proposals", json={"proposer_id": str(seniors[0]), "candidate_id": chosen})
+        proposal = (
+            await client.post(
+                f"/programs/{program}/proposals", json={"proposer_id": str(seniors[0]), "candidate_id": chosen}
+            )
+        ).json()
+        again = await client.post(
+            f"/programs/{program}/proposals", json={"proposer_id": str(seniors[0]), "candidate_id": chosen}
+        )
         assert again.status_code == 409
-        by_proposer = await client.post(f"/proposals/{proposal['pair_id']}/accept", json={"participant_id": str(seniors[0])})
+        by_proposer = await client.post(
+            f"/proposals/{proposal['pair_id']}/accept", json={"participant_id": str(seniors[0])}
+        )
         assert by_proposer.status_code == 403, "the proposer cannot accept their own proposal"
         accepted = await client.post(f"/proposals/{proposal['pair_id']}/accept", json={"participant_id": chosen})
         assert accepted.status_code == 202
 
-        declined = (await client.post(f"/programs/{program}/proposals", json={"proposer_id": str(seniors[1]), "candidate_id": second})).json()
-        assert (await client.post(f"/proposals/{declined['pair_id']}/decline", json={"participant_id": second, "note": "no time"})).status_code == 202
+        declined = (
+            await client.post(
+                f"/programs/{program}/proposals", json={"proposer_id": str(seniors[1]), "candidate_id": second}
+            )
+        ).json()
+        assert (
+            await client.post(
+                f"/proposals/{declined['pair_id']}/decline", json={"participant_id": second, "note": "no time"}
+            )
+        ).status_code == 202
 
-        lapsing = (await client.post(f"/programs/{program}/proposals", json={"proposer_id": str(seniors[2]), "candidate_id": third})).json()
+        lapsing = (
+            await client.post(
+                f"/programs/{program}/proposals", json={"proposer_id": str(seniors[2]), "candidate_id": third}
+            )
+        ).json()
         conn = await asyncpg.connect(sandbox.database_url)
         try:  # the clock moves past the proposal's expiry
-            await conn.execute("UPDATE matching.proposals SET expires_at = now() - interval '1 second' WHERE pair_id = $1", UUID(lapsing["pair_id"]))
+            await conn.execute(
+                "UPDATE matching.proposals SET expires_at = now() - interval '1 second' WHERE pair_id = $1",
+                UUID(lapsing["pair_id"]),
+            )
         finally:
             await conn.close()
         async with TopicReader(sandbox.bootstrap_servers, topics(sandbox, "pairs")) as reader:
             await reader.read_until(
-                lambda _: len(reader.events(PairDeclined)) >= 2 and any(e.event.program_id == program for e in reader.events(PairCreated)),
+                lambda _: (
+                    len(reader.events(PairDeclined)) >= 2
+                    and any(e.event.program_id == program for e in reader.events(PairCreated))
+                ),
                 timeout=60,
             )
             await reader.drain(1)
@@ -275,12 +357,16 @@ async def test_a_participant_makes_a_limited_number_of_proposals_an_hour(sandbox
         await asyncio.sleep(61 - datetime.now(UTC).second)
     async with httpx.AsyncClient(headers=participant_headers(proposer), base_url=matching.url, timeout=30) as client:
         answers = [
-            await client.post(f"/programs/{PROGRAM}/proposals", json={"proposer_id": str(proposer), "candidate_id": str(uuid4())})
+            await client.post(
+                f"/programs/{PROGRAM}/proposals", json={"proposer_id": str(proposer), "candidate_id": str(uuid4())}
+            )
             for _ in range(PROPOSALS_PER_HOUR + 1)
         ]
         other = cohort[-5].participant_id
         theirs = await client.post(
-            f"/programs/{PROGRAM}/proposals", json={"proposer_id": str(other), "candidate_id": str(uuid4())}, headers=participant_headers(other),
+            f"/programs/{PROGRAM}/proposals",
+            json={"proposer_id": str(other), "candidate_id": str(uuid4())},
+            headers=participant_headers(other),
         )
     assert [a.status_code for a in answers] == [404] * PROPOSALS_PER_HOUR + [429]
     assert answers[-1].json()["detail"].startswith(f"at most {PROPOSALS_PER_HOUR} proposals per person an hour")
@@ -295,13 +381,30 @@ async def test_a_rerun_keeps_locked_pairs_and_replaces_others_only_for_better_on
         assert (await client.put(f"/pairs/{kept}/lock")).status_code == 204
         assert (await client.put(f"/pairs/{uuid4()}/lock")).status_code == 404
         # New weights change what is best: only shared interests count now.
-        configure_program(matching.url, PROGRAM, start="cohort_run", min_overlap_minutes=120, weights={
-            "mentor_teaches": 0, "mentee_teaches": 0, "interests": 1, "communication": 0, "time_overlap": 0, "cross_department": 0,
-        })
-        proposal = (await client.post(f"/programs/{PROGRAM}/runs", params={"dry_run": "true", "replace_unlocked": "true"})).json()
+        configure_program(
+            matching.url,
+            PROGRAM,
+            start="cohort_run",
+            min_overlap_minutes=120,
+            weights={
+                "mentor_teaches": 0,
+                "mentee_teaches": 0,
+                "interests": 1,
+                "communication": 0,
+                "time_overlap": 0,
+                "cross_department": 0,
+            },
+        )
+        proposal = (
+            await client.post(f"/programs/{PROGRAM}/runs", params={"dry_run": "true", "replace_unlocked": "true"})
+        ).json()
         async with TopicReader(sandbox.bootstrap_servers, topics(sandbox, "pairs")) as reader:
-            assert (await client.post(f"/programs/{PROGRAM}/runs", params={"replace_unlocked": "true"})).status_code == 202
-            await reader.read_until(lambda _: any(e.event.reason == "rerun" for e in reader.events(PairDissolved)), timeout=60)
+            assert (
+                await client.post(f"/programs/{PROGRAM}/runs", params={"replace_unlocked": "true"})
+            ).status_code == 202
+            await reader.read_until(
+                lambda _: any(e.event.reason == "rerun" for e in reader.events(PairDissolved)), timeout=60
+            )
             await reader.drain(2)
             replaced = [e.event for e in reader.events(PairDissolved) if e.event.reason == "rerun"]
         after = [p for p in (await client.get(f"/programs/{PROGRAM}/pairs")).json() if p["status"] == "active"]
@@ -319,12 +422,21 @@ async def test_a_rerun_keeps_locked_pairs_and_replaces_others_only_for_better_on
 async def test_a_participant_changes_their_own_profile_but_not_what_hr_owns(sandbox, matching, cohort):
     person = cohort[-3]
     own = person.profile.model_dump(mode="json")
-    promoted = {**own, "grade": person.profile.grade + 1, "manager_id": str(uuid4()), "skills": [{"name": "podcasting", "level": 4}]}
-    async with httpx.AsyncClient(headers=participant_headers(person.participant_id), base_url=matching.url, timeout=30) as client:
+    promoted = {
+        **own,
+        "grade": person.profile.grade + 1,
+        "manager_id": str(uuid4()),
+        "skills": [{"name": "podcasting", "level": 4}],
+    }
+    async with httpx.AsyncClient(
+        headers=participant_headers(person.participant_id), base_url=matching.url, timeout=30
+    ) as client:
         refused = await client.put(f"/participants/{person.participant_id}", json=promoted)
         assert refused.status_code == 403
         assert "grade, manager_id" in refused.json()["detail"]
-        accepted = await client.put(f"/participants/{person.participant_id}", json={**own, "skills": [{"name": "podcasting", "level": 4}]})
+        accepted = await client.put(
+            f"/participants/{person.participant_id}", json={**own, "skills": [{"name": "podcasting", "level": 4}]}
+        )
         assert accepted.status_code == 202, accepted.text
         for _ in range(60):
             profile = (await client.get(f"/participants/{person.participant_id}")).json()["profile"]
@@ -343,7 +455,10 @@ async def test_an_updated_profile_is_kept_and_an_erased_person_is_never_brought_
     async with httpx.AsyncClient(headers=admin_headers(), base_url=matching.url, timeout=30) as client:
         accepted = await client.put(f"/participants/{person.participant_id}", json=changed.model_dump(mode="json"))
         assert accepted.status_code == 202, accepted.text
-        moved = await client.put(f"/participants/{person.participant_id}", json={**changed.model_dump(mode="json"), "program_id": "elsewhere"})
+        moved = await client.put(
+            f"/participants/{person.participant_id}",
+            json={**changed.model_dump(mode="json"), "program_id": "elsewhere"},
+        )
         assert moved.status_code in (404, 422)
         assert (await client.put(f"/participants/{uuid4()}", json=changed.model_dump(mode="json"))).status_code == 404
         for _ in range(60):
@@ -363,23 +478,32 @@ async def test_an_updated_profile_is_kept_and_an_erased_person_is_never_brought_
         await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(revived)])
         await asyncio.sleep(2)
         assert (await client.get(f"/participants/{gone.participant_id}")).status_code == 404
-        assert (await client.put(f"/participants/{gone.participant_id}", json=gone.profile.model_dump(mode="json"))).status_code == 404
+        assert (
+            await client.put(f"/participants/{gone.participant_id}", json=gone.profile.model_dump(mode="json"))
+        ).status_code == 404
     conn = await asyncpg.connect(sandbox.database_url)
     try:
-        stored = await conn.fetchval("SELECT profile->>'email' FROM matching.participants WHERE participant_id = $1", gone.participant_id)
+        stored = await conn.fetchval(
+            "SELECT profile->>'email' FROM matching.participants WHERE participant_id = $1", gone.participant_id
+        )
     finally:
         await conn.close()
     assert stored == "erased@erased.invalid"
 
 
-async def test_a_withdrawn_participant_s_pairs_end_their_partners_are_matched_anew_and_they_never_again(sandbox, matching, cohort):
+async def test_a_withdrawn_participant_s_pairs_end_their_partners_are_matched_anew_and_they_never_again(
+    sandbox, matching, cohort
+):
     async with httpx.AsyncClient(headers=admin_headers(), base_url=matching.url, timeout=30) as client:
         active = [p for p in (await client.get(f"/programs/{PROGRAM}/pairs")).json() if p["status"] == "active"]
         leaving = active[0]
         like_the_mentor = next(e for e in cohort if str(e.participant_id) == leaving["mentor_id"]).profile
-        stand_in = ParticipantEnrolled(participant_id=uuid4(), profile=ParticipantProfile.model_validate(
-            {**like_the_mentor.model_dump(), "email": "stand-in@example.com", "capacity": 3}
-        ))
+        stand_in = ParticipantEnrolled(
+            participant_id=uuid4(),
+            profile=ParticipantProfile.model_validate(
+                {**like_the_mentor.model_dump(), "email": "stand-in@example.com", "capacity": 3}
+            ),
+        )
         async with TopicReader(sandbox.bootstrap_servers, topics(sandbox, "pairs", "participants")) as reader:
             await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(stand_in)])
             for _ in range(60):
@@ -393,8 +517,10 @@ async def test_a_withdrawn_participant_s_pairs_end_their_partners_are_matched_an
 
             def rematched():
                 return [
-                    e.event for e in reader.events(PairCreated)
-                    if str(e.event.mentee.participant_id) == leaving["mentee_id"] and str(e.event.pair_id) != leaving["pair_id"]
+                    e.event
+                    for e in reader.events(PairCreated)
+                    if str(e.event.mentee.participant_id) == leaving["mentee_id"]
+                    and str(e.event.pair_id) != leaving["pair_id"]
                 ]
 
             await reader.read_until(lambda _: rematched(), timeout=60)
@@ -406,6 +532,7 @@ async def test_a_withdrawn_participant_s_pairs_end_their_partners_are_matched_an
     assert (gone.status_code, again.status_code) == (404, 404)
     # The topic also holds the pairs made before (a mentor may have had a second mentee): only later ones count.
     assert all(
-        str(e.event.mentor.participant_id) != leaving["mentor_id"] for e in reader.events(PairCreated)
+        str(e.event.mentor.participant_id) != leaving["mentor_id"]
+        for e in reader.events(PairCreated)
         if e.event.matched_at >= withdrawn_at
     ), "never matched again"

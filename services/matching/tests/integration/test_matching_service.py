@@ -8,14 +8,13 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from flipside_shared.envelope import decode
-from flipside_shared.events import PairCreated
+from flipside_devstack.auth import admin_headers
 from flipside_devstack.factories import enrolled, mentor_and_mentee
 from flipside_devstack.kafka_io import TopicReader, count_of, envelope, publish
 from flipside_devstack.programs import configure_program
 from flipside_devstack.service_process import ServiceProcess
-from flipside_devstack.auth import admin_headers
-
+from flipside_shared.envelope import decode
+from flipside_shared.events import PairCreated
 
 RUN = uuid4().hex[:8]  # program ids of this run, so a reused database holds no surprises
 BURST = 200
@@ -45,7 +44,10 @@ async def test_enrolments_become_explained_pairs_once_even_when_redelivered(sand
     assert pairs[0].causation_id in {e.id for e in enrolments}, "caused by whichever enrolment came second"
     conn = await asyncpg.connect(sandbox.database_url)
     try:
-        assert await conn.fetchval("SELECT count(*) FROM matching.participants WHERE program_id = $1", f"redelivery-{RUN}") == 2
+        assert (
+            await conn.fetchval("SELECT count(*) FROM matching.participants WHERE program_id = $1", f"redelivery-{RUN}")
+            == 2
+        )
     finally:
         await conn.close()
 
@@ -57,15 +59,21 @@ async def test_poison_goes_to_the_dead_letter_topic_and_the_next_message_is_hand
     await producer.start()
     try:
         good = envelope(mentor)
-        await producer.send_and_wait(f"{sandbox.topic_prefix}participants", b"{not json", key=b"k", headers=good.headers())
+        await producer.send_and_wait(
+            f"{sandbox.topic_prefix}participants", b"{not json", key=b"k", headers=good.headers()
+        )
         await producer.send_and_wait(f"{sandbox.topic_prefix}participants", b"{}", key=b"k")  # no CloudEvents headers
     finally:
         await producer.stop()
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(mentor), envelope(mentee)])
-    async with TopicReader(sandbox.bootstrap_servers, [f"{sandbox.topic_prefix}matching.dead-letter", f"{sandbox.topic_prefix}pairs"]) as reader:
+    async with TopicReader(
+        sandbox.bootstrap_servers, [f"{sandbox.topic_prefix}matching.dead-letter", f"{sandbox.topic_prefix}pairs"]
+    ) as reader:
         await reader.read_until(
-            lambda records: len([r for r in records if r.topic.endswith("dead-letter")]) >= 2
-            and count_of(PairCreated)(records) >= 1
+            lambda records: (
+                len([r for r in records if r.topic.endswith("dead-letter")]) >= 2
+                and count_of(PairCreated)(records) >= 1
+            )
         )
         dead = [dict(r.headers) for r in reader.records if r.topic.endswith("dead-letter")]
     reasons = sorted(h["dlq_reason"].decode() for h in dead)
@@ -81,25 +89,35 @@ async def test_a_burst_commits_in_batches_and_one_rejected_record_sends_its_batc
     configure_program(matching.url, program, start="cohort_run")  # enrolments wait for the run: nothing but their rows
     good = [enrolled(program_id=program, email=f"burst{i}@example.com") for i in range(BURST)]
     rejected = envelope(enrolled(program_id=program, grade=25))
-    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in good[:BURST // 2]])
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in good[: BURST // 2]])
     await publish(
-        sandbox.bootstrap_servers, sandbox.topic_prefix,
-        [*(envelope(e) for e in good[BURST // 2:]), rejected, *(envelope(e) for e in good[BURST // 2:])],  # the second half twice
+        sandbox.bootstrap_servers,
+        sandbox.topic_prefix,
+        [
+            *(envelope(e) for e in good[BURST // 2 :]),
+            rejected,
+            *(envelope(e) for e in good[BURST // 2 :]),
+        ],  # the second half twice
     )
     async with TopicReader(sandbox.bootstrap_servers, [f"{sandbox.topic_prefix}matching.dead-letter"]) as reader:
-        await reader.read_until(lambda records: any(dict(r.headers).get("ce_id") == str(rejected.id).encode() for r in records))
+        await reader.read_until(
+            lambda records: any(dict(r.headers).get("ce_id") == str(rejected.id).encode() for r in records)
+        )
     conn = await asyncpg.connect(sandbox.database_url)
     try:
         ids = [e.participant_id for e in good]
         for _ in range(300):
-            stored = await conn.fetchval("SELECT count(*) FROM matching.participants WHERE participant_id = ANY($1::uuid[])", ids)
+            stored = await conn.fetchval(
+                "SELECT count(*) FROM matching.participants WHERE participant_id = ANY($1::uuid[])", ids
+            )
             if stored == BURST:
                 break
             await asyncio.sleep(0.1)
         # Rows written by one transaction share its id (xmin): a transaction per record would give one each.
-        first_half = ids[:BURST // 2]
+        first_half = ids[: BURST // 2]
         transactions = await conn.fetchval(
-            "SELECT count(DISTINCT xmin::text) FROM matching.participants WHERE participant_id = ANY($1::uuid[])", first_half
+            "SELECT count(DISTINCT xmin::text) FROM matching.participants WHERE participant_id = ANY($1::uuid[])",
+            first_half,
         )
         rejected_rows = await conn.fetchval(
             "SELECT count(*) FROM matching.participants WHERE participant_id = $1", rejected.event.participant_id
@@ -120,7 +138,9 @@ async def test_http_enrolment_validates_and_flows_through_the_same_event(sandbox
         assert 'flipside_events_total{event_type="unknown",outcome="dead_lettered"} 1.0' in metrics
         assert "flipside_outbox_backlog 0.0" in metrics and "flipside_outbox_relay_leader 1.0" in metrics
         lag = [line for line in metrics.splitlines() if line.startswith("flipside_consumer_lag{")]
-        consumed = {f'topic="{sandbox.topic_prefix}{stream}"' for stream in ("participants", "programs", "pairs", "feedback")}
+        consumed = {
+            f'topic="{sandbox.topic_prefix}{stream}"' for stream in ("participants", "programs", "pairs", "feedback")
+        }
         assert lag and all(any(topic in line for topic in consumed) for line in lag)
         assert any(f'topic="{sandbox.topic_prefix}participants"' in line for line in lag)
         bad = await client.post("/participants", json={**mentor.profile.model_dump(mode="json"), "grade": "senior"})
@@ -130,12 +150,14 @@ async def test_http_enrolment_validates_and_flows_through_the_same_event(sandbox
             accepted = await client.post("/participants", json=body)
             assert accepted.status_code == 202, accepted.text
         async with TopicReader(sandbox.bootstrap_servers, [f"{sandbox.topic_prefix}pairs"]) as reader:
-            await reader.read_until(
-                lambda records: any(e.event.program_id == f"http-{RUN}" for e in _pairs(records))
-            )
+            await reader.read_until(lambda records: any(e.event.program_id == f"http-{RUN}" for e in _pairs(records)))
         pairs = (await client.get(f"/programs/http-{RUN}/pairs")).json()
-    assert [(p["mentor_id"], p["mentee_id"]) for p in pairs] == [(str(mentor.participant_id), str(mentee.participant_id))]
+    assert [(p["mentor_id"], p["mentee_id"]) for p in pairs] == [
+        (str(mentor.participant_id), str(mentee.participant_id))
+    ]
 
 
 def _pairs(records):
-    return [decode(r.headers, r.value) for r in records if dict(r.headers).get("ce_type") == PairCreated.ce_type.encode()]
+    return [
+        decode(r.headers, r.value) for r in records if dict(r.headers).get("ce_type") == PairCreated.ce_type.encode()
+    ]

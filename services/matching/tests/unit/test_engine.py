@@ -7,7 +7,6 @@ from datetime import date
 from uuid import uuid4
 
 import numpy as np
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -34,7 +33,9 @@ def program(size, seed, exclusions=0.0, partners=0.0):
     for person in people:
         excluded = [rng.choice(ids)] if rng.random() < exclusions else []
         before = frozenset({rng.choice(ids)}) if rng.random() < partners else frozenset()
-        changed.append(replace(person, profile=person.profile.model_copy(update={"exclusions": excluded}), partners=before))
+        changed.append(
+            replace(person, profile=person.profile.model_copy(update={"exclusions": excluded}), partners=before)
+        )
     return changed
 
 
@@ -167,9 +168,18 @@ def test_a_rerun_may_keep_or_replace_the_pairs_it_frees():
     paired = []
     for person in people:
         pairs = [x for x in first.pairs if person.participant_id in (x.mentor.participant_id, x.mentee.participant_id)]
-        partners = frozenset(x.mentee.participant_id if x.mentor.participant_id == person.participant_id else x.mentor.participant_id for x in pairs)
-        paired.append(replace(person, active_pairs=len(pairs), partners=partners,
-                              mentored=any(x.mentee.participant_id == person.participant_id for x in pairs)))
+        partners = frozenset(
+            x.mentee.participant_id if x.mentor.participant_id == person.participant_id else x.mentor.participant_id
+            for x in pairs
+        )
+        paired.append(
+            replace(
+                person,
+                active_pairs=len(pairs),
+                partners=partners,
+                mentored=any(x.mentee.participant_id == person.participant_id for x in pairs),
+            )
+        )
     couples = [(x.mentor.participant_id, x.mentee.participant_id) for x in first.pairs]
     again = run(paired, ProgramPolicy(), TAXONOMY, WEEK)
     assert all((x.mentor.participant_id, x.mentee.participant_id) not in couples for x in again.pairs), (

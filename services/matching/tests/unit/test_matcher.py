@@ -6,6 +6,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from flipside_devstack.factories import enrolled, mentor_and_mentee
+from flipside_devstack.fake_units import fake_unit_of_work
 from flipside_matching.domain.model import Participant, ProgramPolicy, ScoredPair
 from flipside_matching.domain.refusals import Conflict, Invalid, NotFound
 from flipside_matching.domain.taxonomy import Taxonomy
@@ -22,8 +24,6 @@ from flipside_shared.events import (
     ParticipantUnmatched,
     ParticipantUpdated,
 )
-from flipside_shared.testing.factories import enrolled, mentor_and_mentee
-from flipside_shared.testing.fake_units import fake_unit_of_work
 
 NOW = datetime(2026, 3, 4, 10, tzinfo=UTC)
 TAXONOMY = Taxonomy.load()
@@ -49,7 +49,9 @@ class RepositoryInMemory:
     async def add_participant(self, participant_id: UUID, profile: ParticipantProfile) -> Participant | None:
         if participant_id in self.everyone:
             return None
-        self.everyone[participant_id] = Participant(participant_id, profile, 0, NOW + timedelta(seconds=len(self.everyone)))
+        self.everyone[participant_id] = Participant(
+            participant_id, profile, 0, NOW + timedelta(seconds=len(self.everyone))
+        )
         return self.everyone[participant_id]
 
     async def participant(self, participant_id: UUID) -> Participant | None:
@@ -108,7 +110,9 @@ class RepositoryInMemory:
         if pair_id not in self.pairs:
             return None
         pair, _ = self.pairs[pair_id]
-        return ActivePair(pair_id, pair.mentor.profile.program_id, pair.mentor.participant_id, pair.mentee.participant_id)
+        return ActivePair(
+            pair_id, pair.mentor.profile.program_id, pair.mentor.participant_id, pair.mentee.participant_id
+        )
 
     async def proposal(self, pair_id: UUID, for_update: bool = False) -> Proposal | None:
         return self.proposals.get(pair_id)
@@ -147,7 +151,10 @@ async def test_an_enrolment_in_a_rolling_program_pairs_the_newcomer_with_someone
     assert first == [], "alone in the program, the mentor waits and is told nothing"
     (created,) = second
     assert isinstance(created, PairCreated) and created.matched_at == NOW
-    assert (created.mentor.participant_id, created.mentee.participant_id) == (mentor.participant_id, mentee.participant_id)
+    assert (created.mentor.participant_id, created.mentee.participant_id) == (
+        mentor.participant_id,
+        mentee.participant_id,
+    )
     assert [origin for _, origin in repository.pairs.values()] == ["rolling"]
 
 
@@ -158,7 +165,9 @@ async def test_an_enrolment_no_one_enrolled_could_ever_partner_is_told_why_once(
 
     emitted = await enrol(matcher, repository, mentee, too_senior)
     again = fake_unit_of_work(repository)
-    await matcher.participant_updated(again, ParticipantUpdated(participant_id=too_senior.participant_id, profile=too_senior.profile))
+    await matcher.participant_updated(
+        again, ParticipantUpdated(participant_id=too_senior.participant_id, profile=too_senior.profile)
+    )
 
     (unmatched,) = emitted
     assert isinstance(unmatched, ParticipantUnmatched) and unmatched.participant_id == too_senior.participant_id
@@ -173,14 +182,25 @@ async def test_pairing_by_hand_refuses_a_broken_rule_unless_an_admin_overrides_i
     uow = fake_unit_of_work(repository)
 
     with pytest.raises(Conflict) as refused:
-        await matcher.pair_by_hand(uow, "pilot", senior_mentor.participant_id, junior_mentee.participant_id, override=False)
-    made = await matcher.pair_by_hand(uow, "pilot", senior_mentor.participant_id, junior_mentee.participant_id, override=True)
+        await matcher.pair_by_hand(
+            uow, "pilot", senior_mentor.participant_id, junior_mentee.participant_id, override=False
+        )
+    made = await matcher.pair_by_hand(
+        uow, "pilot", senior_mentor.participant_id, junior_mentee.participant_id, override=True
+    )
 
     broken = "mentor is not 1 grade(s) below the mentee"
-    assert refused.value.detail == {"message": "a hard rule is broken; send override=true to pair them anyway", "violations": [broken]}
+    assert refused.value.detail == {
+        "message": "a hard rule is broken; send override=true to pair them anyway",
+        "violations": [broken],
+    }
     assert made.warnings == (broken,) and f"warning: {broken}" in made.pair.reasons
     (created,) = [envelope.event for envelope in uow.emitted]
-    assert isinstance(created, PairCreated) and created.pair_id == made.pair_id and created.reasons == list(made.pair.reasons)
+    assert (
+        isinstance(created, PairCreated)
+        and created.pair_id == made.pair_id
+        and created.reasons == list(made.pair.reasons)
+    )
     assert repository.pairs[made.pair_id] == (made.pair, "manual")
 
 
@@ -192,7 +212,9 @@ async def test_capacity_is_never_overridden_by_hand(matcher):
     await enrol(matcher, repository, other_mentor)
 
     with pytest.raises(Conflict, match="capacity cannot be overridden") as refused:
-        await matcher.pair_by_hand(fake_unit_of_work(repository), "pilot", other_mentor.participant_id, mentee.participant_id, override=True)
+        await matcher.pair_by_hand(
+            fake_unit_of_work(repository), "pilot", other_mentor.participant_id, mentee.participant_id, override=True
+        )
     assert refused.value.detail["violations"] == ["mentee already has a mentor"]
 
 
@@ -208,7 +230,11 @@ async def test_dissolving_a_pair_emits_pair_dissolved_for_everyone_to_act_on(mat
     (dissolved,) = [envelope.event for envelope in uow.emitted]
     assert isinstance(dissolved, PairDissolved)
     assert (dissolved.pair_id, dissolved.program_id, dissolved.reason, dissolved.note, dissolved.rematch) == (
-        pair_id, "pilot", "mismatch", "not a fit", False,
+        pair_id,
+        "pilot",
+        "mismatch",
+        "not a fit",
+        False,
     )
     assert dissolved.dissolved_at == NOW + timedelta(days=3)
     with pytest.raises(NotFound, match="no active pair with this id"):
@@ -224,7 +250,9 @@ async def test_a_capacity_below_the_active_pairs_is_refused_over_http_and_dead_l
     handler = build_handlers(matcher).handler_for(change, inbound=False)
 
     with pytest.raises(Invalid) as over_http:
-        await matcher.request_update(fake_unit_of_work(repository), mentor.participant_id, no_room, may_change_hr_fields=False)
+        await matcher.request_update(
+            fake_unit_of_work(repository), mentor.participant_id, no_room, may_change_hr_fields=False
+        )
     with pytest.raises(RejectedEvent) as from_kafka:
         await handler(fake_unit_of_work(repository), change)
 
@@ -241,8 +269,10 @@ async def test_a_grade_off_the_ladder_is_refused_whoever_sends_it(matcher):
     with pytest.raises(Invalid) as from_flipside:
         await matcher.participant_enrolled(fake_unit_of_work(repository), off_the_ladder)
 
-    assert str(from_hr.value) == str(from_flipside.value) == (
-        "grade 16 is outside program 'pilot''s ladder (0 = grade 0 to 15 = grade 15)"
+    assert (
+        str(from_hr.value)
+        == str(from_flipside.value)
+        == ("grade 16 is outside program 'pilot''s ladder (0 = grade 0 to 15 = grade 15)")
     )
     assert from_hr.value.detail == "grade 16 is outside the program's ladder (0 to 15)"
     assert repository.everyone == {}
@@ -253,8 +283,13 @@ async def test_a_proposal_is_answered_by_the_side_asked_and_only_until_it_expire
     mentor, mentee = mentor_and_mentee()
     pair_id = uuid4()
     repository.proposals[pair_id] = Proposal(
-        pair_id, "pilot", mentor.participant_id, mentee.participant_id, proposed_by=mentor.participant_id,
-        status="pending", expires_at=NOW + timedelta(hours=1),
+        pair_id,
+        "pilot",
+        mentor.participant_id,
+        mentee.participant_id,
+        proposed_by=mentor.participant_id,
+        status="pending",
+        expires_at=NOW + timedelta(hours=1),
     )
 
     accepted = await matcher.accept(fake_unit_of_work(repository), pair_id, mentee.participant_id)

@@ -22,15 +22,23 @@ async def answered(refusal: Refused) -> tuple[int, object]:
     return response.status_code, response.json()["detail"]
 
 
-@pytest.mark.parametrize(("refusal", "status"), [
-    (NotFound("no such pair"), 404), (Conflict("already paired"), 409), (Invalid("grade out of range"), 422),
-    (Gone("erased"), 410), (NotTheirs("not your pair"), 403),
-])
+@pytest.mark.parametrize(
+    ("refusal", "status"),
+    [
+        (NotFound("no such pair"), 404),
+        (Conflict("already paired"), 409),
+        (Invalid("grade out of range"), 422),
+        (Gone("erased"), 410),
+        (NotTheirs("not your pair"), 403),
+    ],
+)
 async def test_each_kind_of_refusal_has_its_status(refusal, status):
     assert await answered(refusal) == (status, str(refusal))
 
 
 async def test_the_caller_gets_the_detail_meant_for_them_and_a_dead_letter_the_full_reason():
-    refusal = Conflict("a hard rule is broken", {"message": "a hard rule is broken", "violations": ["same reporting line"]})
+    refusal = Conflict(
+        "a hard rule is broken", {"message": "a hard rule is broken", "violations": ["same reporting line"]}
+    )
     assert await answered(refusal) == (409, {"message": "a hard rule is broken", "violations": ["same reporting line"]})
     assert str(refusal) == "a hard rule is broken"

@@ -7,6 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from flipside_devstack.factories import office_hours, profile
 from flipside_matching.domain.availability import Availability, pattern_of
 from flipside_matching.domain.candidates import CandidateSpace
 from flipside_matching.domain.model import Participant, ProgramPolicy
@@ -14,7 +15,6 @@ from flipside_matching.domain.reporting import chains, managers_of
 from flipside_matching.domain.rules import violations
 from flipside_matching.domain.taxonomy import Taxonomy
 from flipside_shared.events import WorkingHours
-from flipside_devstack.factories import office_hours, profile
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
 WEEK = date(2026, 1, 12)
@@ -33,10 +33,14 @@ def broken(mentor, mentee, policy=POLICY, people=()):
 
 def test_reverse_rule_requires_the_mentor_to_be_junior_by_the_gap_and_ordinary_the_other_way():
     assert broken(person(role="mentor", grade=3), person(role="mentee", grade=5)) == []
-    assert "mentor is not 2 grade(s) below the mentee" in broken(person(role="mentor", grade=4), person(role="mentee", grade=5))
+    assert "mentor is not 2 grade(s) below the mentee" in broken(
+        person(role="mentor", grade=4), person(role="mentee", grade=5)
+    )
     ordinary = ProgramPolicy(direction="ordinary", min_grade_gap=2)
     assert broken(person(role="mentor", grade=7), person(role="mentee", grade=5), ordinary) == []
-    assert "mentor is not 2 grade(s) above the mentee" in broken(person(role="mentor", grade=3), person(role="mentee", grade=5), ordinary)
+    assert "mentor is not 2 grade(s) above the mentee" in broken(
+        person(role="mentor", grade=3), person(role="mentee", grade=5), ordinary
+    )
 
 
 def test_never_inside_one_reporting_line_even_several_levels_apart():
@@ -51,11 +55,15 @@ def test_never_inside_one_reporting_line_even_several_levels_apart():
 
 def test_exclusions_earlier_partners_languages_capacity_and_roles_are_hard_rules():
     mentee = person(role="mentee", grade=8)
-    assert "excluded by one of them" in broken(person(role="mentor", grade=2, exclusions=[mentee.participant_id]), mentee)
+    assert "excluded by one of them" in broken(
+        person(role="mentor", grade=2, exclusions=[mentee.participant_id]), mentee
+    )
     mentor = person(role="mentor", grade=2)
     again = Participant(mentee.participant_id, mentee.profile, 0, T0, partners=frozenset({mentor.participant_id}))
     assert "paired before" in broken(mentor, again)
-    assert "no shared language" in broken(person(role="mentor", grade=2, languages=["de"]), person(role="mentee", grade=8, languages=["fr"]))
+    assert "no shared language" in broken(
+        person(role="mentor", grade=2, languages=["de"]), person(role="mentee", grade=8, languages=["fr"])
+    )
     assert "mentor has no capacity left" in broken(person(role="mentor", grade=2, active_pairs=1), mentee)
     assert "roles do not fit" in broken(person(role="mentee", grade=2), mentee)
 
@@ -74,11 +82,17 @@ def weekly_overlap(zone_a, hours_a, zone_b, hours_b, first_week, weeks):
 def test_overlap_follows_each_side_s_own_daylight_saving_dates():
     nine_to_five = office_hours(9, 17)
     # Winter: New York is 6 h behind Berlin, 2 h a day in common.
-    assert weekly_overlap("Europe/Berlin", nine_to_five, "America/New_York", nine_to_five, date(2026, 2, 2), 1) == 5 * 120
+    assert (
+        weekly_overlap("Europe/Berlin", nine_to_five, "America/New_York", nine_to_five, date(2026, 2, 2), 1) == 5 * 120
+    )
     # 9 to 28 March 2026: New York has moved its clocks, Berlin has not yet: 5 h apart, 3 h in common.
-    assert weekly_overlap("Europe/Berlin", nine_to_five, "America/New_York", nine_to_five, date(2026, 3, 16), 1) == 5 * 180
+    assert (
+        weekly_overlap("Europe/Berlin", nine_to_five, "America/New_York", nine_to_five, date(2026, 3, 16), 1) == 5 * 180
+    )
     # A program spanning both counts its worst week.
-    assert weekly_overlap("Europe/Berlin", nine_to_five, "America/New_York", nine_to_five, date(2026, 3, 2), 6) == 5 * 120
+    assert (
+        weekly_overlap("Europe/Berlin", nine_to_five, "America/New_York", nine_to_five, date(2026, 3, 2), 6) == 5 * 120
+    )
 
 
 def test_southern_and_half_hour_zones_across_april_and_october_changes():
@@ -89,7 +103,9 @@ def test_southern_and_half_hour_zones_across_april_and_october_changes():
     assert (before, after) == (5 * 150, 5 * 210)  # 5.5 h apart, then 4.5 h
     # After Sydney's change (4 Oct 2026, to UTC+11) Berlin is 9 h behind; after Berlin's (25 Oct, to UTC+1), 10 h.
     late = office_hours(15, 23)
-    october = [weekly_overlap("Europe/Berlin", early, "Australia/Sydney", late, date(2026, 10, day), 1) for day in (12, 26)]
+    october = [
+        weekly_overlap("Europe/Berlin", early, "Australia/Sydney", late, date(2026, 10, day), 1) for day in (12, 26)
+    ]
     assert october == [5 * 420, 5 * 360]
 
 
@@ -103,7 +119,11 @@ def test_working_hours_in_a_skipped_or_repeated_hour_still_count_once():
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 30), st.lists(st.integers(0, 40), max_size=3)), max_size=30, unique_by=lambda t: t[0]))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 30), st.lists(st.integers(0, 40), max_size=3)), max_size=30, unique_by=lambda t: t[0]
+    )
+)
 def test_reporting_chains_hold_everyone_reachable_upwards(org):
     """Against a plain search from each person, on any org chart without cycles."""
     ids = [UUID(int=n + 1) for n in range(41)]

@@ -29,7 +29,8 @@ def test_a_taxonomy_that_is_ambiguous_or_points_nowhere_is_refused(tmp_path: Pat
 def test_small_groups_are_suppressed_and_the_four_fifths_rule_warns():
     people = (
         [Person({"department": "Sales"}, 0.5)] * 10
-        + [Person({"department": "Legal"}, 0.5)] * 3 + [Person({"department": "Legal"}, None)] * 3
+        + [Person({"department": "Legal"}, 0.5)] * 3
+        + [Person({"department": "Legal"}, None)] * 3
         + [Person({"department": "HR"}, None)] * (MIN_CELL - 1)
     )
     cells = {c.group: c for c in audit(people)}
@@ -41,7 +42,9 @@ def test_small_groups_are_suppressed_and_the_four_fifths_rule_warns():
 
 def test_the_names_of_suppressed_groups_are_hidden_too():
     """A value only one or two people declared would say who they are, even without figures."""
-    people = [Person({"declared:religion": "majority"}, 0.5)] * MIN_CELL + [Person({"declared:religion": "rare"}, None)] * 2
+    people = [Person({"declared:religion": "majority"}, 0.5)] * MIN_CELL + [
+        Person({"declared:religion": "rare"}, None)
+    ] * 2
     groups = [c.group for c in audit(people)]
     assert groups == ["majority", SUPPRESSED_GROUPS]
 

@@ -3,10 +3,10 @@
 from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
+from flipside_devstack.factories import profile
 from flipside_matching.domain.engine import unmatchable, who_fits
 from flipside_matching.domain.model import Participant, ProgramPolicy
 from flipside_matching.domain.taxonomy import Taxonomy
-from flipside_devstack.factories import profile
 
 TAXONOMY = Taxonomy.load()
 WEEK = date(2026, 1, 12)
@@ -15,7 +15,9 @@ T0 = datetime(2026, 1, 5, tzinfo=UTC)
 
 
 def person(active_pairs: int = 0, mentored: bool = False, **overrides) -> Participant:
-    return Participant(uuid4(), profile(**overrides), active_pairs, T0 + timedelta(minutes=len(overrides)), mentored=mentored)
+    return Participant(
+        uuid4(), profile(**overrides), active_pairs, T0 + timedelta(minutes=len(overrides)), mentored=mentored
+    )
 
 
 def test_a_mentor_whose_grade_passes_no_mentees_reverse_rule_is_unmatchable_with_the_run_s_reason():
@@ -49,7 +51,9 @@ def test_nobody_of_the_other_role_enrolled_yet_is_waiting_not_unmatchable():
 def test_either_role_is_unmatchable_only_when_neither_side_has_a_fit():
     either = person(role="either", grade=5)
     juniors_only = [person(role="mentee", grade=1), person(role="mentor", grade=3)]
-    assert unmatchable(either, [either, *juniors_only], POLICY, TAXONOMY, WEEK) == [], "the junior mentor could mentor them"
+    assert unmatchable(either, [either, *juniors_only], POLICY, TAXONOMY, WEEK) == [], (
+        "the junior mentor could mentor them"
+    )
     seniors_who_only_mentor = [person(role="mentor", grade=9), person(role="mentee", grade=2)]
     assert unmatchable(either, [either, *seniors_who_only_mentor], POLICY, TAXONOMY, WEEK) == [
         "no mentor passes the reverse rule (at least 1 grade(s) below the mentee)",
@@ -61,4 +65,6 @@ def test_a_newcomer_fits_those_it_passes_every_hard_rule_with_whether_or_not_the
     newcomer = person(role="mentor", grade=2)
     busy_fit = person(role="mentee", grade=8, active_pairs=1, mentored=True)
     too_junior, also_a_mentor = person(role="mentee", grade=1), person(role="mentor", grade=9)
-    assert who_fits(newcomer, [busy_fit, too_junior, also_a_mentor], POLICY, TAXONOMY, WEEK) == {busy_fit.participant_id}
+    assert who_fits(newcomer, [busy_fit, too_junior, also_a_mentor], POLICY, TAXONOMY, WEEK) == {
+        busy_fit.participant_id
+    }

@@ -68,17 +68,24 @@ async def get_preferences(participant_id: UUID, units: Units) -> dict[str, Any]:
 
 
 @router.put("/participants/{participant_id}/preferences", dependencies=[Depends(require_self())])
-async def put_preferences(participant_id: UUID, body: PreferencesBody, units: Units, settings: Settings) -> dict[str, Any]:
+async def put_preferences(
+    participant_id: UUID, body: PreferencesBody, units: Units, settings: Settings
+) -> dict[str, Any]:
     rules = settings.outbound_rules()
     chat_urls = {
         channel: _checked(f"{channel}_webhook_url", checked_chat_url, url, channel, rules)
-        for channel, url in (("slack", body.slack_webhook_url), ("teams", body.teams_webhook_url)) if url
+        for channel, url in (("slack", body.slack_webhook_url), ("teams", body.teams_webhook_url))
+        if url
     }
     try:
         quiet = QuietHours(body.quiet_hours.start, body.quiet_hours.end) if body.quiet_hours else None
         preferences = Preferences(
-            channels=frozenset(body.channels), muted_kinds=frozenset(body.muted_kinds), quiet_hours=quiet,
-            digest=body.digest, digest_time=body.digest_time, chat_urls=chat_urls,
+            channels=frozenset(body.channels),
+            muted_kinds=frozenset(body.muted_kinds),
+            quiet_hours=quiet,
+            digest=body.digest,
+            digest_time=body.digest_time,
+            chat_urls=chat_urls,
         )
     except ValueError as error:
         raise HTTPException(422, str(error)) from None
@@ -112,10 +119,14 @@ async def unsubscribe(token: str, units: Units, settings: Settings) -> HTMLRespo
             preferences = await repository.preferences_of(participant_id)
             await repository.save_preferences(participant_id, preferences.unsubscribed_from(kind))
     done = "digests end: messages come one by one" if kind == "digest" else f"no more {kind} messages"
-    return HTMLResponse(f"<!doctype html><title>Flipside</title><p>Done: {done}. Change this any time in your preferences.</p>")
+    return HTMLResponse(
+        f"<!doctype html><title>Flipside</title><p>Done: {done}. Change this any time in your preferences.</p>"
+    )
 
 
-@router.post("/participants/{participant_id}/unsubscribe-links/rotate", status_code=204, dependencies=[Depends(require_self())])
+@router.post(
+    "/participants/{participant_id}/unsubscribe-links/rotate", status_code=204, dependencies=[Depends(require_self())]
+)
 async def rotate_unsubscribe_links(participant_id: UUID, units: Units) -> None:
     """Revoke every unsubscribe link the participant was sent (they answer 403 from now on); each message from now
     on carries a link of the new generation."""
@@ -132,8 +143,15 @@ async def add_subscription(body: SubscriptionBody, units: Units, settings: Setti
         raise HTTPException(422, f"unknown event type(s) {unknown}; subscribable: {SUBSCRIBABLE_EVENT_TYPES}")
     secret = "whsec_" + b64encode(secrets.token_bytes(32)).decode()
     async with units.begin() as uow:
-        subscription_id = await uow.repository.add_subscription(url, secret, sorted(set(body.event_types)), body.description)
-    return {"subscription_id": subscription_id, "url": url, "event_types": sorted(set(body.event_types)), "secret": secret}
+        subscription_id = await uow.repository.add_subscription(
+            url, secret, sorted(set(body.event_types)), body.description
+        )
+    return {
+        "subscription_id": subscription_id,
+        "url": url,
+        "event_types": sorted(set(body.event_types)),
+        "secret": secret,
+    }
 
 
 @router.get("/webhooks", dependencies=[Depends(require_admin)])

@@ -44,4 +44,6 @@ def app(settings: NotificationSettings | None = None) -> FastAPI:
 
 
 # Named by the `flipside.services` entry point in pyproject.toml: how the launcher, the CLI and the plans find notifications.
-REGISTRATION = ServiceRegistration(name=SERVICE, settings=NotificationSettings, definition=definition, app=app, migrations=MIGRATIONS)
+REGISTRATION = ServiceRegistration(
+    name=SERVICE, settings=NotificationSettings, definition=definition, app=app, migrations=MIGRATIONS
+)

@@ -34,8 +34,8 @@ from flipside_shared.unit_of_work import UnitOfWorkFactory
 
 from .domain.chat import slack_payload, teams_payload
 from .domain.failures import SendFailed, gives_up, retry_delay
-from .domain.preferences import KIND_OF_TEMPLATE, PERSON_CHANNELS, HoldForDigest, Preferences, Skip, WaitUntil, decide
 from .domain.header_text import one_line
+from .domain.preferences import KIND_OF_TEMPLATE, PERSON_CHANNELS, HoldForDigest, Preferences, Skip, WaitUntil, decide
 from .domain.rendering import RenderedMessage, render, with_footer
 from .mailer import MailRelay, compose
 from .outbound_http import HttpPoster
@@ -77,13 +77,17 @@ class Dispatcher:
             wakes_of[channel].append(wake)
         listener = asyncio.create_task(self._listen(runtime, wakes_of))
         try:
-            await asyncio.gather(*(
-                drain_forever(
-                    partial(self.dispatch_batch, runtime.units, http, channel, lane), self._settings.dispatch_batch_size,
-                    self._settings.dispatch_poll_seconds, wake,
+            await asyncio.gather(
+                *(
+                    drain_forever(
+                        partial(self.dispatch_batch, runtime.units, http, channel, lane),
+                        self._settings.dispatch_batch_size,
+                        self._settings.dispatch_poll_seconds,
+                        wake,
+                    )
+                    for (channel, lane), wake in zip(lanes, wakes, strict=True)
                 )
-                for (channel, lane), wake in zip(lanes, wakes, strict=True)
-            ))
+            )
         finally:
             listener.cancel()
             await asyncio.gather(listener, return_exceptions=True)
@@ -103,7 +107,9 @@ class Dispatcher:
         senders = self._settings.smtp_connections if channel == "email" else 1
         return [Lane(index, senders) for index in range(senders)]
 
-    async def _listen(self, runtime: Runtime[NotificationsRepository], wakes_of: dict[str, list[asyncio.Event]]) -> None:
+    async def _listen(
+        self, runtime: Runtime[NotificationsRepository], wakes_of: dict[str, list[asyncio.Event]]
+    ) -> None:
         """Keep a connection listening for owed messages (each NOTIFY names a channel: its loops wake);
         after a database restart, listen again."""
 
@@ -121,7 +127,8 @@ class Dispatcher:
                 await conn.add_listener(f"{runtime.name}_deliveries", on_notify)
                 for channel in wakes_of:  # whatever was owed while nobody listened
                     wake(channel)
-                while not conn.is_closed():
+                # asyncpg tells of a closed listener connection by no event: only asking shows it.
+                while not conn.is_closed():  # noqa: ASYNC110
                     await asyncio.sleep(LISTENER_CHECK_SECONDS)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                 log.warning("not listening for owed messages; polling only", error=type(error).__name__)
@@ -131,7 +138,11 @@ class Dispatcher:
                     await conn.close(timeout=2)
 
     async def dispatch_batch(
-        self, units: UnitOfWorkFactory[NotificationsRepository], http: HttpPoster, channel: str, lane: Lane = ONE_LANE,
+        self,
+        units: UnitOfWorkFactory[NotificationsRepository],
+        http: HttpPoster,
+        channel: str,
+        lane: Lane = ONE_LANE,
     ) -> int:
         """Fold the channel's due digests and claim one batch of the lane's deliveries (one short transaction),
         send them with no transaction open, then record every outcome (another); return how many were claimed.
@@ -168,7 +179,11 @@ class Dispatcher:
         return len(claimed)
 
     async def _record(
-        self, units: UnitOfWorkFactory[NotificationsRepository], claim: Claim, claimed: list[dict[str, Any]], settled: list[Settled],
+        self,
+        units: UnitOfWorkFactory[NotificationsRepository],
+        claim: Claim,
+        claimed: list[dict[str, Any]],
+        settled: list[Settled],
     ) -> None:
         """The round's outcomes and their events, in one transaction; deliveries the round did not reach are given back."""
         reached = {outcome.delivery_id for outcome, _ in settled}
@@ -181,12 +196,18 @@ class Dispatcher:
                         uow.emit(event, correlation_id=correlation_id)
 
     async def _record_when_stopping(
-        self, units: UnitOfWorkFactory[NotificationsRepository], claim: Claim, claimed: list[dict[str, Any]], settled: list[Settled],
+        self,
+        units: UnitOfWorkFactory[NotificationsRepository],
+        claim: Claim,
+        claimed: list[dict[str, Any]],
+        settled: list[Settled],
     ) -> None:
         try:
             await self._record(units, claim, claimed, settled)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-            log.warning("outcomes not recorded at shutdown; sent again once the claim lapses", error=type(error).__name__)
+            log.warning(
+                "outcomes not recorded at shutdown; sent again once the claim lapses", error=type(error).__name__
+            )
 
     async def _settle(self, delivery: dict[str, Any], mail: MailRelay, http: HttpPoster, now: datetime) -> Settled:
         """Send one delivery or decide not to; whatever it raises that nobody foresaw (a bug, data stored before
@@ -200,14 +221,21 @@ class Dispatcher:
             failure = SendFailed(f"cannot deliver: {type(error).__name__}: {error}", permanent=True)
             return _failed(delivery, failure, delivery["attempts"] + 1, now)
 
-    async def _deliver_to_person(self, delivery: dict[str, Any], mail: MailRelay, http: HttpPoster, now: datetime) -> Settled:
+    async def _deliver_to_person(
+        self, delivery: dict[str, Any], mail: MailRelay, http: HttpPoster, now: datetime
+    ) -> Settled:
         delivery_id, channel, template = delivery["delivery_id"], delivery["channel"], delivery["template"]
         preferences = preferences_from(delivery)
         kind = KIND_OF_TEMPLATE[template]
         starts_at = delivery["context"].get("starts_at") if kind in SESSION_KINDS else None
         decision = decide(
-            now, preferences, delivery["time_zone"], channel, template,
-            datetime.fromisoformat(starts_at) if starts_at else None, self._settings.urgent_lead,
+            now,
+            preferences,
+            delivery["time_zone"],
+            channel,
+            template,
+            datetime.fromisoformat(starts_at) if starts_at else None,
+            self._settings.urgent_lead,
         )
         match decision:
             case Skip(reason):
@@ -243,12 +271,20 @@ class Dispatcher:
             message = render(delivery["template"], locale, context, fallback)
             message = with_footer(message, locale, unsubscribe_url, kind, fallback)
         except Exception as error:
-            raise SendFailed(f"cannot render {delivery['template']}: {type(error).__name__}: {error}", permanent=True) from None
+            raise SendFailed(
+                f"cannot render {delivery['template']}: {type(error).__name__}: {error}", permanent=True
+            ) from None
         return RenderedMessage(one_line(message.subject), message.text, message.html)
 
     def _sending(
-        self, channel: str, delivery: dict[str, Any], message: RenderedMessage, unsubscribe_url: str, preferences: Preferences,
-        mail: MailRelay, http: HttpPoster,
+        self,
+        channel: str,
+        delivery: dict[str, Any],
+        message: RenderedMessage,
+        unsubscribe_url: str,
+        preferences: Preferences,
+        mail: MailRelay,
+        http: HttpPoster,
     ) -> Coroutine[Any, Any, None]:
         """The send of this message on `channel`, composed first: what cannot be composed (an address that is not one,
         a header the email library refuses) fails this delivery for good before anything is sent."""
@@ -258,14 +294,21 @@ class Dispatcher:
             payload = slack_payload(message) if channel == "slack" else teams_payload(message)
             return http.post_chat(channel, preferences.chat_urls[channel], payload)
         except Exception as error:
-            raise SendFailed(f"cannot compose the {channel} message: {type(error).__name__}: {error}", permanent=True) from None
+            raise SendFailed(
+                f"cannot compose the {channel} message: {type(error).__name__}: {error}", permanent=True
+            ) from None
 
     async def _deliver_webhook(self, delivery: dict[str, Any], http: HttpPoster, now: datetime) -> Settled:
         delivery_id, attempts = delivery["delivery_id"], delivery["attempts"] + 1
         try:
             async with self._limits[WEBHOOK]:
                 await _failing_on_its_own(
-                    http.post_signed(delivery["webhook_url"], delivery["webhook_secret"], delivery_id, json.dumps(delivery["context"]))
+                    http.post_signed(
+                        delivery["webhook_url"],
+                        delivery["webhook_secret"],
+                        delivery_id,
+                        json.dumps(delivery["context"]),
+                    )
                 )
         except SendFailed as failure:
             return _failed(delivery, failure, attempts, now)
@@ -288,8 +331,12 @@ def _failed(delivery: dict[str, Any], failure: SendFailed, attempts: int, now: d
     delivery_id, channel = delivery["delivery_id"], delivery["channel"]
     if not gives_up(failure, attempts):
         next_attempt_at = now + retry_delay(attempts, failure)
-        return Outcome(delivery_id, "pending", attempted=True, error=failure.reason, next_attempt_at=next_attempt_at), []
-    log.warning("delivery failed", delivery_id=str(delivery_id), channel=channel, reason=failure.reason, attempts=attempts)
+        return Outcome(
+            delivery_id, "pending", attempted=True, error=failure.reason, next_attempt_at=next_attempt_at
+        ), []
+    log.warning(
+        "delivery failed", delivery_id=str(delivery_id), channel=channel, reason=failure.reason, attempts=attempts
+    )
     # A subscriber's failures are in its delivery log; `NotificationFailed` is about people.
     failed = [] if channel == WEBHOOK else failed_events(delivery, failure, attempts, now)
     events: list[tuple[Event, UUID | None]] = [(event, delivery["correlation_id"]) for event in failed]
@@ -299,10 +346,19 @@ def _failed(delivery: dict[str, Any], failure: SendFailed, attempts: int, now: d
 async def _with_partner_names(repository: NotificationsRepository, digest: dict[str, Any]) -> dict[str, Any]:
     """A digest's items with their partners' current names, looked up now rather than stored in the log."""
     items = digest["context"]["items"]
-    names = await repository.display_names([UUID(i["context"]["partner_id"]) for i in items if "partner_id" in i["context"]])
+    names = await repository.display_names(
+        [UUID(i["context"]["partner_id"]) for i in items if "partner_id" in i["context"]]
+    )
     named = [
-        {**item, "context": {**item["context"], "partner_name": names.get(UUID(item["context"]["partner_id"]), "your partner")}}
-        if "partner_id" in item["context"] else item
+        {
+            **item,
+            "context": {
+                **item["context"],
+                "partner_name": names.get(UUID(item["context"]["partner_id"]), "your partner"),
+            },
+        }
+        if "partner_id" in item["context"]
+        else item
         for item in items
     ]
     return {**digest, "context": {**digest["context"], "items": named}}
@@ -321,19 +377,33 @@ def _items(delivery: dict[str, Any]) -> list[tuple[UUID, str, UUID, UUID | None]
 def sent_events(delivery: dict[str, Any], attempts: int, now: datetime) -> list[NotificationSent]:
     return [
         NotificationSent(
-            notification_id=notification_id, participant_id=delivery["recipient_id"], channel=delivery["channel"],
-            template=template, cause_event_id=cause, sent_at=now, attempts=attempts, digest_id=digest_id,
+            notification_id=notification_id,
+            participant_id=delivery["recipient_id"],
+            channel=delivery["channel"],
+            template=template,
+            cause_event_id=cause,
+            sent_at=now,
+            attempts=attempts,
+            digest_id=digest_id,
         )
         for notification_id, template, cause, digest_id in _items(delivery)
     ]
 
 
-def failed_events(delivery: dict[str, Any], failure: SendFailed, attempts: int, now: datetime) -> list[NotificationFailed]:
+def failed_events(
+    delivery: dict[str, Any], failure: SendFailed, attempts: int, now: datetime
+) -> list[NotificationFailed]:
     return [
         NotificationFailed(
-            notification_id=notification_id, participant_id=delivery["recipient_id"], channel=delivery["channel"],
-            template=template, cause_event_id=cause, reason=failure.reason, permanent=failure.permanent,
-            attempts=attempts, failed_at=now,
+            notification_id=notification_id,
+            participant_id=delivery["recipient_id"],
+            channel=delivery["channel"],
+            template=template,
+            cause_event_id=cause,
+            reason=failure.reason,
+            permanent=failure.permanent,
+            attempts=attempts,
+            failed_at=now,
         )
         for notification_id, template, cause, _ in _items(delivery)
     ]

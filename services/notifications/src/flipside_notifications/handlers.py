@@ -33,7 +33,8 @@ NotificationsUnit: TypeAlias = UnitOfWork[NotificationsRepository]
 # What Flipside's services publish; what outside systems send (survey answers, session commands) stays with the
 # service it is for, and so do one person's own words and scores (private events), whoever sent them.
 SUBSCRIBABLE_EVENT_TYPES = sorted(
-    ce_type for ce_type, event_type in EVENT_TYPES.items()
+    ce_type
+    for ce_type, event_type in EVENT_TYPES.items()
     if event_type.sources and event_type.stream != NOTIFICATIONS and not event_type.private
 )
 
@@ -49,12 +50,17 @@ async def _learn_about_people(repository: NotificationsRepository, event: Event)
 
 
 async def owe_messages(
-    repository: NotificationsRepository, event_id: UUID, correlation_id: UUID | None, messages: list[MessageDue],
+    repository: NotificationsRepository,
+    event_id: UUID,
+    correlation_id: UUID | None,
+    messages: list[MessageDue],
 ) -> None:
     """One delivery per message and channel its recipient has chosen (e-mail until they choose)."""
     chosen = await repository.channels_of([m.recipient_id for m in messages])
     await repository.add_deliveries(
-        event_id, correlation_id, [(m, channel) for m in messages for channel in chosen.get(m.recipient_id, ["email"])],
+        event_id,
+        correlation_id,
+        [(m, channel) for m in messages for channel in chosen.get(m.recipient_id, ["email"])],
     )
 
 

@@ -56,9 +56,15 @@ def compose(delivery: dict[str, Any], rendered: RenderedMessage, sender: str, un
     if method := CALENDAR_METHODS.get(delivery["template"]):
         context = delivery["context"]
         ics = invitation(
-            context["session_id"], context["starts_at"], context["duration_minutes"], subject, sender,
+            context["session_id"],
+            context["starts_at"],
+            context["duration_minutes"],
+            subject,
+            sender,
             # Messages owed before events carried a sequence: an invitation was 0, a cancellation 1.
-            recipient.addr_spec, method, context.get("sequence", 0 if method == "REQUEST" else 1),
+            recipient.addr_spec,
+            method,
+            context.get("sequence", 0 if method == "REQUEST" else 1),
         )
         message.add_attachment(ics.decode(), subtype="calendar", filename="invite.ics", params={"method": method})
     return Email(recipient.addr_spec, message.as_bytes())
@@ -119,7 +125,9 @@ class MailRelay:
     async def _connect(self) -> aiosmtplib.SMTP:
         settings = self._settings
         client = aiosmtplib.SMTP(
-            hostname=settings.smtp_host, port=settings.smtp_port, start_tls=settings.smtp_starttls,
+            hostname=settings.smtp_host,
+            port=settings.smtp_port,
+            start_tls=settings.smtp_starttls,
             username=settings.smtp_username,
             password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
             timeout=settings.smtp_timeout_seconds,

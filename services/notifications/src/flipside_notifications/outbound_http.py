@@ -22,7 +22,14 @@ import httpcore
 import httpx
 from standardwebhooks.webhooks import Webhook
 
-from .domain.endpoints import IPAddress, IPNetwork, OutboundRules, checked_chat_url, checked_webhook_url, forbidden_because
+from .domain.endpoints import (
+    IPAddress,
+    IPNetwork,
+    OutboundRules,
+    checked_chat_url,
+    checked_webhook_url,
+    forbidden_because,
+)
 from .domain.failures import SendFailed, http_failure
 
 MAX_ANSWER_BYTES = 4096
@@ -45,7 +52,11 @@ class CheckedAddressBackend(httpcore.AsyncNetworkBackend):
         self._network = httpcore.AnyIOBackend()
 
     async def connect_tcp(
-        self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         addresses = await self._checked_addresses(host, port)
@@ -84,7 +95,8 @@ class HttpPoster:
         # httpcore, not httpx: its connections can be opened through a backend that checks the address; it never
         # follows redirects (a webhook that moved must be configured anew).
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(), network_backend=CheckedAddressBackend(rules.allowed_networks, resolve),
+            ssl_context=httpx.create_ssl_context(),
+            network_backend=CheckedAddressBackend(rules.allowed_networks, resolve),
         )
 
     async def post_chat(self, channel: str, url: str, payload: dict[str, Any]) -> None:
@@ -92,7 +104,9 @@ class HttpPoster:
         try:
             checked_chat_url(url, channel, self._rules)
         except ValueError:
-            raise SendFailed(f"not sent: the {channel} address is not a {channel} incoming webhook", permanent=True) from None
+            raise SendFailed(
+                f"not sent: the {channel} address is not a {channel} incoming webhook", permanent=True
+            ) from None
         await self._post(url, json.dumps(payload).encode(), {})
 
     async def post_signed(self, url: str, secret: str, message_id: UUID, body: str) -> None:
@@ -118,7 +132,10 @@ class HttpPoster:
         try:
             async with asyncio.timeout(self._deadline_seconds):
                 async with self._pool.stream(
-                    "POST", url, headers={"content-type": "application/json", **headers}, content=body,
+                    "POST",
+                    url,
+                    headers={"content-type": "application/json", **headers},
+                    content=body,
                 ) as response:
                     await _read_at_most(response, MAX_ANSWER_BYTES)
         except TimeoutError:
@@ -129,7 +146,9 @@ class HttpPoster:
             raise SendFailed("the connection broke off", permanent=False) from None
         if 200 <= response.status < 300:
             return
-        retry_after = next((value.decode("latin-1") for name, value in response.headers if name.lower() == b"retry-after"), None)
+        retry_after = next(
+            (value.decode("latin-1") for name, value in response.headers if name.lower() == b"retry-after"), None
+        )
         raise http_failure(response.status, retry_after, datetime.now(UTC))
 
 

@@ -15,7 +15,12 @@ def main() -> None:
     parser.add_argument("--locale", default="en", choices=sorted(available_locales()))
     arguments = parser.parse_args()
     message = render(arguments.template, arguments.locale, sample_context(arguments.template))
-    message = with_footer(message, arguments.locale, "https://flipside.example.com/unsubscribe/sample", KIND_OF_TEMPLATE[arguments.template])
+    message = with_footer(
+        message,
+        arguments.locale,
+        "https://flipside.example.com/unsubscribe/sample",
+        KIND_OF_TEMPLATE[arguments.template],
+    )
     print(f"Subject: {message.subject}\n\n{message.text}\n\n--- html ---\n{message.html}")
 
 

@@ -70,14 +70,22 @@ class NotificationsRepository:
             "INSERT INTO recipients (participant_id, display_name, email, locale, time_zone) VALUES ($1, $2, $3, $4, $5)"
             " ON CONFLICT (participant_id) DO UPDATE SET display_name = EXCLUDED.display_name,"
             " email = EXCLUDED.email, locale = EXCLUDED.locale, time_zone = EXCLUDED.time_zone",
-            participant_id, profile.display_name, profile.email, profile.locale, profile.time_zone,
+            participant_id,
+            profile.display_name,
+            profile.email,
+            profile.locale,
+            profile.time_zone,
         )
 
     async def update_recipient(self, participant_id: UUID, profile: ParticipantProfile) -> None:
         """A changed profile, for someone already known: an update never brings back an erased person."""
         await self._conn.execute(
             "UPDATE recipients SET display_name = $2, email = $3, locale = $4, time_zone = $5 WHERE participant_id = $1",
-            participant_id, profile.display_name, profile.email, profile.locale, profile.time_zone,
+            participant_id,
+            profile.display_name,
+            profile.email,
+            profile.locale,
+            profile.time_zone,
         )
 
     async def forget(self, participant_id: UUID) -> None:
@@ -99,16 +107,21 @@ class NotificationsRepository:
 
     async def display_names(self, participant_ids: list[UUID]) -> dict[UUID, str]:
         rows = await self._conn.fetch(
-            "SELECT participant_id, display_name FROM recipients WHERE participant_id = ANY($1::uuid[])", participant_ids
+            "SELECT participant_id, display_name FROM recipients WHERE participant_id = ANY($1::uuid[])",
+            participant_ids,
         )
         return {row["participant_id"]: row["display_name"] for row in rows}
 
     async def is_known(self, participant_id: UUID) -> bool:
-        return await self._conn.fetchval("SELECT EXISTS (SELECT 1 FROM recipients WHERE participant_id = $1)", participant_id)
+        return await self._conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM recipients WHERE participant_id = $1)", participant_id
+        )
 
     async def link_generation(self, participant_id: UUID) -> int | None:
         """Which of the recipient's unsubscribe links are valid; None for someone not (or no longer) known."""
-        return await self._conn.fetchval("SELECT link_generation FROM recipients WHERE participant_id = $1", participant_id)
+        return await self._conn.fetchval(
+            "SELECT link_generation FROM recipients WHERE participant_id = $1", participant_id
+        )
 
     async def rotate_links(self, participant_id: UUID) -> int | None:
         """Revoke the recipient's unsubscribe links; the new generation, or None for someone not known."""
@@ -132,9 +145,15 @@ class NotificationsRepository:
             " quiet_hours_start = EXCLUDED.quiet_hours_start, quiet_hours_end = EXCLUDED.quiet_hours_end,"
             " digest = EXCLUDED.digest, digest_time = EXCLUDED.digest_time, slack_webhook_url = EXCLUDED.slack_webhook_url,"
             " teams_webhook_url = EXCLUDED.teams_webhook_url, updated_at = now()",
-            participant_id, sorted(preferences.channels), sorted(preferences.muted_kinds),
-            quiet.start if quiet else None, quiet.end if quiet else None, preferences.digest, preferences.digest_time,
-            preferences.chat_urls.get("slack"), preferences.chat_urls.get("teams"),
+            participant_id,
+            sorted(preferences.channels),
+            sorted(preferences.muted_kinds),
+            quiet.start if quiet else None,
+            quiet.end if quiet else None,
+            preferences.digest,
+            preferences.digest_time,
+            preferences.chat_urls.get("slack"),
+            preferences.chat_urls.get("teams"),
         )
         if not preferences.digest:
             # Whoever leaves digests gets what was waiting for the next one now.
@@ -151,26 +170,41 @@ class NotificationsRepository:
         )
         return {row["participant_id"]: row["channels"] for row in rows}
 
-    async def add_deliveries(self, event_id: UUID, correlation_id: UUID | None, deliveries: list[tuple[MessageDue, str]]) -> None:
+    async def add_deliveries(
+        self, event_id: UUID, correlation_id: UUID | None, deliveries: list[tuple[MessageDue, str]]
+    ) -> None:
         """Each (message, channel) owed for the event, once: a redelivered event adds nothing."""
         await self._conn.executemany(
             "INSERT INTO deliveries (delivery_id, event_id, recipient_id, channel, template, context, correlation_id)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id, recipient_id, channel) DO NOTHING",
-            [(uuid4(), event_id, m.recipient_id, channel, m.template, m.context, correlation_id) for m, channel in deliveries],
+            [
+                (uuid4(), event_id, m.recipient_id, channel, m.template, m.context, correlation_id)
+                for m, channel in deliveries
+            ],
         )
 
-    async def owe_webhooks(self, event_id: UUID, correlation_id: UUID | None, event_type: str, body: dict[str, Any]) -> None:
+    async def owe_webhooks(
+        self, event_id: UUID, correlation_id: UUID | None, event_type: str, body: dict[str, Any]
+    ) -> None:
         await self._conn.execute(
             "INSERT INTO deliveries (delivery_id, event_id, recipient_id, channel, template, context, correlation_id)"
             " SELECT gen_random_uuid(), $1, subscription_id, 'webhook', $2, $3, $4 FROM webhook_subscriptions"
             " WHERE $2 = ANY(event_types) ON CONFLICT (event_id, recipient_id, channel) DO NOTHING",
-            event_id, event_type, body, correlation_id,
+            event_id,
+            event_type,
+            body,
+            correlation_id,
         )
 
     # Dispatching
 
     async def claim_sendable(
-        self, now: datetime, limit: int, channel: str, lane: Lane, claim: Claim,
+        self,
+        now: datetime,
+        limit: int,
+        channel: str,
+        lane: Lane,
+        claim: Claim,
     ) -> list[asyncpg.Record]:
         """Claim pending deliveries on `channel` whose recipient is known and falls in `lane`, for `claim`:
         other rounds pass over them until it is recorded or its time is up.
@@ -202,7 +236,14 @@ class NotificationsRepository:
             " LEFT JOIN preferences pr ON d.channel <> 'webhook' AND pr.participant_id = d.recipient_id"
             " LEFT JOIN webhook_subscriptions s ON d.channel = 'webhook' AND s.subscription_id = d.recipient_id"
             " ORDER BY d.next_attempt_at",
-            now, limit, channel, PARTNER_GRACE, lane.of, lane.index, claim.claim_id, claim.until,
+            now,
+            limit,
+            channel,
+            PARTNER_GRACE,
+            lane.of,
+            lane.index,
+            claim.claim_id,
+            claim.until,
         )
 
     async def gather_due_digests(self, now: datetime, limit: int, channel: str, lane: Lane = ONE_LANE) -> int:
@@ -213,7 +254,11 @@ class NotificationsRepository:
             " WHERE status = 'held' AND channel = $3 AND next_attempt_at <= $1"
             f" AND {_in_lane('recipient_id', 4)} ORDER BY recipient_id, created_at"
             " LIMIT $2 FOR UPDATE SKIP LOCKED",
-            now, limit, channel, lane.of, lane.index,
+            now,
+            limit,
+            channel,
+            lane.of,
+            lane.index,
         )
         groups: dict[UUID, list[asyncpg.Record]] = {}
         for row in held:
@@ -221,17 +266,27 @@ class NotificationsRepository:
         for recipient_id, rows in groups.items():
             digest_id = uuid4()
             items = [
-                {"template": r["template"], "context": r["context"], "delivery_id": str(r["delivery_id"]), "event_id": str(r["event_id"])}
+                {
+                    "template": r["template"],
+                    "context": r["context"],
+                    "delivery_id": str(r["delivery_id"]),
+                    "event_id": str(r["event_id"]),
+                }
                 for r in rows
             ]
             await self._conn.execute(
                 "INSERT INTO deliveries (delivery_id, event_id, recipient_id, channel, template, context, correlation_id)"
                 " VALUES ($1, $1, $2, $3, 'digest', $4, $5)",
-                digest_id, recipient_id, channel, {"items": items}, rows[0]["correlation_id"],
+                digest_id,
+                recipient_id,
+                channel,
+                {"items": items},
+                rows[0]["correlation_id"],
             )
             await self._conn.execute(
                 "UPDATE deliveries SET status = 'digested', digest_id = $2 WHERE delivery_id = ANY($1::uuid[])",
-                [r["delivery_id"] for r in rows], digest_id,
+                [r["delivery_id"] for r in rows],
+                digest_id,
             )
         return len(held)
 
@@ -250,7 +305,8 @@ class NotificationsRepository:
             " AS o(delivery_id, status, attempted, error, next_attempt_at, sent_at, drop_context)"
             " WHERE d.delivery_id = o.delivery_id AND d.claimed_by = $1 AND d.status = 'pending'"
             " RETURNING d.delivery_id",
-            claim.claim_id, *(list(column) for column in columns),
+            claim.claim_id,
+            *(list(column) for column in columns),
         )
         return {row["delivery_id"] for row in recorded}
 
@@ -269,7 +325,11 @@ class NotificationsRepository:
         return await self._conn.fetchval(
             "INSERT INTO webhook_subscriptions (subscription_id, url, secret, event_types, description)"
             " VALUES ($1, $2, $3, $4, $5) RETURNING subscription_id",
-            uuid4(), url, secret, event_types, description,
+            uuid4(),
+            url,
+            secret,
+            event_types,
+            description,
         )
 
     async def subscriptions(self) -> list[asyncpg.Record]:
@@ -278,7 +338,9 @@ class NotificationsRepository:
         )
 
     async def remove_subscription(self, subscription_id: UUID) -> bool:
-        removed = await self._conn.execute("DELETE FROM webhook_subscriptions WHERE subscription_id = $1", subscription_id)
+        removed = await self._conn.execute(
+            "DELETE FROM webhook_subscriptions WHERE subscription_id = $1", subscription_id
+        )
         await self._conn.execute(
             "UPDATE deliveries SET status = 'skipped', last_error = 'subscription removed'"
             " WHERE recipient_id = $1 AND channel = 'webhook' AND status = 'pending'",
@@ -291,9 +353,17 @@ def preferences_from(row: asyncpg.Record | dict[str, Any] | None) -> Preferences
     """A participant's preferences from their row (or a claimed delivery's), the defaults without one."""
     if row is None or row["channels"] is None:
         return Preferences()
-    quiet = QuietHours(row["quiet_hours_start"], row["quiet_hours_end"]) if row["quiet_hours_start"] is not None else None
-    chat_urls = {name: url for name, url in (("slack", row["slack_webhook_url"]), ("teams", row["teams_webhook_url"])) if url}
+    quiet = (
+        QuietHours(row["quiet_hours_start"], row["quiet_hours_end"]) if row["quiet_hours_start"] is not None else None
+    )
+    chat_urls = {
+        name: url for name, url in (("slack", row["slack_webhook_url"]), ("teams", row["teams_webhook_url"])) if url
+    }
     return Preferences(
-        channels=frozenset(row["channels"]), muted_kinds=frozenset(row["muted_kinds"]), quiet_hours=quiet,
-        digest=row["digest"], digest_time=row["digest_time"], chat_urls=chat_urls,
+        channels=frozenset(row["channels"]),
+        muted_kinds=frozenset(row["muted_kinds"]),
+        quiet_hours=quiet,
+        digest=row["digest"],
+        digest_time=row["digest_time"],
+        chat_urls=chat_urls,
     )

@@ -35,46 +35,63 @@ class NotificationSettings(ServiceSettings):
     smtp_password: SecretStr | None = Field(default=None, validation_alias="FLIPSIDE_SMTP_PASSWORD")
     smtp_timeout_seconds: float = Field(default=10, gt=0, validation_alias="FLIPSIDE_SMTP_TIMEOUT_SECONDS")
     smtp_max_per_second: float = Field(
-        default=50, gt=0, validation_alias="FLIPSIDE_SMTP_MAX_PER_SECOND",
+        default=50,
+        gt=0,
+        validation_alias="FLIPSIDE_SMTP_MAX_PER_SECOND",
         description="E-mails per second, so a whole cohort does not flood the mail relay.",
     )
     smtp_connections: int = Field(
-        default=4, ge=1, le=32, validation_alias="FLIPSIDE_SMTP_CONNECTIONS",
+        default=4,
+        ge=1,
+        le=32,
+        validation_alias="FLIPSIDE_SMTP_CONNECTIONS",
         description="E-mail batches sent at once, each over its own SMTP session; a person's e-mails always share one, in order.",
     )
     smtp_session_idle_seconds: float = Field(
-        default=5, ge=0, validation_alias="FLIPSIDE_SMTP_SESSION_IDLE_SECONDS",
+        default=5,
+        ge=0,
+        validation_alias="FLIPSIDE_SMTP_SESSION_IDLE_SECONDS",
         description="How long an SMTP session carrying no mail is kept for the next batch; 0: a session per batch.",
     )
     chat_max_per_second: float = Field(
-        default=10, gt=0, validation_alias="FLIPSIDE_CHAT_MAX_PER_SECOND",
+        default=10,
+        gt=0,
+        validation_alias="FLIPSIDE_CHAT_MAX_PER_SECOND",
         description="Messages per second to each of Slack and Teams, over all participants' webhooks.",
     )
     webhook_max_per_second: float = Field(default=20, gt=0, validation_alias="FLIPSIDE_WEBHOOK_MAX_PER_SECOND")
     http_timeout_seconds: float = Field(
-        default=10, gt=0, validation_alias="FLIPSIDE_NOTIFICATIONS_HTTP_TIMEOUT_SECONDS",
+        default=10,
+        gt=0,
+        validation_alias="FLIPSIDE_NOTIFICATIONS_HTTP_TIMEOUT_SECONDS",
         description="Deadline of one post to Slack, Teams or a webhook, all of it: resolving, connecting, sending, the answer.",
     )
     allow_plain_http_webhooks: bool = Field(
-        default=False, validation_alias="FLIPSIDE_NOTIFICATIONS_ALLOW_PLAIN_HTTP_WEBHOOKS",
+        default=False,
+        validation_alias="FLIPSIDE_NOTIFICATIONS_ALLOW_PLAIN_HTTP_WEBHOOKS",
         description="Accept http:// webhook and chat URLs; for local tests only, never in production.",
     )
     slack_hosts: list[str] = Field(
-        default=["hooks.slack.com"], min_length=1, validation_alias="FLIPSIDE_NOTIFICATIONS_SLACK_HOSTS",
+        default=["hooks.slack.com"],
+        min_length=1,
+        validation_alias="FLIPSIDE_NOTIFICATIONS_SLACK_HOSTS",
         description="Hosts a participant's Slack URL may be on (`*.` any subdomain, `:port` a port other than 443).",
     )
     teams_hosts: list[str] = Field(
-        default=["*.webhook.office.com", "*.logic.azure.com", "*.environment.api.powerplatform.com"], min_length=1,
+        default=["*.webhook.office.com", "*.logic.azure.com", "*.environment.api.powerplatform.com"],
+        min_length=1,
         validation_alias="FLIPSIDE_NOTIFICATIONS_TEAMS_HOSTS",
         description="Hosts a participant's Teams URL may be on: Office 365 connectors and Workflows (Power Automate).",
     )
     outbound_allowed_networks: list[IPv4Network | IPv6Network] = Field(
-        default=[], validation_alias="FLIPSIDE_NOTIFICATIONS_OUTBOUND_ALLOWED_NETWORKS",
+        default=[],
+        validation_alias="FLIPSIDE_NOTIFICATIONS_OUTBOUND_ALLOWED_NETWORKS",
         description="Non-public networks webhooks and chat URLs may still reach; for local tests only, never in production.",
     )
     default_locale: str = Field(default="en", validation_alias="FLIPSIDE_NOTIFICATIONS_DEFAULT_LOCALE")
     urgent_lead: timedelta = Field(
-        default=timedelta(hours=1), validation_alias="FLIPSIDE_NOTIFICATIONS_URGENT_LEAD",
+        default=timedelta(hours=1),
+        validation_alias="FLIPSIDE_NOTIFICATIONS_URGENT_LEAD",
         description="A session message that would arrive later than this before the session ignores quiet hours and digests.",
     )
     link_secret: SigningSecret = Field(
@@ -82,7 +99,8 @@ class NotificationSettings(ServiceSettings):
         description="HMAC key of unsubscribe links: required, at least 32 random bytes (changing it revokes all).",
     )
     public_base_url: str | None = Field(
-        default=None, validation_alias="FLIPSIDE_NOTIFICATIONS_PUBLIC_BASE_URL",
+        default=None,
+        validation_alias="FLIPSIDE_NOTIFICATIONS_PUBLIC_BASE_URL",
         description="Where people's browsers and mail clients reach this service; defaults to its own address.",
     )
     # Survey and calendar-feed links are made here, for the e-mail alone, with the keys of the services that open them.
@@ -91,7 +109,8 @@ class NotificationSettings(ServiceSettings):
         description="Feedback's HMAC key of survey links: required, the same value as feedback's.",
     )
     feedback_public_base_url: str = Field(
-        default="http://127.0.0.1:8003", validation_alias="FLIPSIDE_FEEDBACK_PUBLIC_BASE_URL",
+        default="http://127.0.0.1:8003",
+        validation_alias="FLIPSIDE_FEEDBACK_PUBLIC_BASE_URL",
         description="Where participants reach feedback's survey pages.",
     )
     scheduling_feed_secret: SigningSecret = Field(
@@ -99,13 +118,16 @@ class NotificationSettings(ServiceSettings):
         description="Scheduling's HMAC key of calendar feed addresses: required, the same value as scheduling's.",
     )
     scheduling_public_base_url: str = Field(
-        default="http://127.0.0.1:8002", validation_alias="FLIPSIDE_SCHEDULING_PUBLIC_BASE_URL",
+        default="http://127.0.0.1:8002",
+        validation_alias="FLIPSIDE_SCHEDULING_PUBLIC_BASE_URL",
         description="Where calendar apps reach scheduling's feeds.",
     )
     dispatch_poll_seconds: float = Field(default=0.5, gt=0, validation_alias="FLIPSIDE_NOTIFICATIONS_POLL_SECONDS")
     dispatch_batch_size: int = Field(default=50, ge=1, validation_alias="FLIPSIDE_NOTIFICATIONS_BATCH_SIZE")
     claim_seconds: float = Field(
-        default=30, gt=0, validation_alias="FLIPSIDE_NOTIFICATIONS_CLAIM_SECONDS",
+        default=30,
+        gt=0,
+        validation_alias="FLIPSIDE_NOTIFICATIONS_CLAIM_SECONDS",
         description="How long a round's claim on its deliveries lasts: it starts sends for the first half, and a round "
         "that died before recording is taken over after it. Keep it well above the SMTP and HTTP timeouts.",
     )
@@ -122,7 +144,8 @@ class NotificationSettings(ServiceSettings):
     def outbound_rules(self) -> OutboundRules:
         return OutboundRules(
             chat_hosts={"slack": tuple(self.slack_hosts), "teams": tuple(self.teams_hosts)},
-            allow_plain_http=self.allow_plain_http_webhooks, allowed_networks=tuple(self.outbound_allowed_networks),
+            allow_plain_http=self.allow_plain_http_webhooks,
+            allowed_networks=tuple(self.outbound_allowed_networks),
         )
 
     @field_validator("slack_hosts", "teams_hosts")
@@ -141,7 +164,9 @@ class NotificationSettings(ServiceSettings):
 
     def unsubscribe_url(self, participant_id: UUID, kind: str, generation: int) -> str:
         """The link that mutes `kind` for the participant, of their current generation of links."""
-        token = unsubscribe_token(UnsubscribeTarget(participant_id, kind, generation), self.link_secret.get_secret_value().encode())
+        token = unsubscribe_token(
+            UnsubscribeTarget(participant_id, kind, generation), self.link_secret.get_secret_value().encode()
+        )
         return f"{self.base_url(self.public_base_url)}/unsubscribe/{token}"
 
     def survey_url(self, request_id: UUID, expires_at: datetime) -> str:

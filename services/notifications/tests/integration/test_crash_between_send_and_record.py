@@ -15,6 +15,8 @@ import pytest
 from werkzeug import Request, Response
 
 import flipside_notifications
+from flipside_devstack.factories import enrolled
+from flipside_devstack.kafka_io import envelope
 from flipside_notifications.app import SERVICE
 from flipside_notifications.dispatcher import Dispatcher
 from flipside_notifications.domain.endpoints import OutboundRules
@@ -26,8 +28,6 @@ from flipside_notifications.settings import NotificationSettings
 from flipside_shared.clock import SystemClock
 from flipside_shared.migrations import migrate
 from flipside_shared.service import connect_pool
-from flipside_devstack.factories import enrolled
-from flipside_devstack.kafka_io import envelope
 from flipside_shared.unit_of_work import UnitOfWorkFactory
 
 MIGRATIONS = Path(flipside_notifications.__file__).parent / "migrations"
@@ -49,7 +49,11 @@ async def pool(sandbox):
 
 
 async def test_a_crash_after_sending_sends_once_more_with_the_same_identity_and_announces_once(
-    sandbox, pool, smtp, httpserver, monkeypatch,
+    sandbox,
+    pool,
+    smtp,
+    httpserver,
+    monkeypatch,
 ):
     calls: list[Request] = []
 
@@ -65,9 +69,16 @@ async def test_a_crash_after_sending_sends_once_more_with_the_same_identity_and_
     async with units.begin() as uow:
         repository = uow.repository
         await repository.save_recipient(person.participant_id, person.profile)
-        await repository.add_subscription(f"http://127.0.0.1:{httpserver.port}/subscriber", "whsec_" + "c2VjcmV0" * 4, [cause.type], "")
+        await repository.add_subscription(
+            f"http://127.0.0.1:{httpserver.port}/subscriber", "whsec_" + "c2VjcmV0" * 4, [cause.type], ""
+        )
         starts_at = (datetime.now(UTC) + timedelta(days=1)).isoformat()
-        await owe_messages(repository, cause.id, cause.id, [MessageDue(person.participant_id, "reminder", {"starts_at": starts_at, "minutes_before": 60})])
+        await owe_messages(
+            repository,
+            cause.id,
+            cause.id,
+            [MessageDue(person.participant_id, "reminder", {"starts_at": starts_at, "minutes_before": 60})],
+        )
         await repository.owe_webhooks(cause.id, cause.id, cause.type, cause.structured())
 
     async def crash_before_recording(self, claim, outcomes):
@@ -85,7 +96,9 @@ async def test_a_crash_after_sending_sends_once_more_with_the_same_identity_and_
             assert await dispatcher.dispatch_batch(units, http, channel) == 0, "still claimed by the round that crashed"
         await asyncio.sleep(CLAIM_SECONDS)
         for channel in ("email", "webhook"):
-            assert await dispatcher.dispatch_batch(units, http, channel) == 1, "nothing was recorded: once the claim lapsed, it is owed again"
+            assert await dispatcher.dispatch_batch(units, http, channel) == 1, (
+                "nothing was recorded: once the claim lapsed, it is owed again"
+            )
             assert await dispatcher.dispatch_batch(units, http, channel) == 0
     finally:
         await http.close()
@@ -95,7 +108,9 @@ async def test_a_crash_after_sending_sends_once_more_with_the_same_identity_and_
     assert first["Message-ID"] == second["Message-ID"], "the one duplicate carries the same Message-ID"
     assert calls[0].headers["webhook-id"] == calls[1].headers["webhook-id"], "and the same webhook-id"
     async with pool.acquire() as conn:
-        statuses = await conn.fetch("SELECT channel, status FROM deliveries WHERE event_id = $1 ORDER BY channel", cause.id)
+        statuses = await conn.fetch(
+            "SELECT channel, status FROM deliveries WHERE event_id = $1 ORDER BY channel", cause.id
+        )
         announced = await conn.fetchval("SELECT count(*) FROM outbox WHERE headers::text LIKE '%notification.sent.v2%'")
     assert [(r["channel"], r["status"]) for r in statuses] == [("email", "sent"), ("webhook", "sent")]
     assert announced == 1, "NotificationSent once, committed with the record"
@@ -109,8 +124,12 @@ async def test_a_template_that_fails_on_odd_data_fails_that_delivery_only(sandbo
     async with units.begin() as uow:
         repository = uow.repository
         await repository.save_recipient(person.participant_id, person.profile)
-        await owe_messages(repository, broken, None, [MessageDue(person.participant_id, "reminder", {"minutes_before": 60})])
-        await owe_messages(repository, fine, None, [MessageDue(person.participant_id, "unmatched", {"reasons": ["no mentor left"]})])
+        await owe_messages(
+            repository, broken, None, [MessageDue(person.participant_id, "reminder", {"minutes_before": 60})]
+        )
+        await owe_messages(
+            repository, fine, None, [MessageDue(person.participant_id, "unmatched", {"reasons": ["no mentor left"]})]
+        )
     http, dispatcher = HttpPoster(LOCAL_ONLY, 5), Dispatcher(settings, SystemClock())
     try:
         await dispatcher_round(dispatcher, units, http)
@@ -118,7 +137,12 @@ async def test_a_template_that_fails_on_odd_data_fails_that_delivery_only(sandbo
         await http.close()
         await dispatcher.close()
     async with pool.acquire() as conn:
-        rows = {r["event_id"]: r for r in await conn.fetch("SELECT event_id, status, last_error FROM deliveries WHERE event_id = ANY($1::uuid[])", [broken, fine])}
+        rows = {
+            r["event_id"]: r
+            for r in await conn.fetch(
+                "SELECT event_id, status, last_error FROM deliveries WHERE event_id = ANY($1::uuid[])", [broken, fine]
+            )
+        }
     assert rows[broken]["status"] == "failed" and "cannot render reminder" in rows[broken]["last_error"]
     assert rows[fine]["status"] == "sent" and [m["To"] for m in smtp.received()].count("odd@example.com") == 1
 

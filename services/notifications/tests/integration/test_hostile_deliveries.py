@@ -17,6 +17,8 @@ import pytest
 from werkzeug import Request, Response
 
 import flipside_notifications
+from flipside_devstack.smtp import SmtpSink
+from flipside_devstack.waiting import wait_for
 from flipside_notifications.app import SERVICE
 from flipside_notifications.dispatcher import Dispatcher
 from flipside_notifications.domain.messages import MessageDue
@@ -27,8 +29,6 @@ from flipside_notifications.settings import NotificationSettings
 from flipside_shared.clock import SystemClock
 from flipside_shared.migrations import migrate
 from flipside_shared.service import connect_pool
-from flipside_devstack.smtp import SmtpSink
-from flipside_devstack.waiting import wait_for
 from flipside_shared.unit_of_work import UnitOfWorkFactory
 
 MIGRATIONS = Path(flipside_notifications.__file__).parent / "migrations"
@@ -43,7 +43,14 @@ HOSTILE_NAMES = {
 }
 # What the composer writes; anything else in a received message was injected.
 COMPOSED_HEADERS = {
-    "from", "to", "subject", "message-id", "list-unsubscribe", "list-unsubscribe-post", "mime-version", "content-type",
+    "from",
+    "to",
+    "subject",
+    "message-id",
+    "list-unsubscribe",
+    "list-unsubscribe-post",
+    "mime-version",
+    "content-type",
     "content-transfer-encoding",
 }
 
@@ -74,7 +81,10 @@ async def add_recipient(pool, display_name: str, email: str, time_zone: str = "E
     async with pool.acquire() as conn:
         await conn.execute(
             "INSERT INTO recipients (participant_id, display_name, email, locale, time_zone) VALUES ($1, $2, $3, 'en', $4)",
-            participant_id, display_name, email, time_zone,
+            participant_id,
+            display_name,
+            email,
+            time_zone,
         )
     return participant_id
 
@@ -88,19 +98,26 @@ async def owe(units, recipient_id: UUID, template: str, context: dict) -> UUID:
 
 def proposal_from(partner_id: UUID) -> dict:
     expires_at = (datetime.now(UTC) + timedelta(days=3)).isoformat()
-    return {"role": "mentor", "partner_id": str(partner_id), "reasons": ["shares a language"], "expires_at": expires_at, "pair_id": str(uuid4())}
+    return {
+        "role": "mentor",
+        "partner_id": str(partner_id),
+        "reasons": ["shares a language"],
+        "expires_at": expires_at,
+        "pair_id": str(uuid4()),
+    }
 
 
 async def statuses(pool, event_ids: list[UUID]) -> dict[UUID, asyncpg.Record]:
     async with pool.acquire() as conn:
         rows = await conn.fetch(
-            "SELECT event_id, status, attempts, last_error FROM deliveries WHERE event_id = ANY($1::uuid[])", event_ids,
+            "SELECT event_id, status, attempts, last_error FROM deliveries WHERE event_id = ANY($1::uuid[])",
+            event_ids,
         )
     return {row["event_id"]: row for row in rows}
 
 
 def injected_headers(message: EmailMessage) -> set[str]:
-    return {name.lower() for name in message.keys()} - COMPOSED_HEADERS
+    return {name.lower() for name in message} - COMPOSED_HEADERS
 
 
 async def test_hostile_names_inject_no_header_and_an_uncomposable_delivery_fails_alone(sandbox, pool, refusing_smtp):
@@ -125,7 +142,9 @@ async def test_hostile_names_inject_no_header_and_an_uncomposable_delivery_fails
     owed["normal, owed last"] = await owe(units, normal, "unmatched", {"reasons": ["no mentor left"]})
     http, dispatcher = HttpPoster(settings.outbound_rules(), 5), Dispatcher(settings, SystemClock())
     try:
-        assert await dispatcher.dispatch_batch(units, http, "email") == len(owed) + len(broken), "one round took them all"
+        assert await dispatcher.dispatch_batch(units, http, "email") == len(owed) + len(broken), (
+            "one round took them all"
+        )
     finally:
         await http.close()
         await dispatcher.close()
@@ -165,17 +184,23 @@ async def test_a_failing_webhook_and_a_broken_subscription_do_not_hold_the_other
     httpserver.expect_request("/failing", method="POST").respond_with_response(Response("down", status=500))
     httpserver.expect_request("/fine", method="POST").respond_with_handler(accept)
     settings = NotificationSettings(
-        topic_prefix=sandbox.topic_prefix, allow_plain_http_webhooks=True,
-        outbound_allowed_networks=["127.0.0.1/32"], slack_hosts=[f"127.0.0.1:{httpserver.port}"],
+        topic_prefix=sandbox.topic_prefix,
+        allow_plain_http_webhooks=True,
+        outbound_allowed_networks=["127.0.0.1/32"],
+        slack_hosts=[f"127.0.0.1:{httpserver.port}"],
     )
     units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix, NotificationsRepository)
     event_type = "flipside.test.hostile.v1"
     async with units.begin() as uow:
         repository = uow.repository
-        failing = await repository.add_subscription(on_loopback(httpserver, "/failing"), "whsec_" + "c2VjcmV0" * 4, [event_type], "")
+        failing = await repository.add_subscription(
+            on_loopback(httpserver, "/failing"), "whsec_" + "c2VjcmV0" * 4, [event_type], ""
+        )
         # A secret stored before secrets were checked: signing with it raises, which no channel foresaw.
         broken = await repository.add_subscription(on_loopback(httpserver, "/fine"), "", [event_type], "")
-        fine = await repository.add_subscription(on_loopback(httpserver, "/fine"), "whsec_" + "c2VjcmV0" * 4, [event_type], "")
+        fine = await repository.add_subscription(
+            on_loopback(httpserver, "/fine"), "whsec_" + "c2VjcmV0" * 4, [event_type], ""
+        )
         event_id = uuid4()
         await repository.owe_webhooks(event_id, event_id, event_type, {"id": str(event_id)})
     http, dispatcher = HttpPoster(settings.outbound_rules(), 5), Dispatcher(settings, SystemClock())
@@ -187,12 +212,23 @@ async def test_a_failing_webhook_and_a_broken_subscription_do_not_hold_the_other
     async with pool.acquire() as conn:
         rows = {
             row["recipient_id"]: row
-            for row in await conn.fetch("SELECT recipient_id, status, attempts, last_error, next_attempt_at FROM deliveries WHERE event_id = $1", event_id)
+            for row in await conn.fetch(
+                "SELECT recipient_id, status, attempts, last_error, next_attempt_at FROM deliveries WHERE event_id = $1",
+                event_id,
+            )
         }
     assert rows[fine]["status"] == "sent" and len(delivered) == 1
-    assert rows[failing]["status"] == "pending" and rows[failing]["attempts"] == 1 and "HTTP 500" in rows[failing]["last_error"]
+    assert (
+        rows[failing]["status"] == "pending"
+        and rows[failing]["attempts"] == 1
+        and "HTTP 500" in rows[failing]["last_error"]
+    )
     assert rows[failing]["next_attempt_at"] > datetime.now(UTC), "retried later, with its backoff"
-    assert rows[broken]["status"] == "pending" and rows[broken]["attempts"] == 1 and "unexpected" in rows[broken]["last_error"]
+    assert (
+        rows[broken]["status"] == "pending"
+        and rows[broken]["attempts"] == 1
+        and "unexpected" in rows[broken]["last_error"]
+    )
 
 
 async def test_a_chat_delivery_without_its_address_fails_alone(sandbox, pool, httpserver):
@@ -204,8 +240,10 @@ async def test_a_chat_delivery_without_its_address_fails_alone(sandbox, pool, ht
 
     httpserver.expect_request("/slack", method="POST").respond_with_handler(accept)
     settings = NotificationSettings(
-        topic_prefix=sandbox.topic_prefix, allow_plain_http_webhooks=True,
-        outbound_allowed_networks=["127.0.0.1/32"], slack_hosts=[f"127.0.0.1:{httpserver.port}"],
+        topic_prefix=sandbox.topic_prefix,
+        allow_plain_http_webhooks=True,
+        outbound_allowed_networks=["127.0.0.1/32"],
+        slack_hosts=[f"127.0.0.1:{httpserver.port}"],
     )
     units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix, NotificationsRepository)
     without_url = await add_recipient(pool, "Nou\nX-Evil: 1", "nou@example.com")
@@ -215,7 +253,8 @@ async def test_a_chat_delivery_without_its_address_fails_alone(sandbox, pool, ht
         await conn.execute("INSERT INTO preferences (participant_id, channels) VALUES ($1, '{slack}')", without_url)
         await conn.execute(
             "INSERT INTO preferences (participant_id, channels, slack_webhook_url) VALUES ($1, '{slack}', $2)",
-            with_url, on_loopback(httpserver, "/slack"),
+            with_url,
+            on_loopback(httpserver, "/slack"),
         )
     first = await owe(units, without_url, "unmatched", {"reasons": ["no mentor left"]})
     second = await owe(units, with_url, "proposal", proposal_from(without_url))
@@ -239,7 +278,7 @@ class HoldingSink(SmtpSink):
         self.holding = threading.Event()
         self.release = threading.Event()
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         self.holding.set()
         while not self.release.is_set():
             await asyncio.sleep(0.02)
@@ -252,7 +291,11 @@ async def test_sending_happens_after_the_claim_committed(sandbox, pool):
     units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix, NotificationsRepository)
     person = await add_recipient(pool, "Claire", "claire@example.com")
     event_id = await owe(units, person, "unmatched", {"reasons": ["no mentor left"]})
-    http, dispatcher, other = HttpPoster(settings.outbound_rules(), 5), Dispatcher(settings, SystemClock()), Dispatcher(settings, SystemClock())
+    http, dispatcher, other = (
+        HttpPoster(settings.outbound_rules(), 5),
+        Dispatcher(settings, SystemClock()),
+        Dispatcher(settings, SystemClock()),
+    )
     try:
         round_ = asyncio.create_task(dispatcher.dispatch_batch(units, http, "email"))
         assert await asyncio.to_thread(sink.holding.wait, 10), "the relay has the message"
@@ -262,7 +305,9 @@ async def test_sending_happens_after_the_claim_committed(sandbox, pool):
                 "SELECT status, claimed_by, claimed_until > now() AS claim_holds FROM deliveries WHERE event_id = $1 FOR UPDATE NOWAIT",
                 event_id,
             )
-        assert row["status"] == "pending" and row["claimed_by"] is not None and row["claim_holds"], "...and shows its claim"
+        assert row["status"] == "pending" and row["claimed_by"] is not None and row["claim_holds"], (
+            "...and shows its claim"
+        )
         assert await other.dispatch_batch(units, http, "email") == 0, "another round passes over a claimed delivery"
         sink.release.set()
         assert await round_ == 1
@@ -276,7 +321,6 @@ async def test_sending_happens_after_the_claim_committed(sandbox, pool):
         row = await conn.fetchrow("SELECT status, claimed_by FROM deliveries WHERE event_id = $1", event_id)
     assert row["status"] == "sent" and row["claimed_by"] is None
     assert len(sink.received()) == 1
-
 
 
 async def test_a_round_starts_sends_only_in_its_claims_first_half_and_gives_the_rest_back(sandbox, pool):
@@ -303,9 +347,12 @@ async def test_a_round_starts_sends_only_in_its_claims_first_half_and_gives_the_
         sink.stop()
     async with pool.acquire() as conn:
         rows = await conn.fetch(
-            "SELECT status, attempts, claimed_by FROM deliveries WHERE event_id = ANY($1::uuid[]) ORDER BY status", events,
+            "SELECT status, attempts, claimed_by FROM deliveries WHERE event_id = ANY($1::uuid[]) ORDER BY status",
+            events,
         )
-    assert [(r["status"], r["attempts"], r["claimed_by"]) for r in rows] == [("pending", 0, None)] * 2 + [("sent", 1, None)]
+    assert [(r["status"], r["attempts"], r["claimed_by"]) for r in rows] == [("pending", 0, None)] * 2 + [
+        ("sent", 1, None)
+    ]
     assert len(sink.received()) == 1, "no send started after the first half: none can outlast the claim"
 
 
@@ -313,7 +360,10 @@ async def test_a_round_stopped_while_sending_records_what_went_out(sandbox, pool
     sink = HoldingSink().start()
     settings = NotificationSettings(smtp_port=sink.port, topic_prefix=sandbox.topic_prefix)
     units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix, NotificationsRepository)
-    first, second = await add_recipient(pool, "First", "first@example.com"), await add_recipient(pool, "Second", "second@example.com")
+    first, second = (
+        await add_recipient(pool, "First", "first@example.com"),
+        await add_recipient(pool, "Second", "second@example.com"),
+    )
     sent_event = await owe(units, first, "unmatched", {"reasons": ["no mentor left"]})
     held_event = await owe(units, second, "unmatched", {"reasons": ["no mentor left"]})
     sink.release.set()
@@ -339,8 +389,13 @@ async def test_a_round_stopped_while_sending_records_what_went_out(sandbox, pool
     async with pool.acquire() as conn:
         rows = {
             r["event_id"]: r
-            for r in await conn.fetch("SELECT event_id, status, claimed_by FROM deliveries WHERE event_id = ANY($1::uuid[])", [sent_event, held_event])
+            for r in await conn.fetch(
+                "SELECT event_id, status, claimed_by FROM deliveries WHERE event_id = ANY($1::uuid[])",
+                [sent_event, held_event],
+            )
         }
         announced = await conn.fetchval("SELECT count(*) FROM outbox WHERE key = $1", str(first))
-    assert rows[sent_event]["status"] == "sent" and announced == 2, "recorded and announced (v2 and v1), not sent again later"
+    assert rows[sent_event]["status"] == "sent" and announced == 2, (
+        "recorded and announced (v2 and v1), not sent again later"
+    )
     assert rows[held_event]["status"] == "pending" and rows[held_event]["claimed_by"] is None, "given back at once"

@@ -8,6 +8,11 @@ from uuid import uuid4
 import asyncpg
 import pytest
 
+from flipside_devstack.factories import enrolled, pair_between
+from flipside_devstack.kafka_io import TopicReader, envelope, publish
+from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.smtp import SmtpSink
+from flipside_devstack.waiting import wait_for
 from flipside_shared.events import (
     NotificationFailed,
     NotificationSent,
@@ -20,11 +25,6 @@ from flipside_shared.events import (
     SessionRescheduled,
     SessionScheduled,
 )
-from flipside_devstack.factories import enrolled, pair_between
-from flipside_devstack.kafka_io import TopicReader, envelope, publish
-from flipside_devstack.service_process import ServiceProcess
-from flipside_devstack.smtp import SmtpSink
-from flipside_devstack.waiting import wait_for
 
 REFUSED = "nobody@refused.example.com"
 
@@ -52,18 +52,34 @@ async def test_pairing_and_invitation_emails_once_each_even_when_redelivered(san
     mentee = enrolled(display_name="Lee Leader", email="lee@example.com", time_zone="America/New_York", role="mentee")
     pair = pair_between(mentor, mentee)
     paired = envelope(pair)
-    kickoff = envelope(SessionScheduled(
-        session_id=pair.pair_id, pair_id=pair.pair_id, program_id="pilot", kind="kickoff",
-        starts_at="2026-06-01T13:00:00+00:00", duration_minutes=45,
-        mentor={"participant_id": mentor.participant_id, "time_zone": "Europe/Berlin", "local_start": "2026-06-01T15:00:00+02:00"},
-        mentee={"participant_id": mentee.participant_id, "time_zone": "America/New_York", "local_start": "2026-06-01T09:00:00-04:00"},
-    ))
+    kickoff = envelope(
+        SessionScheduled(
+            session_id=pair.pair_id,
+            pair_id=pair.pair_id,
+            program_id="pilot",
+            kind="kickoff",
+            starts_at="2026-06-01T13:00:00+00:00",
+            duration_minutes=45,
+            mentor={
+                "participant_id": mentor.participant_id,
+                "time_zone": "Europe/Berlin",
+                "local_start": "2026-06-01T15:00:00+02:00",
+            },
+            mentee={
+                "participant_id": mentee.participant_id,
+                "time_zone": "America/New_York",
+                "local_start": "2026-06-01T09:00:00-04:00",
+            },
+        )
+    )
     # The pair's events arrive before the people's enrolments: the messages wait, then go.
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [paired, kickoff, paired, kickoff])
     await asyncio.sleep(1)
     assert not smtp.received_by("mia@example.com")
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(mentor), envelope(mentee)])
-    await wait_for(lambda: len(smtp.received_by("mia@example.com")) >= 2 and len(smtp.received_by("lee@example.com")) >= 2)
+    await wait_for(
+        lambda: len(smtp.received_by("mia@example.com")) >= 2 and len(smtp.received_by("lee@example.com")) >= 2
+    )
     async with TopicReader(sandbox.bootstrap_servers, [f"{sandbox.topic_prefix}notifications"]) as reader:
         await reader.read_until(lambda _: len(reader.events(NotificationSent)) >= 4)
         await reader.drain(2)
@@ -88,21 +104,31 @@ async def test_a_refused_address_fails_with_the_reason_and_others_still_go(sandb
     accepted = enrolled(email="fine@example.com", role="mentee")
     pair = pair_between(refused, accepted)
     async with TopicReader(sandbox.bootstrap_servers, [f"{sandbox.topic_prefix}notifications"]) as reader:
-        await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(refused), envelope(accepted), envelope(pair)])
-        await reader.read_until(lambda _: any(e.event.participant_id == refused.participant_id for e in reader.events(NotificationFailed)))
-        [failed] = [e.event for e in reader.events(NotificationFailed) if e.event.participant_id == refused.participant_id]
+        await publish(
+            sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(refused), envelope(accepted), envelope(pair)]
+        )
+        await reader.read_until(
+            lambda _: any(e.event.participant_id == refused.participant_id for e in reader.events(NotificationFailed))
+        )
+        [failed] = [
+            e.event for e in reader.events(NotificationFailed) if e.event.participant_id == refused.participant_id
+        ]
     await wait_for(lambda: smtp.received_by("fine@example.com"))
     assert failed.permanent and failed.attempts == 1 and failed.reason.startswith("recipient refused: 550")
     conn = await asyncpg.connect(sandbox.database_url)
     try:
-        row = await conn.fetchrow("SELECT status, last_error FROM notifications.deliveries WHERE recipient_id = $1", refused.participant_id)
+        row = await conn.fetchrow(
+            "SELECT status, last_error FROM notifications.deliveries WHERE recipient_id = $1", refused.participant_id
+        )
     finally:
         await conn.close()
     assert row["status"] == "failed" and row["last_error"] == failed.reason, "the delivery log keeps the reason"
     assert not smtp.received_by(REFUSED)
 
 
-async def test_a_changed_address_is_used_from_then_on_and_an_update_never_revives_an_erased_person(sandbox, smtp, notifications):
+async def test_a_changed_address_is_used_from_then_on_and_an_update_never_revives_an_erased_person(
+    sandbox, smtp, notifications
+):
     mentor = enrolled(display_name="Ola Old", email="ola.old@example.com")
     mentee = enrolled(display_name="Gone Person", email="gone@example.com", role="mentee")
     moved = ParticipantUpdated(
@@ -116,10 +142,13 @@ async def test_a_changed_address_is_used_from_then_on_and_an_update_never_revive
     # The pair comes on another topic: only once the people's events are handled is its order after them certain.
     conn = await asyncpg.connect(sandbox.database_url)
     try:
+
         async def handled():
             return await conn.fetchval(
-                "SELECT count(*) FROM notifications.inbox WHERE event_id = ANY($1::uuid[])", [e.id for e in people_events]
+                "SELECT count(*) FROM notifications.inbox WHERE event_id = ANY($1::uuid[])",
+                [e.id for e in people_events],
             ) == len(people_events)
+
         for _ in range(300):
             if await handled():
                 break
@@ -133,43 +162,83 @@ async def test_a_changed_address_is_used_from_then_on_and_an_update_never_revive
     assert not smtp.received_by("ola.old@example.com") and not smtp.received_by("gone@example.com")
     conn = await asyncpg.connect(sandbox.database_url)
     try:
-        assert await conn.fetchval("SELECT count(*) FROM notifications.recipients WHERE participant_id = $1", mentee.participant_id) == 0
+        assert (
+            await conn.fetchval(
+                "SELECT count(*) FROM notifications.recipients WHERE participant_id = $1", mentee.participant_id
+            )
+            == 0
+        )
     finally:
         await conn.close()
 
 
-async def test_a_moved_then_cancelled_session_updates_calendars_by_the_same_uid_and_rising_sequence(sandbox, smtp, notifications):
+async def test_a_moved_then_cancelled_session_updates_calendars_by_the_same_uid_and_rising_sequence(
+    sandbox, smtp, notifications
+):
     mentor = enrolled(display_name="Cal Cancel", email="cal@example.com")
     mentee = enrolled(display_name="Dee Dissolved", email="dee@example.com", role="mentee", locale="de")
     session_id = uuid4()
     attendees = {
-        "mentor": {"participant_id": mentor.participant_id, "time_zone": "Europe/Berlin", "local_start": "2026-07-06T15:00:00+02:00"},
-        "mentee": {"participant_id": mentee.participant_id, "time_zone": "Europe/Berlin", "local_start": "2026-07-06T15:00:00+02:00"},
+        "mentor": {
+            "participant_id": mentor.participant_id,
+            "time_zone": "Europe/Berlin",
+            "local_start": "2026-07-06T15:00:00+02:00",
+        },
+        "mentee": {
+            "participant_id": mentee.participant_id,
+            "time_zone": "Europe/Berlin",
+            "local_start": "2026-07-06T15:00:00+02:00",
+        },
     }
     booked = SessionScheduled(
-        session_id=session_id, pair_id=uuid4(), program_id="pilot", kind="kickoff",
-        starts_at="2026-07-06T13:00:00+00:00", duration_minutes=45, **attendees,
+        session_id=session_id,
+        pair_id=uuid4(),
+        program_id="pilot",
+        kind="kickoff",
+        starts_at="2026-07-06T13:00:00+00:00",
+        duration_minutes=45,
+        **attendees,
     )
     moved = SessionRescheduled(
-        session_id=session_id, pair_id=booked.pair_id, program_id="pilot", kind="kickoff",
-        previous_starts_at=booked.starts_at, starts_at="2026-07-07T13:00:00+00:00", duration_minutes=45,
-        reason="requested", sequence=1, **attendees,
+        session_id=session_id,
+        pair_id=booked.pair_id,
+        program_id="pilot",
+        kind="kickoff",
+        previous_starts_at=booked.starts_at,
+        starts_at="2026-07-07T13:00:00+00:00",
+        duration_minutes=45,
+        reason="requested",
+        sequence=1,
+        **attendees,
     )
     cancelled = SessionCancelled(
-        session_id=session_id, pair_id=booked.pair_id, program_id="pilot", kind="kickoff", starts_at=moved.starts_at,
-        duration_minutes=45, participant_ids=[mentor.participant_id, mentee.participant_id], reason="pair_dissolved",
-        sequence=2, cancelled_at=datetime.now(UTC),
+        session_id=session_id,
+        pair_id=booked.pair_id,
+        program_id="pilot",
+        kind="kickoff",
+        starts_at=moved.starts_at,
+        duration_minutes=45,
+        participant_ids=[mentor.participant_id, mentee.participant_id],
+        reason="pair_dissolved",
+        sequence=2,
+        cancelled_at=datetime.now(UTC),
     )
     redelivered = envelope(cancelled)
     await publish(
-        sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in (mentor, mentee, booked, moved)] + [redelivered] * 2,
+        sandbox.bootstrap_servers,
+        sandbox.topic_prefix,
+        [envelope(e) for e in (mentor, mentee, booked, moved)] + [redelivered] * 2,
     )
-    await wait_for(lambda: len(smtp.received_by("cal@example.com")) >= 3 and len(smtp.received_by("dee@example.com")) >= 3)
+    await wait_for(
+        lambda: len(smtp.received_by("cal@example.com")) >= 3 and len(smtp.received_by("dee@example.com")) >= 3
+    )
     await asyncio.sleep(1)
     cal = smtp.received_by("cal@example.com")
     assert len(cal) == 3, "invitation, move, cancellation: once each, although the cancellation came twice"
     calendars = {
-        m["Subject"].split(":")[0].strip(): next(p for p in m.iter_attachments() if p.get_content_type() == "text/calendar").get_content()
+        m["Subject"].split(":")[0].strip(): next(
+            p for p in m.iter_attachments() if p.get_content_type() == "text/calendar"
+        ).get_content()
         for m in cal
     }
     assert set(calendars) == {"Your kickoff with Dee Dissolved", "Moved", "Cancelled"}
@@ -187,14 +256,27 @@ async def test_the_asked_side_hears_of_a_proposal_and_the_unmatched_hear_why(san
     asked = enrolled(display_name="Ash Asked", email="ash@example.com")
     alone = enrolled(display_name="Lou Lonely", email="lou@example.com", locale="de")
     proposal = PairProposed(
-        pair_id=uuid4(), program_id="pilot", mentor_id=asked.participant_id, mentee_id=proposer.participant_id,
-        proposed_by=proposer.participant_id, score=0.6, score_breakdown={"mentor_teaches": 0.6},
-        reasons=["mentor can teach the mentee TikTok (+0.600)"], expires_at="2026-06-04T10:00:00+00:00",
+        pair_id=uuid4(),
+        program_id="pilot",
+        mentor_id=asked.participant_id,
+        mentee_id=proposer.participant_id,
+        proposed_by=proposer.participant_id,
+        score=0.6,
+        score_breakdown={"mentor_teaches": 0.6},
+        reasons=["mentor can teach the mentee TikTok (+0.600)"],
+        expires_at="2026-06-04T10:00:00+00:00",
     )
     unmatched = ParticipantUnmatched(
-        participant_id=alone.participant_id, program_id="pilot", run_id=uuid4(), reasons=["no mentor shares a language"],
+        participant_id=alone.participant_id,
+        program_id="pilot",
+        run_id=uuid4(),
+        reasons=["no mentor shares a language"],
     )
-    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in (proposer, asked, alone, proposal, unmatched)])
+    await publish(
+        sandbox.bootstrap_servers,
+        sandbox.topic_prefix,
+        [envelope(e) for e in (proposer, asked, alone, proposal, unmatched)],
+    )
     await wait_for(lambda: smtp.received_by("ash@example.com") and smtp.received_by("lou@example.com"))
     await asyncio.sleep(1)
     [to_asked] = smtp.received_by("ash@example.com")
@@ -206,7 +288,9 @@ async def test_the_asked_side_hears_of_a_proposal_and_the_unmatched_hear_why(san
     assert "no mentor shares a language" in to_alone.get_body(("plain",)).get_content()
 
 
-async def test_a_stored_hostile_name_injects_no_header_and_an_unsendable_address_fails_while_the_rest_goes(sandbox, smtp, notifications):
+async def test_a_stored_hostile_name_injects_no_header_and_an_unsendable_address_fails_while_the_rest_goes(
+    sandbox, smtp, notifications
+):
     asked = enrolled(display_name="Ada Asked", email="ada@example.com")
     proposer, unsendable = uuid4(), uuid4()
     conn = await asyncpg.connect(sandbox.database_url)
@@ -223,14 +307,26 @@ async def test_a_stored_hostile_name_injects_no_header_and_an_unsendable_address
     finally:
         await conn.close()
     proposal = PairProposed(
-        pair_id=uuid4(), program_id="pilot", mentor_id=asked.participant_id, mentee_id=proposer, proposed_by=proposer,
-        score=0.6, score_breakdown={"mentor_teaches": 0.6}, reasons=["mentor can teach the mentee TikTok (+0.600)"],
+        pair_id=uuid4(),
+        program_id="pilot",
+        mentor_id=asked.participant_id,
+        mentee_id=proposer,
+        proposed_by=proposer,
+        score=0.6,
+        score_breakdown={"mentor_teaches": 0.6},
+        reasons=["mentor can teach the mentee TikTok (+0.600)"],
         expires_at="2026-06-04T10:00:00+00:00",
     )
-    unmatched = ParticipantUnmatched(participant_id=unsendable, program_id="pilot", run_id=uuid4(), reasons=["no mentor left"])
+    unmatched = ParticipantUnmatched(
+        participant_id=unsendable, program_id="pilot", run_id=uuid4(), reasons=["no mentor left"]
+    )
     async with TopicReader(sandbox.bootstrap_servers, [f"{sandbox.topic_prefix}notifications"]) as reader:
-        await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(unmatched), envelope(asked), envelope(proposal)])
-        await reader.read_until(lambda _: any(e.event.participant_id == unsendable for e in reader.events(NotificationFailed)))
+        await publish(
+            sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(unmatched), envelope(asked), envelope(proposal)]
+        )
+        await reader.read_until(
+            lambda _: any(e.event.participant_id == unsendable for e in reader.events(NotificationFailed))
+        )
         [failed] = [e.event for e in reader.events(NotificationFailed) if e.event.participant_id == unsendable]
     await wait_for(lambda: smtp.received_by("ada@example.com"))
     [to_asked] = smtp.received_by("ada@example.com")

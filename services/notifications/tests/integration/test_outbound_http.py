@@ -13,10 +13,10 @@ from uuid import uuid4
 import httpcore
 import pytest
 
+from flipside_devstack.tls import issue_loopback_certificates
 from flipside_notifications.domain.endpoints import OutboundRules
 from flipside_notifications.domain.failures import SendFailed
 from flipside_notifications.outbound_http import MAX_ANSWER_BYTES, HttpPoster
-from flipside_devstack.tls import issue_loopback_certificates
 
 LOOPBACK = (ip_network("127.0.0.1/32"),)
 SECRET = "whsec_" + "c2VjcmV0" * 4
@@ -39,7 +39,9 @@ class StubResolver:
 class LocalServer:
     """A raw HTTP server on 127.0.0.1 that answers each request with `answer(writer)`; counts connections."""
 
-    def __init__(self, answer: Callable[[asyncio.StreamWriter], Awaitable[None]], tls: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self, answer: Callable[[asyncio.StreamWriter], Awaitable[None]], tls: ssl.SSLContext | None = None
+    ) -> None:
         self.answer, self.tls = answer, tls
         self.connections = 0
         self.requests: list[bytes] = []
@@ -56,7 +58,14 @@ class LocalServer:
         self.connections += 1
         try:
             while head := await reader.readuntil(b"\r\n\r\n"):
-                length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")), 0)
+                length = next(
+                    (
+                        int(line.split(b":")[1])
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length")
+                    ),
+                    0,
+                )
                 self.requests.append(head + await reader.readexactly(length))
                 await self.answer(writer)
         except (asyncio.IncompleteReadError, ConnectionError):
@@ -69,6 +78,7 @@ def answering(status: int, body: bytes = b"ok", headers: str = "") -> Callable[[
     async def answer(writer: asyncio.StreamWriter) -> None:
         writer.write(f"HTTP/1.1 {status} X\r\nContent-Length: {len(body)}\r\n{headers}\r\n".encode() + body)
         await writer.drain()
+
     return answer
 
 
@@ -93,10 +103,26 @@ def poster(resolver=None, deadline: float = 5, allowed=LOOPBACK, chat_hosts=None
     return HttpPoster(rules, deadline, resolver) if resolver else HttpPoster(rules, deadline)
 
 
-@pytest.mark.parametrize("address", [
-    "10.0.0.1", "172.16.0.1", "192.168.0.1", "127.0.0.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "fd00::1", "fe80::1",
-    "::1", "::ffff:10.0.0.1", "::ffff:169.254.169.254", "64:ff9b::a00:1", "2002:a00:1::1", "224.0.0.1",
-])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "10.0.0.1",
+        "172.16.0.1",
+        "192.168.0.1",
+        "127.0.0.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "fd00::1",
+        "fe80::1",
+        "::1",
+        "::ffff:10.0.0.1",
+        "::ffff:169.254.169.254",
+        "64:ff9b::a00:1",
+        "2002:a00:1::1",
+        "224.0.0.1",
+    ],
+)
 async def test_a_webhook_host_resolving_to_a_non_public_address_is_refused_before_any_connection(address, connections):
     resolver = StubResolver({"hooks.example.test": [[address]]})
     http = poster(resolver, allowed=())
@@ -105,7 +131,9 @@ async def test_a_webhook_host_resolving_to_a_non_public_address_is_refused_befor
             await http.post_signed("https://hooks.example.test/in", SECRET, uuid4(), "{}")
     finally:
         await http.close()
-    assert refused.value.permanent and refused.value.reason.startswith("not sent: the host is at a "), refused.value.reason
+    assert refused.value.permanent and refused.value.reason.startswith("not sent: the host is at a "), (
+        refused.value.reason
+    )
     assert connections == [] and resolver.lookups == ["hooks.example.test"]
 
 
@@ -172,7 +200,9 @@ async def test_each_checked_address_is_tried_in_turn_when_one_has_no_route(conne
     assert connections == ["127.0.0.2", "127.0.0.1"] and len(server.requests) == 1
 
 
-async def test_tls_names_the_host_and_checks_its_certificate_against_the_name_not_the_address(tmp_path, monkeypatch, connections):
+async def test_tls_names_the_host_and_checks_its_certificate_against_the_name_not_the_address(
+    tmp_path, monkeypatch, connections
+):
     """The certificate covers `localhost` and 127.0.0.1: a post to another name that resolves to 127.0.0.1 must fail,
     which it would not if the certificate were checked against the address connected to."""
     certificates = issue_loopback_certificates(tmp_path)
@@ -207,7 +237,9 @@ async def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_deadline():
         started = time.monotonic()
         try:
             with pytest.raises(SendFailed) as timed_out:
-                await asyncio.wait_for(http.post_signed(f"http://127.0.0.1:{server.port}/in", SECRET, uuid4(), "{}"), 10)
+                await asyncio.wait_for(
+                    http.post_signed(f"http://127.0.0.1:{server.port}/in", SECRET, uuid4(), "{}"), 10
+                )
         finally:
             await http.close()
     assert timed_out.value.reason == "timed out: no answer within 1 s" and not timed_out.value.permanent
@@ -254,7 +286,10 @@ async def test_a_short_answer_leaves_its_connection_for_the_next_post():
 async def test_a_redirect_is_not_followed_and_the_receivers_text_is_not_the_reason():
     async with LocalServer(answering(200)) as inside:
         moved = answering(302, b"moved to the admin console", f"Location: http://127.0.0.1:{inside.port}/admin\r\n")
-        async with LocalServer(moved) as redirecting, LocalServer(answering(404, b"db-7.corp: table users missing")) as refusing:
+        async with (
+            LocalServer(moved) as redirecting,
+            LocalServer(answering(404, b"db-7.corp: table users missing")) as refusing,
+        ):
             http = poster()
             try:
                 with pytest.raises(SendFailed) as redirected:
@@ -275,7 +310,10 @@ async def test_a_chat_url_stored_before_the_vendor_hosts_were_enforced_is_refuse
             for channel in ("slack", "teams"):
                 with pytest.raises(SendFailed) as refused:
                     await http.post_chat(channel, f"http://127.0.0.1:{server.port}/hook", {"text": "hi"})
-                assert refused.value.permanent and refused.value.reason == f"not sent: the {channel} address is not a {channel} incoming webhook"
+                assert (
+                    refused.value.permanent
+                    and refused.value.reason == f"not sent: the {channel} address is not a {channel} incoming webhook"
+                )
         finally:
             await http.close()
     assert connections == [] and server.requests == []

@@ -4,9 +4,9 @@ session the relay has ended (a real SMTP server on loopback)."""
 import asyncio
 from email.message import EmailMessage
 
+from flipside_devstack.smtp import SmtpSink
 from flipside_notifications.mailer import WIRE_POLICY, Email, MailRelay
 from flipside_notifications.settings import NotificationSettings
-from flipside_devstack.smtp import SmtpSink
 
 
 class SessionCountingSink(SmtpSink):
@@ -16,7 +16,7 @@ class SessionCountingSink(SmtpSink):
         super().__init__(port)
         self.sessions = 0
 
-    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname
         self.sessions += 1
         return responses

@@ -25,14 +25,21 @@ def notifications(sandbox, smtp, tmp_path_factory):
 
 
 async def test_a_pair_s_emails_go_out_on_the_email_channel_s_wake_up_long_before_the_poll(sandbox, smtp, notifications):
-    mentor, mentee = enrolled(email="woken.mentor@example.com"), enrolled(email="woken.mentee@example.com", role="mentee")
+    mentor, mentee = (
+        enrolled(email="woken.mentor@example.com"),
+        enrolled(email="woken.mentee@example.com", role="mentee"),
+    )
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(mentor), envelope(mentee)])
     # Both known first: a message to someone not enrolled yet waits for a poll, by design.
     conn = await asyncpg.connect(sandbox.database_url)
     try:
         known = "SELECT 1 FROM notifications.recipients WHERE participant_id = ANY($1::uuid[])"
-        await wait_for_rows(conn, known, [mentor.participant_id, mentee.participant_id], count=2, timeout=WITHIN_SECONDS)
+        await wait_for_rows(
+            conn, known, [mentor.participant_id, mentee.participant_id], count=2, timeout=WITHIN_SECONDS
+        )
     finally:
         await conn.close()
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(pair_between(mentor, mentee))])
-    await wait_for(lambda: smtp.received_by(mentor.profile.email) and smtp.received_by(mentee.profile.email), WITHIN_SECONDS)
+    await wait_for(
+        lambda: smtp.received_by(mentor.profile.email) and smtp.received_by(mentee.profile.email), WITHIN_SECONDS
+    )

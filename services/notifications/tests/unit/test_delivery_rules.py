@@ -4,12 +4,27 @@ from datetime import UTC, datetime, time, timedelta
 from uuid import uuid4
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from flipside_notifications.domain.chat import slack_payload, teams_payload
-from flipside_notifications.domain.failures import MAX_DELAY, REASON_LIMIT, SendFailed, gives_up, http_failure, retry_delay, smtp_failure
+from flipside_notifications.domain.failures import (
+    MAX_DELAY,
+    REASON_LIMIT,
+    SendFailed,
+    gives_up,
+    http_failure,
+    retry_delay,
+    smtp_failure,
+)
 from flipside_notifications.domain.preferences import (
-    HoldForDigest, Preferences, QuietHours, SendNow, Skip, WaitUntil, decide,
+    HoldForDigest,
+    Preferences,
+    QuietHours,
+    SendNow,
+    Skip,
+    WaitUntil,
+    decide,
 )
 from flipside_notifications.domain.rendering import RenderedMessage
 from flipside_notifications.domain.unsubscribe import UnsubscribeTarget, unsubscribe_target, unsubscribe_token
@@ -30,7 +45,10 @@ def test_a_message_due_at_2_am_local_waits_until_the_end_of_quiet_hours_in_the_r
     decision = decide(two_am_berlin, Preferences(quiet_hours=NIGHT), BERLIN, "email", "paired", None, LEAD)
     assert decision == WaitUntil(at("2026-06-10T07:00:00+02:00"))
     # The same instant is 20:00 the evening before in New York: no quiet hours there.
-    assert decide(two_am_berlin, Preferences(quiet_hours=NIGHT), "America/New_York", "email", "paired", None, LEAD) == SendNow()
+    assert (
+        decide(two_am_berlin, Preferences(quiet_hours=NIGHT), "America/New_York", "email", "paired", None, LEAD)
+        == SendNow()
+    )
 
 
 def test_a_session_starting_soon_ignores_quiet_hours_but_one_far_enough_away_waits():
@@ -44,7 +62,9 @@ def test_a_session_starting_soon_ignores_quiet_hours_but_one_far_enough_away_wai
 
 def test_quiet_hours_that_end_on_the_morning_clocks_change_end_at_the_local_time_that_day():
     # 29 March 2026: Berlin moves from +01:00 to +02:00 at 02:00.
-    decision = decide(at("2026-03-29T00:30:00+01:00"), Preferences(quiet_hours=NIGHT), BERLIN, "email", "paired", None, LEAD)
+    decision = decide(
+        at("2026-03-29T00:30:00+01:00"), Preferences(quiet_hours=NIGHT), BERLIN, "email", "paired", None, LEAD
+    )
     assert decision == WaitUntil(at("2026-03-29T07:00:00+02:00"))
 
 
@@ -69,7 +89,9 @@ def test_a_digest_holds_until_the_local_digest_time_but_never_reminders_or_immin
     prefs = Preferences(digest=True, digest_time=time(8, 30))
     tomorrow = at("2026-06-11T08:30:00+02:00")
     assert decide(now, prefs, BERLIN, "email", "feedback_requested", None, LEAD) == HoldForDigest(tomorrow)
-    assert decide(now, prefs, BERLIN, "email", "session_scheduled", at("2026-06-20T10:00:00+02:00"), LEAD) == HoldForDigest(tomorrow)
+    assert decide(
+        now, prefs, BERLIN, "email", "session_scheduled", at("2026-06-20T10:00:00+02:00"), LEAD
+    ) == HoldForDigest(tomorrow)
     assert decide(now, prefs, BERLIN, "email", "session_scheduled", at("2026-06-11T09:00:00+02:00"), LEAD) == SendNow()
     assert decide(now, prefs, BERLIN, "email", "reminder", at("2026-06-12T09:00:00+02:00"), LEAD) == SendNow()
     assert decide(now, prefs, BERLIN, "email", "digest", None, LEAD) == SendNow()
@@ -78,7 +100,8 @@ def test_a_digest_holds_until_the_local_digest_time_but_never_reminders_or_immin
 @given(
     now=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 1, 1), timezones=st.just(UTC)),
     zone=st.sampled_from([BERLIN, "America/New_York", "Australia/Sydney", "Asia/Kolkata", "Pacific/Chatham"]),
-    start=st.times(), length=st.integers(min_value=15, max_value=12 * 60),
+    start=st.times(),
+    length=st.integers(min_value=15, max_value=12 * 60),
 )
 def test_a_deferred_message_always_lands_outside_quiet_hours_and_within_a_day(now, zone, start, length):
     end = (datetime.combine(datetime(2026, 1, 1), start) + timedelta(minutes=length)).time()
@@ -86,6 +109,7 @@ def test_a_deferred_message_always_lands_outside_quiet_hours_and_within_a_day(no
     decision = decide(now, Preferences(quiet_hours=quiet), zone, "email", "paired", None, LEAD)
     if isinstance(decision, WaitUntil):
         from zoneinfo import ZoneInfo
+
         assert now < decision.at <= now + timedelta(hours=25)
         assert not quiet.contains(decision.at.astimezone(ZoneInfo(zone)).time())
     else:
@@ -156,8 +180,15 @@ def test_a_mail_relay_s_answer_with_control_characters_still_makes_a_valid_failu
     """A relay's reply is quoted in the reason: fitted and bounded, so NotificationFailed still validates."""
     failure = smtp_failure("550 bad\x1b[31m\x00 mailbox\u202e\r\n" + "x" * 10_000, 550)
     event = NotificationFailed(
-        notification_id=uuid4(), participant_id=uuid4(), channel="email", template="paired", cause_event_id=uuid4(),
-        reason=failure.reason, permanent=failure.permanent, attempts=1, failed_at=datetime(2026, 3, 2, 9, tzinfo=UTC),
+        notification_id=uuid4(),
+        participant_id=uuid4(),
+        channel="email",
+        template="paired",
+        cause_event_id=uuid4(),
+        reason=failure.reason,
+        permanent=failure.permanent,
+        attempts=1,
+        failed_at=datetime(2026, 3, 2, 9, tzinfo=UTC),
     )
     assert event.reason.startswith("550 bad\ufffd[31m\ufffd mailbox\ufffd\r\n")
     assert len(event.reason) == REASON_LIMIT

@@ -1,7 +1,7 @@
 import pytest
 
-from flipside_notifications.handlers import build_handlers
 from flipside_devstack.factories import pair_created
+from flipside_notifications.handlers import build_handlers
 from flipside_shared.unit_of_work import UnitOfWork
 
 

@@ -54,14 +54,16 @@ def test_a_hostile_name_in_the_subject_injects_no_header(name):
     assert mail.recipient == "ash@example.com" and message["To"] == "ash@example.com"
 
 
-@pytest.mark.parametrize("address", ["ash@example.com\r\nBcc: spy@evil.example", "ash@example.com\x00", "not an address", ""])
+@pytest.mark.parametrize(
+    "address", ["ash@example.com\r\nBcc: spy@evil.example", "ash@example.com\x00", "not an address", ""]
+)
 def test_an_address_that_cannot_be_formatted_is_refused_not_sent(address):
     with pytest.raises((ValueError, IndexError, email.errors.HeaderParseError)):
         compose(delivery(address), RenderedMessage("Hi", "hi", "<p>hi</p>"), "flipside@example.com", UNSUBSCRIBE)
 
 
 def test_a_sender_that_is_no_address_stops_the_service_at_start():
-    with pytest.raises(ValidationError, match="FLIPSIDE_SMTP_SENDER|smtp_sender"):
+    with pytest.raises(ValidationError, match=r"FLIPSIDE_SMTP_SENDER|smtp_sender"):
         NotificationSettings(smtp_sender="flipside\r\nBcc: spy@evil.example")
 
 

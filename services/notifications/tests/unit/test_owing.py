@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from flipside_devstack.factories import enrolled, pair_created
+from flipside_devstack.fake_units import fake_unit_of_work
+from flipside_devstack.kafka_io import envelope
 from flipside_notifications.domain.messages import MessageDue
 from flipside_notifications.handlers import build_handlers
 from flipside_shared.events import Event, ParticipantProfile
-from flipside_shared.testing.factories import enrolled, pair_created
-from flipside_shared.testing.fake_units import fake_unit_of_work
-from flipside_shared.testing.kafka_io import envelope
 
 
 class Links:
@@ -38,10 +38,14 @@ class InMemoryNotificationsRepository:
     async def channels_of(self, participant_ids: list[UUID]) -> dict[UUID, list[str]]:
         return {p: self.channels[p] for p in participant_ids if p in self.channels}
 
-    async def add_deliveries(self, event_id: UUID, correlation_id: UUID | None, deliveries: list[tuple[MessageDue, str]]) -> None:
+    async def add_deliveries(
+        self, event_id: UUID, correlation_id: UUID | None, deliveries: list[tuple[MessageDue, str]]
+    ) -> None:
         self.deliveries += [(event_id, channel, message) for message, channel in deliveries]
 
-    async def owe_webhooks(self, event_id: UUID, correlation_id: UUID | None, event_type: str, body: dict[str, Any]) -> None:
+    async def owe_webhooks(
+        self, event_id: UUID, correlation_id: UUID | None, event_type: str, body: dict[str, Any]
+    ) -> None:
         self.webhooks.append((event_id, event_type, body))
 
 
@@ -60,9 +64,14 @@ async def test_a_new_pair_owes_each_of_its_two_people_one_e_mail_and_each_webhoo
 
     event_id = await handle(repository, pair)
 
-    assert sorted((cause, channel, m.recipient_id, m.template) for cause, channel, m in repository.deliveries) == sorted([
-        (event_id, "email", pair.mentor.participant_id, "paired"), (event_id, "email", pair.mentee.participant_id, "paired"),
-    ])
+    assert sorted(
+        (cause, channel, m.recipient_id, m.template) for cause, channel, m in repository.deliveries
+    ) == sorted(
+        [
+            (event_id, "email", pair.mentor.participant_id, "paired"),
+            (event_id, "email", pair.mentee.participant_id, "paired"),
+        ]
+    )
     [(cause, event_type, body)] = repository.webhooks
     assert (cause, event_type) == (event_id, pair.ce_type)
     assert body["data"]["pair_id"] == str(pair.pair_id)
@@ -85,6 +94,11 @@ async def test_a_message_is_owed_once_on_each_channel_its_recipient_chose():
 
     await handle(repository, pair)
 
-    assert sorted((m.recipient_id, channel) for _, channel, m in repository.deliveries) == sorted([
-        (mentor, "email"), (mentor, "slack"), (mentor, "teams"), (mentee, "email"),
-    ])
+    assert sorted((m.recipient_id, channel) for _, channel, m in repository.deliveries) == sorted(
+        [
+            (mentor, "email"),
+            (mentor, "slack"),
+            (mentor, "teams"),
+            (mentee, "email"),
+        ]
+    )

@@ -33,7 +33,10 @@ def test_a_digest_lists_each_item_in_the_recipients_language_with_the_unsubscrib
     message = render("digest", "de", sample_context("digest"))
     message = with_footer(message, "de", "https://flipside.example.com/unsubscribe/t", "digest")
     assert message.subject == "Ihr Reverse-Mentoring-Tag: 2 Neuigkeiten"
-    assert "* Ihr Reverse-Mentoring-Partner steht fest" in message.text and "* Wie war Ihr Mentoring-Termin?" in message.text
+    assert (
+        "* Ihr Reverse-Mentoring-Partner steht fest" in message.text
+        and "* Wie war Ihr Mentoring-Termin?" in message.text
+    )
     assert "Keine täglichen Zusammenfassungen mehr: https://flipside.example.com/unsubscribe/t" in message.text
     assert '<a href="https://flipside.example.com/unsubscribe/t">' in message.html
 

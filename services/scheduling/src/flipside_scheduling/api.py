@@ -15,7 +15,13 @@ from icalendar import Event as CalendarEntry
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from flipside_shared.auth.rules import (
-    PairPeople, acting_as, authenticated, path_uuid, require_lead, require_pair_member, require_self,
+    PairPeople,
+    acting_as,
+    authenticated,
+    path_uuid,
+    require_lead,
+    require_pair_member,
+    require_self,
 )
 from flipside_shared.auth.tokens import Principal
 from flipside_shared.dependencies import units as units_of
@@ -55,7 +61,8 @@ class Strict(BaseModel):
 
 class RescheduleRequest(Strict):
     starts_at: AwareDatetime | None = Field(
-        default=None, description="The new start, with its offset; none: the earliest other slot both can meet.",
+        default=None,
+        description="The new start, with its offset; none: the earliest other slot both can meet.",
     )
     requested_by: UUID | None = None
 
@@ -76,7 +83,9 @@ class AbsenceDays(Strict):
 
 
 class Absences(Strict):
-    absences: list[AbsenceDays] = Field(max_length=100, description="Days away in the participant's own calendar, inclusive.")
+    absences: list[AbsenceDays] = Field(
+        max_length=100, description="Days away in the participant's own calendar, inclusive."
+    )
 
     @model_validator(mode="after")
     def _distinct_starts(self) -> Absences:
@@ -102,7 +111,11 @@ async def program_schedule(units: Units, program_id: str = ProgramId) -> Program
 
 @router.post("/sessions/{session_id}/reschedule", dependencies=[Depends(limit_per_person("session moves"))])
 async def reschedule(
-    session_id: UUID, body: RescheduleRequest, units: Units, scheduler: SchedulerDependency, principal: MemberOfSession,
+    session_id: UUID,
+    body: RescheduleRequest,
+    units: Units,
+    scheduler: SchedulerDependency,
+    principal: MemberOfSession,
 ) -> dict[str, Any]:
     """Move a session (the same session and calendar entry). 409 with the reason when it cannot move there."""
     requested_by = _requester(principal, body.requested_by)
@@ -111,7 +124,11 @@ async def reschedule(
 
 @router.post("/sessions/{session_id}/cancel")
 async def cancel(
-    session_id: UUID, body: CancellationRequest, units: Units, scheduler: SchedulerDependency, principal: MemberOfSession,
+    session_id: UUID,
+    body: CancellationRequest,
+    units: Units,
+    scheduler: SchedulerDependency,
+    principal: MemberOfSession,
 ) -> dict[str, Any]:
     """Cancel one session; the pair's series goes on with the next one."""
     requested_by = _requester(principal, body.requested_by)
@@ -126,8 +143,13 @@ def _requester(principal: Principal, requested_by: UUID | None) -> UUID | None:
     return requested_by
 
 
-@router.put("/participants/{participant_id}/absences", dependencies=[Depends(require_self()), Depends(limit_per_person("absence changes"))])
-async def set_absences(participant_id: UUID, body: Absences, units: Units, scheduler: SchedulerDependency) -> dict[str, Any]:
+@router.put(
+    "/participants/{participant_id}/absences",
+    dependencies=[Depends(require_self()), Depends(limit_per_person("absence changes"))],
+)
+async def set_absences(
+    participant_id: UUID, body: Absences, units: Units, scheduler: SchedulerDependency
+) -> dict[str, Any]:
     """Replace someone's days away; sessions on them move to the earliest other slot (or are cancelled when none is left)."""
     absences = [Absence(a.first_day, a.last_day) for a in body.absences]
     async with units.begin() as uow:
@@ -183,7 +205,10 @@ async def calendar_feed(token: str, units: Units, settings: Settings) -> Respons
 
 @router.post("/participants/{participant_id}/calendar-feed/rotate")
 async def rotate_calendar_feed(
-    participant_id: UUID, units: Units, settings: Settings, principal: Annotated[Principal, Depends(require_self())],
+    participant_id: UUID,
+    units: Units,
+    settings: Settings,
+    principal: Annotated[Principal, Depends(require_self())],
 ) -> dict[str, Any]:
     """Revoke the participant's calendar feed address (its old address answers 403 from now on). The participant
     gets the new address in the answer and in their next session e-mail; an admin revoking it does not see it."""
@@ -207,4 +232,3 @@ async def _command(units: Units, command: Callable[[SchedulingUnit], Awaitable[E
     if isinstance(outcome, Refused):
         raise HTTPException(409, outcome.reason)
     return outcome.model_dump(mode="json")
-

@@ -41,7 +41,13 @@ def definition(settings: SchedulingSettings | None = None) -> ServiceDefinition[
         handlers=build_handlers(scheduler),
         api=router,
         emits=(
-            SessionScheduled, SessionRescheduled, SessionCancelled, SessionCancelledV1, SchedulingFailed, ReminderDue, CheckInDue,
+            SessionScheduled,
+            SessionRescheduled,
+            SessionCancelled,
+            SessionCancelledV1,
+            SchedulingFailed,
+            ReminderDue,
+            CheckInDue,
         ),
         workers=[timers.run],
         components=(scheduler, settings),
@@ -53,4 +59,6 @@ def app(settings: SchedulingSettings | None = None) -> FastAPI:
 
 
 # Named by the `flipside.services` entry point in pyproject.toml: how the launcher, the CLI and the plans find scheduling.
-REGISTRATION = ServiceRegistration(name=SERVICE, settings=SchedulingSettings, definition=definition, app=app, migrations=MIGRATIONS)
+REGISTRATION = ServiceRegistration(
+    name=SERVICE, settings=SchedulingSettings, definition=definition, app=app, migrations=MIGRATIONS
+)

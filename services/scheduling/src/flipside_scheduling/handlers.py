@@ -68,7 +68,9 @@ class Refused:
 
 
 def attendee_of(member: PairMember) -> Attendee:
-    return Attendee(member.participant_id, member.time_zone, tuple(member.working_hours), member.country, member.hours_per_month)
+    return Attendee(
+        member.participant_id, member.time_zone, tuple(member.working_hours), member.country, member.hours_per_month
+    )
 
 
 class Scheduler:
@@ -89,12 +91,18 @@ class Scheduler:
         now = max(self._clock.now(), pair.matched_at)
         schedule = await repository.schedule_of(pair.program_id)
         outcome = book_kickoff(
-            await repository.availability(mentor, now), await repository.availability(mentee, now), now, schedule, self._policy,
+            await repository.availability(mentor, now),
+            await repository.availability(mentee, now),
+            now,
+            schedule,
+            self._policy,
         )
         if isinstance(outcome, NoSlot):
             uow.emit(SchedulingFailed(pair_id=pair.pair_id, program_id=pair.program_id, reason=outcome.reason))
             return
-        await repository.start_series(pair.pair_id, pair.program_id, Series.after_kickoff(outcome.starts_at, mentee.time_zone, schedule))
+        await repository.start_series(
+            pair.pair_id, pair.program_id, Series.after_kickoff(outcome.starts_at, mentee.time_zone, schedule)
+        )
         await self._book(uow, pair.pair_id, pair.program_id, 0, outcome, mentor, mentee, now)
 
     async def session_held(self, uow: SchedulingUnit, due: CheckInDue) -> None:
@@ -107,7 +115,11 @@ class Scheduler:
         await self._advance(uow, session)
 
     async def reschedule(
-        self, uow: SchedulingUnit, session_id: UUID, requested: datetime | None, requested_by: UUID | None = None,
+        self,
+        uow: SchedulingUnit,
+        session_id: UUID,
+        requested: datetime | None,
+        requested_by: UUID | None = None,
         pair_id: UUID | None = None,
     ) -> SessionRescheduled | Refused:
         repository = uow.repository
@@ -118,7 +130,11 @@ class Scheduler:
         return await self._move(uow, session, requested, now, "requested", requested_by)
 
     async def cancel(
-        self, uow: SchedulingUnit, session_id: UUID, requested_by: UUID | None = None, pair_id: UUID | None = None,
+        self,
+        uow: SchedulingUnit,
+        session_id: UUID,
+        requested_by: UUID | None = None,
+        pair_id: UUID | None = None,
     ) -> SessionCancelled | Refused:
         """This one session will not take place; the series goes on with the next."""
         repository = uow.repository
@@ -128,7 +144,9 @@ class Scheduler:
             return closed
         return await self._cancel_one(uow, session, now, "requested", requested_by)
 
-    async def set_absences(self, uow: SchedulingUnit, participant_id: UUID, absences: list[Absence]) -> list[SessionRescheduled | SessionCancelled]:
+    async def set_absences(
+        self, uow: SchedulingUnit, participant_id: UUID, absences: list[Absence]
+    ) -> list[SessionRescheduled | SessionCancelled]:
         """Record someone's days away; their sessions on those days move to the earliest other slot, or are
         cancelled when there is none."""
         repository = uow.repository
@@ -161,7 +179,10 @@ class Scheduler:
             self._emit_cancelled(uow, session, "pair_dissolved", now, told=list(session.attendee_ids))
 
     async def participant_left(
-        self, uow: SchedulingUnit, participant_id: UUID, reason: Literal["participant_withdrawn", "participant_erased"],
+        self,
+        uow: SchedulingUnit,
+        participant_id: UUID,
+        reason: Literal["participant_withdrawn", "participant_erased"],
     ) -> None:
         """Withdrawn or erased: future sessions no longer take place; the partner is told (and the one who
         withdrew, whose calendar still holds them)."""
@@ -175,7 +196,9 @@ class Scheduler:
         if reason == "participant_erased":
             await repository.forget_attendee(participant_id)
 
-    async def _locked_session(self, repository: SchedulingRepository, session_id: UUID, pair_id: UUID | None) -> Session:
+    async def _locked_session(
+        self, repository: SchedulingRepository, session_id: UUID, pair_id: UUID | None
+    ) -> Session:
         """The session, locked with its two people; UnknownSession when there is none (of that pair, if given)."""
         found = await repository.session(session_id)
         if found is None:
@@ -198,35 +221,78 @@ class Scheduler:
             return
         now = self._clock.now()
         occurrence, skipped = book_next(
-            await repository.availability(mentor, now), await repository.availability(mentee, now),
-            series, after.occurrence, now, self._policy,
+            await repository.availability(mentor, now),
+            await repository.availability(mentee, now),
+            series,
+            after.occurrence,
+            now,
+            self._policy,
         )
         for skip in skipped:
-            uow.emit(SchedulingFailed(
-                pair_id=after.pair_id, program_id=after.program_id, reason=f"session {skip.index} skipped: {skip.reason}",
-            ), correlation_id=after.correlation_id)
+            uow.emit(
+                SchedulingFailed(
+                    pair_id=after.pair_id,
+                    program_id=after.program_id,
+                    reason=f"session {skip.index} skipped: {skip.reason}",
+                ),
+                correlation_id=after.correlation_id,
+            )
         if occurrence is None:
             await repository.end_series("completed", pair_id=after.pair_id)
             return
-        await self._book(uow, after.pair_id, after.program_id, occurrence.index, occurrence.booked, mentor, mentee, now, after.correlation_id)
+        await self._book(
+            uow,
+            after.pair_id,
+            after.program_id,
+            occurrence.index,
+            occurrence.booked,
+            mentor,
+            mentee,
+            now,
+            after.correlation_id,
+        )
 
     async def _book(
-        self, uow: SchedulingUnit, pair_id: UUID, program_id: str, occurrence: int, booked: Booked, mentor: Attendee,
-        mentee: Attendee, now: datetime, correlation_id: UUID | None = None,
+        self,
+        uow: SchedulingUnit,
+        pair_id: UUID,
+        program_id: str,
+        occurrence: int,
+        booked: Booked,
+        mentor: Attendee,
+        mentee: Attendee,
+        now: datetime,
+        correlation_id: UUID | None = None,
     ) -> None:
         repository = uow.repository
         session_id = uuid4()
         correlation_id = correlation_id or (uow.cause.correlation_id if uow.cause else None)
         timers = timers_for(booked, self._policy, now)
-        await repository.add_session(session_id, pair_id, program_id, occurrence, booked, mentor, mentee, timers, correlation_id)
-        uow.emit(SessionScheduled(
-            session_id=session_id, pair_id=pair_id, program_id=program_id, kind="kickoff" if occurrence == 0 else "check_in",
-            occurrence=occurrence, starts_at=booked.starts_at, duration_minutes=int(booked.duration.total_seconds() // 60),
-            mentor=await self._attendee_time(repository, mentor, booked), mentee=await self._attendee_time(repository, mentee, booked),
-        ), correlation_id=correlation_id)
+        await repository.add_session(
+            session_id, pair_id, program_id, occurrence, booked, mentor, mentee, timers, correlation_id
+        )
+        uow.emit(
+            SessionScheduled(
+                session_id=session_id,
+                pair_id=pair_id,
+                program_id=program_id,
+                kind="kickoff" if occurrence == 0 else "check_in",
+                occurrence=occurrence,
+                starts_at=booked.starts_at,
+                duration_minutes=int(booked.duration.total_seconds() // 60),
+                mentor=await self._attendee_time(repository, mentor, booked),
+                mentee=await self._attendee_time(repository, mentee, booked),
+            ),
+            correlation_id=correlation_id,
+        )
 
     async def _move(
-        self, uow: SchedulingUnit, session: Session, requested: datetime | None, now: datetime, reason: MoveReason,
+        self,
+        uow: SchedulingUnit,
+        session: Session,
+        requested: datetime | None,
+        now: datetime,
+        reason: MoveReason,
         requested_by: UUID | None,
     ) -> SessionRescheduled | Refused:
         repository = uow.repository
@@ -234,28 +300,51 @@ class Scheduler:
         if mentor is None or mentee is None:
             return Refused("one of the two participants has left the program", session)
         outcome = reschedule(
-            await repository.availability(mentor, now), await repository.availability(mentee, now),
-            session.booked, requested, now, self._policy,
+            await repository.availability(mentor, now),
+            await repository.availability(mentee, now),
+            session.booked,
+            requested,
+            now,
+            self._policy,
         )
         if isinstance(outcome, NoSlot):
             return Refused(outcome.reason, session)
-        sequence = await repository.move_session(session.session_id, outcome, timers_for(outcome, self._policy, now), now)
+        sequence = await repository.move_session(
+            session.session_id, outcome, timers_for(outcome, self._policy, now), now
+        )
         moved = SessionRescheduled(
-            session_id=session.session_id, pair_id=session.pair_id, program_id=session.program_id, kind=session.kind,
-            previous_starts_at=session.starts_at, starts_at=outcome.starts_at, duration_minutes=session.duration_minutes,
-            mentor=await self._attendee_time(repository, mentor, outcome), mentee=await self._attendee_time(repository, mentee, outcome),
-            reason=reason, requested_by=requested_by, sequence=sequence,
+            session_id=session.session_id,
+            pair_id=session.pair_id,
+            program_id=session.program_id,
+            kind=session.kind,
+            previous_starts_at=session.starts_at,
+            starts_at=outcome.starts_at,
+            duration_minutes=session.duration_minutes,
+            mentor=await self._attendee_time(repository, mentor, outcome),
+            mentee=await self._attendee_time(repository, mentee, outcome),
+            reason=reason,
+            requested_by=requested_by,
+            sequence=sequence,
         )
         uow.emit(moved, correlation_id=session.correlation_id)
         return moved
 
     async def _cancel_one(
-        self, uow: SchedulingUnit, session: Session, now: datetime, reason: CancellationReason, requested_by: UUID | None,
+        self,
+        uow: SchedulingUnit,
+        session: Session,
+        now: datetime,
+        reason: CancellationReason,
+        requested_by: UUID | None,
     ) -> SessionCancelled:
         repository = uow.repository
         latest = session.occurrence == await repository.latest_occurrence(session.pair_id)
         cancelled = self._emit_cancelled(
-            uow, await repository.cancel_session(session.session_id, now), reason, now, told=list(session.attendee_ids),
+            uow,
+            await repository.cancel_session(session.session_id, now),
+            reason,
+            now,
+            told=list(session.attendee_ids),
             requested_by=requested_by,
         )
         if latest:
@@ -264,21 +353,36 @@ class Scheduler:
         return cancelled
 
     def _emit_cancelled(
-        self, uow: SchedulingUnit, session: Session, reason: CancellationReason, now: datetime, told: list[UUID],
+        self,
+        uow: SchedulingUnit,
+        session: Session,
+        reason: CancellationReason,
+        now: datetime,
+        told: list[UUID],
         requested_by: UUID | None = None,
     ) -> SessionCancelled:
         """`session` as it is once cancelled: its sequence already raised."""
         cancelled = SessionCancelled(
-            session_id=session.session_id, pair_id=session.pair_id, program_id=session.program_id, kind=session.kind,
-            starts_at=session.starts_at, duration_minutes=session.duration_minutes, participant_ids=told, reason=reason,
-            requested_by=requested_by, sequence=session.sequence, cancelled_at=now,
+            session_id=session.session_id,
+            pair_id=session.pair_id,
+            program_id=session.program_id,
+            kind=session.kind,
+            starts_at=session.starts_at,
+            duration_minutes=session.duration_minutes,
+            participant_ids=told,
+            reason=reason,
+            requested_by=requested_by,
+            sequence=session.sequence,
+            cancelled_at=now,
         )
         uow.emit(cancelled, correlation_id=session.correlation_id)
         if (v1 := cancelled.as_v1()) is not None:
             uow.emit(v1, correlation_id=session.correlation_id)
         return cancelled
 
-    async def _attendee_time(self, repository: SchedulingRepository, attendee: Attendee, booked: Booked) -> SessionAttendee:
+    async def _attendee_time(
+        self, repository: SchedulingRepository, attendee: Attendee, booked: Booked
+    ) -> SessionAttendee:
         """The attendee as the session event tells them: their feed's current generation, never its address."""
         return SessionAttendee(
             participant_id=attendee.participant_id,
@@ -309,13 +413,23 @@ def build_handlers(scheduler: Scheduler) -> EventHandlers[SchedulingRepository]:
 
     @handlers.handles_inbound(SessionRescheduleRequested)
     async def reschedule_requested(uow: SchedulingUnit, event: SessionRescheduleRequested) -> None:
-        await _answer(uow, "rescheduled", scheduler.reschedule(
-            uow, event.session_id, event.starts_at, event.requested_by, pair_id=event.pair_id,
-        ))
+        await _answer(
+            uow,
+            "rescheduled",
+            scheduler.reschedule(
+                uow,
+                event.session_id,
+                event.starts_at,
+                event.requested_by,
+                pair_id=event.pair_id,
+            ),
+        )
 
     @handlers.handles_inbound(SessionCancellationRequested)
     async def cancellation_requested(uow: SchedulingUnit, event: SessionCancellationRequested) -> None:
-        await _answer(uow, "cancelled", scheduler.cancel(uow, event.session_id, event.requested_by, pair_id=event.pair_id))
+        await _answer(
+            uow, "cancelled", scheduler.cancel(uow, event.session_id, event.requested_by, pair_id=event.pair_id)
+        )
 
     @handlers.handles(PairDissolved)
     async def pair_dissolved(uow: SchedulingUnit, event: PairDissolved) -> None:
@@ -334,9 +448,15 @@ def build_handlers(scheduler: Scheduler) -> EventHandlers[SchedulingRepository]:
     async def participant_updated(uow: SchedulingUnit, event: ParticipantUpdated) -> None:
         """New hours, zone or budget count for the sessions booked from now on."""
         profile = event.profile
-        await uow.repository.update_attendee(Attendee(
-            event.participant_id, profile.time_zone, tuple(profile.working_hours), profile.country, profile.hours_per_month,
-        ))
+        await uow.repository.update_attendee(
+            Attendee(
+                event.participant_id,
+                profile.time_zone,
+                tuple(profile.working_hours),
+                profile.country,
+                profile.hours_per_month,
+            )
+        )
 
     return handlers
 
@@ -349,7 +469,11 @@ async def _answer(uow: SchedulingUnit, done: str, command: Awaitable[Event | Ref
         raise RejectedEvent(str(error)) from None
     if isinstance(outcome, Refused):
         session = outcome.session
-        uow.emit(SchedulingFailed(
-            pair_id=session.pair_id, program_id=session.program_id, session_id=session.session_id,
-            reason=f"not {done}: {outcome.reason}",
-        ))
+        uow.emit(
+            SchedulingFailed(
+                pair_id=session.pair_id,
+                program_id=session.program_id,
+                session_id=session.session_id,
+                reason=f"not {done}: {outcome.reason}",
+            )
+        )

@@ -69,7 +69,8 @@ class SchedulingRepository:
         await self._conn.execute(
             "INSERT INTO program_schedules (program_id, schedule) VALUES ($1, $2)"
             " ON CONFLICT (program_id) DO UPDATE SET schedule = excluded.schedule, updated_at = now()",
-            program_id, schedule.model_dump(mode="json"),
+            program_id,
+            schedule.model_dump(mode="json"),
         )
 
     # Attendees and their absences
@@ -108,7 +109,9 @@ class SchedulingRepository:
 
     async def feed_generation(self, participant_id: UUID) -> int:
         """Which of the participant's calendar feed addresses is the valid one: 0 until they first rotate it."""
-        generation = await self._conn.fetchval("SELECT generation FROM feed_generations WHERE participant_id = $1", participant_id)
+        generation = await self._conn.fetchval(
+            "SELECT generation FROM feed_generations WHERE participant_id = $1", participant_id
+        )
         return generation or 0
 
     async def rotate_feed(self, participant_id: UUID) -> int:
@@ -136,7 +139,8 @@ class SchedulingRepository:
         rows = await self._conn.fetch(
             "SELECT starts_at, duration_minutes FROM sessions"
             " WHERE (mentor_id = $1 OR mentee_id = $1) AND status = 'scheduled' AND starts_at > $2",
-            attendee.participant_id, now - BUDGET_LOOKBACK,
+            attendee.participant_id,
+            now - BUDGET_LOOKBACK,
         )
         busy = [(r["starts_at"], r["starts_at"] + timedelta(minutes=r["duration_minutes"])) for r in rows]
         return Availability.of(attendee, busy, await self.absences(attendee.participant_id))
@@ -149,16 +153,33 @@ class SchedulingRepository:
         )
 
     async def add_session(
-        self, session_id: UUID, pair_id: UUID, program_id: str, occurrence: int, booked: Booked,
-        mentor: Attendee, mentee: Attendee, timers: list[TimerPlan], correlation_id: UUID | None,
+        self,
+        session_id: UUID,
+        pair_id: UUID,
+        program_id: str,
+        occurrence: int,
+        booked: Booked,
+        mentor: Attendee,
+        mentee: Attendee,
+        timers: list[TimerPlan],
+        correlation_id: UUID | None,
     ) -> None:
         await self._conn.execute(
             "INSERT INTO sessions (session_id, pair_id, program_id, kind, occurrence, starts_at, duration_minutes,"
             " mentor_id, mentee_id, mentor_time_zone, mentee_time_zone, correlation_id)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            session_id, pair_id, program_id, "kickoff" if occurrence == 0 else "check_in", occurrence, booked.starts_at,
-            int(booked.duration.total_seconds() // 60), mentor.participant_id, mentee.participant_id,
-            mentor.time_zone, mentee.time_zone, correlation_id,
+            session_id,
+            pair_id,
+            program_id,
+            "kickoff" if occurrence == 0 else "check_in",
+            occurrence,
+            booked.starts_at,
+            int(booked.duration.total_seconds() // 60),
+            mentor.participant_id,
+            mentee.participant_id,
+            mentor.time_zone,
+            mentee.time_zone,
+            correlation_id,
         )
         await self._add_timers(session_id, timers)
 
@@ -171,7 +192,9 @@ class SchedulingRepository:
         return () if row is None else (row["mentor_id"], row["mentee_id"])
 
     async def session_for_update(self, session_id: UUID) -> Session | None:
-        row = await self._conn.fetchrow(f"SELECT {SESSION_COLUMNS} FROM sessions WHERE session_id = $1 FOR UPDATE", session_id)
+        row = await self._conn.fetchrow(
+            f"SELECT {SESSION_COLUMNS} FROM sessions WHERE session_id = $1 FOR UPDATE", session_id
+        )
         return None if row is None else Session(**row)
 
     async def move_session(self, session_id: UUID, booked: Booked, timers: list[TimerPlan], now: datetime) -> int:
@@ -180,7 +203,8 @@ class SchedulingRepository:
         await self._add_timers(session_id, timers)
         return await self._conn.fetchval(
             "UPDATE sessions SET starts_at = $2, sequence = sequence + 1 WHERE session_id = $1 RETURNING sequence",
-            session_id, booked.starts_at,
+            session_id,
+            booked.starts_at,
         )
 
     async def cancel_session(self, session_id: UUID, now: datetime) -> Session:
@@ -201,7 +225,9 @@ class SchedulingRepository:
             "UPDATE sessions SET status = 'cancelled', sequence = sequence + 1 WHERE status = 'scheduled' AND starts_at > $1"
             " AND ($2::uuid IS NULL OR $2 IN (mentor_id, mentee_id)) AND ($3::uuid IS NULL OR pair_id = $3)"
             f" RETURNING {SESSION_COLUMNS}",
-            now, participant_id, pair_id,
+            now,
+            participant_id,
+            pair_id,
         )
         cancelled = [Session(**row) for row in rows]
         await self._drop_pending_timers([s.session_id for s in cancelled], now)
@@ -211,7 +237,8 @@ class SchedulingRepository:
         rows = await self._conn.fetch(
             f"SELECT {SESSION_COLUMNS} FROM sessions WHERE (mentor_id = $1 OR mentee_id = $1)"
             " AND status = 'scheduled' AND starts_at > $2 ORDER BY starts_at" + (" FOR UPDATE" if lock else ""),
-            participant_id, now,
+            participant_id,
+            now,
         )
         return [Session(**row) for row in rows]
 
@@ -227,7 +254,8 @@ class SchedulingRepository:
     async def _drop_pending_timers(self, session_ids: list[UUID], now: datetime) -> None:
         await self._conn.execute(
             "UPDATE timers SET status = 'dropped', settled_at = $2 WHERE status = 'pending' AND session_id = ANY($1::uuid[])",
-            session_ids, now,
+            session_ids,
+            now,
         )
 
     # Series
@@ -236,8 +264,13 @@ class SchedulingRepository:
         await self._conn.execute(
             "INSERT INTO series (pair_id, program_id, anchor_at, time_zone, cadence, session_minutes, ends_at)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (pair_id) DO NOTHING",
-            pair_id, program_id, series.anchor, series.time_zone, series.cadence,
-            int(series.duration.total_seconds() // 60), series.ends_at,
+            pair_id,
+            program_id,
+            series.anchor,
+            series.time_zone,
+            series.cadence,
+            int(series.duration.total_seconds() // 60),
+            series.ends_at,
         )
 
     async def active_series(self, pair_id: UUID) -> Series | None:
@@ -245,8 +278,11 @@ class SchedulingRepository:
         if row is None:
             return None
         return Series(
-            anchor=row["anchor_at"], time_zone=row["time_zone"], cadence=row["cadence"],
-            duration=timedelta(minutes=row["session_minutes"]), ends_at=row["ends_at"],
+            anchor=row["anchor_at"],
+            time_zone=row["time_zone"],
+            cadence=row["cadence"],
+            duration=timedelta(minutes=row["session_minutes"]),
+            ends_at=row["ends_at"],
         )
 
     async def end_series(self, status: str, pair_id: UUID | None = None, participant_id: UUID | None = None) -> None:
@@ -254,7 +290,9 @@ class SchedulingRepository:
         await self._conn.execute(
             "UPDATE series SET status = $1 WHERE status = 'active' AND ($2::uuid IS NULL OR pair_id = $2)"
             " AND ($3::uuid IS NULL OR pair_id IN (SELECT pair_id FROM sessions WHERE $3 IN (mentor_id, mentee_id)))",
-            status, pair_id, participant_id,
+            status,
+            pair_id,
+            participant_id,
         )
 
     # Timer worker

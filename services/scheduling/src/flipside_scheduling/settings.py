@@ -17,7 +17,9 @@ from .domain.policy import SchedulingPolicy
 class SchedulingSettings(ServiceSettings):
     http_port: int = 8002
     min_notice_hours: float = Field(default=24, ge=0, validation_alias="FLIPSIDE_SCHEDULING_MIN_NOTICE_HOURS")
-    reminder_minutes_before: list[int] = Field(default=[1440, 60], validation_alias="FLIPSIDE_SCHEDULING_REMINDER_MINUTES_BEFORE")
+    reminder_minutes_before: list[int] = Field(
+        default=[1440, 60], validation_alias="FLIPSIDE_SCHEDULING_REMINDER_MINUTES_BEFORE"
+    )
     timer_poll_seconds: float = Field(default=0.5, gt=0, validation_alias="FLIPSIDE_SCHEDULING_TIMER_POLL_SECONDS")
     timer_batch_size: int = Field(default=200, ge=1, validation_alias="FLIPSIDE_SCHEDULING_TIMER_BATCH_SIZE")
     clock_rate: float = Field(

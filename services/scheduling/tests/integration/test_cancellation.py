@@ -6,11 +6,11 @@ import asyncpg
 import httpx
 import pytest
 
-from flipside_shared.events import PairDissolved, ParticipantErased, SessionCancelled, SessionScheduled
+from flipside_devstack.auth import admin_headers
 from flipside_devstack.factories import pair_created
 from flipside_devstack.kafka_io import TopicReader, envelope, publish
 from flipside_devstack.service_process import ServiceProcess
-from flipside_devstack.auth import admin_headers
+from flipside_shared.events import PairDissolved, ParticipantErased, SessionCancelled, SessionScheduled
 
 
 @pytest.fixture(scope="module")
@@ -27,18 +27,30 @@ async def test_dissolution_and_erasure_cancel_future_sessions_and_their_timers(s
         await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(ending), envelope(losing_one)])
         await reader.read_until(lambda _: len(reader.events(SessionScheduled)) >= 2)
         dissolved = PairDissolved(
-            pair_id=ending.pair_id, program_id="pilot", reason="mismatch", dissolved_at=datetime.now(UTC),
+            pair_id=ending.pair_id,
+            program_id="pilot",
+            reason="mismatch",
+            dissolved_at=datetime.now(UTC),
         )
         erased = ParticipantErased(participant_id=losing_one.mentee.participant_id, erased_at=datetime.now(UTC))
-        await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(dissolved), envelope(dissolved), envelope(erased)])
+        await publish(
+            sandbox.bootstrap_servers,
+            sandbox.topic_prefix,
+            [envelope(dissolved), envelope(dissolved), envelope(erased)],
+        )
         await reader.read_until(lambda _: len(reader.events(SessionCancelled)) >= 2)
         await reader.drain(2)
         cancelled = {e.event.pair_id: e.event for e in reader.events(SessionCancelled)}
         scheduled = {e.event.pair_id: e.event for e in reader.events(SessionScheduled)}
     assert len(reader.events(SessionCancelled)) == 2, "once each, although the dissolution came twice"
     assert cancelled[ending.pair_id].reason == "pair_dissolved"
-    assert set(cancelled[ending.pair_id].participant_ids) == {ending.mentor.participant_id, ending.mentee.participant_id}
-    assert cancelled[losing_one.pair_id].participant_ids == [losing_one.mentor.participant_id], "only the partner is told"
+    assert set(cancelled[ending.pair_id].participant_ids) == {
+        ending.mentor.participant_id,
+        ending.mentee.participant_id,
+    }
+    assert cancelled[losing_one.pair_id].participant_ids == [losing_one.mentor.participant_id], (
+        "only the partner is told"
+    )
     assert cancelled[ending.pair_id].session_id == scheduled[ending.pair_id].session_id
     async with httpx.AsyncClient(headers=admin_headers(), base_url=scheduling.url) as client:
         sessions = (await client.get(f"/pairs/{ending.pair_id}/sessions")).json()

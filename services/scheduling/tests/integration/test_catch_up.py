@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
-from flipside_shared.events import CheckInDue, ReminderDue, SessionScheduled
 from flipside_devstack.factories import pair_created
 from flipside_devstack.kafka_io import TopicReader, count_of, envelope, publish
 from flipside_devstack.service_process import ServiceProcess
+from flipside_shared.events import CheckInDue, ReminderDue, SessionScheduled
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +38,14 @@ async def test_after_days_down_reminders_of_begun_sessions_are_dropped_and_check
                 await reader.drain(3)
 
     # Fired once: one event id (the relay may publish a copy of it again on shutdown; inboxes absorb copies).
-    assert {(e.id, e.event.session_id) for e in reader.events(CheckInDue)} == {(reader.events(CheckInDue)[0].id, kickoff.session_id)}
+    assert {(e.id, e.event.session_id) for e in reader.events(CheckInDue)} == {
+        (reader.events(CheckInDue)[0].id, kickoff.session_id)
+    }
     assert reader.events(ReminderDue) == [], "reminders for a session already begun are not sent"
     next_session = list({e.id: e.event for e in reader.events(SessionScheduled) if e.event.occurrence == 1}.values())
-    assert len(next_session) == 1 and next_session[0].starts_at > kickoff.starts_at + timedelta(hours=2), "booked from the restart on"
+    assert len(next_session) == 1 and next_session[0].starts_at > kickoff.starts_at + timedelta(hours=2), (
+        "booked from the restart on"
+    )
     conn = await asyncpg.connect(sandbox.database_url)
     try:
         timers = await conn.fetch(
@@ -49,4 +53,8 @@ async def test_after_days_down_reminders_of_begun_sessions_are_dropped_and_check
         )
     finally:
         await conn.close()
-    assert [(t["kind"], t["status"]) for t in timers] == [("check_in", "fired"), ("reminder", "dropped"), ("reminder", "dropped")]
+    assert [(t["kind"], t["status"]) for t in timers] == [
+        ("check_in", "fired"),
+        ("reminder", "dropped"),
+        ("reminder", "dropped"),
+    ]

@@ -3,12 +3,12 @@
 import httpx
 import pytest
 
-from flipside_shared.events import SessionRescheduled, SessionScheduled
 from flipside_devstack.auth import admin_headers, participant_headers
 from flipside_devstack.factories import pair_created
 from flipside_devstack.kafka_io import TopicReader, envelope, publish
 from flipside_devstack.links import calendar_feed_link
 from flipside_devstack.service_process import ServiceProcess
+from flipside_shared.events import SessionRescheduled, SessionScheduled
 
 
 @pytest.fixture(scope="module")
@@ -48,15 +48,24 @@ async def test_a_rotated_feed_address_is_refused_and_its_successor_opens(sandbox
         assert str(kickoff.session_id) in httpx.get(second, timeout=10).text
 
         by_admin = httpx.post(rotate, headers=admin_headers(), timeout=10)
-        assert by_admin.status_code == 200 and by_admin.json()["calendar_feed_url"] is None, "the new address goes to its owner only"
+        assert by_admin.status_code == 200 and by_admin.json()["calendar_feed_url"] is None, (
+            "the new address goes to its owner only"
+        )
         assert opens(second) == 403
 
         # The next session e-mail brings the owner their current address.
-        moved = httpx.post(f"{scheduling.url}/sessions/{kickoff.session_id}/reschedule", json={}, headers=admin_headers(), timeout=10)
+        moved = httpx.post(
+            f"{scheduling.url}/sessions/{kickoff.session_id}/reschedule", json={}, headers=admin_headers(), timeout=10
+        )
         assert moved.status_code == 200
         await reader.read_until(lambda _: reader.events(SessionRescheduled))
         [rescheduled] = [e.event for e in reader.events(SessionRescheduled)]
     assert (rescheduled.mentee.feed_generation, rescheduled.mentor.feed_generation) == (2, 0)
     third = feed(scheduling, rescheduled.mentee)
     assert third not in (first, second)
-    assert (opens(first), opens(second), opens(third), opens(feed(scheduling, rescheduled.mentor))) == (403, 403, 200, 200)
+    assert (opens(first), opens(second), opens(third), opens(feed(scheduling, rescheduled.mentor))) == (
+        403,
+        403,
+        200,
+        200,
+    )

@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 import pytest
 
-from flipside_shared.events import SessionScheduled
 from flipside_devstack.auth import admin_headers, participant_headers
 from flipside_devstack.factories import pair_created
 from flipside_devstack.kafka_io import TopicReader, envelope, publish
 from flipside_devstack.service_process import ServiceProcess
+from flipside_shared.events import SessionScheduled
 
 LIMIT = 2
 
@@ -26,7 +26,10 @@ async def outside_the_last_minute_of_the_hour() -> None:
 @pytest.fixture(scope="module")
 def replicas(sandbox, tmp_path_factory):
     env = sandbox.env(FLIPSIDE_REQUESTS_PER_PERSON_PER_HOUR=str(LIMIT))
-    with ServiceProcess("scheduling", env, tmp_path_factory.mktemp("one")) as one, ServiceProcess("scheduling", env, tmp_path_factory.mktemp("two")) as two:
+    with (
+        ServiceProcess("scheduling", env, tmp_path_factory.mktemp("one")) as one,
+        ServiceProcess("scheduling", env, tmp_path_factory.mktemp("two")) as two,
+    ):
         yield one, two
 
 
@@ -52,11 +55,16 @@ async def test_moves_and_absences_are_limited_per_person_across_replicas(sandbox
     assert 0 < int(refused.headers["retry-after"]) <= 3600
     assert (await move(two, mentee)).status_code == 200, "the partner has their own count"
     async with httpx.AsyncClient(headers=admin_headers(), base_url=two.url, timeout=30) as http:
-        assert (await http.post(f"/sessions/{kickoff.session_id}/reschedule", json={})).status_code == 200, "admins are not counted"
+        assert (await http.post(f"/sessions/{kickoff.session_id}/reschedule", json={})).status_code == 200, (
+            "admins are not counted"
+        )
 
     away = date.today() + timedelta(days=21)
     absences = {"absences": [{"first_day": str(away), "last_day": str(away)}]}
     async with httpx.AsyncClient(headers=participant_headers(mentee), timeout=30) as http:
-        answers = [await http.put(f"{replica.url}/participants/{mentee}/absences", json=absences) for replica in (one, two, one)]
+        answers = [
+            await http.put(f"{replica.url}/participants/{mentee}/absences", json=absences)
+            for replica in (one, two, one)
+        ]
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert "absence changes" in answers[2].json()["detail"] and answers[2].headers["retry-after"]

@@ -9,12 +9,12 @@ import httpx
 import pytest
 from icalendar import Calendar
 
-from flipside_shared.events import CheckInDue, ReminderDue, SessionScheduled
+from flipside_devstack.auth import admin_headers
 from flipside_devstack.factories import pair_created
 from flipside_devstack.kafka_io import TopicReader, count_of, envelope, publish
 from flipside_devstack.links import calendar_feed_link
 from flipside_devstack.service_process import ServiceProcess
-from flipside_devstack.auth import admin_headers
+from flipside_shared.events import CheckInDue, ReminderDue, SessionScheduled
 
 PAIRS = 920
 # Eleven reminders and a check-in per session: more than 10,000 timers for 920 kickoffs.
@@ -34,7 +34,9 @@ def schedulers(sandbox, tmp_path_factory):
     logs = tmp_path_factory.mktemp("logs")
     replicas = [ServiceProcess("scheduling", env, logs).start() for _ in range(2)]
     # One week of program: the kickoff is its only session, so the timers are exactly the kickoffs'.
-    httpx.put(f"{replicas[0].url}/programs/{PROGRAM}/schedule", json={"length_weeks": 1}, headers=admin_headers()).raise_for_status()
+    httpx.put(
+        f"{replicas[0].url}/programs/{PROGRAM}/schedule", json={"length_weeks": 1}, headers=admin_headers()
+    ).raise_for_status()
     yield replicas
     for replica in replicas:
         replica.stop()
@@ -43,7 +45,9 @@ def schedulers(sandbox, tmp_path_factory):
 async def test_every_pair_gets_one_kickoff_and_10000_timers_fire_once_each_across_two_replicas(sandbox, schedulers):
     pairs = [pair_created(program_id=PROGRAM) for _ in range(PAIRS)]
     redelivered = envelope(pairs[0])
-    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [redelivered, redelivered] + [envelope(p) for p in pairs[1:]])
+    await publish(
+        sandbox.bootstrap_servers, sandbox.topic_prefix, [redelivered, redelivered] + [envelope(p) for p in pairs[1:]]
+    )
     async with TopicReader(sandbox.bootstrap_servers, [f"{sandbox.topic_prefix}sessions"]) as reader:
         await reader.read_until(lambda records: count_of(CheckInDue)(records) >= PAIRS, timeout=240)
         await reader.drain(3)
@@ -66,7 +70,9 @@ async def test_every_pair_gets_one_kickoff_and_10000_timers_fire_once_each_acros
     assert kickoff.mentor.local_start.utcoffset() is not None and kickoff.mentor.time_zone == "Europe/Berlin"
     assert kickoff.mentee.local_start.astimezone(UTC) == kickoff.starts_at
 
-    assert scheduled[0].type == "flipside.session.scheduled.v2", "no feed address on the topic: it is made for the e-mail only"
+    assert scheduled[0].type == "flipside.session.scheduled.v2", (
+        "no feed address on the topic: it is made for the e-mail only"
+    )
     mentor_feed = calendar_feed_link(schedulers[1].url, kickoff.mentor.participant_id)
     token = mentor_feed.rsplit("/", 1)[1].removesuffix(".ics")
     async with httpx.AsyncClient(headers=admin_headers(), base_url=schedulers[1].url) as client:

@@ -8,11 +8,11 @@ import holidays
 import httpx
 import pytest
 
-from flipside_shared.events import CheckInDue, SessionScheduled
+from flipside_devstack.auth import admin_headers
 from flipside_devstack.factories import pair_created
 from flipside_devstack.kafka_io import TopicReader, count_of, envelope, publish
 from flipside_devstack.service_process import ServiceProcess
-from flipside_devstack.auth import admin_headers
+from flipside_shared.events import CheckInDue, SessionScheduled
 
 PAIRS = 6
 PROGRAM = "weekly"

@@ -18,7 +18,13 @@ SCHEDULE = ProgramSchedule()
 
 
 def person(
-    zone: str, start: int = 9, end: int = 17, country: str | None = None, busy=(), days=range(5), hours_per_month=None,
+    zone: str,
+    start: int = 9,
+    end: int = 17,
+    country: str | None = None,
+    busy=(),
+    days=range(5),
+    hours_per_month=None,
     absences=(),
 ) -> Availability:
     hours = tuple(WorkingHours(weekday=d, start=time(start), end=time(end)) for d in days)
@@ -63,8 +69,10 @@ def test_a_working_day_that_loses_an_hour_is_handled():
 def test_sydney_april_change_and_kolkata_half_hour_offset():
     # Sydney leaves daylight time on Sunday 5 April 2026: Monday 6 April is AEST (UTC+10).
     booked = kickoff(
-        person("Australia/Sydney", start=14, end=18), person("Asia/Kolkata", start=9, end=17),
-        datetime(2026, 4, 5, 0, 0, tzinfo=UTC), POLICY,
+        person("Australia/Sydney", start=14, end=18),
+        person("Asia/Kolkata", start=9, end=17),
+        datetime(2026, 4, 5, 0, 0, tzinfo=UTC),
+        POLICY,
     )
     assert local(booked.starts_at, "Asia/Kolkata").time() == time(9, 30)
     assert local(booked.starts_at, "Australia/Sydney").time() == time(14, 0)
@@ -119,7 +127,9 @@ def test_a_feed_token_opens_one_participant_s_feed_of_one_generation_and_nothing
     someone, secret = uuid4(), b"k" * 32
     token = feed_token(FeedKey(someone, 3), secret)
     assert feed_key(token, secret) == FeedKey(someone, 3)
-    assert calendar_feed_token(someone, 3, secret) == token, "the address notifications makes is the one scheduling opens"
+    assert calendar_feed_token(someone, 3, secret) == token, (
+        "the address notifications makes is the one scheduling opens"
+    )
     for forged in (token[:-2] + "AA", calendar_feed_token(someone, 3, b"o" * 32), "garbage", f"{token}.x"):
         with pytest.raises(InvalidToken):
             feed_key(forged, secret)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
+from flipside_devstack.factories import office_hours, pair_created
+from flipside_devstack.fake_units import fake_unit_of_work
 from flipside_scheduling.domain.booking import Booked
 from flipside_scheduling.domain.calendar import Attendee, Availability
 from flipside_scheduling.domain.policy import ProgramSchedule, SchedulingPolicy
@@ -14,8 +16,6 @@ from flipside_scheduling.domain.timers import TimerPlan
 from flipside_scheduling.handlers import Scheduler
 from flipside_shared.clock import FixedClock
 from flipside_shared.events import PairMember, SchedulingFailed, SessionScheduled
-from flipside_shared.testing.factories import office_hours, pair_created
-from flipside_shared.testing.fake_units import fake_unit_of_work
 
 MONDAY_MORNING = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 
@@ -45,8 +45,16 @@ class InMemorySchedulingRepository:
         self.series[pair_id] = series
 
     async def add_session(
-        self, session_id: UUID, pair_id: UUID, program_id: str, occurrence: int, booked: Booked,
-        mentor: Attendee, mentee: Attendee, timers: list[TimerPlan], correlation_id: UUID | None,
+        self,
+        session_id: UUID,
+        pair_id: UUID,
+        program_id: str,
+        occurrence: int,
+        booked: Booked,
+        mentor: Attendee,
+        mentee: Attendee,
+        timers: list[TimerPlan],
+        correlation_id: UUID | None,
     ) -> None:
         self.sessions[pair_id, occurrence] = booked
 

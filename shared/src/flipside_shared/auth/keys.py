@@ -76,7 +76,9 @@ class RemoteKeySet:
         try:
             if self._jwks_uri is None:
                 self._jwks_uri = discovered_jwks_uri(settings.issuer or "", settings.http_timeout_seconds)
-            keys = PyJWKClient(self._jwks_uri, cache_jwk_set=False, timeout=settings.http_timeout_seconds).get_signing_keys(refresh=True)
+            keys = PyJWKClient(
+                self._jwks_uri, cache_jwk_set=False, timeout=settings.http_timeout_seconds
+            ).get_signing_keys(refresh=True)
         except KeySetUnavailable as error:
             self._failure = error
         except (PyJWKClientError, PyJWKSetError) as error:

@@ -19,7 +19,8 @@ from .keys import KeySetUnavailable
 from .tokens import InvalidToken, Principal, TokenVerifier
 
 bearer = HTTPBearer(
-    auto_error=False, bearerFormat="JWT",
+    auto_error=False,
+    bearerFormat="JWT",
     description="An access token (JWT) of the configured issuer, with the Flipside roles in its roles claim.",
 )
 
@@ -124,9 +125,15 @@ def path_uuid(request: Request, parameter: str) -> UUID:
 
 def _unauthorized(reason: str | None) -> HTTPException:
     # RFC 6750: no error code when no token came; invalid_token with a description otherwise.
-    challenge = 'Bearer realm="flipside"' if reason is None else f'Bearer realm="flipside", error="invalid_token", error_description="{_quoted(reason)}"'
+    challenge = (
+        'Bearer realm="flipside"'
+        if reason is None
+        else f'Bearer realm="flipside", error="invalid_token", error_description="{_quoted(reason)}"'
+    )
     return HTTPException(
-        status.HTTP_401_UNAUTHORIZED, reason or "a bearer token is required", headers={"WWW-Authenticate": challenge},
+        status.HTTP_401_UNAUTHORIZED,
+        reason or "a bearer token is required",
+        headers={"WWW-Authenticate": challenge},
     )
 
 

@@ -17,21 +17,40 @@ class AuthNotConfigured(ValueError):
 
 
 class AuthSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="FLIPSIDE_AUTH_", extra="ignore", populate_by_name=True, env_ignore_empty=True)
-
-    issuer: str | None = Field(default=None, description="The `iss` every token must carry, e.g. https://login.example.com/realms/flipside.")
-    audience: str | None = Field(default=None, description="The `aud` every token must carry: the API the token is for.")
-    jwks_url: str | None = Field(
-        default=None, description="The issuer's key set; unset: the `jwks_uri` of {issuer}/.well-known/openid-configuration.",
+    model_config = SettingsConfigDict(
+        env_prefix="FLIPSIDE_AUTH_", extra="ignore", populate_by_name=True, env_ignore_empty=True
     )
-    jwks_file: Path | None = Field(default=None, description="A local key set (JSON Web Key Set), for installs without network access to the issuer.")
+
+    issuer: str | None = Field(
+        default=None, description="The `iss` every token must carry, e.g. https://login.example.com/realms/flipside."
+    )
+    audience: str | None = Field(
+        default=None, description="The `aud` every token must carry: the API the token is for."
+    )
+    jwks_url: str | None = Field(
+        default=None,
+        description="The issuer's key set; unset: the `jwks_uri` of {issuer}/.well-known/openid-configuration.",
+    )
+    jwks_file: Path | None = Field(
+        default=None,
+        description="A local key set (JSON Web Key Set), for installs without network access to the issuer.",
+    )
     algorithms: list[str] = Field(default=list(ASYMMETRIC_ALGORITHMS), min_length=1)
     leeway_seconds: float = Field(default=30, ge=0, le=300, description="Clock skew allowed on `exp`, `nbf` and `iat`.")
-    roles_claim: str = Field(default="flipside_roles", description="The claim holding the roles; a dotted path reaches nested claims (realm_access.roles).")
-    programs_claim: str = Field(default="flipside_programs", description="The claim listing the programs a program lead leads.")
-    jwks_cache_seconds: float = Field(default=300, gt=0, description="How long fetched keys are kept before the key set is fetched again.")
+    roles_claim: str = Field(
+        default="flipside_roles",
+        description="The claim holding the roles; a dotted path reaches nested claims (realm_access.roles).",
+    )
+    programs_claim: str = Field(
+        default="flipside_programs", description="The claim listing the programs a program lead leads."
+    )
+    jwks_cache_seconds: float = Field(
+        default=300, gt=0, description="How long fetched keys are kept before the key set is fetched again."
+    )
     jwks_refresh_cooldown_seconds: float = Field(
-        default=30, ge=0, description="The key set is fetched at most this often, for an unknown key id or after a failed fetch.",
+        default=30,
+        ge=0,
+        description="The key set is fetched at most this often, for an unknown key id or after a failed fetch.",
     )
     require_access_token_type: bool = Field(
         default=False,
@@ -53,7 +72,11 @@ class AuthSettings(BaseSettings):
         return self
 
     def require_configured(self) -> None:
-        missing = [name for name, value in (("FLIPSIDE_AUTH_ISSUER", self.issuer), ("FLIPSIDE_AUTH_AUDIENCE", self.audience)) if not value]
+        missing = [
+            name
+            for name, value in (("FLIPSIDE_AUTH_ISSUER", self.issuer), ("FLIPSIDE_AUTH_AUDIENCE", self.audience))
+            if not value
+        ]
         if missing:
             raise AuthNotConfigured(
                 f"authentication is not configured: set {' and '.join(missing)}"

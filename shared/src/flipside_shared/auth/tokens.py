@@ -81,8 +81,13 @@ class TokenVerifier:
             raise InvalidToken(f"key {kid!r} is an {key.key_type} key, not one for {algorithm}")
         try:
             claims = jwt.decode(
-                token, key.key, algorithms=[algorithm], audience=settings.audience, issuer=settings.issuer,
-                leeway=settings.leeway_seconds, options={"require": ["exp", "iss", "aud", "sub"]},
+                token,
+                key.key,
+                algorithms=[algorithm],
+                audience=settings.audience,
+                issuer=settings.issuer,
+                leeway=settings.leeway_seconds,
+                options={"require": ["exp", "iss", "aud", "sub"]},
             )
         except jwt.ExpiredSignatureError:
             raise InvalidToken("the token has expired") from None

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from ..text import FEW_ITEMS, Few, Identifier, Text
 from . import sources as source
-from .base import Event, StrictModel, Stream
+from .base import Event, Stream, StrictModel
 from .participants import WorkingHours
 
 PAIRS = Stream(name="pairs", key_field="pair_id")
@@ -23,7 +23,9 @@ class PairMember(StrictModel):
     time_zone: Identifier
     working_hours: Few[WorkingHours]
     country: Identifier | None = None
-    hours_per_month: int | None = Field(default=None, ge=1, description="Time budget for the program: sessions never exceed it.")
+    hours_per_month: int | None = Field(
+        default=None, ge=1, description="Time budget for the program: sessions never exceed it."
+    )
 
 
 class PairCreated(Event):
@@ -39,7 +41,8 @@ class PairCreated(Event):
     reasons: Few[Text] = Field(description="Why this pair: each rule and weight that counted.")
     matched_at: datetime
     score_breakdown: dict[Identifier, float] = Field(
-        default_factory=dict, max_length=FEW_ITEMS,
+        default_factory=dict,
+        max_length=FEW_ITEMS,
         description="The score by factor, each already weighted by the program's published weights; sums to `score`.",
     )
 

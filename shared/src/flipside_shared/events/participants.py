@@ -15,7 +15,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ..text import Few, Identifier, Name, OneLine, Text
 from . import sources as source
-from .base import Event, StrictModel, Stream
+from .base import Event, Stream, StrictModel
 
 PARTICIPANTS = Stream(name="participants", key_field="participant_id")
 
@@ -44,7 +44,9 @@ class WorkingHours(StrictModel):
     @classmethod
     def _without_offset(cls, value: time) -> time:
         if value.tzinfo is not None:
-            raise ValueError("a time on the person's own clock takes no UTC offset (their time zone gives it): HH:MM or HH:MM:SS")
+            raise ValueError(
+                "a time on the person's own clock takes no UTC offset (their time zone gives it): HH:MM or HH:MM:SS"
+            )
         return value
 
     @model_validator(mode="after")
@@ -84,10 +86,13 @@ class ParticipantProfile(StrictModel):
     department: Name = Field(min_length=1)
     manager_id: UUID | None = None
     reporting_chain: list[UUID] = Field(
-        default_factory=list, max_length=30,
+        default_factory=list,
+        max_length=30,
         description="Managers above the direct manager, nearest first, where the HR system knows them.",
     )
-    country: str | None = Field(default=None, max_length=2, pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2, for public holidays.")
+    country: str | None = Field(
+        default=None, max_length=2, pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2, for public holidays."
+    )
     time_zone: Identifier
     working_hours: Few[WorkingHours] = Field(min_length=1)
     languages: Few[Name] = Field(min_length=1)

@@ -15,7 +15,7 @@ from pydantic import Field
 
 from ..text import Few, Identifier, Text, Url
 from . import sources as source
-from .base import Event, StrictModel, Stream
+from .base import Event, Stream, StrictModel
 
 SESSIONS = Stream(name="sessions", key_field="pair_id")
 
@@ -30,7 +30,9 @@ class SessionAttendee(StrictModel):
     time_zone: Identifier
     local_start: datetime = Field(description="Start in the attendee's own time zone, with its offset.")
     feed_generation: int = Field(
-        default=0, ge=0, description="The attendee's current generation of calendar feed address (a rotation adds 1).",
+        default=0,
+        ge=0,
+        description="The attendee's current generation of calendar feed address (a rotation adds 1).",
     )
 
 
@@ -41,7 +43,8 @@ class AttendeeTime(StrictModel):
     time_zone: Identifier
     local_start: datetime = Field(description="Start in the attendee's own time zone, with its offset.")
     calendar_feed_url: Url | None = Field(
-        default=None, description="The attendee's own calendar feed (its token is the credential: personal, do not share).",
+        default=None,
+        description="The attendee's own calendar feed (its token is the credential: personal, do not share).",
     )
 
 
@@ -119,11 +122,17 @@ class SchedulingFailed(Event):
     pair_id: UUID
     program_id: Identifier
     reason: Text
-    session_id: UUID | None = Field(default=None, description="The session a refused reschedule or cancellation was about.")
+    session_id: UUID | None = Field(
+        default=None, description="The session a refused reschedule or cancellation was about."
+    )
 
 
 CancellationReason = Literal[
-    "pair_dissolved", "participant_erased", "participant_withdrawn", "requested", "participant_unavailable",
+    "pair_dissolved",
+    "participant_erased",
+    "participant_withdrawn",
+    "requested",
+    "participant_unavailable",
 ]
 
 
@@ -148,7 +157,9 @@ class SessionCancelled(Event):
     participant_ids: Few[UUID] = Field(description="Who to tell: the attendees still enrolled.")
     reason: CancellationReason
     requested_by: UUID | None = Field(default=None, description="Who asked, when the reason is `requested`.")
-    sequence: int = Field(ge=1, description="iCalendar SEQUENCE of this change: above every earlier one of the session.")
+    sequence: int = Field(
+        ge=1, description="iCalendar SEQUENCE of this change: above every earlier one of the session."
+    )
     cancelled_at: datetime
 
     def as_v1(self) -> SessionCancelledV1 | None:
@@ -234,7 +245,9 @@ class SessionRescheduleRequested(Event):
 
     session_id: UUID
     pair_id: UUID
-    starts_at: datetime | None = Field(default=None, description="UTC (any offset is accepted); none: the earliest other slot.")
+    starts_at: datetime | None = Field(
+        default=None, description="UTC (any offset is accepted); none: the earliest other slot."
+    )
     requested_by: UUID | None = None
     requested_at: datetime
 

@@ -38,7 +38,11 @@ class Closing:
 
     def end_of(self, start: datetime) -> datetime:
         first = start.date()
-        following = first + timedelta(days=7) if self.unit == "week" else (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+        following = (
+            first + timedelta(days=7)
+            if self.unit == "week"
+            else (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+        )
         return datetime.combine(following, time(), self.zone)
 
 

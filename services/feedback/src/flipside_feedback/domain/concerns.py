@@ -45,7 +45,8 @@ def concern_themes(concerns: Sequence[RaisedConcern], closing: Closing, as_of: d
         up_to,
         {
             theme: (contributors[theme], sorted(c.body for c in raised))
-            for theme, raised in sorted(by_theme.items()) if contributors[theme] >= MIN_GROUP_SIZE
+            for theme, raised in sorted(by_theme.items())
+            if contributors[theme] >= MIN_GROUP_SIZE
         },
         sorted(theme for theme in by_theme if contributors[theme] < MIN_GROUP_SIZE),
     )

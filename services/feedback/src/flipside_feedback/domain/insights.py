@@ -97,7 +97,9 @@ class _Tally:
     value: float
 
 
-def tabulate(key: str, label: str, measure: Measure, observations: Iterable[Observation], dimensions: Sequence[str]) -> Figure:
+def tabulate(
+    key: str, label: str, measure: Measure, observations: Iterable[Observation], dimensions: Sequence[str]
+) -> Figure:
     observations = list(observations)
     program = _withhold({WHOLE_PROGRAM: observations}, measure) if observations else (_nothing_recorded(measure),)
     cuts = [Cut(PROGRAM, program)]
@@ -121,7 +123,9 @@ def _withhold(by_group: Mapping[str, list[Observation]], measure: Measure) -> tu
     while shown and withheld and len(_people_of(t for t in tallies if t.group in withheld)) < MIN_GROUP_SIZE:
         withheld[shown.pop(0).group] = Withheld.COMPLEMENT
     return tuple(
-        Cell(t.group, None, None, withheld[t.group]) if t.group in withheld else Cell(t.group, t.value, len(t.people), None)
+        Cell(t.group, None, None, withheld[t.group])
+        if t.group in withheld
+        else Cell(t.group, t.value, len(t.people), None)
         for t in sorted(tallies, key=lambda t: (t.group == NOT_STATED, t.group))
     )
 

@@ -126,45 +126,67 @@ class ProgramInsights:
 
 
 def program_insights(
-    records: ProgramRecords, period: PeriodUnit, as_of: datetime, closing: Closing = Closing(),
+    records: ProgramRecords,
+    period: PeriodUnit,
+    as_of: datetime,
+    closing: Closing = Closing(),
 ) -> ProgramInsights:
     places = _Places(records.people, period)
     over_time = (*GROUP_DIMENSIONS, period)
     figures = [
         *_enrolment(records.enrolments, places, over_time),
         tabulate(
-            "match_acceptance", "Proposals accepted, of those decided", Measure.SHARE,
+            "match_acceptance",
+            "Proposals accepted, of those decided",
+            Measure.SHARE,
             places.observe_all(
                 (p.pair, p.members, p.proposed_at, float(p.outcome == "accepted"))
-                for p in records.proposals if p.outcome is not None
+                for p in records.proposals
+                if p.outcome is not None
             ),
             over_time,
         ),
         tabulate(
-            "sessions_held", "Sessions held, of those planned up to now", Measure.SHARE,
+            "sessions_held",
+            "Sessions held, of those planned up to now",
+            Measure.SHARE,
             places.observe_all(
                 (s.session, s.members, s.starts_at, float(s.status == "held"))
-                for s in records.sessions if s.starts_at <= as_of
+                for s in records.sessions
+                if s.starts_at <= as_of
             ),
             over_time,
         ),
         _rating_figure(
-            "session_value", "How valuable sessions were (1-5)",
+            "session_value",
+            "How valuable sessions were (1-5)",
             [(r, r.session_value) for r in records.ratings if r.session_value is not None],
-            places, over_time, closing, as_of,
+            places,
+            over_time,
+            closing,
+            as_of,
         ),
         _rating_figure(
-            "psychological_safety", "Could speak freely and was listened to (1-5)",
+            "psychological_safety",
+            "Could speak freely and was listened to (1-5)",
             [
                 (r, (r.could_speak_freely + r.partner_listened) / 2)
-                for r in records.ratings if r.could_speak_freely is not None and r.partner_listened is not None
+                for r in records.ratings
+                if r.could_speak_freely is not None and r.partner_listened is not None
             ],
-            places, over_time, closing, as_of,
+            places,
+            over_time,
+            closing,
+            as_of,
         ),
         _goal_completion(records.goals, places, over_time, closing, as_of),
         tabulate(
-            "pairs_at_risk", "Active pairs at risk", Measure.SHARE,
-            places.observe_all((p.pair, p.members, None, float(p.status == "at_risk")) for p in records.pairs if not p.ended),
+            "pairs_at_risk",
+            "Active pairs at risk",
+            Measure.SHARE,
+            places.observe_all(
+                (p.pair, p.members, None, float(p.status == "at_risk")) for p in records.pairs if not p.ended
+            ),
             GROUP_DIMENSIONS,
         ),
         *_self_assessment_change(records.self_assessments, places, closing, as_of),
@@ -232,7 +254,9 @@ class _Places:
 def _enrolment(enrolments: Sequence[Enrolment], places: _Places, dimensions: Sequence[str]) -> list[Figure]:
     return [
         tabulate(
-            f"enrolled_{role}", f"Enrolled as {role}", Measure.COUNT,
+            f"enrolled_{role}",
+            f"Enrolled as {role}",
+            Measure.COUNT,
             places.observe_all((e.person, (e.person,), e.enrolled_at, 1.0) for e in enrolments if e.role == role),
             dimensions,
         )
@@ -241,29 +265,48 @@ def _enrolment(enrolments: Sequence[Enrolment], places: _Places, dimensions: Seq
 
 
 def _rating_figure(
-    key: str, label: str, rated: list[tuple[Rating, float]], places: _Places, dimensions: Sequence[str],
-    closing: Closing, as_of: datetime,
+    key: str,
+    label: str,
+    rated: list[tuple[Rating, float]],
+    places: _Places,
+    dimensions: Sequence[str],
+    closing: Closing,
+    as_of: datetime,
 ) -> Figure:
     up_to = published_until(((r.closes_at, r.respondent) for r, _ in rated), closing, as_of)
-    final = [(r.response, (r.respondent,), r.submitted_at, value) for r, value in rated if up_to and r.closes_at < up_to]
-    return replace(tabulate(key, label, Measure.MEAN, places.observe_all(final), dimensions), of_answers=True, up_to=up_to)
+    final = [
+        (r.response, (r.respondent,), r.submitted_at, value) for r, value in rated if up_to and r.closes_at < up_to
+    ]
+    return replace(
+        tabulate(key, label, Measure.MEAN, places.observe_all(final), dimensions), of_answers=True, up_to=up_to
+    )
 
 
-def _goal_completion(goals: Sequence[Goal], places: _Places, dimensions: Sequence[str], closing: Closing, as_of: datetime) -> Figure:
+def _goal_completion(
+    goals: Sequence[Goal], places: _Places, dimensions: Sequence[str], closing: Closing, as_of: datetime
+) -> Figure:
     """Goals set before the figures' end, achieved if they were achieved by then: a goal achieved since stays open here."""
     achieved_at = {g.goal: g.achieved_at or g.set_at for g in goals if g.status == "achieved"}
-    moves = [(g.set_at, g.owner) for g in goals] + [(achieved_at[g.goal], g.owner) for g in goals if g.goal in achieved_at]
+    moves = [(g.set_at, g.owner) for g in goals] + [
+        (achieved_at[g.goal], g.owner) for g in goals if g.goal in achieved_at
+    ]
     up_to = published_until(moves, closing, as_of)
     final = [
         (g.goal, (g.owner,), g.set_at, float(g.goal in achieved_at and achieved_at[g.goal] < up_to))
-        for g in goals if up_to and g.set_at < up_to
+        for g in goals
+        if up_to and g.set_at < up_to
     ]
-    figure = tabulate("goal_completion", "Goals achieved, of those set", Measure.SHARE, places.observe_all(final), dimensions)
+    figure = tabulate(
+        "goal_completion", "Goals achieved, of those set", Measure.SHARE, places.observe_all(final), dimensions
+    )
     return replace(figure, of_answers=True, up_to=up_to)
 
 
 def _self_assessment_change(
-    assessments: Sequence[SelfAssessment], places: _Places, closing: Closing, as_of: datetime,
+    assessments: Sequence[SelfAssessment],
+    places: _Places,
+    closing: Closing,
+    as_of: datetime,
 ) -> list[Figure]:
     """Mean end minus baseline per dimension, over the people who answered that dimension at both."""
     up_to = published_until(((a.recorded_at, a.person) for a in assessments), closing, as_of)
@@ -280,10 +323,14 @@ def _self_assessment_change(
     figures = [
         replace(
             tabulate(
-                f"self_assessment_change:{dimension}", f"Self-assessed {dimension.replace('_', ' ')}: change from baseline to end",
-                Measure.CHANGE, places.observe_all(changes[dimension]), GROUP_DIMENSIONS,
+                f"self_assessment_change:{dimension}",
+                f"Self-assessed {dimension.replace('_', ' ')}: change from baseline to end",
+                Measure.CHANGE,
+                places.observe_all(changes[dimension]),
+                GROUP_DIMENSIONS,
             ),
-            of_answers=True, up_to=up_to,
+            of_answers=True,
+            up_to=up_to,
         )
         for dimension in sorted(changes)
     ]

@@ -36,17 +36,23 @@ class Questionnaire(BaseModel):
         if len(set(ids)) != len(ids):
             raise ValueError("question ids must be unique")
         if not any(q.id == "session_value" and q.kind == "scale" for q in self.questions):
-            raise ValueError("every questionnaire keeps the 1-5 scale question 'session_value' (ratings over time use it)")
+            raise ValueError(
+                "every questionnaire keeps the 1-5 scale question 'session_value' (ratings over time use it)"
+            )
         return self
 
 
-BUILT_IN = Questionnaire(questions=[
-    Question(id="session_value", text="How valuable was this session?", kind="scale"),
-    Question(id="could_speak_freely", text="I could say what I really think.", kind="scale", psychological_safety=True),
-    Question(id="partner_listened", text="My partner listened.", kind="scale", psychological_safety=True),
-    Question(id="time_well_spent", text="Was it time well spent?", kind="yes_no"),
-    Question(id="comment", text="Anything else? Only you will ever see this.", kind="text", optional=True),
-])
+BUILT_IN = Questionnaire(
+    questions=[
+        Question(id="session_value", text="How valuable was this session?", kind="scale"),
+        Question(
+            id="could_speak_freely", text="I could say what I really think.", kind="scale", psychological_safety=True
+        ),
+        Question(id="partner_listened", text="My partner listened.", kind="scale", psychological_safety=True),
+        Question(id="time_well_spent", text="Was it time well spent?", kind="yes_no"),
+        Question(id="comment", text="Anything else? Only you will ever see this.", kind="text", optional=True),
+    ]
+)
 BUILT_IN_VERSION = 1
 SCALE = range(1, 6)
 
@@ -72,7 +78,9 @@ def checked_answers(questionnaire: Questionnaire, answers: dict[str, Any]) -> di
         elif question.kind == "yes_no" and type(value) is not bool:
             problems.append(f"{question.id}: must be true or false, not {value!r}")
         elif question.kind == "text" and not _free_text(value):
-            problems.append(f"{question.id}: must be text of at most {TEXT_CHARS} characters, without control characters")
+            problems.append(
+                f"{question.id}: must be text of at most {TEXT_CHARS} characters, without control characters"
+            )
     if problems:
         raise InvalidAnswers(problems)
     return {q.id: answers.get(q.id) for q in questionnaire.questions}

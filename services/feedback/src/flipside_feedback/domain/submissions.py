@@ -28,12 +28,18 @@ class AskedRequest:
 
 
 def outcome(
-    request: AskedRequest, participant_id: UUID, pair_id: UUID, answers: dict[str, Any], now: datetime,
+    request: AskedRequest,
+    participant_id: UUID,
+    pair_id: UUID,
+    answers: dict[str, Any],
+    now: datetime,
 ) -> Literal["recorded", "replaced", "duplicate"]:
     if participant_id != request.participant_id or pair_id != request.pair_id:
         raise SubmissionRefused("this check-in was asked of someone else, about another pair", "forbidden")
     if now >= request.expires_at:
-        raise SubmissionRefused(f"this check-in closed at {request.expires_at.isoformat()}; late answers are not recorded", "expired")
+        raise SubmissionRefused(
+            f"this check-in closed at {request.expires_at.isoformat()}; late answers are not recorded", "expired"
+        )
     if request.current_answers is None:
         return "recorded"
     return "duplicate" if request.current_answers == answers else "replaced"

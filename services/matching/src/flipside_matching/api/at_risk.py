@@ -28,7 +28,7 @@ class Confirmation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     confirmed_by: Confirmer = Field(
-        description='The pair\'s mentor or mentee (participant id), or "program_lead"; the caller\'s token must be them.',
+        description="The pair's mentor or mentee (participant id), or \"program_lead\"; the caller's token must be them.",
     )
 
 
@@ -43,7 +43,9 @@ async def pairs_at_risk(program_id: str, units: Units) -> list[dict]:
 
 
 @router.post("/pairs/{pair_id}/rematch", status_code=status.HTTP_202_ACCEPTED)
-async def rematch(pair_id: UUID, body: Confirmation, units: Units, matcher: MatcherDependency, principal: Caller) -> Accepted:
+async def rematch(
+    pair_id: UUID, body: Confirmation, units: Units, matcher: MatcherDependency, principal: Caller
+) -> Accepted:
     """Take up the rematch offered for a pair at risk: the pair is dissolved as `POST /pairs/{id}/dissolve`
     does (reason `at_risk`), and both people are matched anew, never with each other."""
     async with units.begin() as uow:
@@ -60,7 +62,9 @@ async def keep(pair_id: UUID, body: Confirmation, units: Units, matcher: Matcher
         await matcher.keep_pair(uow, pair, body.confirmed_by)
 
 
-async def _answered_by(repository: MatchingRepository, pair_id: UUID, confirmed_by: Confirmer, principal: Principal) -> PairStanding:
+async def _answered_by(
+    repository: MatchingRepository, pair_id: UUID, confirmed_by: Confirmer, principal: Principal
+) -> PairStanding:
     """The pair, locked, if the caller is who `confirmed_by` names: the pair's participant or a lead of its program."""
     pair = await repository.pair_standing(pair_id)
     if pair is None:

@@ -35,16 +35,24 @@ class Declaration(BaseModel):
 
 @router.put("/programs/{program_id}/demographics", dependencies=[Depends(require_admin)])
 async def declare_demographics(
-    program_id: str, units: Units, declarations: list[Declaration] = Body(max_length=MAX_DECLARATIONS),
+    program_id: str,
+    units: Units,
+    declarations: list[Declaration] = Body(max_length=MAX_DECLARATIONS),
 ) -> dict:
     """Self-declared demographics for the fairness audit only: stored apart, never read by matching."""
     async with units.begin() as uow:
         repository = uow.repository
         await known_program(repository, program_id)
-        unknown = {d.participant_id for d in declarations} - await repository.enrolled(program_id, {d.participant_id for d in declarations})
+        unknown = {d.participant_id for d in declarations} - await repository.enrolled(
+            program_id, {d.participant_id for d in declarations}
+        )
         if unknown:
-            raise HTTPException(422, f"{len(unknown)} participant id(s) are not enrolled in this program; nothing was stored")
-        stored = await repository.save_demographics(program_id, [(d.participant_id, d.attribute, d.value) for d in declarations])
+            raise HTTPException(
+                422, f"{len(unknown)} participant id(s) are not enrolled in this program; nothing was stored"
+            )
+        stored = await repository.save_demographics(
+            program_id, [(d.participant_id, d.attribute, d.value) for d in declarations]
+        )
     return {"stored": stored}
 
 
@@ -60,8 +68,12 @@ async def fairness(program_id: str, units: Units, format: Literal["json", "csv"]
         extra.setdefault(row["participant_id"], {})[f"declared:{row['attribute']}"] = row["value"]
     people = [
         Person(
-            {"department": r["department"], "grade_band": grade_band(r["grade"], found.policy.grades),
-             "location": r["location"], **extra.get(r["participant_id"], {})},
+            {
+                "department": r["department"],
+                "grade_band": grade_band(r["grade"], found.policy.grades),
+                "location": r["location"],
+                **extra.get(r["participant_id"], {}),
+            },
             r["score"],
         )
         for r in rows
@@ -70,7 +82,11 @@ async def fairness(program_id: str, units: Units, format: Literal["json", "csv"]
     if format == "csv":
         columns = [field.name for field in fields(Cell)]
         rows = ([getattr(cell, column) for column in columns] for cell in cells)
-        return Response(csv_text(columns, rows), media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{program_id}-fairness.csv"'})
+        return Response(
+            csv_text(columns, rows),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{program_id}-fairness.csv"'},
+        )
     return {
         "program_id": program_id,
         "participants": len(people),

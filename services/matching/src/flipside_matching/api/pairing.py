@@ -24,7 +24,9 @@ class ManualPair(BaseModel):
 
     mentor_id: UUID
     mentee_id: UUID
-    override: bool = Field(False, description="Create the pair even though a hard rule is broken; the warnings go into its reasons.")
+    override: bool = Field(
+        False, description="Create the pair even though a hard rule is broken; the warnings go into its reasons."
+    )
 
 
 class Dissolution(BaseModel):
@@ -40,7 +42,12 @@ async def pair_by_hand(program_id: str, body: ManualPair, units: Units, matcher:
     """An admin pairs two people. A broken hard rule is refused with the reasons (409) unless `override`."""
     async with units.begin() as uow:
         made = await matcher.pair_by_hand(uow, program_id, body.mentor_id, body.mentee_id, body.override)
-    return {"pair_id": str(made.pair_id), "event_id": str(made.envelope.id), "warnings": list(made.warnings), **pair_view(made.pair)}
+    return {
+        "pair_id": str(made.pair_id),
+        "event_id": str(made.envelope.id),
+        "warnings": list(made.warnings),
+        **pair_view(made.pair),
+    }
 
 
 @router.post("/pairs/{pair_id}/dissolve", status_code=status.HTTP_202_ACCEPTED)

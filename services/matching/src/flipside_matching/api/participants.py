@@ -42,7 +42,9 @@ async def enrol(enrolment: Enrolment, units: Units, matcher: MatcherDependency) 
     return EnrolmentAccepted(participant_id=participant_id, event_id=envelope.id)
 
 
-@router.delete("/participants/{participant_id}", status_code=status.HTTP_202_ACCEPTED, dependencies=[Depends(require_admin)])
+@router.delete(
+    "/participants/{participant_id}", status_code=status.HTTP_202_ACCEPTED, dependencies=[Depends(require_admin)]
+)
 async def erase(participant_id: UUID, units: Units, matcher: MatcherDependency) -> dict:
     """The right to erasure: one event, and every service removes or anonymises what it holds."""
     async with units.begin() as uow:
@@ -50,7 +52,11 @@ async def erase(participant_id: UUID, units: Units, matcher: MatcherDependency) 
     return {"participant_id": str(participant_id), "event_id": str(envelope.id)}
 
 
-@router.post("/participants/{participant_id}/withdraw", status_code=status.HTTP_202_ACCEPTED, dependencies=[Depends(require_self())])
+@router.post(
+    "/participants/{participant_id}/withdraw",
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[Depends(require_self())],
+)
 async def withdraw(participant_id: UUID, units: Units, matcher: MatcherDependency) -> dict:
     """Leave the program: never matched again, pairs dissolved (partners matched anew), future sessions
     cancelled. The profile stays until erased."""
@@ -75,7 +81,11 @@ async def participant(participant_id: UUID, units: Units) -> dict:
 
 @router.put("/participants/{participant_id}", status_code=status.HTTP_202_ACCEPTED)
 async def update(
-    participant_id: UUID, profile: ParticipantProfile, units: Units, matcher: MatcherDependency, principal: SelfOrAdmin,
+    participant_id: UUID,
+    profile: ParticipantProfile,
+    units: Units,
+    matcher: MatcherDependency,
+    principal: SelfOrAdmin,
 ) -> Accepted:
     """A changed profile, as one event; existing pairs stay, and someone with room left may be matched.
 

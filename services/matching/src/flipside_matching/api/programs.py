@@ -26,7 +26,9 @@ class RunAccepted(Accepted):
 
 
 @router.put("/programs/{program_id}", dependencies=[Depends(require_admin)])
-async def configure_program(program_id: str, policy: ProgramPolicy, units: Units, matcher: MatcherDependency) -> ProgramPolicy:
+async def configure_program(
+    program_id: str, policy: ProgramPolicy, units: Units, matcher: MatcherDependency
+) -> ProgramPolicy:
     """Create a program or change its rules and weights (they apply to the next match)."""
     if not PROGRAM_ID.fullmatch(program_id):
         raise HTTPException(422, "a program id is 1 to 64 of a-z, 0-9, '-' and '_', starting with a letter or digit")
@@ -39,13 +41,23 @@ async def configure_program(program_id: str, policy: ProgramPolicy, units: Units
 async def program(program_id: str, units: Units) -> dict:
     async with units.reading() as repository:
         found = await known_program(repository, program_id)
-    return {"program_id": program_id, "policy": found.policy.model_dump(mode="json"), "first_run_at": found.first_run_at}
+    return {
+        "program_id": program_id,
+        "policy": found.policy.model_dump(mode="json"),
+        "first_run_at": found.first_run_at,
+    }
 
 
-@router.post("/programs/{program_id}/runs", status_code=status.HTTP_202_ACCEPTED, dependencies=[Depends(require_lead())])
+@router.post(
+    "/programs/{program_id}/runs", status_code=status.HTTP_202_ACCEPTED, dependencies=[Depends(require_lead())]
+)
 async def request_run(
-    program_id: str, response: Response, units: Units, matcher: MatcherDependency,
-    dry_run: bool = False, replace_unlocked: bool = False,
+    program_id: str,
+    response: Response,
+    units: Units,
+    matcher: MatcherDependency,
+    dry_run: bool = False,
+    replace_unlocked: bool = False,
 ) -> dict:
     """Match everyone with room left, globally. `dry_run=true` returns the proposed pairs and statistics
     at once and publishes nothing; otherwise the run is an event, done once however often it arrives.

@@ -38,7 +38,12 @@ class Answer(BaseModel):
 
 @router.get("/programs/{program_id}/participants/{participant_id}/suggestions")
 async def suggestions(
-    program_id: str, participant_id: UUID, units: Units, matcher: MatcherDependency, principal: SelfOrLead, k: int = 5,
+    program_id: str,
+    participant_id: UUID,
+    units: Units,
+    matcher: MatcherDependency,
+    principal: SelfOrLead,
+    k: int = 5,
 ) -> list[dict]:
     """The `k` best partners still free for this participant, with scores and reasons, for them to pick one.
 
@@ -50,17 +55,27 @@ async def suggestions(
     shown = [_suggestion(pair, found.person, found.policy) for pair in found.best]
     if principal.may_act_as(participant_id):
         return shown
-    return [{name: value for name, value in suggestion.items() if name not in CANDIDATE_PROFILE} for suggestion in shown]
+    return [
+        {name: value for name, value in suggestion.items() if name not in CANDIDATE_PROFILE} for suggestion in shown
+    ]
 
 
-@router.post("/programs/{program_id}/proposals", status_code=status.HTTP_201_CREATED, dependencies=[Depends(limit_per_person("proposals"))])
-async def propose(program_id: str, body: ProposalRequest, units: Units, matcher: MatcherDependency, principal: Caller) -> dict:
+@router.post(
+    "/programs/{program_id}/proposals",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Depends(limit_per_person("proposals"))],
+)
+async def propose(
+    program_id: str, body: ProposalRequest, units: Units, matcher: MatcherDependency, principal: Caller
+) -> dict:
     """Pick a partner: a proposal the other side accepts or declines before it expires. The proposer is the caller."""
     acting_as(principal, body.proposer_id)
     async with units.begin() as uow:
         proposed = await matcher.propose(uow, program_id, body.proposer_id, body.candidate_id)
     return {
-        "pair_id": str(proposed.pair_id), "event_id": str(proposed.envelope.id), "expires_at": proposed.expires_at.isoformat(),
+        "pair_id": str(proposed.pair_id),
+        "event_id": str(proposed.envelope.id),
+        "expires_at": proposed.expires_at.isoformat(),
         **pair_view(proposed.pair),
     }
 

@@ -47,7 +47,7 @@ def solve(space: CandidateSpace, graph: Candidates) -> Pairs:
     matched_rows, matched_slots = min_weight_full_bipartite_matching(graph_matrix)
     mentor_of_slot = np.repeat(np.arange(len(space.slots)), space.slots)
     return sorted(
-        (int(r), int(mentor_of_slot[s])) for r, s in zip(matched_rows, matched_slots) if s < n_slots
+        (int(r), int(mentor_of_slot[s])) for r, s in zip(matched_rows, matched_slots, strict=False) if s < n_slots
     )
 
 
@@ -78,7 +78,9 @@ def dense_optimum(space: CandidateSpace) -> Pairs:
     by_slot = scores[:, mentor_of_slot]
     profit = np.where(np.isfinite(by_slot), by_slot.astype(np.float64) + PAIRING_BONUS, 0.0)
     rows, slots = linear_sum_assignment(profit, maximize=True)
-    return sorted((int(r), int(mentor_of_slot[s])) for r, s in zip(rows, slots) if np.isfinite(by_slot[r, s]))
+    return sorted(
+        (int(r), int(mentor_of_slot[s])) for r, s in zip(rows, slots, strict=False) if np.isfinite(by_slot[r, s])
+    )
 
 
 def objective(space: CandidateSpace, pairs: Pairs) -> float:

@@ -39,7 +39,9 @@ class Refusal:
 def refusal(pair: PairStanding, confirmed_by: Confirmer) -> Refusal | None:
     """Why `confirmed_by` may not answer the pair's rematch offer now (rematch or keep); None when they may."""
     if role_of(pair, confirmed_by) is None:
-        return Refusal("only the pair's mentor, its mentee or the program lead can answer its rematch offer", not_theirs=True)
+        return Refusal(
+            "only the pair's mentor, its mentee or the program lead can answer its rematch offer", not_theirs=True
+        )
     if not pair.active:
         return Refusal("the pair has already ended", not_theirs=False)
     if not pair.at_risk:

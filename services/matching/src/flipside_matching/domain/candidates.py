@@ -90,8 +90,17 @@ class CandidateSpace:
             hobbies = {interests.index(name.strip().casefold()) for name in p.interests}
             liked.append({h: 1 / math.sqrt(len(hobbies)) for h in hobbies})
             c = p.communication
-            style.append({styles.index(f"{field}={value}"): 0.5 for field, value in
-                          (("rhythm", c.rhythm), ("mode", c.mode), ("formality", c.formality), ("channel", c.channel))})
+            style.append(
+                {
+                    styles.index(f"{field}={value}"): 0.5
+                    for field, value in (
+                        ("rhythm", c.rhythm),
+                        ("mode", c.mode),
+                        ("formality", c.formality),
+                        ("channel", c.channel),
+                    )
+                }
+            )
             spoken.append({languages.index(language): 1.0 for language in spoken_languages(p)})
             pattern_index[i] = patterns.setdefault(pattern_of(p.time_zone, p.working_hours), len(patterns))
             department[i] = departments.index(p.department.strip().casefold())
@@ -121,12 +130,20 @@ class CandidateSpace:
         """Fold everything into two pieces a block needs: one matrix product for the topic factors
         (weights folded into the row side), and one table lookup for the rules and factors that
         depend only on a person's kind (availability pattern, grade, department, languages)."""
-        w = dict(zip(FACTORS, self.weights.tolist()))
+        w = dict(zip(FACTORS, self.weights.tolist(), strict=False))
         r, c = self._rows, self._cols
-        self._row_features = sparse.hstack([
-            w["mentor_teaches"] * r["goals"], w["mentee_teaches"] * r["skills"],
-            w["interests"] * r["interests"], w["communication"] * r["style"],
-        ]).tocsr().astype(np.float32)
+        self._row_features = (
+            sparse.hstack(
+                [
+                    w["mentor_teaches"] * r["goals"],
+                    w["mentee_teaches"] * r["skills"],
+                    w["interests"] * r["interests"],
+                    w["communication"] * r["style"],
+                ]
+            )
+            .tocsr()
+            .astype(np.float32)
+        )
         self._col_features = np.ascontiguousarray(
             sparse.hstack([c["skills"], c["goals"], c["interests"], c["style"]]).T.toarray(), dtype=np.float32
         )
@@ -136,20 +153,26 @@ class CandidateSpace:
             dtype=np.int64,
         )
         sets = list(language_sets)
-        shares_language = np.array([[bool(a & b) for b in sets] for a in sets], dtype=bool).reshape(len(sets), len(sets))
+        shares_language = np.array([[bool(a & b) for b in sets] for a in sets], dtype=bool).reshape(
+            len(sets), len(sets)
+        )
         pattern = np.concatenate([self._row_pattern, self._col_pattern]).astype(np.int64)
         grade = np.concatenate([self._row_grade, self._col_grade]).astype(np.int64)
         department = np.concatenate([self._row_department, self._col_department]).astype(np.int64)
         gap = self.policy.min_grade_gap
 
-        def when(rp: np.ndarray, rl: np.ndarray, cp: np.ndarray, cl: np.ndarray) -> np.ndarray:  # availability pattern and languages: can they meet, and for how much of their time
+        def when(
+            rp: np.ndarray, rl: np.ndarray, cp: np.ndarray, cl: np.ndarray
+        ) -> np.ndarray:  # availability pattern and languages: can they meet, and for how much of their time
             overlap = self._overlap[rp, cp]
             shorter = np.minimum(self._weekly[rp], self._weekly[cp])
             share = np.divide(overlap, shorter, out=np.zeros(overlap.shape, dtype=np.float64), where=shorter > 0)
             allowed = shares_language[rl, cl] & (overlap >= self.policy.min_overlap_minutes)
             return np.where(allowed, w["time_overlap"] * share, -np.inf)
 
-        def where_in_company(rg: np.ndarray, rd: np.ndarray, cg: np.ndarray, cd: np.ndarray) -> np.ndarray:  # grade and department: the reverse rule, and the cross-department bonus
+        def where_in_company(
+            rg: np.ndarray, rd: np.ndarray, cg: np.ndarray, cd: np.ndarray
+        ) -> np.ndarray:  # grade and department: the reverse rule, and the cross-department bonus
             allowed = (rg - cg >= gap) if self.policy.direction == "reverse" else (cg - rg >= gap)
             return np.where(allowed, w["cross_department"] * (rd != cd), -np.inf)
 
@@ -157,7 +180,13 @@ class CandidateSpace:
             _Lookup.build(np.stack([pattern, language_of], axis=1), rows, when),
             _Lookup.build(np.stack([grade, department], axis=1), rows, where_in_company),
         ]
-        self._every_barred = _cells({cell for rows_, cols_ in self._barred.values() for cell in zip(rows_.tolist(), cols_.tolist())})
+        self._every_barred = _cells(
+            {
+                cell
+                for rows_, cols_ in self._barred.values()
+                for cell in zip(rows_.tolist(), cols_.tolist(), strict=False)
+            }
+        )
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -168,7 +197,10 @@ class CandidateSpace:
     ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Per rule, the (row, col) cells it bars: a reporting line, or an exclusion or earlier pair of the two."""
         index = {p.participant_id: i for i, p in enumerate(people)}
-        managers = {**org, **managers_of((p.participant_id, p.profile.manager_id, p.profile.reporting_chain) for p in people)}
+        managers = {
+            **org,
+            **managers_of((p.participant_id, p.profile.manager_id, p.profile.reporting_chain) for p in people),
+        }
         above = chains(managers)
         barred: dict[str, set[tuple[int, int]]] = {"reporting_line": set(), "excluded": set()}
         for i, person in enumerate(people):
@@ -201,7 +233,9 @@ class CandidateSpace:
         row_grade, col_grade = self._row_grade[rows][:, None], self._col_grade[cols_][None, :]
         grade = (row_grade - col_grade >= gap) if self.policy.direction == "reverse" else (col_grade - row_grade >= gap)
         shared = (self._rows["languages"][rows] @ _columns(self._col_languages, cols)) > 0
-        overlap = self._overlap[np.ix_(self._row_pattern[rows], self._col_pattern[cols_])] >= self.policy.min_overlap_minutes
+        overlap = (
+            self._overlap[np.ix_(self._row_pattern[rows], self._col_pattern[cols_])] >= self.policy.min_overlap_minutes
+        )
         masks = {"grade": grade, "language": shared, "overlap": overlap}
         masks.update({rule: self._allowed_by(cells, rows, cols_) for rule, cells in self._barred.items()})
         return {rule: masks[rule] for rule in RULES}
@@ -228,7 +262,11 @@ class CandidateSpace:
             k = min(per_mentee, scores.shape[1])
             if k == 0:
                 continue
-            order = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < scores.shape[1] else np.tile(np.arange(k), (len(rows), 1))
+            order = (
+                np.argpartition(-scores, k - 1, axis=1)[:, :k]
+                if k < scores.shape[1]
+                else np.tile(np.arange(k), (len(rows), 1))
+            )
             best = np.take_along_axis(scores, order, axis=1)
             keep = np.isfinite(best)
             found_rows.append(np.broadcast_to(rows[:, None], order.shape)[keep])
@@ -249,19 +287,21 @@ class CandidateSpace:
         def dot(row_matrix: str, col_matrix: str) -> np.ndarray:
             return np.asarray(r[row_matrix][rows].multiply(c[col_matrix][cols]).sum(axis=1), dtype=np.float32).ravel()
 
-        return np.stack([
-            dot("goals", "skills"),
-            dot("skills", "goals"),
-            dot("interests", "interests"),
-            dot("style", "style"),
-            np.divide(overlap, shorter, out=np.zeros_like(overlap), where=shorter > 0),
-            (self._row_department[rows] != self._col_department[cols]).astype(np.float32),
-        ])
+        return np.stack(
+            [
+                dot("goals", "skills"),
+                dot("skills", "goals"),
+                dot("interests", "interests"),
+                dot("style", "style"),
+                np.divide(overlap, shorter, out=np.zeros_like(overlap), where=shorter > 0),
+                (self._row_department[rows] != self._col_department[cols]).astype(np.float32),
+            ]
+        )
 
     def breakdowns(self, rows: np.ndarray, cols: np.ndarray) -> list[dict[str, float]]:
         """Each pair's weighted factors: what its score is made of, summing to it."""
         weighted = self.weights[:, None].astype(np.float64) * self.pair_factors(rows, cols).astype(np.float64)
-        return [{name: round(float(v), 6) for name, v in zip(FACTORS, column)} for column in weighted.T]
+        return [{name: round(float(v), 6) for name, v in zip(FACTORS, column, strict=False)} for column in weighted.T]
 
     def overlap_minutes(self, row: int, col: int) -> int:
         return int(self._overlap[self._row_pattern[row], self._col_pattern[col]])
@@ -280,8 +320,10 @@ class _Lookup:
         """`attributes`: one row per person (mentees first); `term(*row attributes, *col attributes)` -> values."""
         row_kinds, row_kind = _kinds(attributes[:rows])
         col_kinds, col_kind = _kinds(attributes[rows:])
-        table = term(*(row_kinds[:, i][:, None] for i in range(attributes.shape[1])),
-                     *(col_kinds[:, i][None, :] for i in range(attributes.shape[1])))
+        table = term(
+            *(row_kinds[:, i][:, None] for i in range(attributes.shape[1])),
+            *(col_kinds[:, i][None, :] for i in range(attributes.shape[1])),
+        )
         return cls(np.asarray(table, dtype=np.float32), row_kind, col_kind)
 
 

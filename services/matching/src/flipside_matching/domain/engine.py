@@ -45,12 +45,18 @@ def split_sides(people: Sequence[Participant], policy: ProgramPolicy) -> tuple[l
 
 
 def run(
-    people: Sequence[Participant], policy: ProgramPolicy, taxonomy: Taxonomy, first_week: date,
+    people: Sequence[Participant],
+    policy: ProgramPolicy,
+    taxonomy: Taxonomy,
+    first_week: date,
     solver: Solver = optimal_pairs,
 ) -> RunResult:
     """Pair everyone who still has room, maximising the program's total score; explain who was left out."""
     mentees, mentors = split_sides(people, policy)
-    org = {p.participant_id: [*([p.profile.manager_id] if p.profile.manager_id else []), *p.profile.reporting_chain] for p in people}
+    org = {
+        p.participant_id: [*([p.profile.manager_id] if p.profile.manager_id else []), *p.profile.reporting_chain]
+        for p in people
+    }
     space = CandidateSpace(mentees, mentors, policy, taxonomy, first_week, org)
     chosen = solver(space)
     pairs = scored_pairs(space, chosen)
@@ -67,7 +73,11 @@ def run(
 
 
 def score_pair(
-    mentor: Participant, mentee: Participant, policy: ProgramPolicy, taxonomy: Taxonomy, first_week: date,
+    mentor: Participant,
+    mentee: Participant,
+    policy: ProgramPolicy,
+    taxonomy: Taxonomy,
+    first_week: date,
 ) -> ScoredPair:
     """The score and reasons of one given pair, whatever the rules say of it (a pair chosen by a person)."""
     return scored_pairs(CandidateSpace([mentee], [mentor], policy, taxonomy, first_week), [(0, 0)])[0]
@@ -100,7 +110,7 @@ def scored_pairs(space: CandidateSpace, chosen: Pairs) -> list[ScoredPair]:
     rows = np.array([r for r, _ in chosen])
     cols = np.array([c for _, c in chosen])
     result = []
-    for (row, col), breakdown in zip(chosen, space.breakdowns(rows, cols)):
+    for (row, col), breakdown in zip(chosen, space.breakdowns(rows, cols), strict=False):
         mentor, mentee = space.mentors[col], space.mentees[row]
         reasons = pair_reasons(mentor, mentee, breakdown, space.overlap_minutes(row, col), space.policy, space.taxonomy)
         result.append(ScoredPair(mentor, mentee, breakdown, reasons))
@@ -108,7 +118,11 @@ def scored_pairs(space: CandidateSpace, chosen: Pairs) -> list[ScoredPair]:
 
 
 def best_partner(
-    newcomer: Participant, waiting: Sequence[Participant], policy: ProgramPolicy, taxonomy: Taxonomy, first_week: date,
+    newcomer: Participant,
+    waiting: Sequence[Participant],
+    policy: ProgramPolicy,
+    taxonomy: Taxonomy,
+    first_week: date,
     org: Mapping[UUID, Sequence[UUID]] | None = None,
 ) -> ScoredPair | None:
     """The best allowed partner for someone who arrives after the run; ties go to whoever has waited longest."""
@@ -117,16 +131,25 @@ def best_partner(
 
 
 def ranked(
-    person: Participant, waiting: Sequence[Participant], policy: ProgramPolicy, taxonomy: Taxonomy, first_week: date,
-    org: Mapping[UUID, Sequence[UUID]] | None = None, k: int = 5,
+    person: Participant,
+    waiting: Sequence[Participant],
+    policy: ProgramPolicy,
+    taxonomy: Taxonomy,
+    first_week: date,
+    org: Mapping[UUID, Sequence[UUID]] | None = None,
+    k: int = 5,
 ) -> list[ScoredPair]:
     """The `k` best allowed partners for one person, best first; equal scores go to whoever has waited longest."""
     others = [p for p in waiting if p.participant_id != person.participant_id]
     options: list[ScoredPair] = []
     if person.can_take_a_mentor:
-        options += _best(CandidateSpace([person], [p for p in others if p.mentor_slots > 0], policy, taxonomy, first_week, org), k)
+        options += _best(
+            CandidateSpace([person], [p for p in others if p.mentor_slots > 0], policy, taxonomy, first_week, org), k
+        )
     if person.mentor_slots > 0:
-        options += _best(CandidateSpace([p for p in others if p.can_take_a_mentor], [person], policy, taxonomy, first_week, org), k)
+        options += _best(
+            CandidateSpace([p for p in others if p.can_take_a_mentor], [person], policy, taxonomy, first_week, org), k
+        )
 
     def order(pair: ScoredPair) -> tuple[float, datetime, UUID]:
         other = pair.mentor if pair.mentee is person else pair.mentee
@@ -136,7 +159,11 @@ def ranked(
 
 
 def unmatchable(
-    person: Participant, enrolled: Sequence[Participant], policy: ProgramPolicy, taxonomy: Taxonomy, first_week: date,
+    person: Participant,
+    enrolled: Sequence[Participant],
+    policy: ProgramPolicy,
+    taxonomy: Taxonomy,
+    first_week: date,
     org: Mapping[UUID, Sequence[UUID]] | None = None,
 ) -> list[str]:
     """Why no one enrolled could ever be this person's partner under the hard rules, capacity aside; empty when
@@ -152,7 +179,11 @@ def unmatchable(
 
 
 def who_fits(
-    person: Participant, others: Sequence[Participant], policy: ProgramPolicy, taxonomy: Taxonomy, first_week: date,
+    person: Participant,
+    others: Sequence[Participant],
+    policy: ProgramPolicy,
+    taxonomy: Taxonomy,
+    first_week: date,
     org: Mapping[UUID, Sequence[UUID]] | None = None,
 ) -> set[UUID]:
     """Those of `others` whom `person` could partner under the hard rules, capacity aside."""
@@ -160,21 +191,31 @@ def who_fits(
     for space, me in _sides(person, others, policy, taxonomy, first_week, org):
         if 0 not in space.shape:
             side = space.mentors if "row" in me else space.mentees
-            found |= {other.participant_id for other, fits in zip(side, _fitting(space, **me)) if fits}
+            found |= {other.participant_id for other, fits in zip(side, _fitting(space, **me), strict=False) if fits}
     return found
 
 
 def _sides(
-    person: Participant, others: Sequence[Participant], policy: ProgramPolicy, taxonomy: Taxonomy, first_week: date,
+    person: Participant,
+    others: Sequence[Participant],
+    policy: ProgramPolicy,
+    taxonomy: Taxonomy,
+    first_week: date,
     org: Mapping[UUID, Sequence[UUID]] | None,
 ) -> Iterator[tuple[CandidateSpace, dict[str, int]]]:
     """The person against everyone of the other role they could take, whatever those have room for, and where
     the person sits in each space (its only row as a mentee, its only column as a mentor)."""
     others = [p for p in others if p.participant_id != person.participant_id]
     if person.can_take_a_mentor:
-        yield CandidateSpace([person], [p for p in others if p.can_mentor()], policy, taxonomy, first_week, org), {"row": 0}
+        yield (
+            CandidateSpace([person], [p for p in others if p.can_mentor()], policy, taxonomy, first_week, org),
+            {"row": 0},
+        )
     if person.mentor_slots > 0:
-        yield CandidateSpace([p for p in others if p.can_be_mentored()], [person], policy, taxonomy, first_week, org), {"col": 0}
+        yield (
+            CandidateSpace([p for p in others if p.can_be_mentored()], [person], policy, taxonomy, first_week, org),
+            {"col": 0},
+        )
 
 
 def _fitting(space: CandidateSpace, row: int | None = None, col: int | None = None) -> np.ndarray:
@@ -197,4 +238,4 @@ def _best(space: CandidateSpace, k: int) -> list[ScoredPair]:
     if allowed.size == 0:
         return []
     rows, cols = np.nonzero(scores >= allowed[min(k, allowed.size) - 1] - TIE)
-    return scored_pairs(space, list(zip(rows.tolist(), cols.tolist())))
+    return scored_pairs(space, list(zip(rows.tolist(), cols.tolist(), strict=False)))

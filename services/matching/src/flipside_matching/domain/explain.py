@@ -13,8 +13,12 @@ from .taxonomy import Taxonomy
 
 
 def pair_reasons(
-    mentor: Participant, mentee: Participant, breakdown: dict[str, float], overlap_minutes: int,
-    policy: ProgramPolicy, taxonomy: Taxonomy,
+    mentor: Participant,
+    mentee: Participant,
+    breakdown: dict[str, float],
+    overlap_minutes: int,
+    policy: ProgramPolicy,
+    taxonomy: Taxonomy,
 ) -> tuple[str, ...]:
     """The rule that makes it a reverse (or ordinary) pair, then each factor that counted, biggest first."""
     m, e = mentor.profile, mentee.profile
@@ -33,7 +37,9 @@ def pair_reasons(
     return (first, *(f"{words[name]} (+{breakdown[name]:.3f})" for name in counted if words[name]))
 
 
-def _teaching(teacher_role: str, learner_role: str, teacher: Participant, learner: Participant, taxonomy: Taxonomy) -> str:
+def _teaching(
+    teacher_role: str, learner_role: str, teacher: Participant, learner: Participant, taxonomy: Taxonomy
+) -> str:
     taught = []
     for goal in sorted(learner.profile.goals, key=lambda g: (-g.priority, g.name)):
         best = max(teacher.profile.skills, key=lambda s: taxonomy.similarity(s.name, goal.name), default=None)
@@ -53,7 +59,11 @@ def _interests(a: Participant, b: Participant) -> str:
 
 def _style(a: Participant, b: Participant) -> str:
     x, y = a.profile.communication, b.profile.communication
-    same = [f"{field} {getattr(x, field)}" for field in ("rhythm", "mode", "formality", "channel") if getattr(x, field) == getattr(y, field)]
+    same = [
+        f"{field} {getattr(x, field)}"
+        for field in ("rhythm", "mode", "formality", "channel")
+        if getattr(x, field) == getattr(y, field)
+    ]
     return "same meeting style: " + ", ".join(same) if same else ""
 
 
@@ -83,10 +93,16 @@ def unmatched_reasons(space: CandidateSpace, row: int | None = None, col: int | 
         passing &= masks[rule][0]
         if not passing.any():
             words = RULE_WORDS[rule].format(
-                direction=policy.direction, gap=policy.min_grade_gap, minutes=policy.min_overlap_minutes,
+                direction=policy.direction,
+                gap=policy.min_grade_gap,
+                minutes=policy.min_overlap_minutes,
                 side="below the mentee" if policy.direction == "reverse" else "above the mentee",
             )
-            return [f"none of the {before} {other}(s) left after the earlier rules {words}"] if before < count else [
-                f"no {other} {words}"
-            ]
-    return [f"capacity exhausted: each of the {int(passing.sum())} {other}(s) who fit was needed by a better-scoring pair"]
+            return (
+                [f"none of the {before} {other}(s) left after the earlier rules {words}"]
+                if before < count
+                else [f"no {other} {words}"]
+            )
+    return [
+        f"capacity exhausted: each of the {int(passing.sum())} {other}(s) who fit was needed by a better-scoring pair"
+    ]

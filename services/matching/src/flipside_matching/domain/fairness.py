@@ -55,14 +55,22 @@ def audit(people: Iterable[Person]) -> list[Cell]:
             rate = rates[group]
             warning = (
                 f"match rate {rate:.0%} is below four fifths of the best group's {best:.0%}"
-                if best > 0 and rate < FOUR_FIFTHS * best else None
+                if best > 0 and rate < FOUR_FIFTHS * best
+                else None
             )
-            cells.append(Cell(
-                dimension, group, len(members), len(scores), round(rate, 4),
-                round(statistics.fmean(scores), 4) if scores else None,
-                round(statistics.median(scores), 4) if scores else None,
-                False, warning,
-            ))
+            cells.append(
+                Cell(
+                    dimension,
+                    group,
+                    len(members),
+                    len(scores),
+                    round(rate, 4),
+                    round(statistics.fmean(scores), 4) if scores else None,
+                    round(statistics.median(scores), 4) if scores else None,
+                    False,
+                    warning,
+                )
+            )
         if len(rates) < len(groups):
             cells.append(Cell(dimension, SUPPRESSED_GROUPS, None, None, None, None, None, True, None))
     return cells

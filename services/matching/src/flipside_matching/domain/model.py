@@ -21,7 +21,9 @@ class Weights(StrictModel):
     """How much each soft factor counts in a program; an admin can change them, and they are published."""
 
     mentor_teaches: float = Field(0.35, ge=0, le=10, description="Mentor's skills meet the mentee's goals.")
-    mentee_teaches: float = Field(0.25, ge=0, le=10, description="Mentee's skills meet the mentor's goals (mutual learning).")
+    mentee_teaches: float = Field(
+        0.25, ge=0, le=10, description="Mentee's skills meet the mentor's goals (mutual learning)."
+    )
     interests: float = Field(0.10, ge=0, le=10, description="Shared interests.")
     communication: float = Field(0.10, ge=0, le=10, description="Same meeting rhythm, mode, formality and channel.")
     time_overlap: float = Field(0.10, ge=0, le=10, description="Share of working hours both have in common.")
@@ -45,20 +47,31 @@ class ProgramPolicy(StrictModel):
     )
     min_grade_gap: int = Field(1, ge=0, le=30, description="Grades between mentor and mentee, at least.")
     grades: list[Name] = Field(
-        default_factory=lambda: list(DEFAULT_LADDER), min_length=2, max_length=31,
+        default_factory=lambda: list(DEFAULT_LADDER),
+        min_length=2,
+        max_length=31,
         description="The seniority ladder, lowest first; a profile's grade indexes it.",
     )
-    min_overlap_minutes: int = Field(60, ge=0, le=7 * 24 * 60, description="Shared working time per week, at least, in the program's worst week.")
-    length_weeks: int = Field(26, ge=1, le=104, description="Program length: working-hour overlap must hold in every week of it.")
+    min_overlap_minutes: int = Field(
+        60, ge=0, le=7 * 24 * 60, description="Shared working time per week, at least, in the program's worst week."
+    )
+    length_weeks: int = Field(
+        26, ge=1, le=104, description="Program length: working-hour overlap must hold in every week of it."
+    )
     weights: Weights = Field(default_factory=Weights)
     start: Literal["rolling", "cohort_run", "suggestions"] = Field(
         "rolling",
         description="rolling: match each enrolment at once; cohort_run: wait for a match run, then rolling;"
         " suggestions: participants pick from their ranked suggestions and the other side accepts.",
     )
-    proposal_expiry_hours: int = Field(72, ge=1, le=24 * 30, description="How long a proposed pair waits for the other side.")
+    proposal_expiry_hours: int = Field(
+        72, ge=1, le=24 * 30, description="How long a proposed pair waits for the other side."
+    )
     candidates_per_mentee: int = Field(
-        40, ge=1, le=5000, description="Best candidates kept per mentee for the global assignment of a run.",
+        40,
+        ge=1,
+        le=5000,
+        description="Best candidates kept per mentee for the global assignment of a run.",
     )
 
     def grade_name(self, grade: int) -> str:

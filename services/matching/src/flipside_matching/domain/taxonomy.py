@@ -54,7 +54,10 @@ class Taxonomy:
         """Every topic a skill of this name helps with, and how much (1 for itself, less for related ones)."""
         if name not in self._neighbourhoods:
             topic = self.topic(name)
-            self._neighbourhoods[name] = {**{other: RELATED_SIMILARITY for other in self.related.get(topic, ())}, topic: 1.0}
+            self._neighbourhoods[name] = {
+                **{other: RELATED_SIMILARITY for other in self.related.get(topic, ())},
+                topic: 1.0,
+            }
         return self._neighbourhoods[name]
 
     def similarity(self, offered: str, wanted: str) -> float:

@@ -28,4 +28,7 @@ def teams_payload(message: RenderedMessage) -> dict[str, Any]:
             {"type": "TextBlock", "text": message.text, "wrap": True},
         ],
     }
-    return {"type": "message", "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": card}]}
+    return {
+        "type": "message",
+        "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": card}],
+    }

@@ -18,7 +18,9 @@ IPNetwork = IPv4Network | IPv6Network
 DEFAULT_PORTS = {"https": 443, "http": 80}
 CGNAT = ip_network("100.64.0.0/10")
 UNIQUE_LOCAL = ip_network("fc00::/7")
-DOCUMENTATION = tuple(ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32", "3fff::/20"))
+DOCUMENTATION = tuple(
+    ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32", "3fff::/20")
+)
 # Special-purpose blocks that Python's `ipaddress` (3.11) counts as global: IETF protocol assignments, 6to4 relays.
 SPECIAL_PURPOSE = tuple(ip_network(n) for n in ("192.0.0.0/24", "192.88.99.0/24"))
 # IPv6 forms that carry an IPv4 address in their last 32 bits: the IPv4 address is where traffic ends up.

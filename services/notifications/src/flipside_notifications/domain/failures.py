@@ -43,7 +43,9 @@ def http_failure(status: int, retry_after: str | None, now: datetime) -> SendFai
         reason = f"the receiving service answered with a redirect, which is not followed (HTTP {status})"
     else:
         reason = f"the receiving service refused the message (HTTP {status})"
-    return SendFailed(reason, permanent=not temporary, retry_after=_retry_after(retry_after, now) if temporary else None)
+    return SendFailed(
+        reason, permanent=not temporary, retry_after=_retry_after(retry_after, now) if temporary else None
+    )
 
 
 # One generator for the process, seeded from the system: jitter spreads retries, it needs no secrecy.

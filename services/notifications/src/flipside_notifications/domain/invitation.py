@@ -9,8 +9,14 @@ from icalendar import Calendar, Event, vCalAddress
 
 
 def invitation(
-    session_id: str, starts_at: str, duration_minutes: int, summary: str, organizer: str, attendee: str,
-    method: Literal["REQUEST", "CANCEL"] = "REQUEST", sequence: int = 0,
+    session_id: str,
+    starts_at: str,
+    duration_minutes: int,
+    summary: str,
+    organizer: str,
+    attendee: str,
+    method: Literal["REQUEST", "CANCEL"] = "REQUEST",
+    sequence: int = 0,
 ) -> bytes:
     """An iTIP message for one session: REQUEST books it (or, with a higher SEQUENCE, moves it), CANCEL
     takes it out again; scheduling counts the sequence, so the latest change wins whatever order mail arrives in."""

@@ -59,71 +59,142 @@ def messages_for(event: Event, links: PersonalLinks) -> list[MessageDue]:
     match event:
         case PairCreated():
             return [
-                MessageDue(member.participant_id, "paired", {
-                    "role": role, "partner_id": str(partner.participant_id), "score": event.score,
-                    "reasons": event.reasons, "pair_id": str(event.pair_id),
-                })
-                for role, member, partner in (("mentor", event.mentor, event.mentee), ("mentee", event.mentee, event.mentor))
+                MessageDue(
+                    member.participant_id,
+                    "paired",
+                    {
+                        "role": role,
+                        "partner_id": str(partner.participant_id),
+                        "score": event.score,
+                        "reasons": event.reasons,
+                        "pair_id": str(event.pair_id),
+                    },
+                )
+                for role, member, partner in (
+                    ("mentor", event.mentor, event.mentee),
+                    ("mentee", event.mentee, event.mentor),
+                )
             ]
         case PairProposed():
             # The side that was asked; the one who picked knows already.
-            asked, role = (event.mentor_id, "mentor") if event.proposed_by == event.mentee_id else (event.mentee_id, "mentee")
+            asked, role = (
+                (event.mentor_id, "mentor") if event.proposed_by == event.mentee_id else (event.mentee_id, "mentee")
+            )
             return [
-                MessageDue(asked, "proposal", {
-                    "role": role, "partner_id": str(event.proposed_by), "reasons": event.reasons,
-                    "expires_at": event.expires_at.isoformat(), "pair_id": str(event.pair_id),
-                })
+                MessageDue(
+                    asked,
+                    "proposal",
+                    {
+                        "role": role,
+                        "partner_id": str(event.proposed_by),
+                        "reasons": event.reasons,
+                        "expires_at": event.expires_at.isoformat(),
+                        "pair_id": str(event.pair_id),
+                    },
+                )
             ]
         case ParticipantUnmatched():
             return [MessageDue(event.participant_id, "unmatched", {"reasons": event.reasons})]
         case SessionScheduled() | SessionScheduledV1():
             return [
-                MessageDue(attendee.participant_id, "session_scheduled", {
-                    "session_id": str(event.session_id), "kind": event.kind, "starts_at": event.starts_at.isoformat(),
-                    "duration_minutes": event.duration_minutes, "partner_id": str(partner.participant_id),
-                    "calendar_feed_url": links.calendar_feed_url(attendee.participant_id, feed_generation(attendee)), "sequence": 0,
-                })
+                MessageDue(
+                    attendee.participant_id,
+                    "session_scheduled",
+                    {
+                        "session_id": str(event.session_id),
+                        "kind": event.kind,
+                        "starts_at": event.starts_at.isoformat(),
+                        "duration_minutes": event.duration_minutes,
+                        "partner_id": str(partner.participant_id),
+                        "calendar_feed_url": links.calendar_feed_url(
+                            attendee.participant_id, feed_generation(attendee)
+                        ),
+                        "sequence": 0,
+                    },
+                )
                 for attendee, partner in ((event.mentor, event.mentee), (event.mentee, event.mentor))
             ]
         case SessionRescheduled() | SessionRescheduledV1():
             return [
-                MessageDue(attendee.participant_id, "session_rescheduled", {
-                    "session_id": str(event.session_id), "kind": event.kind, "starts_at": event.starts_at.isoformat(),
-                    "previous_starts_at": event.previous_starts_at.isoformat(), "duration_minutes": event.duration_minutes,
-                    "partner_id": str(partner.participant_id), "reason": event.reason, "sequence": event.sequence,
-                    "calendar_feed_url": links.calendar_feed_url(attendee.participant_id, feed_generation(attendee)),
-                })
+                MessageDue(
+                    attendee.participant_id,
+                    "session_rescheduled",
+                    {
+                        "session_id": str(event.session_id),
+                        "kind": event.kind,
+                        "starts_at": event.starts_at.isoformat(),
+                        "previous_starts_at": event.previous_starts_at.isoformat(),
+                        "duration_minutes": event.duration_minutes,
+                        "partner_id": str(partner.participant_id),
+                        "reason": event.reason,
+                        "sequence": event.sequence,
+                        "calendar_feed_url": links.calendar_feed_url(
+                            attendee.participant_id, feed_generation(attendee)
+                        ),
+                    },
+                )
                 for attendee, partner in ((event.mentor, event.mentee), (event.mentee, event.mentor))
             ]
         case SessionCancelled():
             return [
-                MessageDue(participant_id, "session_cancelled", {
-                    "session_id": str(event.session_id), "kind": event.kind, "starts_at": event.starts_at.isoformat(),
-                    "duration_minutes": event.duration_minutes, "reason": event.reason, "sequence": event.sequence,
-                    **({"partner_id": str(others[0])} if (others := [p for p in event.participant_ids if p != participant_id]) else {}),
-                })
+                MessageDue(
+                    participant_id,
+                    "session_cancelled",
+                    {
+                        "session_id": str(event.session_id),
+                        "kind": event.kind,
+                        "starts_at": event.starts_at.isoformat(),
+                        "duration_minutes": event.duration_minutes,
+                        "reason": event.reason,
+                        "sequence": event.sequence,
+                        **(
+                            {"partner_id": str(others[0])}
+                            if (others := [p for p in event.participant_ids if p != participant_id])
+                            else {}
+                        ),
+                    },
+                )
                 for participant_id in event.participant_ids
             ]
         case ReminderDue():
             return [
-                MessageDue(participant_id, "reminder", {
-                    "session_id": str(event.session_id), "starts_at": event.starts_at.isoformat(),
-                    "minutes_before": event.minutes_before,
-                })
+                MessageDue(
+                    participant_id,
+                    "reminder",
+                    {
+                        "session_id": str(event.session_id),
+                        "starts_at": event.starts_at.isoformat(),
+                        "minutes_before": event.minutes_before,
+                    },
+                )
                 for participant_id in event.participant_ids
             ]
         case RecognitionAwarded():
             return [
-                MessageDue(participant_id, "recognition", {
-                    "milestone": event.milestone,
-                    **({"partner_id": str(others[0])} if (others := [p for p in event.participant_ids if p != participant_id]) else {}),
-                })
+                MessageDue(
+                    participant_id,
+                    "recognition",
+                    {
+                        "milestone": event.milestone,
+                        **(
+                            {"partner_id": str(others[0])}
+                            if (others := [p for p in event.participant_ids if p != participant_id])
+                            else {}
+                        ),
+                    },
+                )
                 for participant_id in event.participant_ids
             ]
         case FeedbackRequested() | FeedbackRequestedV1():
             return [
-                MessageDue(event.participant_id, "feedback_requested", {
-                    "survey_url": links.survey_url(event.request_id, event.expires_at), "expires_at": event.expires_at.isoformat(), "role": event.role,
-                })
+                MessageDue(
+                    event.participant_id,
+                    "feedback_requested",
+                    {
+                        "survey_url": links.survey_url(event.request_id, event.expires_at),
+                        "expires_at": event.expires_at.isoformat(),
+                        "role": event.role,
+                    },
+                )
             ]
     return []

@@ -58,7 +58,9 @@ DATE_PATTERNS = {"en": "%Y-%m-%d, %H:%M", "de": "%d.%m.%Y, %H:%M"}
 
 @cache
 def available_locales() -> frozenset[str]:
-    return frozenset(entry.name for entry in files("flipside_notifications").joinpath("templates").iterdir() if entry.is_dir())
+    return frozenset(
+        entry.name for entry in files("flipside_notifications").joinpath("templates").iterdir() if entry.is_dir()
+    )
 
 
 def local_time(value: str, time_zone: str, language: str) -> str:
@@ -72,15 +74,22 @@ def render(template: str, locale: str, context: dict[str, Any], fallback: str = 
     language = locale.split("-")[0].split("_")[0]
     language = _language_or(fallback, language, template)
     if template == "digest":
-        items = [_as_dict(render(item["template"], language, {**context, **item["context"]}, fallback)) for item in context["items"]]
+        items = [
+            _as_dict(render(item["template"], language, {**context, **item["context"]}, fallback))
+            for item in context["items"]
+        ]
         context = {**context, "items": items}
     return RenderedMessage(**_blocks(f"{language}/{template}.j2", context, language, ("subject", "text"), ("html",)))
 
 
-def with_footer(message: RenderedMessage, locale: str, unsubscribe_url: str, kind: str, fallback: str = "en") -> RenderedMessage:
+def with_footer(
+    message: RenderedMessage, locale: str, unsubscribe_url: str, kind: str, fallback: str = "en"
+) -> RenderedMessage:
     language = locale.split("-")[0].split("_")[0]
     language = _language_or(fallback, language, "_footer")
-    footer = _blocks(f"{language}/_footer.j2", {"unsubscribe_url": unsubscribe_url, "kind": kind}, language, ("text",), ("html",))
+    footer = _blocks(
+        f"{language}/_footer.j2", {"unsubscribe_url": unsubscribe_url, "kind": kind}, language, ("text",), ("html",)
+    )
     return RenderedMessage(message.subject, f"{message.text}\n\n{footer['text']}", f"{message.html}\n{footer['html']}")
 
 
@@ -91,7 +100,13 @@ def check_templates(fallback: str) -> None:
         for template in KIND_OF_TEMPLATE:
             try:
                 message = render(template, locale, sample_context(template), fallback)
-                with_footer(message, locale, "https://flipside.example.com/unsubscribe/sample", KIND_OF_TEMPLATE[template], fallback)
+                with_footer(
+                    message,
+                    locale,
+                    "https://flipside.example.com/unsubscribe/sample",
+                    KIND_OF_TEMPLATE[template],
+                    fallback,
+                )
             except Exception as error:
                 problems.append(f"{locale}/{template}: {type(error).__name__}: {error}")
     if problems:
@@ -109,7 +124,9 @@ def _language_or(fallback: str, language: str, template: str) -> str:
     return language
 
 
-def _blocks(path: str, context: dict[str, Any], language: str, plain: tuple[str, ...], html: tuple[str, ...]) -> dict[str, str]:
+def _blocks(
+    path: str, context: dict[str, Any], language: str, plain: tuple[str, ...], html: tuple[str, ...]
+) -> dict[str, str]:
     variables = {**context, "locale": language}
     if "time_zone" in context:
         variables["local_time"] = lambda value: local_time(value, context["time_zone"], language)

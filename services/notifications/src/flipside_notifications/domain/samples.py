@@ -9,14 +9,32 @@ SESSION_ID = "00000000-0000-4000-8000-000000000000"
 
 SAMPLES: dict[str, dict[str, Any]] = {
     "paired": {"role": "mentor", "reasons": ["reverse: mentor grade 2 < mentee grade 8", "mentor teaches TikTok"]},
-    "session_scheduled": {"session_id": SESSION_ID, "kind": "kickoff", "duration_minutes": 45, "calendar_feed_url": None},
-    "session_rescheduled": {
-        "session_id": SESSION_ID, "kind": "check_in", "duration_minutes": 45, "reason": "requested", "sequence": 1,
+    "session_scheduled": {
+        "session_id": SESSION_ID,
+        "kind": "kickoff",
+        "duration_minutes": 45,
         "calendar_feed_url": None,
     },
-    "session_cancelled": {"session_id": SESSION_ID, "kind": "kickoff", "duration_minutes": 45, "reason": "pair_dissolved", "sequence": 1},
+    "session_rescheduled": {
+        "session_id": SESSION_ID,
+        "kind": "check_in",
+        "duration_minutes": 45,
+        "reason": "requested",
+        "sequence": 1,
+        "calendar_feed_url": None,
+    },
+    "session_cancelled": {
+        "session_id": SESSION_ID,
+        "kind": "kickoff",
+        "duration_minutes": 45,
+        "reason": "pair_dissolved",
+        "sequence": 1,
+    },
     "reminder": {"minutes_before": 60},
-    "proposal": {"role": "mentor", "reasons": ["reverse: mentor is 5 grade(s) below the mentee (Analyst and Director)"]},
+    "proposal": {
+        "role": "mentor",
+        "reasons": ["reverse: mentor is 5 grade(s) below the mentee (Analyst and Director)"],
+    },
     "unmatched": {"reasons": ["no mentor shares 60 min of working time every week"]},
     "feedback_requested": {"survey_url": "https://flipside.example.com/surveys/sample", "role": "mentee"},
     "recognition": {"milestone": "three_sessions"},
@@ -26,10 +44,16 @@ SAMPLES: dict[str, dict[str, Any]] = {
 def sample_context(template: str, now: datetime | None = None) -> dict[str, Any]:
     soon = (now or datetime.now(UTC)) + timedelta(days=2)
     common = {
-        "display_name": "Alex Example", "partner_name": "Sam Sample", "time_zone": "Europe/Berlin",
-        "starts_at": soon.isoformat(), "previous_starts_at": (soon - timedelta(days=1)).isoformat(),
+        "display_name": "Alex Example",
+        "partner_name": "Sam Sample",
+        "time_zone": "Europe/Berlin",
+        "starts_at": soon.isoformat(),
+        "previous_starts_at": (soon - timedelta(days=1)).isoformat(),
         "expires_at": (soon + timedelta(days=14)).isoformat(),
     }
     if template == "digest":
-        return {**common, "items": [{"template": name, "context": SAMPLES[name]} for name in ("paired", "feedback_requested")]}
+        return {
+            **common,
+            "items": [{"template": name, "context": SAMPLES[name]} for name in ("paired", "feedback_requested")],
+        }
     return {**common, **SAMPLES[template]}

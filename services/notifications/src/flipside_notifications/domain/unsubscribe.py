@@ -28,7 +28,9 @@ class UnsubscribeTarget:
 
 
 def unsubscribe_token(target: UnsubscribeTarget, secret: bytes) -> str:
-    return sign(PURPOSE, target.participant_id.bytes + target.generation.to_bytes(4, "big") + target.kind.encode(), secret)
+    return sign(
+        PURPOSE, target.participant_id.bytes + target.generation.to_bytes(4, "big") + target.kind.encode(), secret
+    )
 
 
 def unsubscribe_target(token: str, secret: bytes) -> UnsubscribeTarget:

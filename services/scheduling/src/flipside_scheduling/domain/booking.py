@@ -42,18 +42,33 @@ class Skipped:
 
 
 def book_kickoff(
-    mentor: Availability, mentee: Availability, now: datetime, schedule: ProgramSchedule, policy: SchedulingPolicy,
+    mentor: Availability,
+    mentee: Availability,
+    now: datetime,
+    schedule: ProgramSchedule,
+    policy: SchedulingPolicy,
 ) -> Booked | NoSlot:
     """The earliest slot in both people's working hours, within the mentee's next business days."""
     not_before = now + policy.min_notice
     until = mentee.add_business_days(not_before, schedule.kickoff_within_business_days)
     return _earliest([mentor, mentee], not_before, until, schedule.duration) or NoSlot(
-        _no_slot_reason([mentor, mentee], not_before, until, schedule.duration, f"within {schedule.kickoff_within_business_days} business days")
+        _no_slot_reason(
+            [mentor, mentee],
+            not_before,
+            until,
+            schedule.duration,
+            f"within {schedule.kickoff_within_business_days} business days",
+        )
     )
 
 
 def book_next(
-    mentor: Availability, mentee: Availability, series: Series, after: int, now: datetime, policy: SchedulingPolicy,
+    mentor: Availability,
+    mentee: Availability,
+    series: Series,
+    after: int,
+    now: datetime,
+    policy: SchedulingPolicy,
 ) -> tuple[Occurrence | None, list[Skipped]]:
     """The first occurrence after `after` that finds time in its period, and those skipped on the way;
     no occurrence when the program is over first."""
@@ -69,12 +84,18 @@ def book_next(
         booked = _earliest([mentor, mentee], not_before, until, series.duration)
         if booked is not None:
             return Occurrence(index, booked), skipped
-        skipped.append(Skipped(index, _no_slot_reason([mentor, mentee], not_before, until, series.duration, "in its period")))
+        skipped.append(
+            Skipped(index, _no_slot_reason([mentor, mentee], not_before, until, series.duration, "in its period"))
+        )
     raise AssertionError("unreachable: a series ends")
 
 
 def reschedule(
-    mentor: Availability, mentee: Availability, current: Booked, requested: datetime | None, now: datetime,
+    mentor: Availability,
+    mentee: Availability,
+    current: Booked,
+    requested: datetime | None,
+    now: datetime,
     policy: SchedulingPolicy,
 ) -> Booked | NoSlot:
     """Move a session to `requested`, if both can meet then, or to the earliest other slot both can meet."""
@@ -84,7 +105,9 @@ def reschedule(
         not_before = now + policy.min_notice
         until = not_before + RESCHEDULE_HORIZON
         return _earliest([mentor, mentee], not_before, until, current.duration) or NoSlot(
-            _no_slot_reason([mentor, mentee], not_before, until, current.duration, f"in the next {RESCHEDULE_HORIZON.days} days")
+            _no_slot_reason(
+                [mentor, mentee], not_before, until, current.duration, f"in the next {RESCHEDULE_HORIZON.days} days"
+            )
         )
     if requested <= now:
         return NoSlot(f"{requested.isoformat()} has already passed")
@@ -102,7 +125,9 @@ def _earliest(people: list[Availability], not_before: datetime, until: datetime,
     return None if start is None else Booked(start, duration)
 
 
-def _no_slot_reason(people: list[Availability], not_before: datetime, until: datetime, duration: timedelta, where: str) -> str:
+def _no_slot_reason(
+    people: list[Availability], not_before: datetime, until: datetime, duration: timedelta, where: str
+) -> str:
     minutes = int(duration.total_seconds() // 60)
     if earliest_common_slot(people, not_before, until, duration, budget=False) is not None:
         return f"no {minutes}-minute slot {where} within both participants' monthly time budgets"

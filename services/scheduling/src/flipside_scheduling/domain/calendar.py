@@ -82,7 +82,9 @@ class Availability:
         local_start, local_end = start.astimezone(self.time_zone), end.astimezone(self.time_zone)
         day = local_start.date()
         if local_end.date() != day or not any(
-            hours.weekday == local_start.weekday() and hours.start <= local_start.time() and local_end.time() <= hours.end
+            hours.weekday == local_start.weekday()
+            and hours.start <= local_start.time()
+            and local_end.time() <= hours.end
             for hours in self.attendee.working_hours
         ):
             return "outside their working hours"

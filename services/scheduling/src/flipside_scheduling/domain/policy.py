@@ -18,7 +18,9 @@ class ProgramSchedule(BaseModel):
 
     cadence: Cadence = Field("fortnightly", description="How often a pair meets after its kickoff.")
     session_minutes: int = Field(45, ge=15, le=240, description="Length of the kickoff and of every session.")
-    kickoff_within_business_days: int = Field(5, ge=1, le=30, description="The kickoff happens within this many of the mentee's business days.")
+    kickoff_within_business_days: int = Field(
+        5, ge=1, le=30, description="The kickoff happens within this many of the mentee's business days."
+    )
     length_weeks: int = Field(26, ge=1, le=104, description="Sessions are booked until this long after the kickoff.")
 
     @property
