@@ -38,7 +38,10 @@ class DevIssuer:
         self.jwks_path = directory / "dev-jwks.json"
         if not self.key_path.exists():
             self._write_new_key()
-        self._private_key = serialization.load_pem_private_key(self.key_path.read_bytes(), password=None)
+        loaded = serialization.load_pem_private_key(self.key_path.read_bytes(), password=None)
+        if not isinstance(loaded, rsa.RSAPrivateKey):
+            raise TypeError(f"{self.key_path} holds no RSA key")
+        self._private_key = loaded
         self.kid = json.loads(self.jwks_path.read_text())["keys"][0]["kid"]
 
     def _write_new_key(self) -> None:

@@ -24,9 +24,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from aiokafka.admin import AIOKafkaAdminClient
+from pydantic import SecretStr
 
 from flipside_shared.kafka import client_options
 from flipside_shared.settings import KafkaSettings
@@ -85,7 +86,7 @@ class SaslSslListener:
     super_users: tuple[str, ...] | None = None
     """With names here (possibly none), the StandardAuthorizer checks ACLs: these users and the broker's own pass all."""
 
-    mechanism: ClassVar[str] = "SCRAM-SHA-512"
+    mechanism: ClassVar[Literal["SCRAM-SHA-512"]] = "SCRAM-SHA-512"
 
 
 class LocalKafka:
@@ -123,7 +124,7 @@ class LocalKafka:
             security_protocol="SASL_SSL",
             sasl_mechanism=self.security.mechanism,
             sasl_username=username,
-            sasl_password=password,
+            sasl_password=None if password is None else SecretStr(password),
             ssl_cafile=self.security.truststore,
         )
 

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 from hypothesis import strategies as st
@@ -36,7 +37,7 @@ class KafkaRecord:
 
     @property
     def case(self) -> str:
-        return dict(self.headers)[CASE_HEADER].decode()
+        return (dict(self.headers)[CASE_HEADER] or b"").decode()
 
 
 @dataclass(frozen=True)
@@ -55,15 +56,17 @@ def good_record(topic: str, envelope: Envelope) -> KafkaRecord:
     return KafkaRecord(topic, envelope.subject.encode(), envelope.body(), headers)
 
 
-def _tagged(headers: Sequence[tuple[str, bytes]]) -> Headers:
+def _tagged(headers: Sequence[tuple[str, bytes | None]]) -> Headers:
     return (*headers, (CASE_HEADER, str(uuid4()).encode()))
 
 
-def _without(headers: Sequence[tuple[str, bytes]], name: str) -> list[tuple[str, bytes]]:
+def _without(headers: Sequence[tuple[str, bytes | None]], name: str) -> list[tuple[str, bytes | None]]:
     return [(n, v) for n, v in headers if n != name]
 
 
-def _replaced(headers: Sequence[tuple[str, bytes]], name: str, value: bytes | None) -> list[tuple[str, bytes | None]]:
+def _replaced(
+    headers: Sequence[tuple[str, bytes | None]], name: str, value: bytes | None
+) -> list[tuple[str, bytes | None]]:
     return [*_without(headers, name), (name, value)]
 
 
@@ -144,7 +147,7 @@ def malformed_records(
     def with_body(values: st.SearchStrategy[bytes]) -> st.SearchStrategy:
         return values.map(lambda value: (value, headers))
 
-    def with_fields(change: Callable[[dict], dict]) -> Callable[..., tuple[bytes, list]]:
+    def with_fields(change: Callable[..., dict[str, Any]]) -> Callable[..., tuple[bytes, list]]:
         return lambda *drawn: (json.dumps(change(*drawn)).encode(), headers)
 
     def header_set(name: str, values: st.SearchStrategy[bytes]) -> st.SearchStrategy:

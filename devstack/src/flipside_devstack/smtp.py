@@ -39,7 +39,7 @@ class SmtpSink:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         message = email.message_from_bytes(envelope.original_content or b"", policy=email.policy.default)
         with self._lock:
-            self.messages.append(message)  # type: ignore[arg-type]
+            self.messages.append(message)
         return "250 Message accepted for delivery"
 
     def received(self) -> list[EmailMessage]:

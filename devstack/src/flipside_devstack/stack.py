@@ -11,9 +11,12 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TypeVar
 
 from .kafka import LocalKafka
 from .postgres import LocalPostgres
+
+Server = TypeVar("Server")
 
 
 class LocalStack:
@@ -23,8 +26,8 @@ class LocalStack:
         external_db = os.environ.get("FLIPSIDE_DATABASE_URL") or os.environ.get("DATABASE_URL")
         self.kafka = None if external_kafka else LocalKafka(self.base_dir / "kafka")
         self.postgres = None if external_db else LocalPostgres()
-        self.bootstrap_servers = external_kafka or self.kafka.bootstrap_servers
-        self.database_url = external_db or self.postgres.url
+        self.bootstrap_servers = external_kafka or _started(self.kafka).bootstrap_servers
+        self.database_url = external_db or _started(self.postgres).url
 
     def start(self) -> LocalStack:
         if self.postgres:
@@ -40,3 +43,9 @@ class LocalStack:
         if self.postgres:
             self.postgres.remove()
         shutil.rmtree(self.base_dir, ignore_errors=True)
+
+
+def _started(server: Server | None) -> Server:
+    # None only where an external server was named, which the caller asked first.
+    assert server is not None
+    return server

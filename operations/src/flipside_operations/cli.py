@@ -19,7 +19,7 @@ import argparse
 import asyncio
 import json
 import os
-import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
@@ -216,7 +216,7 @@ async def run_migrations(settings: ServiceSettings, service: ServiceRegistration
     print(f"{service.name}: applied {', '.join(applied)}" if applied else f"{service.name}: schema up to date")
 
 
-async def _publish(settings: ServiceSettings, events: list[Event]) -> None:
+async def _publish(settings: ServiceSettings, events: Sequence[Event]) -> None:
     envelopes = [Envelope.caused_by(None, event, OPERATOR) for event in events]
     await publish_envelopes(settings.kafka, settings.topic_prefix, envelopes, CLIENT_ID)
 
@@ -362,4 +362,4 @@ def _retry_target(arguments: argparse.Namespace, every_service: tuple[str, ...])
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,7 +83,7 @@ async def apply(settings: KafkaSettings, specs: list[TopicSpec]) -> list[str]:
         await admin.close()
 
 
-async def _configs(admin: AIOKafkaAdminClient, topic: str, names) -> dict[str, str]:
+async def _configs(admin: AIOKafkaAdminClient, topic: str, names: Iterable[str]) -> dict[str, str | None]:
     response = (await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)]))[0]
     entries = {entry[0]: entry[1] for entry in response.resources[0][4]}
     return {name: entries.get(name) for name in names}

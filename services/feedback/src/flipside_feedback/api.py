@@ -119,6 +119,8 @@ async def survey(token: str, units: Units, settings: Settings, clock: ClockDepen
         if asked is None:
             raise HTTPException(status_code=404, detail="no such feedback request")
         questionnaire = await repository.questionnaire(asked["program_id"], asked["questionnaire_version"])
+        if questionnaire is None:
+            raise HTTPException(status_code=404, detail="the questionnaire of this check-in is gone")
         goals = [
             dict(g)
             for g in await repository.goals_of_pair(asked["pair_id"])

@@ -39,7 +39,7 @@ from flipside_shared.events import (
     SessionScheduled,
     SessionScheduledV1,
 )
-from flipside_shared.events.feedback import GoalCategory, Role
+from flipside_shared.events.feedback import GoalCategory, Milestone, Role
 from flipside_shared.unit_of_work import UnitOfWork
 
 from .domain.goals import GoalRefused, owner_role, progress
@@ -242,7 +242,7 @@ class FeedbackLoop:
             await self.recognise(uow, goal["pair_id"], "goal_achieved", goal_id, now)
 
     async def recognise(
-        self, uow: FeedbackUnit, pair_id: UUID, milestone: str, goal_id: UUID | None, now: datetime
+        self, uow: FeedbackUnit, pair_id: UUID, milestone: Milestone, goal_id: UUID | None, now: datetime
     ) -> None:
         repository = uow.repository
         pair = await repository.pair(pair_id)

@@ -8,6 +8,8 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
+from flipside_shared.rows import one_row
+
 from .domain.concerns import RaisedConcern
 from .domain.goals import PairMembers
 from .domain.health import PairSignals, Rating
@@ -240,12 +242,15 @@ class FeedbackRepository:
             ratings.append(
                 Rating(row["role"], row["answers"]["session_value"], sum(safety) / len(safety) if safety else None)
             )
-        counts = await self._conn.fetchrow(
+        # Aggregates without GROUP BY: always exactly one row.
+        counts = await one_row(
+            self._conn,
             "SELECT count(*) FILTER (WHERE status = 'held') AS held, count(*) FILTER (WHERE status = 'cancelled') AS cancelled"
             " FROM sessions WHERE pair_id = $1",
             pair_id,
         )
-        silence = await self._conn.fetchrow(
+        silence = await one_row(
+            self._conn,
             "SELECT count(*) AS expired, count(*) FILTER (WHERE answered_at IS NULL) AS unanswered"
             " FROM feedback_requests WHERE pair_id = $1 AND expires_at <= $2",
             pair_id,

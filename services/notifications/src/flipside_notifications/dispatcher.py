@@ -117,8 +117,8 @@ class Dispatcher:
             for event in wakes_of.get(channel, ()):
                 event.set()
 
-        def on_notify(_conn: object, _pid: int, _name: str, channel: str) -> None:
-            wake(channel)
+        def on_notify(con_ref: object, pid: int, channel: str, payload: object) -> None:
+            wake(str(payload))  # the payload names the delivery channel with work owed
 
         while True:
             conn = None

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, Literal
 
 import aiosmtplib
 
@@ -19,7 +19,11 @@ from .domain.rendering import RenderedMessage
 from .settings import NotificationSettings
 
 # Templates whose e-mail carries the session for calendar apps, and what it asks them to do.
-CALENDAR_METHODS = {"session_scheduled": "REQUEST", "session_rescheduled": "REQUEST", "session_cancelled": "CANCEL"}
+CALENDAR_METHODS: dict[str, Literal["REQUEST", "CANCEL"]] = {
+    "session_scheduled": "REQUEST",
+    "session_rescheduled": "REQUEST",
+    "session_cancelled": "CANCEL",
+}
 
 
 # SMTP's line ends; bodies kept 7-bit (quoted-printable or base64) for relays without 8BITMIME. The policy refuses,

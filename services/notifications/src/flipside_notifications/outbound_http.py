@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Sequence
 from contextlib import aclosing
 from datetime import UTC, datetime
 from ipaddress import ip_address
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import httpcore
@@ -134,7 +134,7 @@ class HttpPoster:
                 async with self._pool.stream(
                     "POST",
                     url,
-                    headers={"content-type": "application/json", **headers},
+                    headers=[("content-type", "application/json"), *headers.items()],
                     content=body,
                 ) as response:
                     await _read_at_most(response, MAX_ANSWER_BYTES)
@@ -156,7 +156,8 @@ async def _read_at_most(response: httpcore.Response, limit: int) -> None:
     """Read the answer up to `limit` bytes and stop: a longer one is cut and its connection closed, so a receiver
     cannot make a sender hold or buffer an endless answer."""
     received = 0
-    async with aclosing(response.aiter_stream()) as chunks:
+    # httpcore's stream is an async generator; its annotation names only the iterator.
+    async with aclosing(cast(AsyncGenerator[bytes, None], response.aiter_stream())) as chunks:
         async for chunk in chunks:
             received += len(chunk)
             if received >= limit:

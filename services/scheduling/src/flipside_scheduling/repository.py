@@ -10,6 +10,7 @@ import asyncpg
 
 from flipside_shared.events import WorkingHours
 from flipside_shared.events.sessions import SessionKind
+from flipside_shared.rows import one_row
 
 from .domain.booking import Booked
 from .domain.calendar import Absence, Attendee, Availability
@@ -210,7 +211,8 @@ class SchedulingRepository:
     async def cancel_session(self, session_id: UUID, now: datetime) -> Session:
         """Cancel one session with its pending timers; return it as it now is."""
         await self._drop_pending_timers([session_id], now)
-        row = await self._conn.fetchrow(
+        row = await one_row(
+            self._conn,
             "UPDATE sessions SET status = 'cancelled', sequence = sequence + 1 WHERE session_id = $1"
             f" RETURNING {SESSION_COLUMNS}",
             session_id,

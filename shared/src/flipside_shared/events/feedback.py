@@ -53,6 +53,8 @@ class FeedbackRequestedV1(Event):
 
 GoalCategory = Literal["digital", "ways_of_working", "customers", "leadership", "strategy", "visibility", "other"]
 Role = Literal["mentor", "mentee"]
+HealthStatus = Literal["healthy", "watch", "at_risk"]
+Milestone = Literal["kickoff_held", "three_sessions", "goal_achieved", "program_completed"]
 
 
 class GoalSet(Event):
@@ -135,8 +137,8 @@ class PairHealthChanged(Event):
     pair_id: UUID
     program_id: Identifier
     score: float = Field(ge=0, le=1)
-    status: Literal["healthy", "watch", "at_risk"]
-    previous_status: Literal["healthy", "watch", "at_risk"] | None
+    status: HealthStatus
+    previous_status: HealthStatus | None
     reasons: Few[Text]
     computed_at: datetime
 
@@ -170,6 +172,6 @@ class RecognitionAwarded(Event):
     pair_id: UUID
     program_id: Identifier
     participant_ids: Few[UUID]
-    milestone: Literal["kickoff_held", "three_sessions", "goal_achieved", "program_completed"]
+    milestone: Milestone
     goal_id: UUID | None = None
     awarded_at: datetime

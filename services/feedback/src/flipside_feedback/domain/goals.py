@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+from flipside_shared.events.feedback import Role
+
 ACHIEVED_AT_PERCENT = 100
 
 
@@ -18,7 +20,7 @@ class PairMembers:
     mentee_id: UUID
     active: bool
 
-    def role_of(self, participant_id: UUID) -> str:
+    def role_of(self, participant_id: UUID) -> Role:
         if participant_id == self.mentor_id:
             return "mentor"
         if participant_id == self.mentee_id:
@@ -26,7 +28,7 @@ class PairMembers:
         raise GoalRefused("only the two people of a pair set and move its goals")
 
 
-def owner_role(pair: PairMembers, owner_id: UUID) -> str:
+def owner_role(pair: PairMembers, owner_id: UUID) -> Role:
     """The role of a new goal's owner in an active pair."""
     if not pair.active:
         raise GoalRefused("the pair has ended")

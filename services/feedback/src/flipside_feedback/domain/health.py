@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from statistics import mean
 
+from flipside_shared.events.feedback import HealthStatus
+
 AT_RISK_BELOW = 0.45
 WATCH_BELOW = 0.65
 RECENT = 4  # the last check-ins that count for level and trend
@@ -39,7 +41,7 @@ class PairSignals:
 @dataclass(frozen=True)
 class Judgement:
     score: float
-    status: str
+    status: HealthStatus
     reasons: list[str]
 
 
@@ -79,5 +81,5 @@ def judge(signals: PairSignals) -> Judgement:
     if not parts:
         return Judgement(1.0, "healthy", [])
     score = round(sum(w * v for w, v in parts) / sum(w for w, _ in parts), 3)
-    status = "at_risk" if score < AT_RISK_BELOW else "watch" if score < WATCH_BELOW else "healthy"
+    status: HealthStatus = "at_risk" if score < AT_RISK_BELOW else "watch" if score < WATCH_BELOW else "healthy"
     return Judgement(score, status, reasons)

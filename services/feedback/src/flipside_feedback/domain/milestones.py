@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from flipside_shared.events.feedback import Milestone
+
 THREE_SESSIONS = 3
 
 
-def session_milestones(held_kinds: list[str]) -> list[str]:
+def session_milestones(held_kinds: list[str]) -> list[Milestone]:
     """Milestones reached by the sessions held so far (a kickoff counts as a session)."""
-    reached = []
+    reached: list[Milestone] = []
     if "kickoff" in held_kinds:
         reached.append("kickoff_held")
     if len(held_kinds) >= THREE_SESSIONS:

@@ -81,9 +81,9 @@ async def fairness(program_id: str, units: Units, format: Literal["json", "csv"]
     cells = audit(people)
     if format == "csv":
         columns = [field.name for field in fields(Cell)]
-        rows = ([getattr(cell, column) for column in columns] for cell in cells)
+        table = ([getattr(cell, column) for column in columns] for cell in cells)
         return Response(
-            csv_text(columns, rows),
+            csv_text(columns, table),
             media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{program_id}-fairness.csv"'},
         )
