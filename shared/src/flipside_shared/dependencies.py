@@ -35,10 +35,7 @@ def component(kind: type[T]) -> Callable[[Request], T]:
     """A dependency handing out the service's component of type `kind` (see `ServiceDefinition.components`)."""
 
     def provide(request: Request) -> T:
-        found = request.app.state.components.get(kind)
-        if not isinstance(found, kind):
-            raise LookupError(f"the service has no {kind.__name__} among its components")
-        return found
+        return _component_of(request, kind)
 
     provide.__name__ = f"provide_{kind.__name__}"
     return provide
@@ -46,7 +43,15 @@ def component(kind: type[T]) -> Callable[[Request], T]:
 
 def clock(request: Request) -> Clock:
     """The service's clock among its components, whichever kind it is (system, accelerated, fixed in a test)."""
-    for found in request.app.state.components.values():
-        if isinstance(found, Clock):
-            return found
-    raise LookupError("the service has no clock among its components")
+    return _component_of(request, Clock)  # type: ignore[type-abstract]  # a runtime-checkable protocol
+
+
+def _component_of(request: Request, kind: type[T]) -> T:
+    """The component of exactly `kind`, or else the one that is a `kind` (a subclass, a protocol's implementation)."""
+    components: dict[type, object] = request.app.state.components
+    found = components.get(kind)
+    if found is None:
+        found = next((c for c in components.values() if isinstance(c, kind)), None)
+    if not isinstance(found, kind):
+        raise LookupError(f"the service has no {kind.__name__} among its components")
+    return found
