@@ -1,0 +1,9 @@
+"""The portal's pages, one module per area; `router` holds them all."""
+
+from fastapi import APIRouter
+
+from . import home, sign_in
+
+router = APIRouter(include_in_schema=False)
+router.include_router(sign_in.router)
+router.include_router(home.router)

@@ -1,0 +1,120 @@
+"""The four services' HTTP APIs, called as the signed-in person (their own access token), answers turned into
+sentences: the portal never shows a person JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from .settings import PortalSettings
+
+
+@dataclass
+class ServiceRefused(Exception):
+    """A service said no. `message` is a sentence for the page; `fields` maps a form field to what is wrong with it."""
+
+    status: int
+    message: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.status}: {self.message}"
+
+
+class ServiceUnavailable(Exception):
+    """A service did not answer, or answered with a failure of its own."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__(service)
+        self.service = service
+
+
+class ServiceClient:
+    def __init__(self, name: str, base_url: str, http: httpx.AsyncClient) -> None:
+        self.name = name
+        self._base_url = base_url.rstrip("/")
+        self._http = http
+
+    async def get(self, path: str, token: str | None, params: dict[str, Any] | None = None) -> Any:
+        return await self.call("GET", path, token, params=params)
+
+    async def post(self, path: str, token: str | None, body: Any = None) -> Any:
+        return await self.call("POST", path, token, body=body)
+
+    async def put(self, path: str, token: str | None, body: Any = None) -> Any:
+        return await self.call("PUT", path, token, body=body)
+
+    async def patch(self, path: str, token: str | None, body: Any = None) -> Any:
+        return await self.call("PATCH", path, token, body=body)
+
+    async def delete(self, path: str, token: str | None) -> Any:
+        return await self.call("DELETE", path, token)
+
+    async def call(
+        self, method: str, path: str, token: str | None, body: Any = None, params: dict[str, Any] | None = None
+    ) -> Any:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            response = await self._http.request(
+                method,
+                f"{self._base_url}{path}",
+                headers=headers,
+                json=body,
+                params=params,
+            )
+        except httpx.HTTPError:
+            raise ServiceUnavailable(self.name) from None
+        if response.status_code >= 500:
+            raise ServiceUnavailable(self.name)
+        if response.status_code >= 400:
+            raise refusal(response)
+        if response.status_code == 204 or not response.content:
+            return None
+        if response.headers.get("content-type", "").startswith("application/json"):
+            return response.json()
+        return response.text
+
+
+def refusal(response: httpx.Response) -> ServiceRefused:
+    """The service's `detail`, as sentences: a plain message, or pydantic's field errors by field name."""
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    if isinstance(detail, list):
+        fields: dict[str, str] = {}
+        for problem in detail:
+            if not isinstance(problem, dict):
+                continue
+            location = [str(part) for part in problem.get("loc", ()) if part not in ("body", "query", "path")]
+            name = ".".join(location) or "form"
+            fields.setdefault(name, _sentence(str(problem.get("msg", "is not valid"))))
+        return ServiceRefused(response.status_code, _sentence("Some fields need another look"), fields)
+    if isinstance(detail, dict):
+        message = str(detail.get("message") or detail.get("reason") or detail)
+        return ServiceRefused(response.status_code, _sentence(message))
+    if isinstance(detail, str) and detail:
+        return ServiceRefused(response.status_code, _sentence(detail))
+    return ServiceRefused(response.status_code, _sentence(response.reason_phrase or "The request was refused"))
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if text.lower().startswith("value error, "):
+        text = text[len("value error, ") :]
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+class Services:
+    """The four services, sharing one connection pool."""
+
+    def __init__(self, settings: PortalSettings, http: httpx.AsyncClient) -> None:
+        self.matching = ServiceClient("matching", settings.matching_url, http)
+        self.scheduling = ServiceClient("scheduling", settings.scheduling_url, http)
+        self.feedback = ServiceClient("feedback", settings.feedback_url, http)
+        self.notifications = ServiceClient("notifications", settings.notifications_url, http)
