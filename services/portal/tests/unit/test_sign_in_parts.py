@@ -11,7 +11,7 @@ from flipside_portal.services import refusal
 def test_the_code_challenge_is_rfc_7636_s256_of_the_verifier():
     # The example of RFC 7636, appendix B.
     attempt = SignInAttempt("s", "n", "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "/")
-    assert attempt.code_challenge == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSw7cM"
+    assert attempt.code_challenge == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 
 
 def test_each_attempt_has_its_own_unguessable_state_nonce_and_verifier():
