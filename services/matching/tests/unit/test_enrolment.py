@@ -35,6 +35,9 @@ def test_one_participant_id_enrols_in_one_program_once():
         check_may_enrol(Enrolment("pilot", withdrawn=False), "second")
     with pytest.raises(Conflict, match="left program 'pilot'"):
         check_may_enrol(Enrolment("pilot", withdrawn=True), "second")
+    assert Enrolment("pilot", withdrawn=False).takes_part_in("pilot")
+    assert not Enrolment("pilot", withdrawn=True).takes_part_in("pilot")
+    assert not Enrolment("pilot", withdrawn=False).takes_part_in("second")
 
 
 def test_topics_list_each_topic_once_with_its_other_names_and_neighbours(tmp_path: Path):

@@ -46,9 +46,7 @@ async def programs(units: Units, principal: Caller) -> list[dict]:
         {
             **program_view(program),
             "leads": principal.leads(program.program_id),
-            "enrolled": enrolment is not None
-            and not enrolment.withdrawn
-            and enrolment.program_id == program.program_id,
+            "enrolled": enrolment is not None and enrolment.takes_part_in(program.program_id),
         }
         for program in found
         if sees_all or principal.leads(program.program_id)

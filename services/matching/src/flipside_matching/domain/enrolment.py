@@ -20,6 +20,9 @@ class Enrolment:
     program_id: str
     withdrawn: bool
 
+    def takes_part_in(self, program_id: str) -> bool:
+        return self.program_id == program_id and not self.withdrawn
+
 
 def check_may_enrol(current: Enrolment | None, program_id: str) -> None:
     """One participant id takes part in one program, once: enrolling again would change nothing, so a person
