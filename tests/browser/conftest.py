@@ -1,15 +1,19 @@
-"""Browser tests' fixtures: one Chromium for the session, each person's own browser context, and the real stack.
+"""Browser tests' fixtures: one Chromium, each person's own browser context, and the real stack.
+
+    from .harness import assert_accessible, screenshot
 
     async def test_something(platform, browser_for):
         context = await browser_for(locale="de-DE", timezone_id="Europe/Berlin")   # or phone=True
         page = await context.new_page()
         await page.goto(...)
-        await assert_accessible(page, "the page")      # from tests.browser.harness
+        await assert_accessible(page, "the page")
         await screenshot(page, "the-page")
 
 `platform` runs every registered service (the portal and the development issuer too, once Platform starts them)
-on a clock at real time, so what people see is today's. Here `sandbox` and `smtp` are the platform's, for the
-whole session. Contexts still open when a test fails leave a screenshot of each of their pages among the artifacts.
+on a clock at real time, so what people see is today's. Here `sandbox` and `smtp` are the platform's. All three
+and Chromium last as long as this package's tests (a package, so they stop before the suites after it start),
+so each module makes data of its own (a program id of its own). Contexts still open when a test fails leave a
+screenshot of each of their pages among the artifacts.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ from flipside_devstack.fixtures import Sandbox
 from flipside_devstack.platform import Platform
 from flipside_devstack.smtp import SmtpSink
 from flipside_devstack.stack import LocalStack
-from tests.browser.harness import CHROMIUM_FLAGS, DESKTOP, PHONE, chromium_executable, file_name, screenshot
+
+from .harness import CHROMIUM_FLAGS, DESKTOP, PHONE, chromium_executable, file_name, screenshot
 
 BrowserFor = Callable[..., Awaitable[BrowserContext]]
 
@@ -39,7 +44,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def browser() -> AsyncIterator[Browser]:
     """Debian's Chromium, headless, with the flags this closed network needs."""
     executable = chromium_executable()
@@ -75,21 +80,21 @@ async def browser_for(browser: Browser, request: pytest.FixtureRequest) -> Async
         await context.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def sandbox(stack: LocalStack) -> Sandbox:
     return Sandbox.on(stack)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def smtp() -> Iterator[SmtpSink]:
     sink = SmtpSink().start()
     yield sink
     sink.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def platform(sandbox: Sandbox, smtp: SmtpSink, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    """Every registered service as a process, in the session's sandbox, its clock at real time."""
+    """Every registered service as a process, in the package's sandbox, its clock at real time."""
     running = Platform(
         sandbox.bootstrap_servers,
         sandbox.database_url,

@@ -11,7 +11,8 @@ from flipside_devstack.auth import admin_headers, lead_headers, participant_head
 from flipside_devstack.factories import mentor_and_mentee
 from flipside_devstack.programs import configure_program
 from flipside_devstack.waiting import wait_for
-from tests.browser.harness import assert_accessible, screenshot
+
+from .harness import assert_accessible, screenshot
 
 PROGRAM = f"browser-{uuid4().hex[:8]}"
 
