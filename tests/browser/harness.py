@@ -2,6 +2,7 @@
 
     await assert_accessible(page, "my sessions")   # fails listing every serious or critical WCAG violation
     await screenshot(page, "my-sessions")          # tests/browser/artifacts/my-sessions.png, full page
+    refused = policy_refusals(page)                # before goto: what the page's CSP blocks, to assert empty
 
 Chromium is Debian's (`/usr/bin/chromium`, or `FLIPSIDE_CHROMIUM`), axe-core the version locked in
 `tests/browser/package-lock.json`; `scripts/bootstrap.sh` installs both.
@@ -85,6 +86,14 @@ async def screenshot(page: Page, name: str) -> Path:
     await page.screenshot(path=path, full_page=True)
     print(f"screenshot: {path}")
     return path
+
+
+def policy_refusals(page: Page) -> list[str]:
+    """What the page's Content-Security-Policy refuses from now on (Chromium's console says "Refused to ..."), as it
+    happens: a page that loads anything its own policy forbids is broken for people too."""
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text) if "Refused to" in message.text else None)
+    return refused
 
 
 def file_name(name: str) -> str:

@@ -12,7 +12,7 @@ from flipside_devstack.factories import mentor_and_mentee
 from flipside_devstack.programs import configure_program
 from flipside_devstack.waiting import wait_for
 
-from .harness import assert_accessible, screenshot
+from .harness import assert_accessible, policy_refusals, screenshot
 
 PROGRAM = f"browser-{uuid4().hex[:8]}"
 
@@ -40,8 +40,7 @@ async def test_the_insights_dashboard_draws_its_charts_and_passes_axe(platform, 
     # The lead's token as the sign-in in front of the dashboard passes it on.
     lead = await browser_for(extra_http_headers=lead_headers(PROGRAM))
     page = await lead.new_page()
-    refused: list[str] = []
-    page.on("console", lambda message: refused.append(message.text) if "Refused to" in message.text else None)
+    refused = policy_refusals(page)
 
     response = await page.goto(dashboard)
     assert response is not None and response.status == 200, await page.content()
@@ -76,6 +75,11 @@ async def test_the_unsubscribe_page_from_an_e_mail_passes_axe_and_its_button_uns
 
     response = await page.goto(unsubscribe_link(smtp, mentor.profile.email))
     assert response is not None and response.status == 200
+    assert response.request.headers["accept-language"].startswith("de-DE"), "the person's language is asked for"
+    assert await page.evaluate("[navigator.language, Intl.DateTimeFormat().resolvedOptions().timeZone]") == [
+        "de-DE",
+        "Europe/Berlin",
+    ], "the page's scripts see the person's language and time zone"
     await assert_accessible(page, "the unsubscribe page")
     await screenshot(page, "unsubscribe")
 
@@ -106,6 +110,20 @@ async def test_a_page_answers_in_a_phone_viewport_without_scrolling_sideways(pla
     await expect_visible_button(page)
     await assert_accessible(page, "the unsubscribe page on a phone")
     await screenshot(page, "unsubscribe-phone")
+
+
+async def test_the_dashboard_on_a_phone_shrinks_its_charts_to_the_screen(platform, couple, browser_for):
+    lead = await browser_for(phone=True, extra_http_headers=lead_headers(PROGRAM))
+    page = await lead.new_page()
+
+    response = await page.goto(f"{platform['feedback'].url}/programs/{PROGRAM}/dashboard")
+    assert response is not None and response.status == 200
+    await page.wait_for_selector("body[data-rendered]")
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390, "nothing wider than the phone"
+    chart = await page.locator("canvas").first.bounding_box()
+    assert chart is not None and 300 < chart["width"] <= 390 and chart["height"] > 100, "drawn, in proportion"
+    await assert_accessible(page, "the insights dashboard on a phone")
+    await screenshot(page, "insights-dashboard-phone")
 
 
 async def expect_visible_button(page) -> None:
