@@ -19,7 +19,7 @@ PROGRAM = f"browser-{uuid4().hex[:8]}"
 
 @pytest.fixture(scope="module")
 async def couple(platform, smtp):
-    """A mentor and a mentee enrolled over HTTP, paired by matching and told so by e-mail."""
+    """A mentor and a mentee enrolled over HTTP, paired by matching and told so by e-mail; feedback knows them."""
     configure_program(platform["matching"].url, PROGRAM)
     people = mentor_and_mentee(program_id=PROGRAM, index=1)
     async with httpx.AsyncClient(headers=admin_headers(), base_url=platform["matching"].url) as client:
@@ -27,6 +27,8 @@ async def couple(platform, smtp):
             body = {**person.profile.model_dump(mode="json"), "participant_id": str(person.participant_id)}
             assert (await client.post("/participants", json=body)).status_code == 202
     await wait_for(lambda: all(smtp.received_by(person.profile.email) for person in people), timeout=120)
+    dashboard = f"{platform['feedback'].url}/programs/{PROGRAM}/dashboard"
+    await wait_for(lambda: httpx.get(dashboard, headers=lead_headers(PROGRAM), timeout=10).is_success, timeout=60)
     return people
 
 
