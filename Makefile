@@ -1,5 +1,5 @@
 # Flipside's front door. Every target installs what it is missing first.
-.PHONY: install lint demo test test-unit chaos up down status bench contracts topics
+.PHONY: install lint demo test test-unit test-browser chaos up down status bench contracts topics
 
 # uv as a module of the machine's Python: found wherever pip put it, whatever PATH says.
 UV ?= python3 -m uv
@@ -23,6 +23,10 @@ test: install
 
 test-unit: install
 	$(UV) run --frozen pytest shared/tests/unit services/*/tests/unit
+
+# Pages in Debian's Chromium, checked with axe-core; screenshots in tests/browser/artifacts (FLIPSIDE_BROWSER_ARTIFACTS).
+test-browser: install
+	$(UV) run --frozen pytest tests/browser
 
 # The chaos suite at full size; FLIPSIDE_CHAOS_SEED=<n> repeats a run.
 # A run of 5,000 takes about ten minutes on two busy cores: past the suite's usual 600 s per test.
