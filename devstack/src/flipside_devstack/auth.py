@@ -90,7 +90,11 @@ class DevIssuer:
             "flipside_programs": list(programs),
             **claims,
         }
-        return jwt.encode(payload, self._private_key, algorithm=ALGORITHM, headers={"kid": self.kid, "typ": "at+jwt"})
+        return self.sign(payload, typ="at+jwt")
+
+    def sign(self, claims: dict[str, Any], typ: str) -> str:
+        """Any JWT of this issuer (the OpenID issuer's ID tokens too), under its key and key id."""
+        return jwt.encode(claims, self._private_key, algorithm=ALGORITHM, headers={"kid": self.kid, "typ": typ})
 
     def key_set(self) -> dict:
         """The public key set, as an issuer serves it at its `jwks_uri`."""

@@ -79,7 +79,9 @@ def test_a_valid_token_names_its_participant_roles_and_programs(verifier, signer
     principal = verifier.verify(
         signer.token(sub=str(person), flipside_roles=["participant", "program_lead"], flipside_programs=["pilot"])
     )
-    assert principal == Principal(str(person), frozenset({"participant", "program_lead"}), frozenset({"pilot"}))
+    assert principal == Principal(
+        str(person), frozenset({"participant", "program_lead"}), frozenset({"pilot"}), "sub", str(person)
+    )
     assert principal.participant_id == person and principal.may_act_as(person) and not principal.may_act_as(uuid4())
     assert principal.leads("pilot") and not principal.leads("other") and not principal.is_admin
 

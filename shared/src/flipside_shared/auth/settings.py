@@ -44,6 +44,12 @@ class AuthSettings(BaseSettings):
     programs_claim: str = Field(
         default="flipside_programs", description="The claim listing the programs a program lead leads."
     )
+    participant_claim: str = Field(
+        default="sub",
+        min_length=1,
+        description="The claim holding a participant's identity: a UUID is their participant id, any other value"
+        " (an e-mail address, an employee id) maps to one (flipside_shared.auth.identity).",
+    )
     jwks_cache_seconds: float = Field(
         default=300, gt=0, description="How long fetched keys are kept before the key set is fetched again."
     )

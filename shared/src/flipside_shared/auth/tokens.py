@@ -8,6 +8,7 @@ from uuid import UUID
 
 import jwt
 
+from .identity import participant_id_for
 from .keys import KeySource, UnknownKey, key_source
 from .settings import AuthSettings
 
@@ -24,11 +25,14 @@ class InvalidToken(Exception):
 
 @dataclass(frozen=True)
 class Principal:
-    """The caller as the token describes them: its subject, its Flipside roles, and the programs it leads."""
+    """The caller as the token describes them: its subject, its Flipside roles, the programs it leads, and the
+    claim naming the person (`identity_claim`) with its value (`identity`, None when the token lacks that claim)."""
 
     subject: str
     roles: frozenset[str]
     programs: frozenset[str] = frozenset()
+    identity_claim: str = "sub"
+    identity: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -36,13 +40,10 @@ class Principal:
 
     @property
     def participant_id(self) -> UUID | None:
-        """The participant this token is, if it is one: a participant's `sub` is their participant id."""
-        if "participant" not in self.roles:
+        """The participant this token is, if it is one: the participant role and an identity (see `identity`)."""
+        if "participant" not in self.roles or not self.identity:
             return None
-        try:
-            return UUID(self.subject)
-        except ValueError:
-            return None
+        return participant_id_for(self.identity_claim, self.identity)
 
     def may_act_as(self, participant_id: UUID) -> bool:
         return self.is_admin or self.participant_id == participant_id
@@ -106,6 +107,8 @@ class TokenVerifier:
             subject=str(claims["sub"]),
             roles=frozenset(_strings(_claim(claims, settings.roles_claim))) & frozenset(ROLES),
             programs=frozenset(_strings(_claim(claims, settings.programs_claim))),
+            identity_claim=settings.participant_claim,
+            identity=_identity(_claim(claims, settings.participant_claim)),
         )
 
 
@@ -138,6 +141,13 @@ def _claim(claims: dict[str, Any], path: str) -> Any:
     for part in path.split("."):
         value = value.get(part) if isinstance(value, dict) else None
     return value
+
+
+def _identity(value: Any) -> str | None:
+    """A claim's value as an identity: a string or a number (employee ids often are), never empty."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    return str(value).strip() or None
 
 
 def _strings(value: Any) -> list[str]:

@@ -1,0 +1,89 @@
+"""The people the development OpenID issuer lets sign in, kept in a JSON people file:
+
+    [{"sub": "...", "name": "Ada Lovelace", "email": "ada@example.com", "roles": ["participant"],
+      "programs": [], "description": "mentor in demo-2026"}]
+
+`sub` is what the services see (a participant's id, for the demo's people); `roles` and `programs` become the
+`flipside_roles` and `flipside_programs` claims.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from flipside_shared.auth.identity import participant_id_for
+
+from .auth import ADMIN_SUBJECT
+
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class Person(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sub: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    email: str = Field(pattern=EMAIL)
+    roles: tuple[str, ...] = Field(min_length=1)
+    programs: tuple[str, ...] = ()
+    description: str = ""
+
+
+class NotAPeopleFile(ValueError):
+    """The people file is missing or not a list of people: the message says where."""
+
+
+_PEOPLE = TypeAdapter(list[Person])
+
+
+def read_people(path: Path) -> list[Person]:
+    try:
+        people = _PEOPLE.validate_json(path.read_bytes())
+    except OSError as error:
+        raise NotAPeopleFile(f"people file {path}: {error.strerror}") from None
+    except ValidationError as error:
+        raise NotAPeopleFile(f"people file {path}: {error}") from None
+    if len({person.sub for person in people}) != len(people):
+        raise NotAPeopleFile(f"people file {path}: two people share a sub")
+    return people
+
+
+def write_people(path: Path, people: list[Person]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([person.model_dump(mode="json") for person in people], indent=2))
+    return path
+
+
+def someone_new(name: str, email: str) -> Person:
+    """Anyone, as a participant: their `sub` is the participant id their e-mail maps to, the same at every sign-in."""
+    return Person(
+        sub=str(participant_id_for("email", email)),
+        name=name.strip(),
+        email=email.strip().lower(),
+        roles=("participant",),
+        description="signed in as someone new",
+    )
+
+
+def local_stack_people(program_id: str = "pilot") -> list[Person]:
+    """`make up`'s people: an admin and a lead of one program (anyone else signs in as someone new)."""
+    return [
+        Person(
+            sub=ADMIN_SUBJECT,
+            name="Alex Admin",
+            email="admin@flipside.example",
+            roles=("admin",),
+            description="runs Flipside: programs, leads, webhooks",
+        ),
+        Person(
+            sub=f"lead-of-{program_id}",
+            name="Lee Lead",
+            email=f"lead.{program_id}@flipside.example",
+            roles=("program_lead",),
+            programs=(program_id,),
+            description=f"leads program {program_id}",
+        ),
+    ]
