@@ -13,8 +13,9 @@ from .repository import BrowserSession
 from .services import ServiceRefused, Services
 from .visitors import participant_of
 
-# The pairs that were made (goals and sessions belong to them); the other states are proposals not taken up.
+# The pairs that were made (goals and sessions belong to them); the other states are proposals.
 PAIR_STATES = ("active", "dissolved", "replaced")
+PROPOSALS_NOT_TAKEN_UP = ("declined", "expired", "no_longer_possible")
 
 STATES = {
     "active": N_("Active"),

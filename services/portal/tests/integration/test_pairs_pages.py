@@ -4,9 +4,11 @@ third person is refused the pair's page; the pages speak German. In order: each 
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import httpx
@@ -14,13 +16,16 @@ import pytest
 
 from flipside_devstack.auth import admin_headers
 from flipside_devstack.factories import enrolled, mentor_and_mentee
+from flipside_devstack.kafka_io import envelope, publish
 from flipside_devstack.portal_pages import Browser, page_text
 from flipside_devstack.programs import configure_program
-from flipside_shared.events import ParticipantEnrolled
+from flipside_shared.events import PairAtRisk, ParticipantEnrolled
 
 PROGRAM = f"pairs-{uuid4().hex[:8]}"  # people pick their partner: suggestions, proposals, then pairs
 MENTOR, MENTEE = mentor_and_mentee(PROGRAM)
 OUTSIDER = enrolled(program_id=PROGRAM, role="mentee", grade=9, display_name="Outsider", email="out@example.com")
+SECOND_MENTOR = enrolled(program_id=PROGRAM, role="mentor", grade=1, display_name="Mentor 1", email="m1@example.com")
+EVERYONE = (MENTOR, MENTEE, OUTSIDER, SECOND_MENTOR)
 found: dict[str, str] = {}  # what one test leaves for the next: the pair's id
 
 
@@ -29,7 +34,7 @@ def people(backends) -> None:
     """The program and its three people, enrolled as HR or an admin enrols them, and known to matching."""
     matching = backends["matching"].url
     configure_program(matching, PROGRAM, start="suggestions")
-    for person in (MENTOR, MENTEE, OUTSIDER):
+    for person in EVERYONE:
         body = {
             **person.profile.model_dump(mode="json", exclude={"program_id"}),
             "participant_id": str(person.participant_id),
@@ -38,7 +43,7 @@ def people(backends) -> None:
             f"{matching}/programs/{PROGRAM}/enrolments", json=body, headers=admin_headers(), timeout=10
         )
         assert response.status_code == 202, response.text
-    for person in (MENTOR, MENTEE, OUTSIDER):
+    for person in EVERYONE:
         until(
             lambda person=person: (
                 httpx.get(
@@ -151,6 +156,54 @@ def test_goals_are_set_and_moved_on_the_pair_page_and_both_see_them(people, sign
     mentee_goals = mentor_view.split("Mentee 0's goals", 1)[1]
     assert title in mentee_goals and "60 % done" in mentee_goals
     assert f"/pairs/{pair_id}/goals/{goal_id}" not in mentor_view, "only its owner moves a goal"
+
+
+def test_the_home_page_says_what_comes_next(people, signed_in):
+    mentor = as_person(signed_in, MENTOR)
+    until(lambda: "Next: Kickoff with Mentee 0" in page_text(mentor.get("/")), "the kickoff booked by scheduling")
+    home = page_text(mentor.get("/"))
+    assert "Nothing is waiting for you right now." not in home
+    assert "Mentee 0 proposes" not in home, "an answered proposal waits no more"
+
+
+def test_a_proposal_is_declined_after_asking_again_and_the_proposer_learns_so(people, signed_in):
+    proposer, asked = as_person(signed_in, SECOND_MENTOR), as_person(signed_in, OUTSIDER)
+    sent = proposer.send("/suggestions", {"program_id": PROGRAM, "candidate_id": str(OUTSIDER.participant_id)})
+    assert sent.status_code == 303, page_text(sent)
+    page = asked.get("/proposals")
+    assert "Mentor 1 proposes to pair with you" in page_text(page)
+    pair_id = re.search(r'action="/proposals/([0-9a-f-]+)/decline"', page.text)[1]
+    assert re.search(r"<details[^>]*>\s*<summary[^>]*>Decline…</summary>", page.text), "decline opens a confirmation"
+
+    declined = page_text(followed(asked, asked.send(f"/proposals/{pair_id}/decline", {"note": "Not this term."})))
+    assert "You declined the proposal." in declined and "Mentor 1 proposes" not in declined
+    until(lambda: "Declined" in page_text(proposer.get("/proposals")), "the proposer to learn of the answer")
+    earlier = page_text(proposer.get("/proposals")).split("Earlier proposals", 1)[1]
+    assert "Outsider" in earlier
+
+    again = asked.send(f"/proposals/{pair_id}/accept")
+    assert again.status_code == 409 and "form-error" in again.text, "an answered proposal is refused on the page"
+
+
+def test_a_pair_at_risk_is_kept_by_one_of_its_people(people, signed_in, sandbox):
+    pair_id = found["pair_id"]
+    flag = PairAtRisk(
+        pair_id=pair_id,
+        program_id=PROGRAM,
+        mentor_id=MENTOR.participant_id,
+        mentee_id=MENTEE.participant_id,
+        score=0.2,
+        reasons=["no session for 6 weeks"],
+        detected_at=datetime.now(UTC),
+    )
+    asyncio.run(publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(flag)]))
+    mentee = as_person(signed_in, MENTEE)
+    until(lambda: "This pair needs attention" in page_text(mentee.get(f"/pairs/{pair_id}")), "the flag")
+    assert "Your pair with Mentor 0 needs attention." in page_text(mentee.get("/"))
+    assert "data-confirm=" in mentee.get(f"/pairs/{pair_id}").text, "asking for a new partner asks again first"
+
+    kept = page_text(followed(mentee, mentee.send(f"/pairs/{pair_id}/keep")))
+    assert "You are keeping this pair." in kept and "This pair needs attention" not in kept
 
 
 def test_someone_else_gets_the_portals_refusal_page_for_the_pair(people, signed_in):

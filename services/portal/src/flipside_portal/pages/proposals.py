@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from ..dependencies import PagesDependency, Participant, ServicesDependency
 from ..i18n import N_
-from ..mentoring import PARTNER_ROLES, ROLES, own_pairs, own_profile, waiting_for
+from ..mentoring import PARTNER_ROLES, PROPOSALS_NOT_TAKEN_UP, ROLES, STATES, own_pairs, own_profile, waiting_for
 from ..reasons import sentences
 from ..repository import BrowserSession
 from ..services import ServiceRefused
@@ -159,7 +159,9 @@ async def _render_proposals(
         status_code=status_code,
         asked=asked,
         made=made,
+        earlier=[pair for pair in pairs if pair["status"] in PROPOSALS_NOT_TAKEN_UP],
         partner_roles=PARTNER_ROLES,
+        states=STATES,
         notice=translate(NOTICES[notice_key]) if notice_key in NOTICES else None,
         message=refused.message if refused else None,
     )
