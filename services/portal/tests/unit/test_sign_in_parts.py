@@ -55,3 +55,13 @@ def test_a_plain_refusal_is_one_sentence():
     refused = refusal(httpx.Response(409, json={"detail": "already enrolled in pilot"}))
     assert (refused.status, refused.message, refused.fields) == (409, "Already enrolled in pilot.", {})
     assert refusal(httpx.Response(404, text="not json")).message == "Not Found."
+
+
+def test_the_portal_will_not_serve_without_an_issuer_and_a_client(monkeypatch):
+    from flipside_portal.settings import PortalSettings
+    from flipside_shared.preflight import ConfigurationError, require_complete
+
+    monkeypatch.delenv("FLIPSIDE_PORTAL_OIDC_ISSUER", raising=False)
+    monkeypatch.delenv("FLIPSIDE_PORTAL_OIDC_CLIENT_ID", raising=False)
+    with pytest.raises(ConfigurationError, match="FLIPSIDE_PORTAL_OIDC_ISSUER, FLIPSIDE_PORTAL_OIDC_CLIENT_ID"):
+        require_complete(PortalSettings())
