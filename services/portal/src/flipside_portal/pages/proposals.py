@@ -50,7 +50,7 @@ async def propose(
     try:
         await services.matching.post(f"/programs/{program_id}/proposals", visitor.access_token, body)
     except ServiceRefused as refused:
-        if refused.status not in (409, 422, 429):
+        if refused.status not in (404, 409, 422, 429):
             raise
         return await _render_suggestions(request, visitor, pages, services, status_code=refused.status, refused=refused)
     return RedirectResponse("/proposals?done=proposed", status_code=303)
