@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
+
+from babel.numbers import format_decimal
+from fastapi import Request
 
 from .i18n import N_
+from .web import Pages, language_of
 
 Translate = Callable[..., str]
 
@@ -58,18 +63,25 @@ THROUGH = re.compile(r" \(through (?P<skill>[^)]+)\)")
 THROUGH_WORDS = N_("through %(skill)s")
 
 
-def sentences(reasons: list[str], translate: Translate) -> list[str]:
+def for_page(pages: Pages, request: Request) -> Callable[[list[str]], list[str]]:
+    """`sentences` in the viewer's language and number format."""
+    return partial(sentences, translate=partial(pages.translate, request), locale=language_of(request).code)
+
+
+def sentences(reasons: list[str], translate: Translate, locale: str = "en") -> list[str]:
     """Each reason as a sentence; `translate(message, **values)` is the page's."""
-    return [sentence(reason, translate) for reason in reasons]
+    return [sentence(reason, translate, locale) for reason in reasons]
 
 
-def sentence(reason: str, translate: Translate) -> str:
+def sentence(reason: str, translate: Translate, locale: str = "en") -> str:
     phrase = WEIGHT.sub("", reason.strip())
     for shape, words in SHAPES:
         found = shape.match(phrase)
         if found is None:
             continue
         values = found.groupdict()
+        if "hours" in values:
+            values["hours"] = format_decimal(float(values["hours"]), locale=locale)
         if "topics" in values:
             values["topics"] = THROUGH.sub(
                 lambda taught: f" ({translate(THROUGH_WORDS, skill=taught['skill'])})", values["topics"]

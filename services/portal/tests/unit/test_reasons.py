@@ -74,3 +74,10 @@ def test_a_skill_taught_through_another_is_said_so():
 
 def test_a_phrase_of_another_shape_is_shown_as_written():
     assert sentence("override: grade rule broken", marked) == "override: grade rule broken"
+
+
+def test_hours_are_written_as_the_reader_writes_numbers():
+    assert sentence("7.5 h of shared working time per week (+0.100)", in_language("de"), "de") == (
+        "7,5 Stunden gemeinsame Arbeitszeit pro Woche."
+    )
+    assert sentence("10.0 h of shared working time per week", marked) == "«10 hours of shared working time every week.»"

@@ -25,7 +25,7 @@ from ..mentoring import (
     own_pairs,
     sessions_of_pair,
 )
-from ..reasons import sentences
+from ..reasons import for_page
 from ..repository import BrowserSession
 from ..services import ServiceRefused, Services
 from ..visitors import participant_of
@@ -56,9 +56,9 @@ async def my_pairs(
     request: Request, visitor: Participant, pages: PagesDependency, services: ServicesDependency
 ) -> Response:
     pairs = await own_pairs(services, visitor)
-    translate = partial(pages.translate, request)
+    said = for_page(pages, request)
     for pair in pairs:
-        pair["reason_sentences"] = sentences(pair["reasons"], translate)
+        pair["reason_sentences"] = said(pair["reasons"])
     return pages.render(
         request,
         "pairs/list.html",
@@ -177,7 +177,7 @@ async def _render_pair(
         "pairs/pair.html",
         status_code=status_code,
         pair=pair,
-        reasons=sentences(pair["reasons"], translate),
+        reasons=for_page(pages, request)(pair["reasons"]),
         goals_ready=goals is not None,
         my_goals=[goal for goal in goals or [] if goal["owner_id"] == me],
         partner_goals=[goal for goal in goals or [] if goal["owner_id"] != me],

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from ..dependencies import PagesDependency, Participant, ServicesDependency
 from ..i18n import N_
 from ..mentoring import PARTNER_ROLES, PROPOSALS_NOT_TAKEN_UP, ROLES, STATES, own_pairs, own_profile, waiting_for
-from ..reasons import sentences
+from ..reasons import for_page
 from ..repository import BrowserSession
 from ..services import ServiceRefused
 from ..visitors import participant_of
@@ -124,9 +124,9 @@ async def _render_suggestions(
         visitor.access_token,
         params={"k": SUGGESTIONS},
     )
-    translate = partial(pages.translate, request)
+    said = for_page(pages, request)
     for candidate in found:
-        candidate["reason_sentences"] = sentences(candidate["reasons"], translate)
+        candidate["reason_sentences"] = said(candidate["reasons"])
     return pages.render(
         request,
         "pairs/suggestions.html",
@@ -150,9 +150,9 @@ async def _render_proposals(
 ) -> Response:
     pairs = [pair for pair in await own_pairs(services, visitor) if pair["pair_id"] != answered]
     asked, made = waiting_for(pairs, participant_of(visitor))
-    translate = partial(pages.translate, request)
+    translate, said = partial(pages.translate, request), for_page(pages, request)
     for proposal in (*asked, *made):
-        proposal["reason_sentences"] = sentences(proposal["reasons"], translate)
+        proposal["reason_sentences"] = said(proposal["reasons"])
     return pages.render(
         request,
         "pairs/proposals.html",
