@@ -2,8 +2,11 @@
 
 from fastapi import APIRouter
 
-from . import home, sign_in
+from . import absences, home, sessions, sign_in, surveys
 
 router = APIRouter(include_in_schema=False)
 router.include_router(sign_in.router)
 router.include_router(home.router)
+router.include_router(sessions.router)
+router.include_router(absences.router)
+router.include_router(surveys.router)
