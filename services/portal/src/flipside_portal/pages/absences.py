@@ -33,7 +33,7 @@ async def _absences(services: Services, visitor: BrowserSession) -> list[dict[st
 
 async def _replace(services: Services, visitor: BrowserSession, absences: list[dict[str, str]]) -> dict[str, Any]:
     path = f"/participants/{participant_of(visitor)}/absences"
-    return await services.scheduling.put(path, visitor.access_token, {"absences": absences})  # type: ignore[no-any-return]
+    return await services.scheduling.put(path, visitor.access_token, {"absences": absences})
 
 
 @router.get("/absences")

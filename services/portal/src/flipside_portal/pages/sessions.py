@@ -116,16 +116,23 @@ async def _reschedule_page(
     session = await _session(services, visitor, session_id)
     partners = await _partners(services, visitor)
     slots: list[dict[str, Any]] = []
+    cannot_move = None
     if session["status"] == "scheduled":
-        slots = await services.scheduling.get(
-            f"/sessions/{session_id}/slots", visitor.access_token, params={"count": SLOTS_OFFERED}
-        )
+        try:
+            slots = await services.scheduling.get(
+                f"/sessions/{session_id}/slots", visitor.access_token, params={"count": SLOTS_OFFERED}
+            )
+        except ServiceRefused as refused:
+            if refused.status != 409:
+                raise
+            cannot_move = refused.message  # begun or past: scheduling says why
     return pages.render(
         request,
         "sessions/reschedule.html",
         status_code=status_code,
         session=_listed(request, pages, session, partners),
         slots=slots,
+        cannot_move=cannot_move,
         errors=errors or {},
         values=values or {},
     )

@@ -88,7 +88,8 @@ def _form(
     status_code: int = 200,
 ) -> Response:
     questions = [
-        {**question, "text": pages.translate(request, question["text"])} for question in survey["questions"]["questions"]
+        {**question, "text": pages.translate(request, question["text"])}
+        for question in survey["questions"]["questions"]
     ]
     return pages.render(
         request,
