@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from flipside_shared.auth.rules import require_admin, require_self
+from flipside_shared.events import SUBSCRIBABLE_EVENT_TYPES
 from flipside_shared.signed_tokens import InvalidToken
 from flipside_shared.text import Few, Identifier, Text, Url
 
@@ -24,7 +25,6 @@ from .dependencies import Settings, Units
 from .domain.endpoints import checked_chat_url, checked_webhook_url
 from .domain.preferences import KINDS, PERSON_CHANNELS, Preferences, QuietHours
 from .domain.unsubscribe import UnsubscribeTarget, unsubscribe_target
-from .handlers import SUBSCRIBABLE_EVENT_TYPES
 from .repository import NotificationsRepository
 from .settings import NotificationSettings
 

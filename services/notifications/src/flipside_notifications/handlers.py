@@ -16,7 +16,7 @@ from uuid import UUID
 from flipside_shared.consumer import EventHandlers
 from flipside_shared.events import (
     EVENT_TYPES,
-    NOTIFICATIONS,
+    SUBSCRIBABLE_EVENT_TYPES,
     Event,
     ParticipantEnrolled,
     ParticipantErased,
@@ -29,14 +29,6 @@ from .repository import NotificationsRepository
 
 NotificationsUnit: TypeAlias = UnitOfWork[NotificationsRepository]
 """A unit of work on notifications' schema: what the handler and the dispatcher's rounds run in."""
-
-# What Flipside's services publish; what outside systems send (survey answers, session commands) stays with the
-# service it is for, and so do one person's own words and scores (private events), whoever sent them.
-SUBSCRIBABLE_EVENT_TYPES = sorted(
-    ce_type
-    for ce_type, event_type in EVENT_TYPES.items()
-    if event_type.sources and event_type.stream != NOTIFICATIONS and not event_type.private
-)
 
 
 async def _learn_about_people(repository: NotificationsRepository, event: Event) -> None:

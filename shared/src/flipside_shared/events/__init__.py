@@ -26,7 +26,14 @@ from .participants import (
     WorkingHours,
 )
 from .programs import PROGRAMS, MatchRunRequested
-from .registry import EVENT_TYPES, INBOUND_STREAMS, STREAMS, UnknownEventType, event_class
+from .registry import (
+    EVENT_TYPES,
+    INBOUND_STREAMS,
+    STREAMS,
+    SUBSCRIBABLE_EVENT_TYPES,
+    UnknownEventType,
+    event_class,
+)
 from .sessions import (
     SESSIONS,
     AttendeeTime,
@@ -54,6 +61,7 @@ __all__ = [
     "PROGRAMS",
     "SESSIONS",
     "STREAMS",
+    "SUBSCRIBABLE_EVENT_TYPES",
     "AttendeeTime",
     "CheckInDue",
     "Event",

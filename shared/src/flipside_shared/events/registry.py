@@ -89,6 +89,15 @@ INBOUND_STREAMS: tuple[Stream, ...] = tuple(
     stream for stream in STREAMS if any(t.inbound_sources for t in EVENT_TYPES.values() if t.stream == stream)
 )
 
+# What Flipside's services publish, which other systems may subscribe to as webhooks: what outside systems send
+# (survey answers, session commands) stays with the service it is for, and so do one person's own words and scores
+# (private events), whoever sent them; notifications' own would announce deliveries in a loop of deliveries.
+SUBSCRIBABLE_EVENT_TYPES: list[str] = sorted(
+    ce_type
+    for ce_type, event_type in EVENT_TYPES.items()
+    if event_type.sources and event_type.stream != NOTIFICATIONS and not event_type.private
+)
+
 
 class UnknownEventType(LookupError):
     """A message whose `ce_type` names no event type or version Flipside knows."""
