@@ -19,12 +19,14 @@ screenshot of each of their pages among the artifacts.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, async_playwright
 
 from flipside_devstack.fixtures import Sandbox
+from flipside_devstack.people import local_stack_people, write_people
 from flipside_devstack.platform import Platform
 from flipside_devstack.smtp import SmtpSink
 from flipside_devstack.stack import LocalStack
@@ -93,14 +95,25 @@ def smtp() -> Iterator[SmtpSink]:
 
 
 @pytest.fixture(scope="package")
-def platform(sandbox: Sandbox, smtp: SmtpSink, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    """Every registered service as a process, in the package's sandbox, its clock at real time."""
+def people_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The development issuer's people file: `make up`'s admin and lead at first; a module adds the leads of its
+    program (`portal.enlist`), and the issuer reads the file again when it changes."""
+    return write_people(tmp_path_factory.mktemp("issuer") / "people.json", local_stack_people())
+
+
+@pytest.fixture(scope="package")
+def platform(
+    sandbox: Sandbox, smtp: SmtpSink, people_file: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Platform]:
+    """Every registered service as a process, in the package's sandbox, its clock at real time; the development
+    issuer beside them, with the package's people file."""
     running = Platform(
         sandbox.bootstrap_servers,
         sandbox.database_url,
         sandbox.topic_prefix,
         tmp_path_factory.mktemp("logs"),
         smtp.port,
+        people=people_file,
     ).start()
     yield running
     running.stop()
