@@ -25,7 +25,7 @@ def print_report(people: list[ParticipantEnrolled], reader: TopicReader, smtp: S
     kickoffs = {e.event.pair_id: e.event for e in reader.events(SessionScheduled) if e.event.kind == "kickoff"}
     failures = {e.event.pair_id: e.event.reason for e in reader.events(SchedulingFailed)}
 
-    pairs = _unique(reader.events(PairCreated))
+    pairs = unique(reader.events(PairCreated))
     print(f"\n== {len(pairs)} pairs (mentor -> mentee, score, why) ==")
     for pair in sorted(pairs, key=lambda p: -p.score):
         mentor, mentee = pair.mentor.participant_id, pair.mentee.participant_id
@@ -43,15 +43,15 @@ def print_report(people: list[ParticipantEnrolled], reader: TopicReader, smtp: S
         elif reason := failures.get(pair.pair_id):
             print(f"    not scheduled: {reason}")
 
-    unmatched = _unique(reader.events(ParticipantUnmatched))
+    unmatched = unique(reader.events(ParticipantUnmatched))
     if unmatched:
         print(f"\n== {len(unmatched)} left unmatched ==")
         for event in unmatched:
             print(f"{names[event.participant_id]}: {'; '.join(event.reasons)}")
 
-    check_ins = _unique(reader.events(CheckInDue))
-    requests = _unique(reader.events(FeedbackRequested))
-    sent = Counter(e.template for e in _unique(reader.events(NotificationSent)))
+    check_ins = unique(reader.events(CheckInDue))
+    requests = unique(reader.events(FeedbackRequested))
+    sent = Counter(e.template for e in unique(reader.events(NotificationSent)))
     print(
         f"\n== follow-up ==\ncheck-ins due: {len(check_ins)}; feedback requests: {len(requests)} "
         f"({sum(r.role == 'mentor' for r in requests)} to mentors, {sum(r.role == 'mentee' for r in requests)} to mentees)"
@@ -77,6 +77,6 @@ def print_fairness(report: dict) -> None:
         print(f"warning: {warning}")
 
 
-def _unique(envelopes):
+def unique(envelopes):
     """Events by id: a relay may publish an event twice after a crash; consumers see it once."""
     return list({e.id: e.event for e in envelopes}.values())

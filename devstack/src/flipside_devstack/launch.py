@@ -1,9 +1,11 @@
 """`make up` / `make down` / `make status`: the local stack and every registered service, in the background.
 
-`up` starts Kafka, PostgreSQL, an SMTP server that keeps mail in a maildir, and the
-services (each on its default port where that is free), writes where they listen to STATE_DIR/stack.json and
-returns. The services trust a development issuer whose key stays in STATE_DIR/auth: `python -m flipside_operations.cli
-token --role admin` prints a token to call them with.
+`up` starts Kafka, PostgreSQL, an SMTP server that keeps mail in a maildir, the development OpenID issuer
+(http://localhost:8010 where free) and the services (each on its default port where that is free), writes where
+they listen to STATE_DIR/stack.json and returns. The services trust the issuer's key, kept in STATE_DIR/auth:
+`python -m flipside_operations.cli token --role admin` prints a token to call them with, and the portal signs people
+in there as anyone in STATE_DIR/people.json (an admin and a lead of program pilot; edit it while it runs) or as
+someone new.
 `down` stops everything listed there and leaves nothing running.
 """
 
@@ -23,7 +25,9 @@ from pathlib import Path
 from flipside_shared.registration import registered_services
 
 from .auth import DevIssuer
-from .platform import Platform
+from .oidc_issuer import DEFAULT_PORT as ISSUER_PORT
+from .people import local_stack_people, write_people
+from .platform import ISSUER, Platform
 from .ports import free_port, wait_for_port
 from .postgres import LocalPostgres
 from .signing_secrets import signing_secrets_in
@@ -57,15 +61,20 @@ def up(state_dir: Path) -> None:
         start_new_session=True,
     )
     wait_for_port(smtp_port, 15)
+    default_ports = {name: service.http_port for name, service in registered_services().items()} | {ISSUER: ISSUER_PORT}
+    people = state_dir / "people.json"
+    if not people.exists():
+        write_people(people, local_stack_people("pilot"))
     platform = Platform(
         stack.bootstrap_servers,
         stack.database_url,
         os.environ.get("FLIPSIDE_TOPIC_PREFIX", "flipside."),
         state_dir / "logs",
         smtp_port,
-        ports={name: service.http_port for name, service in registered_services().items() if _free(service.http_port)},
+        ports={name: port for name, port in default_ports.items() if _free(port)},
         issuer=DevIssuer(state_dir / "auth"),
         signing_secrets=signing_secrets_in(state_dir / "secrets"),
+        people=people,
     )
     platform.start()
     state = {
@@ -78,6 +87,13 @@ def up(state_dir: Path) -> None:
         },
         "smtp": {"address": f"127.0.0.1:{smtp_port}", "pid": smtp.pid, "maildir": str(mail_dir)},
         "auth": platform["matching"].env["FLIPSIDE_AUTH_JWKS_FILE"],
+        "issuer": {
+            "url": platform.oidc_issuer_url,
+            "pid": platform.oidc_issuer.pid,
+            "log": str(platform.oidc_issuer.log_path),
+            "people": str(people),
+        },
+        "portal": platform.portal_url,
         "services": {
             name: {"url": s.url, "pid": s.pid, "log": str(s.log_path)} for name, s in platform.services.items()
         },
@@ -94,13 +110,14 @@ def down(state_dir: Path) -> None:
     state = json.loads(state_file.read_text())
     for service in state["services"].values():
         _terminate(service["pid"])
+    _terminate(state.get("issuer", {}).get("pid"))
     _terminate(state["smtp"]["pid"])
     _terminate(state["kafka"]["pid"], grace=30)
     if state["postgres"]["root"]:
         LocalPostgres(Path(state["postgres"]["root"]), state["postgres"]["port"]).remove()
     shutil.rmtree(state_dir / "stack", ignore_errors=True)
     state_file.unlink()
-    print("stopped: services, SMTP server, Kafka and PostgreSQL")
+    print("stopped: services, OpenID issuer, SMTP server, Kafka and PostgreSQL")
 
 
 def status(state_dir: Path) -> None:
@@ -118,6 +135,11 @@ def _print(state: dict) -> None:
     for name, service in state["services"].items():
         alive = service["pid"] and _alive(service["pid"])
         print(f"{name:<14}{service['url']}  {'running' if alive else 'NOT RUNNING'}  log: {service['log']}")
+    if issuer := state.get("issuer"):
+        alive = "running" if _alive(issuer["pid"]) else "NOT RUNNING"
+        print(f"{'issuer':<14}{issuer['url']}  {alive}  log: {issuer['log']}  people: {issuer['people']}")
+    if state.get("portal"):
+        print(f"Portal        {state['portal']}  (sign in as anyone in the issuer's people file, or as someone new)")
     print(
         f"API tokens    python -m flipside_operations.cli token --role admin (development key set {state.get('auth')})"
     )

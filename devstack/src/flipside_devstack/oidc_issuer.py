@@ -37,7 +37,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from .auth import ALGORITHM, DevIssuer
-from .people import Person, local_stack_people, read_people, someone_new
+from .people import PeopleFile, Person, local_stack_people, someone_new
 
 PORTAL_CLIENT_ID = "flipside-portal"
 DEFAULT_PORT = 8010
@@ -103,12 +103,13 @@ class Grant:
 
 
 class OpenIdIssuer:
-    """The issuer's state (people, outstanding codes and refresh tokens) and its Starlette application (`app`)."""
+    """The issuer's state (outstanding codes and refresh tokens) and its Starlette application (`app`); `people`
+    gives the people on the login page, asked at each sign-in."""
 
     def __init__(
         self,
         signing: DevIssuer,
-        people: Sequence[Person],
+        people: Callable[[], Sequence[Person]],
         redirect_uris: Sequence[str],
         base_url: str,
         client_id: str = PORTAL_CLIENT_ID,
@@ -116,7 +117,7 @@ class OpenIdIssuer:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.signing = signing
-        self.people = {person.sub: person for person in people}
+        self.people = people
         self.redirect_uris = frozenset(redirect_uris)
         self.base_url = base_url.rstrip("/")
         self.client_id = client_id
@@ -172,12 +173,12 @@ class OpenIdIssuer:
 
     async def login_page(self, request: Request) -> Response:
         try:
-            sign_in = self._sign_in_request(dict(request.query_params))
+            self._sign_in_request(dict(request.query_params))
         except RefusedRequest as refused:
             return _page("Sign-in refused", f"<p>{html.escape(str(refused))}</p>", status_code=400)
         except RedirectableError as error:
             return self._error_redirect(request.query_params, error)
-        return _page("Sign in to Flipside", _login_form(request.query_params, self.people.values(), sign_in))
+        return _page("Sign in to Flipside", _login_form(request.query_params, self.people()))
 
     async def sign_in(self, request: Request) -> Response:
         form = await _form(request)
@@ -190,7 +191,7 @@ class OpenIdIssuer:
         try:
             person = self._chosen(form)
         except ValueError as error:
-            body = f'<p role="alert">{html.escape(str(error))}</p>' + _login_form(form, self.people.values(), sign_in)
+            body = f'<p role="alert">{html.escape(str(error))}</p>' + _login_form(form, self.people())
             return _page("Sign in to Flipside", body, status_code=400)
         code = secrets.token_urlsafe(32)
         self._codes[code] = Grant(
@@ -231,9 +232,9 @@ class OpenIdIssuer:
 
     def _chosen(self, form: dict[str, str]) -> Person:
         if sub := form.get("person"):
-            if sub not in self.people:
-                raise ValueError("There is no such person on this issuer's list.")
-            return self.people[sub]
+            if chosen := next((person for person in self.people() if person.sub == sub), None):
+                return chosen
+            raise ValueError("There is no such person on this issuer's list.")
         try:
             return someone_new(form.get("name", ""), form.get("email", ""))
         except ValidationError:
@@ -458,7 +459,7 @@ def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
     )
 
 
-def _login_form(parameters: Any, people: Any, sign_in: SignInRequest) -> str:
+def _login_form(parameters: Any, people: Sequence[Person]) -> str:
     hidden = "".join(
         f'<input type="hidden" name="{name}" value="{html.escape(parameters.get(name, ""))}">'
         for name in REQUEST_PARAMETERS
@@ -510,7 +511,7 @@ def main(arguments: Sequence[str] | None = None) -> None:
     options = parser.parse_args(arguments)
     issuer = OpenIdIssuer(
         DevIssuer(options.key_dir),
-        read_people(options.people) if options.people else local_stack_people(),
+        PeopleFile(options.people) if options.people else local_stack_people,
         options.redirect_uri or ["http://localhost:8005/auth/callback"],
         options.public_url or f"http://localhost:{options.port}",
         client_id=options.client_id,

@@ -51,9 +51,30 @@ def read_people(path: Path) -> list[Person]:
     return people
 
 
+class PeopleFile:
+    """A people file, read again whenever it has changed, so people can be added while the issuer runs."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._people = read_people(path)
+        self._version = self._current_version()
+
+    def __call__(self) -> list[Person]:
+        if (version := self._current_version()) != self._version:
+            self._people, self._version = read_people(self._path), version
+        return self._people
+
+    def _current_version(self) -> tuple[int, int, int]:
+        stat = self._path.stat()
+        return stat.st_ino, stat.st_mtime_ns, stat.st_size
+
+
 def write_people(path: Path, people: list[Person]) -> Path:
+    """Written whole and then moved into place, so an issuer reading it never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps([person.model_dump(mode="json") for person in people], indent=2))
+    draft = path.with_name(f".{path.name}.draft")
+    draft.write_text(json.dumps([person.model_dump(mode="json") for person in people], indent=2))
+    draft.replace(path)
     return path
 
 

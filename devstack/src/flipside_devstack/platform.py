@@ -1,16 +1,23 @@
-"""Every registered service as a real process, pointed at one broker, one database and one SMTP server."""
+"""Every registered service as a real process, pointed at one broker, one database and one SMTP server, beside
+the development OpenID issuer people sign in to the portal with (when the portal is registered, it is told where
+the issuer and the other services are, and notifications where the portal is)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from flipside_shared.registration import registered_services
 
-from .auth import DevIssuer, dev_issuer
+from .auth import DEV_ISSUER, DevIssuer, dev_issuer
+from .oidc_issuer import PORTAL_CLIENT_ID
 from .ports import free_port
 from .service_process import ServiceProcess
 from .signing_secrets import dev_signing_secrets
+
+ISSUER = "issuer"
+PORTAL = "portal"
 
 
 class Platform:
@@ -26,9 +33,17 @@ class Platform:
         ports: dict[str, int] | None = None,
         issuer: DevIssuer | None = None,
         signing_secrets: dict[str, str] | None = None,
+        people: Path | None = None,
+        redirect_uris: Sequence[str] = (),
     ) -> None:
+        """`ports` may name a port for a service or for the `issuer`; `people` is the issuer's people file
+        (default: an admin and a lead of program pilot; the issuer reads it again when it changes); `redirect_uris` are registered with the issuer beside
+        the portal's own."""
         services = registered_services()
-        ports = {name: (ports or {}).get(name) or free_port() for name in services}
+        ports = {name: (ports or {}).get(name) or free_port() for name in [*services, ISSUER]}
+        signing = issuer or dev_issuer()
+        self.oidc_issuer_url = f"http://localhost:{ports[ISSUER]}"
+        self.portal_url = f"http://localhost:{ports[PORTAL]}" if PORTAL in services else None
         env = {
             "FLIPSIDE_KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers,
             "FLIPSIDE_DATABASE_URL": database_url,
@@ -41,17 +56,50 @@ class Platform:
             # Notifications makes the survey and calendar-feed links, so it must know where those services answer.
             "FLIPSIDE_FEEDBACK_PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['feedback']}",
             "FLIPSIDE_SCHEDULING_PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['scheduling']}",
-            **(issuer or dev_issuer()).env(),
+            **signing.env(),
             **(signing_secrets or dev_signing_secrets()),
+            **(self._portal_env(self.portal_url, ports) if self.portal_url else {}),
             **(extra_env or {}),
         }
         self.topic_prefix = topic_prefix
         self.services = {name: ServiceProcess(name, env, log_dir, ports[name]) for name in services}
+        callbacks = [*([f"{self.portal_url}/auth/callback"] if self.portal_url else []), *redirect_uris]
+        self.oidc_issuer = ServiceProcess(
+            ISSUER,
+            {},
+            log_dir,
+            ports[ISSUER],
+            module="flipside_devstack.oidc_issuer",
+            arguments=[
+                "--key-dir",
+                str(signing.key_path.parent),
+                "--public-url",
+                self.oidc_issuer_url,
+                *(["--people", str(people)] if people else []),
+                *(argument for uri in callbacks for argument in ("--redirect-uri", uri)),
+            ],
+        )
+
+    def _portal_env(self, portal_url: str, ports: dict[str, int]) -> dict[str, str]:
+        """Where the portal sends browsers and calls the services, and where e-mails link to it."""
+        return {
+            "FLIPSIDE_PORTAL_PUBLIC_URL": portal_url,
+            "FLIPSIDE_PORTAL_OIDC_ISSUER": DEV_ISSUER,
+            "FLIPSIDE_PORTAL_OIDC_DISCOVERY_URL": f"{self.oidc_issuer_url}/.well-known/openid-configuration",
+            "FLIPSIDE_PORTAL_OIDC_CLIENT_ID": PORTAL_CLIENT_ID,
+            **{
+                f"FLIPSIDE_PORTAL_{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}"
+                for name in ("matching", "scheduling", "feedback", "notifications")
+            },
+            "FLIPSIDE_NOTIFICATIONS_PORTAL_URL": portal_url,
+        }
 
     def __getitem__(self, name: str) -> ServiceProcess:
         return self.services[name]
 
     def start(self) -> Platform:
+        # The portal reads the issuer's discovery document as it starts.
+        self.oidc_issuer.start()
         for service in self.services.values():
             service.start(wait_ready=False)
         for service in self.services.values():
@@ -61,3 +109,4 @@ class Platform:
     def stop(self) -> None:
         for service in self.services.values():
             service.stop()
+        self.oidc_issuer.stop()

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -15,10 +16,20 @@ from .ports import free_port
 
 
 class ServiceProcess:
-    """`python -m flipside_<name>` with the given environment; logs go to a file."""
+    """`python -m flipside_<name>` (or another module, with arguments) with the given environment; logs go to a
+    file. Ready once `/health/ready` answers 200."""
 
-    def __init__(self, name: str, env: dict[str, str], log_dir: Path, port: int | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        env: dict[str, str],
+        log_dir: Path,
+        port: int | None = None,
+        module: str | None = None,
+        arguments: Sequence[str] = (),
+    ) -> None:
         self.name = name
+        self.command = [sys.executable, "-m", module or f"flipside_{name}", *arguments]
         self.port = port or free_port()
         self.env = {**os.environ, **env, "FLIPSIDE_HTTP_PORT": str(self.port), "PYTHONUNBUFFERED": "1"}
         self.log_path = log_dir / f"{name}-{self.port}.log"
@@ -36,7 +47,7 @@ class ServiceProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self._process = subprocess.Popen(
-            [sys.executable, "-m", f"flipside_{self.name}"],
+            self.command,
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -13,7 +13,7 @@ import pytest
 
 from flipside_devstack.auth import DEV_AUDIENCE, DEV_ISSUER, DevIssuer
 from flipside_devstack.oidc_issuer import PORTAL_CLIENT_ID, OpenIdIssuer
-from flipside_devstack.people import NotAPeopleFile, Person, read_people, someone_new, write_people
+from flipside_devstack.people import NotAPeopleFile, PeopleFile, Person, read_people, someone_new, write_people
 from flipside_shared.auth.identity import participant_id_for
 from flipside_shared.auth.settings import AuthSettings
 from flipside_shared.auth.tokens import InvalidToken, TokenVerifier
@@ -52,7 +52,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def browser(signing, clock):
-    issuer = OpenIdIssuer(signing, [MENTOR, LEAD], [CALLBACK], BASE, clock=clock)
+    issuer = OpenIdIssuer(signing, lambda: [MENTOR, LEAD], [CALLBACK], BASE, clock=clock)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=issuer.app), base_url=BASE) as client:
         yield client
 
@@ -278,3 +278,11 @@ def test_a_people_file_round_trips_and_bad_ones_say_why(tmp_path):
         read_people(path)
     with pytest.raises(NotAPeopleFile, match="No such file"):
         read_people(tmp_path / "missing.json")
+
+
+def test_a_people_file_is_read_again_when_it_changes(tmp_path):
+    path = write_people(tmp_path / "people.json", [LEAD])
+    people = PeopleFile(path)
+    assert people() == [LEAD]
+    write_people(path, [LEAD, MENTOR])
+    assert people() == [LEAD, MENTOR]

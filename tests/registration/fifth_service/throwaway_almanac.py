@@ -14,15 +14,15 @@ from flipside_shared.service import ServiceDefinition, create_app
 from flipside_shared.settings import ServiceSettings
 from flipside_shared.unit_of_work import UnitOfWork
 
-SERVICE = "portal"
+SERVICE = "almanac"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-class PortalSettings(ServiceSettings):
-    http_port: int = 8005
+class AlmanacSettings(ServiceSettings):
+    http_port: int = 8006
 
 
-def definition(settings: PortalSettings | None = None) -> ServiceDefinition[asyncpg.Connection]:
+def definition(settings: AlmanacSettings | None = None) -> ServiceDefinition[asyncpg.Connection]:
     handlers: EventHandlers[asyncpg.Connection] = EventHandlers()
 
     @handlers.handles(PairCreated)
@@ -31,17 +31,17 @@ def definition(settings: PortalSettings | None = None) -> ServiceDefinition[asyn
 
     return ServiceDefinition(
         name=SERVICE,
-        settings=settings or PortalSettings(),
+        settings=settings or AlmanacSettings(),
         migrations=MIGRATIONS,
         repository=lambda conn: conn,
         handlers=handlers,
     )
 
 
-def app(settings: PortalSettings | None = None) -> FastAPI:
+def app(settings: AlmanacSettings | None = None) -> FastAPI:
     return create_app(definition(settings))
 
 
 REGISTRATION = ServiceRegistration(
-    name=SERVICE, settings=PortalSettings, definition=definition, app=app, migrations=MIGRATIONS
+    name=SERVICE, settings=AlmanacSettings, definition=definition, app=app, migrations=MIGRATIONS
 )

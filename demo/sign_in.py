@@ -1,0 +1,41 @@
+"""After the report: the people a visitor can sign in to the portal as, and where to go."""
+
+from __future__ import annotations
+
+from flipside_devstack.people import Person, local_stack_people
+from flipside_devstack.platform import Platform
+from flipside_shared.events import PairCreated, ParticipantEnrolled
+
+DEMO_PAIRS = 2
+
+
+def demo_people(program_id: str, people: list[ParticipantEnrolled], pairs: list[PairCreated]) -> list[Person]:
+    """Both sides of the best two pairs (their `sub` is their participant id), the program's lead and an admin."""
+    profiles = {person.participant_id: person.profile for person in people}
+    members = []
+    for pair in sorted(pairs, key=lambda pair: -pair.score)[:DEMO_PAIRS]:
+        for side, member, partner in (("mentor", pair.mentor, pair.mentee), ("mentee", pair.mentee, pair.mentor)):
+            profile = profiles[member.participant_id]
+            members.append(
+                Person(
+                    sub=str(member.participant_id),
+                    name=profile.display_name,
+                    email=profile.email,
+                    roles=("participant",),
+                    description=f"{side} of {profiles[partner.participant_id].display_name}, "
+                    f"{profile.department}, {profile.time_zone}",
+                )
+            )
+    admin, lead = local_stack_people(program_id)
+    return [*members, lead, admin]
+
+
+def print_sign_in(platform: Platform, people: list[Person]) -> None:
+    if platform.portal_url is None:
+        print(
+            f"\nThe development OpenID issuer runs at {platform.oidc_issuer_url}; no portal is installed to sign in to."
+        )
+    else:
+        print(f"\nOpen {platform.portal_url} and sign in as one of these (or as someone new, to enrol yourself):")
+    for person in people:
+        print(f"  {person.name:<24} {person.description}")
