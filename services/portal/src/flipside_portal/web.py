@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -25,7 +26,8 @@ def language_of(request: Request) -> Language:
     visitor: BrowserSession | None = getattr(request.state, "visitor", None)
     chosen = (visitor.locale if visitor else None) or request.cookies.get(LANGUAGE_COOKIE)
     code = chosen if chosen in LANGUAGES else negotiate(request.headers.get("accept-language"))
-    return Language(code, zone(request.cookies.get(TIME_ZONE_COOKIE)))
+    # The page's script writes the zone URL-encoded (Europe%2FBerlin); cookies arrive as they were written.
+    return Language(code, zone(unquote(request.cookies.get(TIME_ZONE_COOKIE, ""))))
 
 
 def _formatting_gettext(translate: Callable[[str], str]) -> Callable[..., str]:

@@ -1,8 +1,10 @@
 from datetime import UTC, datetime
 
 import pytest
+from starlette.requests import Request
 
 from flipside_portal.i18n import Language, negotiate, zone
+from flipside_portal.web import language_of
 
 
 @pytest.mark.parametrize(
@@ -35,3 +37,9 @@ def test_a_moment_reads_in_the_viewer_s_zone_and_language():
 def test_an_unknown_zone_falls_back_to_utc():
     assert zone("Mars/Olympus").key == "UTC"
     assert zone(None).key == "UTC"
+
+
+def test_the_time_zone_the_pages_script_keeps_is_read_as_it_writes_it():
+    cookie = "flipside_time_zone=America%2FNew_York"  # encodeURIComponent, as portal.js writes it
+    request = Request({"type": "http", "headers": [(b"cookie", cookie.encode())]})
+    assert language_of(request).time_zone.key == "America/New_York"
