@@ -95,14 +95,10 @@ async def enrol(page, person: dict, shot: str) -> None:
 def enrolled(person: dict) -> bool:
     """Matching knows the person under the id their e-mail maps to: the portal enrolled them as themself."""
     me = participant_id(person["email"])
-    return httpx.get(
-        f"{story['matching']}/participants/{me}", headers=participant_headers(me), timeout=10
-    ).is_success
+    return httpx.get(f"{story['matching']}/participants/{me}", headers=participant_headers(me), timeout=10).is_success
 
 
-async def test_mira_signs_in_for_the_first_time_and_enrols_through_the_form_in_german(
-    platform, program, browser_for
-):
+async def test_mira_signs_in_for_the_first_time_and_enrols_through_the_form_in_german(platform, program, browser_for):
     story["matching"] = platform["matching"].url
     page = await sign_in(browser_for, platform, MIRA, shots="participant-de")
     assert await page.locator("html").get_attribute("lang") == "de", "the browser's language"
@@ -204,9 +200,7 @@ async def test_both_see_the_pair_with_the_reasons_and_the_kickoff_in_their_own_t
     story["kickoff"] = at_noah
 
 
-async def test_noah_moves_the_kickoff_to_a_slot_that_suits_both_and_mira_sees_it_moved(
-    platform, program, browser_for
-):
+async def test_noah_moves_the_kickoff_to_a_slot_that_suits_both_and_mira_sees_it_moved(platform, program, browser_for):
     noah = await sign_in(browser_for, platform, NOAH, start="/sessions")
     await noah.get_by_role("link", name="Move or cancel this session").first.click()
     await noah.wait_for_url(re.compile(r"/sessions/[0-9a-f-]+/reschedule$"))
@@ -249,7 +243,9 @@ async def test_both_set_goals_and_record_progress_and_see_each_others(platform, 
     await set_goal(mira, "Verstehen, wie unsere Strategie entsteht", "25")
     await set_goal(noah, "Post our first TikTok video", "50")
     await noah.reload()
-    assert "Verstehen, wie unsere Strategie entsteht" in await noah.locator("section[aria-labelledby=goals]").inner_text()
+    assert (
+        "Verstehen, wie unsere Strategie entsteht" in await noah.locator("section[aria-labelledby=goals]").inner_text()
+    )
     await looked_at(mira, "participant-de-pair-goals")
     await looked_at(noah, "participant-pair-goals")
 
@@ -280,9 +276,7 @@ PARTICIPANT_PAGES = ["/", "/programs", "/profile", "/absences", "/self-assessmen
 
 
 @pytest.mark.parametrize("path", PARTICIPANT_PAGES)
-async def test_every_participant_page_passes_axe_in_english_and_on_a_german_phone(
-    platform, program, browser_for, path
-):
+async def test_every_participant_page_passes_axe_in_english_and_on_a_german_phone(platform, program, browser_for, path):
     noah = await sign_in(browser_for, platform, NOAH, start=path)
     name = path.strip("/").replace("/", "-") or "home"
     await looked_at(noah, f"participant-page-{name}")
