@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-from flipside_devstack.people import Person, local_stack_people
+from flipside_devstack.people import Person, local_stack_people, people_of_pairs
 from flipside_devstack.platform import Platform
 from flipside_shared.events import PairCreated, ParticipantEnrolled
 
 DEMO_PAIRS = 2
 
 
-def demo_people(program_id: str, people: list[ParticipantEnrolled], pairs: list[PairCreated]) -> list[Person]:
-    """Both sides of the best two pairs (their `sub` is their participant id), the program's lead and an admin."""
-    profiles = {person.participant_id: person.profile for person in people}
-    members = []
-    for pair in sorted(pairs, key=lambda pair: -pair.score)[:DEMO_PAIRS]:
-        for side, member, partner in (("mentor", pair.mentor, pair.mentee), ("mentee", pair.mentee, pair.mentor)):
-            profile = profiles[member.participant_id]
-            members.append(
-                Person(
-                    sub=str(member.participant_id),
-                    name=profile.display_name,
-                    email=profile.email,
-                    roles=("participant",),
-                    description=f"{side} of {profiles[partner.participant_id].display_name}, "
-                    f"{profile.department}, {profile.time_zone}",
-                )
-            )
+def demo_people(program_id: str, enrolled: list[ParticipantEnrolled], pairs: list[PairCreated]) -> list[Person]:
+    """Both sides of the best two pairs, the program's lead and an admin."""
     admin, lead = local_stack_people(program_id)
-    return [*members, lead, admin]
+    return [*people_of_pairs(enrolled, pairs, DEMO_PAIRS), lead, admin]
 
 
 def print_sign_in(platform: Platform, people: list[Person]) -> None:

@@ -137,7 +137,7 @@ def _print(state: dict) -> None:
         print(f"{name:<14}{service['url']}  {'running' if alive else 'NOT RUNNING'}  log: {service['log']}")
     if issuer := state.get("issuer"):
         alive = "running" if _alive(issuer["pid"]) else "NOT RUNNING"
-        print(f"{'issuer':<14}{issuer['url']}  {alive}  log: {issuer['log']}  people: {issuer['people']}")
+        print(f"{'OpenID issuer':<14}{issuer['url']}  {alive}  log: {issuer['log']}  people: {issuer['people']}")
     if state.get("portal"):
         print(f"Portal        {state['portal']}  (sign in as anyone in the issuer's people file, or as someone new)")
     print(

@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from flipside_shared.auth.identity import participant_id_for
+from flipside_shared.events import PairCreated, ParticipantEnrolled
 
 from .auth import ADMIN_SUBJECT
 
@@ -108,3 +109,23 @@ def local_stack_people(program_id: str = "pilot") -> list[Person]:
             description=f"leads program {program_id}",
         ),
     ]
+
+
+def people_of_pairs(enrolled: list[ParticipantEnrolled], pairs: list[PairCreated], count: int) -> list[Person]:
+    """Both sides of the `count` best pairs, as participants whose `sub` is their participant id."""
+    profiles = {person.participant_id: person.profile for person in enrolled}
+    people = []
+    for pair in sorted(pairs, key=lambda pair: -pair.score)[:count]:
+        for side, member, partner in (("mentor", pair.mentor, pair.mentee), ("mentee", pair.mentee, pair.mentor)):
+            profile = profiles[member.participant_id]
+            people.append(
+                Person(
+                    sub=str(member.participant_id),
+                    name=profile.display_name,
+                    email=profile.email,
+                    roles=("participant",),
+                    description=f"{side} of {profiles[partner.participant_id].display_name} in {pair.program_id}, "
+                    f"{profile.department}, {profile.time_zone}",
+                )
+            )
+    return people
