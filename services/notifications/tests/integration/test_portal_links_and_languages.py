@@ -244,7 +244,7 @@ async def test_a_german_person_gets_the_pair_email_and_its_reasons_in_german_an_
     assert (
         "- Reverse Mentoring: Die Mentorin oder der Mentor steht 6 Stufe(n) unter dem Mentee (grade 2 und grade 8)\n"
         "- Mentor:in kann dem Mentee TikTok, video editing (über Reels) beibringen (+0.400)\n"
-        "- gleiche Art, sich zu treffen: Rhythmus weekly, Form video (+0.050)\n"
+        "- gleiche Art, sich zu treffen: Rhythmus wöchentlich, Form Video (+0.050)\n"
         "- 4.5 Std. gemeinsame Arbeitszeit pro Woche (+0.100)\n"
         "- a reason matching may give one day\n"
     ) in text, "every known reason in German; one not known as it came"

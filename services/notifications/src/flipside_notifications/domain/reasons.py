@@ -64,13 +64,25 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 WORDS = {
-    # The direction of a program, and the parts of a meeting style, as matching names them.
+    # The direction of a program, and the parts of a meeting style with their values, as matching names them.
     "reverse": N_("reverse"),
     "ordinary": N_("ordinary"),
     "rhythm": N_("rhythm"),
     "mode": N_("mode"),
     "formality": N_("formality"),
     "channel": N_("channel"),
+    "weekly": N_("weekly"),
+    "fortnightly": N_("fortnightly"),
+    "monthly": N_("monthly"),
+    "synchronous": N_("synchronous"),
+    "written": N_("written"),
+    "mixed": N_("mixed"),
+    "casual": N_("casual"),
+    "formal": N_("formal"),
+    "video": N_("video"),
+    "in_person": N_("in_person"),
+    "chat": N_("chat"),
+    "email": N_("email"),
 }
 
 
@@ -97,4 +109,6 @@ def _words(name: str, value: str, gettext: Gettext) -> str:
 
 def _style(part: str, gettext: Gettext) -> str:
     field, _, value = part.partition(" ")
-    return f"{gettext(WORDS[field])} {value}" if field in WORDS and value else part
+    if field not in WORDS or not value:
+        return part
+    return f"{gettext(WORDS[field])} {gettext(WORDS[value]) if value in WORDS else value}"
