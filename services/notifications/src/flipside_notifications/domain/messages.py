@@ -176,6 +176,7 @@ def messages_for(event: Event, links: PersonalLinks) -> list[MessageDue]:
                     "recognition",
                     {
                         "milestone": event.milestone,
+                        "pair_id": str(event.pair_id),
                         **(
                             {"partner_id": str(others[0])}
                             if (others := [p for p in event.participant_ids if p != participant_id])
