@@ -38,7 +38,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def definition(settings: MatchingSettings | None = None) -> ServiceDefinition[MatchingRepository]:
     settings = settings or MatchingSettings()
-    matcher = Matcher(Taxonomy.load(settings.taxonomy_file), SystemClock())
+    taxonomy = Taxonomy.load(settings.taxonomy_file)
+    matcher = Matcher(taxonomy, SystemClock())
     handlers = build_handlers(matcher)
     take_inbound(handlers, matcher)
     return ServiceDefinition(
@@ -62,7 +63,7 @@ def definition(settings: MatchingSettings | None = None) -> ServiceDefinition[Ma
             PairDeclined,
         ),
         workers=[ProposalExpiry(matcher, settings.proposal_poll_seconds).run],
-        components=(matcher,),
+        components=(matcher, taxonomy),
     )
 
 

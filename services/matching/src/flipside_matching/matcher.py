@@ -39,6 +39,7 @@ from flipside_shared.unit_of_work import UnitOfWork
 from .domain.at_risk import Confirmer, PairStanding, recovered, refusal, role_of
 from .domain.availability import first_monday_after
 from .domain.engine import RunResult, as_if_unpaired, best_partner, ranked, run, score_pair, unmatchable, who_fits
+from .domain.enrolment import check_may_enrol
 from .domain.model import Participant, ProgramPolicy, ScoredPair, anonymised
 from .domain.profile_checks import check_capacity, check_change, check_grade, check_ladder, check_same_program
 from .domain.profile_ownership import hr_owned_changes
@@ -111,6 +112,16 @@ class Matcher:
     async def enrol(self, uow: Unit, participant_id: UUID, profile: ParticipantProfile) -> Envelope:
         """An erased participant's id is never enrolled again: the person enrols under a new id."""
         program = await known_program(uow.repository, profile.program_id)
+        return await self._enrol(uow, program, participant_id, profile)
+
+    async def enrol_self(self, uow: Unit, participant_id: UUID, profile: ParticipantProfile) -> Envelope:
+        """A person enrolling themself is told when they are enrolled already, where an enrolment sent again by
+        HR or an admin is a retry that changes nothing."""
+        program = await known_program(uow.repository, profile.program_id)
+        check_may_enrol(await uow.repository.enrolment(participant_id), program.program_id)
+        return await self._enrol(uow, program, participant_id, profile)
+
+    async def _enrol(self, uow: Unit, program: Program, participant_id: UUID, profile: ParticipantProfile) -> Envelope:
         if await was_erased(uow.conn, participant_id):
             raise Gone("this participant id was erased; enrol the person under a new id")
         check_grade(program.program_id, program.policy, profile.grade)

@@ -12,7 +12,9 @@ import asyncpg
 from flipside_shared.events import ParticipantProfile
 
 from .domain.at_risk import PairStanding
+from .domain.enrolment import EnrolledPerson, Enrolment
 from .domain.model import Participant, ProgramPolicy, ScoredPair
+from .domain.own_pairs import OwnPair
 
 _PARTICIPANT = (
     "SELECT p.participant_id, p.profile, p.active_pairs, p.enrolled_at,"
@@ -71,6 +73,12 @@ class MatchingRepository:
         row = await self._conn.fetchrow("SELECT policy, first_run_at FROM programs WHERE program_id = $1", program_id)
         return Program(program_id, ProgramPolicy.model_validate(row["policy"]), row["first_run_at"]) if row else None
 
+    async def programs(self) -> list[Program]:
+        rows = await self._conn.fetch("SELECT program_id, policy, first_run_at FROM programs ORDER BY program_id")
+        return [
+            Program(row["program_id"], ProgramPolicy.model_validate(row["policy"]), row["first_run_at"]) for row in rows
+        ]
+
     async def save_program(self, program_id: str, policy: ProgramPolicy) -> None:
         await self._conn.execute(
             "INSERT INTO programs (program_id, policy) VALUES ($1, $2)"
@@ -96,6 +104,25 @@ class MatchingRepository:
             profile.capacity,
         )
         return _participant(row) if row else None
+
+    async def enrolment(self, participant_id: UUID) -> Enrolment | None:
+        """Where this id is enrolled, withdrawn or not; None if never, or erased."""
+        row = await self._conn.fetchrow(
+            "SELECT program_id, withdrawn_at IS NOT NULL AS withdrawn FROM participants"
+            " WHERE participant_id = $1 AND erased_at IS NULL",
+            participant_id,
+        )
+        return Enrolment(**dict(row)) if row else None
+
+    async def enrolled_people(self, program_id: str) -> list[EnrolledPerson]:
+        """Everyone enrolled in the program and not erased, withdrawn too, in the order they enrolled."""
+        rows = await self._conn.fetch(
+            "SELECT participant_id, profile->>'display_name' AS name, role, profile->>'department' AS department,"
+            " active_pairs, withdrawn_at IS NOT NULL AS withdrawn, enrolled_at"
+            " FROM participants WHERE program_id = $1 AND erased_at IS NULL ORDER BY enrolled_at, participant_id",
+            program_id,
+        )
+        return [EnrolledPerson(**dict(row)) for row in rows]
 
     async def participant(self, participant_id: UUID) -> Participant | None:
         row = await self._conn.fetchrow(
@@ -299,14 +326,15 @@ class MatchingRepository:
     async def add_proposal(self, pair_id: UUID, pair: ScoredPair, proposed_by: UUID, expires_at: datetime) -> bool:
         """Store a pending proposal; False when the couple already has one pending."""
         status = await self._conn.execute(
-            "INSERT INTO proposals (pair_id, program_id, mentor_id, mentee_id, proposed_by, expires_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+            "INSERT INTO proposals (pair_id, program_id, mentor_id, mentee_id, proposed_by, expires_at, reasons)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
             pair_id,
             pair.mentor.profile.program_id,
             pair.mentor.participant_id,
             pair.mentee.participant_id,
             proposed_by,
             expires_at,
+            list(pair.reasons),
         )
         return status.endswith(" 1")
 
@@ -333,6 +361,27 @@ class MatchingRepository:
             limit,
         )
         return [Proposal(**dict(row)) for row in rows]
+
+    async def own_pairs(self, participant_id: UUID) -> list[OwnPair]:
+        """Their pairs and the proposals not taken up, newest first; a pending proposal past its expiry shows as
+        expired before the expiry worker gets to it."""
+        rows = await self._conn.fetch(
+            "SELECT x.*, o.profile->>'display_name' AS partner_name, o.profile->>'department' AS partner_department,"
+            " o.profile->>'time_zone' AS partner_time_zone FROM ("
+            "  SELECT p.pair_id, p.program_id, p.mentor_id, p.mentee_id, p.status, p.reasons, p.origin,"
+            "   q.proposed_by, q.expires_at, (p.status = 'active' AND r.pair_id IS NOT NULL) AS at_risk, p.created_at"
+            "  FROM pairs p LEFT JOIN proposals q USING (pair_id) LEFT JOIN pairs_at_risk r USING (pair_id)"
+            "  WHERE $1 IN (p.mentor_id, p.mentee_id)"
+            "  UNION ALL"
+            "  SELECT pair_id, program_id, mentor_id, mentee_id,"
+            "   CASE WHEN status <> 'pending' THEN status WHEN expires_at > now() THEN 'proposed' ELSE 'expired' END,"
+            "   reasons, 'suggestion', proposed_by, expires_at, false, created_at"
+            "  FROM proposals WHERE $1 IN (mentor_id, mentee_id) AND status <> 'accepted'"
+            " ) x JOIN participants o ON o.participant_id = CASE WHEN x.mentor_id = $1 THEN x.mentee_id ELSE x.mentor_id END"
+            " ORDER BY x.created_at DESC, x.pair_id",
+            participant_id,
+        )
+        return [OwnPair(viewer=participant_id, **dict(row)) for row in rows]
 
     async def run_done(self, run_id: UUID) -> bool:
         return bool(await self._conn.fetchval("SELECT 1 FROM runs WHERE run_id = $1", run_id))

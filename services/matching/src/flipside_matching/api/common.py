@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from uuid import UUID
 
 from pydantic import BaseModel
 
 from ..domain.model import ScoredPair
+
+PROGRAM_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+"""What a program id may be: a path naming anything else names no program."""
 
 
 class Accepted(BaseModel):

@@ -10,6 +10,7 @@ from pydantic import ConfigDict
 from flipside_shared.auth.rules import require_admin, require_self
 from flipside_shared.events import ParticipantProfile
 
+from ..domain.profile_ownership import HR_OWNED_FIELDS
 from ..matcher import enrolled
 from .common import Accepted
 from .dependencies import MatcherDependency, SelfOrAdmin, Units
@@ -67,13 +68,15 @@ async def withdraw(participant_id: UUID, units: Units, matcher: MatcherDependenc
 
 @router.get("/participants/{participant_id}", dependencies=[Depends(require_self())])
 async def participant(participant_id: UUID, units: Units) -> dict:
-    """A participant's profile, how many pairs they have, and why they wait if they do."""
+    """A participant's profile, which of its fields HR owns (the person cannot change them), how many pairs they
+    have, and why they wait if they do."""
     async with units.reading() as repository:
         person = await enrolled(repository, participant_id)
         waiting = await repository.waiting_reasons(participant_id)
     return {
         "participant_id": str(participant_id),
         "profile": person.profile.model_dump(mode="json"),
+        "hr_owned": list(HR_OWNED_FIELDS),
         "active_pairs": person.active_pairs,
         "waiting_reasons": waiting,
     }

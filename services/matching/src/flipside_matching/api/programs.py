@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Response, status
@@ -11,14 +10,12 @@ from flipside_shared.auth.rules import authenticated, require_admin, require_lea
 
 from ..domain.model import ProgramPolicy, ScoredPair
 from ..matcher import known_program
-from .common import Accepted, pair_view
-from .dependencies import MatcherDependency, Units
+from ..repository import Program
+from .common import PROGRAM_ID, Accepted, pair_view
+from .dependencies import Caller, MatcherDependency, Units
 from .refusals import AnsweringRefusals
 
 router = APIRouter(route_class=AnsweringRefusals)
-
-
-PROGRAM_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 
 class RunAccepted(Accepted):
@@ -37,15 +34,30 @@ async def configure_program(
     return policy
 
 
+@router.get("/programs")
+async def programs(units: Units, principal: Caller) -> list[dict]:
+    """The programs the caller may see: every one, to enrol in, for a participant or an admin; a lead's own for a
+    lead. Each says whether the caller leads it and whether they are enrolled in it."""
+    async with units.reading() as repository:
+        found = await repository.programs()
+        enrolment = await repository.enrolment(principal.participant_id) if principal.participant_id else None
+    sees_all = principal.is_admin or "participant" in principal.roles
+    return [
+        {
+            **program_view(program),
+            "leads": principal.leads(program.program_id),
+            "enrolled": enrolment is not None and enrolment.takes_part_in(program.program_id),
+        }
+        for program in found
+        if sees_all or principal.leads(program.program_id)
+    ]
+
+
 @router.get("/programs/{program_id}", dependencies=[Depends(authenticated)])
 async def program(program_id: str, units: Units) -> dict:
     async with units.reading() as repository:
         found = await known_program(repository, program_id)
-    return {
-        "program_id": program_id,
-        "policy": found.policy.model_dump(mode="json"),
-        "first_run_at": found.first_run_at,
-    }
+    return program_view(found)
 
 
 @router.post(
@@ -83,6 +95,14 @@ async def pairs(program_id: str, units: Units) -> list[dict]:
     async with units.reading() as repository:
         rows = await repository.pairs(program_id)
     return [dict(row) for row in rows]
+
+
+def program_view(program: Program) -> dict:
+    return {
+        "program_id": program.program_id,
+        "policy": program.policy.model_dump(mode="json"),
+        "first_run_at": program.first_run_at,
+    }
 
 
 def _statistics(pairs: list[ScoredPair], people: int, unmatched: int) -> dict:

@@ -10,6 +10,16 @@ DEFAULT_TAXONOMY = Path(__file__).resolve().parent.parent / "data" / "taxonomy.t
 RELATED_SIMILARITY = 0.5
 
 
+@dataclass(frozen=True)
+class Topic:
+    """One topic as people pick it: its name (what a profile's skill or goal says), the other names it goes by
+    (casefolded, as matching compares them) and the topics close to it."""
+
+    name: str
+    synonyms: tuple[str, ...]
+    related: tuple[str, ...]
+
+
 class TaxonomyError(ValueError):
     """A taxonomy file that would make matching ambiguous."""
 
@@ -44,6 +54,17 @@ class Taxonomy:
                     related[topic].add(other)
                     related[other].add(topic)
         return cls(canonical, {topic: frozenset(close) for topic, close in related.items()})
+
+    def topics(self) -> list[Topic]:
+        """Every topic, alphabetically regardless of case, for people picking skills and goals."""
+        names: dict[str, list[str]] = {topic: [] for topic in {*self.related, *self.canonical.values()}}
+        for name, topic in self.canonical.items():
+            if name != topic.casefold():
+                names[topic].append(name)
+        return [
+            Topic(topic, tuple(sorted(names[topic])), tuple(sorted(self.related.get(topic, ()), key=str.casefold)))
+            for topic in sorted(names, key=str.casefold)
+        ]
 
     def topic(self, name: str) -> str:
         """The topic a name stands for; an unknown name stands for itself."""
