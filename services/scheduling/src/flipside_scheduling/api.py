@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi import Path as PathParameter
 from icalendar import Calendar
 from icalendar import Event as CalendarEntry
@@ -171,6 +171,34 @@ async def absences(participant_id: UUID, units: Units) -> dict[str, Any]:
 async def pair_sessions(pair_id: UUID, units: Units) -> list[dict[str, Any]]:
     async with units.reading() as repository:
         return [dict(row) for row in await repository.sessions_of_pair(pair_id)]
+
+
+@router.get("/participants/{participant_id}/sessions", dependencies=[Depends(require_self())])
+async def participant_sessions(participant_id: UUID, units: Units) -> list[dict[str, Any]]:
+    """The participant's sessions across their pairs, soonest first, past and cancelled ones included."""
+    async with units.reading() as repository:
+        return [dict(row) for row in await repository.sessions_across_pairs(participant_id)]
+
+
+@router.get("/sessions/{session_id}/slots")
+async def session_slots(
+    session_id: UUID,
+    units: Units,
+    scheduler: SchedulerDependency,
+    _: MemberOfSession,
+    count: Annotated[int, Query(ge=1, le=20, description="How many slots at most.")] = 6,
+) -> list[dict[str, Any]]:
+    """Free times both people can meet, earliest first and not overlapping, that a move of this session would
+    accept (their working hours and zones, holidays, absences, other sessions, budgets, minimum notice).
+    409 with the reason for a session that can no longer move."""
+    async with units.reading() as repository:
+        try:
+            outcome = await scheduler.free_slots(repository, session_id, count)
+        except UnknownSession as error:
+            raise HTTPException(404, str(error)) from None
+    if isinstance(outcome, Refused):
+        raise HTTPException(409, outcome.reason)
+    return [{"starts_at": slot.starts_at, "ends_at": slot.ends_at} for slot in outcome]
 
 
 @router.get("/calendars/{token}.ics")

@@ -39,7 +39,7 @@ from flipside_shared.events import (
 from flipside_shared.events.sessions import CancellationReason
 from flipside_shared.unit_of_work import UnitOfWork
 
-from .domain.booking import Booked, NoSlot, book_kickoff, book_next, reschedule
+from .domain.booking import Booked, NoSlot, book_kickoff, book_next, free_slots, reschedule
 from .domain.calendar import Absence, Attendee
 from .domain.policy import SchedulingPolicy
 from .domain.series import Series
@@ -128,6 +128,28 @@ class Scheduler:
         if (closed := _closed(session, now)) is not None:
             return closed
         return await self._move(uow, session, requested, now, "requested", requested_by)
+
+    async def free_slots(
+        self, repository: SchedulingRepository, session_id: UUID, count: int
+    ) -> list[Booked] | Refused:
+        """Times this session could move to, as `reschedule` would accept them; a read that books nothing."""
+        session = await repository.session(session_id)
+        if session is None:
+            raise UnknownSession(f"no session {session_id}")
+        now = self._clock.now()
+        if (closed := _closed(session, now)) is not None:
+            return closed
+        mentor, mentee = await repository.attendee(session.mentor_id), await repository.attendee(session.mentee_id)
+        if mentor is None or mentee is None:
+            return Refused("one of the two participants has left the program", session)
+        return free_slots(
+            await repository.availability(mentor, now),
+            await repository.availability(mentee, now),
+            session.booked,
+            now,
+            self._policy,
+            count,
+        )
 
     async def cancel(
         self,

@@ -332,6 +332,15 @@ class SchedulingRepository:
             pair_id,
         )
 
+    async def sessions_across_pairs(self, participant_id: UUID) -> list[asyncpg.Record]:
+        """A participant's sessions in all their pairs, soonest first."""
+        return await self._conn.fetch(
+            "SELECT session_id, pair_id, program_id, kind, starts_at,"
+            " starts_at + make_interval(mins => duration_minutes) AS ends_at, status, mentor_id, mentee_id"
+            " FROM sessions WHERE mentor_id = $1 OR mentee_id = $1 ORDER BY starts_at, session_id",
+            participant_id,
+        )
+
     async def sessions_of_participant(self, participant_id: UUID) -> list[asyncpg.Record]:
         return await self._conn.fetch(
             "SELECT session_id, pair_id, kind, sequence, starts_at, duration_minutes, status FROM sessions"

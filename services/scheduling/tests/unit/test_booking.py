@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flipside_scheduling.domain.booking import Booked, NoSlot, book_kickoff
+from flipside_scheduling.domain.booking import Booked, NoSlot, book_kickoff, free_slots
 from flipside_scheduling.domain.calendar import Absence, Attendee, Availability
 from flipside_scheduling.domain.feeds import FeedKey, feed_key, feed_token
 from flipside_scheduling.domain.policy import ProgramSchedule, SchedulingPolicy
@@ -161,3 +161,44 @@ def test_a_full_monthly_budget_pushes_past_the_month_or_fails_with_that_reason()
     end_of_june = datetime(2026, 6, 29, 6, 0, tzinfo=UTC)
     booked = kickoff(thrifty, person("America/New_York"), end_of_june)
     assert local(booked.starts_at, "Europe/Berlin").month == 7, "July's budget is untouched"
+
+
+def test_free_slots_suit_both_do_not_overlap_and_skip_the_current_time():
+    monday = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)
+    # Berlin 09-17 and New York 09-17 share 15:00-17:00 Berlin time; the session holds Monday 15:00-15:45.
+    current = Booked(datetime(2026, 6, 1, 13, 0, tzinfo=UTC), timedelta(minutes=45))
+    session = (current.starts_at, current.ends_at)
+    mentor = person("Europe/Berlin", busy=[session])
+    mentee = person("America/New_York", busy=[session])
+    offered = free_slots(mentor, mentee, current, monday, POLICY, count=4)
+    assert [local(s.starts_at, "Europe/Berlin").strftime("%a %H:%M") for s in offered] == [
+        "Mon 15:15",
+        "Mon 16:00",
+        "Tue 15:00",
+        "Tue 15:45",
+    ], "the session's own start is not offered, the time it holds is, and no two slots overlap"
+    assert all(s.duration == current.duration for s in offered)
+    for slot in offered:
+        assert mentor.without(session).can_meet(slot.starts_at, slot.ends_at)
+        assert mentee.without(session).can_meet(slot.starts_at, slot.ends_at)
+
+
+def test_free_slots_respect_notice_absences_and_other_sessions():
+    monday = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)
+    current = Booked(datetime(2026, 6, 10, 13, 0, tzinfo=UTC), timedelta(minutes=45))
+    other = (datetime(2026, 6, 2, 13, 0, tzinfo=UTC), datetime(2026, 6, 2, 14, 0, tzinfo=UTC))
+    mentor = person("Europe/Berlin", busy=[other])
+    mentee = person("America/New_York", absences=[Absence(date(2026, 6, 3), date(2026, 6, 5))])
+    policy = SchedulingPolicy(min_notice=timedelta(hours=24))
+    offered = free_slots(mentor, mentee, current, monday, policy, count=3)
+    assert [local(s.starts_at, "Europe/Berlin").strftime("%d %H:%M") for s in offered] == [
+        "02 16:00",
+        "08 15:00",
+        "08 15:45",
+    ], "not on Monday (notice), not before Tuesday's other session ends, not during the absence"
+
+
+def test_no_free_slot_when_the_two_never_overlap():
+    monday = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)
+    current = Booked(datetime(2026, 6, 10, 8, 0, tzinfo=UTC), timedelta(minutes=45))
+    assert free_slots(person("Asia/Tokyo"), person("America/Los_Angeles"), current, monday, POLICY, 6) == []

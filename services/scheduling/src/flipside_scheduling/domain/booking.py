@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import count
 
-from .calendar import Availability, earliest_common_slot
+from .calendar import Availability, common_slots, earliest_common_slot
 from .policy import ProgramSchedule, SchedulingPolicy
 from .series import Series
 
@@ -118,6 +118,30 @@ def reschedule(
         if (why := person.without(interval).conflict(requested, end)) is not None:
             return NoSlot(f"the {role} cannot meet then: {why}")
     return Booked(requested, current.duration)
+
+
+def free_slots(
+    mentor: Availability,
+    mentee: Availability,
+    current: Booked,
+    now: datetime,
+    policy: SchedulingPolicy,
+    count: int,
+) -> list[Booked]:
+    """Up to `count` times, earliest first and not overlapping one another, that a move of `current` to
+    them would accept: both can meet (as if `current` were not booked), with the minimum notice, within
+    the horizon of a move."""
+    interval = (current.starts_at, current.ends_at)
+    people = [mentor.without(interval), mentee.without(interval)]
+    not_before = now + policy.min_notice
+    offered: list[Booked] = []
+    for start in common_slots(people, not_before, not_before + RESCHEDULE_HORIZON, current.duration):
+        if len(offered) == count:
+            break
+        if start == current.starts_at or (offered and start < offered[-1].ends_at):
+            continue
+        offered.append(Booked(start, current.duration))
+    return offered
 
 
 def _earliest(people: list[Availability], not_before: datetime, until: datetime, duration: timedelta) -> Booked | None:

@@ -8,7 +8,7 @@ to be constructed: every UTC instant has exactly one local reading.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -127,12 +127,18 @@ def earliest_common_slot(
     people: list[Availability], not_before: datetime, until: datetime, duration: timedelta, budget: bool = True
 ) -> datetime | None:
     """The first start on the 15-minute grid at which everyone can meet for `duration`."""
+    return next(common_slots(people, not_before, until, duration, budget), None)
+
+
+def common_slots(
+    people: list[Availability], not_before: datetime, until: datetime, duration: timedelta, budget: bool = True
+) -> Iterator[datetime]:
+    """Every start on the 15-minute grid, in order, at which everyone can meet for `duration`."""
     start = round_up(not_before)
     while start + duration <= until:
         if all(person.can_meet(start, start + duration, budget) for person in people):
-            return start
+            yield start
         start += GRID
-    return None
 
 
 def round_up(moment: datetime) -> datetime:
