@@ -2,7 +2,20 @@
 
 from fastapi import APIRouter
 
-from . import absences, home, pairs, proposals, sessions, sign_in, surveys
+from . import (
+    absences,
+    concerns,
+    home,
+    pairs,
+    preferences,
+    profile,
+    programs,
+    proposals,
+    self_assessments,
+    sessions,
+    sign_in,
+    surveys,
+)
 
 router = APIRouter(include_in_schema=False)
 router.include_router(sign_in.router)
@@ -12,3 +25,8 @@ router.include_router(proposals.router)
 router.include_router(sessions.router)
 router.include_router(absences.router)
 router.include_router(surveys.router)
+router.include_router(programs.router)
+router.include_router(profile.router)
+router.include_router(preferences.router)
+router.include_router(self_assessments.router)
+router.include_router(concerns.router)
