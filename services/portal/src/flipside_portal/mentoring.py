@@ -28,7 +28,7 @@ STATES = {
 }
 ROLES = {"mentor": N_("Mentor"), "mentee": N_("Mentee")}
 PARTNER_ROLES = {"mentor": N_("Your mentor"), "mentee": N_("Your mentee")}
-SESSION_KINDS = {"kickoff": N_("Kickoff"), "check_in": N_("Session")}
+SESSION_KINDS = {"kickoff": N_("Kickoff"), "check_in": N_("Regular session")}
 SESSION_STATES = {"scheduled": N_("Scheduled"), "cancelled": N_("Cancelled")}
 
 
