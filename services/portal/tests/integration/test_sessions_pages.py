@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from babel.dates import format_time
+from babel.dates import format_date, format_time
 
-from flipside_devstack.auth import admin_headers
+from flipside_devstack.auth import admin_headers, participant_headers
 from flipside_devstack.factories import mentor_and_mentee
 from flipside_devstack.kafka_io import TopicReader, envelope, publish
 from flipside_devstack.links import survey_link
@@ -40,7 +40,7 @@ def until(read, holds, what: str):
 
 @pytest.fixture(scope="module")
 def pair(backends):
-    """A Berlin mentor and a New York mentee, paired by an admin, with the kickoff scheduling booked for them."""
+    """A Berlin mentor and a New York mentee, paired by matching as they enrol, with the kickoff scheduling booked for them."""
     matching, scheduling = backends["matching"].url, backends["scheduling"].url
     configure_program(matching, PROGRAM)
     mentor, mentee = mentor_and_mentee(PROGRAM)
@@ -52,12 +52,14 @@ def pair(backends):
             )
             assert enrolling.status_code == 202, enrolling.text
             until(lambda p=person: admin.get(f"/participants/{p.participant_id}").status_code, (200).__eq__, "person")
-        made = admin.post(
-            f"/programs/{PROGRAM}/pairs",
-            json={"mentor_id": str(mentor.participant_id), "mentee_id": str(mentee.participant_id)},
+        [paired] = until(
+            lambda: [
+                p for p in admin.get(f"/participants/{mentor.participant_id}/pairs").json() if p["status"] == "active"
+            ],
+            bool,
+            "the pair the program's matching makes on enrolment",
         )
-        assert made.status_code == 201, made.text
-    pair_id = made.json()["pair_id"]
+    pair_id = paired["pair_id"]
     with httpx.Client(base_url=scheduling, headers=admin_headers(), timeout=30) as admin:
         [kickoff] = until(lambda: admin.get(f"/pairs/{pair_id}/sessions").json(), bool, "the kickoff")
     return {"mentor": mentor, "mentee": mentee, "pair_id": pair_id, "kickoff": kickoff}
@@ -73,7 +75,8 @@ def people(signed_in, pair, mentee_language: str | None = None):
 
 def local_time(moment: datetime | str, zone: str, locale: str = "en") -> str:
     instant = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-    return format_time(instant.astimezone(ZoneInfo(zone)), "short", locale=locale)
+    shown = format_time(instant.astimezone(ZoneInfo(zone)), "short", locale=locale)
+    return re.sub(r"\s+", " ", shown)  # as `page_text` reads it
 
 
 def test_both_people_see_their_kickoff_in_their_own_time_zone_with_their_partner(signed_in, pair):
@@ -83,7 +86,7 @@ def test_both_people_see_their_kickoff_in_their_own_time_zone_with_their_partner
     assert as_mentor.status_code == 200, as_mentor.text
     mentor_sees, mentee_sees = page_text(as_mentor), page_text(as_mentee)
     assert "Kickoff with Mentee 0" in mentor_sees and "Kickoff with Mentor 0" in mentee_sees
-    assert local_time(starts, BERLIN) in mentor_sees and local_time(starts, NEW_YORK) in mentee_sees
+    assert local_time(starts, NEW_YORK) in mentee_sees
     assert local_time(starts, BERLIN) not in mentee_sees, "the mentee's page is in New York time only"
     assert f"Times are in your time zone, {NEW_YORK}." in mentee_sees
     assert f"/sessions/{pair['kickoff']['session_id']}/reschedule" in as_mentee.text
@@ -102,7 +105,7 @@ def test_a_calendar_address_is_made_shown_once_and_replaced_by_the_next(signed_i
     assert addresses[1] not in mentor.get("/sessions").text, "shown once, never kept by the portal"
 
 
-def test_one_moves_the_kickoff_to_an_offered_slot_and_both_see_the_new_time(signed_in, pair):
+def test_one_moves_the_kickoff_to_an_offered_slot_or_a_time_of_their_own_and_both_see_it(signed_in, pair, backends):
     mentor, mentee = people(signed_in, pair)
     page = f"/sessions/{pair['kickoff']['session_id']}/reschedule"
     offered = re.findall(r'name="slot" value="([^"]+)"', mentee.get(page).text)
@@ -126,28 +129,51 @@ def test_one_moves_the_kickoff_to_an_offered_slot_and_both_see_the_new_time(sign
     assert local_time(offered[1], BERLIN) in mentor_sees
     assert local_time(pair["kickoff"]["starts_at"], BERLIN) not in mentor_sees
 
+    [suiting, *_] = re.findall(r'name="slot" value="([^"]+)"', mentor.get(page).text)
+    in_berlin = datetime.fromisoformat(suiting).astimezone(ZoneInfo(BERLIN)).strftime("%Y-%m-%dT%H:%M")
+    own = mentor.send(page, {"own_time": in_berlin})
+    assert own.status_code == 303, page_text(own)
+    [kickoff] = [s for s in sessions_of(backends, pair["mentor"].participant_id) if s["kind"] == "kickoff"]
+    assert datetime.fromisoformat(kickoff["starts_at"]) == datetime.fromisoformat(suiting), (
+        "a time of one's own is read in one's own zone"
+    )
 
-def test_a_check_in_link_is_answered_without_signing_in_and_a_closed_one_is_refused(sandbox, portal, pair):
+
+def sessions_of(backends, participant_id) -> list[dict]:
+    """The person's sessions as scheduling has them."""
+    url = f"{backends['scheduling'].url}/participants/{participant_id}/sessions"
+    return httpx.get(url, headers=participant_headers(participant_id), timeout=30).json()
+
+
+def test_a_check_in_link_is_answered_without_signing_in_and_a_closed_one_is_refused(sandbox, portal, pair, backends):
+    goal_id = goal_of_the_mentee(backends, pair)
     request = asyncio.run(asked_to_check_in(sandbox, pair))
-    link = survey_link(portal.url, request)
-    with httpx.Client(timeout=30) as browser:  # signed out: the link is the credential
+    link = survey_link(portal.url, request).removeprefix(portal.url)
+    assert link.startswith("/surveys/")
+    with httpx.Client(base_url=portal.url, timeout=30) as browser:  # signed out: the link is the credential
         form = browser.get(link)
         assert form.status_code == 200, form.text
         assert "How valuable was this session?" in page_text(form)
         assert 'type="radio" id="session_value-5"' in form.text and "5 · Fully" in page_text(form)
         token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)[1]
 
-        missing = browser.post(link, data={"csrf_token": token, "session_value": "4", "comment": "Good talk"})
+        assert f'id="goal-{goal_id}"' in form.text and "Speak up in board meetings" in page_text(form)
+        missing = browser.post(
+            link, data={"csrf_token": token, "session_value": "4", "comment": "Good talk", f"goal-{goal_id}": "140"}
+        )
         assert missing.status_code == 422
+        assert f'id="goal-{goal_id}-error"' in missing.text and "from 0 to 100" in page_text(missing)
         assert 'id="partner_listened-error"' in missing.text and "Please answer this question." in page_text(missing)
         assert "Good talk</textarea>" in missing.text and 'value="4" checked' in missing.text, "nothing typed is lost"
 
         answers = {"session_value": "4", "could_speak_freely": "5", "partner_listened": "5", "time_well_spent": "yes"}
-        sent = browser.post(link, data={"csrf_token": token, **answers})
-        assert sent.status_code == 303
+        sent = browser.post(link, data={"csrf_token": token, **answers, f"goal-{goal_id}": "40"})
+        assert sent.status_code == 303, page_text(sent)
         assert "Thank you for your answers" in page_text(browser.get(sent.headers["location"]))
         again = browser.get(link)
         assert "You have answered already." in page_text(again) and 'value="yes" checked' in again.text
+
+        assert goal_progress(backends, pair, goal_id) == 40, "the goal moved with the answers"
 
         forged = browser.post(link, data=answers)
         assert forged.status_code == 403, "the check-in form needs its CSRF token too"
@@ -160,8 +186,28 @@ def test_a_check_in_link_is_answered_without_signing_in_and_a_closed_one_is_refu
     )
     closed = httpx.get(closed_link, timeout=30)
     assert closed.status_code == 410 and "This check-in is closed" in page_text(closed)
-    broken = httpx.get(link[:-4] + ("AAAA" if not link.endswith("AAAA") else "BBBB"), timeout=30)
+    broken = httpx.get(portal.url + link[:-4] + ("AAAA" if not link.endswith("AAAA") else "BBBB"), timeout=30)
     assert broken.status_code == 403 and "This link does not open a check-in" in page_text(broken)
+
+
+def goal_of_the_mentee(backends, pair) -> str:
+    """A goal the mentee sets for the pair, once feedback has heard of the pair."""
+    mentee = pair["mentee"].participant_id
+    goal = {"owner_id": str(mentee), "category": "leadership", "title": "Speak up in board meetings"}
+    with httpx.Client(base_url=backends["feedback"].url, headers=participant_headers(mentee), timeout=30) as client:
+        made = until(
+            lambda: client.post(f"/pairs/{pair['pair_id']}/goals", json=goal),
+            lambda r: r.status_code == 201,
+            "the goal",
+        )
+    return made.json()["goal_id"]
+
+
+def goal_progress(backends, pair, goal_id: str) -> int:
+    mentee = pair["mentee"].participant_id
+    url = f"{backends['feedback'].url}/pairs/{pair['pair_id']}/goals"
+    goals = httpx.get(url, headers=participant_headers(mentee), timeout=30).json()
+    return next(goal["progress_percent"] for goal in goals if goal["goal_id"] == goal_id)
 
 
 async def asked_to_check_in(sandbox, pair) -> FeedbackRequested:
@@ -199,7 +245,7 @@ def test_an_absence_is_added_refused_when_wrong_and_removed(signed_in, pair):
         "/absences", {"first_day": away.isoformat(), "last_day": (away + timedelta(days=4)).isoformat()}
     )
     assert (added.status_code, added.headers["location"]) == (303, "/absences?done=added")
-    listed = mentor.get("/absences")
+    listed = mentor.get(added.headers["location"])
     assert "Your absence is saved." in page_text(listed)
     assert f'name="first_day" value="{away.isoformat()}"' in listed.text
 
@@ -208,10 +254,14 @@ def test_an_absence_is_added_refused_when_wrong_and_removed(signed_in, pair):
     assert "You have no absences." in page_text(mentor.get("/absences"))
 
 
-def test_the_pages_speak_german_to_a_german_reader(signed_in, pair, portal):
+def test_the_pages_speak_german_to_a_german_reader(signed_in, pair, backends):
     _, mentee = people(signed_in, pair, mentee_language="de")
     sessions = page_text(mentee.get("/sessions"))
     assert "Meine Termine" in sessions and "Kennenlernen mit Mentor 0" in sessions
+    [kickoff] = [s for s in sessions_of(backends, pair["mentee"].participant_id) if s["kind"] == "kickoff"]
+    starts = datetime.fromisoformat(kickoff["starts_at"]).astimezone(ZoneInfo(NEW_YORK))
+    assert format_date(starts, "full", locale="de") in sessions, "a German date, in New York"
+    assert local_time(starts, NEW_YORK, "de") in sessions
     absences = page_text(mentee.get("/absences"))
     assert "Abwesenheit hinzufügen" in absences
     cancel_unconfirmed = mentee.send(f"/sessions/{pair['kickoff']['session_id']}/cancel", {})
