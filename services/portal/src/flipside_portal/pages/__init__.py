@@ -2,8 +2,10 @@
 
 from fastapi import APIRouter
 
-from . import home, sign_in
+from . import admin, home, lead, sign_in
 
 router = APIRouter(include_in_schema=False)
 router.include_router(sign_in.router)
 router.include_router(home.router)
+router.include_router(lead.router)
+router.include_router(admin.router)
