@@ -18,6 +18,8 @@ class ServiceRefused(Exception):
     status: int
     message: str
     fields: dict[str, str] = field(default_factory=dict)
+    details: list[str] = field(default_factory=list)
+    """What else the service listed (the rules a pair by hand breaks), each a sentence."""
 
     def __str__(self) -> str:
         return f"{self.status}: {self.message}"
@@ -86,18 +88,31 @@ def refusal(response: httpx.Response) -> ServiceRefused:
     if isinstance(detail, list):
         fields: dict[str, str] = {}
         for problem in detail:
-            if not isinstance(problem, dict):
-                continue
-            location = [str(part) for part in problem.get("loc", ()) if part not in ("body", "query", "path")]
-            name = ".".join(location) or "form"
-            fields.setdefault(name, _sentence(str(problem.get("msg", "is not valid"))))
+            name, sentence = _field_problem(problem)
+            fields.setdefault(name, sentence)
         return ServiceRefused(response.status_code, _sentence("Some fields need another look"), fields)
     if isinstance(detail, dict):
         message = str(detail.get("message") or detail.get("reason") or detail)
-        return ServiceRefused(response.status_code, _sentence(message))
+        listed = detail.get("violations")
+        details = [_sentence(str(item)) for item in listed] if isinstance(listed, list) else []
+        return ServiceRefused(response.status_code, _sentence(message), details=details)
     if isinstance(detail, str) and detail:
-        return ServiceRefused(response.status_code, _sentence(detail))
+        # A service's own "field: what is wrong" names its field too; the whole sentence stays the message.
+        name, sentence = _field_problem(detail) if response.status_code == 422 else ("form", "")
+        fields = {name: sentence} if name != "form" else {}
+        return ServiceRefused(response.status_code, _sentence(detail), fields)
     return ServiceRefused(response.status_code, _sentence(response.reason_phrase or "The request was refused"))
+
+
+def _field_problem(problem: object) -> tuple[str, str]:
+    """One field error: pydantic's `{"loc", "msg"}`, or a service's own `"questions.0.text: msg"`."""
+    if isinstance(problem, dict):
+        location = [str(part) for part in problem.get("loc", ()) if part not in ("body", "query", "path")]
+        return ".".join(location) or "form", _sentence(str(problem.get("msg", "is not valid")))
+    name, separator, message = str(problem).partition(": ")
+    if not separator or " " in name:
+        return "form", _sentence(str(problem))
+    return name.removeprefix("body.") or "form", _sentence(message)
 
 
 def _sentence(text: str) -> str:

@@ -28,7 +28,9 @@ async def configure_program(
 ) -> ProgramPolicy:
     """Create a program or change its rules and weights (they apply to the next match)."""
     if not PROGRAM_ID.fullmatch(program_id):
-        raise HTTPException(422, "a program id is 1 to 64 of a-z, 0-9, '-' and '_', starting with a letter or digit")
+        # Said as a field error, as pydantic says the body's, so a form shows it next to the program id.
+        rule = "a program id is 1 to 64 of a-z, 0-9, '-' and '_', starting with a letter or digit"
+        raise HTTPException(422, [{"loc": ["path", "program_id"], "msg": rule, "type": "value_error"}])
     async with units.begin() as uow:
         await matcher.configure_program(uow, program_id, policy)
     return policy

@@ -4,8 +4,10 @@ from fastapi import APIRouter
 
 from . import (
     absences,
+    admin,
     concerns,
     home,
+    lead,
     pairs,
     preferences,
     profile,
@@ -30,3 +32,5 @@ router.include_router(profile.router)
 router.include_router(preferences.router)
 router.include_router(self_assessments.router)
 router.include_router(concerns.router)
+router.include_router(lead.router)
+router.include_router(admin.router)

@@ -12,6 +12,15 @@
         field.value = zone;
       }
     });
+    // A slider shows its value as it moves (the policy's weights).
+    document.querySelectorAll("input[type=range]").forEach(function (slider) {
+      var shown = document.querySelector("output[for='" + slider.id + "']");
+      if (shown) {
+        slider.addEventListener("input", function () {
+          shown.textContent = slider.value;
+        });
+      }
+    });
     // A button that ends something (cancel, decline, dissolve) asks first.
     document.querySelectorAll("form[data-confirm]").forEach(function (form) {
       form.addEventListener("submit", function (event) {

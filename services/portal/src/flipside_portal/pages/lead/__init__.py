@@ -1,0 +1,9 @@
+"""The pages of program leads (and of admins, who lead every program), one module per page."""
+
+from fastapi import APIRouter
+
+from . import at_risk, fairness, insights, pairs, policy, programs, questionnaire, runs, schedule
+
+router = APIRouter()
+for page in (programs, runs, pairs, at_risk, insights, policy, fairness, questionnaire, schedule):
+    router.include_router(page.router)
