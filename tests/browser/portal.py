@@ -12,7 +12,10 @@ name (`enlist` adds one while the issuer runs).
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from uuid import UUID
 
@@ -92,6 +95,16 @@ async def signed_in(
     await page.get_by_role("button", name=re.compile("^(Sign out|Abmelden)$")).wait_for()
     assert name in await page.locator(".who").inner_text(), "the portal greets the person who signed in"
     return page
+
+
+async def reloaded_until(page: Page, holds: Callable[[], Awaitable[bool]], what: str, timeout: float = 60) -> None:
+    """Reload the page until `holds()`: what a page shows after an event has gone through Kafka, once it shows it."""
+    deadline = time.monotonic() + timeout
+    while not await holds():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not shown on {page.url} after {timeout} s")
+        await asyncio.sleep(0.5)
+        await page.reload()
 
 
 def _origin(page: Page) -> str:

@@ -19,7 +19,7 @@ from flipside_devstack.auth import participant_headers
 from flipside_devstack.programs import configure_program
 from flipside_devstack.waiting import wait_for
 
-from .portal import looked_at, participant_id, portal_url, signed_in, visit
+from .portal import looked_at, participant_id, portal_url, reloaded_until, signed_in, visit
 
 PROGRAM = f"portal-{uuid4().hex[:8]}"
 GRADES = ["Intern", "Analyst", "Associate", "Manager", "Director", "Vice president"]
@@ -118,10 +118,9 @@ async def test_noah_proposes_mira_from_his_suggestions_with_the_reasons(platform
     page = await sign_in(browser_for, platform, NOAH, start="/suggestions")
 
     async def mira_suggested() -> bool:
-        await page.reload()
         return MIRA["name"] in await page.locator("main").inner_text()
 
-    await wait_for(mira_suggested, timeout=60)
+    await reloaded_until(page, mira_suggested, "Mira among Noah's suggestions")
     await looked_at(page, "participant-suggestions")
     card = page.locator("li", has=page.get_by_role("heading", name=MIRA["name"]))
     assert await card.locator(".reasons li").count() > 0, "each suggestion says why it fits"
@@ -157,10 +156,9 @@ async def kickoff_shown(page, person: dict) -> tuple[datetime, str]:
     """The kickoff on the person's sessions page, once it is booked: its instant and the time shown."""
 
     async def booked() -> bool:
-        await page.reload()
         return await page.locator("li.session time").count() > 0
 
-    await wait_for(booked, timeout=90)
+    await reloaded_until(page, booked, "the kickoff", timeout=90)
     shown = page.locator("li.session").first
     start = shown.locator("time").first
     instant = datetime.fromisoformat(await start.get_attribute("datetime"))
