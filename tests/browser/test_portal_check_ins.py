@@ -62,9 +62,9 @@ async def survey_links(platform, smtp) -> dict[str, str]:
     def links() -> dict[str, str]:
         found = {}
         for message in smtp.received():
-            if message["To"] in (MENTOR.profile.email, MENTEE.profile.email):
-                if link := SURVEY_LINK.search(message.get_body(("plain",)).get_content()):
-                    found[message["To"]] = link[0]
+            mine = message["To"] in (MENTOR.profile.email, MENTEE.profile.email)
+            if mine and (link := SURVEY_LINK.search(message.get_body(("plain",)).get_content())):
+                found[message["To"]] = link[0]
         return found
 
     await wait_for(lambda: len(links()) == 2, timeout=180)
