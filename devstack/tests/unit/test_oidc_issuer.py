@@ -176,6 +176,7 @@ async def test_someone_new_without_an_email_is_asked_again(browser):
     _, challenge = pkce()
     response = await browser.post("/authorize", data={**sign_in_request(challenge), "name": "Noor", "email": "noor"})
     assert response.status_code == 400 and 'role="alert"' in response.text and "e-mail address" in response.text
+    assert 'value="Noor"' in response.text  # what was typed stays
 
 
 async def test_a_refresh_token_gives_new_tokens_once(browser, signing):
