@@ -183,6 +183,7 @@ class OpenIdIssuer:
         except ValueError as error:
             body = f'<p role="alert">{html.escape(str(error))}</p>' + login_form(form, self.people())
             return page("Sign in to Flipside", body, status_code=400)
+        self._forget_expired()
         code = secrets.token_urlsafe(32)
         self._codes[code] = Grant(
             person=person,
@@ -194,6 +195,13 @@ class OpenIdIssuer:
             code_challenge=sign_in.code_challenge,
         )
         return _redirect(sign_in.redirect_uri, code=code, state=sign_in.state, iss=self.signing.issuer)
+
+    def _forget_expired(self) -> None:
+        """Codes nobody redeemed and refresh tokens nobody used, so a long-running issuer does not pile them up."""
+        now = self._clock()
+        for grants in (self._codes, self._refresh_tokens):
+            for token in [token for token, grant in grants.items() if grant.expires_at <= now]:
+                del grants[token]
 
     def _sign_in_request(self, parameters: dict[str, str]) -> SignInRequest:
         client_id, redirect_uri = parameters.get("client_id", ""), parameters.get("redirect_uri", "")

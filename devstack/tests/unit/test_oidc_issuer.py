@@ -219,6 +219,15 @@ async def test_a_code_lives_a_minute(browser, clock):
     assert expired.json()["error_description"] == "the code has expired"
 
 
+async def test_a_refresh_token_lives_twelve_hours(browser, clock):
+    verifier, challenge = pkce()
+    tokens = (await browser.post("/token", data=redeem(await code_for(browser, challenge), verifier))).json()
+    clock.now += 12 * 3600 + 1
+    await code_for(browser, challenge)  # a later sign-in forgets what has expired meanwhile
+    refresh = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"], "client_id": PORTAL_CLIENT_ID}
+    assert (await browser.post("/token", data=refresh)).json()["error"] == "invalid_grant"
+
+
 async def test_the_redirect_uri_must_be_the_registered_one(browser):
     verifier, challenge = pkce()
     foreign = await browser.get("/authorize", params=sign_in_request(challenge, redirect_uri="http://evil.test/cb"))
