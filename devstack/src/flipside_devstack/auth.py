@@ -26,6 +26,7 @@ DEV_ISSUER = "https://issuer.flipside.invalid/dev"
 DEV_AUDIENCE = "flipside-api"
 ALGORITHM = "RS256"
 ADMIN_SUBJECT = "flipside-dev-admin"
+PORTAL_CLIENT_ID = "flipside-portal"
 
 
 class DevIssuer:

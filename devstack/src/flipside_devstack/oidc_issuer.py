@@ -36,11 +36,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .auth import ALGORITHM, DevIssuer
+from .auth import ALGORITHM, PORTAL_CLIENT_ID, DevIssuer
 from .oidc_pages import login_form, page
 from .people import PeopleFile, Person, local_stack_people, someone_new
 
-PORTAL_CLIENT_ID = "flipside-portal"
 DEFAULT_PORT = 8010
 CODE_LIFETIME = timedelta(minutes=1)
 ACCESS_TOKEN_LIFETIME = timedelta(minutes=15)

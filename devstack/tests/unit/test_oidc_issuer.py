@@ -11,8 +11,8 @@ import httpx
 import jwt
 import pytest
 
-from flipside_devstack.auth import DEV_AUDIENCE, DEV_ISSUER, DevIssuer
-from flipside_devstack.oidc_issuer import PORTAL_CLIENT_ID, OpenIdIssuer
+from flipside_devstack.auth import DEV_AUDIENCE, DEV_ISSUER, PORTAL_CLIENT_ID, DevIssuer
+from flipside_devstack.oidc_issuer import OpenIdIssuer
 from flipside_devstack.people import NotAPeopleFile, PeopleFile, Person, read_people, someone_new, write_people
 from flipside_shared.auth.identity import participant_id_for
 from flipside_shared.auth.settings import AuthSettings
