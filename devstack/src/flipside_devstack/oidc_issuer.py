@@ -33,30 +33,19 @@ import uvicorn
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .auth import ALGORITHM, DevIssuer
+from .auth import ALGORITHM, PORTAL_CLIENT_ID, DevIssuer
+from .oidc_pages import login_form, page
 from .people import PeopleFile, Person, local_stack_people, someone_new
 
-PORTAL_CLIENT_ID = "flipside-portal"
 DEFAULT_PORT = 8010
 CODE_LIFETIME = timedelta(minutes=1)
 ACCESS_TOKEN_LIFETIME = timedelta(minutes=15)
 REFRESH_TOKEN_LIFETIME = timedelta(hours=12)
 USERINFO_CLAIMS = ("sub", "email", "name", "flipside_roles", "flipside_programs")
 SCOPES = ("openid", "profile", "email", "offline_access")
-# The parameters of a sign-in request, carried through the login page's forms unchanged.
-REQUEST_PARAMETERS = (
-    "client_id",
-    "redirect_uri",
-    "response_type",
-    "scope",
-    "state",
-    "nonce",
-    "code_challenge",
-    "code_challenge_method",
-)
 
 
 class RefusedRequest(Exception):
@@ -175,24 +164,25 @@ class OpenIdIssuer:
         try:
             self._sign_in_request(dict(request.query_params))
         except RefusedRequest as refused:
-            return _page("Sign-in refused", f"<p>{html.escape(str(refused))}</p>", status_code=400)
+            return page("Sign-in refused", f"<p>{html.escape(str(refused))}</p>", status_code=400)
         except RedirectableError as error:
             return self._error_redirect(request.query_params, error)
-        return _page("Sign in to Flipside", _login_form(request.query_params, self.people()))
+        return page("Sign in to Flipside", login_form(request.query_params, self.people()))
 
     async def sign_in(self, request: Request) -> Response:
         form = await _form(request)
         try:
             sign_in = self._sign_in_request(form)
         except RefusedRequest as refused:
-            return _page("Sign-in refused", f"<p>{html.escape(str(refused))}</p>", status_code=400)
+            return page("Sign-in refused", f"<p>{html.escape(str(refused))}</p>", status_code=400)
         except RedirectableError as error:
             return self._error_redirect(form, error)
         try:
             person = self._chosen(form)
         except ValueError as error:
-            body = f'<p role="alert">{html.escape(str(error))}</p>' + _login_form(form, self.people())
-            return _page("Sign in to Flipside", body, status_code=400)
+            body = f'<p role="alert">{html.escape(str(error))}</p>' + login_form(form, self.people())
+            return page("Sign in to Flipside", body, status_code=400)
+        self._forget_expired()
         code = secrets.token_urlsafe(32)
         self._codes[code] = Grant(
             person=person,
@@ -204,6 +194,13 @@ class OpenIdIssuer:
             code_challenge=sign_in.code_challenge,
         )
         return _redirect(sign_in.redirect_uri, code=code, state=sign_in.state, iss=self.signing.issuer)
+
+    def _forget_expired(self) -> None:
+        """Codes nobody redeemed and refresh tokens nobody used, so a long-running issuer does not pile them up."""
+        now = self._clock()
+        for grants in (self._codes, self._refresh_tokens):
+            for token in [token for token, grant in grants.items() if grant.expires_at <= now]:
+                del grants[token]
 
     def _sign_in_request(self, parameters: dict[str, str]) -> SignInRequest:
         client_id, redirect_uri = parameters.get("client_id", ""), parameters.get("redirect_uri", "")
@@ -371,9 +368,9 @@ class OpenIdIssuer:
             self._forget_refresh_tokens_of(hint)
         target = parameters.get("post_logout_redirect_uri")
         if not target:
-            return _page("Signed out", "<p>You are signed out of the development issuer.</p>")
+            return page("Signed out", "<p>You are signed out of the development issuer.</p>")
         if _origin(target) not in {_origin(uri) for uri in self.redirect_uris}:
-            return _page(
+            return page(
                 "Sign-out refused",
                 f"<p>post_logout_redirect_uri {html.escape(target)} is not at a registered client's address.</p>",
                 status_code=400,
@@ -422,78 +419,6 @@ def _origin(url: str) -> tuple[str, str]:
 def _redirect(url: str, **parameters: str) -> RedirectResponse:
     separator = "&" if urlsplit(url).query else "?"
     return RedirectResponse(f"{url}{separator}{urlencode(parameters)}", status_code=303)
-
-
-# --- the pages
-
-_STYLE = """
-body { font: 1rem/1.5 system-ui, sans-serif; margin: 0; color: #1a1a1a; background: #f6f6f4; }
-main { max-width: 40rem; margin: 0 auto; padding: 1.5rem 1rem; }
-ul { list-style: none; padding: 0; }
-li { margin: 0 0 .75rem; }
-button { width: 100%; text-align: left; padding: .75rem 1rem; font: inherit; border: 2px solid #1d4f91;
-  border-radius: .5rem; background: #fff; color: #1a1a1a; cursor: pointer; }
-button:hover, button:focus-visible { background: #e8f0fb; outline: 3px solid #1d4f91; outline-offset: 2px; }
-.name { display: block; font-weight: 700; }
-.role, .about { display: block; color: #3d3d3d; }
-label { display: block; font-weight: 700; margin-top: .75rem; }
-input { width: 100%; box-sizing: border-box; padding: .5rem; font: inherit; border: 2px solid #555; border-radius: .25rem; }
-[role=alert] { color: #8a1111; font-weight: 700; }
-.note { color: #3d3d3d; }
-"""
-_STYLE_HASH = base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
-_CSP = f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; frame-ancestors 'none'; base-uri 'none'"
-
-
-def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
-    document = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)} · Flipside development issuer</title><style>{_STYLE}</style></head>"
-        f"<body><main><h1>{html.escape(title)}</h1>{body}</main></body></html>"
-    )
-    return HTMLResponse(
-        document,
-        status_code=status_code,
-        headers={"Content-Security-Policy": _CSP, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
-    )
-
-
-def _login_form(parameters: Any, people: Sequence[Person]) -> str:
-    hidden = "".join(
-        f'<input type="hidden" name="{name}" value="{html.escape(parameters.get(name, ""))}">'
-        for name in REQUEST_PARAMETERS
-    )
-    buttons = "".join(
-        f'<li><button type="submit" name="person" value="{html.escape(person.sub)}">'
-        f'<span class="name">{html.escape(person.name)}</span>'
-        f'<span class="role">{html.escape(_role_label(person))}</span>'
-        f'<span class="about">{html.escape(person.description)}</span></button></li>'
-        for person in people
-    )
-    return (
-        '<p class="note">A development issuer: choose who you are. No password, and never for real people.</p>'
-        + (
-            '<section aria-labelledby="people"><h2 id="people">People</h2>'
-            f'<form method="post" action="/authorize">{hidden}<ul>{buttons}</ul></form></section>'
-            if buttons
-            else ""
-        )
-        + '<section aria-labelledby="new"><h2 id="new">Someone new</h2>'
-        "<p>Sign in as a participant who has not enrolled yet: the same e-mail address is the same person every time.</p>"
-        f'<form method="post" action="/authorize">{hidden}'
-        '<label for="name">Name</label><input id="name" name="name" autocomplete="name" required>'
-        '<label for="email">E-mail</label><input id="email" name="email" type="email" autocomplete="email" required>'
-        '<p><button type="submit">Sign in as someone new</button></p></form></section>'
-    )
-
-
-def _role_label(person: Person) -> str:
-    labels = {"participant": "Participant", "admin": "Admin"}
-    return ", ".join(
-        f"Program lead of {', '.join(person.programs)}" if role == "program_lead" else labels.get(role, role)
-        for role in person.roles
-    )
 
 
 def main(arguments: Sequence[str] | None = None) -> None:

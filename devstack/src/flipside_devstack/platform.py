@@ -10,8 +10,7 @@ from pathlib import Path
 
 from flipside_shared.registration import registered_services
 
-from .auth import DEV_ISSUER, DevIssuer, dev_issuer
-from .oidc_issuer import PORTAL_CLIENT_ID
+from .auth import DEV_ISSUER, PORTAL_CLIENT_ID, DevIssuer, dev_issuer
 from .ports import free_port
 from .service_process import ServiceProcess
 from .signing_secrets import dev_signing_secrets

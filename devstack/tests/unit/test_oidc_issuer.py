@@ -11,8 +11,8 @@ import httpx
 import jwt
 import pytest
 
-from flipside_devstack.auth import DEV_AUDIENCE, DEV_ISSUER, DevIssuer
-from flipside_devstack.oidc_issuer import PORTAL_CLIENT_ID, OpenIdIssuer
+from flipside_devstack.auth import DEV_AUDIENCE, DEV_ISSUER, PORTAL_CLIENT_ID, DevIssuer
+from flipside_devstack.oidc_issuer import OpenIdIssuer
 from flipside_devstack.people import NotAPeopleFile, PeopleFile, Person, read_people, someone_new, write_people
 from flipside_shared.auth.identity import participant_id_for
 from flipside_shared.auth.settings import AuthSettings
@@ -176,6 +176,7 @@ async def test_someone_new_without_an_email_is_asked_again(browser):
     _, challenge = pkce()
     response = await browser.post("/authorize", data={**sign_in_request(challenge), "name": "Noor", "email": "noor"})
     assert response.status_code == 400 and 'role="alert"' in response.text and "e-mail address" in response.text
+    assert 'value="Noor"' in response.text  # what was typed stays
 
 
 async def test_a_refresh_token_gives_new_tokens_once(browser, signing):
@@ -216,6 +217,15 @@ async def test_a_code_lives_a_minute(browser, clock):
     clock.now += 61
     expired = await browser.post("/token", data=redeem(code, verifier))
     assert expired.json()["error_description"] == "the code has expired"
+
+
+async def test_a_refresh_token_lives_twelve_hours(browser, clock):
+    verifier, challenge = pkce()
+    tokens = (await browser.post("/token", data=redeem(await code_for(browser, challenge), verifier))).json()
+    clock.now += 12 * 3600 + 1
+    await code_for(browser, challenge)  # a later sign-in forgets what has expired meanwhile
+    refresh = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"], "client_id": PORTAL_CLIENT_ID}
+    assert (await browser.post("/token", data=refresh)).json()["error"] == "invalid_grant"
 
 
 async def test_the_redirect_uri_must_be_the_registered_one(browser):

@@ -27,6 +27,12 @@ def with_a_portal(monkeypatch):
     monkeypatch.setattr(platform_module, "registered_services", lambda: services)
 
 
+@pytest.fixture
+def without_a_portal(monkeypatch):
+    services = {name: service for name, service in registered_services().items() if name != "portal"}
+    monkeypatch.setattr(platform_module, "registered_services", lambda: services)
+
+
 def launched(tmp_path, **options) -> Platform:
     return Platform("127.0.0.1:9092", "postgresql://db/flipside", "flipside.", tmp_path, 2525, **options)
 
@@ -52,11 +58,11 @@ def test_the_portal_is_told_where_to_sign_people_in_and_where_the_services_are(w
     assert platform.oidc_issuer.port == 8110
 
 
-def test_without_a_portal_the_issuer_still_runs_and_nobody_is_told_of_a_portal(tmp_path):
+def test_without_a_portal_the_issuer_still_runs_and_nobody_is_told_of_a_portal(without_a_portal, tmp_path):
     platform = launched(tmp_path, people=tmp_path / "people.json", redirect_uris=["http://localhost:9/cb"])
     assert platform.portal_url is None and "portal" not in platform.services
-    assert not any(name.startswith("FLIPSIDE_PORTAL_") for name in platform["notifications"].env)
-    assert "FLIPSIDE_NOTIFICATIONS_PORTAL_URL" not in platform["notifications"].env
+    env = platform["notifications"].env
+    assert not {"FLIPSIDE_PORTAL_PUBLIC_URL", "FLIPSIDE_NOTIFICATIONS_PORTAL_URL"} & set(env)
     assert arguments(platform, "--people") == [str(tmp_path / "people.json")]
     assert arguments(platform, "--redirect-uri") == ["http://localhost:9/cb"]
     assert arguments(platform, "--key-dir") == [str(platform_module.dev_issuer().key_path.parent)]

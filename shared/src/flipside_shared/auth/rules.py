@@ -2,8 +2,8 @@
 bearer scheme on it).
 
 401 with `WWW-Authenticate: Bearer` when the token is missing or not accepted; 403 with the reason when a
-valid token lacks the right. An admin may do everything; a participant acts for themself (their token's
-`sub`); a program lead sees and runs their own programs, in aggregate.
+valid token lacks the right. An admin may do everything; a participant acts for themself (the participant
+id `identity.participant_id_for` finds in their token); a program lead sees and runs their own programs, in aggregate.
 """
 
 from __future__ import annotations
