@@ -9,6 +9,7 @@ start-up (`check_templates`), so a broken one stops the service at deployment, n
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +31,7 @@ from .reasons import translated_reason
 from .samples import sample_context
 
 CATALOGUES = files("flipside_notifications").joinpath("locales")
+BLANK_LINES = re.compile(r"\n{3,}")
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,9 @@ def _blocks(
     for escape_html, names in ((False, plain), (True, html)):
         loaded = _environment(language, escape_html).get_template(path)
         for name in names:
-            parts[name] = "".join(loaded.blocks[name](loaded.new_context(variables))).strip()
+            text = "".join(loaded.blocks[name](loaded.new_context(variables))).strip()
+            # A line left out (no calendar feed, no portal) leaves no second blank line behind.
+            parts[name] = text if escape_html else BLANK_LINES.sub("\n\n", text)
     return parts
 
 
