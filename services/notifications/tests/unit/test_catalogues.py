@@ -62,6 +62,7 @@ def test_each_message_links_to_the_portal_page_of_its_action(language):
         "session_cancelled": "/sessions",
         "reminder": "/sessions",
         "recognition": f"/pairs/{PAIR_ID}",
+        "at_risk": f"/pairs/{PAIR_ID}",
         "digest": "/",
     }
     for template, page in pages.items():
