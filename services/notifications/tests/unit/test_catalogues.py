@@ -87,6 +87,11 @@ def test_a_reason_not_known_is_kept_as_it_came_and_weights_stay():
     assert (
         translated_reason("shared interests: chess, go (+0.250)", german) == "gemeinsame Interessen: chess, go (+0.250)"
     )
+    assert (
+        translated_reason("no mentor shares a language", german)
+        == "keine Mentorin und kein Mentor spricht eine gemeinsame Sprache"
+    )
+    assert translated_reason("no mentor likes cake", german) == "no mentor likes cake", "a rule not known: as it came"
 
 
 def test_the_language_is_the_one_chosen_else_the_profiles_else_english():
