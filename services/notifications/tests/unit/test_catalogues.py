@@ -8,7 +8,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 import flipside_notifications
-from flipside_notifications.domain.preferences import KIND_OF_TEMPLATE, Preferences
+from flipside_notifications.domain.preferences import KIND_OF_TEMPLATE, LANGUAGES, Preferences
 from flipside_notifications.domain.reasons import translated_reason
 from flipside_notifications.domain.rendering import available_locales, render, translations, with_footer
 from flipside_notifications.domain.samples import PAIR_ID, sample_context
@@ -92,6 +92,10 @@ def test_a_reason_not_known_is_kept_as_it_came_and_weights_stay():
         == "keine Mentorin und kein Mentor spricht eine gemeinsame Sprache"
     )
     assert translated_reason("no mentor likes cake", german) == "no mentor likes cake", "a rule not known: as it came"
+
+
+def test_the_languages_people_may_choose_are_those_with_a_catalogue():
+    assert set(LANGUAGES) == available_locales()
 
 
 def test_the_language_is_the_one_chosen_else_the_profiles_else_english():

@@ -10,10 +10,9 @@ start-up (`check_templates`), so a broken one stops the service at deployment, n
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
 from importlib.resources import files
 from io import BytesIO
 from typing import Any
@@ -75,6 +74,7 @@ def _anchor(url: str) -> Markup:
 
 @cache
 def _environment(language: str, escape_html: bool) -> Environment:
+    """One per language, twice: the html block escapes what it inserts, subject and text must not."""
     environment = Environment(
         loader=PackageLoader("flipside_notifications", "templates"),
         autoescape=escape_html,
@@ -178,8 +178,7 @@ def _blocks(
 ) -> dict[str, str]:
     variables: dict[str, Any] = {**context, "locale": language}
     if "time_zone" in context:
-        in_their_zone: Callable[[str], str] = lambda value: local_time(value, context["time_zone"], language)  # noqa: E731
-        variables["local_time"] = in_their_zone
+        variables["local_time"] = partial(local_time, time_zone=context["time_zone"], language=language)
     parts = {}
     for escape_html, names in ((False, plain), (True, html)):
         loaded = _environment(language, escape_html).get_template(path)
