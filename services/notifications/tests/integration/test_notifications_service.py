@@ -285,7 +285,9 @@ async def test_the_asked_side_hears_of_a_proposal_and_the_unmatched_hear_why(san
     assert not smtp.received_by("pat@example.com"), "the one who picked is not told what they did"
     [to_alone] = smtp.received_by("lou@example.com")
     assert to_alone["Subject"] == "Noch kein Reverse-Mentoring-Partner für Sie"
-    assert "no mentor shares a language" in to_alone.get_body(("plain",)).get_content()
+    assert (
+        "keine Mentorin und kein Mentor spricht eine gemeinsame Sprache" in to_alone.get_body(("plain",)).get_content()
+    )
 
 
 async def test_a_stored_hostile_name_injects_no_header_and_an_unsendable_address_fails_while_the_rest_goes(

@@ -17,6 +17,7 @@ from flipside_devstack.service_process import ServiceProcess
 from flipside_devstack.waiting import wait_for, wait_for_rows
 from flipside_shared.events import (
     FeedbackRequested,
+    PairAtRisk,
     PairProposed,
     RecognitionAwarded,
     ReminderDue,
@@ -160,7 +161,16 @@ async def test_each_email_links_to_the_portal_page_of_its_action(sandbox, smtp, 
         milestone="kickoff_held",
         awarded_at=datetime.now(UTC),
     )
-    events = (proposal, pair, booked, moved, cancelled, reminder, survey, recognition)
+    at_risk = PairAtRisk(
+        pair_id=pair.pair_id,
+        program_id="pilot",
+        mentor_id=mentor.participant_id,
+        mentee_id=mentee.participant_id,
+        score=0.3,
+        reasons=["the two sides rate their sessions very differently"],
+        detected_at=datetime.now(UTC),
+    )
+    events = (proposal, pair, booked, moved, cancelled, reminder, survey, recognition, at_risk)
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in events])
     await wait_for(lambda: len(smtp.received_by("pia@example.com")) >= len(events))
     await asyncio.sleep(1)
@@ -179,11 +189,13 @@ async def test_each_email_links_to_the_portal_page_of_its_action(sandbox, smtp, 
         "Cancelled: your kickoff": f"{PORTAL}/sessions",
         "Reminder: mentoring session": f"{PORTAL}/sessions",
         "Well done: you held your kickoff": f"{PORTAL}/pairs/{pair.pair_id}",
+        "Your pair with Ole Other may need a new start": f"{PORTAL}/pairs/{pair.pair_id}",
     }
     for subject, page in pages.items():
         message = sent(subject)
         assert f": {page}\n" in plain(message) + "\n", f"{subject}: the text names {page}"
         assert f'<a href="{page}">' in html(message), f"{subject}: the html links {page}"
+    assert "rate their sessions" not in plain(sent("Your pair with Ole Other")), "no signal drawn from answers"
     check_in = sent("How did your mentoring session go?")
     assert survey_link(PORTAL, survey) in plain(check_in), "the same signed token, opened by the portal's form"
     assert SURVEYS not in plain(check_in)

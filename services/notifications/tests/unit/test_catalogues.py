@@ -8,7 +8,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 import flipside_notifications
-from flipside_notifications.domain.preferences import KIND_OF_TEMPLATE, Preferences
+from flipside_notifications.domain.preferences import KIND_OF_TEMPLATE, LANGUAGES, Preferences
 from flipside_notifications.domain.reasons import translated_reason
 from flipside_notifications.domain.rendering import available_locales, render, translations, with_footer
 from flipside_notifications.domain.samples import PAIR_ID, sample_context
@@ -62,6 +62,7 @@ def test_each_message_links_to_the_portal_page_of_its_action(language):
         "session_cancelled": "/sessions",
         "reminder": "/sessions",
         "recognition": f"/pairs/{PAIR_ID}",
+        "at_risk": f"/pairs/{PAIR_ID}",
         "digest": "/",
     }
     for template, page in pages.items():
@@ -86,6 +87,15 @@ def test_a_reason_not_known_is_kept_as_it_came_and_weights_stay():
     assert (
         translated_reason("shared interests: chess, go (+0.250)", german) == "gemeinsame Interessen: chess, go (+0.250)"
     )
+    assert (
+        translated_reason("no mentor shares a language", german)
+        == "keine Mentorin und kein Mentor spricht eine gemeinsame Sprache"
+    )
+    assert translated_reason("no mentor likes cake", german) == "no mentor likes cake", "a rule not known: as it came"
+
+
+def test_the_languages_people_may_choose_are_those_with_a_catalogue():
+    assert set(LANGUAGES) == available_locales()
 
 
 def test_the_language_is_the_one_chosen_else_the_profiles_else_english():

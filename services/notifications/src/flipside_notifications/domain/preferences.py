@@ -19,6 +19,7 @@ KIND_OF_TEMPLATE = {
     "paired": "pairing",
     "proposal": "pairing",
     "unmatched": "pairing",
+    "at_risk": "pairing",
     "session_scheduled": "sessions",
     "session_rescheduled": "sessions",
     "session_cancelled": "sessions",

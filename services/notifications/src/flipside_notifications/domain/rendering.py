@@ -9,10 +9,10 @@ start-up (`check_templates`), so a broken one stops the service at deployment, n
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
 from importlib.resources import files
 from io import BytesIO
 from typing import Any
@@ -30,6 +30,7 @@ from .reasons import translated_reason
 from .samples import sample_context
 
 CATALOGUES = files("flipside_notifications").joinpath("locales")
+BLANK_LINES = re.compile(r"\n{3,}")
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ def _anchor(url: str) -> Markup:
 
 @cache
 def _environment(language: str, escape_html: bool) -> Environment:
+    """One per language, twice: the html block escapes what it inserts, subject and text must not."""
     environment = Environment(
         loader=PackageLoader("flipside_notifications", "templates"),
         autoescape=escape_html,
@@ -176,13 +178,14 @@ def _blocks(
 ) -> dict[str, str]:
     variables: dict[str, Any] = {**context, "locale": language}
     if "time_zone" in context:
-        in_their_zone: Callable[[str], str] = lambda value: local_time(value, context["time_zone"], language)  # noqa: E731
-        variables["local_time"] = in_their_zone
+        variables["local_time"] = partial(local_time, time_zone=context["time_zone"], language=language)
     parts = {}
     for escape_html, names in ((False, plain), (True, html)):
         loaded = _environment(language, escape_html).get_template(path)
         for name in names:
-            parts[name] = "".join(loaded.blocks[name](loaded.new_context(variables))).strip()
+            text = "".join(loaded.blocks[name](loaded.new_context(variables))).strip()
+            # A line left out (no calendar feed, no portal) leaves no second blank line behind.
+            parts[name] = text if escape_html else BLANK_LINES.sub("\n\n", text)
     return parts
 
 

@@ -44,6 +44,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "pair_id": PAIR_ID,
         "reasons": ["reverse: mentor is 5 grade(s) below the mentee (Analyst and Director)"],
     },
+    "at_risk": {"pair_id": PAIR_ID},
     "unmatched": {"reasons": ["no mentor shares 60 min of working time every week"]},
     "feedback_requested": {"survey_url": "https://flipside.example.com/surveys/sample", "role": "mentee"},
     "recognition": {"milestone": "three_sessions", "pair_id": PAIR_ID},
