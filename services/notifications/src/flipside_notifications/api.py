@@ -5,6 +5,7 @@ Message bodies are never served: the log says what was sent, when and how, not w
 
 from __future__ import annotations
 
+import html
 import secrets
 from base64 import b64encode
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from flipside_shared.text import Few, Identifier, Text, Url
 
 from .dependencies import Settings, Units
 from .domain.endpoints import checked_chat_url, checked_webhook_url
-from .domain.preferences import KINDS, PERSON_CHANNELS, Preferences, QuietHours
+from .domain.preferences import KINDS, LANGUAGES, PERSON_CHANNELS, Preferences, QuietHours
 from .domain.unsubscribe import UnsubscribeTarget, unsubscribe_target
 from .handlers import SUBSCRIBABLE_EVENT_TYPES
 from .repository import NotificationsRepository
@@ -50,6 +51,9 @@ class PreferencesBody(BaseModel):
     digest_time: time = time(8, 0)
     slack_webhook_url: Url | None = None
     teams_webhook_url: Url | None = None
+    language: Literal[LANGUAGES] | None = Field(  # type: ignore[valid-type]
+        default=None, description="The language of messages; none: the profile's locale (English when it has none)."
+    )
 
 
 class SubscriptionBody(BaseModel):
@@ -62,9 +66,9 @@ class SubscriptionBody(BaseModel):
 @router.get("/participants/{participant_id}/preferences", dependencies=[Depends(require_self())])
 async def get_preferences(participant_id: UUID, units: Units) -> dict[str, Any]:
     async with units.reading() as repository:
-        if not await repository.is_known(participant_id):
+        if (locale := await repository.locale_of(participant_id)) is None:
             raise HTTPException(404, NO_SUCH_PARTICIPANT)
-        return _as_body(await repository.preferences_of(participant_id))
+        return _as_body(await repository.preferences_of(participant_id), locale)
 
 
 @router.put("/participants/{participant_id}/preferences", dependencies=[Depends(require_self())])
@@ -86,15 +90,16 @@ async def put_preferences(
             digest=body.digest,
             digest_time=body.digest_time,
             chat_urls=chat_urls,
+            language=body.language,
         )
     except ValueError as error:
         raise HTTPException(422, str(error)) from None
     async with units.begin() as uow:
         repository = uow.repository
-        if not await repository.is_known(participant_id):
+        if (locale := await repository.locale_of(participant_id)) is None:
             raise HTTPException(404, NO_SUCH_PARTICIPANT)
         await repository.save_preferences(participant_id, preferences)
-    return _as_body(preferences)
+    return _as_body(preferences, locale)
 
 
 @router.get("/unsubscribe/{token}", response_class=HTMLResponse)
@@ -119,9 +124,12 @@ async def unsubscribe(token: str, units: Units, settings: Settings) -> HTMLRespo
             preferences = await repository.preferences_of(participant_id)
             await repository.save_preferences(participant_id, preferences.unsubscribed_from(kind))
     done = "digests end: messages come one by one" if kind == "digest" else f"no more {kind} messages"
-    return HTMLResponse(
-        f"<!doctype html><title>Flipside</title><p>Done: {done}. Change this any time in your preferences.</p>"
+    where = (
+        f'<a href="{html.escape(settings.portal_url)}/preferences">your preferences</a>'
+        if settings.portal_url
+        else "your preferences"
     )
+    return HTMLResponse(f"<!doctype html><title>Flipside</title><p>Done: {done}. Change this any time in {where}.</p>")
 
 
 @router.post(
@@ -198,7 +206,7 @@ async def _target(token: str, settings: NotificationSettings, repository: Notifi
     return target
 
 
-def _as_body(preferences: Preferences) -> dict[str, Any]:
+def _as_body(preferences: Preferences, profile_locale: str) -> dict[str, Any]:
     quiet = preferences.quiet_hours
     return {
         "channels": sorted(preferences.channels),
@@ -208,4 +216,5 @@ def _as_body(preferences: Preferences) -> dict[str, Any]:
         "digest_time": preferences.digest_time,
         "slack_webhook_url": preferences.chat_urls.get("slack"),
         "teams_webhook_url": preferences.chat_urls.get("teams"),
+        "language": preferences.language_for(profile_locale),
     }

@@ -247,7 +247,7 @@ class Dispatcher:
         attempts = delivery["attempts"] + 1
         unsubscribe_url = self._settings.unsubscribe_url(delivery["recipient_id"], kind, delivery["link_generation"])
         try:
-            message = self._render(delivery, kind, unsubscribe_url)
+            message = self._render(delivery, kind, unsubscribe_url, preferences.language_for(delivery["locale"]))
             send = self._sending(channel, delivery, message, unsubscribe_url, preferences, mail, http)
             async with self._limits[channel]:
                 await _failing_on_its_own(send)
@@ -258,18 +258,19 @@ class Dispatcher:
         events += [(v1, delivery["correlation_id"]) for event in sent if (v1 := event.as_v1()) is not None]
         return Outcome(delivery_id, "sent", attempted=True, sent_at=now), events
 
-    def _render(self, delivery: dict[str, Any], kind: str, unsubscribe_url: str) -> RenderedMessage:
+    def _render(self, delivery: dict[str, Any], kind: str, unsubscribe_url: str, locale: str) -> RenderedMessage:
         """The message in the recipient's language; a template that cannot render fails this delivery only."""
         context = {
             **delivery["context"],
             "display_name": delivery["display_name"],
-            "partner_name": delivery["partner_name"] or "your partner",
+            "partner_name": delivery["partner_name"],
             "time_zone": delivery["time_zone"],
         }
-        locale, fallback = delivery["locale"], self._settings.default_locale
+        fallback = self._settings.default_locale
         try:
-            message = render(delivery["template"], locale, context, fallback)
-            message = with_footer(message, locale, unsubscribe_url, kind, fallback)
+            portal_url = self._settings.portal_url
+            message = render(delivery["template"], locale, context, fallback, portal_url)
+            message = with_footer(message, locale, unsubscribe_url, kind, fallback, portal_url)
         except Exception as error:
             raise SendFailed(
                 f"cannot render {delivery['template']}: {type(error).__name__}: {error}", permanent=True
@@ -354,7 +355,7 @@ async def _with_partner_names(repository: NotificationsRepository, digest: dict[
             **item,
             "context": {
                 **item["context"],
-                "partner_name": names.get(UUID(item["context"]["partner_id"]), "your partner"),
+                "partner_name": names.get(UUID(item["context"]["partner_id"])),
             },
         }
         if "partner_id" in item["context"]

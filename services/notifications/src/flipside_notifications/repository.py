@@ -117,6 +117,10 @@ class NotificationsRepository:
             "SELECT EXISTS (SELECT 1 FROM recipients WHERE participant_id = $1)", participant_id
         )
 
+    async def locale_of(self, participant_id: UUID) -> str | None:
+        """The locale of the recipient's profile; None for someone not (or no longer) known."""
+        return await self._conn.fetchval("SELECT locale FROM recipients WHERE participant_id = $1", participant_id)
+
     async def link_generation(self, participant_id: UUID) -> int | None:
         """Which of the recipient's unsubscribe links are valid; None for someone not (or no longer) known."""
         return await self._conn.fetchval(
@@ -140,11 +144,11 @@ class NotificationsRepository:
         quiet = preferences.quiet_hours
         await self._conn.execute(
             "INSERT INTO preferences (participant_id, channels, muted_kinds, quiet_hours_start, quiet_hours_end, digest,"
-            " digest_time, slack_webhook_url, teams_webhook_url) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            " digest_time, slack_webhook_url, teams_webhook_url, language) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
             " ON CONFLICT (participant_id) DO UPDATE SET channels = EXCLUDED.channels, muted_kinds = EXCLUDED.muted_kinds,"
             " quiet_hours_start = EXCLUDED.quiet_hours_start, quiet_hours_end = EXCLUDED.quiet_hours_end,"
             " digest = EXCLUDED.digest, digest_time = EXCLUDED.digest_time, slack_webhook_url = EXCLUDED.slack_webhook_url,"
-            " teams_webhook_url = EXCLUDED.teams_webhook_url, updated_at = now()",
+            " teams_webhook_url = EXCLUDED.teams_webhook_url, language = EXCLUDED.language, updated_at = now()",
             participant_id,
             sorted(preferences.channels),
             sorted(preferences.muted_kinds),
@@ -154,6 +158,7 @@ class NotificationsRepository:
             preferences.digest_time,
             preferences.chat_urls.get("slack"),
             preferences.chat_urls.get("teams"),
+            preferences.language,
         )
         if not preferences.digest:
             # Whoever leaves digests gets what was waiting for the next one now.
@@ -230,7 +235,7 @@ class NotificationsRepository:
             " r.display_name, r.email, r.locale, r.time_zone, COALESCE(r.link_generation, 0) AS link_generation,"
             " (SELECT p.display_name FROM recipients p WHERE p.participant_id = (d.context->>'partner_id')::uuid) AS partner_name,"
             " pr.channels, pr.muted_kinds, pr.quiet_hours_start, pr.quiet_hours_end, pr.digest, pr.digest_time,"
-            " pr.slack_webhook_url, pr.teams_webhook_url, s.url AS webhook_url, s.secret AS webhook_secret"
+            " pr.slack_webhook_url, pr.teams_webhook_url, pr.language, s.url AS webhook_url, s.secret AS webhook_secret"
             " FROM claimed d"
             " LEFT JOIN recipients r ON d.channel <> 'webhook' AND r.participant_id = d.recipient_id"
             " LEFT JOIN preferences pr ON d.channel <> 'webhook' AND pr.participant_id = d.recipient_id"
@@ -366,4 +371,5 @@ def preferences_from(row: asyncpg.Record | dict[str, Any] | None) -> Preferences
         digest=row["digest"],
         digest_time=row["digest_time"],
         chat_urls=chat_urls,
+        language=row["language"],
     )

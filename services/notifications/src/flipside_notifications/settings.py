@@ -103,6 +103,12 @@ class NotificationSettings(ServiceSettings):
         validation_alias="FLIPSIDE_NOTIFICATIONS_PUBLIC_BASE_URL",
         description="Where people's browsers and mail clients reach this service; defaults to its own address.",
     )
+    portal_url: str | None = Field(
+        default=None,
+        validation_alias="FLIPSIDE_NOTIFICATIONS_PORTAL_URL",
+        description="The portal's browser-facing base URL: when set, every message links to the portal page where its "
+        "action is done, and the check-in link opens the portal's survey form (the same signed token).",
+    )
     # Survey and calendar-feed links are made here, for the e-mail alone, with the keys of the services that open them.
     feedback_link_secret: SigningSecret = Field(
         validation_alias="FLIPSIDE_FEEDBACK_LINK_SECRET",
@@ -169,9 +175,19 @@ class NotificationSettings(ServiceSettings):
         )
         return f"{self.base_url(self.public_base_url)}/unsubscribe/{token}"
 
+    @field_validator("portal_url")
+    @classmethod
+    def _a_base_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+            raise ValueError(f"not an http(s) base URL: {value!r}")
+        return value.rstrip("/")
+
     def survey_url(self, request_id: UUID, expires_at: datetime) -> str:
+        """The check-in link: the portal's form when there is a portal, else feedback's own page."""
         secret = self.feedback_link_secret.get_secret_value().encode()
-        return survey_url(self.feedback_public_base_url, request_id, expires_at, secret)
+        return survey_url(self.portal_url or self.feedback_public_base_url, request_id, expires_at, secret)
 
     def calendar_feed_url(self, participant_id: UUID, generation: int) -> str:
         """The participant's calendar feed address of `generation`, their current one as the session event says."""

@@ -14,12 +14,17 @@ def test_every_template_renders_in_every_locale():
 
 
 def test_a_broken_template_stops_the_check_naming_locale_and_template(monkeypatch):
-    broken = rendering._environment(escape_html=False)
-    originals = {name: broken.loader.get_source(broken, name)[0] for name in broken.list_templates()}
-    originals["de/reminder.j2"] = "{% block subject %}{{ starts_at | no_such_filter }}{% endblock %}"
-    for name in ("_PLAIN", "_HTML"):
-        environment = getattr(rendering, name)
-        monkeypatch.setattr(rendering, name, environment.overlay(loader=DictLoader(originals)))
+    working = rendering._environment
+
+    def with_a_broken_german_reminder(language, escape_html):
+        environment = working(language, escape_html)
+        if language != "de":
+            return environment
+        sources = {name: environment.loader.get_source(environment, name)[0] for name in environment.list_templates()}
+        sources["reminder.j2"] = "{% block subject %}{{ starts_at | no_such_filter }}{% endblock %}"
+        return environment.overlay(loader=DictLoader(sources))
+
+    monkeypatch.setattr(rendering, "_environment", with_a_broken_german_reminder)
     with pytest.raises(TemplateProblem, match="de/reminder"):
         check_templates("en")
 

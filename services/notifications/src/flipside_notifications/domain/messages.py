@@ -13,6 +13,7 @@ from flipside_shared.events import (
     Event,
     FeedbackRequested,
     FeedbackRequestedV1,
+    PairAtRisk,
     PairCreated,
     PairProposed,
     ParticipantUnmatched,
@@ -92,6 +93,12 @@ def messages_for(event: Event, links: PersonalLinks) -> list[MessageDue]:
                         "pair_id": str(event.pair_id),
                     },
                 )
+            ]
+        case PairAtRisk():
+            # No reasons: between two people, signals drawn from check-ins would tell one how the other answered.
+            return [
+                MessageDue(member, "at_risk", {"partner_id": str(partner), "pair_id": str(event.pair_id)})
+                for member, partner in ((event.mentor_id, event.mentee_id), (event.mentee_id, event.mentor_id))
             ]
         case ParticipantUnmatched():
             return [MessageDue(event.participant_id, "unmatched", {"reasons": event.reasons})]
@@ -176,6 +183,7 @@ def messages_for(event: Event, links: PersonalLinks) -> list[MessageDue]:
                     "recognition",
                     {
                         "milestone": event.milestone,
+                        "pair_id": str(event.pair_id),
                         **(
                             {"partner_id": str(others[0])}
                             if (others := [p for p in event.participant_ids if p != participant_id])

@@ -11,12 +11,15 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 PERSON_CHANNELS = ("email", "slack", "teams")
+LANGUAGES = ("en", "de")
+"""The languages messages are written in: one catalogue each."""
 
 # Every template a person can receive belongs to one kind, the unit of muting and of unsubscribe links.
 KIND_OF_TEMPLATE = {
     "paired": "pairing",
     "proposal": "pairing",
     "unmatched": "pairing",
+    "at_risk": "pairing",
     "session_scheduled": "sessions",
     "session_rescheduled": "sessions",
     "session_cancelled": "sessions",
@@ -64,6 +67,8 @@ class Preferences:
     digest_time: time = time(8, 0)
     chat_urls: dict[str, str] = field(default_factory=dict)
     """The Slack or Teams incoming-webhook URL of each chat channel chosen."""
+    language: str | None = None
+    """The language chosen for messages; none: the profile's locale."""
 
     def __post_init__(self) -> None:
         if unknown := self.channels - set(PERSON_CHANNELS):
@@ -74,6 +79,16 @@ class Preferences:
             raise ValueError(f"unknown kind(s) {sorted(unknown)}; choose from {list(KINDS)}")
         if missing := sorted(c for c in self.channels - {"email"} if not self.chat_urls.get(c)):
             raise ValueError(f"channel(s) {missing} need their incoming webhook URL")
+        if self.language is not None and self.language not in LANGUAGES:
+            raise ValueError(f"unknown language {self.language!r}; choose from {list(LANGUAGES)}")
+
+    def language_for(self, profile_locale: str) -> str:
+        """The language messages are written in: the one chosen, else the profile's when there is a catalogue
+        for it, else English."""
+        if self.language is not None:
+            return self.language
+        spoken = profile_locale.split("-")[0].split("_")[0]
+        return spoken if spoken in LANGUAGES else "en"
 
     def unsubscribed_from(self, kind: str) -> Preferences:
         """What an unsubscribe link leaves: the kind muted, or messages one by one instead of digests."""

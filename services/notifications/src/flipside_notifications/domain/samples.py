@@ -6,9 +6,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 SESSION_ID = "00000000-0000-4000-8000-000000000000"
+PAIR_ID = "00000000-0000-4000-8000-000000000001"
 
 SAMPLES: dict[str, dict[str, Any]] = {
-    "paired": {"role": "mentor", "reasons": ["reverse: mentor grade 2 < mentee grade 8", "mentor teaches TikTok"]},
+    "paired": {
+        "role": "mentor",
+        "pair_id": PAIR_ID,
+        "reasons": [
+            "reverse: mentor is 6 grade(s) below the mentee (grade 2 and grade 8)",
+            "mentor can teach the mentee TikTok (+0.400)",
+        ],
+    },
     "session_scheduled": {
         "session_id": SESSION_ID,
         "kind": "kickoff",
@@ -33,11 +41,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "reminder": {"minutes_before": 60},
     "proposal": {
         "role": "mentor",
+        "pair_id": PAIR_ID,
         "reasons": ["reverse: mentor is 5 grade(s) below the mentee (Analyst and Director)"],
     },
+    "at_risk": {"pair_id": PAIR_ID},
     "unmatched": {"reasons": ["no mentor shares 60 min of working time every week"]},
     "feedback_requested": {"survey_url": "https://flipside.example.com/surveys/sample", "role": "mentee"},
-    "recognition": {"milestone": "three_sessions"},
+    "recognition": {"milestone": "three_sessions", "pair_id": PAIR_ID},
 }
 
 
