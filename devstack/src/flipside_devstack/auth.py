@@ -26,6 +26,7 @@ DEV_ISSUER = "https://issuer.flipside.invalid/dev"
 DEV_AUDIENCE = "flipside-api"
 ALGORITHM = "RS256"
 ADMIN_SUBJECT = "flipside-dev-admin"
+PORTAL_CLIENT_ID = "flipside-portal"
 
 
 class DevIssuer:
@@ -64,6 +65,9 @@ class DevIssuer:
             "FLIPSIDE_AUTH_ISSUER": self.issuer,
             "FLIPSIDE_AUTH_AUDIENCE": self.audience,
             "FLIPSIDE_AUTH_JWKS_FILE": str(self.jwks_path),
+            # The portal signs people in here (the discovery address is the running issuer's: see oidc_issuer).
+            "FLIPSIDE_PORTAL_OIDC_ISSUER": self.issuer,
+            "FLIPSIDE_PORTAL_OIDC_CLIENT_ID": PORTAL_CLIENT_ID,
         }
 
     def token(

@@ -9,7 +9,14 @@ from typing import TypeVar
 import uvicorn
 from fastapi import FastAPI
 
-from .preflight import ConfigurationError, check_reachable, fail, load_settings, require_authentication
+from .preflight import (
+    ConfigurationError,
+    check_reachable,
+    fail,
+    load_settings,
+    require_authentication,
+    require_complete,
+)
 from .settings import ServiceSettings
 
 Settings = TypeVar("Settings", bound=ServiceSettings)
@@ -19,6 +26,7 @@ def serve(app_factory: Callable[[Settings], FastAPI], settings_class: type[Setti
     try:
         settings = load_settings(settings_class)
         require_authentication(settings)
+        require_complete(settings)
         asyncio.run(check_reachable(settings, settings.startup_timeout_seconds))
     except ConfigurationError as error:
         fail(error)

@@ -66,6 +66,11 @@ def require_authentication(settings: ServiceSettings) -> None:
         raise ConfigurationError(str(error)) from None
 
 
+def require_complete(settings: ServiceSettings) -> None:
+    if missing := settings.missing_to_serve():
+        raise ConfigurationError(f"missing configuration: {', '.join(missing)} must be set")
+
+
 def _problem(issue: ErrorDetails, prefix: str) -> str:
     # A check across several settings belongs to no one field; its message names the variables itself.
     return f"{_variable(issue['loc'], prefix)}: {issue['msg']}" if issue["loc"] else issue["msg"]

@@ -101,6 +101,10 @@ class ServiceSettings(BaseSettings):
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
 
+    def missing_to_serve(self) -> list[str]:
+        """Variables a service needs to serve but not to describe itself (its contracts, its plans): none here."""
+        return []
+
     def base_url(self, public_base_url: str | None) -> str:
         """Where people reach this service: its configured public address, or else its own."""
         return (public_base_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")

@@ -85,10 +85,9 @@ class OpenIdClient:
     async def metadata(self) -> ProviderMetadata:
         if self._metadata is None or time.monotonic() - self._metadata_at > METADATA_TTL_SECONDS:
             document = await self._get_json(self._settings.discovery_url, "the issuer's discovery document")
-            if document.get("issuer") != self._settings.oidc_issuer:
+            if document.get("issuer") != self._settings.issuer:
                 raise SignInFailed(
-                    f"the discovery document names issuer {document.get('issuer')!r},"
-                    f" not {self._settings.oidc_issuer!r}"
+                    f"the discovery document names issuer {document.get('issuer')!r}, not {self._settings.issuer!r}"
                 )
             try:
                 self._metadata = ProviderMetadata(
@@ -108,7 +107,7 @@ class OpenIdClient:
         metadata = await self.metadata()
         query = {
             "response_type": "code",
-            "client_id": self._settings.oidc_client_id,
+            "client_id": self._settings.client_id,
             "redirect_uri": self._settings.redirect_uri,
             "scope": self._settings.oidc_scopes,
             "state": attempt.state,
@@ -150,7 +149,7 @@ class OpenIdClient:
         query = {
             "id_token_hint": id_token,
             "post_logout_redirect_uri": return_to,
-            "client_id": self._settings.oidc_client_id,
+            "client_id": self._settings.client_id,
         }
         return f"{metadata.end_session_endpoint}?{urlencode(query)}"
 
@@ -171,13 +170,13 @@ class OpenIdClient:
 
     async def _token_request(self, form: dict[str, str]) -> dict[str, Any]:
         metadata = await self.metadata()
-        form = {**form, "client_id": self._settings.oidc_client_id}
+        form = {**form, "client_id": self._settings.client_id}
         secret = self._settings.oidc_client_secret
         try:
             if secret is None:
                 response = await self._http.post(metadata.token_endpoint, data=form)
             else:
-                basic = httpx.BasicAuth(self._settings.oidc_client_id, secret.get_secret_value())
+                basic = httpx.BasicAuth(self._settings.client_id, secret.get_secret_value())
                 response = await self._http.post(metadata.token_endpoint, data=form, auth=basic)
         except httpx.HTTPError as error:
             raise SignInFailed(f"the issuer's token endpoint did not answer: {error}") from None
@@ -197,7 +196,7 @@ class OpenIdClient:
                 id_token,
                 key,
                 algorithms=SIGNING_ALGORITHMS,
-                audience=self._settings.oidc_client_id,
+                audience=self._settings.client_id,
                 issuer=metadata.issuer,
                 leeway=CLOCK_LEEWAY_SECONDS,
                 options={"require": ["exp", "iat", "iss", "aud", "sub"], "verify_exp": verify_exp},

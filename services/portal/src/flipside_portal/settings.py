@@ -17,7 +17,8 @@ class PortalSettings(ServiceSettings):
         description="Where browsers reach the portal (the issuer redirects to `{public_url}/auth/callback`); "
         "defaults to its own address.",
     )
-    oidc_issuer: str = Field(
+    oidc_issuer: str | None = Field(
+        default=None,
         validation_alias="FLIPSIDE_PORTAL_OIDC_ISSUER",
         description="The OpenID Connect issuer people sign in with: its discovery document must name it.",
     )
@@ -26,7 +27,7 @@ class PortalSettings(ServiceSettings):
         validation_alias="FLIPSIDE_PORTAL_OIDC_DISCOVERY_URL",
         description="Where the discovery document is, when not at `{issuer}/.well-known/openid-configuration`.",
     )
-    oidc_client_id: str = Field(validation_alias="FLIPSIDE_PORTAL_OIDC_CLIENT_ID")
+    oidc_client_id: str | None = Field(default=None, validation_alias="FLIPSIDE_PORTAL_OIDC_CLIENT_ID")
     oidc_client_secret: SecretStr | None = Field(
         default=None,
         validation_alias="FLIPSIDE_PORTAL_OIDC_CLIENT_SECRET",
@@ -47,6 +48,28 @@ class PortalSettings(ServiceSettings):
     )
     session_hours: float = Field(default=10, gt=0, le=24 * 30, validation_alias="FLIPSIDE_PORTAL_SESSION_HOURS")
 
+    def missing_to_serve(self) -> list[str]:
+        """Without an issuer and a client id no one can sign in: the portal refuses to start (exit code 2)."""
+        required = {
+            "FLIPSIDE_PORTAL_OIDC_ISSUER": self.oidc_issuer,
+            "FLIPSIDE_PORTAL_OIDC_CLIENT_ID": self.oidc_client_id,
+        }
+        return [name for name, value in required.items() if not value]
+
+    @property
+    def issuer(self) -> str:
+        return self._required(self.oidc_issuer, "FLIPSIDE_PORTAL_OIDC_ISSUER")
+
+    @property
+    def client_id(self) -> str:
+        return self._required(self.oidc_client_id, "FLIPSIDE_PORTAL_OIDC_CLIENT_ID")
+
+    @staticmethod
+    def _required(value: str | None, name: str) -> str:
+        if not value:
+            raise ValueError(f"{name} is not set")
+        return value
+
     @property
     def own_url(self) -> str:
         return self.base_url(self.public_url)
@@ -57,12 +80,13 @@ class PortalSettings(ServiceSettings):
 
     @property
     def discovery_url(self) -> str:
-        return self.oidc_discovery_url or f"{self.oidc_issuer.rstrip('/')}/.well-known/openid-configuration"
+        return self.oidc_discovery_url or f"{self.issuer.rstrip('/')}/.well-known/openid-configuration"
 
     def issuer_origins(self) -> list[str]:
         """Where sign-in and sign-out forms may lead (the page's `form-action`): the issuer's own addresses."""
-        origins = {_origin(self.oidc_issuer), _origin(self.discovery_url)}
-        return sorted(origins)
+        if self.oidc_issuer is None:
+            return []
+        return sorted({_origin(self.issuer), _origin(self.discovery_url)})
 
 
 def _origin(url: str) -> str:
