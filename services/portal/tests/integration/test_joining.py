@@ -189,6 +189,7 @@ def test_preferences_are_saved_and_shown_again_and_a_bad_webhook_url_is_refused_
         ("quiet_end", "07:00"),
         ("digest", "on"),
         ("digest_time", "07:30"),
+        ("language", "de"),
     ]
     saved = browser.send("/preferences", choices)
     assert (saved.status_code, saved.headers["location"]) == (303, "/preferences?done=saved"), page_text(saved)
@@ -198,6 +199,7 @@ def test_preferences_are_saved_and_shown_again_and_a_bad_webhook_url_is_refused_
     assert 'id="kind-pairing" name="kinds" value="pairing" checked>' in shown.text
     assert 'value="22:00"' in shown.text and 'value="07:00"' in shown.text and 'value="07:30"' in shown.text
     assert 'id="digest" name="digest" value="on" aria-describedby="digest-help" checked' in shown.text
+    assert '<option value="de" lang="de" selected>Deutsch</option>' in shown.text, "e-mails in German from now on"
 
     without_url = browser.send("/preferences", [*choices, ("channels", "slack")])
     assert without_url.status_code == 422

@@ -14,7 +14,7 @@ from ..i18n import N_
 from ..services import ServiceRefused
 from ..visitors import participant_of
 from ..web import Pages
-from .profile import own_profile
+from .profile import ENROLMENT_ARRIVING, own_profile
 
 router = APIRouter()
 
@@ -67,7 +67,8 @@ async def raise_concern(
         if refused.status not in (404, 422):
             raise
         errors = {name: sentence for name, sentence in refused.fields.items() if name in values}
-        return _page(request, pages, values, errors, refused.message, refused.status)
+        message = pages.translate(request, ENROLMENT_ARRIVING) if refused.status == 404 else refused.message
+        return _page(request, pages, values, errors, message, refused.status)
     return RedirectResponse("/concerns?done=sent", status_code=303)
 
 

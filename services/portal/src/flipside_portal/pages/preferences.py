@@ -1,4 +1,4 @@
-"""How Flipside tells me things: channels, what about, quiet hours, a daily digest, chat webhooks, the e-mails'
+"""How Flipside tells me things: channels, what about, quiet hours, a daily digest, chat webhooks, the messages'
 language. Notifications checks the webhook URLs; its refusals are shown next to the URL they are about."""
 
 from __future__ import annotations

@@ -22,6 +22,10 @@ NOTICES = {
     "saved": N_("Your changes are saved. They show here within a few seconds."),
     "withdrawn": N_("You have left the program. Nothing more is planned for you."),
 }
+# A service that has not yet heard of a new enrolment (it travels to each service through Kafka) says 404.
+ENROLMENT_ARRIVING = N_(
+    "Flipside is still taking in your enrolment: send this again in a minute. Nothing you wrote is lost."
+)
 # What the person changes themself; the rest of the profile (HR's fields, country, locale) is sent back as it is.
 OWN_FIELDS = (
     "display_name",

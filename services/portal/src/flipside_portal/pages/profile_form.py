@@ -106,12 +106,13 @@ def form_values(profile: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def new_profile_values(name: str, email: str | None, language: str) -> dict[str, Any]:
-    """The enrolment form before anything is typed: the person's name and e-mail, office hours, their language."""
+def new_profile_values(name: str, email: str | None, language: str, time_zone: str) -> dict[str, Any]:
+    """The enrolment form before anything is typed: the person's name, e-mail, language and zone, office hours."""
     return form_values(
         {
             "display_name": name,
             "email": email or "",
+            "time_zone": time_zone,
             "languages": [language],
             "capacity": 1,
             "hours_per_month": 4,

@@ -13,7 +13,7 @@ from ..dependencies import PagesDependency, Participant, ServicesDependency, Vis
 from ..repository import BrowserSession
 from ..services import ServiceRefused, Services
 from ..visitors import participant_of
-from ..web import Pages, language_of
+from ..web import TIME_ZONE_COOKIE, Pages, language_of
 from .profile_form import Topics, form_context, form_errors, new_profile_values, read_form
 
 router = APIRouter()
@@ -44,7 +44,10 @@ async def enrolment_form(
     if done == "enrolled" or program["enrolled"]:
         return pages.render(request, "join/enrolled.html", program=program, just_enrolled=done == "enrolled")
     topics = Topics(await services.matching.get("/taxonomy", visitor.access_token))
-    values = new_profile_values(visitor.name, visitor.email, language_of(request).code)
+    language = language_of(request)
+    # The browser's zone, kept in a cookie by the page's script; the field's script fills it in otherwise.
+    browser_zone = language.time_zone.key if request.cookies.get(TIME_ZONE_COOKIE) else ""
+    values = new_profile_values(visitor.name, visitor.email, language.code, browser_zone)
     return _form(request, pages, topics, program, values)
 
 

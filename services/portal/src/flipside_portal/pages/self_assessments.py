@@ -13,6 +13,7 @@ from ..dependencies import PagesDependency, Participant, ServicesDependency
 from ..i18n import N_
 from ..services import ServiceRefused
 from ..visitors import participant_of
+from .profile import ENROLMENT_ARRIVING
 
 router = APIRouter()
 
@@ -73,7 +74,7 @@ async def self_assess(
             if refused.status not in (404, 409, 422):
                 raise
             errors[phase] = (
-                pages.translate(request, "You can take part once you are enrolled in a program.")
+                pages.translate(request, ENROLMENT_ARRIVING)
                 if refused.status == 404
                 else _without_field_name(refused.message)
             )
