@@ -92,6 +92,16 @@ def test_both_people_see_their_kickoff_in_their_own_time_zone_with_their_partner
     assert f"/sessions/{pair['kickoff']['session_id']}/reschedule" in as_mentee.text
 
 
+def test_someone_else_cannot_move_or_cancel_the_pairs_session_and_a_newcomer_has_none(signed_in, pair):
+    stranger = signed_in(participant_id=uuid4(), time_zone=BERLIN)
+    page = f"/sessions/{pair['kickoff']['session_id']}"
+    opened = stranger.get(f"{page}/reschedule")
+    cancelled = stranger.send(f"{page}/cancel", {"confirmed": "yes"})
+    assert opened.status_code == 404 and opened.headers["content-type"].startswith("text/html")
+    assert cancelled.status_code == 403 and "This page is not yours to open" in page_text(cancelled)
+    assert "No sessions are planned yet." in page_text(stranger.get("/sessions"))
+
+
 def test_a_calendar_address_is_made_shown_once_and_replaced_by_the_next(signed_in, pair, backends):
     mentor, _ = people(signed_in, pair)
     first = mentor.send("/sessions/calendar-feed")
