@@ -128,6 +128,7 @@ def test_one_moves_the_kickoff_to_an_offered_slot_or_a_time_of_their_own_and_bot
     assert 'id="slot-error"' in nothing_picked.text and "Pick one of the times offered" in page_text(nothing_picked)
     assert in_the_past.status_code == 409, in_the_past.text
     assert 'id="own_time-error"' in in_the_past.text and 'value="2020-03-14T10:00"' in in_the_past.text
+    assert "That time has already passed." in page_text(in_the_past), "scheduling's reason, said to the person"
     assert not_a_time.status_code == 422 and "Enter a date and a time" in page_text(not_a_time)
 
     moved = mentee.send(page, {"slot": offered[1]})

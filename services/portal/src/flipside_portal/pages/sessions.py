@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from ..dependencies import PagesDependency, Participant, ServicesDependency
 from ..i18n import N_
 from ..repository import BrowserSession
+from ..scheduling_refusals import said_to
 from ..services import ServiceRefused, Services
 from ..visitors import participant_of
 from ..web import language_of
@@ -112,9 +113,19 @@ async def _reschedule_page(
     status_code: int = 200,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
+    refusal: tuple[str, str] | None = None,
 ) -> Response:
+    """`refusal`: the field and scheduling's reason for refusing what was sent there, said to the person."""
     session = await _session(services, visitor, session_id)
     partners = await _partners(services, visitor)
+    my_role = "mentor" if session["mentor_id"] == str(participant_of(visitor)) else "mentee"
+
+    def translate(message: str, **variables: Any) -> str:
+        return pages.translate(request, message, **variables)
+
+    errors = dict(errors or {})
+    if refusal is not None:
+        errors[refusal[0]] = said_to(refusal[1], my_role, translate)
     slots: list[dict[str, Any]] = []
     cannot_move = None
     if session["status"] == "scheduled":
@@ -125,7 +136,7 @@ async def _reschedule_page(
         except ServiceRefused as refused:
             if refused.status != 409:
                 raise
-            cannot_move = refused.message  # begun or past: scheduling says why
+            cannot_move = said_to(refused.message, my_role, translate)  # begun or past: scheduling says why
     return pages.render(
         request,
         "sessions/reschedule.html",
@@ -133,7 +144,7 @@ async def _reschedule_page(
         session=_listed(request, pages, session, partners),
         slots=slots,
         cannot_move=cannot_move,
-        errors=errors or {},
+        errors=errors,
         values=values or {},
     )
 
@@ -163,8 +174,10 @@ async def reschedule(
     except ServiceRefused as refused:
         if refused.status not in (409, 422, 429):
             raise
-        errors = {field: refused.message}
-        return await _reschedule_page(request, session_id, visitor, pages, services, refused.status, errors, values)
+        refusal = (field, refused.message)
+        return await _reschedule_page(
+            request, session_id, visitor, pages, services, refused.status, values=values, refusal=refusal
+        )
     return RedirectResponse("/sessions?done=rescheduled", status_code=303)
 
 
@@ -205,6 +218,6 @@ async def cancel(
     except ServiceRefused as refused:
         if refused.status not in (409, 429):
             raise
-        errors = {"confirmed": refused.message}
-        return await _reschedule_page(request, session_id, visitor, pages, services, refused.status, errors)
+        refusal = ("confirmed", refused.message)
+        return await _reschedule_page(request, session_id, visitor, pages, services, refused.status, refusal=refusal)
     return RedirectResponse("/sessions?done=cancelled", status_code=303)
