@@ -265,6 +265,18 @@ def test_an_absence_is_added_refused_when_wrong_and_removed(signed_in, pair):
     assert "You have no absences." in page_text(mentor.get("/absences"))
 
 
+def test_an_absence_on_the_day_of_a_session_moves_it_and_says_so(signed_in, pair, backends):
+    _, mentee = people(signed_in, pair)
+    [before] = [s for s in sessions_of(backends, pair["mentee"].participant_id) if s["kind"] == "kickoff"]
+    kickoff_day = datetime.fromisoformat(before["starts_at"]).astimezone(ZoneInfo(NEW_YORK)).date().isoformat()
+    added = mentee.send("/absences", {"first_day": kickoff_day, "last_day": kickoff_day})
+    assert added.headers["location"] == "/absences?done=added_sessions_moved"
+    assert "Sessions on those days were moved or cancelled" in page_text(mentee.get(added.headers["location"]))
+    [after] = [s for s in sessions_of(backends, pair["mentee"].participant_id) if s["kind"] == "kickoff"]
+    assert after["starts_at"] != before["starts_at"] or after["status"] == "cancelled"
+    assert mentee.send("/absences/remove", {"first_day": kickoff_day}).status_code == 303
+
+
 def test_the_pages_speak_german_to_a_german_reader(signed_in, pair, backends):
     _, mentee = people(signed_in, pair, mentee_language="de")
     sessions = page_text(mentee.get("/sessions"))
