@@ -3,6 +3,7 @@ suits both, and cancelling one."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -10,7 +11,7 @@ from uuid import UUID
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from ..dependencies import PagesDependency, Participant, ServicesDependency
+from ..dependencies import ClockDependency, PagesDependency, Participant, ServicesDependency
 from ..i18n import N_
 from ..repository import BrowserSession
 from ..scheduling_refusals import said_to
@@ -31,20 +32,25 @@ STATUS_NAMES = {"scheduled": N_("Scheduled"), "cancelled": N_("Cancelled")}
 
 @router.get("/sessions")
 async def sessions_page(
-    request: Request, visitor: Participant, pages: PagesDependency, services: ServicesDependency, done: str = ""
+    request: Request,
+    visitor: Participant,
+    pages: PagesDependency,
+    services: ServicesDependency,
+    clock: ClockDependency,
+    done: str = "",
 ) -> Response:
-    return await _sessions_page(request, visitor, pages, services, notice_key=done)
+    return await _sessions_page(request, visitor, pages, services, clock.now(), notice_key=done)
 
 
 @router.post("/sessions/calendar-feed")
 async def new_calendar_feed(
-    request: Request, visitor: Participant, pages: PagesDependency, services: ServicesDependency
+    request: Request, visitor: Participant, pages: PagesDependency, services: ServicesDependency, clock: ClockDependency
 ) -> Response:
     """Shown in the answer itself, not after a redirect: scheduling hands out the address once and the portal keeps
     no copy of it."""
     me = participant_of(visitor)
     made = await services.scheduling.post(f"/participants/{me}/calendar-feed/rotate", visitor.access_token, {})
-    return await _sessions_page(request, visitor, pages, services, feed_url=made["calendar_feed_url"])
+    return await _sessions_page(request, visitor, pages, services, clock.now(), feed_url=made["calendar_feed_url"])
 
 
 async def _sessions_page(
@@ -52,13 +58,14 @@ async def _sessions_page(
     visitor: BrowserSession,
     pages: PagesDependency,
     services: Services,
+    now: datetime,
     notice_key: str = "",
     feed_url: str | None = None,
 ) -> Response:
     me = participant_of(visitor)
-    sessions = await services.scheduling.get(f"/participants/{me}/sessions", visitor.access_token)
-    partners = await _partners(services, visitor)
-    now = datetime.now(UTC)
+    sessions, partners = await asyncio.gather(
+        services.scheduling.get(f"/participants/{me}/sessions", visitor.access_token), _partners(services, visitor)
+    )
     listed = [_listed(request, pages, session, partners) for session in sessions]
     return pages.render(
         request,
