@@ -170,12 +170,16 @@ def test_a_check_in_link_is_answered_without_signing_in_and_a_closed_one_is_refu
 
         assert f'id="goal-{goal_id}"' in form.text and "Speak up in board meetings" in page_text(form)
         missing = browser.post(
-            link, data={"csrf_token": token, "session_value": "4", "comment": "Good talk", f"goal-{goal_id}": "140"}
+            link,
+            data={"csrf_token": token, "session_value": "4", "comment": "Good talk\u202e", f"goal-{goal_id}": "140"},
         )
         assert missing.status_code == 422
         assert f'id="goal-{goal_id}-error"' in missing.text and "from 0 to 100" in page_text(missing)
         assert 'id="partner_listened-error"' in missing.text and "Please answer this question." in page_text(missing)
-        assert "Good talk</textarea>" in missing.text and 'value="4" checked' in missing.text, "nothing typed is lost"
+        assert 'id="comment-error"' in missing.text and "invisible control characters" in page_text(missing)
+        assert "Good talk\u202e</textarea>" in missing.text and 'value="4" checked' in missing.text, (
+            "nothing typed is lost"
+        )
 
         answers = {"session_value": "4", "could_speak_freely": "5", "partner_listened": "5", "time_well_spent": "yes"}
         sent = browser.post(link, data={"csrf_token": token, **answers, f"goal-{goal_id}": "40"})
