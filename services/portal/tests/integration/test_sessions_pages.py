@@ -100,6 +100,8 @@ def test_someone_else_cannot_move_or_cancel_the_pairs_session_and_a_newcomer_has
     assert opened.status_code == 404 and opened.headers["content-type"].startswith("text/html")
     assert cancelled.status_code == 403 and "This page is not yours to open" in page_text(cancelled)
     assert "No sessions are planned yet." in page_text(stranger.get("/sessions"))
+    nonsense = stranger.get("/sessions/not-a-session/reschedule")
+    assert nonsense.status_code == 404 and "We could not find that" in page_text(nonsense), "a page, not JSON"
 
 
 def test_a_calendar_address_is_made_shown_once_and_replaced_by_the_next(signed_in, pair, backends):
