@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 import structlog
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
@@ -42,6 +43,14 @@ def install_error_pages(app: FastAPI, pages: Pages) -> None:
         kind = {403: "forbidden", 404: "not_found", 405: "not_found", 413: "too_large"}.get(status, "refused")
         return pages.render(request, "error.html", status_code=status, kind=kind, reason="")
 
+    async def malformed(request: Request, error: Exception) -> Response:
+        """An address or form FastAPI could not read into a page's parameters: a path that names nothing is the
+        404 page; a form field out of bounds the refused page (no browser form of the portal's sends one)."""
+        problems = error.errors() if isinstance(error, RequestValidationError) else []
+        in_path = any(problem.get("loc", ("",))[0] == "path" for problem in problems)
+        status, kind = (404, "not_found") if in_path else (422, "refused")
+        return pages.render(request, "error.html", status_code=status, kind=kind, reason="")
+
     async def failure(request: Request, error: Exception) -> Response:
         log.exception("page failed", path=request.url.path)
         return pages.render(request, "error.html", status_code=500, kind="failure", reason="")
@@ -51,6 +60,7 @@ def install_error_pages(app: FastAPI, pages: Pages) -> None:
     app.add_exception_handler(ServiceRefused, refused)
     app.add_exception_handler(ServiceUnavailable, unavailable)
     app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, malformed)
     app.add_exception_handler(Exception, failure)
 
 

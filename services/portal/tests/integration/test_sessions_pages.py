@@ -92,6 +92,18 @@ def test_both_people_see_their_kickoff_in_their_own_time_zone_with_their_partner
     assert f"/sessions/{pair['kickoff']['session_id']}/reschedule" in as_mentee.text
 
 
+def test_someone_else_cannot_move_or_cancel_the_pairs_session_and_a_newcomer_has_none(signed_in, pair):
+    stranger = signed_in(participant_id=uuid4(), time_zone=BERLIN)
+    page = f"/sessions/{pair['kickoff']['session_id']}"
+    opened = stranger.get(f"{page}/reschedule")
+    cancelled = stranger.send(f"{page}/cancel", {"confirmed": "yes"})
+    assert opened.status_code == 404 and opened.headers["content-type"].startswith("text/html")
+    assert cancelled.status_code == 403 and "This page is not yours to open" in page_text(cancelled)
+    assert "No sessions are planned yet." in page_text(stranger.get("/sessions"))
+    nonsense = stranger.get("/sessions/not-a-session/reschedule")
+    assert nonsense.status_code == 404 and "We could not find that" in page_text(nonsense), "a page, not JSON"
+
+
 def test_a_calendar_address_is_made_shown_once_and_replaced_by_the_next(signed_in, pair, backends):
     mentor, _ = people(signed_in, pair)
     first = mentor.send("/sessions/calendar-feed")
@@ -118,6 +130,7 @@ def test_one_moves_the_kickoff_to_an_offered_slot_or_a_time_of_their_own_and_bot
     assert 'id="slot-error"' in nothing_picked.text and "Pick one of the times offered" in page_text(nothing_picked)
     assert in_the_past.status_code == 409, in_the_past.text
     assert 'id="own_time-error"' in in_the_past.text and 'value="2020-03-14T10:00"' in in_the_past.text
+    assert "That time has already passed." in page_text(in_the_past), "scheduling's reason, said to the person"
     assert not_a_time.status_code == 422 and "Enter a date and a time" in page_text(not_a_time)
 
     moved = mentee.send(page, {"slot": offered[1]})
@@ -159,12 +172,16 @@ def test_a_check_in_link_is_answered_without_signing_in_and_a_closed_one_is_refu
 
         assert f'id="goal-{goal_id}"' in form.text and "Speak up in board meetings" in page_text(form)
         missing = browser.post(
-            link, data={"csrf_token": token, "session_value": "4", "comment": "Good talk", f"goal-{goal_id}": "140"}
+            link,
+            data={"csrf_token": token, "session_value": "4", "comment": "Good talk\u202e", f"goal-{goal_id}": "140"},
         )
         assert missing.status_code == 422
         assert f'id="goal-{goal_id}-error"' in missing.text and "from 0 to 100" in page_text(missing)
         assert 'id="partner_listened-error"' in missing.text and "Please answer this question." in page_text(missing)
-        assert "Good talk</textarea>" in missing.text and 'value="4" checked' in missing.text, "nothing typed is lost"
+        assert 'id="comment-error"' in missing.text and "invisible control characters" in page_text(missing)
+        assert "Good talk\u202e</textarea>" in missing.text and 'value="4" checked' in missing.text, (
+            "nothing typed is lost"
+        )
 
         answers = {"session_value": "4", "could_speak_freely": "5", "partner_listened": "5", "time_well_spent": "yes"}
         sent = browser.post(link, data={"csrf_token": token, **answers, f"goal-{goal_id}": "40"})
@@ -252,6 +269,18 @@ def test_an_absence_is_added_refused_when_wrong_and_removed(signed_in, pair):
     removed = mentor.send("/absences/remove", {"first_day": away.isoformat()})
     assert removed.headers["location"] == "/absences?done=removed"
     assert "You have no absences." in page_text(mentor.get("/absences"))
+
+
+def test_an_absence_on_the_day_of_a_session_moves_it_and_says_so(signed_in, pair, backends):
+    _, mentee = people(signed_in, pair)
+    [before] = [s for s in sessions_of(backends, pair["mentee"].participant_id) if s["kind"] == "kickoff"]
+    kickoff_day = datetime.fromisoformat(before["starts_at"]).astimezone(ZoneInfo(NEW_YORK)).date().isoformat()
+    added = mentee.send("/absences", {"first_day": kickoff_day, "last_day": kickoff_day})
+    assert added.headers["location"] == "/absences?done=added_sessions_moved"
+    assert "Sessions on those days were moved or cancelled" in page_text(mentee.get(added.headers["location"]))
+    [after] = [s for s in sessions_of(backends, pair["mentee"].participant_id) if s["kind"] == "kickoff"]
+    assert after["starts_at"] != before["starts_at"] or after["status"] == "cancelled"
+    assert mentee.send("/absences/remove", {"first_day": kickoff_day}).status_code == 303
 
 
 def test_the_pages_speak_german_to_a_german_reader(signed_in, pair, backends):

@@ -3,6 +3,7 @@ suits both, and cancelling one."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -10,9 +11,10 @@ from uuid import UUID
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from ..dependencies import PagesDependency, Participant, ServicesDependency
+from ..dependencies import ClockDependency, PagesDependency, Participant, ServicesDependency
 from ..i18n import N_
 from ..repository import BrowserSession
+from ..scheduling_refusals import said_to
 from ..services import ServiceRefused, Services
 from ..visitors import participant_of
 from ..web import language_of
@@ -30,20 +32,25 @@ STATUS_NAMES = {"scheduled": N_("Scheduled"), "cancelled": N_("Cancelled")}
 
 @router.get("/sessions")
 async def sessions_page(
-    request: Request, visitor: Participant, pages: PagesDependency, services: ServicesDependency, done: str = ""
+    request: Request,
+    visitor: Participant,
+    pages: PagesDependency,
+    services: ServicesDependency,
+    clock: ClockDependency,
+    done: str = "",
 ) -> Response:
-    return await _sessions_page(request, visitor, pages, services, notice_key=done)
+    return await _sessions_page(request, visitor, pages, services, clock.now(), notice_key=done)
 
 
 @router.post("/sessions/calendar-feed")
 async def new_calendar_feed(
-    request: Request, visitor: Participant, pages: PagesDependency, services: ServicesDependency
+    request: Request, visitor: Participant, pages: PagesDependency, services: ServicesDependency, clock: ClockDependency
 ) -> Response:
     """Shown in the answer itself, not after a redirect: scheduling hands out the address once and the portal keeps
     no copy of it."""
     me = participant_of(visitor)
     made = await services.scheduling.post(f"/participants/{me}/calendar-feed/rotate", visitor.access_token, {})
-    return await _sessions_page(request, visitor, pages, services, feed_url=made["calendar_feed_url"])
+    return await _sessions_page(request, visitor, pages, services, clock.now(), feed_url=made["calendar_feed_url"])
 
 
 async def _sessions_page(
@@ -51,13 +58,14 @@ async def _sessions_page(
     visitor: BrowserSession,
     pages: PagesDependency,
     services: Services,
+    now: datetime,
     notice_key: str = "",
     feed_url: str | None = None,
 ) -> Response:
     me = participant_of(visitor)
-    sessions = await services.scheduling.get(f"/participants/{me}/sessions", visitor.access_token)
-    partners = await _partners(services, visitor)
-    now = datetime.now(UTC)
+    sessions, partners = await asyncio.gather(
+        services.scheduling.get(f"/participants/{me}/sessions", visitor.access_token), _partners(services, visitor)
+    )
     listed = [_listed(request, pages, session, partners) for session in sessions]
     return pages.render(
         request,
@@ -112,9 +120,19 @@ async def _reschedule_page(
     status_code: int = 200,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
+    refusal: tuple[str, str] | None = None,
 ) -> Response:
+    """`refusal`: the field and scheduling's reason for refusing what was sent there, said to the person."""
     session = await _session(services, visitor, session_id)
     partners = await _partners(services, visitor)
+    my_role = "mentor" if session["mentor_id"] == str(participant_of(visitor)) else "mentee"
+
+    def translate(message: str, **variables: Any) -> str:
+        return pages.translate(request, message, **variables)
+
+    errors = dict(errors or {})
+    if refusal is not None:
+        errors[refusal[0]] = said_to(refusal[1], my_role, translate)
     slots: list[dict[str, Any]] = []
     cannot_move = None
     if session["status"] == "scheduled":
@@ -125,7 +143,7 @@ async def _reschedule_page(
         except ServiceRefused as refused:
             if refused.status != 409:
                 raise
-            cannot_move = refused.message  # begun or past: scheduling says why
+            cannot_move = said_to(refused.message, my_role, translate)  # begun or past: scheduling says why
     return pages.render(
         request,
         "sessions/reschedule.html",
@@ -133,7 +151,7 @@ async def _reschedule_page(
         session=_listed(request, pages, session, partners),
         slots=slots,
         cannot_move=cannot_move,
-        errors=errors or {},
+        errors=errors,
         values=values or {},
     )
 
@@ -163,8 +181,10 @@ async def reschedule(
     except ServiceRefused as refused:
         if refused.status not in (409, 422, 429):
             raise
-        errors = {field: refused.message}
-        return await _reschedule_page(request, session_id, visitor, pages, services, refused.status, errors, values)
+        refusal = (field, refused.message)
+        return await _reschedule_page(
+            request, session_id, visitor, pages, services, refused.status, values=values, refusal=refusal
+        )
     return RedirectResponse("/sessions?done=rescheduled", status_code=303)
 
 
@@ -205,6 +225,6 @@ async def cancel(
     except ServiceRefused as refused:
         if refused.status not in (409, 429):
             raise
-        errors = {"confirmed": refused.message}
-        return await _reschedule_page(request, session_id, visitor, pages, services, refused.status, errors)
+        refusal = ("confirmed", refused.message)
+        return await _reschedule_page(request, session_id, visitor, pages, services, refused.status, refusal=refusal)
     return RedirectResponse("/sessions?done=cancelled", status_code=303)

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from flipside_shared.text import TEXT_CHARS
+from flipside_shared.text import TEXT_CHARS, lines
 
 from ..dependencies import MaybeVisitor, PagesDependency, ServicesDependency
 from ..i18n import N_
@@ -133,10 +133,15 @@ def _read(
             answers[name] = int(given)
         elif kind == "yes_no" and given in ("yes", "no"):
             answers[name] = given == "yes"
-        elif kind == "text" and len(given) <= TEXT_CHARS:
-            answers[name] = given
-        elif kind == "text":
+        elif kind == "text" and len(given) > TEXT_CHARS:
             errors[name] = pages.translate(request, N_("Please keep it to %(count)s characters."), count=TEXT_CHARS)
+        elif kind == "text":
+            try:
+                answers[name] = lines(given)
+            except ValueError:
+                errors[name] = pages.translate(
+                    request, N_("Please remove the invisible control characters (often pasted in along with text).")
+                )
         else:
             errors[name] = pages.translate(request, N_("Please pick one of the answers offered."))
     goal_progress: dict[str, int] = {}
