@@ -122,3 +122,20 @@ async def test_a_form_sent_with_another_browsers_csrf_token_is_refused(platform,
     await page.wait_for_load_state()
     assert await page.get_by_role("heading", level=1).inner_text() == "This form could not be accepted"
     assert await page.locator("html").get_attribute("lang") == "en", "the language did not change"
+
+
+async def test_a_form_with_bad_input_says_what_is_wrong_next_to_each_field_and_keeps_what_was_typed(
+    platform, pair_of_others, browser_for
+):
+    visitor = await browser_for()
+    page = await signed_in(visitor, platform, *INTRUDER, start=f"/programs/{PROGRAM}/enrol")
+    await page.locator("#department").fill("Sales")
+    await page.locator("#hours_per_month").fill("400")
+    await page.locator(f"form[action='/programs/{PROGRAM}/enrol'] button[type=submit]").click()
+    await page.wait_for_load_state()
+    main = await page.locator("main").inner_text()
+    assert await page.locator(".field-error").count() > 0, "each wrong field says why"
+    assert "{" not in main and "detail" not in main, "sentences, never JSON"
+    assert await page.locator("#department").input_value() == "Sales", "what was typed is kept"
+    assert await page.locator("[aria-invalid=true]").count() > 0, "the wrong fields are marked for screen readers"
+    await looked_at(page, "portal-enrol-refused")
