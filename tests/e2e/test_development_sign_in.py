@@ -12,17 +12,16 @@ import httpx
 from flipside_devstack.auth import ADMIN_SUBJECT
 from flipside_shared.auth.identity import participant_id_for
 
-CALLBACK = "http://localhost:8005/auth/callback"  # the issuer's default client redirect without a portal installed
 
-
-def signed_in(issuer_url: str, **choice: str) -> dict:
+def signed_in(platform, **choice: str) -> dict:
     """The tokens of one sign-in: discovery, the login page's choice, the code redeemed with its PKCE verifier."""
-    configuration = httpx.get(f"{issuer_url}/.well-known/openid-configuration").json()
+    configuration = httpx.get(f"{platform.oidc_issuer.url}/.well-known/openid-configuration").json()
+    callback = platform.redirect_uris[0]
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     request = {
         "client_id": "flipside-portal",
-        "redirect_uri": CALLBACK,
+        "redirect_uri": callback,
         "response_type": "code",
         "scope": "openid email profile",
         "state": secrets.token_urlsafe(8),
@@ -38,7 +37,7 @@ def signed_in(issuer_url: str, **choice: str) -> dict:
         data={
             "grant_type": "authorization_code",
             "code": code,
-            "redirect_uri": CALLBACK,
+            "redirect_uri": callback,
             "client_id": "flipside-portal",
             "code_verifier": verifier,
         },
@@ -48,7 +47,7 @@ def signed_in(issuer_url: str, **choice: str) -> dict:
 
 
 def test_someone_new_acts_for_themself_only(platform):
-    tokens = signed_in(platform.oidc_issuer.url, name="Noor New", email="noor.new@example.com")
+    tokens = signed_in(platform, name="Noor New", email="noor.new@example.com")
     headers = {"Authorization": f"Bearer {tokens['access_token']}"}
     me = participant_id_for("email", "noor.new@example.com")
     # Not enrolled yet, but allowed to ask: the services know who this token is without a look-up.
@@ -57,6 +56,6 @@ def test_someone_new_acts_for_themself_only(platform):
 
 
 def test_the_admin_on_the_list_is_an_admin(platform):
-    tokens = signed_in(platform.oidc_issuer.url, person=ADMIN_SUBJECT)
+    tokens = signed_in(platform, person=ADMIN_SUBJECT)
     headers = {"Authorization": f"Bearer {tokens['access_token']}"}
     assert httpx.get(f"{platform['notifications'].url}/webhooks", headers=headers).status_code == 200

@@ -41,6 +41,7 @@ from .oidc_pages import login_form, page
 from .people import PeopleFile, Person, local_stack_people, someone_new
 
 DEFAULT_PORT = 8010
+DEFAULT_REDIRECT_URI = "http://localhost:8005/auth/callback"  # the portal's, on its default port
 CODE_LIFETIME = timedelta(minutes=1)
 ACCESS_TOKEN_LIFETIME = timedelta(minutes=15)
 REFRESH_TOKEN_LIFETIME = timedelta(hours=12)
@@ -430,14 +431,14 @@ def main(arguments: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--redirect-uri",
         action="append",
-        help="a registered redirect URI, repeatable (default http://localhost:8005/auth/callback)",
+        help=f"a registered redirect URI, repeatable (default {DEFAULT_REDIRECT_URI})",
     )
     parser.add_argument("--client-id", default=PORTAL_CLIENT_ID)
     options = parser.parse_args(arguments)
     issuer = OpenIdIssuer(
         DevIssuer(options.key_dir),
         PeopleFile(options.people) if options.people else local_stack_people,
-        options.redirect_uri or ["http://localhost:8005/auth/callback"],
+        options.redirect_uri or [DEFAULT_REDIRECT_URI],
         options.public_url or f"http://localhost:{options.port}",
         client_id=options.client_id,
     )

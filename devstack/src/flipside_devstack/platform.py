@@ -11,6 +11,7 @@ from pathlib import Path
 from flipside_shared.registration import registered_services
 
 from .auth import DEV_ISSUER, PORTAL_CLIENT_ID, DevIssuer, dev_issuer
+from .oidc_issuer import DEFAULT_REDIRECT_URI
 from .ports import free_port
 from .service_process import ServiceProcess
 from .signing_secrets import dev_signing_secrets
@@ -37,7 +38,7 @@ class Platform:
     ) -> None:
         """`ports` may name a port for a service or for the `issuer`; `people` is the issuer's people file
         (default: an admin and a lead of program pilot; the issuer reads it again when it changes); `redirect_uris` are registered with the issuer beside
-        the portal's own."""
+        the portal's own (with neither, the portal's on its default port)."""
         services = registered_services()
         ports = {name: (ports or {}).get(name) or free_port() for name in [*services, ISSUER]}
         signing = issuer or dev_issuer()
@@ -62,7 +63,8 @@ class Platform:
         }
         self.topic_prefix = topic_prefix
         self.services = {name: ServiceProcess(name, env, log_dir, ports[name]) for name in services}
-        callbacks = [*([f"{self.portal_url}/auth/callback"] if self.portal_url else []), *redirect_uris]
+        portal_callback = [f"{self.portal_url}/auth/callback"] if self.portal_url else []
+        self.redirect_uris = [*portal_callback, *redirect_uris] or [DEFAULT_REDIRECT_URI]
         self.oidc_issuer = ServiceProcess(
             ISSUER,
             {},
@@ -75,7 +77,7 @@ class Platform:
                 "--public-url",
                 self.oidc_issuer_url,
                 *(["--people", str(people)] if people else []),
-                *(argument for uri in callbacks for argument in ("--redirect-uri", uri)),
+                *(argument for uri in self.redirect_uris for argument in ("--redirect-uri", uri)),
             ],
         )
 
