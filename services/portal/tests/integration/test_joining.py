@@ -271,6 +271,11 @@ def test_the_enrolment_form_and_its_errors_in_german(program, signed_in):
     assert "Schreiben Sie eine E-Mail-Adresse" in field_error(refused, "email")
     assert 'value="not-an-address"' in refused.text
 
+    by_matching = browser.send(f"/programs/{program}/enrol", enrolment_form(hours_per_month="99"))
+    assert by_matching.status_code == 422
+    assert "Einige Felder müssen Sie sich noch einmal ansehen." in page_text(by_matching)
+    assert field_error(by_matching, "hours_per_month")
+
 
 async def _concerns(database_url: str, program: str) -> list[asyncpg.Record]:
     conn = await asyncpg.connect(database_url, server_settings={"search_path": "feedback"})

@@ -14,7 +14,7 @@ from ..repository import BrowserSession
 from ..services import ServiceRefused, Services
 from ..visitors import participant_of
 from ..web import Pages
-from .profile_form import Topics, form_context, form_errors, form_values, read_form
+from .profile_form import Topics, form_context, form_values, read_form, refused_form
 
 router = APIRouter()
 
@@ -91,8 +91,7 @@ async def save_profile(
     except ServiceRefused as refused:
         if refused.status not in (403, 409, 422):
             raise
-        errors, elsewhere = form_errors(refused.fields)
-        message = " ".join([refused.message, *elsewhere])
+        errors, message = refused_form(refused, partial(pages.translate, request))
         return await _page(
             request, pages, services, visitor, person, topics, sent.values, errors, message, refused.status
         )

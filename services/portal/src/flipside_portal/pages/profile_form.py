@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from starlette.datastructures import FormData
 
 from ..i18n import N_
+from ..services import ServiceRefused
 
 WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"))
 LEVELS = ("1", "2", "3", "4", "5")
@@ -152,6 +153,14 @@ def read_form(form: FormData, topics: Topics, kept_names: Iterable[str], transla
     values["skills"], profile["skills"] = _topics(form, "skill", "level", topics, kept, errors, translate)
     values["goals"], profile["goals"] = _topics(form, "goal", "priority", topics, kept, errors, translate)
     return ReadForm(values, profile, errors)
+
+
+def refused_form(refused: ServiceRefused, translate: Callable[..., str]) -> tuple[dict[str, str], str]:
+    """Matching's refusal of the form: its field errors under the form's fields, and the sentence above the form
+    (in the person's language when it only says to look at the fields)."""
+    errors, elsewhere = form_errors(refused.fields)
+    summary = translate(N_("Some fields need another look.")) if refused.fields else refused.message
+    return errors, " ".join([summary, *elsewhere])
 
 
 def form_errors(service_fields: dict[str, str]) -> tuple[dict[str, str], list[str]]:

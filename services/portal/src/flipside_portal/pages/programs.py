@@ -14,7 +14,7 @@ from ..repository import BrowserSession
 from ..services import ServiceRefused, Services
 from ..visitors import participant_of
 from ..web import TIME_ZONE_COOKIE, Pages, language_of
-from .profile_form import Topics, form_context, form_errors, new_profile_values, read_form
+from .profile_form import Topics, form_context, new_profile_values, read_form, refused_form
 
 router = APIRouter()
 
@@ -71,8 +71,7 @@ async def enrol(
     except ServiceRefused as refused:
         if refused.status not in FORM_REFUSALS:
             raise
-        errors, elsewhere = form_errors(refused.fields)
-        message = " ".join([refused.message, *elsewhere])
+        errors, message = refused_form(refused, partial(pages.translate, request))
         return _form(request, pages, topics, program, sent.values, errors, message, refused.status)
     return RedirectResponse(f"/programs/{program_id}/enrol?done=enrolled", status_code=303)
 
