@@ -167,7 +167,13 @@ def test_kubernetes_overlays_render_and_validate_against_the_api_schemas(overlay
     kinds = Counter(document["kind"] for document in documents)
     each = len(SETTINGS)  # one of each kind per registered service
     assert kinds == Counter(
-        {"Deployment": each, "Service": each, "HorizontalPodAutoscaler": each, "PodDisruptionBudget": each, "ConfigMap": 1}
+        {
+            "Deployment": each,
+            "Service": each,
+            "HorizontalPodAutoscaler": each,
+            "PodDisruptionBudget": each,
+            "ConfigMap": 1,
+        }
     )
 
 
