@@ -3,6 +3,7 @@ written as the portal's sign-in writes it (so no issuer is needed), and the word
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -41,7 +42,7 @@ class Browser:
 
 def page_text(response: httpx.Response) -> str:
     """The page's words without its markup, spaces collapsed: what a reader sees."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.text)).strip()
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.text)).strip())
 
 
 async def save_session(
