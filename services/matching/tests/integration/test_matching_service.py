@@ -1,6 +1,5 @@
 """Matching as a real process on the real broker and Postgres: events in, events out."""
 
-import asyncio
 from uuid import uuid4
 
 import asyncpg
@@ -13,6 +12,7 @@ from flipside_devstack.factories import enrolled, mentor_and_mentee
 from flipside_devstack.kafka_io import TopicReader, count_of, envelope, publish
 from flipside_devstack.programs import configure_program
 from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.waiting import wait_for_rows
 from flipside_shared.envelope import decode
 from flipside_shared.events import PairCreated
 
@@ -110,22 +110,6 @@ async def test_http_enrolment_validates_and_flows_through_the_same_event(sandbox
     ]
 
 
-async def stored_count(database_url: str, ids: list, expected: int) -> int:
-    """How many of `ids` matching holds, once it holds `expected` of them or 30 s have passed."""
-    conn = await asyncpg.connect(database_url)
-    try:
-        for _ in range(300):
-            stored = await conn.fetchval(
-                "SELECT count(*) FROM matching.participants WHERE participant_id = ANY($1::uuid[])", ids
-            )
-            if stored == expected:
-                break
-            await asyncio.sleep(0.1)
-        return stored
-    finally:
-        await conn.close()
-
-
 async def test_a_burst_commits_in_batches_and_one_rejected_record_sends_its_batch_record_by_record(sandbox, matching):
     """The second half, with a record the rules refuse among it, goes record by record: the refused one is
     dead-lettered, every other one still takes effect once."""
@@ -133,28 +117,29 @@ async def test_a_burst_commits_in_batches_and_one_rejected_record_sends_its_batc
     configure_program(matching.url, program, start="cohort_run")  # enrolments wait for the run: nothing but their rows
     good = [enrolled(program_id=program, email=f"burst{i}@example.com") for i in range(BURST)]
     rejected = envelope(enrolled(program_id=program, grade=25))
-    # The first half waits on the broker while matching is down, so its batches do not hang on how fast it polls.
-    matching.stop()
-    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in good[: BURST // 2]])
-    matching.start()
-    await stored_count(sandbox.database_url, [e.participant_id for e in good[: BURST // 2]], BURST // 2)
-    await publish(
-        sandbox.bootstrap_servers,
-        sandbox.topic_prefix,
-        [
-            *(envelope(e) for e in good[BURST // 2 :]),
-            rejected,
-            *(envelope(e) for e in good[BURST // 2 :]),
-        ],  # the second half twice
-    )
-    async with TopicReader(sandbox.bootstrap_servers, [f"{sandbox.topic_prefix}matching.dead-letter"]) as reader:
-        await reader.read_until(
-            lambda records: any(dict(r.headers).get("ce_id") == str(rejected.id).encode() for r in records)
-        )
     ids = [e.participant_id for e in good]
-    stored = await stored_count(sandbox.database_url, ids, BURST)
+    stored_query = "SELECT participant_id FROM matching.participants WHERE participant_id = ANY($1::uuid[])"
     conn = await asyncpg.connect(sandbox.database_url)
     try:
+        # The first half waits on the broker while matching is down, so its batches do not hang on how fast it polls.
+        matching.stop()
+        await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(e) for e in good[: BURST // 2]])
+        matching.start()
+        await wait_for_rows(conn, stored_query, ids[: BURST // 2], count=BURST // 2)
+        await publish(
+            sandbox.bootstrap_servers,
+            sandbox.topic_prefix,
+            [
+                *(envelope(e) for e in good[BURST // 2 :]),
+                rejected,
+                *(envelope(e) for e in good[BURST // 2 :]),
+            ],  # the second half twice
+        )
+        async with TopicReader(sandbox.bootstrap_servers, [f"{sandbox.topic_prefix}matching.dead-letter"]) as reader:
+            await reader.read_until(
+                lambda records: any(dict(r.headers).get("ce_id") == str(rejected.id).encode() for r in records)
+            )
+        stored = len(await wait_for_rows(conn, stored_query, ids, count=BURST))
         # Rows written by one transaction share its id (xmin): a transaction per record would give one each.
         first_half = ids[: BURST // 2]
         transactions = await conn.fetchval(
