@@ -14,7 +14,16 @@ from .feedback import (
     RecognitionAwarded,
 )
 from .notifications import NOTIFICATIONS, NotificationFailed, NotificationSent, NotificationSentV1
-from .pairs import PAIRS, PairAccepted, PairCreated, PairDeclined, PairDissolved, PairMember, PairProposed
+from .pairs import (
+    PAIRS,
+    PairAccepted,
+    PairCompleted,
+    PairCreated,
+    PairDeclined,
+    PairDissolved,
+    PairMember,
+    PairProposed,
+)
 from .participants import (
     PARTICIPANTS,
     ParticipantEnrolled,
@@ -25,7 +34,18 @@ from .participants import (
     ParticipantWithdrawn,
     WorkingHours,
 )
-from .programs import PROGRAMS, MatchRunRequested
+from .programs import (
+    PROGRAMS,
+    MatchRunRequested,
+    ProgramCancelled,
+    ProgramCompleted,
+    ProgramContact,
+    ProgramDefined,
+    ProgramDetails,
+    ProgramEnrolmentClosed,
+    ProgramOpened,
+    ProgramStarted,
+)
 from .registry import (
     EVENT_TYPES,
     INBOUND_STREAMS,
@@ -77,6 +97,7 @@ __all__ = [
     "NotificationSentV1",
     "PairAccepted",
     "PairAtRisk",
+    "PairCompleted",
     "PairCreated",
     "PairDeclined",
     "PairDissolved",
@@ -89,6 +110,14 @@ __all__ = [
     "ParticipantUnmatched",
     "ParticipantUpdated",
     "ParticipantWithdrawn",
+    "ProgramCancelled",
+    "ProgramCompleted",
+    "ProgramContact",
+    "ProgramDefined",
+    "ProgramDetails",
+    "ProgramEnrolmentClosed",
+    "ProgramOpened",
+    "ProgramStarted",
     "RecognitionAwarded",
     "ReminderDue",
     "SchedulingFailed",

@@ -105,3 +105,19 @@ class PairDeclined(Event):
     reason: Literal["declined", "expired", "no_longer_possible"]
     note: Text | None = None
     declined_at: datetime
+
+
+class PairCompleted(Event):
+    """A pair ended as planned (its program completed or was cancelled): no more sessions or check-ins, each side's
+    room is free again, and neither is paired again in this program."""
+
+    ce_type = "flipside.pair.completed.v1"
+    stream = PAIRS
+    sources = (source.MATCHING,)
+
+    pair_id: UUID
+    program_id: Identifier
+    mentor_id: UUID
+    mentee_id: UUID
+    reason: Literal["program_completed", "program_cancelled"]
+    completed_at: datetime

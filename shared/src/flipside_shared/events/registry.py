@@ -16,7 +16,7 @@ from .feedback import (
     RecognitionAwarded,
 )
 from .notifications import NOTIFICATIONS, NotificationFailed, NotificationSent, NotificationSentV1
-from .pairs import PAIRS, PairAccepted, PairCreated, PairDeclined, PairDissolved, PairProposed
+from .pairs import PAIRS, PairAccepted, PairCompleted, PairCreated, PairDeclined, PairDissolved, PairProposed
 from .participants import (
     PARTICIPANTS,
     ParticipantEnrolled,
@@ -25,7 +25,16 @@ from .participants import (
     ParticipantUpdated,
     ParticipantWithdrawn,
 )
-from .programs import PROGRAMS, MatchRunRequested
+from .programs import (
+    PROGRAMS,
+    MatchRunRequested,
+    ProgramCancelled,
+    ProgramCompleted,
+    ProgramDefined,
+    ProgramEnrolmentClosed,
+    ProgramOpened,
+    ProgramStarted,
+)
 from .sessions import (
     SESSIONS,
     CheckInDue,
@@ -52,8 +61,15 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ParticipantUnmatched,
         ParticipantWithdrawn,
         MatchRunRequested,
+        ProgramDefined,
+        ProgramOpened,
+        ProgramEnrolmentClosed,
+        ProgramStarted,
+        ProgramCompleted,
+        ProgramCancelled,
         PairCreated,
         PairDissolved,
+        PairCompleted,
         PairProposed,
         PairAccepted,
         PairDeclined,
