@@ -22,8 +22,9 @@ RULES = {
     "require_self_or_lead": "self or lead",
     "require_pair_member": "pair",
 }
-# Rules the access table names with a check of the body on top: the route's dependency is the part before it.
-BODY_CHECKED = {"named": "token", "pair (and named)": "pair"}
+# Rules the access table names with a check of the body (or of the program's stored leads and sponsors) on top:
+# the route's dependency is the part before it.
+BODY_CHECKED = {"named": "token", "pair (and named)": "pair", "lead or sponsor": "token"}
 ROW = re.compile(r"^\| (\w+) \| `(GET|PUT|POST|PATCH|DELETE) ([^`]+)` \| ([^|]+) \|$")
 
 

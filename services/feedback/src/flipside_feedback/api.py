@@ -19,6 +19,7 @@ from flipside_shared.auth.rules import (
     PairPeople,
     acting_as,
     authenticated,
+    forbidden,
     path_uuid,
     require_lead,
     require_pair_member,
@@ -31,6 +32,8 @@ from flipside_shared.text import FEW_ITEMS, Identifier, Name, Text
 
 from .dashboard import router as dashboard_router
 from .dependencies import ClockDependency, LoopDependency, Settings, Units
+from .domain.closing import ClosingReportUnavailable, report_available
+from .domain.closing_report import closing_report as report_of
 from .domain.concerns import concern_themes
 from .domain.goals import GoalRefused
 from .domain.links import ExpiredLink, InvalidLink, verify
@@ -313,14 +316,26 @@ async def concerns(program_id: str, units: Units, settings: Settings, clock: Clo
     }
 
 
-@router.post("/programs/{program_id}/complete", dependencies=[Depends(require_lead())])
-async def complete_program(
-    program_id: str, units: Units, clock: ClockDependency, loop: LoopDependency
+@router.get("/programs/{program_id}/closing-report")
+async def closing_report(
+    program_id: str, units: Units, settings: Settings, clock: ClockDependency, principal: Caller
 ) -> dict[str, Any]:
-    """The program has ended: pairs still together after at least three sessions are recognised."""
-    async with units.begin() as uow:
-        recognised = await loop.complete_program(uow, program_id, clock.now())
-    return {"program_id": program_id, "pairs_recognised": recognised}
+    """A completed program's close, in aggregate: for its leads, its executive sponsors and admins."""
+    async with units.reading() as repository:
+        known = await repository.closing.program(program_id)
+        if known is None:
+            raise HTTPException(404, "no such program")
+        status, readers = known
+        if not readers.admits(principal.subject, principal.leads(program_id)):
+            raise forbidden(
+                "only a lead or an executive sponsor of this program or an admin may read its closing report"
+            )
+        try:
+            report_available(status)
+        except ClosingReportUnavailable as unavailable:
+            raise HTTPException(409, str(unavailable)) from None
+        records = await repository.closing.records(program_id)
+    return {"program_id": program_id, **report_of(records, settings.insights_closing(), clock.now())}
 
 
 @router.get("/programs/{program_id}/summary", dependencies=[Depends(require_lead())])

@@ -24,6 +24,7 @@ from flipside_shared.events import (
     GoalSet,
     PairAccepted,
     PairAtRisk,
+    PairCompleted,
     PairCreated,
     PairDeclined,
     PairDissolved,
@@ -32,6 +33,13 @@ from flipside_shared.events import (
     ParticipantEnrolled,
     ParticipantErased,
     ParticipantUpdated,
+    ParticipantWithdrawn,
+    ProgramCancelled,
+    ProgramCompleted,
+    ProgramDefined,
+    ProgramEnrolmentClosed,
+    ProgramOpened,
+    ProgramStarted,
     RecognitionAwarded,
     SessionCancelled,
     SessionRescheduled,
@@ -42,9 +50,10 @@ from flipside_shared.events import (
 from flipside_shared.events.feedback import GoalCategory, Milestone, Role
 from flipside_shared.unit_of_work import UnitOfWork
 
+from .domain.closing import PROGRAM_COMPLETED, asks_closing_self_assessment, closing_of, takes_check_ins
 from .domain.goals import GoalRefused, owner_role, progress
 from .domain.health import judge
-from .domain.milestones import THREE_SESSIONS, session_milestones
+from .domain.milestones import session_milestones
 from .domain.population import grade_band
 from .domain.questionnaire import InvalidAnswers, checked_answers, free_text_ids
 from .domain.submissions import AskedRequest, SubmissionRefused, outcome
@@ -53,6 +62,10 @@ from .settings import FeedbackSettings
 
 FeedbackUnit: TypeAlias = UnitOfWork[FeedbackRepository]
 """A unit of work on feedback's schema: what every handler and `FeedbackLoop` use-case runs in."""
+
+ProgramLifecycle: TypeAlias = (
+    ProgramDefined | ProgramOpened | ProgramEnrolmentClosed | ProgramStarted | ProgramCompleted | ProgramCancelled
+)
 
 
 class UnknownRequest(LookupError):
@@ -74,6 +87,8 @@ class FeedbackLoop:
         """Ask both people, each with a link of their own, once per session; the session counts as held."""
         repository = uow.repository
         await repository.lock_pair(check_in.pair_id)
+        if (pair := await repository.pair(check_in.pair_id)) is not None and not takes_check_ins(pair["end_reason"]):
+            return
         now = self._clock.now()
         expires_at = now + timedelta(days=self._settings.link_valid_days)
         version, _ = await repository.latest_questionnaire(check_in.program_id)
@@ -122,6 +137,54 @@ class FeedbackLoop:
             for milestone in session_milestones(held):
                 await self.recognise(uow, pair.pair_id, milestone, None, now)
             await self.rejudge(uow, pair.pair_id, now)
+
+    async def pair_completed(self, uow: FeedbackUnit, completed: PairCompleted) -> None:
+        """The pair ended with its program: it takes no more check-ins. If the program completed, both sides are
+        asked for their closing self-assessment (once per person and program), and the pair graduates as soon as
+        the program's own completion is here too (the two arrive on different topics, in either order)."""
+        repository = uow.repository
+        await repository.lock_program(completed.program_id)
+        await repository.lock_pair(completed.pair_id)
+        await repository.save_pair(
+            completed.pair_id, completed.program_id, completed.mentor_id, completed.mentee_id, completed.completed_at
+        )
+        await repository.end_pair(completed.pair_id, completed.reason, completed.completed_at)
+        pair = await repository.pair(completed.pair_id)
+        if pair is None or not asks_closing_self_assessment(pair["end_reason"]):
+            return  # cancelled with its program, or dissolved before: no closing self-assessment, no graduation
+        now = self._clock.now()
+        expires_at = now + timedelta(days=self._settings.link_valid_days)
+        people: tuple[tuple[Role, UUID], ...] = (("mentor", pair["mentor_id"]), ("mentee", pair["mentee_id"]))
+        for role, participant_id in people:
+            request_id = uuid4()
+            if await repository.add_closing_request(
+                request_id, completed.program_id, participant_id, completed.pair_id, role, expires_at
+            ):
+                uow.emit(
+                    FeedbackRequested(
+                        request_id=request_id,
+                        pair_id=completed.pair_id,
+                        session_id=closing_of(completed.pair_id),
+                        participant_id=participant_id,
+                        role=role,
+                        expires_at=expires_at,
+                        kind="closing_self_assessment",
+                    )
+                )
+        if await repository.program_status(completed.program_id) == "completed":
+            await self.recognise(uow, completed.pair_id, "program_completed", None, now)
+
+    async def program_changed(self, uow: FeedbackUnit, changed: ProgramLifecycle) -> None:
+        """Keep the program as matching describes it; once it completed, recognise the graduates of its pairs
+        completed so far (those completed later are recognised as their `PairCompleted` arrives)."""
+        repository = uow.repository
+        await repository.lock_program(changed.program_id)
+        await repository.save_program(changed.program_id, changed.status, changed.program, changed.occurred_at)
+        if await repository.program_status(changed.program_id) != "completed":
+            return
+        now = self._clock.now()
+        for pair_id in await repository.pairs_ended_by(changed.program_id, PROGRAM_COMPLETED):
+            await self.recognise(uow, pair_id, "program_completed", None, now)
 
     async def session_cancelled(self, uow: FeedbackUnit, cancelled: SessionCancelled) -> None:
         repository = uow.repository
@@ -296,14 +359,6 @@ class FeedbackLoop:
                 )
             )
 
-    async def complete_program(self, uow: FeedbackUnit, program_id: str, now: datetime) -> int:
-        """The program ended: recognise each pair still together that met at least three times."""
-        repository = uow.repository
-        pairs = await repository.active_pairs_with_held_sessions(program_id, THREE_SESSIONS)
-        for pair in pairs:
-            await self.recognise(uow, pair["pair_id"], "program_completed", None, now)
-        return len(pairs)
-
     async def erase(self, uow: FeedbackUnit, participant_id: UUID, now: datetime) -> None:
         repository = uow.repository
         text_ids = sorted(
@@ -338,6 +393,21 @@ def build_handlers(loop: FeedbackLoop, clock: Clock) -> EventHandlers[FeedbackRe
     async def participant_erased(uow: FeedbackUnit, event: ParticipantErased) -> None:
         await loop.erase(uow, event.participant_id, event.erased_at)
 
+    @handlers.handles(ParticipantWithdrawn)
+    async def participant_withdrawn(uow: FeedbackUnit, event: ParticipantWithdrawn) -> None:
+        await uow.repository.save_withdrawal(event.participant_id, event.program_id, event.withdrawn_at)
+
+    async def program_changed(uow: FeedbackUnit, event: ProgramLifecycle) -> None:
+        await loop.program_changed(uow, event)
+
+    # One registration per lifecycle event (a handler of the union accepts each), in the order they happen.
+    handlers.handles(ProgramDefined)(program_changed)
+    handlers.handles(ProgramOpened)(program_changed)
+    handlers.handles(ProgramEnrolmentClosed)(program_changed)
+    handlers.handles(ProgramStarted)(program_changed)
+    handlers.handles(ProgramCompleted)(program_changed)
+    handlers.handles(ProgramCancelled)(program_changed)
+
     @handlers.handles(PairProposed)
     async def pair_proposed(uow: FeedbackUnit, event: PairProposed) -> None:
         await uow.repository.save_proposal(
@@ -355,6 +425,10 @@ def build_handlers(loop: FeedbackLoop, clock: Clock) -> EventHandlers[FeedbackRe
     @handlers.handles(PairCreated)
     async def pair_created(uow: FeedbackUnit, event: PairCreated) -> None:
         await loop.pair_created(uow, event)
+
+    @handlers.handles(PairCompleted)
+    async def pair_completed(uow: FeedbackUnit, event: PairCompleted) -> None:
+        await loop.pair_completed(uow, event)
 
     @handlers.handles(PairDissolved)
     async def pair_dissolved(uow: FeedbackUnit, event: PairDissolved) -> None:

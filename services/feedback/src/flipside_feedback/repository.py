@@ -8,8 +8,10 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
+from flipside_shared.events.programs import ProgramDetails
 from flipside_shared.rows import one_row
 
+from .closing_repository import ClosingRepository
 from .domain.concerns import RaisedConcern
 from .domain.goals import PairMembers
 from .domain.health import PairSignals, Rating
@@ -25,6 +27,11 @@ class FeedbackRepository:
     def insights(self) -> InsightsRepository:
         """The queries gathering a program's records for its insights, on the same connection."""
         return InsightsRepository(self._conn)
+
+    @property
+    def closing(self) -> ClosingRepository:
+        """The queries gathering a completed program's records for its closing report, on the same connection."""
+        return ClosingRepository(self._conn)
 
     # What other services tell us
 
@@ -51,6 +58,45 @@ class FeedbackRepository:
             role,
             department,
             grade_band,
+        )
+
+    async def save_program(self, program_id: str, status: str, details: ProgramDetails, occurred_at: datetime) -> None:
+        """The program as its latest lifecycle event describes it; an older event arriving late changes nothing."""
+        contacts = [
+            [{"subject": c.subject, "display_name": c.display_name} for c in people]
+            for people in (details.leads, details.sponsors)
+        ]
+        await self._conn.execute(
+            "INSERT INTO programs (program_id, name, status, starts_on, ends_on, leads, sponsors, changed_at, completed_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $3 = 'completed' THEN $8 END)"
+            " ON CONFLICT (program_id) DO UPDATE SET name = EXCLUDED.name, status = EXCLUDED.status,"
+            " starts_on = EXCLUDED.starts_on, ends_on = EXCLUDED.ends_on, leads = EXCLUDED.leads,"
+            " sponsors = EXCLUDED.sponsors, changed_at = EXCLUDED.changed_at,"
+            " completed_at = coalesce(programs.completed_at, EXCLUDED.completed_at)"
+            " WHERE programs.changed_at <= EXCLUDED.changed_at",
+            program_id,
+            details.name,
+            status,
+            details.starts_on,
+            details.ends_on,
+            contacts[0],
+            contacts[1],
+            occurred_at,
+        )
+
+    async def program_status(self, program_id: str) -> str | None:
+        return await self._conn.fetchval("SELECT status FROM programs WHERE program_id = $1", program_id)
+
+    async def lock_program(self, program_id: str) -> None:
+        """Taken before a pair's lock where both are needed: a pair's close and its program's are judged in turn."""
+        await self._conn.execute("SELECT pg_advisory_xact_lock(hashtext('feedback-program:' || $1))", program_id)
+
+    async def save_withdrawal(self, participant_id: UUID, program_id: str, at: datetime) -> None:
+        await self._conn.execute(
+            "INSERT INTO withdrawals (participant_id, program_id, withdrawn_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            participant_id,
+            program_id,
+            at,
         )
 
     async def save_proposal(
@@ -337,13 +383,35 @@ class FeedbackRepository:
             at,
         )
 
-    async def active_pairs_with_held_sessions(self, program_id: str, at_least: int) -> list[asyncpg.Record]:
-        return await self._conn.fetch(
-            "SELECT p.pair_id, p.mentor_id, p.mentee_id FROM pairs p WHERE p.program_id = $1 AND p.ended_at IS NULL"
-            " AND (SELECT count(*) FROM sessions s WHERE s.pair_id = p.pair_id AND s.status = 'held') >= $2",
-            program_id,
-            at_least,
+    async def pairs_ended_by(self, program_id: str, reason: str) -> list[UUID]:
+        rows = await self._conn.fetch(
+            "SELECT pair_id FROM pairs WHERE program_id = $1 AND end_reason = $2 ORDER BY pair_id", program_id, reason
         )
+        return [row["pair_id"] for row in rows]
+
+    # The closing self-assessment
+
+    async def add_closing_request(
+        self,
+        request_id: UUID,
+        program_id: str,
+        participant_id: UUID,
+        pair_id: UUID,
+        role: str,
+        expires_at: datetime,
+    ) -> bool:
+        """False if this person was already asked for their closing self-assessment in this program."""
+        status = await self._conn.execute(
+            "INSERT INTO closing_requests (request_id, program_id, participant_id, pair_id, role, expires_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (program_id, participant_id) DO NOTHING",
+            request_id,
+            program_id,
+            participant_id,
+            pair_id,
+            role,
+            expires_at,
+        )
+        return status == "INSERT 0 1"
 
     # Self-assessments
 
@@ -426,6 +494,8 @@ class FeedbackRepository:
         )
         for table, column in (
             ("feedback_requests", "participant_id"),
+            ("closing_requests", "participant_id"),
+            ("withdrawals", "participant_id"),
             ("self_assessments", "participant_id"),
             ("pairs", "mentor_id"),
             ("pairs", "mentee_id"),

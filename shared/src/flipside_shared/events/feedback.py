@@ -16,7 +16,7 @@ FEEDBACK = Stream(name="feedback", key_field="pair_id")
 
 
 class FeedbackRequested(Event):
-    """One side of a pair is asked about a session, until `expires_at`.
+    """One side of a pair is asked about a session, or for their closing self-assessment, until `expires_at`.
 
     Version 2 carries no survey link: a link is its holder's credential, so notifications makes it (from
     the request id and expiry) for the e-mail alone, and no reader of the topic or webhook subscriber sees it.
@@ -32,6 +32,13 @@ class FeedbackRequested(Event):
     participant_id: UUID
     role: Literal["mentor", "mentee"]
     expires_at: datetime
+    kind: Literal["check_in", "closing_self_assessment"] = Field(
+        default="check_in",
+        description=(
+            "What is asked: the check-in of a session held, or the closing self-assessment once the pair's program"
+            " completed (asked once per person and program; `session_id` then names the pair's close, not a session)."
+        ),
+    )
 
 
 class FeedbackRequestedV1(Event):
