@@ -68,7 +68,7 @@ class FeedbackRepository:
         ]
         await self._conn.execute(
             "INSERT INTO programs (program_id, name, status, starts_on, ends_on, leads, sponsors, changed_at, completed_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $3 = 'completed' THEN $8 END)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $3 = 'completed' THEN $8::timestamptz END)"
             " ON CONFLICT (program_id) DO UPDATE SET name = EXCLUDED.name, status = EXCLUDED.status,"
             " starts_on = EXCLUDED.starts_on, ends_on = EXCLUDED.ends_on, leads = EXCLUDED.leads,"
             " sponsors = EXCLUDED.sponsors, changed_at = EXCLUDED.changed_at,"
