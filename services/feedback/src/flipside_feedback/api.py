@@ -39,9 +39,11 @@ from .domain.goals import GoalRefused
 from .domain.links import ExpiredLink, InvalidLink, verify
 from .domain.program_figures import check_in_summary
 from .domain.questionnaire import InvalidAnswers, Questionnaire
+from .domain.self_assessment import DIMENSIONS, SelfAssessmentLocked, check_may_change, closing_questions
 from .domain.submissions import SubmissionRefused
 from .domain.survey import MIN_GROUP_SIZE
-from .handlers import UnknownRequest
+from .handlers import FeedbackLoop, FeedbackUnit, UnknownRequest
+from .repository import FeedbackRepository
 from .settings import FeedbackSettings
 
 router = APIRouter()
@@ -49,12 +51,7 @@ router.include_router(dashboard_router)
 
 Caller = Annotated[Principal, Depends(authenticated)]
 
-SELF_ASSESSMENT_DIMENSIONS = (
-    "digital_confidence",
-    "leadership_confidence",
-    "strategic_understanding",
-    "cross_generational_understanding",
-)
+SELF_ASSESSMENT_DIMENSIONS = tuple(DIMENSIONS)
 CONCERN_THEMES = ("psychological_safety", "respect", "time_and_workload", "program_design", "other")
 
 
@@ -120,7 +117,7 @@ async def survey(token: str, units: Units, settings: Settings, clock: ClockDepen
     async with units.reading() as repository:
         asked = await repository.request(request_id)
         if asked is None:
-            raise HTTPException(status_code=404, detail="no such feedback request")
+            return await _closing_survey(repository, request_id)
         questionnaire = await repository.questionnaire(asked["program_id"], asked["questionnaire_version"])
         if questionnaire is None:
             raise HTTPException(status_code=404, detail="the questionnaire of this check-in is gone")
@@ -134,6 +131,26 @@ async def survey(token: str, units: Units, settings: Settings, clock: ClockDepen
         "questions": {"version": asked["questionnaire_version"], **questionnaire.model_dump()},
         "your_answers": asked["answers"],
         "your_goals": goals,
+        "expires_at": asked["expires_at"],
+    }
+
+
+async def _closing_survey(repository: FeedbackRepository, request_id: UUID) -> dict[str, Any]:
+    """A closing self-assessment's link: its scales and the holder's own end scores so far."""
+    asked = await repository.closing_request(request_id)
+    if asked is None:
+        raise HTTPException(status_code=404, detail="no such feedback request")
+    saved = {
+        row["phase"]: row["scores"]
+        for row in await repository.self_assessments(asked["participant_id"])
+        if row["program_id"] == asked["program_id"]
+    }
+    return {
+        "request_id": str(request_id),
+        "kind": "closing_self_assessment",
+        "questions": {"questions": closing_questions()},
+        "your_answers": saved.get("end"),
+        "your_goals": [],
         "expires_at": asked["expires_at"],
     }
 
@@ -153,7 +170,7 @@ async def answer(
     async with units.begin() as uow:
         asked = await uow.repository.request(request_id)
         if asked is None:
-            raise HTTPException(status_code=404, detail="no such feedback request")
+            return await _answer_closing(uow, loop, request_id, body, now)
         try:
             result, revision = await loop.record_answers(
                 uow,
@@ -174,6 +191,26 @@ async def answer(
         except (GoalRefused, UnknownRequest) as refused:
             raise HTTPException(409, str(refused)) from None
     return {"request_id": str(request_id), "outcome": result, "revision": revision}
+
+
+async def _answer_closing(
+    uow: FeedbackUnit, loop: FeedbackLoop, request_id: UUID, body: SurveySubmission, now: datetime
+) -> dict[str, Any]:
+    if body.goal_progress:
+        raise HTTPException(422, "goal_progress: a closing self-assessment moves no goals")
+    try:
+        scores = await loop.answer_closing_self_assessment(uow, request_id, body.answers, now)
+    except UnknownRequest as unknown:
+        raise HTTPException(404, str(unknown)) from None
+    except InvalidAnswers as invalid:
+        raise HTTPException(
+            422, {"message": "answers do not fit the questions", "problems": invalid.problems}
+        ) from None
+    except SubmissionRefused as refused:
+        raise HTTPException(410, str(refused)) from None
+    except SelfAssessmentLocked as locked:
+        raise HTTPException(409, str(locked)) from None
+    return {"request_id": str(request_id), "outcome": "recorded", "scores": scores}
 
 
 @router.put("/programs/{program_id}/questionnaire", status_code=201, dependencies=[Depends(require_lead())])
@@ -260,12 +297,11 @@ async def self_assess(
         person = await repository.participant(participant_id)
         if person is None:
             raise HTTPException(404, "no such participant (not enrolled, or erased)")
-        # Changing it would move the person out of figures already shown, and give their old scores away.
         saved_at = await repository.self_assessment_saved_at(participant_id, person["program_id"], phase)
-        if saved_at is not None and settings.insights_closing().has_ended(saved_at, clock.now()):
-            raise HTTPException(
-                409, f"phase: the {phase} self-assessment was saved in a period that has ended and can no longer change"
-            )
+        try:
+            check_may_change(phase, saved_at, settings.insights_closing(), clock.now())
+        except SelfAssessmentLocked as locked:
+            raise HTTPException(409, str(locked)) from None
         await repository.save_self_assessment(participant_id, person["program_id"], phase, scores)
     return {"participant_id": str(participant_id), "phase": phase, "scores": scores}
 

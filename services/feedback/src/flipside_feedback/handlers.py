@@ -56,6 +56,7 @@ from .domain.health import judge
 from .domain.milestones import session_milestones
 from .domain.population import grade_band
 from .domain.questionnaire import InvalidAnswers, checked_answers, free_text_ids
+from .domain.self_assessment import check_may_change, checked_scores
 from .domain.submissions import AskedRequest, SubmissionRefused, outcome
 from .repository import FeedbackRepository
 from .settings import FeedbackSettings
@@ -173,6 +174,26 @@ class FeedbackLoop:
                 )
         if await repository.program_status(completed.program_id) == "completed":
             await self.recognise(uow, completed.pair_id, "program_completed", None, now)
+
+    async def answer_closing_self_assessment(
+        self, uow: FeedbackUnit, request_id: UUID, answers: dict[str, Any], now: datetime
+    ) -> dict[str, int]:
+        """The end self-assessment, given through the closing request's link until it expires; refusals change nothing."""
+        repository = uow.repository
+        asked = await repository.closing_request(request_id)
+        if asked is None:
+            raise UnknownRequest("no such feedback request")
+        if now >= asked["expires_at"]:
+            raise SubmissionRefused(
+                f"this self-assessment closed at {asked['expires_at'].isoformat()}; late answers are not recorded",
+                "expired",
+            )
+        scores = checked_scores(answers)
+        participant_id, program_id = asked["participant_id"], asked["program_id"]
+        saved_at = await repository.self_assessment_saved_at(participant_id, program_id, "end")
+        check_may_change("end", saved_at, self._settings.insights_closing(), now)
+        await repository.save_self_assessment(participant_id, program_id, "end", scores)
+        return scores
 
     async def program_changed(self, uow: FeedbackUnit, changed: ProgramLifecycle) -> None:
         """Keep the program as matching describes it; once it completed, recognise the graduates of its pairs

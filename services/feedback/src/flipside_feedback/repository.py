@@ -413,6 +413,9 @@ class FeedbackRepository:
         )
         return status == "INSERT 0 1"
 
+    async def closing_request(self, request_id: UUID) -> asyncpg.Record | None:
+        return await self._conn.fetchrow("SELECT * FROM closing_requests WHERE request_id = $1 FOR UPDATE", request_id)
+
     # Self-assessments
 
     async def save_self_assessment(

@@ -17,6 +17,7 @@ import pytest
 from flipside_devstack.auth import admin_headers, bearer, dev_issuer, lead_headers, participant_headers
 from flipside_devstack.factories import enrolled, pair_between
 from flipside_devstack.kafka_io import TopicReader, envelope, publish
+from flipside_devstack.links import survey_link
 from flipside_devstack.service_process import ServiceProcess
 from flipside_devstack.waiting import wait_for_rows
 from flipside_shared.events import (
@@ -260,22 +261,41 @@ async def test_a_completed_program_asks_for_the_closing_self_assessment_recognis
         assert not [e for e in of_program(reader, FeedbackRequested, graduating) if e.session_id == late]
         assert not await conn.fetch("SELECT 1 FROM sessions WHERE session_id = $1", late)
 
-    # Ten people said where they stood in March and at the end (in closed months); three more answered only a
-    # second dimension, too few to be shown. One more closing self-assessment arrives now, over HTTP: its period
-    # is still open, so the report does not move (two reads around it cannot be subtracted).
+    # Ten people said where they stood in March; nine at the end (in a closed month); three more answered only
+    # a second dimension, too few to be shown. The tenth answers now, through their closing request's link, and
+    # the withdrawn leaver over HTTP: their period is still open, so the report does not move (two reads around
+    # an answer cannot be subtracted).
     last_month = datetime.now(UTC).replace(day=1, hour=12) - timedelta(days=20)
     people = sorted(everyone)
+    *answered_before, answering_now = people
     await seed_self_assessments(conn, program_id, people, "baseline", BASELINE_AT, {"digital_confidence": 2})
-    await seed_self_assessments(conn, program_id, people, "end", last_month, {"digital_confidence": 4})
+    await seed_self_assessments(conn, program_id, answered_before, "end", last_month, {"digital_confidence": 4})
     await seed_self_assessments(
         conn, program_id, [uuid4() for _ in range(3)], "baseline", BASELINE_AT, {"leadership_confidence": 1}
     )
     before_answer = await report(feedback, program_id, lead_headers(program_id))
+    links = {e.participant_id: survey_link(feedback.url, e) for e in asked}
+    async with httpx.AsyncClient() as client:
+        form = await client.get(links[answering_now])
+        out_of_scale = await client.post(links[answering_now], json={"answers": {"digital_confidence": 7}})
+        answered = await client.post(links[answering_now], json={"answers": {"digital_confidence": 5}})
+        again = await client.get(links[answering_now])
+        locked = await client.post(links[answered_before[0]], json={"answers": {"digital_confidence": 5}})
+    assert form.status_code == 200, form.text
+    assert form.json()["kind"] == "closing_self_assessment"
+    assert [q["id"] for q in form.json()["questions"]["questions"]] == [
+        "digital_confidence",
+        "leadership_confidence",
+        "strategic_understanding",
+        "cross_generational_understanding",
+    ]
+    assert (form.json()["your_answers"], again.json()["your_answers"]) == (None, {"digital_confidence": 5})
+    assert (out_of_scale.status_code, answered.status_code, locked.status_code) == (422, 200, 409), answered.text
     async with httpx.AsyncClient(base_url=feedback.url, headers=participant_headers(leaver)) as client:
-        answered = await client.put(
+        by_http = await client.put(
             f"/participants/{leaver}/self-assessments/end", json={"scores": {"digital_confidence": 5}}
         )
-    assert answered.status_code == 200, answered.text
+    assert by_http.status_code == 200, by_http.text
 
     by_lead = await report(feedback, program_id, lead_headers(program_id))
     by_sponsor = await report(feedback, program_id, bearer(dev_issuer().token(SPONSOR, [])))
@@ -289,8 +309,8 @@ async def test_a_completed_program_asks_for_the_closing_self_assessment_recognis
     assert body["self_assessments"]["dimensions"] == {
         "digital_confidence": {
             "before": {"mean": 2.0, "people": 10},
-            "after": {"mean": 4.0, "people": 10},
-            "change": {"mean": 2.0, "people": 10},
+            "after": {"mean": 4.0, "people": 9},
+            "change": {"mean": 2.0, "people": 9},
         }
     }
     assert body["sessions_held"] == 5
