@@ -146,7 +146,11 @@ class BatchedCeiling(RawLoop):
                 [event_id(record) for record in records],
             )
             new_ids = {row["event_id"] for row in inserted}
-            fresh = [record for record in records if event_id(record) in new_ids]
+            fresh = []
+            for record in records:  # a record twice in one batch is new only the first time
+                if event_id(record) in new_ids:
+                    new_ids.remove(event_id(record))
+                    fresh.append(record)
             await conn.execute(
                 f"INSERT INTO {self._schema}.state SELECT * FROM unnest($1::uuid[], $2::jsonb[])",
                 [uuid4() for _ in fresh],

@@ -26,8 +26,9 @@ REDELIVERED = 20
 async def test_every_record_is_stored_once_published_and_committed(sandbox, loop_type):
     place = raw_place(sandbox, f"bench_{loop_type.__name__.lower()}")
     burst = raw_burst(EVENTS)
-    # The same records again at the end, as after a crash before the commit: the inbox turns them into no-ops.
-    records = [*burst, *burst[:REDELIVERED]]
+    # Records again, as after a crash before the commit: right behind themselves (so in the same batch) and at the
+    # end; the inbox turns them into no-ops.
+    records = [*burst[:REDELIVERED], *burst[:REDELIVERED], *burst[REDELIVERED:], *burst[:REDELIVERED]]
     topic = burst[0].topic(place.topic_prefix)
 
     rate = await baseline.events_per_second(loop_type, place, records)
