@@ -1,16 +1,18 @@
 """Notifications at the mail relay: e-mails the running service delivers per second, against a raw
-aiosmtplib loop sending messages of the same shape to the same kind of server, in the same run.
+aiosmtplib loop sending messages of the same shape to the same server over as many SMTP sessions, in the same run.
 
-- **raw loop**: one SMTP connection, opened before the clock starts, sending pre-built messages back to
-  back; timed until the server has received the last. The least any sender pays per message: one SMTP
-  transaction on loopback.
+- **raw loop**: as many SMTP sessions as the service sends over (its `FLIPSIDE_SMTP_CONNECTIONS`), opened before
+  the clock starts, each sending its share of pre-built messages back to back; timed until the server has received
+  the last. The least any sender pays per message: one SMTP transaction on loopback. Measured alone (no service
+  running), it is also what the server itself takes at least; once more over one session, for comparison.
 - **service**: the notifications process, its rate limit lifted so the limit is not what is measured,
   first told who the recipients are (`ParticipantEnrolled`, waited for until all are recorded), then fed
   `ReminderDue` for them two by two, as scheduling publishes them per pair; timed from the first reminder
   published until the server has received the last e-mail, so every one was consumed, recorded as owed,
   claimed by the dispatcher, rendered and accepted by the relay.
 
-Both servers are `SmtpSink`s (aiosmtpd on loopback, on a thread of this process), a fresh one per step.
+One server for all steps: devstack's `SmtpSink` (aiosmtpd on loopback, on a thread of this process), counting the
+SMTP sessions each step's messages came over. The service process's peak memory is read before it stops.
 Also runnable alone: `python -m benchmarks.notifications [messages]`.
 """
 
@@ -29,6 +31,7 @@ from uuid import uuid4
 
 import aiosmtplib
 import asyncpg
+from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from flipside_devstack.factories import enrolled
 from flipside_devstack.fixtures import Sandbox
@@ -36,11 +39,16 @@ from flipside_devstack.kafka_io import envelope, publish
 from flipside_devstack.service_process import ServiceProcess
 from flipside_devstack.smtp import SmtpSink
 from flipside_devstack.stack import LocalStack
+from flipside_notifications.settings import NotificationSettings
 from flipside_shared.events import ReminderDue
 
+from .memory import peak_rss_of
 from .progress import wait_for
+from .results import RESULTS, write_sections
 
 MESSAGES = 2000
+# The service's own number of SMTP sessions (`FLIPSIDE_SMTP_CONNECTIONS` unset); the raw loop uses as many.
+SMTP_SESSIONS: int = NotificationSettings.model_fields["smtp_connections"].default
 SENDER = "flipside@example.com"
 
 
@@ -66,6 +74,23 @@ def reminder_email(index: int) -> EmailMessage:
     return message
 
 
+class CountingSink(SmtpSink):
+    """The devstack's SMTP sink, also noting which client connection (SMTP session) each message came over."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.peers: list[str] = []  # each message's client address and port
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        reply = await super().handle_DATA(server, session, envelope)
+        self.peers.append(str(session.peer))
+        return reply
+
+    def sessions_since(self, mark: int) -> int:
+        """How many SMTP sessions the messages received after the first `mark` came over."""
+        return len(set(self.peers[mark:]))
+
+
 def received_all(sink: SmtpSink, count: int) -> Callable[[], Awaitable[bool]]:
     async def predicate() -> bool:
         return len(sink.received()) >= count
@@ -73,28 +98,49 @@ def received_all(sink: SmtpSink, count: int) -> Callable[[], Awaitable[bool]]:
     return predicate
 
 
-async def raw_messages_per_second(count: int) -> float:
-    sink = SmtpSink().start()
+async def raw_messages_per_second(sink: CountingSink, count: int, sessions: int) -> tuple[float, int]:
+    """Messages per second over `sessions` SMTP sessions sending their shares at once; and the sessions counted."""
+    mark = len(sink.received())
     messages = [reminder_email(index) for index in range(count)]
-    client = aiosmtplib.SMTP(hostname="127.0.0.1", port=sink.port)
-    await client.connect()
+    clients = [aiosmtplib.SMTP(hostname="127.0.0.1", port=sink.port) for _ in range(sessions)]
+    for client in clients:
+        await client.connect()
+
+    async def send_share(client: aiosmtplib.SMTP, share: list[EmailMessage]) -> None:
+        for message in share:
+            await client.send_message(message)
+
     try:
         started = time.monotonic()
-        for message in messages:
-            await client.send_message(message)
-        await wait_for(received_all(sink, count))
-        return count / (time.monotonic() - started)
+        await asyncio.gather(*(send_share(client, messages[n::sessions]) for n, client in enumerate(clients)))
+        await wait_for(received_all(sink, mark + count))
+        return count / (time.monotonic() - started), sink.sessions_since(mark)
     finally:
-        await client.quit()
+        for client in clients:
+            await client.quit()
+
+
+async def raw_alone_messages_per_second(count: int, sessions: int = 1) -> float:
+    """The raw loop into a server of its own, for benchmarks whose own server is of another kind."""
+    sink = CountingSink()
+    sink.start()
+    try:
+        rate, _ = await raw_messages_per_second(sink, count, sessions)
+        return rate
+    finally:
         sink.stop()
 
 
-async def delivered_messages_per_second(sandbox: Sandbox, logs: Path, count: int) -> float:
-    sink = SmtpSink().start()
+async def delivered_messages_per_second(
+    sink: CountingSink, sandbox: Sandbox, logs: Path, count: int
+) -> dict[str, float]:
+    """The service's e-mails per second, the SMTP sessions they came over and the process's peak memory."""
+    mark = len(sink.received())
     env = sandbox.env(
         FLIPSIDE_SMTP_HOST="127.0.0.1",
         FLIPSIDE_SMTP_PORT=str(sink.port),
         FLIPSIDE_SMTP_MAX_PER_SECOND="100000",
+        FLIPSIDE_SMTP_CONNECTIONS=str(SMTP_SESSIONS),
         FLIPSIDE_NOTIFICATIONS_POLL_SECONDS="0.05",
     )
     service = ServiceProcess("notifications", env, logs).start()
@@ -126,27 +172,39 @@ async def delivered_messages_per_second(sandbox: Sandbox, logs: Path, count: int
         ]
         started = time.monotonic()
         await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, reminders)
-        await wait_for(received_all(sink, count), timeout=300)
-        return count / (time.monotonic() - started)
+        await wait_for(received_all(sink, mark + count), timeout=300)
+        return {
+            "notifications_smtp_delivered_messages_per_second": count / (time.monotonic() - started),
+            "notifications_smtp_delivered_sessions": sink.sessions_since(mark),
+            "notifications_peak_rss_mib": peak_rss_of(service),
+        }
     except TimeoutError:
         # Most likely the service, not the benchmark: say how far it got and what it logged.
         raise TimeoutError(
-            f"{len(sink.received())} of {count} e-mails received; {service.name}'s log ends:\n{service.log_tail()}"
+            f"{len(sink.received()) - mark} of {count} e-mails received; {service.name}'s log ends:\n{service.log_tail()}"
         ) from None
     finally:
         await conn.close()
         service.stop()
-        sink.stop()
 
 
 async def _measure(sandbox: Sandbox, logs: Path, count: int) -> dict[str, float]:
-    raw = await raw_messages_per_second(count)
-    delivered = await delivered_messages_per_second(sandbox, logs, count)
+    sink = CountingSink()
+    sink.start()
+    try:
+        one, _ = await raw_messages_per_second(sink, count, sessions=1)
+        raw, raw_sessions = await raw_messages_per_second(sink, count, sessions=SMTP_SESSIONS)
+        delivered = await delivered_messages_per_second(sink, sandbox, logs, count)
+    finally:
+        sink.stop()
     return {
         "notifications_smtp_messages": count,
+        "notifications_smtp_sessions": SMTP_SESSIONS,
+        "notifications_smtp_raw_one_session_messages_per_second": one,
         "notifications_smtp_raw_messages_per_second": raw,
-        "notifications_smtp_delivered_messages_per_second": delivered,
-        "notifications_smtp_ratio": delivered / raw,
+        "notifications_smtp_raw_sessions": raw_sessions,
+        **delivered,
+        "notifications_smtp_ratio": delivered["notifications_smtp_delivered_messages_per_second"] / raw,
     }
 
 
@@ -154,14 +212,27 @@ def measure(stack: LocalStack, logs: Path, count: int = MESSAGES) -> dict[str, f
     return asyncio.run(_measure(Sandbox.on(stack), logs, count))
 
 
+def rounded(figures: dict[str, float]) -> dict[str, float]:
+    return {key: round(value, 3 if key.endswith("_ratio") else 1) for key, value in figures.items()}
+
+
 def table(figures: dict[str, float]) -> str:
     raw = figures["notifications_smtp_raw_messages_per_second"]
+    sessions = figures["notifications_smtp_sessions"]
     rows = [
-        ("raw aiosmtplib loop, one connection", raw),
-        ("notifications service", figures["notifications_smtp_delivered_messages_per_second"]),
+        (f"raw aiosmtplib loop, {sessions:.0f} sessions", raw),
+        (
+            "raw aiosmtplib loop, 1 session (for comparison)",
+            figures["notifications_smtp_raw_one_session_messages_per_second"],
+        ),
+        (
+            f"notifications service ({figures['notifications_smtp_delivered_sessions']:.0f} sessions used, "
+            f"peak RSS {figures['notifications_peak_rss_mib']:,.0f} MiB)",
+            figures["notifications_smtp_delivered_messages_per_second"],
+        ),
     ]
     lines = [
-        f"Notifications, {figures['notifications_smtp_messages']:,.0f} e-mails to a local SMTP server:",
+        f"Notifications, {figures['notifications_smtp_messages']:,.0f} e-mails to devstack's SMTP sink (one for all steps):",
         "| step | messages/s | vs raw SMTP loop |",
         "| --- | ---: | ---: |",
     ]
@@ -177,7 +248,9 @@ def main() -> int:
             figures = measure(stack, Path(workdir) / "logs", count)
         finally:
             stack.stop()
+    write_sections({"notifications": rounded(figures)})
     print(table(figures))
+    print(f"\nwritten to {RESULTS} (notifications)")
     return 0
 
 

@@ -1,0 +1,138 @@
+"""Each service's durable step (consume -> transaction -> outbox -> commit) against the ceiling of the same run.
+
+On one stack, in a database and topics of its own, with every registered service running as its own process:
+
+- the **ceiling** and the **per-record loop** (`baseline.py`): raw aiokafka + asyncpg doing the same durable step,
+  batched as the services' consumers batch, and one record at a time; each fed a burst of `PairCreated`;
+- **each service**: a burst of events of the type it consumes (`workloads.py`), timed from the first publish until
+  its consumer group has committed the last offset, so every event's transaction (state, inbox, outbox) has committed;
+- each service process's **peak resident memory** over the whole step.
+
+Every ratio is a share of the ceiling. Also runnable alone: `python -m benchmarks.services [events]`, on a stack of
+its own (or the broker and database `KAFKA_BOOTSTRAP_SERVERS` and `FLIPSIDE_DATABASE_URL` name); it then replaces
+its own sections of `results/latest.json` only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiokafka.admin import AIOKafkaAdminClient
+
+from flipside_devstack.fixtures import Sandbox
+from flipside_devstack.kafka_io import envelope
+from flipside_devstack.platform import Platform
+from flipside_devstack.programs import configure_program
+from flipside_devstack.smtp import SmtpSink
+from flipside_devstack.stack import LocalStack
+from flipside_shared.envelope import Envelope
+
+from . import baseline
+from .memory import peak_rss_of
+from .progress import burst_per_second
+from .results import RESULTS, write_sections
+from .workloads import WORKLOADS
+
+EVENTS = 2000
+CEILING = "ceiling_events_per_second"
+PER_RECORD = "per_record_loop_events_per_second"
+# What the raw loops are fed: scheduling's input, an event of middling size.
+RAW_WORKLOAD = WORKLOADS["scheduling"]
+
+
+def raw_place(sandbox: Sandbox, schema: str) -> baseline.Place:
+    """A raw loop's own schema and topics (under the sandbox's prefix), so neither reads the other's burst."""
+    return baseline.Place(sandbox.bootstrap_servers, sandbox.database_url, schema, f"{sandbox.topic_prefix}{schema}.")
+
+
+def raw_burst(count: int) -> list[Envelope]:
+    return [envelope(event) for event in RAW_WORKLOAD.events(count)]
+
+
+async def run_all(sandbox: Sandbox, platform: Platform, count: int) -> dict[str, float]:
+    figures = {
+        CEILING: await baseline.events_per_second(
+            baseline.BatchedCeiling, raw_place(sandbox, "bench_ceiling"), raw_burst(count)
+        ),
+        PER_RECORD: await baseline.events_per_second(
+            baseline.PerRecordLoop, raw_place(sandbox, "bench_per_record"), raw_burst(count)
+        ),
+    }
+    admin = AIOKafkaAdminClient(bootstrap_servers=sandbox.bootstrap_servers)
+    await admin.start()
+    try:
+        configure_program(platform["matching"].url, "bench")
+        for name, workload in WORKLOADS.items():
+            figures[f"{name}_events_per_second"] = await burst_per_second(
+                admin, sandbox.bootstrap_servers, sandbox.topic_prefix, name, workload.events(count)
+            )
+        return figures
+    finally:
+        await admin.close()
+
+
+def measure(stack: LocalStack, logs: Path, count: int = EVENTS) -> dict[str, Any]:
+    """The step's sections of `results/latest.json`: figures, the ceiling beside them, shares and peak memory."""
+    sandbox = Sandbox.on(stack)
+    smtp = SmtpSink().start()
+    platform = Platform(sandbox.bootstrap_servers, sandbox.database_url, sandbox.topic_prefix, logs, smtp.port)
+    try:
+        platform.start()
+        figures = asyncio.run(run_all(sandbox, platform, count))
+        peaks = {name: peak_rss_of(service) for name, service in platform.services.items()}
+    finally:
+        platform.stop()
+        smtp.stop()
+    ceiling = figures[CEILING]
+    return {
+        "services_measured_at": datetime.now(UTC).isoformat(),
+        "events_per_step": count,
+        "figures": {key: round(value, 1) for key, value in figures.items()},
+        "ceiling": round(ceiling, 1),
+        "share_of_ceiling": {
+            key.removesuffix("_events_per_second"): round(value / ceiling, 4)
+            for key, value in figures.items()
+            if key != CEILING
+        },
+        "peak_rss_mib": {name: round(peak, 1) for name, peak in peaks.items()},
+    }
+
+
+def table(results: dict[str, Any]) -> str:
+    figures, ceiling, peaks = results["figures"], results["ceiling"], results["peak_rss_mib"]
+    labels = {CEILING: "ceiling (raw, batched)", PER_RECORD: "per-record loop (raw, for reference)"}
+    lines = [
+        f"Each service's durable step, {results['events_per_step']:,} events per step:",
+        "| step | events/s | vs ceiling | peak RSS MiB |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for key, value in figures.items():
+        name = key.removesuffix("_events_per_second")
+        peak = f"{peaks[name]:,.0f}" if name in peaks else ""
+        lines.append(f"| {labels.get(key, name)} | {value:,.0f} | {value / ceiling:.1%} | {peak} |")
+    other = [name for name in peaks if f"{name}_events_per_second" not in figures]
+    lines += [f"| {name} (running, not measured) | | | {peaks[name]:,.0f} |" for name in other]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else EVENTS
+    with tempfile.TemporaryDirectory(prefix="flipside-bench-") as workdir:
+        stack = LocalStack(Path(workdir) / "stack").start()
+        try:
+            results = measure(stack, Path(workdir) / "logs", count)
+        finally:
+            stack.stop()
+    write_sections(results)
+    print(table(results))
+    print(f"\nwritten to {RESULTS} (services)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

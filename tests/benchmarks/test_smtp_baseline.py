@@ -1,0 +1,20 @@
+"""The raw SMTP loop e-mail delivery is measured against: every message reaches the sink, over as many sessions as
+it says, and the sink counts them as the service's messages are counted."""
+
+from benchmarks.notifications import CountingSink, raw_messages_per_second
+
+
+async def test_the_raw_loop_delivers_every_message_over_the_sessions_asked_for():
+    sink = CountingSink()
+    sink.start()
+    try:
+        _, one = await raw_messages_per_second(sink, 6, sessions=1)
+        rate, four = await raw_messages_per_second(sink, 20, sessions=4)
+    finally:
+        sink.stop()
+
+    assert rate > 0
+    assert (one, four) == (1, 4)
+    received = sink.received()
+    assert len(received) == 26
+    assert sorted(message["To"] for message in received[6:]) == sorted(f"participant{n}@example.com" for n in range(20))
