@@ -15,7 +15,9 @@ from .api import router
 from .dispatcher import Dispatcher
 from .domain.rendering import check_templates
 from .handlers import build_handlers
+from .notices import Notices
 from .repository import NotificationsRepository
+from .run_summaries import RunSummaries
 from .settings import NotificationSettings
 
 SERVICE = "notifications"
@@ -34,7 +36,7 @@ def definition(settings: NotificationSettings | None = None) -> ServiceDefinitio
         handlers=build_handlers(settings),
         api=router,
         emits=(NotificationSent, NotificationSentV1, NotificationFailed),
-        workers=[Dispatcher(settings, SystemClock()).run],
+        workers=[Dispatcher(settings, SystemClock()).run, RunSummaries(Notices(settings), settings, SystemClock()).run],
         components=(settings,),
     )
 

@@ -11,6 +11,7 @@ from flipside_devstack.factories import enrolled, pair_created
 from flipside_devstack.fake_units import fake_unit_of_work
 from flipside_devstack.kafka_io import envelope
 from flipside_notifications.domain.messages import MessageDue
+from flipside_notifications.domain.programs import PairMembers, Program
 from flipside_notifications.handlers import build_handlers
 from flipside_shared.events import Event, ParticipantProfile
 
@@ -32,8 +33,18 @@ class InMemoryNotificationsRepository:
         """(cause event id, channel, message) of every delivery owed."""
         self.webhooks: list[tuple[UUID, str, dict[str, Any]]] = []
 
-    async def save_recipient(self, participant_id: UUID, profile: ParticipantProfile) -> None:
+        self.pairs: dict[UUID, PairMembers] = {}
+
+    async def save_recipient(self, participant_id: UUID, profile: ParticipantProfile) -> bool:
+        new = participant_id not in self.recipients
         self.recipients[participant_id] = profile
+        return new
+
+    async def program(self, program_id: str, with_members: bool = False) -> Program | None:
+        return None
+
+    async def remember_pair(self, pair_id: UUID, program_id: str, members: PairMembers) -> None:
+        self.pairs.setdefault(pair_id, members)
 
     async def channels_of(self, participant_ids: list[UUID]) -> dict[UUID, list[str]]:
         return {p: self.channels[p] for p in participant_ids if p in self.channels}
@@ -77,14 +88,15 @@ async def test_a_new_pair_owes_each_of_its_two_people_one_e_mail_and_each_webhoo
     assert body["data"]["pair_id"] == str(pair.pair_id)
 
 
-async def test_an_enrolment_is_remembered_for_the_messages_to_come_and_owes_none_itself():
+async def test_an_enrolment_is_remembered_for_the_messages_to_come_and_welcomes_once_however_often_it_comes():
     repository = InMemoryNotificationsRepository()
     person = enrolled()
 
     await handle(repository, person)
+    await handle(repository, person)
 
     assert repository.recipients == {person.participant_id: person.profile}
-    assert repository.deliveries == []
+    assert [(m.recipient_id, m.template) for _, _, m in repository.deliveries] == [(person.participant_id, "welcome")]
 
 
 async def test_a_message_is_owed_once_on_each_channel_its_recipient_chose():
