@@ -34,6 +34,8 @@ class InMemoryNotificationsRepository:
         self.webhooks: list[tuple[UUID, str, dict[str, Any]]] = []
 
         self.pairs: dict[UUID, PairMembers] = {}
+        self.programs: set[str] = set()
+        """The ids of programs whose lifecycle events were taken."""
 
     async def save_recipient(self, participant_id: UUID, profile: ParticipantProfile) -> bool:
         new = participant_id not in self.recipients
@@ -41,7 +43,7 @@ class InMemoryNotificationsRepository:
         return new
 
     async def program(self, program_id: str, with_members: bool = False) -> Program | None:
-        return None
+        return Program(program_id, "Pilot") if program_id in self.programs else None
 
     async def remember_pair(self, pair_id: UUID, program_id: str, members: PairMembers) -> None:
         self.pairs.setdefault(pair_id, members)
@@ -90,7 +92,8 @@ async def test_a_new_pair_owes_each_of_its_two_people_one_e_mail_and_each_webhoo
 
 async def test_an_enrolment_is_remembered_for_the_messages_to_come_and_welcomes_once_however_often_it_comes():
     repository = InMemoryNotificationsRepository()
-    person = enrolled()
+    repository.programs.add("pilot")
+    person = enrolled(program_id="pilot")
 
     await handle(repository, person)
     await handle(repository, person)

@@ -241,8 +241,9 @@ def test_a_welcome_says_what_happens_next_how_matching_works_and_what_stays_conf
     message = render("welcome", "en", in_context("welcome", welcome.context))
     assert message.subject == "Welcome to Pilot 2027"
     assert "Matching:" in message.text and "Kickoff:" in message.text and "Confidential:" in message.text
-    german = render("welcome", "de", in_context("welcome", {"program_name": None}))
-    assert german.subject == "Willkommen beim Reverse Mentoring" and "Vertraulich:" in german.text
+    german = render("welcome", "de", in_context("welcome", welcome.context))
+    assert german.subject == "Willkommen bei Pilot 2027" and "Vertraulich:" in german.text
+    assert messages_for(person, Links(), Known(newly_enrolled=True)) == [], "no welcome into a program not known"
 
 
 def test_an_unmatched_summary_counts_each_reason_once_per_person_in_the_leads_language():

@@ -89,9 +89,10 @@ def feed_generation(attendee: SessionAttendee | AttendeeTime) -> int:
 
 def messages_for(event: Event, links: PersonalLinks, known: Known = Known()) -> list[MessageDue]:
     match event:
-        case ParticipantEnrolled() if known.newly_enrolled:
-            # Once per person: an enrolment sent again (by HR, say) is not a second welcome.
-            return [MessageDue(event.participant_id, "welcome", {"program_name": known.program_name})]
+        case ParticipantEnrolled() if known.newly_enrolled and known.program is not None:
+            # Once per person: an enrolment sent again (by HR, say) is not a second welcome. A program not known
+            # here (defined before programs announced themselves) has no name or leads to welcome anyone with.
+            return [MessageDue(event.participant_id, "welcome", {"program_name": known.program.name})]
         case PairCreated():
             return [
                 MessageDue(
