@@ -19,6 +19,7 @@ from .notices import Notices
 from .repository import NotificationsRepository
 from .run_summaries import RunSummaries
 from .settings import NotificationSettings
+from .weekly_digests import WeeklyDigests
 
 SERVICE = "notifications"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -28,15 +29,20 @@ def definition(settings: NotificationSettings | None = None) -> ServiceDefinitio
     settings = settings or NotificationSettings()
     # A template that cannot render stops the deployment here, not a message at 2 am.
     check_templates(settings.default_locale)
+    notices = Notices(settings)
     return ServiceDefinition(
         name=SERVICE,
         settings=settings,
         migrations=MIGRATIONS,
         repository=NotificationsRepository,
-        handlers=build_handlers(settings),
+        handlers=build_handlers(notices),
         api=router,
         emits=(NotificationSent, NotificationSentV1, NotificationFailed),
-        workers=[Dispatcher(settings, SystemClock()).run, RunSummaries(Notices(settings), settings, SystemClock()).run],
+        workers=[
+            Dispatcher(settings, SystemClock()).run,
+            RunSummaries(notices, settings, SystemClock()).run,
+            WeeklyDigests(notices, settings, SystemClock()).run,
+        ],
         components=(settings,),
     )
 

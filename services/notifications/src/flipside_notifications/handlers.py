@@ -13,13 +13,11 @@ from __future__ import annotations
 from flipside_shared.consumer import EventHandlers
 from flipside_shared.events import EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES
 
-from .domain.messages import PersonalLinks
 from .notices import Notices
 from .repository import NotificationsRepository
 
 
-def build_handlers(links: PersonalLinks) -> EventHandlers[NotificationsRepository]:
-    notices = Notices(links)
+def build_handlers(notices: Notices) -> EventHandlers[NotificationsRepository]:
     handlers = EventHandlers[NotificationsRepository]()
     for ce_type in SUBSCRIBABLE_EVENT_TYPES:
         handlers.handles(EVENT_TYPES[ce_type])(notices.take)

@@ -31,8 +31,16 @@ from flipside_shared.events import (
 )
 from flipside_shared.unit_of_work import UnitOfWork
 
-from .domain.messages import Known, MessageDue, PersonalLinks, messages_for, unmatched_summary
-from .domain.programs import PairMembers, reasons_tally
+from .domain.messages import (
+    Known,
+    MessageDue,
+    PersonalLinks,
+    activity_of,
+    messages_for,
+    unmatched_summary,
+    weekly_digest,
+)
+from .domain.programs import PairMembers, reasons_tally, week_of
 from .repository import NotificationsRepository
 
 NotificationsUnit: TypeAlias = UnitOfWork[NotificationsRepository]
@@ -65,6 +73,8 @@ class Notices:
             raise ValueError(f"{event.ce_type} reached notifications without the consumed event that carries it")
         repository = uow.repository
         known = await self._learn(repository, event)
+        if (activity := activity_of(event, known)) is not None:
+            await repository.count_activity(*activity, week_of(cause.time))
         if messages := messages_for(event, self._links, known):
             await owe_messages(repository, cause.id, cause.correlation_id, messages)
         await repository.owe_webhooks(cause.id, cause.correlation_id, cause.type, cause.structured())
@@ -79,6 +89,18 @@ class Notices:
                 summary = unmatched_summary(program, run_id, len(reasons), reasons_tally(reasons))
                 await owe_messages(uow.repository, run_id, None, summary)
         return len(runs)
+
+    async def digest_ended_weeks(self, uow: NotificationsUnit, now: datetime, quiet: timedelta, limit: int) -> int:
+        """Each program's week that has ended, once nothing was counted in it for `quiet` (events published late
+        in the week may still be on their way), owes its leads one digest of what happened in it, keyed by the
+        program and week (so it is owed once); a week in which nothing happened owes none. How many were taken."""
+        weeks = await uow.repository.take_ended_weeks(week_of(now), now - quiet, limit)
+        for program_id, week, counts in weeks:
+            program = await uow.repository.program(program_id)
+            if program is not None:
+                digest, messages = weekly_digest(program, week, counts)
+                await owe_messages(uow.repository, digest, None, messages)
+        return len(weeks)
 
     async def _learn(self, repository: NotificationsRepository, event: Event) -> Known:
         """Store what the event tells about people, programs and pairs; return what its messages need to know."""

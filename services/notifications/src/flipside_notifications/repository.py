@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import astuple, dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -283,6 +283,47 @@ class NotificationsRepository:
             )
             if rows:  # else another replica took the run first
                 taken.append((run["run_id"], run["program_id"], [row["reasons"] for row in rows]))
+        return taken
+
+    # Weeks of a program
+
+    async def count_activity(self, program_id: str, what: str, week: date) -> None:
+        """One more of `what` in the program's week, unless that week's digest is owed already."""
+        await self._conn.execute(
+            "INSERT INTO program_activity (program_id, week, what, count)"
+            " SELECT $1, $2, $3, 1 WHERE NOT EXISTS (SELECT 1 FROM program_digests WHERE program_id = $1 AND week = $2)"
+            " ON CONFLICT (program_id, week, what) DO UPDATE SET count = program_activity.count + 1, counted_at = now()",
+            program_id,
+            week,
+            what,
+        )
+
+    async def take_ended_weeks(
+        self, before: date, quiet_since: datetime, limit: int
+    ) -> list[tuple[str, date, dict[str, int]]]:
+        """Programs' weeks that began before `before`, with nothing counted since `quiet_since`, with their counts;
+        they are taken: marked digested and their counts dropped, in the caller's transaction."""
+        weeks = await self._conn.fetch(
+            "SELECT program_id, week FROM program_activity WHERE week < $1 GROUP BY program_id, week"
+            " HAVING max(counted_at) < $2 ORDER BY week LIMIT $3",
+            before,
+            quiet_since,
+            limit,
+        )
+        taken = []
+        for row in weeks:
+            claimed = await self._conn.fetchval(
+                "INSERT INTO program_digests (program_id, week) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true",
+                row["program_id"],
+                row["week"],
+            )
+            counts = await self._conn.fetch(
+                "DELETE FROM program_activity WHERE program_id = $1 AND week = $2 RETURNING what, count",
+                row["program_id"],
+                row["week"],
+            )
+            if claimed:  # else another replica took the week first
+                taken.append((row["program_id"], row["week"], {c["what"]: c["count"] for c in counts}))
         return taken
 
     # Preferences

@@ -2,6 +2,7 @@
 each once per recipient even when every event is delivered twice."""
 
 import asyncio
+import dataclasses
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
@@ -43,6 +44,8 @@ def notifications(sandbox, smtp, tmp_path_factory):
         FLIPSIDE_SMTP_PORT=str(smtp.port),
         FLIPSIDE_NOTIFICATIONS_POLL_SECONDS="0.1",
         FLIPSIDE_NOTIFICATIONS_UNMATCHED_QUIET_SECONDS="1",
+        FLIPSIDE_NOTIFICATIONS_WEEKLY_DIGEST_POLL_SECONDS="0.5",
+        FLIPSIDE_NOTIFICATIONS_WEEK_QUIET_SECONDS="2",
         FLIPSIDE_NOTIFICATIONS_PORTAL_URL="https://portal.example.com",
     )
     with ServiceProcess("notifications", env, tmp_path_factory.mktemp("logs")) as service:
@@ -271,3 +274,28 @@ async def test_a_lead_no_longer_named_is_forgotten_and_an_older_description_chan
     assert not await db.fetchval(
         "SELECT EXISTS (SELECT 1 FROM notifications.recipients WHERE email = $1)", dropped["email"]
     ), "a lead no one names any more is forgotten with their address"
+
+
+async def test_leads_get_one_digest_of_each_ended_week_of_their_program(sandbox, db, smtp, notifications):
+    program_id = f"p-{uuid4().hex[:8]}"
+    lead = {"subject": f"{program_id}-wil", "display_name": "Wil Weekly", "email": f"wil@{program_id}.example.com"}
+    await twice(sandbox, [program_event(ProgramDefined, program_id, [lead], datetime.now(UTC))])
+    await program_stored(db, program_id)
+    # Events published in a week that has ended: two enrolments and a pair, each delivered twice.
+    last_week = datetime.now(UTC) - timedelta(days=7)
+    mentor = enrolled(program_id=program_id, email=f"m@{program_id}.example.com")
+    mentee = enrolled(program_id=program_id, email=f"e@{program_id}.example.com", role="mentee", grade=8)
+    records = [
+        dataclasses.replace(envelope(event), time=last_week)
+        for event in (mentor, mentee, pair_between(mentor, mentee, program_id=program_id))
+    ]
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, records + records)
+    address = lead["email"]
+    await wait_for(lambda: smtp.received_by(address), timeout=60)
+    await asyncio.sleep(2)
+
+    week = (last_week.date() - timedelta(days=last_week.weekday())).isoformat()
+    assert subjects(smtp, address) == Counter({f"Pilot 2027: the week from {week}": 1})
+    _, text = text_of(smtp, address, "the week from")
+    assert "- new enrolments: 2\r\n- pairs made: 1\r\n" in text
+    assert f"https://portal.example.com/lead/programs/{program_id}/insights" in text

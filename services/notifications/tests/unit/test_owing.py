@@ -3,7 +3,7 @@ without a connection, over an in-memory repository with the few methods it uses.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -13,6 +13,7 @@ from flipside_devstack.kafka_io import envelope
 from flipside_notifications.domain.messages import MessageDue
 from flipside_notifications.domain.programs import PairMembers, Program
 from flipside_notifications.handlers import build_handlers
+from flipside_notifications.notices import Notices
 from flipside_shared.events import Event, ParticipantProfile
 
 
@@ -34,6 +35,7 @@ class InMemoryNotificationsRepository:
         self.webhooks: list[tuple[UUID, str, dict[str, Any]]] = []
 
         self.pairs: dict[UUID, PairMembers] = {}
+        self.activity: dict[tuple[str, date, str], int] = {}
         self.programs: set[str] = set()
         """The ids of programs whose lifecycle events were taken."""
 
@@ -44,6 +46,9 @@ class InMemoryNotificationsRepository:
 
     async def program(self, program_id: str, with_members: bool = False) -> Program | None:
         return Program(program_id, "Pilot") if program_id in self.programs else None
+
+    async def count_activity(self, program_id: str, what: str, week: date) -> None:
+        self.activity[program_id, week, what] = self.activity.get((program_id, week, what), 0) + 1
 
     async def remember_pair(self, pair_id: UUID, program_id: str, members: PairMembers) -> None:
         self.pairs.setdefault(pair_id, members)
@@ -65,7 +70,7 @@ class InMemoryNotificationsRepository:
 async def handle(repository: InMemoryNotificationsRepository, event: Event) -> UUID:
     """Hand `event` to the handler notifications registered for its type; the id of the record it came in."""
     cause = envelope(event)
-    handler = build_handlers(Links()).handler_for(event, inbound=False)
+    handler = build_handlers(Notices(Links())).handler_for(event, inbound=False)
     assert handler is not None, f"notifications consumes {event.ce_type}"
     await handler(fake_unit_of_work(repository, cause=cause), event)
     return cause.id

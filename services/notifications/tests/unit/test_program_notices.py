@@ -256,3 +256,23 @@ def test_an_unmatched_summary_counts_each_reason_once_per_person_in_the_leads_la
     assert "- keine Mentorin und kein Mentor spricht eine gemeinsame Sprache: 2" in german.text
     one = render("lead_unmatched_summary", "en", in_context("lead_unmatched_summary", {"unmatched": 1}))
     assert one.subject == "A match run in Reverse Mentoring 2027 left 1 person without a partner"
+
+
+def test_a_weeks_digest_lists_what_happened_in_the_program_in_its_order_under_one_id_per_program_and_week():
+    from flipside_notifications.domain.messages import activity_of, weekly_digest
+    from flipside_notifications.domain.programs import week_of
+
+    assert week_of(datetime(2027, 3, 7, 23, 59, tzinfo=UTC)) == date(2027, 3, 1), "Sunday ends the week"
+    assert week_of(datetime(2027, 3, 8, tzinfo=UTC)) == date(2027, 3, 8)
+    person = enrolled(program_id="pilot")
+    assert activity_of(person, Known(newly_enrolled=True)) == ("pilot", "enrolled")
+    assert activity_of(person, Known()) is None, "an enrolment sent again is not a new one"
+    assert activity_of(dissolved("rerun"), Known()) == ("pilot", "dissolved")
+    digest, owed = weekly_digest(PROGRAM, date(2027, 3, 1), {"dissolved": 1, "enrolled": 4, "at_risk": 0})
+    assert digest == weekly_digest(PROGRAM, date(2027, 3, 1), {})[0] != weekly_digest(PROGRAM, date(2027, 3, 8), {})[0]
+    assert [(m.recipient_id, m.context["counts"]) for m in owed] == [
+        (lead, [["enrolled", 4], ["dissolved", 1]]) for lead in LEADS
+    ]
+    german = render("lead_weekly_digest", "de", in_context("lead_weekly_digest", owed[0].context))
+    assert german.subject == "Pilot 2027: die Woche ab 2027-03-01"
+    assert "- neue Anmeldungen: 4\n- beendete Paare: 1" in german.text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -20,6 +20,7 @@ from flipside_shared.events import (
     PairProposed,
     ParticipantEnrolled,
     ParticipantUnmatched,
+    ParticipantWithdrawn,
     ProgramCancelled,
     ProgramCompleted,
     RecognitionAwarded,
@@ -33,7 +34,7 @@ from flipside_shared.events import (
     SessionScheduledV1,
 )
 
-from .programs import PairMembers, Program, meeting_url
+from .programs import ACTIVITIES, PairMembers, Program, digest_id, meeting_url
 
 LEAVING = ("withdrawn", "left_company")
 """PairDissolved's reasons that mean one side left the program."""
@@ -305,4 +306,34 @@ def unmatched_summary(program: Program, run_id: UUID, unmatched: int, tally: lis
         Known(program=program),
         "lead_unmatched_summary",
         {"run_id": str(run_id), "unmatched": unmatched, "reasons": [[reason, count] for reason, count in tally]},
+    )
+
+
+def activity_of(event: Event, known: Known) -> tuple[str, str] | None:
+    """(program id, what happened) when the event is one a program's weekly digest counts."""
+    match event:
+        case ParticipantEnrolled() if known.newly_enrolled:
+            return event.profile.program_id, "enrolled"
+        case ParticipantWithdrawn():
+            return event.program_id, "withdrawn"
+        case PairCreated():
+            return event.program_id, "paired"
+        case ParticipantUnmatched():
+            return event.program_id, "unmatched"
+        case SessionScheduled() | SessionScheduledV1():
+            return event.program_id, "sessions_booked"
+        case SchedulingFailed():
+            return event.program_id, "scheduling_failed"
+        case PairAtRisk():
+            return event.program_id, "at_risk"
+        case PairDissolved():
+            return event.program_id, "dissolved"
+    return None
+
+
+def weekly_digest(program: Program, week: date, counts: dict[str, int]) -> tuple[UUID, list[MessageDue]]:
+    """The program's digest of one week for each of its leads, and the id it is owed under."""
+    listed = [[what, counts[what]] for what in ACTIVITIES if counts.get(what)]
+    return digest_id(program.program_id, week), _to_leads(
+        Known(program=program), "lead_weekly_digest", {"week": week.isoformat(), "counts": listed}
     )

@@ -34,6 +34,7 @@ KIND_OF_TEMPLATE = {
     "lead_pair_at_risk": "pairing",
     "lead_scheduling_failed": "pairing",
     "lead_unmatched_summary": "pairing",
+    "lead_weekly_digest": "pairing",
     "digest": "digest",
 }
 # The kinds a person can mute. A digest is not one of them: leaving digests means getting messages one by one.

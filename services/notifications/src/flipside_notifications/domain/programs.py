@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from .endpoints import OutboundRules, checked_webhook_url
@@ -67,3 +68,27 @@ def reasons_tally(reasons_per_person: Iterable[list[str]]) -> list[tuple[str, in
     """How many people each reason was given for, most first (a person with two reasons counts under both)."""
     counts = Counter(reason for reasons in reasons_per_person for reason in dict.fromkeys(reasons))
     return counts.most_common(MOST_REASONS)
+
+
+ACTIVITIES = (
+    "enrolled",
+    "withdrawn",
+    "paired",
+    "unmatched",
+    "sessions_booked",
+    "scheduling_failed",
+    "at_risk",
+    "dissolved",
+)
+"""What a program's weekly digest counts, in the order it lists them."""
+
+
+def week_of(moment: datetime) -> date:
+    """The Monday (UTC) of the week `moment` falls in."""
+    day = moment.astimezone(UTC).date()
+    return day - timedelta(days=day.weekday())
+
+
+def digest_id(program_id: str, week: date) -> UUID:
+    """The id a program's digest of one week is owed under, the same on every replica and round."""
+    return uuid5(CONTACT_NAMESPACE, f"weekly-digest:{program_id}:{week.isoformat()}")

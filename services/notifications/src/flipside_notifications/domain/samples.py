@@ -61,6 +61,12 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "pair_id": PAIR_ID,
         "reason": "no kickoff slot inside both people's working hours in the next 14 days",
     },
+    "lead_weekly_digest": {
+        "program_id": PROGRAM_ID,
+        "program_name": "Reverse Mentoring 2027",
+        "week": "2027-03-01",
+        "counts": [["enrolled", 4], ["paired", 2], ["sessions_booked", 6], ["at_risk", 1]],
+    },
     "lead_unmatched_summary": {
         "program_id": PROGRAM_ID,
         "program_name": "Reverse Mentoring 2027",
