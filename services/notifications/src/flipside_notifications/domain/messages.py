@@ -66,14 +66,6 @@ class Known:
     enrolled: frozenset[UUID] = frozenset()
     """Of the pair's members, those still enrolled (not withdrawn): loaded for a pair that ended."""
 
-    @property
-    def program_name(self) -> str | None:
-        return self.program.name if self.program else None
-
-    @property
-    def lead_ids(self) -> tuple[UUID, ...]:
-        return self.program.lead_ids if self.program else ()
-
 
 def feed_generation(attendee: SessionAttendee | AttendeeTime) -> int:
     """Which generation of feed address to make for the attendee: the one a version 2 event says is current; for a
@@ -277,7 +269,7 @@ def _to_leads(known: Known, template: str, context: dict[str, Any]) -> list[Mess
     if known.program is None:
         return []
     about = {"program_id": known.program.program_id, "program_name": known.program.name, **context}
-    return [MessageDue(lead, template, about) for lead in known.lead_ids]
+    return [MessageDue(lead, template, about) for lead in known.program.lead_ids]
 
 
 def _proposal_ended(event: PairDeclined, pair: PairMembers) -> list[MessageDue]:

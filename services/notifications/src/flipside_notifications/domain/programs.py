@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -30,7 +30,7 @@ class Program:
     name: str
     meeting_url_template: str | None = None
     lead_ids: tuple[UUID, ...] = ()
-    member_ids: tuple[UUID, ...] = field(default=())
+    member_ids: tuple[UUID, ...] = ()
     """Who is enrolled in it and has not withdrawn: loaded only for the notice of its closing."""
 
 
@@ -44,11 +44,6 @@ class PairMembers:
 
     def partner_of(self, member: UUID) -> UUID:
         return self.mentee_id if member == self.mentor_id else self.mentor_id
-
-    @property
-    def asked(self) -> UUID | None:
-        """The side a proposal was put to."""
-        return None if self.proposed_by is None else self.partner_of(self.proposed_by)
 
 
 def meeting_url(template: str | None, pair_id: UUID, session_id: UUID) -> str | None:
