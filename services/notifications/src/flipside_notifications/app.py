@@ -15,8 +15,11 @@ from .api import router
 from .dispatcher import Dispatcher
 from .domain.rendering import check_templates
 from .handlers import build_handlers
+from .notices import Notices
 from .repository import NotificationsRepository
+from .run_summaries import RunSummaries
 from .settings import NotificationSettings
+from .weekly_digests import WeeklyDigests
 
 SERVICE = "notifications"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -26,15 +29,20 @@ def definition(settings: NotificationSettings | None = None) -> ServiceDefinitio
     settings = settings or NotificationSettings()
     # A template that cannot render stops the deployment here, not a message at 2 am.
     check_templates(settings.default_locale)
+    notices = Notices(settings)
     return ServiceDefinition(
         name=SERVICE,
         settings=settings,
         migrations=MIGRATIONS,
         repository=NotificationsRepository,
-        handlers=build_handlers(settings),
+        handlers=build_handlers(notices),
         api=router,
         emits=(NotificationSent, NotificationSentV1, NotificationFailed),
-        workers=[Dispatcher(settings, SystemClock()).run],
+        workers=[
+            Dispatcher(settings, SystemClock()).run,
+            RunSummaries(notices, settings, SystemClock()).run,
+            WeeklyDigests(notices, settings, SystemClock()).run,
+        ],
         components=(settings,),
     )
 

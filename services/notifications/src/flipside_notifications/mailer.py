@@ -69,6 +69,7 @@ def compose(delivery: dict[str, Any], rendered: RenderedMessage, sender: str, un
             recipient.addr_spec,
             method,
             context.get("sequence", 0 if method == "REQUEST" else 1),
+            context.get("meeting_url"),
         )
         message.add_attachment(ics.decode(), subtype="calendar", filename="invite.ics", params={"method": method})
     return Email(recipient.addr_spec, message.as_bytes())

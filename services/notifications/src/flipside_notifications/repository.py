@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import astuple, dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
 
-from flipside_shared.events import ParticipantProfile
+from flipside_shared.events import ParticipantProfile, ProgramDetails
 
 from .domain.messages import MessageDue
 from .domain.preferences import Preferences, QuietHours
+from .domain.programs import PairMembers, Program, contact_id
 
 WEBHOOK = "webhook"
+CONTACT_TIME_ZONE = "UTC"
+"""Leads and sponsors come with no time zone; their notices name no time of day."""
 PARTNER_GRACE = timedelta(seconds=10)
 
 
@@ -65,33 +68,50 @@ class NotificationsRepository:
 
     # People
 
-    async def save_recipient(self, participant_id: UUID, profile: ParticipantProfile) -> None:
-        await self._conn.execute(
-            "INSERT INTO recipients (participant_id, display_name, email, locale, time_zone) VALUES ($1, $2, $3, $4, $5)"
+    async def save_recipient(self, participant_id: UUID, profile: ParticipantProfile) -> bool:
+        """Remember an enrolled participant; whether they are new here (not enrolled before)."""
+        inserted: bool = await self._conn.fetchval(
+            "INSERT INTO recipients (participant_id, display_name, email, locale, time_zone, program_id)"
+            " VALUES ($1, $2, $3, $4, $5, $6)"
             " ON CONFLICT (participant_id) DO UPDATE SET display_name = EXCLUDED.display_name,"
-            " email = EXCLUDED.email, locale = EXCLUDED.locale, time_zone = EXCLUDED.time_zone",
+            " email = EXCLUDED.email, locale = EXCLUDED.locale, time_zone = EXCLUDED.time_zone,"
+            " program_id = EXCLUDED.program_id RETURNING xmax = 0",
             participant_id,
             profile.display_name,
             profile.email,
             profile.locale,
             profile.time_zone,
+            profile.program_id,
         )
+        return inserted
 
     async def update_recipient(self, participant_id: UUID, profile: ParticipantProfile) -> None:
-        """A changed profile, for someone already known: an update never brings back an erased person."""
+        """A changed profile, for someone already known: an update never brings back an erased person, nor
+        enrols again someone who withdrew."""
         await self._conn.execute(
-            "UPDATE recipients SET display_name = $2, email = $3, locale = $4, time_zone = $5 WHERE participant_id = $1",
+            "UPDATE recipients SET display_name = $2, email = $3, locale = $4, time_zone = $5,"
+            " program_id = CASE WHEN program_id IS NULL THEN NULL ELSE $6 END WHERE participant_id = $1",
             participant_id,
             profile.display_name,
             profile.email,
             profile.locale,
             profile.time_zone,
+            profile.program_id,
+        )
+
+    async def withdraw(self, participant_id: UUID, program_id: str) -> None:
+        """They left the program: its later notices (its closing) are not for them; what is already owed still goes."""
+        await self._conn.execute(
+            "UPDATE recipients SET program_id = NULL WHERE participant_id = $1 AND program_id = $2",
+            participant_id,
+            program_id,
         )
 
     async def forget(self, participant_id: UUID) -> None:
         """Erasure: no address, name or chat URL kept, and nothing more sent to them."""
         await self._conn.execute("DELETE FROM recipients WHERE participant_id = $1", participant_id)
         await self._conn.execute("DELETE FROM preferences WHERE participant_id = $1", participant_id)
+        await self._conn.execute("DELETE FROM unmatched_in_runs WHERE participant_id = $1", participant_id)
         await self._conn.execute(
             "UPDATE deliveries SET status = 'skipped', last_error = 'recipient erased'"
             " WHERE recipient_id = $1 AND status IN ('pending', 'held')",
@@ -133,6 +153,178 @@ class NotificationsRepository:
             "UPDATE recipients SET link_generation = link_generation + 1 WHERE participant_id = $1 RETURNING link_generation",
             participant_id,
         )
+
+    # Programs and pairs
+
+    async def save_program(self, program_id: str, status: str, details: ProgramDetails, occurred_at: datetime) -> None:
+        """The program as its lifecycle event describes it, unless a later event was taken already; its leads and
+        sponsors become recipients, and one no longer named by any program is forgotten as an erased person is."""
+        taken = await self._conn.fetchval(
+            "INSERT INTO programs (program_id, name, status, meeting_kind, meeting_url_template, updated_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (program_id) DO UPDATE SET name = EXCLUDED.name,"
+            " status = EXCLUDED.status, meeting_kind = EXCLUDED.meeting_kind,"
+            " meeting_url_template = EXCLUDED.meeting_url_template, updated_at = EXCLUDED.updated_at"
+            " WHERE programs.updated_at <= EXCLUDED.updated_at RETURNING true",
+            program_id,
+            details.name,
+            status,
+            details.meeting_link.kind if details.meeting_link else None,
+            details.meeting_link.url_template if details.meeting_link else None,
+            occurred_at,
+        )
+        if not taken:
+            return
+        named = {
+            (contact_id(contact.subject), role): contact
+            for role, contacts in (("lead", details.leads), ("sponsor", details.sponsors))
+            for contact in contacts
+        }
+        before = await self._conn.fetch(
+            "DELETE FROM program_contacts WHERE program_id = $1 RETURNING contact_id", program_id
+        )
+        await self._conn.executemany(
+            "INSERT INTO recipients (participant_id, display_name, email, locale, time_zone) VALUES ($1, $2, $3, $4, $5)"
+            " ON CONFLICT (participant_id) DO UPDATE SET display_name = EXCLUDED.display_name,"
+            " email = EXCLUDED.email, locale = EXCLUDED.locale",
+            [(id_, c.display_name, c.email, c.locale, CONTACT_TIME_ZONE) for (id_, _), c in named.items()],
+        )
+        await self._conn.executemany(
+            "INSERT INTO program_contacts (program_id, contact_id, role) VALUES ($1, $2, $3)",
+            [(program_id, id_, role) for id_, role in named],
+        )
+        for dropped in {row["contact_id"] for row in before} - {id_ for id_, _ in named}:
+            if not await self._conn.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM program_contacts WHERE contact_id = $1)", dropped
+            ):
+                await self.forget(dropped)
+
+    async def program(self, program_id: str, with_members: bool = False) -> Program | None:
+        """The program with its leads (and, `with_members`, who is enrolled in it); None while it is not known."""
+        row = await self._conn.fetchrow(
+            "SELECT name, meeting_url_template,"
+            " ARRAY(SELECT contact_id FROM program_contacts c WHERE c.program_id = p.program_id AND role = 'lead'"
+            " ORDER BY contact_id) AS lead_ids"
+            " FROM programs p WHERE program_id = $1",
+            program_id,
+        )
+        if row is None:
+            return None
+        members = (
+            await self._conn.fetch(
+                "SELECT participant_id FROM recipients WHERE program_id = $1 ORDER BY participant_id", program_id
+            )
+            if with_members
+            else []
+        )
+        return Program(
+            program_id,
+            row["name"],
+            row["meeting_url_template"],
+            tuple(row["lead_ids"]),
+            tuple(member["participant_id"] for member in members),
+        )
+
+    async def remember_pair(self, pair_id: UUID, program_id: str, members: PairMembers) -> None:
+        """Who is in a proposal or pair; a pair made from a proposal keeps who proposed it."""
+        await self._conn.execute(
+            "INSERT INTO pair_members (pair_id, program_id, mentor_id, mentee_id, proposed_by) VALUES ($1, $2, $3, $4, $5)"
+            " ON CONFLICT (pair_id) DO NOTHING",
+            pair_id,
+            program_id,
+            members.mentor_id,
+            members.mentee_id,
+            members.proposed_by,
+        )
+
+    async def pair_members(self, pair_id: UUID) -> PairMembers | None:
+        row = await self._conn.fetchrow(
+            "SELECT mentor_id, mentee_id, proposed_by FROM pair_members WHERE pair_id = $1", pair_id
+        )
+        return PairMembers(row["mentor_id"], row["mentee_id"], row["proposed_by"]) if row else None
+
+    async def enrolled_among(self, participant_ids: list[UUID]) -> frozenset[UUID]:
+        """Those of `participant_ids` known here and enrolled in a program (not withdrawn)."""
+        rows = await self._conn.fetch(
+            "SELECT participant_id FROM recipients WHERE participant_id = ANY($1::uuid[]) AND program_id IS NOT NULL",
+            participant_ids,
+        )
+        return frozenset(row["participant_id"] for row in rows)
+
+    # Match runs
+
+    async def note_unmatched(self, run_id: UUID, participant_id: UUID, program_id: str, reasons: list[str]) -> None:
+        """Someone a run left without a partner, until the run's summary; nothing once it was summarised."""
+        await self._conn.execute(
+            "INSERT INTO unmatched_in_runs (run_id, participant_id, program_id, reasons)"
+            " SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM summarised_runs WHERE run_id = $1)"
+            " ON CONFLICT (run_id, participant_id) DO NOTHING",
+            run_id,
+            participant_id,
+            program_id,
+            reasons,
+        )
+
+    async def take_quiet_runs(self, quiet_since: datetime, limit: int) -> list[tuple[UUID, str, list[list[str]]]]:
+        """Runs with no one added since `quiet_since`, each with its program and everyone's reasons; they are taken:
+        marked summarised and their people forgotten, in the caller's transaction."""
+        runs = await self._conn.fetch(
+            "SELECT run_id, min(program_id) AS program_id FROM unmatched_in_runs GROUP BY run_id"
+            " HAVING max(seen_at) < $1 ORDER BY max(seen_at) LIMIT $2",
+            quiet_since,
+            limit,
+        )
+        taken = []
+        for run in runs:
+            rows = await self._conn.fetch(
+                "DELETE FROM unmatched_in_runs WHERE run_id = $1 RETURNING reasons", run["run_id"]
+            )
+            await self._conn.execute(
+                "INSERT INTO summarised_runs (run_id) VALUES ($1) ON CONFLICT DO NOTHING", run["run_id"]
+            )
+            if rows:  # else another replica took the run first
+                taken.append((run["run_id"], run["program_id"], [row["reasons"] for row in rows]))
+        return taken
+
+    # Weeks of a program
+
+    async def count_activity(self, program_id: str, what: str, week: date) -> None:
+        """One more of `what` in the program's week, unless that week's digest is owed already."""
+        await self._conn.execute(
+            "INSERT INTO program_activity (program_id, week, what, count)"
+            " SELECT $1, $2, $3, 1 WHERE NOT EXISTS (SELECT 1 FROM program_digests WHERE program_id = $1 AND week = $2)"
+            " ON CONFLICT (program_id, week, what) DO UPDATE SET count = program_activity.count + 1, counted_at = now()",
+            program_id,
+            week,
+            what,
+        )
+
+    async def take_ended_weeks(
+        self, before: date, quiet_since: datetime, limit: int
+    ) -> list[tuple[str, date, dict[str, int]]]:
+        """Programs' weeks that began before `before`, with nothing counted since `quiet_since`, with their counts;
+        they are taken: marked digested and their counts dropped, in the caller's transaction."""
+        weeks = await self._conn.fetch(
+            "SELECT program_id, week FROM program_activity WHERE week < $1 GROUP BY program_id, week"
+            " HAVING max(counted_at) < $2 ORDER BY week LIMIT $3",
+            before,
+            quiet_since,
+            limit,
+        )
+        taken = []
+        for row in weeks:
+            claimed = await self._conn.fetchval(
+                "INSERT INTO program_digests (program_id, week) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true",
+                row["program_id"],
+                row["week"],
+            )
+            counts = await self._conn.fetch(
+                "DELETE FROM program_activity WHERE program_id = $1 AND week = $2 RETURNING what, count",
+                row["program_id"],
+                row["week"],
+            )
+            if claimed:  # else another replica took the week first
+                taken.append((row["program_id"], row["week"], {c["what"]: c["count"] for c in counts}))
+        return taken
 
     # Preferences
 

@@ -130,6 +130,24 @@ class NotificationSettings(ServiceSettings):
     )
     dispatch_poll_seconds: float = Field(default=0.5, gt=0, validation_alias="FLIPSIDE_NOTIFICATIONS_POLL_SECONDS")
     dispatch_batch_size: int = Field(default=50, ge=1, validation_alias="FLIPSIDE_NOTIFICATIONS_BATCH_SIZE")
+    unmatched_quiet_seconds: float = Field(
+        default=60,
+        gt=0,
+        validation_alias="FLIPSIDE_NOTIFICATIONS_UNMATCHED_QUIET_SECONDS",
+        description="How long a match run adds no one unmatched before its leads get the run's one summary.",
+    )
+    weekly_digest_poll_seconds: float = Field(
+        default=60,
+        gt=0,
+        validation_alias="FLIPSIDE_NOTIFICATIONS_WEEKLY_DIGEST_POLL_SECONDS",
+        description="How often ended weeks are looked for, to give each program's leads the week's digest.",
+    )
+    week_quiet_seconds: float = Field(
+        default=600,
+        gt=0,
+        validation_alias="FLIPSIDE_NOTIFICATIONS_WEEK_QUIET_SECONDS",
+        description="How long after the last event counted in a week that has ended its digest waits for stragglers.",
+    )
     claim_seconds: float = Field(
         default=30,
         gt=0,

@@ -21,7 +21,7 @@ from flipside_notifications.app import SERVICE
 from flipside_notifications.dispatcher import Dispatcher
 from flipside_notifications.domain.endpoints import OutboundRules
 from flipside_notifications.domain.messages import MessageDue
-from flipside_notifications.handlers import owe_messages
+from flipside_notifications.notices import owe_messages
 from flipside_notifications.outbound_http import HttpPoster
 from flipside_notifications.repository import NotificationsRepository
 from flipside_notifications.settings import NotificationSettings

@@ -3,7 +3,7 @@ without a connection, over an in-memory repository with the few methods it uses.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -11,7 +11,9 @@ from flipside_devstack.factories import enrolled, pair_created
 from flipside_devstack.fake_units import fake_unit_of_work
 from flipside_devstack.kafka_io import envelope
 from flipside_notifications.domain.messages import MessageDue
+from flipside_notifications.domain.programs import PairMembers, Program
 from flipside_notifications.handlers import build_handlers
+from flipside_notifications.notices import Notices
 from flipside_shared.events import Event, ParticipantProfile
 
 
@@ -32,8 +34,24 @@ class InMemoryNotificationsRepository:
         """(cause event id, channel, message) of every delivery owed."""
         self.webhooks: list[tuple[UUID, str, dict[str, Any]]] = []
 
-    async def save_recipient(self, participant_id: UUID, profile: ParticipantProfile) -> None:
+        self.pairs: dict[UUID, PairMembers] = {}
+        self.activity: dict[tuple[str, date, str], int] = {}
+        self.programs: set[str] = set()
+        """The ids of programs whose lifecycle events were taken."""
+
+    async def save_recipient(self, participant_id: UUID, profile: ParticipantProfile) -> bool:
+        new = participant_id not in self.recipients
         self.recipients[participant_id] = profile
+        return new
+
+    async def program(self, program_id: str, with_members: bool = False) -> Program | None:
+        return Program(program_id, "Pilot") if program_id in self.programs else None
+
+    async def count_activity(self, program_id: str, what: str, week: date) -> None:
+        self.activity[program_id, week, what] = self.activity.get((program_id, week, what), 0) + 1
+
+    async def remember_pair(self, pair_id: UUID, program_id: str, members: PairMembers) -> None:
+        self.pairs.setdefault(pair_id, members)
 
     async def channels_of(self, participant_ids: list[UUID]) -> dict[UUID, list[str]]:
         return {p: self.channels[p] for p in participant_ids if p in self.channels}
@@ -52,7 +70,7 @@ class InMemoryNotificationsRepository:
 async def handle(repository: InMemoryNotificationsRepository, event: Event) -> UUID:
     """Hand `event` to the handler notifications registered for its type; the id of the record it came in."""
     cause = envelope(event)
-    handler = build_handlers(Links()).handler_for(event, inbound=False)
+    handler = build_handlers(Notices(Links())).handler_for(event, inbound=False)
     assert handler is not None, f"notifications consumes {event.ce_type}"
     await handler(fake_unit_of_work(repository, cause=cause), event)
     return cause.id
@@ -77,14 +95,16 @@ async def test_a_new_pair_owes_each_of_its_two_people_one_e_mail_and_each_webhoo
     assert body["data"]["pair_id"] == str(pair.pair_id)
 
 
-async def test_an_enrolment_is_remembered_for_the_messages_to_come_and_owes_none_itself():
+async def test_an_enrolment_is_remembered_for_the_messages_to_come_and_welcomes_once_however_often_it_comes():
     repository = InMemoryNotificationsRepository()
-    person = enrolled()
+    repository.programs.add("pilot")
+    person = enrolled(program_id="pilot")
 
+    await handle(repository, person)
     await handle(repository, person)
 
     assert repository.recipients == {person.participant_id: person.profile}
-    assert repository.deliveries == []
+    assert [(m.recipient_id, m.template) for _, _, m in repository.deliveries] == [(person.participant_id, "welcome")]
 
 
 async def test_a_message_is_owed_once_on_each_channel_its_recipient_chose():

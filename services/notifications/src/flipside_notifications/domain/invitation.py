@@ -17,6 +17,7 @@ def invitation(
     attendee: str,
     method: Literal["REQUEST", "CANCEL"] = "REQUEST",
     sequence: int = 0,
+    location: str | None = None,
 ) -> bytes:
     """An iTIP message for one session: REQUEST books it (or, with a higher SEQUENCE, moves it), CANCEL
     takes it out again; scheduling counts the sequence, so the latest change wins whatever order mail arrives in."""
@@ -32,6 +33,9 @@ def invitation(
     entry.add("dtend", start + timedelta(minutes=duration_minutes))
     entry.add("summary", summary)
     entry.add("sequence", sequence)
+    if location:
+        entry.add("location", location)
+        entry.add("url", location)
     if method == "CANCEL":
         entry.add("status", "CANCELLED")
     entry["organizer"] = vCalAddress(f"mailto:{organizer}")

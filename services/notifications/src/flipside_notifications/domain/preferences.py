@@ -26,6 +26,15 @@ KIND_OF_TEMPLATE = {
     "reminder": "reminders",
     "feedback_requested": "feedback",
     "recognition": "pairing",
+    # The program's own news: a participant's welcome and goodbye, a lead's notices about their program.
+    "welcome": "pairing",
+    "proposal_ended": "pairing",
+    "pair_dissolved": "pairing",
+    "program_closing": "pairing",
+    "lead_pair_at_risk": "pairing",
+    "lead_scheduling_failed": "pairing",
+    "lead_unmatched_summary": "pairing",
+    "lead_weekly_digest": "pairing",
     "digest": "digest",
 }
 # The kinds a person can mute. A digest is not one of them: leaving digests means getting messages one by one.

@@ -7,6 +7,7 @@ from typing import Any
 
 SESSION_ID = "00000000-0000-4000-8000-000000000000"
 PAIR_ID = "00000000-0000-4000-8000-000000000001"
+PROGRAM_ID = "pilot"
 
 SAMPLES: dict[str, dict[str, Any]] = {
     "paired": {
@@ -22,6 +23,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "kind": "kickoff",
         "duration_minutes": 45,
         "calendar_feed_url": None,
+        "meeting_url": "https://meet.example.com/flipside-00000000-0000-4000-8000-000000000001",
     },
     "session_rescheduled": {
         "session_id": SESSION_ID,
@@ -48,6 +50,30 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "unmatched": {"reasons": ["no mentor shares 60 min of working time every week"]},
     "feedback_requested": {"survey_url": "https://flipside.example.com/surveys/sample", "role": "mentee"},
     "recognition": {"milestone": "three_sessions", "pair_id": PAIR_ID},
+    "welcome": {"program_name": "Reverse Mentoring 2027"},
+    "proposal_ended": {"reason": "expired", "pair_id": PAIR_ID},
+    "pair_dissolved": {"reason": "mismatch", "rematch": True, "pair_id": PAIR_ID},
+    "program_closing": {"program_name": "Reverse Mentoring 2027", "cancelled": False},
+    "lead_pair_at_risk": {"program_id": PROGRAM_ID, "program_name": "Reverse Mentoring 2027", "pair_id": PAIR_ID},
+    "lead_scheduling_failed": {
+        "program_id": PROGRAM_ID,
+        "program_name": "Reverse Mentoring 2027",
+        "pair_id": PAIR_ID,
+        "reason": "no kickoff slot inside both people's working hours in the next 14 days",
+    },
+    "lead_weekly_digest": {
+        "program_id": PROGRAM_ID,
+        "program_name": "Reverse Mentoring 2027",
+        "week": "2027-03-01",
+        "counts": [["enrolled", 4], ["paired", 2], ["sessions_booked", 6], ["at_risk", 1]],
+    },
+    "lead_unmatched_summary": {
+        "program_id": PROGRAM_ID,
+        "program_name": "Reverse Mentoring 2027",
+        "run_id": SESSION_ID,
+        "unmatched": 3,
+        "reasons": [["no mentor shares a language", 2], ["no mentee with room left is enrolled in the program", 1]],
+    },
 }
 
 

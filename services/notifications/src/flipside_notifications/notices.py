@@ -1,0 +1,142 @@
+"""Notifications' use-cases: learn from each event about people, programs and pairs, then owe the messages it
+calls for, in the consumer's one transaction; and tell a program's leads who a match run left unmatched."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TypeAlias
+from uuid import UUID
+
+from flipside_shared.events import (
+    Event,
+    PairAtRisk,
+    PairCreated,
+    PairDeclined,
+    PairDissolved,
+    PairProposed,
+    ParticipantEnrolled,
+    ParticipantErased,
+    ParticipantUnmatched,
+    ParticipantUpdated,
+    ParticipantWithdrawn,
+    ProgramCancelled,
+    ProgramCompleted,
+    ProgramDefined,
+    ProgramEnrolmentClosed,
+    ProgramOpened,
+    ProgramStarted,
+    SchedulingFailed,
+    SessionScheduled,
+    SessionScheduledV1,
+)
+from flipside_shared.unit_of_work import UnitOfWork
+
+from .domain.messages import (
+    Known,
+    MessageDue,
+    PersonalLinks,
+    activity_of,
+    messages_for,
+    unmatched_summary,
+    weekly_digest,
+)
+from .domain.programs import PairMembers, reasons_tally, week_of
+from .repository import NotificationsRepository
+
+NotificationsUnit: TypeAlias = UnitOfWork[NotificationsRepository]
+"""A unit of work on notifications' schema: what the handler and the dispatcher's rounds run in."""
+
+
+async def owe_messages(
+    repository: NotificationsRepository,
+    event_id: UUID,
+    correlation_id: UUID | None,
+    messages: list[MessageDue],
+) -> None:
+    """One delivery per message and channel its recipient has chosen (e-mail until they choose)."""
+    chosen = await repository.channels_of([m.recipient_id for m in messages])
+    await repository.add_deliveries(
+        event_id,
+        correlation_id,
+        [(m, channel) for m in messages for channel in chosen.get(m.recipient_id, ["email"])],
+    )
+
+
+class Notices:
+    def __init__(self, links: PersonalLinks) -> None:
+        self._links = links
+
+    async def take(self, uow: NotificationsUnit, event: Event) -> None:
+        """Learn what the event tells, owe the messages it calls for and the copies webhook subscribers want."""
+        # What is owed is keyed by the consumed event's id and chain: without it there is nothing to record it under.
+        if (cause := uow.cause) is None:
+            raise ValueError(f"{event.ce_type} reached notifications without the consumed event that carries it")
+        repository = uow.repository
+        known = await self._learn(repository, event)
+        if (activity := activity_of(event, known)) is not None:
+            await repository.count_activity(*activity, week_of(cause.time))
+        if messages := messages_for(event, self._links, known):
+            await owe_messages(repository, cause.id, cause.correlation_id, messages)
+        await repository.owe_webhooks(cause.id, cause.correlation_id, cause.type, cause.structured())
+
+    async def summarise_quiet_runs(self, uow: NotificationsUnit, now: datetime, quiet: timedelta, limit: int) -> int:
+        """Each match run nobody was added to for `quiet` owes its program's leads one summary of its unmatched,
+        keyed by the run's id (so it is owed once, whichever replica takes the run); how many runs were taken."""
+        runs = await uow.repository.take_quiet_runs(now - quiet, limit)
+        for run_id, program_id, reasons in runs:
+            program = await uow.repository.program(program_id)
+            if program is not None:
+                summary = unmatched_summary(program, run_id, len(reasons), reasons_tally(reasons))
+                await owe_messages(uow.repository, run_id, None, summary)
+        return len(runs)
+
+    async def digest_ended_weeks(self, uow: NotificationsUnit, now: datetime, quiet: timedelta, limit: int) -> int:
+        """Each program's week that has ended, once nothing was counted in it for `quiet` (events published late
+        in the week may still be on their way), owes its leads one digest of what happened in it, keyed by the
+        program and week (so it is owed once); a week in which nothing happened owes none. How many were taken."""
+        weeks = await uow.repository.take_ended_weeks(week_of(now), now - quiet, limit)
+        for program_id, week, counts in weeks:
+            program = await uow.repository.program(program_id)
+            if program is not None:
+                digest, messages = weekly_digest(program, week, counts)
+                await owe_messages(uow.repository, digest, None, messages)
+        return len(weeks)
+
+    async def _learn(self, repository: NotificationsRepository, event: Event) -> Known:
+        """Store what the event tells about people, programs and pairs; return what its messages need to know."""
+        match event:
+            case ParticipantEnrolled():
+                new = await repository.save_recipient(event.participant_id, event.profile)
+                return Known(program=await repository.program(event.profile.program_id), newly_enrolled=new)
+            case ParticipantUpdated():
+                await repository.update_recipient(event.participant_id, event.profile)
+            case ParticipantWithdrawn():
+                await repository.withdraw(event.participant_id, event.program_id)
+            case ParticipantErased():
+                await repository.forget(event.participant_id)
+            case ParticipantUnmatched():
+                await repository.note_unmatched(event.run_id, event.participant_id, event.program_id, event.reasons)
+            case ProgramCompleted() | ProgramCancelled():
+                await repository.save_program(event.program_id, event.status, event.program, event.occurred_at)
+                return Known(program=await repository.program(event.program_id, with_members=True))
+            case ProgramDefined() | ProgramOpened() | ProgramEnrolmentClosed() | ProgramStarted():
+                await repository.save_program(event.program_id, event.status, event.program, event.occurred_at)
+            case PairProposed():
+                await repository.remember_pair(
+                    event.pair_id, event.program_id, PairMembers(event.mentor_id, event.mentee_id, event.proposed_by)
+                )
+            case PairCreated():
+                await repository.remember_pair(
+                    event.pair_id,
+                    event.program_id,
+                    PairMembers(event.mentor.participant_id, event.mentee.participant_id),
+                )
+            case PairDeclined():
+                return Known(pair=await repository.pair_members(event.pair_id))
+            case PairDissolved():
+                pair = await repository.pair_members(event.pair_id)
+                members = [pair.mentor_id, pair.mentee_id] if pair else []
+                return Known(pair=pair, enrolled=await repository.enrolled_among(members))
+            case PairAtRisk() | SchedulingFailed() | SessionScheduled() | SessionScheduledV1():
+                return Known(program=await repository.program(event.program_id))
+        return Known()
