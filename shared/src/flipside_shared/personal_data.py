@@ -68,7 +68,7 @@ def pieces(document: PartDocument, piece_chars: int) -> list[str]:
     """The document's JSON text in pieces of at most `piece_chars` characters. ASCII only, so a character is a byte,
     and escaping it once more in the event's body at most doubles it."""
     text = json.dumps(document, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
-    return [text[start : start + piece_chars] for start in range(0, len(text), piece_chars)] or ["{}"]
+    return [text[start : start + piece_chars] for start in range(0, len(text), piece_chars)]
 
 
 def piece_chars(max_record_bytes: int) -> int:

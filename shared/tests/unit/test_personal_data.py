@@ -1,0 +1,68 @@
+"""A service's part of an export: its rows as JSON, cut into pieces that always fit the topic's records."""
+
+import json
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from uuid import uuid4
+
+from flipside_shared.envelope import Envelope
+from flipside_shared.events import PersonalDataExported
+from flipside_shared.events.exports import DOCUMENT_PIECE_CHARS
+from flipside_shared.personal_data import json_value, piece_chars, pieces
+from flipside_shared.settings import KAFKA_MAX_MESSAGE_BYTES
+from flipside_shared.unit_of_work import record_bytes
+
+
+def test_columns_become_json_values():
+    person = uuid4()
+    row = {
+        "id": person,
+        "at": datetime(2026, 12, 6, 9, 30, tzinfo=UTC),
+        "day": date(2026, 12, 6),
+        "from": time(9, 0),
+        "score": Decimal("0.5"),
+        "hash": b"\x01\xff",
+        "hours": [{"weekday": 0}],
+        "tags": ("a", person),
+    }
+    assert json_value(row) == {
+        "id": str(person),
+        "at": "2026-12-06T09:30:00+00:00",
+        "day": "2026-12-06",
+        "from": "09:00:00",
+        "score": "0.5",
+        "hash": "01ff",
+        "hours": [{"weekday": 0}],
+        "tags": ["a", str(person)],
+    }
+
+
+def test_a_part_is_cut_into_pieces_that_join_into_the_whole_document():
+    document = {"deliveries": [{"context": {"text": f'message {n} \u00e9"\\'}} for n in range(500)]}
+    cut = pieces(document, 1000)
+    assert len(cut) > 1
+    assert all(len(piece) <= 1000 and piece.isascii() for piece in cut)
+    assert json.loads("".join(cut)) == document
+
+
+def test_a_small_part_is_one_piece():
+    assert pieces({"attendees": []}, 1000) == ['{"attendees":[]}']
+
+
+def test_a_piece_is_a_quarter_of_the_record_size_at_most():
+    assert piece_chars(KAFKA_MAX_MESSAGE_BYTES) == min(DOCUMENT_PIECE_CHARS, KAFKA_MAX_MESSAGE_BYTES // 4)
+    assert piece_chars(40_000) == 10_000
+
+
+def test_the_largest_piece_fits_a_record_even_when_every_character_is_escaped_again():
+    worst = '"' * piece_chars(KAFKA_MAX_MESSAGE_BYTES)
+    part = PersonalDataExported(
+        export_id=uuid4(),
+        participant_id=uuid4(),
+        service="notifications",
+        piece=1,
+        pieces=1,
+        document=worst,
+        exported_at=datetime.now(UTC),
+    )
+    assert record_bytes(Envelope(event=part, source="/flipside/notifications")) <= KAFKA_MAX_MESSAGE_BYTES
