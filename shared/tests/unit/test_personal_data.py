@@ -6,7 +6,7 @@ from decimal import Decimal
 from uuid import uuid4
 
 from flipside_shared.envelope import Envelope
-from flipside_shared.events import PersonalDataExported
+from flipside_shared.events import SUBSCRIBABLE_EVENT_TYPES, PersonalDataExported, PersonalDataExportRequested
 from flipside_shared.events.exports import DOCUMENT_PIECE_CHARS
 from flipside_shared.personal_data import json_value, piece_chars, pieces
 from flipside_shared.settings import KAFKA_MAX_MESSAGE_BYTES
@@ -66,3 +66,8 @@ def test_the_largest_piece_fits_a_record_even_when_every_character_is_escaped_ag
         exported_at=datetime.now(UTC),
     )
     assert record_bytes(Envelope(event=part, source="/flipside/notifications")) <= KAFKA_MAX_MESSAGE_BYTES
+
+
+def test_exports_are_private_so_no_webhook_ever_carries_them():
+    assert PersonalDataExportRequested.private and PersonalDataExported.private
+    assert not {PersonalDataExportRequested.ce_type, PersonalDataExported.ce_type} & set(SUBSCRIBABLE_EVENT_TYPES)

@@ -4,6 +4,7 @@ download it; it is deleted when it expires and when the person is erased. In ord
 the one before left off."""
 
 import asyncio
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import httpx
@@ -11,9 +12,11 @@ import pytest
 
 from flipside_devstack.auth import admin_headers, participant_headers
 from flipside_devstack.factories import mentor_and_mentee
-from flipside_devstack.kafka_io import envelope, publish
+from flipside_devstack.kafka_io import TopicReader, envelope, publish
 from flipside_devstack.programs import configure_program
 from flipside_devstack.service_process import ServiceProcess
+from flipside_shared.deadletter import dead_letter_topic
+from flipside_shared.events import PersonalDataExported
 
 PROGRAM = f"export-{uuid4().hex[:8]}"
 ANSWER_SECONDS = 6
@@ -131,3 +134,25 @@ async def test_someone_never_enrolled_is_answered_not_found(matching):
         answer = await own.post(f"/participants/{stranger}/exports")
     assert answer.status_code == 404
     assert answer.json()["detail"] == "no participant with this id"
+
+
+async def test_a_part_sent_in_another_service_s_name_is_a_dead_letter(matching, people, sandbox):
+    mentor, _ = people
+    forged = PersonalDataExported(
+        export_id=uuid4(),
+        participant_id=mentor.participant_id,
+        service="feedback",
+        piece=1,
+        pieces=1,
+        document="{}",
+        exported_at=datetime.now(UTC),
+    )
+    letters_topic = dead_letter_topic(sandbox.topic_prefix, "matching")
+    async with TopicReader(sandbox.bootstrap_servers, [letters_topic]) as letters:
+        await publish(
+            sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(forged, source="/flipside/scheduling")]
+        )
+        await letters.read_until(lambda records: any(r.key == str(mentor.participant_id).encode() for r in records))
+        [letter] = [r for r in letters.records if r.key == str(mentor.participant_id).encode()]
+    reason = dict(letter.headers)["dlq_reason"].decode()
+    assert "for 'feedback' came from '/flipside/scheduling'" in reason
