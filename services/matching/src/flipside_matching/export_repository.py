@@ -41,6 +41,16 @@ class ExportRepository:
         )
         return ExportRequest(**row) if row else None
 
+    async def requests_of(self, participant_id: UUID, now: datetime) -> list[ExportRequest]:
+        """The person's exports not yet expired, newest first."""
+        rows = await self._conn.fetch(
+            "SELECT export_id, participant_id, requested_at, answer_by, expires_at FROM personal_data_exports"
+            " WHERE participant_id = $1 AND expires_at > $2 ORDER BY requested_at DESC",
+            participant_id,
+            now,
+        )
+        return [ExportRequest(**row) for row in rows]
+
     async def add_piece(self, export_id: UUID, participant_id: UUID, piece: Piece) -> bool:
         """Keep a piece of a part of an export still wanted; False when there is none (expired, erased)."""
         status: str = await self._conn.execute(

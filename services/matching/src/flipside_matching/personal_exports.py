@@ -67,6 +67,9 @@ class PersonalDataExports:
         if not await ExportRepository(uow.conn).add_piece(event.export_id, event.participant_id, piece):
             log.info("part of an export no longer wanted", export_id=str(event.export_id), service=event.service)
 
+    async def of(self, uow: Unit, participant_id: UUID) -> list[ExportRequest]:
+        return await ExportRepository(uow.conn).requests_of(participant_id, self._clock.now())
+
     async def download(self, uow: Unit, participant_id: UUID, export_id: UUID) -> Gathering | Ready:
         exports = ExportRepository(uow.conn)
         request = await exports.request(export_id, participant_id)

@@ -72,6 +72,9 @@ async def test_a_person_asks_and_gets_matching_s_part_with_the_others_named_as_n
         assert first.json()["status"] == "gathering"
         ready = await until(lambda: own.get(download), lambda r: r.status_code == 200, timeout=ANSWER_SECONDS + 30)
     state["download"] = download
+    async with client(matching, participant_headers(mentor.participant_id)) as own:
+        listed = (await own.get(f"/participants/{mentor.participant_id}/exports")).json()
+    assert [e["download"] for e in listed] == [download]
     document = ready.json()
     assert ready.headers["content-disposition"].startswith("attachment")
     assert document["participant_id"] == str(mentor.participant_id)

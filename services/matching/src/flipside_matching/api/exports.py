@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from flipside_shared.auth.rules import require_self
 from flipside_shared.dependencies import component
 
-from ..domain.exports import Gathering
+from ..domain.exports import ExportRequest, Gathering
 from ..personal_exports import PersonalDataExports
 from .dependencies import Units
 from .refusals import AnsweringRefusals
@@ -24,6 +24,24 @@ RETRY_AFTER_SECONDS = 5
 Exports = Annotated[PersonalDataExports, Depends(component(PersonalDataExports))]
 
 
+def described(request: ExportRequest) -> dict:
+    return {
+        "export_id": str(request.export_id),
+        "participant_id": str(request.participant_id),
+        "requested_at": request.requested_at.isoformat(),
+        "answer_by": request.answer_by.isoformat(),
+        "expires_at": request.expires_at.isoformat(),
+        "download": f"/participants/{request.participant_id}/exports/{request.export_id}",
+    }
+
+
+@router.get("/participants/{participant_id}/exports", dependencies=[Depends(require_self())])
+async def exports_of(participant_id: UUID, units: Units, exports: Exports) -> list[dict]:
+    """The person's exports that have not expired, newest first."""
+    async with units.begin() as uow:
+        return [described(request) for request in await exports.of(uow, participant_id)]
+
+
 @router.post(
     "/participants/{participant_id}/exports",
     status_code=status.HTTP_202_ACCEPTED,
@@ -34,13 +52,7 @@ async def request_export(participant_id: UUID, units: Units, exports: Exports) -
     that have not answered by then are named) and can be downloaded by the person, or an admin, until `expires_at`."""
     async with units.begin() as uow:
         request = await exports.request(uow, participant_id)
-    return {
-        "export_id": str(request.export_id),
-        "participant_id": str(participant_id),
-        "answer_by": request.answer_by.isoformat(),
-        "expires_at": request.expires_at.isoformat(),
-        "download": f"/participants/{participant_id}/exports/{request.export_id}",
-    }
+    return described(request)
 
 
 @router.get("/participants/{participant_id}/exports/{export_id}", dependencies=[Depends(require_self())])
