@@ -5,12 +5,13 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from uuid import uuid4
 
+from flipside_shared.clock import FixedClock
 from flipside_shared.envelope import Envelope
 from flipside_shared.events import SUBSCRIBABLE_EVENT_TYPES, PersonalDataExported, PersonalDataExportRequested
 from flipside_shared.events.exports import DOCUMENT_PIECE_CHARS
-from flipside_shared.personal_data import json_value, piece_chars, pieces
+from flipside_shared.personal_data import SHARED_PERSONAL_DATA, answer_export_request, json_value, piece_chars, pieces
 from flipside_shared.settings import KAFKA_MAX_MESSAGE_BYTES
-from flipside_shared.unit_of_work import record_bytes
+from flipside_shared.unit_of_work import UnitOfWork, record_bytes
 
 
 def test_columns_become_json_values():
@@ -71,3 +72,34 @@ def test_the_largest_piece_fits_a_record_even_when_every_character_is_escaped_ag
 def test_exports_are_private_so_no_webhook_ever_carries_them():
     assert PersonalDataExportRequested.private and PersonalDataExported.private
     assert not {PersonalDataExportRequested.ce_type, PersonalDataExported.ce_type} & set(SUBSCRIBABLE_EVENT_TYPES)
+
+
+class RowsOf:
+    """A connection whose every query finds the same rows."""
+
+    def __init__(self, rows: list[dict]) -> None:
+        self.rows = rows
+        self.asked: list[tuple[str, object]] = []
+
+    async def fetch(self, query: str, person: object) -> list[dict]:
+        self.asked.append((query, person))
+        return self.rows
+
+
+async def test_a_service_answers_with_its_part_in_pieces_that_each_fit_its_record_limit():
+    person = uuid4()
+    conn = RowsOf([{"participant_id": person, "context": {"text": "\u00e9\\" * 300}} for _ in range(40)])
+    uow = UnitOfWork(conn=conn, source="/flipside/notifications", repository=None, max_record_bytes=20_000)  # type: ignore[arg-type]
+    request = PersonalDataExportRequested(export_id=uuid4(), participant_id=person, requested_at=datetime.now(UTC))
+
+    await answer_export_request(
+        uow, "notifications", {"deliveries": "SELECT ... $1"}, request, FixedClock(datetime.now(UTC))
+    )
+
+    parts = [envelope.event for envelope in uow.emitted if isinstance(envelope, Envelope)]
+    assert len(parts) > 1 and {p.pieces for p in parts} == {len(parts)}
+    assert [p.piece for p in parts] == list(range(1, len(parts) + 1))
+    document = json.loads("".join(p.document for p in parts if isinstance(p, PersonalDataExported)))
+    assert set(document) == {"deliveries", *SHARED_PERSONAL_DATA}
+    assert document["deliveries"][0]["participant_id"] == str(person)
+    assert {asked_for for _, asked_for in conn.asked} == {person}
