@@ -21,6 +21,7 @@ from flipside_shared.events import PersonalDataExported
 PROGRAM = f"export-{uuid4().hex[:8]}"
 ANSWER_SECONDS = 6
 KEEP_SECONDS = 6
+REQUESTS_AN_HOUR = 3
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +30,7 @@ def matching(sandbox, tmp_path_factory):
         FLIPSIDE_MATCHING_EXPORT_ANSWER_SECONDS=str(ANSWER_SECONDS),
         FLIPSIDE_MATCHING_EXPORT_KEEP_SECONDS=str(KEEP_SECONDS),
         FLIPSIDE_MATCHING_EXPORT_POLL_SECONDS="0.5",
+        FLIPSIDE_REQUESTS_PER_PERSON_PER_HOUR=str(REQUESTS_AN_HOUR),
     )
     with ServiceProcess("matching", env, tmp_path_factory.mktemp("logs")) as service:
         configure_program(service.url, PROGRAM)
@@ -159,3 +161,14 @@ async def test_a_part_sent_in_another_service_s_name_is_a_dead_letter(matching, 
         [letter] = [r for r in letters.records if r.key == str(mentor.participant_id).encode()]
     reason = dict(letter.headers)["dlq_reason"].decode()
     assert "for 'feedback' came from '/flipside/scheduling'" in reason
+
+
+async def test_a_person_asks_a_limited_number_of_times_an_hour(matching, people):
+    mentor, _ = people  # asked once in the first test
+    async with client(matching, participant_headers(mentor.participant_id)) as own:
+        answers = [(await own.post(f"/participants/{mentor.participant_id}/exports")).status_code for _ in range(3)]
+        refused = await own.post(f"/participants/{mentor.participant_id}/exports")
+    assert answers[:2] == [202, 202] and answers[2] == 429
+    assert "Retry-After" in refused.headers
+    async with client(matching, admin_headers()) as admin:
+        assert (await admin.post(f"/participants/{mentor.participant_id}/exports")).status_code == 202

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from flipside_shared.auth.rules import require_self
 from flipside_shared.dependencies import component
+from flipside_shared.rate_limit import limit_per_person
 
 from ..domain.exports import ExportRequest, Gathering
 from ..personal_exports import PersonalDataExports
@@ -45,7 +46,8 @@ async def exports_of(participant_id: UUID, units: Units, exports: Exports) -> li
 @router.post(
     "/participants/{participant_id}/exports",
     status_code=status.HTTP_202_ACCEPTED,
-    dependencies=[Depends(require_self())],
+    # Each request sets every service gathering and publishing: a person is counted like any other asker.
+    dependencies=[Depends(require_self()), Depends(limit_per_person("exports"))],
 )
 async def request_export(participant_id: UUID, units: Units, exports: Exports) -> dict:
     """Ask every service for what it holds about the person. The export is assembled within `answer_by` (services
