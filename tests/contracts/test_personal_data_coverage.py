@@ -10,10 +10,10 @@ from importlib.resources.abc import Traversable
 
 from flipside_matching.domain.exports import ANSWERING_SERVICES
 from flipside_shared.migrations import SHARED_MIGRATIONS
-from flipside_shared.personal_data import SHARED_PERSONAL_DATA
+from flipside_shared.personal_data import SHARED_PERSONAL_DATA, KeyedQuery
 from flipside_shared.registration import registered_services
 
-# Columns holding the id (or a hash) of a person, as the schemas name them.
+# Columns holding the id (or a keyed hash) of a person, as the schemas name them.
 PERSON_COLUMN = re.compile(
     r"^(participant_id|person_id|mentor_id|mentee_id|owner_id|recipient_id|proposed_by|contributor_\w+|subject)$"
 )
@@ -21,7 +21,6 @@ PERSON_COLUMN = re.compile(
 LEFT_OUT = {
     ("shared", "erasures"): "the ids of people erased, who can no longer ask for an export",
     ("matching", "personal_data_exports"): "the exports themselves: an export does not copy the earlier ones",
-    ("feedback", "concerns"): "anonymous by design: the keyed hash counts distinct people and ties no concern to one",
     ("portal", "browser_sessions"): "sign-in sessions with live tokens, gone when the session ends; no program data",
 }
 
@@ -45,10 +44,12 @@ def people_tables(migrations: Traversable) -> set[str]:
 
 
 def export_queries(service: str) -> dict[str, str]:
+    """Table -> the SQL of the service's export query of it."""
     try:
-        return dict(importlib.import_module(f"flipside_{service}.exports").PERSONAL_DATA)
+        queries = importlib.import_module(f"flipside_{service}.exports").PERSONAL_DATA
     except ModuleNotFoundError:
         return {}
+    return {table: query.sql if isinstance(query, KeyedQuery) else query for table, query in queries.items()}
 
 
 def test_the_migrations_are_read():

@@ -16,6 +16,14 @@ from flipside_shared.events import FeedbackRequested
 PROGRAM = "export"
 MENTOR_WORDS = "the strategy sessions opened my eyes"
 MENTEE_WORDS = "I still find the chat tools confusing"
+MENTOR_CONCERN = "the program's meetings clash with my on-call weeks"
+MENTEE_CONCERN = "nobody told me what a check-in is for"
+
+
+def client_of(platform, service: str, person) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=platform[service].url, headers=participant_headers(person.participant_id), timeout=30
+    )
 
 
 def answers(comment: str) -> dict:
@@ -46,6 +54,13 @@ async def test_the_export_gathers_every_service_s_rows_about_the_person_and_none
             link = survey_link(platform["feedback"].url, requests[person.participant_id])
             answered = await client.post(link, json={"answers": answers(words)})
             assert answered.status_code == 200, answered.text
+    for person, concern in ((mentor, MENTOR_CONCERN), (mentee, MENTEE_CONCERN)):
+        async with client_of(platform, "feedback", person) as own:
+            raised = await own.post(
+                f"/programs/{PROGRAM}/concerns",
+                json={"participant_id": str(person.participant_id), "theme": "program_design", "body": concern},
+            )
+        assert raised.status_code == 202, raised.text
 
     async with httpx.AsyncClient(
         base_url=platform["matching"].url, headers=participant_headers(mentor.participant_id), timeout=30
@@ -69,11 +84,12 @@ async def test_the_export_gathers_every_service_s_rows_about_the_person_and_none
     own_requests = {row["request_id"] for row in parts["feedback"]["feedback_requests"]}
     assert {row["participant_id"] for row in parts["feedback"]["feedback_requests"]} == {str(mentor.participant_id)}
     assert [row["answers"]["comment"] for row in parts["feedback"]["responses"]] == [MENTOR_WORDS]
+    assert [row["body"] for row in parts["feedback"]["concerns"]] == [MENTOR_CONCERN], "found by their keyed hash"
     assert {row["request_id"] for row in parts["feedback"]["responses"]} <= own_requests
     assert [row["email"] for row in parts["notifications"]["recipients"]] == [mentor.profile.email]
     assert parts["notifications"]["deliveries"], "the messages sent to them"
     # Their partner's answers are theirs alone, and so is what judges the pair's health from both.
-    assert MENTEE_WORDS not in ready.text
+    assert MENTEE_WORDS not in ready.text and MENTEE_CONCERN not in ready.text
     assert all("health_reasons" not in row for row in parts["feedback"]["pairs"])
 
     async with httpx.AsyncClient(

@@ -10,7 +10,8 @@ transaction: the answer is published once, with the inbox row that marks the req
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -24,8 +25,21 @@ from .events import PersonalDataExported, PersonalDataExportRequested
 from .events.exports import DOCUMENT_PIECE_CHARS
 from .unit_of_work import Repository, UnitOfWork
 
-PersonalDataQueries = Mapping[str, str]
-"""Table name -> the query of its rows about one person, who is `$1`."""
+
+@dataclass(frozen=True)
+class KeyedQuery:
+    """A query of rows that hold not the person's id but a key made from it (a keyed hash): `$1` is `key`'s value
+    for the person, made by the function the service registers under that name."""
+
+    sql: str
+    key: str
+
+
+PersonKeys = Mapping[str, Callable[[UUID], object]]
+"""Key name -> how the service makes that key from a person's id."""
+
+PersonalDataQueries = Mapping[str, str | KeyedQuery]
+"""Table name -> the query of its rows about one person, who is `$1` (or their key, for a `KeyedQuery`)."""
 
 SHARED_PERSONAL_DATA: PersonalDataQueries = {
     "person_request_counts": "SELECT action, window_start, requests FROM person_request_counts WHERE person_id = $1",
@@ -54,14 +68,18 @@ def json_value(value: Any) -> Any:
             return value
 
 
-async def gather(conn: asyncpg.Connection, queries: PersonalDataQueries, person_id: UUID) -> PartDocument:
+async def gather(
+    conn: asyncpg.Connection, queries: PersonalDataQueries, person_id: UUID, keys: PersonKeys | None = None
+) -> PartDocument:
     """Every table's rows about `person_id`, by table name, in the order of `queries`."""
-    return {
-        table: [
-            {column: json_value(value) for column, value in row.items()} for row in await conn.fetch(query, person_id)
-        ]
-        for table, query in queries.items()
-    }
+    document: PartDocument = {}
+    for table, query in queries.items():
+        if isinstance(query, KeyedQuery):
+            rows = await conn.fetch(query.sql, (keys or {})[query.key](person_id))
+        else:
+            rows = await conn.fetch(query, person_id)
+        document[table] = [{column: json_value(value) for column, value in row.items()} for row in rows]
+    return document
 
 
 def pieces(document: PartDocument, piece_chars: int) -> list[str]:
@@ -77,10 +95,15 @@ def piece_chars(max_record_bytes: int) -> int:
 
 
 async def answer_export_request(
-    uow: UnitOfWork[Any], service: str, queries: PersonalDataQueries, request: PersonalDataExportRequested, clock: Clock
+    uow: UnitOfWork[Any],
+    service: str,
+    queries: PersonalDataQueries,
+    request: PersonalDataExportRequested,
+    clock: Clock,
+    keys: PersonKeys | None = None,
 ) -> None:
     """Publish this service's part of the export `request` asks for, in as many pieces as it takes."""
-    document = await gather(uow.conn, {**queries, **SHARED_PERSONAL_DATA}, request.participant_id)
+    document = await gather(uow.conn, {**queries, **SHARED_PERSONAL_DATA}, request.participant_id, keys)
     texts = pieces(document, piece_chars(uow.max_record_bytes))
     exported_at = clock.now()
     for number, text in enumerate(texts, start=1):
@@ -98,10 +121,14 @@ async def answer_export_request(
 
 
 def answer_export_requests(
-    handlers: EventHandlers[Repository], service: str, queries: PersonalDataQueries, clock: Clock
+    handlers: EventHandlers[Repository],
+    service: str,
+    queries: PersonalDataQueries,
+    clock: Clock,
+    keys: PersonKeys | None = None,
 ) -> None:
-    """Register the service's answer to `PersonalDataExportRequested`: its part, from `queries`."""
+    """Register the service's answer to `PersonalDataExportRequested`: its part, from `queries` (and `keys`)."""
 
     @handlers.handles(PersonalDataExportRequested)
     async def export_requested(uow: UnitOfWork[Repository], event: PersonalDataExportRequested) -> None:
-        await answer_export_request(uow, service, queries, event, clock)
+        await answer_export_request(uow, service, queries, event, clock, keys)

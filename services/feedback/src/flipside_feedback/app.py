@@ -22,7 +22,7 @@ from flipside_shared.registration import ServiceRegistration
 from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import router
-from .exports import PERSONAL_DATA
+from .exports import CONTRIBUTOR, PERSONAL_DATA
 from .handlers import FeedbackLoop, build_handlers
 from .repository import FeedbackRepository
 from .settings import FeedbackSettings
@@ -37,7 +37,7 @@ def definition(settings: FeedbackSettings | None = None) -> ServiceDefinition[Fe
     clock = SystemClock()
     loop = FeedbackLoop(settings, clock)
     handlers = build_handlers(loop, clock)
-    answer_export_requests(handlers, SERVICE, PERSONAL_DATA, clock)
+    answer_export_requests(handlers, SERVICE, PERSONAL_DATA, clock, keys={CONTRIBUTOR: loop.contributor_hash})
     return ServiceDefinition(
         name=SERVICE,
         settings=settings,

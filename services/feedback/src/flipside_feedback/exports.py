@@ -2,13 +2,16 @@
 partner's.
 
 A pair's health (its score, status and reasons) is left out: it is judged from both people's answers, and its
-reasons could repeat what the partner said. Concerns are not tied to anyone (their contributor is a keyed hash
-that only counts distinct people), so no export can find a person's concerns, by design.
+reasons could repeat what the partner said. Concerns hold no id, only the keyed hash of who raised them: feedback
+makes the person's hash (as erasure does) to find theirs, and gives their words without the hash.
 """
 
 from __future__ import annotations
 
-from flipside_shared.personal_data import PersonalDataQueries
+from flipside_shared.personal_data import KeyedQuery, PersonalDataQueries
+
+CONTRIBUTOR = "contributor"
+"""The key of a person's concerns: `FeedbackLoop.contributor_hash`."""
 
 PERSONAL_DATA: PersonalDataQueries = {
     "participants": "SELECT * FROM participants WHERE participant_id = $1",
@@ -24,6 +27,10 @@ PERSONAL_DATA: PersonalDataQueries = {
     ),
     "goals": "SELECT * FROM goals WHERE owner_id = $1 ORDER BY set_at",
     "self_assessments": "SELECT * FROM self_assessments WHERE participant_id = $1 ORDER BY recorded_at",
+    "concerns": KeyedQuery(
+        "SELECT concern_id, program_id, theme, body, raised_on FROM concerns WHERE contributor_hash = $1 ORDER BY raised_on",
+        CONTRIBUTOR,
+    ),
     "recognitions": (
         "SELECT r.* FROM recognitions r JOIN pairs p USING (pair_id)"
         " WHERE $1 IN (p.mentor_id, p.mentee_id) ORDER BY r.awarded_at"
