@@ -9,7 +9,15 @@ from flipside_shared.clock import FixedClock
 from flipside_shared.envelope import Envelope
 from flipside_shared.events import SUBSCRIBABLE_EVENT_TYPES, PersonalDataExported, PersonalDataExportRequested
 from flipside_shared.events.exports import DOCUMENT_PIECE_CHARS
-from flipside_shared.personal_data import SHARED_PERSONAL_DATA, answer_export_request, json_value, piece_chars, pieces
+from flipside_shared.personal_data import (
+    SHARED_PERSONAL_DATA,
+    KeyedQuery,
+    answer_export_request,
+    gather,
+    json_value,
+    piece_chars,
+    pieces,
+)
 from flipside_shared.settings import KAFKA_MAX_MESSAGE_BYTES
 from flipside_shared.unit_of_work import UnitOfWork, record_bytes
 
@@ -103,3 +111,14 @@ async def test_a_service_answers_with_its_part_in_pieces_that_each_fit_its_recor
     assert set(document) == {"deliveries", *SHARED_PERSONAL_DATA}
     assert document["deliveries"][0]["participant_id"] == str(person)
     assert {asked_for for _, asked_for in conn.asked} == {person}
+
+
+async def test_a_table_under_a_key_made_from_the_person_is_asked_with_that_key():
+    person = uuid4()
+    conn = RowsOf([{"body": "mine"}])
+    keyed = KeyedQuery("SELECT body FROM concerns WHERE contributor_hash = $1", "contributor")
+
+    found = await gather(conn, {"concerns": keyed}, person, {"contributor": lambda p: b"hash:" + p.bytes})  # type: ignore[arg-type]
+
+    assert found == {"concerns": [{"body": "mine"}]}
+    assert conn.asked == [(keyed.sql, b"hash:" + person.bytes)]
