@@ -12,7 +12,7 @@ from uuid import UUID
 
 import asyncpg
 
-from .events import Event, ParticipantEnrolled, ParticipantErased, ParticipantUpdated
+from .events import EXPORTS, Event, ParticipantEnrolled, ParticipantErased, ParticipantUpdated
 
 PROFILE_EVENTS = (ParticipantEnrolled, ParticipantUpdated)
 
@@ -22,6 +22,13 @@ async def remember_erasure(conn: asyncpg.Connection, erasure: ParticipantErased)
         "INSERT INTO erasures (participant_id, erased_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         erasure.participant_id,
         erasure.erased_at,
+    )
+    # The copies of the person's export parts this service published are on the broker (which keeps them a day):
+    # none needs to stay here. Rows not yet sent stay for the relay, which would otherwise lose its place.
+    await conn.execute(
+        "DELETE FROM outbox WHERE key = $1 AND topic LIKE '%' || $2 AND (sent_at IS NOT NULL OR parked_at IS NOT NULL)",
+        str(erasure.participant_id),
+        EXPORTS.name,
     )
 
 

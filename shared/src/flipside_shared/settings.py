@@ -96,7 +96,7 @@ class ServiceSettings(BaseSettings):
     requests_per_person_per_hour: int = Field(
         default=30,
         ge=1,
-        description="Proposals (matching), session moves and absence changes (scheduling) one participant may ask for an hour.",
+        description="Proposals and exports (matching), session moves and absence changes (scheduling) one participant may ask for an hour.",
     )
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)

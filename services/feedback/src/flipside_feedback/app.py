@@ -14,12 +14,15 @@ from flipside_shared.events import (
     GoalSet,
     PairAtRisk,
     PairHealthChanged,
+    PersonalDataExported,
     RecognitionAwarded,
 )
+from flipside_shared.personal_data import answer_export_requests
 from flipside_shared.registration import ServiceRegistration
 from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import router
+from .exports import CONTRIBUTOR, PERSONAL_DATA
 from .handlers import FeedbackLoop, build_handlers
 from .repository import FeedbackRepository
 from .settings import FeedbackSettings
@@ -33,12 +36,14 @@ def definition(settings: FeedbackSettings | None = None) -> ServiceDefinition[Fe
     settings = settings or FeedbackSettings()
     clock = SystemClock()
     loop = FeedbackLoop(settings, clock)
+    handlers = build_handlers(loop, clock)
+    answer_export_requests(handlers, SERVICE, PERSONAL_DATA, clock, keys={CONTRIBUTOR: loop.contributor_hash})
     return ServiceDefinition(
         name=SERVICE,
         settings=settings,
         migrations=MIGRATIONS,
         repository=FeedbackRepository,
-        handlers=build_handlers(loop, clock),
+        handlers=handlers,
         api=router,
         emits=(
             FeedbackRequested,
@@ -48,6 +53,7 @@ def definition(settings: FeedbackSettings | None = None) -> ServiceDefinition[Fe
             PairHealthChanged,
             PairAtRisk,
             RecognitionAwarded,
+            PersonalDataExported,
         ),
         workers=[SilenceWatch(loop, clock, settings.health_sweep_seconds).run],
         components=(loop, settings, clock),

@@ -20,6 +20,8 @@ from flipside_shared.events import (
     ParticipantUnmatched,
     ParticipantUpdated,
     ParticipantWithdrawn,
+    PersonalDataExported,
+    PersonalDataExportRequested,
     ProgramCancelled,
     ProgramCompleted,
     ProgramDefined,
@@ -27,14 +29,17 @@ from flipside_shared.events import (
     ProgramOpened,
     ProgramStarted,
 )
+from flipside_shared.personal_data import answer_export_requests
 from flipside_shared.registration import ServiceRegistration
 from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import router
 from .domain.taxonomy import Taxonomy
+from .exports import PERSONAL_DATA
 from .handlers import build_handlers
 from .inbound import take_inbound
 from .matcher import Matcher
+from .personal_exports import ExportExpiry, PersonalDataExports, take_export_parts
 from .proposals import ProposalExpiry
 from .repository import MatchingRepository
 from .settings import MatchingSettings
@@ -46,9 +51,13 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def definition(settings: MatchingSettings | None = None) -> ServiceDefinition[MatchingRepository]:
     settings = settings or MatchingSettings()
     taxonomy = Taxonomy.load(settings.taxonomy_file)
-    matcher = Matcher(taxonomy, SystemClock())
+    clock = SystemClock()
+    matcher = Matcher(taxonomy, clock)
+    exports = PersonalDataExports(clock, settings.export_terms())
     handlers = build_handlers(matcher)
     take_inbound(handlers, matcher)
+    answer_export_requests(handlers, SERVICE, PERSONAL_DATA, clock)
+    take_export_parts(handlers, exports)
     return ServiceDefinition(
         name=SERVICE,
         settings=settings,
@@ -75,9 +84,14 @@ def definition(settings: MatchingSettings | None = None) -> ServiceDefinition[Ma
             PairAccepted,
             PairDeclined,
             PairCompleted,
+            PersonalDataExportRequested,
+            PersonalDataExported,
         ),
-        workers=[ProposalExpiry(matcher, settings.proposal_poll_seconds).run],
-        components=(matcher, taxonomy),
+        workers=[
+            ProposalExpiry(matcher, settings.proposal_poll_seconds).run,
+            ExportExpiry(exports, settings.export_poll_seconds).run,
+        ],
+        components=(matcher, taxonomy, exports),
     )
 
 

@@ -48,6 +48,7 @@ from .domain.refusals import Conflict, Gone, NotFound, NotTheirs
 from .domain.reporting import chains
 from .domain.rules import CAPACITY_RULES, violations
 from .domain.taxonomy import Taxonomy
+from .export_repository import ExportRepository
 from .repository import ActivePair, MatchingRepository, Program, Proposal
 
 log = structlog.get_logger(__name__)
@@ -222,6 +223,8 @@ class Matcher:
     async def participant_erased(self, uow: Unit, event: ParticipantErased) -> None:
         # After the erasure on the topic, whoever sent it: compaction then drops the person's profiles from the topic too.
         uow.tombstone(PARTICIPANTS, str(event.participant_id))
+        # Their exports, pending or ready, go with the rest.
+        await ExportRepository(uow.conn).forget_person(event.participant_id)
         profile = await uow.repository.profile_for_update(event.participant_id)
         if profile is None:
             log.info("erasure of an unknown participant", participant_id=str(event.participant_id))

@@ -7,13 +7,15 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from flipside_shared.clock import SystemClock
-from flipside_shared.events import NotificationFailed, NotificationSent, NotificationSentV1
+from flipside_shared.events import NotificationFailed, NotificationSent, NotificationSentV1, PersonalDataExported
+from flipside_shared.personal_data import answer_export_requests
 from flipside_shared.registration import ServiceRegistration
 from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import router
 from .dispatcher import Dispatcher
 from .domain.rendering import check_templates
+from .exports import PERSONAL_DATA
 from .handlers import build_handlers
 from .notices import Notices
 from .repository import NotificationsRepository
@@ -29,19 +31,22 @@ def definition(settings: NotificationSettings | None = None) -> ServiceDefinitio
     settings = settings or NotificationSettings()
     # A template that cannot render stops the deployment here, not a message at 2 am.
     check_templates(settings.default_locale)
+    clock = SystemClock()
     notices = Notices(settings)
+    handlers = build_handlers(notices)
+    answer_export_requests(handlers, SERVICE, PERSONAL_DATA, clock)
     return ServiceDefinition(
         name=SERVICE,
         settings=settings,
         migrations=MIGRATIONS,
         repository=NotificationsRepository,
-        handlers=build_handlers(notices),
+        handlers=handlers,
         api=router,
-        emits=(NotificationSent, NotificationSentV1, NotificationFailed),
+        emits=(NotificationSent, NotificationSentV1, NotificationFailed, PersonalDataExported),
         workers=[
-            Dispatcher(settings, SystemClock()).run,
-            RunSummaries(notices, settings, SystemClock()).run,
-            WeeklyDigests(notices, settings, SystemClock()).run,
+            Dispatcher(settings, clock).run,
+            RunSummaries(notices, settings, clock).run,
+            WeeklyDigests(notices, settings, clock).run,
         ],
         components=(settings,),
     )

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from flipside_shared.events import (
     CheckInDue,
+    PersonalDataExported,
     ReminderDue,
     SchedulingFailed,
     SessionCancelled,
@@ -15,10 +16,12 @@ from flipside_shared.events import (
     SessionRescheduled,
     SessionScheduled,
 )
+from flipside_shared.personal_data import answer_export_requests
 from flipside_shared.registration import ServiceRegistration
 from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import router
+from .exports import PERSONAL_DATA
 from .handlers import Scheduler, build_handlers
 from .repository import SchedulingRepository
 from .settings import SchedulingSettings
@@ -33,12 +36,14 @@ def definition(settings: SchedulingSettings | None = None) -> ServiceDefinition[
     clock = settings.clock()
     timers = TimerWorker(clock, settings.timer_poll_seconds, settings.timer_batch_size)
     scheduler = Scheduler(clock, settings.policy())
+    handlers = build_handlers(scheduler)
+    answer_export_requests(handlers, SERVICE, PERSONAL_DATA, clock)
     return ServiceDefinition(
         name=SERVICE,
         settings=settings,
         migrations=MIGRATIONS,
         repository=SchedulingRepository,
-        handlers=build_handlers(scheduler),
+        handlers=handlers,
         api=router,
         emits=(
             SessionScheduled,
@@ -48,6 +53,7 @@ def definition(settings: SchedulingSettings | None = None) -> ServiceDefinition[
             SchedulingFailed,
             ReminderDue,
             CheckInDue,
+            PersonalDataExported,
         ),
         workers=[timers.run],
         components=(scheduler, settings),

@@ -1,6 +1,7 @@
 """Flipside's public events and the registry from CloudEvents type to model."""
 
 from .base import Event, Stream
+from .exports import EXPORTS, PersonalDataExported, PersonalDataExportRequested
 from .feedback import (
     FEEDBACK,
     FeedbackRequested,
@@ -73,6 +74,7 @@ from .sessions import (
 
 __all__ = [
     "EVENT_TYPES",
+    "EXPORTS",
     "FEEDBACK",
     "INBOUND_STREAMS",
     "NOTIFICATIONS",
@@ -110,6 +112,8 @@ __all__ = [
     "ParticipantUnmatched",
     "ParticipantUpdated",
     "ParticipantWithdrawn",
+    "PersonalDataExportRequested",
+    "PersonalDataExported",
     "ProgramCancelled",
     "ProgramCompleted",
     "ProgramContact",

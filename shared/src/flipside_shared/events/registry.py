@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .base import Event, Stream
+from .exports import EXPORTS, PersonalDataExported, PersonalDataExportRequested
 from .feedback import (
     FEEDBACK,
     FeedbackRequested,
@@ -50,7 +51,7 @@ from .sessions import (
     SessionScheduledV1,
 )
 
-STREAMS: tuple[Stream, ...] = (PARTICIPANTS, PROGRAMS, PAIRS, SESSIONS, FEEDBACK, NOTIFICATIONS)
+STREAMS: tuple[Stream, ...] = (PARTICIPANTS, PROGRAMS, PAIRS, SESSIONS, FEEDBACK, NOTIFICATIONS, EXPORTS)
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.ce_type: cls
@@ -96,6 +97,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         NotificationSent,
         NotificationSentV1,
         NotificationFailed,
+        PersonalDataExportRequested,
+        PersonalDataExported,
     )
 }
 

@@ -8,6 +8,7 @@ from . import (
     concerns,
     home,
     lead,
+    my_data,
     pairs,
     preferences,
     profile,
@@ -32,5 +33,6 @@ router.include_router(profile.router)
 router.include_router(preferences.router)
 router.include_router(self_assessments.router)
 router.include_router(concerns.router)
+router.include_router(my_data.router)
 router.include_router(lead.router)
 router.include_router(admin.router)

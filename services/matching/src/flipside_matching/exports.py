@@ -1,0 +1,16 @@
+"""What matching holds about one person, for their export: their profile, pairs, proposals and why they wait.
+
+Why a pair is at risk is left out, as it is from the pair's own pages: it is judged from both people's answers.
+"""
+
+from __future__ import annotations
+
+from flipside_shared.personal_data import PersonalDataQueries
+
+PERSONAL_DATA: PersonalDataQueries = {
+    "participants": "SELECT * FROM participants WHERE participant_id = $1",
+    "pairs": "SELECT * FROM pairs WHERE $1 IN (mentor_id, mentee_id) ORDER BY created_at",
+    "proposals": "SELECT * FROM proposals WHERE $1 IN (mentor_id, mentee_id, proposed_by) ORDER BY created_at",
+    "unmatched": "SELECT * FROM unmatched WHERE participant_id = $1",
+    "audit_demographics": "SELECT * FROM audit_demographics WHERE participant_id = $1 ORDER BY attribute",
+}
