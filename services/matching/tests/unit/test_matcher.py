@@ -40,7 +40,7 @@ class RepositoryInMemory:
         self.proposals: dict[UUID, Proposal] = {}
         self.runs: dict[UUID, int] = {}
 
-    async def program(self, program_id: str) -> Program | None:
+    async def program(self, program_id: str, for_update: bool = False) -> Program | None:
         return self.programs.get(program_id)
 
     async def lock_program(self, program_id: str) -> None:
