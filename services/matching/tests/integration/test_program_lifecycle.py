@@ -1,7 +1,10 @@
 """A program's life, driven as its admin and lead drive it: details in, draft -> open -> matching -> running ->
 completed over HTTP, each step an event on `programs`; enrolment only while it is open; completing it completes
-every pair (`PairCompleted` on `pairs`) and frees both sides' room; the next cohort never repeats a pair."""
+every pair (`PairCompleted` on `pairs`), frees both sides' room and, with scheduling running beside matching,
+stops the pair's reminders and check-ins; the next cohort never repeats a pair."""
 
+import asyncio
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -13,8 +16,10 @@ from flipside_devstack.factories import mentor_and_mentee
 from flipside_devstack.kafka_io import TopicReader, count_of, envelope, publish
 from flipside_devstack.programs import configure_program
 from flipside_devstack.service_process import ServiceProcess
+from flipside_shared.clock import AcceleratedClock
 from flipside_shared.deadletter import dead_letter_topic
 from flipside_shared.events import (
+    CheckInDue,
     PairCompleted,
     PairCreated,
     ParticipantEnrolled,
@@ -25,14 +30,41 @@ from flipside_shared.events import (
     ProgramEnrolmentClosed,
     ProgramOpened,
     ProgramStarted,
+    ReminderDue,
+    SessionCancelled,
+    SessionScheduled,
 )
 from flipside_shared.events.sources import HR
+
+HOLIDAY_FREE_MONDAY = datetime(2027, 8, 2, 6, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def matching(sandbox, tmp_path_factory):
     with ServiceProcess("matching", sandbox.env(), tmp_path_factory.mktemp("logs")) as service:
         yield service
+
+
+@dataclass(frozen=True)
+class Scheduling:
+    service: ServiceProcess
+    clock: AcceleratedClock
+    """The clock scheduling runs on: one simulated hour per real second, so a kickoff comes within a minute."""
+
+
+@pytest.fixture(scope="module")
+def scheduling(sandbox, tmp_path_factory):
+    now = datetime.now(UTC)
+    clock = AcceleratedClock(now, 3600, timedelta(days=(HOLIDAY_FREE_MONDAY - now).days))
+    env = sandbox.env(
+        FLIPSIDE_SCHEDULING_CLOCK_RATE=str(clock.rate),
+        FLIPSIDE_SCHEDULING_CLOCK_EPOCH=clock.epoch.isoformat(),
+        FLIPSIDE_SCHEDULING_CLOCK_OFFSET=f"P{clock.offset.days}D",
+        FLIPSIDE_SCHEDULING_TIMER_POLL_SECONDS="0.02",
+        FLIPSIDE_SCHEDULING_REMINDER_MINUTES_BEFORE="[60]",
+    )
+    with ServiceProcess("scheduling", env, tmp_path_factory.mktemp("scheduling-logs")) as service:
+        yield Scheduling(service, clock)
 
 
 def details(**overrides: object) -> dict:
@@ -65,13 +97,16 @@ def dead_letters(reader: TopicReader) -> dict[str, str]:
     return {h["ce_id"].decode(): h["dlq_reason"].decode() for h in headers}
 
 
-async def test_a_program_from_draft_to_completed_announces_each_step_and_completes_its_pairs(sandbox, matching, db):
+async def test_a_program_from_draft_to_completed_announces_each_step_and_completes_its_pairs(
+    sandbox, matching, scheduling, db
+):
     program = f"life-{uuid4().hex[:8]}"
     mentor, mentee = mentor_and_mentee(program_id=program)
     admin, lead = admin_headers(), lead_headers(program)
+    sessions = f"{sandbox.topic_prefix}sessions"
     async with (
         httpx.AsyncClient(base_url=matching.url, timeout=10) as http,
-        TopicReader(sandbox.bootstrap_servers, topics(sandbox.topic_prefix)) as reader,
+        TopicReader(sandbox.bootstrap_servers, [*topics(sandbox.topic_prefix), sessions]) as reader,
     ):
         defined = await http.put(f"/programs/{program}/details", json=details(), headers=admin)
         assert defined.status_code == 200, defined.text
@@ -91,7 +126,8 @@ async def test_a_program_from_draft_to_completed_announces_each_step_and_complet
         for person in (mentor, mentee):
             accepted = await http.post("/participants", json=profile_json(person), headers=admin)
             assert accepted.status_code == 202, accepted.text
-        await reader.read_until(count_of(PairCreated))
+        await reader.read_until(count_of(SessionScheduled))
+        [kickoff] = [e.event for e in reader.events(SessionScheduled)]
         mentor_room = "SELECT active_pairs FROM matching.participants WHERE participant_id = $1"
         assert await db.fetchval(mentor_room, mentor.participant_id) == 1
 
@@ -103,11 +139,15 @@ async def test_a_program_from_draft_to_completed_announces_each_step_and_complet
         assert (await http.post(f"/programs/{program}/start", headers=lead)).json()["status"] == "running"
         completed = await http.post(f"/programs/{program}/complete", headers=lead)
         assert completed.json()["status"] == "completed"
-        await reader.read_until(lambda _: reader.events(PairCompleted) and reader.events(ProgramCompleted))
+        await reader.read_until(lambda _: reader.events(PairCompleted) and reader.events(SessionCancelled))
+        assert scheduling.clock.now() < kickoff.starts_at - timedelta(minutes=60), "completed before any timer was due"
 
         after_the_end = await http.put(f"/programs/{program}/details", json=details(name="Renamed"), headers=admin)
         assert after_the_end.status_code == 409
         assert (await http.post(f"/programs/{program}/cancel", headers=lead)).status_code == 409
+        # Until the kickoff would have ended on scheduling's clock: its reminder and check-in would have fired.
+        check_in_due = kickoff.starts_at + timedelta(minutes=kickoff.duration_minutes)
+        await asyncio.sleep((check_in_due - scheduling.clock.now()).total_seconds() / scheduling.clock.rate + 1)
         await reader.drain(1)
 
     lifecycle = [
@@ -139,6 +179,9 @@ async def test_a_program_from_draft_to_completed_announces_each_step_and_complet
     )
     assert [row["active_pairs"] for row in rooms] == [0, 0], "both sides' room is free again"
     assert await db.fetchval("SELECT status FROM matching.pairs WHERE pair_id = $1", pair.pair_id) == "completed"
+    [cancelled] = [e.event for e in reader.events(SessionCancelled)]
+    assert (cancelled.pair_id, cancelled.session_id) == (pair.pair_id, kickoff.session_id)
+    assert not [e for e in reader.events() if isinstance(e.event, ReminderDue | CheckInDue)], "no timer fired after"
 
 
 async def test_enrolment_outside_the_window_is_refused_with_the_reason_over_http_and_from_hr(sandbox, matching):
