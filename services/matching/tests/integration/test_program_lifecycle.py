@@ -241,6 +241,8 @@ async def test_the_next_cohort_takes_the_previous_policy_and_never_repeats_a_pai
         assert follows.json()["policy"]["min_grade_gap"] == 3, "the previous cohort's policy, having none of its own"
         loop = await http.put(f"/programs/{first}/details", json=details(previous_cohort=second), headers=admin)
         assert loop.status_code == 409, "the first cohort is completed"
+        unknown = await http.put(f"/programs/{second}/details", json=details(previous_cohort="no-such"), headers=admin)
+        assert (unknown.status_code, unknown.json()["detail"]) == (422, "previous_cohort: unknown program 'no-such'")
         assert (await http.post(f"/programs/{second}/open", headers=admin)).is_success
         for person in (mentor_again, mentee_again):
             assert (await http.post("/participants", json=profile_json(person), headers=admin)).is_success
