@@ -23,6 +23,7 @@ from flipside_shared.events import (
     MatchRunRequested,
     PairAccepted,
     PairAtRisk,
+    PairCompleted,
     PairDeclined,
     PairDissolved,
     PairHealthChanged,
@@ -33,6 +34,8 @@ from flipside_shared.events import (
     ParticipantUnmatched,
     ParticipantUpdated,
     ParticipantWithdrawn,
+    ProgramDefined,
+    ProgramDetails,
 )
 from flipside_shared.unit_of_work import UnitOfWork
 
@@ -40,11 +43,12 @@ from .domain.at_risk import Confirmer, PairStanding, recovered, refusal, role_of
 from .domain.availability import first_monday_after
 from .domain.engine import RunResult, as_if_unpaired, best_partner, ranked, run, score_pair, unmatchable, who_fits
 from .domain.enrolment import check_may_enrol
+from .domain.lifecycle import ENDED, Transition, check_details, pair_completion_reason
 from .domain.model import Participant, ProgramPolicy, ScoredPair, anonymised
 from .domain.profile_checks import check_capacity, check_change, check_grade, check_ladder, check_same_program
 from .domain.profile_ownership import hr_owned_changes
 from .domain.published import pair_created
-from .domain.refusals import Conflict, Gone, NotFound, NotTheirs
+from .domain.refusals import Conflict, Gone, Invalid, NotFound, NotTheirs
 from .domain.reporting import chains
 from .domain.rules import CAPACITY_RULES, violations
 from .domain.taxonomy import Taxonomy
@@ -113,6 +117,7 @@ class Matcher:
     async def enrol(self, uow: Unit, participant_id: UUID, profile: ParticipantProfile) -> Envelope:
         """An erased participant's id is never enrolled again: the person enrols under a new id."""
         program = await known_program(uow.repository, profile.program_id)
+        program.life.check_enrolment_open(self._clock.now())
         return await self._enrol(uow, program, participant_id, profile)
 
     async def enrol_self(self, uow: Unit, participant_id: UUID, profile: ParticipantProfile) -> Envelope:
@@ -120,6 +125,7 @@ class Matcher:
         HR or an admin is a retry that changes nothing."""
         program = await known_program(uow.repository, profile.program_id)
         check_may_enrol(await uow.repository.enrolment(participant_id), program.program_id)
+        program.life.check_enrolment_open(self._clock.now())
         return await self._enrol(uow, program, participant_id, profile)
 
     async def _enrol(self, uow: Unit, program: Program, participant_id: UUID, profile: ParticipantProfile) -> Envelope:
@@ -163,7 +169,8 @@ class Matcher:
 
     async def take_enrolment(self, uow: Unit, event: ParticipantEnrolled) -> None:
         """From an HR system: checked as the same request over HTTP, then published on `participants`."""
-        await program_taking(uow.repository, event.profile)
+        program = await program_taking(uow.repository, event.profile)
+        program.life.check_enrolment_open(self._clock.now())
         uow.emit(event)
 
     async def take_profile_change(self, uow: Unit, event: ParticipantUpdated) -> None:
@@ -234,13 +241,82 @@ class Matcher:
     # Programs and match runs.
 
     async def configure_program(self, uow: Unit, program_id: str, policy: ProgramPolicy) -> None:
-        """Create a program or change its rules and weights (they apply to the next match)."""
-        check_ladder(policy, await uow.repository.highest_grade(program_id))
-        await uow.repository.save_program(program_id, policy)
+        """Create a program or change its rules and weights (they apply to the next match). A program created so,
+        without details, runs with enrolment open, as programs did before they had a life."""
+        repository = uow.repository
+        await repository.lock_program(program_id)
+        check_ladder(policy, await repository.highest_grade(program_id))
+        created = await repository.program(program_id) is None
+        await repository.save_program(program_id, policy)
+        if created:
+            program = await known_program(repository, program_id)
+            uow.emit(
+                ProgramDefined(
+                    program_id=program_id,
+                    status=program.status,
+                    program=program.life.described,
+                    occurred_at=self._clock.now(),
+                )
+            )
+
+    async def define_program(self, uow: Unit, program_id: str, details: ProgramDetails) -> Program:
+        """Create a program from its details (a draft) or change them, in any status before it ended."""
+        repository = uow.repository
+        await repository.lock_program(program_id)
+        current = await repository.program(program_id, for_update=True)
+        if current is not None:
+            current.life.check_editable()
+        chain: list[str] = []
+        if details.previous_cohort is not None:
+            if await repository.program(details.previous_cohort) is None:
+                raise Invalid(f"previous_cohort: unknown program {details.previous_cohort!r}")
+            chain = [details.previous_cohort, *await repository.cohort_chain(details.previous_cohort)]
+        check_details(program_id, details, chain)
+        program = await repository.save_details(program_id, details)
+        uow.emit(
+            ProgramDefined(program_id=program_id, status=program.status, program=details, occurred_at=self._clock.now())
+        )
+        return program
+
+    async def change_status(self, uow: Unit, program_id: str, transition: Transition) -> Program:
+        """Take the program one step in its life. Completing or cancelling it completes each of its active pairs
+        in this same transaction (one `PairCompleted` each), which frees both sides' room, and declines the
+        proposals still waiting for an answer."""
+        repository = uow.repository
+        await repository.lock_program(program_id)
+        program = await known_program(repository, program_id, for_update=True)
+        step = program.life.step(transition)
+        await repository.save_status(program_id, step.to, enrolment_closed=step.to == "matching")
+        now = self._clock.now()
+        uow.emit(step.event(program_id=program_id, status=step.to, program=program.life.described, occurred_at=now))
+        if step.to in ENDED:
+            reason = pair_completion_reason(step.to)
+            for pair in await repository.complete_pairs(program_id):
+                uow.emit(
+                    PairCompleted(
+                        pair_id=pair.pair_id,
+                        program_id=program_id,
+                        mentor_id=pair.mentor_id,
+                        mentee_id=pair.mentee_id,
+                        reason=reason,
+                        completed_at=now,
+                    )
+                )
+            for proposal in await repository.close_proposals(program_id):
+                uow.emit(
+                    PairDeclined(
+                        pair_id=proposal.pair_id,
+                        program_id=program_id,
+                        reason="no_longer_possible",
+                        note=f"the program is {step.to}",
+                        declined_at=now,
+                    )
+                )
+        return await known_program(repository, program_id)
 
     async def request_run(self, uow: Unit, program_id: str, replace_unlocked: bool) -> tuple[UUID, Envelope]:
         """The run is an event, done once however often it arrives."""
-        await known_program(uow.repository, program_id)
+        (await known_program(uow.repository, program_id)).life.check_pairs_may_be_made()
         run_id = uuid4()
         return run_id, uow.emit(
             MatchRunRequested(
@@ -261,6 +337,9 @@ class Matcher:
         await repository.lock_program(program.program_id)
         if await repository.run_done(event.run_id):
             log.info("match run already done", run_id=str(event.run_id))
+            return
+        if not program.life.pairs_may_be_made:
+            log.info("match run of a program that makes no pairs", run_id=str(event.run_id), status=program.status)
             return
         plan = await plan_run(repository, program, self._taxonomy, self.first_week(), event.replace_unlocked)
         result = plan.result
@@ -309,8 +388,9 @@ class Matcher:
     ) -> PairedByHand:
         """A broken hard rule is refused with the reasons unless `override`; capacity is never overridden."""
         repository = uow.repository
-        program = await known_program(repository, program_id)
         await repository.lock_program(program_id)
+        program = await known_program(repository, program_id)
+        program.life.check_pairs_may_be_made()
         mentor, mentee = await repository.participant(mentor_id), await repository.participant(mentee_id)
         if mentor is None or mentee is None:
             raise NotFound("mentor or mentee is not enrolled")
@@ -441,8 +521,9 @@ class Matcher:
     async def propose(self, uow: Unit, program_id: str, proposer_id: UUID, candidate_id: UUID) -> Proposed:
         """A proposal the candidate accepts or declines before it expires."""
         repository = uow.repository
-        program = await known_program(repository, program_id)
         await repository.lock_program(program_id)
+        program = await known_program(repository, program_id)
+        program.life.check_pairs_may_be_made()
         proposer = await member_of(repository, program_id, proposer_id)
         candidate = await member_of(repository, program_id, candidate_id)
         # (mentor, mentee), the proposer's own role first: "either" people may go both ways.
@@ -514,6 +595,8 @@ class Matcher:
             log.info("acceptance of a proposal that is not pending", pair_id=str(event.pair_id))
             return
         program = await known_program(repository, proposal.program_id)
+        if not program.life.pairs_may_be_made:
+            return await self._no_longer_possible(uow, proposal, [f"the program is {program.status}"])
         mentor, mentee = (
             await repository.participant(proposal.mentor_id),
             await repository.participant(proposal.mentee_id),
@@ -656,8 +739,8 @@ async def plan_run(
     return RunPlan(people, replaceable, result)
 
 
-async def known_program(repository: MatchingRepository, program_id: str) -> Program:
-    found = await repository.program(program_id)
+async def known_program(repository: MatchingRepository, program_id: str, for_update: bool = False) -> Program:
+    found = await repository.program(program_id, for_update)
     if found is None:
         create = f"unknown program {program_id!r}: create it with PUT /programs/{program_id}"
         raise NotFound(f"{create}, then replay", create)

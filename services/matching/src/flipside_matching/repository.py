@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID
 
 import asyncpg
 
-from flipside_shared.events import ParticipantProfile
+from flipside_shared.events import ParticipantProfile, ProgramDetails
+from flipside_shared.events.programs import ProgramStatus
 
 from .domain.at_risk import PairStanding
 from .domain.enrolment import EnrolledPerson, Enrolment
+from .domain.lifecycle import ProgramLife
 from .domain.model import Participant, ProgramPolicy, ScoredPair
 from .domain.own_pairs import OwnPair
 
@@ -30,15 +32,49 @@ _RECORD_UNMATCHED = (
 )
 
 
+_EARLIER_PARTNERS = (
+    # The program's earlier cohorts, following previous_cohort (UNION ends a loop), and the couples made in them,
+    # as the same people enrolled in this program: participant ids are per program, people are known by e-mail.
+    "WITH RECURSIVE earlier(program_id) AS ("
+    "  SELECT previous_cohort FROM programs WHERE program_id = $1 AND previous_cohort IS NOT NULL"
+    "  UNION SELECT p.previous_cohort FROM programs p JOIN earlier e USING (program_id) WHERE p.previous_cohort IS NOT NULL"
+    "), couples AS ("
+    "  SELECT m.person_key AS a, e.person_key AS b FROM pairs x"
+    "  JOIN participants m ON m.participant_id = x.mentor_id AND m.erased_at IS NULL"
+    "  JOIN participants e ON e.participant_id = x.mentee_id AND e.erased_at IS NULL"
+    "  WHERE x.program_id IN (SELECT program_id FROM earlier) AND x.program_id <> $1"
+    ")"
+    " SELECT me.participant_id, them.participant_id AS partner FROM couples c"
+    " JOIN participants me ON me.program_id = $1 AND me.person_key IN (c.a, c.b)"
+    " JOIN participants them ON them.program_id = $1 AND them.person_key IN (c.a, c.b) AND them.person_key <> me.person_key"
+    " WHERE me.participant_id = ANY($2::uuid[])"
+)
+
+_PROGRAM = (
+    "SELECT program_id, policy, first_run_at, status, details, enrolment_closed_at, previous_cohort FROM programs"
+)
+
+
 @dataclass(frozen=True)
 class Program:
     program_id: str
     policy: ProgramPolicy
+    """Its own, or else its nearest earlier cohort's, or else the default."""
     first_run_at: datetime | None
+    status: ProgramStatus = "running"
+    details: ProgramDetails | None = None
+    enrolment_closed_at: datetime | None = None
+
+    @property
+    def life(self) -> ProgramLife:
+        return ProgramLife(self.program_id, self.status, self.details, self.enrolment_closed_at)
 
     @property
     def matches_on_arrival(self) -> bool:
-        """Whether someone who arrives now is matched at once: rolling programs, and cohorts after their run."""
+        """Whether someone who arrives now is matched at once: rolling programs, and cohorts after their run, while
+        the program makes pairs."""
+        if not self.life.pairs_may_be_made:
+            return False
         return self.policy.start == "rolling" or (self.policy.start == "cohort_run" and self.first_run_at is not None)
 
 
@@ -69,23 +105,95 @@ class MatchingRepository:
         """Serialise matching within one program across replicas until the transaction ends."""
         await self._conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"matching:{program_id}")
 
-    async def program(self, program_id: str) -> Program | None:
-        row = await self._conn.fetchrow("SELECT policy, first_run_at FROM programs WHERE program_id = $1", program_id)
-        return Program(program_id, ProgramPolicy.model_validate(row["policy"]), row["first_run_at"]) if row else None
+    async def program(self, program_id: str, for_update: bool = False) -> Program | None:
+        row = await self._conn.fetchrow(
+            _PROGRAM + " WHERE program_id = $1" + (" FOR UPDATE" if for_update else ""), program_id
+        )
+        return await self._program(row) if row else None
 
     async def programs(self) -> list[Program]:
-        rows = await self._conn.fetch("SELECT program_id, policy, first_run_at FROM programs ORDER BY program_id")
-        return [
-            Program(row["program_id"], ProgramPolicy.model_validate(row["policy"]), row["first_run_at"]) for row in rows
-        ]
+        return [await self._program(row) for row in await self._conn.fetch(_PROGRAM + " ORDER BY program_id")]
+
+    async def _program(self, row: asyncpg.Record) -> Program:
+        return Program(
+            row["program_id"],
+            await self._policy_of(row),
+            row["first_run_at"],
+            row["status"],
+            ProgramDetails.model_validate(row["details"]) if row["details"] is not None else None,
+            row["enrolment_closed_at"],
+        )
+
+    async def _policy_of(self, row: asyncpg.Record) -> ProgramPolicy:
+        """The program's own policy, or its nearest earlier cohort's that has one, or the default."""
+        seen = {row["program_id"]}
+        while row["policy"] is None and row["previous_cohort"] is not None and row["previous_cohort"] not in seen:
+            seen.add(row["previous_cohort"])
+            earlier = await self._conn.fetchrow(_PROGRAM + " WHERE program_id = $1", row["previous_cohort"])
+            if earlier is None:
+                break
+            row = earlier
+        return ProgramPolicy.model_validate(row["policy"]) if row["policy"] is not None else ProgramPolicy()
+
+    async def cohort_chain(self, program_id: str) -> list[str]:
+        """The programs `program_id` follows, nearest first: its previous cohort, that one's, and so on."""
+        rows = await self._conn.fetch(
+            "WITH RECURSIVE earlier(program_id, depth) AS ("
+            "  SELECT previous_cohort, 1 FROM programs WHERE program_id = $1 AND previous_cohort IS NOT NULL"
+            "  UNION SELECT p.previous_cohort, e.depth + 1 FROM programs p JOIN earlier e USING (program_id)"
+            "  WHERE p.previous_cohort IS NOT NULL AND e.depth < 100"
+            ") SELECT program_id FROM earlier ORDER BY depth",
+            program_id,
+        )
+        return list(dict.fromkeys(row["program_id"] for row in rows))
 
     async def save_program(self, program_id: str, policy: ProgramPolicy) -> None:
+        """A program created by its policy alone runs with enrolment open, as programs did before they had a life."""
         await self._conn.execute(
             "INSERT INTO programs (program_id, policy) VALUES ($1, $2)"
             " ON CONFLICT (program_id) DO UPDATE SET policy = excluded.policy, updated_at = now()",
             program_id,
             policy.model_dump(mode="json"),
         )
+
+    async def save_details(self, program_id: str, details: ProgramDetails) -> Program:
+        """Create a program from its details (a draft, with no policy of its own yet) or change them."""
+        row = await self._conn.fetchrow(
+            "INSERT INTO programs (program_id, status, details) VALUES ($1, 'draft', $2)"
+            " ON CONFLICT (program_id) DO UPDATE SET details = excluded.details, updated_at = now()"
+            " RETURNING program_id, policy, first_run_at, status, details, enrolment_closed_at, previous_cohort",
+            program_id,
+            details.model_dump(mode="json"),
+        )
+        assert row is not None, "an upsert returns its row"
+        return await self._program(row)
+
+    async def save_status(self, program_id: str, status: ProgramStatus, enrolment_closed: bool) -> None:
+        await self._conn.execute(
+            "UPDATE programs SET status = $2, updated_at = now(),"
+            " enrolment_closed_at = CASE WHEN $3 THEN coalesce(enrolment_closed_at, now()) ELSE enrolment_closed_at END"
+            " WHERE program_id = $1",
+            program_id,
+            status,
+            enrolment_closed,
+        )
+
+    async def complete_pairs(self, program_id: str) -> list[ActivePair]:
+        """End every active pair of the program as completed and free both sides' room, in one statement each."""
+        rows = await self._conn.fetch(
+            "UPDATE pairs SET status = 'completed', ended_at = now() WHERE program_id = $1 AND status = 'active'"
+            " RETURNING pair_id, program_id, mentor_id, mentee_id",
+            program_id,
+        )
+        completed = sorted((ActivePair(**dict(row)) for row in rows), key=lambda pair: pair.pair_id)
+        people = [p.mentor_id for p in completed] + [p.mentee_id for p in completed]
+        await self._conn.execute(
+            "UPDATE participants p SET active_pairs = p.active_pairs - n.count"
+            " FROM (SELECT id, count(*) AS count FROM unnest($1::uuid[]) AS id GROUP BY id) n"
+            " WHERE p.participant_id = n.id",
+            people,
+        )
+        return completed
 
     async def highest_grade(self, program_id: str) -> int | None:
         return await self._conn.fetchval("SELECT max(grade) FROM participants WHERE program_id = $1", program_id)
@@ -103,7 +211,7 @@ class MatchingRepository:
             profile.model_dump(mode="json"),
             profile.capacity,
         )
-        return _participant(row) if row else None
+        return (await self._with_earlier_partners(profile.program_id, [_participant(row)]))[0] if row else None
 
     async def enrolment(self, participant_id: UUID) -> Enrolment | None:
         """Where this id is enrolled, withdrawn or not; None if never, or erased."""
@@ -129,14 +237,31 @@ class MatchingRepository:
             _PARTICIPANT + " WHERE p.participant_id = $1 AND p.erased_at IS NULL AND p.withdrawn_at IS NULL",
             participant_id,
         )
-        return _participant(row) if row else None
+        if row is None:
+            return None
+        person = _participant(row)
+        return (await self._with_earlier_partners(person.profile.program_id, [person]))[0]
 
     async def people(self, program_id: str) -> list[Participant]:
         """Everyone in the program who is not erased, with their partners so far."""
         rows = await self._conn.fetch(
             _PARTICIPANT + " WHERE p.program_id = $1 AND p.erased_at IS NULL AND p.withdrawn_at IS NULL", program_id
         )
-        return [_participant(row) for row in rows]
+        return await self._with_earlier_partners(program_id, [_participant(row) for row in rows])
+
+    async def _with_earlier_partners(self, program_id: str, people: list[Participant]) -> list[Participant]:
+        """`people` with the partners each had in the program's earlier cohorts among their partners: a pair made in
+        an earlier cohort is never made again."""
+        if not people:
+            return people
+        rows = await self._conn.fetch(_EARLIER_PARTNERS, program_id, [p.participant_id for p in people])
+        earlier: dict[UUID, set[UUID]] = {}
+        for row in rows:
+            earlier.setdefault(row["participant_id"], set()).add(row["partner"])
+        return [
+            replace(p, partners=p.partners | earlier[p.participant_id]) if p.participant_id in earlier else p
+            for p in people
+        ]
 
     async def waiting_counterparts(self, newcomer: Participant, policy: ProgramPolicy, limit: int) -> list[Participant]:
         """Those with room left who could pair with the newcomer, longest-waiting first.
@@ -159,7 +284,7 @@ class MatchingRepository:
             1 if policy.direction == "reverse" else -1,  # in an ordinary program the mentor is the senior
             limit,
         )
-        return [_participant(row) for row in rows]
+        return await self._with_earlier_partners(newcomer.profile.program_id, [_participant(row) for row in rows])
 
     async def managers_above(self, people: Iterable[UUID]) -> dict[UUID, list[UUID]]:
         """Managers of these people and, through anyone enrolled, of theirs: enough to see any reporting line."""
@@ -187,7 +312,7 @@ class MatchingRepository:
             program_id,
             limit,
         )
-        return [_participant(row) for row in rows]
+        return await self._with_earlier_partners(program_id, [_participant(row) for row in rows])
 
     async def add_pair(self, pair_id: UUID, pair: ScoredPair, origin: str) -> None:
         await self._conn.execute(
@@ -338,6 +463,16 @@ class MatchingRepository:
         )
         return status.endswith(" 1")
 
+    async def close_proposals(self, program_id: str) -> list[Proposal]:
+        """The program's proposals still waiting for an answer, declined as no longer possible."""
+        rows = await self._conn.fetch(
+            "UPDATE proposals SET status = 'no_longer_possible', decided_at = now()"
+            " WHERE program_id = $1 AND status = 'pending'"
+            " RETURNING pair_id, program_id, mentor_id, mentee_id, proposed_by, status, expires_at",
+            program_id,
+        )
+        return sorted((Proposal(**dict(row)) for row in rows), key=lambda proposal: proposal.pair_id)
+
     async def proposal(self, pair_id: UUID, for_update: bool = False) -> Proposal | None:
         row = await self._conn.fetchrow(
             "SELECT pair_id, program_id, mentor_id, mentee_id, proposed_by, status, expires_at FROM proposals"
@@ -450,7 +585,7 @@ class MatchingRepository:
             "   WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.run_id = u.run_id))",
             program_id,
         )
-        return [_participant(row) for row in rows]
+        return await self._with_earlier_partners(program_id, [_participant(row) for row in rows])
 
     async def profile_for_update(self, participant_id: UUID) -> ParticipantProfile | None:
         row = await self._conn.fetchrow(

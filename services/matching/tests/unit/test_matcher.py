@@ -12,6 +12,7 @@ from flipside_matching.domain.model import Participant, ProgramPolicy, ScoredPai
 from flipside_matching.domain.refusals import Conflict, Invalid, NotFound
 from flipside_matching.domain.taxonomy import Taxonomy
 from flipside_matching.handlers import build_handlers
+from flipside_matching.inbound import take_inbound
 from flipside_matching.matcher import Matcher
 from flipside_matching.repository import ActivePair, Program, Proposal
 from flipside_shared.clock import FixedClock
@@ -40,7 +41,7 @@ class RepositoryInMemory:
         self.proposals: dict[UUID, Proposal] = {}
         self.runs: dict[UUID, int] = {}
 
-    async def program(self, program_id: str) -> Program | None:
+    async def program(self, program_id: str, for_update: bool = False) -> Program | None:
         return self.programs.get(program_id)
 
     async def lock_program(self, program_id: str) -> None:
@@ -317,3 +318,40 @@ async def test_a_cohort_waits_for_its_match_run_which_pairs_everyone_it_can_once
         enrolment.participant_id for enrolment in cohort
     }
     assert repository.runs == {run.run_id: 2} and again.emitted == [], "a run is done once however often it arrives"
+
+
+async def test_no_one_is_paired_on_arrival_in_a_program_that_ended(matcher):
+    repository = RepositoryInMemory(Program("pilot", ProgramPolicy(), first_run_at=None, status="completed"))
+    mentor, mentee = mentor_and_mentee()
+
+    emitted = await enrol(matcher, repository, mentor, mentee)
+
+    assert emitted == [] and repository.pairs == {}, "stored, but not paired: the program makes no pairs"
+
+
+async def test_enrolment_from_hr_in_a_draft_is_refused_with_the_reason(matcher):
+    repository = RepositoryInMemory(Program("pilot", ProgramPolicy(), first_run_at=None, status="draft"))
+    handlers = build_handlers(matcher)
+    take_inbound(handlers, matcher)
+    enrolment = enrolled()
+    uow = fake_unit_of_work(repository)
+    handler = handlers.handler_for(enrolment, inbound=True)
+    assert handler is not None
+
+    with pytest.raises(RejectedEvent, match="program 'pilot' is a draft: enrolment has not opened yet"):
+        await handler(uow, enrolment)
+    with pytest.raises(Conflict, match="is a draft"):
+        await matcher.enrol(uow, uuid4(), enrolment.profile)
+    assert uow.emitted == []
+
+
+async def test_a_run_or_a_pair_by_hand_in_a_cancelled_program_is_refused(matcher):
+    repository = RepositoryInMemory(Program("pilot", ProgramPolicy(), first_run_at=None, status="cancelled"))
+    mentor, mentee = mentor_and_mentee()
+    uow = fake_unit_of_work(repository)
+
+    with pytest.raises(Conflict, match="program 'pilot' is cancelled: no pairs are made in it"):
+        await matcher.request_run(uow, "pilot", replace_unlocked=False)
+    with pytest.raises(Conflict, match="no pairs are made in it"):
+        await matcher.pair_by_hand(uow, "pilot", mentor.participant_id, mentee.participant_id, override=True)
+    assert uow.emitted == []

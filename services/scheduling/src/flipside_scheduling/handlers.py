@@ -22,6 +22,7 @@ from flipside_shared.consumer import EventHandlers, RejectedEvent
 from flipside_shared.events import (
     CheckInDue,
     Event,
+    PairCompleted,
     PairCreated,
     PairDissolved,
     PairMember,
@@ -191,11 +192,14 @@ class Scheduler:
                 changes.append(moved)
         return changes
 
-    async def end_pair(self, uow: SchedulingUnit, pair_id: UUID) -> None:
-        """The pair's future sessions and their reminders and check-ins are off; both are told."""
+    async def end_pair(self, uow: SchedulingUnit, pair_id: UUID, series_end: Literal["ended", "completed"]) -> None:
+        """The pair's future sessions and their reminders and check-ins are off; both are told. Its series is
+        `ended` when the pair was dissolved, `completed` when its program ended; the sessions are cancelled with
+        reason `pair_dissolved` either way: the pair ended (a reason of its own would be a new version of
+        `SessionCancelled`). Done once however often the event comes: a second time finds nothing to cancel."""
         repository = uow.repository
         await repository.lock_participants(*await repository.attendees_of_pair(pair_id))
-        await repository.end_series("ended", pair_id=pair_id)
+        await repository.end_series(series_end, pair_id=pair_id)
         now = self._clock.now()
         for session in await repository.cancel_future_sessions(now, pair_id=pair_id):
             self._emit_cancelled(uow, session, "pair_dissolved", now, told=list(session.attendee_ids))
@@ -455,7 +459,11 @@ def build_handlers(scheduler: Scheduler) -> EventHandlers[SchedulingRepository]:
 
     @handlers.handles(PairDissolved)
     async def pair_dissolved(uow: SchedulingUnit, event: PairDissolved) -> None:
-        await scheduler.end_pair(uow, event.pair_id)
+        await scheduler.end_pair(uow, event.pair_id, "ended")
+
+    @handlers.handles(PairCompleted)
+    async def pair_completed(uow: SchedulingUnit, event: PairCompleted) -> None:
+        await scheduler.end_pair(uow, event.pair_id, "completed")
 
     @handlers.handles(ParticipantWithdrawn)
     async def participant_withdrawn(uow: SchedulingUnit, event: ParticipantWithdrawn) -> None:

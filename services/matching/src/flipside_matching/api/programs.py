@@ -1,4 +1,5 @@
-"""Programs: their rules and weights, match runs (and dry runs), their pairs."""
+"""Programs: their details and their life (draft, open, matching, running, completed or cancelled), their rules and
+weights, match runs (and dry runs), their pairs."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, HTTPException, Response, status
 
 from flipside_shared.auth.rules import authenticated, require_admin, require_lead
+from flipside_shared.events import ProgramDetails
 
+from ..domain.lifecycle import Transition
 from ..domain.model import ProgramPolicy, ScoredPair
 from ..matcher import known_program
 from ..repository import Program
@@ -27,13 +30,57 @@ async def configure_program(
     program_id: str, policy: ProgramPolicy, units: Units, matcher: MatcherDependency
 ) -> ProgramPolicy:
     """Create a program or change its rules and weights (they apply to the next match)."""
-    if not PROGRAM_ID.fullmatch(program_id):
-        # Said as a field error, as pydantic says the body's, so a form shows it next to the program id.
-        rule = "a program id is 1 to 64 of a-z, 0-9, '-' and '_', starting with a letter or digit"
-        raise HTTPException(422, [{"loc": ["path", "program_id"], "msg": rule, "type": "value_error"}])
+    check_program_id(program_id)
     async with units.begin() as uow:
         await matcher.configure_program(uow, program_id, policy)
     return policy
+
+
+@router.put("/programs/{program_id}/details", dependencies=[Depends(require_admin)])
+async def define_program(program_id: str, details: ProgramDetails, units: Units, matcher: MatcherDependency) -> dict:
+    """Create a program from its details (a draft: it takes no enrolment until opened) or change them, in any
+    status before completed or cancelled (409 then). `ProgramDefined` tells everyone."""
+    check_program_id(program_id)
+    async with units.begin() as uow:
+        program = await matcher.define_program(uow, program_id, details)
+    return program_view(program)
+
+
+async def _change_status(program_id: str, transition: Transition, units: Units, matcher: MatcherDependency) -> dict:
+    async with units.begin() as uow:
+        program = await matcher.change_status(uow, program_id, transition)
+    return program_view(program)
+
+
+@router.post("/programs/{program_id}/open", dependencies=[Depends(require_lead())])
+async def open_enrolment(program_id: str, units: Units, matcher: MatcherDependency) -> dict:
+    """draft -> open: people may enrol, within the enrolment window if the details give one."""
+    return await _change_status(program_id, "open", units, matcher)
+
+
+@router.post("/programs/{program_id}/close-enrolment", dependencies=[Depends(require_lead())])
+async def close_enrolment(program_id: str, units: Units, matcher: MatcherDependency) -> dict:
+    """open -> matching: no more enrolments; the cohort is matched."""
+    return await _change_status(program_id, "close-enrolment", units, matcher)
+
+
+@router.post("/programs/{program_id}/start", dependencies=[Depends(require_lead())])
+async def start(program_id: str, units: Units, matcher: MatcherDependency) -> dict:
+    """matching -> running: pairs meet."""
+    return await _change_status(program_id, "start", units, matcher)
+
+
+@router.post("/programs/{program_id}/complete", dependencies=[Depends(require_lead())])
+async def complete(program_id: str, units: Units, matcher: MatcherDependency) -> dict:
+    """running -> completed: every active pair is completed (`PairCompleted`), both sides' room is free, and no
+    pair is made in the program again."""
+    return await _change_status(program_id, "complete", units, matcher)
+
+
+@router.post("/programs/{program_id}/cancel", dependencies=[Depends(require_lead())])
+async def cancel(program_id: str, units: Units, matcher: MatcherDependency) -> dict:
+    """Any status before completed -> cancelled: every active pair is completed, as when the program completes."""
+    return await _change_status(program_id, "cancel", units, matcher)
 
 
 @router.get("/programs")
@@ -99,9 +146,19 @@ async def pairs(program_id: str, units: Units) -> list[dict]:
     return [dict(row) for row in rows]
 
 
+def check_program_id(program_id: str) -> None:
+    if not PROGRAM_ID.fullmatch(program_id):
+        # Said as a field error, as pydantic says the body's, so a form shows it next to the program id.
+        rule = "a program id is 1 to 64 of a-z, 0-9, '-' and '_', starting with a letter or digit"
+        raise HTTPException(422, [{"loc": ["path", "program_id"], "msg": rule, "type": "value_error"}])
+
+
 def program_view(program: Program) -> dict:
     return {
         "program_id": program.program_id,
+        "status": program.status,
+        "details": program.life.described.model_dump(mode="json"),
+        "enrolment_closed_at": program.enrolment_closed_at,
         "policy": program.policy.model_dump(mode="json"),
         "first_run_at": program.first_run_at,
     }
