@@ -31,12 +31,15 @@ from flipside_shared.registration import ServiceRegistration
 from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import router
+from .api.people_import import IMPORT_PATHS
 from .domain.taxonomy import Taxonomy
 from .handlers import build_handlers
 from .inbound import take_inbound
 from .matcher import Matcher
+from .people_import import PeopleImport
 from .proposals import ProposalExpiry
 from .repository import MatchingRepository
+from .scim_users import ScimUsers
 from .settings import MatchingSettings
 
 SERVICE = "matching"
@@ -46,7 +49,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def definition(settings: MatchingSettings | None = None) -> ServiceDefinition[MatchingRepository]:
     settings = settings or MatchingSettings()
     taxonomy = Taxonomy.load(settings.taxonomy_file)
-    matcher = Matcher(taxonomy, SystemClock())
+    clock = SystemClock()
+    matcher = Matcher(taxonomy, clock)
+    scim_users = ScimUsers(matcher, clock, settings.auth.participant_claim)
+    people_import = PeopleImport(matcher, clock)
     handlers = build_handlers(matcher)
     take_inbound(handlers, matcher)
     return ServiceDefinition(
@@ -77,7 +83,8 @@ def definition(settings: MatchingSettings | None = None) -> ServiceDefinition[Ma
             PairCompleted,
         ),
         workers=[ProposalExpiry(matcher, settings.proposal_poll_seconds).run],
-        components=(matcher, taxonomy),
+        components=(matcher, taxonomy, scim_users, people_import),
+        larger_bodies={IMPORT_PATHS: settings.import_max_bytes},
     )
 
 

@@ -222,6 +222,7 @@ class Matcher:
     async def participant_erased(self, uow: Unit, event: ParticipantErased) -> None:
         # After the erasure on the topic, whoever sent it: compaction then drops the person's profiles from the topic too.
         uow.tombstone(PARTICIPANTS, str(event.participant_id))
+        await uow.repository.forget_provisioned(event.participant_id)
         profile = await uow.repository.profile_for_update(event.participant_id)
         if profile is None:
             log.info("erasure of an unknown participant", participant_id=str(event.participant_id))

@@ -15,6 +15,7 @@ from .domain.at_risk import PairStanding
 from .domain.enrolment import EnrolledPerson, Enrolment
 from .domain.model import Participant, ProgramPolicy, ScoredPair
 from .domain.own_pairs import OwnPair
+from .provisioning_queries import ProvisioningQueries
 
 _PARTICIPANT = (
     "SELECT p.participant_id, p.profile, p.active_pairs, p.enrolled_at,"
@@ -61,7 +62,7 @@ class ActivePair:
     mentee_id: UUID
 
 
-class MatchingRepository:
+class MatchingRepository(ProvisioningQueries):
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 

@@ -24,3 +24,9 @@ class MatchingSettings(ServiceSettings):
         validation_alias="FLIPSIDE_MATCHING_PROPOSAL_POLL_SECONDS",
         description="How often unanswered proposals are looked for and expired.",
     )
+    import_max_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        ge=1024,
+        validation_alias="FLIPSIDE_MATCHING_IMPORT_MAX_BYTES",
+        description="Largest CSV file of people a lead may import (a larger one is answered 413).",
+    )
