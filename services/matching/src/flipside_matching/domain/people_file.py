@@ -167,12 +167,14 @@ def _row(
             errors.append(RowError(number, "manager_employee_id", "is not an employee id"))
         else:
             fields["manager_id"] = manager_id_of(manager)
-    if errors:
-        return errors
     try:
         profile = ParticipantProfile.model_validate(fields)
     except ValidationError as error:
-        return [_row_error(number, each) for each in error.errors()]
+        # A cell refused above is missing here: its error is said once, the others' are added.
+        refused = {e.column for e in errors}
+        errors += [e for e in (_row_error(number, each) for each in error.errors()) if e.column not in refused]
+    if errors:
+        return errors
     return PersonRow(number, employee_id, manager, profile)
 
 

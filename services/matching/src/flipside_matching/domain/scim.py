@@ -149,7 +149,7 @@ def profile_of(resource: dict[str, Any]) -> ParticipantProfile:
         where = ATTRIBUTE_OF_FIELD.get(field, field)
         inner = ".".join(str(part) for part in first["loc"][1:])
         named = f"{where}[{inner}]" if inner else where
-        message = "is required" if first["type"] == "missing" else first["msg"]
+        message = "is required" if first["type"] == "missing" else str(first["msg"]).removeprefix("Value error, ")
         raise ScimRefusal("invalidValue", f"{named}: {message}") from None
 
 
