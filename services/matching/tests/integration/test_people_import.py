@@ -67,6 +67,8 @@ async def test_preview_names_errors_commit_enrols_and_the_same_file_again_change
         assert {(e["row"], e["column"]) for e in previewed.json()["errors"]} == {
             (3, "email"),
             (4, "role"),
+            (4, "grade"),
+            (4, "time_zone"),
             (4, "working_hours"),
             (5, "employee_id"),
         }
