@@ -19,7 +19,7 @@ from flipside_shared.auth.rules import require_admin
 from flipside_shared.dependencies import component
 
 from ..domain.refusals import Conflict, Gone, Invalid, NotFound, NotTheirs, Refused, Stale
-from ..domain.scim import ScimRefusal, parse_filter
+from ..domain.scim import EXTENSIONS, USER, ScimRefusal, parse_filter
 from ..provisioning_queries import ScimUser
 from ..scim_users import ScimUsers, etag
 from .dependencies import Units
@@ -173,6 +173,14 @@ async def delete_user(user_id: str, units: Units, users: Users, if_match: IfMatc
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+@router.get("/{unknown}")
+async def unknown_endpoint(unknown: str) -> ScimResponse:
+    """Declared last: any other endpoint is a SCIM 404, as clients expect an Error body from every answer."""
+    return scim_error(
+        status.HTTP_404_NOT_FOUND, f"no SCIM endpoint /{unknown}: Users, ResourceTypes, Schemas, ServiceProviderConfig"
+    )
+
+
 async def _body(request: Request) -> dict[str, Any]:
     try:
         body = json.loads(await request.body())
@@ -192,7 +200,7 @@ def _id(user_id: str) -> UUID:
 
 def _view(request: Request, user: ScimUser) -> dict[str, Any]:
     """The resource as its provider set it, with the attributes the service provider sets (RFC 7643 section 3.1)."""
-    schemas = list(user.resource.get("schemas") or [])
+    schemas = list(user.resource.get("schemas") or [USER, *(urn for urn in EXTENSIONS if urn in user.resource)])
     return {
         **user.resource,
         "schemas": schemas,
