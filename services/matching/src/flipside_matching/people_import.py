@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flipside_shared.clock import Clock
 
+from .domain.enrolment import check_may_enrol
 from .domain.people_file import PersonRow, RowError, read_people
 from .domain.profile_checks import check_grade
 from .domain.refusals import Refused
@@ -48,6 +49,8 @@ class PeopleImport:
         people = read_people(data, program_id, participant_id_of_employee)
         errors = list(people.errors)
         before = await repository.imported_people([person.employee_id for person in people.people])
+        # Enrolled another way (SCIM, an admin, themself): the import does not move or re-enrol them.
+        elsewhere = await repository.enrolments([participant_id_of_employee(p.employee_id) for p in people.people])
         enrolled, updated, unchanged = [], [], []
         for person in people.people:
             try:
@@ -56,7 +59,13 @@ class PeopleImport:
                 errors.append(RowError(person.row, "grade", str(refusal.detail)))
                 continue
             imported = before.get(person.employee_id)
-            if imported is None:
+            current = elsewhere.get(participant_id_of_employee(person.employee_id))
+            if imported is None and current is not None and not current.takes_part_in(program_id):
+                try:
+                    check_may_enrol(current, program_id)
+                except Refused as refusal:
+                    errors.append(RowError(person.row, "employee_id", str(refusal.detail)))
+            elif imported is None:
                 enrolled.append(person)
             elif imported.program_id != program_id:
                 message = f"employee {person.employee_id} was imported into program {imported.program_id!r}"

@@ -14,6 +14,7 @@ import asyncpg
 
 from flipside_shared.events import ParticipantProfile
 
+from .domain.enrolment import Enrolment
 from .domain.provisioning import Standing
 from .domain.scim import UserFilter
 
@@ -128,6 +129,15 @@ class ProvisioningQueries:
                 for p in people
             ],
         )
+
+    async def enrolments(self, participant_ids: Sequence[UUID]) -> dict[UUID, Enrolment]:
+        """Where each of these ids is enrolled, withdrawn or not; erased ones and those never enrolled are left out."""
+        rows = await self._conn.fetch(
+            "SELECT participant_id, program_id, withdrawn_at IS NOT NULL AS withdrawn FROM participants"
+            " WHERE participant_id = ANY($1::uuid[]) AND erased_at IS NULL",
+            list(participant_ids),
+        )
+        return {row["participant_id"]: Enrolment(row["program_id"], row["withdrawn"]) for row in rows}
 
     async def forget_provisioned(self, participant_id: UUID) -> None:
         """An erased person's SCIM resource and imported rows hold their personal data: they go with the rest."""

@@ -4,16 +4,19 @@ preview and commit in one request each."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from uuid import uuid4
 
 import httpx
 import pytest
 
-from flipside_devstack.auth import lead_headers
+from flipside_devstack.auth import admin_headers, lead_headers
+from flipside_devstack.factories import enrolled
 from flipside_devstack.kafka_io import TopicReader
 from flipside_devstack.programs import configure_program
 from flipside_devstack.service_process import ServiceProcess
+from flipside_shared.auth.identity import participant_id_for
 from flipside_shared.events import ParticipantEnrolled, ParticipantUpdated
 
 PROGRAM = f"import-{uuid4().hex[:8]}"
@@ -126,3 +129,29 @@ async def test_ten_thousand_people_preview_and_commit(matching):
     assert commit.status_code == 200 and commit.json()["enrolled"] == 10_000, commit.text[:500]
     print(f"10,000 rows ({len(data)} bytes): preview {previewed - started:.1f} s, commit {committed - previewed:.1f} s")
     assert committed - started < 120
+
+
+async def test_someone_enrolled_elsewhere_is_a_row_error_not_a_second_enrolment(matching):
+    other = f"other-{uuid4().hex[:8]}"
+    configure_program(matching.url, other, start="cohort_run")
+    person_id = participant_id_for("employee_id", "E00042")
+    async with httpx.AsyncClient(timeout=60) as http:
+        profile = {"participant_id": str(person_id), **enrolled(program_id=other).profile.model_dump(mode="json")}
+        assert (
+            await http.post(f"{matching.url}/participants", json=profile, headers=admin_headers())
+        ).status_code == 202
+        imports = f"{matching.url}/programs/{PROGRAM}/imports"
+        for _ in range(100):
+            preview = await http.post(
+                f"{imports}/preview", content=people_file([row(42)]), headers={**lead_headers(PROGRAM), **CSV}
+            )
+            if preview.json()["errors"]:
+                break
+            await asyncio.sleep(0.1)
+    assert preview.json()["errors"] == [
+        {
+            "row": 2,
+            "column": "employee_id",
+            "message": f"already enrolled in program {other!r}: a participant takes part in one program",
+        }
+    ]

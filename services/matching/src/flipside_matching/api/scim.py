@@ -11,6 +11,7 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 from uuid import UUID
 
+import asyncpg
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
@@ -65,6 +66,9 @@ class AnsweringInScim(APIRoute):
                 return await handle(request)
             except ScimRefusal as refusal:
                 return scim_error(refusal.status, refusal.detail, refusal.scim_type)
+            except asyncpg.UniqueViolationError:
+                # Two requests provisioning the same userName at once: the one that commits second.
+                return scim_error(status.HTTP_409_CONFLICT, "a user with this userName exists", "uniqueness")
             except Refused as refusal:
                 code, scim_type = _REFUSAL_STATUS[type(refusal)]
                 return scim_error(code, refusal, scim_type)
