@@ -218,3 +218,21 @@ def test_the_scim_compliance_checker_finds_nothing_wrong_with_discovery_and_erro
         results = check_server(SyncSCIMClient(http), include_tags={"discovery", "misc"})
     failed = [(r.title, r.reason) for r in results if r.status not in (Status.SUCCESS, Status.SKIPPED)]
     assert results and failed == []
+
+
+async def test_users_are_unique_by_user_name_and_listed_in_pages(matching):
+    users = f"{matching.url}/scim/v2/Users"
+    async with httpx.AsyncClient(headers=admin_headers(), timeout=10) as http:
+        for n in range(3):
+            created = await http.post(users, json=person(f"page{n}@example.com", f"P-{n}"))
+            assert created.status_code == 201, created.text
+        again = await http.post(users, json=person("PAGE0@example.com", "P-9"))
+        same_employee = await http.post(users, json=person("other@example.com", "P-1"))
+        page = (await http.get(users, params={"startIndex": 2, "count": 1})).json()
+        everyone = (await http.get(users, params={"count": 200})).json()
+    assert (again.status_code, again.json()["scimType"]) == (409, "uniqueness")
+    assert (same_employee.status_code, same_employee.json()["scimType"]) == (409, "uniqueness")
+    names = [user["userName"] for user in everyone["Resources"]]
+    assert (page["totalResults"], page["startIndex"], page["itemsPerPage"]) == (everyone["totalResults"], 2, 1)
+    assert [user["userName"] for user in page["Resources"]] == names[1:2]
+    assert {"page0@example.com", "page1@example.com", "page2@example.com"} <= set(names)
