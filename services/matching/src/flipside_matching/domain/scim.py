@@ -17,7 +17,6 @@ from flipside_shared.events import ParticipantProfile
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 FLIPSIDE = "urn:flipside:params:scim:schemas:extension:2.0:User"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 EXTENSIONS = (ENTERPRISE, FLIPSIDE)
 
 ScimType = Literal[
