@@ -71,7 +71,7 @@ class AnsweringInScim(APIRoute):
                 return scim_error(status.HTTP_409_CONFLICT, "a user with this userName exists", "uniqueness")
             except Refused as refusal:
                 code, scim_type = _REFUSAL_STATUS[type(refusal)]
-                return scim_error(code, refusal, scim_type)
+                return scim_error(code, refusal.detail, scim_type)
             except RequestValidationError as error:
                 return scim_error(status.HTTP_400_BAD_REQUEST, error.errors()[0]["msg"], "invalidValue")
             except HTTPException as error:
