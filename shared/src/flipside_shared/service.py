@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +81,8 @@ class ServiceDefinition(Generic[Repository]):
     components: tuple[object, ...] = ()
     """The service's own objects its routes receive by type (`flipside_shared.dependencies.component`): its
     service layer, a clock."""
+    larger_bodies: Mapping[str, int] = field(default_factory=dict)
+    """Paths (regular expressions) whose requests may have a larger body than `http_max_body_bytes`, and their limit."""
 
     @property
     def source(self) -> str:
@@ -129,7 +131,7 @@ def create_app(definition: ServiceDefinition[Any]) -> FastAPI:
         redoc_url="/redoc" if described else None,
         openapi_url="/openapi.json" if described else None,
     )
-    app.add_middleware(BodyLimit, max_bytes=settings.http_max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.http_max_body_bytes, larger_bodies=definition.larger_bodies)
     for error in unstorable.UNSTORABLE:
         app.add_exception_handler(error, unstorable.unprocessable)
     app.add_exception_handler(EventTooLarge, _too_large)

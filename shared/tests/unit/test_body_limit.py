@@ -10,13 +10,14 @@ LIMIT = 1024
 
 def app_with_limit() -> FastAPI:
     app = FastAPI()
-    app.add_middleware(BodyLimit, max_bytes=LIMIT)
+    app.add_middleware(BodyLimit, max_bytes=LIMIT, larger_bodies={r"/uploads/[a-z]+": 4 * LIMIT})
 
     @app.post("/echo")
     async def echo(body: dict) -> dict:
         return {"fields": len(body)}
 
     @app.post("/raw")
+    @app.post("/uploads/{name}")
     async def raw(request: Request) -> dict:
         return {"bytes": len(await request.body())}
 
@@ -54,3 +55,14 @@ async def test_a_chunked_body_is_refused_at_the_chunk_that_crosses_the_limit_and
         answer = await post(path, content=chunks(), headers={"content-type": "application/json"})
         assert answer.status_code == 413 and "detail" in answer.json(), path
         assert len(sent) == 4, f"{path}: {len(sent)} chunks of 300 bytes read for a limit of {LIMIT}"
+
+
+async def test_paths_named_for_larger_bodies_take_up_to_their_own_limit_and_no_more():
+    within = await post("/uploads/people", content=b"x" * (3 * LIMIT))
+    assert (within.status_code, within.json()) == (200, {"bytes": 3 * LIMIT})
+    over = await post("/uploads/people", content=b"x" * (4 * LIMIT + 1))
+    assert over.status_code == 413 and str(4 * LIMIT) in over.json()["detail"]
+    elsewhere = await post("/raw", content=b"x" * (3 * LIMIT))
+    assert elsewhere.status_code == 413, "only the paths named take more"
+    under_the_path = await post("/uploads/people/more", content=b"x" * (3 * LIMIT))
+    assert under_the_path.status_code == 413, "the pattern matches the whole path"

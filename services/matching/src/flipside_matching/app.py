@@ -34,14 +34,17 @@ from flipside_shared.registration import ServiceRegistration
 from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import router
+from .api.people_import import IMPORT_PATHS
 from .domain.taxonomy import Taxonomy
 from .exports import PERSONAL_DATA
 from .handlers import build_handlers
 from .inbound import take_inbound
 from .matcher import Matcher
+from .people_import import PeopleImport
 from .personal_exports import ExportExpiry, PersonalDataExports, take_export_parts
 from .proposals import ProposalExpiry
 from .repository import MatchingRepository
+from .scim_users import ScimUsers
 from .settings import MatchingSettings
 
 SERVICE = "matching"
@@ -54,6 +57,8 @@ def definition(settings: MatchingSettings | None = None) -> ServiceDefinition[Ma
     clock = SystemClock()
     matcher = Matcher(taxonomy, clock)
     exports = PersonalDataExports(clock, settings.export_terms())
+    scim_users = ScimUsers(matcher, clock, settings.auth.participant_claim)
+    people_import = PeopleImport(matcher, clock)
     handlers = build_handlers(matcher)
     take_inbound(handlers, matcher)
     answer_export_requests(handlers, SERVICE, PERSONAL_DATA, clock)
@@ -91,7 +96,8 @@ def definition(settings: MatchingSettings | None = None) -> ServiceDefinition[Ma
             ProposalExpiry(matcher, settings.proposal_poll_seconds).run,
             ExportExpiry(exports, settings.export_poll_seconds).run,
         ],
-        components=(matcher, taxonomy, exports),
+        components=(matcher, taxonomy, exports, scim_users, people_import),
+        larger_bodies={IMPORT_PATHS: settings.import_max_bytes},
     )
 
 

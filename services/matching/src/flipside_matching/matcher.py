@@ -232,6 +232,7 @@ class Matcher:
         uow.tombstone(PARTICIPANTS, str(event.participant_id))
         # Their exports, pending or ready, go with the rest.
         await ExportRepository(uow.conn).forget_person(event.participant_id)
+        await uow.repository.forget_provisioned(event.participant_id)
         profile = await uow.repository.profile_for_update(event.participant_id)
         if profile is None:
             log.info("erasure of an unknown participant", participant_id=str(event.participant_id))

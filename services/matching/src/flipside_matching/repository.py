@@ -17,6 +17,7 @@ from .domain.enrolment import EnrolledPerson, Enrolment
 from .domain.lifecycle import ProgramLife
 from .domain.model import Participant, ProgramPolicy, ScoredPair
 from .domain.own_pairs import OwnPair
+from .provisioning_queries import ProvisioningQueries
 
 _PARTICIPANT = (
     "SELECT p.participant_id, p.profile, p.active_pairs, p.enrolled_at,"
@@ -97,7 +98,7 @@ class ActivePair:
     mentee_id: UUID
 
 
-class MatchingRepository:
+class MatchingRepository(ProvisioningQueries):
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 

@@ -48,3 +48,10 @@ class MatchingSettings(ServiceSettings):
 
     def export_terms(self) -> ExportTerms:
         return ExportTerms(timedelta(seconds=self.export_answer_seconds), timedelta(seconds=self.export_keep_seconds))
+
+    import_max_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        ge=1024,
+        validation_alias="FLIPSIDE_MATCHING_IMPORT_MAX_BYTES",
+        description="Largest CSV file of people a lead may import (a larger one is answered 413).",
+    )

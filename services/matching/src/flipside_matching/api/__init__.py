@@ -4,10 +4,36 @@ the repository and the domain."""
 
 from fastapi import APIRouter
 
-from . import at_risk, audit, enrolment, exports, own_pairs, pairing, participants, programs, suggestions, taxonomy
+from . import (
+    at_risk,
+    audit,
+    enrolment,
+    exports,
+    own_pairs,
+    pairing,
+    participants,
+    people_import,
+    programs,
+    scim,
+    suggestions,
+    taxonomy,
+)
 
 router = APIRouter()
-for part in (programs, enrolment, participants, exports, own_pairs, pairing, at_risk, suggestions, audit, taxonomy):
+for part in (
+    programs,
+    enrolment,
+    people_import,
+    participants,
+    exports,
+    own_pairs,
+    pairing,
+    at_risk,
+    suggestions,
+    audit,
+    taxonomy,
+    scim,
+):
     router.include_router(part.router)
 
 __all__ = ["router"]

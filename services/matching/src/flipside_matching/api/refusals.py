@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import HTTPException, Request, Response, status
 from fastapi.routing import APIRoute
 
-from ..domain.refusals import Conflict, Gone, Invalid, NotFound, NotTheirs, Refused
+from ..domain.refusals import Conflict, Gone, Invalid, NotFound, NotTheirs, Refused, Stale
 
 STATUS: dict[type[Refused], int] = {
     NotFound: status.HTTP_404_NOT_FOUND,
@@ -16,6 +16,7 @@ STATUS: dict[type[Refused], int] = {
     Invalid: status.HTTP_422_UNPROCESSABLE_CONTENT,
     Gone: status.HTTP_410_GONE,
     NotTheirs: status.HTTP_403_FORBIDDEN,
+    Stale: status.HTTP_412_PRECONDITION_FAILED,
 }
 
 

@@ -31,3 +31,7 @@ class Gone(Refused):
 
 class NotTheirs(Refused):
     """The one asking has no say over it."""
+
+
+class Stale(Refused):
+    """It was asked of a version that is no longer the current one."""
