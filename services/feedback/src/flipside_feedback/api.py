@@ -21,6 +21,7 @@ from flipside_shared.auth.rules import (
     authenticated,
     path_uuid,
     require_lead,
+    require_lead_or_sponsor,
     require_pair_member,
     require_self,
 )
@@ -40,9 +41,11 @@ from .domain.submissions import SubmissionRefused
 from .domain.survey import MIN_GROUP_SIZE
 from .handlers import UnknownRequest
 from .settings import FeedbackSettings
+from .stories_api import router as stories_router
 
 router = APIRouter()
 router.include_router(dashboard_router)
+router.include_router(stories_router)
 
 Caller = Annotated[Principal, Depends(authenticated)]
 
@@ -323,7 +326,7 @@ async def complete_program(
     return {"program_id": program_id, "pairs_recognised": recognised}
 
 
-@router.get("/programs/{program_id}/summary", dependencies=[Depends(require_lead())])
+@router.get("/programs/{program_id}/summary", dependencies=[Depends(require_lead_or_sponsor())])
 async def program_summary(program_id: str, units: Units, settings: Settings, clock: ClockDependency) -> dict[str, Any]:
     """Check-ins of closed periods only, like the insights: two reads around one answer show the same."""
     async with units.reading() as repository:

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Response
 from fastapi.responses import FileResponse, HTMLResponse
 
-from flipside_shared.auth.rules import require_lead
+from flipside_shared.auth.rules import require_lead_or_sponsor
 
 from .dependencies import ClockDependency, Settings, Units
 from .domain.program_figures import PeriodUnit, ProgramInsights, program_insights
@@ -26,7 +26,7 @@ _PAGE_POLICY = (
 )
 
 
-@router.get("/programs/{program_id}/insights", dependencies=[Depends(require_lead())])
+@router.get("/programs/{program_id}/insights", dependencies=[Depends(require_lead_or_sponsor())])
 async def insights(
     program_id: str,
     units: Units,
@@ -38,7 +38,7 @@ async def insights(
     return document(program_id, await _insights(program_id, units, settings, clock, period))
 
 
-@router.get("/programs/{program_id}/insights.csv", dependencies=[Depends(require_lead())])
+@router.get("/programs/{program_id}/insights.csv", dependencies=[Depends(require_lead_or_sponsor())])
 async def insights_csv(
     program_id: str,
     units: Units,
@@ -53,7 +53,9 @@ async def insights_csv(
     )
 
 
-@router.get("/programs/{program_id}/dashboard", response_class=HTMLResponse, dependencies=[Depends(require_lead())])
+@router.get(
+    "/programs/{program_id}/dashboard", response_class=HTMLResponse, dependencies=[Depends(require_lead_or_sponsor())]
+)
 async def dashboard(
     program_id: str,
     units: Units,

@@ -15,6 +15,7 @@ from .domain.goals import PairMembers
 from .domain.health import PairSignals, Rating
 from .domain.questionnaire import BUILT_IN, BUILT_IN_VERSION, Questionnaire
 from .insights_repository import InsightsRepository
+from .stories_repository import StoriesRepository
 
 
 class FeedbackRepository:
@@ -25,6 +26,11 @@ class FeedbackRepository:
     def insights(self) -> InsightsRepository:
         """The queries gathering a program's records for its insights, on the same connection."""
         return InsightsRepository(self._conn)
+
+    @property
+    def stories(self) -> StoriesRepository:
+        """The success stories pairs write and share, on the same connection."""
+        return StoriesRepository(self._conn)
 
     # What other services tell us
 
@@ -409,6 +415,7 @@ class FeedbackRepository:
     ) -> None:
         """Nothing left that names or points to them; their numbers stay in the aggregates under a new random id."""
         stand_in = uuid4()
+        await self.stories.erase_stories_of(participant_id)
         # Copies of events already on the broker are not needed here any more (subscribers have them).
         await self._conn.execute(
             "DELETE FROM outbox WHERE sent_at IS NOT NULL AND position(convert_to(($1::uuid)::text, 'UTF8') IN payload) > 0",

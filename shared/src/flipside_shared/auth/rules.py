@@ -3,7 +3,8 @@ bearer scheme on it).
 
 401 with `WWW-Authenticate: Bearer` when the token is missing or not accepted; 403 with the reason when a
 valid token lacks the right. An admin may do everything; a participant acts for themself (the participant
-id `identity.participant_id_for` finds in their token); a program lead sees and runs their own programs, in aggregate.
+id `identity.participant_id_for` finds in their token); a program lead sees and runs their own programs, in aggregate;
+an executive sponsor sees their programs' aggregate results and nothing else.
 """
 
 from __future__ import annotations
@@ -67,6 +68,19 @@ def require_lead(parameter: str = "program_id") -> Callable[..., Principal]:
     def dependency(request: Request, principal: Principal = Depends(authenticated)) -> Principal:
         if not principal.leads(request.path_params[parameter]):
             raise forbidden("only a lead of this program or an admin may do this")
+        return principal
+
+    return dependency
+
+
+def require_lead_or_sponsor(parameter: str = "program_id") -> Callable[..., Principal]:
+    """A lead or an executive sponsor of the program the path names, or an admin: for aggregate results only,
+    never a route that shows something of one person."""
+
+    def dependency(request: Request, principal: Principal = Depends(authenticated)) -> Principal:
+        program_id = request.path_params[parameter]
+        if not (principal.leads(program_id) or principal.sponsors(program_id)):
+            raise forbidden("only a lead or a sponsor of this program or an admin may do this")
         return principal
 
     return dependency
