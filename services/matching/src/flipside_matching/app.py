@@ -31,6 +31,7 @@ from flipside_shared.registration import ServiceRegistration
 from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import router
+from .content import ProgramContent
 from .domain.taxonomy import Taxonomy
 from .handlers import build_handlers
 from .inbound import take_inbound
@@ -46,7 +47,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def definition(settings: MatchingSettings | None = None) -> ServiceDefinition[MatchingRepository]:
     settings = settings or MatchingSettings()
     taxonomy = Taxonomy.load(settings.taxonomy_file)
-    matcher = Matcher(taxonomy, SystemClock())
+    clock = SystemClock()
+    matcher = Matcher(taxonomy, clock)
     handlers = build_handlers(matcher)
     take_inbound(handlers, matcher)
     return ServiceDefinition(
@@ -77,7 +79,7 @@ def definition(settings: MatchingSettings | None = None) -> ServiceDefinition[Ma
             PairCompleted,
         ),
         workers=[ProposalExpiry(matcher, settings.proposal_poll_seconds).run],
-        components=(matcher, taxonomy),
+        components=(matcher, ProgramContent(clock), taxonomy),
     )
 
 

@@ -4,10 +4,10 @@ the repository and the domain."""
 
 from fastapi import APIRouter
 
-from . import at_risk, audit, enrolment, own_pairs, pairing, participants, programs, suggestions, taxonomy
+from . import at_risk, audit, content, enrolment, own_pairs, pairing, participants, programs, suggestions, taxonomy
 
 router = APIRouter()
-for part in (programs, enrolment, participants, own_pairs, pairing, at_risk, suggestions, audit, taxonomy):
+for part in (programs, enrolment, participants, own_pairs, pairing, at_risk, suggestions, audit, taxonomy, content):
     router.include_router(part.router)
 
 __all__ = ["router"]
