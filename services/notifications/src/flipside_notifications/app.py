@@ -24,6 +24,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def definition(settings: NotificationSettings | None = None) -> ServiceDefinition[NotificationsRepository]:
     settings = settings or NotificationSettings()
+    clock = SystemClock()
     # A template that cannot render stops the deployment here, not a message at 2 am.
     check_templates(settings.default_locale)
     return ServiceDefinition(
@@ -34,8 +35,8 @@ def definition(settings: NotificationSettings | None = None) -> ServiceDefinitio
         handlers=build_handlers(settings),
         api=router,
         emits=(NotificationSent, NotificationSentV1, NotificationFailed),
-        workers=[Dispatcher(settings, SystemClock()).run],
-        components=(settings,),
+        workers=[Dispatcher(settings, clock).run],
+        components=(settings, clock),
     )
 
 

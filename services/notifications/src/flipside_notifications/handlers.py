@@ -24,6 +24,7 @@ from flipside_shared.events import (
 )
 from flipside_shared.unit_of_work import UnitOfWork
 
+from .conversation_guides import learn_areas, with_conversation_guides
 from .domain.messages import MessageDue, PersonalLinks, messages_for
 from .repository import NotificationsRepository
 
@@ -63,7 +64,8 @@ def build_handlers(links: PersonalLinks) -> EventHandlers[NotificationsRepositor
             raise ValueError(f"{event.ce_type} reached notifications without the consumed event that carries it")
         repository = uow.repository
         await _learn_about_people(repository, event)
-        if messages := messages_for(event, links):
+        await learn_areas(repository, event)
+        if messages := await with_conversation_guides(repository, event, messages_for(event, links)):
             await owe_messages(repository, cause.id, cause.correlation_id, messages)
         await repository.owe_webhooks(cause.id, cause.correlation_id, cause.type, cause.structured())
 

@@ -11,6 +11,7 @@ import asyncpg
 
 from flipside_shared.events import ParticipantProfile
 
+from .conversation_repository import ConversationRepository
 from .domain.messages import MessageDue
 from .domain.preferences import Preferences, QuietHours
 
@@ -62,6 +63,11 @@ def _in_lane(column: str, of_parameter: int) -> str:
 class NotificationsRepository:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
+
+    @property
+    def conversations(self) -> ConversationRepository:
+        """What conversation guides are chosen from, on the same connection."""
+        return ConversationRepository(self._conn)
 
     # People
 

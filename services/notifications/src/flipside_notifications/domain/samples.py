@@ -22,6 +22,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "kind": "kickoff",
         "duration_minutes": 45,
         "calendar_feed_url": None,
+        "conversation_prompts": ["What made each of you sign up?", "What should stay between the two of you?"],
     },
     "session_rescheduled": {
         "session_id": SESSION_ID,
