@@ -109,8 +109,9 @@ class DevIssuer:
     def lead_token(self, *program_ids: str) -> str:
         return self.token(f"lead-of-{'-'.join(program_ids)}", ["program_lead"], program_ids)
 
-    def sponsor_token(self, *program_ids: str) -> str:
-        return self.token(f"sponsor-of-{'-'.join(program_ids)}", ["sponsor"], program_ids)
+    def sponsor_token(self, subject: str) -> str:
+        """An executive sponsor's: of the programs whose details name `subject` among their sponsors."""
+        return self.token(subject, ["sponsor"])
 
 
 def dev_issuer_in(state_dir: Path) -> DevIssuer | None:
@@ -149,5 +150,5 @@ def lead_headers(*program_ids: str) -> dict[str, str]:
     return bearer(dev_issuer().lead_token(*program_ids))
 
 
-def sponsor_headers(*program_ids: str) -> dict[str, str]:
-    return bearer(dev_issuer().sponsor_token(*program_ids))
+def sponsor_headers(subject: str) -> dict[str, str]:
+    return bearer(dev_issuer().sponsor_token(subject))

@@ -21,7 +21,6 @@ from flipside_shared.auth.rules import (
     authenticated,
     path_uuid,
     require_lead,
-    require_lead_or_sponsor,
     require_pair_member,
     require_self,
 )
@@ -31,7 +30,7 @@ from flipside_shared.events.feedback import GoalCategory
 from flipside_shared.text import FEW_ITEMS, Identifier, Name, Text
 
 from .dashboard import router as dashboard_router
-from .dependencies import ClockDependency, LoopDependency, Settings, Units
+from .dependencies import ClockDependency, LeadOrSponsor, LoopDependency, Settings, Units
 from .domain.concerns import concern_themes
 from .domain.goals import GoalRefused
 from .domain.links import ExpiredLink, InvalidLink, verify
@@ -326,7 +325,7 @@ async def complete_program(
     return {"program_id": program_id, "pairs_recognised": recognised}
 
 
-@router.get("/programs/{program_id}/summary", dependencies=[Depends(require_lead_or_sponsor())])
+@router.get("/programs/{program_id}/summary", dependencies=[LeadOrSponsor])
 async def program_summary(program_id: str, units: Units, settings: Settings, clock: ClockDependency) -> dict[str, Any]:
     """Check-ins of closed periods only, like the insights: two reads around one answer show the same."""
     async with units.reading() as repository:

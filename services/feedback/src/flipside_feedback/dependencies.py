@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
+from flipside_shared.auth.rules import require_lead_or_sponsor
 from flipside_shared.clock import Clock
 from flipside_shared.dependencies import clock, component, units
+from flipside_shared.dependencies import units as units_of
 from flipside_shared.unit_of_work import UnitOfWorkFactory
 
 from .handlers import FeedbackLoop
@@ -18,3 +20,12 @@ Units = Annotated[UnitOfWorkFactory[FeedbackRepository], Depends(units)]
 Settings = Annotated[FeedbackSettings, Depends(component(FeedbackSettings))]
 ClockDependency = Annotated[Clock, Depends(clock)]
 LoopDependency = Annotated[FeedbackLoop, Depends(component(FeedbackLoop))]
+
+
+async def _sponsors_of(request: Request, program_id: str) -> frozenset[str]:
+    async with units_of(request).reading() as repository:
+        return await repository.sponsors(program_id)
+
+
+LeadOrSponsor = Depends(require_lead_or_sponsor(_sponsors_of))
+"""A lead or an executive sponsor of the program in the path, or an admin: for routes of aggregate results only."""

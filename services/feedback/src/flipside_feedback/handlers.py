@@ -32,6 +32,12 @@ from flipside_shared.events import (
     ParticipantEnrolled,
     ParticipantErased,
     ParticipantUpdated,
+    ProgramCancelled,
+    ProgramCompleted,
+    ProgramDefined,
+    ProgramEnrolmentClosed,
+    ProgramOpened,
+    ProgramStarted,
     RecognitionAwarded,
     SessionCancelled,
     SessionRescheduled,
@@ -50,6 +56,11 @@ from .domain.questionnaire import InvalidAnswers, checked_answers, free_text_ids
 from .domain.submissions import AskedRequest, SubmissionRefused, outcome
 from .repository import FeedbackRepository
 from .settings import FeedbackSettings
+
+ProgramLifecycle: TypeAlias = (
+    ProgramDefined | ProgramOpened | ProgramEnrolmentClosed | ProgramStarted | ProgramCompleted | ProgramCancelled
+)
+"""Every lifecycle event carries the program's details whole, its sponsors among them."""
 
 FeedbackUnit: TypeAlias = UnitOfWork[FeedbackRepository]
 """A unit of work on feedback's schema: what every handler and `FeedbackLoop` use-case runs in."""
@@ -337,6 +348,17 @@ def build_handlers(loop: FeedbackLoop, clock: Clock) -> EventHandlers[FeedbackRe
     @handlers.handles(ParticipantErased)
     async def participant_erased(uow: FeedbackUnit, event: ParticipantErased) -> None:
         await loop.erase(uow, event.participant_id, event.erased_at)
+
+    async def program_described(uow: FeedbackUnit, event: ProgramLifecycle) -> None:
+        subjects = [sponsor.subject for sponsor in event.program.sponsors]
+        await uow.repository.save_sponsors(event.program_id, subjects, event.occurred_at)
+
+    handlers.handles(ProgramDefined)(program_described)
+    handlers.handles(ProgramOpened)(program_described)
+    handlers.handles(ProgramEnrolmentClosed)(program_described)
+    handlers.handles(ProgramStarted)(program_described)
+    handlers.handles(ProgramCompleted)(program_described)
+    handlers.handles(ProgramCancelled)(program_described)
 
     @handlers.handles(PairProposed)
     async def pair_proposed(uow: FeedbackUnit, event: PairProposed) -> None:

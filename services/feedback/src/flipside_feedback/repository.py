@@ -403,6 +403,23 @@ class FeedbackRepository:
         )
         return [RaisedConcern(r["theme"], r["body"], r["contributor_hash"], r["raised_on"]) for r in rows]
 
+    # Who sponsors a program
+
+    async def save_sponsors(self, program_id: str, subjects: list[str], as_of: datetime) -> None:
+        """The sponsors a lifecycle event names; an older event arriving late changes nothing."""
+        await self._conn.execute(
+            "INSERT INTO program_sponsors (program_id, subjects, as_of) VALUES ($1, $2, $3)"
+            " ON CONFLICT (program_id) DO UPDATE SET subjects = EXCLUDED.subjects, as_of = EXCLUDED.as_of"
+            " WHERE program_sponsors.as_of <= EXCLUDED.as_of",
+            program_id,
+            subjects,
+            as_of,
+        )
+
+    async def sponsors(self, program_id: str) -> frozenset[str]:
+        subjects = await self._conn.fetchval("SELECT subjects FROM program_sponsors WHERE program_id = $1", program_id)
+        return frozenset(subjects or ())
+
     # Erasure
 
     async def every_questionnaire(self) -> list[Questionnaire]:

@@ -1,7 +1,7 @@
 """Success stories a pair shares, and what a program's executive sponsor sees, on a running feedback service:
 events in, HTTP in, rows out."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import httpx
@@ -12,7 +12,7 @@ from flipside_devstack.factories import enrolled, pair_between
 from flipside_devstack.kafka_io import envelope, publish
 from flipside_devstack.service_process import ServiceProcess
 from flipside_devstack.waiting import wait_for_rows
-from flipside_shared.events import ParticipantErased
+from flipside_shared.events import ParticipantErased, ProgramDefined
 
 PROGRAM = f"stories-{uuid4().hex[:8]}"
 OTHER_PROGRAM = f"elsewhere-{uuid4().hex[:8]}"
@@ -112,9 +112,19 @@ async def test_erasing_either_side_deletes_their_pairs_story(sandbox, feedback, 
     assert not await db.fetchval("SELECT count(*) FROM feedback.success_stories WHERE pair_id = $1", pair)
 
 
+def described(program_id: str, *sponsors: str, at: datetime) -> ProgramDefined:
+    contacts = [{"subject": s, "display_name": "Sam Sponsor", "email": "sam@example.com"} for s in sponsors]
+    details = {"name": "Reverse mentoring", "sponsors": contacts}
+    return ProgramDefined(program_id=program_id, status="open", program=details, occurred_at=at)
+
+
 async def test_a_sponsor_reads_their_programs_aggregates_and_nothing_personal(sandbox, feedback, db):
     mentor, mentee, pair = await a_pair(sandbox, db)
-    async with httpx.AsyncClient(base_url=feedback.url, headers=sponsor_headers(PROGRAM)) as as_sponsor:
+    sponsor, not_named = f"sponsor-{uuid4().hex}", f"sponsor-{uuid4().hex}"
+    at = datetime.now(UTC)
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(described(PROGRAM, sponsor, at=at))])
+    await wait_for_rows(db, "SELECT 1 FROM feedback.program_sponsors WHERE $1 = ANY(subjects)", sponsor)
+    async with httpx.AsyncClient(base_url=feedback.url, headers=sponsor_headers(sponsor)) as as_sponsor:
         for aggregate in ("insights", "insights.csv", "summary", "dashboard"):
             answer = await as_sponsor.get(f"/programs/{PROGRAM}/{aggregate}")
             assert answer.status_code == 200, (aggregate, answer.text)
@@ -129,3 +139,14 @@ async def test_a_sponsor_reads_their_programs_aggregates_and_nothing_personal(sa
             assert (await as_sponsor.get(personal)).status_code == 403, personal
         assert (await as_sponsor.post(f"/programs/{PROGRAM}/complete")).status_code == 403, "a sponsor runs nothing"
         assert (await as_sponsor.get(f"/programs/{OTHER_PROGRAM}/insights")).status_code == 403, "nor another program"
+    async with httpx.AsyncClient(base_url=feedback.url, headers=sponsor_headers(not_named)) as as_other_sponsor:
+        assert (await as_other_sponsor.get(f"/programs/{PROGRAM}/insights")).status_code == 403, "not this program's"
+
+    later, late = at + timedelta(minutes=1), at - timedelta(minutes=1)
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(described(PROGRAM, not_named, at=later))])
+    await wait_for_rows(db, "SELECT 1 FROM feedback.program_sponsors WHERE $1 = ANY(subjects)", not_named)
+    stale = envelope(described(PROGRAM, sponsor, at=late))
+    await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [stale])
+    await wait_for_rows(db, "SELECT 1 FROM feedback.inbox WHERE event_id = $1", stale.id)
+    async with httpx.AsyncClient(base_url=feedback.url, headers=sponsor_headers(sponsor)) as as_former_sponsor:
+        assert (await as_former_sponsor.get(f"/programs/{PROGRAM}/insights")).status_code == 403, "no longer a sponsor"

@@ -73,15 +73,23 @@ def require_lead(parameter: str = "program_id") -> Callable[..., Principal]:
     return dependency
 
 
-def require_lead_or_sponsor(parameter: str = "program_id") -> Callable[..., Principal]:
-    """A lead or an executive sponsor of the program the path names, or an admin: for aggregate results only,
-    never a route that shows something of one person."""
+SponsorLookup = Callable[[Request, str], Awaitable[frozenset[str]]]
+"""The subjects of a program's executive sponsors (`ProgramDetails.sponsors`), as the service that checks knows them."""
 
-    def dependency(request: Request, principal: Principal = Depends(authenticated)) -> Principal:
+
+def require_lead_or_sponsor(
+    sponsors_of: SponsorLookup, parameter: str = "program_id"
+) -> Callable[..., Awaitable[Principal]]:
+    """A lead of the program the path names, an admin, or one of its executive sponsors (the sponsor role, and their
+    subject among the program's sponsors): for aggregate results only, never a route that shows one person's data."""
+
+    async def dependency(request: Request, principal: Principal = Depends(authenticated)) -> Principal:
         program_id = request.path_params[parameter]
-        if not (principal.leads(program_id) or principal.sponsors(program_id)):
-            raise forbidden("only a lead or a sponsor of this program or an admin may do this")
-        return principal
+        if principal.leads(program_id):
+            return principal
+        if principal.is_sponsor and principal.subject in await sponsors_of(request, program_id):
+            return principal
+        raise forbidden("only a lead or a sponsor of this program or an admin may do this")
 
     return dependency
 

@@ -25,7 +25,7 @@ class InvalidToken(Exception):
 
 @dataclass(frozen=True)
 class Principal:
-    """The caller as the token describes them: its subject, its Flipside roles, the programs it leads or sponsors, and the
+    """The caller as the token describes them: its subject, its Flipside roles, the programs it leads, and the
     claim naming the person (`identity_claim`) with its value (`identity`, None when the token lacks that claim)."""
 
     subject: str
@@ -51,10 +51,10 @@ class Principal:
     def leads(self, program_id: str) -> bool:
         return self.is_admin or ("program_lead" in self.roles and program_id in self.programs)
 
-    def sponsors(self, program_id: str) -> bool:
-        """An executive sponsor of the program (one of its `ProgramDetails.sponsors`, as the issuer's programs claim
-        names it): they see the program's aggregate results and nothing about a person."""
-        return "sponsor" in self.roles and program_id in self.programs
+    @property
+    def is_sponsor(self) -> bool:
+        """An executive sponsor: of the programs whose details (`ProgramDetails.sponsors`) name their subject."""
+        return "sponsor" in self.roles
 
 
 class TokenVerifier:

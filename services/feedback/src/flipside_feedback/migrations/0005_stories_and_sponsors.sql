@@ -12,3 +12,11 @@ CREATE TABLE success_stories (
     mentee_consent_at timestamptz
 );
 CREATE INDEX success_stories_by_program ON success_stories (program_id);
+
+-- A program's executive sponsors, by their subject at the identity provider, as its latest lifecycle event names
+-- them: who may read its aggregate results besides its leads.
+CREATE TABLE program_sponsors (
+    program_id text        PRIMARY KEY,
+    subjects   text[]      NOT NULL,
+    as_of      timestamptz NOT NULL
+);
