@@ -12,25 +12,22 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from flipside_shared.auth.rules import (
-    PairPeople,
     acting_as,
     authenticated,
-    path_uuid,
     require_lead,
     require_pair_member,
     require_self,
 )
 from flipside_shared.auth.tokens import Principal
-from flipside_shared.dependencies import units as units_of
 from flipside_shared.events.feedback import GoalCategory
 from flipside_shared.text import FEW_ITEMS, Identifier, Name, Text
 
 from .dashboard import router as dashboard_router
-from .dependencies import ClockDependency, LeadOrSponsor, LoopDependency, Settings, Units
+from .dependencies import ClockDependency, LeadOrSponsor, LoopDependency, Settings, Units, people_of_pair
 from .domain.concerns import concern_themes
 from .domain.goals import GoalRefused
 from .domain.links import ExpiredLink, InvalidLink, verify
@@ -94,12 +91,6 @@ class Concern(BaseModel):
     participant_id: UUID
     theme: Literal[CONCERN_THEMES]  # type: ignore[valid-type]
     body: Text = Field(min_length=1)
-
-
-async def _people_of_pair(request: Request) -> PairPeople | None:
-    async with units_of(request).reading() as repository:
-        members = await repository.pair_members(path_uuid(request, "pair_id"))
-    return None if members is None else PairPeople((members.mentor_id, members.mentee_id))
 
 
 def _request_id(token: str, settings: FeedbackSettings, now: datetime) -> UUID:
@@ -214,7 +205,7 @@ async def set_goal(
     return {"goal_id": str(goal_id)}
 
 
-@router.get("/pairs/{pair_id}/goals", dependencies=[Depends(require_pair_member(_people_of_pair))])
+@router.get("/pairs/{pair_id}/goals", dependencies=[Depends(require_pair_member(people_of_pair))])
 async def goals(pair_id: UUID, units: Units, participant_id: UUID | None = None) -> list[dict[str, Any]]:
     """The pair's goals, both sides' (they are mutual), for one of its two people (`participant_id`, if given, must be one)."""
     async with units.reading() as repository:

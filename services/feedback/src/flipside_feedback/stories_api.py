@@ -5,16 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
-from flipside_shared.auth.rules import PairPeople, acting_as, authenticated, path_uuid, require_pair_member
+from flipside_shared.auth.rules import acting_as, authenticated, require_pair_member
 from flipside_shared.auth.tokens import Principal
 from flipside_shared.dependencies import component
-from flipside_shared.dependencies import units as units_of
 from flipside_shared.text import Text
 
-from .dependencies import Units
+from .dependencies import Units, people_of_pair
 from .domain.stories import SuccessStory
 from .stories import NoStory, StoryBook, StoryRefused
 
@@ -24,13 +23,7 @@ Caller = Annotated[Principal, Depends(authenticated)]
 StoryBookDependency = Annotated[StoryBook, Depends(component(StoryBook))]
 
 
-async def _people_of_pair(request: Request) -> PairPeople | None:
-    async with units_of(request).reading() as repository:
-        members = await repository.pair_members(path_uuid(request, "pair_id"))
-    return None if members is None else PairPeople((members.mentor_id, members.mentee_id))
-
-
-PairMember = Annotated[Principal, Depends(require_pair_member(_people_of_pair))]
+PairMember = Annotated[Principal, Depends(require_pair_member(people_of_pair))]
 
 
 class StoryDraft(BaseModel):
