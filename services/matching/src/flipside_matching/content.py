@@ -3,11 +3,14 @@ confidentiality agreement, orientation for both roles) and what stands in where 
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from flipside_shared.clock import Clock
 
-from .domain.agreements import ProgramAgreement
+from .domain.agreements import ProgramAgreement, check_accepted
 from .domain.orientation import GuideRole, OrientationGuide, built_in_guide
-from .matcher import Unit, known_program
+from .domain.refusals import NotFound
+from .matcher import Unit, known_program, member_of
 from .repository import MatchingRepository
 
 
@@ -23,6 +26,15 @@ class ProgramContent:
         return await uow.repository.content.publish_agreement(
             program_id, ground_rules, confidentiality, self._clock.now()
         )
+
+    async def accept_agreement(self, uow: Unit, program_id: str, participant_id: UUID, version: int) -> None:
+        """Someone enrolled before the current version accepts it: their record moves to it."""
+        await member_of(uow.repository, program_id, participant_id)
+        current = await uow.repository.content.current_agreement(program_id)
+        if current is None:
+            raise NotFound(f"program {program_id!r} has no agreement to accept")
+        check_accepted(current, version)
+        await uow.repository.content.renew_acceptance(participant_id, program_id, version, self._clock.now())
 
     async def write_guide(self, uow: Unit, program_id: str, guide: OrientationGuide) -> None:
         await known_program(uow.repository, program_id)

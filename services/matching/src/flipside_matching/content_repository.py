@@ -52,6 +52,17 @@ class ContentRepository:
             at,
         )
 
+    async def renew_acceptance(self, participant_id: UUID, program_id: str, version: int, at: datetime) -> None:
+        await self._conn.execute(
+            "INSERT INTO agreement_acceptances (participant_id, program_id, version, accepted_at)"
+            " VALUES ($1, $2, $3, $4) ON CONFLICT (participant_id)"
+            " DO UPDATE SET version = EXCLUDED.version, accepted_at = EXCLUDED.accepted_at",
+            participant_id,
+            program_id,
+            version,
+            at,
+        )
+
     async def acceptances(self, program_id: str) -> list[asyncpg.Record]:
         return await self._conn.fetch(
             "SELECT participant_id, version, accepted_at FROM agreement_acceptances WHERE program_id = $1"

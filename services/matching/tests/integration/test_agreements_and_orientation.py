@@ -93,6 +93,34 @@ async def test_enrolment_needs_the_current_agreement_accepted_once_the_program_h
     assert [(r["participant_id"], r["version"]) for r in record] == [(str(person.participant_id), 2)]
 
 
+async def test_someone_enrolled_before_a_new_version_accepts_it_and_no_one_else_can_for_them(matching, db):
+    async with httpx.AsyncClient(base_url=matching.url, headers=lead_headers(PROGRAM)) as as_lead:
+        current = (await as_lead.get(f"/programs/{PROGRAM}/agreement")).json()["version"]
+    person, enrolment = await enrol(matching, PROGRAM, agreement_version=current)
+    assert enrolment.status_code == 202
+    await wait_for_rows(
+        db, "SELECT 1 FROM matching.agreement_acceptances WHERE participant_id = $1", person.participant_id
+    )
+    async with httpx.AsyncClient(base_url=matching.url, headers=lead_headers(PROGRAM)) as as_lead:
+        newer = (await as_lead.put(f"/programs/{PROGRAM}/agreement", json=RULES)).json()["version"]
+    path = f"/programs/{PROGRAM}/agreement/acceptances"
+    async with httpx.AsyncClient(base_url=matching.url, headers=participant_headers(uuid4())) as as_someone_else:
+        assert (
+            await as_someone_else.post(path, json={"participant_id": str(person.participant_id), "version": newer})
+        ).status_code == 403
+    async with httpx.AsyncClient(base_url=matching.url, headers=participant_headers(person.participant_id)) as as_them:
+        stale = await as_them.post(path, json={"participant_id": str(person.participant_id), "version": current})
+        assert stale.status_code == 422 and f"read version {newer}" in stale.json()["detail"]
+        accepted = await as_them.post(path, json={"participant_id": str(person.participant_id), "version": newer})
+        assert accepted.status_code == 204, accepted.text
+    assert (
+        await db.fetchval(
+            "SELECT version FROM matching.agreement_acceptances WHERE participant_id = $1", person.participant_id
+        )
+        == newer
+    )
+
+
 async def test_an_hr_enrolment_without_the_agreement_is_dead_lettered_with_the_reason(sandbox, matching):
     unaccepted = envelope(enrolled(program_id=PROGRAM, role="mentee", grade=8), source=HR)
     prefix = sandbox.topic_prefix

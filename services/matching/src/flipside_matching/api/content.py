@@ -4,11 +4,12 @@ accepts when enrolling (versioned), and orientation guides for mentors and mente
 from __future__ import annotations
 
 from typing import Annotated, Any
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from flipside_shared.auth.rules import authenticated, require_lead
+from flipside_shared.auth.rules import acting_as, authenticated, require_lead
 from flipside_shared.dependencies import component
 from flipside_shared.text import FEW_ITEMS, Identifier, Name, Text
 
@@ -16,7 +17,7 @@ from ..content import ProgramContent, orientation
 from ..domain.agreements import ProgramAgreement
 from ..domain.orientation import GuideRole, GuideSection, OrientationGuide
 from ..matcher import known_program
-from .dependencies import Units
+from .dependencies import Caller, Units
 from .refusals import AnsweringRefusals
 
 router = APIRouter(route_class=AnsweringRefusals)
@@ -29,6 +30,12 @@ class AgreementText(BaseModel):
     model_config = ConfigDict(extra="forbid")
     ground_rules: Text = Field(min_length=1, description="How the pair works together: time, preparation, respect.")
     confidentiality: Text = Field(min_length=1, description="What stays between the two, and what does not.")
+
+
+class Acceptance(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    participant_id: UUID = Field(description="Who accepts: an enrolled participant of the program, the caller.")
+    version: int = Field(ge=1, description="The current version, as GET .../agreement answers it.")
 
 
 class SectionText(BaseModel):
@@ -82,6 +89,16 @@ async def acceptances(program_id: str, units: Units) -> dict[str, Any]:
             for r in rows
         ],
     }
+
+
+@router.post("/programs/{program_id}/agreement/acceptances", status_code=status.HTTP_204_NO_CONTENT)
+async def accept_agreement(
+    program_id: str, acceptance: Acceptance, units: Units, content: ContentDependency, principal: Caller
+) -> None:
+    """Someone enrolled before the current version accepts it; 422 naming the current one for any other version."""
+    acting_as(principal, acceptance.participant_id)
+    async with units.begin() as uow:
+        await content.accept_agreement(uow, program_id, acceptance.participant_id, acceptance.version)
 
 
 @router.get("/programs/{program_id}/orientation/{role}", dependencies=[Depends(authenticated)])
