@@ -20,11 +20,17 @@ RULES = {
     "require_lead": "lead",
     "require_self": "self",
     "require_self_or_lead": "self or lead",
+    "require_lead_or_sponsor": "lead or sponsor",
     "require_pair_member": "pair",
 }
 # Rules the access table names with a check of the body (or of the program's stored leads and sponsors) on top:
 # the route's dependency is the part before it.
-BODY_CHECKED = {"named": "token", "pair (and named)": "pair", "lead or sponsor": "token"}
+BODY_CHECKED = {
+    "named": "token",
+    "pair (and named)": "pair",
+    "lead or sponsor (named)": "token",
+    "token (program member or lead)": "token",
+}
 ROW = re.compile(r"^\| (\w+) \| `(GET|PUT|POST|PATCH|DELETE) ([^`]+)` \| ([^|]+) \|$")
 
 

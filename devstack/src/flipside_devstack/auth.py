@@ -109,6 +109,10 @@ class DevIssuer:
     def lead_token(self, *program_ids: str) -> str:
         return self.token(f"lead-of-{'-'.join(program_ids)}", ["program_lead"], program_ids)
 
+    def sponsor_token(self, subject: str) -> str:
+        """An executive sponsor's: of the programs whose details name `subject` among their sponsors."""
+        return self.token(subject, ["sponsor"])
+
 
 def dev_issuer_in(state_dir: Path) -> DevIssuer | None:
     """The development issuer `make up` keeps in its state directory, if it has made one."""
@@ -144,3 +148,7 @@ def participant_headers(participant_id: UUID | str) -> dict[str, str]:
 
 def lead_headers(*program_ids: str) -> dict[str, str]:
     return bearer(dev_issuer().lead_token(*program_ids))
+
+
+def sponsor_headers(subject: str) -> dict[str, str]:
+    return bearer(dev_issuer().sponsor_token(subject))

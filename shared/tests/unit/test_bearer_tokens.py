@@ -197,6 +197,14 @@ def test_a_valid_token_without_a_flipside_role_may_do_nothing(verifier, signer):
     assert principal.participant_id is None and not principal.leads("pilot") and not principal.is_admin
 
 
+def test_a_sponsor_token_is_a_sponsor_and_neither_a_lead_nor_a_participant(verifier, signer):
+    principal = verifier.verify(
+        signer.token(sub="cfo@example.com", flipside_roles=["sponsor"], flipside_programs=["pilot"])
+    )
+    assert principal.is_sponsor and principal.subject == "cfo@example.com"
+    assert not principal.leads("pilot") and principal.participant_id is None and not principal.is_admin
+
+
 def test_roles_can_come_from_a_nested_claim_or_a_space_separated_string(key_set_file, signer):
     keycloak = TokenVerifier(
         AuthSettings(issuer=ISSUER, audience=AUDIENCE, jwks_file=key_set_file, roles_claim="realm_access.roles")

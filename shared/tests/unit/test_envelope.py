@@ -60,7 +60,7 @@ def test_poison_messages_say_why(mutate, reason):
 
 def test_unknown_fields_are_rejected_and_never_emitted():
     event = enrolled()
-    assert set(json.loads(event.model_dump_json())) == {"participant_id", "profile"}
+    assert set(json.loads(event.model_dump_json())) == {"participant_id", "profile", "agreement_version"}
     with pytest.raises(ValueError):
         ParticipantEnrolled.model_validate({**event.model_dump(), "age": 23})
 

@@ -12,26 +12,23 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from flipside_shared.auth.rules import (
-    PairPeople,
     acting_as,
     authenticated,
     forbidden,
-    path_uuid,
     require_lead,
     require_pair_member,
     require_self,
 )
 from flipside_shared.auth.tokens import Principal
-from flipside_shared.dependencies import units as units_of
 from flipside_shared.events.feedback import GoalCategory
 from flipside_shared.text import FEW_ITEMS, Identifier, Name, Text
 
 from .dashboard import router as dashboard_router
-from .dependencies import ClockDependency, LoopDependency, Settings, Units
+from .dependencies import ClockDependency, LeadOrSponsor, LoopDependency, Settings, Units, people_of_pair
 from .domain.closing import ClosingReportUnavailable, report_available
 from .domain.closing_report import closing_report as report_of
 from .domain.concerns import concern_themes
@@ -45,9 +42,11 @@ from .domain.survey import MIN_GROUP_SIZE
 from .handlers import FeedbackLoop, FeedbackUnit, UnknownRequest
 from .repository import FeedbackRepository
 from .settings import FeedbackSettings
+from .stories_api import router as stories_router
 
 router = APIRouter()
 router.include_router(dashboard_router)
+router.include_router(stories_router)
 
 Caller = Annotated[Principal, Depends(authenticated)]
 
@@ -92,12 +91,6 @@ class Concern(BaseModel):
     participant_id: UUID
     theme: Literal[CONCERN_THEMES]  # type: ignore[valid-type]
     body: Text = Field(min_length=1)
-
-
-async def _people_of_pair(request: Request) -> PairPeople | None:
-    async with units_of(request).reading() as repository:
-        members = await repository.pair_members(path_uuid(request, "pair_id"))
-    return None if members is None else PairPeople((members.mentor_id, members.mentee_id))
 
 
 def _request_id(token: str, settings: FeedbackSettings, now: datetime) -> UUID:
@@ -252,7 +245,7 @@ async def set_goal(
     return {"goal_id": str(goal_id)}
 
 
-@router.get("/pairs/{pair_id}/goals", dependencies=[Depends(require_pair_member(_people_of_pair))])
+@router.get("/pairs/{pair_id}/goals", dependencies=[Depends(require_pair_member(people_of_pair))])
 async def goals(pair_id: UUID, units: Units, participant_id: UUID | None = None) -> list[dict[str, Any]]:
     """The pair's goals, both sides' (they are mutual), for one of its two people (`participant_id`, if given, must be one)."""
     async with units.reading() as repository:
@@ -374,7 +367,7 @@ async def closing_report(
     return {"program_id": program_id, **report_of(records, settings.insights_closing(), clock.now())}
 
 
-@router.get("/programs/{program_id}/summary", dependencies=[Depends(require_lead())])
+@router.get("/programs/{program_id}/summary", dependencies=[LeadOrSponsor])
 async def program_summary(program_id: str, units: Units, settings: Settings, clock: ClockDependency) -> dict[str, Any]:
     """Check-ins of closed periods only, like the insights: two reads around one answer show the same."""
     async with units.reading() as repository:

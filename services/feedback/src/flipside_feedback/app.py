@@ -27,6 +27,7 @@ from .handlers import FeedbackLoop, build_handlers
 from .repository import FeedbackRepository
 from .settings import FeedbackSettings
 from .silence import SilenceWatch
+from .stories import StoryBook
 
 SERVICE = "feedback"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -56,7 +57,7 @@ def definition(settings: FeedbackSettings | None = None) -> ServiceDefinition[Fe
             PersonalDataExported,
         ),
         workers=[SilenceWatch(loop, clock, settings.health_sweep_seconds).run],
-        components=(loop, settings, clock),
+        components=(loop, StoryBook(clock), settings, clock),
     )
 
 

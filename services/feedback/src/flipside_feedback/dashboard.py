@@ -5,12 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi import APIRouter, HTTPException, Response
 from fastapi.responses import FileResponse, HTMLResponse
 
-from flipside_shared.auth.rules import require_lead
-
-from .dependencies import ClockDependency, Settings, Units
+from .dependencies import ClockDependency, LeadOrSponsor, Settings, Units
 from .domain.program_figures import PeriodUnit, ProgramInsights, program_insights
 from .insights_formats import csv_export, dashboard_page, document
 
@@ -26,7 +24,7 @@ _PAGE_POLICY = (
 )
 
 
-@router.get("/programs/{program_id}/insights", dependencies=[Depends(require_lead())])
+@router.get("/programs/{program_id}/insights", dependencies=[LeadOrSponsor])
 async def insights(
     program_id: str,
     units: Units,
@@ -38,7 +36,7 @@ async def insights(
     return document(program_id, await _insights(program_id, units, settings, clock, period))
 
 
-@router.get("/programs/{program_id}/insights.csv", dependencies=[Depends(require_lead())])
+@router.get("/programs/{program_id}/insights.csv", dependencies=[LeadOrSponsor])
 async def insights_csv(
     program_id: str,
     units: Units,
@@ -53,7 +51,7 @@ async def insights_csv(
     )
 
 
-@router.get("/programs/{program_id}/dashboard", response_class=HTMLResponse, dependencies=[Depends(require_lead())])
+@router.get("/programs/{program_id}/dashboard", response_class=HTMLResponse, dependencies=[LeadOrSponsor])
 async def dashboard(
     program_id: str,
     units: Units,

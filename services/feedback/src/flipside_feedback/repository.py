@@ -17,6 +17,7 @@ from .domain.goals import PairMembers
 from .domain.health import PairSignals, Rating
 from .domain.questionnaire import BUILT_IN, BUILT_IN_VERSION, Questionnaire
 from .insights_repository import InsightsRepository
+from .stories_repository import StoriesRepository
 
 
 class FeedbackRepository:
@@ -32,6 +33,11 @@ class FeedbackRepository:
     def closing(self) -> ClosingRepository:
         """The queries gathering a completed program's records for its closing report, on the same connection."""
         return ClosingRepository(self._conn)
+
+    @property
+    def stories(self) -> StoriesRepository:
+        """The success stories pairs write and share, on the same connection."""
+        return StoriesRepository(self._conn)
 
     # What other services tell us
 
@@ -468,6 +474,13 @@ class FeedbackRepository:
         )
         return [RaisedConcern(r["theme"], r["body"], r["contributor_hash"], r["raised_on"]) for r in rows]
 
+    # Who sponsors a program
+
+    async def sponsors(self, program_id: str) -> frozenset[str]:
+        """The subjects of the program's executive sponsors, as its latest lifecycle event names them."""
+        sponsors = await self._conn.fetchval("SELECT sponsors FROM programs WHERE program_id = $1", program_id)
+        return frozenset(sponsor["subject"] for sponsor in sponsors or ())
+
     # Erasure
 
     async def every_questionnaire(self) -> list[Questionnaire]:
@@ -480,6 +493,7 @@ class FeedbackRepository:
     ) -> None:
         """Nothing left that names or points to them; their numbers stay in the aggregates under a new random id."""
         stand_in = uuid4()
+        await self.stories.erase_stories_of(participant_id)
         # Copies of events already on the broker are not needed here any more (subscribers have them).
         await self._conn.execute(
             "DELETE FROM outbox WHERE sent_at IS NOT NULL AND position(convert_to(($1::uuid)::text, 'UTF8') IN payload) > 0",

@@ -35,6 +35,7 @@ from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import router
 from .api.people_import import IMPORT_PATHS
+from .content import ProgramContent
 from .domain.taxonomy import Taxonomy
 from .exports import PERSONAL_DATA
 from .handlers import build_handlers
@@ -96,7 +97,7 @@ def definition(settings: MatchingSettings | None = None) -> ServiceDefinition[Ma
             ProposalExpiry(matcher, settings.proposal_poll_seconds).run,
             ExportExpiry(exports, settings.export_poll_seconds).run,
         ],
-        components=(matcher, taxonomy, exports, scim_users, people_import),
+        components=(matcher, ProgramContent(clock), taxonomy, exports, scim_users, people_import),
         larger_bodies={IMPORT_PATHS: settings.import_max_bytes},
     )
 

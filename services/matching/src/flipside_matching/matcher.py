@@ -39,6 +39,7 @@ from flipside_shared.events import (
 )
 from flipside_shared.unit_of_work import UnitOfWork
 
+from .domain.agreements import check_accepted
 from .domain.at_risk import Confirmer, PairStanding, recovered, refusal, role_of
 from .domain.availability import first_monday_after
 from .domain.engine import RunResult, as_if_unpaired, best_partner, ranked, run, score_pair, unmatchable, who_fits
@@ -114,25 +115,39 @@ class Matcher:
 
     # Participants: requests become events on `participants`, whoever sends them; their effects follow.
 
-    async def enrol(self, uow: Unit, participant_id: UUID, profile: ParticipantProfile) -> Envelope:
+    async def enrol(
+        self, uow: Unit, participant_id: UUID, profile: ParticipantProfile, agreement_version: int | None = None
+    ) -> Envelope:
         """An erased participant's id is never enrolled again: the person enrols under a new id."""
         program = await known_program(uow.repository, profile.program_id)
         program.life.check_enrolment_open(self._clock.now())
-        return await self._enrol(uow, program, participant_id, profile)
+        return await self._enrol(uow, program, participant_id, profile, agreement_version)
 
-    async def enrol_self(self, uow: Unit, participant_id: UUID, profile: ParticipantProfile) -> Envelope:
+    async def enrol_self(
+        self, uow: Unit, participant_id: UUID, profile: ParticipantProfile, agreement_version: int | None = None
+    ) -> Envelope:
         """A person enrolling themself is told when they are enrolled already, where an enrolment sent again by
         HR or an admin is a retry that changes nothing."""
         program = await known_program(uow.repository, profile.program_id)
         check_may_enrol(await uow.repository.enrolment(participant_id), program.program_id)
         program.life.check_enrolment_open(self._clock.now())
-        return await self._enrol(uow, program, participant_id, profile)
+        return await self._enrol(uow, program, participant_id, profile, agreement_version)
 
-    async def _enrol(self, uow: Unit, program: Program, participant_id: UUID, profile: ParticipantProfile) -> Envelope:
+    async def _enrol(
+        self,
+        uow: Unit,
+        program: Program,
+        participant_id: UUID,
+        profile: ParticipantProfile,
+        agreement_version: int | None,
+    ) -> Envelope:
         if await was_erased(uow.conn, participant_id):
             raise Gone("this participant id was erased; enrol the person under a new id")
         check_grade(program.program_id, program.policy, profile.grade)
-        return uow.emit(ParticipantEnrolled(participant_id=participant_id, profile=profile))
+        check_accepted(await uow.repository.content.current_agreement(program.program_id), agreement_version)
+        return uow.emit(
+            ParticipantEnrolled(participant_id=participant_id, profile=profile, agreement_version=agreement_version)
+        )
 
     async def request_update(
         self,
@@ -171,6 +186,9 @@ class Matcher:
         """From an HR system: checked as the same request over HTTP, then published on `participants`."""
         program = await program_taking(uow.repository, event.profile)
         program.life.check_enrolment_open(self._clock.now())
+        check_accepted(
+            await uow.repository.content.current_agreement(event.profile.program_id), event.agreement_version
+        )
         uow.emit(event)
 
     async def take_profile_change(self, uow: Unit, event: ParticipantUpdated) -> None:
@@ -193,6 +211,10 @@ class Matcher:
         if newcomer is None:
             log.info("participant already enrolled", participant_id=str(event.participant_id))
             return
+        if event.agreement_version is not None:
+            await repository.content.record_acceptance(
+                event.participant_id, program.program_id, event.agreement_version, self._clock.now()
+            )
         if program.matches_on_arrival:  # otherwise: picks from suggestions, or waits for the first match run
             await self._match_or_tell(uow, program, newcomer)
 

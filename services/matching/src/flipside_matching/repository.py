@@ -12,6 +12,7 @@ import asyncpg
 from flipside_shared.events import ParticipantProfile, ProgramDetails
 from flipside_shared.events.programs import ProgramStatus
 
+from .content_repository import ContentRepository
 from .domain.at_risk import PairStanding
 from .domain.enrolment import EnrolledPerson, Enrolment
 from .domain.lifecycle import ProgramLife
@@ -101,6 +102,11 @@ class ActivePair:
 class MatchingRepository(ProvisioningQueries):
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
+
+    @property
+    def content(self) -> ContentRepository:
+        """What leads write for their programs (agreement, orientation), on the same connection."""
+        return ContentRepository(self._conn)
 
     async def lock_program(self, program_id: str) -> None:
         """Serialise matching within one program across replicas until the transaction ends."""

@@ -22,6 +22,7 @@ from flipside_shared.events import SUBSCRIBABLE_EVENT_TYPES
 from flipside_shared.signed_tokens import InvalidToken
 from flipside_shared.text import Few, Identifier, Text, Url
 
+from .conversation_api import router as conversation_router
 from .dependencies import Settings, Units
 from .domain.endpoints import checked_chat_url, checked_webhook_url
 from .domain.preferences import KINDS, LANGUAGES, PERSON_CHANNELS, Preferences, QuietHours
@@ -30,6 +31,7 @@ from .repository import NotificationsRepository
 from .settings import NotificationSettings
 
 router = APIRouter()
+router.include_router(conversation_router)
 
 NO_SUCH_PARTICIPANT = "no such participant (not enrolled, or erased)"
 

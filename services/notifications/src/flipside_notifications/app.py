@@ -29,6 +29,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def definition(settings: NotificationSettings | None = None) -> ServiceDefinition[NotificationsRepository]:
     settings = settings or NotificationSettings()
+    clock = SystemClock()
     # A template that cannot render stops the deployment here, not a message at 2 am.
     check_templates(settings.default_locale)
     clock = SystemClock()
@@ -48,7 +49,7 @@ def definition(settings: NotificationSettings | None = None) -> ServiceDefinitio
             RunSummaries(notices, settings, clock).run,
             WeeklyDigests(notices, settings, clock).run,
         ],
-        components=(settings,),
+        components=(settings, clock),
     )
 
 

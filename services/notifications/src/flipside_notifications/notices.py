@@ -31,6 +31,7 @@ from flipside_shared.events import (
 )
 from flipside_shared.unit_of_work import UnitOfWork
 
+from .conversation_guides import learn_areas, with_conversation_guides
 from .domain.messages import (
     Known,
     MessageDue,
@@ -73,9 +74,10 @@ class Notices:
             raise ValueError(f"{event.ce_type} reached notifications without the consumed event that carries it")
         repository = uow.repository
         known = await self._learn(repository, event)
+        await learn_areas(repository, event)
         if (activity := activity_of(event, known)) is not None:
             await repository.count_activity(*activity, week_of(cause.time))
-        if messages := messages_for(event, self._links, known):
+        if messages := await with_conversation_guides(repository, event, messages_for(event, self._links, known)):
             await owe_messages(repository, cause.id, cause.correlation_id, messages)
         await repository.owe_webhooks(cause.id, cause.correlation_id, cause.type, cause.structured())
 

@@ -11,6 +11,7 @@ import asyncpg
 
 from flipside_shared.events import ParticipantProfile, ProgramDetails
 
+from .conversation_repository import ConversationRepository
 from .domain.messages import MessageDue
 from .domain.preferences import Preferences, QuietHours
 from .domain.programs import PairMembers, Program, contact_id
@@ -65,6 +66,11 @@ def _in_lane(column: str, of_parameter: int) -> str:
 class NotificationsRepository:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
+
+    @property
+    def conversations(self) -> ConversationRepository:
+        """What conversation guides are chosen from, on the same connection."""
+        return ConversationRepository(self._conn)
 
     # People
 

@@ -10,6 +10,7 @@ from uuid import UUID
 from flipside_devstack.factories import enrolled, pair_created
 from flipside_devstack.fake_units import fake_unit_of_work
 from flipside_devstack.kafka_io import envelope
+from flipside_notifications.domain.conversation_prompts import LearningAreas
 from flipside_notifications.domain.messages import MessageDue
 from flipside_notifications.domain.programs import PairMembers, Program
 from flipside_notifications.handlers import build_handlers
@@ -25,8 +26,31 @@ class Links:
         return f"https://scheduling.example/calendars/{participant_id}-{generation}.ics"
 
 
+class InMemoryConversations:
+    """Skills and goals as notifications learns them; no program's own prompts."""
+
+    def __init__(self) -> None:
+        self.areas_of: dict[UUID, LearningAreas] = {}
+
+    async def remember_areas(self, participant_id: UUID, areas: LearningAreas) -> None:
+        self.areas_of[participant_id] = areas
+
+    async def forget_areas(self, participant_id: UUID) -> None:
+        self.areas_of.pop(participant_id, None)
+
+    async def areas(self, participant_id: UUID) -> LearningAreas:
+        return self.areas_of.get(participant_id, LearningAreas((), ()))
+
+    async def chosen_language(self, participant_id: UUID) -> tuple[str | None, str]:
+        return None, "en"
+
+    async def program_prompts(self, program_id: str, language: str) -> dict[str, list[str]]:
+        return {}
+
+
 class InMemoryNotificationsRepository:
     def __init__(self, channels: dict[UUID, list[str]] | None = None) -> None:
+        self.conversations = InMemoryConversations()
         self.recipients: dict[UUID, ParticipantProfile] = {}
         self.channels = channels or {}
         """The channels of those who chose theirs."""

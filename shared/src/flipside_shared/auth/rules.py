@@ -3,7 +3,8 @@ bearer scheme on it).
 
 401 with `WWW-Authenticate: Bearer` when the token is missing or not accepted; 403 with the reason when a
 valid token lacks the right. An admin may do everything; a participant acts for themself (the participant
-id `identity.participant_id_for` finds in their token); a program lead sees and runs their own programs, in aggregate.
+id `identity.participant_id_for` finds in their token); a program lead sees and runs their own programs, in aggregate;
+an executive sponsor sees their programs' aggregate results and nothing else.
 """
 
 from __future__ import annotations
@@ -68,6 +69,27 @@ def require_lead(parameter: str = "program_id") -> Callable[..., Principal]:
         if not principal.leads(request.path_params[parameter]):
             raise forbidden("only a lead of this program or an admin may do this")
         return principal
+
+    return dependency
+
+
+SponsorLookup = Callable[[Request, str], Awaitable[frozenset[str]]]
+"""The subjects of a program's executive sponsors (`ProgramDetails.sponsors`), as the service that checks knows them."""
+
+
+def require_lead_or_sponsor(
+    sponsors_of: SponsorLookup, parameter: str = "program_id"
+) -> Callable[..., Awaitable[Principal]]:
+    """A lead of the program the path names, an admin, or one of its executive sponsors (the sponsor role, and their
+    subject among the program's sponsors): for aggregate results only, never a route that shows one person's data."""
+
+    async def dependency(request: Request, principal: Principal = Depends(authenticated)) -> Principal:
+        program_id = request.path_params[parameter]
+        if principal.leads(program_id):
+            return principal
+        if principal.is_sponsor and principal.subject in await sponsors_of(request, program_id):
+            return principal
+        raise forbidden("only a lead or a sponsor of this program or an admin may do this")
 
     return dependency
 

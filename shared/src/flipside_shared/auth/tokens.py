@@ -12,7 +12,7 @@ from .identity import participant_id_for
 from .keys import KeySource, UnknownKey, key_source
 from .settings import AuthSettings
 
-ROLES = ("participant", "program_lead", "admin")
+ROLES = ("participant", "program_lead", "sponsor", "admin")
 ACCESS_TOKEN_TYPE = "at+jwt"
 
 # The key type each algorithm family verifies with: a token may not choose a key of another type.
@@ -50,6 +50,11 @@ class Principal:
 
     def leads(self, program_id: str) -> bool:
         return self.is_admin or ("program_lead" in self.roles and program_id in self.programs)
+
+    @property
+    def is_sponsor(self) -> bool:
+        """An executive sponsor: of the programs whose details (`ProgramDetails.sponsors`) name their subject."""
+        return "sponsor" in self.roles
 
 
 class TokenVerifier:

@@ -147,6 +147,12 @@ class ParticipantEnrolled(Event):
 
     participant_id: UUID
     profile: ParticipantProfile
+    agreement_version: int | None = Field(
+        None,
+        ge=1,
+        description="The version of the program's ground rules and confidentiality agreement the person accepted"
+        " when enrolling; required once the program has one, none for a program without.",
+    )
 
 
 class ParticipantUnmatched(Event):

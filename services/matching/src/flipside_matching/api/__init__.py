@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from . import (
     at_risk,
     audit,
+    content,
     enrolment,
     exports,
     own_pairs,
@@ -33,6 +34,7 @@ for part in (
     audit,
     taxonomy,
     scim,
+    content,
 ):
     router.include_router(part.router)
 

@@ -31,6 +31,9 @@ class SelfEnrolment(ParticipantProfile):
     program_id: Identifier | None = Field(  # type: ignore[assignment]  # the path names the program; the body may repeat it
         None, description="The program comes from the path; given here, it must be the same."
     )
+    agreement_version: int | None = Field(
+        None, ge=1, description="The version of the program's agreement the person accepts (GET .../agreement)."
+    )
 
 
 @router.post("/programs/{program_id}/enrolments", status_code=status.HTTP_202_ACCEPTED)
@@ -54,10 +57,10 @@ async def enrol_self(
             ]
         )
     profile = ParticipantProfile.model_validate(
-        {**enrolment.model_dump(exclude={"participant_id"}), "program_id": program_id}
+        {**enrolment.model_dump(exclude={"participant_id", "agreement_version"}), "program_id": program_id}
     )
     async with units.begin() as uow:
-        envelope = await matcher.enrol_self(uow, enrolment.participant_id, profile)
+        envelope = await matcher.enrol_self(uow, enrolment.participant_id, profile, enrolment.agreement_version)
     return EnrolmentAccepted(participant_id=enrolment.participant_id, event_id=envelope.id)
 
 

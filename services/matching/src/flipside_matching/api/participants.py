@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Depends, status
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from flipside_shared.auth.rules import require_admin, require_self
 from flipside_shared.events import ParticipantProfile
@@ -23,6 +23,9 @@ class Enrolment(ParticipantProfile):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     participant_id: UUID | None = None
+    agreement_version: int | None = Field(
+        None, ge=1, description="The version of the program's agreement the person accepted (GET .../agreement)."
+    )
 
 
 class EnrolmentAccepted(Accepted):
@@ -37,9 +40,9 @@ async def enrol(enrolment: Enrolment, units: Units, matcher: MatcherDependency) 
     An erased participant's id is never enrolled again (410): the person enrols under a new id.
     """
     participant_id = enrolment.participant_id or uuid4()
-    profile = ParticipantProfile.model_validate(enrolment.model_dump(exclude={"participant_id"}))
+    profile = ParticipantProfile.model_validate(enrolment.model_dump(exclude={"participant_id", "agreement_version"}))
     async with units.begin() as uow:
-        envelope = await matcher.enrol(uow, participant_id, profile)
+        envelope = await matcher.enrol(uow, participant_id, profile, enrolment.agreement_version)
     return EnrolmentAccepted(participant_id=participant_id, event_id=envelope.id)
 
 

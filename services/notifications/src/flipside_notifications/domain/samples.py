@@ -24,6 +24,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "duration_minutes": 45,
         "calendar_feed_url": None,
         "meeting_url": "https://meet.example.com/flipside-00000000-0000-4000-8000-000000000001",
+        "conversation_prompts": ["What made each of you sign up?", "What should stay between the two of you?"],
     },
     "session_rescheduled": {
         "session_id": SESSION_ID,
