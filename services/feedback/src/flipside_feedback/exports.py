@@ -35,4 +35,8 @@ PERSONAL_DATA: PersonalDataQueries = {
         "SELECT r.* FROM recognitions r JOIN pairs p USING (pair_id)"
         " WHERE $1 IN (p.mentor_id, p.mentee_id) ORDER BY r.awarded_at"
     ),
+    "closing_requests": "SELECT * FROM closing_requests WHERE participant_id = $1 ORDER BY created_at",
+    "withdrawals": "SELECT * FROM withdrawals WHERE participant_id = $1 ORDER BY withdrawn_at",
+    # A story is the pair's own, which both read; it is shared further only while both consent.
+    "success_stories": "SELECT * FROM success_stories WHERE $1 IN (mentor_id, mentee_id)",
 }
