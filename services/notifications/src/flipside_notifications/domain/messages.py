@@ -253,7 +253,7 @@ def messages_for(event: Event, links: PersonalLinks, known: Known = Known()) -> 
             return [
                 MessageDue(
                     event.participant_id,
-                    "feedback_requested",
+                    _request_template(event),
                     {
                         "survey_url": links.survey_url(event.request_id, event.expires_at),
                         "expires_at": event.expires_at.isoformat(),
@@ -262,6 +262,13 @@ def messages_for(event: Event, links: PersonalLinks, known: Known = Known()) -> 
                 )
             ]
     return []
+
+
+def _request_template(event: FeedbackRequested | FeedbackRequestedV1) -> str:
+    """A check-in asks about a session; the closing self-assessment, once the program is over, has its own words."""
+    if isinstance(event, FeedbackRequested) and event.kind == "closing_self_assessment":
+        return "closing_self_assessment_requested"
+    return "feedback_requested"
 
 
 def _to_leads(known: Known, template: str, context: dict[str, Any]) -> list[MessageDue]:

@@ -25,6 +25,7 @@ KIND_OF_TEMPLATE = {
     "session_cancelled": "sessions",
     "reminder": "reminders",
     "feedback_requested": "feedback",
+    "closing_self_assessment_requested": "feedback",
     "recognition": "pairing",
     # The program's own news: a participant's welcome and goodbye, a lead's notices about their program.
     "welcome": "pairing",

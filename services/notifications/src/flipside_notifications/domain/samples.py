@@ -50,6 +50,10 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "at_risk": {"pair_id": PAIR_ID},
     "unmatched": {"reasons": ["no mentor shares 60 min of working time every week"]},
     "feedback_requested": {"survey_url": "https://flipside.example.com/surveys/sample", "role": "mentee"},
+    "closing_self_assessment_requested": {
+        "survey_url": "https://flipside.example.com/surveys/sample",
+        "role": "mentor",
+    },
     "recognition": {"milestone": "three_sessions", "pair_id": PAIR_ID},
     "welcome": {"program_name": "Reverse Mentoring 2027"},
     "proposal_ended": {"reason": "expired", "pair_id": PAIR_ID},
