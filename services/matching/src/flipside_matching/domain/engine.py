@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from uuid import UUID
 
 import numpy as np
 
-from .assignment import Pairs, optimal_pairs
+from .assignment import Pairs, best_assignment
 from .candidates import CandidateSpace
 from .explain import pair_reasons, unmatched_reasons
 from .model import Participant, ProgramPolicy, ScoredPair
 from .taxonomy import Taxonomy
-
-Solver = Callable[[CandidateSpace], Pairs]
 
 
 @dataclass(frozen=True)
@@ -49,26 +47,28 @@ def run(
     policy: ProgramPolicy,
     taxonomy: Taxonomy,
     first_week: date,
-    solver: Solver = optimal_pairs,
+    draw: str = "",
 ) -> RunResult:
-    """Pair everyone who still has room, maximising the program's total score; explain who was left out."""
+    """Pair as many as the rules and capacities allow, with the best total score; explain who was left out.
+
+    `draw` (the program's id) seeds the order that settles equal scores: the same for the same program."""
     mentees, mentors = split_sides(people, policy)
     org = {
         p.participant_id: [*([p.profile.manager_id] if p.profile.manager_id else []), *p.profile.reporting_chain]
         for p in people
     }
-    space = CandidateSpace(mentees, mentors, policy, taxonomy, first_week, org)
-    chosen = solver(space)
-    pairs = scored_pairs(space, chosen)
-    matched_rows = {row for row, _ in chosen}
-    matched_cols = {col for _, col in chosen}
+    space = CandidateSpace(mentees, mentors, policy, taxonomy, first_week, org, draw)
+    assignment = best_assignment(space)
+    pairs = scored_pairs(space, assignment.pairs)
+    matched_rows = {row for row, _ in assignment.pairs}
+    matched_cols = {col for _, col in assignment.pairs}
     unmatched: dict[UUID, list[str]] = {}
     for row, mentee in enumerate(space.mentees):
         if row not in matched_rows and mentee.active_pairs == 0:
-            unmatched[mentee.participant_id] = unmatched_reasons(space, row=row)
+            unmatched[mentee.participant_id] = unmatched_reasons(space, row=row, tied=row in assignment.tied_rows)
     for col, mentor in enumerate(space.mentors):
         if col not in matched_cols and mentor.active_pairs == 0:
-            unmatched[mentor.participant_id] = unmatched_reasons(space, col=col)
+            unmatched[mentor.participant_id] = unmatched_reasons(space, col=col, tied=col in assignment.tied_cols)
     return RunResult(pairs, unmatched)
 
 

@@ -76,8 +76,13 @@ RULE_WORDS = {
 }
 
 
-def unmatched_reasons(space: CandidateSpace, row: int | None = None, col: int | None = None) -> list[str]:
-    """Why a mentee (`row`) or a mentor (`col`) got no partner: which rule ran out of candidates, or capacity."""
+def unmatched_reasons(
+    space: CandidateSpace, row: int | None = None, col: int | None = None, tied: bool = False
+) -> list[str]:
+    """Why a mentee (`row`) or a mentor (`col`) got no partner: which rule ran out of candidates, or capacity.
+
+    Capacity is the reason only of a run's assignment that is maximum and that no exchange improves: every
+    partner who fits is taken by someone scoring better with them, or as well (`tied`), the draw deciding."""
     policy = space.policy
     if row is not None:
         masks = space.rule_masks(np.array([row]))
@@ -103,6 +108,10 @@ def unmatched_reasons(space: CandidateSpace, row: int | None = None, col: int | 
                 if before < count
                 else [f"no {other} {words}"]
             )
-    return [
-        f"capacity exhausted: each of the {int(passing.sum())} {other}(s) who fit was needed by a better-scoring pair"
-    ]
+    fitting = int(passing.sum())
+    if tied:
+        return [
+            f"capacity exhausted: each of the {fitting} {other}(s) who fit was needed by a pair scoring"
+            " at least as well, and the program's draw settled the tie"
+        ]
+    return [f"capacity exhausted: each of the {fitting} {other}(s) who fit was needed by a better-scoring pair"]
