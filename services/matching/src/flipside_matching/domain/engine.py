@@ -10,9 +10,10 @@ from uuid import UUID
 
 import numpy as np
 
-from .assignment import Pairs, best_assignment
+from .assignment import best_assignment
+from .augmenting import Pairs
 from .candidates import CandidateSpace
-from .explain import pair_reasons, unmatched_reasons
+from .explain import left_out_reasons, pair_reasons, unmatched_reasons
 from .model import Participant, ProgramPolicy, ScoredPair
 from .taxonomy import Taxonomy
 
@@ -62,13 +63,15 @@ def run(
     pairs = scored_pairs(space, assignment.pairs)
     matched_rows = {row for row, _ in assignment.pairs}
     matched_cols = {col for _, col in assignment.pairs}
-    unmatched: dict[UUID, list[str]] = {}
-    for row, mentee in enumerate(space.mentees):
-        if row not in matched_rows and mentee.active_pairs == 0:
-            unmatched[mentee.participant_id] = unmatched_reasons(space, row=row, tied=row in assignment.tied_rows)
-    for col, mentor in enumerate(space.mentors):
-        if col not in matched_cols and mentor.active_pairs == 0:
-            unmatched[mentor.participant_id] = unmatched_reasons(space, col=col, tied=col in assignment.tied_cols)
+    left_rows = [
+        row for row, mentee in enumerate(space.mentees) if row not in matched_rows and mentee.active_pairs == 0
+    ]
+    left_cols = [
+        col for col, mentor in enumerate(space.mentors) if col not in matched_cols and mentor.active_pairs == 0
+    ]
+    by_row, by_col = left_out_reasons(space, left_rows, left_cols, assignment.tied_rows, assignment.tied_cols)
+    unmatched = {space.mentees[row].participant_id: reasons for row, reasons in by_row.items()}
+    unmatched |= {space.mentors[col].participant_id: reasons for col, reasons in by_col.items()}
     return RunResult(pairs, unmatched)
 
 
