@@ -60,27 +60,29 @@ def best_assignment(space: CandidateSpace, per_mentee: int | None = None) -> Set
 
 def widened(space: CandidateSpace, graph: Candidates, pairs: Pairs, paths: list[Pairs], per_mentee: int) -> Candidates:
     """The graph with the pairs of each augmenting path, and for every mentee left out their `per_mentee` best
-    mentors among those with a free slot."""
+    mentors among those with a free slot. Of mentors with equal scores, each mentee starts at another one, so
+    mentees alike in everything do not all add the same mentor."""
     assignment = Assignment.of(space, pairs)
-    rows = [r for path in paths for r, _ in path]
-    cols = [c for path in paths for _, c in path]
+    path_rows = np.array([r for path in paths for r, _ in path], dtype=np.int64)
+    path_cols = np.array([c for path in paths for _, c in path], dtype=np.int64)
+    rows, cols, scores = [path_rows], [path_cols], [space.scores_of(path_rows, path_cols).astype(graph.scores.dtype)]
     with_room = np.flatnonzero(assignment.load < space.slots)
     left_out = np.flatnonzero(assignment.mentor_of < 0)
-    size = max(1, CELLS_PER_BLOCK // max(1, space.shape[1]))
-    for start in range(0, left_out.size, size):
+    k = min(per_mentee, with_room.size)
+    size = max(1, CELLS_PER_BLOCK // max(1, with_room.size))
+    for start in range(0, left_out.size if k else 0, size):
         block = left_out[start : start + size]
-        scores = space.scored(block)[:, with_room]
-        k = min(per_mentee, with_room.size)
-        best = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-        keep = np.isfinite(np.take_along_axis(scores, best, axis=1))
-        rows += np.broadcast_to(block[:, None], best.shape)[keep].tolist()
-        cols += with_room[best[keep]].tolist()
-    if not rows:
-        return graph
-    new_rows, new_cols = np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)
-    all_rows = np.concatenate([graph.rows, new_rows])
-    all_cols = np.concatenate([graph.cols, new_cols])
-    all_scores = np.concatenate([graph.scores, space.scores_of(new_rows, new_cols).astype(graph.scores.dtype)])
+        block_scores = space.scored(block, with_room)
+        turn = (np.arange(with_room.size)[None, :] - block[:, None]) % with_room.size
+        best = np.lexsort((turn, -block_scores), axis=-1)[:, :k]
+        best_scores = np.take_along_axis(block_scores, best, axis=1)
+        keep = np.isfinite(best_scores)
+        rows.append(np.broadcast_to(block[:, None], best.shape)[keep])
+        cols.append(with_room[best[keep]])
+        scores.append(best_scores[keep].astype(graph.scores.dtype))
+    all_rows = np.concatenate([graph.rows, *rows])
+    all_cols = np.concatenate([graph.cols, *cols])
+    all_scores = np.concatenate([graph.scores, *scores])
     _, first = np.unique(all_rows * space.shape[1] + all_cols, return_index=True)
     return Candidates(all_rows[first], all_cols[first], all_scores[first])
 
