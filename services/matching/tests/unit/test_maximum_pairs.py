@@ -14,7 +14,9 @@ from scipy import sparse
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from flipside_matching import synthetic
+from flipside_matching.domain import assignment
 from flipside_matching.domain.assignment import best_assignment, dense_optimum, objective
+from flipside_matching.domain.augmenting import augmenting_paths, maximum
 from flipside_matching.domain.candidates import CandidateSpace
 from flipside_matching.domain.engine import run, score_pair, split_sides
 from flipside_matching.domain.model import Participant, ProgramPolicy
@@ -222,3 +224,18 @@ def test_a_two_thousand_person_program_with_heavy_ties_makes_the_maximum_number_
     allowed = space.allowed(np.arange(space.shape[0]), every_slot)
     reference = maximum_bipartite_matching(sparse.csr_matrix(allowed), perm_type="column")
     assert len(best_assignment(space).pairs) == int((reference >= 0).sum())
+
+
+def test_with_no_round_of_widening_left_the_paths_are_followed_said_in_the_log_and_the_result_is_maximum(
+    monkeypatch, caplog
+):
+    people = program(300, 5, tie_share=1.0, seniority="flat", minority_share=0.1)
+    policy = ProgramPolicy(candidates_per_mentee=1)
+    mentees, mentors = split_sides(people, policy)
+    space = CandidateSpace(mentees, mentors, policy, TAXONOMY, WEEK, draw="fallback")
+    monkeypatch.setattr(assignment, "REPAIR_ROUNDS", 0)
+    pairs = assignment.best_assignment(space).pairs
+    assert "paths followed" in caplog.text
+    assert augmenting_paths(space, pairs) == []
+    assert len(pairs) == len(maximum(space, []))
+    assert len(pairs) == objective(space, dense_optimum(space))[0]
