@@ -36,14 +36,15 @@ def settled(space: CandidateSpace, pairs: Pairs) -> Settled:
     assignment = Assignment.of(space, pairs)
     score = _pair_scores(space, assignment)
     for _ in range(PASSES):
-        left_out, left_alone = _rows_left_out(space, assignment), _cols_left_alone(space, assignment)
+        left_out = _rows_left_out(space, assignment, _weakest_holder(space, assignment, score)[1])
+        left_alone = _cols_left_alone(space, assignment, score)
         moved = _take_places(space, assignment, score, left_out)
         moved |= _fill_lone_mentors(assignment, score, left_alone)
         if not moved:
             break
-    weakest = _weakest_holder(space, assignment, score)[1]
-    tied_rows = {row for row, scores in left_out if (np.isfinite(scores) & (scores >= weakest - TIE)).any()}
-    tied_cols = {col for col, rows, scores in left_alone if (scores >= score[rows] - TIE).any()}
+    # Nothing moved in the last pass: what it found are places lost to an equal score.
+    tied_rows = {row for row, _, _ in left_out}
+    tied_cols = {col for col, _, _ in left_alone}
     return Settled(assignment.pairs(), frozenset(tied_rows), frozenset(tied_cols))
 
 
@@ -68,48 +69,61 @@ def _weakest_holder(space: CandidateSpace, assignment: Assignment, score: np.nda
     return weakest_row, weakest
 
 
-def _rows_left_out(space: CandidateSpace, assignment: Assignment) -> list[tuple[int, np.ndarray]]:
-    """Each mentee without a mentor who fits someone, with their scores against every mentor."""
+def _rows_left_out(
+    space: CandidateSpace, assignment: Assignment, weakest: np.ndarray
+) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """Each mentee without a mentor, with the mentors whose weakest pair they score at least as well as (an
+    exchange or a tie), and those scores. A weakest pair only gets stronger as places are taken in a pass."""
     rows = np.flatnonzero(assignment.mentor_of < 0)
     found = []
     size = max(1, CELLS_PER_BLOCK // max(1, space.shape[1]))
     for start in range(0, rows.size, size):
         block = rows[start : start + size]
         scores = space.scored(block)
-        found += [(int(row), scores[i]) for i, row in enumerate(block) if np.isfinite(scores[i]).any()]
+        near = np.isfinite(scores) & (scores >= weakest[None, :] - TIE)
+        for i in np.flatnonzero(near.any(axis=1)).tolist():
+            cols = np.flatnonzero(near[i])
+            found.append((int(block[i]), cols, scores[i, cols].astype(np.float64)))
     return found
 
 
-def _cols_left_alone(space: CandidateSpace, assignment: Assignment) -> list[tuple[int, np.ndarray, np.ndarray]]:
-    """Each mentor with no mentee at all, with the paired mentees who fit them and their scores together."""
+def _cols_left_alone(
+    space: CandidateSpace, assignment: Assignment, score: np.ndarray
+) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """Each mentor with no mentee at all, with the paired mentees who fit them at least as well as their own
+    mentor (an exchange or a tie), and those scores. A pair's score only grows as mentees move in a pass."""
     cols = np.flatnonzero((assignment.load == 0) & (space.slots > 0))
     paired = np.flatnonzero(assignment.mentor_of >= 0)
     if cols.size == 0 or paired.size == 0:
         return []
     step = max(1, CELLS_PER_BLOCK // cols.size)
     scores = np.vstack([space.scored(paired[start : start + step], cols) for start in range(0, paired.size, step)])
-    found = []
-    for j, col in enumerate(cols.tolist()):
-        fits = np.isfinite(scores[:, j])
-        if fits.any():
-            found.append((col, paired[fits], scores[fits, j].astype(np.float64)))
-    return found
+    near = np.isfinite(scores) & (scores >= score[paired][:, None] - TIE)
+    return [
+        (col, paired[near[:, j]], scores[near[:, j], j].astype(np.float64))
+        for j, col in enumerate(cols.tolist())
+        if near[:, j].any()
+    ]
 
 
 def _take_places(
-    space: CandidateSpace, assignment: Assignment, score: np.ndarray, left_out: list[tuple[int, np.ndarray]]
+    space: CandidateSpace,
+    assignment: Assignment,
+    score: np.ndarray,
+    left_out: list[tuple[int, np.ndarray, np.ndarray]],
 ) -> bool:
     """Each mentee left out takes the place that raises the total most from its weakest holder, if any does."""
     weakest_row, weakest = _weakest_holder(space, assignment, score)
     changed = False
-    for row, scores in left_out:
-        gain = np.where(np.isfinite(scores) & np.isfinite(weakest), scores - weakest, -np.inf)
-        col = int(np.argmax(gain))
-        if gain[col] <= TIE:
+    for row, cols, scores in left_out:
+        gain = scores - weakest[cols]
+        best = int(np.argmax(gain))
+        if gain[best] <= TIE:
             continue
+        col = int(cols[best])
         ousted = int(weakest_row[col])
         assignment.mentor_of[ousted], score[ousted] = -1, -np.inf
-        assignment.mentor_of[row], score[row] = col, scores[col]
+        assignment.mentor_of[row], score[row] = col, scores[best]
         holders = np.flatnonzero(assignment.mentor_of == col)
         weakest_row[col] = holders[np.argmin(score[holders])]
         weakest[col] = score[weakest_row[col]]
@@ -123,7 +137,8 @@ def _fill_lone_mentors(
     """Each mentor left alone takes the paired mentee who gains most by moving to them, if any gains."""
     changed = False
     for col, rows, scores in left_alone:
-        gain = scores - score[rows]  # against where each is now: an earlier move of this pass may have moved them
+        # Against where each is now: an earlier exchange of this pass may have moved them, or left them out.
+        gain = np.where(assignment.mentor_of[rows] >= 0, scores - score[rows], -np.inf)
         best = int(np.argmax(gain))
         if gain[best] <= TIE:
             continue
