@@ -97,12 +97,21 @@ def _cols_left_alone(
     if cols.size == 0 or paired.size == 0:
         return []
     step = max(1, CELLS_PER_BLOCK // cols.size)
-    scores = np.vstack([space.scored(paired[start : start + step], cols) for start in range(0, paired.size, step)])
-    near = np.isfinite(scores) & (scores >= score[paired][:, None] - TIE)
+    cell_rows, cell_cols, cell_scores = [], [], []
+    for start in range(0, paired.size, step):
+        block = paired[start : start + step]
+        scores = space.scored(block, cols)
+        at, by = np.nonzero(np.isfinite(scores) & (scores >= score[block][:, None] - TIE))
+        cell_rows.append(block[at])
+        cell_cols.append(by)
+        cell_scores.append(scores[at, by].astype(np.float64))
+    rows, by_col, near = np.concatenate(cell_rows), np.concatenate(cell_cols), np.concatenate(cell_scores)
+    order = np.argsort(by_col, kind="stable")
+    bounds = np.searchsorted(by_col[order], np.arange(cols.size + 1))
     return [
-        (col, paired[near[:, j]], scores[near[:, j], j].astype(np.float64))
+        (col, rows[order[bounds[j] : bounds[j + 1]]], near[order[bounds[j] : bounds[j + 1]]])
         for j, col in enumerate(cols.tolist())
-        if near[:, j].any()
+        if bounds[j + 1] > bounds[j]
     ]
 
 
