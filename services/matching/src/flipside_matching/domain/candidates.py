@@ -285,8 +285,8 @@ class CandidateSpace:
         return scores
 
     def candidates(self, per_mentee: int) -> Candidates:
-        """The `per_mentee` best allowed mentors of each mentee; which of equal scores at the cut are kept
-        depends on the columns' order, the program's draw."""
+        """The `per_mentee` best allowed mentors of each mentee. Of mentors with equal scores at the cut, each
+        mentee keeps others (`_cut_key`), so mentees alike in everything do not all keep the same few."""
         found_rows, found_cols, found_scores = [], [], []
         for rows in self.blocks():
             scores = self.scored(rows)
@@ -294,7 +294,7 @@ class CandidateSpace:
             if k == 0:
                 continue
             order = (
-                np.argpartition(-scores, k - 1, axis=1)[:, :k]
+                np.argpartition(self._cut_key(scores, rows), k - 1, axis=1)[:, :k]
                 if k < scores.shape[1]
                 else np.tile(np.arange(k), (len(rows), 1))
             )
@@ -307,6 +307,14 @@ class CandidateSpace:
             empty = np.array([], dtype=np.int64)
             return Candidates(empty, empty, np.array([], dtype=np.float32))
         return Candidates(np.concatenate(found_rows), np.concatenate(found_cols), np.concatenate(found_scores))
+
+    def _cut_key(self, scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Lowest first: the negated score, then a turn that starts each row at another column. The turn is far
+        below a float32 score's resolution, so it only ever orders equal scores."""
+        n = scores.shape[1]
+        turn = ((np.arange(n)[None, :] - rows[:, None]) % n) * (1e-9 / n)
+        key: np.ndarray = turn - scores.astype(np.float64)
+        return key
 
     def pair_factors(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """The factors of given (row, col) cells only, shape (factors, cells): for explaining chosen pairs."""
