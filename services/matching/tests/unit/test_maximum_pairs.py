@@ -239,3 +239,15 @@ def test_with_no_round_of_widening_left_the_paths_are_followed_said_in_the_log_a
     assert augmenting_paths(space, pairs) == []
     assert len(pairs) == len(maximum(space, []))
     assert len(pairs) == objective(space, dense_optimum(space))[0]
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_on_a_program_full_of_ties_the_score_is_within_a_thousandth_of_the_best_with_as_many_pairs(seed):
+    people = program(2_000, seed, tie_share=0.9, seniority="flat", minority_share=0.0)
+    policy = ProgramPolicy()
+    mentees, mentors = split_sides(people, policy)
+    space = CandidateSpace(mentees, mentors, policy, TAXONOMY, WEEK, draw="ties")
+    pairs, score = objective(space, best_assignment(space).pairs)
+    best_pairs, best_score = objective(space, dense_optimum(space))
+    assert pairs == best_pairs
+    assert score >= 0.999 * best_score
