@@ -213,6 +213,15 @@ def test_the_closing_self_assessment_link_opens_a_page_worded_as_such(program, b
     assert "Your closing self-assessment" in text and "How did your session go?" not in text
     assert re.search(r"<title>[^<]*Closing self-assessment", english.text)
     assert "How confident are you as a leader?" in text and 'id="digital_confidence-5"' in english.text
+    with httpx.Client(timeout=30) as browser:  # signed out: the link is the credential
+        form = browser.get(link)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)[1]
+        sent = browser.post(link, data={"csrf_token": token, "leadership_confidence": "4"})
+        assert sent.status_code == 303, page_text(sent)
+        again = browser.get(link)
+        assert 'id="leadership_confidence-4" name="leadership_confidence" value="4" checked' in again.text, (
+            "the end self-assessment is saved and shown again"
+        )
     german = page_text(httpx.get(link, headers={"accept-language": "de"}, timeout=30))
     assert "Ihre abschließende Selbsteinschätzung" in german
     for question in (
