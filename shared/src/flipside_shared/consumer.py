@@ -63,7 +63,8 @@ class EventHandlers(Generic[Repository]):
         return self._registering(self._by_type, event_type)
 
     def handles_many(self, event_type: type[E]) -> Callable[[ManyHandler[Repository, E]], ManyHandler[Repository, E]]:
-        """Register a handler given every event of `event_type` that comes in a row in a batch, in their order.
+        """Register a handler given every event of `event_type` on its stream's own topic that comes in a row in a
+        batch, in their order.
 
         The events it is handed are first deliveries only (the inbox took them in bulk). When the batch fails and
         is handled record by record, it is handed lists of one, each in a transaction of its own. It emits the
