@@ -36,7 +36,7 @@ from . import baseline
 from .memory import peak_rss_of
 from .progress import burst_per_second
 from .results import RESULTS, write_sections
-from .workloads import WORKLOADS
+from .workloads import COHORT_ENROLMENTS, COHORT_PROGRAM, WORKLOADS
 
 EVENTS = 2000
 CEILING = "ceiling_events_per_second"
@@ -71,6 +71,10 @@ async def run_all(sandbox: Sandbox, platform: Platform, count: int) -> dict[str,
             figures[f"{name}_events_per_second"] = await burst_per_second(
                 admin, sandbox.bootstrap_servers, sandbox.topic_prefix, name, workload.events(count)
             )
+        configure_program(platform["matching"].url, COHORT_PROGRAM, start="cohort_run")
+        figures["matching_cohort_events_per_second"] = await burst_per_second(
+            admin, sandbox.bootstrap_servers, sandbox.topic_prefix, "matching", COHORT_ENROLMENTS.events(count)
+        )
         return figures
     finally:
         await admin.close()
@@ -105,7 +109,11 @@ def measure(stack: LocalStack, logs: Path, count: int = EVENTS) -> dict[str, Any
 
 def table(results: dict[str, Any]) -> str:
     figures, ceiling, peaks = results["figures"], results["ceiling"], results["peak_rss_mib"]
-    labels = {CEILING: "ceiling (raw, batched)", PER_RECORD: "per-record loop (raw, for reference)"}
+    labels = {
+        CEILING: "ceiling (raw, batched)",
+        PER_RECORD: "per-record loop (raw, for reference)",
+        "matching_cohort_events_per_second": "matching, cohort program (stores only)",
+    }
     lines = [
         f"Each service's durable step, {results['events_per_step']:,} events per step:",
         "| step | events/s | vs ceiling | peak RSS MiB |",

@@ -29,6 +29,12 @@ def _enrolment(index: int) -> Event:
     return mentor if index % 2 == 0 else mentee
 
 
+def _cohort_enrolment(index: int) -> Event:
+    """The same people, for a program that waits for its match run: what an intake stores without matching anyone."""
+    mentor, mentee = mentor_and_mentee(program_id=COHORT_PROGRAM, index=index // 2)
+    return mentor if index % 2 == 0 else mentee
+
+
 def _check_in(_: int) -> Event:
     return CheckInDue(
         session_id=uuid4(),
@@ -50,6 +56,11 @@ def _feedback_requested(_: int) -> Event:
         expires_at=datetime.now(UTC) + timedelta(days=14),
     )
 
+
+COHORT_PROGRAM = "bench-cohort"
+
+# Matching's intake again, for a cohort program: its set-based path (a rolling program matches each newcomer).
+COHORT_ENROLMENTS = Workload(PARTICIPANTS, _cohort_enrolment)
 
 WORKLOADS: dict[str, Workload] = {
     "matching": Workload(PARTICIPANTS, _enrolment),

@@ -11,6 +11,8 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import groupby
 from typing import Any, Generic, TypeAlias, TypeVar
 
 import structlog
@@ -18,12 +20,12 @@ from aiokafka.structs import ConsumerRecord
 
 from .deadletter import DeadLetters
 from .envelope import Envelope, PoisonMessage, check_key, decode
-from .erasures import brings_back_erased, remember_erasure
+from .erasures import bringing_back_erased, brings_back_erased, remember_erasure
 from .events import EVENT_TYPES, Event, ParticipantErased, Stream
-from .inbox import ReusedEventId, first_delivery
+from .inbox import ReusedEventId, first_deliveries, first_delivery
 from .metrics import EVENTS, HANDLER_SECONDS
 from .retry import Backoff, is_transient
-from .unit_of_work import EventTooLarge, Repository, UnitOfWork, UnitOfWorkFactory
+from .unit_of_work import BatchOfWork, EventTooLarge, Repository, UnitOfWork, UnitOfWorkFactory
 from .unstorable import UNSTORABLE
 from .unstorable import reason as unstorable_reason
 
@@ -33,6 +35,10 @@ E = TypeVar("E", bound=Event)
 
 Handler: TypeAlias = Callable[[UnitOfWork[Repository], E], Awaitable[None]]
 """What a service does with one event of type E, inside the unit of work that also records it as handled."""
+
+ManyHandler: TypeAlias = Callable[[UnitOfWork[Repository], list[E]], Awaitable[None]]
+"""What a service does with several events of type E at once, in their order, inside one unit of work: set-based
+work (one query per table for all of them) where one event at a time would cost statements per event."""
 
 HANDLER_ATTEMPTS = 3
 
@@ -51,9 +57,26 @@ class EventHandlers(Generic[Repository]):
     def __init__(self) -> None:
         self._by_type: dict[type[Event], Handler[Repository, Any]] = {}
         self._inbound_by_type: dict[type[Event], Handler[Repository, Any]] = {}
+        self._many_by_type: dict[type[Event], ManyHandler[Repository, Any]] = {}
 
     def handles(self, event_type: type[E]) -> Callable[[Handler[Repository, E]], Handler[Repository, E]]:
         return self._registering(self._by_type, event_type)
+
+    def handles_many(self, event_type: type[E]) -> Callable[[ManyHandler[Repository, E]], ManyHandler[Repository, E]]:
+        """Register a handler given every event of `event_type` on its stream's own topic that comes in a row in a
+        batch, in their order.
+
+        The events it is handed are first deliveries only (the inbox took them in bulk). When the batch fails and
+        is handled record by record, it is handed lists of one, each in a transaction of its own. It emits the
+        consequences of each event through `uow.caused_by(event)`.
+        """
+
+        def register(handler: ManyHandler[Repository, E]) -> ManyHandler[Repository, E]:
+            self._many_by_type[event_type] = handler
+            self._by_type[event_type] = _one_at_a_time(handler)
+            return handler
+
+        return register
 
     def handles_inbound(self, event_type: type[E]) -> Callable[[Handler[Repository, E]], Handler[Repository, E]]:
         return self._registering(self._inbound_by_type, event_type)
@@ -69,7 +92,12 @@ class EventHandlers(Generic[Repository]):
         return register
 
     def handler_for(self, event: Event, inbound: bool) -> Handler[Repository, Any] | None:
+        """The handler of one event (for a handler of many: that handler, given a list of one)."""
         return (self._inbound_by_type if inbound else self._by_type).get(type(event))
+
+    def many_handler_for(self, event: Event, inbound: bool) -> ManyHandler[Repository, Any] | None:
+        """The handler of several events of this one's type at once, if the service registered one."""
+        return None if inbound else self._many_by_type.get(type(event))
 
     def subscriptions(self, prefix: str) -> dict[str, list[type[Event]]]:
         """Each topic the service reads, with the event types it handles there."""
@@ -85,7 +113,21 @@ class EventHandlers(Generic[Repository]):
         return sorted({t.stream for t in (*self._by_type, *self._inbound_by_type)}, key=lambda s: s.name)
 
 
-Routed: TypeAlias = tuple[ConsumerRecord, Envelope, Handler[Repository, Any]]
+def _one_at_a_time(handler: ManyHandler[Repository, E]) -> Handler[Repository, E]:
+    async def handle_one(uow: UnitOfWork[Repository], event: E) -> None:
+        await handler(uow, [event])
+
+    return handle_one
+
+
+@dataclass(frozen=True)
+class Routed(Generic[Repository]):
+    """A record on its way to its handler: of its event alone, and of a run of such events if it takes many."""
+
+    record: ConsumerRecord
+    envelope: Envelope
+    handler: Handler[Repository, Any]
+    many: ManyHandler[Repository, Any] | None
 
 
 class EventProcessor(Generic[Repository]):
@@ -116,8 +158,8 @@ class EventProcessor(Generic[Repository]):
                 return
             except Exception as error:
                 log.info("batch handled record by record after a failure", reason=f"{type(error).__name__}: {error}")
-        for record, envelope, handler in work:
-            await self._handle(record, envelope, handler)
+        for item in work:
+            await self._handle(item.record, item.envelope, item.handler)
 
     async def _routed(self, record: ConsumerRecord) -> Routed[Repository] | None:
         """The record's envelope and handler; None once it is dead-lettered, a tombstone or not this service's."""
@@ -143,19 +185,49 @@ class EventProcessor(Generic[Repository]):
             await self._dead_letters.send(record, f"rejected: {_unaccepted_source(record.topic, envelope, accepted)}")
             EVENTS.labels(envelope.type, "dead_lettered").inc()
             return None
-        return record, envelope, handler
+        return Routed(record, envelope, handler, self._handlers.many_handler_for(envelope.event, inbound))
 
     async def _handle_together(self, work: list[Routed[Repository]]) -> None:
         started = time.perf_counter()
         async with self._units.begin_batch() as batch:
-            outcomes = []
-            for _, envelope, handler in work:
-                with _about(envelope):
-                    outcomes.append(await self._apply(batch.unit(cause=envelope), envelope, handler))
+            outcomes: list[str] = []
+            for many, run in groupby(work, key=lambda item: item.many):
+                if many is None:
+                    for item in run:
+                        with _about(item.envelope):
+                            outcomes.append(
+                                await self._apply(batch.unit(cause=item.envelope), item.envelope, item.handler)
+                            )
+                else:
+                    outcomes += await self._apply_many(batch, [item.envelope for item in run], many)
         elapsed = time.perf_counter() - started
-        for (_, envelope, _), outcome in zip(work, outcomes, strict=True):
-            HANDLER_SECONDS.labels(envelope.type).observe(elapsed)
-            EVENTS.labels(envelope.type, outcome).inc()
+        for item, outcome in zip(work, outcomes, strict=True):
+            HANDLER_SECONDS.labels(item.envelope.type).observe(elapsed)
+            EVENTS.labels(item.envelope.type, outcome).inc()
+
+    async def _apply_many(
+        self, batch: BatchOfWork[Repository], envelopes: list[Envelope], handler: ManyHandler[Repository, Any]
+    ) -> list[str]:
+        """The effect of a run of events of one type in the open transaction, in bulk: the outcome of each.
+
+        A run is consecutive in the batch, so no record of another type comes between two of its events: the
+        handler sees each key's events in their order, and the records around the run before or after them.
+        """
+        firsts = await first_deliveries(batch.conn, envelopes)
+        fresh = [envelope for envelope, first in zip(envelopes, firsts, strict=True) if first]
+        erased = dict(
+            zip((id(e) for e in fresh), await bringing_back_erased(batch.conn, [e.event for e in fresh]), strict=True)
+        )
+        taken = [envelope for envelope in fresh if not erased[id(envelope)]]
+        for envelope in taken:
+            if isinstance(envelope.event, ParticipantErased):
+                await remember_erasure(batch.conn, envelope.event)
+        if taken:
+            await handler(batch.unit(causes=taken), [envelope.event for envelope in taken])
+        return [
+            "duplicate" if not first else "erased" if erased[id(envelope)] else "handled"
+            for envelope, first in zip(envelopes, firsts, strict=True)
+        ]
 
     async def _handle(self, record: ConsumerRecord, envelope: Envelope, handler: Handler[Repository, Any]) -> None:
         with _about(envelope):

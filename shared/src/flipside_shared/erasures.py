@@ -8,6 +8,7 @@ system rebuilds what was forgotten: the events already published are never neede
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
 import asyncpg
@@ -42,3 +43,13 @@ async def was_erased(conn: asyncpg.Connection, participant_id: UUID) -> bool:
 async def brings_back_erased(conn: asyncpg.Connection, event: Event) -> bool:
     """Would handling `event` store a profile of someone already erased?"""
     return isinstance(event, PROFILE_EVENTS) and await was_erased(conn, event.participant_id)
+
+
+async def bringing_back_erased(conn: asyncpg.Connection, events: Sequence[Event]) -> list[bool]:
+    """`brings_back_erased` for many events in one statement: for each, in order."""
+    profiles = [event.participant_id for event in events if isinstance(event, PROFILE_EVENTS)]
+    erased: set[UUID] = set()
+    if profiles:
+        rows = await conn.fetch("SELECT participant_id FROM erasures WHERE participant_id = ANY($1::uuid[])", profiles)
+        erased = {row["participant_id"] for row in rows}
+    return [isinstance(event, PROFILE_EVENTS) and event.participant_id in erased for event in events]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from uuid import UUID
 
 import asyncpg
 
@@ -39,3 +41,38 @@ async def first_delivery(conn: asyncpg.Connection, envelope: Envelope) -> bool:
     if earlier is not None and earlier != digest:
         raise ReusedEventId(f"event id {envelope.id} was already handled with different content")
     return False
+
+
+async def first_deliveries(conn: asyncpg.Connection, envelopes: Sequence[Envelope]) -> list[bool]:
+    """`first_delivery` for many envelopes in two statements: for each, in order, whether this is its first delivery.
+
+    An id that comes twice in `envelopes` is a first delivery once, at its first place. Raise ReusedEventId if an
+    id comes back with other content, whether it was handled earlier or earlier in `envelopes`.
+    """
+    digests = [content_digest(envelope) for envelope in envelopes]
+    inserted = {
+        row["event_id"]
+        for row in await conn.fetch(
+            "INSERT INTO inbox (event_id, event_type, digest)"
+            " SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[])"
+            " ON CONFLICT DO NOTHING RETURNING event_id",
+            [envelope.id for envelope in envelopes],
+            [envelope.type for envelope in envelopes],
+            digests,
+        )
+    }
+    seen: dict[UUID, bytes | None] = {}
+    if any(envelope.id not in inserted for envelope in envelopes):
+        rows = await conn.fetch(
+            "SELECT event_id, digest FROM inbox WHERE event_id = ANY($1::uuid[])",
+            [envelope.id for envelope in envelopes if envelope.id not in inserted],
+        )
+        seen = {row["event_id"]: row["digest"] for row in rows}
+    firsts: list[bool] = []
+    for envelope, digest in zip(envelopes, digests, strict=True):
+        first = envelope.id in inserted and envelope.id not in seen
+        if not first and (earlier := seen[envelope.id]) is not None and earlier != digest:
+            raise ReusedEventId(f"event id {envelope.id} was already handled with different content")
+        seen.setdefault(envelope.id, digest)
+        firsts.append(first)
+    return firsts

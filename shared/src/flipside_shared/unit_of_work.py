@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Generic, TypeVar, cast
 from uuid import UUID
 
@@ -52,6 +52,21 @@ class UnitOfWork(Generic[Repository]):
     correlation_id: UUID | None = None
     max_record_bytes: int = KAFKA_MAX_MESSAGE_BYTES
     emitted: list[Envelope | Tombstone] = field(default_factory=list)
+    causes: dict[int, Envelope] = field(default_factory=dict)
+    """The envelopes of the events handed to a handler of many at once, by the identity of their event."""
+
+    def caused_by(self, event: Event) -> UnitOfWork[Repository]:
+        """This unit, emitting as a consequence of `event`, one of the events this unit was handed.
+
+        A handler of many events calls it for each event whose consequences it emits, so every outgoing
+        event names its own cause and carries on its chain; what it emits goes to this unit's outbox, in order.
+        """
+        if self.cause is not None and self.cause.event is event:
+            return self
+        cause = self.causes.get(id(event))
+        if cause is None or cause.event is not event:
+            raise ValueError(f"{event.ce_type} is not one of the events this unit of work was handed")
+        return replace(self, cause=cause, correlation_id=None, causes={})
 
     def emit(self, event: Event, correlation_id: UUID | None = None) -> Envelope:
         """Queue `event` for the outbox; `correlation_id` names the chain when no event caused this work.
@@ -81,7 +96,10 @@ class BatchOfWork(Generic[Repository]):
     max_record_bytes: int = KAFKA_MAX_MESSAGE_BYTES
     units: list[UnitOfWork[Repository]] = field(default_factory=list)
 
-    def unit(self, cause: Envelope | None = None, correlation_id: UUID | None = None) -> UnitOfWork[Repository]:
+    def unit(
+        self, cause: Envelope | None = None, correlation_id: UUID | None = None, causes: Sequence[Envelope] = ()
+    ) -> UnitOfWork[Repository]:
+        """A unit of work in this transaction: of one `cause`, or of several `causes` handed to one handler."""
         uow = UnitOfWork(
             conn=self.conn,
             source=self.source,
@@ -89,6 +107,7 @@ class BatchOfWork(Generic[Repository]):
             cause=cause,
             correlation_id=correlation_id,
             max_record_bytes=self.max_record_bytes,
+            causes={id(envelope.event): envelope for envelope in causes},
         )
         self.units.append(uow)
         return uow

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -49,6 +50,18 @@ class ContentRepository:
             participant_id,
             program_id,
             version,
+            at,
+        )
+
+    async def record_acceptances(self, acceptances: Sequence[tuple[UUID, str, int]], at: datetime) -> None:
+        """`record_acceptance` of each (participant, program, version) at once, in one statement."""
+        await self._conn.execute(
+            "INSERT INTO agreement_acceptances (participant_id, program_id, version, accepted_at)"
+            " SELECT *, $4::timestamptz FROM unnest($1::uuid[], $2::text[], $3::integer[])"
+            " ON CONFLICT (participant_id) DO NOTHING",
+            [participant_id for participant_id, _, _ in acceptances],
+            [program_id for _, program_id, _ in acceptances],
+            [version for _, _, version in acceptances],
             at,
         )
 

@@ -1,4 +1,5 @@
-"""What matching does with each event it consumes: each handler hands the event to the `Matcher`."""
+"""What matching does with each event it consumes: each handler hands the event to the `Matcher` (enrolments, a
+batch's run of them at once)."""
 
 from __future__ import annotations
 
@@ -26,9 +27,9 @@ from .repository import MatchingRepository
 def build_handlers(matcher: Matcher) -> EventHandlers[MatchingRepository]:
     handlers = EventHandlers[MatchingRepository]()
 
-    @handlers.handles(ParticipantEnrolled)
-    async def participant_enrolled(uow: Unit, event: ParticipantEnrolled) -> None:
-        await rejecting(matcher.participant_enrolled(uow, event))
+    @handlers.handles_many(ParticipantEnrolled)
+    async def participants_enrolled(uow: Unit, events: list[ParticipantEnrolled]) -> None:
+        await rejecting(matcher.participants_enrolled(uow, events))
 
     @handlers.handles(ParticipantUpdated)
     async def participant_updated(uow: Unit, event: ParticipantUpdated) -> None:

@@ -43,7 +43,7 @@ from .domain.agreements import check_accepted
 from .domain.at_risk import Confirmer, PairStanding, recovered, refusal, role_of
 from .domain.availability import first_monday_after
 from .domain.engine import RunResult, as_if_unpaired, best_partner, ranked, run, score_pair, unmatchable, who_fits
-from .domain.enrolment import check_may_enrol
+from .domain.enrolment import check_may_enrol, first_enrolments
 from .domain.lifecycle import ENDED, Transition, check_details, pair_completion_reason
 from .domain.model import Participant, ProgramPolicy, ScoredPair, anonymised
 from .domain.profile_checks import check_capacity, check_change, check_grade, check_ladder, check_same_program
@@ -202,6 +202,46 @@ class Matcher:
 
     async def take_erasure(self, uow: Unit, event: ParticipantErased) -> None:
         uow.emit(event)
+
+    async def participants_enrolled(self, uow: Unit, events: list[ParticipantEnrolled]) -> None:
+        """A batch's enrolments, in their order: each one for a program that matches on arrival on its own (its
+        newcomer may be paired at once), and those between them, which only wait for a match run, stored together:
+        one query for their programs, one statement for the people, one for their agreements."""
+        programs = await uow.repository.programs_named(event.profile.program_id for event in events)
+        for event in events:
+            check_grade(
+                event.profile.program_id, _taking(programs, event.profile.program_id).policy, event.profile.grade
+            )
+        waiting: list[ParticipantEnrolled] = []
+        for event in events:
+            if programs[event.profile.program_id].matches_on_arrival:
+                await self._store_waiting(uow, waiting)
+                waiting = []
+                await self.participant_enrolled(uow.caused_by(event), event)
+            else:
+                waiting.append(event)
+        await self._store_waiting(uow, waiting)
+
+    async def _store_waiting(self, uow: Unit, events: list[ParticipantEnrolled]) -> None:
+        if not events:
+            return
+        repository = uow.repository
+        for program_id in sorted({event.profile.program_id for event in events}):
+            await repository.lock_program(program_id)
+        stored = await repository.add_participants([(event.participant_id, event.profile) for event in events])
+        newcomers = first_enrolments(events, stored)
+        enrolling = {id(event) for event in newcomers}
+        for event in events:
+            if id(event) not in enrolling:
+                log.info("participant already enrolled", participant_id=str(event.participant_id))
+        await repository.content.record_acceptances(
+            [
+                (event.participant_id, event.profile.program_id, event.agreement_version)
+                for event in newcomers
+                if event.agreement_version is not None
+            ],
+            self._clock.now(),
+        )
 
     async def participant_enrolled(self, uow: Unit, event: ParticipantEnrolled) -> None:
         repository = uow.repository
@@ -766,7 +806,12 @@ async def plan_run(
 
 async def known_program(repository: MatchingRepository, program_id: str, for_update: bool = False) -> Program:
     found = await repository.program(program_id, for_update)
-    if found is None:
+    return _taking({program_id: found} if found is not None else {}, program_id)
+
+
+def _taking(programs: dict[str, Program], program_id: str) -> Program:
+    """The program of this id among `programs`; refused as unknown if it is not there."""
+    if (found := programs.get(program_id)) is None:
         create = f"unknown program {program_id!r}: create it with PUT /programs/{program_id}"
         raise NotFound(f"{create}, then replay", create)
     return found

@@ -118,6 +118,11 @@ class MatchingRepository(ProvisioningQueries):
         )
         return await self._program(row) if row else None
 
+    async def programs_named(self, program_ids: Iterable[str]) -> dict[str, Program]:
+        """The programs of these ids that exist, by id, in one query."""
+        rows = await self._conn.fetch(_PROGRAM + " WHERE program_id = ANY($1::text[])", sorted(set(program_ids)))
+        return {row["program_id"]: await self._program(row) for row in rows}
+
     async def programs(self) -> list[Program]:
         return [await self._program(row) for row in await self._conn.fetch(_PROGRAM + " ORDER BY program_id")]
 
@@ -219,6 +224,21 @@ class MatchingRepository(ProvisioningQueries):
             profile.capacity,
         )
         return (await self._with_earlier_partners(profile.program_id, [_participant(row)]))[0] if row else None
+
+    async def add_participants(self, enrolments: Sequence[tuple[UUID, ParticipantProfile]]) -> set[UUID]:
+        """Store new participants in one statement; the ids stored (an id already enrolled is left as it is)."""
+        rows = await self._conn.fetch(
+            "INSERT INTO participants (participant_id, program_id, role, grade, profile, capacity)"
+            " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::integer[], $5::jsonb[], $6::integer[])"
+            " ON CONFLICT (participant_id) DO NOTHING RETURNING participant_id",
+            [participant_id for participant_id, _ in enrolments],
+            [profile.program_id for _, profile in enrolments],
+            [profile.role for _, profile in enrolments],
+            [profile.grade for _, profile in enrolments],
+            [profile.model_dump(mode="json") for _, profile in enrolments],
+            [profile.capacity for _, profile in enrolments],
+        )
+        return {row["participant_id"] for row in rows}
 
     async def enrolment(self, participant_id: UUID) -> Enrolment | None:
         """Where this id is enrolled, withdrawn or not; None if never, or erased."""

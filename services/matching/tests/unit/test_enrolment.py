@@ -4,7 +4,14 @@ from uuid import uuid4
 
 import pytest
 
-from flipside_matching.domain.enrolment import EnrolledPerson, Enrolment, check_may_enrol, enrolment_overview
+from flipside_devstack.factories import enrolled
+from flipside_matching.domain.enrolment import (
+    EnrolledPerson,
+    Enrolment,
+    check_may_enrol,
+    enrolment_overview,
+    first_enrolments,
+)
 from flipside_matching.domain.refusals import Conflict
 from flipside_matching.domain.taxonomy import Taxonomy, Topic
 
@@ -49,3 +56,10 @@ def test_topics_list_each_topic_once_with_its_other_names_and_neighbours(tmp_pat
         Topic("python", (), ("SQL",)),
         Topic("SQL", ("structured query language",), ("python",)),
     ]
+
+
+def test_the_enrolments_that_enrol_someone_are_those_stored_now_each_id_at_its_first():
+    first, before = enrolled(), enrolled()
+    again = enrolled(participant_id=first.participant_id, interests=["later"])
+    taken = first_enrolments([before, first, again], stored={first.participant_id})
+    assert taken == [first], "an id enrolled before, or a second enrolment of one id, enrols no one"

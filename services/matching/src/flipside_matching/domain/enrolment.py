@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from flipside_shared.events import ParticipantEnrolled
+
 from .refusals import Conflict
 
 EnrolmentStatus = Literal["paired", "waiting", "withdrawn"]
@@ -74,3 +76,13 @@ def enrolment_overview(people: list[EnrolledPerson]) -> EnrolmentOverview:
         by_department=dict(sorted(Counter(person.department for person in taking_part).items())),
         people=people,
     )
+
+
+def first_enrolments(enrolments: list[ParticipantEnrolled], stored: set[UUID]) -> list[ParticipantEnrolled]:
+    """The enrolments that enrolled someone, in order: those whose id was stored now, each id at its first enrolment
+    (a later one for the same id, like one for an id enrolled before, finds them enrolled already)."""
+    first: dict[UUID, ParticipantEnrolled] = {}
+    for enrolment in enrolments:
+        if enrolment.participant_id in stored:
+            first.setdefault(enrolment.participant_id, enrolment)
+    return list(first.values())

@@ -1,0 +1,88 @@
+"""A handler of many events on the real broker and database: records read from Kafka as a batch, duplicates stored
+once, and a poison record dead-lettered on the broker while the rest of its batch commits."""
+
+import pytest
+from aiokafka.structs import ConsumerRecord
+
+from flipside_devstack.factories import enrolled
+from flipside_devstack.kafka_io import TopicReader, envelope, publish
+from flipside_shared.consumer import EventHandlers, EventProcessor, RejectedEvent
+from flipside_shared.deadletter import DeadLetters, dead_letter_topic
+from flipside_shared.events import PARTICIPANTS, ParticipantEnrolled, ParticipantUpdated
+from flipside_shared.kafka import reliable_producer
+from flipside_shared.migrations import migrate
+from flipside_shared.service import connect_pool
+from flipside_shared.settings import KafkaSettings
+from flipside_shared.unit_of_work import UnitOfWorkFactory
+
+SCHEMA = "many"
+
+
+@pytest.fixture(scope="module")
+async def pool(sandbox, tmp_path_factory):
+    pool = await connect_pool(sandbox.database_url, SCHEMA, 2)
+    async with pool.acquire() as conn:
+        await migrate(conn, SCHEMA, tmp_path_factory.mktemp("no-migrations-of-its-own"))
+        await conn.execute("CREATE TABLE enrolments (participant_id uuid PRIMARY KEY)")
+    yield pool
+    await pool.close()
+
+
+def storing_enrolments(calls: list[int]) -> EventHandlers:
+    """Enrolments stored in one statement per batch, each echoed as an update; a poisoned profile refused."""
+    handlers = EventHandlers()
+
+    @handlers.handles_many(ParticipantEnrolled)
+    async def enrolments(uow, events):
+        calls.append(len(events))
+        if any(event.profile.interests == ["poison"] for event in events):
+            raise RejectedEvent("a poisoned profile")
+        await uow.conn.execute(
+            "INSERT INTO enrolments SELECT unnest($1::uuid[])", [event.participant_id for event in events]
+        )
+        for event in events:
+            uow.caused_by(event).emit(ParticipantUpdated(participant_id=event.participant_id, profile=event.profile))
+
+    return handlers
+
+
+async def test_duplicates_in_a_batch_are_stored_once_and_a_poison_record_is_dead_lettered_alone(sandbox, pool):
+    people = [enrolled() for _ in range(6)]
+    poison = enrolled(interests=["poison"])
+    sent = [envelope(person) for person in people]
+    burst = [*sent[:3], sent[1], envelope(poison), *sent[3:], sent[4]]  # two redeliveries and a poison record
+    participants = PARTICIPANTS.topic(sandbox.topic_prefix)
+    dead_letters_topic = dead_letter_topic(sandbox.topic_prefix, "many")
+
+    async with TopicReader(sandbox.bootstrap_servers, [participants, dead_letters_topic]) as reader:
+        await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, burst)
+        batch: list[ConsumerRecord] = await reader.read_until(lambda records: len(records) == len(burst))
+
+        producer = reliable_producer(KafkaSettings(bootstrap_servers=sandbox.bootstrap_servers), "many-dead-letters")
+        await producer.start()
+        calls: list[int] = []
+        try:
+            processor = EventProcessor(
+                storing_enrolments(calls),
+                UnitOfWorkFactory(pool, "/flipside/matching", sandbox.topic_prefix, lambda conn: conn),
+                DeadLetters(producer, dead_letters_topic, "many"),
+                sandbox.topic_prefix,
+            )
+            await processor.process_batch(list(batch))
+        finally:
+            await producer.stop()
+
+        await reader.read_until(lambda records: len(records) == len(burst) + 1)
+        (dead_letter,) = [r for r in reader.records if r.topic == dead_letters_topic]
+
+    assert calls[0] == len(people) + 1, "the batch's first attempt: every first delivery at once"
+    assert calls[1:] == [1] * (len(people) + 1), "then record by record, each first delivery in a list of one"
+    assert dict(dead_letter.headers)["dlq_reason"] == b"rejected: a poisoned profile"
+    assert dead_letter.key == str(poison.participant_id).encode()
+    async with pool.acquire() as conn:
+        stored = {row["participant_id"] for row in await conn.fetch(f"SELECT participant_id FROM {SCHEMA}.enrolments")}
+        outbox = await conn.fetch(f"SELECT key FROM {SCHEMA}.outbox ORDER BY id")
+        inbox = await conn.fetchval(f"SELECT count(*) FROM {SCHEMA}.inbox")
+    assert stored == {person.participant_id for person in people}
+    assert sorted(row["key"] for row in outbox) == sorted(str(person.participant_id) for person in people)
+    assert inbox == len(people), "the poison record's inbox row rolled back with its refusal"
