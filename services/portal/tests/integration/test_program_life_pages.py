@@ -123,7 +123,7 @@ def test_a_lead_previews_an_import_sees_each_rows_errors_then_imports_the_file(l
     good = people_file(*(person_row(n) for n in range(1, 5)))
     plan = preview(good)
     text = page_text(plan)
-    assert "4 rows: 4 to enrol, 0 to update, 0 unchanged" in text and "enrolled" in text
+    assert "4 rows: 4 to enrol, 0 to update, 0 unchanged" in text and f"2 L{RUN}1 to enrol" in text
     assert "Import these people" in text
 
     imported = lead.send(f"/lead/programs/{PROGRAM}/import", {"csv": good.decode()})

@@ -20,8 +20,8 @@ router = APIRouter()
 CSV = "text/csv; charset=utf-8"
 NOTICES = {"imported": N_("The file is imported. The people appear in the overview within a few seconds.")}
 CHANGES = {
-    "enrol": N_("enrolled"),
-    "update": N_("updated"),
+    "enrol": N_("to enrol"),
+    "update": N_("to update"),
     "unchanged": N_("unchanged"),
 }
 
