@@ -158,3 +158,29 @@ def test_completing_asks_first_and_the_closing_report_is_read_by_the_lead_and_th
     assert "Reverse mentoring 2027" in page_text(theirs) and "Match runs" not in page_text(theirs)
     stranger = signed_in(participant_id=uuid4(), roles=["sponsor"])
     assert stranger.get(f"/lead/programs/{PROGRAM}/closing-report").status_code == 403
+
+
+def test_a_lead_publishes_the_agreement_as_a_new_version_and_rewrites_a_guide(lead):
+    none_yet = lead.get(f"/lead/programs/{PROGRAM}/agreement")
+    assert none_yet.status_code == 200 and "no agreement yet" in page_text(none_yet)
+    empty = lead.send(f"/lead/programs/{PROGRAM}/agreement", {"ground_rules": "Be on time.", "confidentiality": ""})
+    assert empty.status_code == 422 and 'id="confidentiality-error"' in empty.text and "Be on time." in empty.text
+    published = lead.send(
+        f"/lead/programs/{PROGRAM}/agreement", {"ground_rules": "Be on time.", "confidentiality": "What is said stays."}
+    )
+    assert published.headers["location"] == f"/lead/programs/{PROGRAM}/agreement?done=published"
+    text = page_text(lead.get(published.headers["location"]))
+    assert "Version 1, published" in text and "What is said stays." in text
+
+    built_in = lead.get(f"/lead/programs/{PROGRAM}/orientation/mentor", params={"language": "de"})
+    assert built_in.status_code == 200 and "Flipside's own guide" in page_text(built_in)
+    guide = {"language": "de", "topic_0": "start", "title_0": "Anfangen", "body_0": ""}
+    wrong = lead.send(
+        f"/lead/programs/{PROGRAM}/orientation/mentor", {**guide, "topic_1": "", "title_1": "", "body_1": ""}
+    )
+    assert wrong.status_code == 422 and 'id="body_0-error"' in wrong.text and 'value="Anfangen"' in wrong.text
+    saved = lead.send(f"/lead/programs/{PROGRAM}/orientation/mentor", {**guide, "body_0": "Fragen Sie zuerst."})
+    assert saved.headers["location"] == f"/lead/programs/{PROGRAM}/orientation/mentor?language=de&done=saved"
+    text = page_text(lead.get(saved.headers["location"]))
+    assert "The guide is saved" in text and "Fragen Sie zuerst." in text and "Flipside's own guide" not in text
+    assert lead.get(f"/lead/programs/{PROGRAM}/orientation/boss").status_code == 404

@@ -4,6 +4,7 @@ viewer's time zone, and what cannot be read is an error of its field."""
 from zoneinfo import ZoneInfo
 
 from flipside_portal.pages.lead.life import details_body, form_errors, form_values, next_steps
+from flipside_portal.pages.lead.program_content import section_errors
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DETAILS = {
@@ -47,3 +48,12 @@ def test_the_next_steps_follow_the_status_and_an_ended_program_has_none():
     assert next_steps("draft") == ["open", "cancel"]
     assert next_steps("running") == ["complete", "cancel"]
     assert next_steps("completed") == next_steps("cancelled") == []
+
+
+def test_a_guides_refusal_is_shown_at_the_row_typed_the_empty_rows_not_counted():
+    rows = [{"topic": "", "title": "", "body": ""}, {"topic": "start", "title": "Start", "body": ""}]
+    assert section_errors({"sections.0": "Too short.", "language": "Unknown."}, rows) == {
+        "body_1": "Too short.",
+        "form": "Unknown.",
+    }
+    assert section_errors({"sections.0.title": "Too long."}, rows) == {"title_1": "Too long."}

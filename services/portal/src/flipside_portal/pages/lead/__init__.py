@@ -11,6 +11,7 @@ from . import (
     pairs,
     people_import,
     policy,
+    program_content,
     programs,
     questionnaire,
     runs,
@@ -31,5 +32,6 @@ for page in (
     life,
     people_import,
     closing,
+    program_content,
 ):
     router.include_router(page.router)
