@@ -43,7 +43,10 @@ DAY_FIELDS = ("starts_on", "ends_on")
 async def life(
     request: Request, program_id: str, visitor: Lead, pages: PagesDependency, services: ServicesDependency
 ) -> Response:
-    program = await services.matching.get(f"/programs/{program_id}", visitor.access_token)
+    if visitor.is_admin:  # an admin creates a program from its details here
+        program = await _program_or_new(services, visitor.access_token, program_id)
+    else:
+        program = await services.matching.get(f"/programs/{program_id}", visitor.access_token)
     values = form_values(program.get("details"), language_of(request).time_zone)
     return _page(request, pages, program, values, visitor.is_admin, notice=notice(request, pages, NOTICES))
 
