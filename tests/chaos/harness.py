@@ -32,6 +32,7 @@ from flipside_devstack.platform import Platform
 from flipside_devstack.programs import configure_program, configure_schedule
 from flipside_devstack.service_process import ServiceProcess
 from flipside_devstack.smtp import SmtpSink
+from flipside_devstack.waiting import wait_for_rows
 from flipside_shared.envelope import decode
 from flipside_shared.events import (
     STREAMS,
@@ -53,7 +54,7 @@ RECOVERY_BOUND_SECONDS = 120 + 0.15 * ENROLMENTS
 TEST_TIMEOUT_SECONDS = 300 + 2 * RECOVERY_BOUND_SECONDS
 SIMULATED_SECONDS_PER_SECOND = 86_400
 # What each person is told by e-mail: the template of each delivery.
-EMAIL_KINDS = frozenset({"paired", "session_scheduled", "feedback_requested", "recognition"})
+EMAIL_KINDS = frozenset({"welcome", "paired", "session_scheduled", "feedback_requested", "recognition"})
 TOPICS = ("pairs", "sessions", "feedback")
 # The services a cohort's events pass through, each faulted in turn. The portal handles only erasures, which
 # a cohort never sends: it has no stream to be cut in the middle of.
@@ -275,6 +276,12 @@ class CohortRun:
         self._reader = TopicReader(self.sandbox.bootstrap_servers, [f"{prefix}{topic}" for topic in TOPICS])
         await self._reader.__aenter__()
         self._watch = asyncio.create_task(self._reader.read_until(self._complete, timeout=24 * 3600))
+        # A welcome names the program: notifications learns it from the programs topic before anyone enrols.
+        conn = await asyncpg.connect(self.sandbox.database_url)
+        try:
+            await wait_for_rows(conn, "SELECT 1 FROM notifications.programs WHERE program_id = $1", self.program_id)
+        finally:
+            await conn.close()
         self.started_at = time.monotonic()
         self._published = 2 * int(share * len(self.cohort) / 2)  # whole couples
         await publish(self.sandbox.bootstrap_servers, prefix, [envelope(e) for e in self.cohort[: self._published]])

@@ -2,6 +2,7 @@
 language by notifications: every sentence real matching runs give is one notifications knows, reads as it came in
 English, and is German in German."""
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -42,4 +43,20 @@ def test_every_reason_for_a_pair_is_known_kept_in_english_and_translated_in_germ
 def test_every_reason_for_someone_without_a_partner_is_known_too(results):
     reasons = {reason for result in results for found in result.unmatched.values() for reason in found}
     assert len(reasons) > 5
+    check(reasons)
+
+
+def test_a_tie_lost_for_want_of_room_is_known_too():
+    """Mentees and mentors alike in everything but role, fewer mentors than mentees: the draw settles the ties."""
+    people = synthetic.participants(12, seed=7)
+    template = people[0].profile.model_copy(update={"exclusions": [], "manager_id": None, "reporting_chain": []})
+    alike = [
+        replace(person, profile=template.model_copy(update={"role": "mentor", "grade": 2, "capacity": 1}))
+        if i < 3
+        else replace(person, profile=template.model_copy(update={"role": "mentee", "grade": 9}))
+        for i, person in enumerate(people)
+    ]
+    result = run(alike, ProgramPolicy(), Taxonomy.load(), date(2026, 3, 2), draw="tied")
+    reasons = {reason for found in result.unmatched.values() for reason in found}
+    assert reasons and all("draw settled the tie" in reason for reason in reasons)
     check(reasons)

@@ -758,7 +758,9 @@ async def plan_run(
     people = await repository.people(program.program_id)
     replaceable = await repository.unlocked_pairs(program.program_id) if replace_unlocked else []
     couples = [(p.mentor_id, p.mentee_id) for p in replaceable]
-    result = await asyncio.to_thread(lambda: run(as_if_unpaired(people, couples), program.policy, taxonomy, first_week))
+    result = await asyncio.to_thread(
+        lambda: run(as_if_unpaired(people, couples), program.policy, taxonomy, first_week, program.program_id)
+    )
     return RunPlan(people, replaceable, result)
 
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flipside_matching import synthetic
-from flipside_matching.domain.assignment import PAIRING_BONUS, dense_optimum, greedy_pairs, objective, optimal_pairs
+from flipside_matching.domain.assignment import best_assignment, dense_optimum, greedy_pairs, objective
 from flipside_matching.domain.candidates import CandidateSpace
 from flipside_matching.domain.engine import as_if_unpaired, best_partner, run, split_sides
 from flipside_matching.domain.model import ProgramPolicy, Weights
@@ -86,9 +86,9 @@ def test_the_same_program_gives_the_same_pairs_in_any_input_order(size, seed):
 
 
 def brute_force(space):
-    """Every way of giving each mentee one mentor or none, within capacity: the true optimum."""
+    """Every way of giving each mentee one mentor or none, within capacity: the true optimum, most pairs first."""
     scores = space.scored(space_rows(space))
-    best = 0.0
+    best = (0, 0.0)
     options = [[None, *range(space.shape[1])] for _ in range(space.shape[0])]
     for choice in itertools.product(*options):
         load = {}
@@ -99,10 +99,10 @@ def brute_force(space):
             if not scores[row, col] > float("-inf"):
                 break
             load[col] = load.get(col, 0) + 1
-            total += float(scores[row, col]) + PAIRING_BONUS
+            total += float(scores[row, col])
         else:
             if all(load[c] <= space.slots[c] for c in load):
-                best = max(best, total)
+                best = max(best, (sum(load.values()), total))
     return best
 
 
@@ -117,8 +117,10 @@ def test_the_assignment_is_exactly_optimal_on_small_programs(seed, gap):
     policy = ProgramPolicy(min_grade_gap=gap, min_overlap_minutes=0)
     mentees, mentors = split_sides(people, policy)
     space = CandidateSpace(mentees[:5], mentors[:5], policy, TAXONOMY, WEEK)
-    pairs = optimal_pairs(space, per_mentee=space.shape[1] or 1)
-    assert objective(space, pairs) == pytest.approx(brute_force(space), abs=1e-4)
+    pairs, score = objective(space, best_assignment(space, per_mentee=space.shape[1] or 1).pairs)
+    best_pairs, best_score = brute_force(space)
+    assert pairs == best_pairs
+    assert score == pytest.approx(best_score, abs=1e-4)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -126,10 +128,12 @@ def test_the_sparse_assignment_matches_dense_linear_sum_assignment(seed):
     people = synthetic.participants(600, seed=seed)
     mentees, mentors = split_sides(people, ProgramPolicy())
     space = CandidateSpace(mentees, mentors, ProgramPolicy(), TAXONOMY, WEEK)
-    exact = objective(space, dense_optimum(space))
-    assert objective(space, optimal_pairs(space, per_mentee=space.shape[1])) == pytest.approx(exact, rel=1e-6)
-    assert objective(space, optimal_pairs(space)) >= 0.995 * exact
-    assert objective(space, greedy_pairs(space)) <= objective(space, optimal_pairs(space)) + 1e-6
+    exact_pairs, exact_score = objective(space, dense_optimum(space))
+    every_candidate = objective(space, best_assignment(space, per_mentee=space.shape[1]).pairs)
+    assert every_candidate[0] == exact_pairs and every_candidate[1] == pytest.approx(exact_score, rel=1e-6)
+    kept_candidates = objective(space, best_assignment(space).pairs)
+    assert kept_candidates[0] == exact_pairs and kept_candidates[1] >= 0.999 * exact_score
+    assert objective(space, greedy_pairs(space)) <= (exact_pairs, exact_score + 1e-6)
 
 
 def test_a_newcomer_gets_the_best_waiting_partner_and_ties_go_to_the_longest_waiting():

@@ -8,6 +8,7 @@ pair's published breakdown is exactly what the assignment maximised.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -42,8 +43,22 @@ class Candidates:
     scores: np.ndarray
 
 
+def draw_order(people: Sequence[Participant], draw: str) -> list[Participant]:
+    """People in the order of the program's draw: a hash of the draw and each participant id.
+
+    Equal scores are settled by position (the solver and the top-k cut take the first of equals), so ordering
+    by id would make the same people lose every tie; the draw spreads those losses, and stays the same for the
+    same program, whatever order the people arrive in."""
+
+    def key(person: Participant) -> tuple[bytes, UUID]:
+        digest = hashlib.blake2b(f"{draw}/{person.participant_id}".encode(), digest_size=8).digest()
+        return digest, person.participant_id
+
+    return sorted(people, key=key)
+
+
 class CandidateSpace:
-    """Mentees (rows) and mentors (columns) of one program, ordered by participant id for stable results."""
+    """Mentees (rows) and mentors (columns) of one program, in the order of the program's draw."""
 
     def __init__(
         self,
@@ -53,11 +68,12 @@ class CandidateSpace:
         taxonomy: Taxonomy,
         first_week: date,
         org: Mapping[UUID, Sequence[UUID]] | None = None,
+        draw: str = "",
     ) -> None:
         """`org` adds the managers of people outside the space (already paired, say): a reporting line
-        through them still counts."""
-        self.mentees = sorted(mentees, key=lambda p: p.participant_id)
-        self.mentors = sorted(mentors, key=lambda p: p.participant_id)
+        through them still counts. `draw` seeds the order that settles ties (the program's id in a run)."""
+        self.mentees = draw_order(mentees, draw)
+        self.mentors = draw_order(mentors, draw)
         self.policy = policy
         self.taxonomy = taxonomy
         self.weights = np.array([getattr(policy.weights, name) for name in FACTORS], dtype=np.float32)
@@ -180,6 +196,7 @@ class CandidateSpace:
             _Lookup.build(np.stack([pattern, language_of], axis=1), rows, when),
             _Lookup.build(np.stack([grade, department], axis=1), rows, where_in_company),
         ]
+        self._allowed_tables = [np.isfinite(lookup.table) for lookup in self._lookups]
         self._every_barred = _cells(
             {
                 cell
@@ -246,16 +263,30 @@ class CandidateSpace:
         for start in range(0, len(self.mentees), size):
             yield np.arange(start, min(start + size, len(self.mentees)))
 
-    def scored(self, rows: np.ndarray) -> np.ndarray:
-        """Scores of a block of rows against every column, with -inf where a hard rule is broken."""
-        scores: np.ndarray = self._row_features[rows].toarray() @ self._col_features
+    def scored(self, rows: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
+        """Scores of a block of rows against `cols` (every column when None), -inf where a hard rule is broken."""
+        cols_ = np.arange(len(self.mentors)) if cols is None else cols
+        scores: np.ndarray = self._row_features[rows].toarray() @ _columns(self._col_features, cols)
         for lookup in self._lookups:
-            scores += np.take(lookup.table[lookup.row_kind[rows]], lookup.col_kind, axis=1)
-        scores[~self._allowed_by(self._every_barred, rows, np.arange(len(self.mentors)))] = -np.inf
+            scores += np.take(lookup.table[lookup.row_kind[rows]], lookup.col_kind[cols_], axis=1)
+        scores[~self._allowed_by(self._every_barred, rows, cols_)] = -np.inf
+        return scores
+
+    def allowed(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Where (rows x cols) passes every hard rule: the masks of `rule_masks` at once, without the scores."""
+        allowed = self._allowed_by(self._every_barred, rows, cols)
+        for lookup, table in zip(self._lookups, self._allowed_tables, strict=True):
+            allowed &= table[np.ix_(lookup.row_kind[rows], lookup.col_kind[cols])]
+        return allowed
+
+    def scores_of(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """The scores of given (row, col) cells, as a run maximises them (the rules unchecked)."""
+        scores: np.ndarray = self.weights.astype(np.float64) @ self.pair_factors(rows, cols).astype(np.float64)
         return scores
 
     def candidates(self, per_mentee: int) -> Candidates:
-        """The `per_mentee` best allowed mentors of each mentee (ties to the lower column, for stable results)."""
+        """The `per_mentee` best allowed mentors of each mentee. Of mentors with equal scores at the cut, each
+        mentee keeps others (`_cut_key`), so mentees alike in everything do not all keep the same few."""
         found_rows, found_cols, found_scores = [], [], []
         for rows in self.blocks():
             scores = self.scored(rows)
@@ -263,7 +294,7 @@ class CandidateSpace:
             if k == 0:
                 continue
             order = (
-                np.argpartition(-scores, k - 1, axis=1)[:, :k]
+                np.argpartition(self._cut_key(scores, rows), k - 1, axis=1)[:, :k]
                 if k < scores.shape[1]
                 else np.tile(np.arange(k), (len(rows), 1))
             )
@@ -276,6 +307,14 @@ class CandidateSpace:
             empty = np.array([], dtype=np.int64)
             return Candidates(empty, empty, np.array([], dtype=np.float32))
         return Candidates(np.concatenate(found_rows), np.concatenate(found_cols), np.concatenate(found_scores))
+
+    def _cut_key(self, scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Lowest first: the negated score, then a turn that starts each row at another column. The turn is far
+        below a float32 score's resolution, so it only ever orders equal scores."""
+        n = scores.shape[1]
+        turn = ((np.arange(n)[None, :] - rows[:, None]) % n) * (1e-9 / n)
+        key: np.ndarray = turn - scores.astype(np.float64)
+        return key
 
     def pair_factors(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """The factors of given (row, col) cells only, shape (factors, cells): for explaining chosen pairs."""

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from uuid import UUID
 
 import numpy as np
 
-from .assignment import Pairs, optimal_pairs
+from .assignment import best_assignment
+from .augmenting import Pairs
 from .candidates import CandidateSpace
-from .explain import pair_reasons, unmatched_reasons
+from .explain import left_out_reasons, pair_reasons, unmatched_reasons
 from .model import Participant, ProgramPolicy, ScoredPair
 from .taxonomy import Taxonomy
-
-Solver = Callable[[CandidateSpace], Pairs]
 
 
 @dataclass(frozen=True)
@@ -49,26 +48,30 @@ def run(
     policy: ProgramPolicy,
     taxonomy: Taxonomy,
     first_week: date,
-    solver: Solver = optimal_pairs,
+    draw: str = "",
 ) -> RunResult:
-    """Pair everyone who still has room, maximising the program's total score; explain who was left out."""
+    """Pair as many as the rules and capacities allow, with the best total score; explain who was left out.
+
+    `draw` (the program's id) seeds the order that settles equal scores: the same for the same program."""
     mentees, mentors = split_sides(people, policy)
     org = {
         p.participant_id: [*([p.profile.manager_id] if p.profile.manager_id else []), *p.profile.reporting_chain]
         for p in people
     }
-    space = CandidateSpace(mentees, mentors, policy, taxonomy, first_week, org)
-    chosen = solver(space)
-    pairs = scored_pairs(space, chosen)
-    matched_rows = {row for row, _ in chosen}
-    matched_cols = {col for _, col in chosen}
-    unmatched: dict[UUID, list[str]] = {}
-    for row, mentee in enumerate(space.mentees):
-        if row not in matched_rows and mentee.active_pairs == 0:
-            unmatched[mentee.participant_id] = unmatched_reasons(space, row=row)
-    for col, mentor in enumerate(space.mentors):
-        if col not in matched_cols and mentor.active_pairs == 0:
-            unmatched[mentor.participant_id] = unmatched_reasons(space, col=col)
+    space = CandidateSpace(mentees, mentors, policy, taxonomy, first_week, org, draw)
+    assignment = best_assignment(space)
+    pairs = scored_pairs(space, assignment.pairs)
+    matched_rows = {row for row, _ in assignment.pairs}
+    matched_cols = {col for _, col in assignment.pairs}
+    left_rows = [
+        row for row, mentee in enumerate(space.mentees) if row not in matched_rows and mentee.active_pairs == 0
+    ]
+    left_cols = [
+        col for col, mentor in enumerate(space.mentors) if col not in matched_cols and mentor.active_pairs == 0
+    ]
+    by_row, by_col = left_out_reasons(space, left_rows, left_cols, assignment.tied_rows, assignment.tied_cols)
+    unmatched = {space.mentees[row].participant_id: reasons for row, reasons in by_row.items()}
+    unmatched |= {space.mentors[col].participant_id: reasons for col, reasons in by_col.items()}
     return RunResult(pairs, unmatched)
 
 

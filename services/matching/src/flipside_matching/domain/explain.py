@@ -5,9 +5,11 @@ Reasons name topics and departments, never people: events carry them to other sy
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from .candidates import RULES, CandidateSpace
+from .candidates import CELLS_PER_BLOCK, RULES, CandidateSpace
 from .model import Participant, ProgramPolicy
 from .taxonomy import Taxonomy
 
@@ -78,19 +80,51 @@ RULE_WORDS = {
 
 def unmatched_reasons(space: CandidateSpace, row: int | None = None, col: int | None = None) -> list[str]:
     """Why a mentee (`row`) or a mentor (`col`) got no partner: which rule ran out of candidates, or capacity."""
-    policy = space.policy
     if row is not None:
-        masks = space.rule_masks(np.array([row]))
-        other, count = "mentor", space.shape[1]
-    else:
-        masks = {rule: mask.T for rule, mask in space.rule_masks(np.arange(space.shape[0]), np.array([col])).items()}
-        other, count = "mentee", space.shape[0]
+        return left_out_reasons(space, rows=[row])[0][row]
+    assert col is not None, "a row or a column"
+    return left_out_reasons(space, cols=[col])[1][col]
+
+
+def left_out_reasons(
+    space: CandidateSpace,
+    rows: Sequence[int] = (),
+    cols: Sequence[int] = (),
+    tied_rows: frozenset[int] = frozenset(),
+    tied_cols: frozenset[int] = frozenset(),
+) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """Why each mentee at `rows` and each mentor at `cols` got no partner, the rule masks taken in blocks.
+
+    Capacity is the reason only of a run's assignment that is maximum and that no exchange improves: every
+    partner who fits is taken by someone scoring better with them, or as well (the tied), the draw deciding."""
+    by_row: dict[int, list[str]] = {}
+    step = max(1, CELLS_PER_BLOCK // max(1, space.shape[1]))
+    for start in range(0, len(rows), step):
+        block = list(rows[start : start + step])
+        masks = space.rule_masks(np.array(block, dtype=np.int64))
+        for i, row in enumerate(block):
+            passes = {rule: mask[i] for rule, mask in masks.items()}
+            by_row[row] = _reasons(passes, "mentor", space.policy, row in tied_rows)
+    by_col: dict[int, list[str]] = {}
+    step = max(1, CELLS_PER_BLOCK // max(1, space.shape[0]))
+    for start in range(0, len(cols), step):
+        block = list(cols[start : start + step])
+        masks = space.rule_masks(np.arange(space.shape[0]), np.array(block, dtype=np.int64))
+        for j, col in enumerate(block):
+            passes = {rule: mask[:, j] for rule, mask in masks.items()}
+            by_col[col] = _reasons(passes, "mentee", space.policy, col in tied_cols)
+    return by_row, by_col
+
+
+def _reasons(passes: dict[str, np.ndarray], other: str, policy: ProgramPolicy, tied: bool) -> list[str]:
+    """The first rule no one of the other side passes, or capacity; `passes` is each rule's mask over them."""
+    count = len(passes[RULES[0]])
     if count == 0:
         return [f"no {other} with room left is enrolled in the program"]
     passing = np.ones(count, dtype=bool)
     for rule in RULES:
         before = int(passing.sum())
-        passing &= masks[rule][0]
+        passing &= passes[rule]
         if not passing.any():
             words = RULE_WORDS[rule].format(
                 direction=policy.direction,
@@ -103,6 +137,10 @@ def unmatched_reasons(space: CandidateSpace, row: int | None = None, col: int | 
                 if before < count
                 else [f"no {other} {words}"]
             )
-    return [
-        f"capacity exhausted: each of the {int(passing.sum())} {other}(s) who fit was needed by a better-scoring pair"
-    ]
+    fitting = int(passing.sum())
+    if tied:
+        return [
+            f"capacity exhausted: each of the {fitting} {other}(s) who fit was needed by a pair scoring"
+            " at least as well, and the program's draw settled the tie"
+        ]
+    return [f"capacity exhausted: each of the {fitting} {other}(s) who fit was needed by a better-scoring pair"]

@@ -85,6 +85,22 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^capacity exhausted: each of the (?P<count>\d+) mentee\(s\) who fit was needed by a better-scoring pair$",
             N_("capacity exhausted: each of the %(count)s mentee(s) who fit was needed by a better-scoring pair"),
         ),
+        (
+            r"^capacity exhausted: each of the (?P<count>\d+) mentor\(s\) who fit was needed by a pair scoring"
+            r" at least as well, and the program's draw settled the tie$",
+            N_(
+                "capacity exhausted: each of the %(count)s mentor(s) who fit was needed by a pair scoring"
+                " at least as well, and the program's draw settled the tie"
+            ),
+        ),
+        (
+            r"^capacity exhausted: each of the (?P<count>\d+) mentee\(s\) who fit was needed by a pair scoring"
+            r" at least as well, and the program's draw settled the tie$",
+            N_(
+                "capacity exhausted: each of the %(count)s mentee(s) who fit was needed by a pair scoring"
+                " at least as well, and the program's draw settled the tie"
+            ),
+        ),
         (r"^no mentor (?P<rule>.+)$", N_("no mentor %(rule)s")),
         (r"^no mentee (?P<rule>.+)$", N_("no mentee %(rule)s")),
     )

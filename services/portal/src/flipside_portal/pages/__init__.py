@@ -9,6 +9,7 @@ from . import (
     home,
     lead,
     my_data,
+    orientation,
     pairs,
     preferences,
     profile,
@@ -17,6 +18,7 @@ from . import (
     self_assessments,
     sessions,
     sign_in,
+    stories,
     surveys,
 )
 
@@ -36,3 +38,5 @@ router.include_router(concerns.router)
 router.include_router(my_data.router)
 router.include_router(lead.router)
 router.include_router(admin.router)
+router.include_router(orientation.router)
+router.include_router(stories.router)

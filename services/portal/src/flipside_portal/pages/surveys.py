@@ -25,7 +25,14 @@ BUILT_IN_QUESTIONS = (
     N_("My partner listened."),
     N_("Was it time well spent?"),
     N_("Anything else? Only you will ever see this."),
+    # The closing self-assessment's scales (feedback's self-assessment dimensions).
+    N_("How confident are you with digital tools and new ways of working?"),
+    N_("How confident are you as a leader?"),
+    N_("How well do you understand the organisation's strategy?"),
+    N_("How well do you understand colleagues of another generation?"),
 )
+# A link of this kind opens the closing self-assessment at the program's end rather than a session's check-in.
+CLOSING = "closing_self_assessment"
 # Feedback's refusals of the link itself: the survey cannot be shown at all.
 CLOSED = {410: "expired", 403: "invalid", 404: "invalid"}
 
@@ -96,6 +103,7 @@ def _form(
         "surveys/form.html",
         status_code=status_code,
         token=token,
+        closing=survey.get("kind") == CLOSING,
         questions=questions,
         scale=[(point, pages.translate(request, words)) for point, words in SCALE],
         goals=survey["your_goals"],
