@@ -14,6 +14,7 @@ from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
 from starlette.datastructures import MutableHeaders
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -90,7 +91,7 @@ class CsrfProtection:
                 response = await self.refuse(request, "too_large")
                 await response(scope, receive, send)
                 return
-            sent = request.headers.get(CSRF_HEADER) or _form_field(request, body, CSRF_FIELD)
+            sent = request.headers.get(CSRF_HEADER) or await _form_field(scope, body, CSRF_FIELD)
             if not known or not sent or not secrets.compare_digest(sent, known):
                 response = await self.refuse(request, "csrf")
                 await response(scope, receive, send)
@@ -110,8 +111,20 @@ class CsrfProtection:
         await self.app(scope, receive, send_with_cookie)
 
 
-def _form_field(request: Request, body: bytes, name: str) -> str | None:
-    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+async def _form_field(scope: Scope, body: bytes, name: str) -> str | None:
+    content_type = Request(scope).headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        # A form with a file (an import): its fields are parts of the body, read here from the copy already taken.
+        async def whole_body() -> Message:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        try:
+            async with Request(scope, whole_body).form() as form:
+                value = form.get(name)
+        except (MultiPartException, ValueError):
+            return None
+        return value if isinstance(value, str) else None
+    if not content_type.startswith("application/x-www-form-urlencoded"):
         return None
     values = parse_qs(body.decode("utf-8", errors="replace")).get(name)
     return values[0] if values else None

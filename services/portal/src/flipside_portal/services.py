@@ -20,6 +20,8 @@ class ServiceRefused(Exception):
     fields: dict[str, str] = field(default_factory=dict)
     details: list[str] = field(default_factory=list)
     """What else the service listed (the rules a pair by hand breaks), each a sentence."""
+    answer: dict[str, Any] = field(default_factory=dict)
+    """The service's whole answer, for a page that shows more of it (the row errors of an import refused)."""
 
     def __str__(self) -> str:
         return f"{self.status}: {self.message}"
@@ -54,16 +56,29 @@ class ServiceClient:
     async def delete(self, path: str, token: str | None) -> Any:
         return await self.call("DELETE", path, token)
 
+    async def post_file(self, path: str, token: str | None, data: bytes, content_type: str) -> Any:
+        """A file as the body itself (a CSV import), not JSON."""
+        return await self.call("POST", path, token, file=(data, content_type))
+
     async def call(
-        self, method: str, path: str, token: str | None, body: Any = None, params: dict[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        token: str | None,
+        body: Any = None,
+        params: dict[str, Any] | None = None,
+        file: tuple[bytes, str] | None = None,
     ) -> Any:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if file is not None:
+            headers["Content-Type"] = file[1]
         try:
             response = await self._http.request(
                 method,
                 f"{self._base_url}{path}",
                 headers=headers,
                 json=body,
+                content=file[0] if file is not None else None,
                 params=params,
             )
         except httpx.HTTPError:
@@ -82,9 +97,10 @@ class ServiceClient:
 def refusal(response: httpx.Response) -> ServiceRefused:
     """The service's `detail`, as sentences: a plain message, or pydantic's field errors by field name."""
     try:
-        detail = response.json().get("detail")
+        answer = response.json()
+        detail = answer.get("detail")
     except (ValueError, AttributeError):
-        detail = None
+        answer, detail = {}, None
     if isinstance(detail, list):
         fields: dict[str, str] = {}
         for problem in detail:
@@ -101,7 +117,8 @@ def refusal(response: httpx.Response) -> ServiceRefused:
         name, sentence = _field_problem(detail) if response.status_code == 422 else ("form", "")
         fields = {name: sentence} if name != "form" else {}
         return ServiceRefused(response.status_code, _sentence(detail), fields)
-    return ServiceRefused(response.status_code, _sentence(response.reason_phrase or "The request was refused"))
+    reason = _sentence(response.reason_phrase or "The request was refused")
+    return ServiceRefused(response.status_code, reason, answer=answer if isinstance(answer, dict) else {})
 
 
 def _field_problem(problem: object) -> tuple[str, str]:

@@ -56,6 +56,19 @@ async def test_a_script_may_send_the_token_as_a_header():
         assert sent.status_code == 200
 
 
+async def test_a_form_with_a_file_carries_its_token_among_its_parts():
+    async with client() as browser:
+        token = (await browser.get("/form")).text
+        file = {"file": ("people.csv", b"employee_id\nE1\n", "text/csv")}
+        sent = await browser.post("/form", data={"name": "Ada", "csrf_token": token}, files=file)
+        assert (sent.status_code, sent.text) == (200, "hello Ada"), "the page still reads the whole form"
+        other = await browser.post("/form", data={"name": "Ada", "csrf_token": "x" * len(token)}, files=file)
+        assert other.status_code == 403
+        assert (await browser.post("/form", data={"name": "Ada"}, files=file)).status_code == 403
+        broken = {"content-type": "multipart/form-data; boundary=nothing"}
+        assert (await browser.post("/form", content=b"not a form", headers=broken)).status_code == 403
+
+
 async def test_an_oversized_form_is_refused_before_it_is_read_through():
     async with client() as browser:
         token = (await browser.get("/form")).text
