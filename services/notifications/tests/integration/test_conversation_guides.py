@@ -79,11 +79,22 @@ async def invitation_to(smtp, address: str, count: int = 1) -> EmailMessage:
     return smtp.received_by(address)[count - 1]
 
 
+async def known_areas(db, *people) -> None:
+    await wait_for_rows(
+        db,
+        "SELECT 1 FROM notifications.learning_areas WHERE participant_id = ANY($1::uuid[])",
+        [person.participant_id for person in people],
+        count=len(people),
+    )
+
+
 async def test_each_side_is_invited_with_prompts_chosen_from_what_the_pair_brings_and_wants(
-    sandbox, smtp, notifications
+    sandbox, smtp, notifications, db
 ):
     mentor, mentee = a_pair("kickoff")
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(mentor), envelope(mentee)])
+    # The invitation's prompts come from both enrolments: the participants topic is read apart from sessions.
+    await known_areas(db, mentor, mentee)
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(booked(mentor, mentee, 0))])
 
     english = text_of(await invitation_to(smtp, "mentee-kickoff@example.com"))
@@ -125,9 +136,7 @@ async def test_a_leads_own_prompts_are_in_the_next_invitations_and_only_a_lead_w
 
     mentor, mentee = a_pair("check-in")
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(mentor), envelope(mentee)])
-    await wait_for_rows(
-        db, "SELECT 1 FROM notifications.learning_areas WHERE participant_id = $1", mentee.participant_id
-    )
+    await known_areas(db, mentor, mentee)
     await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(booked(mentor, mentee, 1))])
     invitation = text_of(await invitation_to(smtp, "mentee-check-in@example.com"))
     assert f"- {own[0]}" in invitation
