@@ -90,6 +90,9 @@ async def test_timer_worker_killed_after_claiming_before_settling_fires_each_tim
                 conn,
                 "EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.granted"
                 " AND l.relation = 'scheduling.timers'::regclass AND l.mode = 'RowShareLock')",
+                # Bookings wait on the lock too: the next round to claim anything is one whose reminders fall due
+                # on the simulated clock, which can take longer than a minute on a loaded machine.
+                timeout=240.0,
             )
             pending = {
                 r["timer_id"]
