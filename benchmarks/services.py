@@ -43,6 +43,8 @@ CEILING = "ceiling_events_per_second"
 PER_RECORD = "per_record_loop_events_per_second"
 # What the raw loops are fed: scheduling's input, an event of middling size.
 RAW_WORKLOAD = WORKLOADS["scheduling"]
+# The services' steps, in the order measured; matching's cohort intake is a step of its own.
+STEPS = frozenset({*WORKLOADS, "matching_cohort"})
 
 
 def raw_place(sandbox: Sandbox, schema: str) -> baseline.Place:
@@ -54,7 +56,7 @@ def raw_burst(count: int) -> list[Envelope]:
     return [envelope(event) for event in RAW_WORKLOAD.events(count)]
 
 
-async def run_all(sandbox: Sandbox, platform: Platform, count: int) -> dict[str, float]:
+async def run_all(sandbox: Sandbox, platform: Platform, count: int, steps: frozenset[str]) -> dict[str, float]:
     figures = {
         CEILING: await baseline.events_per_second(
             baseline.BatchedCeiling, raw_place(sandbox, "bench_ceiling"), raw_burst(count)
@@ -68,9 +70,13 @@ async def run_all(sandbox: Sandbox, platform: Platform, count: int) -> dict[str,
     try:
         configure_program(platform["matching"].url, "bench")
         for name, workload in WORKLOADS.items():
+            if name not in steps:
+                continue
             figures[f"{name}_events_per_second"] = await burst_per_second(
                 admin, sandbox.bootstrap_servers, sandbox.topic_prefix, name, workload.events(count)
             )
+        if "matching_cohort" not in steps:
+            return figures
         configure_program(platform["matching"].url, COHORT_PROGRAM, start="cohort_run")
         figures["matching_cohort_events_per_second"] = await burst_per_second(
             admin, sandbox.bootstrap_servers, sandbox.topic_prefix, "matching", COHORT_ENROLMENTS.events(count)
@@ -80,14 +86,17 @@ async def run_all(sandbox: Sandbox, platform: Platform, count: int) -> dict[str,
         await admin.close()
 
 
-def measure(stack: LocalStack, logs: Path, count: int = EVENTS) -> dict[str, Any]:
-    """The step's sections of `results/latest.json`: figures, the ceiling beside them, shares and peak memory."""
+def measure(stack: LocalStack, logs: Path, count: int = EVENTS, steps: frozenset[str] = STEPS) -> dict[str, Any]:
+    """The step's sections of `results/latest.json`: figures, the ceiling beside them, shares and peak memory.
+
+    `steps` names the services measured after the two raw loops (all of them unless narrowed).
+    """
     sandbox = Sandbox.on(stack)
     smtp = SmtpSink().start()
     platform = Platform(sandbox.bootstrap_servers, sandbox.database_url, sandbox.topic_prefix, logs, smtp.port)
     try:
         platform.start()
-        figures = asyncio.run(run_all(sandbox, platform, count))
+        figures = asyncio.run(run_all(sandbox, platform, count, steps))
         peaks = {name: peak_rss_of(service) for name, service in platform.services.items()}
     finally:
         platform.stop()
@@ -129,11 +138,16 @@ def table(results: dict[str, Any]) -> str:
 
 
 def main() -> int:
+    """`python -m benchmarks.services [events] [step ...]`: every step, or the raw loops and the steps named."""
     count = int(sys.argv[1]) if len(sys.argv) > 1 else EVENTS
+    steps = frozenset(sys.argv[2:]) or STEPS
+    if unknown := steps - STEPS:
+        print(f"unknown steps {sorted(unknown)}: choose among {sorted(STEPS)}", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory(prefix="flipside-bench-") as workdir:
         stack = LocalStack(Path(workdir) / "stack").start()
         try:
-            results = measure(stack, Path(workdir) / "logs", count)
+            results = measure(stack, Path(workdir) / "logs", count, steps)
         finally:
             stack.stop()
     write_sections(results)
