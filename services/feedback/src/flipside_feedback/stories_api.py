@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -45,12 +47,8 @@ async def write_story(
     """Write or rewrite the pair's story; it is shown to the program once both people consent to this text."""
     acting_as(principal, draft.participant_id)
     async with units.begin() as uow:
-        try:
+        with _refusals_as_http():
             story = await book.write(uow, pair_id, draft.participant_id, draft.body)
-        except NoStory as missing:
-            raise HTTPException(404, str(missing)) from None
-        except StoryRefused as refused:
-            raise HTTPException(403, str(refused)) from None
     return _own_view(story)
 
 
@@ -70,12 +68,8 @@ async def consent_to_story(
     """Give consent to the present text, or withdraw it: withdrawn, the story is hidden from the program at once."""
     acting_as(principal, consent.participant_id)
     async with units.begin() as uow:
-        try:
+        with _refusals_as_http():
             story = await book.consent(uow, pair_id, consent.participant_id, consent.given)
-        except NoStory as missing:
-            raise HTTPException(404, str(missing)) from None
-        except StoryRefused as refused:
-            raise HTTPException(403, str(refused)) from None
     return _own_view(story)
 
 
@@ -91,6 +85,17 @@ async def shared_stories(program_id: str, units: Units, principal: Caller) -> di
         "program_id": program_id,
         "stories": [{"body": story.body, "written_at": story.drafted_at.isoformat()} for story in stories],
     }
+
+
+@contextmanager
+def _refusals_as_http() -> Iterator[None]:
+    """The story book's refusals as the caller sees them: no such story (404), not theirs to change (403)."""
+    try:
+        yield
+    except NoStory as missing:
+        raise HTTPException(404, str(missing)) from None
+    except StoryRefused as refused:
+        raise HTTPException(403, str(refused)) from None
 
 
 def _own_view(story: SuccessStory) -> dict[str, Any]:
