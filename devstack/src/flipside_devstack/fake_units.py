@@ -6,6 +6,7 @@ emits are in the unit's `emitted` list, as the outbox would have received them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TypeVar, cast
 
 import asyncpg
@@ -20,6 +21,14 @@ def fake_unit_of_work(
     repository: Repository,
     source: str = "/flipside/test",
     cause: Envelope | None = None,
+    causes: Sequence[Envelope] = (),
 ) -> UnitOfWork[Repository]:
+    """A unit of one `cause`, or of several `causes` handed to a handler of many at once."""
     # No connection: the shared machinery that needs one (inbox, erasure records) is not what these tests drive.
-    return UnitOfWork(conn=cast(asyncpg.Connection, None), source=source, repository=repository, cause=cause)
+    return UnitOfWork(
+        conn=cast(asyncpg.Connection, None),
+        source=source,
+        repository=repository,
+        cause=cause,
+        causes={id(envelope.event): envelope for envelope in causes},
+    )

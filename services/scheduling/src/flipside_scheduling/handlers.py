@@ -8,7 +8,7 @@ ended pair never gets a late booking.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, TypeAlias
@@ -45,7 +45,7 @@ from .domain.calendar import Absence, Attendee
 from .domain.policy import SchedulingPolicy
 from .domain.series import Series
 from .domain.timers import timers_for
-from .repository import SchedulingRepository, Session
+from .repository import NewSession, SchedulingRepository, Session
 
 log = structlog.get_logger(__name__)
 
@@ -79,32 +79,55 @@ class Scheduler:
         self._clock = clock
         self._policy = policy
 
-    async def pair_created(self, uow: SchedulingUnit, pair: PairCreated) -> None:
-        """Book the kickoff at the earliest time both can meet, and start the pair's series from it."""
+    async def pairs_created(self, uow: SchedulingUnit, pairs: list[PairCreated]) -> None:
+        """Book each pair's kickoff at the earliest time both can meet and start its series from it, in the
+        order the pairs came: each sees the time the ones before it took, so two pairs sharing a person never
+        book them twice. A pair booked already is left as it is. However many pairs, the same few statements:
+        everything the bookings read is loaded first, everything they write is stored last."""
         repository = uow.repository
-        mentor, mentee = attendee_of(pair.mentor), attendee_of(pair.mentee)
-        await repository.lock_participants(mentor.participant_id, mentee.participant_id)
-        if await repository.has_session(pair.pair_id, 0):
-            log.info("kickoff already booked", pair_id=str(pair.pair_id))
-            return
-        await repository.save_attendee(mentor)
-        await repository.save_attendee(mentee)
-        now = max(self._clock.now(), pair.matched_at)
-        schedule = await repository.schedule_of(pair.program_id)
-        outcome = book_kickoff(
-            await repository.availability(mentor, now),
-            await repository.availability(mentee, now),
-            now,
-            schedule,
-            self._policy,
-        )
-        if isinstance(outcome, NoSlot):
-            uow.emit(SchedulingFailed(pair_id=pair.pair_id, program_id=pair.program_id, reason=outcome.reason))
-            return
-        await repository.start_series(
-            pair.pair_id, pair.program_id, Series.after_kickoff(outcome.starts_at, mentee.time_zone, schedule)
-        )
-        await self._book(uow, pair.pair_id, pair.program_id, 0, outcome, mentor, mentee, now)
+        people = [member.participant_id for pair in pairs for member in (pair.mentor, pair.mentee)]
+        await repository.lock_participants(*people)
+        booked_pairs = await repository.pairs_with_session((pair.pair_id for pair in pairs), 0)
+        schedules = await repository.schedules_of(pair.program_id for pair in pairs)
+        calendars = await repository.calendars(people, self._clock.now())
+        generations = await repository.feed_generations(people)
+        attendees: list[Attendee] = []
+        started: list[tuple[UUID, str, Series]] = []
+        sessions: list[NewSession] = []
+        for pair in pairs:
+            if pair.pair_id in booked_pairs:
+                log.info("kickoff already booked", pair_id=str(pair.pair_id))
+                continue
+            unit = uow.caused_by(pair)
+            mentor, mentee = attendee_of(pair.mentor), attendee_of(pair.mentee)
+            attendees += [mentor, mentee]
+            now = max(self._clock.now(), pair.matched_at)
+            schedule = schedules[pair.program_id]
+            outcome = book_kickoff(
+                calendars[mentor.participant_id].availability(mentor, now),
+                calendars[mentee.participant_id].availability(mentee, now),
+                now,
+                schedule,
+                self._policy,
+            )
+            if isinstance(outcome, NoSlot):
+                unit.emit(SchedulingFailed(pair_id=pair.pair_id, program_id=pair.program_id, reason=outcome.reason))
+                continue
+            booked_pairs.add(pair.pair_id)
+            for participant_id in {mentor.participant_id, mentee.participant_id}:
+                calendars[participant_id].busy.append((outcome.starts_at, outcome.ends_at))
+            started.append(
+                (pair.pair_id, pair.program_id, Series.after_kickoff(outcome.starts_at, mentee.time_zone, schedule))
+            )
+            session = self._new_session(unit, pair.pair_id, pair.program_id, 0, outcome, mentor, mentee, now)
+            sessions.append(session)
+            unit.emit(_scheduled(session, generations), correlation_id=session.correlation_id)
+        if attendees:
+            await repository.save_attendees(attendees)
+        if started:
+            await repository.start_many_series(started)
+        if sessions:
+            await repository.add_sessions(sessions)
 
     async def session_held(self, uow: SchedulingUnit, due: CheckInDue) -> None:
         """A session is over: book the next one of the series, unless a later one exists already."""
@@ -291,25 +314,34 @@ class Scheduler:
         correlation_id: UUID | None = None,
     ) -> None:
         repository = uow.repository
-        session_id = uuid4()
-        correlation_id = correlation_id or (uow.cause.correlation_id if uow.cause else None)
-        timers = timers_for(booked, self._policy, now)
-        await repository.add_session(
-            session_id, pair_id, program_id, occurrence, booked, mentor, mentee, timers, correlation_id
-        )
-        uow.emit(
-            SessionScheduled(
-                session_id=session_id,
-                pair_id=pair_id,
-                program_id=program_id,
-                kind="kickoff" if occurrence == 0 else "check_in",
-                occurrence=occurrence,
-                starts_at=booked.starts_at,
-                duration_minutes=int(booked.duration.total_seconds() // 60),
-                mentor=await self._attendee_time(repository, mentor, booked),
-                mentee=await self._attendee_time(repository, mentee, booked),
-            ),
-            correlation_id=correlation_id,
+        session = self._new_session(uow, pair_id, program_id, occurrence, booked, mentor, mentee, now, correlation_id)
+        await repository.add_sessions([session])
+        generations = await repository.feed_generations([mentor.participant_id, mentee.participant_id])
+        uow.emit(_scheduled(session, generations), correlation_id=session.correlation_id)
+
+    def _new_session(
+        self,
+        uow: SchedulingUnit,
+        pair_id: UUID,
+        program_id: str,
+        occurrence: int,
+        booked: Booked,
+        mentor: Attendee,
+        mentee: Attendee,
+        now: datetime,
+        correlation_id: UUID | None = None,
+    ) -> NewSession:
+        """The session booked, with its timers, in the chain of `correlation_id` or else of what caused `uow`."""
+        return NewSession(
+            session_id=uuid4(),
+            pair_id=pair_id,
+            program_id=program_id,
+            occurrence=occurrence,
+            booked=booked,
+            mentor=mentor,
+            mentee=mentee,
+            timers=timers_for(booked, self._policy, now),
+            correlation_id=correlation_id or (uow.cause.correlation_id if uow.cause else None),
         )
 
     async def _move(
@@ -338,6 +370,7 @@ class Scheduler:
         sequence = await repository.move_session(
             session.session_id, outcome, timers_for(outcome, self._policy, now), now
         )
+        generations = await repository.feed_generations([mentor.participant_id, mentee.participant_id])
         moved = SessionRescheduled(
             session_id=session.session_id,
             pair_id=session.pair_id,
@@ -346,8 +379,8 @@ class Scheduler:
             previous_starts_at=session.starts_at,
             starts_at=outcome.starts_at,
             duration_minutes=session.duration_minutes,
-            mentor=await self._attendee_time(repository, mentor, outcome),
-            mentee=await self._attendee_time(repository, mentee, outcome),
+            mentor=_attendee_time(mentor, outcome, generations),
+            mentee=_attendee_time(mentee, outcome, generations),
             reason=reason,
             requested_by=requested_by,
             sequence=sequence,
@@ -406,16 +439,30 @@ class Scheduler:
             uow.emit(v1, correlation_id=session.correlation_id)
         return cancelled
 
-    async def _attendee_time(
-        self, repository: SchedulingRepository, attendee: Attendee, booked: Booked
-    ) -> SessionAttendee:
-        """The attendee as the session event tells them: their feed's current generation, never its address."""
-        return SessionAttendee(
-            participant_id=attendee.participant_id,
-            time_zone=attendee.time_zone,
-            local_start=booked.starts_at.astimezone(ZoneInfo(attendee.time_zone)),
-            feed_generation=await repository.feed_generation(attendee.participant_id),
-        )
+
+def _scheduled(session: NewSession, generations: Mapping[UUID, int]) -> SessionScheduled:
+    booked = session.booked
+    return SessionScheduled(
+        session_id=session.session_id,
+        pair_id=session.pair_id,
+        program_id=session.program_id,
+        kind="kickoff" if session.occurrence == 0 else "check_in",
+        occurrence=session.occurrence,
+        starts_at=booked.starts_at,
+        duration_minutes=int(booked.duration.total_seconds() // 60),
+        mentor=_attendee_time(session.mentor, booked, generations),
+        mentee=_attendee_time(session.mentee, booked, generations),
+    )
+
+
+def _attendee_time(attendee: Attendee, booked: Booked, generations: Mapping[UUID, int]) -> SessionAttendee:
+    """The attendee as the session event tells them: their feed's current generation, never its address."""
+    return SessionAttendee(
+        participant_id=attendee.participant_id,
+        time_zone=attendee.time_zone,
+        local_start=booked.starts_at.astimezone(ZoneInfo(attendee.time_zone)),
+        feed_generation=generations[attendee.participant_id],
+    )
 
 
 def _closed(session: Session, now: datetime) -> Refused | None:
@@ -429,9 +476,9 @@ def _closed(session: Session, now: datetime) -> Refused | None:
 def build_handlers(scheduler: Scheduler) -> EventHandlers[SchedulingRepository]:
     handlers = EventHandlers[SchedulingRepository]()
 
-    @handlers.handles(PairCreated)
-    async def pair_created(uow: SchedulingUnit, event: PairCreated) -> None:
-        await scheduler.pair_created(uow, event)
+    @handlers.handles_many(PairCreated)
+    async def pairs_created(uow: SchedulingUnit, events: list[PairCreated]) -> None:
+        await scheduler.pairs_created(uow, events)
 
     @handlers.handles(CheckInDue)
     async def check_in_due(uow: SchedulingUnit, event: CheckInDue) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -13,7 +14,7 @@ from flipside_shared.events.sessions import SessionKind
 from flipside_shared.rows import one_row
 
 from .domain.booking import Booked
-from .domain.calendar import Absence, Attendee, Availability
+from .domain.calendar import Absence, Attendee, Availability, Interval
 from .domain.policy import ProgramSchedule
 from .domain.series import Series
 from .domain.timers import TimerPlan
@@ -51,20 +52,62 @@ class Session:
         return self.mentor_id, self.mentee_id
 
 
+@dataclass(frozen=True)
+class NewSession:
+    """A session as booked, with the timers it starts, before it is stored."""
+
+    session_id: UUID
+    pair_id: UUID
+    program_id: str
+    occurrence: int
+    booked: Booked
+    mentor: Attendee
+    mentee: Attendee
+    timers: list[TimerPlan]
+    correlation_id: UUID | None
+
+
+@dataclass
+class Calendar:
+    """A person's scheduled sessions and days away as read for a batch of bookings, which adds each one it makes."""
+
+    busy: list[Interval] = field(default_factory=list)
+    absences: list[Absence] = field(default_factory=list)
+
+    def availability(self, attendee: Attendee, now: datetime) -> Availability:
+        """What `SchedulingRepository.availability` reads at `now`, from sessions read as of an earlier time."""
+        since = now - BUDGET_LOOKBACK
+        return Availability.of(attendee, [busy for busy in self.busy if busy[0] > since], self.absences)
+
+
 class SchedulingRepository:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 
     async def lock_participants(self, *participant_ids: UUID) -> None:
-        """Serialise bookings per person across replicas: a mentor with several mentees is never double-booked."""
-        for participant_id in sorted(set(participant_ids)):
-            await self._conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"scheduling:{participant_id}")
+        """Serialise bookings per person across replicas: a mentor with several mentees is never double-booked.
+
+        One statement however many people; `unnest` hands the keys over in id order, the order every replica
+        takes them in, so two transactions locking people they share never wait on each other in a cycle."""
+        await self._conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(key)) FROM unnest($1::text[]) AS key",
+            [f"scheduling:{participant_id}" for participant_id in sorted(set(participant_ids))],
+        )
 
     # Programs
 
     async def schedule_of(self, program_id: str) -> ProgramSchedule:
         stored = await self._conn.fetchval("SELECT schedule FROM program_schedules WHERE program_id = $1", program_id)
         return ProgramSchedule() if stored is None else ProgramSchedule.model_validate(stored)
+
+    async def schedules_of(self, program_ids: Iterable[str]) -> dict[str, ProgramSchedule]:
+        """Each program's schedule, the default one for a program never configured."""
+        wanted = sorted(set(program_ids))
+        rows = await self._conn.fetch(
+            "SELECT program_id, schedule FROM program_schedules WHERE program_id = ANY($1::text[])", wanted
+        )
+        stored = {row["program_id"]: ProgramSchedule.model_validate(row["schedule"]) for row in rows}
+        return {program_id: stored.get(program_id, ProgramSchedule()) for program_id in wanted}
 
     async def save_schedule(self, program_id: str, schedule: ProgramSchedule) -> None:
         await self._conn.execute(
@@ -76,12 +119,16 @@ class SchedulingRepository:
 
     # Attendees and their absences
 
-    async def save_attendee(self, attendee: Attendee) -> None:
+    async def save_attendees(self, attendees: Sequence[Attendee]) -> None:
+        """`save_attendee` for many people in one statement; a person given twice is stored as given last."""
+        latest = list({attendee.participant_id: attendee for attendee in attendees}.values())
+        rows = [_attendee_row(attendee) for attendee in latest]
         await self._conn.execute(
             "INSERT INTO attendees (participant_id, time_zone, working_hours, country, hours_per_month)"
-            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (participant_id) DO UPDATE SET time_zone = excluded.time_zone,"
+            " SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::text[], $5::integer[])"
+            " ON CONFLICT (participant_id) DO UPDATE SET time_zone = excluded.time_zone,"
             " working_hours = excluded.working_hours, country = excluded.country, hours_per_month = excluded.hours_per_month",
-            *_attendee_row(attendee),
+            *_columns(rows, 5),
         )
 
     async def update_attendee(self, attendee: Attendee) -> None:
@@ -115,6 +162,15 @@ class SchedulingRepository:
         )
         return generation or 0
 
+    async def feed_generations(self, participant_ids: Iterable[UUID]) -> dict[UUID, int]:
+        """`feed_generation` of each of these people."""
+        wanted = list(set(participant_ids))
+        rows = await self._conn.fetch(
+            "SELECT participant_id, generation FROM feed_generations WHERE participant_id = ANY($1::uuid[])", wanted
+        )
+        stored = {row["participant_id"]: row["generation"] for row in rows}
+        return {participant_id: stored.get(participant_id, 0) for participant_id in wanted}
+
     async def rotate_feed(self, participant_id: UUID) -> int:
         """Revoke the participant's feed address; the new generation."""
         return await self._conn.fetchval(
@@ -146,43 +202,58 @@ class SchedulingRepository:
         busy = [(r["starts_at"], r["starts_at"] + timedelta(minutes=r["duration_minutes"])) for r in rows]
         return Availability.of(attendee, busy, await self.absences(attendee.participant_id))
 
+    async def calendars(self, participant_ids: Iterable[UUID], now: datetime) -> dict[UUID, Calendar]:
+        """What `availability` reads at `now` or later, for many people at once: the sessions each attends
+        that are still scheduled, and their absences; two queries however many people."""
+        wanted = list(set(participant_ids))
+        sessions = await self._conn.fetch(
+            "SELECT mentor_id, mentee_id, starts_at, duration_minutes FROM sessions"
+            " WHERE (mentor_id = ANY($1::uuid[]) OR mentee_id = ANY($1::uuid[]))"
+            " AND status = 'scheduled' AND starts_at > $2",
+            wanted,
+            now - BUDGET_LOOKBACK,
+        )
+        absences = await self._conn.fetch(
+            "SELECT participant_id, first_day, last_day FROM absences WHERE participant_id = ANY($1::uuid[])"
+            " ORDER BY participant_id, first_day",
+            wanted,
+        )
+        calendars = {participant_id: Calendar() for participant_id in wanted}
+        for row in sessions:
+            busy = (row["starts_at"], row["starts_at"] + timedelta(minutes=row["duration_minutes"]))
+            for attendee_id in {row["mentor_id"], row["mentee_id"]}:
+                if attendee_id in calendars:
+                    calendars[attendee_id].busy.append(busy)
+        for row in absences:
+            calendars[row["participant_id"]].absences.append(Absence(row["first_day"], row["last_day"]))
+        return calendars
+
     # Sessions and their timers
 
-    async def has_session(self, pair_id: UUID, occurrence: int) -> bool:
-        return await self._conn.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM sessions WHERE pair_id = $1 AND occurrence = $2)", pair_id, occurrence
+    async def pairs_with_session(self, pair_ids: Iterable[UUID], occurrence: int) -> set[UUID]:
+        """Those of these pairs that have this occurrence booked already (`has_session` for many pairs)."""
+        rows = await self._conn.fetch(
+            "SELECT pair_id FROM sessions WHERE pair_id = ANY($1::uuid[]) AND occurrence = $2",
+            list(set(pair_ids)),
+            occurrence,
         )
+        return {row["pair_id"] for row in rows}
 
-    async def add_session(
-        self,
-        session_id: UUID,
-        pair_id: UUID,
-        program_id: str,
-        occurrence: int,
-        booked: Booked,
-        mentor: Attendee,
-        mentee: Attendee,
-        timers: list[TimerPlan],
-        correlation_id: UUID | None,
-    ) -> None:
+    async def add_sessions(self, sessions: Sequence[NewSession]) -> None:
+        """`add_session` for many sessions: one statement for the sessions, one for all their timers."""
         await self._conn.execute(
             "INSERT INTO sessions (session_id, pair_id, program_id, kind, occurrence, starts_at, duration_minutes,"
             " mentor_id, mentee_id, mentor_time_zone, mentee_time_zone, correlation_id)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            session_id,
-            pair_id,
-            program_id,
-            "kickoff" if occurrence == 0 else "check_in",
-            occurrence,
-            booked.starts_at,
-            int(booked.duration.total_seconds() // 60),
-            mentor.participant_id,
-            mentee.participant_id,
-            mentor.time_zone,
-            mentee.time_zone,
-            correlation_id,
+            " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::integer[], $6::timestamptz[],"
+            " $7::integer[], $8::uuid[], $9::uuid[], $10::text[], $11::text[], $12::uuid[])",
+            *_columns([_session_row(s) for s in sessions], 12),
         )
-        await self._add_timers(session_id, timers)
+        timers = [(s.session_id, t.kind, t.due_at, t.minutes_before) for s in sessions for t in s.timers]
+        await self._conn.execute(
+            "INSERT INTO timers (session_id, kind, due_at, minutes_before)"
+            " SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::integer[])",
+            *_columns(timers, 4),
+        )
 
     async def session(self, session_id: UUID) -> Session | None:
         row = await self._conn.fetchrow(f"SELECT {SESSION_COLUMNS} FROM sessions WHERE session_id = $1", session_id)
@@ -262,17 +333,25 @@ class SchedulingRepository:
 
     # Series
 
-    async def start_series(self, pair_id: UUID, program_id: str, series: Series) -> None:
+    async def start_many_series(self, started: Sequence[tuple[UUID, str, Series]]) -> None:
+        """`start_series` for many pairs in one statement."""
+        rows = [
+            (
+                pair_id,
+                program_id,
+                series.anchor,
+                series.time_zone,
+                series.cadence,
+                int(series.duration.total_seconds() // 60),
+                series.ends_at,
+            )
+            for pair_id, program_id, series in started
+        ]
         await self._conn.execute(
             "INSERT INTO series (pair_id, program_id, anchor_at, time_zone, cadence, session_minutes, ends_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (pair_id) DO NOTHING",
-            pair_id,
-            program_id,
-            series.anchor,
-            series.time_zone,
-            series.cadence,
-            int(series.duration.total_seconds() // 60),
-            series.ends_at,
+            " SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[],"
+            " $6::integer[], $7::timestamptz[]) ON CONFLICT (pair_id) DO NOTHING",
+            *_columns(rows, 7),
         )
 
     async def active_series(self, pair_id: UUID) -> Series | None:
@@ -352,3 +431,26 @@ class SchedulingRepository:
 def _attendee_row(attendee: Attendee) -> tuple:
     hours = [h.model_dump(mode="json") for h in attendee.working_hours]
     return attendee.participant_id, attendee.time_zone, hours, attendee.country, attendee.hours_per_month
+
+
+def _session_row(session: NewSession) -> tuple:
+    booked = session.booked
+    return (
+        session.session_id,
+        session.pair_id,
+        session.program_id,
+        "kickoff" if session.occurrence == 0 else "check_in",
+        session.occurrence,
+        booked.starts_at,
+        int(booked.duration.total_seconds() // 60),
+        session.mentor.participant_id,
+        session.mentee.participant_id,
+        session.mentor.time_zone,
+        session.mentee.time_zone,
+        session.correlation_id,
+    )
+
+
+def _columns(rows: Sequence[tuple], width: int) -> list[list]:
+    """Rows turned into the `width` column arrays an `unnest` insert takes (empty arrays for no rows)."""
+    return [[row[column] for row in rows] for column in range(width)]
