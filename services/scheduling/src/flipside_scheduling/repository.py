@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -122,10 +123,12 @@ class SchedulingRepository:
     async def save_attendees(self, attendees: Sequence[Attendee]) -> None:
         """`save_attendee` for many people in one statement; a person given twice is stored as given last."""
         latest = list({attendee.participant_id: attendee for attendee in attendees}.values())
-        rows = [_attendee_row(attendee) for attendee in latest]
+        # Working hours go as JSON text: a list of them in a jsonb[] parameter would read as a second dimension.
+        rows = [(*row[:2], json.dumps(row[2]), *row[3:]) for row in map(_attendee_row, latest)]
         await self._conn.execute(
             "INSERT INTO attendees (participant_id, time_zone, working_hours, country, hours_per_month)"
-            " SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::text[], $5::integer[])"
+            " SELECT id, zone, hours::jsonb, country, budget"
+            " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::integer[]) AS t(id, zone, hours, country, budget)"
             " ON CONFLICT (participant_id) DO UPDATE SET time_zone = excluded.time_zone,"
             " working_hours = excluded.working_hours, country = excluded.country, hours_per_month = excluded.hours_per_month",
             *_columns(rows, 5),
