@@ -84,46 +84,66 @@ class FeedbackLoop:
         """Counts distinct people behind concerns, and finds theirs on erasure, without naming anyone."""
         return hmac.new(self._contributor_key, b"concern:" + participant_id.bytes, hashlib.sha256).digest()
 
-    async def ask(self, uow: FeedbackUnit, check_in: CheckInDue) -> None:
-        """Ask both people, each with a link of their own, once per session; the session counts as held."""
+    async def ask(self, uow: FeedbackUnit, check_ins: list[CheckInDue]) -> None:
+        """Ask both people of each check-in, each with a link of their own, once per session; the session counts as
+        held. The check-ins are taken in rounds holding each pair once, a statement per table for a round, so a
+        pair's second check-in sees its first exactly as it would one at a time."""
+        for round_ in _rounds_by_pair(check_ins):
+            await self._ask_round(uow, round_)
+
+    async def _ask_round(self, uow: FeedbackUnit, check_ins: list[CheckInDue]) -> None:
         repository = uow.repository
-        await repository.lock_pair(check_in.pair_id)
-        if (pair := await repository.pair(check_in.pair_id)) is not None and not takes_check_ins(pair["end_reason"]):
+        pair_ids = [check_in.pair_id for check_in in check_ins]
+        await repository.lock_pairs(pair_ids)
+        pairs = await repository.pairs(pair_ids)
+        asked = [c for c in check_ins if c.pair_id not in pairs or takes_check_ins(pairs[c.pair_id]["end_reason"])]
+        if not asked:
             return
         now = self._clock.now()
         expires_at = now + timedelta(days=self._settings.link_valid_days)
-        version, _ = await repository.latest_questionnaire(check_in.program_id)
-        people: tuple[tuple[Role, UUID], ...] = (("mentor", check_in.mentor_id), ("mentee", check_in.mentee_id))
-        for role, participant_id in people:
-            request_id = uuid4()
-            if await repository.add_request(
-                request_id,
-                check_in.session_id,
-                check_in.pair_id,
-                check_in.program_id,
-                participant_id,
-                role,
-                expires_at,
-                version,
-            ):
-                uow.emit(
+        versions = await repository.latest_questionnaire_versions(sorted({c.program_id for c in asked}))
+        requests = [
+            (uuid4(), c.session_id, c.pair_id, c.program_id, participant_id, role, expires_at, versions[c.program_id])
+            for c in asked
+            for role, participant_id in _people_of(c)
+        ]
+        added = await repository.add_requests(requests)
+        by_session = {c.session_id: c for c in asked}
+        for request_id, session_id, pair_id, _, participant_id, role, _, _ in requests:
+            if (session_id, participant_id) in added:
+                uow.caused_by(by_session[session_id]).emit(
                     FeedbackRequested(
                         request_id=request_id,
-                        pair_id=check_in.pair_id,
-                        session_id=check_in.session_id,
+                        pair_id=pair_id,
+                        session_id=session_id,
                         participant_id=participant_id,
                         role=role,
                         expires_at=expires_at,
                     )
                 )
-        held = await repository.held_kinds(check_in.pair_id)
-        kind = "kickoff" if not held else "check_in"
-        await repository.mark_session(
-            check_in.session_id, check_in.pair_id, check_in.program_id, "held", kind, check_in.session_started_at
+        held_before = await repository.held_kinds_of(pair_ids)
+        await repository.mark_sessions_held(
+            [
+                (
+                    c.session_id,
+                    c.pair_id,
+                    c.program_id,
+                    "check_in" if held_before.get(c.pair_id) else "kickoff",
+                    c.session_started_at,
+                )
+                for c in asked
+            ]
         )
-        for milestone in session_milestones(await repository.held_kinds(check_in.pair_id)):
-            await self.recognise(uow, check_in.pair_id, milestone, None, now)
-        await self.rejudge(uow, check_in.pair_id, now)
+        # Milestones and health belong to pairs known here; a pair only scheduling has told us of has none yet.
+        known = [c for c in asked if c.pair_id in pairs]
+        if not known:
+            return
+        held = await repository.held_kinds_of([c.pair_id for c in known])
+        for check_in in known:
+            cause = uow.caused_by(check_in)
+            for milestone in session_milestones(held.get(check_in.pair_id, [])):
+                await self.recognise(cause, check_in.pair_id, milestone, None, now)
+            await self.rejudge(cause, check_in.pair_id, now)
 
     async def pair_created(self, uow: FeedbackUnit, pair: PairCreated) -> None:
         repository = uow.repository
@@ -388,6 +408,22 @@ class FeedbackLoop:
         await repository.erase(participant_id, [self.contributor_hash(participant_id)], text_ids, now)
 
 
+def _people_of(check_in: CheckInDue) -> tuple[tuple[Role, UUID], ...]:
+    return (("mentor", check_in.mentor_id), ("mentee", check_in.mentee_id))
+
+
+def _rounds_by_pair(check_ins: list[CheckInDue]) -> list[list[CheckInDue]]:
+    """The check-ins in rounds, in their order: each pair's first in the first round, its second in the second..."""
+    rounds: list[list[CheckInDue]] = []
+    seen: dict[UUID, int] = {}
+    for check_in in check_ins:
+        index = seen[check_in.pair_id] = seen.get(check_in.pair_id, -1) + 1
+        if index == len(rounds):
+            rounds.append([])
+        rounds[index].append(check_in)
+    return rounds
+
+
 def build_handlers(loop: FeedbackLoop, clock: Clock) -> EventHandlers[FeedbackRepository]:
     handlers = EventHandlers[FeedbackRepository]()
 
@@ -473,9 +509,9 @@ def build_handlers(loop: FeedbackLoop, clock: Clock) -> EventHandlers[FeedbackRe
     async def session_cancelled(uow: FeedbackUnit, event: SessionCancelled) -> None:
         await loop.session_cancelled(uow, event)
 
-    @handlers.handles(CheckInDue)
-    async def check_in_due(uow: FeedbackUnit, event: CheckInDue) -> None:
-        await loop.ask(uow, event)
+    @handlers.handles_many(CheckInDue)
+    async def check_ins_due(uow: FeedbackUnit, events: list[CheckInDue]) -> None:
+        await loop.ask(uow, events)
 
     @handlers.handles_inbound(FeedbackSubmitted)
     async def feedback_submitted(uow: FeedbackUnit, event: FeedbackSubmitted) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -176,12 +177,51 @@ class FeedbackRepository:
             for r in await self._conn.fetch("SELECT kind FROM sessions WHERE pair_id = $1 AND status = 'held'", pair_id)
         ]
 
+    async def held_kinds_of(self, pair_ids: list[UUID]) -> dict[UUID, list[str]]:
+        """`held_kinds` of several pairs in one query; a pair with no session held yet is left out."""
+        rows = await self._conn.fetch(
+            "SELECT pair_id, kind FROM sessions WHERE pair_id = ANY($1::uuid[]) AND status = 'held'", pair_ids
+        )
+        held: dict[UUID, list[str]] = {}
+        for row in rows:
+            held.setdefault(row["pair_id"], []).append(row["kind"])
+        return held
+
+    async def mark_sessions_held(self, sessions: list[tuple[UUID, UUID, str, str, datetime]]) -> None:
+        """`mark_session` as held for each (session, pair, program, kind, starts at), in one statement; each
+        session at most once."""
+        session_ids, pair_ids, program_ids, kinds, starts = (list(column) for column in zip(*sessions, strict=True))
+        await self._conn.execute(
+            "INSERT INTO sessions (session_id, pair_id, program_id, kind, starts_at, status)"
+            " SELECT s, p, g, k, t, 'held' FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[])"
+            " AS u(s, p, g, k, t) ON CONFLICT (session_id) DO UPDATE SET status = EXCLUDED.status",
+            session_ids,
+            pair_ids,
+            program_ids,
+            kinds,
+            starts,
+        )
+
     async def pair_members(self, pair_id: UUID) -> PairMembers | None:
         row = await self._conn.fetchrow("SELECT mentor_id, mentee_id, ended_at FROM pairs WHERE pair_id = $1", pair_id)
         return None if row is None else PairMembers(row["mentor_id"], row["mentee_id"], row["ended_at"] is None)
 
     async def pair(self, pair_id: UUID) -> asyncpg.Record | None:
         return await self._conn.fetchrow("SELECT * FROM pairs WHERE pair_id = $1", pair_id)
+
+    async def pairs(self, pair_ids: list[UUID]) -> dict[UUID, asyncpg.Record]:
+        """`pair` of several pairs in one query; those not known here are left out."""
+        rows = await self._conn.fetch("SELECT * FROM pairs WHERE pair_id = ANY($1::uuid[])", pair_ids)
+        return {row["pair_id"]: row for row in rows}
+
+    async def lock_pairs(self, pair_ids: list[UUID]) -> None:
+        """`lock_pair` for each of several pairs, in one statement; taken in the order of their ids, so two
+        transactions locking some of the same pairs wait for each other instead of each holding what the other wants."""
+        await self._conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('feedback-pair:' || p::text))"
+            " FROM unnest($1::uuid[]) WITH ORDINALITY AS u(p, n) ORDER BY n",
+            sorted(set(pair_ids)),
+        )
 
     async def lock_pair(self, pair_id: UUID) -> None:
         """One writer at a time per pair, so health is judged on a consistent picture."""
@@ -201,6 +241,16 @@ class FeedbackRepository:
             if row is None
             else (row["version"], Questionnaire.model_validate(row["questions"]))
         )
+
+    async def latest_questionnaire_versions(self, program_ids: list[str]) -> dict[str, int]:
+        """The version `latest_questionnaire` gives, for several programs in one query."""
+        rows = await self._conn.fetch(
+            "SELECT program_id, max(version) AS version FROM questionnaires WHERE program_id = ANY($1::text[])"
+            " GROUP BY program_id",
+            program_ids,
+        )
+        latest = {row["program_id"]: row["version"] for row in rows}
+        return {program_id: latest.get(program_id, BUILT_IN_VERSION) for program_id in program_ids}
 
     async def questionnaire(self, program_id: str, version: int) -> Questionnaire | None:
         if version == BUILT_IN_VERSION:
@@ -253,6 +303,21 @@ class FeedbackRepository:
             questionnaire_version,
         )
         return status == "INSERT 0 1"
+
+    async def add_requests(
+        self, requests: Sequence[tuple[UUID, UUID, UUID, str, UUID, str, datetime, int]]
+    ) -> set[tuple[UUID, UUID]]:
+        """`add_request` for each (request, session, pair, program, participant, role, expires at, questionnaire
+        version), in one statement: the (session, participant) of those added, the others asked before."""
+        columns = [list(column) for column in zip(*requests, strict=True)]
+        rows = await self._conn.fetch(
+            "INSERT INTO feedback_requests (request_id, session_id, pair_id, program_id, participant_id, role, expires_at,"
+            " questionnaire_version) SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::uuid[],"
+            " $6::text[], $7::timestamptz[], $8::int[]) ON CONFLICT (session_id, participant_id) DO NOTHING"
+            " RETURNING session_id, participant_id",
+            *columns,
+        )
+        return {(row["session_id"], row["participant_id"]) for row in rows}
 
     async def request(self, request_id: UUID) -> asyncpg.Record | None:
         return await self._conn.fetchrow(

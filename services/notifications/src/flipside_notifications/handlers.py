@@ -11,7 +11,13 @@ answers (private events) are neither consumed nor passed on.
 from __future__ import annotations
 
 from flipside_shared.consumer import EventHandlers
-from flipside_shared.events import EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES
+from flipside_shared.events import (
+    EVENT_TYPES,
+    SUBSCRIBABLE_EVENT_TYPES,
+    FeedbackRequested,
+    PairCreated,
+    SessionScheduled,
+)
 
 from .notices import Notices
 from .repository import NotificationsRepository
@@ -21,4 +27,8 @@ def build_handlers(notices: Notices) -> EventHandlers[NotificationsRepository]:
     handlers = EventHandlers[NotificationsRepository]()
     for ce_type in SUBSCRIBABLE_EVENT_TYPES:
         handlers.handles(EVENT_TYPES[ce_type])(notices.take)
+    # The bulk of a busy day's deliveries: taken a run at a time, with a statement per table for the run.
+    handlers.handles_many(PairCreated)(notices.take_many)
+    handlers.handles_many(SessionScheduled)(notices.take_many)
+    handlers.handles_many(FeedbackRequested)(notices.take_many)
     return handlers

@@ -3,12 +3,16 @@ calls for, in the consumer's one transaction; and tell a program's leads who a m
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 from typing import TypeAlias
 from uuid import UUID
 
+from flipside_shared.envelope import Envelope
 from flipside_shared.events import (
     Event,
+    FeedbackRequested,
     PairAtRisk,
     PairCreated,
     PairDeclined,
@@ -55,12 +59,37 @@ async def owe_messages(
     messages: list[MessageDue],
 ) -> None:
     """One delivery per message and channel its recipient has chosen (e-mail until they choose)."""
-    chosen = await repository.channels_of([m.recipient_id for m in messages])
+    await owe_messages_of(repository, [(event_id, correlation_id, messages)])
+
+
+async def owe_messages_of(
+    repository: NotificationsRepository, owed: list[tuple[UUID, UUID | None, list[MessageDue]]]
+) -> None:
+    """`owe_messages` for each (event id, correlation id, messages), in one query for channels and one statement."""
+    chosen = await repository.channels_of(sorted({m.recipient_id for _, _, messages in owed for m in messages}))
     await repository.add_deliveries(
-        event_id,
-        correlation_id,
-        [(m, channel) for m in messages for channel in chosen.get(m.recipient_id, ["email"])],
+        [
+            (event_id, correlation_id, m, channel)
+            for event_id, correlation_id, messages in owed
+            for m in messages
+            for channel in chosen.get(m.recipient_id, ["email"])
+        ]
     )
+
+
+BatchedEvent: TypeAlias = PairCreated | SessionScheduled | FeedbackRequested
+"""The events notifications takes in bulk: those that owe deliveries in the bulk of a run."""
+
+
+def _cause(uow: NotificationsUnit, event: Event) -> Envelope:
+    """The consumed event that carries `event`: what is owed is keyed by its id and chain."""
+    try:
+        cause = uow.caused_by(event).cause
+    except ValueError:
+        cause = None  # handed to a unit of no consumed event at all
+    if cause is None:
+        raise ValueError(f"{event.ce_type} reached notifications without the consumed event that carries it")
+    return cause
 
 
 class Notices:
@@ -69,17 +98,54 @@ class Notices:
 
     async def take(self, uow: NotificationsUnit, event: Event) -> None:
         """Learn what the event tells, owe the messages it calls for and the copies webhook subscribers want."""
-        # What is owed is keyed by the consumed event's id and chain: without it there is nothing to record it under.
-        if (cause := uow.cause) is None:
-            raise ValueError(f"{event.ce_type} reached notifications without the consumed event that carries it")
+        cause = _cause(uow, event)
         repository = uow.repository
         known = await self._learn(repository, event)
         await learn_areas(repository, event)
-        if (activity := activity_of(event, known)) is not None:
-            await repository.count_activity(*activity, week_of(cause.time))
-        if messages := await with_conversation_guides(repository, event, messages_for(event, self._links, known)):
-            await owe_messages(repository, cause.id, cause.correlation_id, messages)
-        await repository.owe_webhooks(cause.id, cause.correlation_id, cause.type, cause.structured())
+        await self._owe(repository, [(cause, event, known)])
+
+    async def take_many(self, uow: NotificationsUnit, events: Sequence[BatchedEvent]) -> None:
+        """`take` for events that create deliveries in bulk (pairs, sessions, feedback requests): what they tell is
+        stored, and what they owe, with a statement per table for them all."""
+        causes = [_cause(uow, e) for e in events]
+        repository = uow.repository
+        await repository.remember_pairs(
+            [
+                (e.pair_id, e.program_id, PairMembers(e.mentor.participant_id, e.mentee.participant_id))
+                for e in events
+                if isinstance(e, PairCreated)
+            ]
+        )
+        scheduled = sorted({e.program_id for e in events if isinstance(e, SessionScheduled)})
+        programs = await repository.programs_of(scheduled) if scheduled else {}
+        await self._owe(
+            repository,
+            [
+                (
+                    cause,
+                    e,
+                    Known(program=programs.get(e.program_id)) if isinstance(e, SessionScheduled) else Known(),
+                )
+                for cause, e in zip(causes, events, strict=True)
+            ],
+        )
+
+    async def _owe(self, repository: NotificationsRepository, taken: list[tuple[Envelope, Event, Known]]) -> None:
+        """Count each event in its program's week, owe its messages and its webhook copies; each keyed by the
+        consumed event's id and chain."""
+        activities: Counter[tuple[str, str, date]] = Counter()
+        owed = []
+        for cause, event, known in taken:
+            if (activity := activity_of(event, known)) is not None:
+                activities[(*activity, week_of(cause.time))] += 1
+            if messages := await with_conversation_guides(repository, event, messages_for(event, self._links, known)):
+                owed.append((cause.id, cause.correlation_id, messages))
+        await repository.count_activities(dict(activities))
+        if owed:
+            await owe_messages_of(repository, owed)
+        await repository.owe_webhooks_of(
+            [(cause.id, cause.correlation_id, cause.type, cause.structured()) for cause, _, _ in taken]
+        )
 
     async def summarise_quiet_runs(self, uow: NotificationsUnit, now: datetime, quiet: timedelta, limit: int) -> int:
         """Each match run nobody was added to for `quiet` owes its program's leads one summary of its unmatched,

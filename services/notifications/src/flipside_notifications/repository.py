@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import astuple, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -230,6 +231,22 @@ class NotificationsRepository:
             tuple(member["participant_id"] for member in members),
         )
 
+    async def programs_of(self, program_ids: list[str]) -> dict[str, Program]:
+        """`program` (without members) of several programs in one query; those not known here are left out."""
+        rows = await self._conn.fetch(
+            "SELECT program_id, name, meeting_url_template,"
+            " ARRAY(SELECT contact_id FROM program_contacts c WHERE c.program_id = p.program_id AND role = 'lead'"
+            " ORDER BY contact_id) AS lead_ids"
+            " FROM programs p WHERE program_id = ANY($1::text[])",
+            program_ids,
+        )
+        return {
+            row["program_id"]: Program(
+                row["program_id"], row["name"], row["meeting_url_template"], tuple(row["lead_ids"]), ()
+            )
+            for row in rows
+        }
+
     async def remember_pair(self, pair_id: UUID, program_id: str, members: PairMembers) -> None:
         """Who is in a proposal or pair; a pair made from a proposal keeps who proposed it."""
         await self._conn.execute(
@@ -240,6 +257,19 @@ class NotificationsRepository:
             members.mentor_id,
             members.mentee_id,
             members.proposed_by,
+        )
+
+    async def remember_pairs(self, pairs: list[tuple[UUID, str, PairMembers]]) -> None:
+        """`remember_pair` for each (pair, program, members), in one statement."""
+        await self._conn.execute(
+            "INSERT INTO pair_members (pair_id, program_id, mentor_id, mentee_id, proposed_by)"
+            " SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::uuid[])"
+            " ON CONFLICT (pair_id) DO NOTHING",
+            [pair_id for pair_id, _, _ in pairs],
+            [program_id for _, program_id, _ in pairs],
+            [members.mentor_id for _, _, members in pairs],
+            [members.mentee_id for _, _, members in pairs],
+            [members.proposed_by for _, _, members in pairs],
         )
 
     async def pair_members(self, pair_id: UUID) -> PairMembers | None:
@@ -293,15 +323,21 @@ class NotificationsRepository:
 
     # Weeks of a program
 
-    async def count_activity(self, program_id: str, what: str, week: date) -> None:
-        """One more of `what` in the program's week, unless that week's digest is owed already."""
+    async def count_activities(self, counts: dict[tuple[str, str, date], int]) -> None:
+        """`count_activity` of each (program, what, week) as many times as counted, in one statement."""
+        if not counts:
+            return
+        keys = list(counts)
         await self._conn.execute(
             "INSERT INTO program_activity (program_id, week, what, count)"
-            " SELECT $1, $2, $3, 1 WHERE NOT EXISTS (SELECT 1 FROM program_digests WHERE program_id = $1 AND week = $2)"
-            " ON CONFLICT (program_id, week, what) DO UPDATE SET count = program_activity.count + 1, counted_at = now()",
-            program_id,
-            week,
-            what,
+            " SELECT p, w, a, n FROM unnest($1::text[], $2::date[], $3::text[], $4::int[]) AS u(p, w, a, n)"
+            " WHERE NOT EXISTS (SELECT 1 FROM program_digests d WHERE d.program_id = p AND d.week = w)"
+            " ON CONFLICT (program_id, week, what) DO UPDATE SET count = program_activity.count + EXCLUDED.count,"
+            " counted_at = now()",
+            [program_id for program_id, _, _ in keys],
+            [week for _, _, week in keys],
+            [what for _, what, _ in keys],
+            [counts[key] for key in keys],
         )
 
     async def take_ended_weeks(
@@ -373,30 +409,41 @@ class NotificationsRepository:
         )
         return {row["participant_id"]: row["channels"] for row in rows}
 
-    async def add_deliveries(
-        self, event_id: UUID, correlation_id: UUID | None, deliveries: list[tuple[MessageDue, str]]
-    ) -> None:
-        """Each (message, channel) owed for the event, once: a redelivered event adds nothing."""
-        await self._conn.executemany(
+    async def add_deliveries(self, deliveries: list[tuple[UUID, UUID | None, MessageDue, str]]) -> None:
+        """Each (event id, correlation id, message, channel) owed, once, in one statement: a redelivered event
+        adds nothing."""
+        if not deliveries:
+            return
+        await self._conn.execute(
             "INSERT INTO deliveries (delivery_id, event_id, recipient_id, channel, template, context, correlation_id)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id, recipient_id, channel) DO NOTHING",
-            [
-                (uuid4(), event_id, m.recipient_id, channel, m.template, m.context, correlation_id)
-                for m, channel in deliveries
-            ],
+            " SELECT gen_random_uuid(), e, r, ch, t, c::jsonb, k"
+            " FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[]) AS u(e, r, ch, t, c, k)"
+            " ON CONFLICT (event_id, recipient_id, channel) DO NOTHING",
+            [event_id for event_id, _, _, _ in deliveries],
+            [m.recipient_id for _, _, m, _ in deliveries],
+            [channel for _, _, _, channel in deliveries],
+            [m.template for _, _, m, _ in deliveries],
+            [json.dumps(m.context) for _, _, m, _ in deliveries],
+            [correlation_id for _, correlation_id, _, _ in deliveries],
         )
 
     async def owe_webhooks(
         self, event_id: UUID, correlation_id: UUID | None, event_type: str, body: dict[str, Any]
     ) -> None:
+        await self.owe_webhooks_of([(event_id, correlation_id, event_type, body)])
+
+    async def owe_webhooks_of(self, events: list[tuple[UUID, UUID | None, str, dict[str, Any]]]) -> None:
+        """A copy of each (event id, correlation id, type, body) for every subscriber of its type, in one statement."""
         await self._conn.execute(
             "INSERT INTO deliveries (delivery_id, event_id, recipient_id, channel, template, context, correlation_id)"
-            " SELECT gen_random_uuid(), $1, subscription_id, 'webhook', $2, $3, $4 FROM webhook_subscriptions"
-            " WHERE $2 = ANY(event_types) ON CONFLICT (event_id, recipient_id, channel) DO NOTHING",
-            event_id,
-            event_type,
-            body,
-            correlation_id,
+            " SELECT gen_random_uuid(), e, subscription_id, 'webhook', t, b::jsonb, k"
+            " FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) AS u(e, k, t, b)"
+            " JOIN webhook_subscriptions ON t = ANY(event_types)"
+            " ON CONFLICT (event_id, recipient_id, channel) DO NOTHING",
+            [event_id for event_id, _, _, _ in events],
+            [correlation_id for _, correlation_id, _, _ in events],
+            [event_type for _, _, event_type, _ in events],
+            [json.dumps(body) for _, _, _, body in events],
         )
 
     # Dispatching

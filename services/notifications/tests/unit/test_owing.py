@@ -71,24 +71,25 @@ class InMemoryNotificationsRepository:
     async def program(self, program_id: str, with_members: bool = False) -> Program | None:
         return Program(program_id, "Pilot") if program_id in self.programs else None
 
-    async def count_activity(self, program_id: str, what: str, week: date) -> None:
-        self.activity[program_id, week, what] = self.activity.get((program_id, week, what), 0) + 1
+    async def programs_of(self, program_ids: list[str]) -> dict[str, Program]:
+        return {p: Program(p, "Pilot") for p in program_ids if p in self.programs}
 
-    async def remember_pair(self, pair_id: UUID, program_id: str, members: PairMembers) -> None:
-        self.pairs.setdefault(pair_id, members)
+    async def count_activities(self, counts: dict[tuple[str, str, date], int]) -> None:
+        for (program_id, what, week), count in counts.items():
+            self.activity[program_id, week, what] = self.activity.get((program_id, week, what), 0) + count
+
+    async def remember_pairs(self, pairs: list[tuple[UUID, str, PairMembers]]) -> None:
+        for pair_id, _, members in pairs:
+            self.pairs.setdefault(pair_id, members)
 
     async def channels_of(self, participant_ids: list[UUID]) -> dict[UUID, list[str]]:
         return {p: self.channels[p] for p in participant_ids if p in self.channels}
 
-    async def add_deliveries(
-        self, event_id: UUID, correlation_id: UUID | None, deliveries: list[tuple[MessageDue, str]]
-    ) -> None:
-        self.deliveries += [(event_id, channel, message) for message, channel in deliveries]
+    async def add_deliveries(self, deliveries: list[tuple[UUID, UUID | None, MessageDue, str]]) -> None:
+        self.deliveries += [(event_id, channel, message) for event_id, _, message, channel in deliveries]
 
-    async def owe_webhooks(
-        self, event_id: UUID, correlation_id: UUID | None, event_type: str, body: dict[str, Any]
-    ) -> None:
-        self.webhooks.append((event_id, event_type, body))
+    async def owe_webhooks_of(self, events: list[tuple[UUID, UUID | None, str, dict[str, Any]]]) -> None:
+        self.webhooks += [(event_id, event_type, body) for event_id, _, event_type, body in events]
 
 
 async def handle(repository: InMemoryNotificationsRepository, event: Event) -> UUID:

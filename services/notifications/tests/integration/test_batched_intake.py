@@ -1,0 +1,157 @@
+"""Feedback requests and new pairs taken a run at a time on the real database: what a run owes (each message on each
+channel its recipient chose, each webhook subscriber's copy, each pair remembered and counted in its program's week)
+is what the same events taken one at a time owe, and the statements a run costs do not grow with it."""
+
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
+
+import pytest
+from asyncpg.connection import LoggedQuery
+
+from flipside_devstack.factories import pair_created
+from flipside_devstack.kafka_io import envelope
+from flipside_notifications.app import MIGRATIONS, SERVICE
+from flipside_notifications.domain.preferences import Preferences
+from flipside_notifications.handlers import build_handlers
+from flipside_notifications.notices import Notices
+from flipside_notifications.repository import NotificationsRepository
+from flipside_notifications.settings import NotificationSettings
+from flipside_shared.events import Event, FeedbackRequested, PairCreated
+from flipside_shared.migrations import migrate
+from flipside_shared.service import connect_pool
+from flipside_shared.unit_of_work import UnitOfWorkFactory
+
+
+@pytest.fixture(scope="module")
+async def pool(sandbox):
+    pool = await connect_pool(sandbox.database_url, SERVICE, 2)
+    async with pool.acquire() as conn:
+        await migrate(conn, SERVICE, MIGRATIONS)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="module")
+async def units(sandbox, pool):
+    units = UnitOfWorkFactory(pool, "/flipside/notifications", sandbox.topic_prefix, NotificationsRepository)
+    async with units.begin() as uow:
+        await uow.repository.add_subscription(
+            "https://hooks.example.com/pairs", "a-secret", [PairCreated.ce_type], "pairs only"
+        )
+    return units
+
+
+@pytest.fixture(scope="module")
+def handlers():
+    return build_handlers(Notices(NotificationSettings()))
+
+
+def requested(participant_id: UUID) -> FeedbackRequested:
+    return FeedbackRequested(
+        request_id=uuid4(),
+        pair_id=uuid4(),
+        session_id=uuid4(),
+        participant_id=participant_id,
+        role="mentee",
+        expires_at=datetime.now(UTC) + timedelta(days=14),
+    )
+
+
+async def a_scenario(units) -> tuple[list[list[Event]], dict[UUID, str]]:
+    """Runs of feedback requests and of new pairs (one announced twice under two event ids), some people with
+    channels of their own; a name for each person (ids differ from one scenario to the next)."""
+    chat, both, plain = uuid4(), uuid4(), uuid4()
+    async with units.begin() as uow:
+        await uow.repository.save_preferences(
+            chat, Preferences(channels=frozenset({"slack"}), chat_urls={"slack": "https://hooks.slack.com/a"})
+        )
+        await uow.repository.save_preferences(
+            both, Preferences(channels=frozenset({"email", "teams"}), chat_urls={"teams": "https://teams.example/b"})
+        )
+    program = f"intake-{uuid4().hex[:8]}"
+    pair, other = pair_created(program_id=program), pair_created(program_id=program)
+    runs: list[list[Event]] = [
+        [requested(chat), requested(both), requested(plain), requested(both)],
+        [pair, other, pair.model_copy()],
+    ]
+    names = {chat: "chat", both: "both", plain: "plain", pair.pair_id: "pair", other.pair_id: "other"}
+    for label, p in (("pair", pair), ("other", other)):
+        names |= {p.mentor.participant_id: f"{label}-mentor", p.mentee.participant_id: f"{label}-mentee"}
+    return runs, names
+
+
+async def outcome(pool, runs: list[list[Event]], causes: dict[int, UUID], names: dict[UUID, str]) -> dict[str, object]:
+    """What the runs owe and remember, in names the same for every scenario."""
+    index = {event_id: i for i, event_id in causes.items()}
+    program = next(e.program_id for run in runs for e in run if isinstance(e, PairCreated))
+    async with pool.acquire() as conn:
+        deliveries = await conn.fetch(
+            f"SELECT event_id, recipient_id, channel, template FROM {SERVICE}.deliveries WHERE event_id = ANY($1)",
+            list(index),
+        )
+        pairs = await conn.fetch(
+            f"SELECT pair_id, mentor_id, mentee_id FROM {SERVICE}.pair_members WHERE program_id = $1", program
+        )
+        counted = await conn.fetch(f"SELECT what, count FROM {SERVICE}.program_activity WHERE program_id = $1", program)
+    return {
+        "deliveries": sorted(
+            (index[r["event_id"]], names.get(r["recipient_id"], "subscriber"), r["channel"], r["template"])
+            for r in deliveries
+        ),
+        "pairs": sorted((names[r["pair_id"]], names[r["mentor_id"]], names[r["mentee_id"]]) for r in pairs),
+        "counted": sorted((r["what"], r["count"]) for r in counted),
+    }
+
+
+async def test_runs_of_requests_and_pairs_owe_and_remember_what_one_event_at_a_time_would(pool, units, handlers):
+    runs, names = await a_scenario(units)
+    alone_causes: dict[int, UUID] = {}
+    for i, event in enumerate(e for run in runs for e in run):
+        cause = envelope(event)
+        alone_causes[i] = cause.id
+        async with units.begin(cause=cause) as uow:
+            await handlers.handler_for(event, inbound=False)(uow, event)
+    alone = await outcome(pool, runs, alone_causes, names)
+
+    runs, names = await a_scenario(units)
+    causes: dict[int, UUID] = {}
+    async with units.begin_batch() as batch:
+        for run in runs:
+            sent = [envelope(event) for event in run]
+            causes |= {len(causes) + i: cause.id for i, cause in enumerate(sent)}
+            many = handlers.many_handler_for(run[0], inbound=False)
+            await many(batch.unit(causes=sent), run)
+    together = await outcome(pool, runs, causes, names)
+
+    assert together == alone
+    assert [d for d in together["deliveries"] if d[0] == 1] == [
+        (1, "both", "email", "feedback_requested"),
+        (1, "both", "teams", "feedback_requested"),
+    ]
+    assert (4, "subscriber", "webhook", PairCreated.ce_type) in together["deliveries"]
+    assert together["counted"] == [("paired", 3)], "each PairCreated counted, as one at a time counts them"
+
+
+async def statements_of_a_run(units, handlers, events: list[Event]) -> int:
+    statements: list[str] = []
+
+    def logged(query: LoggedQuery) -> None:
+        statements.append(query.query)
+
+    async with units.begin_batch() as batch:
+        batch.conn.add_query_logger(logged)
+        try:
+            many = handlers.many_handler_for(events[0], inbound=False)
+            await many(batch.unit(causes=[envelope(event) for event in events]), events)
+        finally:
+            batch.conn.remove_query_logger(logged)
+    return len(statements)
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: requested(uuid4()), lambda: pair_created(program_id="intake")], ids=["requests", "pairs"]
+)
+async def test_a_run_costs_as_many_statements_for_ten_events_as_for_a_hundred(units, handlers, make):
+    await statements_of_a_run(units, handlers, [make() for _ in range(3)])  # the connection learns the types once
+    ten = await statements_of_a_run(units, handlers, [make() for _ in range(10)])
+    assert 0 < ten == await statements_of_a_run(units, handlers, [make() for _ in range(100)])
