@@ -18,6 +18,7 @@ from .domain.enrolment import EnrolledPerson, Enrolment
 from .domain.lifecycle import ProgramLife
 from .domain.model import Participant, ProgramPolicy, ScoredPair
 from .domain.own_pairs import OwnPair
+from .domain.rolling import ProgramStanding
 from .provisioning_queries import ProvisioningQueries
 
 _PARTICIPANT = (
@@ -613,6 +614,22 @@ class MatchingRepository(ProvisioningQueries):
             program_id,
         )
         return await self._with_earlier_partners(program_id, [_participant(row) for row in rows])
+
+    async def rolling_standing(self, program_id: str) -> ProgramStanding:
+        """Everyone in the program who is not erased or withdrawn, with their partners so far, and those of them
+        rolling matching told that no one could partner them (a run's notices aside)."""
+        people = await self.people(program_id)
+        told = await self._conn.fetch(
+            "SELECT u.participant_id FROM unmatched u JOIN participants p USING (participant_id)"
+            " WHERE p.program_id = $1 AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.run_id = u.run_id)",
+            program_id,
+        )
+        by_id = {person.participant_id: person for person in people}
+        return ProgramStanding(by_id, {row["participant_id"] for row in told if row["participant_id"] in by_id})
+
+    async def record_unmatched_many(self, rows: Sequence[tuple[UUID, UUID, list[str]]]) -> None:
+        """What each of these (participant, run or enrolment that decided it, reasons) was told, in one statement."""
+        await self._conn.executemany(_RECORD_UNMATCHED, rows)
 
     async def profile_for_update(self, participant_id: UUID) -> ParticipantProfile | None:
         row = await self._conn.fetchrow(
