@@ -251,7 +251,7 @@ class Matcher:
             for program_id in sorted({event.profile.program_id for event in arriving})
         }
         newcomers = {
-            event.participant_id: standings[event.profile.program_id].people.pop(event.participant_id)
+            event.participant_id: standings[event.profile.program_id].not_arrived_yet(event.participant_id)
             for event in arriving
         }
         everyone = [person for standing in standings.values() for person in standing.people] + list(newcomers)

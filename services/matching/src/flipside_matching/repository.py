@@ -53,6 +53,19 @@ _EARLIER_PARTNERS = (
     " WHERE me.participant_id = ANY($2::uuid[])"
 )
 
+_MANAGERS_ABOVE = (
+    # Everyone reached from $1 through a manager or a reporting chain, as far as enrolled people tell.
+    "WITH RECURSIVE reached(participant_id) AS ("
+    "  SELECT unnest($1::uuid[])"
+    "  UNION SELECT above.id::uuid FROM reached r JOIN participants p USING (participant_id),"
+    "  LATERAL (SELECT p.profile->>'manager_id' AS id"
+    "   UNION ALL SELECT jsonb_array_elements_text(coalesce(p.profile->'reporting_chain', '[]'::jsonb))) above"
+    "  WHERE above.id IS NOT NULL"
+    ")"
+    " SELECT p.participant_id, p.profile->>'manager_id' AS manager, p.profile->'reporting_chain' AS chain"
+    " FROM participants p WHERE p.participant_id IN (SELECT participant_id FROM reached)"
+)
+
 _PROGRAM = (
     "SELECT program_id, policy, first_run_at, status, details, enrolment_closed_at, previous_cohort FROM programs"
 )
@@ -315,21 +328,14 @@ class MatchingRepository(ProvisioningQueries):
         return await self._with_earlier_partners(newcomer.profile.program_id, [_participant(row) for row in rows])
 
     async def managers_above(self, people: Iterable[UUID]) -> dict[UUID, list[UUID]]:
-        """Managers of these people and, through anyone enrolled, of theirs: enough to see any reporting line."""
-        managers: dict[UUID, list[UUID]] = {}
-        frontier = set(people)
-        while frontier:
-            rows = await self._conn.fetch(
-                "SELECT participant_id, profile->>'manager_id' AS manager, profile->'reporting_chain' AS chain"
-                " FROM participants WHERE participant_id = ANY($1::uuid[])",
-                list(frontier),
-            )
-            for row in rows:
-                above = ([UUID(row["manager"])] if row["manager"] else []) + [UUID(x) for x in (row["chain"] or [])]
-                managers[row["participant_id"]] = above
-            frontier = {m for row in rows for m in managers[row["participant_id"]]} - managers.keys()
-            frontier -= {row["participant_id"] for row in rows}
-        return managers
+        """Managers of these people and, through anyone enrolled, of theirs: enough to see any reporting line. One
+        statement, however long the lines."""
+        rows = await self._conn.fetch(_MANAGERS_ABOVE, list(people))
+        return {
+            row["participant_id"]: ([UUID(row["manager"])] if row["manager"] else [])
+            + [UUID(x) for x in (row["chain"] or [])]
+            for row in rows
+        }
 
     async def waiting(self, program_id: str, limit: int) -> list[Participant]:
         """Everyone in the program with room left, longest-waiting first."""
