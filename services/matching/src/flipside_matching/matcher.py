@@ -51,6 +51,7 @@ from .domain.profile_ownership import hr_owned_changes
 from .domain.published import pair_created
 from .domain.refusals import Conflict, Gone, Invalid, NotFound, NotTheirs
 from .domain.reporting import chains
+from .domain.rolling import Arrival, ProgramStanding, arrive
 from .domain.rules import CAPACITY_RULES, violations
 from .domain.taxonomy import Taxonomy
 from .export_repository import ExportRepository
@@ -204,28 +205,15 @@ class Matcher:
         uow.emit(event)
 
     async def participants_enrolled(self, uow: Unit, events: list[ParticipantEnrolled]) -> None:
-        """A batch's enrolments, in their order: each one for a program that matches on arrival on its own (its
-        newcomer may be paired at once), and those between them, which only wait for a match run, stored together:
-        one query for their programs, one statement for the people, one for their agreements."""
-        programs = await uow.repository.programs_named(event.profile.program_id for event in events)
+        """A batch's enrolments, stored together whatever their program: one query for their programs, one statement
+        for the people, one for their agreements. Then the newcomers of programs that match on arrival are matched,
+        in their order, each against the program as those before them left it (`rolling_intake`)."""
+        repository = uow.repository
+        programs = await repository.programs_named(event.profile.program_id for event in events)
         for event in events:
             check_grade(
                 event.profile.program_id, _taking(programs, event.profile.program_id).policy, event.profile.grade
             )
-        waiting: list[ParticipantEnrolled] = []
-        for event in events:
-            if programs[event.profile.program_id].matches_on_arrival:
-                await self._store_waiting(uow, waiting)
-                waiting = []
-                await self.participant_enrolled(uow.caused_by(event), event)
-            else:
-                waiting.append(event)
-        await self._store_waiting(uow, waiting)
-
-    async def _store_waiting(self, uow: Unit, events: list[ParticipantEnrolled]) -> None:
-        if not events:
-            return
-        repository = uow.repository
         for program_id in sorted({event.profile.program_id for event in events}):
             await repository.lock_program(program_id)
         stored = await repository.add_participants([(event.participant_id, event.profile) for event in events])
@@ -242,21 +230,83 @@ class Matcher:
             ],
             self._clock.now(),
         )
+        # Otherwise a newcomer picks from suggestions, or waits for the first match run.
+        arriving = [event for event in newcomers if programs[event.profile.program_id].matches_on_arrival]
+        if arriving:
+            await self._match_on_arrival(uow, programs, arriving)
 
-    async def participant_enrolled(self, uow: Unit, event: ParticipantEnrolled) -> None:
+    async def _match_on_arrival(
+        self, uow: Unit, programs: dict[str, Program], arriving: list[ParticipantEnrolled]
+    ) -> None:
+        """Rolling matching of a batch's newcomers, already stored: each program's people read once, the newcomers
+        paired in memory one after another, and the pairs, notices and their events written with one statement per
+        table. Each newcomer meets the program as matching them on their own would: those before them in the batch
+        are enrolled, paired or told; those after them are not there yet.
+
+        Someone told that no one could partner them is told once per state (`_match_or_tell`): a newcomer is told at
+        most once, and a later newcomer who could partner them, or pairs them, clears it."""
         repository = uow.repository
-        program = await program_taking(repository, event.profile)
-        await repository.lock_program(program.program_id)
-        newcomer = await repository.add_participant(event.participant_id, event.profile)
-        if newcomer is None:
-            log.info("participant already enrolled", participant_id=str(event.participant_id))
-            return
-        if event.agreement_version is not None:
-            await repository.content.record_acceptance(
-                event.participant_id, program.program_id, event.agreement_version, self._clock.now()
+        standings = {
+            program_id: await repository.rolling_standing(program_id)
+            for program_id in sorted({event.profile.program_id for event in arriving})
+        }
+        newcomers = {
+            event.participant_id: standings[event.profile.program_id].not_arrived_yet(event.participant_id)
+            for event in arriving
+        }
+        everyone = [person for standing in standings.values() for person in standing.people] + list(newcomers)
+        managers = await repository.managers_above(everyone)
+        # A newcomer's reporting line is not known before they arrive, as it was not when each was matched alone.
+        org = {person: above for person, above in managers.items() if person not in newcomers}
+        week = self.first_week()
+        arrivals = []
+        for event in arriving:
+            newcomer = newcomers[event.participant_id]
+            if newcomer.participant_id in managers:
+                org[newcomer.participant_id] = managers[newcomer.participant_id]
+            program = programs[event.profile.program_id]
+            arrival = arrive(
+                standings[program.program_id],
+                newcomer,
+                program.policy,
+                self._taxonomy,
+                week,
+                org,
+                CANDIDATES_CONSIDERED,
             )
-        if program.matches_on_arrival:  # otherwise: picks from suggestions, or waits for the first match run
-            await self._match_or_tell(uow, program, newcomer)
+            arrivals.append((event, arrival))
+        await self._record_arrivals(uow, standings, arrivals)
+
+    async def _record_arrivals(
+        self, uow: Unit, standings: dict[str, ProgramStanding], arrivals: list[tuple[ParticipantEnrolled, Arrival]]
+    ) -> None:
+        """What the arrivals did, one statement per table, and their events in the newcomers' order."""
+        repository = uow.repository
+        await repository.forget_unmatched({person for _, arrival in arrivals for person in arrival.now_fit})
+        pairs: list[tuple[UUID, ScoredPair]] = []
+        told: list[tuple[UUID, UUID, list[str]]] = []
+        for event, arrival in arrivals:
+            caused = uow.caused_by(event)
+            if arrival.pair is not None:
+                pair_id = uuid4()
+                pairs.append((pair_id, arrival.pair))
+                caused.emit(pair_created(pair_id, arrival.pair, self._clock.now()))
+            elif arrival.unmatchable:
+                # No run left them out: the enrolment whose rolling match found them unmatchable stands for it.
+                decided_by = caused.cause.id if caused.cause is not None else uuid4()
+                told.append((arrival.newcomer.participant_id, decided_by, arrival.unmatchable))
+                caused.emit(
+                    ParticipantUnmatched(
+                        participant_id=arrival.newcomer.participant_id,
+                        program_id=event.profile.program_id,
+                        run_id=decided_by,
+                        reasons=arrival.unmatchable,
+                    )
+                )
+        if pairs:
+            await repository.add_pairs(pairs, "rolling")
+        still_told = {person for standing in standings.values() for person in standing.told_unmatchable}
+        await repository.record_unmatched_many([row for row in told if row[0] in still_told])
 
     async def participant_updated(self, uow: Unit, event: ParticipantUpdated) -> None:
         repository = uow.repository

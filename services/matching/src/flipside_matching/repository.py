@@ -18,6 +18,7 @@ from .domain.enrolment import EnrolledPerson, Enrolment
 from .domain.lifecycle import ProgramLife
 from .domain.model import Participant, ProgramPolicy, ScoredPair
 from .domain.own_pairs import OwnPair
+from .domain.rolling import ProgramStanding
 from .provisioning_queries import ProvisioningQueries
 
 _PARTICIPANT = (
@@ -50,6 +51,19 @@ _EARLIER_PARTNERS = (
     " JOIN participants me ON me.program_id = $1 AND me.person_key IN (c.a, c.b)"
     " JOIN participants them ON them.program_id = $1 AND them.person_key IN (c.a, c.b) AND them.person_key <> me.person_key"
     " WHERE me.participant_id = ANY($2::uuid[])"
+)
+
+_MANAGERS_ABOVE = (
+    # Everyone reached from $1 through a manager or a reporting chain, as far as enrolled people tell.
+    "WITH RECURSIVE reached(participant_id) AS ("
+    "  SELECT unnest($1::uuid[])"
+    "  UNION SELECT above.id::uuid FROM reached r JOIN participants p USING (participant_id),"
+    "  LATERAL (SELECT p.profile->>'manager_id' AS id"
+    "   UNION ALL SELECT jsonb_array_elements_text(coalesce(p.profile->'reporting_chain', '[]'::jsonb))) above"
+    "  WHERE above.id IS NOT NULL"
+    ")"
+    " SELECT p.participant_id, p.profile->>'manager_id' AS manager, p.profile->'reporting_chain' AS chain"
+    " FROM participants p WHERE p.participant_id IN (SELECT participant_id FROM reached)"
 )
 
 _PROGRAM = (
@@ -314,21 +328,14 @@ class MatchingRepository(ProvisioningQueries):
         return await self._with_earlier_partners(newcomer.profile.program_id, [_participant(row) for row in rows])
 
     async def managers_above(self, people: Iterable[UUID]) -> dict[UUID, list[UUID]]:
-        """Managers of these people and, through anyone enrolled, of theirs: enough to see any reporting line."""
-        managers: dict[UUID, list[UUID]] = {}
-        frontier = set(people)
-        while frontier:
-            rows = await self._conn.fetch(
-                "SELECT participant_id, profile->>'manager_id' AS manager, profile->'reporting_chain' AS chain"
-                " FROM participants WHERE participant_id = ANY($1::uuid[])",
-                list(frontier),
-            )
-            for row in rows:
-                above = ([UUID(row["manager"])] if row["manager"] else []) + [UUID(x) for x in (row["chain"] or [])]
-                managers[row["participant_id"]] = above
-            frontier = {m for row in rows for m in managers[row["participant_id"]]} - managers.keys()
-            frontier -= {row["participant_id"] for row in rows}
-        return managers
+        """Managers of these people and, through anyone enrolled, of theirs: enough to see any reporting line. One
+        statement, however long the lines."""
+        rows = await self._conn.fetch(_MANAGERS_ABOVE, list(people))
+        return {
+            row["participant_id"]: ([UUID(row["manager"])] if row["manager"] else [])
+            + [UUID(x) for x in (row["chain"] or [])]
+            for row in rows
+        }
 
     async def waiting(self, program_id: str, limit: int) -> list[Participant]:
         """Everyone in the program with room left, longest-waiting first."""
@@ -613,6 +620,22 @@ class MatchingRepository(ProvisioningQueries):
             program_id,
         )
         return await self._with_earlier_partners(program_id, [_participant(row) for row in rows])
+
+    async def rolling_standing(self, program_id: str) -> ProgramStanding:
+        """Everyone in the program who is not erased or withdrawn, with their partners so far, and those of them
+        rolling matching told that no one could partner them (a run's notices aside)."""
+        people = await self.people(program_id)
+        told = await self._conn.fetch(
+            "SELECT u.participant_id FROM unmatched u JOIN participants p USING (participant_id)"
+            " WHERE p.program_id = $1 AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.run_id = u.run_id)",
+            program_id,
+        )
+        by_id = {person.participant_id: person for person in people}
+        return ProgramStanding(by_id, {row["participant_id"] for row in told if row["participant_id"] in by_id})
+
+    async def record_unmatched_many(self, rows: Sequence[tuple[UUID, UUID, list[str]]]) -> None:
+        """What each of these (participant, run or enrolment that decided it, reasons) was told, in one statement."""
+        await self._conn.executemany(_RECORD_UNMATCHED, rows)
 
     async def profile_for_update(self, participant_id: UUID) -> ParticipantProfile | None:
         row = await self._conn.fetchrow(

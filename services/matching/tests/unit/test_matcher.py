@@ -8,8 +8,10 @@ import pytest
 
 from flipside_devstack.factories import enrolled, mentor_and_mentee
 from flipside_devstack.fake_units import fake_unit_of_work
+from flipside_devstack.kafka_io import envelope
 from flipside_matching.domain.model import Participant, ProgramPolicy, ScoredPair
 from flipside_matching.domain.refusals import Conflict, Invalid, NotFound
+from flipside_matching.domain.rolling import ProgramStanding
 from flipside_matching.domain.taxonomy import Taxonomy
 from flipside_matching.handlers import build_handlers
 from flipside_matching.inbound import take_inbound
@@ -40,6 +42,7 @@ class RepositoryInMemory:
         self.unmatched: dict[UUID, list[str]] = {}
         self.proposals: dict[UUID, Proposal] = {}
         self.runs: dict[UUID, int] = {}
+        self.run_notices: set[UUID] = set()
 
     async def program(self, program_id: str, for_update: bool = False) -> Program | None:
         return self.programs.get(program_id)
@@ -54,6 +57,27 @@ class RepositoryInMemory:
             participant_id, profile, 0, NOW + timedelta(seconds=len(self.everyone))
         )
         return self.everyone[participant_id]
+
+    async def programs_named(self, program_ids) -> dict[str, Program]:
+        return {i: self.programs[i] for i in program_ids if i in self.programs}
+
+    async def add_participants(self, enrolments) -> set[UUID]:
+        return {i for i, profile in enrolments if await self.add_participant(i, profile)}
+
+    @property
+    def content(self) -> "RepositoryInMemory":
+        return self
+
+    async def record_acceptances(self, acceptances, accepted_at: datetime) -> None:
+        pass
+
+    async def rolling_standing(self, program_id: str) -> ProgramStanding:
+        rolling_notices = {p for p in self.unmatched if p not in self.run_notices}
+        return ProgramStanding(dict(self.everyone), rolling_notices)
+
+    async def record_unmatched_many(self, rows) -> None:
+        for participant_id, _, reasons in rows:
+            self.unmatched[participant_id] = reasons
 
     async def participant(self, participant_id: UUID) -> Participant | None:
         return self.everyone.get(participant_id)
@@ -103,6 +127,7 @@ class RepositoryInMemory:
     async def record_run(self, run_id: UUID, program_id: str, paired: int, unmatched: dict[UUID, list[str]]) -> None:
         self.runs[run_id] = paired
         self.unmatched.update(unmatched)
+        self.run_notices |= set(unmatched)
 
     async def active_between(self, a: UUID, b: UUID) -> bool:
         return any({p.mentor.participant_id, p.mentee.participant_id} == {a, b} for p, _ in self.pairs.values())
@@ -137,8 +162,8 @@ async def enrol(matcher: Matcher, repository: RepositoryInMemory, *enrolments) -
     """Each enrolment handled in its own unit of work; the events they emitted, in order."""
     emitted = []
     for enrolment in enrolments:
-        uow = fake_unit_of_work(repository)
-        await matcher.participant_enrolled(uow, enrolment)
+        uow = fake_unit_of_work(repository, cause=envelope(enrolment))
+        await matcher.participants_enrolled(uow, [enrolment])
         emitted += [envelope.event for envelope in uow.emitted]
     return emitted
 
@@ -268,7 +293,7 @@ async def test_a_grade_off_the_ladder_is_refused_whoever_sends_it(matcher):
     with pytest.raises(Invalid) as from_hr:
         await matcher.take_enrolment(fake_unit_of_work(repository), off_the_ladder)
     with pytest.raises(Invalid) as from_flipside:
-        await matcher.participant_enrolled(fake_unit_of_work(repository), off_the_ladder)
+        await matcher.participants_enrolled(fake_unit_of_work(repository), [off_the_ladder])
 
     assert (
         str(from_hr.value)
