@@ -14,11 +14,16 @@ groups every 0.2 s):
 
 - **matching intake**: every enrolment stored (publish start to the last participant row);
 - **match run**: the lead's request to the run recorded with all its pairs (one transaction);
+- **pairs published**: the run recorded to matching's outbox emptied (every `PairCreated` on its topic);
 - **scheduling**: the run recorded to every pair's kickoff booked (its group past the last pair);
+- **kickoffs published**: the run recorded to every pair handled and scheduling's outbox emptied (every kickoff
+  `SessionScheduled` on its topic): with the pairs published, the end of the run's events, held to
+  `TARGET_SECONDS` from the first enrolment; the e-mails come after, reported apart;
 - **notifications**: the run recorded to the last e-mail received.
 
 The stages overlap (notifications e-mails pairs while scheduling books kickoffs), so each service's
-throughput is its own work over its own stage. `scale_out` runs the same bulk again with a second process
+throughput is its own work over its own stage. Each service's peak resident set is read before it stops.
+`scale_out` runs the same bulk again with a second process
 of one service. Also runnable alone: `python -m benchmarks.bulk [enrolments] [service to scale out]`; with
 `--scaled-only` after them, only the run with two processes, added beside the 1-process figures already in
 the results (a run of the same size, named by its own `measured_at`).
@@ -58,11 +63,12 @@ from flipside_shared.synthetic import LADDER, enrolments
 from flipside_shared.topics import ensure_topics
 
 from . import notifications, profile
+from .memory import peak_rss_of
 from .progress import wait_for
 from .results import RESULTS, recorded, write_sections
 
 ENROLMENTS = 100_000
-TARGET_SECONDS = 60.0
+TARGET_SECONDS = 120.0  # first enrolment to the last PairCreated and kickoff SessionScheduled on their topics
 PROGRAM = "bulk"
 POLL_SECONDS = 0.2
 TIMEOUT_SECONDS = 3600.0
@@ -161,11 +167,11 @@ class Watch:
             " FROM notifications.deliveries WHERE channel = 'email'"
         )
 
+    async def outbox_empty(self, service: str) -> bool:
+        return not await self._conn.fetchval(f"SELECT EXISTS (SELECT 1 FROM {service}.outbox WHERE sent_at IS NULL)")
+
     async def outboxes_empty(self) -> bool:
-        for service in registered_services():
-            if await self._conn.fetchval(f"SELECT EXISTS (SELECT 1 FROM {service}.outbox WHERE sent_at IS NULL)"):
-                return False
-        return True
+        return all([await self.outbox_empty(service) for service in registered_services()])
 
     async def caught_up(self, service: str, streams: list[str]) -> bool:
         """Whether `service`'s group has committed every record published so far on `streams`."""
@@ -219,7 +225,10 @@ async def _bulk(sandbox: Sandbox, platform: Platform, sink: CountingSmtpSink, si
 
         async def everything_done() -> bool:
             emails = await watch.emails()
-            progress.stamp("scheduling", await watch.pairs_scheduled() == run["paired"])
+            progress.stamp("pairs_published", await watch.outbox_empty("matching"))
+            scheduled = await watch.pairs_scheduled() == run["paired"]
+            progress.stamp("scheduling", scheduled)
+            progress.stamp("kickoffs_published", scheduled and await watch.outbox_empty("scheduling"))
             return (
                 emails["pending"] == 0
                 and sink.received >= emails["sent"] > 0
@@ -242,6 +251,9 @@ async def _bulk(sandbox: Sandbox, platform: Platform, sink: CountingSmtpSink, si
             "matching_intake_seconds": progress.stamps["matching_intake"],
             "matching_enrolments_per_second": published / progress.stamps["matching_intake"],
             "match_run_seconds": progress.stamps["match_run"] - requested,
+            "pairs_published_seconds": progress.stamps["pairs_published"] - progress.stamps["match_run"],
+            "kickoffs_published_seconds": progress.stamps["kickoffs_published"] - progress.stamps["match_run"],
+            "events_seconds": max(progress.stamps["pairs_published"], progress.stamps["kickoffs_published"]),
             "scheduling_seconds": progress.stamps["scheduling"] - progress.stamps["match_run"],
             "scheduling_pairs_per_second": run["paired"]
             / (progress.stamps["scheduling"] - progress.stamps["match_run"]),
@@ -278,6 +290,11 @@ def measure(stack: LocalStack, logs: Path, size: int = ENROLMENTS, scaled: str |
                 for name, service in platform.services.items()
             }
             figures = asyncio.run(_bulk(sandbox, platform, sink, size))
+            figures.update(
+                {f"peak_rss_mib_{name}": peak_rss_of(service) for name, service in platform.services.items()}
+            )
+            if extra:
+                figures[f"peak_rss_mib_{scaled}_second_process"] = peak_rss_of(extra)
             print(
                 table({f"2 processes of {scaled}" if scaled else "1 process each": figures}),
                 file=sys.stderr,
@@ -304,14 +321,14 @@ def slowest(figures: dict[str, float]) -> str:
 
 def table(runs: dict[str, dict[str, float]]) -> str:
     lines = [
-        "| run | enrolments | pairs | kickoffs | e-mails | total s (target 60) | matching intake/s | match run s"
-        " | scheduling pairs/s | notifications e-mails/s |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| run | enrolments | pairs | kickoffs | pairs and kickoffs published s (target {TARGET_SECONDS:.0f}) | e-mails"
+        " | all e-mailed s | matching intake/s | match run s | scheduling pairs/s | notifications e-mails/s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, f in runs.items():
         lines.append(
-            f"| {name} | {f['enrolments']:,.0f} | {f['pairs']:,.0f} | {f['kickoffs']:,.0f} | {f['emails']:,.0f}"
-            f" | {f['total_seconds']:,.1f} | {f['matching_enrolments_per_second']:,.0f} | {f['match_run_seconds']:,.1f}"
+            f"| {name} | {f['enrolments']:,.0f} | {f['pairs']:,.0f} | {f['kickoffs']:,.0f} | {f['events_seconds']:,.1f}"
+            f" | {f['emails']:,.0f} | {f['total_seconds']:,.1f} | {f['matching_enrolments_per_second']:,.0f} | {f['match_run_seconds']:,.1f}"
             f" | {f['scheduling_pairs_per_second']:,.0f} | {f['notifications_emails_per_second']:,.0f} |"
         )
     return "\n".join(lines)
@@ -343,6 +360,7 @@ def measure_all(stack: LocalStack, logs: Path, size: int, scaled: str | None = N
         figures.update({f"{key}_{run}": value for key, value in found.items() if key != "profile"})
     figures["scaled_out"] = scaled
     figures["profile_1_process"] = one["profile"]
+    figures[f"profile_2_{scaled}"] = two["profile"]
     return figures
 
 
@@ -398,6 +416,7 @@ def main() -> int:
     write_sections({"bulk": rounded(figures)})
     print(table_of(figures))
     print(profile.table(figures["profile_1_process"]))
+    print(profile.top_frames_table(figures["profile_1_process"]))
     print(f"\nwritten to {RESULTS} (bulk)")
     return 0
 

@@ -2,7 +2,8 @@
 
 py-spy reads the interpreter's stacks without pausing it (`--nonblocking`) and leaves idle threads out, so
 the samples are the time the service spends on the CPU. Each sample's innermost frame is put in a bucket
-by the library it belongs to; those shares and the busiest functions of Flipside's own code are the profile.
+by the library it belongs to; those shares, the top frames (the innermost functions the samples were in) and
+the busiest functions of Flipside's own code are the profile.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ def summarise(collapsed: Path, top: int = 8) -> dict:
     """Share of samples by the library of the innermost frame, and Flipside's functions by the share of
     samples they were on the stack for (their own time and what they called)."""
     libraries: Counter[str] = Counter()
+    innermost: Counter[str] = Counter()
     ours: Counter[str] = Counter()
     total = 0
     for line in collapsed.read_text().splitlines():
@@ -76,14 +78,16 @@ def summarise(collapsed: Path, top: int = 8) -> dict:
         total += samples
         frames = stack.split(";")
         libraries[_library(frames[-1])] += samples
+        innermost[_named(frames[-1])] += samples
         for frame in {f for f in frames if _file(f).startswith("flipside_") and not _file(f).endswith(ROOTS)}:
-            ours[f"{frame.split(' (')[0]} ({_file(frame)})"] += samples
+            ours[_named(frame)] += samples
     if not total:
         return {"samples": 0}
     return {
         "samples": total,
         "cpu_seconds": round(total / RATE_PER_SECOND, 1),
         "innermost_library": {name: round(count / total, 3) for name, count in libraries.most_common(top)},
+        "top_frames": {name: round(count / total, 3) for name, count in innermost.most_common(top)},
         "flipside_functions_on_stack": {name: round(count / total, 3) for name, count in ours.most_common(top)},
     }
 
@@ -91,6 +95,11 @@ def summarise(collapsed: Path, top: int = 8) -> dict:
 def _file(frame: str) -> str:
     """`function (package/module.py:line)` -> `package/module.py`."""
     return frame[frame.rfind("(") + 1 :].rpartition(":")[0]
+
+
+def _named(frame: str) -> str:
+    """`function (package/module.py:line)` -> `function (package/module.py)`: a function's lines counted together."""
+    return f"{frame.split(' (')[0]} ({_file(frame)})"
 
 
 def _library(frame: str) -> str:
@@ -103,4 +112,13 @@ def table(profiles: dict[str, dict]) -> str:
     for service, found in profiles.items():
         where = ", ".join(f"{name} {share:.0%}" for name, share in list(found.get("innermost_library", {}).items())[:6])
         lines.append(f"| {service} | {found.get('cpu_seconds', 0):,.1f} | {where} |")
+    return "\n".join(lines)
+
+
+def top_frames_table(profiles: dict[str, dict], per_service: int = 3) -> str:
+    """Each service's top frames: the functions its samples were in, with their share of its samples."""
+    lines = ["| service | top frames (innermost function, share of the service's samples) |", "| --- | --- |"]
+    for service, found in profiles.items():
+        frames = list(found.get("top_frames", {}).items())[:per_service]
+        lines.append(f"| {service} | {', '.join(f'`{name}` {share:.0%}' for name, share in frames)} |")
     return "\n".join(lines)

@@ -74,3 +74,23 @@ def test_e_mail_is_a_share_of_the_raw_loop_over_as_many_sessions():
     assert "| raw aiosmtplib loop, 4 sessions | 400 | 100% |" in rows
     assert "| raw aiosmtplib loop, 1 session (for comparison) | 300 | 75% |" in rows
     assert "| notifications service (4 sessions used, peak RSS 110 MiB) | 100 | 25% |" in rows
+
+
+def test_a_profile_names_its_top_frames_by_their_share_of_the_samples(tmp_path):
+    from benchmarks import profile
+
+    collapsed = tmp_path / "profile.txt"
+    collapsed.write_text(
+        "main (flipside_shared/entrypoint.py:10);decode (flipside_shared/envelope.py:150) 3\n"
+        "main (flipside_shared/entrypoint.py:10);decode (flipside_shared/envelope.py:160) 3\n"
+        "main (flipside_shared/entrypoint.py:10);select (selectors.py:468) 4\n"
+    )
+
+    found = profile.summarise(collapsed)
+
+    assert found["top_frames"] == {"decode (flipside_shared/envelope.py)": 0.6, "select (selectors.py)": 0.4}
+    assert list(found["top_frames"]) == ["decode (flipside_shared/envelope.py)", "select (selectors.py)"]
+    assert (
+        "| svc | `decode (flipside_shared/envelope.py)` 60%, `select (selectors.py)` 40% |"
+        in profile.top_frames_table({"svc": found}).splitlines()
+    )

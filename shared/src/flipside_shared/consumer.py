@@ -14,13 +14,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any, Generic, TypeAlias, TypeVar
+from uuid import UUID
 
 import structlog
 from aiokafka.structs import ConsumerRecord
 
 from .deadletter import DeadLetters
 from .envelope import Envelope, PoisonMessage, check_key, decode
-from .erasures import bringing_back_erased, brings_back_erased, remember_erasure
+from .erasures import brings_back, erased_among, remember_erasure
 from .events import EVENT_TYPES, Event, ParticipantErased, Stream
 from .inbox import ReusedEventId, first_deliveries, first_delivery
 from .metrics import EVENTS, HANDLER_SECONDS
@@ -190,44 +191,55 @@ class EventProcessor(Generic[Repository]):
     async def _handle_together(self, work: list[Routed[Repository]]) -> None:
         started = time.perf_counter()
         async with self._units.begin_batch() as batch:
+            # The whole batch's inbox rows and erasure checks in one statement each, not one per record: an
+            # erasure handled in the batch joins `erased`, so a profile after it in the batch is still skipped.
+            envelopes = [item.envelope for item in work]
+            firsts = iter(await first_deliveries(batch.conn, envelopes))
+            erased = await erased_among(batch.conn, [envelope.event for envelope in envelopes])
             outcomes: list[str] = []
             for many, run in groupby(work, key=lambda item: item.many):
                 if many is None:
                     for item in run:
                         with _about(item.envelope):
-                            outcomes.append(
-                                await self._apply(batch.unit(cause=item.envelope), item.envelope, item.handler)
-                            )
+                            unit = batch.unit(cause=item.envelope)
+                            outcomes.append(await self._apply(unit, item.envelope, item.handler, next(firsts), erased))
                 else:
-                    outcomes += await self._apply_many(batch, [item.envelope for item in run], many)
+                    items = list(run)
+                    run_firsts = [next(firsts) for _ in items]
+                    outcomes += await self._apply_many(
+                        batch, [item.envelope for item in items], many, run_firsts, erased
+                    )
         elapsed = time.perf_counter() - started
         for item, outcome in zip(work, outcomes, strict=True):
             HANDLER_SECONDS.labels(item.envelope.type).observe(elapsed)
             EVENTS.labels(item.envelope.type, outcome).inc()
 
     async def _apply_many(
-        self, batch: BatchOfWork[Repository], envelopes: list[Envelope], handler: ManyHandler[Repository, Any]
+        self,
+        batch: BatchOfWork[Repository],
+        envelopes: list[Envelope],
+        handler: ManyHandler[Repository, Any],
+        firsts: list[bool],
+        erased: set[UUID],
     ) -> list[str]:
-        """The effect of a run of events of one type in the open transaction, in bulk: the outcome of each.
+        """The effect of a run of events of one type in the open transaction, in bulk: the outcome of each, given
+        which are first deliveries and who is erased so far.
 
         A run is consecutive in the batch, so no record of another type comes between two of its events: the
         handler sees each key's events in their order, and the records around the run before or after them.
         """
-        firsts = await first_deliveries(batch.conn, envelopes)
-        fresh = [envelope for envelope, first in zip(envelopes, firsts, strict=True) if first]
-        erased = dict(
-            zip((id(e) for e in fresh), await bringing_back_erased(batch.conn, [e.event for e in fresh]), strict=True)
-        )
-        taken = [envelope for envelope in fresh if not erased[id(envelope)]]
+        outcomes = [
+            "duplicate" if not first else "erased" if brings_back(envelope.event, erased) else "handled"
+            for envelope, first in zip(envelopes, firsts, strict=True)
+        ]
+        taken = [envelope for envelope, outcome in zip(envelopes, outcomes, strict=True) if outcome == "handled"]
         for envelope in taken:
             if isinstance(envelope.event, ParticipantErased):
                 await remember_erasure(batch.conn, envelope.event)
+                erased.add(envelope.event.participant_id)
         if taken:
             await handler(batch.unit(causes=taken), [envelope.event for envelope in taken])
-        return [
-            "duplicate" if not first else "erased" if erased[id(envelope)] else "handled"
-            for envelope, first in zip(envelopes, firsts, strict=True)
-        ]
+        return outcomes
 
     async def _handle(self, record: ConsumerRecord, envelope: Envelope, handler: Handler[Repository, Any]) -> None:
         with _about(envelope):
@@ -244,7 +256,10 @@ class EventProcessor(Generic[Repository]):
         while True:
             try:
                 async with self._units.begin(cause=envelope) as uow:
-                    return await self._apply(uow, envelope, handler)
+                    first = await first_delivery(uow.conn, envelope)
+                    return await self._apply(
+                        uow, envelope, handler, first, await erased_among(uow.conn, [envelope.event])
+                    )
             except (RejectedEvent, ReusedEventId, EventTooLarge) as error:
                 await self._dead_letters.send(record, f"rejected: {error}")
                 return "dead_lettered"
@@ -264,16 +279,25 @@ class EventProcessor(Generic[Repository]):
                     return "dead_lettered"
                 await backoff.sleep(error)
 
-    async def _apply(self, uow: UnitOfWork[Repository], envelope: Envelope, handler: Handler[Repository, Any]) -> str:
-        """The event's effect in the open transaction, unless its id is in the inbox already."""
-        if not await first_delivery(uow.conn, envelope):
+    async def _apply(
+        self,
+        uow: UnitOfWork[Repository],
+        envelope: Envelope,
+        handler: Handler[Repository, Any],
+        first: bool,
+        erased: set[UUID],
+    ) -> str:
+        """The event's effect in the open transaction, unless it is no `first` delivery (its id was in the inbox
+        already) or a profile of someone in `erased`; an erasure handled joins `erased`."""
+        if not first:
             log.info("duplicate event ignored")
             return "duplicate"
-        if await brings_back_erased(uow.conn, envelope.event):
+        if brings_back(envelope.event, erased):
             log.info("profile of an erased participant ignored")
             return "erased"
         if isinstance(envelope.event, ParticipantErased):
             await remember_erasure(uow.conn, envelope.event)
+            erased.add(envelope.event.participant_id)
         await handler(uow, envelope.event)
         return "handled"
 

@@ -40,16 +40,15 @@ async def was_erased(conn: asyncpg.Connection, participant_id: UUID) -> bool:
     return erased
 
 
-async def brings_back_erased(conn: asyncpg.Connection, event: Event) -> bool:
-    """Would handling `event` store a profile of someone already erased?"""
-    return isinstance(event, PROFILE_EVENTS) and await was_erased(conn, event.participant_id)
-
-
-async def bringing_back_erased(conn: asyncpg.Connection, events: Sequence[Event]) -> list[bool]:
-    """`brings_back_erased` for many events in one statement: for each, in order."""
+async def erased_among(conn: asyncpg.Connection, events: Sequence[Event]) -> set[UUID]:
+    """The people already erased whom profile events among `events` are about, in one statement."""
     profiles = [event.participant_id for event in events if isinstance(event, PROFILE_EVENTS)]
-    erased: set[UUID] = set()
-    if profiles:
-        rows = await conn.fetch("SELECT participant_id FROM erasures WHERE participant_id = ANY($1::uuid[])", profiles)
-        erased = {row["participant_id"] for row in rows}
-    return [isinstance(event, PROFILE_EVENTS) and event.participant_id in erased for event in events]
+    if not profiles:
+        return set()
+    rows = await conn.fetch("SELECT participant_id FROM erasures WHERE participant_id = ANY($1::uuid[])", profiles)
+    return {row["participant_id"] for row in rows}
+
+
+def brings_back(event: Event, erased: set[UUID]) -> bool:
+    """Would handling `event` store a profile of someone in `erased`?"""
+    return isinstance(event, PROFILE_EVENTS) and event.participant_id in erased

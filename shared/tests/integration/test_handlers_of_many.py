@@ -86,3 +86,45 @@ async def test_duplicates_in_a_batch_are_stored_once_and_a_poison_record_is_dead
     assert stored == {person.participant_id for person in people}
     assert sorted(row["key"] for row in outbox) == sorted(str(person.participant_id) for person in people)
     assert inbox == len(people), "the poison record's inbox row rolled back with its refusal"
+
+
+async def test_a_batch_of_handlers_of_one_event_stores_its_inbox_rows_in_one_statement(sandbox, pool):
+    """Rows one statement inserted share its command id (`cmin`): one per batch, not one per record."""
+    people = [enrolled() for _ in range(5)]
+    updates = [envelope(ParticipantUpdated(participant_id=p.participant_id, profile=p.profile)) for p in people]
+    participants = PARTICIPANTS.topic(sandbox.topic_prefix)
+    handled: list[ParticipantUpdated] = []
+    handlers = EventHandlers()
+
+    @handlers.handles(ParticipantUpdated)
+    async def updated(uow, event):
+        handled.append(event)
+
+    async with TopicReader(sandbox.bootstrap_servers, [participants]) as reader:
+        await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, updates)
+        ids = {str(update.id).encode() for update in updates}  # the topic also holds the other tests' records
+
+        def ours(records):
+            return [r for r in records if dict(r.headers).get("ce_id") in ids]
+
+        batch = ours(await reader.read_until(lambda records: len(ours(records)) == len(updates)))
+    producer = reliable_producer(KafkaSettings(bootstrap_servers=sandbox.bootstrap_servers), "many-one-statement")
+    await producer.start()
+    try:
+        processor = EventProcessor(
+            handlers,
+            UnitOfWorkFactory(pool, "/flipside/matching", sandbox.topic_prefix, lambda conn: conn),
+            DeadLetters(producer, dead_letter_topic(sandbox.topic_prefix, "many"), "many"),
+            sandbox.topic_prefix,
+        )
+        await processor.process_batch(list(batch))
+    finally:
+        await producer.stop()
+
+    async with pool.acquire() as conn:
+        commands = await conn.fetchval(
+            f"SELECT count(DISTINCT cmin::text) FROM {SCHEMA}.inbox WHERE event_id = ANY($1::uuid[])",
+            [update.id for update in updates],
+        )
+    assert sorted(event.participant_id for event in handled) == sorted(person.participant_id for person in people)
+    assert commands == 1

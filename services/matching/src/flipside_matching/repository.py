@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -371,23 +372,20 @@ class MatchingRepository(ProvisioningQueries):
         )
 
     async def add_pairs(self, rows: Sequence[tuple[UUID, ScoredPair]], origin: str) -> None:
-        """Many pairs at once (a run): one round trip per table."""
-        await self._conn.executemany(
+        """Many pairs at once (a run): one statement per table, whatever the number of pairs."""
+        await self._conn.execute(
             "INSERT INTO pairs (pair_id, program_id, mentor_id, mentee_id, score, reasons, breakdown, origin)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            [
-                (
-                    pair_id,
-                    p.mentor.profile.program_id,
-                    p.mentor.participant_id,
-                    p.mentee.participant_id,
-                    p.score,
-                    list(p.reasons),
-                    p.breakdown,
-                    origin,
-                )
-                for pair_id, p in rows
-            ],
+            " SELECT pair_id, program_id, mentor_id, mentee_id, score, reasons::jsonb, breakdown::jsonb, $8"
+            " FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::float8[], $6::text[], $7::text[])"
+            " AS run (pair_id, program_id, mentor_id, mentee_id, score, reasons, breakdown)",
+            [pair_id for pair_id, _ in rows],
+            [p.mentor.profile.program_id for _, p in rows],
+            [p.mentor.participant_id for _, p in rows],
+            [p.mentee.participant_id for _, p in rows],
+            [p.score for _, p in rows],
+            [json.dumps(list(p.reasons)) for _, p in rows],
+            [json.dumps(p.breakdown) for _, p in rows],
+            origin,
         )
         people = [p.mentor.participant_id for _, p in rows] + [p.mentee.participant_id for _, p in rows]
         await self._conn.execute(
@@ -563,8 +561,14 @@ class MatchingRepository(ProvisioningQueries):
             paired,
             len(unmatched),
         )
-        await self._conn.executemany(
-            _RECORD_UNMATCHED, [(participant, run_id, reasons) for participant, reasons in unmatched.items()]
+        await self._conn.execute(
+            "INSERT INTO unmatched (participant_id, run_id, reasons)"
+            " SELECT participant_id, $2, reasons::jsonb FROM unnest($1::uuid[], $3::text[]) AS run (participant_id, reasons)"
+            " ON CONFLICT (participant_id) DO UPDATE"
+            " SET run_id = excluded.run_id, reasons = excluded.reasons, recorded_at = now()",
+            list(unmatched),
+            run_id,
+            [json.dumps(reasons) for reasons in unmatched.values()],
         )
         await self._conn.execute(
             "UPDATE programs SET first_run_at = coalesce(first_run_at, now()) WHERE program_id = $1", program_id
