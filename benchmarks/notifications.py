@@ -11,8 +11,9 @@ aiosmtplib loop sending messages of the same shape to the same server over as ma
   published until the server has received the last e-mail, so every one was consumed, recorded as owed,
   claimed by the dispatcher, rendered and accepted by the relay.
 
-One server for all steps: devstack's `SmtpSink` (aiosmtpd on loopback, on a thread of this process), counting the
-SMTP sessions each step's messages came over. The service process's peak memory is read before it stops.
+One server for all steps: `smtp_counter.CountingSink` (aiosmtpd on loopback, in a process of its own, parsing
+nothing), counting the messages and the SMTP sessions each step's messages came over; the one-session raw loop
+says what it takes at least. The service process's peak memory is read before it stops.
 Also runnable alone: `python -m benchmarks.notifications [messages]`.
 """
 
@@ -31,13 +32,11 @@ from uuid import uuid4
 
 import aiosmtplib
 import asyncpg
-from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from flipside_devstack.factories import enrolled
 from flipside_devstack.fixtures import Sandbox
 from flipside_devstack.kafka_io import envelope, publish
 from flipside_devstack.service_process import ServiceProcess
-from flipside_devstack.smtp import SmtpSink
 from flipside_devstack.stack import LocalStack
 from flipside_notifications.settings import NotificationSettings
 from flipside_shared.events import ReminderDue
@@ -45,6 +44,7 @@ from flipside_shared.events import ReminderDue
 from .memory import peak_rss_of
 from .progress import wait_for
 from .results import RESULTS, write_sections
+from .smtp_counter import CountingSink
 
 MESSAGES = 2000
 # The service's own number of SMTP sessions (`FLIPSIDE_SMTP_CONNECTIONS` unset); the raw loop uses as many.
@@ -74,33 +74,16 @@ def reminder_email(index: int) -> EmailMessage:
     return message
 
 
-class CountingSink(SmtpSink):
-    """The devstack's SMTP sink, also noting which client connection (SMTP session) each message came over."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.peers: list[str] = []  # each message's client address and port
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        reply = await super().handle_DATA(server, session, envelope)
-        self.peers.append(str(session.peer))
-        return reply
-
-    def sessions_since(self, mark: int) -> int:
-        """How many SMTP sessions the messages received after the first `mark` came over."""
-        return len(set(self.peers[mark:]))
-
-
-def received_all(sink: SmtpSink, count: int) -> Callable[[], Awaitable[bool]]:
+def received_all(sink: CountingSink, count: int) -> Callable[[], Awaitable[bool]]:
     async def predicate() -> bool:
-        return len(sink.received()) >= count
+        return sink.count() >= count
 
     return predicate
 
 
 async def raw_messages_per_second(sink: CountingSink, count: int, sessions: int) -> tuple[float, int]:
     """Messages per second over `sessions` SMTP sessions sending their shares at once; and the sessions counted."""
-    mark = len(sink.received())
+    mark = sink.count()
     messages = [reminder_email(index) for index in range(count)]
     clients = [aiosmtplib.SMTP(hostname="127.0.0.1", port=sink.port) for _ in range(sessions)]
     for client in clients:
@@ -135,7 +118,7 @@ async def delivered_messages_per_second(
     sink: CountingSink, sandbox: Sandbox, logs: Path, count: int
 ) -> dict[str, float]:
     """The service's e-mails per second, the SMTP sessions they came over and the process's peak memory."""
-    mark = len(sink.received())
+    mark = sink.count()
     env = sandbox.env(
         FLIPSIDE_SMTP_HOST="127.0.0.1",
         FLIPSIDE_SMTP_PORT=str(sink.port),
@@ -181,7 +164,7 @@ async def delivered_messages_per_second(
     except TimeoutError:
         # Most likely the service, not the benchmark: say how far it got and what it logged.
         raise TimeoutError(
-            f"{len(sink.received()) - mark} of {count} e-mails received; {service.name}'s log ends:\n{service.log_tail()}"
+            f"{sink.count() - mark} of {count} e-mails received; {service.name}'s log ends:\n{service.log_tail()}"
         ) from None
     finally:
         await conn.close()
@@ -232,7 +215,7 @@ def table(figures: dict[str, float]) -> str:
         ),
     ]
     lines = [
-        f"Notifications, {figures['notifications_smtp_messages']:,.0f} e-mails to devstack's SMTP sink (one for all steps):",
+        f"Notifications, {figures['notifications_smtp_messages']:,.0f} e-mails to one counting SMTP server (its own process):",
         "| step | messages/s | vs raw SMTP loop |",
         "| --- | ---: | ---: |",
     ]

@@ -1,20 +1,23 @@
 """The raw SMTP loop e-mail delivery is measured against: every message reaches the sink, over as many sessions as
 it says, and the sink counts them as the service's messages are counted."""
 
-from benchmarks.notifications import CountingSink, raw_messages_per_second
+from benchmarks.notifications import raw_messages_per_second
+from benchmarks.smtp_counter import CountingSink
 
 
 async def test_the_raw_loop_delivers_every_message_over_the_sessions_asked_for():
-    sink = CountingSink()
-    sink.start()
+    sink = CountingSink().start()
     try:
         _, one = await raw_messages_per_second(sink, 6, sessions=1)
         rate, four = await raw_messages_per_second(sink, 20, sessions=4)
+        received = sink.arrivals()
+        counted = sink.count()
     finally:
         sink.stop()
 
     assert rate > 0
     assert (one, four) == (1, 4)
-    received = sink.received()
-    assert len(received) == 26
-    assert sorted(message["To"] for message in received[6:]) == sorted(f"participant{n}@example.com" for n in range(20))
+    assert len(received) == counted == 26
+    assert sorted(recipient for _, recipient in received[6:]) == sorted(
+        f"participant{n}@example.com" for n in range(20)
+    )
