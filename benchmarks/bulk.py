@@ -34,7 +34,6 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -44,14 +43,11 @@ import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from flipside_devstack.auth import lead_headers
 from flipside_devstack.fixtures import Sandbox, unique_prefix
 from flipside_devstack.kafka_io import envelope
 from flipside_devstack.platform import Platform
-from flipside_devstack.ports import free_port
 from flipside_devstack.programs import configure_program
 from flipside_devstack.service_process import ServiceProcess
 from flipside_devstack.stack import LocalStack
@@ -66,6 +62,7 @@ from . import notifications, profile
 from .memory import peak_rss_of
 from .progress import wait_for
 from .results import RESULTS, recorded, write_sections
+from .smtp_counter import CountingSink
 
 ENROLMENTS = 100_000
 TARGET_SECONDS = 120.0  # first enrolment to the last PairCreated and kickoff SessionScheduled on their topics
@@ -76,30 +73,6 @@ TIMEOUT_SECONDS = 3600.0
 
 async def _until(predicate) -> None:
     await wait_for(predicate, TIMEOUT_SECONDS, POLL_SECONDS)
-
-
-class CountingSmtpSink:
-    """An SMTP server that counts what it receives (parsing 200,000 e-mails would load the machine under test)."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.received = 0
-        self.last_at = 0.0
-        self._lock = threading.Lock()
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        with self._lock:
-            self.received += 1
-            self.last_at = time.monotonic()
-        return "250 OK"
-
-    def __enter__(self) -> CountingSmtpSink:
-        self._controller.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._controller.stop()
 
 
 @dataclass
@@ -195,7 +168,7 @@ CONSUMES = {  # the streams each service reads
 }
 
 
-async def _bulk(sandbox: Sandbox, platform: Platform, sink: CountingSmtpSink, size: int) -> dict[str, float]:
+async def _bulk(sandbox: Sandbox, platform: Platform, sink: CountingSink, size: int) -> dict[str, float]:
     kafka = KafkaSettings(bootstrap_servers=sandbox.bootstrap_servers)
     configure_program(platform["matching"].url, PROGRAM, grades=LADDER, start="cohort_run")
     conn = await asyncpg.connect(sandbox.database_url)
@@ -231,21 +204,21 @@ async def _bulk(sandbox: Sandbox, platform: Platform, sink: CountingSmtpSink, si
             progress.stamp("kickoffs_published", scheduled and await watch.outbox_empty("scheduling"))
             return (
                 emails["pending"] == 0
-                and sink.received >= emails["sent"] > 0
+                and sink.count() >= emails["sent"] > 0
                 and await watch.outboxes_empty()
                 and all([await watch.caught_up(service, streams) for service, streams in CONSUMES.items()])
             )
 
         await _until(everything_done)
         emails = await watch.emails()
-        finished = sink.last_at - started
+        finished = sink.last_at() - started
         return {
             "enrolments": published,
             "pairs": run["paired"],
             "unmatched": run["unmatched"],
             "kickoffs": await watch.kickoffs(),
             "emails": emails["sent"],
-            "emails_received": sink.received,
+            "emails_received": sink.count(),
             "total_seconds": max(finished, time.monotonic() - started - POLL_SECONDS),
             "publish_seconds": progress.stamps["published"],
             "matching_intake_seconds": progress.stamps["matching_intake"],
@@ -270,7 +243,7 @@ def measure(stack: LocalStack, logs: Path, size: int = ENROLMENTS, scaled: str |
     """One bulk run on a sandbox of its own, each service sampled by py-spy; with `scaled`, that service
     runs a second process (the first one is sampled)."""
     sandbox = Sandbox.on(stack)
-    with CountingSmtpSink() as sink:
+    with CountingSink() as sink:
         platform = Platform(
             sandbox.bootstrap_servers,
             sandbox.database_url,

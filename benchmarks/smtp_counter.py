@@ -6,6 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.connection
 import multiprocessing.sharedctypes
+import time
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -15,18 +16,20 @@ from flipside_devstack.ports import free_port
 
 
 class _Counter:
-    def __init__(self, count: Any) -> None:
+    def __init__(self, count: Any, last_at: Any) -> None:
         self.count = count
+        self.last_at = last_at
         self.arrivals: list[tuple[str, str]] = []
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         self.arrivals.append((str(session.peer), envelope.rcpt_tos[0]))
+        self.last_at.value = time.monotonic()  # the clock is the machine's, so the parent reads it as its own
         self.count.value += 1  # this thread is its only writer
         return "250 OK"
 
 
-def _serve(port: int, count: Any, orders: multiprocessing.connection.Connection) -> None:
-    counter = _Counter(count)
+def _serve(port: int, count: Any, last_at: Any, orders: multiprocessing.connection.Connection) -> None:
+    counter = _Counter(count, last_at)
     controller = Controller(counter, hostname="127.0.0.1", port=port)
     controller.start()
     orders.send("ready")
@@ -44,8 +47,11 @@ class CountingSink:
         self.port = free_port()
         context = multiprocessing.get_context("forkserver")
         self._count = context.Value("l", 0, lock=False)
+        self._last_at = context.Value("d", 0.0, lock=False)
         self._orders, theirs = context.Pipe()
-        self._process = context.Process(target=_serve, args=(self.port, self._count, theirs), daemon=True)
+        self._process = context.Process(
+            target=_serve, args=(self.port, self._count, self._last_at, theirs), daemon=True
+        )
 
     def start(self) -> CountingSink:
         self._process.start()
@@ -57,8 +63,18 @@ class CountingSink:
         self._orders.send("stop")
         self._process.join(10)
 
+    def __enter__(self) -> CountingSink:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
     def count(self) -> int:
         return int(self._count.value)
+
+    def last_at(self) -> float:
+        """When the last message arrived, on this process's `time.monotonic()` clock."""
+        return float(self._last_at.value)
 
     def arrivals(self) -> list[tuple[str, str]]:
         """(session, recipient) of every message received, in order."""
