@@ -2,12 +2,15 @@
 another header."""
 
 import email
+import email.headerregistry
 import email.policy
+import random
 from uuid import uuid4
 
 import pytest
 from pydantic import ValidationError
 
+from flipside_notifications import mailer
 from flipside_notifications.domain.failures import REASON_LIMIT, SendFailed
 from flipside_notifications.domain.header_text import SUBJECT_LIMIT, one_line
 from flipside_notifications.domain.rendering import RenderedMessage
@@ -70,3 +73,19 @@ def test_a_sender_that_is_no_address_stops_the_service_at_start():
 def test_a_failure_quoting_what_it_refused_keeps_a_bounded_reason():
     failure = SendFailed(f"cannot compose the email message: ValueError: {HOSTILE['10 KB']}", permanent=True)
     assert failure.reason.startswith("cannot compose") and len(failure.reason) == REASON_LIMIT
+
+
+def test_the_header_classes_kept_between_messages_change_no_byte_of_one(monkeypatch):
+    context = {"session_id": str(uuid4()), "starts_at": "2026-12-07T09:00:00+00:00", "duration_minutes": 45}
+    sent = {**delivery("zoe@example.com", "session_scheduled"), "context": context}
+    rendered = RenderedMessage("Zoë, your kickoff with Ángel — Tuesday", "Hallo Zoë\n" * 40, "<p>Hallo Zoë</p>" * 40)
+
+    def composed() -> bytes:
+        random.seed(7)  # the MIME boundaries
+        return compose(sent, rendered, "flipside@example.com", UNSUBSCRIBE).data
+
+    first, again = composed(), composed()
+    monkeypatch.setattr(
+        mailer, "WIRE_POLICY", mailer.WIRE_POLICY.clone(header_factory=email.headerregistry.HeaderRegistry())
+    )
+    assert first == again == composed()
