@@ -134,12 +134,17 @@ class Notices:
         """Count each event in its program's week, owe its messages and its webhook copies; each keyed by the
         consumed event's id and chain."""
         activities: Counter[tuple[str, str, date]] = Counter()
-        owed = []
         for cause, event, known in taken:
             if (activity := activity_of(event, known)) is not None:
                 activities[(*activity, week_of(cause.time))] += 1
-            if messages := await with_conversation_guides(repository, event, messages_for(event, self._links, known)):
-                owed.append((cause.id, cause.correlation_id, messages))
+        guided = await with_conversation_guides(
+            repository, [(event, messages_for(event, self._links, known)) for _, event, known in taken]
+        )
+        owed = [
+            (cause.id, cause.correlation_id, messages)
+            for (cause, _, _), messages in zip(taken, guided, strict=True)
+            if messages
+        ]
         await repository.count_activities(dict(activities))
         if owed:
             await owe_messages_of(repository, owed)
