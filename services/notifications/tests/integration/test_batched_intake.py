@@ -1,7 +1,8 @@
-"""Feedback requests, new pairs and sessions booked taken a run at a time on the real database: what a run owes (each
-message on each channel its recipient chose, with each side's conversation guide in their language, each webhook
-subscriber's copy, each pair remembered and counted in its program's week) is what the same events taken one at a
-time owe, and the statements a run costs do not grow with it."""
+"""Feedback requests, new pairs, sessions booked and events notifications keeps nothing of taken a run at a time on the
+real database: what a run owes (each message on each channel its recipient chose, with each side's conversation guide
+in their language, each webhook subscriber's copy and none for an event nobody subscribed to, each pair remembered
+and counted in its program's week) is what the same events taken one at a time owe, and the statements a run costs
+do not grow with it."""
 
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
@@ -18,7 +19,15 @@ from flipside_notifications.handlers import build_handlers
 from flipside_notifications.notices import Notices
 from flipside_notifications.repository import NotificationsRepository
 from flipside_notifications.settings import NotificationSettings
-from flipside_shared.events import Event, FeedbackRequested, PairCreated, SessionScheduled
+from flipside_shared.events import (
+    CheckInDue,
+    Event,
+    FeedbackRequested,
+    PairCreated,
+    PairHealthChanged,
+    RecognitionAwarded,
+    SessionScheduled,
+)
 from flipside_shared.migrations import migrate
 from flipside_shared.service import connect_pool
 from flipside_shared.unit_of_work import UnitOfWorkFactory
@@ -39,6 +48,9 @@ async def units(sandbox, pool):
     async with units.begin() as uow:
         await uow.repository.add_subscription(
             "https://hooks.example.com/pairs", "a-secret", [PairCreated.ce_type], "pairs only"
+        )
+        await uow.repository.add_subscription(
+            "https://hooks.example.com/praise", "a-secret", [RecognitionAwarded.ce_type], "recognitions only"
         )
     return units
 
@@ -73,6 +85,39 @@ def booked(pair: PairCreated, occurrence: int) -> SessionScheduled:
         mentee={"participant_id": pair.mentee.participant_id, **attendee},
         occurrence=occurrence,
     )
+
+
+def told(pair: PairCreated) -> list[Event]:
+    """Events of the pair notifications keeps nothing of: a check-in due, a recognition, a change of health."""
+    now = datetime.now(UTC)
+    mentor, mentee = pair.mentor.participant_id, pair.mentee.participant_id
+    return [
+        CheckInDue(
+            session_id=uuid4(),
+            pair_id=pair.pair_id,
+            program_id=pair.program_id,
+            mentor_id=mentor,
+            mentee_id=mentee,
+            session_started_at=now,
+        ),
+        RecognitionAwarded(
+            recognition_id=uuid4(),
+            pair_id=pair.pair_id,
+            program_id=pair.program_id,
+            participant_ids=[mentor, mentee],
+            milestone="kickoff_held",
+            awarded_at=now,
+        ),
+        PairHealthChanged(
+            pair_id=pair.pair_id,
+            program_id=pair.program_id,
+            score=0.9,
+            status="healthy",
+            previous_status="watch",
+            reasons=[],
+            computed_at=now,
+        ),
+    ]
 
 
 async def a_scenario(units) -> tuple[list[list[Event]], dict[UUID, str]]:
@@ -113,6 +158,7 @@ async def a_scenario(units) -> tuple[list[list[Event]], dict[UUID, str]]:
         [requested(chat), requested(both), requested(plain), requested(both)],
         [pair, other, pair.model_copy()],
         [booked(pair, 0), booked(other, 0), booked(pair, 1)],
+        [*told(pair), *told(other)],
     ]
     names = {chat: "chat", both: "both", plain: "plain", pair.pair_id: "pair", other.pair_id: "other"}
     for label, p in (("pair", pair), ("other", other)):
@@ -181,6 +227,16 @@ async def test_runs_of_requests_and_pairs_owe_and_remember_what_one_event_at_a_t
     assert "Was teilt ihr diese Woche?" in guides[7, "pair-mentor"], "the program's own prompt, in the chosen language"
     assert guides[7, "pair-mentor"] != guides[7, "pair-mentee"], "each side in their own language"
     assert guides[7, "pair-mentor"] != guides[9, "pair-mentor"], "the next session's prompts move on"
+    recognitions = [d for d in together["deliveries"] if d[0] in (11, 14)]
+    assert sorted(d[1:4] for d in recognitions) == [
+        ("other-mentee", "email", "recognition"),
+        ("other-mentor", "email", "recognition"),
+        ("pair-mentee", "email", "recognition"),
+        ("pair-mentor", "email", "recognition"),
+        ("subscriber", "webhook", RecognitionAwarded.ce_type),
+        ("subscriber", "webhook", RecognitionAwarded.ce_type),
+    ]
+    assert not [d for d in together["deliveries"] if d[0] in (10, 12, 13, 15)], "nobody subscribed to those"
     assert together["counted"] == [("paired", 3), ("sessions_booked", 3)], "each counted, as one at a time counts them"
 
 
@@ -206,8 +262,9 @@ async def statements_of_a_run(units, handlers, events: list[Event]) -> int:
         lambda: requested(uuid4()),
         lambda: pair_created(program_id="intake"),
         lambda: booked(pair_created(program_id="intake"), 1),
+        lambda: told(pair_created(program_id="intake"))[1],
     ],
-    ids=["requests", "pairs", "sessions"],
+    ids=["requests", "pairs", "sessions", "recognitions"],
 )
 async def test_a_run_costs_as_many_statements_for_ten_events_as_for_a_hundred(units, handlers, make):
     await statements_of_a_run(units, handlers, [make() for _ in range(3)])  # the connection learns the types once

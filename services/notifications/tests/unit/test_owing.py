@@ -88,6 +88,9 @@ class InMemoryNotificationsRepository:
     async def add_deliveries(self, deliveries: list[tuple[UUID, UUID | None, MessageDue, str]]) -> None:
         self.deliveries += [(event_id, channel, message) for event_id, _, message, channel in deliveries]
 
+    async def subscribed_types(self, event_types: list[str]) -> set[str]:
+        return set(event_types)  # a subscriber of every type
+
     async def owe_webhooks_of(self, events: list[tuple[UUID, UUID | None, str, dict[str, Any]]]) -> None:
         self.webhooks += [(event_id, event_type, body) for event_id, _, event_type, body in events]
 
