@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any, TypeAlias
 from uuid import UUID, uuid4
 
+from asyncpg import Record
+
 from flipside_shared.clock import Clock
 from flipside_shared.consumer import EventHandlers, RejectedEvent
 from flipside_shared.events import (
@@ -52,7 +54,7 @@ from flipside_shared.unit_of_work import UnitOfWork
 
 from .domain.closing import PROGRAM_COMPLETED, asks_closing_self_assessment, closing_of, takes_check_ins
 from .domain.goals import GoalRefused, owner_role, progress
-from .domain.health import judge
+from .domain.health import Judgement, judge
 from .domain.milestones import session_milestones
 from .domain.population import grade_band
 from .domain.questionnaire import InvalidAnswers, checked_answers, free_text_ids
@@ -139,11 +141,26 @@ class FeedbackLoop:
         if not known:
             return
         held = await repository.held_kinds_of([c.pair_id for c in known])
+        reached = {c.pair_id: session_milestones(held.get(c.pair_id, [])) for c in known}
+        awarded = await repository.award_many(
+            [(pair_id, milestone, None) for pair_id, milestones in reached.items() for milestone in milestones], now
+        )
+        # An ended pair keeps the health it ended with. Nothing this round did to one pair changes another's
+        # signals, so all of them are read, judged and recorded together.
+        judged = [c.pair_id for c in known if pairs[c.pair_id]["ended_at"] is None]
+        signals = await repository.signals_of(judged, now)
+        judgements = {pair_id: judge(signals[pair_id]) for pair_id in judged}
+        if judgements:
+            await repository.record_health_of(
+                [(pair_id, j.score, j.status, j.reasons) for pair_id, j in judgements.items()], now
+            )
         for check_in in known:
-            cause = uow.caused_by(check_in)
-            for milestone in session_milestones(held.get(check_in.pair_id, [])):
-                await self.recognise(cause, check_in.pair_id, milestone, None, now)
-            await self.rejudge(cause, check_in.pair_id, now)
+            cause, pair = uow.caused_by(check_in), pairs[check_in.pair_id]
+            for milestone in reached[check_in.pair_id]:
+                if (recognition_id := awarded.get((check_in.pair_id, milestone, None))) is not None:
+                    _announce_recognition(cause, pair, recognition_id, milestone, None, now)
+            if check_in.pair_id in judgements:
+                _announce_health(cause, pair, judgements[check_in.pair_id], now)
 
     async def pair_created(self, uow: FeedbackUnit, pair: PairCreated) -> None:
         repository = uow.repository
@@ -353,17 +370,7 @@ class FeedbackLoop:
         if pair is None:
             return  # a pair only scheduling has told us of yet: its milestones count once its PairCreated is here
         if (recognition_id := await repository.award(pair_id, milestone, goal_id, now)) is not None:
-            uow.emit(
-                RecognitionAwarded(
-                    recognition_id=recognition_id,
-                    pair_id=pair_id,
-                    program_id=pair["program_id"],
-                    participant_ids=[pair["mentor_id"], pair["mentee_id"]],
-                    milestone=milestone,
-                    goal_id=goal_id,
-                    awarded_at=now,
-                )
-            )
+            _announce_recognition(uow, pair, recognition_id, milestone, goal_id, now)
 
     async def rejudge(self, uow: FeedbackUnit, pair_id: UUID, now: datetime) -> None:
         """Judge the pair's health anew; announce a change of status or reasons, and a pair newly at risk."""
@@ -372,33 +379,8 @@ class FeedbackLoop:
         if pair is None or pair["ended_at"] is not None:
             return
         judgement = judge(await repository.signals(pair_id, now))
-        previous = pair["health_status"]
+        _announce_health(uow, pair, judgement, now)
         await repository.record_health(pair_id, judgement.score, judgement.status, judgement.reasons, now)
-        if judgement.status == previous and judgement.reasons == pair["health_reasons"]:
-            return
-        uow.emit(
-            PairHealthChanged(
-                pair_id=pair_id,
-                program_id=pair["program_id"],
-                score=judgement.score,
-                status=judgement.status,
-                previous_status=previous,
-                reasons=judgement.reasons,
-                computed_at=now,
-            )
-        )
-        if judgement.status == "at_risk" and previous != "at_risk":
-            uow.emit(
-                PairAtRisk(
-                    pair_id=pair_id,
-                    program_id=pair["program_id"],
-                    mentor_id=pair["mentor_id"],
-                    mentee_id=pair["mentee_id"],
-                    score=judgement.score,
-                    reasons=judgement.reasons,
-                    detected_at=now,
-                )
-            )
 
     async def erase(self, uow: FeedbackUnit, participant_id: UUID, now: datetime) -> None:
         repository = uow.repository
@@ -406,6 +388,53 @@ class FeedbackLoop:
             {i for questionnaire in await repository.every_questionnaire() for i in free_text_ids(questionnaire)}
         )
         await repository.erase(participant_id, [self.contributor_hash(participant_id)], text_ids, now)
+
+
+def _announce_recognition(
+    uow: FeedbackUnit, pair: Record, recognition_id: UUID, milestone: Milestone, goal_id: UUID | None, now: datetime
+) -> None:
+    uow.emit(
+        RecognitionAwarded(
+            recognition_id=recognition_id,
+            pair_id=pair["pair_id"],
+            program_id=pair["program_id"],
+            participant_ids=[pair["mentor_id"], pair["mentee_id"]],
+            milestone=milestone,
+            goal_id=goal_id,
+            awarded_at=now,
+        )
+    )
+
+
+def _announce_health(uow: FeedbackUnit, pair: Record, judgement: Judgement, now: datetime) -> None:
+    """Announce a change of the pair's status or reasons from those `pair` holds (read before the judgement is
+    recorded), and a pair newly at risk."""
+    previous = pair["health_status"]
+    if judgement.status == previous and judgement.reasons == pair["health_reasons"]:
+        return
+    uow.emit(
+        PairHealthChanged(
+            pair_id=pair["pair_id"],
+            program_id=pair["program_id"],
+            score=judgement.score,
+            status=judgement.status,
+            previous_status=previous,
+            reasons=judgement.reasons,
+            computed_at=now,
+        )
+    )
+    if judgement.status == "at_risk" and previous != "at_risk":
+        uow.emit(
+            PairAtRisk(
+                pair_id=pair["pair_id"],
+                program_id=pair["program_id"],
+                mentor_id=pair["mentor_id"],
+                mentee_id=pair["mentee_id"],
+                score=judgement.score,
+                reasons=judgement.reasons,
+                detected_at=now,
+            )
+        )
 
 
 def _people_of(check_in: CheckInDue) -> tuple[tuple[Role, UUID], ...]:

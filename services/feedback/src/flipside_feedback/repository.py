@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -10,7 +11,6 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from flipside_shared.events.programs import ProgramDetails
-from flipside_shared.rows import one_row
 
 from .closing_repository import ClosingRepository
 from .domain.concerns import RaisedConcern
@@ -340,48 +340,89 @@ class FeedbackRepository:
         )
 
     async def signals(self, pair_id: UUID, now: datetime) -> PairSignals:
-        """What health is judged on, for one pair; the safety items are those the answer's own version marks."""
+        """What health is judged on, for one pair."""
+        return (await self.signals_of([pair_id], now))[pair_id]
+
+    async def signals_of(self, pair_ids: Sequence[UUID], now: datetime) -> dict[UUID, PairSignals]:
+        """`signals` of several pairs, a statement per table for them all; the safety items are those the answer's
+        own version marks."""
         answered = await self._conn.fetch(
-            "SELECT q.role, r.answers, r.questionnaire_version, q.program_id FROM responses r"
-            " JOIN feedback_requests q USING (request_id) WHERE q.pair_id = $1 ORDER BY q.created_at, r.submitted_at",
-            pair_id,
+            "SELECT q.pair_id, q.role, r.answers, r.questionnaire_version, q.program_id FROM responses r"
+            " JOIN feedback_requests q USING (request_id) WHERE q.pair_id = ANY($1::uuid[])"
+            " ORDER BY q.created_at, r.submitted_at",
+            pair_ids,
         )
-        versions = {(row["program_id"], row["questionnaire_version"]) for row in answered}
-        questionnaires = {version: await self.questionnaire(*version) or BUILT_IN for version in versions}
-        ratings = []
+        questionnaires = await self._questionnaires_of(
+            {(r["program_id"], r["questionnaire_version"]) for r in answered}
+        )
+        ratings: dict[UUID, list[Rating]] = {}
         for row in answered:
-            questionnaire = questionnaires[row["program_id"], row["questionnaire_version"]]
+            questionnaire = questionnaires.get((row["program_id"], row["questionnaire_version"]), BUILT_IN)
             safety = [
                 row["answers"][q.id]
                 for q in questionnaire.questions
                 if q.psychological_safety and row["answers"].get(q.id) is not None
             ]
-            ratings.append(
+            ratings.setdefault(row["pair_id"], []).append(
                 Rating(row["role"], row["answers"]["session_value"], sum(safety) / len(safety) if safety else None)
             )
-        # Aggregates without GROUP BY: always exactly one row.
-        counts = await one_row(
-            self._conn,
-            "SELECT count(*) FILTER (WHERE status = 'held') AS held, count(*) FILTER (WHERE status = 'cancelled') AS cancelled"
-            " FROM sessions WHERE pair_id = $1",
-            pair_id,
+        counts = {
+            row["pair_id"]: row
+            for row in await self._conn.fetch(
+                "SELECT pair_id, count(*) FILTER (WHERE status = 'held') AS held,"
+                " count(*) FILTER (WHERE status = 'cancelled') AS cancelled"
+                " FROM sessions WHERE pair_id = ANY($1::uuid[]) GROUP BY pair_id",
+                pair_ids,
+            )
+        }
+        silence = {
+            row["pair_id"]: row
+            for row in await self._conn.fetch(
+                "SELECT pair_id, count(*) AS expired, count(*) FILTER (WHERE answered_at IS NULL) AS unanswered"
+                " FROM feedback_requests WHERE pair_id = ANY($1::uuid[]) AND expires_at <= $2 GROUP BY pair_id",
+                pair_ids,
+                now,
+            )
+        }
+        return {
+            pair_id: PairSignals(
+                ratings.get(pair_id, []),
+                counts[pair_id]["held"] if pair_id in counts else 0,
+                counts[pair_id]["cancelled"] if pair_id in counts else 0,
+                silence[pair_id]["expired"] if pair_id in silence else 0,
+                silence[pair_id]["unanswered"] if pair_id in silence else 0,
+            )
+            for pair_id in pair_ids
+        }
+
+    async def _questionnaires_of(self, versions: set[tuple[str, int]]) -> dict[tuple[str, int], Questionnaire]:
+        """The questionnaire of each (program, version) stored here, in one query; the built-in one is not stored."""
+        stored = sorted(version for version in versions if version[1] != BUILT_IN_VERSION)
+        if not stored:
+            return {}
+        rows = await self._conn.fetch(
+            "SELECT q.program_id, q.version, q.questions FROM questionnaires q"
+            " JOIN unnest($1::text[], $2::int[]) AS u(program_id, version) USING (program_id, version)",
+            [program_id for program_id, _ in stored],
+            [version for _, version in stored],
         )
-        silence = await one_row(
-            self._conn,
-            "SELECT count(*) AS expired, count(*) FILTER (WHERE answered_at IS NULL) AS unanswered"
-            " FROM feedback_requests WHERE pair_id = $1 AND expires_at <= $2",
-            pair_id,
-            now,
-        )
-        return PairSignals(ratings, counts["held"], counts["cancelled"], silence["expired"], silence["unanswered"])
+        return {(row["program_id"], row["version"]): Questionnaire.model_validate(row["questions"]) for row in rows}
 
     async def record_health(self, pair_id: UUID, score: float, status: str, reasons: list[str], at: datetime) -> None:
+        await self.record_health_of([(pair_id, score, status, reasons)], at)
+
+    async def record_health_of(self, judged: Sequence[tuple[UUID, float, str, list[str]]], at: datetime) -> None:
+        """`record_health` of each (pair, score, status, reasons), in one statement; the reasons travel as JSON, as
+        an array of arrays of different lengths cannot."""
         await self._conn.execute(
-            "UPDATE pairs SET health_score = $2, health_status = $3, health_reasons = $4, health_at = $5 WHERE pair_id = $1",
-            pair_id,
-            score,
-            status,
-            reasons,
+            "UPDATE pairs SET health_score = u.score, health_status = u.status,"
+            " health_reasons = ARRAY(SELECT jsonb_array_elements_text(u.reasons::jsonb)), health_at = $5"
+            " FROM unnest($1::uuid[], $2::float8[], $3::text[], $4::text[]) AS u(pair_id, score, status, reasons)"
+            " WHERE pairs.pair_id = u.pair_id",
+            [pair_id for pair_id, _, _, _ in judged],
+            [score for _, score, _, _ in judged],
+            [status for _, _, status, _ in judged],
+            [json.dumps(reasons) for _, _, _, reasons in judged],
             at,
         )
 
@@ -444,15 +485,24 @@ class FeedbackRepository:
 
     async def award(self, pair_id: UUID, milestone: str, goal_id: UUID | None, at: datetime) -> UUID | None:
         """The new recognition's id, or None when this milestone was recognised before."""
-        return await self._conn.fetchval(
-            "INSERT INTO recognitions (recognition_id, pair_id, milestone, goal_id, awarded_at) VALUES ($1, $2, $3, $4, $5)"
-            " ON CONFLICT DO NOTHING RETURNING recognition_id",
-            uuid4(),
-            pair_id,
-            milestone,
-            goal_id,
+        return (await self.award_many([(pair_id, milestone, goal_id)], at)).get((pair_id, milestone, goal_id))
+
+    async def award_many(
+        self, milestones: Sequence[tuple[UUID, str, UUID | None]], at: datetime
+    ) -> dict[tuple[UUID, str, UUID | None], UUID]:
+        """`award` of each (pair, milestone, goal), in one statement: the new recognitions' ids, by what they
+        recognise; those recognised before are left out."""
+        rows = await self._conn.fetch(
+            "INSERT INTO recognitions (recognition_id, pair_id, milestone, goal_id, awarded_at)"
+            " SELECT r, p, m, g, $5 FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[]) AS u(r, p, m, g)"
+            " ON CONFLICT DO NOTHING RETURNING recognition_id, pair_id, milestone, goal_id",
+            [uuid4() for _ in milestones],
+            [pair_id for pair_id, _, _ in milestones],
+            [milestone for _, milestone, _ in milestones],
+            [goal_id for _, _, goal_id in milestones],
             at,
         )
+        return {(row["pair_id"], row["milestone"], row["goal_id"]): row["recognition_id"] for row in rows}
 
     async def pairs_ended_by(self, program_id: str, reason: str) -> list[UUID]:
         rows = await self._conn.fetch(

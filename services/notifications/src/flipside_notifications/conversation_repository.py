@@ -27,28 +27,43 @@ class ConversationRepository:
     async def forget_areas(self, participant_id: UUID) -> None:
         await self._conn.execute("DELETE FROM learning_areas WHERE participant_id = $1", participant_id)
 
-    async def areas(self, participant_id: UUID) -> LearningAreas:
-        row = await self._conn.fetchrow(
-            "SELECT skills, goals FROM learning_areas WHERE participant_id = $1", participant_id
+    async def areas_of(self, participant_ids: Sequence[UUID]) -> dict[UUID, LearningAreas]:
+        """What each person brings and wants; nothing for those whose profile named none."""
+        rows = await self._conn.fetch(
+            "SELECT participant_id, skills, goals FROM learning_areas WHERE participant_id = ANY($1::uuid[])",
+            participant_ids,
         )
-        return LearningAreas(tuple(row["skills"]), tuple(row["goals"])) if row else LearningAreas((), ())
+        found = {row["participant_id"]: LearningAreas(tuple(row["skills"]), tuple(row["goals"])) for row in rows}
+        return {participant_id: found.get(participant_id, LearningAreas((), ())) for participant_id in participant_ids}
 
-    async def chosen_language(self, participant_id: UUID) -> tuple[str | None, str]:
-        """The language the person chose for messages, if any, and their profile's locale ('en' if unknown)."""
-        row = await self._conn.fetchrow(
-            "SELECT p.language, r.locale FROM recipients r LEFT JOIN preferences p USING (participant_id)"
-            " WHERE r.participant_id = $1",
-            participant_id,
+    async def chosen_languages(self, participant_ids: Sequence[UUID]) -> dict[UUID, tuple[str | None, str]]:
+        """For each person, the language they chose for messages, if any, and their profile's locale ('en' if
+        unknown)."""
+        rows = await self._conn.fetch(
+            "SELECT r.participant_id, p.language, r.locale FROM recipients r LEFT JOIN preferences p USING (participant_id)"
+            " WHERE r.participant_id = ANY($1::uuid[])",
+            participant_ids,
         )
-        return (row["language"], row["locale"]) if row else (None, "en")
+        found = {row["participant_id"]: (row["language"], row["locale"]) for row in rows}
+        return {participant_id: found.get(participant_id, (None, "en")) for participant_id in participant_ids}
 
     async def program_prompts(self, program_id: str, language: str) -> dict[str, list[str]]:
+        return (await self.program_prompts_of([(program_id, language)])).get((program_id, language), {})
+
+    async def program_prompts_of(
+        self, programs: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], dict[str, list[str]]]:
+        """The prompts each (program, language) has of its own, by area; nothing for those that have none."""
         rows = await self._conn.fetch(
-            "SELECT area, prompts FROM conversation_prompts WHERE program_id = $1 AND language = $2",
-            program_id,
-            language,
+            "SELECT c.program_id, c.language, c.area, c.prompts FROM conversation_prompts c"
+            " JOIN unnest($1::text[], $2::text[]) AS u(program_id, language) USING (program_id, language)",
+            [program_id for program_id, _ in programs],
+            [language for _, language in programs],
         )
-        return {row["area"]: list(row["prompts"]) for row in rows}
+        found: dict[tuple[str, str], dict[str, list[str]]] = {}
+        for row in rows:
+            found.setdefault((row["program_id"], row["language"]), {})[row["area"]] = list(row["prompts"])
+        return found
 
     async def save_prompts(
         self, program_id: str, area: str, language: str, prompts: Sequence[str], at: datetime

@@ -11,15 +11,9 @@ answers (private events) are neither consumed nor passed on.
 from __future__ import annotations
 
 from flipside_shared.consumer import EventHandlers
-from flipside_shared.events import (
-    EVENT_TYPES,
-    SUBSCRIBABLE_EVENT_TYPES,
-    FeedbackRequested,
-    PairCreated,
-    SessionScheduled,
-)
+from flipside_shared.events import EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES
 
-from .notices import Notices
+from .notices import TAKEN_IN_RUNS, Notices
 from .repository import NotificationsRepository
 
 
@@ -27,8 +21,8 @@ def build_handlers(notices: Notices) -> EventHandlers[NotificationsRepository]:
     handlers = EventHandlers[NotificationsRepository]()
     for ce_type in SUBSCRIBABLE_EVENT_TYPES:
         handlers.handles(EVENT_TYPES[ce_type])(notices.take)
-    # The bulk of a busy day's deliveries: taken a run at a time, with a statement per table for the run.
-    handlers.handles_many(PairCreated)(notices.take_many)
-    handlers.handles_many(SessionScheduled)(notices.take_many)
-    handlers.handles_many(FeedbackRequested)(notices.take_many)
+    # The bulk of a busy day's deliveries, and the events that teach nothing to keep: taken a run at a time, with a
+    # statement per table for the run.
+    for event_type in TAKEN_IN_RUNS:
+        handlers.handles_many(event_type)(notices.take_many)
     return handlers

@@ -11,12 +11,21 @@ from uuid import UUID
 
 from flipside_shared.envelope import Envelope
 from flipside_shared.events import (
+    CheckInDue,
     Event,
     FeedbackRequested,
+    FeedbackRequestedV1,
+    GoalAchieved,
+    GoalProgressed,
+    GoalSet,
+    MatchRunRequested,
+    PairAccepted,
     PairAtRisk,
+    PairCompleted,
     PairCreated,
     PairDeclined,
     PairDissolved,
+    PairHealthChanged,
     PairProposed,
     ParticipantEnrolled,
     ParticipantErased,
@@ -29,7 +38,13 @@ from flipside_shared.events import (
     ProgramEnrolmentClosed,
     ProgramOpened,
     ProgramStarted,
+    RecognitionAwarded,
+    ReminderDue,
     SchedulingFailed,
+    SessionCancelled,
+    SessionCancelledV1,
+    SessionRescheduled,
+    SessionRescheduledV1,
     SessionScheduled,
     SessionScheduledV1,
 )
@@ -77,8 +92,29 @@ async def owe_messages_of(
     )
 
 
-BatchedEvent: TypeAlias = PairCreated | SessionScheduled | FeedbackRequested
-"""The events notifications takes in bulk: those that owe deliveries in the bulk of a run."""
+TAKEN_IN_RUNS: tuple[type[Event], ...] = (
+    PairCreated,
+    SessionScheduled,
+    FeedbackRequested,
+    CheckInDue,
+    FeedbackRequestedV1,
+    GoalAchieved,
+    GoalProgressed,
+    GoalSet,
+    MatchRunRequested,
+    PairAccepted,
+    PairCompleted,
+    PairHealthChanged,
+    RecognitionAwarded,
+    ReminderDue,
+    SessionCancelled,
+    SessionCancelledV1,
+    SessionRescheduled,
+    SessionRescheduledV1,
+)
+"""The events `take_many` takes a run at a time: those that owe deliveries in the bulk of a run (pairs, sessions,
+feedback requests), and those notifications keeps nothing of, which owe at most their messages and webhook copies.
+Every other event teaches something its own messages or the next event's need (`_learn`): taken one at a time."""
 
 
 def _cause(uow: NotificationsUnit, event: Event) -> Envelope:
@@ -104,9 +140,9 @@ class Notices:
         await learn_areas(repository, event)
         await self._owe(repository, [(cause, event, known)])
 
-    async def take_many(self, uow: NotificationsUnit, events: Sequence[BatchedEvent]) -> None:
-        """`take` for events that create deliveries in bulk (pairs, sessions, feedback requests): what they tell is
-        stored, and what they owe, with a statement per table for them all."""
+    async def take_many(self, uow: NotificationsUnit, events: Sequence[Event]) -> None:
+        """`take` for a run of the events `TAKEN_IN_RUNS` names: what they tell is stored, and what they owe, with a
+        statement per table for them all."""
         causes = [_cause(uow, e) for e in events]
         repository = uow.repository
         await repository.remember_pairs(
@@ -134,18 +170,29 @@ class Notices:
         """Count each event in its program's week, owe its messages and its webhook copies; each keyed by the
         consumed event's id and chain."""
         activities: Counter[tuple[str, str, date]] = Counter()
-        owed = []
         for cause, event, known in taken:
             if (activity := activity_of(event, known)) is not None:
                 activities[(*activity, week_of(cause.time))] += 1
-            if messages := await with_conversation_guides(repository, event, messages_for(event, self._links, known)):
-                owed.append((cause.id, cause.correlation_id, messages))
+        guided = await with_conversation_guides(
+            repository, [(event, messages_for(event, self._links, known)) for _, event, known in taken]
+        )
+        owed = [
+            (cause.id, cause.correlation_id, messages)
+            for (cause, _, _), messages in zip(taken, guided, strict=True)
+            if messages
+        ]
         await repository.count_activities(dict(activities))
         if owed:
             await owe_messages_of(repository, owed)
-        await repository.owe_webhooks_of(
-            [(cause.id, cause.correlation_id, cause.type, cause.structured()) for cause, _, _ in taken]
-        )
+        # Most events have no subscriber: asking first spares writing out and sending a copy of each for nobody.
+        subscribed = await repository.subscribed_types(sorted({cause.type for cause, _, _ in taken}))
+        copied = [
+            (cause.id, cause.correlation_id, cause.type, cause.structured())
+            for cause, _, _ in taken
+            if cause.type in subscribed
+        ]
+        if copied:
+            await repository.owe_webhooks_of(copied)
 
     async def summarise_quiet_runs(self, uow: NotificationsUnit, now: datetime, quiet: timedelta, limit: int) -> int:
         """Each match run nobody was added to for `quiet` owes its program's leads one summary of its unmatched,

@@ -432,6 +432,14 @@ class NotificationsRepository:
     ) -> None:
         await self.owe_webhooks_of([(event_id, correlation_id, event_type, body)])
 
+    async def subscribed_types(self, event_types: list[str]) -> set[str]:
+        """Those of the event types some webhook subscriber wants."""
+        rows = await self._conn.fetch(
+            "SELECT DISTINCT t FROM webhook_subscriptions, unnest(event_types) AS t WHERE t = ANY($1::text[])",
+            event_types,
+        )
+        return {row["t"] for row in rows}
+
     async def owe_webhooks_of(self, events: list[tuple[UUID, UUID | None, str, dict[str, Any]]]) -> None:
         """A copy of each (event id, correlation id, type, body) for every subscriber of its type, in one statement."""
         await self._conn.execute(

@@ -1,6 +1,8 @@
-"""Feedback requests and new pairs taken a run at a time on the real database: what a run owes (each message on each
-channel its recipient chose, each webhook subscriber's copy, each pair remembered and counted in its program's week)
-is what the same events taken one at a time owe, and the statements a run costs do not grow with it."""
+"""Feedback requests, new pairs, sessions booked and events notifications keeps nothing of taken a run at a time on the
+real database: what a run owes (each message on each channel its recipient chose, with each side's conversation guide
+in their language, each webhook subscriber's copy and none for an event nobody subscribed to, each pair remembered
+and counted in its program's week) is what the same events taken one at a time owe, and the statements a run costs
+do not grow with it."""
 
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
@@ -8,15 +10,24 @@ from uuid import UUID, uuid4
 import pytest
 from asyncpg.connection import LoggedQuery
 
-from flipside_devstack.factories import pair_created
+from flipside_devstack.factories import pair_created, profile
 from flipside_devstack.kafka_io import envelope
 from flipside_notifications.app import MIGRATIONS, SERVICE
+from flipside_notifications.domain.conversation_prompts import LearningAreas
 from flipside_notifications.domain.preferences import Preferences
 from flipside_notifications.handlers import build_handlers
 from flipside_notifications.notices import Notices
 from flipside_notifications.repository import NotificationsRepository
 from flipside_notifications.settings import NotificationSettings
-from flipside_shared.events import Event, FeedbackRequested, PairCreated
+from flipside_shared.events import (
+    CheckInDue,
+    Event,
+    FeedbackRequested,
+    PairCreated,
+    PairHealthChanged,
+    RecognitionAwarded,
+    SessionScheduled,
+)
 from flipside_shared.migrations import migrate
 from flipside_shared.service import connect_pool
 from flipside_shared.unit_of_work import UnitOfWorkFactory
@@ -38,6 +49,9 @@ async def units(sandbox, pool):
         await uow.repository.add_subscription(
             "https://hooks.example.com/pairs", "a-secret", [PairCreated.ce_type], "pairs only"
         )
+        await uow.repository.add_subscription(
+            "https://hooks.example.com/praise", "a-secret", [RecognitionAwarded.ce_type], "recognitions only"
+        )
     return units
 
 
@@ -57,10 +71,63 @@ def requested(participant_id: UUID) -> FeedbackRequested:
     )
 
 
+def booked(pair: PairCreated, occurrence: int) -> SessionScheduled:
+    starts_at = datetime.now(UTC) + timedelta(days=7 * occurrence + 1)
+    attendee = {"time_zone": "UTC", "local_start": starts_at}
+    return SessionScheduled(
+        session_id=uuid4(),
+        pair_id=pair.pair_id,
+        program_id=pair.program_id,
+        kind="kickoff" if occurrence == 0 else "check_in",
+        starts_at=starts_at,
+        duration_minutes=45,
+        mentor={"participant_id": pair.mentor.participant_id, **attendee},
+        mentee={"participant_id": pair.mentee.participant_id, **attendee},
+        occurrence=occurrence,
+    )
+
+
+def told(pair: PairCreated) -> list[Event]:
+    """Events of the pair notifications keeps nothing of: a check-in due, a recognition, a change of health."""
+    now = datetime.now(UTC)
+    mentor, mentee = pair.mentor.participant_id, pair.mentee.participant_id
+    return [
+        CheckInDue(
+            session_id=uuid4(),
+            pair_id=pair.pair_id,
+            program_id=pair.program_id,
+            mentor_id=mentor,
+            mentee_id=mentee,
+            session_started_at=now,
+        ),
+        RecognitionAwarded(
+            recognition_id=uuid4(),
+            pair_id=pair.pair_id,
+            program_id=pair.program_id,
+            participant_ids=[mentor, mentee],
+            milestone="kickoff_held",
+            awarded_at=now,
+        ),
+        PairHealthChanged(
+            pair_id=pair.pair_id,
+            program_id=pair.program_id,
+            score=0.9,
+            status="healthy",
+            previous_status="watch",
+            reasons=[],
+            computed_at=now,
+        ),
+    ]
+
+
 async def a_scenario(units) -> tuple[list[list[Event]], dict[UUID, str]]:
-    """Runs of feedback requests and of new pairs (one announced twice under two event ids), some people with
-    channels of their own; a name for each person (ids differ from one scenario to the next)."""
+    """Runs of feedback requests, of new pairs (one announced twice under two event ids) and of sessions booked
+    (a pair's kickoff and next session, and another pair's; a mentor who chose German and one whose profile is
+    German, a program with prompts of its own in German), some people with channels of their own; a name for each
+    person (ids differ from one scenario to the next)."""
     chat, both, plain = uuid4(), uuid4(), uuid4()
+    program = f"intake-{uuid4().hex[:8]}"
+    pair, other = pair_created(program_id=program), pair_created(program_id=program)
     async with units.begin() as uow:
         await uow.repository.save_preferences(
             chat, Preferences(channels=frozenset({"slack"}), chat_urls={"slack": "https://hooks.slack.com/a"})
@@ -68,11 +135,30 @@ async def a_scenario(units) -> tuple[list[list[Event]], dict[UUID, str]]:
         await uow.repository.save_preferences(
             both, Preferences(channels=frozenset({"email", "teams"}), chat_urls={"teams": "https://teams.example/b"})
         )
-    program = f"intake-{uuid4().hex[:8]}"
-    pair, other = pair_created(program_id=program), pair_created(program_id=program)
+        for side in (pair.mentor, pair.mentee, other.mentor, other.mentee):
+            german = side is other.mentor
+            await uow.repository.save_recipient(
+                side.participant_id, profile(program_id=program, locale="de-DE" if german else "en-GB")
+            )
+        await uow.repository.save_preferences(pair.mentor.participant_id, Preferences(language="de"))
+        conversations = uow.repository.conversations
+        await conversations.remember_areas(
+            pair.mentor.participant_id, LearningAreas(("TikTok content",), ("strategy",))
+        )
+        await conversations.remember_areas(pair.mentee.participant_id, LearningAreas(("budget planning",), ("social",)))
+        await conversations.remember_areas(other.mentee.participant_id, LearningAreas((), ("AI tools",)))
+        await conversations.save_prompts(
+            program,
+            "social_media",
+            "de",
+            ["Was teilt ihr diese Woche?", "Welches Video hat euch überrascht?"],
+            datetime.now(UTC),
+        )
     runs: list[list[Event]] = [
         [requested(chat), requested(both), requested(plain), requested(both)],
         [pair, other, pair.model_copy()],
+        [booked(pair, 0), booked(other, 0), booked(pair, 1)],
+        [*told(pair), *told(other)],
     ]
     names = {chat: "chat", both: "both", plain: "plain", pair.pair_id: "pair", other.pair_id: "other"}
     for label, p in (("pair", pair), ("other", other)):
@@ -86,7 +172,8 @@ async def outcome(pool, runs: list[list[Event]], causes: dict[int, UUID], names:
     program = next(e.program_id for run in runs for e in run if isinstance(e, PairCreated))
     async with pool.acquire() as conn:
         deliveries = await conn.fetch(
-            f"SELECT event_id, recipient_id, channel, template FROM {SERVICE}.deliveries WHERE event_id = ANY($1)",
+            f"SELECT event_id, recipient_id, channel, template, context->'conversation_prompts' AS prompts"
+            f" FROM {SERVICE}.deliveries WHERE event_id = ANY($1)",
             list(index),
         )
         pairs = await conn.fetch(
@@ -95,7 +182,13 @@ async def outcome(pool, runs: list[list[Event]], causes: dict[int, UUID], names:
         counted = await conn.fetch(f"SELECT what, count FROM {SERVICE}.program_activity WHERE program_id = $1", program)
     return {
         "deliveries": sorted(
-            (index[r["event_id"]], names.get(r["recipient_id"], "subscriber"), r["channel"], r["template"])
+            (
+                index[r["event_id"]],
+                names.get(r["recipient_id"], "subscriber"),
+                r["channel"],
+                r["template"],
+                r["prompts"],
+            )
             for r in deliveries
         ),
         "pairs": sorted((names[r["pair_id"]], names[r["mentor_id"]], names[r["mentee_id"]]) for r in pairs),
@@ -125,11 +218,26 @@ async def test_runs_of_requests_and_pairs_owe_and_remember_what_one_event_at_a_t
 
     assert together == alone
     assert [d for d in together["deliveries"] if d[0] == 1] == [
-        (1, "both", "email", "feedback_requested"),
-        (1, "both", "teams", "feedback_requested"),
+        (1, "both", "email", "feedback_requested", None),
+        (1, "both", "teams", "feedback_requested", None),
     ]
-    assert (4, "subscriber", "webhook", PairCreated.ce_type) in together["deliveries"]
-    assert together["counted"] == [("paired", 3)], "each PairCreated counted, as one at a time counts them"
+    assert (4, "subscriber", "webhook", PairCreated.ce_type, None) in together["deliveries"]
+    guides = {(d[0], d[1]): d[4] for d in together["deliveries"] if d[3] == "session_scheduled"}
+    assert len(guides) == 6 and all(guides.values()), "each side of each session booked has a guide"
+    assert "Was teilt ihr diese Woche?" in guides[7, "pair-mentor"], "the program's own prompt, in the chosen language"
+    assert guides[7, "pair-mentor"] != guides[7, "pair-mentee"], "each side in their own language"
+    assert guides[7, "pair-mentor"] != guides[9, "pair-mentor"], "the next session's prompts move on"
+    recognitions = [d for d in together["deliveries"] if d[0] in (11, 14)]
+    assert sorted(d[1:4] for d in recognitions) == [
+        ("other-mentee", "email", "recognition"),
+        ("other-mentor", "email", "recognition"),
+        ("pair-mentee", "email", "recognition"),
+        ("pair-mentor", "email", "recognition"),
+        ("subscriber", "webhook", RecognitionAwarded.ce_type),
+        ("subscriber", "webhook", RecognitionAwarded.ce_type),
+    ]
+    assert not [d for d in together["deliveries"] if d[0] in (10, 12, 13, 15)], "nobody subscribed to those"
+    assert together["counted"] == [("paired", 3), ("sessions_booked", 3)], "each counted, as one at a time counts them"
 
 
 async def statements_of_a_run(units, handlers, events: list[Event]) -> int:
@@ -149,7 +257,14 @@ async def statements_of_a_run(units, handlers, events: list[Event]) -> int:
 
 
 @pytest.mark.parametrize(
-    "make", [lambda: requested(uuid4()), lambda: pair_created(program_id="intake")], ids=["requests", "pairs"]
+    "make",
+    [
+        lambda: requested(uuid4()),
+        lambda: pair_created(program_id="intake"),
+        lambda: booked(pair_created(program_id="intake"), 1),
+        lambda: told(pair_created(program_id="intake"))[1],
+    ],
+    ids=["requests", "pairs", "sessions", "recognitions"],
 )
 async def test_a_run_costs_as_many_statements_for_ten_events_as_for_a_hundred(units, handlers, make):
     await statements_of_a_run(units, handlers, [make() for _ in range(3)])  # the connection learns the types once

@@ -30,21 +30,21 @@ class InMemoryConversations:
     """Skills and goals as notifications learns them; no program's own prompts."""
 
     def __init__(self) -> None:
-        self.areas_of: dict[UUID, LearningAreas] = {}
+        self.learned: dict[UUID, LearningAreas] = {}
 
     async def remember_areas(self, participant_id: UUID, areas: LearningAreas) -> None:
-        self.areas_of[participant_id] = areas
+        self.learned[participant_id] = areas
 
     async def forget_areas(self, participant_id: UUID) -> None:
-        self.areas_of.pop(participant_id, None)
+        self.learned.pop(participant_id, None)
 
-    async def areas(self, participant_id: UUID) -> LearningAreas:
-        return self.areas_of.get(participant_id, LearningAreas((), ()))
+    async def areas_of(self, participant_ids: list[UUID]) -> dict[UUID, LearningAreas]:
+        return {p: self.learned.get(p, LearningAreas((), ())) for p in participant_ids}
 
-    async def chosen_language(self, participant_id: UUID) -> tuple[str | None, str]:
-        return None, "en"
+    async def chosen_languages(self, participant_ids: list[UUID]) -> dict[UUID, tuple[str | None, str]]:
+        return dict.fromkeys(participant_ids, (None, "en"))
 
-    async def program_prompts(self, program_id: str, language: str) -> dict[str, list[str]]:
+    async def program_prompts_of(self, programs: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, list[str]]]:
         return {}
 
 
@@ -87,6 +87,9 @@ class InMemoryNotificationsRepository:
 
     async def add_deliveries(self, deliveries: list[tuple[UUID, UUID | None, MessageDue, str]]) -> None:
         self.deliveries += [(event_id, channel, message) for event_id, _, message, channel in deliveries]
+
+    async def subscribed_types(self, event_types: list[str]) -> set[str]:
+        return set(event_types)  # a subscriber of every type
 
     async def owe_webhooks_of(self, events: list[tuple[UUID, UUID | None, str, dict[str, Any]]]) -> None:
         self.webhooks += [(event_id, event_type, body) for event_id, _, event_type, body in events]
