@@ -18,7 +18,6 @@ from werkzeug import Request, Response
 
 import flipside_notifications
 from flipside_devstack.smtp import SmtpSink
-from flipside_devstack.waiting import wait_for
 from flipside_notifications.app import SERVICE
 from flipside_notifications.dispatcher import Dispatcher
 from flipside_notifications.domain.messages import MessageDue
@@ -369,16 +368,18 @@ async def test_a_round_stopped_while_sending_records_what_went_out(sandbox, pool
     sink.release.set()
     http, dispatcher = HttpPoster(settings.outbound_rules(), 5), Dispatcher(settings, SystemClock())
     original = dispatcher._settle
+    holding = asyncio.Event()
 
     async def hold_the_second(delivery, *args):
         if delivery["recipient_id"] == second:
+            holding.set()  # the first is settled: its e-mail went out and the relay said so
             await asyncio.Event().wait()  # stopped here, as a service stopping cancels its dispatcher
         return await original(delivery, *args)
 
     dispatcher._settle = hold_the_second
     try:
         round_ = asyncio.create_task(dispatcher.dispatch_batch(units, http, "email"))
-        await wait_for(sink.received, timeout=10)
+        await asyncio.wait_for(holding.wait(), timeout=10)
         round_.cancel()
         with pytest.raises(asyncio.CancelledError):
             await round_
