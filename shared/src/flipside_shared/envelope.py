@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -70,6 +71,15 @@ class Envelope:
         return stream.inbound_topic(prefix) if self.source.startswith(INBOUND) else stream.topic(prefix)
 
     def headers(self) -> Headers:
+        return list(self._headers)
+
+    def body(self) -> bytes:
+        return self._body
+
+    # An envelope and its event are frozen, so its record is encoded once however often it is used: an event emitted
+    # is sized against its topic's limit, then written to the outbox, and an event consumed is hashed for the inbox.
+    @cached_property
+    def _headers(self) -> tuple[tuple[str, bytes], ...]:
         attributes = {
             "ce_specversion": SPEC_VERSION,
             "ce_id": str(self.id),
@@ -83,9 +93,10 @@ class Envelope:
             attributes[CORRELATION_HEADER] = str(self.correlation_id)
         if self.causation_id:
             attributes["ce_causationid"] = str(self.causation_id)
-        return [(name, value.encode()) for name, value in attributes.items()]
+        return tuple((name, value.encode()) for name, value in attributes.items())
 
-    def body(self) -> bytes:
+    @cached_property
+    def _body(self) -> bytes:
         return self.event.model_dump_json().encode()
 
     def structured(self) -> dict[str, Any]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
 
 import asyncpg
+from pydantic import TypeAdapter
 
 from flipside_shared.events import WorkingHours
 from flipside_shared.events.sessions import SessionKind
@@ -24,6 +24,8 @@ SESSION_COLUMNS = (
     "session_id, pair_id, program_id, kind, occurrence, sequence, starts_at, duration_minutes,"
     " mentor_id, mentee_id, status, correlation_id"
 )
+
+WORKING_HOURS = TypeAdapter(tuple[WorkingHours, ...])
 
 # A month's budget counts the sessions already held in it.
 BUDGET_LOOKBACK = timedelta(days=32)
@@ -124,7 +126,17 @@ class SchedulingRepository:
         """`save_attendee` for many people in one statement; a person given twice is stored as given last."""
         latest = list({attendee.participant_id: attendee for attendee in attendees}.values())
         # Working hours go as JSON text: a list of them in a jsonb[] parameter would read as a second dimension.
-        rows = [(*row[:2], json.dumps(row[2]), *row[3:]) for row in map(_attendee_row, latest)]
+        # Encoded in one call per person, not one per day and one more for the list.
+        rows = [
+            (
+                a.participant_id,
+                a.time_zone,
+                WORKING_HOURS.dump_json(a.working_hours).decode(),
+                a.country,
+                a.hours_per_month,
+            )
+            for a in latest
+        ]
         await self._conn.execute(
             "INSERT INTO attendees (participant_id, time_zone, working_hours, country, hours_per_month)"
             " SELECT id, zone, hours::jsonb, country, budget"
