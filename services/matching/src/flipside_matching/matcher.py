@@ -156,10 +156,14 @@ class Matcher:
         participant_id: UUID,
         profile: ParticipantProfile,
         may_change_hr_fields: bool,
+        sent: ParticipantProfile | None = None,
     ) -> Envelope:
-        """HR-owned fields come from the HR system or an admin (`may_change_hr_fields`); the person changes the rest."""
+        """HR-owned fields come from the HR system or an admin (`may_change_hr_fields`); the person changes the rest.
+
+        `sent` is the profile an HR system enrolled the person with, for a change it sends before matching has
+        stored that enrolment (`enrolled_or_on_its_way`)."""
         program = await known_program(uow.repository, profile.program_id)
-        current = await enrolled(uow.repository, participant_id)
+        current = await enrolled_or_on_its_way(uow.repository, participant_id, sent, self._clock.now())
         check_same_program(current, profile)
         if not may_change_hr_fields and (changed := hr_owned_changes(current.profile, profile)):
             raise NotTheirs(
@@ -169,8 +173,11 @@ class Matcher:
         check_capacity(current, profile)
         return uow.emit(ParticipantUpdated(participant_id=participant_id, profile=profile))
 
-    async def request_withdrawal(self, uow: Unit, participant_id: UUID) -> Envelope:
-        person = await enrolled(uow.repository, participant_id)
+    async def request_withdrawal(
+        self, uow: Unit, participant_id: UUID, sent: ParticipantProfile | None = None
+    ) -> Envelope:
+        """`sent` as for `request_update`."""
+        person = await enrolled_or_on_its_way(uow.repository, participant_id, sent, self._clock.now())
         return uow.emit(
             ParticipantWithdrawn(
                 participant_id=participant_id,
@@ -879,6 +886,24 @@ async def enrolled(repository: MatchingRepository, participant_id: UUID) -> Part
     if person is None:
         raise NotFound(f"no enrolled participant {participant_id}", "no enrolled participant with this id")
     return person
+
+
+async def enrolled_or_on_its_way(
+    repository: MatchingRepository, participant_id: UUID, sent: ParticipantProfile | None, now: datetime
+) -> Participant:
+    """The enrolled participant; or, when an HR system enrolled them with the profile `sent` and matching has not
+    stored that enrolment yet, the participant that enrolment will store.
+
+    Matching stores people as it consumes ParticipantEnrolled from `participants`, a moment after an HR system's
+    request emitted it; a provider may change the person it has just created within that moment. The change leaves
+    by the outbox after the enrolment and under the same key, so matching takes the two in order."""
+    person = await repository.participant(participant_id)
+    if person is not None:
+        return person
+    if sent is None or await repository.ever_stored(participant_id):
+        # Withdrawn or erased since, or never enrolled.
+        raise NotFound(f"no enrolled participant {participant_id}", "no enrolled participant with this id")
+    return Participant(participant_id, sent, active_pairs=0, enrolled_at=now)
 
 
 async def member_of(repository: MatchingRepository, program_id: str, participant_id: UUID) -> Participant:

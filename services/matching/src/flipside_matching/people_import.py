@@ -88,10 +88,14 @@ class PeopleImport:
                 await self._matcher.enrol(uow, participant_id_of_employee(person.employee_id), person.profile)
             except Refused as refusal:
                 errors.append(RowError(person.row, None, str(refusal.detail)))
+        last_imported = await uow.repository.imported_people([person.employee_id for person in plan.updated])
         for person in plan.updated:
             try:
                 participant_id = participant_id_of_employee(person.employee_id)
-                await self._matcher.request_update(uow, participant_id, person.profile, may_change_hr_fields=True)
+                sent = last_imported[person.employee_id].profile
+                await self._matcher.request_update(
+                    uow, participant_id, person.profile, may_change_hr_fields=True, sent=sent
+                )
             except Refused as refusal:
                 errors.append(RowError(person.row, None, str(refusal.detail)))
         if errors:

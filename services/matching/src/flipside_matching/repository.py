@@ -264,6 +264,13 @@ class MatchingRepository(ProvisioningQueries):
         )
         return Enrolment(**dict(row)) if row else None
 
+    async def ever_stored(self, participant_id: UUID) -> bool:
+        """Whether matching has taken an enrolment of this id, whatever became of it since (withdrawn, erased)."""
+        stored: bool = await self._conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM participants WHERE participant_id = $1)", participant_id
+        )
+        return stored
+
     async def enrolled_people(self, program_id: str) -> list[EnrolledPerson]:
         """Everyone enrolled in the program and not erased, withdrawn too, in the order they enrolled."""
         rows = await self._conn.fetch(

@@ -92,9 +92,9 @@ class ScimUsers:
         if step == "enrol":
             await self._matcher.enrol(uow, participant_id, after)
         elif step == "update":
-            await self._matcher.request_update(uow, participant_id, after, may_change_hr_fields=True)
+            await self._matcher.request_update(uow, participant_id, after, may_change_hr_fields=True, sent=before)
         elif step == "withdraw":
-            await self._matcher.request_withdrawal(uow, participant_id)
+            await self._matcher.request_withdrawal(uow, participant_id, sent=before)
         saved = replace(
             user,
             standing=standing_after(user.standing, step),

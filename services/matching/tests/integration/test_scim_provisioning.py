@@ -5,6 +5,7 @@ the enrolment path's event, and notifications (another service) follows."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
@@ -95,9 +96,23 @@ def test_a_scim_client_discovers_creates_finds_replaces_patches_and_deletes_user
         patched = scim.modify(user_model, created.id, patch)
         assert patched.display_name == "Ada L."
         assert scim.query(user_model, created.id).meta.version == 'W/"3"'
+        # Matching may not have stored the enrolment when the replace and the patch came: they follow it in order.
+        assert stored_display_name(matching.url, created.id, awaited="Ada L.") == "Ada L."
 
         scim.delete(user_model, created.id)
         assert http.get(f"/Users/{created.id}").status_code == 404
+
+
+def stored_display_name(matching_url: str, user_id: str, awaited: str, timeout: float = 30.0) -> str | None:
+    """The display name matching holds for the user: `awaited` once it has taken the change that sets it."""
+    name = None
+    for _ in range(int(timeout / 0.1)):
+        answer = httpx.get(f"{matching_url}/participants/{user_id}", headers=admin_headers(), timeout=10)
+        name = answer.json()["profile"]["display_name"] if answer.status_code == 200 else None
+        if name == awaited:
+            break
+        time.sleep(0.1)
+    return name
 
 
 async def test_create_patch_deactivate_delete_reach_participants_and_notifications_follows(

@@ -26,6 +26,7 @@ from flipside_shared.events import (
     ParticipantProfile,
     ParticipantUnmatched,
     ParticipantUpdated,
+    ParticipantWithdrawn,
 )
 
 NOW = datetime(2026, 3, 4, 10, tzinfo=UTC)
@@ -43,6 +44,8 @@ class RepositoryInMemory:
         self.proposals: dict[UUID, Proposal] = {}
         self.runs: dict[UUID, int] = {}
         self.run_notices: set[UUID] = set()
+        self.gone: set[UUID] = set()
+        """Stored once, then withdrawn or erased."""
 
     async def program(self, program_id: str, for_update: bool = False) -> Program | None:
         return self.programs.get(program_id)
@@ -81,6 +84,9 @@ class RepositoryInMemory:
 
     async def participant(self, participant_id: UUID) -> Participant | None:
         return self.everyone.get(participant_id)
+
+    async def ever_stored(self, participant_id: UUID) -> bool:
+        return participant_id in self.everyone or participant_id in self.gone
 
     async def update_participant(self, participant_id: UUID, profile: ParticipantProfile) -> Participant | None:
         self.everyone[participant_id] = replace(self.everyone[participant_id], profile=profile)
@@ -284,6 +290,39 @@ async def test_a_capacity_below_the_active_pairs_is_refused_over_http_and_dead_l
 
     assert over_http.value.detail == "capacity 0 is below their 1 active pairs"
     assert str(from_kafka.value) == "capacity 0 is below their 1 active pairs: end a pair first"
+
+
+async def test_an_hr_systems_change_to_someone_whose_enrolment_is_not_stored_yet_follows_it(matcher):
+    repository = rolling_program()
+    sent = enrolled(role="mentor").profile
+    renamed = sent.model_copy(update={"display_name": "Ada King"})
+    participant_id = uuid4()
+    unit = fake_unit_of_work(repository)
+
+    await matcher.request_update(unit, participant_id, renamed, may_change_hr_fields=True, sent=sent)
+    await matcher.request_withdrawal(unit, participant_id, sent=sent)
+
+    [update, withdrawal] = [envelope.event for envelope in unit.emitted]
+    assert isinstance(update, ParticipantUpdated) and update.profile == renamed
+    assert isinstance(withdrawal, ParticipantWithdrawn) and withdrawal.program_id == sent.program_id
+    with pytest.raises(NotFound, match="no enrolled participant "):
+        await matcher.request_update(unit, participant_id, renamed, may_change_hr_fields=False)
+    with pytest.raises(NotFound, match="no enrolled participant "):
+        await matcher.request_withdrawal(unit, participant_id)
+
+
+async def test_an_hr_systems_change_to_someone_withdrawn_or_erased_since_is_refused(matcher):
+    repository = rolling_program()
+    sent = enrolled(role="mentor").profile
+    participant_id = uuid4()
+    repository.gone.add(participant_id)
+
+    with pytest.raises(NotFound, match="no enrolled participant "):
+        await matcher.request_update(
+            fake_unit_of_work(repository), participant_id, sent, may_change_hr_fields=True, sent=sent
+        )
+    with pytest.raises(NotFound, match="no enrolled participant "):
+        await matcher.request_withdrawal(fake_unit_of_work(repository), participant_id, sent=sent)
 
 
 async def test_a_grade_off_the_ladder_is_refused_whoever_sends_it(matcher):
