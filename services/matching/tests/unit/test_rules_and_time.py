@@ -11,7 +11,7 @@ from flipside_devstack.factories import office_hours, profile
 from flipside_matching.domain.availability import Availability, pattern_of
 from flipside_matching.domain.candidates import CandidateSpace
 from flipside_matching.domain.model import Participant, ProgramPolicy
-from flipside_matching.domain.reporting import chains, managers_of
+from flipside_matching.domain.reporting import chains, lines_above, managers_of
 from flipside_matching.domain.rules import violations
 from flipside_matching.domain.taxonomy import Taxonomy
 from flipside_shared.events import WorkingHours
@@ -75,8 +75,8 @@ def test_too_little_shared_working_time_is_a_hard_rule():
 
 
 def weekly_overlap(zone_a, hours_a, zone_b, hours_b, first_week, weeks):
-    patterns = [pattern_of(zone_a, hours_a), pattern_of(zone_b, hours_b)]
-    return int(Availability(patterns, first_week, weeks).overlap_minutes[0, 1])
+    one, other = [pattern_of(zone_a, hours_a)], [pattern_of(zone_b, hours_b)]
+    return int(Availability(one, other, first_week, weeks).overlap_minutes[0, 0])
 
 
 def test_overlap_follows_each_side_s_own_daylight_saving_dates():
@@ -139,6 +139,41 @@ def test_reporting_chains_hold_everyone_reachable_upwards(org):
         return seen
 
     assert chains(managers) == {person: frozenset(reachable(person)) for person in managers}
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 30), st.lists(st.integers(0, 40), max_size=3)), max_size=30, unique_by=lambda t: t[0]
+    ),
+    st.sets(st.integers(0, 30), max_size=8),
+)
+def test_the_lines_above_a_few_people_give_them_the_chains_the_whole_company_does(org, few):
+    """A candidate space works out the chains of its own people only (`lines_above`), as they are in the whole org."""
+    ids = [UUID(int=n + 1) for n in range(41)]
+    managers = {ids[p]: [ids[m] for m in above if m > p] for p, above in org}  # managers have higher numbers: no cycles
+    own = {ids[p]: managers.get(ids[p], []) for p in few}
+
+    whole = chains({**managers, **own})
+    assert {p: above for p, above in chains(lines_above(own, managers)).items() if p in own} == {
+        p: whole[p] for p in own
+    }
+
+
+def test_availability_of_one_side_against_the_other_is_each_pair_of_their_patterns():
+    week = date(2026, 3, 2)
+    berlin, sydney, new_york = (
+        pattern_of(zone, office_hours(9, 17)) for zone in ("Europe/Berlin", "Australia/Sydney", "America/New_York")
+    )
+    both_sides = Availability([berlin, sydney], [new_york, berlin, sydney], week, 4)
+    one_by_one = [
+        [Availability([a], [b], week, 4).overlap_minutes[0, 0] for b in (new_york, berlin, sydney)]
+        for a in (berlin, sydney)
+    ]
+
+    assert both_sides.overlap_minutes.tolist() == one_by_one
+    assert both_sides.overlap_minutes[0, 1] == 5 * 8 * 60 and both_sides.overlap_minutes[1, 0] == 0
+    assert both_sides.row_weekly_minutes.tolist() == both_sides.col_weekly_minutes[1:].tolist() == [2400, 2400]
 
 
 def test_languages_match_by_their_primary_subtag_in_the_rules_and_the_engine():

@@ -57,19 +57,36 @@ def weekly_slots(pattern: Pattern, first_week: date, weeks: int) -> np.ndarray:
 
 
 class Availability:
-    """Weekly overlap of working hours between availability patterns: the least over the program's weeks."""
+    """Weekly overlap of working hours between the availability patterns of one side (rows) and of the other
+    (columns): the least over the program's weeks.
 
-    def __init__(self, patterns: Sequence[Pattern], first_week: date, weeks: int) -> None:
-        slots = np.zeros((len(patterns), weeks, SLOTS_PER_WEEK), dtype=np.float32)
-        for index, pattern in enumerate(patterns):
-            slots[index] = weekly_slots(pattern, first_week, weeks)
-        least = np.full((len(patterns), len(patterns)), np.inf, dtype=np.float32)
+    Only the two sides' overlap is worked out: a newcomer ranked against hundreds of patterns costs one row of them,
+    not every pattern against every other."""
+
+    def __init__(
+        self, row_patterns: Sequence[Pattern], col_patterns: Sequence[Pattern], first_week: date, weeks: int
+    ) -> None:
+        rows, cols = _slots(row_patterns, first_week, weeks), _slots(col_patterns, first_week, weeks)
+        least = np.full((len(row_patterns), len(col_patterns)), np.inf, dtype=np.float32)
         for week in range(weeks):
-            np.minimum(least, slots[:, week] @ slots[:, week].T, out=least)
+            np.minimum(least, rows[:, week] @ cols[:, week].T, out=least)
         self.overlap_minutes = (least * SLOT_MINUTES).astype(np.int32)
-        """Minutes both patterns work in the same week, in the worst week of the program."""
-        self.weekly_minutes = (slots.sum(axis=2).min(axis=1) * SLOT_MINUTES).astype(np.int32)
-        """Minutes each pattern works in its shortest week."""
+        """Minutes both patterns work in the same week, in the worst week of the program: (rows, columns)."""
+        self.row_weekly_minutes = _shortest_week(rows)
+        """Minutes each row pattern works in its shortest week."""
+        self.col_weekly_minutes = _shortest_week(cols)
+
+
+def _slots(patterns: Sequence[Pattern], first_week: date, weeks: int) -> np.ndarray:
+    slots = np.zeros((len(patterns), weeks, SLOTS_PER_WEEK), dtype=np.float32)
+    for index, pattern in enumerate(patterns):
+        slots[index] = weekly_slots(pattern, first_week, weeks)
+    return slots
+
+
+def _shortest_week(slots: np.ndarray) -> np.ndarray:
+    minutes: np.ndarray = (slots.sum(axis=2).min(axis=1) * SLOT_MINUTES).astype(np.int32)
+    return minutes
 
 
 def _minute(moment: time) -> int:

@@ -20,7 +20,7 @@ from scipy import sparse
 
 from .availability import Availability, Pattern, pattern_of
 from .model import FACTORS, Participant, ProgramPolicy, spoken_languages
-from .reporting import chains, managers_of
+from .reporting import chains, lines_above, managers_of
 from .taxonomy import Taxonomy
 
 RULES = ("grade", "reporting_line", "language", "overlap", "excluded")
@@ -81,7 +81,8 @@ class CandidateSpace:
         n, rows = len(people), len(self.mentees)
 
         topics, interests, styles, languages, departments = (_Vocabulary() for _ in range(5))
-        patterns: dict[Pattern, int] = {}
+        patterns: tuple[dict[Pattern, int], dict[Pattern, int]] = ({}, {})
+        """The mentees' patterns and the mentors': each side is indexed in its own."""
         skills: list[dict[int, float]] = []
         goals: list[dict[int, float]] = []
         liked: list[dict[int, float]] = []
@@ -118,12 +119,13 @@ class CandidateSpace:
                 }
             )
             spoken.append({languages.index(language): 1.0 for language in spoken_languages(p)})
-            pattern_index[i] = patterns.setdefault(pattern_of(p.time_zone, p.working_hours), len(patterns))
+            side = patterns[0] if i < rows else patterns[1]
+            pattern_index[i] = side.setdefault(pattern_of(p.time_zone, p.working_hours), len(side))
             department[i] = departments.index(p.department.strip().casefold())
 
-        availability = Availability(list(patterns), first_week, policy.length_weeks)
+        availability = Availability(list(patterns[0]), list(patterns[1]), first_week, policy.length_weeks)
         self._overlap = availability.overlap_minutes
-        self._weekly = availability.weekly_minutes
+        self._row_weekly, self._col_weekly = availability.row_weekly_minutes, availability.col_weekly_minutes
         matrices = {
             "skills": _matrix(skills, n, len(topics)),
             "goals": _matrix(goals, n, len(topics)),
@@ -181,7 +183,7 @@ class CandidateSpace:
             rp: np.ndarray, rl: np.ndarray, cp: np.ndarray, cl: np.ndarray
         ) -> np.ndarray:  # availability pattern and languages: can they meet, and for how much of their time
             overlap = self._overlap[rp, cp]
-            shorter = np.minimum(self._weekly[rp], self._weekly[cp])
+            shorter = np.minimum(self._row_weekly[rp], self._col_weekly[cp])
             share = np.divide(overlap, shorter, out=np.zeros(overlap.shape, dtype=np.float64), where=shorter > 0)
             allowed = shares_language[rl, cl] & (overlap >= self.policy.min_overlap_minutes)
             return np.where(allowed, w["time_overlap"] * share, -np.inf)
@@ -214,11 +216,9 @@ class CandidateSpace:
     ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Per rule, the (row, col) cells it bars: a reporting line, or an exclusion or earlier pair of the two."""
         index = {p.participant_id: i for i, p in enumerate(people)}
-        managers = {
-            **org,
-            **managers_of((p.participant_id, p.profile.manager_id, p.profile.reporting_chain) for p in people),
-        }
-        above = chains(managers)
+        own = managers_of((p.participant_id, p.profile.manager_id, p.profile.reporting_chain) for p in people)
+        # Only the lines above the space's people: a rolling match's spaces are small, its org the whole program.
+        above = chains(lines_above(own, org))
         barred: dict[str, set[tuple[int, int]]] = {"reporting_line": set(), "excluded": set()}
         for i, person in enumerate(people):
             for rule, others in (
@@ -321,7 +321,7 @@ class CandidateSpace:
         r, c = self._rows, self._cols
         pattern_r, pattern_c = self._row_pattern[rows], self._col_pattern[cols]
         overlap = self._overlap[pattern_r, pattern_c].astype(np.float32)
-        shorter = np.minimum(self._weekly[pattern_r], self._weekly[pattern_c])
+        shorter = np.minimum(self._row_weekly[pattern_r], self._col_weekly[pattern_c])
 
         def dot(row_matrix: str, col_matrix: str) -> np.ndarray:
             return np.asarray(r[row_matrix][rows].multiply(c[col_matrix][cols]).sum(axis=1), dtype=np.float32).ravel()

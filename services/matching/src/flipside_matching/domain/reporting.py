@@ -37,6 +37,21 @@ def chains(managers: Mapping[UUID, Sequence[UUID]]) -> dict[UUID, frozenset[UUID
     return above
 
 
+def lines_above(
+    people: Mapping[UUID, Sequence[UUID]], org: Mapping[UUID, Sequence[UUID]]
+) -> dict[UUID, Sequence[UUID]]:
+    """`people`'s managers and, from `org`, those of everyone above them: all `chains` needs for `people`, however
+    large the company `org` holds. A person's own entry in `people` comes before theirs in `org`."""
+    found: dict[UUID, Sequence[UUID]] = dict(people)
+    climbing = list(people)
+    while climbing:
+        for manager in found[climbing.pop()]:
+            if manager not in found and manager in org:
+                found[manager] = org[manager]
+                climbing.append(manager)
+    return found
+
+
 def in_one_line(a: UUID, b: UUID, above: Mapping[UUID, frozenset[UUID]]) -> bool:
     """Whether either is in the other's chain of managers."""
     return a in above.get(b, frozenset()) or b in above.get(a, frozenset())

@@ -6,6 +6,7 @@ each newcomer on its own would give, newcomer by newcomer: the same pairs, the s
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -24,23 +25,32 @@ class ProgramStanding:
 
     people: dict[UUID, Participant]
     told_unmatchable: set[UUID] = field(default_factory=set)
-    with_room: set[UUID] = field(init=False)
-    """Those of `people` with room for one more pair: the only ones a newcomer may be paired with."""
+    with_room: dict[Kind, set[UUID]] = field(init=False)
+    """Those of `people` with room for one more pair, the only ones a newcomer may be paired with, by what decides
+    whether they could be (`_waiting_counterparts`): a newcomer looks at the kinds that could, not at everyone."""
 
     def __post_init__(self) -> None:
-        self.with_room = {person.participant_id for person in self.people.values() if _has_room(person)}
+        self.with_room = {}
+        for person in self.people.values():
+            if _has_room(person):
+                self.with_room.setdefault(_kind(person), set()).add(person.participant_id)
 
     def not_arrived_yet(self, newcomer_id: UUID) -> Participant:
         """A newcomer of the batch, already stored, taken out of the program until their turn (`arrive`)."""
-        self.with_room.discard(newcomer_id)
-        return self.people.pop(newcomer_id)
+        newcomer = self.people.pop(newcomer_id)
+        self.with_room.get(_kind(newcomer), set()).discard(newcomer_id)
+        return newcomer
+
+    def has_room(self, participant_id: UUID) -> bool:
+        person = self.people.get(participant_id)
+        return person is not None and _has_room(person)
 
     def _set(self, person: Participant) -> None:
+        if (before := self.people.get(person.participant_id)) is not None:
+            self.with_room.get(_kind(before), set()).discard(person.participant_id)
         self.people[person.participant_id] = person
         if _has_room(person):
-            self.with_room.add(person.participant_id)
-        else:
-            self.with_room.discard(person.participant_id)
+            self.with_room.setdefault(_kind(person), set()).add(person.participant_id)
 
 
 @dataclass(frozen=True)
@@ -68,7 +78,7 @@ def arrive(
     `org` holds the managers of anyone enrolled so far; `candidates_considered` bounds the longest-waiting
     candidates looked at, as a rolling match on its own does."""
     standing._set(newcomer)
-    told = [standing.people[i] for i in standing.told_unmatchable if i in standing.with_room]
+    told = [standing.people[i] for i in standing.told_unmatchable if standing.has_room(i)]
     now_fit = frozenset(who_fits(newcomer, told, policy, taxonomy, first_week, org)) if told else frozenset()
     standing.told_unmatchable -= now_fit
     waiting = _waiting_counterparts(standing, newcomer, policy, candidates_considered)
@@ -106,6 +116,14 @@ def _has_room(person: Participant) -> bool:
     return person.active_pairs < person.profile.capacity
 
 
+Kind = tuple[str, int]
+"""A role and a grade: all a newcomer's role and grade need to know of someone to tell whether the two could pair."""
+
+
+def _kind(person: Participant) -> Kind:
+    return person.profile.role, person.profile.grade
+
+
 def _waiting_counterparts(
     standing: ProgramStanding, newcomer: Participant, policy: ProgramPolicy, limit: int
 ) -> list[Participant]:
@@ -114,19 +132,20 @@ def _waiting_counterparts(
     sign = 1 if policy.direction == "reverse" else -1  # in an ordinary program the mentor is the senior
     gap, grade = policy.min_grade_gap, newcomer.profile.grade
 
-    def could_pair(other: Participant) -> bool:
-        role, other_grade = other.profile.role, other.profile.grade
+    def could_pair(kind: Kind) -> bool:
+        role, other_grade = kind
         as_mentor = newcomer.can_mentor() and role != "mentor" and (other_grade - grade) * sign >= gap
         as_mentee = newcomer.can_be_mentored() and role != "mentee" and (grade - other_grade) * sign >= gap
         return as_mentor or as_mentee
 
     waiting = [
         standing.people[i]
-        for i in standing.with_room
-        if i != newcomer.participant_id and could_pair(standing.people[i])
+        for kind, people in standing.with_room.items()
+        if could_pair(kind)
+        for i in people
+        if i != newcomer.participant_id
     ]
-    waiting.sort(key=lambda p: (p.enrolled_at, p.participant_id))
-    return waiting[:limit]
+    return heapq.nsmallest(limit, waiting, key=lambda p: (p.enrolled_at, p.participant_id))
 
 
 def _pair(standing: ProgramStanding, pair: ScoredPair) -> None:

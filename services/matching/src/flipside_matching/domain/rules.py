@@ -58,5 +58,5 @@ def violations(
 
 
 def weekly_overlap(a: Participant, b: Participant, policy: ProgramPolicy, first_week: date) -> int:
-    patterns = [pattern_of(p.profile.time_zone, p.profile.working_hours) for p in (a, b)]
-    return int(Availability(patterns, first_week, policy.length_weeks).overlap_minutes[0, 1])
+    one, other = ([pattern_of(p.profile.time_zone, p.profile.working_hours)] for p in (a, b))
+    return int(Availability(one, other, first_week, policy.length_weeks).overlap_minutes[0, 0])
