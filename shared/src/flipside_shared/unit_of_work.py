@@ -54,6 +54,8 @@ class UnitOfWork(Generic[Repository]):
     emitted: list[Envelope | Tombstone] = field(default_factory=list)
     causes: dict[int, Envelope] = field(default_factory=dict)
     """The envelopes of the events handed to a handler of many at once, by the identity of their event."""
+    committed: list[Callable[[], None]] = field(default_factory=list)
+    """What to do once the transaction has committed, in order (`after_commit`)."""
 
     def caused_by(self, event: Event) -> UnitOfWork[Repository]:
         """This unit, emitting as a consequence of `event`, one of the events this unit was handed.
@@ -85,6 +87,11 @@ class UnitOfWork(Generic[Repository]):
         """Queue a record with no value under `key` for the outbox: compaction of `stream` then forgets that key."""
         self.emitted.append(Tombstone(stream, key))
 
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once the transaction has committed, never if it rolls back: for what a process keeps in
+        memory about the state it stored."""
+        self.committed.append(callback)
+
 
 @dataclass
 class BatchOfWork(Generic[Repository]):
@@ -95,6 +102,8 @@ class BatchOfWork(Generic[Repository]):
     repository: Repository
     max_record_bytes: int = KAFKA_MAX_MESSAGE_BYTES
     units: list[UnitOfWork[Repository]] = field(default_factory=list)
+    committed: list[Callable[[], None]] = field(default_factory=list)
+    """What its units asked to do once the transaction has committed."""
 
     def unit(
         self, cause: Envelope | None = None, correlation_id: UUID | None = None, causes: Sequence[Envelope] = ()
@@ -108,6 +117,7 @@ class BatchOfWork(Generic[Repository]):
             correlation_id=correlation_id,
             max_record_bytes=self.max_record_bytes,
             causes={id(envelope.event): envelope for envelope in causes},
+            committed=self.committed,
         )
         self.units.append(uow)
         return uow
@@ -145,16 +155,21 @@ class UnitOfWorkFactory(Generic[Repository]):
     @asynccontextmanager
     async def begin_batch(self) -> AsyncIterator[BatchOfWork[Repository]]:
         """One transaction for many units: their states and events, in the order of the units, or nothing."""
-        async with self._pool.acquire() as proxy, proxy.transaction():
-            conn = pooled(proxy)
-            batch = BatchOfWork(
-                conn=conn,
-                source=self._source,
-                repository=self._repository(conn),
-                max_record_bytes=self._max_record_bytes,
-            )
-            yield batch
-            await write_outbox(conn, [envelope for uow in batch.units for envelope in uow.emitted], self._topic_prefix)
+        async with self._pool.acquire() as proxy:
+            async with proxy.transaction():
+                conn = pooled(proxy)
+                batch = BatchOfWork(
+                    conn=conn,
+                    source=self._source,
+                    repository=self._repository(conn),
+                    max_record_bytes=self._max_record_bytes,
+                )
+                yield batch
+                await write_outbox(
+                    conn, [envelope for uow in batch.units for envelope in uow.emitted], self._topic_prefix
+                )
+            for callback in batch.committed:
+                callback()
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Repository]:

@@ -55,7 +55,8 @@ from .domain.rolling import Arrival, ProgramStanding, arrive
 from .domain.rules import CAPACITY_RULES, violations
 from .domain.taxonomy import Taxonomy
 from .export_repository import ExportRepository
-from .repository import ActivePair, MatchingRepository, Program, Proposal
+from .repository import ActivePair, MatchingRepository, Program, ProgramGeneration, Proposal
+from .standings import KeptStandings
 
 log = structlog.get_logger(__name__)
 
@@ -109,6 +110,7 @@ class Matcher:
     def __init__(self, taxonomy: Taxonomy, clock: Clock) -> None:
         self._taxonomy = taxonomy
         self._clock = clock
+        self._standings = KeptStandings()
 
     def first_week(self) -> date:
         """The week matching plans pairs from: overlap of working hours holds from the next Monday on."""
@@ -221,10 +223,12 @@ class Matcher:
             check_grade(
                 event.profile.program_id, _taking(programs, event.profile.program_id).policy, event.profile.grade
             )
-        for program_id in sorted({event.profile.program_id for event in events}):
-            await repository.lock_program(program_id)
+        generations = {
+            program_id: await repository.lock_program(program_id)
+            for program_id in sorted({event.profile.program_id for event in events})
+        }
         stored = await repository.add_participants([(event.participant_id, event.profile) for event in events])
-        newcomers = first_enrolments(events, stored)
+        newcomers = first_enrolments(events, set(stored))
         enrolling = {id(event) for event in newcomers}
         for event in events:
             if id(event) not in enrolling:
@@ -240,10 +244,15 @@ class Matcher:
         # Otherwise a newcomer picks from suggestions, or waits for the first match run.
         arriving = [event for event in newcomers if programs[event.profile.program_id].matches_on_arrival]
         if arriving:
-            await self._match_on_arrival(uow, programs, arriving)
+            await self._match_on_arrival(uow, programs, generations, arriving, stored)
 
     async def _match_on_arrival(
-        self, uow: Unit, programs: dict[str, Program], arriving: list[ParticipantEnrolled]
+        self,
+        uow: Unit,
+        programs: dict[str, Program],
+        generations: dict[str, ProgramGeneration | None],
+        arriving: list[ParticipantEnrolled],
+        enrolled_at: dict[UUID, datetime],
     ) -> None:
         """Rolling matching of a batch's newcomers, already stored: each program's people read once, the newcomers
         paired in memory one after another, and the pairs, notices and their events written with one statement per
@@ -251,16 +260,30 @@ class Matcher:
         are enrolled, paired or told; those after them are not there yet.
 
         Someone told that no one could partner them is told once per state (`_match_or_tell`): a newcomer is told at
-        most once, and a later newcomer who could partner them, or pairs them, clears it."""
+        most once, and a later newcomer who could partner them, or pairs them, clears it.
+
+        A program's standing is the one this process kept from its last batch, if no one wrote since
+        (`KeptStandings`), and otherwise read; what the batch leaves is kept once it has committed."""
         repository = uow.repository
-        standings = {
-            program_id: await repository.rolling_standing(program_id)
-            for program_id in sorted({event.profile.program_id for event in arriving})
-        }
-        newcomers = {
-            event.participant_id: standings[event.profile.program_id].not_arrived_yet(event.participant_id)
-            for event in arriving
-        }
+        standings: dict[str, ProgramStanding] = {}
+        newcomers: dict[UUID, Participant] = {}
+        for program_id in sorted({event.profile.program_id for event in arriving}):
+            joining = [event for event in arriving if event.profile.program_id == program_id]
+            kept = self._standings.take(programs[program_id], generations[program_id])
+            if kept is not None:
+                standings[program_id] = kept
+                newcomers |= {
+                    event.participant_id: Participant(
+                        event.participant_id,
+                        event.profile,
+                        active_pairs=0,
+                        enrolled_at=enrolled_at[event.participant_id],
+                    )
+                    for event in joining
+                }
+            else:
+                standings[program_id] = standing = await repository.rolling_standing(program_id)
+                newcomers |= {event.participant_id: standing.not_arrived_yet(event.participant_id) for event in joining}
         everyone = [person for standing in standings.values() for person in standing.people] + list(newcomers)
         managers = await repository.managers_above(everyone)
         # A newcomer's reporting line is not known before they arrive, as it was not when each was matched alone.
@@ -283,6 +306,8 @@ class Matcher:
             )
             arrivals.append((event, arrival))
         await self._record_arrivals(uow, standings, arrivals)
+        for program_id, standing in standings.items():
+            self._standings.keep(uow, programs[program_id], generations[program_id], standing)
 
     async def _record_arrivals(
         self, uow: Unit, standings: dict[str, ProgramStanding], arrivals: list[tuple[ParticipantEnrolled, Arrival]]
@@ -331,7 +356,8 @@ class Matcher:
     async def participant_withdrawn(self, uow: Unit, event: ParticipantWithdrawn) -> None:
         """Out of matching for good; each of their pairs is dissolved, so their partners are matched again."""
         repository = uow.repository
-        await repository.lock_program(event.program_id)
+        # The program they are enrolled in, whatever the event names: it is that program's people who change.
+        await repository.lock_program(await repository.program_of(event.participant_id) or event.program_id)
         if not await repository.withdraw(event.participant_id):
             log.info("withdrawal of a participant not enrolled", participant_id=str(event.participant_id))
             return
@@ -349,6 +375,9 @@ class Matcher:
     async def participant_erased(self, uow: Unit, event: ParticipantErased) -> None:
         # After the erasure on the topic, whoever sent it: compaction then drops the person's profiles from the topic too.
         uow.tombstone(PARTICIPANTS, str(event.participant_id))
+        # The program's lock before the person's row lock, in the order rolling intake takes them when pairing them.
+        if (program_id := await uow.repository.program_of(event.participant_id)) is not None:
+            await uow.repository.lock_program(program_id)
         # Their exports, pending or ready, go with the rest.
         await ExportRepository(uow.conn).forget_person(event.participant_id)
         await uow.repository.forget_provisioned(event.participant_id)

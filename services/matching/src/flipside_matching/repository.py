@@ -67,6 +67,13 @@ _MANAGERS_ABOVE = (
     " FROM participants p WHERE p.participant_id IN (SELECT participant_id FROM reached)"
 )
 
+_STAMP_GENERATION = (
+    "WITH before AS (SELECT program_id, generation FROM programs WHERE program_id = ANY($1::text[])"
+    "  ORDER BY program_id FOR UPDATE)"
+    " UPDATE programs p SET generation = nextval('program_generations') FROM before"
+    " WHERE p.program_id = before.program_id RETURNING before.generation AS before, p.generation AS stamped"
+)
+
 _PROGRAM = (
     "SELECT program_id, policy, first_run_at, status, details, enrolment_closed_at, previous_cohort FROM programs"
 )
@@ -96,6 +103,14 @@ class Program:
 
 
 @dataclass(frozen=True)
+class ProgramGeneration:
+    """A program's generation as the lock found it, and the one this transaction stamped in its place."""
+
+    before: int
+    stamped: int
+
+
+@dataclass(frozen=True)
 class Proposal:
     pair_id: UUID
     program_id: str
@@ -115,17 +130,38 @@ class ActivePair:
 
 
 class MatchingRepository(ProvisioningQueries):
+    """Lives for one transaction: it remembers the programs whose generation that transaction stamped."""
+
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
+        self._stamped: set[str] = set()
 
     @property
     def content(self) -> ContentRepository:
         """What leads write for their programs (agreement, orientation), on the same connection."""
         return ContentRepository(self._conn)
 
-    async def lock_program(self, program_id: str) -> None:
-        """Serialise matching within one program across replicas until the transaction ends."""
+    async def lock_program(self, program_id: str) -> ProgramGeneration | None:
+        """Serialise matching within one program across replicas until the transaction ends, and stamp the program
+        with a new generation: whoever kept its standing in memory sees that someone wrote since. None for a program
+        not created yet."""
         await self._conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"matching:{program_id}")
+        row = await self._conn.fetchrow(_STAMP_GENERATION, [program_id])
+        self._stamped.add(program_id)
+        return ProgramGeneration(row["before"], row["stamped"]) if row else None
+
+    async def _written(self, program_ids: Iterable[str]) -> None:
+        """Stamp the programs a write reached that this transaction did not lock: a pair across programs (made by
+        hand) changes the other program's people too, and a cache of it must not stay current."""
+        if others := sorted(set(program_ids) - self._stamped):
+            await self._conn.execute(_STAMP_GENERATION, others)
+            self._stamped.update(others)
+
+    async def program_of(self, participant_id: UUID) -> str | None:
+        """The program this id was ever enrolled in, withdrawn or erased too: a participant never changes program."""
+        return await self._conn.fetchval(
+            "SELECT program_id FROM participants WHERE participant_id = $1", participant_id
+        )
 
     async def program(self, program_id: str, for_update: bool = False) -> Program | None:
         row = await self._conn.fetchrow(
@@ -214,12 +250,13 @@ class MatchingRepository(ProvisioningQueries):
         )
         completed = sorted((ActivePair(**dict(row)) for row in rows), key=lambda pair: pair.pair_id)
         people = [p.mentor_id for p in completed] + [p.mentee_id for p in completed]
-        await self._conn.execute(
+        freed = await self._conn.fetch(
             "UPDATE participants p SET active_pairs = p.active_pairs - n.count"
             " FROM (SELECT id, count(*) AS count FROM unnest($1::uuid[]) AS id GROUP BY id) n"
-            " WHERE p.participant_id = n.id",
+            " WHERE p.participant_id = n.id RETURNING p.program_id",
             people,
         )
+        await self._written(row["program_id"] for row in freed)
         return completed
 
     async def highest_grade(self, program_id: str) -> int | None:
@@ -238,14 +275,18 @@ class MatchingRepository(ProvisioningQueries):
             profile.model_dump(mode="json"),
             profile.capacity,
         )
-        return (await self._with_earlier_partners(profile.program_id, [_participant(row)]))[0] if row else None
+        if row is None:
+            return None
+        await self._written([profile.program_id])
+        return (await self._with_earlier_partners(profile.program_id, [_participant(row)]))[0]
 
-    async def add_participants(self, enrolments: Sequence[tuple[UUID, ParticipantProfile]]) -> set[UUID]:
-        """Store new participants in one statement; the ids stored (an id already enrolled is left as it is)."""
+    async def add_participants(self, enrolments: Sequence[tuple[UUID, ParticipantProfile]]) -> dict[UUID, datetime]:
+        """Store new participants in one statement; the ids stored, with when they enrolled (an id already enrolled
+        is left as it is)."""
         rows = await self._conn.fetch(
             "INSERT INTO participants (participant_id, program_id, role, grade, profile, capacity)"
             " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::integer[], $5::jsonb[], $6::integer[])"
-            " ON CONFLICT (participant_id) DO NOTHING RETURNING participant_id",
+            " ON CONFLICT (participant_id) DO NOTHING RETURNING participant_id, program_id, enrolled_at",
             [participant_id for participant_id, _ in enrolments],
             [profile.program_id for _, profile in enrolments],
             [profile.role for _, profile in enrolments],
@@ -253,7 +294,8 @@ class MatchingRepository(ProvisioningQueries):
             [profile.model_dump(mode="json") for _, profile in enrolments],
             [profile.capacity for _, profile in enrolments],
         )
-        return {row["participant_id"] for row in rows}
+        await self._written(row["program_id"] for row in rows)
+        return {row["participant_id"]: row["enrolled_at"] for row in rows}
 
     async def enrolment(self, participant_id: UUID) -> Enrolment | None:
         """Where this id is enrolled, withdrawn or not; None if never, or erased."""
@@ -369,10 +411,12 @@ class MatchingRepository(ProvisioningQueries):
             pair.breakdown,
             origin,
         )
-        await self._conn.execute(
-            "UPDATE participants SET active_pairs = active_pairs + 1 WHERE participant_id = ANY($1::uuid[])",
+        paired = await self._conn.fetch(
+            "UPDATE participants SET active_pairs = active_pairs + 1 WHERE participant_id = ANY($1::uuid[])"
+            " RETURNING program_id",
             [pair.mentor.participant_id, pair.mentee.participant_id],
         )
+        await self._written(row["program_id"] for row in paired)
         await self._conn.execute(
             "DELETE FROM unmatched WHERE participant_id = ANY($1::uuid[])",
             [pair.mentor.participant_id, pair.mentee.participant_id],
@@ -395,12 +439,13 @@ class MatchingRepository(ProvisioningQueries):
             origin,
         )
         people = [p.mentor.participant_id for _, p in rows] + [p.mentee.participant_id for _, p in rows]
-        await self._conn.execute(
+        paired = await self._conn.fetch(
             "UPDATE participants p SET active_pairs = p.active_pairs + n.count"
             " FROM (SELECT id, count(*) AS count FROM unnest($1::uuid[]) AS id GROUP BY id) n"
-            " WHERE p.participant_id = n.id",
+            " WHERE p.participant_id = n.id RETURNING p.program_id",
             people,
         )
+        await self._written(row["program_id"] for row in paired)
         await self._conn.execute("DELETE FROM unmatched WHERE participant_id = ANY($1::uuid[])", people)
 
     async def active_between(self, a: UUID, b: UUID) -> bool:
@@ -430,21 +475,26 @@ class MatchingRepository(ProvisioningQueries):
 
     async def withdraw(self, participant_id: UUID) -> bool:
         """Take an enrolled participant out of matching for good; False if they were not enrolled (or left already)."""
-        status = await self._conn.execute(
+        program_id = await self._conn.fetchval(
             "UPDATE participants SET withdrawn_at = now()"
-            " WHERE participant_id = $1 AND erased_at IS NULL AND withdrawn_at IS NULL",
+            " WHERE participant_id = $1 AND erased_at IS NULL AND withdrawn_at IS NULL RETURNING program_id",
             participant_id,
         )
-        return status != "UPDATE 0"
+        if program_id is None:
+            return False
+        await self._written([program_id])
+        return True
 
     async def end_pair(self, pair: ActivePair, status: str) -> None:
         await self._conn.execute(
             "UPDATE pairs SET status = $2, ended_at = now() WHERE pair_id = $1", pair.pair_id, status
         )
-        await self._conn.execute(
-            "UPDATE participants SET active_pairs = active_pairs - 1 WHERE participant_id = ANY($1::uuid[])",
+        freed = await self._conn.fetch(
+            "UPDATE participants SET active_pairs = active_pairs - 1 WHERE participant_id = ANY($1::uuid[])"
+            " RETURNING program_id",
             [pair.mentor_id, pair.mentee_id],
         )
+        await self._written(row["program_id"] for row in freed)
 
     async def pair_standing(self, pair_id: UUID) -> PairStanding | None:
         """A pair in any status and its at-risk flag, the pair's row locked so that flags and answers to the
@@ -583,16 +633,19 @@ class MatchingRepository(ProvisioningQueries):
 
     async def update_participant(self, participant_id: UUID, profile: ParticipantProfile) -> Participant | None:
         """Replace a profile; None for someone never enrolled or erased."""
-        row = await self._conn.fetchrow(
+        program_id = await self._conn.fetchval(
             "UPDATE participants SET profile = $2, role = $3, grade = $4, capacity = $5"
-            " WHERE participant_id = $1 AND erased_at IS NULL RETURNING participant_id",
+            " WHERE participant_id = $1 AND erased_at IS NULL RETURNING program_id",
             participant_id,
             profile.model_dump(mode="json"),
             profile.role,
             profile.grade,
             profile.capacity,
         )
-        return await self.participant(participant_id) if row else None
+        if program_id is None:
+            return None
+        await self._written([program_id])
+        return await self.participant(participant_id)
 
     async def unlocked_pairs(self, program_id: str) -> list[ActivePair]:
         rows = await self._conn.fetch(
@@ -656,11 +709,13 @@ class MatchingRepository(ProvisioningQueries):
 
     async def save_erased(self, participant_id: UUID, profile: ParticipantProfile) -> None:
         """Keep only the anonymised profile and take the participant out of matching."""
-        await self._conn.execute(
-            "UPDATE participants SET profile = $2, capacity = active_pairs, erased_at = now() WHERE participant_id = $1",
+        program_id = await self._conn.fetchval(
+            "UPDATE participants SET profile = $2, capacity = active_pairs, erased_at = now() WHERE participant_id = $1"
+            " RETURNING program_id",
             participant_id,
             profile.model_dump(mode="json"),
         )
+        await self._written([program_id])
         await self._conn.execute("DELETE FROM audit_demographics WHERE participant_id = $1", participant_id)
         # Published events about them are the only other copy here, and parked ones the broker refused; those
         # waiting to be published must still go out.
