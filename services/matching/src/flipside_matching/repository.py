@@ -150,9 +150,9 @@ class MatchingRepository(ProvisioningQueries):
         self._stamped.add(program_id)
         return ProgramGeneration(row["before"], row["stamped"]) if row else None
 
-    async def _written(self, program_ids: Iterable[str]) -> None:
+    async def _stamp_unlocked(self, program_ids: Iterable[str]) -> None:
         """Stamp the programs a write reached that this transaction did not lock: a pair across programs (made by
-        hand) changes the other program's people too, and a cache of it must not stay current."""
+        hand) changes the other program's people too, and a standing kept of it must not look current."""
         if others := sorted(set(program_ids) - self._stamped):
             await self._conn.execute(_STAMP_GENERATION, others)
             self._stamped.update(others)
@@ -256,7 +256,7 @@ class MatchingRepository(ProvisioningQueries):
             " WHERE p.participant_id = n.id RETURNING p.program_id",
             people,
         )
-        await self._written(row["program_id"] for row in freed)
+        await self._stamp_unlocked(row["program_id"] for row in freed)
         return completed
 
     async def highest_grade(self, program_id: str) -> int | None:
@@ -277,7 +277,7 @@ class MatchingRepository(ProvisioningQueries):
         )
         if row is None:
             return None
-        await self._written([profile.program_id])
+        await self._stamp_unlocked([profile.program_id])
         return (await self._with_earlier_partners(profile.program_id, [_participant(row)]))[0]
 
     async def add_participants(self, enrolments: Sequence[tuple[UUID, ParticipantProfile]]) -> dict[UUID, datetime]:
@@ -294,7 +294,7 @@ class MatchingRepository(ProvisioningQueries):
             [profile.model_dump(mode="json") for _, profile in enrolments],
             [profile.capacity for _, profile in enrolments],
         )
-        await self._written(row["program_id"] for row in rows)
+        await self._stamp_unlocked(row["program_id"] for row in rows)
         return {row["participant_id"]: row["enrolled_at"] for row in rows}
 
     async def enrolment(self, participant_id: UUID) -> Enrolment | None:
@@ -416,7 +416,7 @@ class MatchingRepository(ProvisioningQueries):
             " RETURNING program_id",
             [pair.mentor.participant_id, pair.mentee.participant_id],
         )
-        await self._written(row["program_id"] for row in paired)
+        await self._stamp_unlocked(row["program_id"] for row in paired)
         await self._conn.execute(
             "DELETE FROM unmatched WHERE participant_id = ANY($1::uuid[])",
             [pair.mentor.participant_id, pair.mentee.participant_id],
@@ -445,7 +445,7 @@ class MatchingRepository(ProvisioningQueries):
             " WHERE p.participant_id = n.id RETURNING p.program_id",
             people,
         )
-        await self._written(row["program_id"] for row in paired)
+        await self._stamp_unlocked(row["program_id"] for row in paired)
         await self._conn.execute("DELETE FROM unmatched WHERE participant_id = ANY($1::uuid[])", people)
 
     async def active_between(self, a: UUID, b: UUID) -> bool:
@@ -482,7 +482,7 @@ class MatchingRepository(ProvisioningQueries):
         )
         if program_id is None:
             return False
-        await self._written([program_id])
+        await self._stamp_unlocked([program_id])
         return True
 
     async def end_pair(self, pair: ActivePair, status: str) -> None:
@@ -494,7 +494,7 @@ class MatchingRepository(ProvisioningQueries):
             " RETURNING program_id",
             [pair.mentor_id, pair.mentee_id],
         )
-        await self._written(row["program_id"] for row in freed)
+        await self._stamp_unlocked(row["program_id"] for row in freed)
 
     async def pair_standing(self, pair_id: UUID) -> PairStanding | None:
         """A pair in any status and its at-risk flag, the pair's row locked so that flags and answers to the
@@ -644,7 +644,7 @@ class MatchingRepository(ProvisioningQueries):
         )
         if program_id is None:
             return None
-        await self._written([program_id])
+        await self._stamp_unlocked([program_id])
         return await self.participant(participant_id)
 
     async def unlocked_pairs(self, program_id: str) -> list[ActivePair]:
@@ -715,7 +715,7 @@ class MatchingRepository(ProvisioningQueries):
             participant_id,
             profile.model_dump(mode="json"),
         )
-        await self._written([program_id])
+        await self._stamp_unlocked([program_id])
         await self._conn.execute("DELETE FROM audit_demographics WHERE participant_id = $1", participant_id)
         # Published events about them are the only other copy here, and parked ones the broker refused; those
         # waiting to be published must still go out.
