@@ -130,11 +130,13 @@ class ActivePair:
 
 
 class MatchingRepository(ProvisioningQueries):
-    """Lives for one transaction: it remembers the programs whose generation that transaction stamped."""
+    """Lives for one transaction: it remembers the programs whose generation that transaction stamped, and those
+    whose standing it left to be kept in memory."""
 
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
         self._stamped: set[str] = set()
+        self._kept: set[str] = set()
 
     @property
     def content(self) -> ContentRepository:
@@ -150,10 +152,16 @@ class MatchingRepository(ProvisioningQueries):
         self._stamped.add(program_id)
         return ProgramGeneration(row["before"], row["stamped"]) if row else None
 
+    def standing_kept(self, program_id: str) -> None:
+        """This transaction's standing of the program is to be kept under its last stamp: a later write to the
+        program's people in this transaction stamps it again, or the kept standing would miss that write."""
+        self._kept.add(program_id)
+
     async def _stamp_unlocked(self, program_ids: Iterable[str]) -> None:
-        """Stamp the programs a write reached that this transaction did not lock: a pair across programs (made by
-        hand) changes the other program's people too, and a standing kept of it must not look current."""
-        if others := sorted(set(program_ids) - self._stamped):
+        """Stamp the programs a write reached that this transaction did not lock, or whose standing it keeps: a pair
+        across programs (made by hand) changes the other program's people too, and a standing kept of it must not
+        look current."""
+        if others := sorted(set(program_ids) - (self._stamped - self._kept)):
             await self._conn.execute(_STAMP_GENERATION, others)
             self._stamped.update(others)
 

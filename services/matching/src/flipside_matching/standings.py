@@ -50,6 +50,7 @@ class KeptStandings:
         if generation is None or not may_keep(program):
             return
         kept = _Kept(generation.stamped, standing)
+        uow.repository.standing_kept(program.program_id)
         uow.after_commit(lambda: self._kept.__setitem__(program.program_id, kept))
 
 

@@ -344,3 +344,30 @@ async def test_a_batch_rolled_back_leaves_no_standing_to_keep(conn, matching, re
 
     assert kept == read
     assert [program] == READ, "the standing the rolled-back batch left is not kept"
+
+
+async def test_a_pair_made_across_programs_after_a_batch_in_its_transaction_is_seen_by_the_next(
+    conn, matching, replicas
+):
+    program, elsewhere = new_program(matching), f"rolling-kept-{uuid4().hex[:8]}"
+    configure_program(matching.url, elsewhere, start="cohort_run")
+    mentor = enrolled(program_id=elsewhere, role="mentor", grade=3, email=f"mentor-{elsewhere}@example.com")
+    await committed(conn, replicas[0], [envelope(mentor)], elsewhere)
+    matcher, units = replicas[0]
+    batch = [envelope(person) for person in people(40, seed=13, program=program)]
+    async with units.begin_batch() as work:
+        await matcher.participants_enrolled(work.unit(causes=batch), [sent.event for sent in batch])
+        waiting = await work.conn.fetchval(
+            "SELECT participant_id FROM participants WHERE program_id = $1 AND active_pairs = 0 AND role <> 'mentor'"
+            " ORDER BY participant_id LIMIT 1",
+            program,
+        )
+        await matcher.pair_by_hand(work.unit(), elsewhere, mentor.participant_id, waiting, override=True)
+    READ.clear()
+
+    read, kept = await read_and_kept(
+        conn, replicas[0], [envelope(p) for p in people(40, seed=14, program=program)], program
+    )
+
+    assert kept == read
+    assert [program] == READ, "the pair made after the batch, in its transaction, stamped the program again"
