@@ -50,7 +50,7 @@ from .domain.profile_checks import check_capacity, check_change, check_grade, ch
 from .domain.profile_ownership import hr_owned_changes
 from .domain.published import pair_created
 from .domain.refusals import Conflict, Gone, Invalid, NotFound, NotTheirs
-from .domain.reporting import chains
+from .domain.reporting import chains, managers_of
 from .domain.rolling import Arrival, ProgramStanding, arrive
 from .domain.rules import CAPACITY_RULES, violations
 from .domain.taxonomy import Taxonomy
@@ -284,8 +284,9 @@ class Matcher:
             else:
                 standings[program_id] = standing = await repository.rolling_standing(program_id)
                 newcomers |= {event.participant_id: standing.not_arrived_yet(event.participant_id) for event in joining}
-        everyone = [person for standing in standings.values() for person in standing.people] + list(newcomers)
-        managers = await repository.managers_above(everyone)
+        managers = await reporting_lines(
+            repository, [*(p for standing in standings.values() for p in standing.people.values()), *newcomers.values()]
+        )
         # A newcomer's reporting line is not known before they arrive, as it was not when each was matched alone.
         org = {person: above for person, above in managers.items() if person not in newcomers}
         week = self.first_week()
@@ -933,6 +934,14 @@ async def enrolled_or_on_its_way(
         # Withdrawn or erased since, or never enrolled.
         raise NotFound(f"no enrolled participant {participant_id}", "no enrolled participant with this id")
     return Participant(participant_id, sent, active_pairs=0, enrolled_at=now)
+
+
+async def reporting_lines(repository: MatchingRepository, people: list[Participant]) -> dict[UUID, list[UUID]]:
+    """`repository.managers_above(people)`, with the managers these people's own profiles name taken from them: only
+    the lines above those who are not among them are read, not the whole program's profiles at every batch."""
+    own = managers_of((p.participant_id, p.profile.manager_id, p.profile.reporting_chain) for p in people)
+    outside = {manager for above in own.values() for manager in above if manager not in own}
+    return {**(await repository.managers_above(outside) if outside else {}), **own}
 
 
 async def member_of(repository: MatchingRepository, program_id: str, participant_id: UUID) -> Participant:

@@ -7,9 +7,11 @@ each employee id was last imported with is kept, and only a changed row becomes 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from flipside_shared.clock import Clock
+from flipside_shared.events import ParticipantProfile
 
 from .domain.enrolment import check_may_enrol
 from .domain.people_file import PersonRow, RowError, read_people
@@ -28,6 +30,9 @@ class ImportPlan:
     enrolled: list[PersonRow]
     updated: list[PersonRow]
     unchanged: list[PersonRow]
+    last_sent: Mapping[str, ParticipantProfile] = field(default_factory=dict)
+    """Each updated row's profile as last imported, by employee id: what an update checks against while matching has
+    not stored that import's enrolment yet."""
 
 
 class ImportRefused(Exception):
@@ -75,7 +80,8 @@ class PeopleImport:
             else:
                 updated.append(person)
         errors.sort(key=lambda error: error.row)
-        return ImportPlan(people.rows, errors, enrolled, updated, unchanged)
+        last_sent = {person.employee_id: before[person.employee_id].profile for person in updated}
+        return ImportPlan(people.rows, errors, enrolled, updated, unchanged, last_sent)
 
     async def commit(self, uow: Unit, program_id: str, data: bytes) -> ImportPlan:
         """All of the file or nothing: refused with every row's errors (`ImportRefused`) when any row has one."""
@@ -88,11 +94,10 @@ class PeopleImport:
                 await self._matcher.enrol(uow, participant_id_of_employee(person.employee_id), person.profile)
             except Refused as refusal:
                 errors.append(RowError(person.row, None, str(refusal.detail)))
-        last_imported = await uow.repository.imported_people([person.employee_id for person in plan.updated])
         for person in plan.updated:
             try:
                 participant_id = participant_id_of_employee(person.employee_id)
-                sent = last_imported[person.employee_id].profile
+                sent = plan.last_sent[person.employee_id]
                 await self._matcher.request_update(
                     uow, participant_id, person.profile, may_change_hr_fields=True, sent=sent
                 )

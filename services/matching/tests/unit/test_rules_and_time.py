@@ -1,5 +1,6 @@
 """Hard rules one pair at a time, and working-hour overlap across daylight-saving changes."""
 
+import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID, uuid4
 
@@ -14,6 +15,7 @@ from flipside_matching.domain.model import Participant, ProgramPolicy
 from flipside_matching.domain.reporting import chains, lines_above, managers_of
 from flipside_matching.domain.rules import violations
 from flipside_matching.domain.taxonomy import Taxonomy
+from flipside_matching.matcher import reporting_lines
 from flipside_shared.events import WorkingHours
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
@@ -183,3 +185,48 @@ def test_languages_match_by_their_primary_subtag_in_the_rules_and_the_engine():
     assert "no shared language" in broken(person(role="mentor", grade=2, languages=["pt-BR"]), american)
     space = CandidateSpace([american], [british], POLICY, Taxonomy.load(), WEEK)
     assert space.rule_masks(np.array([0]))["language"].all()
+
+
+class StoredOrg:
+    """`MatchingRepository.managers_above` over stored profiles: everyone reached from the people asked about
+    through the managers and chains stored profiles name, with the managers each of them names."""
+
+    def __init__(self, managers: dict[UUID, list[UUID]]) -> None:
+        self.managers = managers
+        self.asked: list[set[UUID]] = []
+
+    async def managers_above(self, people) -> dict[UUID, list[UUID]]:
+        self.asked.append(set(people))
+        reached, climbing = set(), list(people)
+        while climbing:
+            person = climbing.pop()
+            if person not in reached and person in self.managers:
+                reached.add(person)
+                climbing.extend(self.managers[person])
+        return {person: self.managers[person] for person in reached}
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 30), st.integers(0, 40), st.lists(st.integers(0, 40), max_size=2)),
+        max_size=30,
+        unique_by=lambda t: t[0],
+    ),
+    st.sets(st.integers(0, 30), max_size=12),
+)
+def test_reporting_lines_read_from_profiles_in_memory_are_those_the_whole_query_gives(stored, in_memory):
+    """A rolling batch takes the managers its people's own profiles name from those profiles, and reads only the
+    lines above managers outside them; with cycles, managers never enrolled, and people of other programs."""
+    ids = [UUID(int=n + 1) for n in range(41)]
+    profiles = {
+        ids[p]: profile(manager_id=ids[manager], reporting_chain=[ids[m] for m in chain])
+        for p, manager, chain in stored
+        if manager != p
+    }
+    org = StoredOrg({p: managers_of([(p, pr.manager_id, pr.reporting_chain)])[p] for p, pr in profiles.items()})
+    people = [Participant(ids[p], profiles[ids[p]], 0, T0) for p in in_memory if ids[p] in profiles]
+
+    whole = asyncio.run(org.managers_above([p.participant_id for p in people]))
+    assert asyncio.run(reporting_lines(org, people)) == whole
+    assert all(not (asked & {p.participant_id for p in people}) for asked in org.asked[1:])

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import math
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from uuid import UUID
 
 import numpy as np
 from scipy import sparse
+
+from flipside_shared.events import ParticipantProfile
 
 from .availability import Availability, Pattern, pattern_of
 from .model import FACTORS, Participant, ProgramPolicy, spoken_languages
@@ -91,66 +95,55 @@ class CandidateSpace:
         pattern_index = np.empty(n, dtype=np.int32)
         department = np.empty(n, dtype=np.int32)
         for i, person in enumerate(people):
-            p = person.profile
-            offered: dict[int, float] = {}
-            for skill in p.skills:
-                for topic, similarity in taxonomy.neighbourhood(skill.name).items():
-                    column = topics.index(topic)
-                    offered[column] = max(offered.get(column, 0.0), similarity * skill.level / 5)
-            skills.append(offered)
-            total_priority = sum(goal.priority for goal in p.goals) or 1
-            wanted: dict[int, float] = {}
-            for goal in p.goals:
-                column = topics.index(taxonomy.topic(goal.name))
-                wanted[column] = wanted.get(column, 0.0) + goal.priority / total_priority
-            goals.append(wanted)
-            hobbies = {interests.index(name.strip().casefold()) for name in p.interests}
+            features = _features_of(person.profile, taxonomy)
+            skills.append({topics.index(topic): value for topic, value in features.offered.items()})
+            goals.append({topics.index(topic): share for topic, share in features.wanted.items()})
+            hobbies = {interests.index(name) for name in features.interests}
             liked.append({h: 1 / math.sqrt(len(hobbies)) for h in hobbies})
-            c = p.communication
-            style.append(
-                {
-                    styles.index(f"{field}={value}"): 0.5
-                    for field, value in (
-                        ("rhythm", c.rhythm),
-                        ("mode", c.mode),
-                        ("formality", c.formality),
-                        ("channel", c.channel),
-                    )
-                }
-            )
-            spoken.append({languages.index(language): 1.0 for language in spoken_languages(p)})
+            style.append({styles.index(key): 0.5 for key in features.styles})
+            spoken.append({languages.index(language): 1.0 for language in features.languages})
             side = patterns[0] if i < rows else patterns[1]
-            pattern_index[i] = side.setdefault(pattern_of(p.time_zone, p.working_hours), len(side))
-            department[i] = departments.index(p.department.strip().casefold())
+            pattern_index[i] = side.setdefault(features.pattern, len(side))
+            department[i] = departments.index(features.department)
 
         availability = Availability(list(patterns[0]), list(patterns[1]), first_week, policy.length_weeks)
         self._overlap = availability.overlap_minutes
         self._row_weekly, self._col_weekly = availability.row_weekly_minutes, availability.col_weekly_minutes
-        matrices = {
-            "skills": _matrix(skills, n, len(topics)),
-            "goals": _matrix(goals, n, len(topics)),
-            "interests": _matrix(liked, n, len(interests)),
-            "style": _matrix(style, n, len(styles)),
-            "languages": _matrix(spoken, n, len(languages)),
+        self._row_count = rows
+        self._topic_features = {
+            "skills": (skills, len(topics)),
+            "goals": (goals, len(topics)),
+            "interests": (liked, len(interests)),
+            "style": (style, len(styles)),
         }
-        self._rows = {name: m[:rows] for name, m in matrices.items()}
-        self._cols = {name: m[rows:] for name, m in matrices.items()}
-        self._col_languages = matrices["languages"][rows:].T.toarray()
+        self._row_languages = _matrix(spoken[:rows], len(languages))
+        self._col_languages = _matrix(spoken[rows:], len(languages)).T.toarray()
         grade = np.array([p.profile.grade for p in people], dtype=np.int32)
         self._row_grade, self._col_grade = grade[:rows], grade[rows:]
         self._row_pattern, self._col_pattern = pattern_index[:rows], pattern_index[rows:]
         self._row_department, self._col_department = department[:rows], department[rows:]
         self.slots = np.array([m.mentor_slots for m in self.mentors], dtype=np.int32)
         self._barred = self._barred_cells(people, rows, org or {})
-        self._prepare_scoring(people, rows)
 
-    def _prepare_scoring(self, people: list[Participant], rows: int) -> None:
-        """Fold everything into two pieces a block needs: one matrix product for the topic factors
+    # What only scoring needs is built on the first score asked for: a rolling arrival asks most of its spaces
+    # only who fits (`rule_masks`), and for small spaces building these cost more than all the rest.
+    # Each side's matrices are built apart: slicing one matrix of both cost as much again as building it.
+    @cached_property
+    def _rows(self) -> dict[str, sparse.csr_matrix]:
+        return {name: _matrix(of[: self._row_count], width) for name, (of, width) in self._topic_features.items()}
+
+    @cached_property
+    def _cols(self) -> dict[str, sparse.csr_matrix]:
+        return {name: _matrix(of[self._row_count :], width) for name, (of, width) in self._topic_features.items()}
+
+    @cached_property
+    def _scoring(self) -> _Scoring:
+        """Everything folded into two pieces a block needs: one matrix product for the topic factors
         (weights folded into the row side), and one table lookup for the rules and factors that
         depend only on a person's kind (availability pattern, grade, department, languages)."""
         w = dict(zip(FACTORS, self.weights.tolist(), strict=False))
         r, c = self._rows, self._cols
-        self._row_features = (
+        row_features = (
             sparse.hstack(
                 [
                     w["mentor_teaches"] * r["goals"],
@@ -162,12 +155,15 @@ class CandidateSpace:
             .tocsr()
             .astype(np.float32)
         )
-        self._col_features = np.ascontiguousarray(
+        col_features = np.ascontiguousarray(
             sparse.hstack([c["skills"], c["goals"], c["interests"], c["style"]]).T.toarray(), dtype=np.float32
         )
         language_sets: dict[frozenset[str], int] = {}
         language_of = np.array(
-            [language_sets.setdefault(spoken_languages(p.profile), len(language_sets)) for p in people],
+            [
+                language_sets.setdefault(_features_of(p.profile, self.taxonomy).languages, len(language_sets))
+                for p in self.mentees + self.mentors
+            ],
             dtype=np.int64,
         )
         sets = list(language_sets)
@@ -194,17 +190,20 @@ class CandidateSpace:
             allowed = (rg - cg >= gap) if self.policy.direction == "reverse" else (cg - rg >= gap)
             return np.where(allowed, w["cross_department"] * (rd != cd), -np.inf)
 
-        self._lookups = [
+        rows = self._row_count
+        lookups = [
             _Lookup.build(np.stack([pattern, language_of], axis=1), rows, when),
             _Lookup.build(np.stack([grade, department], axis=1), rows, where_in_company),
         ]
-        self._allowed_tables = [np.isfinite(lookup.table) for lookup in self._lookups]
-        self._every_barred = _cells(
+        every_barred = _cells(
             {
                 cell
                 for rows_, cols_ in self._barred.values()
                 for cell in zip(rows_.tolist(), cols_.tolist(), strict=False)
             }
+        )
+        return _Scoring(
+            row_features, col_features, lookups, [np.isfinite(lookup.table) for lookup in lookups], every_barred
         )
 
     @property
@@ -249,7 +248,7 @@ class CandidateSpace:
         gap = self.policy.min_grade_gap
         row_grade, col_grade = self._row_grade[rows][:, None], self._col_grade[cols_][None, :]
         grade = (row_grade - col_grade >= gap) if self.policy.direction == "reverse" else (col_grade - row_grade >= gap)
-        shared = (self._rows["languages"][rows] @ _columns(self._col_languages, cols)) > 0
+        shared = (self._row_languages[rows] @ _columns(self._col_languages, cols)) > 0
         overlap = (
             self._overlap[np.ix_(self._row_pattern[rows], self._col_pattern[cols_])] >= self.policy.min_overlap_minutes
         )
@@ -266,16 +265,18 @@ class CandidateSpace:
     def scored(self, rows: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
         """Scores of a block of rows against `cols` (every column when None), -inf where a hard rule is broken."""
         cols_ = np.arange(len(self.mentors)) if cols is None else cols
-        scores: np.ndarray = self._row_features[rows].toarray() @ _columns(self._col_features, cols)
-        for lookup in self._lookups:
+        scoring = self._scoring
+        scores: np.ndarray = scoring.row_features[rows].toarray() @ _columns(scoring.col_features, cols)
+        for lookup in scoring.lookups:
             scores += np.take(lookup.table[lookup.row_kind[rows]], lookup.col_kind[cols_], axis=1)
-        scores[~self._allowed_by(self._every_barred, rows, cols_)] = -np.inf
+        scores[~self._allowed_by(scoring.every_barred, rows, cols_)] = -np.inf
         return scores
 
     def allowed(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Where (rows x cols) passes every hard rule: the masks of `rule_masks` at once, without the scores."""
-        allowed = self._allowed_by(self._every_barred, rows, cols)
-        for lookup, table in zip(self._lookups, self._allowed_tables, strict=True):
+        scoring = self._scoring
+        allowed = self._allowed_by(scoring.every_barred, rows, cols)
+        for lookup, table in zip(scoring.lookups, scoring.allowed_tables, strict=True):
             allowed &= table[np.ix_(lookup.row_kind[rows], lookup.col_kind[cols])]
         return allowed
 
@@ -347,6 +348,81 @@ class CandidateSpace:
 
 
 @dataclass(frozen=True)
+class _Features:
+    """What a space reads of one profile, by name: each space numbers the names in the order it meets them."""
+
+    offered: dict[str, float]
+    """Topics the person can teach, each at its strongest (similarity x level / 5), in the order first met."""
+    wanted: dict[str, float]
+    """Topics the person wants to learn, each with its share of their goals' priority."""
+    interests: tuple[str, ...]
+    styles: tuple[str, ...]
+    languages: frozenset[str]
+    pattern: Pattern
+    department: str
+
+    @classmethod
+    def of(cls, p: ParticipantProfile, taxonomy: Taxonomy) -> _Features:
+        offered: dict[str, float] = {}
+        for skill in p.skills:
+            for topic, similarity in taxonomy.neighbourhood(skill.name).items():
+                offered[topic] = max(offered.get(topic, 0.0), similarity * skill.level / 5)
+        total_priority = sum(goal.priority for goal in p.goals) or 1
+        wanted: dict[str, float] = {}
+        for goal in p.goals:
+            topic = taxonomy.topic(goal.name)
+            wanted[topic] = wanted.get(topic, 0.0) + goal.priority / total_priority
+        c = p.communication
+        return cls(
+            offered=offered,
+            wanted=wanted,
+            interests=tuple(name.strip().casefold() for name in p.interests),
+            styles=tuple(
+                f"{field}={value}"
+                for field, value in (
+                    ("rhythm", c.rhythm),
+                    ("mode", c.mode),
+                    ("formality", c.formality),
+                    ("channel", c.channel),
+                )
+            ),
+            languages=spoken_languages(p),
+            pattern=pattern_of(p.time_zone, p.working_hours),
+            department=p.department.strip().casefold(),
+        )
+
+
+_features: dict[int, tuple[weakref.ref[ParticipantProfile], Taxonomy, _Features]] = {}
+"""Each profile's features while the profile lives, by its identity: a rolling program's people (kept between
+batches) are read into a new small space at every arrival, and reading a profile through the taxonomy was most
+of what such a space cost. Profiles are frozen, so what was read of one stays true."""
+
+
+def _features_of(profile: ParticipantProfile, taxonomy: Taxonomy) -> _Features:
+    key = id(profile)
+    known = _features.get(key)
+    if known is not None and known[0]() is profile and known[1] is taxonomy:
+        return known[2]
+    features = _Features.of(profile, taxonomy)
+
+    def forget(_: weakref.ref[ParticipantProfile]) -> None:
+        # Runs as the profile goes, before its identity can be given to another object.
+        _features.pop(key, None)
+
+    _features[key] = (weakref.ref(profile, forget), taxonomy, features)
+    return features
+
+
+@dataclass(frozen=True)
+class _Scoring:
+    row_features: sparse.csr_matrix
+    col_features: np.ndarray
+    lookups: list[_Lookup]
+    allowed_tables: list[np.ndarray]
+    every_barred: tuple[np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True)
 class _Lookup:
     """A term that depends only on a few attributes of each side: computed once per pair of kinds."""
 
@@ -383,7 +459,7 @@ def _columns(matrix: np.ndarray, cols: np.ndarray | None) -> np.ndarray:
     return matrix if cols is None else matrix[:, cols]
 
 
-def _matrix(rows: list[dict[int, float]], height: int, width: int) -> sparse.csr_matrix:
+def _matrix(rows: list[dict[int, float]], width: int) -> sparse.csr_matrix:
     indptr: list[int] = [0]
     indices: list[int] = []
     data: list[float] = []
@@ -393,5 +469,5 @@ def _matrix(rows: list[dict[int, float]], height: int, width: int) -> sparse.csr
         indptr.append(len(indices))
     return sparse.csr_matrix(
         (np.array(data, dtype=np.float32), np.array(indices, dtype=np.int32), np.array(indptr, dtype=np.int64)),
-        shape=(height, max(width, 1)),
+        shape=(len(rows), max(width, 1)),
     )
