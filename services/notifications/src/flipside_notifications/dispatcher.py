@@ -16,10 +16,10 @@ import asyncio
 import json
 import time
 from collections import defaultdict
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -48,6 +48,8 @@ SESSION_KINDS = {"sessions", "reminders"}
 CHANNELS = (*PERSON_CHANNELS, WEBHOOK)
 LISTENER_CHECK_SECONDS = 5
 
+Woken = TypeVar("Woken")
+
 Settled = tuple[Outcome, list[tuple[Event, UUID | None]]]
 """A delivery's outcome and the events (with their correlation id) to emit if it is recorded."""
 
@@ -72,9 +74,9 @@ class Dispatcher:
         http = HttpPoster(self._settings.outbound_rules(), self._settings.http_timeout_seconds)
         lanes = [(channel, lane) for channel in CHANNELS for lane in self._lanes(channel)]
         wakes = [asyncio.Event() for _ in lanes]
-        wakes_of: dict[str, list[asyncio.Event]] = defaultdict(list)
-        for (channel, _), wake in zip(lanes, wakes, strict=True):
-            wakes_of[channel].append(wake)
+        wakes_of: dict[str, list[tuple[Lane, asyncio.Event]]] = defaultdict(list)
+        for (channel, lane), wake in zip(lanes, wakes, strict=True):
+            wakes_of[channel].append((lane, wake))
         listener = asyncio.create_task(self._listen(runtime, wakes_of))
         try:
             await asyncio.gather(
@@ -108,25 +110,23 @@ class Dispatcher:
         return [Lane(index, senders) for index in range(senders)]
 
     async def _listen(
-        self, runtime: Runtime[NotificationsRepository], wakes_of: dict[str, list[asyncio.Event]]
+        self, runtime: Runtime[NotificationsRepository], wakes_of: dict[str, list[tuple[Lane, asyncio.Event]]]
     ) -> None:
-        """Keep a connection listening for owed messages (each NOTIFY names a channel: its loops wake);
-        after a database restart, listen again."""
-
-        def wake(channel: str) -> None:
-            for event in wakes_of.get(channel, ()):
-                event.set()
+        """Keep a connection listening for owed messages (each NOTIFY names a channel, and the lanes owed messages
+        when it names few: those of its loops wake); after a database restart, listen again."""
 
         def on_notify(con_ref: object, pid: int, channel: str, payload: object) -> None:
-            wake(str(payload))  # the payload names the delivery channel with work owed
+            for event in woken(str(payload), wakes_of):
+                event.set()
 
         while True:
             conn = None
             try:
                 conn = await asyncpg.connect(self._settings.database_url)
                 await conn.add_listener(f"{runtime.name}_deliveries", on_notify)
-                for channel in wakes_of:  # whatever was owed while nobody listened
-                    wake(channel)
+                for lanes in wakes_of.values():  # whatever was owed while nobody listened
+                    for _, event in lanes:
+                        event.set()
                 # asyncpg tells of a closed listener connection by no event: only asking shows it.
                 while not conn.is_closed():  # noqa: ASYNC110
                     await asyncio.sleep(LISTENER_CHECK_SECONDS)
@@ -314,6 +314,21 @@ class Dispatcher:
         except SendFailed as failure:
             return _failed(delivery, failure, attempts, now)
         return Outcome(delivery_id, "sent", attempted=True, sent_at=now, drop_context=True), []
+
+
+def woken(hint: str, wakes_of: Mapping[str, Sequence[tuple[Lane, Woken]]]) -> list[Woken]:
+    """Of each channel's loops (`wakes_of`), those a wake-up hint calls: every loop of the channel it names, or when
+    it names the lane hashes of the recipients owed messages (`channel:hash,hash`), only the loops of those lanes."""
+    channel, _, listed = hint.partition(":")
+    try:
+        hashes = {int(h) for h in listed.split(",")} if listed else None
+    except ValueError:
+        hashes = None
+    return [
+        wake
+        for lane, wake in wakes_of.get(channel, ())
+        if hashes is None or any(h % lane.of == lane.index for h in hashes)
+    ]
 
 
 async def _failing_on_its_own(send: Coroutine[Any, Any, None]) -> None:

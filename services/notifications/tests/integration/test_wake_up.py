@@ -1,5 +1,7 @@
 """Owed messages go out on the wake-up of their channel (LISTEN/NOTIFY), not at the dispatcher's next poll."""
 
+import asyncio
+
 import asyncpg
 import pytest
 
@@ -43,3 +45,26 @@ async def test_a_pair_s_emails_go_out_on_the_email_channel_s_wake_up_long_before
     await wait_for(
         lambda: smtp.received_by(mentor.profile.email) and smtp.received_by(mentee.profile.email), WITHIN_SECONDS
     )
+
+
+async def test_the_hint_names_the_lanes_of_the_recipients_owed_messages(sandbox, notifications):
+    """What the dispatcher wakes by: each recipient's hash as the claim's lane filter computes it."""
+    mentor, mentee = (
+        enrolled(email="hinted.mentor@example.com"),
+        enrolled(email="hinted.mentee@example.com", role="mentee"),
+    )
+    hints: asyncio.Queue[str] = asyncio.Queue()
+    conn = await asyncpg.connect(sandbox.database_url)
+    try:
+        await conn.add_listener("notifications_deliveries", lambda *notice: hints.put_nowait(notice[3]))
+        await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(mentor), envelope(mentee)])
+        await publish(sandbox.bootstrap_servers, sandbox.topic_prefix, [envelope(pair_between(mentor, mentee))])
+        lane_hash = "SELECT hashtext($1::uuid::text) & 2147483647"
+        expected = {str(await conn.fetchval(lane_hash, p.participant_id)) for p in (mentor, mentee)}
+        named: set[str] = set()
+        while not expected <= named:
+            channel, _, hashes = (await asyncio.wait_for(hints.get(), WITHIN_SECONDS)).partition(":")
+            if channel == "email":
+                named |= set(hashes.split(","))
+    finally:
+        await conn.close()
