@@ -479,6 +479,6 @@ class CohortRun:
             await asyncio.gather(self._watch, return_exceptions=True)
         if self._reader is not None:
             await self._reader.__aexit__(None, None, None)
-        processes = [*self.replicas, *self.platform.services.values()]
+        processes = [*self.replicas, *self.platform.services.values(), self.platform.oidc_issuer]
         await asyncio.gather(*(asyncio.to_thread(process.stop) for process in processes))
         self.smtp.stop()
