@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 from uuid import uuid4
 
 import asyncpg
 import pytest
+
+from flipside_shared.migrations import migrate
+from flipside_shared.service import connect_pool
+from flipside_shared.unit_of_work import pooled
 
 from .auth import dev_issuer
 from .signing_secrets import dev_signing_secrets
@@ -93,6 +99,19 @@ async def db(sandbox: Sandbox) -> AsyncIterator[asyncpg.Connection]:
     conn = await asyncpg.connect(sandbox.database_url)
     yield conn
     await conn.close()
+
+
+@asynccontextmanager
+async def migrated_pool(sandbox: Sandbox, schema: str, migrations: Path, size: int = 2) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on `schema` of the sandbox's database, migrated as the service's start would: for tests that drive a
+    service's parts in their own process."""
+    pool = await connect_pool(sandbox.database_url, schema, size)
+    try:
+        async with pool.acquire() as conn:
+            await migrate(pooled(conn), schema, migrations)
+        yield pool
+    finally:
+        await pool.close()
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,10 @@ import pytest
 from aiokafka.structs import ConsumerRecord
 
 from flipside_devstack.factories import enrolled
+from flipside_devstack.fixtures import migrated_pool
 from flipside_devstack.kafka_io import envelope
 from flipside_shared.consumer import EventHandlers, EventProcessor
 from flipside_shared.events import ParticipantEnrolled, ParticipantUpdated
-from flipside_shared.migrations import migrate
-from flipside_shared.service import connect_pool
 from flipside_shared.unit_of_work import UnitOfWorkFactory, record_bytes
 
 SCHEMA = "sizes"
@@ -25,11 +24,8 @@ class RecordedDeadLetters:
 
 @pytest.fixture(scope="module")
 async def pool(sandbox, tmp_path_factory):
-    pool = await connect_pool(sandbox.database_url, SCHEMA, 2)
-    async with pool.acquire() as conn:
-        await migrate(conn, SCHEMA, tmp_path_factory.mktemp("no-migrations-of-its-own"))
-    yield pool
-    await pool.close()
+    async with migrated_pool(sandbox, SCHEMA, tmp_path_factory.mktemp("no-migrations-of-its-own")) as pool:
+        yield pool
 
 
 def as_record(event: ParticipantEnrolled, offset: int) -> ConsumerRecord:

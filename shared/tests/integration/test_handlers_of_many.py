@@ -5,13 +5,12 @@ import pytest
 from aiokafka.structs import ConsumerRecord
 
 from flipside_devstack.factories import enrolled
+from flipside_devstack.fixtures import migrated_pool
 from flipside_devstack.kafka_io import TopicReader, envelope, publish
 from flipside_shared.consumer import EventHandlers, EventProcessor, RejectedEvent
 from flipside_shared.deadletter import DeadLetters, dead_letter_topic
 from flipside_shared.events import PARTICIPANTS, ParticipantEnrolled, ParticipantUpdated
 from flipside_shared.kafka import reliable_producer
-from flipside_shared.migrations import migrate
-from flipside_shared.service import connect_pool
 from flipside_shared.settings import KafkaSettings
 from flipside_shared.unit_of_work import UnitOfWorkFactory
 
@@ -20,12 +19,9 @@ SCHEMA = "many"
 
 @pytest.fixture(scope="module")
 async def pool(sandbox, tmp_path_factory):
-    pool = await connect_pool(sandbox.database_url, SCHEMA, 2)
-    async with pool.acquire() as conn:
-        await migrate(conn, SCHEMA, tmp_path_factory.mktemp("no-migrations-of-its-own"))
-        await conn.execute("CREATE TABLE enrolments (participant_id uuid PRIMARY KEY)")
-    yield pool
-    await pool.close()
+    async with migrated_pool(sandbox, SCHEMA, tmp_path_factory.mktemp("no-migrations-of-its-own")) as pool:
+        await pool.execute("CREATE TABLE enrolments (participant_id uuid PRIMARY KEY)")
+        yield pool
 
 
 def storing_enrolments(calls: list[int]) -> EventHandlers:

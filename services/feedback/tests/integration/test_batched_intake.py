@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 import pytest
 from asyncpg.connection import LoggedQuery
 
+from flipside_devstack.fixtures import migrated_pool
 from flipside_devstack.kafka_io import envelope
 from flipside_feedback.app import MIGRATIONS
 from flipside_feedback.domain.questionnaire import BUILT_IN, Question, Questionnaire
@@ -19,8 +20,6 @@ from flipside_feedback.settings import FeedbackSettings
 from flipside_shared.clock import SystemClock
 from flipside_shared.envelope import Envelope
 from flipside_shared.events import CheckInDue, FeedbackRequested, PairAtRisk, PairHealthChanged, RecognitionAwarded
-from flipside_shared.migrations import migrate
-from flipside_shared.service import connect_pool
 from flipside_shared.unit_of_work import UnitOfWorkFactory
 
 SCHEMA = "feedback"
@@ -31,11 +30,8 @@ OWN_QUESTIONS = f"intake-own-{uuid4().hex[:8]}"
 
 @pytest.fixture(scope="module")
 async def pool(sandbox):
-    pool = await connect_pool(sandbox.database_url, SCHEMA, 2)
-    async with pool.acquire() as conn:
-        await migrate(conn, SCHEMA, MIGRATIONS)
-    yield pool
-    await pool.close()
+    async with migrated_pool(sandbox, SCHEMA, MIGRATIONS, 2) as pool:
+        yield pool
 
 
 @pytest.fixture(scope="module")

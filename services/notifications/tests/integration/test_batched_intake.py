@@ -11,6 +11,7 @@ import pytest
 from asyncpg.connection import LoggedQuery
 
 from flipside_devstack.factories import pair_created, profile
+from flipside_devstack.fixtures import migrated_pool
 from flipside_devstack.kafka_io import envelope
 from flipside_notifications.app import MIGRATIONS, SERVICE
 from flipside_notifications.domain.conversation_prompts import LearningAreas
@@ -28,18 +29,13 @@ from flipside_shared.events import (
     RecognitionAwarded,
     SessionScheduled,
 )
-from flipside_shared.migrations import migrate
-from flipside_shared.service import connect_pool
 from flipside_shared.unit_of_work import UnitOfWorkFactory
 
 
 @pytest.fixture(scope="module")
 async def pool(sandbox):
-    pool = await connect_pool(sandbox.database_url, SERVICE, 2)
-    async with pool.acquire() as conn:
-        await migrate(conn, SERVICE, MIGRATIONS)
-    yield pool
-    await pool.close()
+    async with migrated_pool(sandbox, SERVICE, MIGRATIONS, 2) as pool:
+        yield pool
 
 
 @pytest.fixture(scope="module")

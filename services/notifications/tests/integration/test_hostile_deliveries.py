@@ -17,6 +17,7 @@ import pytest
 from werkzeug import Request, Response
 
 import flipside_notifications
+from flipside_devstack.fixtures import migrated_pool
 from flipside_devstack.smtp import SmtpSink
 from flipside_notifications.app import SERVICE
 from flipside_notifications.dispatcher import Dispatcher
@@ -26,8 +27,6 @@ from flipside_notifications.outbound_http import HttpPoster
 from flipside_notifications.repository import NotificationsRepository
 from flipside_notifications.settings import NotificationSettings
 from flipside_shared.clock import SystemClock
-from flipside_shared.migrations import migrate
-from flipside_shared.service import connect_pool
 from flipside_shared.unit_of_work import UnitOfWorkFactory
 
 MIGRATIONS = Path(flipside_notifications.__file__).parent / "migrations"
@@ -61,11 +60,8 @@ def on_loopback(httpserver, path: str) -> str:
 
 @pytest.fixture(scope="module")
 async def pool(sandbox):
-    pool = await connect_pool(sandbox.database_url, SERVICE, 4)
-    async with pool.acquire() as conn:
-        await migrate(conn, SERVICE, MIGRATIONS)
-    yield pool
-    await pool.close()
+    async with migrated_pool(sandbox, SERVICE, MIGRATIONS, 4) as pool:
+        yield pool
 
 
 @pytest.fixture
