@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import math
+import sys
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 from uuid import UUID
 
 import numpy as np
@@ -376,9 +377,9 @@ class _Features:
         return cls(
             offered=offered,
             wanted=wanted,
-            interests=tuple(name.strip().casefold() for name in p.interests),
+            interests=tuple(sys.intern(name.strip().casefold()) for name in p.interests),
             styles=tuple(
-                f"{field}={value}"
+                sys.intern(f"{field}={value}")
                 for field, value in (
                     ("rhythm", c.rhythm),
                     ("mode", c.mode),
@@ -387,9 +388,16 @@ class _Features:
                 )
             ),
             languages=spoken_languages(p),
-            pattern=pattern_of(p.time_zone, p.working_hours),
-            department=p.department.strip().casefold(),
+            pattern=_one_of_equal(pattern_of(p.time_zone, p.working_hours)),
+            department=sys.intern(p.department.strip().casefold()),
         )
+
+
+@lru_cache(maxsize=4096)
+def _one_of_equal(pattern: Pattern) -> Pattern:
+    """Equal working-hour patterns as one tuple: they repeat (an office's usual hours), and each profile's features
+    keep theirs; strings are shared the same way (`sys.intern`)."""
+    return pattern
 
 
 _features: dict[int, tuple[weakref.ref[ParticipantProfile], Taxonomy, _Features]] = {}
