@@ -1,12 +1,15 @@
 """Each service's durable step (consume -> transaction -> outbox -> commit) against the ceiling of the same run.
 
-On one stack, in a database and topics of its own, with every registered service running as its own process:
+On one stack, in a database of its own:
 
 - the **ceiling** and the **per-record loop** (`baseline.py`): raw aiokafka + asyncpg doing the same durable step,
   batched as the services' consumers batch, and one record at a time; each fed a burst of `PairCreated`;
-- **each service**: a burst of events of the type it consumes (`workloads.py`), timed from the first publish until
-  its consumer group has committed the last offset, so every event's transaction (state, inbox, outbox) has committed;
-- each service process's **peak resident memory** over the whole step.
+- **each service**, as its own process and the only one running, on topics of its own, as the raw loops run alone:
+  a burst of events of the type it consumes (`workloads.py`), timed from the first publish until its consumer group
+  has committed the last offset, so every event's transaction (state, inbox, outbox) has committed. What consumes its
+  events (another service, a replica of it) runs on other machines in a deployment; here it would take its share of
+  the same two cores;
+- each service process's **peak resident memory** over its steps.
 
 Every ratio is a share of the ceiling. Also runnable alone: `python -m benchmarks.services [events]`, on a stack of
 its own (or the broker and database `KAFKA_BOOTSTRAP_SERVERS` and `FLIPSIDE_DATABASE_URL` name); it then replaces
@@ -56,8 +59,8 @@ def raw_burst(count: int) -> list[Envelope]:
     return [envelope(event) for event in RAW_WORKLOAD.events(count)]
 
 
-async def run_all(sandbox: Sandbox, platform: Platform, count: int, steps: frozenset[str]) -> dict[str, float]:
-    figures = {
+async def raw_figures(sandbox: Sandbox, count: int) -> dict[str, float]:
+    return {
         CEILING: await baseline.events_per_second(
             baseline.BatchedCeiling, raw_place(sandbox, "bench_ceiling"), raw_burst(count)
         ),
@@ -65,41 +68,66 @@ async def run_all(sandbox: Sandbox, platform: Platform, count: int, steps: froze
             baseline.PerRecordLoop, raw_place(sandbox, "bench_per_record"), raw_burst(count)
         ),
     }
+
+
+async def service_figures(
+    sandbox: Sandbox, platform: Platform, service: str, count: int, steps: frozenset[str]
+) -> dict[str, float]:
+    """The figures of `service`'s steps among `steps`, on the platform running it alone."""
+    figures: dict[str, float] = {}
     admin = AIOKafkaAdminClient(bootstrap_servers=sandbox.bootstrap_servers)
     await admin.start()
     try:
-        configure_program(platform["matching"].url, "bench")
-        for name, workload in WORKLOADS.items():
-            if name not in steps:
-                continue
-            figures[f"{name}_events_per_second"] = await burst_per_second(
-                admin, sandbox.bootstrap_servers, sandbox.topic_prefix, name, workload.events(count)
-            )
-        if "matching_cohort" not in steps:
-            return figures
-        configure_program(platform["matching"].url, COHORT_PROGRAM, start="cohort_run")
-        figures["matching_cohort_events_per_second"] = await burst_per_second(
-            admin, sandbox.bootstrap_servers, sandbox.topic_prefix, "matching", COHORT_ENROLMENTS.events(count)
-        )
+        bursts = [(name, workload.events(count)) for name, workload in WORKLOADS.items() if name == service]
+        if service == "matching":
+            configure_program(platform["matching"].url, "bench")
+            if "matching_cohort" in steps:
+                configure_program(platform["matching"].url, COHORT_PROGRAM, start="cohort_run")
+                bursts.append(("matching_cohort", COHORT_ENROLMENTS.events(count)))
+        for step, events in bursts:
+            if step in steps:
+                figures[f"{step}_events_per_second"] = await burst_per_second(
+                    admin, sandbox.bootstrap_servers, platform.topic_prefix, service, events
+                )
         return figures
     finally:
         await admin.close()
 
 
+def measured_services(steps: frozenset[str]) -> list[str]:
+    """The services whose steps are among `steps`, in the order measured (matching's cohort step is matching's)."""
+    return [name for name in WORKLOADS if name in steps or (name == "matching" and "matching_cohort" in steps)]
+
+
 def measure(stack: LocalStack, logs: Path, count: int = EVENTS, steps: frozenset[str] = STEPS) -> dict[str, Any]:
     """The step's sections of `results/latest.json`: figures, the ceiling beside them, shares and peak memory.
 
-    `steps` names the services measured after the two raw loops (all of them unless narrowed).
+    `steps` names the services measured after the two raw loops (all of them unless narrowed). Each service runs
+    alone during its steps, on topics of its own, as the raw loops do: the services that consume its events would
+    otherwise take their share of the same cores (notifications e-mails every `FeedbackRequested` feedback emits),
+    and a service started later would first read the backlog earlier steps left.
     """
     sandbox = Sandbox.on(stack)
     smtp = SmtpSink().start()
-    platform = Platform(sandbox.bootstrap_servers, sandbox.database_url, sandbox.topic_prefix, logs, smtp.port)
     try:
-        platform.start()
-        figures = asyncio.run(run_all(sandbox, platform, count, steps))
-        peaks = {name: peak_rss_of(service) for name, service in platform.services.items()}
+        figures = asyncio.run(raw_figures(sandbox, count))
+        peaks: dict[str, float] = {}
+        for service in measured_services(steps):
+            platform = Platform(
+                sandbox.bootstrap_servers,
+                sandbox.database_url,
+                f"{sandbox.topic_prefix}{service}.",
+                logs,
+                smtp.port,
+                only={service},
+            )
+            try:
+                platform.start()
+                figures |= asyncio.run(service_figures(sandbox, platform, service, count, steps))
+                peaks[service] = peak_rss_of(platform[service])
+            finally:
+                platform.stop()
     finally:
-        platform.stop()
         smtp.stop()
     ceiling = figures[CEILING]
     return {
@@ -132,8 +160,6 @@ def table(results: dict[str, Any]) -> str:
         name = key.removesuffix("_events_per_second")
         peak = f"{peaks[name]:,.0f}" if name in peaks else ""
         lines.append(f"| {labels.get(key, name)} | {value:,.0f} | {value / ceiling:.1%} | {peak} |")
-    other = [name for name in peaks if f"{name}_events_per_second" not in figures]
-    lines += [f"| {name} (running, not measured) | | | {peaks[name]:,.0f} |" for name in other]
     return "\n".join(lines)
 
 

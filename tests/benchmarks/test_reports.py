@@ -15,7 +15,7 @@ RESULTS = {
         "matching_events_per_second": 40.0,
     },
     "ceiling": 4000.0,
-    "peak_rss_mib": {"matching": 180.4, "portal": 120.0},
+    "peak_rss_mib": {"matching": 180.4},
 }
 
 
@@ -25,7 +25,6 @@ def test_every_ratio_is_a_share_of_the_ceiling():
     assert "| ceiling (raw, batched) | 4,000 | 100.0% |  |" in rows
     assert "| per-record loop (raw, for reference) | 100 | 2.5% |  |" in rows
     assert "| matching | 40 | 1.0% | 180 |" in rows
-    assert "| portal (running, not measured) | | | 120 |" in rows
 
 
 def test_peak_memory_is_the_process_high_water_mark():

@@ -4,7 +4,7 @@ the issuer and the other services are, and notifications where the portal is).""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,11 +35,15 @@ class Platform:
         signing_secrets: dict[str, str] | None = None,
         people: Path | None = None,
         redirect_uris: Sequence[str] = (),
+        only: Collection[str] | None = None,
     ) -> None:
         """`ports` may name a port for a service or for the `issuer`; `people` is the issuer's people file
         (default: an admin and a lead of program pilot; the issuer reads it again when it changes); `redirect_uris` are registered with the issuer beside
-        the portal's own (with neither, the portal's on its default port)."""
+        the portal's own (with neither, the portal's on its default port); `only` names the services run (all
+        registered ones if None): the others are still given ports, so those that run know where they would answer."""
         services = registered_services()
+        if only is not None and (unknown := set(only) - set(services)):
+            raise ValueError(f"no registered service named {sorted(unknown)}: choose among {sorted(services)}")
         ports = {name: (ports or {}).get(name) or free_port() for name in [*services, ISSUER]}
         signing = issuer or dev_issuer()
         self.oidc_issuer_url = f"http://localhost:{ports[ISSUER]}"
@@ -62,7 +66,9 @@ class Platform:
             **(extra_env or {}),
         }
         self.topic_prefix = topic_prefix
-        self.services = {name: ServiceProcess(name, env, log_dir, ports[name]) for name in services}
+        self.services = {
+            name: ServiceProcess(name, env, log_dir, ports[name]) for name in services if only is None or name in only
+        }
         portal_callback = [f"{self.portal_url}/auth/callback"] if self.portal_url else []
         self.redirect_uris = [*portal_callback, *redirect_uris] or [DEFAULT_REDIRECT_URI]
         self.oidc_issuer = ServiceProcess(

@@ -92,6 +92,10 @@ class EventHandlers(Generic[Repository]):
 
         return register
 
+    def takes(self, event_type: type[Event], inbound: bool) -> bool:
+        """Whether the service handles events of `event_type` on its stream's inbound topic, or its own topic."""
+        return event_type in (self._inbound_by_type if inbound else self._by_type)
+
     def handler_for(self, event: Event, inbound: bool) -> Handler[Repository, Any] | None:
         """The handler of one event (for a handler of many: that handler, given a list of one)."""
         return (self._inbound_by_type if inbound else self._by_type).get(type(event))
@@ -168,6 +172,10 @@ class EventProcessor(Generic[Repository]):
             # A tombstone (an erased person's key on a compacted topic) is no event and no poison: committed past.
             EVENTS.labels("tombstone", "ignored").inc()
             return None
+        if self._not_taken(record):
+            # Another service's event on a shared stream (its own events, often): whoever takes it checks it.
+            EVENTS.labels(_header(record, "ce_type"), "ignored").inc()
+            return None
         try:
             envelope = decode(record.headers or [], record.value)
             check_key(record.key, envelope)
@@ -187,6 +195,14 @@ class EventProcessor(Generic[Repository]):
             EVENTS.labels(envelope.type, "dead_lettered").inc()
             return None
         return Routed(record, envelope, handler, self._handlers.many_handler_for(envelope.event, inbound))
+
+    def _not_taken(self, record: ConsumerRecord) -> bool:
+        """Whether the record's type (as its header names it) is one the service handles nowhere on its topic: then its
+        body is never decoded. A record whose type is unknown or not named goes on to be dead-lettered."""
+        event_type = EVENT_TYPES.get(_header(record, "ce_type"))
+        if event_type is None:
+            return False
+        return not self._handlers.takes(event_type, record.topic == event_type.stream.inbound_topic(self._topic_prefix))
 
     async def _handle_together(self, work: list[Routed[Repository]]) -> None:
         started = time.perf_counter()
