@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient
 
 from flipside_devstack.fixtures import Sandbox
@@ -59,7 +60,17 @@ def raw_burst(count: int) -> list[Envelope]:
     return [envelope(event) for event in RAW_WORKLOAD.events(count)]
 
 
+async def settled(sandbox: Sandbox) -> None:
+    """Write out what earlier steps left dirty in the database's memory, so no step pays for another's writes."""
+    conn = await asyncpg.connect(sandbox.database_url)
+    try:
+        await conn.execute("CHECKPOINT")
+    finally:
+        await conn.close()
+
+
 async def raw_figures(sandbox: Sandbox, count: int) -> dict[str, float]:
+    await settled(sandbox)
     return {
         CEILING: await baseline.events_per_second(
             baseline.BatchedCeiling, raw_place(sandbox, "bench_ceiling"), raw_burst(count)
@@ -75,6 +86,7 @@ async def service_figures(
 ) -> dict[str, float]:
     """The figures of `service`'s steps among `steps`, on the platform running it alone."""
     figures: dict[str, float] = {}
+    await settled(sandbox)
     admin = AIOKafkaAdminClient(bootstrap_servers=sandbox.bootstrap_servers)
     await admin.start()
     try:
