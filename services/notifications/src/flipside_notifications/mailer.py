@@ -28,10 +28,6 @@ CALENDAR_METHODS: dict[str, Literal["REQUEST", "CANCEL"]] = {
 }
 
 
-# SMTP's line ends; bodies kept 7-bit (quoted-printable or base64) for relays without 8BITMIME. The policy refuses,
-# when flattening, any header value that would start another header. RFC 5322 allows 998 characters a line: subjects
-# (cut to 200 characters) and unsubscribe links stay on one line, readable, as mail clients read them; folded at 78,
-# a link would be encoded and a subject of 70 characters would begin on a line of its own.
 REPEATING = frozenset({"from", "content-type", "content-transfer-encoding", "mime-version", "list-unsubscribe-post"})
 """Headers whose values repeat from message to message: the same sender, each part's type and encoding."""
 
@@ -72,6 +68,10 @@ def _folded(policy: WirePolicy, name: str, value: Any) -> bytes:
     return super(WirePolicy, policy).fold_binary(name, value)
 
 
+# SMTP's line ends; bodies kept 7-bit (quoted-printable or base64) for relays without 8BITMIME. The policy refuses,
+# when flattening, any header value that would start another header. RFC 5322 allows 998 characters a line: subjects
+# (cut to 200 characters) and unsubscribe links stay on one line, readable, as mail clients read them; folded at 78,
+# a link would be encoded and a subject of 70 characters would begin on a line of its own.
 WIRE_POLICY = WirePolicy(linesep="\r\n", cte_type="7bit", max_line_length=998, header_factory=ReusedHeaders())
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 from importlib.resources import files
 from io import BytesIO
 from typing import Any
@@ -93,6 +93,8 @@ def _environment(language: str, escape_html: bool) -> Environment:
     return environment
 
 
+# A message states the same time in its subject, its text and its html: formatted once.
+@lru_cache(maxsize=1024)
 def local_time(value: str, time_zone: str, language: str) -> str:
     """A UTC instant as the recipient reads it: their weekday, date and time, and their zone."""
     zone = ZoneInfo(time_zone)
