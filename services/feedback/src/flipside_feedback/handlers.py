@@ -456,15 +456,19 @@ def _rounds_by_pair(check_ins: list[CheckInDue]) -> list[list[CheckInDue]]:
 def build_handlers(loop: FeedbackLoop, clock: Clock) -> EventHandlers[FeedbackRepository]:
     handlers = EventHandlers[FeedbackRepository]()
 
-    @handlers.handles(ParticipantEnrolled)
-    async def participant_enrolled(uow: FeedbackUnit, event: ParticipantEnrolled) -> None:
-        profile = event.profile
-        await uow.repository.save_participant(
-            event.participant_id,
-            profile.program_id,
-            profile.role,
-            profile.department,
-            grade_band(profile.grade),
+    @handlers.handles_many(ParticipantEnrolled)
+    async def participants_enrolled(uow: FeedbackUnit, events: list[ParticipantEnrolled]) -> None:
+        await uow.repository.save_participants(
+            [
+                (
+                    e.participant_id,
+                    e.profile.program_id,
+                    e.profile.role,
+                    e.profile.department,
+                    grade_band(e.profile.grade),
+                )
+                for e in events
+            ],
             clock.now(),
         )
 

@@ -42,19 +42,18 @@ class FeedbackRepository:
 
     # What other services tell us
 
-    async def save_participant(
-        self, participant_id: UUID, program_id: str, role: str, department: str, grade_band: str, at: datetime
-    ) -> None:
+    async def save_participants(self, enrolled: Sequence[tuple[UUID, str, str, str, str]], at: datetime) -> None:
+        """Each (participant, program, role, department, grade band) enrolled at `at`, in one statement; a person
+        given twice is stored as given last, and an erased person is not brought back."""
+        latest = list({person[0]: person for person in enrolled}.values())
         await self._conn.execute(
             "INSERT INTO participants (participant_id, program_id, role, department, grade_band, enrolled_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (participant_id) DO UPDATE SET program_id = EXCLUDED.program_id,"
+            " SELECT p, g, r, d, b, $6 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[])"
+            " AS t(p, g, r, d, b)"
+            " ON CONFLICT (participant_id) DO UPDATE SET program_id = EXCLUDED.program_id,"
             " role = EXCLUDED.role, department = EXCLUDED.department, grade_band = EXCLUDED.grade_band"
             " WHERE participants.erased_at IS NULL",
-            participant_id,
-            program_id,
-            role,
-            department,
-            grade_band,
+            *(list(column) for column in zip(*latest, strict=True)),
             at,
         )
 

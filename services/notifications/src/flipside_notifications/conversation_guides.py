@@ -6,7 +6,14 @@ from __future__ import annotations
 from dataclasses import replace
 from uuid import UUID
 
-from flipside_shared.events import Event, ParticipantEnrolled, ParticipantErased, ParticipantUpdated, SessionScheduled
+from flipside_shared.events import (
+    Event,
+    ParticipantEnrolled,
+    ParticipantErased,
+    ParticipantProfile,
+    ParticipantUpdated,
+    SessionScheduled,
+)
 
 from .domain.conversation_prompts import LearningAreas, choose_prompts, focus_areas, library_for
 from .domain.messages import MessageDue
@@ -14,12 +21,14 @@ from .domain.preferences import Preferences
 from .repository import NotificationsRepository
 
 
+def areas_of(profile: ParticipantProfile) -> LearningAreas:
+    return LearningAreas(tuple(skill.name for skill in profile.skills), tuple(goal.name for goal in profile.goals))
+
+
 async def learn_areas(repository: NotificationsRepository, event: Event) -> None:
     match event:
         case ParticipantEnrolled() | ParticipantUpdated():
-            skills = tuple(skill.name for skill in event.profile.skills)
-            goals = tuple(goal.name for goal in event.profile.goals)
-            await repository.conversations.remember_areas(event.participant_id, LearningAreas(skills, goals))
+            await repository.conversations.remember_areas(event.participant_id, areas_of(event.profile))
         case ParticipantErased():
             await repository.conversations.forget_areas(event.participant_id)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
@@ -22,6 +23,20 @@ class ConversationRepository:
             participant_id,
             list(areas.skills),
             list(areas.goals),
+        )
+
+    async def remember_areas_of(self, people: Sequence[tuple[UUID, LearningAreas]]) -> None:
+        """`remember_areas` for each (participant, areas) in one statement, a person given twice kept as given last."""
+        latest = dict(people)
+        # Each person's lists go as JSON text: lists of lists in a text[] parameter would read as a second dimension.
+        await self._conn.execute(
+            "INSERT INTO learning_areas (participant_id, skills, goals)"
+            " SELECT id, ARRAY(SELECT jsonb_array_elements_text(s::jsonb)), ARRAY(SELECT jsonb_array_elements_text(g::jsonb))"
+            " FROM unnest($1::uuid[], $2::text[], $3::text[]) AS t(id, s, g)"
+            " ON CONFLICT (participant_id) DO UPDATE SET skills = EXCLUDED.skills, goals = EXCLUDED.goals",
+            list(latest),
+            [json.dumps(areas.skills) for areas in latest.values()],
+            [json.dumps(areas.goals) for areas in latest.values()],
         )
 
     async def forget_areas(self, participant_id: UUID) -> None:

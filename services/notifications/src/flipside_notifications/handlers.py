@@ -11,7 +11,7 @@ answers (private events) are neither consumed nor passed on.
 from __future__ import annotations
 
 from flipside_shared.consumer import EventHandlers
-from flipside_shared.events import EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES
+from flipside_shared.events import EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES, ParticipantEnrolled
 
 from .notices import TAKEN_IN_RUNS, Notices
 from .repository import NotificationsRepository
@@ -25,4 +25,5 @@ def build_handlers(notices: Notices) -> EventHandlers[NotificationsRepository]:
     # statement per table for the run.
     for event_type in TAKEN_IN_RUNS:
         handlers.handles_many(event_type)(notices.take_many)
+    handlers.handles_many(ParticipantEnrolled)(notices.enrol_many)
     return handlers

@@ -50,7 +50,7 @@ from flipside_shared.events import (
 )
 from flipside_shared.unit_of_work import UnitOfWork
 
-from .conversation_guides import learn_areas, with_conversation_guides
+from .conversation_guides import areas_of, learn_areas, with_conversation_guides
 from .domain.messages import (
     Known,
     MessageDue,
@@ -166,6 +166,22 @@ class Notices:
             ],
         )
 
+    async def enrol_many(self, uow: NotificationsUnit, events: Sequence[ParticipantEnrolled]) -> None:
+        """`take` for a run of enrolments, a statement per table for them all: each person is welcomed once, by the
+        first of their enrolments in the run, when they are new here, as one at a time would."""
+        causes = [_cause(uow, e) for e in events]
+        repository = uow.repository
+        new = await repository.save_recipients([(e.participant_id, e.profile) for e in events])
+        await repository.conversations.remember_areas_of([(e.participant_id, areas_of(e.profile)) for e in events])
+        programs = await repository.programs_of(sorted({e.profile.program_id for e in events}))
+        welcomed: set[UUID] = set()
+        taken: list[tuple[Envelope, Event, Known]] = []
+        for cause, event in zip(causes, events, strict=True):
+            newly = event.participant_id in new and event.participant_id not in welcomed
+            welcomed.add(event.participant_id)
+            taken.append((cause, event, Known(program=programs.get(event.profile.program_id), newly_enrolled=newly)))
+        await self._owe(repository, taken)
+
     async def _owe(self, repository: NotificationsRepository, taken: list[tuple[Envelope, Event, Known]]) -> None:
         """Count each event in its program's week, owe its messages and its webhook copies; each keyed by the
         consumed event's id and chain."""
@@ -220,9 +236,6 @@ class Notices:
     async def _learn(self, repository: NotificationsRepository, event: Event) -> Known:
         """Store what the event tells about people, programs and pairs; return what its messages need to know."""
         match event:
-            case ParticipantEnrolled():
-                new = await repository.save_recipient(event.participant_id, event.profile)
-                return Known(program=await repository.program(event.profile.program_id), newly_enrolled=new)
             case ParticipantUpdated():
                 await repository.update_recipient(event.participant_id, event.profile)
             case ParticipantWithdrawn():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import astuple, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -75,22 +76,24 @@ class NotificationsRepository:
 
     # People
 
-    async def save_recipient(self, participant_id: UUID, profile: ParticipantProfile) -> bool:
-        """Remember an enrolled participant; whether they are new here (not enrolled before)."""
-        inserted: bool = await self._conn.fetchval(
+    async def save_recipients(self, enrolled: Sequence[tuple[UUID, ParticipantProfile]]) -> set[UUID]:
+        """Remember enrolled participants, in one statement, a person given twice stored as given last; return
+        those new here (not enrolled before)."""
+        latest = {participant_id: profile for participant_id, profile in enrolled}
+        rows = await self._conn.fetch(
             "INSERT INTO recipients (participant_id, display_name, email, locale, time_zone, program_id)"
-            " VALUES ($1, $2, $3, $4, $5, $6)"
+            " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])"
             " ON CONFLICT (participant_id) DO UPDATE SET display_name = EXCLUDED.display_name,"
             " email = EXCLUDED.email, locale = EXCLUDED.locale, time_zone = EXCLUDED.time_zone,"
-            " program_id = EXCLUDED.program_id RETURNING xmax = 0",
-            participant_id,
-            profile.display_name,
-            profile.email,
-            profile.locale,
-            profile.time_zone,
-            profile.program_id,
+            " program_id = EXCLUDED.program_id RETURNING participant_id, xmax = 0 AS inserted",
+            list(latest),
+            [profile.display_name for profile in latest.values()],
+            [profile.email for profile in latest.values()],
+            [profile.locale for profile in latest.values()],
+            [profile.time_zone for profile in latest.values()],
+            [profile.program_id for profile in latest.values()],
         )
-        return inserted
+        return {row["participant_id"] for row in rows if row["inserted"]}
 
     async def update_recipient(self, participant_id: UUID, profile: ParticipantProfile) -> None:
         """A changed profile, for someone already known: an update never brings back an erased person, nor

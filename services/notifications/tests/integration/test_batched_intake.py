@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 import pytest
 from asyncpg.connection import LoggedQuery
 
-from flipside_devstack.factories import pair_created, profile
+from flipside_devstack.factories import enrolled, pair_created, profile
 from flipside_devstack.fixtures import migrated_pool
 from flipside_devstack.kafka_io import envelope
 from flipside_notifications.app import MIGRATIONS, SERVICE
@@ -26,6 +26,7 @@ from flipside_shared.events import (
     FeedbackRequested,
     PairCreated,
     PairHealthChanged,
+    ProgramDetails,
     RecognitionAwarded,
     SessionScheduled,
 )
@@ -133,8 +134,8 @@ async def a_scenario(units) -> tuple[list[list[Event]], dict[UUID, str]]:
         )
         for side in (pair.mentor, pair.mentee, other.mentor, other.mentee):
             german = side is other.mentor
-            await uow.repository.save_recipient(
-                side.participant_id, profile(program_id=program, locale="de-DE" if german else "en-GB")
+            await uow.repository.save_recipients(
+                [(side.participant_id, profile(program_id=program, locale="de-DE" if german else "en-GB"))]
             )
         await uow.repository.save_preferences(pair.mentor.participant_id, Preferences(language="de"))
         conversations = uow.repository.conversations
@@ -259,10 +260,85 @@ async def statements_of_a_run(units, handlers, events: list[Event]) -> int:
         lambda: pair_created(program_id="intake"),
         lambda: booked(pair_created(program_id="intake"), 1),
         lambda: told(pair_created(program_id="intake"))[1],
+        lambda: enrolled(program_id="intake"),
     ],
-    ids=["requests", "pairs", "sessions", "recognitions"],
+    ids=["requests", "pairs", "sessions", "recognitions", "enrolments"],
 )
 async def test_a_run_costs_as_many_statements_for_ten_events_as_for_a_hundred(units, handlers, make):
     await statements_of_a_run(units, handlers, [make() for _ in range(3)])  # the connection learns the types once
     ten = await statements_of_a_run(units, handlers, [make() for _ in range(10)])
     assert 0 < ten == await statements_of_a_run(units, handlers, [make() for _ in range(100)])
+
+
+async def an_enrolment_scenario(units) -> tuple[list[Event], dict[UUID, str]]:
+    """A run of enrolments in a program known here and one not (yet) known: two people new here, one enrolling twice in
+    the run with a changed profile, one known already (enrolled before the run), one in the unknown program."""
+    program, unknown = f"enrol-{uuid4().hex[:8]}", f"enrol-{uuid4().hex[:8]}"
+    new, twice, known, elsewhere = uuid4(), uuid4(), uuid4(), uuid4()
+    async with units.begin() as uow:
+        details = ProgramDetails(name="Reverse mentoring 2027")
+        await uow.repository.save_program(program, "enrolling", details, datetime.now(UTC))
+        await uow.repository.save_recipients([(known, profile(program_id=program))])
+    skills = [{"name": "TikTok content", "level": 3}]
+    run = [
+        enrolled(new, program_id=program, display_name="Nia New", email="nia@example.com"),
+        enrolled(twice, program_id=program, display_name="Tom First", email="tom@example.com"),
+        enrolled(known, program_id=program, display_name="Kim Known", email="kim@example.com"),
+        enrolled(twice, program_id=program, display_name="Tom Second", email="tom2@example.com", skills=skills),
+        enrolled(elsewhere, program_id=unknown, display_name="Eli Elsewhere", email="eli@example.com"),
+    ]
+    return run, {new: "new", twice: "twice", known: "known", elsewhere: "elsewhere"}
+
+
+async def enrolment_outcome(pool, run: list[Event], causes: dict[int, UUID], names: dict[UUID, str]) -> dict:
+    index = {event_id: i for i, event_id in causes.items()}
+    async with pool.acquire() as conn:
+        deliveries = await conn.fetch(
+            f"SELECT event_id, recipient_id, channel, template FROM {SERVICE}.deliveries WHERE event_id = ANY($1)",
+            list(index),
+        )
+        people = await conn.fetch(
+            f"SELECT r.participant_id, display_name, email, program_id = $2 AS in_program, skills, goals"
+            f" FROM {SERVICE}.recipients r LEFT JOIN {SERVICE}.learning_areas a USING (participant_id)"
+            f" WHERE r.participant_id = ANY($1)",
+            list(names),
+            run[0].profile.program_id,
+        )
+        counted = await conn.fetch(
+            f"SELECT what, count FROM {SERVICE}.program_activity WHERE program_id = $1", run[0].profile.program_id
+        )
+    return {
+        "deliveries": sorted(
+            (index[r["event_id"]], names.get(r["recipient_id"], "subscriber"), r["channel"], r["template"])
+            for r in deliveries
+        ),
+        "people": sorted(
+            (names[r["participant_id"]], r["display_name"], r["email"], r["in_program"], r["skills"], r["goals"])
+            for r in people
+        ),
+        "counted": sorted((r["what"], r["count"]) for r in counted),
+    }
+
+
+async def test_a_run_of_enrolments_stores_welcomes_and_counts_what_one_enrolment_at_a_time_would(pool, units, handlers):
+    run, names = await an_enrolment_scenario(units)
+    alone_causes: dict[int, UUID] = {}
+    for i, event in enumerate(run):
+        cause = envelope(event)
+        alone_causes[i] = cause.id
+        async with units.begin(cause=cause) as uow:
+            await handlers.handler_for(event, inbound=False)(uow, event)
+    alone = await enrolment_outcome(pool, run, alone_causes, names)
+
+    run, names = await an_enrolment_scenario(units)
+    sent = [envelope(event) for event in run]
+    async with units.begin_batch() as batch:
+        await handlers.many_handler_for(run[0], inbound=False)(batch.unit(causes=sent), run)
+    together = await enrolment_outcome(pool, run, dict(enumerate(cause.id for cause in sent)), names)
+
+    assert together == alone
+    assert [d[:2] for d in together["deliveries"] if d[3] == "welcome"] == [(0, "new"), (1, "twice")], (
+        "each person new here welcomed once, by their first enrolment; nobody welcomed to a program not known here"
+    )
+    assert ("twice", "Tom Second", "tom2@example.com", True, ["TikTok content"], ["strategy"]) in together["people"]
+    assert together["counted"] == [("enrolled", 2)]

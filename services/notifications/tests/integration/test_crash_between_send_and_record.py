@@ -64,7 +64,7 @@ async def test_a_crash_after_sending_sends_once_more_with_the_same_identity_and_
     cause = envelope(person)
     async with units.begin() as uow:
         repository = uow.repository
-        await repository.save_recipient(person.participant_id, person.profile)
+        await repository.save_recipients([(person.participant_id, person.profile)])
         await repository.add_subscription(
             f"http://127.0.0.1:{httpserver.port}/subscriber", "whsec_" + "c2VjcmV0" * 4, [cause.type], ""
         )
@@ -119,7 +119,7 @@ async def test_a_template_that_fails_on_odd_data_fails_that_delivery_only(sandbo
     broken, fine = uuid4(), uuid4()
     async with units.begin() as uow:
         repository = uow.repository
-        await repository.save_recipient(person.participant_id, person.profile)
+        await repository.save_recipients([(person.participant_id, person.profile)])
         await owe_messages(
             repository, broken, None, [MessageDue(person.participant_id, "reminder", {"minutes_before": 60})]
         )

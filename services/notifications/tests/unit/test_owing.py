@@ -35,6 +35,9 @@ class InMemoryConversations:
     async def remember_areas(self, participant_id: UUID, areas: LearningAreas) -> None:
         self.learned[participant_id] = areas
 
+    async def remember_areas_of(self, people: list[tuple[UUID, LearningAreas]]) -> None:
+        self.learned |= dict(people)
+
     async def forget_areas(self, participant_id: UUID) -> None:
         self.learned.pop(participant_id, None)
 
@@ -63,9 +66,9 @@ class InMemoryNotificationsRepository:
         self.programs: set[str] = set()
         """The ids of programs whose lifecycle events were taken."""
 
-    async def save_recipient(self, participant_id: UUID, profile: ParticipantProfile) -> bool:
-        new = participant_id not in self.recipients
-        self.recipients[participant_id] = profile
+    async def save_recipients(self, enrolled: list[tuple[UUID, ParticipantProfile]]) -> set[UUID]:
+        new = {participant_id for participant_id, _ in enrolled if participant_id not in self.recipients}
+        self.recipients |= dict(enrolled)
         return new
 
     async def program(self, program_id: str, with_members: bool = False) -> Program | None:
