@@ -4,6 +4,7 @@ attempt, its transaction rolled back, and the next record handled. On the real d
 import pytest
 from aiokafka.structs import ConsumerRecord
 
+from flipside_devstack.dead_letters import RecordedDeadLetters
 from flipside_devstack.factories import enrolled
 from flipside_devstack.fixtures import migrated_pool
 from flipside_devstack.kafka_io import envelope
@@ -12,14 +13,6 @@ from flipside_shared.events import ParticipantEnrolled, ParticipantUpdated
 from flipside_shared.unit_of_work import UnitOfWorkFactory, record_bytes
 
 SCHEMA = "sizes"
-
-
-class RecordedDeadLetters:
-    def __init__(self) -> None:
-        self.sent: list[tuple[ConsumerRecord, str]] = []
-
-    async def send(self, record: ConsumerRecord, reason: str) -> None:
-        self.sent.append((record, reason))
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from uuid import uuid4
 import pytest
 from aiokafka.structs import ConsumerRecord
 
+from flipside_devstack.dead_letters import RecordedDeadLetters
 from flipside_devstack.factories import enrolled
 from flipside_devstack.kafka_io import envelope
 from flipside_shared.consumer import EventHandlers, EventProcessor, RejectedEvent
@@ -83,14 +84,6 @@ class FakeUnits:
     async def begin(self, cause: Envelope | None = None) -> AsyncIterator[UnitOfWork[None]]:
         async with self.begin_batch() as batch:
             yield batch.unit(cause)
-
-
-class RecordedDeadLetters:
-    def __init__(self) -> None:
-        self.sent: list[tuple[ConsumerRecord, str]] = []
-
-    async def send(self, record: ConsumerRecord, reason: str) -> None:
-        self.sent.append((record, reason))
 
 
 def as_record(sent: Envelope, offset: int) -> ConsumerRecord:

@@ -6,20 +6,13 @@ from uuid import uuid4
 
 from aiokafka.structs import ConsumerRecord
 
+from flipside_devstack.dead_letters import RecordedDeadLetters
 from flipside_shared.consumer import EventHandlers, EventProcessor
 from flipside_shared.envelope import Envelope
 from flipside_shared.events import ParticipantErased, ParticipantWithdrawn
 from flipside_shared.events.sources import HR, MATCHING
 
 PREFIX = "f."
-
-
-class RecordedDeadLetters:
-    def __init__(self):
-        self.reasons = []
-
-    async def send(self, record, reason):
-        self.reasons.append(reason)
 
 
 def record_of(envelope: Envelope, topic: str, body: bytes | None = None) -> ConsumerRecord:

@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
+from flipside_shared.columns import columns
 from flipside_shared.events.programs import ProgramDetails
 
 from .closing_repository import ClosingRepository
@@ -53,7 +54,7 @@ class FeedbackRepository:
             " ON CONFLICT (participant_id) DO UPDATE SET program_id = EXCLUDED.program_id,"
             " role = EXCLUDED.role, department = EXCLUDED.department, grade_band = EXCLUDED.grade_band"
             " WHERE participants.erased_at IS NULL",
-            *(list(column) for column in zip(*latest, strict=True)),
+            *columns(latest, 5),
             at,
         )
 
@@ -189,7 +190,7 @@ class FeedbackRepository:
     async def mark_sessions_held(self, sessions: list[tuple[UUID, UUID, str, str, datetime]]) -> None:
         """`mark_session` as held for each (session, pair, program, kind, starts at), in one statement; each
         session at most once."""
-        session_ids, pair_ids, program_ids, kinds, starts = (list(column) for column in zip(*sessions, strict=True))
+        session_ids, pair_ids, program_ids, kinds, starts = columns(sessions, 5)
         await self._conn.execute(
             "INSERT INTO sessions (session_id, pair_id, program_id, kind, starts_at, status)"
             " SELECT s, p, g, k, t, 'held' FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[])"
@@ -308,13 +309,12 @@ class FeedbackRepository:
     ) -> set[tuple[UUID, UUID]]:
         """`add_request` for each (request, session, pair, program, participant, role, expires at, questionnaire
         version), in one statement: the (session, participant) of those added, the others asked before."""
-        columns = [list(column) for column in zip(*requests, strict=True)]
         rows = await self._conn.fetch(
             "INSERT INTO feedback_requests (request_id, session_id, pair_id, program_id, participant_id, role, expires_at,"
             " questionnaire_version) SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::uuid[],"
             " $6::text[], $7::timestamptz[], $8::int[]) ON CONFLICT (session_id, participant_id) DO NOTHING"
             " RETURNING session_id, participant_id",
-            *columns,
+            *columns(requests, 8),
         )
         return {(row["session_id"], row["participant_id"]) for row in rows}
 

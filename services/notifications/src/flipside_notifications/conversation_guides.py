@@ -28,7 +28,7 @@ def areas_of(profile: ParticipantProfile) -> LearningAreas:
 async def learn_areas(repository: NotificationsRepository, event: Event) -> None:
     match event:
         case ParticipantEnrolled() | ParticipantUpdated():
-            await repository.conversations.remember_areas(event.participant_id, areas_of(event.profile))
+            await repository.conversations.remember_areas_of([(event.participant_id, areas_of(event.profile))])
         case ParticipantErased():
             await repository.conversations.forget_areas(event.participant_id)
 

@@ -16,17 +16,8 @@ class ConversationRepository:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 
-    async def remember_areas(self, participant_id: UUID, areas: LearningAreas) -> None:
-        await self._conn.execute(
-            "INSERT INTO learning_areas (participant_id, skills, goals) VALUES ($1, $2, $3)"
-            " ON CONFLICT (participant_id) DO UPDATE SET skills = EXCLUDED.skills, goals = EXCLUDED.goals",
-            participant_id,
-            list(areas.skills),
-            list(areas.goals),
-        )
-
     async def remember_areas_of(self, people: Sequence[tuple[UUID, LearningAreas]]) -> None:
-        """`remember_areas` for each (participant, areas) in one statement, a person given twice kept as given last."""
+        """What each (participant, areas) brings and wants, in one statement; a person given twice is kept as given last."""
         latest = dict(people)
         # Each person's lists go as JSON text: lists of lists in a text[] parameter would read as a second dimension.
         await self._conn.execute(

@@ -32,6 +32,12 @@ REPEATING = frozenset({"from", "content-type", "content-transfer-encoding", "mim
 """Headers whose values repeat from message to message: the same sender, each part's type and encoding."""
 
 
+def _repeats(name: str, value: Any) -> bool:
+    """Whether the header's value is one of those that repeat: a multipart type's is not, its boundary new in every
+    message, and kept it would only push out the others."""
+    return isinstance(value, str) and name.lower() in REPEATING and "boundary=" not in value
+
+
 class ReusedHeaders(HeaderRegistry):
     """The standard registry, keeping the class it makes for each header name (the standard one makes a new class on
     every lookup, a dozen times a message), and the headers it parsed of the names whose values repeat from message to
@@ -49,7 +55,7 @@ class ReusedHeaders(HeaderRegistry):
         return made
 
     def __call__(self, name: str, value: Any) -> BaseHeader:
-        if isinstance(value, str) and name.lower() in REPEATING:
+        if _repeats(name, value):
             return self._parsed(name, value)
         return super().__call__(name, value)
 
@@ -58,7 +64,7 @@ class WirePolicy(email.policy.EmailPolicy):
     """The standard policy, keeping the wire form of the headers whose values repeat from message to message."""
 
     def fold_binary(self, name: str, value: Any) -> bytes:
-        if name.lower() in REPEATING:
+        if _repeats(name, value):
             return _folded(self, name, value)
         return super().fold_binary(name, value)
 

@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
+from flipside_shared.columns import columns
 from flipside_shared.events import ParticipantProfile, ProgramDetails
 
 from .conversation_repository import ConversationRepository
@@ -556,7 +557,6 @@ class NotificationsRepository:
         taken over after it lapsed, or that was settled meanwhile (its recipient erased), is left as it is."""
         if not outcomes:
             return set()
-        columns = zip(*(astuple(outcome) for outcome in outcomes), strict=True)
         recorded = await self._conn.fetch(
             "UPDATE deliveries d SET status = o.status, attempts = d.attempts + o.attempted::int,"
             " last_error = coalesce(o.error, d.last_error), next_attempt_at = coalesce(o.next_attempt_at, d.next_attempt_at),"
@@ -567,7 +567,7 @@ class NotificationsRepository:
             " WHERE d.delivery_id = o.delivery_id AND d.claimed_by = $1 AND d.status = 'pending'"
             " RETURNING d.delivery_id",
             claim.claim_id,
-            *(list(column) for column in columns),
+            *columns([astuple(outcome) for outcome in outcomes], 7),
         )
         return {row["delivery_id"] for row in recorded}
 

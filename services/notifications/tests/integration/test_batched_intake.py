@@ -139,11 +139,13 @@ async def a_scenario(units) -> tuple[list[list[Event]], dict[UUID, str]]:
             )
         await uow.repository.save_preferences(pair.mentor.participant_id, Preferences(language="de"))
         conversations = uow.repository.conversations
-        await conversations.remember_areas(
-            pair.mentor.participant_id, LearningAreas(("TikTok content",), ("strategy",))
+        await conversations.remember_areas_of(
+            [
+                (pair.mentor.participant_id, LearningAreas(("TikTok content",), ("strategy",))),
+                (pair.mentee.participant_id, LearningAreas(("budget planning",), ("social",))),
+                (other.mentee.participant_id, LearningAreas((), ("AI tools",))),
+            ]
         )
-        await conversations.remember_areas(pair.mentee.participant_id, LearningAreas(("budget planning",), ("social",)))
-        await conversations.remember_areas(other.mentee.participant_id, LearningAreas((), ("AI tools",)))
         await conversations.save_prompts(
             program,
             "social_media",
@@ -193,15 +195,20 @@ async def outcome(pool, runs: list[list[Event]], causes: dict[int, UUID], names:
     }
 
 
-async def test_runs_of_requests_and_pairs_owe_and_remember_what_one_event_at_a_time_would(pool, units, handlers):
-    runs, names = await a_scenario(units)
-    alone_causes: dict[int, UUID] = {}
-    for i, event in enumerate(e for run in runs for e in run):
+async def one_at_a_time(units, handlers, events: list) -> dict[int, UUID]:
+    """Each event handled alone, in a transaction of its own, as a batch that failed is: the id of each one's cause."""
+    causes: dict[int, UUID] = {}
+    for i, event in enumerate(events):
         cause = envelope(event)
-        alone_causes[i] = cause.id
+        causes[i] = cause.id
         async with units.begin(cause=cause) as uow:
             await handlers.handler_for(event, inbound=False)(uow, event)
-    alone = await outcome(pool, runs, alone_causes, names)
+    return causes
+
+
+async def test_runs_of_requests_and_pairs_owe_and_remember_what_one_event_at_a_time_would(pool, units, handlers):
+    runs, names = await a_scenario(units)
+    alone = await outcome(pool, runs, await one_at_a_time(units, handlers, [e for run in runs for e in run]), names)
 
     runs, names = await a_scenario(units)
     causes: dict[int, UUID] = {}
@@ -322,13 +329,7 @@ async def enrolment_outcome(pool, run: list[Event], causes: dict[int, UUID], nam
 
 async def test_a_run_of_enrolments_stores_welcomes_and_counts_what_one_enrolment_at_a_time_would(pool, units, handlers):
     run, names = await an_enrolment_scenario(units)
-    alone_causes: dict[int, UUID] = {}
-    for i, event in enumerate(run):
-        cause = envelope(event)
-        alone_causes[i] = cause.id
-        async with units.begin(cause=cause) as uow:
-            await handlers.handler_for(event, inbound=False)(uow, event)
-    alone = await enrolment_outcome(pool, run, alone_causes, names)
+    alone = await enrolment_outcome(pool, run, await one_at_a_time(units, handlers, run), names)
 
     run, names = await an_enrolment_scenario(units)
     sent = [envelope(event) for event in run]

@@ -95,3 +95,16 @@ def test_the_headers_kept_between_messages_change_no_byte_of_one(monkeypatch):
     mailer.from_header.cache_clear()
     assert first == again == composed()
     mailer.from_header.cache_clear()
+
+
+def test_a_multipart_type_whose_boundary_is_new_in_each_message_is_not_kept():
+    """Only values that repeat are kept: a multipart type's, its boundary new every time, would push them out."""
+    context = {"session_id": str(uuid4()), "starts_at": "2026-12-07T09:00:00+00:00", "duration_minutes": 45}
+    sent = {**delivery("zoe@example.com", "session_scheduled"), "context": context}
+    rendered = RenderedMessage("Your kickoff", "Hello", "<p>Hello</p>")
+    compose(sent, rendered, "flipside@example.com", UNSUBSCRIBE)
+    folded, parsed = mailer._folded.cache_info(), mailer.WIRE_POLICY.header_factory._parsed.cache_info()
+    for _ in range(3):
+        compose(sent, rendered, "flipside@example.com", UNSUBSCRIBE)
+    assert mailer._folded.cache_info().currsize == folded.currsize
+    assert mailer.WIRE_POLICY.header_factory._parsed.cache_info().currsize == parsed.currsize

@@ -32,9 +32,6 @@ class InMemoryConversations:
     def __init__(self) -> None:
         self.learned: dict[UUID, LearningAreas] = {}
 
-    async def remember_areas(self, participant_id: UUID, areas: LearningAreas) -> None:
-        self.learned[participant_id] = areas
-
     async def remember_areas_of(self, people: list[tuple[UUID, LearningAreas]]) -> None:
         self.learned |= dict(people)
 

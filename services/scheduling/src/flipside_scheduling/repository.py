@@ -10,6 +10,7 @@ from uuid import UUID
 import asyncpg
 from pydantic import TypeAdapter
 
+from flipside_shared.columns import columns
 from flipside_shared.events import WorkingHours
 from flipside_shared.events.sessions import SessionKind
 from flipside_shared.rows import one_row
@@ -143,7 +144,7 @@ class SchedulingRepository:
             " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::integer[]) AS t(id, zone, hours, country, budget)"
             " ON CONFLICT (participant_id) DO UPDATE SET time_zone = excluded.time_zone,"
             " working_hours = excluded.working_hours, country = excluded.country, hours_per_month = excluded.hours_per_month",
-            *_columns(rows, 5),
+            *columns(rows, 5),
         )
 
     async def update_attendee(self, attendee: Attendee) -> None:
@@ -261,13 +262,13 @@ class SchedulingRepository:
             " mentor_id, mentee_id, mentor_time_zone, mentee_time_zone, correlation_id)"
             " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::integer[], $6::timestamptz[],"
             " $7::integer[], $8::uuid[], $9::uuid[], $10::text[], $11::text[], $12::uuid[])",
-            *_columns([_session_row(s) for s in sessions], 12),
+            *columns([_session_row(s) for s in sessions], 12),
         )
         timers = [(s.session_id, t.kind, t.due_at, t.minutes_before) for s in sessions for t in s.timers]
         await self._conn.execute(
             "INSERT INTO timers (session_id, kind, due_at, minutes_before)"
             " SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::integer[])",
-            *_columns(timers, 4),
+            *columns(timers, 4),
         )
 
     async def session(self, session_id: UUID) -> Session | None:
@@ -366,7 +367,7 @@ class SchedulingRepository:
             "INSERT INTO series (pair_id, program_id, anchor_at, time_zone, cadence, session_minutes, ends_at)"
             " SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[],"
             " $6::integer[], $7::timestamptz[]) ON CONFLICT (pair_id) DO NOTHING",
-            *_columns(rows, 7),
+            *columns(rows, 7),
         )
 
     async def active_series(self, pair_id: UUID) -> Series | None:
@@ -464,8 +465,3 @@ def _session_row(session: NewSession) -> tuple:
         session.mentee.time_zone,
         session.correlation_id,
     )
-
-
-def _columns(rows: Sequence[tuple], width: int) -> list[list]:
-    """Rows turned into the `width` column arrays an `unnest` insert takes (empty arrays for no rows)."""
-    return [[row[column] for row in rows] for column in range(width)]
