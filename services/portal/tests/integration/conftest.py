@@ -24,8 +24,11 @@ def backends(sandbox, tmp_path_factory) -> Iterator[dict[str, ServiceProcess]]:
     logs = tmp_path_factory.mktemp("logs")
     started: dict[str, ServiceProcess] = {}
     try:
+        # Started together and then waited for: most of a start is waiting on the broker and the database.
         for name in SERVICES:
-            started[name] = ServiceProcess(name, sandbox.env(FLIPSIDE_HTTP_DOCS="true"), logs).start()
+            started[name] = ServiceProcess(name, sandbox.env(FLIPSIDE_HTTP_DOCS="true"), logs).start(wait_ready=False)
+        for service in started.values():
+            service.wait_ready()
         yield started
     finally:
         for service in started.values():
