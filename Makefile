@@ -5,6 +5,8 @@
 UV ?= python3 -m uv
 STATE_DIR ?= .run/stack
 CHAOS_ENROLMENTS ?= 5000
+# Test files run on this many processes, each with its own broker and database: most of a test waits on them.
+TEST_WORKERS ?= 2
 
 install:
 	@bash scripts/bootstrap.sh
@@ -19,7 +21,7 @@ demo: install
 	$(UV) run --frozen python -m demo
 
 test: install
-	$(UV) run --frozen pytest
+	$(UV) run --frozen pytest -n $(TEST_WORKERS) --dist loadfile
 
 test-unit: install
 	$(UV) run --frozen pytest shared/tests/unit services/*/tests/unit
