@@ -26,7 +26,9 @@ throughput is its own work over its own stage. Each service's peak resident set 
 `scale_out` runs the same bulk again with a second process
 of one service. Also runnable alone: `python -m benchmarks.bulk [enrolments] [service to scale out]`; with
 `--scaled-only` after them, only the run with two processes, added beside the 1-process figures already in
-the results (a run of the same size, named by its own `measured_at`).
+the results (a run of the same size, named by its own `measured_at`); with `--events-only`, one run of one process
+each, ended once every pair and kickoff is on its topic (the target's part, for sizes whose e-mails would take most
+of an hour), written as the section `bulk_events`.
 """
 
 from __future__ import annotations
@@ -168,7 +170,9 @@ CONSUMES = {  # the streams each service reads
 }
 
 
-async def _bulk(sandbox: Sandbox, platform: Platform, sink: CountingSink, size: int) -> dict[str, float]:
+async def _bulk(
+    sandbox: Sandbox, platform: Platform, sink: CountingSink, size: int, events_only: bool = False
+) -> dict[str, float]:
     kafka = KafkaSettings(bootstrap_servers=sandbox.bootstrap_servers)
     configure_program(platform["matching"].url, PROGRAM, grades=LADDER, start="cohort_run")
     conn = await asyncpg.connect(sandbox.database_url)
@@ -202,6 +206,8 @@ async def _bulk(sandbox: Sandbox, platform: Platform, sink: CountingSink, size: 
             scheduled = await watch.pairs_scheduled() == run["paired"]
             progress.stamp("scheduling", scheduled)
             progress.stamp("kickoffs_published", scheduled and await watch.outbox_empty("scheduling"))
+            if events_only:
+                return {"pairs_published", "kickoffs_published"} <= progress.stamps.keys()
             return (
                 emails["pending"] == 0
                 and sink.count() >= emails["sent"] > 0
@@ -211,15 +217,11 @@ async def _bulk(sandbox: Sandbox, platform: Platform, sink: CountingSink, size: 
 
         await _until(everything_done)
         emails = await watch.emails()
-        finished = sink.last_at() - started
-        return {
+        events = {
             "enrolments": published,
             "pairs": run["paired"],
             "unmatched": run["unmatched"],
             "kickoffs": await watch.kickoffs(),
-            "emails": emails["sent"],
-            "emails_received": sink.count(),
-            "total_seconds": max(finished, time.monotonic() - started - POLL_SECONDS),
             "publish_seconds": progress.stamps["published"],
             "matching_intake_seconds": progress.stamps["matching_intake"],
             "matching_enrolments_per_second": published / progress.stamps["matching_intake"],
@@ -230,6 +232,16 @@ async def _bulk(sandbox: Sandbox, platform: Platform, sink: CountingSink, size: 
             "scheduling_seconds": progress.stamps["scheduling"] - progress.stamps["match_run"],
             "scheduling_pairs_per_second": run["paired"]
             / (progress.stamps["scheduling"] - progress.stamps["match_run"]),
+        }
+        if events_only:
+            # The e-mails go on being sent, as they were all along: what was sent and what waited by then.
+            return {**events, "emails_sent_by_then": emails["sent"], "emails_pending_by_then": emails["pending"]}
+        finished = sink.last_at() - started
+        return {
+            **events,
+            "emails": emails["sent"],
+            "emails_received": sink.count(),
+            "total_seconds": max(finished, time.monotonic() - started - POLL_SECONDS),
             "notifications_seconds": finished - progress.stamps["match_run"],
             "notifications_emails_per_second": emails["sent"] / (finished - progress.stamps["match_run"]),
         }
@@ -239,9 +251,12 @@ async def _bulk(sandbox: Sandbox, platform: Platform, sink: CountingSink, size: 
         await conn.close()
 
 
-def measure(stack: LocalStack, logs: Path, size: int = ENROLMENTS, scaled: str | None = None) -> dict:
+def measure(
+    stack: LocalStack, logs: Path, size: int = ENROLMENTS, scaled: str | None = None, events_only: bool = False
+) -> dict:
     """One bulk run on a sandbox of its own, each service sampled by py-spy; with `scaled`, that service
-    runs a second process (the first one is sampled)."""
+    runs a second process (the first one is sampled). With `events_only`, the run ends once every pair and kickoff
+    is on its topic: the target's part, for sizes whose e-mails would take far longer."""
     sandbox = Sandbox.on(stack)
     with CountingSink() as sink:
         platform = Platform(
@@ -262,17 +277,18 @@ def measure(stack: LocalStack, logs: Path, size: int = ENROLMENTS, scaled: str |
                 name: profile.Sampler(service.pid, logs / f"profile-{name}-{service.port}.txt")
                 for name, service in platform.services.items()
             }
-            figures = asyncio.run(_bulk(sandbox, platform, sink, size))
+            figures = asyncio.run(_bulk(sandbox, platform, sink, size, events_only))
             figures.update(
                 {f"peak_rss_mib_{name}": peak_rss_of(service) for name, service in platform.services.items()}
             )
             if extra:
                 figures[f"peak_rss_mib_{scaled}_second_process"] = peak_rss_of(extra)
-            print(
-                table({f"2 processes of {scaled}" if scaled else "1 process each": figures}),
-                file=sys.stderr,
-                flush=True,
-            )
+            if not events_only:
+                print(
+                    table({f"2 processes of {scaled}" if scaled else "1 process each": figures}),
+                    file=sys.stderr,
+                    flush=True,
+                )
         finally:
             for sampler in samplers.values():
                 sampler.stop()
@@ -364,7 +380,8 @@ def table_of(figures: dict) -> str:
 
 
 def main() -> int:
-    args = [arg for arg in sys.argv[1:] if arg != "--scaled-only"]
+    flags = {"--scaled-only", "--events-only"}
+    args = [arg for arg in sys.argv[1:] if arg not in flags]
     size = int(args[0]) if args else ENROLMENTS
     scaled = args[1] if len(args) > 1 else None
     results = recorded()
@@ -375,6 +392,8 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
+    if "--events-only" in sys.argv:
+        return events_only(size)
     with tempfile.TemporaryDirectory(prefix="flipside-bulk-") as workdir:
         stack = LocalStack(Path(workdir) / "stack")
         stack.start()
@@ -392,6 +411,43 @@ def main() -> int:
     print(profile.top_frames_table(figures["profile_1_process"]))
     print(f"\nwritten to {RESULTS} (bulk)")
     return 0
+
+
+def events_only(size: int) -> int:
+    """`python -m benchmarks.bulk [enrolments] --events-only`: one run, one process of each service, ended once every
+    pair and kickoff is on its topic; written as the section `bulk_events`, beside the whole bulk of `bulk`."""
+    with tempfile.TemporaryDirectory(prefix="flipside-bulk-") as workdir:
+        stack = LocalStack(Path(workdir) / "stack")
+        stack.start()
+        try:
+            figures = measure(stack, Path(workdir) / "logs", size, events_only=True)
+        finally:
+            stack.stop()
+    measured = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "target_seconds": TARGET_SECONDS,
+        **{key: value for key, value in figures.items() if key != "profile"},
+    }
+    write_sections({"bulk_events": rounded(measured)})
+    print(events_table(measured))
+    print(profile.table(figures["profile"]))
+    print(profile.top_frames_table(figures["profile"]))
+    print(f"\nwritten to {RESULTS} (bulk_events)")
+    return 0
+
+
+def events_table(f: dict) -> str:
+    return "\n".join(
+        [
+            f"| enrolments | pairs | kickoffs | pairs and kickoffs published s (target {TARGET_SECONDS:.0f})"
+            " | matching intake/s | match run s | scheduling pairs/s | e-mails sent by then | peak RSS matching MiB |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            f"| {f['enrolments']:,.0f} | {f['pairs']:,.0f} | {f['kickoffs']:,.0f} | {f['events_seconds']:,.1f}"
+            f" | {f['matching_enrolments_per_second']:,.0f} | {f['match_run_seconds']:,.1f}"
+            f" | {f['scheduling_pairs_per_second']:,.0f} | {f['emails_sent_by_then']:,.0f}"
+            f" | {f['peak_rss_mib_matching']:,.0f} |",
+        ]
+    )
 
 
 if __name__ == "__main__":
