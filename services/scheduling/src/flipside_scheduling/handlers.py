@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, TypeAlias
 from uuid import UUID, uuid4
-from zoneinfo import ZoneInfo
 
 import structlog
 
@@ -38,6 +37,7 @@ from flipside_shared.events import (
     SessionScheduled,
 )
 from flipside_shared.events.sessions import CancellationReason
+from flipside_shared.time_zones import zone_named
 from flipside_shared.unit_of_work import UnitOfWork
 
 from .domain.booking import Booked, NoSlot, book_kickoff, book_next, free_slots, reschedule
@@ -203,7 +203,7 @@ class Scheduler:
         attendee = await repository.attendee(participant_id)
         if attendee is None:
             return []
-        zone = ZoneInfo(attendee.time_zone)
+        zone = zone_named(attendee.time_zone)
         changes: list[SessionRescheduled | SessionCancelled] = []
         for session in await repository.future_sessions_of(participant_id, now):
             if not any(a.covers(session.starts_at.astimezone(zone).date()) for a in absences):
@@ -460,7 +460,7 @@ def _attendee_time(attendee: Attendee, booked: Booked, generations: Mapping[UUID
     return SessionAttendee(
         participant_id=attendee.participant_id,
         time_zone=attendee.time_zone,
-        local_start=booked.starts_at.astimezone(ZoneInfo(attendee.time_zone)),
+        local_start=booked.starts_at.astimezone(zone_named(attendee.time_zone)),
         feed_generation=generations[attendee.participant_id],
     )
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Annotated, Any, Literal
 from uuid import UUID
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
 from ..text import Few, Identifier, Name, OneLine, Text
+from ..time_zones import zone_named
 from . import sources as source
 from .base import Event, Stream, StrictModel
 
@@ -108,7 +109,7 @@ class ParticipantProfile(StrictModel):
     @classmethod
     def _known_time_zone(cls, value: str) -> str:
         try:
-            ZoneInfo(value)
+            zone_named(value)
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(f"unknown IANA time zone {value!r}") from error
         return value

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from flipside_shared.events import WorkingHours
+from flipside_shared.time_zones import zone_named
 
 SLOT_MINUTES = 15
 SLOTS_PER_WEEK = 7 * 24 * 60 // SLOT_MINUTES
@@ -37,7 +38,7 @@ def pattern_of(time_zone: str, hours: Sequence[WorkingHours]) -> Pattern:
 def weekly_slots(pattern: Pattern, first_week: date, weeks: int) -> np.ndarray:
     """Slots worked, as booleans of shape (weeks, SLOTS_PER_WEEK), from `first_week` (a Monday) 00:00 UTC."""
     zone_name, hours = pattern
-    zone = ZoneInfo(zone_name)
+    zone = zone_named(zone_name)
     origin = datetime(first_week.year, first_week.month, first_week.day, tzinfo=UTC)
     grid = np.zeros(weeks * SLOTS_PER_WEEK, dtype=bool)
     # Local days one before and one after the grid can reach into it across the date line.

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flipside_shared.time_zones import zone_named
+
 PERSON_CHANNELS = ("email", "slack", "teams")
 LANGUAGES = ("en", "de")
 """The languages messages are written in: one catalogue each."""
@@ -149,7 +151,7 @@ def decide(
         return Skip(f"channel {channel} turned off")
     if kind in preferences.muted_kinds:
         return Skip(f"{kind} muted")
-    zone = ZoneInfo(time_zone)
+    zone = zone_named(time_zone)
 
     def urgent_if_sent_at(moment: datetime) -> bool:
         return session_starts_at is not None and moment + urgent_lead >= session_starts_at

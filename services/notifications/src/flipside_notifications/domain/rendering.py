@@ -16,7 +16,6 @@ from functools import cache, lru_cache, partial
 from importlib.resources import files
 from io import BytesIO
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
@@ -24,6 +23,8 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
+
+from flipside_shared.time_zones import zone_named
 
 from .preferences import KIND_OF_TEMPLATE
 from .reasons import translated_reason
@@ -97,7 +98,7 @@ def _environment(language: str, escape_html: bool) -> Environment:
 @lru_cache(maxsize=1024)
 def local_time(value: str, time_zone: str, language: str) -> str:
     """A UTC instant as the recipient reads it: their weekday, date and time, and their zone."""
-    zone = ZoneInfo(time_zone)
+    zone = zone_named(time_zone)
     # Translators: a Unicode (CLDR) date pattern; EEEE is the weekday's name.
     pattern = translations(language).gettext("EEEE yyyy-MM-dd, HH:mm")
     moment = datetime.fromisoformat(value).astimezone(zone)

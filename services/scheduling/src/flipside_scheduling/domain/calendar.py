@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import holidays.countries  # every country's holidays loaded now, not by the first booking: see `_public_holidays`
 
 from flipside_shared.events import WorkingHours
+from flipside_shared.time_zones import zone_named
 
 GRID = timedelta(minutes=15)
 DAY = timedelta(days=1)
@@ -64,7 +65,7 @@ class Availability:
     time_zone: ZoneInfo = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "time_zone", ZoneInfo(self.attendee.time_zone))
+        object.__setattr__(self, "time_zone", zone_named(self.attendee.time_zone))
 
     @classmethod
     def of(cls, attendee: Attendee, busy: Iterable[Interval] = (), absences: Iterable[Absence] = ()) -> Availability:

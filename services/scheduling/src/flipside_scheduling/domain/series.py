@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
+
+from flipside_shared.time_zones import zone_named
 
 from .policy import Cadence, ProgramSchedule
 
@@ -37,7 +38,7 @@ class Series:
         )
 
     def target(self, occurrence: int) -> datetime:
-        zone = ZoneInfo(self.time_zone)
+        zone = zone_named(self.time_zone)
         wall_clock = self.anchor.astimezone(zone).replace(tzinfo=None)
         if self.cadence == "monthly":
             wall_clock += relativedelta(months=occurrence)
