@@ -37,6 +37,8 @@ import asyncio
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -379,6 +381,18 @@ def table_of(figures: dict) -> str:
     return table(runs)
 
 
+@contextmanager
+def stack_of_its_own() -> Iterator[tuple[LocalStack, Path]]:
+    """A broker and a database started for the run and removed after it, and where the services' logs go."""
+    with tempfile.TemporaryDirectory(prefix="flipside-bulk-") as workdir:
+        stack = LocalStack(Path(workdir) / "stack")
+        stack.start()
+        try:
+            yield stack, Path(workdir) / "logs"
+        finally:
+            stack.stop()
+
+
 def main() -> int:
     flags = {"--scaled-only", "--events-only"}
     args = [arg for arg in sys.argv[1:] if arg not in flags]
@@ -394,17 +408,12 @@ def main() -> int:
         return 2
     if "--events-only" in sys.argv:
         return events_only(size)
-    with tempfile.TemporaryDirectory(prefix="flipside-bulk-") as workdir:
-        stack = LocalStack(Path(workdir) / "stack")
-        stack.start()
-        try:
-            if scaled_only:
-                figures = {**results["bulk"], **measure_scaled_out(stack, Path(workdir) / "logs", size, scaled)}
-                figures.pop("scale_out_run", None)
-            else:
-                figures = measure_all(stack, Path(workdir) / "logs", size, scaled)
-        finally:
-            stack.stop()
+    with stack_of_its_own() as (stack, logs):
+        if scaled_only:
+            figures = {**results["bulk"], **measure_scaled_out(stack, logs, size, scaled)}
+            figures.pop("scale_out_run", None)
+        else:
+            figures = measure_all(stack, logs, size, scaled)
     write_sections({"bulk": rounded(figures)})
     print(table_of(figures))
     print(profile.table(figures["profile_1_process"]))
@@ -416,13 +425,8 @@ def main() -> int:
 def events_only(size: int) -> int:
     """`python -m benchmarks.bulk [enrolments] --events-only`: one run, one process of each service, ended once every
     pair and kickoff is on its topic; written as the section `bulk_events`, beside the whole bulk of `bulk`."""
-    with tempfile.TemporaryDirectory(prefix="flipside-bulk-") as workdir:
-        stack = LocalStack(Path(workdir) / "stack")
-        stack.start()
-        try:
-            figures = measure(stack, Path(workdir) / "logs", size, events_only=True)
-        finally:
-            stack.stop()
+    with stack_of_its_own() as (stack, logs):
+        figures = measure(stack, logs, size, events_only=True)
     measured = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "target_seconds": TARGET_SECONDS,
