@@ -18,14 +18,11 @@ from __future__ import annotations
 import os
 import platform as host
 import sys
-import tempfile
 from datetime import UTC, datetime
-from pathlib import Path
-
-from flipside_devstack.stack import LocalStack
 
 from . import bulk, matching_engine, notifications, profile, scheduling, services, steady_state
 from .results import RESULTS, write_all
+from .stacks import stack_of_its_own
 
 BULK_ENROLMENTS = int(os.environ.get("FLIPSIDE_BENCH_BULK_ENROLMENTS", bulk.ENROLMENTS))
 
@@ -33,18 +30,12 @@ BULK_ENROLMENTS = int(os.environ.get("FLIPSIDE_BENCH_BULK_ENROLMENTS", bulk.ENRO
 def main() -> int:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else services.EVENTS
     engine = matching_engine.measure_all()
-    with tempfile.TemporaryDirectory(prefix="flipside-bench-") as workdir:
-        stack = LocalStack(Path(workdir) / "stack")
-        stack.start()
-        logs = Path(workdir) / "logs"
-        try:
-            services_results = services.measure(stack, logs, count)
-            scheduling_figures = scheduling.measure(stack, logs, count)
-            notifications_figures = notifications.measure(stack, logs)
-            steady_figures = steady_state.measure(stack, logs)
-            bulk_figures = bulk.measure_all(stack, logs, BULK_ENROLMENTS)
-        finally:
-            stack.stop()
+    with stack_of_its_own() as (stack, logs):
+        services_results = services.measure(stack, logs, count)
+        scheduling_figures = scheduling.measure(stack, logs, count)
+        notifications_figures = notifications.measure(stack, logs)
+        steady_figures = steady_state.measure(stack, logs)
+        bulk_figures = bulk.measure_all(stack, logs, BULK_ENROLMENTS)
     result = {
         "measured_at": datetime.now(UTC).isoformat(),
         "machine": {"cores": os.cpu_count(), "python": host.python_version()},

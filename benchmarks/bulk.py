@@ -35,10 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,6 +64,7 @@ from .memory import peak_rss_of
 from .progress import wait_for
 from .results import RESULTS, recorded, write_sections
 from .smtp_counter import CountingSink
+from .stacks import stack_of_its_own
 
 ENROLMENTS = 100_000
 TARGET_SECONDS = 120.0  # first enrolment to the last PairCreated and kickoff SessionScheduled on their topics
@@ -381,18 +379,6 @@ def table_of(figures: dict) -> str:
     return table(runs)
 
 
-@contextmanager
-def stack_of_its_own() -> Iterator[tuple[LocalStack, Path]]:
-    """A broker and a database started for the run and removed after it, and where the services' logs go."""
-    with tempfile.TemporaryDirectory(prefix="flipside-bulk-") as workdir:
-        stack = LocalStack(Path(workdir) / "stack")
-        stack.start()
-        try:
-            yield stack, Path(workdir) / "logs"
-        finally:
-            stack.stop()
-
-
 def main() -> int:
     flags = {"--scaled-only", "--events-only"}
     args = [arg for arg in sys.argv[1:] if arg not in flags]
@@ -414,12 +400,7 @@ def main() -> int:
             figures.pop("scale_out_run", None)
         else:
             figures = measure_all(stack, logs, size, scaled)
-    write_sections({"bulk": rounded(figures)})
-    print(table_of(figures))
-    print(profile.table(figures["profile_1_process"]))
-    print(profile.top_frames_table(figures["profile_1_process"]))
-    print(f"\nwritten to {RESULTS} (bulk)")
-    return 0
+    return reported("bulk", rounded(figures), table_of(figures), figures["profile_1_process"])
 
 
 def events_only(size: int) -> int:
@@ -432,11 +413,16 @@ def events_only(size: int) -> int:
         "target_seconds": TARGET_SECONDS,
         **{key: value for key, value in figures.items() if key != "profile"},
     }
-    write_sections({"bulk_events": rounded(measured)})
-    print(events_table(measured))
-    print(profile.table(figures["profile"]))
-    print(profile.top_frames_table(figures["profile"]))
-    print(f"\nwritten to {RESULTS} (bulk_events)")
+    return reported("bulk_events", rounded(measured), events_table(measured), figures["profile"])
+
+
+def reported(section: str, figures: dict, table: str, profiles: dict[str, dict]) -> int:
+    """`figures` written as `section` of the results, and printed: their table, then where each service's CPU went."""
+    write_sections({section: figures})
+    print(table)
+    print(profile.table(profiles))
+    print(profile.top_frames_table(profiles))
+    print(f"\nwritten to {RESULTS} ({section})")
     return 0
 
 

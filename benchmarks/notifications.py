@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -45,6 +44,7 @@ from .memory import peak_rss_of
 from .progress import wait_for
 from .results import RESULTS, write_sections
 from .smtp_counter import CountingSink
+from .stacks import stack_of_its_own
 
 MESSAGES = 2000
 # The service's own number of SMTP sessions (`FLIPSIDE_SMTP_CONNECTIONS` unset); the raw loop uses as many.
@@ -225,12 +225,8 @@ def table(figures: dict[str, float]) -> str:
 
 def main() -> int:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else MESSAGES
-    with tempfile.TemporaryDirectory(prefix="flipside-bench-") as workdir:
-        stack = LocalStack(Path(workdir) / "stack").start()
-        try:
-            figures = measure(stack, Path(workdir) / "logs", count)
-        finally:
-            stack.stop()
+    with stack_of_its_own() as (stack, logs):
+        figures = measure(stack, logs, count)
     write_sections({"notifications": rounded(figures)})
     print(table(figures))
     print(f"\nwritten to {RESULTS} (notifications)")

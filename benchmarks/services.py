@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,7 @@ from . import baseline
 from .memory import peak_rss_of
 from .progress import burst_per_second
 from .results import RESULTS, write_sections
+from .stacks import stack_of_its_own
 from .workloads import COHORT_ENROLMENTS, COHORT_PROGRAM, WORKLOADS
 
 EVENTS = 2000
@@ -182,12 +182,8 @@ def main() -> int:
     if unknown := steps - STEPS:
         print(f"unknown steps {sorted(unknown)}: choose among {sorted(STEPS)}", file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory(prefix="flipside-bench-") as workdir:
-        stack = LocalStack(Path(workdir) / "stack").start()
-        try:
-            results = measure(stack, Path(workdir) / "logs", count, steps)
-        finally:
-            stack.stop()
+    with stack_of_its_own() as (stack, logs):
+        results = measure(stack, logs, count, steps)
     write_sections(results)
     print(table(results))
     print(f"\nwritten to {RESULTS} (services)")

@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import math
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterable
@@ -59,6 +58,7 @@ from flipside_shared.settings import KafkaSettings
 from flipside_shared.topics import ensure_topics
 
 from .results import RESULTS, write_sections
+from .stacks import stack_of_its_own
 
 PAIRS_PER_SECOND = 5.0
 SECONDS = 60.0
@@ -527,12 +527,8 @@ def table(figures: dict[str, float]) -> str:
 def main() -> int:
     pairs_per_second = float(sys.argv[1]) if len(sys.argv) > 1 else PAIRS_PER_SECOND
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else SECONDS
-    with tempfile.TemporaryDirectory(prefix="flipside-bench-") as workdir:
-        stack = LocalStack(Path(workdir) / "stack").start()
-        try:
-            figures = measure(stack, Path(workdir) / "logs", pairs_per_second, seconds)
-        finally:
-            stack.stop()
+    with stack_of_its_own() as (stack, logs):
+        figures = measure(stack, logs, pairs_per_second, seconds)
     write_sections({"steady_state": rounded(figures), "steady_state_measured_at": datetime.now(UTC).isoformat()})
     print(table(figures))
     print(f"\nwritten to {RESULTS} (steady_state)")
