@@ -186,7 +186,8 @@ class EventProcessor(Generic[Repository]):
         inbound = record.topic == envelope.event.stream.inbound_topic(self._topic_prefix)
         handler = self._handlers.handler_for(envelope.event, inbound)
         if handler is None:
-            # Passed over by `_not_taken` only if a header without a value came after the type's: decoding skips it.
+            # Reached only when `_not_taken` could not read the type header (a header of that name without a value came
+            # after it, which decoding skips): another service's event, ignored here too.
             EVENTS.labels(envelope.type, "ignored").inc()
             return None
         accepted = envelope.event.accepted_sources(record.topic, self._topic_prefix)
