@@ -9,6 +9,7 @@ from typing import TypeVar
 import uvicorn
 from fastapi import FastAPI
 
+from .collector import set_for_batches
 from .preflight import (
     ConfigurationError,
     check_reachable,
@@ -30,8 +31,10 @@ def serve(app_factory: Callable[[Settings], FastAPI], settings_class: type[Setti
         asyncio.run(check_reachable(settings, settings.startup_timeout_seconds))
     except ConfigurationError as error:
         fail(error)
+    app = app_factory(settings)
+    set_for_batches()
     uvicorn.run(
-        app_factory(settings),
+        app,
         host=settings.http_host,
         port=settings.http_port,
         log_config=None,
