@@ -21,6 +21,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
+from flipside_shared.time_zones import zone_named
+
 LOCALES_DIR = Path(__file__).parent / "locales"
 LANGUAGES = ("en", "de")
 DEFAULT_LANGUAGE = "en"
@@ -64,7 +66,7 @@ def negotiate(accept_language: str | None) -> str:
 
 def zone(name: str | None) -> ZoneInfo:
     try:
-        return ZoneInfo(name) if name else ZoneInfo("UTC")
+        return zone_named(name) if name else ZoneInfo("UTC")
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
 

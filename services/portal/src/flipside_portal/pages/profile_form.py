@@ -11,9 +11,11 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfoNotFoundError
 
 from starlette.datastructures import FormData
+
+from flipside_shared.time_zones import zone_named
 
 from ..i18n import N_
 from ..services import ServiceRefused
@@ -135,7 +137,7 @@ def read_form(form: FormData, topics: Topics, kept_names: Iterable[str], transla
         errors["email"] = translate(N_("Write an e-mail address such as name@example.com."))
     if values["time_zone"]:
         try:
-            ZoneInfo(values["time_zone"])
+            zone_named(values["time_zone"])
         except (ZoneInfoNotFoundError, ValueError):
             errors["time_zone"] = translate(N_("Write a time zone such as Europe/Berlin or America/New_York."))
     for name in ("grade", "capacity", "hours_per_month"):
