@@ -201,13 +201,13 @@ async def _bulk(
         run = await watch.run()
 
         async def everything_done() -> bool:
-            emails = await watch.emails()
             progress.stamp("pairs_published", await watch.outbox_empty("matching"))
             scheduled = await watch.pairs_scheduled() == run["paired"]
             progress.stamp("scheduling", scheduled)
             progress.stamp("kickoffs_published", scheduled and await watch.outbox_empty("scheduling"))
             if events_only:
                 return {"pairs_published", "kickoffs_published"} <= progress.stamps.keys()
+            emails = await watch.emails()
             return (
                 emails["pending"] == 0
                 and sink.count() >= emails["sent"] > 0
