@@ -57,6 +57,11 @@ def weekly_slots(pattern: Pattern, first_week: date, weeks: int) -> np.ndarray:
     return grid.reshape(weeks, SLOTS_PER_WEEK)
 
 
+WEEKS_AT_ONCE_UP_TO = 1_000_000
+"""The most overlaps (pairs of patterns x weeks) worked out in one product; larger sides go week by week, so a
+whole company's patterns never hold every week's overlaps at once. A newcomer's few patterns take one call."""
+
+
 class Availability:
     """Weekly overlap of working hours between the availability patterns of one side (rows) and of the other
     (columns): the least over the program's weeks.
@@ -68,9 +73,12 @@ class Availability:
         self, row_patterns: Sequence[Pattern], col_patterns: Sequence[Pattern], first_week: date, weeks: int
     ) -> None:
         rows, cols = _slots(row_patterns, first_week, weeks), _slots(col_patterns, first_week, weeks)
-        least = np.full((len(row_patterns), len(col_patterns)), np.inf, dtype=np.float32)
-        for week in range(weeks):
-            np.minimum(least, rows[:, week] @ cols[:, week].T, out=least)
+        if len(row_patterns) * len(col_patterns) * weeks <= WEEKS_AT_ONCE_UP_TO:
+            least = np.matmul(rows.transpose(1, 0, 2), cols.transpose(1, 2, 0)).min(axis=0, initial=np.inf)
+        else:
+            least = np.full((len(row_patterns), len(col_patterns)), np.inf, dtype=np.float32)
+            for week in range(weeks):
+                np.minimum(least, rows[:, week] @ cols[:, week].T, out=least)
         self.overlap_minutes = (least * SLOT_MINUTES).astype(np.int32)
         """Minutes both patterns work in the same week, in the worst week of the program: (rows, columns)."""
         self.row_weekly_minutes = _shortest_week(rows)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property, lru_cache
+from typing import cast
 from uuid import UUID
 
 import numpy as np
@@ -32,6 +33,12 @@ RULES = ("grade", "reporting_line", "language", "overlap", "excluded")
 """The hard rules a candidate space checks; roles, program and capacity are settled by who is in it."""
 
 CELLS_PER_BLOCK = 2_000_000
+
+DENSE_UP_TO = 1_000_000
+"""The most cells (people x features, every kind together) a space holds as dense arrays rather than sparse ones."""
+
+Matrix = sparse.csr_matrix | np.ndarray
+"""People (rows) by features: sparse in a large space, dense in a small one."""
 
 
 class _Vocabulary(dict[str, int]):
@@ -56,10 +63,15 @@ def draw_order(people: Sequence[Participant], draw: str) -> list[Participant]:
     same program, whatever order the people arrive in."""
 
     def key(person: Participant) -> tuple[bytes, UUID]:
-        digest = hashlib.blake2b(f"{draw}/{person.participant_id}".encode(), digest_size=8).digest()
-        return digest, person.participant_id
+        return _drawn(draw, person.participant_id), person.participant_id
 
     return sorted(people, key=key)
+
+
+@lru_cache(maxsize=65_536)
+def _drawn(draw: str, participant_id: UUID) -> bytes:
+    """Where the draw puts someone: a rolling program's waiting people are drawn again at every arrival."""
+    return hashlib.blake2b(f"{draw}/{participant_id}".encode(), digest_size=8).digest()
 
 
 class CandidateSpace:
@@ -85,26 +97,16 @@ class CandidateSpace:
         people = self.mentees + self.mentors
         n, rows = len(people), len(self.mentees)
 
-        topics, interests, styles, languages, departments = (_Vocabulary() for _ in range(5))
+        languages, departments = _Vocabulary(), _Vocabulary()
         patterns: tuple[dict[Pattern, int], dict[Pattern, int]] = ({}, {})
         """The mentees' patterns and the mentors': each side is indexed in its own."""
-        skills: list[dict[int, float]] = []
-        goals: list[dict[int, float]] = []
-        liked: list[dict[int, float]] = []
-        style: list[dict[int, float]] = []
         spoken: list[dict[int, float]] = []
         pattern_index = np.empty(n, dtype=np.int32)
         department = np.empty(n, dtype=np.int32)
         keep = len(people) <= KEPT_UP_TO
-        self._language_sets: list[frozenset[str]] = []
-        for i, person in enumerate(people):
-            features = _features_of(person.profile, taxonomy, keep)
-            self._language_sets.append(features.languages)
-            skills.append({topics.index(topic): value for topic, value in features.offered.items()})
-            goals.append({topics.index(topic): share for topic, share in features.wanted.items()})
-            hobbies = {interests.index(name) for name in features.interests}
-            liked.append({h: 1 / math.sqrt(len(hobbies)) for h in hobbies})
-            style.append({styles.index(key): 0.5 for key in features.styles})
+        self._features = [_features_of(person.profile, taxonomy, keep) for person in people]
+        self._language_sets = [features.languages for features in self._features]
+        for i, features in enumerate(self._features):
             spoken.append({languages.index(language): 1.0 for language in features.languages})
             side = patterns[0] if i < rows else patterns[1]
             pattern_index[i] = side.setdefault(features.pattern, len(side))
@@ -114,14 +116,9 @@ class CandidateSpace:
         self._overlap = availability.overlap_minutes
         self._row_weekly, self._col_weekly = availability.row_weekly_minutes, availability.col_weekly_minutes
         self._row_count = rows
-        self._topic_features = {
-            "skills": (skills, len(topics)),
-            "goals": (goals, len(topics)),
-            "interests": (liked, len(interests)),
-            "style": (style, len(styles)),
-        }
-        self._row_languages = _matrix(spoken[:rows], len(languages))
-        self._col_languages = _matrix(spoken[rows:], len(languages)).T.toarray()
+        dense_languages = n * len(languages) <= DENSE_UP_TO
+        self._row_languages = _matrix(spoken[:rows], len(languages), dense_languages)
+        self._col_languages = np.ascontiguousarray(_array(_matrix(spoken[rows:], len(languages), dense_languages)).T)
         grade = np.array([p.profile.grade for p in people], dtype=np.int32)
         self._row_grade, self._col_grade = grade[:rows], grade[rows:]
         self._row_pattern, self._col_pattern = pattern_index[:rows], pattern_index[rows:]
@@ -131,14 +128,49 @@ class CandidateSpace:
 
     # What only scoring needs is built on the first score asked for: a rolling arrival asks most of its spaces
     # only who fits (`rule_masks`), and for small spaces building these cost more than all the rest.
-    # Each side's matrices are built apart: slicing one matrix of both cost as much again as building it.
     @cached_property
-    def _rows(self) -> dict[str, sparse.csr_matrix]:
-        return {name: _matrix(of[: self._row_count], width) for name, (of, width) in self._topic_features.items()}
+    def _topic_features(self) -> dict[str, tuple[list[dict[int, float]], int]]:
+        """Each kind of topic feature: every person's (mentees first), numbered in this space, and how many."""
+        topics, interests, styles = _Vocabulary(), _Vocabulary(), _Vocabulary()
+        skills: list[dict[int, float]] = []
+        goals: list[dict[int, float]] = []
+        liked: list[dict[int, float]] = []
+        style: list[dict[int, float]] = []
+        for features in self._features:
+            skills.append({topics.index(topic): value for topic, value in features.offered.items()})
+            goals.append({topics.index(topic): share for topic, share in features.wanted.items()})
+            hobbies = {interests.index(name) for name in features.interests}
+            liked.append({h: 1 / math.sqrt(len(hobbies)) for h in hobbies})
+            style.append({styles.index(key): 0.5 for key in features.styles})
+        return {
+            "skills": (skills, len(topics)),
+            "goals": (goals, len(topics)),
+            "interests": (liked, len(interests)),
+            "style": (style, len(styles)),
+        }
 
     @cached_property
-    def _cols(self) -> dict[str, sparse.csr_matrix]:
-        return {name: _matrix(of[self._row_count :], width) for name, (of, width) in self._topic_features.items()}
+    def _dense(self) -> bool:
+        """Whether this space holds its topic features as dense arrays: small spaces (a rolling arrival's, a
+        suggestion's) do, as scipy's sparse matrices cost tens of microseconds of Python per operation, more than
+        such a space's arithmetic."""
+        widths = sum(width for _, width in self._topic_features.values())
+        return len(self._features) * widths <= DENSE_UP_TO
+
+    # Each side's matrices are built apart: slicing one matrix of both cost as much again as building it.
+    @cached_property
+    def _rows(self) -> dict[str, Matrix]:
+        return {
+            name: _matrix(of[: self._row_count], width, self._dense)
+            for name, (of, width) in self._topic_features.items()
+        }
+
+    @cached_property
+    def _cols(self) -> dict[str, Matrix]:
+        return {
+            name: _matrix(of[self._row_count :], width, self._dense)
+            for name, (of, width) in self._topic_features.items()
+        }
 
     @cached_property
     def _scoring(self) -> _Scoring:
@@ -147,21 +179,15 @@ class CandidateSpace:
         depend only on a person's kind (availability pattern, grade, department, languages)."""
         w = dict(zip(FACTORS, self.weights.tolist(), strict=False))
         r, c = self._rows, self._cols
-        row_features = (
-            sparse.hstack(
-                [
-                    w["mentor_teaches"] * r["goals"],
-                    w["mentee_teaches"] * r["skills"],
-                    w["interests"] * r["interests"],
-                    w["communication"] * r["style"],
-                ]
-            )
-            .tocsr()
-            .astype(np.float32)
-        )
-        col_features = np.ascontiguousarray(
-            sparse.hstack([c["skills"], c["goals"], c["interests"], c["style"]]).T.toarray(), dtype=np.float32
-        )
+        row_blocks = [
+            w["mentor_teaches"] * r["goals"],
+            w["mentee_teaches"] * r["skills"],
+            w["interests"] * r["interests"],
+            w["communication"] * r["style"],
+        ]
+        col_blocks = [c["skills"], c["goals"], c["interests"], c["style"]]
+        row_features = _side_by_side(row_blocks, self._dense).astype(np.float32)
+        col_features = np.ascontiguousarray(_array(_side_by_side(col_blocks, self._dense)).T, dtype=np.float32)
         language_sets: dict[frozenset[str], int] = {}
         language_of = np.array(
             [language_sets.setdefault(spoken, len(language_sets)) for spoken in self._language_sets],
@@ -223,7 +249,7 @@ class CandidateSpace:
         for i, person in enumerate(people):
             for rule, others in (
                 ("reporting_line", above[person.participant_id]),
-                ("excluded", set(person.profile.exclusions) | person.partners),
+                ("excluded", (*person.profile.exclusions, *person.partners)),
             ):
                 for j in (index[o] for o in others if o in index):
                     if (i < rows) != (j < rows):
@@ -267,7 +293,7 @@ class CandidateSpace:
         """Scores of a block of rows against `cols` (every column when None), -inf where a hard rule is broken."""
         cols_ = np.arange(len(self.mentors)) if cols is None else cols
         scoring = self._scoring
-        scores: np.ndarray = scoring.row_features[rows].toarray() @ _columns(scoring.col_features, cols)
+        scores: np.ndarray = _array(scoring.row_features[rows]) @ _columns(scoring.col_features, cols)
         for lookup in scoring.lookups:
             scores += np.take(lookup.table[lookup.row_kind[rows]], lookup.col_kind[cols_], axis=1)
         scores[~self._allowed_by(scoring.every_barred, rows, cols_)] = -np.inf
@@ -330,7 +356,9 @@ class CandidateSpace:
         shorter = np.minimum(self._row_weekly[pattern_r], self._col_weekly[pattern_c])
 
         def dot(row_matrix: str, col_matrix: str) -> np.ndarray:
-            return np.asarray(r[row_matrix][rows].multiply(c[col_matrix][cols]).sum(axis=1), dtype=np.float32).ravel()
+            left, right = r[row_matrix][rows], c[col_matrix][cols]
+            products = left * right if self._dense else left.multiply(right)
+            return np.asarray(products.sum(axis=1), dtype=np.float32).ravel()
 
         return np.stack(
             [
@@ -435,7 +463,7 @@ def _features_of(profile: ParticipantProfile, taxonomy: Taxonomy, keep: bool) ->
 
 @dataclass(frozen=True)
 class _Scoring:
-    row_features: sparse.csr_matrix
+    row_features: Matrix
     col_features: np.ndarray
     lookups: list[_Lookup]
     allowed_tables: list[np.ndarray]
@@ -463,10 +491,19 @@ class _Lookup:
 
 
 def _kinds(attributes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of `attributes` (non-negative integers), in order, and which of them each row is."""
     if len(attributes) == 0:
         return np.zeros((0, attributes.shape[1]), dtype=np.int64), np.zeros(0, dtype=np.int64)
-    kinds, kind_of = np.unique(attributes, axis=0, return_inverse=True)
-    return kinds, kind_of.ravel()
+    # Each row as one number, its columns as the digits of a mixed radix: those numbers sort as the rows do, and
+    # a one-dimensional `unique` is several times faster than one along an axis, in a small space and a large one.
+    low = attributes.min(axis=0)
+    span = attributes.max(axis=0) - low + 1
+    if math.prod(span.tolist()) >= 2**62:  # more rows than one int64 can number (a space's two columns never are)
+        kinds, kind_of = np.unique(attributes, axis=0, return_inverse=True)
+        return kinds, kind_of.ravel()
+    place = np.concatenate([np.cumprod(span[:0:-1])[::-1], [1]])
+    _, first, kind_of = np.unique((attributes - low) @ place, return_index=True, return_inverse=True)
+    return attributes[first], kind_of.ravel()
 
 
 def _cells(cells: set[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -475,11 +512,26 @@ def _cells(cells: set[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
     return np.array([r for r, _ in ordered], dtype=np.int64), np.array([c for _, c in ordered], dtype=np.int64)
 
 
+def _side_by_side(blocks: list[Matrix], dense: bool) -> Matrix:
+    if dense:
+        return np.hstack(cast(list[np.ndarray], blocks))
+    return sparse.hstack(cast(list[sparse.csr_matrix], blocks)).tocsr()
+
+
+def _array(matrix: Matrix) -> np.ndarray:
+    return matrix if isinstance(matrix, np.ndarray) else matrix.toarray()
+
+
 def _columns(matrix: np.ndarray, cols: np.ndarray | None) -> np.ndarray:
     return matrix if cols is None else matrix[:, cols]
 
 
-def _matrix(rows: list[dict[int, float]], width: int) -> sparse.csr_matrix:
+def _matrix(rows: list[dict[int, float]], width: int, dense: bool) -> Matrix:
+    if dense:
+        matrix = np.zeros((len(rows), max(width, 1)), dtype=np.float32)
+        at = np.repeat(np.arange(len(rows)), [len(row) for row in rows])
+        matrix[at, [key for row in rows for key in row]] = [value for row in rows for value in row.values()]
+        return matrix
     indptr: list[int] = [0]
     indices: list[int] = []
     data: list[float] = []

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import heapq
 import statistics
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import NamedTuple
 from uuid import UUID
 
 import numpy as np
@@ -142,23 +144,23 @@ def ranked(
     org: Mapping[UUID, Sequence[UUID]] | None = None,
     k: int = 5,
 ) -> list[ScoredPair]:
-    """The `k` best allowed partners for one person, best first; equal scores go to whoever has waited longest."""
+    """The `k` best allowed partners for one person, best first; equal scores go to whoever has waited longest.
+
+    Only the `k` chosen are explained: people alike in everything tie by the hundred in a rolling program, and
+    explaining a pair costs more than scoring it."""
     others = [p for p in waiting if p.participant_id != person.participant_id]
-    options: list[ScoredPair] = []
+    spaces: list[CandidateSpace] = []
     if person.can_take_a_mentor:
-        options += _best(
-            CandidateSpace([person], [p for p in others if p.mentor_slots > 0], policy, taxonomy, first_week, org), k
+        spaces.append(
+            CandidateSpace([person], [p for p in others if p.mentor_slots > 0], policy, taxonomy, first_week, org)
         )
     if person.mentor_slots > 0:
-        options += _best(
-            CandidateSpace([p for p in others if p.can_take_a_mentor], [person], policy, taxonomy, first_week, org), k
+        spaces.append(
+            CandidateSpace([p for p in others if p.can_take_a_mentor], [person], policy, taxonomy, first_week, org)
         )
-
-    def order(pair: ScoredPair) -> tuple[float, datetime, UUID]:
-        other = pair.mentor if pair.mentee is person else pair.mentee
-        return -round(pair.score, 6), other.enrolled_at, other.participant_id
-
-    return sorted(options, key=order)[:k]
+    options = [option for index, space in enumerate(spaces) for option in _best(space, index, person, k)]
+    chosen = heapq.nsmallest(k, options)
+    return [scored_pairs(spaces[option.space], [(option.row, option.col)])[0] for option in chosen]
 
 
 def unmatchable(
@@ -232,8 +234,20 @@ def _fitting(space: CandidateSpace, row: int | None = None, col: int | None = No
 TIE = 1e-6
 
 
-def _best(space: CandidateSpace, k: int) -> list[ScoredPair]:
-    """The allowed pairs of a one-row or one-column space scoring at least its k-th best (ties included)."""
+class _Option(NamedTuple):
+    """A partner for one person, in the order they are ranked: the higher score, then whoever has waited longest."""
+
+    negated_score: float
+    other_enrolled_at: datetime
+    other_id: UUID
+    space: int
+    row: int
+    col: int
+
+
+def _best(space: CandidateSpace, index: int, person: Participant, k: int) -> list[_Option]:
+    """The allowed cells of the `index`-th of a person's spaces (the person its only row or its only column)
+    scoring at least its k-th best, ties included, as the person's options."""
     if 0 in space.shape:
         return []
     scores = space.scored(np.arange(space.shape[0]))
@@ -241,4 +255,10 @@ def _best(space: CandidateSpace, k: int) -> list[ScoredPair]:
     if allowed.size == 0:
         return []
     rows, cols = np.nonzero(scores >= allowed[min(k, allowed.size) - 1] - TIE)
-    return scored_pairs(space, list(zip(rows.tolist(), cols.tolist(), strict=False)))
+    as_mentee = space.mentees[0].participant_id == person.participant_id
+    options = []
+    for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
+        other = space.mentors[col] if as_mentee else space.mentees[row]
+        score = round(float(scores[row, col]), 6)
+        options.append(_Option(-score, other.enrolled_at, other.participant_id, index, row, col))
+    return options

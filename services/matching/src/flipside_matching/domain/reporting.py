@@ -17,6 +17,9 @@ def chains(managers: Mapping[UUID, Sequence[UUID]]) -> dict[UUID, frozenset[UUID
     for start in managers:
         if start in above:
             continue
+        if not managers[start]:  # most people of a space name no manager: nothing to climb
+            above[start] = frozenset()
+            continue
         in_progress = {start}
         stack = [(start, iter(managers[start]))]
         while stack:
