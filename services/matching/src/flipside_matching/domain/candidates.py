@@ -9,6 +9,7 @@ pair's published breakdown is exactly what the assignment maximised.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import sys
 import weakref
@@ -494,6 +495,8 @@ def _kinds(attributes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct rows of `attributes` (non-negative integers), in order, and which of them each row is."""
     if len(attributes) == 0:
         return np.zeros((0, attributes.shape[1]), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if len(attributes) == 1:  # a rolling newcomer's side
+        return attributes, np.zeros(1, dtype=np.int64)
     # Each row as one number, its columns as the digits of a mixed radix: those numbers sort as the rows do, and
     # a one-dimensional `unique` is several times faster than one along an axis, in a small space and a large one.
     low = attributes.min(axis=0)
@@ -527,19 +530,14 @@ def _columns(matrix: np.ndarray, cols: np.ndarray | None) -> np.ndarray:
 
 
 def _matrix(rows: list[dict[int, float]], width: int, dense: bool) -> Matrix:
+    """Each row's {column: value} as a matrix of `width` columns (at least one)."""
+    counts = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    cells = int(counts.sum())
+    indices = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int32, count=cells)
+    data = np.fromiter(itertools.chain.from_iterable(map(dict.values, rows)), dtype=np.float32, count=cells)
     if dense:
         matrix = np.zeros((len(rows), max(width, 1)), dtype=np.float32)
-        at = np.repeat(np.arange(len(rows)), [len(row) for row in rows])
-        matrix[at, [key for row in rows for key in row]] = [value for row in rows for value in row.values()]
+        matrix[np.repeat(np.arange(len(rows)), counts), indices] = data
         return matrix
-    indptr: list[int] = [0]
-    indices: list[int] = []
-    data: list[float] = []
-    for row in rows:
-        indices.extend(row.keys())
-        data.extend(row.values())
-        indptr.append(len(indices))
-    return sparse.csr_matrix(
-        (np.array(data, dtype=np.float32), np.array(indices, dtype=np.int32), np.array(indptr, dtype=np.int64)),
-        shape=(len(rows), max(width, 1)),
-    )
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    return sparse.csr_matrix((data, indices, indptr), shape=(len(rows), max(width, 1)))
