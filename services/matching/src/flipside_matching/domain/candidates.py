@@ -43,8 +43,12 @@ Matrix = sparse.csr_matrix | np.ndarray
 
 
 class _Vocabulary(dict[str, int]):
-    def index(self, key: str) -> int:
-        return self.setdefault(key, len(self))
+    """Names numbered in the order first met: looking a name up numbers it if it is new. A name already met is
+    found by the dict itself, without a call into Python: a space looks names up hundreds of times."""
+
+    def __missing__(self, key: str) -> int:
+        self[key] = number = len(self)
+        return number
 
 
 @dataclass(frozen=True)
@@ -108,10 +112,10 @@ class CandidateSpace:
         self._features = [_features_of(person.profile, taxonomy, keep) for person in people]
         self._language_sets = [features.languages for features in self._features]
         for i, features in enumerate(self._features):
-            spoken.append({languages.index(language): 1.0 for language in features.languages})
+            spoken.append({languages[language]: 1.0 for language in features.languages})
             side = patterns[0] if i < rows else patterns[1]
             pattern_index[i] = side.setdefault(features.pattern, len(side))
-            department[i] = departments.index(features.department)
+            department[i] = departments[features.department]
 
         availability = Availability(list(patterns[0]), list(patterns[1]), first_week, policy.length_weeks)
         self._overlap = availability.overlap_minutes
@@ -138,11 +142,11 @@ class CandidateSpace:
         liked: list[dict[int, float]] = []
         style: list[dict[int, float]] = []
         for features in self._features:
-            skills.append({topics.index(topic): value for topic, value in features.offered.items()})
-            goals.append({topics.index(topic): share for topic, share in features.wanted.items()})
-            hobbies = {interests.index(name) for name in features.interests}
+            skills.append({topics[topic]: value for topic, value in features.offered.items()})
+            goals.append({topics[topic]: share for topic, share in features.wanted.items()})
+            hobbies = {interests[name] for name in features.interests}
             liked.append({h: 1 / math.sqrt(len(hobbies)) for h in hobbies})
-            style.append({styles.index(key): 0.5 for key in features.styles})
+            style.append({styles[key]: 0.5 for key in features.styles})
         return {
             "skills": (skills, len(topics)),
             "goals": (goals, len(topics)),
