@@ -14,6 +14,9 @@ import httpx
 
 from .ports import free_port
 
+# What uvicorn (and Python) log, in any case, when a port is bound by another process (EADDRINUSE).
+_PORT_TAKEN = "address already in use"
+
 
 class ServiceProcess:
     """`python -m flipside_<name>` (or another module, with arguments) with the given environment; logs go to a
@@ -30,10 +33,18 @@ class ServiceProcess:
     ) -> None:
         self.name = name
         self.command = [sys.executable, "-m", module or f"flipside_{name}", *arguments]
-        self.port = port or free_port()
-        self.env = {**os.environ, **env, "FLIPSIDE_HTTP_PORT": str(self.port), "PYTHONUNBUFFERED": "1"}
-        self.log_path = log_dir / f"{name}-{self.port}.log"
+        self._env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+        self._log_dir = log_dir
+        # A port of our own choosing may be taken by another process before the service binds it; then the
+        # service starts again on another. A port the caller chose is kept: other processes were told it.
+        self._port_chosen_here = port is None
+        self._use_port(port or free_port())
         self._process: subprocess.Popen[bytes] | None = None
+
+    def _use_port(self, port: int) -> None:
+        self.port = port
+        self.env = {**self._env, "FLIPSIDE_HTTP_PORT": str(port)}
+        self.log_path = self._log_dir / f"{self.name}-{port}.log"
 
     @property
     def url(self) -> str:
@@ -44,6 +55,12 @@ class ServiceProcess:
         return self._process.pid if self._process else None
 
     def start(self, wait_ready: bool = True, timeout: float = 60.0) -> ServiceProcess:
+        self._spawn()
+        if wait_ready:
+            self.wait_ready(timeout)
+        return self
+
+    def _spawn(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self._process = subprocess.Popen(
@@ -54,9 +71,6 @@ class ServiceProcess:
             start_new_session=True,
         )
         log.close()
-        if wait_ready:
-            self.wait_ready(timeout)
-        return self
 
     def __enter__(self) -> ServiceProcess:
         return self.start()
@@ -68,6 +82,10 @@ class ServiceProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process and self._process.poll() is not None:
+                if self._port_chosen_here and _PORT_TAKEN in self.log_tail().lower():
+                    self._use_port(free_port())
+                    self._spawn()
+                    continue
                 raise RuntimeError(f"{self.name} exited with {self._process.returncode}:\n{self.log_tail()}")
             try:
                 if httpx.get(f"{self.url}/health/ready", timeout=2).status_code == 200:
