@@ -3,7 +3,6 @@
 import itertools
 import random
 from dataclasses import replace
-from datetime import date
 from uuid import uuid4
 
 import numpy as np
@@ -15,38 +14,10 @@ from flipside_matching import synthetic
 from flipside_matching.domain.assignment import best_assignment, dense_optimum, greedy_pairs, objective
 from flipside_matching.domain.candidates import CandidateSpace
 from flipside_matching.domain.engine import as_if_unpaired, best_partner, run, split_sides
-from flipside_matching.domain.model import ProgramPolicy, Weights
+from flipside_matching.domain.model import ProgramPolicy
 from flipside_matching.domain.reporting import chains, managers_of
 from flipside_matching.domain.rules import violations
-from flipside_matching.domain.taxonomy import Taxonomy
-
-TAXONOMY = Taxonomy.load()
-WEEK = date(2026, 3, 2)
-
-
-def program(size, seed, exclusions=0.0, partners=0.0):
-    """A synthetic program, with some exclusions and earlier partners sprinkled in."""
-    people = synthetic.participants(size, seed=seed)
-    rng = random.Random(seed)
-    ids = [p.participant_id for p in people]
-    changed = []
-    for person in people:
-        excluded = [rng.choice(ids)] if rng.random() < exclusions else []
-        before = frozenset({rng.choice(ids)}) if rng.random() < partners else frozenset()
-        changed.append(
-            replace(person, profile=person.profile.model_copy(update={"exclusions": excluded}), partners=before)
-        )
-    return changed
-
-
-policies = st.builds(
-    ProgramPolicy,
-    direction=st.sampled_from(["reverse", "ordinary"]),
-    min_grade_gap=st.integers(0, 4),
-    min_overlap_minutes=st.sampled_from([0, 60, 600, 1500]),
-    length_weeks=st.integers(1, 30),
-    weights=st.builds(Weights, interests=st.floats(0.01, 2), cross_department=st.floats(0, 2)),
-)
+from services.matching.tests.unit.programs import TAXONOMY, WEEK, policies, program
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -4,7 +4,6 @@ here from the rules one pair at a time, on programs with heavy ties, skewed seni
 
 import random
 from dataclasses import replace
-from datetime import date
 
 import numpy as np
 import pytest
@@ -22,10 +21,8 @@ from flipside_matching.domain.engine import run, score_pair, split_sides
 from flipside_matching.domain.model import Participant, ProgramPolicy
 from flipside_matching.domain.reporting import chains, managers_of
 from flipside_matching.domain.rules import violations
-from flipside_matching.domain.taxonomy import Taxonomy
+from services.matching.tests.unit.programs import TAXONOMY, WEEK
 
-TAXONOMY = Taxonomy.load()
-WEEK = date(2026, 3, 2)
 ROUNDING = 2e-6
 """Published scores are rounded to six places."""
 

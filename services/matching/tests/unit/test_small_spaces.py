@@ -3,7 +3,7 @@ sparse ones, every week's overlap in one product, kinds numbered as one column, 
 
 import random
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 from unittest import mock
 from uuid import UUID
 
@@ -18,40 +18,13 @@ from flipside_matching.domain import availability, candidates
 from flipside_matching.domain.availability import Availability
 from flipside_matching.domain.candidates import FACTORS, CandidateSpace, _kinds
 from flipside_matching.domain.engine import best_partner, ranked
-from flipside_matching.domain.model import ProgramPolicy, Weights
-from flipside_matching.domain.taxonomy import Taxonomy
-
-TAXONOMY = Taxonomy.load()
-WEEK = date(2026, 3, 2)
-
-policies = st.builds(
-    ProgramPolicy,
-    direction=st.sampled_from(["reverse", "ordinary"]),
-    min_grade_gap=st.integers(0, 4),
-    min_overlap_minutes=st.sampled_from([0, 60, 600, 1500]),
-    length_weeks=st.integers(1, 30),
-    weights=st.builds(Weights, interests=st.floats(0.01, 2), cross_department=st.floats(0, 2)),
-)
-
-
-def program(size, seed):
-    """A synthetic program with some exclusions and earlier partners: cells each space bars."""
-    people = synthetic.participants(size, seed=seed)
-    rng = random.Random(seed)
-    ids = [p.participant_id for p in people]
-    return [
-        replace(
-            person,
-            profile=person.profile.model_copy(update={"exclusions": [rng.choice(ids)] if rng.random() < 0.2 else []}),
-            partners=frozenset({rng.choice(ids)}) if rng.random() < 0.2 else frozenset(),
-        )
-        for person in people
-    ]
+from flipside_matching.domain.model import ProgramPolicy
+from services.matching.tests.unit.programs import TAXONOMY, WEEK, policies, program
 
 
 def spaces(size, seed, policy):
     """The same program as a dense space and as a sparse one."""
-    people = program(size, seed)
+    people = program(size, seed, exclusions=0.2, partners=0.2)
     mentees = [p for p in people if p.profile.role == "mentee"]
     mentors = [p for p in people if p.profile.role != "mentee"]
     with mock.patch.object(candidates, "DENSE_UP_TO", 10**12):

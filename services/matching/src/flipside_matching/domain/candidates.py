@@ -496,7 +496,7 @@ class _Lookup:
 
 
 def _kinds(attributes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct rows of `attributes` (non-negative integers), in order, and which of them each row is."""
+    """The distinct rows of `attributes` (integers), in order, and which of them each row is."""
     if len(attributes) == 0:
         return np.zeros((0, attributes.shape[1]), dtype=np.int64), np.zeros(0, dtype=np.int64)
     if len(attributes) == 1:  # a rolling newcomer's side

@@ -160,7 +160,11 @@ def ranked(
         )
     options = [option for index, space in enumerate(spaces) for option in _best(space, index, person, k)]
     chosen = heapq.nsmallest(k, options)
-    return [scored_pairs(spaces[option.space], [(option.row, option.col)])[0] for option in chosen]
+    explained: dict[tuple[int, int, int], ScoredPair] = {}
+    for index, space in enumerate(spaces):
+        cells = [(option.row, option.col) for option in chosen if option.space == index]
+        explained |= {(index, *cell): pair for cell, pair in zip(cells, scored_pairs(space, cells), strict=True)}
+    return [explained[option.space, option.row, option.col] for option in chosen]
 
 
 def unmatchable(
