@@ -2,6 +2,8 @@
 real services' names and ports), installed beside them as a distribution whose sole tie to Flipside is a
 `flipside.services` entry point, is seen by every tool."""
 
+import subprocess
+import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -63,7 +65,22 @@ def test_an_entry_point_naming_anything_but_its_service_is_refused(tmp_path, mon
     dist_info = tmp_path / "stray-0.1.0.dist-info"
     dist_info.mkdir()
     (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: stray\nVersion: 0.1.0\n")
-    (dist_info / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\nstray = flipside_matching.app:REGISTRATION\n")
+    (dist_info / "entry_points.txt").write_text(
+        f"[{ENTRY_POINT_GROUP}]\nstray = flipside_matching.registration:REGISTRATION\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(NotARegistration, match="stray"):
         registered_services()
+
+
+def test_listing_the_services_imports_none_of_their_wiring_until_asked_for():
+    """The operator CLI and the plans start on the services' names, settings and migrations alone."""
+    probe = (
+        "import sys\n"
+        "from flipside_shared.registration import registered_services\n"
+        "services = registered_services()\n"
+        "print(sorted(m for m in sys.modules if m.endswith('.app') and m.startswith('flipside_')))\n"
+        "print(services['matching'].definition().name, 'flipside_matching.app' in sys.modules)\n"
+    )
+    listed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert listed.stdout.splitlines() == ["[]", "matching True"]

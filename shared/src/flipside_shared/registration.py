@@ -3,16 +3,19 @@
 A service's `pyproject.toml` registers it, and nothing else lists the services:
 
     [project.entry-points."flipside.services"]
-    matching = "flipside_matching.app:REGISTRATION"
+    matching = "flipside_matching.registration:REGISTRATION"
 
 The launcher, the operator CLI, contract generation and the topic and ACL plans find every
-installed service with `registered_services()`, so adding one touches none of them.
+installed service with `registered_services()`, so adding one touches none of them. Most of them need a service's
+name, settings and migrations only, so a registration names its wiring (`ServiceRegistration.wired_in`) and it
+is imported when first asked for: listing the services costs their settings, not all they run on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +40,20 @@ class ServiceRegistration:
     """What it consumes and emits, from its settings in the environment."""
     app: Callable[[], FastAPI]
     migrations: Path
+
+    @classmethod
+    def wired_in(cls, module: str, name: str, settings: type[ServiceSettings], migrations: Path) -> ServiceRegistration:
+        """A service whose `module` holds `definition()` and `app()`, imported on the first call of either."""
+
+        def definition() -> ServiceDefinition[Any]:
+            made: ServiceDefinition[Any] = import_module(module).definition()
+            return made
+
+        def app() -> FastAPI:
+            made: FastAPI = import_module(module).app()
+            return made
+
+        return cls(name=name, settings=settings, definition=definition, app=app, migrations=migrations)
 
     @property
     def http_port(self) -> int:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import FastAPI
 
 from flipside_shared.clock import SystemClock
@@ -18,19 +16,16 @@ from flipside_shared.events import (
     RecognitionAwarded,
 )
 from flipside_shared.personal_data import answer_export_requests
-from flipside_shared.registration import ServiceRegistration
 from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import router
 from .exports import CONTRIBUTOR, PERSONAL_DATA
 from .handlers import FeedbackLoop, build_handlers
+from .registration import MIGRATIONS, SERVICE
 from .repository import FeedbackRepository
 from .settings import FeedbackSettings
 from .silence import SilenceWatch
 from .stories import StoryBook
-
-SERVICE = "feedback"
-MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def definition(settings: FeedbackSettings | None = None) -> ServiceDefinition[FeedbackRepository]:
@@ -63,9 +58,3 @@ def definition(settings: FeedbackSettings | None = None) -> ServiceDefinition[Fe
 
 def app(settings: FeedbackSettings | None = None) -> FastAPI:
     return create_app(definition(settings))
-
-
-# Named by the `flipside.services` entry point in pyproject.toml: how the launcher, the CLI and the plans find feedback.
-REGISTRATION = ServiceRegistration(
-    name=SERVICE, settings=FeedbackSettings, definition=definition, app=app, migrations=MIGRATIONS
-)

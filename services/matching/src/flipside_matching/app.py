@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import FastAPI
 
 from flipside_shared.clock import SystemClock
@@ -30,7 +28,6 @@ from flipside_shared.events import (
     ProgramStarted,
 )
 from flipside_shared.personal_data import answer_export_requests
-from flipside_shared.registration import ServiceRegistration
 from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import router
@@ -44,12 +41,10 @@ from .matcher import Matcher
 from .people_import import PeopleImport
 from .personal_exports import ExportExpiry, PersonalDataExports, take_export_parts
 from .proposals import ProposalExpiry
+from .registration import MIGRATIONS, SERVICE
 from .repository import MatchingRepository
 from .scim_users import ScimUsers
 from .settings import MatchingSettings
-
-SERVICE = "matching"
-MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def definition(settings: MatchingSettings | None = None) -> ServiceDefinition[MatchingRepository]:
@@ -104,9 +99,3 @@ def definition(settings: MatchingSettings | None = None) -> ServiceDefinition[Ma
 
 def app(settings: MatchingSettings | None = None) -> FastAPI:
     return create_app(definition(settings))
-
-
-# Named by the `flipside.services` entry point in pyproject.toml: how the launcher, the CLI and the plans find matching.
-REGISTRATION = ServiceRegistration(
-    name=SERVICE, settings=MatchingSettings, definition=definition, app=app, migrations=MIGRATIONS
-)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import FastAPI
 
 from flipside_shared.clock import SystemClock
 from flipside_shared.events import NotificationFailed, NotificationSent, NotificationSentV1, PersonalDataExported
 from flipside_shared.personal_data import answer_export_requests
-from flipside_shared.registration import ServiceRegistration
 from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import router
@@ -18,13 +15,11 @@ from .domain.rendering import check_templates
 from .exports import PERSONAL_DATA
 from .handlers import build_handlers
 from .notices import Notices
+from .registration import MIGRATIONS, SERVICE
 from .repository import NotificationsRepository
 from .run_summaries import RunSummaries
 from .settings import NotificationSettings
 from .weekly_digests import WeeklyDigests
-
-SERVICE = "notifications"
-MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def definition(settings: NotificationSettings | None = None) -> ServiceDefinition[NotificationsRepository]:
@@ -55,9 +50,3 @@ def definition(settings: NotificationSettings | None = None) -> ServiceDefinitio
 
 def app(settings: NotificationSettings | None = None) -> FastAPI:
     return create_app(definition(settings))
-
-
-# Named by the `flipside.services` entry point in pyproject.toml: how the launcher, the CLI and the plans find notifications.
-REGISTRATION = ServiceRegistration(
-    name=SERVICE, settings=NotificationSettings, definition=definition, app=app, migrations=MIGRATIONS
-)

@@ -10,7 +10,6 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from flipside_shared.clock import SystemClock
-from flipside_shared.registration import ServiceRegistration
 from flipside_shared.service import ServiceDefinition, create_app
 
 from .errors import csrf_refusal, install_error_pages
@@ -18,6 +17,7 @@ from .handlers import build_handlers
 from .housekeeping import ExpiredSessions
 from .oidc import OpenIdClient
 from .pages import router
+from .registration import MIGRATIONS, SERVICE
 from .repository import PortalRepository
 from .security import CsrfProtection, SecurityHeaders, content_security_policy
 from .services import Services
@@ -25,8 +25,6 @@ from .settings import PortalSettings
 from .visitors import SignIn
 from .web import Pages
 
-SERVICE = "portal"
-MIGRATIONS = Path(__file__).parent / "migrations"
 STATIC_DIR = Path(__file__).parent / "static"
 
 
@@ -61,9 +59,3 @@ def app(settings: PortalSettings | None = None) -> FastAPI:
     )
     application.add_middleware(SecurityHeaders, policy=content_security_policy(settings.issuer_origins()))
     return application
-
-
-# Named by the `flipside.services` entry point in pyproject.toml.
-REGISTRATION = ServiceRegistration(
-    name=SERVICE, settings=PortalSettings, definition=definition, app=app, migrations=MIGRATIONS
-)

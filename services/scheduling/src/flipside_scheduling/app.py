@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import FastAPI
 
 from flipside_shared.events import (
@@ -17,18 +15,15 @@ from flipside_shared.events import (
     SessionScheduled,
 )
 from flipside_shared.personal_data import answer_export_requests
-from flipside_shared.registration import ServiceRegistration
 from flipside_shared.service import ServiceDefinition, create_app
 
 from .api import router
 from .exports import PERSONAL_DATA
 from .handlers import Scheduler, build_handlers
+from .registration import MIGRATIONS, SERVICE
 from .repository import SchedulingRepository
 from .settings import SchedulingSettings
 from .timers import TimerWorker
-
-SERVICE = "scheduling"
-MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def definition(settings: SchedulingSettings | None = None) -> ServiceDefinition[SchedulingRepository]:
@@ -62,9 +57,3 @@ def definition(settings: SchedulingSettings | None = None) -> ServiceDefinition[
 
 def app(settings: SchedulingSettings | None = None) -> FastAPI:
     return create_app(definition(settings))
-
-
-# Named by the `flipside.services` entry point in pyproject.toml: how the launcher, the CLI and the plans find scheduling.
-REGISTRATION = ServiceRegistration(
-    name=SERVICE, settings=SchedulingSettings, definition=definition, app=app, migrations=MIGRATIONS
-)
