@@ -3,9 +3,12 @@
 from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
+import pytest
+
 from flipside_devstack.factories import profile
 from flipside_matching.domain.engine import unmatchable, who_fits
 from flipside_matching.domain.model import Participant, ProgramPolicy
+from flipside_matching.domain.rolling import ProgramStanding, arrive
 from flipside_matching.domain.taxonomy import Taxonomy
 
 TAXONOMY = Taxonomy.load()
@@ -68,3 +71,28 @@ def test_a_newcomer_fits_those_it_passes_every_hard_rule_with_whether_or_not_the
     assert who_fits(newcomer, [busy_fit, too_junior, also_a_mentor], POLICY, TAXONOMY, WEEK) == {
         busy_fit.participant_id
     }
+
+
+@pytest.mark.parametrize("fit_enrolled_before", [0, 3, 4, 20, 40])
+def test_an_arrival_with_one_fit_anywhere_among_the_enrolled_waits_and_is_not_told_it_is_unmatchable(
+    fit_enrolled_before,
+):
+    """The latest of a fitting role are tried first, then the latest of any role, then everyone: wherever the one
+    fit is, the newcomer waits for them (they are busy, so no pair is made)."""
+    too_junior = [person(role="mentee", grade=1, active_pairs=1, mentored=True) for _ in range(44)]
+    fit = person(role="mentee", grade=8, active_pairs=1, mentored=True)
+    enrolled = [*too_junior[:fit_enrolled_before], fit, *too_junior[fit_enrolled_before:]][::-1]
+    newcomer = person(role="mentor", grade=2)
+    standing = ProgramStanding({p.participant_id: p for p in enrolled})
+    arrival = arrive(standing, newcomer, POLICY, TAXONOMY, WEEK, {}, candidates_considered=40)
+    assert arrival.pair is None and arrival.unmatchable == []
+    assert newcomer.participant_id not in standing.told_unmatchable
+
+
+def test_an_arrival_no_one_enrolled_fits_is_told_why():
+    enrolled = [person(role="mentee", grade=1) for _ in range(40)]
+    newcomer = person(role="mentor", grade=2)
+    standing = ProgramStanding({p.participant_id: p for p in enrolled})
+    arrival = arrive(standing, newcomer, POLICY, TAXONOMY, WEEK, {}, candidates_considered=40)
+    assert arrival.unmatchable == ["no mentee passes the reverse rule (at least 1 grade(s) below the mentee)"]
+    assert newcomer.participant_id in standing.told_unmatchable
