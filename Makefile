@@ -6,8 +6,6 @@ UV ?= python3 -m uv
 STATE_DIR ?= .run/stack
 CHAOS_ENROLMENTS ?= 5000
 # Test files run on this many processes, each with its own broker and database: most of a test waits on them.
-# Files are handed out in the order pytest's `testpaths` gives them (whole-platform suites first), not by their
-# number of tests: a chaos file of two tests takes minutes, and started last it would end the run on one worker.
 TEST_WORKERS ?= 2
 
 install:
@@ -23,7 +21,7 @@ demo: install
 	$(UV) run --frozen python -m demo
 
 test: install
-	$(UV) run --frozen pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+	$(UV) run --frozen pytest -n $(TEST_WORKERS) --dist loadfile
 
 test-unit: install
 	$(UV) run --frozen pytest shared/tests/unit services/*/tests/unit
