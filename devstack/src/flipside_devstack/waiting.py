@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
+
+from flipside_shared.rate_limit import WINDOW, window_start
 
 
 async def wait_for(predicate: Callable[[], object], timeout: float = 30.0) -> None:
@@ -28,3 +31,11 @@ async def wait_for_rows(
             return rows
         await asyncio.sleep(0.1)
     raise TimeoutError(f"fewer than {count} rows for {query}")
+
+
+async def clear_of_the_hours_turn(margin: timedelta = timedelta(minutes=1)) -> None:
+    """Return when the request limits' window (`flipside_shared.rate_limit`, a fixed hour) has at least `margin`
+    left: a test that counted requests across its turn would see the counts start again."""
+    left = window_start(datetime.now(UTC)) + WINDOW - datetime.now(UTC)
+    if left < margin:
+        await asyncio.sleep(left.total_seconds() + 1)

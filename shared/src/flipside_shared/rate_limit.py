@@ -21,14 +21,20 @@ from .auth.tokens import Principal
 WINDOW = timedelta(hours=1)
 
 
+def window_start(now: datetime) -> datetime:
+    """The start of the window `now` falls in: the hour it is in, in UTC."""
+    length = WINDOW.total_seconds()
+    return datetime.fromtimestamp(now.timestamp() // length * length, UTC)
+
+
 async def spend(conn: asyncpg.Connection, person_id: UUID, action: str, limit: int, now: datetime) -> float | None:
     """Count one request of `action` by `person_id`; None when within `limit`, else the seconds until the next window."""
-    window_start = datetime.fromtimestamp(now.timestamp() // WINDOW.total_seconds() * WINDOW.total_seconds(), UTC)
+    start = window_start(now)
     await conn.execute(
         "DELETE FROM person_request_counts WHERE person_id = $1 AND action = $2 AND window_start < $3",
         person_id,
         action,
-        window_start,
+        start,
     )
     counted = await conn.fetchval(
         "INSERT INTO person_request_counts AS c (person_id, action, window_start, requests) VALUES ($1, $2, $3, 1)"
@@ -36,10 +42,10 @@ async def spend(conn: asyncpg.Connection, person_id: UUID, action: str, limit: i
         " RETURNING requests",
         person_id,
         action,
-        window_start,
+        start,
         limit,
     )
-    return None if counted is not None else (window_start + WINDOW - now).total_seconds()
+    return None if counted is not None else (start + WINDOW - now).total_seconds()
 
 
 def limit_per_person(action: str) -> Callable[..., Awaitable[None]]:

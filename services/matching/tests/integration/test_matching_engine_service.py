@@ -14,6 +14,7 @@ from flipside_devstack.auth import admin_headers, lead_headers, participant_head
 from flipside_devstack.kafka_io import TopicReader, envelope, publish
 from flipside_devstack.programs import configure_program
 from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.waiting import clear_of_the_hours_turn
 from flipside_shared.events import (
     MatchRunRequested,
     PairCreated,
@@ -353,8 +354,7 @@ async def test_suggestions_become_pairs_only_when_the_other_side_accepts_in_time
 
 async def test_a_participant_makes_a_limited_number_of_proposals_an_hour(sandbox, matching, cohort):
     proposer = cohort[-4].participant_id
-    if datetime.now(UTC).minute == 59:  # counts start again each hour
-        await asyncio.sleep(61 - datetime.now(UTC).second)
+    await clear_of_the_hours_turn()
     async with httpx.AsyncClient(headers=participant_headers(proposer), base_url=matching.url, timeout=30) as client:
         answers = [
             await client.post(

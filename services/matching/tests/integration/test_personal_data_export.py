@@ -4,7 +4,6 @@ download it; it is deleted when it expires and when the person is erased. In ord
 the one before left off."""
 
 import asyncio
-import time
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -16,8 +15,10 @@ from flipside_devstack.factories import mentor_and_mentee
 from flipside_devstack.kafka_io import TopicReader, envelope, publish
 from flipside_devstack.programs import configure_program
 from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.waiting import clear_of_the_hours_turn
 from flipside_shared.deadletter import dead_letter_topic
 from flipside_shared.events import PersonalDataExported
+from flipside_shared.rate_limit import window_start
 
 PROGRAM = f"export-{uuid4().hex[:8]}"
 ANSWER_SECONDS = 6
@@ -166,16 +167,12 @@ async def test_a_part_sent_in_another_service_s_name_is_a_dead_letter(matching, 
 
 async def test_a_person_asks_a_limited_number_of_times_an_hour(matching, people, db):
     mentor, _ = people  # asked once in the first test: in this hour, unless the hour has turned since
-    # The hour is a fixed window: asked across its turn, the requests would be counted in two.
-    hour = 3600
-    if (to_the_turn := hour - time.time() % hour) < 10:
-        await asyncio.sleep(to_the_turn + 0.5)
-    window_start = datetime.fromtimestamp(time.time() // hour * hour, UTC)
+    await clear_of_the_hours_turn()
     spent = await db.fetchval(
         "SELECT coalesce(sum(requests), 0) FROM matching.person_request_counts"
         " WHERE person_id = $1 AND action = 'exports' AND window_start = $2",
         mentor.participant_id,
-        window_start,
+        window_start(datetime.now(UTC)),
     )
     async with client(matching, participant_headers(mentor.participant_id)) as own:
         answers = [

@@ -1,8 +1,7 @@
 """One participant cannot flood their partner with moves or the service with absence changes: each is
 counted per person in the database, whichever replica answers."""
 
-import asyncio
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -11,16 +10,10 @@ from flipside_devstack.auth import admin_headers, participant_headers
 from flipside_devstack.factories import pair_created
 from flipside_devstack.kafka_io import TopicReader, envelope, publish
 from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.waiting import clear_of_the_hours_turn
 from flipside_shared.events import SessionScheduled
 
 LIMIT = 2
-
-
-async def outside_the_last_minute_of_the_hour() -> None:
-    """Counts start again each hour: a test that straddled the turn of the hour would see them reset."""
-    now = datetime.now(UTC)
-    if now.minute == 59:
-        await asyncio.sleep(61 - now.second)
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +28,7 @@ def replicas(sandbox, tmp_path_factory):
 
 async def test_moves_and_absences_are_limited_per_person_across_replicas(sandbox, replicas):
     one, two = replicas
-    await outside_the_last_minute_of_the_hour()
+    await clear_of_the_hours_turn()
     pair = pair_created()
     mentor, mentee = pair.mentor.participant_id, pair.mentee.participant_id
     async with TopicReader(sandbox.bootstrap_servers, [f"{sandbox.topic_prefix}sessions"]) as reader:

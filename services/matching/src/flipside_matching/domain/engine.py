@@ -160,11 +160,7 @@ def ranked(
         )
     options = [option for index, space in enumerate(spaces) for option in _best(space, index, person, k)]
     chosen = heapq.nsmallest(k, options)
-    explained: dict[tuple[int, int, int], ScoredPair] = {}
-    for index, space in enumerate(spaces):
-        cells = [(option.row, option.col) for option in chosen if option.space == index]
-        explained |= {(index, *cell): pair for cell, pair in zip(cells, scored_pairs(space, cells), strict=True)}
-    return [explained[option.space, option.row, option.col] for option in chosen]
+    return [scored_pairs(spaces[option.space], [(option.row, option.col)])[0] for option in chosen]
 
 
 def unmatchable(
@@ -214,17 +210,26 @@ def _sides(
 ) -> Iterator[tuple[CandidateSpace, dict[str, int]]]:
     """The person against everyone of the other role they could take, whatever those have room for, and where
     the person sits in each space (its only row as a mentee, its only column as a mentor)."""
-    others = [p for p in others if p.participant_id != person.participant_id]
     if person.can_take_a_mentor:
-        yield (
-            CandidateSpace([person], [p for p in others if p.can_mentor()], policy, taxonomy, first_week, org),
-            {"row": 0},
-        )
+        mentors = [p for p in others if could_mentor(p, person)]
+        yield CandidateSpace([person], mentors, policy, taxonomy, first_week, org), {"row": 0}
     if person.mentor_slots > 0:
-        yield (
-            CandidateSpace([p for p in others if p.can_be_mentored()], [person], policy, taxonomy, first_week, org),
-            {"col": 0},
-        )
+        mentees = [p for p in others if could_mentor(person, p)]
+        yield CandidateSpace(mentees, [person], policy, taxonomy, first_week, org), {"col": 0}
+
+
+def could_mentor(mentor: Participant, mentee: Participant) -> bool:
+    """Whether the two are in roles `who_fits` and `unmatchable` weigh against each other, whichever of them is
+    the person asked about: the rules and the room of the one not asked about aside."""
+    return mentor.can_mentor() and mentee.can_be_mentored() and mentor.participant_id != mentee.participant_id
+
+
+def in_a_role_to_partner(person: Participant, other: Participant) -> bool:
+    """Whether `who_fits(person, ...)` weighs `other` at all: as a mentor the person could take, or a mentee the
+    person has room to mentor."""
+    return (person.can_take_a_mentor and could_mentor(other, person)) or (
+        person.mentor_slots > 0 and could_mentor(person, other)
+    )
 
 
 def _fitting(space: CandidateSpace, row: int | None = None, col: int | None = None) -> np.ndarray:

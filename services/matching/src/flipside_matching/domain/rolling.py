@@ -13,7 +13,7 @@ from datetime import date
 from itertools import islice
 from uuid import UUID
 
-from .engine import best_partner, unmatchable, who_fits
+from .engine import best_partner, in_a_role_to_partner, unmatchable, who_fits
 from .model import Participant, ProgramPolicy, ScoredPair
 from .taxonomy import Taxonomy
 
@@ -110,21 +110,13 @@ def _unmatchable(
     """`unmatchable` of the newcomer against everyone enrolled. Someone among the latest enrolled who could partner
     them settles it without scoring the newcomer against the whole program, as the rules hold pair by pair."""
     latest = list(islice(reversed(standing.people.values()), LATEST_TRIED_FIRST + 1))
-    of_a_fitting_role = list(islice((p for p in latest if _roles_fit(newcomer, p)), LATEST_OF_A_FITTING_ROLE))
+    of_a_fitting_role = list(islice((p for p in latest if in_a_role_to_partner(newcomer, p)), LATEST_OF_A_FITTING_ROLE))
     if of_a_fitting_role and who_fits(newcomer, of_a_fitting_role, policy, taxonomy, first_week, org):
         return []
-    if who_fits(newcomer, latest, policy, taxonomy, first_week, org):
+    tried = {p.participant_id for p in of_a_fitting_role}
+    if who_fits(newcomer, [p for p in latest if p.participant_id not in tried], policy, taxonomy, first_week, org):
         return []
     return unmatchable(newcomer, list(standing.people.values()), policy, taxonomy, first_week, org)
-
-
-def _roles_fit(newcomer: Participant, other: Participant) -> bool:
-    """Whether `other`'s role could partner the newcomer's, as `who_fits` takes them: the other one of its sides."""
-    if other.participant_id == newcomer.participant_id:
-        return False
-    return (newcomer.can_take_a_mentor and other.can_mentor()) or (
-        newcomer.mentor_slots > 0 and other.can_be_mentored()
-    )
 
 
 def _has_room(person: Participant) -> bool:
