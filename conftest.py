@@ -1,1 +1,1 @@
-pytest_plugins = ["flipside_devstack.fixtures"]
+pytest_plugins = ["flipside_devstack.fixtures", "flipside_devstack.work_units"]

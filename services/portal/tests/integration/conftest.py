@@ -1,6 +1,10 @@
 """The portal with the four services behind it, on the test's own topics and database, and people already signed
 in: a session row is written as the sign-in would write it, so page tests need no issuer (the sign-in itself is
-tested against the development issuer in `test_sign_in.py`)."""
+tested against the development issuer in `tests/e2e/test_development_sign_in.py`).
+
+The sandbox, the services and the portal last as long as this directory's tests (each start of five processes
+costs about 25 s of two busy cores), so each module makes data of its own: a program id of its own, its own people.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +17,20 @@ import httpx
 import pytest
 
 from flipside_devstack.auth import DEV_ISSUER, dev_issuer
+from flipside_devstack.fixtures import Sandbox
 from flipside_devstack.portal_pages import CSRF, Browser, save_session
 from flipside_devstack.service_process import ServiceProcess
+from flipside_devstack.stack import LocalStack
 
 SERVICES = ("matching", "scheduling", "feedback", "notifications")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
+def sandbox(stack: LocalStack) -> Sandbox:
+    return Sandbox.on(stack)
+
+
+@pytest.fixture(scope="package")
 def backends(sandbox, tmp_path_factory) -> Iterator[dict[str, ServiceProcess]]:
     logs = tmp_path_factory.mktemp("logs")
     started: dict[str, ServiceProcess] = {}
@@ -35,7 +46,7 @@ def backends(sandbox, tmp_path_factory) -> Iterator[dict[str, ServiceProcess]]:
             service.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def portal(sandbox, backends, tmp_path_factory) -> Iterator[ServiceProcess]:
     env = sandbox.env(
         FLIPSIDE_PORTAL_OIDC_ISSUER=DEV_ISSUER,
