@@ -34,7 +34,10 @@ if ! python3 -m uv --version >/dev/null 2>&1; then
     echo "bootstrap: installing uv"
     python3 -m pip install --quiet uv 2>/dev/null || python3 -m pip install --quiet --user uv
 fi
-python3 -m uv sync --frozen --quiet
+# With the packages' bytecode written once here, a Python process starts in a third of the time (1.5 s instead of
+# 4 s for a service): imports otherwise compile every module again, where PYTHONDONTWRITEBYTECODE keeps Python
+# from caching what it compiled. The tests and the demo start over a hundred such processes.
+python3 -m uv sync --frozen --quiet --compile-bytecode
 # axe-core as locked, again only when the lock changed since the last install.
 if [ ! tests/browser/node_modules/.package-lock.json -nt tests/browser/package-lock.json ]; then
     echo "bootstrap: installing the browser tests' axe-core (npm ci)"
