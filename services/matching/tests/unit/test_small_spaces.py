@@ -1,5 +1,6 @@
 """The shortcuts a rolling arrival's small spaces take give what the general way gives: dense features instead of
-sparse ones, every week's overlap in one product, kinds numbered as one column, only the chosen partners explained."""
+sparse ones, overlaps pair by pair from a cache or every week's in one product, kinds numbered as one column, only
+the chosen partners explained."""
 
 import random
 from dataclasses import replace
@@ -74,17 +75,23 @@ def test_kinds_are_the_distinct_rows_in_order_as_unique_along_rows_gives_them(at
 
 @settings(max_examples=20, deadline=None)
 @given(size=st.integers(2, 80), seed=st.integers(0, 10_000), weeks=st.integers(1, 30))
-def test_every_week_at_once_gives_the_overlap_week_by_week_gives(size, seed, weeks):
+def test_overlaps_pair_by_pair_and_every_week_at_once_give_what_week_by_week_gives(size, seed, weeks):
     people = program(size, seed)
     patterns = sorted({candidates._features_of(p.profile, TAXONOMY, keep=False).pattern for p in people})
     half = len(patterns) // 2
     rows, cols = patterns[:half] or patterns, patterns[half:]
-    at_once = Availability(rows, cols, WEEK, weeks)
-    with mock.patch.object(availability, "WEEKS_AT_ONCE_UP_TO", 0):
-        week_by_week = Availability(rows, cols, WEEK, weeks)
-    assert np.array_equal(at_once.overlap_minutes, week_by_week.overlap_minutes)
-    assert np.array_equal(at_once.row_weekly_minutes, week_by_week.row_weekly_minutes)
-    assert np.array_equal(at_once.col_weekly_minutes, week_by_week.col_weekly_minutes)
+    with mock.patch.object(availability, "PAIRS_ONE_BY_ONE_UP_TO", 10**9):
+        pair_by_pair = Availability(rows, cols, WEEK, weeks)
+    with mock.patch.object(availability, "PAIRS_ONE_BY_ONE_UP_TO", 0):
+        at_once = Availability(rows, cols, WEEK, weeks)
+        with mock.patch.object(availability, "WEEKS_AT_ONCE_UP_TO", 0):
+            week_by_week = Availability(rows, cols, WEEK, weeks)
+    for way in (pair_by_pair, at_once):
+        assert np.array_equal(way.overlap_minutes, week_by_week.overlap_minutes)
+        assert np.array_equal(way.row_weekly_minutes, week_by_week.row_weekly_minutes)
+        assert np.array_equal(way.col_weekly_minutes, week_by_week.col_weekly_minutes)
+        assert way.overlap_minutes.dtype == way.row_weekly_minutes.dtype == np.int32
+        assert way.overlap_minutes.shape == (len(rows), len(cols))
 
 
 def test_among_hundreds_of_equal_partners_the_longest_waiting_come_first():
@@ -105,3 +112,19 @@ def test_among_hundreds_of_equal_partners_the_longest_waiting_come_first():
     assert [pair.mentor for pair in best] == twins[:5]
     assert {pair.score for pair in best} == {fitting.score}
     assert all(pair.reasons == fitting.reasons and pair.breakdown == fitting.breakdown for pair in best)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.dictionaries(st.integers(0, 11), st.floats(-4, 4, allow_nan=False, width=64), max_size=6), max_size=6
+    )
+)
+def test_a_few_rows_filled_one_by_one_make_the_matrix_all_rows_at_once_make(rows):
+    width = 1 + max((column for row in rows for column in row), default=0)
+    with mock.patch.object(candidates, "ROW_BY_ROW_UP_TO", 10**9):
+        one_by_one = candidates._matrix(rows, width, dense=True)
+    with mock.patch.object(candidates, "ROW_BY_ROW_UP_TO", -1):
+        at_once = candidates._matrix(rows, width, dense=True)
+    assert one_by_one.dtype == at_once.dtype == np.float32
+    assert np.array_equal(one_by_one, at_once)

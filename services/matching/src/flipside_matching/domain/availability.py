@@ -57,6 +57,11 @@ def weekly_slots(pattern: Pattern, first_week: date, weeks: int) -> np.ndarray:
     return grid.reshape(weeks, SLOTS_PER_WEEK)
 
 
+PAIRS_ONE_BY_ONE_UP_TO = 1024
+"""The most pairs of patterns whose overlaps are taken one by one from `_least_overlap`'s cache rather than worked
+out together: a rolling arrival's spaces, a newcomer against a few dozen, whose patterns have mostly been met
+before (an office's usual hours). Laying each side on the grid again cost more than all the rest of such a space."""
+
 WEEKS_AT_ONCE_UP_TO = 1_000_000
 """The most overlaps (pairs of patterns x weeks) worked out in one product; larger sides go week by week, so a
 whole company's patterns never hold every week's overlaps at once. A newcomer's few patterns take one call."""
@@ -72,18 +77,50 @@ class Availability:
     def __init__(
         self, row_patterns: Sequence[Pattern], col_patterns: Sequence[Pattern], first_week: date, weeks: int
     ) -> None:
-        rows, cols = _slots(row_patterns, first_week, weeks), _slots(col_patterns, first_week, weeks)
-        if len(row_patterns) * len(col_patterns) * weeks <= WEEKS_AT_ONCE_UP_TO:
-            least = np.matmul(rows.transpose(1, 0, 2), cols.transpose(1, 2, 0)).min(axis=0, initial=np.inf)
+        if len(row_patterns) * len(col_patterns) <= PAIRS_ONE_BY_ONE_UP_TO:
+            least = np.array(
+                [[_least_overlap(row, col, first_week, weeks) for col in col_patterns] for row in row_patterns],
+                dtype=np.int32,
+            ).reshape(len(row_patterns), len(col_patterns))
+            row_shortest, col_shortest = (
+                np.array([_shortest_week_of(p, first_week, weeks) for p in side], dtype=np.int32)
+                for side in (row_patterns, col_patterns)
+            )
         else:
-            least = np.full((len(row_patterns), len(col_patterns)), np.inf, dtype=np.float32)
-            for week in range(weeks):
-                np.minimum(least, rows[:, week] @ cols[:, week].T, out=least)
-        self.overlap_minutes = (least * SLOT_MINUTES).astype(np.int32)
+            least, row_shortest, col_shortest = _together(row_patterns, col_patterns, first_week, weeks)
+        self.overlap_minutes = SLOT_MINUTES * least
         """Minutes both patterns work in the same week, in the worst week of the program: (rows, columns)."""
-        self.row_weekly_minutes = _shortest_week(rows)
+        self.row_weekly_minutes = SLOT_MINUTES * row_shortest
         """Minutes each row pattern works in its shortest week."""
-        self.col_weekly_minutes = _shortest_week(cols)
+        self.col_weekly_minutes = SLOT_MINUTES * col_shortest
+
+
+def _together(
+    row_patterns: Sequence[Pattern], col_patterns: Sequence[Pattern], first_week: date, weeks: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Slots both of each pair work in their worst week, and each side's in its shortest, from each side's grids at
+    once: one product for every week, or week by week when that would hold too many."""
+    rows, cols = _slots(row_patterns, first_week, weeks), _slots(col_patterns, first_week, weeks)
+    if len(row_patterns) * len(col_patterns) * weeks <= WEEKS_AT_ONCE_UP_TO:
+        least = np.matmul(rows.transpose(1, 0, 2), cols.transpose(1, 2, 0)).min(axis=0, initial=np.inf)
+    else:
+        least = np.full((len(row_patterns), len(col_patterns)), np.inf, dtype=np.float32)
+        for week in range(weeks):
+            np.minimum(least, rows[:, week] @ cols[:, week].T, out=least)
+    return least.astype(np.int32), _shortest_week(rows), _shortest_week(cols)
+
+
+@lru_cache(maxsize=16_384)
+def _least_overlap(row: Pattern, col: Pattern, first_week: date, weeks: int) -> int:
+    """Slots both patterns work in the same week, in the worst week: as `Availability` works them out together."""
+    both = weekly_slots(row, first_week, weeks) & weekly_slots(col, first_week, weeks)
+    return int(both.sum(axis=1).min())
+
+
+@lru_cache(maxsize=4096)
+def _shortest_week_of(pattern: Pattern, first_week: date, weeks: int) -> int:
+    """Slots the pattern works in its shortest week."""
+    return int(weekly_slots(pattern, first_week, weeks).sum(axis=1).min())
 
 
 def _slots(patterns: Sequence[Pattern], first_week: date, weeks: int) -> np.ndarray:
@@ -94,8 +131,8 @@ def _slots(patterns: Sequence[Pattern], first_week: date, weeks: int) -> np.ndar
 
 
 def _shortest_week(slots: np.ndarray) -> np.ndarray:
-    minutes: np.ndarray = (slots.sum(axis=2).min(axis=1) * SLOT_MINUTES).astype(np.int32)
-    return minutes
+    shortest: np.ndarray = slots.sum(axis=2).min(axis=1).astype(np.int32)
+    return shortest
 
 
 def _minute(moment: time) -> int:

@@ -263,6 +263,8 @@ class CandidateSpace:
 
     def _allowed_by(self, barred: tuple[np.ndarray, np.ndarray], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Where (rows x cols) is not among the `barred` cells."""
+        if len(barred[0]) == 0:  # most spaces: no one in them is in another's reporting line or excluded them
+            return np.ones((len(rows), len(cols)), dtype=bool)
         row_position = np.full(len(self.mentees), -1, dtype=np.int64)
         row_position[rows] = np.arange(len(rows))
         col_position = np.full(len(self.mentors), -1, dtype=np.int64)
@@ -533,8 +535,19 @@ def _columns(matrix: np.ndarray, cols: np.ndarray | None) -> np.ndarray:
     return matrix if cols is None else matrix[:, cols]
 
 
+ROW_BY_ROW_UP_TO = 3
+"""The most rows a dense matrix is filled row by row: a rolling arrival's sides of one or two people, where numpy's
+calls to gather every row's columns at once cost more than setting each row's."""
+
+
 def _matrix(rows: list[dict[int, float]], width: int, dense: bool) -> Matrix:
     """Each row's {column: value} as a matrix of `width` columns (at least one)."""
+    if dense and len(rows) <= ROW_BY_ROW_UP_TO:
+        matrix = np.zeros((len(rows), max(width, 1)), dtype=np.float32)
+        for i, row in enumerate(rows):
+            if row:
+                matrix[i, list(row)] = list(row.values())
+        return matrix
     counts = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
     cells = int(counts.sum())
     indices = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int32, count=cells)
