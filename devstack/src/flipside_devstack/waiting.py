@@ -36,6 +36,7 @@ async def wait_for_rows(
 async def clear_of_the_hours_turn(margin: timedelta = timedelta(minutes=1)) -> None:
     """Return when the request limits' window (`flipside_shared.rate_limit`, a fixed hour) has at least `margin`
     left: a test that counted requests across its turn would see the counts start again."""
-    left = window_start(datetime.now(UTC)) + WINDOW - datetime.now(UTC)
+    now = datetime.now(UTC)
+    left = window_start(now) + WINDOW - now
     if left < margin:
         await asyncio.sleep(left.total_seconds() + 1)

@@ -82,12 +82,12 @@ class Availability:
                 [[_least_overlap(row, col, first_week, weeks) for col in col_patterns] for row in row_patterns],
                 dtype=np.int32,
             ).reshape(len(row_patterns), len(col_patterns))
-            row_shortest, col_shortest = (
-                np.array([_shortest_week_of(p, first_week, weeks) for p in side], dtype=np.int32)
-                for side in (row_patterns, col_patterns)
-            )
         else:
-            least, row_shortest, col_shortest = _together(row_patterns, col_patterns, first_week, weeks)
+            least = _together(row_patterns, col_patterns, first_week, weeks)
+        row_shortest, col_shortest = (
+            np.array([_shortest_week_of(p, first_week, weeks) for p in side], dtype=np.int32)
+            for side in (row_patterns, col_patterns)
+        )
         self.overlap_minutes = SLOT_MINUTES * least
         """Minutes both patterns work in the same week, in the worst week of the program: (rows, columns)."""
         self.row_weekly_minutes = SLOT_MINUTES * row_shortest
@@ -97,9 +97,9 @@ class Availability:
 
 def _together(
     row_patterns: Sequence[Pattern], col_patterns: Sequence[Pattern], first_week: date, weeks: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Slots both of each pair work in their worst week, and each side's in its shortest, from each side's grids at
-    once: one product for every week, or week by week when that would hold too many."""
+) -> np.ndarray:
+    """Slots both of each pair work in their worst week, from each side's grids at once: one product for every week,
+    or week by week when that would hold too many."""
     rows, cols = _slots(row_patterns, first_week, weeks), _slots(col_patterns, first_week, weeks)
     if len(row_patterns) * len(col_patterns) * weeks <= WEEKS_AT_ONCE_UP_TO:
         least = np.matmul(rows.transpose(1, 0, 2), cols.transpose(1, 2, 0)).min(axis=0, initial=np.inf)
@@ -107,7 +107,8 @@ def _together(
         least = np.full((len(row_patterns), len(col_patterns)), np.inf, dtype=np.float32)
         for week in range(weeks):
             np.minimum(least, rows[:, week] @ cols[:, week].T, out=least)
-    return least.astype(np.int32), _shortest_week(rows), _shortest_week(cols)
+    together: np.ndarray = least.astype(np.int32)
+    return together
 
 
 @lru_cache(maxsize=16_384)
@@ -128,11 +129,6 @@ def _slots(patterns: Sequence[Pattern], first_week: date, weeks: int) -> np.ndar
     for index, pattern in enumerate(patterns):
         slots[index] = weekly_slots(pattern, first_week, weeks)
     return slots
-
-
-def _shortest_week(slots: np.ndarray) -> np.ndarray:
-    shortest: np.ndarray = slots.sum(axis=2).min(axis=1).astype(np.int32)
-    return shortest
 
 
 def _minute(moment: time) -> int:
